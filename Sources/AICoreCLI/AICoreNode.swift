@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// `aicore-node`: a small orchestrator for one Linux host, with Compose verbs.
+public struct AICoreNode: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "aicore-node",
+        abstract: "Run compose-described stacks on one Linux host, isolated and supervised, without a container daemon.",
+        discussion: """
+            Stack files use the Compose Specification, plus `x-aicore` keys for probes, rollouts, \
+            autoscaling and disruption budgets. See docs/spec-reference.md.
+
+            Exit codes: 0 ok, 1 the operation failed, 2 invalid input.
+            """,
+        version: AICoreVersion.current,
+        subcommands: [ConfigCommand.self]
+    )
+
+    public init() {}
+}
+
+public enum AICoreVersion {
+    public static let current = "0.1.0"
+}

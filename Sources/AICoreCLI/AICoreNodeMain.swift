@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+
+/// The process entry: parses, runs, and maps failures to aicore-node's exit codes
+/// (0 ok, 1 operation failed, 2 invalid input) with one readable line each.
+public enum AICoreNodeMain {
+    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
+        do {
+            var command = try AICoreNode.parseAsRoot(arguments)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(with: error)
+        }
+    }
+
+    private static func exit(with error: Error) -> Never {
+        if let exitCode = error as? ExitCode {
+            Foundation.exit(exitCode.rawValue)
+        }
+        let code = AICoreNode.exitCode(for: error)
+        if code == .success {
+            // --help and --version: ArgumentParser prints them.
+            AICoreNode.exit(withError: error)
+        }
+        let message = AICoreNode.message(for: error)
+        FileHandle.standardError.write(Data("aicore-node: \(firstLine(message))\n".utf8))
+        if code == .validationFailure {
+            FileHandle.standardError.write(Data("Run 'aicore-node --help' for usage.\n".utf8))
+            Foundation.exit(ExitStatus.invalidInput)
+        }
+        Foundation.exit(ExitStatus.failure)
+    }
+
+    private static func firstLine(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.split(separator: "\n").first.map(String.init) ?? trimmed
+    }
+}
+
+/// aicore-node's exit codes.
+public enum ExitStatus {
+    public static let success: Int32 = 0
+    public static let failure: Int32 = 1
+    public static let invalidInput: Int32 = 2
+}

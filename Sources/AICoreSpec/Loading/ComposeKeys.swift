@@ -1,0 +1,176 @@
+/// The key catalogs of every mapping a stack file may hold.
+public enum ComposeKeys {
+    static let singleHost = "has no meaning on a single host and is ignored"
+    static let noEffect = "has no effect in aicore-node and is ignored"
+
+    public static let topLevel = KeyCatalog(
+        "top level",
+        supported: ["name", "services", "volumes", "networks", "secrets", "configs"],
+        ignored: ["version": "is obsolete and ignored"],
+        unsupported: [
+            "include": "is not supported yet: merge the files with several -f options instead",
+            "models": "is not supported: aicore-node does not run AI models as a platform service",
+        ])
+
+    public static let service = KeyCatalog(
+        "service",
+        supported: [
+            "image", "command", "entrypoint", "environment", "env_file", "working_dir", "user", "hostname",
+            "ports", "volumes", "tmpfs", "depends_on", "healthcheck", "restart", "deploy", "read_only",
+            "cap_add", "cap_drop", "security_opt", "pids_limit", "ulimits", "stop_signal", "stop_grace_period",
+            "labels", "profiles", "scale", "network_mode", "networks", "extra_hosts", "cpus", "mem_limit",
+            "mem_reservation",
+        ],
+        ignored: [
+            "annotations": noEffect, "attach": noEffect, "container_name":
+                "is ignored: instances are named <stack>-<service>-<n>",
+            "credential_spec": "is Windows-only and ignored", "develop": noEffect, "domainname": noEffect,
+            "expose": "is ignored: services reach each other through their VIPs",
+            "external_links": singleHost, "init": "is ignored: every instance already runs under aicore init",
+            "isolation": "is Windows-only and ignored", "label_file": noEffect,
+            "links": "is ignored: every service reaches the others by name",
+            "logging": "is ignored: logs go to rotated files read with `aicore-node logs`",
+            "mac_address": singleHost, "mem_swappiness": noEffect, "oom_score_adj": noEffect,
+            "platform": noEffect, "pull_policy": "is ignored: there is no registry",
+            "pull_refresh_after": "is ignored: there is no registry", "runtime": noEffect,
+            "stdin_open": noEffect, "tty": noEffect, "cgroup": noEffect,
+        ],
+        unsupported: [
+            "build": "is not supported: there is no image builder; run a `command` from the host root filesystem",
+            "blkio_config": "is not supported: block I/O limits are not enforced",
+            "cgroup_parent": "is not supported: instance cgroups live under aicore/<stack>/<service>",
+            "configs": "is not supported yet: configs are not mounted into instances",
+            "secrets": "is not supported yet: secrets are not mounted into instances",
+            "cpu_count": "is not supported: use cpus", "cpu_percent": "is not supported: use cpus",
+            "cpu_period": "is not supported: use cpus", "cpu_quota": "is not supported: use cpus",
+            "cpu_rt_period": "is not supported", "cpu_rt_runtime": "is not supported",
+            "cpu_shares": "is not supported yet: use cpus", "cpuset": "is not supported",
+            "device_cgroup_rules": "is not supported", "devices": "is not supported: instances get a minimal /dev",
+            "dns": "is not supported: instances use the host's resolver",
+            "dns_opt": "is not supported: instances use the host's resolver",
+            "dns_search": "is not supported: instances use the host's resolver",
+            "extends": "is not supported yet: merge files with several -f options instead",
+            "gpus": "is not supported", "group_add": "is not supported yet",
+            "ipc": "is not supported: every instance has a private IPC namespace",
+            "memswap_limit": "is not supported: swap is always limited to the memory limit",
+            "models": "is not supported", "oom_kill_disable": "is not supported",
+            "pid": "is not supported: every instance has a private PID namespace",
+            "post_start": "is not supported yet", "pre_stop": "is not supported yet",
+            "privileged": "is not supported: aicore-node never runs privileged instances",
+            "provider": "is not supported", "shm_size": "is not supported yet: /dev/shm has the default size",
+            "storage_opt": "is not supported", "sysctls": "is not supported",
+            "use_api_socket": "is not supported", "userns_mode": "is not supported",
+            "uts": "is not supported: every instance has a private UTS namespace",
+            "volumes_from": "is not supported: declare the volumes on each service",
+        ])
+
+    public static let deploy = KeyCatalog(
+        "deploy",
+        supported: ["mode", "replicas", "labels", "resources", "restart_policy", "update_config", "rollback_config"],
+        ignored: ["placement": singleHost, "endpoint_mode": "is ignored: the proxy balances over ready replicas"])
+
+    public static let resources = KeyCatalog("resources", supported: ["limits", "reservations"])
+
+    public static let limits = KeyCatalog("limits", supported: ["cpus", "memory", "pids"])
+
+    public static let reservations = KeyCatalog(
+        "reservations",
+        supported: ["cpus", "memory"],
+        unsupported: [
+            "devices": "is not supported: no device can be reserved",
+            "generic_resources": "is not supported",
+        ])
+
+    public static let restartPolicy = KeyCatalog(
+        "restart_policy", supported: ["condition", "delay", "max_attempts", "window"])
+
+    public static let updateConfig = KeyCatalog(
+        "update_config", supported: ["parallelism", "delay", "failure_action", "monitor", "max_failure_ratio", "order"])
+
+    public static let healthcheck = KeyCatalog(
+        "healthcheck", supported: ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"])
+
+    public static let dependsOn = KeyCatalog("depends_on", supported: ["condition", "restart", "required"])
+
+    public static let port = KeyCatalog(
+        "port", supported: ["name", "target", "published", "host_ip", "protocol", "mode", "app_protocol"])
+
+    public static let volumeMount = KeyCatalog(
+        "volume",
+        supported: ["type", "source", "target", "read_only", "bind", "volume", "tmpfs"],
+        ignored: ["consistency": "is macOS-only and ignored"],
+        unsupported: ["image": "is not supported: there is no image store yet"])
+
+    public static let bindOptions = KeyCatalog(
+        "bind", supported: ["propagation", "create_host_path"],
+        ignored: ["selinux": "is ignored: SELinux labels are not applied"],
+        unsupported: ["recursive": "is not supported: binds are always recursive"])
+
+    public static let volumeOptions = KeyCatalog("volume options", supported: ["nocopy", "subpath"])
+
+    public static let tmpfsOptions = KeyCatalog("tmpfs", supported: ["size", "mode"])
+
+    public static let ulimit = KeyCatalog("ulimit", supported: ["soft", "hard"])
+
+    public static let topLevelVolume = KeyCatalog(
+        "volume definition",
+        supported: ["name", "external", "labels", "driver"],
+        unsupported: ["driver_opts": "is not supported: volumes are directories under the state dir"])
+
+    public static let topLevelNetwork = KeyCatalog(
+        "network definition",
+        supported: ["name", "driver", "external", "internal", "labels"],
+        ignored: [
+            "driver_opts": noEffect, "attachable": noEffect, "enable_ipv6": noEffect, "enable_ipv4": noEffect,
+            "ipam": "is ignored: services get VIPs in 127.0.0.0/8",
+        ])
+
+    public static let serviceNetwork = KeyCatalog(
+        "service network",
+        supported: [],
+        ignored: [
+            "aliases": "is ignored: services are reached by name", "ipv4_address": "is ignored: services get VIPs",
+            "ipv6_address": "is ignored: services get VIPs", "link_local_ips": noEffect, "mac_address": noEffect,
+            "driver_opts": noEffect, "priority": noEffect, "gw_priority": noEffect, "interface_name": noEffect,
+        ])
+
+    public static let secret = KeyCatalog(
+        "secret definition",
+        supported: ["name", "file", "environment", "external"],
+        ignored: ["labels": noEffect, "driver": noEffect, "driver_opts": noEffect, "template_driver": noEffect])
+
+    public static let config = KeyCatalog(
+        "config definition",
+        supported: ["name", "file", "environment", "content", "external"],
+        ignored: ["labels": noEffect, "template_driver": noEffect])
+
+    public static let aicore = KeyCatalog(
+        "x-aicore", supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy"])
+
+    public static let probes = KeyCatalog("probes", supported: ["startup", "liveness", "readiness"])
+
+    public static let probe = KeyCatalog(
+        "probe",
+        supported: [
+            "http_get", "tcp_socket", "exec", "initial_delay", "period", "timeout", "success_threshold",
+            "failure_threshold",
+        ])
+
+    public static let httpGet = KeyCatalog("http_get", supported: ["path", "port", "headers"])
+    public static let tcpSocket = KeyCatalog("tcp_socket", supported: ["port"])
+    public static let execAction = KeyCatalog("exec", supported: ["command"])
+
+    public static let rollout = KeyCatalog(
+        "rollout",
+        supported: [
+            "max_surge", "max_unavailable", "min_ready", "progress_deadline", "auto_rollback", "revision_history",
+            "drain_timeout",
+        ])
+
+    public static let autoscale = KeyCatalog(
+        "autoscale", supported: ["min", "max", "cpu", "memory", "requests_per_second", "behavior"])
+    public static let autoscaleBehavior = KeyCatalog("behavior", supported: ["scale_up", "scale_down"])
+    public static let scalingRules = KeyCatalog("scaling rules", supported: ["stabilization"])
+
+    public static let disruptionBudget = KeyCatalog("disruption_budget", supported: ["min_available", "max_unavailable"])
+}

@@ -1,0 +1,782 @@
+import Foundation
+
+/// Decodes one `services.<name>` mapping into a `Service`, reporting every problem it finds.
+struct ServiceDecoder {
+    let context: DecodeContext
+    /// Relative paths (binds, env files, profiles) resolve against the first stack file's directory.
+    let baseDirectory: String
+    /// The interpolation environment, also used for `environment: [KEY]` with no value.
+    let variables: [String: String]
+
+    /// Values of the legacy top-level resource keys, applied after `deploy` so either order works.
+    private struct LegacyResources {
+        var cpus: (Double, SourceLocation)?
+        var memory: (ByteSize, SourceLocation)?
+        var reservation: (ByteSize, SourceLocation)?
+        var pids: (Int?, SourceLocation)?
+        var scale: (Int, SourceLocation)?
+    }
+
+    func decode(name: String, node: YAMLNode, path: String) -> Service? {
+        guard let entries = context.entries(node, path, catalog: ComposeKeys.service, allowNull: false) else {
+            return nil
+        }
+        var service = Service(name: name)
+        var legacy = LegacyResources()
+        var composeRestart: RestartPolicy?
+        var deployRestart: (policy: RestartPolicy, conditionSet: Bool, location: SourceLocation)?
+        var deployReplicas: (Int, SourceLocation)?
+        var environmentFromFiles: [String: String] = [:]
+        var environment: [String: String] = [:]
+        var hasCommand = false
+        var tmpfsMounts: [VolumeMount] = []
+
+        for (key, value, keyPath, keyLocation) in entries {
+            switch key {
+            case "image":
+                service.image = context.string(value, keyPath)
+            case "command":
+                service.command = context.command(value, keyPath)
+                hasCommand = true
+            case "entrypoint":
+                service.entrypoint = context.command(value, keyPath)
+                hasCommand = true
+            case "environment":
+                for (envKey, envValue, location) in context.listOrDict(value, keyPath) ?? [] {
+                    guard EnvFileParser.isValidKey(envKey) else {
+                        context.error("invalid variable name \"\(envKey)\"", at: location, path: keyPath)
+                        continue
+                    }
+                    // A key without a value takes the agent's environment, or is left out.
+                    if let resolved = envValue ?? variables[envKey] { environment[envKey] = resolved }
+                }
+            case "env_file":
+                environmentFromFiles.merge(decodeEnvFiles(value, keyPath)) { _, new in new }
+            case "working_dir":
+                if let dir = context.string(value, keyPath) {
+                    if dir.hasPrefix("/") {
+                        service.workingDir = dir
+                    } else {
+                        context.error("expected an absolute path, found \"\(dir)\"", at: value.location, path: keyPath)
+                    }
+                }
+            case "user":
+                service.user = context.string(value, keyPath, what: "a user name or uid[:gid]")
+            case "hostname":
+                if let hostname = context.string(value, keyPath) {
+                    if Self.isValidHostname(hostname) {
+                        service.hostname = hostname
+                    } else {
+                        context.error(
+                            "expected a hostname (letters, digits, '-' and '.', at most 63 characters a label), found \"\(hostname)\"",
+                            at: value.location, path: keyPath)
+                    }
+                }
+            case "ports":
+                service.ports = decodePorts(value, keyPath)
+            case "volumes":
+                service.volumes = decodeVolumes(value, keyPath)
+            case "tmpfs":
+                tmpfsMounts = decodeTmpfs(value, keyPath)
+            case "depends_on":
+                service.dependsOn = decodeDependsOn(value, keyPath)
+            case "healthcheck":
+                service.healthcheck = decodeHealthcheck(value, keyPath)
+            case "restart":
+                if let text = context.string(value, keyPath) {
+                    if let policy = RestartPolicy(composeText: text) {
+                        composeRestart = policy
+                    } else {
+                        context.error(
+                            "expected `no`, `always`, `on-failure`, `on-failure:N` or `unless-stopped`, found \"\(text)\"",
+                            at: value.location, path: keyPath)
+                    }
+                }
+            case "deploy":
+                let decoded = decodeDeploy(value, keyPath, into: &service.deploy)
+                deployRestart = decoded.restart
+                deployReplicas = decoded.replicas
+            case "read_only":
+                service.readOnly = context.bool(value, keyPath) ?? false
+            case "cap_add":
+                service.capAdd = decodeCapabilities(value, keyPath)
+            case "cap_drop":
+                service.capDrop = decodeCapabilities(value, keyPath)
+            case "security_opt":
+                service.security = decodeSecurityOptions(value, keyPath)
+            case "pids_limit":
+                if let limit = context.int(value, keyPath, range: -1...Int.max, what: "an integer (-1 for no limit)") {
+                    legacy.pids = (limit <= 0 ? nil : limit, keyLocation)
+                }
+            case "ulimits":
+                service.ulimits = decodeUlimits(value, keyPath)
+            case "stop_signal":
+                if let text = context.string(value, keyPath) {
+                    if let signal = StopSignal(parsing: text) {
+                        service.stopSignal = signal
+                    } else {
+                        context.error(
+                            "expected a signal name like SIGTERM or SIGQUIT, or a number from 1 to 64, found \"\(text)\"",
+                            at: value.location, path: keyPath)
+                    }
+                }
+            case "stop_grace_period":
+                if let grace = context.duration(value, keyPath) { service.stopGracePeriod = grace }
+            case "labels":
+                service.labels = decodeStringMap(value, keyPath)
+            case "profiles":
+                service.profiles = context.stringList(value, keyPath) ?? []
+            case "scale":
+                if let scale = context.int(value, keyPath) { legacy.scale = (scale, value.location) }
+            case "network_mode":
+                if let text = context.string(value, keyPath) {
+                    if let mode = NetworkMode(rawValue: text) {
+                        service.networkMode = mode
+                    } else {
+                        context.warning(
+                            .unsupported,
+                            "`network_mode: \(text)` is not supported: only `host` and `none` are",
+                            at: value.location, path: keyPath)
+                    }
+                }
+            case "networks":
+                service.networks = decodeServiceNetworks(value, keyPath)
+            case "extra_hosts":
+                service.extraHosts = decodeExtraHosts(value, keyPath)
+            case "cpus":
+                if let cpus = decodeCPUs(value, keyPath) { legacy.cpus = (cpus, keyLocation) }
+            case "mem_limit":
+                if let size = context.byteSize(value, keyPath) { legacy.memory = (size, keyLocation) }
+            case "mem_reservation":
+                if let size = context.byteSize(value, keyPath) { legacy.reservation = (size, keyLocation) }
+            case "x-aicore":
+                service.aicore = AICoreExtensionDecoder(context: context).decode(value, keyPath)
+            default:
+                if key.hasPrefix("x-") { service.extensions[key] = ConfigValue(value) }
+            }
+        }
+
+        // env_file first, `environment` wins, as in Compose.
+        service.environment = environmentFromFiles.merging(environment) { _, explicit in explicit }
+        service.volumes += tmpfsMounts
+        applyLegacy(legacy, deployReplicas: deployReplicas, to: &service, path: path)
+        service.restart = combineRestart(compose: composeRestart, deploy: deployRestart, path: path)
+        if !hasCommand && service.image == nil && node["build"] == nil {
+            context.error(
+                "a service needs a `command` (run from the host root filesystem) or an `image`",
+                at: node.location, path: path)
+        }
+        if let image = service.image, !hasCommand {
+            context.warning(
+                .unsupported,
+                "`image: \(image)` needs the local image store, which is not available yet; give a `command` to run from the host root filesystem",
+                at: node["image"]?.location ?? node.location, path: DecodeContext.join(path, "image"))
+        }
+        return service
+    }
+
+    // MARK: Combining
+
+    private func applyLegacy(
+        _ legacy: LegacyResources, deployReplicas: (Int, SourceLocation)?, to service: inout Service, path: String
+    ) {
+        if let (cpus, location) = legacy.cpus {
+            if let existing = service.deploy.limits.cpus, existing != cpus {
+                context.error(
+                    "cpus (\(cpus)) disagrees with deploy.resources.limits.cpus (\(existing))", at: location,
+                    path: DecodeContext.join(path, "cpus"))
+            }
+            service.deploy.limits.cpus = cpus
+        }
+        if let (memory, location) = legacy.memory {
+            if service.deploy.limits.memory.map({ $0 != memory }) == true {
+                context.error(
+                    "mem_limit disagrees with deploy.resources.limits.memory", at: location,
+                    path: DecodeContext.join(path, "mem_limit"))
+            }
+            service.deploy.limits.memory = memory
+        }
+        if let (memory, location) = legacy.reservation {
+            if service.deploy.reservations.memory.map({ $0 != memory }) == true {
+                context.error(
+                    "mem_reservation disagrees with deploy.resources.reservations.memory", at: location,
+                    path: DecodeContext.join(path, "mem_reservation"))
+            }
+            service.deploy.reservations.memory = memory
+        }
+        if let (pids, _) = legacy.pids {
+            service.deploy.limits.pids = pids
+        }
+        if let (scale, location) = legacy.scale {
+            if let (replicas, _) = deployReplicas, replicas != scale {
+                context.error(
+                    "scale (\(scale)) disagrees with deploy.replicas (\(replicas)); set only one",
+                    at: location, path: DecodeContext.join(path, "scale"))
+            }
+            service.deploy.replicas = scale
+        }
+        if service.deploy.mode == .global {
+            service.deploy.replicas = 1
+        }
+    }
+
+    /// `restart` sets the condition; `deploy.restart_policy` adds delay, attempts and window,
+    /// and its explicit `condition` wins.
+    private func combineRestart(
+        compose: RestartPolicy?, deploy: (policy: RestartPolicy, conditionSet: Bool, location: SourceLocation)?,
+        path: String
+    ) -> RestartPolicy {
+        guard let deploy else { return compose ?? RestartPolicy(condition: .no) }
+        var policy = deploy.policy
+        if let compose {
+            if deploy.conditionSet, compose.condition != deploy.policy.condition {
+                context.warning(
+                    .notice,
+                    "`restart: \(compose.composeText)` is overridden by deploy.restart_policy.condition",
+                    at: deploy.location, path: DecodeContext.join(path, "deploy.restart_policy"))
+            }
+            if !deploy.conditionSet { policy.condition = compose.condition }
+            if policy.maxAttempts == nil { policy.maxAttempts = compose.maxAttempts }
+        }
+        return policy
+    }
+
+    // MARK: Environment
+
+    private func decodeEnvFiles(_ node: YAMLNode, _ path: String) -> [String: String] {
+        var files: [(path: String, required: Bool, location: SourceLocation, itemPath: String)] = []
+        if let items = node.items {
+            for (offset, item) in items.enumerated() {
+                let itemPath = DecodeContext.index(path, offset)
+                if item.entries != nil {
+                    guard let entries = context.entries(item, itemPath, catalog: Self.envFileCatalog) else { continue }
+                    var filePath: String?
+                    var required = true
+                    for (key, value, keyPath, _) in entries {
+                        switch key {
+                        case "path": filePath = context.string(value, keyPath)
+                        case "required": required = context.bool(value, keyPath) ?? true
+                        default: break
+                        }
+                    }
+                    if let filePath {
+                        files.append((filePath, required, item.location, itemPath))
+                    } else {
+                        context.error("an env_file entry needs a `path`", at: item.location, path: itemPath)
+                    }
+                } else if let text = context.string(item, itemPath) {
+                    files.append((text, true, item.location, itemPath))
+                }
+            }
+        } else if let text = context.string(node, path, what: "a path or a list of paths") {
+            files.append((text, true, node.location, path))
+        }
+        var result: [String: String] = [:]
+        for file in files {
+            let absolute = PathResolver.resolve(file.path, against: baseDirectory)
+            guard let data = FileManager.default.contents(atPath: absolute),
+                let text = String(data: data, encoding: .utf8)
+            else {
+                if file.required {
+                    context.error("cannot read env file \(absolute)", at: file.location, path: file.itemPath)
+                }
+                continue
+            }
+            switch EnvFileParser.parse(text) {
+            case .success(let entries):
+                for entry in entries {
+                    if let value = entry.value ?? variables[entry.key] { result[entry.key] = value }
+                }
+            case .failure(let failure):
+                context.add(
+                    .error(
+                        failure.message, at: SourceLocation(file: absolute, line: failure.line, column: failure.column),
+                        path: file.itemPath))
+            }
+        }
+        return result
+    }
+
+    static let envFileCatalog = KeyCatalog(
+        "env_file entry", supported: ["path", "required"], ignored: ["format": "is ignored: only the dotenv format is read"])
+
+    private func decodeStringMap(_ node: YAMLNode, _ path: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for (key, value, _) in context.listOrDict(node, path) ?? [] {
+            result[key] = value ?? ""
+        }
+        return result
+    }
+
+    // MARK: Ports
+
+    private func decodePorts(_ node: YAMLNode, _ path: String) -> [PortMapping] {
+        guard let items = node.items else {
+            context.expected("a list of ports", node, path)
+            return []
+        }
+        var result: [PortMapping] = []
+        for (offset, item) in items.enumerated() {
+            let itemPath = DecodeContext.index(path, offset)
+            context.record(itemPath, at: item.location)
+            let before = result.count
+            defer {
+                for port in result[before...] { context.portOrigins.append((port, itemPath)) }
+            }
+            if item.entries != nil {
+                result += decodeLongPort(item, itemPath)
+            } else if let text = context.string(item, itemPath, what: "a port like \"8080:80\" or a mapping") {
+                switch PortSyntax.parse(text) {
+                case .success(let ports): result += ports
+                case .failure(let failure): context.error(failure.message, at: item.location, path: itemPath)
+                }
+            }
+        }
+        return result
+    }
+
+    private func decodeLongPort(_ node: YAMLNode, _ path: String) -> [PortMapping] {
+        guard let entries = context.entries(node, path, catalog: ComposeKeys.port) else { return [] }
+        var target: Int?
+        var published: ClosedRange<Int>?
+        var hostIP: String?
+        var transport = PortMapping.TransportProtocol.tcp
+        var mode = PortMapping.Mode.ingress
+        var name: String?
+        var appProtocol: String?
+        var valid = true
+        for (key, value, keyPath, _) in entries {
+            switch key {
+            case "target":
+                target = context.int(value, keyPath, range: 1...65535)
+                valid = valid && target != nil
+            case "published":
+                if let text = context.string(value, keyPath) {
+                    published = PortSyntax.range(Substring(text))
+                    if published == nil {
+                        context.error(
+                            "expected a port or range from 1 to 65535, found \"\(text)\"", at: value.location, path: keyPath)
+                        valid = false
+                    }
+                }
+            case "host_ip":
+                hostIP = context.string(value, keyPath)
+            case "protocol":
+                transport = context.choice(value, keyPath, PortMapping.TransportProtocol.self) ?? .tcp
+            case "mode":
+                mode = context.choice(value, keyPath, PortMapping.Mode.self) ?? .ingress
+            case "name":
+                name = context.string(value, keyPath)
+            case "app_protocol":
+                appProtocol = context.string(value, keyPath)
+            default:
+                break
+            }
+        }
+        guard valid else { return [] }
+        guard let target else {
+            context.error("a port needs a `target`", at: node.location, path: path)
+            return []
+        }
+        switch PortSyntax.expand(
+            target: target...target, published: published, hostIP: hostIP, transport: transport,
+            text: "\(target)", mode: mode, name: name, appProtocol: appProtocol)
+        {
+        case .success(let ports): return ports
+        case .failure(let failure):
+            context.error(failure.message, at: node.location, path: path)
+            return []
+        }
+    }
+
+    // MARK: Dependencies, health, deploy
+
+    private func decodeDependsOn(_ node: YAMLNode, _ path: String) -> [ServiceDependency] {
+        if let items = node.items {
+            var result: [ServiceDependency] = []
+            for (offset, item) in items.enumerated() {
+                if let name = context.string(item, DecodeContext.index(path, offset), what: "a service name") {
+                    context.record(DecodeContext.join(path, name), at: item.location)
+                    result.append(ServiceDependency(service: name))
+                }
+            }
+            return result
+        }
+        guard let entries = node.entries else {
+            context.expected("a list of service names or a mapping", node, path)
+            return []
+        }
+        var result: [ServiceDependency] = []
+        for entry in entries {
+            let entryPath = DecodeContext.join(path, entry.key)
+            context.record(entryPath, at: entry.keyLocation)
+            var dependency = ServiceDependency(service: entry.key)
+            if !entry.value.isNull {
+                for (key, value, keyPath, _) in context.entries(entry.value, entryPath, catalog: ComposeKeys.dependsOn) ?? []
+                {
+                    switch key {
+                    case "condition":
+                        dependency.condition =
+                            context.choice(value, keyPath, ServiceDependency.Condition.self) ?? .serviceStarted
+                    case "restart": dependency.restart = context.bool(value, keyPath) ?? false
+                    case "required": dependency.required = context.bool(value, keyPath) ?? true
+                    default: break
+                    }
+                }
+            }
+            result.append(dependency)
+        }
+        return result
+    }
+
+    private func decodeHealthcheck(_ node: YAMLNode, _ path: String) -> Healthcheck? {
+        guard let entries = context.entries(node, path, catalog: ComposeKeys.healthcheck) else { return nil }
+        var check = Healthcheck(test: nil)
+        var hasTest = false
+        var disabled = false
+        for (key, value, keyPath, _) in entries {
+            switch key {
+            case "test":
+                hasTest = true
+                check.test = decodeHealthTest(value, keyPath, disabled: &disabled)
+            case "interval":
+                if let duration = positiveDuration(value, keyPath) { check.interval = duration }
+            case "timeout":
+                if let duration = positiveDuration(value, keyPath) { check.timeout = duration }
+            case "start_interval":
+                if let duration = positiveDuration(value, keyPath) { check.startInterval = duration }
+            case "start_period":
+                if let duration = context.duration(value, keyPath) { check.startPeriod = duration }
+            case "retries":
+                if let retries = context.int(value, keyPath) {
+                    // Docker treats 0 as "use the default".
+                    check.retries = retries == 0 ? Healthcheck.defaultRetries : retries
+                }
+            case "disable":
+                if context.bool(value, keyPath) == true { disabled = true }
+            default:
+                break
+            }
+        }
+        if disabled {
+            check.test = nil
+        } else if !hasTest {
+            context.warning(
+                .notice, "the healthcheck has no `test`; with no image to inherit one from, nothing is checked",
+                at: node.location, path: path)
+        }
+        return check
+    }
+
+    private func decodeHealthTest(_ node: YAMLNode, _ path: String, disabled: inout Bool) -> Healthcheck.Test? {
+        if node.items == nil {
+            guard let text = context.string(node, path, what: "a command string or a list") else { return nil }
+            return .shell(text)
+        }
+        guard let words = context.stringList(node, path) else { return nil }
+        guard let first = words.first else {
+            context.error(
+                "expected a list starting with \"CMD\", \"CMD-SHELL\" or \"NONE\", found an empty list",
+                at: node.location, path: path)
+            return nil
+        }
+        switch first {
+        case "NONE":
+            disabled = true
+            return nil
+        case "CMD":
+            guard words.count > 1 else {
+                context.error("\"CMD\" needs a command after it", at: node.location, path: path)
+                return nil
+            }
+            return .exec(Array(words.dropFirst()))
+        case "CMD-SHELL":
+            guard words.count > 1 else {
+                context.error("\"CMD-SHELL\" needs a command after it", at: node.location, path: path)
+                return nil
+            }
+            return .shell(words.dropFirst().joined(separator: " "))
+        default:
+            context.error(
+                "expected the list to start with \"CMD\", \"CMD-SHELL\" or \"NONE\", found \"\(first)\"",
+                at: node.items?.first?.location ?? node.location, path: DecodeContext.index(path, 0))
+            return nil
+        }
+    }
+
+    private func positiveDuration(_ node: YAMLNode, _ path: String) -> Duration? {
+        guard let duration = context.duration(node, path) else { return nil }
+        guard duration > .zero else {
+            context.error("expected a duration greater than zero, found \"\(node.scalar?.text ?? "")\"", at: node.location, path: path)
+            return nil
+        }
+        return duration
+    }
+
+    func decodeCPUs(_ node: YAMLNode, _ path: String) -> Double? {
+        guard let cpus = context.double(node, path, what: "a number of CPUs like 0.5 or \"2\"") else { return nil }
+        guard cpus > 0 else {
+            context.error("expected a number of CPUs greater than zero, found \(cpus)", at: node.location, path: path)
+            return nil
+        }
+        return cpus
+    }
+
+    private func decodeDeploy(
+        _ node: YAMLNode, _ path: String, into deploy: inout DeploySettings
+    ) -> (restart: (policy: RestartPolicy, conditionSet: Bool, location: SourceLocation)?, replicas: (Int, SourceLocation)?) {
+        var restart: (RestartPolicy, Bool, SourceLocation)?
+        var replicas: (Int, SourceLocation)?
+        for (key, value, keyPath, _) in context.entries(node, path, catalog: ComposeKeys.deploy) ?? [] {
+            switch key {
+            case "mode":
+                deploy.mode = context.choice(value, keyPath, DeploySettings.Mode.self) ?? .replicated
+            case "replicas":
+                if let count = context.int(value, keyPath) {
+                    deploy.replicas = count
+                    replicas = (count, value.location)
+                }
+            case "labels":
+                deploy.labels = decodeStringMap(value, keyPath)
+            case "resources":
+                for (key, value, keyPath, _) in context.entries(value, keyPath, catalog: ComposeKeys.resources) ?? [] {
+                    if key == "limits" {
+                        decodeResources(value, keyPath, catalog: ComposeKeys.limits, into: &deploy.limits)
+                    } else if key == "reservations" {
+                        decodeResources(value, keyPath, catalog: ComposeKeys.reservations, into: &deploy.reservations)
+                    }
+                }
+            case "restart_policy":
+                restart = decodeRestartPolicy(value, keyPath)
+            case "update_config":
+                deploy.updateConfig = decodeUpdateConfig(value, keyPath, defaults: .updateDefaults)
+            case "rollback_config":
+                deploy.rollbackConfig = decodeUpdateConfig(value, keyPath, defaults: .rollbackDefaults)
+            default:
+                break
+            }
+        }
+        return (restart, replicas)
+    }
+
+    private func decodeResources(_ node: YAMLNode, _ path: String, catalog: KeyCatalog, into settings: inout ResourceSettings) {
+        for (key, value, keyPath, _) in context.entries(node, path, catalog: catalog) ?? [] {
+            switch key {
+            case "cpus": settings.cpus = decodeCPUs(value, keyPath)
+            case "memory": settings.memory = context.byteSize(value, keyPath)
+            case "pids":
+                if let pids = context.int(value, keyPath, range: -1...Int.max, what: "an integer (-1 for no limit)") {
+                    settings.pids = pids <= 0 ? nil : pids
+                }
+            default: break
+            }
+        }
+    }
+
+    private func decodeRestartPolicy(_ node: YAMLNode, _ path: String) -> (RestartPolicy, Bool, SourceLocation) {
+        var policy = RestartPolicy(condition: .always)
+        var conditionSet = false
+        for (key, value, keyPath, _) in context.entries(node, path, catalog: ComposeKeys.restartPolicy) ?? [] {
+            switch key {
+            case "condition":
+                guard let text = context.string(value, keyPath) else { continue }
+                conditionSet = true
+                switch text {
+                case "none": policy.condition = .no
+                case "on-failure": policy.condition = .onFailure
+                case "any": policy.condition = .always
+                default:
+                    context.error(
+                        "expected one of `none`, `on-failure`, `any`, found \"\(text)\"", at: value.location, path: keyPath)
+                }
+            case "delay":
+                if let delay = context.duration(value, keyPath) { policy.delay = delay }
+            case "max_attempts":
+                policy.maxAttempts = context.int(value, keyPath)
+            case "window":
+                policy.window = context.duration(value, keyPath)
+            default:
+                break
+            }
+        }
+        return (policy, conditionSet, node.location)
+    }
+
+    private func decodeUpdateConfig(_ node: YAMLNode, _ path: String, defaults: UpdateConfig) -> UpdateConfig {
+        var config = defaults
+        for (key, value, keyPath, _) in context.entries(node, path, catalog: ComposeKeys.updateConfig) ?? [] {
+            switch key {
+            case "parallelism": config.parallelism = context.int(value, keyPath) ?? config.parallelism
+            case "delay": config.delay = context.duration(value, keyPath) ?? config.delay
+            case "failure_action":
+                config.failureAction = context.choice(value, keyPath, UpdateConfig.FailureAction.self) ?? config.failureAction
+            case "monitor": config.monitor = context.duration(value, keyPath) ?? config.monitor
+            case "max_failure_ratio":
+                if let ratio = context.double(value, keyPath, what: "a ratio from 0 to 1") {
+                    if (0...1).contains(ratio) {
+                        config.maxFailureRatio = ratio
+                    } else {
+                        context.error("expected a ratio from 0 to 1, found \(ratio)", at: value.location, path: keyPath)
+                    }
+                }
+            case "order": config.order = context.choice(value, keyPath, UpdateConfig.Order.self) ?? config.order
+            default: break
+            }
+        }
+        return config
+    }
+
+    // MARK: Security and limits
+
+    private func decodeCapabilities(_ node: YAMLNode, _ path: String) -> [String] {
+        guard let items = node.items else {
+            context.expected("a list of capabilities", node, path)
+            return []
+        }
+        var result: [String] = []
+        for (offset, item) in items.enumerated() {
+            let itemPath = DecodeContext.index(path, offset)
+            guard let text = context.string(item, itemPath) else { continue }
+            if let capability = Capabilities.normalize(text) {
+                if !result.contains(capability) { result.append(capability) }
+            } else {
+                context.error("unknown capability \"\(text)\"; expected a name like NET_ADMIN or ALL", at: item.location, path: itemPath)
+            }
+        }
+        return result
+    }
+
+    private func decodeSecurityOptions(_ node: YAMLNode, _ path: String) -> SecurityOptions {
+        var options = SecurityOptions()
+        guard let items = node.items else {
+            context.expected("a list of options", node, path)
+            return options
+        }
+        for (offset, item) in items.enumerated() {
+            let itemPath = DecodeContext.index(path, offset)
+            guard let text = context.string(item, itemPath) else { continue }
+            let separator = text.firstIndex(where: { $0 == "=" || $0 == ":" })
+            let name = separator.map { String(text[..<$0]) } ?? text
+            let argument = separator.map { String(text[text.index(after: $0)...]) }
+            switch name {
+            case "no-new-privileges":
+                switch argument {
+                case nil, "true": options.noNewPrivileges = true
+                case "false": options.noNewPrivileges = false
+                default:
+                    context.error("expected no-new-privileges, no-new-privileges:true or :false", at: item.location, path: itemPath)
+                }
+            case "seccomp":
+                switch argument {
+                case "unconfined": options.seccomp = .unconfined
+                case nil, "":
+                    context.error("expected seccomp=unconfined or seccomp=PROFILE.json", at: item.location, path: itemPath)
+                case let profile?:
+                    options.seccomp = .profile(PathResolver.resolve(profile, against: baseDirectory))
+                }
+            case "apparmor", "label", "systempaths":
+                context.warning(.ignored, "`\(name)` is ignored: aicore-node applies its own confinement", at: item.location, path: itemPath)
+            default:
+                context.error(
+                    "unknown security option \"\(text)\"; expected no-new-privileges or seccomp=…", at: item.location,
+                    path: itemPath)
+            }
+        }
+        return options
+    }
+
+    private func decodeUlimits(_ node: YAMLNode, _ path: String) -> [String: Ulimit] {
+        guard let entries = node.entries else {
+            context.expected("a mapping of limit names", node, path)
+            return [:]
+        }
+        var result: [String: Ulimit] = [:]
+        for entry in entries {
+            let entryPath = DecodeContext.join(path, entry.key)
+            guard Ulimit.names.contains(entry.key) else {
+                let known = KeyCatalog("ulimits", supported: Array(Ulimit.names))
+                let hint = known.suggestion(for: entry.key).map { "; did you mean `\($0)`?" } ?? ""
+                context.error("unknown ulimit `\(entry.key)`\(hint)", at: entry.keyLocation, path: entryPath)
+                continue
+            }
+            if entry.value.scalar != nil {
+                if let value = context.int(entry.value, entryPath, range: -1...Int.max, what: "an integer or {soft, hard}") {
+                    result[entry.key] = Ulimit(soft: value, hard: value)
+                }
+                continue
+            }
+            var soft: Int?
+            var hard: Int?
+            for (key, value, keyPath, _) in context.entries(entry.value, entryPath, catalog: ComposeKeys.ulimit) ?? [] {
+                if key == "soft" { soft = context.int(value, keyPath, range: -1...Int.max) }
+                if key == "hard" { hard = context.int(value, keyPath, range: -1...Int.max) }
+            }
+            guard let soft, let hard else {
+                context.error("a ulimit needs both `soft` and `hard`", at: entry.value.location, path: entryPath)
+                continue
+            }
+            if hard >= 0, soft > hard || soft < 0 {
+                context.error("the soft limit (\(soft)) exceeds the hard limit (\(hard))", at: entry.value.location, path: entryPath)
+                continue
+            }
+            result[entry.key] = Ulimit(soft: soft, hard: hard)
+        }
+        return result
+    }
+
+    // MARK: Networks and hosts
+
+    private func decodeServiceNetworks(_ node: YAMLNode, _ path: String) -> [String] {
+        if node.items != nil { return context.stringList(node, path) ?? [] }
+        guard let entries = node.entries else {
+            context.expected("a list of network names or a mapping", node, path)
+            return []
+        }
+        for entry in entries where !entry.value.isNull {
+            _ = context.entries(entry.value, DecodeContext.join(path, entry.key), catalog: ComposeKeys.serviceNetwork)
+        }
+        return entries.map(\.key)
+    }
+
+    private func decodeExtraHosts(_ node: YAMLNode, _ path: String) -> [ExtraHost] {
+        var result: [ExtraHost] = []
+        if let items = node.items {
+            for (offset, item) in items.enumerated() {
+                let itemPath = DecodeContext.index(path, offset)
+                guard let text = context.string(item, itemPath) else { continue }
+                // "host=ip" or "host:ip"; an IPv6 address may hold colons, so split at the first one.
+                guard let split = text.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
+                    context.error("expected HOST:IP or HOST=IP, found \"\(text)\"", at: item.location, path: itemPath)
+                    continue
+                }
+                var address = String(text[text.index(after: split)...])
+                if address.hasPrefix("[") && address.hasSuffix("]") { address = String(address.dropFirst().dropLast()) }
+                result.append(ExtraHost(hostname: String(text[..<split]), address: address))
+            }
+            return result
+        }
+        guard let entries = node.entries else {
+            context.expected("a list of HOST:IP strings or a mapping", node, path)
+            return []
+        }
+        for entry in entries {
+            let entryPath = DecodeContext.join(path, entry.key)
+            if entry.value.items != nil {
+                for address in context.stringList(entry.value, entryPath) ?? [] {
+                    result.append(ExtraHost(hostname: entry.key, address: address))
+                }
+            } else if let address = context.string(entry.value, entryPath) {
+                result.append(ExtraHost(hostname: entry.key, address: address))
+            }
+        }
+        return result
+    }
+
+    static func isValidHostname(_ name: String) -> Bool {
+        guard !name.isEmpty, name.count <= 253 else { return false }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+/// What to load and how: the `-f`, `--env-file`, `--profile`, `-p` and `--strict` of the CLI.
+public struct StackLoadOptions: Sendable {
+    /// Stack files in merge order; later files override earlier ones.
+    public var files: [String]
+    /// Extra env files; their values override the process environment and `.env`.
+    public var envFiles: [String]
+    /// Active profiles; `COMPOSE_PROFILES` adds to them.
+    public var profiles: [String]
+    /// `-p`: overrides the stack's `name:`.
+    public var projectName: String?
+    /// Turn "aicore-node cannot run this" warnings into errors.
+    public var strict: Bool
+    /// The process environment; injectable for tests.
+    public var environment: [String: String]
+
+    public init(
+        files: [String], envFiles: [String] = [], profiles: [String] = [], projectName: String? = nil,
+        strict: Bool = false, environment: [String: String]
+    ) {
+        self.files = files
+        self.envFiles = envFiles
+        self.profiles = profiles
+        self.projectName = projectName
+        self.strict = strict
+        self.environment = environment
+    }
+}

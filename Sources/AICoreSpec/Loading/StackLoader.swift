@@ -1,0 +1,147 @@
+import Foundation
+
+/// Loads stack files: read, interpolate, merge, decode, filter by profile, validate.
+/// Every problem of every file is reported together; nothing is returned half-loaded.
+public enum StackLoader {
+    public static func load(_ options: StackLoadOptions) throws(StackLoadError) -> LoadedStack {
+        guard let firstFile = options.files.first else {
+            throw StackLoadError(diagnostics: [
+                Diagnostic(severity: .error, kind: .invalid, location: nil, keyPath: "", message: "no stack file given (use -f FILE)")
+            ])
+        }
+        let context = DecodeContext()
+        let baseDirectory = URL(fileURLWithPath: firstFile).deletingLastPathComponent().standardizedFileURL.path
+        let variables = resolveVariables(options, baseDirectory: baseDirectory, context: context)
+        let interpolation = TreeInterpolation(interpolator: Interpolator(variables: variables), context: context)
+
+        var merged: YAMLNode?
+        for file in options.files {
+            switch YAMLReader.read(path: file) {
+            case .success(let tree):
+                guard tree.entries != nil else {
+                    context.add(
+                        .error("expected a mapping with `services` at the top of the file, found \(tree.foundDescription)", at: tree.location, path: ""))
+                    continue
+                }
+                let interpolated = interpolation.apply(tree)
+                merged = merged.map { StackMerger.merge($0, interpolated) } ?? interpolated
+            case .failure(let diagnostic):
+                context.add(diagnostic)
+            }
+        }
+        guard let merged, !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
+
+        let projectName = options.projectName ?? variables["COMPOSE_PROJECT_NAME"]
+        if let projectName, !StackName.isValid(projectName) {
+            context.add(
+                Diagnostic(
+                    severity: .error, kind: .invalid, location: nil, keyPath: "",
+                    message: "invalid project name \"\(projectName)\": use lowercase letters, digits, '-' and '_'"))
+        }
+        let decoder = StackDecoder(
+            context: context, baseDirectory: baseDirectory, variables: variables,
+            fallbackName: StackName.sanitize(URL(fileURLWithPath: baseDirectory).lastPathComponent),
+            overrideName: projectName)
+        guard var stack = decoder.decode(merged) else { throw StackLoadError(diagnostics: context.diagnostics) }
+
+        let profiles = activeProfiles(options, variables: variables)
+        stack.services = applyProfiles(stack.services, active: profiles, context: context)
+        StackValidator(context: context).validate(stack)
+
+        var diagnostics = context.diagnostics
+        if options.strict {
+            diagnostics = diagnostics.map { $0.blocksRun ? $0.promotedToError() : $0 }
+        }
+        diagnostics = sorted(deduplicated(diagnostics))
+        if diagnostics.contains(where: \.isError) {
+            throw StackLoadError(diagnostics: diagnostics)
+        }
+        return LoadedStack(stack: stack, warnings: diagnostics)
+    }
+
+    /// Process environment, overridden by `.env` only where unset, then by `--env-file` files.
+    private static func resolveVariables(
+        _ options: StackLoadOptions, baseDirectory: String, context: DecodeContext
+    ) -> [String: String] {
+        var variables = options.environment
+        let dotEnv = baseDirectory + "/.env"
+        if options.envFiles.isEmpty, FileManager.default.fileExists(atPath: dotEnv) {
+            for (key, value) in readEnvFile(dotEnv, context: context) where variables[key] == nil {
+                variables[key] = value
+            }
+        }
+        for file in options.envFiles {
+            guard FileManager.default.fileExists(atPath: file) else {
+                context.add(YAMLReader.fileError(file, "no such env file"))
+                continue
+            }
+            variables.merge(readEnvFile(file, context: context)) { _, fromFile in fromFile }
+        }
+        return variables
+    }
+
+    private static func readEnvFile(_ path: String, context: DecodeContext) -> [String: String] {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            context.add(YAMLReader.fileError(path, "cannot be read"))
+            return [:]
+        }
+        switch EnvFileParser.parse(text) {
+        case .success(let entries):
+            var values: [String: String] = [:]
+            for entry in entries {
+                if let value = entry.value ?? ProcessInfo.processInfo.environment[entry.key] { values[entry.key] = value }
+            }
+            return values
+        case .failure(let failure):
+            context.add(.error(failure.message, at: SourceLocation(file: path, line: failure.line, column: failure.column), path: ""))
+            return [:]
+        }
+    }
+
+    private static func activeProfiles(_ options: StackLoadOptions, variables: [String: String]) -> Set<String> {
+        var profiles = Set(options.profiles)
+        if let fromEnvironment = variables["COMPOSE_PROFILES"] {
+            profiles.formUnion(fromEnvironment.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        return profiles
+    }
+
+    /// Keeps services with no profile or an active one; a kept service may not require a dropped one.
+    private static func applyProfiles(_ services: [Service], active: Set<String>, context: DecodeContext) -> [Service] {
+        let enabled = services.filter { $0.profiles.isEmpty || active.contains("*") || !active.isDisjoint(with: $0.profiles) }
+        let enabledNames = Set(enabled.map(\.name))
+        for service in enabled {
+            for dependency in service.dependsOn where dependency.required && !enabledNames.contains(dependency.service) {
+                guard let disabled = services.first(where: { $0.name == dependency.service }) else { continue }
+                let path = "services.\(service.name).depends_on.\(dependency.service)"
+                let names = disabled.profiles.map { "`\($0)`" }.joined(separator: ", ")
+                context.add(
+                    .error(
+                        "depends on `\(dependency.service)`, which is only enabled by profile \(names); activate it with --profile or make the dependency `required: false`",
+                        at: context.locate(path), path: path))
+            }
+        }
+        return enabled.map { service in
+            var copy = service
+            copy.dependsOn = service.dependsOn.filter { enabledNames.contains($0.service) || $0.required }
+            return copy
+        }
+    }
+
+    /// File order, then line and column; findings without a place first.
+    private static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        let fileOrder = Dictionary(diagnostics.compactMap(\.location?.file).enumerated().map { ($1, $0) }) { first, _ in first }
+        return diagnostics.enumerated().sorted { lhs, rhs in
+            let a = lhs.element.location
+            let b = rhs.element.location
+            let keyA = (a.map { fileOrder[$0.file] ?? 0 } ?? -1, a?.line ?? 0, a?.column ?? 0, lhs.offset)
+            let keyB = (b.map { fileOrder[$0.file] ?? 0 } ?? -1, b?.line ?? 0, b?.column ?? 0, rhs.offset)
+            return keyA < keyB
+        }.map(\.element)
+    }
+
+    private static func deduplicated(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var seen: Set<Diagnostic> = []
+        return diagnostics.filter { seen.insert($0).inserted }
+    }
+}

@@ -1,0 +1,24 @@
+/// A service's `x-aicore` block: the Kubernetes semantics Compose has no words for.
+public struct AICoreExtension: Sendable, Hashable {
+    public var probes: ProbeSet
+    public var rollout: RolloutSettings
+    public var autoscale: AutoscaleSettings?
+    public var disruptionBudget: DisruptionBudget?
+    /// The environment variable that carries each replica's own port.
+    public var portEnv: String
+    /// Restart an instance whose Compose healthcheck keeps failing (Docker only marks it unhealthy).
+    public var restartUnhealthy: Bool
+
+    public init(
+        probes: ProbeSet = ProbeSet(), rollout: RolloutSettings = RolloutSettings(),
+        autoscale: AutoscaleSettings? = nil, disruptionBudget: DisruptionBudget? = nil, portEnv: String = "PORT",
+        restartUnhealthy: Bool = true
+    ) {
+        self.probes = probes
+        self.rollout = rollout
+        self.autoscale = autoscale
+        self.disruptionBudget = disruptionBudget
+        self.portEnv = portEnv
+        self.restartUnhealthy = restartUnhealthy
+    }
+}

@@ -1,0 +1,68 @@
+/// One service of a stack, normalized: every Compose default filled in, every path absolute,
+/// every short form expanded, every variable interpolated.
+public struct Service: Sendable, Hashable {
+    public var name: String
+    /// An image from the local store; nil runs `command` from the host root filesystem.
+    public var image: String?
+    public var entrypoint: [String]?
+    public var command: [String]?
+    public var environment: [String: String]
+    public var workingDir: String?
+    public var user: String?
+    public var hostname: String?
+    public var ports: [PortMapping]
+    /// Bind mounts, named volumes and tmpfs mounts (Compose's `tmpfs:` is folded in here).
+    public var volumes: [VolumeMount]
+    public var dependsOn: [ServiceDependency]
+    public var healthcheck: Healthcheck?
+    public var restart: RestartPolicy
+    public var deploy: DeploySettings
+    public var readOnly: Bool
+    public var capAdd: [String]
+    public var capDrop: [String]
+    public var security: SecurityOptions
+    public var ulimits: [String: Ulimit]
+    public var stopSignal: StopSignal
+    public var stopGracePeriod: Duration
+    public var labels: [String: String]
+    public var profiles: [String]
+    public var networkMode: NetworkMode
+    public var networks: [String]
+    public var extraHosts: [ExtraHost]
+    public var aicore: AICoreExtension
+    /// Other `x-` keys of the service, kept as written.
+    public var extensions: [String: ConfigValue]
+
+    public static let defaultStopGracePeriod = Duration.seconds(10)
+
+    public init(name: String) {
+        self.name = name
+        image = nil
+        entrypoint = nil
+        command = nil
+        environment = [:]
+        workingDir = nil
+        user = nil
+        hostname = nil
+        ports = []
+        volumes = []
+        dependsOn = []
+        healthcheck = nil
+        restart = RestartPolicy(condition: .no)
+        deploy = DeploySettings()
+        readOnly = false
+        capAdd = []
+        capDrop = []
+        security = SecurityOptions()
+        ulimits = [:]
+        stopSignal = .term
+        stopGracePeriod = Self.defaultStopGracePeriod
+        labels = [:]
+        profiles = []
+        networkMode = .host
+        networks = []
+        extraHosts = []
+        aicore = AICoreExtension()
+        extensions = [:]
+    }
+}

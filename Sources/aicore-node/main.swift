@@ -1,0 +1,3 @@
+import AICoreCLI
+
+await AICoreNodeMain.run()
