@@ -49,7 +49,8 @@ final class DecodeContext {
     /// The entries of a mapping whose keys the catalog knows; reports unknown keys (with a
     /// did-you-mean), ignored and unsupported ones. `x-` keys come back with `isExtension`.
     func entries(
-        _ node: YAMLNode, _ path: String, catalog: KeyCatalog, allowNull: Bool = false
+        _ node: YAMLNode, _ path: String, catalog: KeyCatalog, allowNull: Bool = false,
+        unimplemented: ((String, YAMLNode) -> Void)? = nil
     ) -> [(key: String, value: YAMLNode, path: String, keyLocation: SourceLocation)]? {
         if allowNull && node.isNull { return [] }
         guard let entries = node.entries else {
@@ -69,8 +70,10 @@ final class DecodeContext {
                 result.append((entry.key, entry.value, childPath, entry.keyLocation))
             case .ignored(let why):
                 warning(.ignored, "`\(entry.key)` \(why)", at: entry.keyLocation, path: childPath)
+                unimplemented?(entry.key, entry.value)
             case .unsupported(let why):
                 warning(.unsupported, "`\(entry.key)` \(why)", at: entry.keyLocation, path: childPath)
+                unimplemented?(entry.key, entry.value)
             case nil:
                 var message = "unknown key `\(entry.key)` in \(catalog.name)"
                 if let suggestion = catalog.suggestion(for: entry.key) {

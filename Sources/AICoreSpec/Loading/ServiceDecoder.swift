@@ -18,10 +18,13 @@ struct ServiceDecoder {
     }
 
     func decode(name: String, node: YAMLNode, path: String) -> Service? {
-        guard let entries = context.entries(node, path, catalog: ComposeKeys.service, allowNull: false) else {
+        var service = Service(name: name)
+        guard
+            let entries = context.entries(
+                node, path, catalog: ComposeKeys.service, unimplemented: { service.unimplemented[$0] = ConfigValue($1) })
+        else {
             return nil
         }
-        var service = Service(name: name)
         var legacy = LegacyResources()
         var composeRestart: RestartPolicy?
         var deployRestart: (policy: RestartPolicy, conditionSet: Bool, location: SourceLocation)?

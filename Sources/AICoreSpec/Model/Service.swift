@@ -32,6 +32,9 @@ public struct Service: Sendable, Hashable {
     public var aicore: AICoreExtension
     /// Other `x-` keys of the service, kept as written.
     public var extensions: [String: ConfigValue]
+    /// Compose keys aicore-node reports but does not act on (`build`, `container_name`, …), kept
+    /// as written so that printing and merging lose nothing.
+    public var unimplemented: [String: ConfigValue]
 
     public static let defaultStopGracePeriod = Duration.seconds(10)
 
@@ -64,5 +67,6 @@ public struct Service: Sendable, Hashable {
         extraHosts = []
         aicore = AICoreExtension()
         extensions = [:]
+        unimplemented = [:]
     }
 }

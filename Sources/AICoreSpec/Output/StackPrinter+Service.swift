@@ -42,6 +42,7 @@ extension StackPrinter {
         if !service.extraHosts.isEmpty {
             fields.append(("extra_hosts", list(service.extraHosts.map { "\($0.hostname)=\($0.address)" })))
         }
+        fields += extensions(service.unimplemented)
         fields.append(("x-aicore", aicore(service.aicore)))
         fields += extensions(service.extensions)
         return .object(fields)
@@ -150,8 +151,8 @@ extension StackPrinter {
         let rollout = ext.rollout
         fields.append(
             ("rollout", .object([
-                ("max_surge", .string(rollout.maxSurge.description)),
-                ("max_unavailable", .string(rollout.maxUnavailable.description)),
+                ("max_surge", amount(rollout.maxSurge)),
+                ("max_unavailable", amount(rollout.maxUnavailable)),
                 ("min_ready", duration(rollout.minReady)), ("progress_deadline", duration(rollout.progressDeadline)),
                 ("auto_rollback", .bool(rollout.autoRollback)), ("revision_history", .int(rollout.revisionHistory)),
                 ("drain_timeout", duration(rollout.drainTimeout)),
@@ -170,13 +171,20 @@ extension StackPrinter {
         }
         switch ext.disruptionBudget {
         case .minAvailable(let amount)?:
-            fields.append(("disruption_budget", .object([("min_available", .string(amount.description))])))
+            fields.append(("disruption_budget", .object([("min_available", self.amount(amount))])))
         case .maxUnavailable(let amount)?:
-            fields.append(("disruption_budget", .object([("max_unavailable", .string(amount.description))])))
+            fields.append(("disruption_budget", .object([("max_unavailable", self.amount(amount))])))
         case nil:
             break
         }
         return .object(fields)
+    }
+
+    private static func amount(_ value: IntOrPercent) -> ConfigValue {
+        switch value {
+        case .count(let count): return .int(count)
+        case .percent: return .string(value.description)
+        }
     }
 
     private static func probe(_ probe: Probe) -> ConfigValue {

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+@testable import AICoreSpec
+
+/// The stacks users meet first: ours, the seed it comes from, and 39 real-world Compose files.
+@Suite struct ReferenceStackTests {
+    static var aiCoreStackPath: String {
+        // Tests/AICoreSpecTests/ReferenceStackTests.swift → the package root.
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("config/stacks/ai-core.yml").path
+    }
+
+    @Test("the AI-CORE reference stack validates cleanly, even with --strict")
+    func aiCoreStackIsClean() throws {
+        let loaded = try StackLoader.load(StackLoadOptions(files: [Self.aiCoreStackPath], strict: true, environment: [:]))
+        #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+        let stack = loaded.stack
+        #expect(stack.name == "ai-core")
+        #expect(stack.services.map(\.name) == ["api", "nginx", "postgres", "postgres-init", "redis"])
+    }
+
+    @Test("the reference stack keeps the seed's semantics and adds the Kubernetes ones")
+    func aiCoreStackSemantics() throws {
+        let stack = try StackLoader.load(StackLoadOptions(files: [Self.aiCoreStackPath], environment: [:])).stack
+        let api = try #require(stack.service(named: "api"))
+        #expect(api.deploy.replicas == 3)
+        #expect(api.deploy.limits.cpus == 2)
+        #expect(api.deploy.limits.memory == ByteSize(bytes: 2 << 30))
+        #expect(api.restart == RestartPolicy(condition: .onFailure, delay: .seconds(5), maxAttempts: 3))
+        #expect(api.dependsOn.map(\.condition) == [.serviceHealthy, .serviceHealthy])
+        #expect(api.healthcheck?.interval == .seconds(30))
+        #expect(api.healthcheck?.startPeriod == .seconds(40))
+        #expect(api.aicore.rollout.maxSurge == .percent(25))
+        #expect(api.aicore.rollout.maxUnavailable == .percent(25))
+        #expect(api.aicore.autoscale == AutoscaleSettings(
+            min: 3, max: 20, cpuPercent: 70, memoryPercent: 80, requestsPerSecond: 1000,
+            scaleDownStabilization: .seconds(300), scaleUpStabilization: .zero))
+        #expect(api.aicore.disruptionBudget == .minAvailable(.count(2)))
+        #expect(api.aicore.probes.liveness?.action == .httpGet(path: "/health/live", port: nil, headers: [:]))
+        #expect(api.aicore.probes.readiness?.action == .httpGet(path: "/health/ready", port: nil, headers: [:]))
+        #expect(api.aicore.probes.startup?.failureThreshold == 30)
+        #expect(api.capDrop == ["ALL"])
+        #expect(api.readOnly)
+
+        let postgres = try #require(stack.service(named: "postgres"))
+        #expect(postgres.dependsOn == [ServiceDependency(service: "postgres-init", condition: .serviceCompletedSuccessfully)])
+        #expect(postgres.deploy.limits.memory == ByteSize(bytes: 8 << 30))
+        let redis = try #require(stack.service(named: "redis"))
+        #expect(redis.command?.last?.contains("--appendonly yes --maxmemory 1gb --maxmemory-policy allkeys-lru") == true)
+        let nginx = try #require(stack.service(named: "nginx"))
+        #expect(nginx.ports.first?.published == 8080...8080)
+        #expect(nginx.volumes.first?.kind == .bind)
+        #expect(nginx.volumes.first?.readOnly == true)
+    }
+
+    @Test("the seed's compose file loads; `build` is reported as unsupported at its line, and --strict fails there")
+    func seedComposeFile() throws {
+        let path = StackFixture.resources + "/seed/docker-compose.prod.yml"
+        let loaded = try StackLoader.load(StackLoadOptions(files: [path], environment: [:]))
+        let build = try #require(loaded.warnings.first { $0.keyPath == "services.api.build" })
+        #expect(build.kind == .unsupported)
+        #expect(build.location?.line == 6)
+        #expect(build.location?.column == 5)
+
+        #expect(throws: StackLoadError.self) {
+            try StackLoader.load(StackLoadOptions(files: [path], strict: true, environment: [:]))
+        }
+        do {
+            _ = try StackLoader.load(StackLoadOptions(files: [path], strict: true, environment: [:]))
+        } catch {
+            let strictBuild = try #require(error.errors.first { $0.keyPath == "services.api.build" })
+            #expect(strictBuild.location?.line == 6)
+            #expect(strictBuild.description.contains("error: services.api.build: `build` is not supported"))
+        }
+    }
+
+    static var awesomeCompose: [String] {
+        let directory = StackFixture.resources + "/awesome-compose"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
+    }
+
+    @Test("the awesome-compose corpus is all there")
+    func corpusIsPresent() {
+        #expect(Self.awesomeCompose.count == 39)
+    }
+
+    @Test("every awesome-compose stack loads, and every warning is located", arguments: awesomeCompose)
+    func awesomeComposeLoads(name: String) throws {
+        let path = StackFixture.resources + "/awesome-compose/" + name
+        let loaded = try StackLoader.load(StackLoadOptions(files: [path], environment: [:]))
+        #expect(!loaded.stack.services.isEmpty)
+        for warning in loaded.warnings {
+            #expect(warning.location?.file == path, "\(warning)")
+            #expect((warning.location?.line ?? 0) > 0)
+            #expect(!warning.keyPath.isEmpty, "\(warning)")
+        }
+    }
+}

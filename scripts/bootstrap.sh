@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs, on Debian 12, every system package that building, testing and the demo need.
+# Idempotent: when everything is installed it only checks, in well under a second.
+set -euo pipefail
+
+packages=(
+  # build: the C shim links libseccomp, libcap and libsystemd
+  build-essential pkg-config libseccomp-dev libcap-dev libsystemd-dev
+  # the reference stack's workloads and health checks
+  postgresql redis-server redis-tools nginx curl
+  # tests and tools the tests drive
+  python3 procps iproute2 util-linux ca-certificates
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]} > 0)); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "bootstrap: missing packages: ${missing[*]}; run as root (sudo $0)" >&2
+    exit 1
+  fi
+  echo "bootstrap: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Installing postgresql or redis-server starts the distro's own servers where an init system
+  # runs; aicore-node's stack binds its own VIPs, so both coexist (docs/operations.md).
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  if [[ -x /opt/swift/usr/bin/swift ]]; then
+    echo "bootstrap: swift is at /opt/swift/usr/bin; add it to PATH" >&2
+  else
+    echo "bootstrap: Swift 6 is not installed (https://www.swift.org/install/linux/); it is not a Debian package" >&2
+  fi
+  exit 1
+fi
+echo "bootstrap: ok ($(swift --version 2>/dev/null | head -n 1))"
