@@ -61,7 +61,7 @@ struct AICoreExtensionDecoder {
                         }
                     case "port": port = context.int(value, keyPath, range: 1...65535)
                     case "headers":
-                        for (name, headerValue, _) in context.listOrDict(value, keyPath, separator: ":") ?? [] {
+                        for (name, headerValue, _, _) in context.listOrDict(value, keyPath, separator: ":") ?? [] {
                             headers[name] = headerValue?.trimmingCharacters(in: .whitespaces) ?? ""
                         }
                     default: break

@@ -165,10 +165,20 @@ final class DecodeContext {
             expected(what, node, path)
             return nil
         }
-        if bareSeconds, let seconds = Double(scalar.text), seconds >= 0, seconds.isFinite {
+        let text = scalar.text.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("-"), DurationSyntax.parse(String(text.dropFirst())) != nil || Double(text) != nil {
+            error("expected a duration greater than zero, found \"\(text)\"", at: node.location, path: path)
+            return nil
+        }
+        if bareSeconds, let seconds = Double(text) {
+            // Beyond ~292 years a duration no longer fits in Int64 nanoseconds.
+            guard seconds.isFinite, seconds < DurationSyntax.maximumSeconds else {
+                error("expected a duration of at most \(Int(DurationSyntax.maximumSeconds)) seconds, found \"\(text)\"", at: node.location, path: path)
+                return nil
+            }
             return .nanoseconds(Int64(seconds * 1e9))
         }
-        guard let value = DurationSyntax.parse(scalar.text) else {
+        guard let value = DurationSyntax.parse(text) else {
             expected(what, node, path)
             return nil
         }
@@ -237,17 +247,20 @@ final class DecodeContext {
     }
 
     /// Compose's list_or_dict: `["K=V", "K"]` or `{K: V, K: null}`. A nil value means "unset".
+    /// Each item comes with where its key was written and its own key path (`env[0]`, `env.KEY`).
     func listOrDict(
         _ node: YAMLNode, _ path: String, separator: Character = "="
-    ) -> [(key: String, value: String?, location: SourceLocation)]? {
+    ) -> [(key: String, value: String?, location: SourceLocation, path: String)]? {
         if let items = node.items {
-            var result: [(String, String?, SourceLocation)] = []
+            var result: [(String, String?, SourceLocation, String)] = []
             for (offset, item) in items.enumerated() {
-                guard let text = string(item, Self.index(path, offset)) else { continue }
+                let itemPath = Self.index(path, offset)
+                guard let text = string(item, itemPath) else { continue }
                 if let split = text.firstIndex(of: separator) {
-                    result.append((String(text[..<split]), String(text[text.index(after: split)...]), item.location))
+                    result.append(
+                        (String(text[..<split]), String(text[text.index(after: split)...]), item.location, itemPath))
                 } else {
-                    result.append((text, nil, item.location))
+                    result.append((text, nil, item.location, itemPath))
                 }
             }
             return result
@@ -256,13 +269,13 @@ final class DecodeContext {
             expected("a mapping or a list of KEY\(separator)VALUE strings", node, path)
             return nil
         }
-        var result: [(String, String?, SourceLocation)] = []
+        var result: [(String, String?, SourceLocation, String)] = []
         for entry in entries {
             let childPath = Self.join(path, entry.key)
             if entry.value.isNull {
-                result.append((entry.key, nil, entry.keyLocation))
+                result.append((entry.key, nil, entry.keyLocation, childPath))
             } else if let scalar = entry.value.scalar {
-                result.append((entry.key, scalar.text, entry.value.location))
+                result.append((entry.key, scalar.text, entry.keyLocation, childPath))
             } else {
                 expected("a string, number or boolean", entry.value, childPath)
             }

@@ -18,7 +18,9 @@ public enum EnvFileParser {
 
     public static func parse(_ text: String) -> Result<[Entry], Failure> {
         var entries: [Entry] = []
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift, so it is a separator of its own.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (offset, rawLine) in lines.enumerated() {
             let lineNumber = offset + 1
             var line = Substring(rawLine)
             if line.hasSuffix("\r") { line = line.dropLast() }

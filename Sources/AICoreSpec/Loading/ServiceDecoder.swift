@@ -45,9 +45,9 @@ struct ServiceDecoder {
                 service.entrypoint = context.command(value, keyPath)
                 hasCommand = true
             case "environment":
-                for (envKey, envValue, location) in context.listOrDict(value, keyPath) ?? [] {
+                for (envKey, envValue, location, itemPath) in context.listOrDict(value, keyPath) ?? [] {
                     guard EnvFileParser.isValidKey(envKey) else {
-                        context.error("invalid variable name \"\(envKey)\"", at: location, path: keyPath)
+                        context.error("invalid variable name \"\(envKey)\"", at: location, path: itemPath)
                         continue
                     }
                     // A key without a value takes the agent's environment, or is left out.
@@ -305,7 +305,7 @@ struct ServiceDecoder {
 
     private func decodeStringMap(_ node: YAMLNode, _ path: String) -> [String: String] {
         var result: [String: String] = [:]
-        for (key, value, _) in context.listOrDict(node, path) ?? [] {
+        for (key, value, _, _) in context.listOrDict(node, path) ?? [] {
             result[key] = value ?? ""
         }
         return result

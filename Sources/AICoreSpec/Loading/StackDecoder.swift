@@ -128,7 +128,7 @@ struct StackDecoder {
                 definition.external = decodeExternal(value, fieldPath, name: &name)
                 if definition.external { definition.name = explicitName ?? key }
             case "labels":
-                for (label, text, _) in context.listOrDict(value, fieldPath) ?? [] { definition.labels[label] = text ?? "" }
+                for (label, text, _, _) in context.listOrDict(value, fieldPath) ?? [] { definition.labels[label] = text ?? "" }
             case "driver":
                 if let driver = context.string(value, fieldPath), driver != "local" {
                     context.warning(
@@ -155,7 +155,7 @@ struct StackDecoder {
                 if definition.external { definition.name = name }
             case "internal": definition.internal = context.bool(value, fieldPath) ?? false
             case "labels":
-                for (label, text, _) in context.listOrDict(value, fieldPath) ?? [] { definition.labels[label] = text ?? "" }
+                for (label, text, _, _) in context.listOrDict(value, fieldPath) ?? [] { definition.labels[label] = text ?? "" }
             default: break
             }
         }

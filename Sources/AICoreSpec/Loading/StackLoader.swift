@@ -45,8 +45,9 @@ public enum StackLoader {
         guard var stack = decoder.decode(merged) else { throw StackLoadError(diagnostics: context.diagnostics) }
 
         let profiles = activeProfiles(options, variables: variables)
+        let definedServices = Set(stack.services.map(\.name))
         stack.services = applyProfiles(stack.services, active: profiles, context: context)
-        StackValidator(context: context).validate(stack)
+        StackValidator(context: context, definedServices: definedServices).validate(stack)
 
         var diagnostics = context.diagnostics
         if options.strict {

@@ -2,9 +2,12 @@
 /// dependency cycles, port conflicts, and resource sanity.
 struct StackValidator {
     let context: DecodeContext
+    /// Every service the files define, including those whose profiles are off (the loader
+    /// reports a dependency on those itself).
+    let definedServices: Set<String>
 
     func validate(_ stack: Stack) {
-        let names = Set(stack.services.map(\.name))
+        let names = definedServices
         for service in stack.services {
             let path = "services.\(service.name)"
             checkDependencies(service, path: path, names: names)

@@ -4,6 +4,9 @@ public enum DurationSyntax {
         ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400),
     ]
 
+    /// The longest duration that fits in Int64 nanoseconds, with a margin.
+    public static let maximumSeconds: Double = 9.2e9
+
     /// Parses a duration; `nil` when the text is not one. "0" alone is zero, as in Go.
     public static func parse(_ text: String) -> Duration? {
         let source = text.trimmingCharacters(in: .whitespaces)

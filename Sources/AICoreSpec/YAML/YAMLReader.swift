@@ -13,10 +13,11 @@ public enum YAMLReader {
         if isDirectory.boolValue {
             return .failure(fileError(name, "is a directory, expected a stack file"))
         }
-        guard FileManager.default.isReadableFile(atPath: path),
-            let data = FileManager.default.contents(atPath: path)
-        else {
+        guard FileManager.default.isReadableFile(atPath: path) else {
             return .failure(fileError(name, "cannot be read (permission denied)"))
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(fileError(name, "cannot be read"))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             return .failure(fileError(name, "is not UTF-8 text"))
@@ -33,7 +34,7 @@ public enum YAMLReader {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            return .failure(diagnostic(for: error, file: file))
+            return .failure(diagnostic(for: error, file: file, yaml: text))
         } catch {
             return .failure(fileError(file, "is not valid YAML: \(error)"))
         }
@@ -52,7 +53,7 @@ public enum YAMLReader {
         Diagnostic(severity: .error, kind: .invalid, location: nil, keyPath: "", message: "\(file): \(message)")
     }
 
-    private static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+    private static func diagnostic(for error: YamlError, file: String, yaml: String) -> Diagnostic {
         func located(_ mark: Mark, _ problem: String, _ context: YamlError.Context?) -> Diagnostic {
             var message = "invalid YAML: \(problem)"
             if let context {
@@ -70,10 +71,12 @@ public enum YAMLReader {
             return located(mark, problem, context)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let keys = duplicates.map { "`\($0)`" }.joined(separator: ", ")
+            let found = DuplicateKeyLocator.locate(
+                key: duplicates.first ?? "", firstLine: context.mark.line, firstColumn: context.mark.column, in: yaml)
             return Diagnostic(
                 severity: .error, kind: .invalid,
-                location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
-                keyPath: "", message: "duplicate key \(keys) in one mapping")
+                location: SourceLocation(file: file, line: found.line, column: found.column),
+                keyPath: found.keyPath, message: "duplicate key \(keys) in one mapping")
         case .reader(let problem, _, _, _):
             return fileError(file, "cannot be decoded: \(problem)")
         default:
