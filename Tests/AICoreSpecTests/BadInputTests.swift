@@ -464,7 +464,7 @@ struct BadInputTests {
                     reservations:
                       cpus: "2"
             """,
-            at: 9, 11, "services.api.deploy.resources.reservations.cpus", "the cpu reservation (2.0) is larger than the cpu limit (0.5)"),
+            at: 9, 11, "services.api.deploy.resources.reservations.cpus", "the cpu reservation (2) is larger than the cpu limit (0.5)"),
         BadInput(
             "an invalid stop signal",
             """
@@ -888,7 +888,7 @@ struct BadInputTests {
                 command: sleep 1
                 cpus: 0
             """,
-            at: 4, 11, "services.api.cpus", "expected a number of CPUs greater than zero, found 0.0"),
+            at: 4, 11, "services.api.cpus", "expected a number of CPUs greater than zero, found 0"),
         BadInput(
             "a required env_file that does not exist",
             """
@@ -897,7 +897,7 @@ struct BadInputTests {
                 command: sleep 1
                 env_file: missing.env
             """,
-            at: 4, 15, "services.api.env_file", "cannot read env file "),
+            at: 4, 15, "services.api.env_file", "does not exist"),
         BadInput(
             "a relative working_dir",
             """
@@ -965,7 +965,7 @@ struct BadInputTests {
                   update_config:
                     max_failure_ratio: 2
             """,
-            at: 6, 28, "services.api.deploy.update_config.max_failure_ratio", "expected a ratio from 0 to 1, found 2.0"),
+            at: 6, 28, "services.api.deploy.update_config.max_failure_ratio", "expected a ratio from 0 to 1, found 2"),
         BadInput(
             "pids_limit below -1",
             """

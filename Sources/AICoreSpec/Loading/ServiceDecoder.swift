@@ -186,7 +186,7 @@ struct ServiceDecoder {
         if let (cpus, location) = legacy.cpus {
             if let existing = service.deploy.limits.cpus, existing != cpus {
                 context.error(
-                    "cpus (\(cpus)) disagrees with deploy.resources.limits.cpus (\(existing))", at: location,
+                    "cpus (\(cpus.compactDescription)) disagrees with deploy.resources.limits.cpus (\(existing.compactDescription))", at: location,
                     path: DecodeContext.join(path, "cpus"))
             }
             service.deploy.limits.cpus = cpus
@@ -281,7 +281,8 @@ struct ServiceDecoder {
                 let text = String(data: data, encoding: .utf8)
             else {
                 if file.required {
-                    context.error("cannot read env file \(absolute)", at: file.location, path: file.itemPath)
+                    let reason = FileManager.default.fileExists(atPath: absolute) ? "cannot be read" : "does not exist"
+                    context.error("env file \(absolute) \(reason)", at: file.location, path: file.itemPath)
                 }
                 continue
             }
@@ -519,7 +520,7 @@ struct ServiceDecoder {
     func decodeCPUs(_ node: YAMLNode, _ path: String) -> Double? {
         guard let cpus = context.double(node, path, what: "a number of CPUs like 0.5 or \"2\"") else { return nil }
         guard cpus > 0 else {
-            context.error("expected a number of CPUs greater than zero, found \(cpus)", at: node.location, path: path)
+            context.error("expected a number of CPUs greater than zero, found \(cpus.compactDescription)", at: node.location, path: path)
             return nil
         }
         return cpus
@@ -619,7 +620,7 @@ struct ServiceDecoder {
                     if (0...1).contains(ratio) {
                         config.maxFailureRatio = ratio
                     } else {
-                        context.error("expected a ratio from 0 to 1, found \(ratio)", at: value.location, path: keyPath)
+                        context.error("expected a ratio from 0 to 1, found \(ratio.compactDescription)", at: value.location, path: keyPath)
                     }
                 }
             case "order": config.order = context.choice(value, keyPath, UpdateConfig.Order.self) ?? config.order

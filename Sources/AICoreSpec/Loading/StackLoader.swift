@@ -67,7 +67,7 @@ public enum StackLoader {
         var variables = options.environment
         let dotEnv = baseDirectory + "/.env"
         if options.envFiles.isEmpty, FileManager.default.fileExists(atPath: dotEnv) {
-            for (key, value) in readEnvFile(dotEnv, context: context) where variables[key] == nil {
+            for (key, value) in readEnvFile(dotEnv, environment: options.environment, context: context) where variables[key] == nil {
                 variables[key] = value
             }
         }
@@ -76,12 +76,13 @@ public enum StackLoader {
                 context.add(YAMLReader.fileError(file, "no such env file"))
                 continue
             }
-            variables.merge(readEnvFile(file, context: context)) { _, fromFile in fromFile }
+            variables.merge(readEnvFile(file, environment: options.environment, context: context)) { _, fromFile in fromFile }
         }
         return variables
     }
 
-    private static func readEnvFile(_ path: String, context: DecodeContext) -> [String: String] {
+    /// A bare `KEY` line takes its value from `environment` (the injected process environment).
+    private static func readEnvFile(_ path: String, environment: [String: String], context: DecodeContext) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             context.add(YAMLReader.fileError(path, "cannot be read"))
             return [:]
@@ -90,7 +91,7 @@ public enum StackLoader {
         case .success(let entries):
             var values: [String: String] = [:]
             for entry in entries {
-                if let value = entry.value ?? ProcessInfo.processInfo.environment[entry.key] { values[entry.key] = value }
+                if let value = entry.value ?? environment[entry.key] { values[entry.key] = value }
             }
             return values
         case .failure(let failure):

@@ -78,7 +78,7 @@ struct StackValidator {
         if let limit = limits.cpus, let reserved = reservations.cpus, reserved > limit {
             context.add(
                 .error(
-                    "the cpu reservation (\(reserved)) is larger than the cpu limit (\(limit))",
+                    "the cpu reservation (\(reserved.compactDescription)) is larger than the cpu limit (\(limit.compactDescription))",
                     at: locate("\(reservationsPath).cpus"), path: "\(reservationsPath).cpus"))
         }
     }

@@ -67,3 +67,10 @@ extension Duration {
         Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
+
+extension Double {
+    /// `2` rather than `2.0`, `0.5` as is: numbers in messages as the user wrote them.
+    public var compactDescription: String {
+        self == rounded() && abs(self) < 1e15 ? String(Int64(self)) : String(self)
+    }
+}
