@@ -14,7 +14,7 @@ import Musl
 enum CgroupFileIO {
     /// Reads the whole file.
     static func read(_ path: String) throws(CgroupError) -> String {
-        let fd = try openRetrying(path, O_RDONLY | O_CLOEXEC, action: "open \(path)")
+        let fd = try openRetrying(path, O_RDONLY | O_CLOEXEC, action: "read \(path)")
         defer { _ = close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
