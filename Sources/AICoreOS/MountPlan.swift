@@ -7,7 +7,7 @@ import Glibc
 /// shim's child (`aic_run_mount_ops`), which only makes the syscalls.
 public struct MountPlan: Sendable, Equatable {
     public enum OperationKind: Int32, Sendable {
-        case mount = 1, mkdir, mkfile, symlink, setReadOnly, mask, pivot
+        case mount = 1, mkdir, mkfile, symlink, setReadOnly, mask, pivot, unmount
     }
 
     public struct Operation: Sendable, Equatable {
@@ -136,7 +136,12 @@ public struct MountPlan: Sendable, Equatable {
         op(.symlink, inRoot("/dev/stdout"), source: "/proc/self/fd/1", "symlink /dev/stdout")
         op(.symlink, inRoot("/dev/stderr"), source: "/proc/self/fd/2", "symlink /dev/stderr")
 
-        op(.mount, inRoot("/sys"), source: "sysfs", fstype: "sysfs", flags: Int32(MS_RDONLY) | nosuidNodevNoexec, "mount /sys")
+        // sysfs has one superblock per network namespace, and the kernel refuses (EBUSY) to stack
+        // it on a bind of itself: drop the host's /sys (and its submounts) from the recursive
+        // bind first. Read-only goes on our mount only, the superblock stays the host's.
+        op(.unmount, inRoot("/sys"), "unmount the host's /sys")
+        op(.mount, inRoot("/sys"), source: "sysfs", fstype: "sysfs", flags: nosuidNodevNoexec, "mount /sys")
+        op(.setReadOnly, inRoot("/sys"), mode: 1, "remount /sys read-only")
 
         var tmpData = "mode=1777"
         if let size = o.tmpSizeBytes { tmpData += ",size=\(size)" }

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -50,7 +51,9 @@ static int open_pipes(struct pipes *p, int want_sync) {
   p->error_r = fds[0];
   p->error_w = fds[1];
   if (want_sync) {
-    if (pipe2(fds, O_CLOEXEC) < 0) {
+    // A socket rather than a pipe: the release write uses MSG_NOSIGNAL, so a child that already
+    // died cannot SIGPIPE the (multithreaded) parent.
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
       int e = errno;
       close_pipes(p);
       return -e;
@@ -206,7 +209,11 @@ int aic_sync_release(int sync_fd, int release) {
   int rc = 0;
   if (release) {
     char b = 1;
-    rc = aic_write_all(sync_fd, &b, 1);
+    ssize_t n;
+    do {
+      n = send(sync_fd, &b, 1, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    rc = n == 1 ? 0 : -errno;
   }
   close(sync_fd);
   return rc;

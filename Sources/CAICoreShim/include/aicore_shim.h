@@ -65,6 +65,7 @@ enum aic_mount_op_kind {
   AIC_OP_SETATTR,    // mount_setattr(target, AT_RECURSIVE if mode != 0, attr_set = flags)
   AIC_OP_MASK,       // bind source (/dev/null) over a file, or a read-only empty tmpfs over a dir
   AIC_OP_PIVOT,      // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
+  AIC_OP_UNMOUNT,    // umount2(target, MNT_DETACH); EINVAL (not a mount point) is fine
 };
 
 struct aic_mount_op {
@@ -171,6 +172,11 @@ int aic_pidfd_send_signal(int pidfd, int sig);
 // waitid(P_PIDFD). flags as for waitid. Returns 0 and fills *code/*status (CLD_* and value),
 // or -errno; *code == 0 with WNOHANG means still running.
 int aic_pidfd_wait(int pidfd, int flags, int *code, int *status);
+
+// Foreground launcher: forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 received
+// by this process to the process behind pidfd (the instance init, which relays them to the
+// workload). The handler only calls pidfd_send_signal, which is async-signal-safe.
+int aic_forward_signals(int pidfd);
 
 // epoll for the exit monitor (Swift's Glibc module does not export <sys/epoll.h>).
 int aic_epoll_create(void);

@@ -1,0 +1,8 @@
+import AICoreCLI
+
+@main
+struct AICoreNode {
+    static func main() async {
+        await AICoreNodeCommand.mainEntry()
+    }
+}
