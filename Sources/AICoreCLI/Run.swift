@@ -104,7 +104,7 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the instance's state directory (exit file, log) after it exits.")
     var keepState = false
 
-    @Argument(parsing: .captureForPassthrough, help: "-- COMMAND [ARG...]")
+    @Argument(parsing: .postTerminator, help: "-- COMMAND [ARG...] (the -- is required)")
     var command: [String] = []
 
     var commandLine: [String] { command.first == "--" ? Array(command.dropFirst()) : command }

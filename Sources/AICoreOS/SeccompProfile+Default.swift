@@ -58,6 +58,9 @@ extension SeccompProfile {
         "writev",
     ]
 
+    /// Changes whenever `dockerDefault` changes: it keys the on-disk cache of compiled filters.
+    public static let dockerDefaultRevision = "r1"
+
     /// Docker's default profile.
     public static let dockerDefault: SeccompProfile = {
         var calls: [Syscall] = [

@@ -16,11 +16,17 @@ public final class LinuxTaskDriver: TaskDriver {
         public var stateRoot: String
         /// Host paths hidden from workloads that see the host root (the agent's own state).
         public var hiddenHostPaths: [String]
+        /// Where compiled seccomp filters of the default profile are kept across processes
+        /// (root-only, mode 0700); nil = compile in every process. libseccomp takes several
+        /// milliseconds for Docker's profile, which a one-shot `run` would pay every time.
+        public var seccompCacheDirectory: String?
 
         public init(stateRoot: String = "/run/aicore/instances",
-                    hiddenHostPaths: [String] = ["/var/lib/aicore", "/etc/aicore", "/var/log/aicore"]) {
+                    hiddenHostPaths: [String] = ["/var/lib/aicore", "/etc/aicore", "/var/log/aicore"],
+                    seccompCacheDirectory: String? = "/run/aicore/seccomp-cache") {
             self.stateRoot = stateRoot
             self.hiddenHostPaths = hiddenHostPaths
+            self.seccompCacheDirectory = seccompCacheDirectory
         }
     }
 
@@ -187,13 +193,45 @@ public final class LinuxTaskDriver: TaskDriver {
             key = nil
         }
         if let key, let cached = seccompCache.withLock({ $0[key] }) { return cached }
+        let kernel = SeccompProfile.Context.runningKernel
+        let diskPath = key.flatMap { _ in configuration.seccompCacheDirectory }.map {
+            "\($0)/docker-default-\(SeccompProfile.dockerDefaultRevision)-\(SeccompProfile.Context.nativeArch)-k\(kernel.0).\(kernel.1)-\(String(capabilities.bits, radix: 16)).bpf"
+        }
+        if let diskPath, let filter = Self.readCachedFilter(diskPath) {
+            if let key { seccompCache.withLock { $0[key] = filter } }
+            return filter
+        }
         do {
             let filter = try SeccompFilter.compile(profile, capabilities: capabilities)
             if let key { seccompCache.withLock { $0[key] = filter } }
+            if let diskPath, let dir = configuration.seccompCacheDirectory { Self.writeCachedFilter(filter, to: diskPath, in: dir) }
             return filter
         } catch {
             throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
         }
+    }
+
+    static func readCachedFilter(_ path: String) -> SeccompFilter? {
+        guard let bytes = try? FileIO.read(path), !bytes.isEmpty, bytes.count % 8 == 0 else { return nil }
+        var instructions: [UInt64] = []
+        instructions.reserveCapacity(bytes.count / 8)
+        bytes.withUnsafeBytes { raw in
+            for i in stride(from: 0, to: raw.count, by: 8) {
+                instructions.append(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            }
+        }
+        return SeccompFilter(instructions: instructions)
+    }
+
+    /// Best effort: a cache that cannot be written only costs time.
+    static func writeCachedFilter(_ filter: SeccompFilter, to path: String, in directory: String) {
+        guard (try? FileIO.makeDirectories(directory, mode: 0o700)) != nil else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(filter.instructions.count * 8)
+        for v in filter.instructions { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        let tmp = path + ".\(getpid()).tmp"
+        guard (try? FileIO.write(tmp, bytes, mode: 0o600)) != nil else { return }
+        if rename(tmp, path) != 0 { unlink(tmp) }
     }
 
     // MARK: recover
