@@ -86,6 +86,9 @@ public struct MountPlan: Sendable, Equatable {
     /// Directories the root filesystem must have as mount points.
     public static let requiredDirectories = ["/proc", "/dev", "/sys", "/tmp", "/run", "/etc"]
 
+    /// MOUNT_ATTR_RDONLY of <linux/mount.h>.
+    public static let mountAttrReadOnly: UInt = 0x1
+
     public var operations: [Operation]
 
     public init(operations: [Operation]) {
@@ -101,9 +104,10 @@ public struct MountPlan: Sendable, Equatable {
         func op(_ kind: OperationKind, _ target: String, source: String? = nil, fstype: String? = nil,
                 data: String? = nil, flags: Int32 = 0, mode: UInt32 = 0, optional: Bool = false,
                 _ description: String) {
+            // setReadOnly sets MOUNT_ATTR_RDONLY through mount_setattr; mode 1 = recursively.
+            let f = kind == .setReadOnly ? MountPlan.mountAttrReadOnly : UInt(UInt32(bitPattern: flags))
             ops.append(Operation(kind: kind, source: source, target: target, fstype: fstype, data: data,
-                                 flags: UInt(UInt32(bitPattern: flags)), mode: mode, optional: optional,
-                                 description: description))
+                                 flags: f, mode: mode, optional: optional, description: description))
         }
         let nosuidNodevNoexec = Int32(MS_NOSUID | MS_NODEV | MS_NOEXEC)
 

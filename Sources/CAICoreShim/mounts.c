@@ -23,6 +23,9 @@ static int run_op(const struct aic_mount_op *op) {
     if (mkdir(op->target, op->mode) < 0 && errno != EEXIST) return -1;
     return 0;
   case AIC_OP_MKFILE: {
+    // Existing mount points are fine, also on a read-only root (open(O_CREAT) would say EROFS).
+    struct stat st;
+    if (lstat(op->target, &st) == 0) return 0;
     int fd = open(op->target, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, op->mode);
     if (fd < 0) return errno == EEXIST ? 0 : -1;
     close(fd);
@@ -32,6 +35,10 @@ static int run_op(const struct aic_mount_op *op) {
     if (symlink(op->source, op->target) < 0 && errno != EEXIST) return -1;
     return 0;
   case AIC_OP_SETATTR:
+    if (op->flags == 0) {
+      errno = EINVAL;  // an attribute change that changes nothing is a plan bug, not a no-op
+      return -1;
+    }
     return do_setattr(op->target, op->flags, op->mode != 0);
   case AIC_OP_MASK:
     // A file is hidden behind a bind of /dev/null; a directory behind an empty read-only tmpfs.
