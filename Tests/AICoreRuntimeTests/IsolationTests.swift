@@ -6,12 +6,14 @@ import AICoreOS
 /// The isolation suite: the real `aicore-node run` binary on the real kernel, checked from
 /// inside the workload. Needs root (CI is root, so nothing here skips there).
 @Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
-struct IsolationTests {
+final class IsolationTests {
     let stateDir: String
 
     init() throws {
         stateDir = try TestEnvironment.temporaryDirectory("state")
     }
+
+    deinit { try? FileIO.removeTree(stateDir) }
 
     /// Runs a workload and checks that it left nothing behind.
     func run(_ name: String, _ args: [String]) throws -> RunResult {

@@ -5,7 +5,7 @@ import AICoreOS
 
 /// The driver API the supervisor uses, against the real kernel (root only; CI is root).
 @Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
-struct LinuxTaskDriverTests {
+final class LinuxTaskDriverTests {
     let stateDir: String
     let driver: LinuxTaskDriver
 
@@ -13,6 +13,8 @@ struct LinuxTaskDriverTests {
         stateDir = try TestEnvironment.temporaryDirectory("driver")
         driver = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir))
     }
+
+    deinit { try? FileIO.removeTree(stateDir) }
 
     func spec(_ name: String, _ command: [String], limits: CgroupLimits = CgroupLimits(), user: String? = nil) -> TaskSpec {
         TaskSpec(id: name, cgroupPath: "aicore/test/\(name)", command: command, user: user, limits: limits)
