@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "aicore-node",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "aicore-node", targets: ["aicore-node"]),
     ],
@@ -17,11 +17,33 @@ let package = Package(
             name: "AICoreSpec",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
-        // ArgumentParser commands; the executable holds only @main.
+        // The only C code: clone3/child setup/exec, the instance init, setns for exec,
+        // seccomp compilation and systemd glue. Only AICoreOS imports it.
+        .target(
+            name: "CAICoreShim",
+            linkerSettings: [
+                .linkedLibrary("seccomp"),
+                .linkedLibrary("cap"),
+                .linkedLibrary("systemd"),
+            ]
+        ),
+        // The Swift Linux layer: namespaces, mounts, capabilities, seccomp, pidfd, cgroups v1/v2.
+        .target(
+            name: "AICoreOS",
+            dependencies: ["CAICoreShim"]
+        ),
+        // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
+        .target(
+            name: "AICoreRuntime",
+            dependencies: ["AICoreOS"]
+        ),
+        // ArgumentParser commands; the executable holds only the entry point.
         .target(
             name: "AICoreCLI",
             dependencies: [
                 "AICoreSpec",
+                "AICoreRuntime",
+                "AICoreOS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -30,6 +52,14 @@ let package = Package(
             name: "AICoreSpecTests",
             dependencies: ["AICoreSpec"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AICoreOSTests",
+            dependencies: ["AICoreOS"]
+        ),
+        .testTarget(
+            name: "AICoreRuntimeTests",
+            dependencies: ["AICoreRuntime", "AICoreOS"]
         ),
         .testTarget(
             name: "AICoreCLITests",

@@ -9,10 +9,11 @@ public struct AICoreNode: AsyncParsableCommand {
             Stack files use the Compose Specification, plus `x-aicore` keys for probes, rollouts, \
             autoscaling and disruption budgets. See docs/spec-reference.md.
 
-            Exit codes: 0 ok, 1 the operation failed, 2 invalid input.
+            Exit codes: 0 ok, 1 the operation failed, 2 invalid input; `run` exits like `docker run` \
+            (the workload's status, 125 when aicore-node itself fails).
             """,
         version: AICoreVersion.current,
-        subcommands: [ConfigCommand.self]
+        subcommands: [Run.self, ConfigCommand.self]
     )
 
     public init() {}

@@ -13,11 +13,11 @@ public enum AICoreNodeMain {
                 try command.run()
             }
         } catch {
-            exit(with: error)
+            exit(with: error, arguments: arguments)
         }
     }
 
-    private static func exit(with error: Error) -> Never {
+    private static func exit(with error: Error, arguments: [String]) -> Never {
         if let exitCode = error as? ExitCode {
             Foundation.exit(exitCode.rawValue)
         }
@@ -27,6 +27,10 @@ public enum AICoreNodeMain {
             AICoreNode.exit(withError: error)
         }
         let message = AICoreNode.message(for: error)
+        if arguments.first == "run" {
+            // `run` fails like `docker run`: one line and 125, so 1 and 2 stay the workload's own.
+            Run.fail(firstLine(message))
+        }
         FileHandle.standardError.write(Data("aicore-node: \(firstLine(message))\n".utf8))
         if code == .validationFailure {
             FileHandle.standardError.write(Data("Run 'aicore-node --help' for usage.\n".utf8))

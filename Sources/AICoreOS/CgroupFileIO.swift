@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The raw file operations behind the cgroup managers: whole-file reads, single-`write(2)` writes
+/// (cgroupfs wants one write per value), mkdir/rmdir, each retrying EINTR and failing with a
+/// `CgroupError` that names the action and the path.
+///
+/// Files are never created: opening a control file that does not exist fails with ENOENT, exactly as
+/// on cgroupfs when a controller is missing. That is what lets the tests lay out a temporary directory
+/// like cgroupfs and see which files were written.
+enum CgroupFileIO {
+    /// Reads the whole file.
+    static func read(_ path: String) throws(CgroupError) -> String {
+        let fd = try openRetrying(path, O_RDONLY | O_CLOEXEC, action: "read \(path)")
+        defer { _ = close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                bytes.append(contentsOf: chunk[0..<n])
+            } else if n == 0 {
+                break
+            } else {
+                let err = errno
+                if err == EINTR { continue }
+                throw .system(err, "read \(path)")
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Reads the whole file, or returns nil when it does not exist (an optional control file).
+    static func readIfPresent(_ path: String) throws(CgroupError) -> String? {
+        do {
+            return try read(path)
+        } catch where error.code == .systemCall && error.errno == ENOENT {
+            return nil
+        }
+    }
+
+    /// Writes `value` with a single write(2), replacing the file's content (O_TRUNC, ignored by cgroupfs).
+    static func write(_ value: String, to path: String) throws(CgroupError) {
+        let action = "write \(value) to \(path)"
+        let fd = try openRetrying(path, O_WRONLY | O_TRUNC | O_CLOEXEC, action: action)
+        defer { _ = close(fd) }
+        let bytes = Array(value.utf8)
+        while true {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n == bytes.count { return }
+            let err = errno
+            if n < 0 && err == EINTR { continue }
+            if n >= 0 { throw CgroupError(code: .systemCall, errno: EIO, action: action, detail: "short write of \(n) bytes") }
+            throw .system(err, action)
+        }
+    }
+
+    /// Writes `value`, returning false instead of failing when the file does not exist.
+    @discardableResult
+    static func writeIfPresent(_ value: String, to path: String) throws(CgroupError) -> Bool {
+        do {
+            try write(value, to: path)
+            return true
+        } catch where error.code == .systemCall && error.errno == ENOENT {
+            return false
+        }
+    }
+
+    /// mkdir -p: creates `path` and any missing ancestors (mode 0755). Existing directories are fine.
+    static func makeDirectories(_ path: String) throws(CgroupError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) == 0 { continue }
+            let err = errno
+            if err == EEXIST { continue }
+            throw .system(err, "mkdir \(current)")
+        }
+    }
+
+    /// rmdir, tolerating ENOENT; EBUSY (a cgroup whose last task is still exiting) is retried until `timeout`.
+    static func removeDirectory(_ path: String, timeout: Duration) throws(CgroupError) {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            if rmdir(path) == 0 { return }
+            let err = errno
+            switch err {
+            case ENOENT: return
+            case EINTR: continue
+            case EBUSY where ContinuousClock.now < deadline: pause(milliseconds: 10)
+            default: throw .system(err, "rmdir \(path)")
+            }
+        }
+    }
+
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// Sleeps the calling thread. The cgroup API is synchronous: callers run it off actors and event loops.
+    static func pause(milliseconds: Int) {
+        var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 && errno == EINTR {
+            request = remaining
+        }
+    }
+
+    private static func openRetrying(_ path: String, _ flags: Int32, action: String) throws(CgroupError) -> Int32 {
+        while true {
+            let fd = open(path, flags)
+            if fd >= 0 { return fd }
+            let err = errno
+            if err == EINTR { continue }
+            throw .system(err, action)
+        }
+    }
+}

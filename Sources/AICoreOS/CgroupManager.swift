@@ -1,0 +1,25 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Creates, limits, observes and removes the cgroup of one instance. `CgroupV1Manager` and
+/// `CgroupV2Manager` implement it; `CgroupDetection.detect` picks one for the host.
+///
+/// The calls are synchronous and some wait (bounded) on the kernel: run them off actors and event loops.
+public protocol CgroupManager: Sendable {
+    var version: CgroupVersion { get }
+    /// Creates (mkdir -p, enabling controllers in v2 subtree_control along the way) the cgroup `relativePath`
+    /// (e.g. "aicore/demo/api/demo-api-1") under this manager's root and writes the limits. Idempotent.
+    func create(_ relativePath: String, limits: CgroupLimits) throws -> CgroupHandle
+    func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws
+    func stats(_ handle: CgroupHandle) throws -> CgroupStats
+    /// true when the kernel OOM-killed a process in this cgroup (v2 memory.events oom_kill > 0; v1 memory.oom_control oom_kill > 0, or failcnt>0 with the process killed by SIGKILL as fallback info)
+    func wasOOMKilled(_ handle: CgroupHandle) throws -> Bool
+    func processes(_ handle: CgroupHandle) throws -> [pid_t]
+    /// Kills every process in the cgroup and waits (bounded) until it is empty: v2 cgroup.kill when present, else freeze (v2 cgroup.freeze / v1 freezer) + SIGKILL each pid + thaw, looping until empty.
+    func killAll(_ handle: CgroupHandle) throws
+    /// Removes the cgroup dirs (all v1 hierarchies), tolerating ENOENT; retries EBUSY briefly.
+    func destroy(_ handle: CgroupHandle) throws
+}

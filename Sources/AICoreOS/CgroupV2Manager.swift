@@ -1,0 +1,226 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// cgroup v2: the unified hierarchy, as on most current hosts.
+///
+/// An instance gets one directory, `<root>/<parent>/<relativePath>`. Creating it enables the cpu,
+/// memory and pids controllers in `cgroup.subtree_control` of `<root>/<parent>` and of every
+/// intermediate directory, so the leaf has them. Because of v2's "no internal processes" rule, none of
+/// those directories may hold processes itself (the root cgroup excepted): see `prepareDelegatedRoot`.
+public struct CgroupV2Manager: CgroupManager {
+    /// The controllers enabled along the path to every instance cgroup, in the order they are written.
+    public static let controllers = ["cpu", "memory", "pids"]
+
+    public var version: CgroupVersion { .v2 }
+    /// The cgroup2 mount point.
+    public let root: String
+    /// Path below `root` under which relative paths are created ("" = the root cgroup).
+    public let parent: String
+    /// Upper bound for `killAll` to empty the cgroup.
+    public let killTimeout: Duration
+    /// Upper bound for retrying EBUSY in `destroy`.
+    public let removeTimeout: Duration
+    /// Whether `killAll` uses cgroup.kill when the kernel has it (5.14+). Tests turn it off to exercise
+    /// the freeze + SIGKILL + thaw path on kernels that have cgroup.kill.
+    let usesCgroupKill: Bool
+
+    public init(root: String = "/sys/fs/cgroup", parent: String = "", killTimeout: Duration = .seconds(10), removeTimeout: Duration = .seconds(2)) {
+        self.init(root: root, parent: parent, killTimeout: killTimeout, removeTimeout: removeTimeout, usesCgroupKill: true)
+    }
+
+    init(root: String, parent: String, killTimeout: Duration, removeTimeout: Duration, usesCgroupKill: Bool) {
+        self.root = root
+        self.parent = parent
+        self.killTimeout = killTimeout
+        self.removeTimeout = removeTimeout
+        self.usesCgroupKill = usesCgroupKill
+    }
+
+    /// `<root>/<parent>`: the directory relative paths start from.
+    public var base: String { CgroupPath.join(root, parent) }
+
+    /// The handle for `relativePath`, without touching the filesystem (for re-adopting a running instance).
+    public func handle(for relativePath: String) throws(CgroupError) -> CgroupHandle {
+        _ = try CgroupPath.components(of: relativePath)
+        let dir = CgroupPath.join(base, relativePath)
+        return CgroupHandle(relativePath: relativePath, directories: [dir], unifiedDirectory: dir)
+    }
+
+    public func create(_ relativePath: String, limits: CgroupLimits) throws(CgroupError) -> CgroupHandle {
+        let components = try CgroupPath.components(of: relativePath)
+        try limits.validate(for: relativePath)
+        let handle = try handle(for: relativePath)
+        let leaf = CgroupPath.join(base, relativePath)
+
+        // <base>, <base>/aicore, <base>/aicore/stack, … down to the leaf's parent: each must delegate the
+        // controllers to its children.
+        try CgroupFileIO.makeDirectories(base)
+        var dir = base
+        try enableControllers(in: dir)
+        for component in components.dropLast() {
+            dir = CgroupPath.join(dir, component)
+            try CgroupFileIO.makeDirectories(dir)
+            try enableControllers(in: dir)
+        }
+        try CgroupFileIO.makeDirectories(leaf)
+
+        var needed: [String] = []
+        if limits.memoryBytes != nil { needed.append("memory") }
+        if limits.cpus != nil || limits.cpuWeight != nil { needed.append("cpu") }
+        if limits.pidsMax != nil { needed.append("pids") }
+        if let available = try Self.controllers(in: leaf) {
+            for controller in needed where !available.contains(controller) {
+                throw CgroupError(
+                    code: .controllerUnavailable, action: "create cgroup \(leaf)",
+                    detail: "the \(controller) controller is not available there: it must be enabled in every ancestor's cgroup.subtree_control (under systemd: Delegate=yes)")
+            }
+        }
+        try writeLimits(limits, in: leaf)
+        return handle
+    }
+
+    /// Enables the wanted controllers that `dir` has (cgroup.controllers) but does not yet pass on
+    /// (cgroup.subtree_control), in one write such as `+cpu +memory +pids`.
+    private func enableControllers(in dir: String) throws(CgroupError) {
+        let available = try Self.controllers(in: dir)
+        let subtreeFile = CgroupPath.join(dir, "cgroup.subtree_control")
+        let enabled = Set(try CgroupFileIO.read(subtreeFile).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        let missing = Self.controllers.filter { !enabled.contains($0) && (available?.contains($0) ?? true) }
+        guard !missing.isEmpty else { return }
+        let value = missing.map { "+" + $0 }.joined(separator: " ")
+        do {
+            try CgroupFileIO.write(value, to: subtreeFile)
+        } catch where error.code == .systemCall && error.errno == EBUSY {
+            throw CgroupError(
+                code: .systemCall, errno: EBUSY, action: error.action,
+                detail: "\(dir) holds processes of its own; cgroup v2 allows controllers only below groups without processes. Move them into a leaf first (CgroupV2Manager.prepareDelegatedRoot)")
+        }
+    }
+
+    /// The controllers listed in `dir`/cgroup.controllers, or nil when that file does not exist.
+    private static func controllers(in dir: String) throws(CgroupError) -> Set<String>? {
+        try CgroupFileIO.readIfPresent(CgroupPath.join(dir, "cgroup.controllers"))
+            .map { Set($0.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)) }
+    }
+
+    private func writeLimits(_ limits: CgroupLimits, in dir: String) throws(CgroupError) {
+        if let pidsMax = limits.pidsMax {
+            try CgroupFileIO.write(String(pidsMax), to: CgroupPath.join(dir, "pids.max"))
+        }
+        if let bytes = limits.memoryBytes {
+            try CgroupFileIO.write(String(bytes), to: CgroupPath.join(dir, "memory.max"))
+            // Absent without swap accounting (CONFIG_MEMCG_SWAP off or swapaccount=0): nothing to limit then.
+            try CgroupFileIO.writeIfPresent("0", to: CgroupPath.join(dir, "memory.swap.max"))
+        }
+        if let quota = limits.cpuQuotaMicros {
+            try CgroupFileIO.write("\(quota) \(CgroupLimits.cpuPeriodMicros)", to: CgroupPath.join(dir, "cpu.max"))
+        }
+        if let weight = limits.cpuWeight {
+            try CgroupFileIO.write(String(weight), to: CgroupPath.join(dir, "cpu.weight"))
+        }
+    }
+
+    public func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws(CgroupError) {
+        try CgroupFileIO.write(String(pid), to: CgroupPath.join(directory(of: handle), "cgroup.procs"))
+    }
+
+    public func stats(_ handle: CgroupHandle) throws(CgroupError) -> CgroupStats {
+        let dir = directory(of: handle)
+        let cpu = try CgroupFileIO.keyedValues(CgroupFileIO.read(CgroupPath.join(dir, "cpu.stat")))
+        return CgroupStats(
+            cpuUsageNanos: (cpu["usage_usec"] ?? 0) &* 1000,
+            cpuThrottledPeriods: cpu["nr_throttled"] ?? 0,
+            cpuThrottledNanos: (cpu["throttled_usec"] ?? 0) &* 1000,
+            memoryCurrentBytes: try CgroupFileIO.readNumberIfPresent(CgroupPath.join(dir, "memory.current")) ?? 0,
+            memoryPeakBytes: try CgroupFileIO.readNumberIfPresent(CgroupPath.join(dir, "memory.peak")),
+            pidsCurrent: try CgroupFileIO.readNumberIfPresent(CgroupPath.join(dir, "pids.current")) ?? 0,
+            oomKills: try CgroupFileIO.readKeyedIfPresent(CgroupPath.join(dir, "memory.events"))["oom_kill"] ?? 0)
+    }
+
+    /// memory.events `oom_kill` > 0 (it counts this cgroup and its descendants).
+    public func wasOOMKilled(_ handle: CgroupHandle) throws(CgroupError) -> Bool {
+        try (CgroupFileIO.readKeyedIfPresent(CgroupPath.join(directory(of: handle), "memory.events"))["oom_kill"] ?? 0) > 0
+    }
+
+    /// cgroup.procs of the instance directory, sorted. A missing directory has no processes.
+    public func processes(_ handle: CgroupHandle) throws(CgroupError) -> [pid_t] {
+        do {
+            return try CgroupFileIO.readPids(CgroupPath.join(directory(of: handle), "cgroup.procs")).sorted()
+        } catch where error.code == .systemCall && error.errno == ENOENT {
+            return []
+        }
+    }
+
+    /// With cgroup.kill (5.14+): one write kills the whole subtree, then waits for it to empty.
+    /// Without: freeze (cgroup.freeze) so nothing can fork, SIGKILL every pid, thaw, and repeat until
+    /// empty. Both bounded by `killTimeout`.
+    public func killAll(_ handle: CgroupHandle) throws(CgroupError) {
+        let dir = directory(of: handle)
+        let deadline = ContinuousClock.now.advanced(by: killTimeout)
+        if try isEmpty(dir) { return }
+        let killFile = CgroupPath.join(dir, "cgroup.kill")
+        if usesCgroupKill && CgroupFileIO.exists(killFile) {
+            try CgroupFileIO.write("1", to: killFile)
+            try waitUntilEmpty(dir, until: deadline)
+            if try isEmpty(dir) { return }
+            throw timedOut(handle)
+        }
+        let freezeFile = CgroupPath.join(dir, "cgroup.freeze")
+        let canFreeze = CgroupFileIO.exists(freezeFile)
+        while try !isEmpty(dir) {
+            guard ContinuousClock.now < deadline else { throw timedOut(handle) }
+            if canFreeze {
+                try CgroupFileIO.write("1", to: freezeFile)
+                let frozenBy = ContinuousClock.now.advanced(by: .milliseconds(500))
+                while try CgroupFileIO.readKeyedIfPresent(CgroupPath.join(dir, "cgroup.events"))["frozen"] != 1
+                    && ContinuousClock.now < frozenBy {
+                    CgroupFileIO.pause(milliseconds: 5)
+                }
+            }
+            for pid in try processes(handle) where pid > 0 {
+                _ = kill(pid, SIGKILL)   // ESRCH: already gone
+            }
+            if canFreeze {
+                try CgroupFileIO.write("0", to: freezeFile)
+            }
+            try waitUntilEmpty(dir, until: min(deadline, ContinuousClock.now.advanced(by: .milliseconds(200))))
+        }
+    }
+
+    /// Removes the instance directory, tolerating ENOENT and retrying EBUSY for `removeTimeout`.
+    public func destroy(_ handle: CgroupHandle) throws(CgroupError) {
+        try CgroupFileIO.removeDirectory(directory(of: handle), timeout: removeTimeout)
+    }
+
+    private func directory(of handle: CgroupHandle) -> String {
+        handle.unifiedDirectory ?? handle.directories.first ?? CgroupPath.join(base, handle.relativePath)
+    }
+
+    /// cgroup.events `populated 0` (covers descendants), or an empty cgroup.procs when there is no events file.
+    private func isEmpty(_ dir: String) throws(CgroupError) -> Bool {
+        if let populated = try CgroupFileIO.readKeyedIfPresent(CgroupPath.join(dir, "cgroup.events"))["populated"] {
+            return populated == 0
+        }
+        do {
+            return try CgroupFileIO.readPids(CgroupPath.join(dir, "cgroup.procs")).isEmpty
+        } catch where error.code == .systemCall && error.errno == ENOENT {
+            return true
+        }
+    }
+
+    private func waitUntilEmpty(_ dir: String, until deadline: ContinuousClock.Instant) throws(CgroupError) {
+        while try !isEmpty(dir) && ContinuousClock.now < deadline {
+            CgroupFileIO.pause(milliseconds: 5)
+        }
+    }
+
+    private func timedOut(_ handle: CgroupHandle) -> CgroupError {
+        let left = (try? processes(handle)) ?? []
+        return CgroupError(
+            code: .timedOut, action: "kill all processes in \(directory(of: handle))",
+            detail: "processes still present after \(killTimeout): \(left)")
+    }
+}

@@ -1,0 +1,98 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Small, direct file helpers (no Foundation on the spawn path: it costs startup time).
+public enum FileIO {
+    public static func read(_ path: String) throws(SystemError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .last("open \(path)") }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .last("read \(path)")
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    public static func readIfExists(_ path: String) throws(SystemError) -> [UInt8]? {
+        do {
+            return try read(path)
+        } catch where error.errno == ENOENT {
+            return nil
+        }
+    }
+
+    public static func readString(_ path: String) throws(SystemError) -> String {
+        String(decoding: try read(path), as: UTF8.self)
+    }
+
+    /// Writes the whole file (create or truncate) with `mode`.
+    public static func write(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw .last("open \(path)") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .last("write \(path)")
+            }
+            offset += n
+        }
+    }
+
+    public static func write(_ path: String, _ text: String, mode: mode_t = 0o644) throws(SystemError) {
+        try write(path, Array(text.utf8), mode: mode)
+    }
+
+    /// mkdir -p.
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, mode) != 0 && errno != EEXIST { throw .last("mkdir \(current)") }
+        }
+    }
+
+    /// rm -rf that never crosses into a mounted filesystem (mount points are left alone and
+    /// reported by the failing rmdir).
+    public static func removeTree(_ path: String) throws(SystemError) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if errno == ENOENT { return }
+            throw .last("stat \(path)")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            guard let dir = opendir(path) else { throw .last("opendir \(path)") }
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(dir)
+            for name in names { try removeTree(path + "/" + name) }
+            if rmdir(path) != 0 && errno != ENOENT { throw .last("rmdir \(path)") }
+        } else if unlink(path) != 0 && errno != ENOENT {
+            throw .last("unlink \(path)")
+        }
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+}

@@ -1,0 +1,176 @@
+import CAICoreShim
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// O_PATH (GNU-only in Glibc's Swift view): a descriptor that names a directory, enough for
+/// CLONE_INTO_CGROUP.
+let openPathOnly: Int32 = 0o10000000
+
+/// Everything the shim needs to start one instance: its init (PID 1 of a new pid namespace)
+/// and, under it, the workload.
+public struct InstanceSpawnRequest: Sendable {
+    public var namespaces: NamespaceSet
+    public var hostname: String?
+    public var mountPlan: MountPlan
+    public var process: ProcessSpec
+    /// The workload's stdin; nil = /dev/null.
+    public var stdinFD: Int32?
+    /// The launcher's descriptors the init copies output to (foreground `run`); nil = none.
+    public var passthroughStdoutFD: Int32?
+    public var passthroughStderrFD: Int32?
+    /// Directory of the log file; nil = no log.
+    public var logDirectory: String?
+    public var logFileName: String
+    public var logMaxBytes: UInt64
+    public var logMaxFiles: Int
+    /// The instance's state directory, where the init writes the exit file.
+    public var stateDirectory: String
+    public var exitFileName: String
+    /// memory.events (v2) or memory.oom_control (v1) of the instance's cgroup, for the exit file.
+    public var oomEventsFile: String?
+    /// cgroup v2 directory for CLONE_INTO_CGROUP (falls back to the sync handshake).
+    public var cgroupV2Directory: String?
+    /// Whether the caller places the child into cgroups between clone and the workload's fork.
+    public var needsPlacement: Bool
+
+    public init(namespaces: NamespaceSet = .instanceDefault, hostname: String? = nil, mountPlan: MountPlan,
+                process: ProcessSpec, stdinFD: Int32? = nil, passthroughStdoutFD: Int32? = nil,
+                passthroughStderrFD: Int32? = nil, logDirectory: String? = nil,
+                logFileName: String = "container.log", logMaxBytes: UInt64 = 10 << 20, logMaxFiles: Int = 3,
+                stateDirectory: String, exitFileName: String = ExitRecord.fileName, oomEventsFile: String? = nil,
+                cgroupV2Directory: String? = nil, needsPlacement: Bool = true) {
+        self.namespaces = namespaces
+        self.hostname = hostname
+        self.mountPlan = mountPlan
+        self.process = process
+        self.stdinFD = stdinFD
+        self.passthroughStdoutFD = passthroughStdoutFD
+        self.passthroughStderrFD = passthroughStderrFD
+        self.logDirectory = logDirectory
+        self.logFileName = logFileName
+        self.logMaxBytes = logMaxBytes
+        self.logMaxFiles = logMaxFiles
+        self.stateDirectory = stateDirectory
+        self.exitFileName = exitFileName
+        self.oomEventsFile = oomEventsFile
+        self.cgroupV2Directory = cgroupV2Directory
+        self.needsPlacement = needsPlacement
+    }
+}
+
+/// A spawn failure: either the parent side (open, clone3, cgroup placement) or what the child
+/// reported.
+public enum SpawnError: Error, Sendable, CustomStringConvertible {
+    case system(SystemError)
+    case child(ChildSetupError)
+    case placement(any Error)
+
+    public var description: String {
+        switch self {
+        case let .system(e): e.description
+        case let .child(e): e.description
+        case let .placement(e): "place the instance in its cgroup: \(e)"
+        }
+    }
+
+    /// The exit code `aicore-node run` reports for it (docker's 125/126/127).
+    public var exitCode: Int32 {
+        if case let .child(e) = self { return e.exitCode }
+        return 125
+    }
+}
+
+/// The parent side of the shim: opens what the child inherits, calls clone3 through the shim,
+/// places the child in its cgroup while it waits, and turns child reports into errors.
+public enum InstanceSpawner {
+    /// Starts the instance and returns a pidfd of its init once the workload has exec'd.
+    /// `place` is called with the init's pid unless CLONE_INTO_CGROUP already placed it.
+    public static func spawn(_ r: InstanceSpawnRequest, place: (pid_t) throws -> Void) throws(SpawnError) -> PIDFD {
+        var opened: [Int32] = []
+        defer { opened.forEach { close($0) } }
+        func openFD(_ path: String, _ flags: Int32, _ what: String) throws(SpawnError) -> Int32 {
+            let fd = open(path, flags | O_CLOEXEC)
+            guard fd >= 0 else { throw .system(.last("\(what) \(path)")) }
+            opened.append(fd)
+            return fd
+        }
+        var stdinFD = r.stdinFD ?? -1
+        if stdinFD < 0 { stdinFD = try openFD("/dev/null", O_RDONLY, "open") }
+        var logDirFD: Int32 = -1
+        if let dir = r.logDirectory { logDirFD = try openFD(dir, O_RDONLY | O_DIRECTORY, "open log directory") }
+        let stateFD = try openFD(r.stateDirectory, O_RDONLY | O_DIRECTORY, "open state directory")
+        var oomFD: Int32 = -1
+        if let file = r.oomEventsFile { oomFD = try openFD(file, O_RDONLY, "open") }
+        var cgroupFD: Int32 = -1
+        if let dir = r.cgroupV2Directory { cgroupFD = try openFD(dir, O_RDONLY | O_DIRECTORY | openPathOnly, "open cgroup") }
+
+        let arena = CArena()
+        let ops = r.mountPlan.operations.map { op in
+            aic_mount_op(kind: op.kind.rawValue, optional: op.optional ? 1 : 0,
+                         source: arena.optionalString(op.source), target: UnsafePointer(arena.string(op.target)),
+                         fstype: arena.optionalString(op.fstype), data: arena.optionalString(op.data),
+                         flags: op.flags, mode: op.mode)
+        }
+        var c = aic_spawn_config()
+        c.namespaces = r.namespaces.rawValue
+        c.cgroup_fd = cgroupFD
+        c.wait_for_sync = r.needsPlacement ? 1 : 0
+        c.hostname = arena.optionalString(r.hostname)
+        c.ops = UnsafePointer(arena.array(ops))
+        c.nops = ops.count
+        c.process = r.process.cProcess(arena)
+        c.stdin_fd = stdinFD
+        c.passthrough_out = r.passthroughStdoutFD ?? -1
+        c.passthrough_err = r.passthroughStderrFD ?? -1
+        c.log_dir_fd = logDirFD
+        c.log_name = arena.optionalString(r.logFileName)
+        c.log_max_bytes = r.logMaxBytes
+        c.log_max_files = Int32(clamping: r.logMaxFiles)
+        c.state_dir_fd = stateFD
+        c.exit_file_name = arena.optionalString(r.exitFileName)
+        c.oom_fd = oomFD
+        c.init_name = arena.optionalString("aicore-init")
+
+        var result = aic_spawn_result()
+        let rc = aic_spawn(&c, &result)
+        guard rc == 0 else { throw .system(.errno(-rc, "clone3")) }
+        let pidfd = PIDFD(fd: result.pidfd, pid: result.pid)
+        try finish(result, pidfd: pidfd, needsPlacement: r.needsPlacement, place: place) { report in
+            ChildSetupError(report: report, process: r.process, plan: r.mountPlan, hostname: r.hostname)
+        }
+        return pidfd
+    }
+
+    /// Releases (or aborts) the waiting child and reads its report. On failure the child is
+    /// reaped before this throws, so nothing is left behind.
+    static func finish(_ result: aic_spawn_result, pidfd: PIDFD, needsPlacement: Bool, place: (pid_t) throws -> Void,
+                       describe: (aic_child_error) -> ChildSetupError) throws(SpawnError) {
+        defer { close(result.error_fd) }
+        if result.sync_fd >= 0 {
+            var placementError: (any Error)?
+            if needsPlacement && result.into_cgroup == 0 {
+                do { try place(result.pid) } catch { placementError = error }
+            }
+            _ = aic_sync_release(result.sync_fd, placementError == nil ? 1 : 0)
+            if let placementError {
+                reapBlocking(pidfd)
+                throw .placement(placementError)
+            }
+        }
+        var report = aic_child_error()
+        let rc = aic_read_child_error(result.error_fd, &report)
+        if rc == 0 { return }
+        reapBlocking(pidfd)
+        if rc < 0 { throw .system(.errno(-rc, "read the child's report")) }
+        throw .child(describe(report))
+    }
+
+    /// Waits for a child that is about to exit (it failed its setup). Bounded by the child.
+    static func reapBlocking(_ pidfd: PIDFD) {
+        var code: Int32 = 0
+        var status: Int32 = 0
+        _ = aic_pidfd_wait(pidfd.fd, WEXITED, &code, &status)
+    }
+}

@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The ordered list of mount operations that turns a fresh mount namespace into the instance's
+/// filesystem. Built in Swift as plain data (so it is unit-tested), executed in order by the
+/// shim's child (`aic_run_mount_ops`), which only makes the syscalls.
+public struct MountPlan: Sendable, Equatable {
+    public enum OperationKind: Int32, Sendable {
+        case mount = 1, mkdir, mkfile, symlink, setReadOnly, mask, pivot, unmount
+    }
+
+    public struct Operation: Sendable, Equatable {
+        public var kind: OperationKind
+        public var source: String?
+        public var target: String
+        public var fstype: String?
+        public var data: String?
+        public var flags: UInt
+        public var mode: UInt32
+        /// ENOENT on the target is not an error (a masked path this kernel does not have).
+        public var optional: Bool
+        /// What a failure message says was attempted, in the instance's terms: "mount /proc".
+        public var description: String
+    }
+
+    public struct Options: Sendable {
+        /// Host directory that becomes `/`: "/" for the host root.
+        public var rootfs: String
+        /// Empty host directory used as the mount point of the new root (in the state dir).
+        public var newRoot: String
+        public var readOnlyRoot: Bool
+        public var mounts: [MountSpec]
+        /// Host files bound read-only over /etc/hosts and /etc/hostname.
+        public var hostsFile: String?
+        public var hostnameFile: String?
+        /// Host paths hidden behind an empty read-only tmpfs (the agent's own state).
+        public var hiddenPaths: [String]
+        public var maskedPaths: [String]
+        public var readOnlyPaths: [String]
+        /// Size of the private /tmp, in bytes (nil: tmpfs default, half of RAM, still cgroup-charged).
+        public var tmpSizeBytes: UInt64?
+
+        public init(
+            rootfs: String = "/",
+            newRoot: String,
+            readOnlyRoot: Bool = true,
+            mounts: [MountSpec] = [],
+            hostsFile: String? = nil,
+            hostnameFile: String? = nil,
+            hiddenPaths: [String] = [],
+            maskedPaths: [String] = MountPlan.dockerMaskedPaths,
+            readOnlyPaths: [String] = MountPlan.dockerReadOnlyPaths,
+            tmpSizeBytes: UInt64? = nil
+        ) {
+            self.rootfs = rootfs
+            self.newRoot = newRoot
+            self.readOnlyRoot = readOnlyRoot
+            self.mounts = mounts
+            self.hostsFile = hostsFile
+            self.hostnameFile = hostnameFile
+            self.hiddenPaths = hiddenPaths
+            self.maskedPaths = maskedPaths
+            self.readOnlyPaths = readOnlyPaths
+            self.tmpSizeBytes = tmpSizeBytes
+        }
+
+        var isHostRoot: Bool { rootfs == "/" }
+    }
+
+    /// Docker's masked paths (moby's OCI defaults).
+    public static let dockerMaskedPaths = [
+        "/proc/asound", "/proc/acpi", "/proc/interrupts", "/proc/kcore", "/proc/keys",
+        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+        "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    ]
+
+    /// Docker's read-only paths.
+    public static let dockerReadOnlyPaths = [
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    ]
+
+    /// Device nodes bound from the host into the minimal /dev.
+    public static let deviceNodes = ["null", "zero", "full", "random", "urandom", "tty"]
+
+    /// Directories the root filesystem must have as mount points.
+    public static let requiredDirectories = ["/proc", "/dev", "/sys", "/tmp", "/run", "/etc"]
+
+    /// MOUNT_ATTR_RDONLY of <linux/mount.h>.
+    public static let mountAttrReadOnly: UInt = 0x1
+
+    public var operations: [Operation]
+
+    public init(operations: [Operation]) {
+        self.operations = operations
+    }
+
+    /// `isDirectory` tells whether a bind source is a directory (else a file is bound);
+    /// injected so the plan is a pure function of its inputs.
+    public static func build(_ o: Options, isDirectory: (String) -> Bool) -> MountPlan {
+        var ops: [Operation] = []
+        let root = o.newRoot
+        func inRoot(_ path: String) -> String { path == "/" ? root : root + path }
+        func op(_ kind: OperationKind, _ target: String, source: String? = nil, fstype: String? = nil,
+                data: String? = nil, flags: Int32 = 0, mode: UInt32 = 0, optional: Bool = false,
+                _ description: String) {
+            // setReadOnly sets MOUNT_ATTR_RDONLY through mount_setattr; mode 1 = recursively.
+            let f = kind == .setReadOnly ? MountPlan.mountAttrReadOnly : UInt(UInt32(bitPattern: flags))
+            ops.append(Operation(kind: kind, source: source, target: target, fstype: fstype, data: data,
+                                 flags: f, mode: mode, optional: optional, description: description))
+        }
+        let nosuidNodevNoexec = Int32(MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+        // Nothing mounted here may propagate back to the host.
+        op(.mount, "/", flags: Int32(MS_REC | MS_PRIVATE), "make / private")
+        op(.mount, root, source: o.rootfs, flags: Int32(MS_BIND | MS_REC), "bind root \(o.rootfs)")
+        if o.readOnlyRoot {
+            op(.setReadOnly, root, mode: 1, "remount / read-only")
+        }
+
+        op(.mount, inRoot("/proc"), source: "proc", fstype: "proc", flags: nosuidNodevNoexec, "mount /proc")
+
+        op(.mount, inRoot("/dev"), source: "tmpfs", fstype: "tmpfs", data: "mode=755,size=65536k",
+           flags: Int32(MS_NOSUID | MS_STRICTATIME), "mount /dev")
+        for node in deviceNodes {
+            op(.mkfile, inRoot("/dev/\(node)"), mode: 0o666, "create /dev/\(node)")
+            op(.mount, inRoot("/dev/\(node)"), source: "/dev/\(node)", flags: Int32(MS_BIND), "bind /dev/\(node)")
+        }
+        op(.mkdir, inRoot("/dev/pts"), mode: 0o755, "mkdir /dev/pts")
+        op(.mount, inRoot("/dev/pts"), source: "devpts", fstype: "devpts", data: "newinstance,ptmxmode=0666,mode=0620",
+           flags: Int32(MS_NOSUID | MS_NOEXEC), "mount /dev/pts")
+        op(.symlink, inRoot("/dev/ptmx"), source: "pts/ptmx", "symlink /dev/ptmx")
+        op(.mkdir, inRoot("/dev/shm"), mode: 0o1777, "mkdir /dev/shm")
+        op(.mount, inRoot("/dev/shm"), source: "shm", fstype: "tmpfs", data: "mode=1777,size=65536k",
+           flags: nosuidNodevNoexec, "mount /dev/shm")
+        op(.mkdir, inRoot("/dev/mqueue"), mode: 0o755, "mkdir /dev/mqueue")
+        op(.mount, inRoot("/dev/mqueue"), source: "mqueue", fstype: "mqueue", flags: nosuidNodevNoexec, "mount /dev/mqueue")
+        op(.symlink, inRoot("/dev/fd"), source: "/proc/self/fd", "symlink /dev/fd")
+        op(.symlink, inRoot("/dev/stdin"), source: "/proc/self/fd/0", "symlink /dev/stdin")
+        op(.symlink, inRoot("/dev/stdout"), source: "/proc/self/fd/1", "symlink /dev/stdout")
+        op(.symlink, inRoot("/dev/stderr"), source: "/proc/self/fd/2", "symlink /dev/stderr")
+
+        // sysfs has one superblock per network namespace, and the kernel refuses (EBUSY) to stack
+        // it on a bind of itself: drop the host's /sys (and its submounts) from the recursive
+        // bind first. Read-only goes on our mount only, the superblock stays the host's.
+        op(.unmount, inRoot("/sys"), "unmount the host's /sys")
+        op(.mount, inRoot("/sys"), source: "sysfs", fstype: "sysfs", flags: nosuidNodevNoexec, "mount /sys")
+        op(.setReadOnly, inRoot("/sys"), mode: 1, "remount /sys read-only")
+
+        var tmpData = "mode=1777"
+        if let size = o.tmpSizeBytes { tmpData += ",size=\(size)" }
+        op(.mount, inRoot("/tmp"), source: "tmpfs", fstype: "tmpfs", data: tmpData, flags: Int32(MS_NOSUID | MS_NODEV), "mount /tmp")
+        if o.isHostRoot {
+            // The host's /run holds the agent's API socket and every instance's state: never show it.
+            op(.mount, inRoot("/run"), source: "tmpfs", fstype: "tmpfs", data: "mode=755,size=65536k",
+               flags: nosuidNodevNoexec, "mount /run")
+        }
+        for path in o.hiddenPaths {
+            op(.mount, inRoot(path), source: "tmpfs", fstype: "tmpfs", data: "mode=555,size=4k",
+               flags: Int32(MS_RDONLY) | nosuidNodevNoexec, optional: true, "hide \(path)")
+        }
+
+        // Parents before children, so /data/sub lands inside /data (docker sorts the same way).
+        let sorted = o.mounts.enumerated().sorted { a, b in
+            let da = a.element.destination.split(separator: "/").count
+            let db = b.element.destination.split(separator: "/").count
+            return da != db ? da < db : a.offset < b.offset
+        }.map(\.element)
+        for m in sorted {
+            let target = inRoot(m.destination)
+            switch m.kind {
+            case let .bind(source, readOnly):
+                if isDirectory(source) {
+                    op(.mkdir, target, mode: 0o755, "mkdir \(m.destination)")
+                } else {
+                    op(.mkfile, target, mode: 0o644, "create \(m.destination)")
+                }
+                op(.mount, target, source: source, flags: Int32(MS_BIND | MS_REC), "bind \(source) to \(m.destination)")
+                if readOnly {
+                    op(.setReadOnly, target, mode: 1, "remount \(m.destination) read-only")
+                }
+            case let .tmpfs(size, mode):
+                var data = "mode=" + String(mode ?? 0o1777, radix: 8)
+                if let size { data += ",size=\(size)" }
+                op(.mkdir, target, mode: 0o755, "mkdir \(m.destination)")
+                op(.mount, target, source: "tmpfs", fstype: "tmpfs", data: data, flags: Int32(MS_NOSUID | MS_NODEV), "mount tmpfs on \(m.destination)")
+            }
+        }
+
+        for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname")] {
+            guard let file else { continue }
+            op(.mkfile, inRoot(path), mode: 0o644, "create \(path)")
+            op(.mount, inRoot(path), source: file, flags: Int32(MS_BIND), "bind \(path)")
+            op(.setReadOnly, inRoot(path), mode: 0, "remount \(path) read-only")
+        }
+
+        for path in o.maskedPaths {
+            op(.mask, inRoot(path), source: "/dev/null", optional: true, "mask \(path)")
+        }
+        for path in o.readOnlyPaths {
+            op(.mount, inRoot(path), source: inRoot(path), flags: Int32(MS_BIND | MS_REC), optional: true, "bind \(path)")
+            op(.setReadOnly, inRoot(path), mode: 1, optional: true, "remount \(path) read-only")
+        }
+
+        op(.pivot, root, "pivot_root to \(o.rootfs)")
+        return MountPlan(operations: ops)
+    }
+}

@@ -1,0 +1,395 @@
+import AICoreOS
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs tasks as isolated process trees on this Linux host: namespaces, pivot_root into a
+/// read-only root, capabilities, no_new_privs, seccomp and a cgroup per instance, with the
+/// instance init (C, in the shim) as PID 1 of each.
+public final class LinuxTaskDriver: TaskDriver {
+    public static let logFileName = "container.log"
+
+    public struct Configuration: Sendable {
+        /// Where instance state directories go (exit file, task record, /etc/hosts, mount point).
+        public var stateRoot: String
+        /// Host paths hidden from workloads that see the host root (the agent's own state).
+        public var hiddenHostPaths: [String]
+        /// Where compiled seccomp filters of the default profile are kept across processes
+        /// (root-only, mode 0700); nil = compile in every process. libseccomp takes several
+        /// milliseconds for Docker's profile, which a one-shot `run` would pay every time.
+        public var seccompCacheDirectory: String?
+
+        public init(stateRoot: String = "/run/aicore/instances",
+                    hiddenHostPaths: [String] = ["/var/lib/aicore", "/etc/aicore", "/var/log/aicore"],
+                    seccompCacheDirectory: String? = "/run/aicore/seccomp-cache") {
+            self.stateRoot = stateRoot
+            self.hiddenHostPaths = hiddenHostPaths
+            self.seccompCacheDirectory = seccompCacheDirectory
+        }
+    }
+
+    public let configuration: Configuration
+    public let cgroups: any CgroupManager
+    private let seccompCache = Mutex<[String: SeccompFilter]>([:])
+
+    public init(configuration: Configuration = Configuration(), cgroups: (any CgroupManager)? = nil) throws {
+        self.configuration = configuration
+        self.cgroups = try cgroups ?? CgroupDetection.detect()
+    }
+
+    // MARK: start
+
+    public func start(_ spec: TaskSpec) async throws -> TaskHandle {
+        try await BlockingWork.run { try self.startBlocking(spec) }
+    }
+
+    /// `start` for callers that own their thread (the foreground `run` command).
+    public func startBlocking(_ spec: TaskSpec) throws -> TaskHandle {
+        guard !spec.id.isEmpty, !spec.id.contains("/"), spec.id != ".", spec.id != ".." else {
+            throw RuntimeError(code: .invalidSpec, message: "invalid instance id \"\(spec.id)\"")
+        }
+        guard !spec.command.isEmpty else {
+            throw RuntimeError(code: .invalidSpec, message: "no command given")
+        }
+        let stateDirectory = configuration.stateRoot + "/" + spec.id
+        try FileIO.makeDirectories(configuration.stateRoot, mode: 0o711)
+        guard mkdir(stateDirectory, 0o711) == 0 else {
+            if errno == EEXIST {
+                throw RuntimeError(code: .invalidSpec, message: "an instance named \"\(spec.id)\" already exists in \(configuration.stateRoot); pick another --name or remove it")
+            }
+            throw RuntimeError(code: .systemCall, message: SystemError.last("mkdir \(stateDirectory)").description)
+        }
+        var cgroup: CgroupHandle?
+        var started = false
+        defer {
+            if !started {
+                if let cgroup {
+                    try? cgroups.killAll(cgroup)
+                    try? cgroups.destroy(cgroup)
+                }
+                try? FileIO.removeTree(stateDirectory)
+            }
+        }
+
+        let rootfs = spec.rootfs ?? "/"
+        let process = try resolveProcess(spec, rootfs: rootfs)
+        let hostname = spec.hostname ?? String(spec.id.prefix(63))
+        let newRoot = stateDirectory + "/rootfs"
+        try FileIO.makeDirectories(newRoot, mode: 0o755)
+        if rootfs != "/" {
+            guard FileIO.isDirectory(rootfs) else {
+                throw RuntimeError(code: .invalidSpec, message: "--rootfs \(rootfs): not a directory")
+            }
+            // Mount points the plan needs; created while the rootfs is still writable.
+            for dir in MountPlan.requiredDirectories where !FileIO.exists(rootfs + dir) {
+                try FileIO.makeDirectories(rootfs + dir)
+            }
+        }
+        let hostsFile = stateDirectory + "/hosts"
+        let hostnameFile = stateDirectory + "/hostname"
+        var hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t\(hostname)\n"
+        for entry in spec.extraHosts { hosts += "\(entry.address)\t\(entry.name)\n" }
+        try FileIO.write(hostsFile, hosts)
+        try FileIO.write(hostnameFile, hostname + "\n")
+
+        var hidden = configuration.hiddenHostPaths
+        if !configuration.stateRoot.hasPrefix("/run/") { hidden.append(configuration.stateRoot) }
+        let logDirectory = spec.logging.directory ?? stateDirectory
+        if spec.logging.directory != nil { try FileIO.makeDirectories(logDirectory, mode: 0o750) }
+
+        let plan = MountPlan.build(
+            MountPlan.Options(rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
+                              mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile,
+                              hiddenPaths: rootfs == "/" ? hidden : []),
+            isDirectory: FileIO.isDirectory)
+        for m in spec.mounts {
+            if case let .bind(source, _) = m.kind, !FileIO.exists(source) {
+                throw RuntimeError(code: .invalidSpec, message: "volume source \(source) does not exist on the host")
+            }
+        }
+
+        do {
+            cgroup = try cgroups.create(spec.cgroupPath, limits: spec.limits)
+        } catch {
+            throw RuntimeError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
+        }
+        var namespaces = NamespaceSet.instanceDefault
+        if spec.network == .none { namespaces.insert(.network) }
+        let handleCgroup = cgroup
+        let request = InstanceSpawnRequest(
+            namespaces: namespaces, hostname: hostname, mountPlan: plan, process: process,
+            passthroughStdoutFD: spec.passthroughStdoutFD, passthroughStderrFD: spec.passthroughStderrFD,
+            logDirectory: logDirectory, logFileName: Self.logFileName, logMaxBytes: spec.logging.maxBytes,
+            logMaxFiles: spec.logging.maxFiles, stateDirectory: stateDirectory,
+            oomEventsFile: handleCgroup.flatMap(oomEventsFile), cgroupV2Directory: handleCgroup?.unifiedDirectory,
+            needsPlacement: handleCgroup != nil)
+        let pidfd: PIDFD
+        do {
+            pidfd = try InstanceSpawner.spawn(request) { pid in
+                if let handleCgroup { try self.cgroups.addProcess(pid, to: handleCgroup) }
+            }
+        } catch {
+            throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
+        }
+        let startTime = processStartTime(pidfd.pid) ?? 0
+        let record = TaskRecord(id: spec.id, pid: pidfd.pid, startTime: startTime, stateDirectory: stateDirectory,
+                                logDirectory: logDirectory, cgroupPath: cgroup?.relativePath,
+                                cgroupDirectories: cgroup?.directories, unifiedDirectory: cgroup?.unifiedDirectory,
+                                namespaces: namespaces.rawValue)
+        started = true
+        try? record.write()
+        return TaskHandle(id: spec.id, pid: pidfd.pid, startTime: startTime, pidfd: pidfd, stateDirectory: stateDirectory,
+                          logDirectory: logDirectory, cgroup: cgroup, process: process, namespaces: namespaces)
+    }
+
+    func oomEventsFile(_ handle: CgroupHandle) -> String? {
+        if let unified = handle.unifiedDirectory { return unified + "/memory.events" }
+        return handle.directories.map { $0 + "/memory.oom_control" }.first(where: FileIO.exists)
+    }
+
+    /// The workload's identity, capabilities, seccomp filter and environment.
+    func resolveProcess(_ spec: TaskSpec, rootfs: String) throws -> ProcessSpec {
+        let root = rootfs == "/" ? "" : rootfs
+        var identity = UserIdentity.root
+        if let user = spec.user {
+            let passwd = (try? FileIO.readString(root + "/etc/passwd")) ?? ""
+            let group = (try? FileIO.readString(root + "/etc/group")) ?? ""
+            do {
+                identity = try UserIdentity.resolve(user, passwd: passwd, group: group)
+            } catch {
+                throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+            }
+        }
+        let caps: CapabilitySet
+        do {
+            caps = try CapabilitySet.resolve(uid: identity.uid, add: spec.capAdd, drop: spec.capDrop)
+        } catch {
+            throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+        }
+        let seccomp = try seccompFilter(spec.seccomp, capabilities: caps)
+
+        var env = spec.environment
+        func has(_ key: String) -> Bool { env.contains { $0.hasPrefix(key + "=") } }
+        if !has("PATH") { env.insert("PATH=" + ProcessSpec.defaultPath, at: 0) }
+        if !has("HOSTNAME") { env.append("HOSTNAME=" + (spec.hostname ?? String(spec.id.prefix(63)))) }
+        if !has("HOME") { env.append("HOME=" + identity.home) }
+        return ProcessSpec(arguments: spec.command, environment: env, workingDirectory: spec.workingDirectory,
+                           user: identity, capabilities: caps, noNewPrivileges: true, rlimits: spec.rlimits,
+                           seccomp: seccomp)
+    }
+
+    func seccompFilter(_ mode: TaskSpec.Seccomp, capabilities: CapabilitySet) throws -> SeccompFilter? {
+        let profile: SeccompProfile
+        let key: String?
+        switch mode {
+        case .unconfined: return nil
+        case .dockerDefault:
+            profile = .dockerDefault
+            key = "default/\(capabilities.bits)"
+        case let .profile(p):
+            profile = p
+            key = nil
+        }
+        if let key, let cached = seccompCache.withLock({ $0[key] }) { return cached }
+        let kernel = SeccompProfile.Context.runningKernel
+        let diskPath = key.flatMap { _ in configuration.seccompCacheDirectory }.map {
+            "\($0)/docker-default-\(SeccompProfile.dockerDefaultRevision)-\(SeccompProfile.Context.nativeArch)-k\(kernel.0).\(kernel.1)-\(String(capabilities.bits, radix: 16)).bpf"
+        }
+        if let diskPath, let filter = Self.readCachedFilter(diskPath) {
+            if let key { seccompCache.withLock { $0[key] = filter } }
+            return filter
+        }
+        do {
+            let filter = try SeccompFilter.compile(profile, capabilities: capabilities)
+            if let key { seccompCache.withLock { $0[key] = filter } }
+            if let diskPath, let dir = configuration.seccompCacheDirectory { Self.writeCachedFilter(filter, to: diskPath, in: dir) }
+            return filter
+        } catch {
+            throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+        }
+    }
+
+    static func readCachedFilter(_ path: String) -> SeccompFilter? {
+        guard let bytes = try? FileIO.read(path), !bytes.isEmpty, bytes.count % 8 == 0 else { return nil }
+        var instructions: [UInt64] = []
+        instructions.reserveCapacity(bytes.count / 8)
+        bytes.withUnsafeBytes { raw in
+            for i in stride(from: 0, to: raw.count, by: 8) {
+                instructions.append(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+            }
+        }
+        return SeccompFilter(instructions: instructions)
+    }
+
+    /// Best effort: a cache that cannot be written only costs time.
+    static func writeCachedFilter(_ filter: SeccompFilter, to path: String, in directory: String) {
+        guard (try? FileIO.makeDirectories(directory, mode: 0o700)) != nil else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(filter.instructions.count * 8)
+        for v in filter.instructions { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        let tmp = path + ".\(getpid()).tmp"
+        guard (try? FileIO.write(tmp, bytes, mode: 0o600)) != nil else { return }
+        if rename(tmp, path) != 0 { unlink(tmp) }
+    }
+
+    // MARK: recover
+
+    public func recover(id: String, spec: TaskSpec) async throws -> TaskHandle {
+        try await BlockingWork.run { try self.recoverBlocking(id: id, spec: spec) }
+    }
+
+    public func recoverBlocking(id: String, spec: TaskSpec) throws -> TaskHandle {
+        let stateDirectory = configuration.stateRoot + "/" + id
+        let record: TaskRecord
+        do {
+            record = try TaskRecord.read(stateDirectory: stateDirectory)
+        } catch {
+            throw RuntimeError(code: .notFound, message: "no task \"\(id)\" in \(configuration.stateRoot): \(error)", cause: error)
+        }
+        // Same pid and same start time: the same process, not a later one that reused the pid.
+        var pidfd: PIDFD?
+        if processStartTime(record.pid) == record.startTime, let fd = try? PIDFD.open(pid: record.pid),
+           processStartTime(record.pid) == record.startTime {
+            pidfd = fd
+        }
+        let cgroup = record.cgroupPath.map {
+            CgroupHandle(relativePath: $0, directories: record.cgroupDirectories ?? [], unifiedDirectory: record.unifiedDirectory)
+        }
+        let process = try resolveProcess(spec, rootfs: spec.rootfs ?? "/")
+        return TaskHandle(id: id, pid: record.pid, startTime: record.startTime, pidfd: pidfd, stateDirectory: stateDirectory,
+                          logDirectory: record.logDirectory, cgroup: cgroup, process: process,
+                          namespaces: NamespaceSet(rawValue: record.namespaces))
+    }
+
+    // MARK: wait / signal / stop
+
+    public func wait(_ handle: TaskHandle) async throws -> TaskExit {
+        var reaped: WaitStatus?
+        if let pidfd = handle.pidfd {
+            while true {
+                await ProcessExitMonitor.shared.waitForExit(pidfd)
+                if pidfd.hasExited { break }
+                try Task.checkCancellation()
+            }
+            // Our child when we started it; a recovered one is someone else's (ECHILD).
+            reaped = try? pidfd.reap()
+        }
+        let status = reaped
+        return try await BlockingWork.run { try self.finish(handle, reaped: status) }
+    }
+
+    /// Reads the exit file (writing one if the init could not), and removes the cgroup.
+    func finish(_ handle: TaskHandle, reaped: WaitStatus?) throws -> TaskExit {
+        var oom = false
+        if let cgroup = handle.cgroup {
+            oom = (try? cgroups.wasOOMKilled(cgroup)) ?? false
+            try? cgroups.killAll(cgroup)
+            do {
+                try cgroups.destroy(cgroup)
+            } catch {
+                throw RuntimeError(code: .cgroupFailed, message: "remove cgroup \(cgroup.relativePath): \(error)", cause: error)
+            }
+        }
+        if let record = try? ExitRecord.read(stateDirectory: handle.stateDirectory) {
+            return TaskExit(status: record.status, oomKilled: record.oomKilled || oom, finishedAt: record.finishedAt)
+        }
+        // The init itself was killed (SIGKILL on stop, or OOM in the init): record what we know.
+        let status = reaped.map { s -> WaitStatus in
+            if case .exited(let code) = s, code > 128 { return .signaled(code - 128) }
+            return s
+        } ?? .signaled(SIGKILL)
+        let record = ExitRecord(pid: 0, exitCode: status.exitCode, signal: { if case .signaled(let s) = status { return s }; return nil }(),
+                                oomKilled: oom, finishedAt: "")
+        if let bytes = try? record.encoded() {
+            try? FileIO.write(handle.stateDirectory + "/" + ExitRecord.fileName, bytes)
+        }
+        return TaskExit(status: status, oomKilled: oom, finishedAt: nil)
+    }
+
+    public func signal(_ handle: TaskHandle, _ signal: Int32) throws {
+        guard let pidfd = handle.pidfd else { return }
+        do {
+            try pidfd.sendSignal(signal)
+        } catch {
+            throw RuntimeError(code: .systemCall, message: error.description, cause: error)
+        }
+    }
+
+    public func stop(_ handle: TaskHandle, signal: Int32 = SIGTERM, grace: Duration = .seconds(10)) async throws -> TaskExit {
+        if let pidfd = handle.pidfd, !pidfd.hasExited {
+            try self.signal(handle, signal)
+            let exited = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await ProcessExitMonitor.shared.waitForExit(pidfd)
+                    return pidfd.hasExited
+                }
+                group.addTask {
+                    try? await Task.sleep(for: grace)
+                    return false
+                }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            if !exited {
+                // SIGKILL of the init tears the whole pid namespace down.
+                _ = try? pidfd.sendSignal(SIGKILL)
+            }
+        }
+        return try await wait(handle)
+    }
+
+    // MARK: exec / stats / remove
+
+    public func exec(_ handle: TaskHandle, _ spec: ExecSpec) async throws -> ExecProcess {
+        guard let instance = handle.pidfd, !instance.hasExited else {
+            throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
+        }
+        var process = handle.process
+        process.arguments = spec.command
+        for entry in spec.environment {
+            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            process.environment.removeAll { $0.hasPrefix(key + "=") }
+            process.environment.append(entry)
+        }
+        if let dir = spec.workingDirectory { process.workingDirectory = dir }
+        // Joining our own (host) network namespace is harmless; cgroup namespaces are not used.
+        let request = ExecRequest(namespaces: handle.namespaces.subtracting(.cgroup), process: process, stdinFD: spec.stdinFD,
+                                  stdoutFD: spec.stdoutFD, stderrFD: spec.stderrFD,
+                                  cgroupV2Directory: handle.cgroup?.unifiedDirectory, needsPlacement: handle.cgroup != nil)
+        let cgroup = handle.cgroup
+        let pidfd: PIDFD = try await BlockingWork.run {
+            do {
+                return try ExecSpawner.spawn(request, into: instance) { pid in
+                    if let cgroup { try self.cgroups.addProcess(pid, to: cgroup) }
+                }
+            } catch let error as SpawnError {
+                throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
+            }
+        }
+        return ExecProcess(pidfd: pidfd)
+    }
+
+    public func stats(_ handle: TaskHandle) throws -> CgroupStats {
+        guard let cgroup = handle.cgroup else { return CgroupStats() }
+        do {
+            return try cgroups.stats(cgroup)
+        } catch {
+            throw RuntimeError(code: .cgroupFailed, message: "read stats of \(cgroup.relativePath): \(error)", cause: error)
+        }
+    }
+
+    public func remove(_ handle: TaskHandle) throws {
+        if let cgroup = handle.cgroup {
+            try? cgroups.killAll(cgroup)
+            try? cgroups.destroy(cgroup)
+        }
+        do {
+            try FileIO.removeTree(handle.stateDirectory)
+        } catch {
+            throw RuntimeError(code: .systemCall, message: error.description, cause: error)
+        }
+    }
+}

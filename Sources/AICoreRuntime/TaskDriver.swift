@@ -1,0 +1,20 @@
+import AICoreOS
+
+/// What the supervisor needs from a runtime (Nomad's DriverPlugin shape). `LinuxTaskDriver` is
+/// the real one; tests use fakes.
+public protocol TaskDriver: Sendable {
+    /// Starts the task; returns once its workload has exec'd (or throws what went wrong).
+    func start(_ spec: TaskSpec) async throws -> TaskHandle
+    /// Re-adopts a task started earlier (possibly by another agent process) from its state
+    /// directory, without restarting it. `spec` gives the identity an exec must take on.
+    func recover(id: String, spec: TaskSpec) async throws -> TaskHandle
+    /// Waits for the task to end, then removes its cgroup. Safe to call again.
+    func wait(_ handle: TaskHandle) async throws -> TaskExit
+    func signal(_ handle: TaskHandle, _ signal: Int32) throws
+    /// `signal`, then SIGKILL after `grace`; returns how it ended.
+    func stop(_ handle: TaskHandle, signal: Int32, grace: Duration) async throws -> TaskExit
+    func exec(_ handle: TaskHandle, _ spec: ExecSpec) async throws -> ExecProcess
+    func stats(_ handle: TaskHandle) throws -> CgroupStats
+    /// Removes what is left of an ended task (state directory, cgroup).
+    func remove(_ handle: TaskHandle) throws
+}

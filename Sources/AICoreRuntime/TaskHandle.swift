@@ -1,0 +1,73 @@
+import AICoreOS
+
+/// A running (or finished) instance as the driver knows it.
+public struct TaskHandle: Sendable {
+    public let id: String
+    /// The init's pid in the host pid namespace.
+    public let pid: Int32
+    /// Start time of the init in clock ticks since boot (/proc/PID/stat field 22): with the pid it
+    /// identifies the process across an agent restart.
+    public let startTime: UInt64
+    /// nil when the process was already gone at recovery.
+    public let pidfd: PIDFD?
+    public let stateDirectory: String
+    public let logDirectory: String
+    public let cgroup: CgroupHandle?
+    /// The workload's resolved identity, capabilities and seccomp: what an exec must take on.
+    public let process: ProcessSpec
+    public let namespaces: NamespaceSet
+
+    public var logFile: String { logDirectory + "/" + LinuxTaskDriver.logFileName }
+}
+
+/// How a task ended.
+public struct TaskExit: Sendable, Equatable {
+    public var status: WaitStatus
+    public var oomKilled: Bool
+    /// RFC 3339 UTC, from the exit file.
+    public var finishedAt: String?
+
+    /// What a launcher exits with: 137 for an OOM kill, else the workload's code or 128+signal.
+    public var exitCode: Int32 { oomKilled ? 137 : status.exitCode }
+
+    public init(status: WaitStatus, oomKilled: Bool, finishedAt: String?) {
+        self.status = status
+        self.oomKilled = oomKilled
+        self.finishedAt = finishedAt
+    }
+}
+
+/// A command to run inside a running task (health checks, `aicore-node exec`).
+public struct ExecSpec: Sendable {
+    public var command: [String]
+    /// Added to the task's environment.
+    public var environment: [String]
+    public var workingDirectory: String?
+    public var stdinFD: Int32?
+    public var stdoutFD: Int32
+    public var stderrFD: Int32
+
+    public init(command: [String], environment: [String] = [], workingDirectory: String? = nil,
+                stdinFD: Int32? = nil, stdoutFD: Int32 = 1, stderrFD: Int32 = 2) {
+        self.command = command
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.stdinFD = stdinFD
+        self.stdoutFD = stdoutFD
+        self.stderrFD = stderrFD
+    }
+}
+
+/// A process started by `exec`.
+public struct ExecProcess: Sendable {
+    public let pidfd: PIDFD
+
+    /// Waits for it (without blocking a thread) and reaps it.
+    public func wait() async throws -> WaitStatus {
+        while true {
+            await ProcessExitMonitor.shared.waitForExit(pidfd)
+            if let status = try pidfd.reap() { return status }
+            try Task.checkCancellation()
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import AICoreOS
+
+/// Everything needed to run one instance: the process, its isolation and its resources.
+public struct TaskSpec: Sendable {
+    public enum Network: String, Sendable, Equatable {
+        /// The host's network namespace (DESIGN.md: host networking first).
+        case host
+        /// A fresh network namespace with only loopback (down).
+        case none
+    }
+
+    public enum Seccomp: Sendable, Equatable {
+        case dockerDefault
+        case unconfined
+        case profile(SeccompProfile)
+    }
+
+    public struct HostEntry: Sendable, Equatable {
+        public var name: String
+        public var address: String
+        public init(name: String, address: String) {
+            self.name = name
+            self.address = address
+        }
+    }
+
+    public struct Logging: Sendable, Equatable {
+        /// nil: the instance's state directory.
+        public var directory: String?
+        public var maxBytes: UInt64
+        public var maxFiles: Int
+        public init(directory: String? = nil, maxBytes: UInt64 = 10 << 20, maxFiles: Int = 3) {
+            self.directory = directory
+            self.maxBytes = maxBytes
+            self.maxFiles = maxFiles
+        }
+    }
+
+    /// Unique instance id: names the state directory and, by default, the hostname.
+    public var id: String
+    /// Below the cgroup hierarchies, e.g. "aicore/demo/api/demo-api-1".
+    public var cgroupPath: String
+    public var command: [String]
+    public var environment: [String]
+    public var workingDirectory: String?
+    /// `name|uid[:gid]`, resolved in the root filesystem; nil = root.
+    public var user: String?
+    /// nil = the host's `/`, always read-only.
+    public var rootfs: String?
+    /// Only meaningful with `rootfs`: the host root is always read-only.
+    public var readOnlyRoot: Bool
+    public var hostname: String?
+    public var extraHosts: [HostEntry]
+    public var mounts: [MountSpec]
+    public var capAdd: [String]
+    public var capDrop: [String]
+    public var seccomp: Seccomp
+    public var rlimits: [ResourceLimit]
+    public var limits: CgroupLimits
+    public var network: Network
+    public var logging: Logging
+    /// Copy the workload's output to these launcher descriptors too (foreground `run`).
+    public var passthroughStdoutFD: Int32?
+    public var passthroughStderrFD: Int32?
+
+    public init(id: String, cgroupPath: String? = nil, command: [String], environment: [String] = [],
+                workingDirectory: String? = nil, user: String? = nil, rootfs: String? = nil, readOnlyRoot: Bool = false,
+                hostname: String? = nil, extraHosts: [HostEntry] = [], mounts: [MountSpec] = [],
+                capAdd: [String] = [], capDrop: [String] = [], seccomp: Seccomp = .dockerDefault,
+                rlimits: [ResourceLimit] = [], limits: CgroupLimits = CgroupLimits(), network: Network = .host,
+                logging: Logging = Logging(), passthroughStdoutFD: Int32? = nil, passthroughStderrFD: Int32? = nil) {
+        self.id = id
+        self.cgroupPath = cgroupPath ?? "aicore/run/\(id)"
+        self.command = command
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+        self.user = user
+        self.rootfs = rootfs
+        self.readOnlyRoot = readOnlyRoot
+        self.hostname = hostname
+        self.extraHosts = extraHosts
+        self.mounts = mounts
+        self.capAdd = capAdd
+        self.capDrop = capDrop
+        self.seccomp = seccomp
+        self.rlimits = rlimits
+        self.limits = limits
+        self.network = network
+        self.logging = logging
+        self.passthroughStdoutFD = passthroughStdoutFD
+        self.passthroughStderrFD = passthroughStderrFD
+    }
+}

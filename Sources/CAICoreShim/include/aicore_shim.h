@@ -1,0 +1,247 @@
+// aicore_shim.h — the only C interface of aicore-node.
+//
+// Everything that runs between clone3 and execve lives behind this header, in C, because the
+// Swift process is multithreaded: a forked copy of it may only make async-signal-safe calls.
+// Swift fills plain structs (strings and arrays it owns and keeps alive for the call); the child
+// only reads them (it has a copy-on-write copy of the parent's memory) and makes raw syscalls.
+// Symbols are prefixed `aic_`. AICoreOS is the only Swift module that imports this target.
+#ifndef AICORE_SHIM_H
+#define AICORE_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Child failure reports. The child writes one of these to the O_CLOEXEC error pipe and exits;
+// a successful execve closes the pipe, so the parent reading EOF means "the workload runs".
+enum aic_stage {
+  AIC_STAGE_NONE = 0,
+  AIC_STAGE_SIGNALS = 1,
+  AIC_STAGE_SETSID,
+  AIC_STAGE_HOSTNAME,
+  AIC_STAGE_MOUNT,        // index = mount op index
+  AIC_STAGE_CLOSE_FDS,
+  AIC_STAGE_SYNC,
+  AIC_STAGE_LOG_OPEN,
+  AIC_STAGE_PIPES,
+  AIC_STAGE_FORK,
+  AIC_STAGE_STDIO,
+  AIC_STAGE_RLIMIT,       // index = rlimit index
+  AIC_STAGE_CAP_BOUNDING, // index = capability number
+  AIC_STAGE_SETGROUPS,
+  AIC_STAGE_SETGID,
+  AIC_STAGE_KEEPCAPS,
+  AIC_STAGE_SETUID,
+  AIC_STAGE_CAPSET,
+  AIC_STAGE_AMBIENT,      // index = capability number
+  AIC_STAGE_NO_NEW_PRIVS,
+  AIC_STAGE_CHDIR,
+  AIC_STAGE_SECCOMP,
+  AIC_STAGE_EXEC,
+  AIC_STAGE_SETNS,
+  AIC_STAGE_OOM_SCORE,
+};
+
+struct aic_child_error {
+  int32_t stage;
+  int32_t err;    // errno
+  int32_t index;  // which mount op / rlimit / capability, or -1
+  int32_t reserved;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Mount plan operations, computed in Swift (MountPlan) and executed in order by the child.
+enum aic_mount_op_kind {
+  AIC_OP_MOUNT = 1,  // mount(source, target, fstype, flags, data)
+  AIC_OP_MKDIR,      // mkdir(target, mode); EEXIST is fine
+  AIC_OP_MKFILE,     // create an empty file at target (a bind-mount point); EEXIST is fine
+  AIC_OP_SYMLINK,    // symlink(source, target); EEXIST is fine
+  AIC_OP_SETATTR,    // mount_setattr(target, AT_RECURSIVE if mode != 0, attr_set = flags)
+  AIC_OP_MASK,       // bind source (/dev/null) over a file, or a read-only empty tmpfs over a dir
+  AIC_OP_PIVOT,      // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
+  AIC_OP_UNMOUNT,    // umount2(target, MNT_DETACH); EINVAL (not a mount point) is fine
+};
+
+struct aic_mount_op {
+  int32_t kind;
+  int32_t optional;  // ENOENT on target is not an error (masked paths that this kernel lacks)
+  const char *source;
+  const char *target;
+  const char *fstype;
+  const char *data;
+  unsigned long flags;
+  uint32_t mode;
+};
+
+struct aic_rlimit {
+  int32_t resource;
+  uint64_t soft;
+  uint64_t hard;
+};
+
+// What the workload becomes and runs: identity, capabilities, seccomp, and the program.
+struct aic_process {
+  const char *path;                // program; without '/', searched in search_path
+  const char *search_path;         // PATH used for that search (the workload's PATH)
+  char *const *argv;               // NULL-terminated
+  char *const *envp;               // NULL-terminated
+  const char *cwd;                 // chdir after the identity switch; NULL = stay at "/"
+  uint32_t uid;
+  uint32_t gid;
+  const uint32_t *groups;
+  size_t ngroups;
+  uint64_t caps;                   // bounding = permitted = effective = inheritable
+  int32_t last_cap;                // highest capability number the kernel knows
+  int32_t no_new_privs;
+  const struct aic_rlimit *rlimits;
+  size_t nrlimits;
+  const struct sock_filter *seccomp; // NULL = unconfined
+  uint16_t seccomp_len;
+  int32_t oom_score_adj_set;       // when non-zero, write oom_score_adj
+  int32_t oom_score_adj;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Spawn: clone3 a new instance. The child becomes the instance's init (PID 1 of a new pid
+// namespace), sets up the filesystem, forks the workload and supervises it.
+struct aic_spawn_config {
+  uint64_t namespaces;             // CLONE_NEW* flags (pid, mnt, uts, ipc always; net optional)
+  int32_t cgroup_fd;               // cgroup v2 dir fd for CLONE_INTO_CGROUP, or -1
+  int32_t wait_for_sync;           // 1: the child waits on the sync pipe before forking the workload
+  const char *hostname;            // NULL = keep
+  const struct aic_mount_op *ops;
+  size_t nops;
+  struct aic_process process;
+
+  int32_t stdin_fd;                // the workload's stdin (e.g. /dev/null), required
+  int32_t passthrough_out;         // init copies the workload's stdout here too, or -1
+  int32_t passthrough_err;         // same for stderr, or -1
+  int32_t log_dir_fd;              // directory of the log file, or -1 for no log
+  const char *log_name;            // e.g. "container.log"; rotated to .1 .. .N-1
+  uint64_t log_max_bytes;          // rotate when the file would exceed this
+  int32_t log_max_files;           // files kept, counting the current one (>= 1)
+  int32_t state_dir_fd;            // where the exit file goes, or -1
+  const char *exit_file_name;      // e.g. "exit.json"
+  int32_t oom_fd;                  // memory.events (v2) or memory.oom_control (v1), or -1
+  const char *init_name;           // comm of the init, e.g. "aicore-init"
+};
+
+struct aic_spawn_result {
+  pid_t pid;                       // the init's pid in the caller's namespace
+  int32_t pidfd;                   // CLONE_PIDFD, O_CLOEXEC
+  int32_t sync_fd;                 // write end: write one byte to release the child; -1 if unused
+  int32_t error_fd;                // read end of the error pipe
+  int32_t into_cgroup;             // 1 when CLONE_INTO_CGROUP placed the child
+};
+
+// Returns 0, or -errno when clone3 itself (or the pipes) failed; nothing is left open then.
+int aic_spawn(const struct aic_spawn_config *config, struct aic_spawn_result *result);
+
+// Exec: run a process inside a running instance's namespaces (health checks, `exec`).
+struct aic_exec_config {
+  int32_t target_pidfd;            // the instance init's pidfd
+  uint64_t namespaces;             // which of its namespaces to join (setns with a pidfd)
+  int32_t cgroup_fd;               // v2 dir fd for CLONE_INTO_CGROUP, or -1
+  int32_t wait_for_sync;
+  struct aic_process process;
+  int32_t stdin_fd;
+  int32_t stdout_fd;
+  int32_t stderr_fd;
+};
+
+int aic_exec(const struct aic_exec_config *config, struct aic_spawn_result *result);
+
+// Release a child waiting on the sync pipe (after the parent placed it in its cgroups), or,
+// with release == 0, make it exit. Closes the fd either way.
+int aic_sync_release(int sync_fd, int release);
+
+// Read the child's report: returns 0 on EOF (success: the workload exec'd), 1 when a report was
+// read into *out, -errno on a read error. Retries EINTR. Closes nothing.
+int aic_read_child_error(int error_fd, struct aic_child_error *out);
+
+// ---------------------------------------------------------------------------------------------
+// pidfd helpers (raw syscalls; glibc wrappers are missing on older systems).
+int aic_pidfd_open(pid_t pid);
+int aic_pidfd_send_signal(int pidfd, int sig);
+// waitid(P_PIDFD). flags as for waitid. Returns 0 and fills *code/*status (CLD_* and value),
+// or -errno; *code == 0 with WNOHANG means still running.
+int aic_pidfd_wait(int pidfd, int flags, int *code, int *status);
+
+// Foreground launcher: forward SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 received
+// by this process to the process behind pidfd (the instance init, which relays them to the
+// workload). The handler only calls pidfd_send_signal, which is async-signal-safe.
+int aic_forward_signals(int pidfd);
+
+// epoll for the exit monitor (Swift's Glibc module does not export <sys/epoll.h>).
+int aic_epoll_create(void);
+int aic_epoll_add_oneshot(int epfd, int fd, uint64_t id);   // EPOLLIN | EPOLLONESHOT
+int aic_epoll_del(int epfd, int fd);
+// Blocks until at least one event; writes up to max ids. Returns count or -errno.
+int aic_epoll_wait_ids(int epfd, uint64_t *ids, int max);
+
+// ---------------------------------------------------------------------------------------------
+// seccomp (parent side, libseccomp): compile a profile to BPF.
+struct aic_seccomp_arg {
+  uint32_t index;
+  uint32_t op;                     // enum scmp_compare
+  uint64_t value;
+  uint64_t value_two;
+};
+
+struct aic_seccomp_rule {
+  const char *name;                // one syscall name
+  uint32_t action;                 // SCMP_ACT_* value
+  const struct aic_seccomp_arg *args;
+  size_t nargs;
+};
+
+struct aic_seccomp_profile {
+  uint32_t default_action;
+  const uint32_t *arches;          // SCMP_ARCH_* tokens added besides the native one
+  size_t narches;
+  const struct aic_seccomp_rule *rules;
+  size_t nrules;
+};
+
+// Builds and exports the filter. On success *out is malloc'd (free with aic_seccomp_free) and
+// *count is its length in instructions; returns 0. On failure returns -errno, and
+// *failed_rule is the index of the rule that libseccomp refused, or -1.
+int aic_seccomp_build(const struct aic_seccomp_profile *profile, struct sock_filter **out,
+                      size_t *count, long *failed_rule);
+void aic_seccomp_free(struct sock_filter *filter);
+uint32_t aic_seccomp_act_allow(void);
+uint32_t aic_seccomp_act_errno(uint32_t err);
+uint32_t aic_seccomp_act_kill_process(void);
+uint32_t aic_seccomp_act_kill_thread(void);
+uint32_t aic_seccomp_act_trap(void);
+uint32_t aic_seccomp_act_log(void);
+uint32_t aic_seccomp_act_trace(uint32_t msg);
+uint32_t aic_seccomp_act_notify(void);
+// SCMP_ARCH_* token for a Docker/libseccomp arch name ("SCMP_ARCH_X86", "x86_64", ...); 0 if unknown.
+uint32_t aic_seccomp_arch_resolve(const char *name);
+uint32_t aic_seccomp_arch_native(void);
+// Number of a syscall on the native architecture, or negative if unknown.
+int aic_seccomp_syscall_number(const char *name);
+
+// ---------------------------------------------------------------------------------------------
+// capabilities (parent side, libcap): names and the kernel's last capability.
+int aic_cap_from_name(const char *name);     // "CAP_NET_ADMIN" or "net_admin"; -1 if unknown
+int aic_cap_last_cap(void);
+// Writes the canonical lower-case name ("cap_chown") into buf; returns 0, or -1 if unknown.
+int aic_cap_name(int cap, char *buf, size_t len);
+
+// ---------------------------------------------------------------------------------------------
+// systemd glue (libsystemd).
+int aic_sd_notify(const char *state);        // sd_notify(0, state): >0 sent, 0 no socket, <0 -errno
+int aic_sd_watchdog_usec(uint64_t *usec);    // sd_watchdog_enabled(0, usec)
+
+#ifdef __cplusplus
+}
+#endif
+#endif

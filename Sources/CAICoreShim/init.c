@@ -1,0 +1,350 @@
+// init.c — the instance init: PID 1 of the instance's pid namespace.
+//
+// It runs in the clone3 child (a copy of the launcher, so async-signal-safe calls only), after
+// the filesystem is set up. It forks the workload, then:
+//  - reaps every process that ends up parented to it (no zombies);
+//  - forwards SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and SIGQUIT to the workload;
+//  - writes the workload's stdout/stderr as timestamped lines to a size-rotated log file,
+//    `2026-11-25T16:00:00.123456789Z stdout F text` (CRI's format: F = full line, P = partial),
+//    and copies the raw bytes to the launcher's stdout/stderr while that one listens;
+//  - when the workload exits, kills what is left in the namespace, drains the pipes, writes
+//    the exit file (JSON) into the state directory, and exits with the workload's status.
+// It holds descriptors to the log and state directories opened before pivot_root, so both
+// survive the launcher's death and the mount namespace switch.
+#include "internal.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <stdio.h>
+#include <sys/uio.h>
+
+#define LINE_MAX_BYTES 16384
+
+static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT};
+
+struct log_state {
+  int dir_fd;
+  int fd;
+  const char *name;
+  uint64_t size;
+  uint64_t max_bytes;
+  int max_files;
+};
+
+struct stream {
+  const char *label;   // "stdout" / "stderr"
+  int fd;              // read end of the workload's pipe, -1 at EOF
+  int passthrough;     // launcher's fd, -1 once it failed or if none
+  char line[LINE_MAX_BYTES];
+  size_t len;
+};
+
+// Copies of the config values live in static storage: this process is a private copy.
+static struct log_state g_log;
+
+static void build_rotated_name(char *buf, size_t cap, const char *name, int n) {
+  size_t len = 0;
+  buf[0] = 0;
+  aic_append(buf, cap, &len, name);
+  if (n > 0) {
+    aic_append(buf, cap, &len, ".");
+    aic_append_u64(buf, cap, &len, (uint64_t)n);
+  }
+}
+
+static void log_open(void) {
+  g_log.fd = openat(g_log.dir_fd, g_log.name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  g_log.size = 0;
+  if (g_log.fd >= 0) {
+    struct stat st;
+    if (fstat(g_log.fd, &st) == 0) g_log.size = (uint64_t)st.st_size;
+  }
+}
+
+static void log_rotate(void) {
+  char from[512], to[512];
+  if (g_log.fd >= 0) close(g_log.fd);
+  g_log.fd = -1;
+  if (g_log.max_files <= 1) {
+    // Keep one file: start it over.
+    (void)unlinkat(g_log.dir_fd, g_log.name, 0);
+  } else {
+    for (int i = g_log.max_files - 1; i >= 1; i--) {
+      build_rotated_name(from, sizeof from, g_log.name, i - 1);
+      build_rotated_name(to, sizeof to, g_log.name, i);
+      (void)renameat(g_log.dir_fd, from, g_log.dir_fd, to);  // ENOENT for missing ones is fine
+    }
+  }
+  log_open();
+}
+
+static void log_line(const char *label, const char *data, size_t len, int partial) {
+  if (g_log.dir_fd < 0 || g_log.fd < 0) return;
+  char head[64];
+  size_t hlen = 0;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  aic_append_timestamp(head, sizeof head, &hlen, ts.tv_sec, ts.tv_nsec);
+  aic_append(head, sizeof head, &hlen, " ");
+  aic_append(head, sizeof head, &hlen, label);
+  aic_append(head, sizeof head, &hlen, partial ? " P " : " F ");
+  uint64_t total = hlen + len + 1;
+  if (g_log.max_bytes > 0 && g_log.size > 0 && g_log.size + total > g_log.max_bytes) log_rotate();
+  if (g_log.fd < 0) return;
+  // One writev per line keeps lines whole in the file even if a reader tails it concurrently.
+  struct iovec iov[3] = {{head, hlen}, {(void *)data, len}, {"\n", 1}};
+  ssize_t n;
+  do {
+    n = writev(g_log.fd, iov, 3);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) g_log.size += (uint64_t)n;
+}
+
+static void stream_consume(struct stream *s, const char *data, size_t n) {
+  if (s->passthrough >= 0 && aic_write_all(s->passthrough, data, n) < 0) {
+    // The launcher went away (EPIPE/EIO): keep logging, stop copying.
+    s->passthrough = -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    char c = data[i];
+    if (c == '\n') {
+      log_line(s->label, s->line, s->len, 0);
+      s->len = 0;
+      continue;
+    }
+    s->line[s->len++] = c;
+    if (s->len == sizeof s->line) {
+      log_line(s->label, s->line, s->len, 1);
+      s->len = 0;
+    }
+  }
+}
+
+static void stream_read(struct stream *s) {
+  char buf[8192];
+  for (;;) {
+    ssize_t n = read(s->fd, buf, sizeof buf);
+    if (n > 0) {
+      stream_consume(s, buf, (size_t)n);
+      if ((size_t)n < sizeof buf) return;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    // EOF or error: flush a trailing partial line as a full one and stop watching.
+    if (s->len > 0) {
+      log_line(s->label, s->line, s->len, 0);
+      s->len = 0;
+    }
+    close(s->fd);
+    s->fd = -1;
+    return;
+  }
+}
+
+// Reads "oom_kill N" from memory.events (v2) or memory.oom_control (v1).
+static int read_oom_kills(int fd) {
+  if (fd < 0) return 0;
+  char buf[1024];
+  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char *key = "oom_kill ";
+  for (ssize_t i = 0; i < n; i++) {
+    if (i > 0 && buf[i - 1] != '\n') continue;
+    size_t k = 0;
+    while (key[k] && buf[i + (ssize_t)k] == key[k]) k++;
+    if (key[k]) continue;
+    long v = 0;
+    for (const char *p = buf + i + k; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
+    return v > 0;
+  }
+  return 0;
+}
+
+static void write_exit_file(int dir_fd, const char *name, pid_t pid, int exited, int value,
+                            int oom) {
+  if (dir_fd < 0 || !name) return;
+  char json[512];
+  size_t len = 0;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  aic_append(json, sizeof json, &len, "{\"pid\":");
+  aic_append_i64(json, sizeof json, &len, pid);
+  if (exited) {
+    aic_append(json, sizeof json, &len, ",\"exitCode\":");
+    aic_append_i64(json, sizeof json, &len, value);
+    aic_append(json, sizeof json, &len, ",\"signal\":null");
+  } else {
+    aic_append(json, sizeof json, &len, ",\"exitCode\":");
+    aic_append_i64(json, sizeof json, &len, 128 + value);
+    aic_append(json, sizeof json, &len, ",\"signal\":");
+    aic_append_i64(json, sizeof json, &len, value);
+  }
+  aic_append(json, sizeof json, &len, oom ? ",\"oomKilled\":true" : ",\"oomKilled\":false");
+  aic_append(json, sizeof json, &len, ",\"finishedAt\":\"");
+  aic_append_timestamp(json, sizeof json, &len, ts.tv_sec, ts.tv_nsec);
+  aic_append(json, sizeof json, &len, "\"}\n");
+
+  char tmp[512];
+  size_t tlen = 0;
+  tmp[0] = 0;
+  aic_append(tmp, sizeof tmp, &tlen, name);
+  aic_append(tmp, sizeof tmp, &tlen, ".tmp");
+  int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  int r = aic_write_all(fd, json, len);
+  close(fd);
+  // rename makes the file appear whole: a reader never sees half a status.
+  if (r == 0) (void)renameat(dir_fd, tmp, dir_fd, name);
+}
+
+void aic_init_main(const struct aic_spawn_config *c, int error_fd, int sync_fd) {
+  if (sync_fd >= 0) {
+    char b = 0;
+    ssize_t n;
+    do {
+      n = read(sync_fd, &b, 1);
+    } while (n < 0 && errno == EINTR);
+    // No byte: the parent could not place us in the cgroup and gave up; it reports why.
+    if (n != 1 || b != 1) _exit(125);
+    close(sync_fd);
+  }
+
+  g_log.dir_fd = c->log_dir_fd;
+  g_log.fd = -1;
+  g_log.name = c->log_name;
+  g_log.max_bytes = c->log_max_bytes;
+  g_log.max_files = c->log_max_files < 1 ? 1 : c->log_max_files;
+  if (g_log.dir_fd >= 0 && g_log.name) {
+    log_open();
+    if (g_log.fd < 0) aic_fail(error_fd, AIC_STAGE_LOG_OPEN, errno, -1, 125);
+  }
+
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
+    aic_fail(error_fd, AIC_STAGE_PIPES, errno, -1, 125);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+    sigaddset(&set, forwarded_signals[i]);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) aic_fail(error_fd, AIC_STAGE_SIGNALS, errno, -1, 125);
+
+  pid_t child = _Fork();
+  if (child < 0) aic_fail(error_fd, AIC_STAGE_FORK, errno, -1, 125);
+  if (child == 0) {
+    close(sfd);
+    aic_become_workload(&c->process, c->stdin_fd, out_pipe[1], err_pipe[1], error_fd);
+  }
+
+  // The launcher sees EOF on the error pipe once the workload exec'd (it holds the last copy).
+  close(error_fd);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (c->stdin_fd >= 0) close(c->stdin_fd);
+  fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+  fcntl(err_pipe[0], F_SETFL, O_NONBLOCK);
+
+  static struct stream out, err;
+  out.label = "stdout";
+  out.fd = out_pipe[0];
+  out.passthrough = c->passthrough_out;
+  err.label = "stderr";
+  err.fd = err_pipe[0];
+  err.passthrough = c->passthrough_err;
+
+  int exited = 0, value = 0, done = 0;
+  struct timespec deadline = {0, 0};
+
+  for (;;) {
+    struct pollfd pfd[3] = {{sfd, POLLIN, 0}, {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}};
+    int timeout = -1;
+    if (done) {
+      if (out.fd < 0 && err.fd < 0) break;
+      // Output held open by something outside our namespace: give it a bounded drain.
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long ms = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+      if (ms <= 0) break;
+      timeout = (int)ms;
+    }
+    int n = poll(pfd, 3, timeout);
+    if (n < 0 && errno != EINTR) break;
+    if (n <= 0) continue;
+    if (pfd[1].revents) stream_read(&out);
+    if (pfd[2].revents) stream_read(&err);
+    if (pfd[0].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo != SIGCHLD) {
+          if (!done) kill(child, (int)si.ssi_signo);
+          continue;
+        }
+      }
+      int status;
+      pid_t p;
+      while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (p != child || done) continue;
+        done = 1;
+        if (WIFEXITED(status)) {
+          exited = 1;
+          value = WEXITSTATUS(status);
+        } else {
+          exited = 0;
+          value = WTERMSIG(status);
+        }
+        // The instance ends with its workload: nothing else may linger or keep the pipes open.
+        kill(-1, SIGKILL);
+        clock_gettime(CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += 2;
+      }
+    }
+  }
+  while (waitpid(-1, NULL, WNOHANG) > 0) {
+  }
+  if (out.fd >= 0) stream_read(&out);
+  if (err.fd >= 0) stream_read(&err);
+  if (out.len) log_line(out.label, out.line, out.len, 0);
+  if (err.len) log_line(err.label, err.line, err.len, 0);
+
+  int oom = read_oom_kills(c->oom_fd);
+  write_exit_file(c->state_dir_fd, c->exit_file_name, child, exited, value, oom);
+  _exit(exited ? value : 128 + value);
+}
+
+void aic_relay_main(pid_t child) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
+    sigaddset(&set, forwarded_signals[i]);
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&set, &si);
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (sig != SIGCHLD) {
+      kill(child, sig);
+      continue;
+    }
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (p != child) continue;
+      if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
+      _exit(128 + WTERMSIG(status));
+    }
+  }
+  int status;
+  if (waitpid(child, &status, 0) == child && WIFEXITED(status)) _exit(WEXITSTATUS(status));
+  _exit(255);
+}

@@ -1,0 +1,47 @@
+// internal.h — helpers shared by the child-side files. Everything here is async-signal-safe:
+// no malloc, no stdio, no locks; only raw syscalls and code on the caller's stack.
+#ifndef AICORE_SHIM_INTERNAL_H
+#define AICORE_SHIM_INTERNAL_H
+
+#define _GNU_SOURCE
+#include "aicore_shim.h"
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <unistd.h>
+
+// Report a failure on the error pipe (best effort: a failed write cannot be reported anyway).
+void aic_report(int error_fd, int stage, int err, int index);
+// Report, then _exit(code). Never returns.
+__attribute__((noreturn)) void aic_fail(int error_fd, int stage, int err, int index, int code);
+
+size_t aic_strlen(const char *s);
+// Appends s to buf (capacity cap, current length *len); returns -1 if it does not fit.
+int aic_append(char *buf, size_t cap, size_t *len, const char *s);
+int aic_append_u64(char *buf, size_t cap, size_t *len, uint64_t v);
+int aic_append_i64(char *buf, size_t cap, size_t *len, int64_t v);
+// RFC 3339 UTC with nanoseconds: 2026-11-25T16:00:00.123456789Z (30 chars).
+int aic_append_timestamp(char *buf, size_t cap, size_t *len, int64_t sec, long nsec);
+// write() all of it, retrying EINTR and short writes. Returns 0 or -errno.
+int aic_write_all(int fd, const void *data, size_t len);
+// Close every fd >= 0 not in keep (keep may contain -1 entries, which are ignored).
+void aic_close_except(const int *keep, size_t nkeep);
+// Reset every signal disposition to SIG_DFL (handlers of the parent must never run here).
+void aic_reset_signal_dispositions(void);
+
+// Mount plan executor (mounts.c): returns 0, or -errno with *failed = op index.
+int aic_run_mount_ops(const struct aic_mount_op *ops, size_t nops, size_t *failed);
+
+// Become the workload: stdio, rlimits, identity, capabilities, no_new_privs, cwd, seccomp,
+// execve (identity.c). Never returns; failures are reported on error_fd and exit 126/127.
+__attribute__((noreturn)) void aic_become_workload(const struct aic_process *p, int in_fd,
+                                                   int out_fd, int err_fd, int error_fd);
+
+// The init's supervision loop (init.c). Never returns.
+__attribute__((noreturn)) void aic_init_main(const struct aic_spawn_config *c, int error_fd,
+                                             int sync_fd);
+
+// Forward-and-reap loop used by the exec helper (init.c). Never returns.
+__attribute__((noreturn)) void aic_relay_main(pid_t child);
+
+#endif

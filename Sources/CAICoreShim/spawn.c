@@ -1,0 +1,258 @@
+// spawn.c — clone3 of an instance (aic_spawn) and of an exec into one (aic_exec).
+//
+// The parent blocks every signal around clone3 so that no handler of the Swift runtime can run
+// in the child before the child resets all dispositions to default. The child then only makes
+// raw syscalls (see internal.h) until execve.
+#include "internal.h"
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+// clone3 without a new stack behaves like fork: the child resumes here on a copy of our stack.
+static pid_t do_clone3(uint64_t flags, int cgroup_fd, int *pidfd) {
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = (uint64_t)(uintptr_t)pidfd;
+  args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = (uint64_t)cgroup_fd;
+  }
+  return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+struct pipes {
+  int error_r, error_w, sync_r, sync_w;
+};
+
+static void close_pipes(struct pipes *p) {
+  int *fds[4] = {&p->error_r, &p->error_w, &p->sync_r, &p->sync_w};
+  for (int i = 0; i < 4; i++)
+    if (*fds[i] >= 0) {
+      close(*fds[i]);
+      *fds[i] = -1;
+    }
+}
+
+static int open_pipes(struct pipes *p, int want_sync) {
+  int fds[2];
+  p->error_r = p->error_w = p->sync_r = p->sync_w = -1;
+  if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
+  p->error_r = fds[0];
+  p->error_w = fds[1];
+  if (want_sync) {
+    // A socket rather than a pipe: the release write uses MSG_NOSIGNAL, so a child that already
+    // died cannot SIGPIPE the (multithreaded) parent.
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) {
+      int e = errno;
+      close_pipes(p);
+      return -e;
+    }
+    p->sync_r = fds[0];
+    p->sync_w = fds[1];
+  }
+  return 0;
+}
+
+// Clones with CLONE_INTO_CGROUP when asked, falling back to a plain clone (and the sync
+// handshake) where the kernel or the cgroup refuses it.
+static pid_t clone_child(uint64_t flags, int cgroup_fd, int *pidfd, int *into_cgroup) {
+  *into_cgroup = 0;
+  if (cgroup_fd >= 0) {
+    pid_t pid = do_clone3(flags, cgroup_fd, pidfd);
+    if (pid >= 0) {
+      if (pid > 0) *into_cgroup = 1;
+      return pid;
+    }
+    if (errno != EINVAL && errno != E2BIG && errno != ENOSYS && errno != EOPNOTSUPP &&
+        errno != EBUSY)
+      return -1;
+  }
+  return do_clone3(flags, -1, pidfd);
+}
+
+static void child_common_start(int error_fd) {
+  aic_reset_signal_dispositions();
+  (void)error_fd;
+}
+
+int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
+  struct pipes pp;
+  // The sync pipe is always made: if CLONE_INTO_CGROUP is refused we need it after all.
+  int rc = open_pipes(&pp, 1);
+  if (rc < 0) return rc;
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1, into = 0;
+  pid_t pid = clone_child(c->namespaces, c->cgroup_fd, &pidfd, &into);
+  if (pid == 0) {
+    // ---- child: the instance init. Signals stay blocked; init.c reads them via signalfd.
+    child_common_start(pp.error_w);
+    int error_fd = pp.error_w;
+    close(pp.error_r);
+    close(pp.sync_w);
+    // Placed already by CLONE_INTO_CGROUP? Then nothing to wait for. The child learns that
+    // from the clone flag result only in the parent, so it re-reads the config's wish: the
+    // parent writes the release byte in both cases (cheap) unless wait_for_sync is 0.
+    int sync_fd = c->wait_for_sync ? pp.sync_r : -1;
+    if (sync_fd < 0) close(pp.sync_r);
+    if (setsid() < 0) aic_fail(error_fd, AIC_STAGE_SETSID, errno, -1, 125);
+    if (c->init_name) prctl(PR_SET_NAME, c->init_name, 0, 0, 0);
+    if (c->hostname && sethostname(c->hostname, aic_strlen(c->hostname)) < 0)
+      aic_fail(error_fd, AIC_STAGE_HOSTNAME, errno, -1, 125);
+    size_t failed = 0;
+    int mr = aic_run_mount_ops(c->ops, c->nops, &failed);
+    if (mr < 0) aic_fail(error_fd, AIC_STAGE_MOUNT, -mr, (int)failed, 125);
+    int keep[] = {error_fd,          sync_fd,         c->stdin_fd,    c->passthrough_out,
+                  c->passthrough_err, c->log_dir_fd, c->state_dir_fd, c->oom_fd};
+    aic_close_except(keep, sizeof keep / sizeof keep[0]);
+    aic_init_main(c, error_fd, sync_fd);
+  }
+  int saved = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  close(pp.error_w);
+  close(pp.sync_r);
+  pp.error_w = pp.sync_r = -1;
+  if (pid < 0) {
+    close_pipes(&pp);
+    return -saved;
+  }
+  r->pid = pid;
+  r->pidfd = pidfd;
+  r->error_fd = pp.error_r;
+  r->into_cgroup = into;
+  if (c->wait_for_sync) {
+    r->sync_fd = pp.sync_w;
+  } else {
+    close(pp.sync_w);
+    r->sync_fd = -1;
+  }
+  return 0;
+}
+
+int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
+  struct pipes pp;
+  int rc = open_pipes(&pp, 1);
+  if (rc < 0) return rc;
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1, into = 0;
+  pid_t pid = clone_child(0, c->cgroup_fd, &pidfd, &into);
+  if (pid == 0) {
+    child_common_start(pp.error_w);
+    int error_fd = pp.error_w;
+    close(pp.error_r);
+    close(pp.sync_w);
+    if (c->wait_for_sync) {
+      char b = 0;
+      ssize_t n;
+      do {
+        n = read(pp.sync_r, &b, 1);
+      } while (n < 0 && errno == EINTR);
+      if (n != 1 || b != 1) _exit(125);
+    }
+    close(pp.sync_r);
+    int keep[] = {error_fd, c->stdin_fd, c->stdout_fd, c->stderr_fd, c->target_pidfd};
+    aic_close_except(keep, sizeof keep / sizeof keep[0]);
+    // One setns with a pidfd joins all the namespaces at once (Linux 5.8+). The pid namespace
+    // applies to children only, hence the fork below.
+    if (setns(c->target_pidfd, (int)c->namespaces) < 0)
+      aic_fail(error_fd, AIC_STAGE_SETNS, errno, -1, 125);
+    close(c->target_pidfd);
+    prctl(PR_SET_NAME, "aicore-exec", 0, 0, 0);
+    pid_t child = _Fork();
+    if (child < 0) aic_fail(error_fd, AIC_STAGE_FORK, errno, -1, 125);
+    if (child == 0) aic_become_workload(&c->process, c->stdin_fd, c->stdout_fd, c->stderr_fd, error_fd);
+    close(error_fd);
+    if (c->stdin_fd > 2) close(c->stdin_fd);
+    if (c->stdout_fd > 2) close(c->stdout_fd);
+    if (c->stderr_fd > 2) close(c->stderr_fd);
+    aic_relay_main(child);
+  }
+  int saved = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  close(pp.error_w);
+  close(pp.sync_r);
+  if (pid < 0) {
+    close(pp.error_r);
+    close(pp.sync_w);
+    return -saved;
+  }
+  r->pid = pid;
+  r->pidfd = pidfd;
+  r->error_fd = pp.error_r;
+  r->into_cgroup = into;
+  if (c->wait_for_sync) {
+    r->sync_fd = pp.sync_w;
+  } else {
+    close(pp.sync_w);
+    r->sync_fd = -1;
+  }
+  return 0;
+}
+
+int aic_sync_release(int sync_fd, int release) {
+  int rc = 0;
+  if (release) {
+    char b = 1;
+    ssize_t n;
+    do {
+      n = send(sync_fd, &b, 1, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    rc = n == 1 ? 0 : -errno;
+  }
+  close(sync_fd);
+  return rc;
+}
+
+int aic_read_child_error(int error_fd, struct aic_child_error *out) {
+  size_t got = 0;
+  char *p = (char *)out;
+  while (got < sizeof *out) {
+    ssize_t n = read(error_fd, p + got, sizeof *out - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    if (n == 0) return got == 0 ? 0 : -EPROTO;
+    got += (size_t)n;
+  }
+  return 1;
+}
+
+int aic_pidfd_open(pid_t pid) {
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+  return fd < 0 ? -errno : fd;
+}
+
+int aic_pidfd_send_signal(int pidfd, int sig) {
+  return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+int aic_pidfd_wait(int pidfd, int flags, int *code, int *status) {
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int r;
+  do {
+    r = (int)syscall(SYS_waitid, P_PIDFD, pidfd, &si, flags, NULL);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return -errno;
+  *code = si.si_code;
+  *status = si.si_status;
+  if (si.si_pid == 0) *code = 0;
+  return 0;
+}

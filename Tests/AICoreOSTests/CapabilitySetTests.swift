@@ -1,0 +1,35 @@
+import Testing
+@testable import AICoreOS
+
+@Suite struct CapabilitySetTests {
+    @Test func rootGetsDockersFourteen() throws {
+        let set = try CapabilitySet.resolve(uid: 0, add: [], drop: [])
+        #expect(set.numbers.count == 14)
+        #expect(Set(set.names) == Set(CapabilitySet.dockerDefaultNames))
+    }
+
+    @Test func nonRootGetsNone() throws {
+        #expect(try CapabilitySet.resolve(uid: 1001, add: [], drop: []) == .empty)
+    }
+
+    @Test func addAndDrop() throws {
+        let set = try CapabilitySet.resolve(uid: 0, add: ["NET_ADMIN"], drop: ["CAP_CHOWN", "kill"])
+        #expect(set.contains(try #require(Capability.number(named: "CAP_NET_ADMIN"))))
+        #expect(!set.contains(try #require(Capability.number(named: "CAP_CHOWN"))))
+        #expect(!set.contains(try #require(Capability.number(named: "CAP_KILL"))))
+        #expect(set.numbers.count == 13)
+        let nonRoot = try CapabilitySet.resolve(uid: 1001, add: ["NET_BIND_SERVICE"], drop: [])
+        #expect(nonRoot.names == ["CAP_NET_BIND_SERVICE"])
+    }
+
+    @Test func allKeywords() throws {
+        #expect(try CapabilitySet.resolve(uid: 0, add: [], drop: ["ALL"]) == .empty)
+        #expect(try CapabilitySet.resolve(uid: 0, add: ["ALL"], drop: []).numbers.count == Capability.lastCapability + 1)
+        let onlyOne = try CapabilitySet.resolve(uid: 0, add: ["CHOWN"], drop: ["ALL"])
+        #expect(onlyOne.names == ["CAP_CHOWN"])
+    }
+
+    @Test func unknownNameIsAnError() {
+        #expect(throws: CapabilitySet.ParseError.self) { try CapabilitySet.resolve(uid: 0, add: ["CAP_BOGUS"], drop: []) }
+    }
+}

@@ -1,0 +1,91 @@
+import Testing
+@testable import AICoreOS
+
+@Suite struct MountPlanTests {
+    func plan(_ mounts: [MountSpec] = [], rootfs: String = "/", readOnly: Bool = true) -> MountPlan {
+        MountPlan.build(.init(rootfs: rootfs, newRoot: "/state/x/rootfs", readOnlyRoot: readOnly, mounts: mounts,
+                              hostsFile: "/state/x/hosts", hostnameFile: "/state/x/hostname", hiddenPaths: ["/var/lib/aicore"]),
+                        isDirectory: { !$0.hasSuffix(".conf") })
+    }
+
+    @Test func orderIsPrivateBindReadOnlyThenPivotLast() throws {
+        let ops = plan().operations
+        #expect(ops[0].kind == .mount && ops[0].target == "/" && ops[0].description == "make / private")
+        #expect(ops[1].kind == .mount && ops[1].source == "/" && ops[1].target == "/state/x/rootfs")
+        #expect(ops[2].kind == .setReadOnly && ops[2].target == "/state/x/rootfs" && ops[2].mode == 1)
+        #expect(ops.filter { $0.kind == .setReadOnly }.allSatisfy { $0.flags == MountPlan.mountAttrReadOnly })
+        #expect(ops.last?.kind == .pivot)
+        #expect(ops.filter { $0.kind == .pivot }.count == 1)
+    }
+
+    @Test func freshProcDevSysTmpAndHiddenRun() {
+        let ops = plan().operations
+        func find(_ d: String) -> MountPlan.Operation? { ops.first { $0.description == d } }
+        #expect(find("mount /proc")?.fstype == "proc")
+        #expect(find("mount /dev")?.fstype == "tmpfs")
+        #expect(find("mount /sys")?.fstype == "sysfs")
+        #expect(find("remount /sys read-only") != nil)
+        #expect(find("mount /tmp")?.data == "mode=1777")
+        #expect(find("mount /run") != nil)
+        #expect(find("hide /var/lib/aicore")?.optional == true)
+        for node in MountPlan.deviceNodes { #expect(find("bind /dev/\(node)")?.source == "/dev/\(node)") }
+        #expect(find("mount /dev/pts")?.data?.contains("newinstance") == true)
+    }
+
+    @Test func dockerMaskedAndReadOnlyPaths() {
+        let ops = plan().operations
+        for p in MountPlan.dockerMaskedPaths {
+            #expect(ops.contains { $0.kind == .mask && $0.target == "/state/x/rootfs" + p && $0.optional })
+        }
+        for p in MountPlan.dockerReadOnlyPaths {
+            #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs" + p })
+        }
+        #expect(MountPlan.dockerMaskedPaths.contains("/proc/kcore"))
+        #expect(MountPlan.dockerReadOnlyPaths.contains("/proc/sys"))
+    }
+
+    @Test func volumesParentFirstReadOnlyAndFiles() throws {
+        let mounts = [
+            try MountSpec.parseVolume("/h/data/sub:/data/sub:ro"),
+            try MountSpec.parseVolume("/h/data:/data"),
+            try MountSpec.parseVolume("/h/app.conf:/etc/app.conf:ro"),
+            try MountSpec.parseTmpfs("/scratch:size=64m,mode=700"),
+        ]
+        let ops = plan(mounts).operations
+        let binds = ops.filter { $0.kind == .mount && $0.description.hasPrefix("bind /h") }.map(\.target)
+        #expect(binds == ["/state/x/rootfs/data", "/state/x/rootfs/data/sub", "/state/x/rootfs/etc/app.conf"])
+        #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs/data/sub" })
+        #expect(!ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs/data" })
+        #expect(ops.contains { $0.kind == .mkfile && $0.target == "/state/x/rootfs/etc/app.conf" })
+        let tmpfs = try #require(ops.first { $0.description == "mount tmpfs on /scratch" })
+        #expect(tmpfs.data == "mode=700,size=67108864")
+    }
+
+    @Test func customRootfsWritableUnlessAsked() {
+        let writable = plan(rootfs: "/images/deb", readOnly: false).operations
+        #expect(!writable.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs" })
+        #expect(!writable.contains { $0.description == "mount /run" })
+        let ro = plan(rootfs: "/images/deb", readOnly: true).operations
+        #expect(ro.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs" })
+    }
+
+    @Test func hostsAndHostnameAreBoundReadOnly() {
+        let ops = plan().operations
+        #expect(ops.contains { $0.kind == .mount && $0.source == "/state/x/hosts" && $0.target == "/state/x/rootfs/etc/hosts" })
+        #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs/etc/hostname" })
+    }
+
+    @Test(arguments: ["data:/x", "/a:rel", "/a:/b:rx", "/a:/../etc", "/a:/"])
+    func badVolumes(_ text: String) {
+        #expect(throws: MountSpec.ParseError.self) { try MountSpec.parseVolume(text) }
+    }
+
+    @Test func byteCounts() {
+        #expect(ByteCount.parse("64m") == 64 << 20)
+        #expect(ByteCount.parse("1G") == 1 << 30)
+        #expect(ByteCount.parse("512kb") == 512 << 10)
+        #expect(ByteCount.parse("4096") == 4096)
+        #expect(ByteCount.parse("x") == nil)
+        #expect(ByteCount.parse("0") == nil)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+import AICoreOS
+@testable import AICoreRuntime
+
+/// The isolation suite: the real `aicore-node run` binary on the real kernel, checked from
+/// inside the workload. Needs root (CI is root, so nothing here skips there).
+@Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
+final class IsolationTests {
+    let stateDir: String
+
+    init() throws {
+        stateDir = try TestEnvironment.temporaryDirectory("state")
+    }
+
+    deinit { try? FileIO.removeTree(stateDir) }
+
+    /// Runs a workload and checks that it left nothing behind.
+    func run(_ name: String, _ args: [String]) throws -> RunResult {
+        let result = try runNode(["--name", name] + args, stateDir: stateDir)
+        #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty, "cgroup of \(name) left behind")
+        #expect(!FileIO.exists(stateDir + "/" + name), "state dir of \(name) left behind")
+        return result
+    }
+
+    @Test func sandboxStatusForNonRootUser() throws {
+        let name = TestEnvironment.uniqueName("status")
+        let r = try run(name, ["--user", "1001", "--memory", "64m", "--read-only", "--", "cat", "/proc/self/status"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        func field(_ key: String) -> String? {
+            lines.first { $0.hasPrefix(key + ":") }.map { $0.dropFirst(key.count + 1).trimmingCharacters(in: .whitespaces) }
+        }
+        #expect(field("NoNewPrivs") == "1")
+        #expect(field("Seccomp") == "2")
+        for cap in ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"] {
+            #expect(field(cap) == "0000000000000000", "\(cap)")
+        }
+        #expect(field("Uid")?.hasPrefix("1001") == true)
+    }
+
+    @Test func dangerousSyscallsAreRefused() throws {
+        let script = """
+        import ctypes, os
+        libc = ctypes.CDLL(None, use_errno=True)
+        calls = {"mount": 165, "umount2": 166, "unshare": 272, "setns": 308, "kexec_load": 246,
+                 "keyctl": 250, "pivot_root": 155, "swapon": 167, "init_module": 175, "clone3": 435}
+        for name, nr in calls.items():
+            if name == "unshare":
+                r = libc.syscall(nr, 0x20000)
+            else:
+                r = libc.syscall(nr, 0, 0, 0, 0, 0)
+            print(name, r, os.strerror(ctypes.get_errno()) if r < 0 else "ok")
+        """
+        let r = try run(TestEnvironment.uniqueName("syscalls"), ["--", "/usr/bin/python3", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = Set(r.stdout.split(separator: "\n").map(String.init))
+        for name in ["mount", "umount2", "unshare", "setns", "kexec_load", "keyctl", "pivot_root", "swapon", "init_module"] {
+            #expect(lines.contains("\(name) -1 Operation not permitted"), "\(name): \(r.stdout)")
+        }
+        #expect(lines.contains("clone3 -1 Function not implemented"), "\(r.stdout)")
+    }
+
+    @Test func pidNamespaceShowsOnlyTheInstance() throws {
+        let script = "import os; print(os.getpid(), os.getppid()); print(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))"
+        let r = try run(TestEnvironment.uniqueName("pid"), ["--", "/usr/bin/python3", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "2 1")
+        #expect(lines.dropFirst().first == "[1, 2]")
+    }
+
+    @Test func hostnameIsIsolated() throws {
+        var hostBefore = [CChar](repeating: 0, count: 256)
+        gethostname(&hostBefore, 255)
+        let r = try run(TestEnvironment.uniqueName("uts"), ["--hostname", "box-under-test", "--cap-add", "SYS_ADMIN", "--",
+                                                            "sh", "-c", "hostname; cat /etc/hostname; hostname changed-inside && hostname"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "box-under-test\nbox-under-test\nchanged-inside\n")
+        var hostAfter = [CChar](repeating: 0, count: 256)
+        gethostname(&hostAfter, 255)
+        #expect(hostBefore == hostAfter)
+    }
+
+    @Test func readOnlyPlacesRefuseWrites() throws {
+        let volume = try TestEnvironment.temporaryDirectory("vol")
+        defer { try? FileIO.removeTree(volume) }
+        let rw = try TestEnvironment.temporaryDirectory("rwvol")
+        defer { try? FileIO.removeTree(rw) }
+        let script = """
+        for p in /usr/aicore-probe /proc/sys/kernel/aicore /tmp/ro/probe /etc/hosts; do
+          if echo x > $p 2>/dev/null; then echo "$p writable"; else echo "$p refused"; fi
+        done
+        echo ok > /tmp/rw/probe && echo "/tmp/rw writable"
+        echo ok > /tmp/probe && echo "/tmp writable"
+        """
+        let r = try run(TestEnvironment.uniqueName("ro"), ["-v", "\(volume):/tmp/ro:ro", "-v", "\(rw):/tmp/rw", "--", "sh", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "/usr/aicore-probe refused\n/proc/sys/kernel/aicore refused\n/tmp/ro/probe refused\n/etc/hosts refused\n/tmp/rw writable\n/tmp writable\n")
+        #expect(!FileIO.exists(volume + "/probe"))
+        #expect(FileIO.exists(rw + "/probe"))
+        #expect(!FileIO.exists("/usr/aicore-probe"))
+    }
+
+    @Test func maskedPathsAreUnreadable() throws {
+        let script = """
+        for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
+          [ -e $p ] || continue; n=$(head -c 64 $p 2>/dev/null | wc -c); echo "$p $n"
+        done
+        ls /proc/acpi /sys/firmware 2>/dev/null | grep -v '^/' | grep -v '^$' | wc -l
+        """
+        let r = try run(TestEnvironment.uniqueName("mask"), ["--", "sh", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count >= 2)
+        for line in lines.dropLast() { #expect(line.hasSuffix(" 0"), "\(line) is readable") }
+        #expect(lines.last == "0")
+    }
+
+    @Test func memoryHogIsOOMKilled() throws {
+        let r = try run(TestEnvironment.uniqueName("oom"), ["--memory", "32m", "--", "/usr/bin/python3", "-c", "x = bytearray(256 << 20)"])
+        #expect(r.status == 137)
+        #expect(r.stderr.contains("OOMKilled"))
+    }
+
+    @Test func forkBombStopsAtThePidsLimit() throws {
+        let script = """
+        import os, time
+        n = 0
+        try:
+            while n < 1000:
+                if os.fork() == 0:
+                    time.sleep(30); os._exit(0)
+                n += 1
+        except OSError as e:
+            print("stopped", n, e.errno)
+        """
+        let r = try run(TestEnvironment.uniqueName("pids"), ["--pids-limit", "20", "--", "/usr/bin/python3", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        let parts = r.stdout.split(separator: " ")
+        #expect(parts.first == "stopped")
+        if parts.count == 3, let n = Int(parts[1]) {
+            #expect(n < 20)
+            #expect(parts[2] == "11\n" || parts[2] == "11")  // EAGAIN
+        }
+        // The host can still fork.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/true")
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    @Test func noZombiesAreLeft() throws {
+        let script = """
+        sh -c 'sleep 0.2 & sleep 0.2 & exit 0'
+        sleep 1
+        grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l
+        """
+        let r = try run(TestEnvironment.uniqueName("zombie"), ["--", "sh", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "0\n")
+    }
+
+    @Test func exitStatusAndErrors() throws {
+        #expect(try run(TestEnvironment.uniqueName("exit"), ["--", "sh", "-c", "exit 42"]).status == 42)
+        #expect(try run(TestEnvironment.uniqueName("sig"), ["--", "sh", "-c", "kill -KILL $$"]).status == 137)
+        let missing = try run(TestEnvironment.uniqueName("missing"), ["--", "/no/such/program"])
+        #expect(missing.status == 127)
+        #expect(missing.stderr == "aicore-node run: exec /no/such/program: No such file or directory\n")
+        let ro = try run(TestEnvironment.uniqueName("mkdir"), ["-v", "/tmp:/no-such-dir-on-ro-root", "--", "true"])
+        #expect(ro.status == 125)
+        #expect(ro.stderr == "aicore-node run: mkdir /no-such-dir-on-ro-root: Read-only file system\n")
+        let bad = try runNode(["--bogus", "--", "true"], stateDir: stateDir)
+        #expect(bad.status == 125 && bad.stderr.split(separator: "\n").count == 1)
+        let none = try runNode([], stateDir: stateDir)
+        #expect(none.status == 125 && none.stderr.contains("missing command"))
+    }
+
+    @Test func logFileHasOutputAndRotates() throws {
+        let logs = try TestEnvironment.temporaryDirectory("logs")
+        defer { try? FileIO.removeTree(logs) }
+        let script = "i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done; echo to-stderr >&2"
+        let r = try run(TestEnvironment.uniqueName("log"), ["--log-dir", logs, "--log-max-size", "4k", "--log-max-files", "3", "--", "sh", "-c", script])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasSuffix("line-299\n"))
+        #expect(r.stderr == "to-stderr\n")
+        let current = try FileIO.readString(logs + "/container.log")
+        #expect(FileIO.exists(logs + "/container.log.1"))
+        #expect(FileIO.exists(logs + "/container.log.2"))
+        #expect(!FileIO.exists(logs + "/container.log.3"))
+        let last = try #require(current.split(separator: "\n").last)
+        let pattern = #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z stderr F to-stderr$/#
+        #expect(last.wholeMatch(of: pattern) != nil, "\(last)")
+        #expect(current.contains(" stdout F line-299\n"))
+        #expect(FileIO.exists(logs + "/container.log"))
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import AICoreOS
+@testable import AICoreRuntime
+
+/// The driver API the supervisor uses, against the real kernel (root only; CI is root).
+@Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
+final class LinuxTaskDriverTests {
+    let stateDir: String
+    let driver: LinuxTaskDriver
+
+    init() throws {
+        stateDir = try TestEnvironment.temporaryDirectory("driver")
+        driver = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir))
+    }
+
+    deinit { try? FileIO.removeTree(stateDir) }
+
+    func spec(_ name: String, _ command: [String], limits: CgroupLimits = CgroupLimits(), user: String? = nil) -> TaskSpec {
+        TaskSpec(id: name, cgroupPath: "aicore/test/\(name)", command: command, user: user, limits: limits)
+    }
+
+    func expectNothingLeft(_ handle: TaskHandle) {
+        #expect(cgroupLeftovers("aicore/test/\(handle.id)").isEmpty)
+        #expect(processesMentioning(handle.id).isEmpty)
+        #expect(!FileIO.exists(handle.stateDirectory))
+    }
+
+    @Test func sigtermReachesTheWorkloadThroughInit() async throws {
+        let name = TestEnvironment.uniqueName("term")
+        let handle = try await driver.start(spec(name, ["sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"]))
+        defer { try? driver.remove(handle) }
+        #expect(await waitUntil { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
+        let exit = try await driver.stop(handle, signal: SIGTERM, grace: .seconds(10))
+        #expect(exit.status == .exited(7))
+        #expect(!exit.oomKilled)
+        #expect(try FileIO.readString(handle.logFile).contains(" stdout F got-term"))
+        try driver.remove(handle)
+        expectNothingLeft(handle)
+    }
+
+    @Test func stopEscalatesToSIGKILL() async throws {
+        let name = TestEnvironment.uniqueName("kill")
+        let handle = try await driver.start(spec(name, ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"]))
+        defer { try? driver.remove(handle) }
+        #expect(await waitUntil { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
+        let exit = try await driver.stop(handle, signal: SIGTERM, grace: .milliseconds(300))
+        #expect(exit.status == .signaled(SIGKILL))
+        #expect(exit.exitCode == 137)
+        try driver.remove(handle)
+        expectNothingLeft(handle)
+    }
+
+    @Test func cpuQuotaThrottlesABusyLoop() async throws {
+        let name = TestEnvironment.uniqueName("cpu")
+        let handle = try await driver.start(spec(name, ["sh", "-c", "while :; do :; done"], limits: CgroupLimits(cpus: 0.5)))
+        defer { try? driver.remove(handle) }
+        // Wait for throttling to show (bounded), not for a fixed time.
+        #expect(await waitUntil(.seconds(10)) { ((try? driver.stats(handle))?.cpuThrottledPeriods ?? 0) >= 3 })
+        let stats = try driver.stats(handle)
+        #expect(stats.cpuUsageNanos > 0)
+        #expect(stats.cpuThrottledNanos > 0)
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+        try driver.remove(handle)
+        expectNothingLeft(handle)
+    }
+
+    @Test func execJoinsNamespacesCgroupAndIdentity() async throws {
+        let name = TestEnvironment.uniqueName("exec")
+        let handle = try await driver.start(spec(name, ["sleep", "30"], user: "1001"))
+        defer { try? driver.remove(handle) }
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let process = try await driver.exec(handle, ExecSpec(
+            command: ["sh", "-c", "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc; cat /proc/self/cgroup; grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff)' /proc/self/status; ls /proc | grep -c '^[0-9]'"],
+            stdoutFD: fds[1], stderrFD: fds[1]))
+        close(fds[1])
+        let output = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
+        let status = try await process.wait()
+        #expect(status == .exited(0), "\(output)")
+        let lines = output.split(separator: "\n").map(String.init)
+        for (i, ns) in ["pid", "mnt", "uts", "ipc"].enumerated() {
+            let hostView = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/ns/\(ns)")
+            #expect(lines.count > i && lines[i] == hostView, "\(ns): \(output)")
+        }
+        #expect(output.contains("aicore/test/\(name)"))
+        #expect(output.contains("NoNewPrivs:\t1"))
+        #expect(output.contains("Seccomp:\t2"))
+        #expect(output.contains("CapEff:\t0000000000000000"))
+        #expect(lines.contains { $0.hasPrefix("Uid:\t1001") })
+        // init, sleep, and the exec'd shell (+ its children) — no host processes.
+        #expect((Int(lines.last ?? "") ?? 99) <= 5)
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+        try driver.remove(handle)
+        expectNothingLeft(handle)
+    }
+
+    @Test func recoverReadoptsARunningTask() async throws {
+        let name = TestEnvironment.uniqueName("recover")
+        let s = spec(name, ["sh", "-c", "sleep 0.5; exit 5"])
+        let started = try await driver.start(s)
+        let other = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir))
+        let recovered = try await other.recover(id: name, spec: s)
+        defer { try? other.remove(recovered) }
+        #expect(recovered.pid == started.pid)
+        #expect(recovered.startTime == started.startTime)
+        let exit = try await other.wait(recovered)
+        #expect(exit.status == .exited(5))
+        _ = try await driver.wait(started)  // reaps our child
+        try other.remove(recovered)
+        expectNothingLeft(recovered)
+    }
+
+    @Test func exitFileSurvivesAKilledLauncher() async throws {
+        let name = TestEnvironment.uniqueName("orphan")
+        let launcher = Process()
+        launcher.executableURL = URL(fileURLWithPath: TestEnvironment.binary)
+        launcher.arguments = ["run", "--state-dir", stateDir, "--name", name, "--keep-state", "--", "sh", "-c", "echo started; sleep 1; echo done; exit 3"]
+        launcher.standardOutput = FileHandle.nullDevice
+        launcher.standardError = FileHandle.nullDevice
+        try launcher.run()
+        let taskFile = stateDir + "/" + name + "/task.json"
+        #expect(await waitUntil { FileIO.exists(taskFile) })
+        kill(launcher.processIdentifier, SIGKILL)
+        launcher.waitUntilExit()
+        #expect(launcher.terminationReason == .uncaughtSignal)
+        let exitFile = stateDir + "/" + name + "/" + ExitRecord.fileName
+        #expect(await waitUntil(.seconds(15)) { FileIO.exists(exitFile) })
+        let record = try #require(try ExitRecord.read(stateDirectory: stateDir + "/" + name))
+        #expect(record.exitCode == 3 && record.signal == nil && !record.oomKilled)
+        let log = try FileIO.readString(stateDir + "/" + name + "/container.log")
+        #expect(log.contains(" stdout F done"))
+        // The launcher could not clean up: an agent would, through recover + remove.
+        // (The init may linger as a zombie of the host's PID 1 until that one reaps it.)
+        let handle = try await driver.recover(id: name, spec: TaskSpec(id: name, command: ["true"]))
+        #expect(try await driver.wait(handle).status == .exited(3))
+        try driver.remove(handle)
+        #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty)
+        #expect(!FileIO.exists(stateDir + "/" + name))
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import AICoreOS
+@testable import AICoreRuntime
+
+enum TestEnvironment {
+    static var isRoot: Bool { getuid() == 0 }
+
+    /// The aicore-node binary built next to the test bundle (.build/<triple>/debug).
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["AICORE_NODE_BIN"] { return path }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // swift-testing may run from inside the .xctest bundle directory.
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("aicore-node").path), dir.path != "/" {
+            dir = dir.deletingLastPathComponent()
+        }
+        return dir.appendingPathComponent("aicore-node").path
+    }
+
+    static func uniqueName(_ prefix: String) -> String {
+        "t-\(prefix)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// A fresh temporary directory, removed by the caller's defer.
+    static func temporaryDirectory(_ prefix: String) throws -> String {
+        let path = "/tmp/aicore-test-\(uniqueName(prefix))"
+        try FileIO.makeDirectories(path)
+        return path
+    }
+}
+
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the real `aicore-node run` with a private state dir and returns what a user sees.
+func runNode(_ args: [String], stateDir: String, timeout: Duration = .seconds(60)) throws -> RunResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestEnvironment.binary)
+    process.arguments = ["run", "--state-dir", stateDir] + args
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read both pipes to the end (the init holds them until the workload ended).
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return RunResult(status: process.terminationStatus,
+                     stdout: String(decoding: outData, as: UTF8.self),
+                     stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Polls `condition` until it holds or the deadline passes (no fixed sleeps in assertions).
+func waitUntil(_ deadline: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let clock = ContinuousClock()
+    let end = clock.now + deadline
+    while clock.now < end {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+}
+
+/// No cgroup directory of this instance left in any hierarchy.
+func cgroupLeftovers(_ relativePath: String) -> [String] {
+    let roots = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []
+    var found: [String] = []
+    for r in roots + [""] {
+        let dir = "/sys/fs/cgroup/\(r)/\(relativePath)".replacingOccurrences(of: "//", with: "/")
+        if FileManager.default.fileExists(atPath: dir) { found.append(dir) }
+    }
+    return found
+}
+
+/// Processes on the host whose command line mentions `marker`.
+func processesMentioning(_ marker: String) -> [Int32] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { Int32($0) }.filter { pid in
+        guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).contains(marker)
+    }
+}
