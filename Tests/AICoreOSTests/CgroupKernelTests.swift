@@ -196,7 +196,7 @@ struct CgroupKernelTests {
         if let v2 = manager as? CgroupV2Manager {
             killer = CgroupV2Manager(root: v2.root, parent: v2.parent, killTimeout: v2.killTimeout, removeTimeout: v2.removeTimeout, usesCgroupKill: usingCgroupKill)
         } else if usingCgroupKill {
-            print("CgroupKillTests: v1 has no cgroup.kill; the freezer path runs in both cases")
+            print("CgroupKernelTests: v1 has no cgroup.kill; the freezer path runs in both cases")
         }
         try withCgroup(CgroupLimits()) { handle in
             let child = try Child("/bin/sleep 30 & /bin/sleep 30 & /bin/sleep 30 & wait")
@@ -251,5 +251,62 @@ struct CgroupKernelTests {
             #expect(try manager.processes(handle).count == 4)
             #expect(try manager.stats(handle).pidsCurrent <= 5)
         }
+    }
+}
+
+extension CgroupKernelTests {
+    /// cgroup v2's "no internal processes" rule for real: a cgroup holding this process cannot enable
+    /// controllers for children (EBUSY, with the hint), until `prepareDelegatedRoot` moves the process into
+    /// a `supervisor` leaf. This is what an agent under systemd Delegate=yes does. v1 has no such rule
+    /// and no delegation: there the test says so and checks nothing.
+    @Test func delegatedRootLetsTheAgentsOwnCgroupHoldInstances() throws {
+        guard let v2 = manager as? CgroupV2Manager else {
+            print("CgroupKernelTests: delegation is v2-only; scripts/test-cgroup-v2.sh runs this test for real")
+            return
+        }
+        let ownBefore = try CgroupFileIO.read("/proc/self/cgroup")
+        let delegatedName = "aicore-test-delegated-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let delegated = CgroupPath.join(v2.root, delegatedName)
+        try CgroupFileIO.makeDirectories(delegated)
+        let originalDir = CgroupPath.join(v2.root, String(ownBefore.split(separator: "\n").first { $0.hasPrefix("0::") }?.dropFirst(3) ?? "/"))
+        try CgroupFileIO.write(String(getpid()), to: CgroupPath.join(delegated, "cgroup.procs"))
+        var handle: CgroupHandle?
+        defer {
+            // Back to where this test process was, then remove everything made here.
+            do { try CgroupFileIO.write(String(getpid()), to: CgroupPath.join(originalDir, "cgroup.procs")) } catch { Issue.record("move back: \(error)") }
+            if let handle {
+                try? v2.killAll(handle)
+                try? CgroupV2Manager(root: v2.root, parent: delegatedName).destroy(handle)
+            }
+            for dir in ["aicore/s", "aicore", "supervisor", ""] {
+                do { try CgroupFileIO.removeDirectory(CgroupPath.join(delegated, dir), timeout: .seconds(2)) } catch { Issue.record("cleanup: \(error)") }
+            }
+            #expect(!FileManager.default.fileExists(atPath: delegated))
+        }
+
+        // The agent sits in its delegated cgroup: enabling controllers there is refused.
+        let tooEarly = CgroupV2Manager(root: v2.root, parent: delegatedName)
+        #expect { try tooEarly.create("aicore/s/x", limits: CgroupLimits()) } throws: { error in
+            guard let error = error as? CgroupError else { return false }
+            return error.errno == EBUSY && (error.detail ?? "").contains("prepareDelegatedRoot")
+        }
+
+        let base = try CgroupV2Manager.prepareDelegatedRoot(root: v2.root)
+        #expect(base == delegatedName)
+        #expect(try CgroupFileIO.read("/proc/self/cgroup").contains("0::/\(delegatedName)/supervisor"))
+        // Idempotent: from inside the leaf, the base is its parent.
+        #expect(try CgroupV2Manager.prepareDelegatedRoot(root: v2.root) == delegatedName)
+
+        let manager = CgroupV2Manager(root: v2.root, parent: base)
+        let created = try manager.create("aicore/s/x", limits: CgroupLimits(memoryBytes: 64 << 20, pidsMax: 64))
+        handle = created
+        #expect(try CgroupFileIO.read(CgroupPath.join(delegated, "cgroup.subtree_control")).contains("memory"))
+        let child = try Child("exec /bin/sleep 30")
+        defer { child.reap() }
+        try manager.addProcess(child.pid, to: created)
+        try child.start()
+        #expect(try manager.processes(created) == [child.pid])
+        try manager.killAll(created)
+        #expect(child.terminationSignal == SIGKILL)
     }
 }
