@@ -9,9 +9,13 @@ struct CgroupKernelTests {
     let manager: any CgroupManager
 
     init() throws {
-        manager = try CgroupDetection.detect()
+        // scripts/test-cgroup-v2.sh --systemd sets this when the suite runs in a Delegate=yes unit.
+        let delegated = ProcessInfo.processInfo.environment["AICORE_TEST_CGROUP_PLACEMENT"] == "delegated"
+        manager = try CgroupDetection.detect(placement: delegated ? .delegated : .hierarchyRoot)
         let setup = (try? CgroupDetection.layout().setup.description) ?? "unknown"
-        print("CgroupKernelTests: \(setup) host, using cgroup \(manager.version)")
+        var base = ""
+        if let v2 = manager as? CgroupV2Manager { base = ", base \(v2.base)" }
+        print("CgroupKernelTests: \(setup) host, using cgroup \(manager.version), placement \(delegated ? "delegated" : "hierarchyRoot")\(base)")
     }
 
     // MARK: helpers
