@@ -48,6 +48,8 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "aicore-node", dependencies: ["AICoreCLI"]),
+        // Test helpers only (fakes, child processes); never linked into the product.
+        .target(name: "AICoreTestSupport"),
         .testTarget(
             name: "AICoreSpecTests",
             dependencies: ["AICoreSpec"],
@@ -55,15 +57,15 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreOSTests",
-            dependencies: ["AICoreOS"]
+            dependencies: ["AICoreOS", "AICoreTestSupport"]
         ),
         .testTarget(
             name: "AICoreRuntimeTests",
-            dependencies: ["AICoreRuntime", "AICoreOS"]
+            dependencies: ["AICoreRuntime", "AICoreOS", "AICoreTestSupport"]
         ),
         .testTarget(
             name: "AICoreCLITests",
-            dependencies: ["AICoreCLI", "AICoreSpec"]
+            dependencies: ["AICoreCLI", "AICoreSpec", "AICoreTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import AICoreTestSupport
 import Foundation
 
 /// Runs the real `aicore-node` binary, built beside the test bundle, and captures its output.
@@ -27,22 +28,7 @@ struct CommandRunner {
     }
 
     static func run(_ arguments: [String], environment: [String: String]? = nil, directory: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read both pipes before waiting, so a large output cannot fill a pipe and stall the child.
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        let output = try ChildProcess.run(binary, arguments, environment: environment, directory: directory)
+        return Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 }

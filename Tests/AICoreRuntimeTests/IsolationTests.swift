@@ -1,4 +1,5 @@
 import Foundation
+import AICoreTestSupport
 import Testing
 import AICoreOS
 @testable import AICoreRuntime
@@ -144,11 +145,7 @@ final class IsolationTests {
             #expect(parts[2] == "11\n" || parts[2] == "11")  // EAGAIN
         }
         // The host can still fork.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/true")
-        try p.run()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        #expect(try ChildProcess.run("/bin/true", []).termination == .exited(0))
     }
 
     @Test func noZombiesAreLeft() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import AICoreTestSupport
 import Testing
 import AICoreOS
 @testable import AICoreRuntime
@@ -113,17 +114,14 @@ final class LinuxTaskDriverTests {
 
     @Test func exitFileSurvivesAKilledLauncher() async throws {
         let name = TestEnvironment.uniqueName("orphan")
-        let launcher = Process()
-        launcher.executableURL = URL(fileURLWithPath: TestEnvironment.binary)
-        launcher.arguments = ["run", "--state-dir", stateDir, "--name", name, "--keep-state", "--", "sh", "-c", "echo started; sleep 1; echo done; exit 3"]
-        launcher.standardOutput = FileHandle.nullDevice
-        launcher.standardError = FileHandle.nullDevice
-        try launcher.run()
+        let launcher = try ChildProcess.spawn(
+            TestEnvironment.binary,
+            ["run", "--state-dir", stateDir, "--name", name, "--keep-state", "--", "sh", "-c", "echo started; sleep 1; echo done; exit 3"],
+            discardOutput: true)
         let taskFile = stateDir + "/" + name + "/task.json"
         #expect(await waitUntil { FileIO.exists(taskFile) })
-        kill(launcher.processIdentifier, SIGKILL)
-        launcher.waitUntilExit()
-        #expect(launcher.terminationReason == .uncaughtSignal)
+        launcher.signal(SIGKILL)
+        #expect(launcher.waitForExit() == .signaled(SIGKILL))
         let exitFile = stateDir + "/" + name + "/" + ExitRecord.fileName
         #expect(await waitUntil(.seconds(15)) { FileIO.exists(exitFile) })
         let record = try #require(try ExitRecord.read(stateDirectory: stateDir + "/" + name))

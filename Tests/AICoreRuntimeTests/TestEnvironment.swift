@@ -1,5 +1,6 @@
 import Foundation
 import AICoreOS
+import AICoreTestSupport
 @testable import AICoreRuntime
 
 enum TestEnvironment {
@@ -37,21 +38,9 @@ struct RunResult {
 
 /// Runs the real `aicore-node run` with a private state dir and returns what a user sees.
 func runNode(_ args: [String], stateDir: String, timeout: Duration = .seconds(60)) throws -> RunResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: TestEnvironment.binary)
-    process.arguments = ["run", "--state-dir", stateDir] + args
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // Read both pipes to the end (the init holds them until the workload ended).
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RunResult(status: process.terminationStatus,
-                     stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self))
+    // The init holds the output pipes until the workload ended; collect() reads both to the end.
+    let output = try ChildProcess.run(TestEnvironment.binary, ["run", "--state-dir", stateDir] + args)
+    return RunResult(status: output.status, stdout: output.stdout, stderr: output.stderr)
 }
 
 /// Polls `condition` until it holds or the deadline passes (no fixed sleeps in assertions).
