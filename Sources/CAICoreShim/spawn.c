@@ -8,6 +8,8 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -18,6 +20,25 @@
 #endif
 
 // clone3 without a new stack behaves like fork: the child resumes here on a copy of our stack.
+// Async-signal-safe: socket and ioctl only.
+static int bring_up_loopback(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct ifreq request;
+  for (size_t i = 0; i < sizeof request; i++) ((volatile char *)&request)[i] = 0;
+  request.ifr_name[0] = 'l';
+  request.ifr_name[1] = 'o';
+  int rc = ioctl(fd, SIOCGIFFLAGS, &request);
+  if (rc == 0) {
+    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    rc = ioctl(fd, SIOCSIFFLAGS, &request);
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
 static pid_t do_clone3(uint64_t flags, int cgroup_fd, int *pidfd) {
   struct clone_args args;
   memset(&args, 0, sizeof args);
@@ -112,6 +133,10 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     if (c->init_name) prctl(PR_SET_NAME, c->init_name, 0, 0, 0);
     if (c->hostname && sethostname(c->hostname, aic_strlen(c->hostname)) < 0)
       aic_fail(error_fd, AIC_STAGE_HOSTNAME, errno, -1, 125);
+    // A new network namespace starts with `lo` down; `--network none` still means a working
+    // 127.0.0.1 inside, as in Docker.
+    if ((c->namespaces & CLONE_NEWNET) && bring_up_loopback() < 0)
+      aic_fail(error_fd, AIC_STAGE_LOOPBACK, errno, -1, 125);
     size_t failed = 0;
     int mr = aic_run_mount_ops(c->ops, c->nops, &failed);
     if (mr < 0) aic_fail(error_fd, AIC_STAGE_MOUNT, -mr, (int)failed, 125);

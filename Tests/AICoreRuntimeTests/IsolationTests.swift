@@ -40,6 +40,21 @@ final class IsolationTests {
         #expect(field("Uid")?.hasPrefix("1001") == true)
     }
 
+    @Test func networkNoneHasOnlyAWorkingLoopback() throws {
+        let script = """
+        import os, socket
+        print(sorted(os.listdir("/sys/class/net")))
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        client = socket.create_connection(server.getsockname(), timeout=5)
+        print("loopback connects")
+        """
+        let r = try run(TestEnvironment.uniqueName("netnone"), ["--network", "none", "--", "/usr/bin/python3", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "['lo']\nloopback connects\n")
+    }
+
     @Test func dangerousSyscallsAreRefused() throws {
         let script = """
         import ctypes, os

@@ -46,6 +46,7 @@ enum aic_stage {
   AIC_STAGE_EXEC,
   AIC_STAGE_SETNS,
   AIC_STAGE_OOM_SCORE,
+  AIC_STAGE_LOOPBACK,
 };
 
 struct aic_child_error {
