@@ -55,6 +55,19 @@ final class IsolationTests {
         #expect(r.stdout == "['lo']\nloopback connects\n")
     }
 
+    @Test func noHostFileDescriptorLeaksIn() throws {
+        // The launcher inherits fd 7 (no close-on-exec) from its shell; the workload must not.
+        let name = TestEnvironment.uniqueName("fds")
+        let output = try ChildProcess.run(
+            "/bin/sh",
+            ["-c", #"exec 7</etc/hostname; exec "$0" run --state-dir "$1" --name "$2" -- sh -c 'ls /proc/self/fd'"#,
+             TestEnvironment.binary, stateDir, name])
+        #expect(output.status == 0, "\(output.stderr)")
+        // 0, 1, 2, and the descriptor ls itself opened on /proc/self/fd.
+        #expect(output.stdout.split(separator: "\n") == ["0", "1", "2", "3"])
+        #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty)
+    }
+
     @Test func dangerousSyscallsAreRefused() throws {
         let script = """
         import ctypes, os
