@@ -1,4 +1,5 @@
 import AICoreOS
+import AICoreSpec
 import AICoreRuntime
 import ArgumentParser
 
@@ -213,10 +214,14 @@ struct Run: AsyncParsableCommand {
         }
         var environment: [String] = []
         for file in envFile {
-            for line in try FileIO.readString(file).split(separator: "\n") {
-                let trimmed = line.trimmingPrefix(while: { $0 == " " || $0 == "\t" })
-                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                environment.append(try envEntry(String(trimmed)))
+            // The same dotenv syntax as stack files: quotes, `export`, comments, CRLF.
+            switch EnvFileParser.parse(try FileIO.readString(file)) {
+            case .success(let entries):
+                for entry in entries {
+                    environment.append(try envEntry(entry.value.map { "\(entry.key)=\($0)" } ?? entry.key))
+                }
+            case .failure(let failure):
+                throw SpecError("\(file):\(failure.line):\(failure.column): \(failure.message)")
             }
         }
         for e in env { environment.append(try envEntry(e)) }
