@@ -381,6 +381,25 @@ public final class LinuxTaskDriver: TaskDriver {
         }
     }
 
+    public func discard(id: String, spec: TaskSpec) async throws {
+        let stateDirectory = configuration.stateRoot + "/" + id
+        guard !id.isEmpty, !id.contains("/") else { return }
+        try await BlockingWork.run {
+            // create() is idempotent: it hands back the existing cgroup (or an empty new one).
+            if let cgroup = try? self.cgroups.create(spec.cgroupPath, limits: CgroupLimits(pidsMax: nil)) {
+                try? self.cgroups.killAll(cgroup)
+                try? self.cgroups.destroy(cgroup)
+            }
+            if FileIO.exists(stateDirectory) {
+                do {
+                    try FileIO.removeTree(stateDirectory)
+                } catch {
+                    throw RuntimeError(code: .systemCall, message: "\(error)", cause: error)
+                }
+            }
+        }
+    }
+
     public func remove(_ handle: TaskHandle) throws {
         if let cgroup = handle.cgroup {
             try? cgroups.killAll(cgroup)
