@@ -71,6 +71,9 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var lastExit: String?
     public var lastExitCode: Int32?
     public var lastExitAt: String?
+    /// false between an exit and the restart decision about it: an agent killed in between
+    /// makes the decision on its next start.
+    public var exitHandled: Bool
     public var startedAt: String?
     /// `starting|healthy|unhealthy`, nil without checks.
     public var health: String?
@@ -82,7 +85,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
                 cgroupPath: String? = nil, ports: [Int] = [], state: String, desired: String = "running",
                 restartCount: Int = 0, consecutiveFailures: Int = 0, backoffUntil: Int64? = nil, lastExit: String? = nil,
-                lastExitCode: Int32? = nil, lastExitAt: String? = nil, startedAt: String? = nil, health: String? = nil,
+                lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
                 ready: Bool = false, probeLog: String? = nil, updatedAt: String = "") {
         self.id = id
         self.stack = stack
@@ -100,6 +103,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
         self.lastExit = lastExit
         self.lastExitCode = lastExitCode
         self.lastExitAt = lastExitAt
+        self.exitHandled = exitHandled
         self.startedAt = startedAt
         self.health = health
         self.ready = ready

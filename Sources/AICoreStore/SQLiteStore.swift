@@ -106,6 +106,7 @@ public final class SQLiteStore: Store {
                 t.column("lastExit", .text)
                 t.column("lastExitCode", .integer)
                 t.column("lastExitAt", .text)
+                t.column("exitHandled", .boolean).notNull()
                 t.column("startedAt", .text)
                 t.column("health", .text)
                 t.column("ready", .boolean).notNull()

@@ -37,6 +37,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         case adopted(TaskHandle)
         case exitedWhileAway(TaskHandle)
         case backoff(remaining: Duration, reason: String)
+        /// An exit was recorded but the agent died before deciding about it.
+        case decide(ExitKind)
         case settled(TaskRunnerState)
     }
 
@@ -72,6 +74,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var lastExitCode: Int32?
     private var lastExitAt: String?
     private var backoffUntil: Int64?
+    private var exitHandled = true
     private var healthStatus: ProbeTracker.Status?
     private var readinessStatus: ProbeTracker.Status?
     private var ready = false
@@ -191,6 +194,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 next = afterExit(handle, exit, note: " while the agent was away")
             case let .backoff(remaining, reason):
                 next = await backoff(remaining, reason: reason)
+            case let .decide(kind):
+                next = decide(kind)
             case let .settled(state):
                 transition(state, type: state.rawValue, reason: "Restored \(state.rawValue) state")
                 next = nil
@@ -216,6 +221,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             lastExit = kind.description
             lastExitCode = code
             lastExitAt = WallClock.rfc3339Now()
+            exitHandled = false
             transition(.exited, type: "exited", reason: kind.description)
             return decide(kind)
         }
@@ -268,8 +274,11 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         lastExitAt = exit?.finishedAt ?? WallClock.rfc3339Now()
         healthStatus = configuration.healthcheck == nil ? nil : .unknown
         readinessStatus = configuration.probes.readiness == nil ? nil : .unknown
+        exitHandled = false
         transition(.exited, type: "exited", reason: exitText + note)
         if !desiredRunning && kind == .operatorStop {
+            exitHandled = true
+            persist(event: nil)
             return nil
         }
         return decide(kind)
@@ -277,6 +286,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     private func decide(_ kind: ExitKind) -> Entry? {
         let decision = tracker.decide(kind)
+        exitHandled = true
         switch decision.action {
         case let .restart(after):
             backoffUntil = WallClock.nowMilliseconds() + Int64(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000)
@@ -537,7 +547,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             pid: handle?.pid, processStartTime: handle?.startTime, cgroupPath: handle?.cgroup?.relativePath ?? configuration.taskSpec.cgroupPath,
             ports: configuration.ports, state: state.rawValue, desired: desiredRunning ? "running" : "stopped",
             restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive, backoffUntil: state == .backoff ? backoffUntil : nil,
-            lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, startedAt: startedAt,
+            lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
             health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log)
         persistence.yield(.save(record, event))
     }

@@ -91,6 +91,10 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             return (.backoff(remaining: .milliseconds(left),
                              reason: "Back-off \(DurationText.format(.milliseconds(left))) left restarting failed instance (resumed after an agent restart)"),
                     snapshot)
+        case .exited where !record.exitHandled:
+            // Killed between an exit and its restart decision: decide now.
+            let code = record.lastExitCode ?? 1
+            return (.decide(code == 0 ? .exited(code: 0) : .exited(code: code)), snapshot)
         case .exited, .failed:
             return (.settled(state), snapshot)
         }
