@@ -34,6 +34,17 @@ struct Supervise: AsyncParsableCommand {
     var seccompCache: String?
 
     func run() async throws {
+        // Signals become an async stream; the default actions are off while we handle them.
+        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield(sig) }
+            source.resume()
+            sources.append(source)
+        }
+        defer { sources.forEach { $0.cancel() } }
         let loaded = try stackFiles.load(strict: false)
         let root = URL(fileURLWithPath: stateDir).standardizedFileURL.path
         try FileIO.makeDirectories(root, mode: 0o711)
@@ -49,18 +60,6 @@ struct Supervise: AsyncParsableCommand {
             stateRoot: layout.instancesDirectory, seccompCacheDirectory: seccompCache ?? root + "/seccomp-cache"))
         let supervisor = Supervisor(stack: loaded.stack, driver: driver, store: store,
                                     prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(), layout: layout)
-
-        // Signals become an async stream; the default actions are off while we handle them.
-        let (signals, continuation) = AsyncStream.makeStream(of: Int32.self)
-        var sources: [any DispatchSourceSignal] = []
-        for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { continuation.yield(sig) }
-            source.resume()
-            sources.append(source)
-        }
-        defer { sources.forEach { $0.cancel() } }
 
         let runners: [TaskRunner<ContinuousClock>]
         do {

@@ -129,17 +129,27 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in
                 if let handleCgroup { try self.cgroups.addProcess(pid, to: handleCgroup) }
+                // Recorded before the child is released to exec the workload: an agent killed
+                // from here on leaves a task that the next one re-adopts, never an unrecorded
+                // workload that it would have to kill and start again.
+                let record = TaskRecord(id: spec.id, pid: pid, startTime: processStartTime(pid) ?? 0, stateDirectory: stateDirectory,
+                                        logDirectory: logDirectory, cgroupPath: handleCgroup?.relativePath,
+                                        cgroupDirectories: handleCgroup?.directories, unifiedDirectory: handleCgroup?.unifiedDirectory,
+                                        namespaces: namespaces.rawValue)
+                try record.write()
             }
         } catch {
             throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
         }
         let startTime = processStartTime(pidfd.pid) ?? 0
-        let record = TaskRecord(id: spec.id, pid: pidfd.pid, startTime: startTime, stateDirectory: stateDirectory,
-                                logDirectory: logDirectory, cgroupPath: cgroup?.relativePath,
-                                cgroupDirectories: cgroup?.directories, unifiedDirectory: cgroup?.unifiedDirectory,
-                                namespaces: namespaces.rawValue)
+        if !FileIO.exists(stateDirectory + "/" + TaskRecord.fileName) {
+            // CLONE_INTO_CGROUP placed the child without calling back: record it now.
+            try? TaskRecord(id: spec.id, pid: pidfd.pid, startTime: startTime, stateDirectory: stateDirectory,
+                            logDirectory: logDirectory, cgroupPath: cgroup?.relativePath,
+                            cgroupDirectories: cgroup?.directories, unifiedDirectory: cgroup?.unifiedDirectory,
+                            namespaces: namespaces.rawValue).write()
+        }
         started = true
-        try? record.write()
         return TaskHandle(id: spec.id, pid: pidfd.pid, startTime: startTime, pidfd: pidfd, stateDirectory: stateDirectory,
                           logDirectory: logDirectory, cgroup: cgroup, process: process, namespaces: namespaces)
     }
