@@ -125,10 +125,18 @@ struct SQLiteStoreFilesystemTests {
             let store = try SQLiteStore(path: dir + "/state.db")
             try await store.saveInstance(InstanceRecord(id: "x", stack: "s", service: "a", replica: 1, state: "running"))
         }
-        try #require(try StoreTestEnvironment.run(["mount", "-o", "remount,ro", dir]) == 0)
-        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: dir + "/state.db") }
+        // A read-only view of the same files (a bind remount: the original may still be busy).
+        let view = dir + "-ro"
+        try FileManager.default.createDirectory(atPath: view, withIntermediateDirectories: true)
+        try #require(try StoreTestEnvironment.run(["mount", "--bind", dir, view]) == 0)
+        defer {
+            _ = try? StoreTestEnvironment.run(["umount", view])
+            try? FileManager.default.removeItem(atPath: view)
+        }
+        try #require(try StoreTestEnvironment.run(["mount", "-o", "remount,bind,ro", view]) == 0)
+        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: view + "/state.db") }
         #expect(error?.code == .readOnly || error?.code == .cannotOpen, "\(String(describing: error))")
-        #expect(error?.message.contains(dir) == true)
+        #expect(error?.message.contains(view) == true)
     }
 
     @Test func aFullDiskIsReportedAsSuch() async throws {
