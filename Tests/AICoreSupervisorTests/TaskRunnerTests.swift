@@ -2,6 +2,7 @@ import AICoreOS
 import Glibc
 import AICoreRuntime
 import AICoreSpec
+import AICoreStore
 import AICoreTestSupport
 import Testing
 @testable import AICoreSupervisor
@@ -229,5 +230,29 @@ func eventually(_ limit: Duration = .seconds(10), _ condition: () async -> Bool)
         #expect(await runner.currentState == .exited)
         #expect(await reasons(runner, type: "exited").last == "Stopped during back-off")
         #expect(driver.started.count == 1)
+    }
+}
+
+@Suite struct TaskRunnerStoreTests {
+    @Test func detachLeavesTheStoreAsTheLastTruthAndTouchesNothing() async throws {
+        let clock = FakeClock()
+        let driver = FakeTaskDriver()
+        let store = try SQLiteStore(inMemory: 1000)
+        let configuration = RunnerConfiguration(
+            identity: InstanceIdentity(stack: "demo", service: "api", replica: 1),
+            taskSpec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]), restart: RestartPolicy(condition: .always))
+        let runner = TaskRunner(configuration: configuration, driver: driver, prober: FakeProbeExecutor(), clock: clock,
+                                store: store, jitter: .none)
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        await runner.flush()
+        await runner.detach()
+        #expect(driver.signals.isEmpty)
+        let record = try #require(try await store.instance(id: "demo-api-1"))
+        #expect(record.state == "running")
+        #expect(record.pid == driver.runningPid("demo-api-1"))
+        #expect(record.desired == "running")
+        let events = try await store.events(instance: "demo-api-1", limit: 10)
+        #expect(events.map(\.type) == ["starting", "started"])
     }
 }

@@ -64,8 +64,8 @@ cat > "$WORK/latency.yml" <<YML
 name: lat
 services:
   w:
-    command: ["/bin/sh", "-c", "exec /bench/w.sh \$\$AICORE_INSTANCE"]
-    volumes: ["$WORK:/bench"]
+    command: ["/bin/sh", "-c", "exec /mnt/w.sh \$\$AICORE_INSTANCE"]
+    volumes: ["$WORK:/mnt"]
     deploy:
       replicas: $N
       restart_policy: {condition: on-failure, delay: 0s}
@@ -85,7 +85,7 @@ AICORE=$(latencies lat-w-)
     echo "startretries=100"; echo "stdout_logfile=NONE"; echo "stderr_logfile=NONE"
   done
 } > "$WORK/supervisord.conf"
-supervisord -c "$WORK/supervisord.conf" &
+supervisord -c "$WORK/supervisord.conf" >/dev/null 2>&1 &
 SUP=$!
 wait_files "$WORK" '^sup-.*\.started$' "$N"
 kill -TERM "$SUP"; wait "$SUP" || true; SUP=""

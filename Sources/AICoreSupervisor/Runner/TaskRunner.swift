@@ -75,6 +75,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var lastExitAt: String?
     private var backoffUntil: Int64?
     private var exitHandled = true
+    /// Set by `detach`: from then on nothing is recorded, so the Store keeps the last truth for
+    /// the next agent.
+    private var detached = false
     private var healthStatus: ProbeTracker.Status?
     private var readinessStatus: ProbeTracker.Status?
     private var ready = false
@@ -145,6 +148,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Forgets the instance's process without touching it (the agent going away while the
     /// workload keeps running; the next agent re-adopts it).
     public func detach() async {
+        detached = true
         desiredRunning = false
         probeTask?.cancel()
         loopTask?.cancel()
@@ -310,9 +314,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
         backoffUntil = nil
         guard desiredRunning else {
-            if !Task.isCancelled || state == .backoff {
-                transition(.exited, type: "exited", reason: "Stopped during back-off")
-            }
+            transition(.exited, type: "exited", reason: "Stopped during back-off")
             return nil
         }
         return .start
@@ -505,6 +507,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     private func transition(_ new: TaskRunnerState, type: String, reason: String, pid: Int32? = nil) {
+        guard !detached else { return }
         state = new
         if !new.isActive || new == .stopping { updateReadinessFlagOnly() }
         if new == .running { updateReadinessFlagOnly() }
@@ -527,6 +530,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     private func emit(type: String, reason: String, pid: Int32?) {
+        guard !detached else { return }
         let event = Event(instant: clock.now, time: WallClock.rfc3339Now(), instance: identity.id, state: state,
                           type: type, reason: reason, pid: pid)
         history.append(event)
@@ -537,7 +541,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     private func persist(event: EventRecord?) {
-        guard store != nil else { return }
+        guard store != nil, !detached else { return }
         var log: String?
         if !probeLog.isEmpty {
             log = (try? JSONText.encode(probeLog))
