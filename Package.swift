@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
@@ -37,6 +38,22 @@ let package = Package(
             name: "AICoreRuntime",
             dependencies: ["AICoreOS"]
         ),
+        // Durable state: stacks, revisions, services, instances and events (SQLite via GRDB, WAL).
+        // Below the supervisor because re-adoption after an agent restart starts from it.
+        .target(
+            name: "AICoreStore",
+            dependencies: ["AICoreSpec", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Keeps instances alive and truthful: TaskRunner, RestartTracker, probes, logs, re-adoption.
+        .target(
+            name: "AICoreSupervisor",
+            dependencies: ["AICoreRuntime", "AICoreSpec", "AICoreStore"]
+        ),
+        // Test helpers only (fakes, child processes); never linked into the executable.
+        .target(
+            name: "AICoreTestSupport",
+            dependencies: ["AICoreRuntime", "AICoreSupervisor"]
+        ),
         // ArgumentParser commands; the executable holds only the entry point.
         .target(
             name: "AICoreCLI",
@@ -44,12 +61,12 @@ let package = Package(
                 "AICoreSpec",
                 "AICoreRuntime",
                 "AICoreOS",
+                "AICoreStore",
+                "AICoreSupervisor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(name: "aicore-node", dependencies: ["AICoreCLI"]),
-        // Test helpers only (fakes, child processes); never linked into the product.
-        .target(name: "AICoreTestSupport"),
         .testTarget(
             name: "AICoreSpecTests",
             dependencies: ["AICoreSpec"],
@@ -62,6 +79,14 @@ let package = Package(
         .testTarget(
             name: "AICoreRuntimeTests",
             dependencies: ["AICoreRuntime", "AICoreOS", "AICoreTestSupport"]
+        ),
+        .testTarget(
+            name: "AICoreStoreTests",
+            dependencies: ["AICoreStore", "AICoreSpec"]
+        ),
+        .testTarget(
+            name: "AICoreSupervisorTests",
+            dependencies: ["AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
         ),
         .testTarget(
             name: "AICoreCLITests",

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build: the C shim links libseccomp, libcap and libsystemd
   build-essential pkg-config libseccomp-dev libcap-dev libsystemd-dev
+  # the Store: GRDB links the system SQLite
+  libsqlite3-dev
   # the reference stack's workloads and health checks
   postgresql redis-server redis-tools nginx curl
   # tests and tools the tests drive; qemu and friends boot the cgroup v2 VM (scripts/vm/vmrun)

@@ -13,7 +13,7 @@ public struct AICoreNode: AsyncParsableCommand {
             (the workload's status, 125 when aicore-node itself fails).
             """,
         version: AICoreVersion.current,
-        subcommands: [Run.self, ConfigCommand.self]
+        subcommands: [Run.self, ConfigCommand.self, Supervise.self]
     )
 
     public init() {}

@@ -4,8 +4,8 @@ import Glibc
 
 /// Runs bounded blocking work (cgroup writes, clone3 and the child's setup report) on a fresh
 /// OS thread, so that it never holds an actor or a thread of the cooperative pool.
-enum BlockingWork {
-    static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+public enum BlockingWork {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }

@@ -129,17 +129,27 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in
                 if let handleCgroup { try self.cgroups.addProcess(pid, to: handleCgroup) }
+                // Recorded before the child is released to exec the workload: an agent killed
+                // from here on leaves a task that the next one re-adopts, never an unrecorded
+                // workload that it would have to kill and start again.
+                let record = TaskRecord(id: spec.id, pid: pid, startTime: processStartTime(pid) ?? 0, stateDirectory: stateDirectory,
+                                        logDirectory: logDirectory, cgroupPath: handleCgroup?.relativePath,
+                                        cgroupDirectories: handleCgroup?.directories, unifiedDirectory: handleCgroup?.unifiedDirectory,
+                                        namespaces: namespaces.rawValue)
+                try record.write()
             }
         } catch {
             throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
         }
         let startTime = processStartTime(pidfd.pid) ?? 0
-        let record = TaskRecord(id: spec.id, pid: pidfd.pid, startTime: startTime, stateDirectory: stateDirectory,
-                                logDirectory: logDirectory, cgroupPath: cgroup?.relativePath,
-                                cgroupDirectories: cgroup?.directories, unifiedDirectory: cgroup?.unifiedDirectory,
-                                namespaces: namespaces.rawValue)
+        if !FileIO.exists(stateDirectory + "/" + TaskRecord.fileName) {
+            // CLONE_INTO_CGROUP placed the child without calling back: record it now.
+            try? TaskRecord(id: spec.id, pid: pidfd.pid, startTime: startTime, stateDirectory: stateDirectory,
+                            logDirectory: logDirectory, cgroupPath: cgroup?.relativePath,
+                            cgroupDirectories: cgroup?.directories, unifiedDirectory: cgroup?.unifiedDirectory,
+                            namespaces: namespaces.rawValue).write()
+        }
         started = true
-        try? record.write()
         return TaskHandle(id: spec.id, pid: pidfd.pid, startTime: startTime, pidfd: pidfd, stateDirectory: stateDirectory,
                           logDirectory: logDirectory, cgroup: cgroup, process: process, namespaces: namespaces)
     }
@@ -378,6 +388,25 @@ public final class LinuxTaskDriver: TaskDriver {
             return try cgroups.stats(cgroup)
         } catch {
             throw RuntimeError(code: .cgroupFailed, message: "read stats of \(cgroup.relativePath): \(error)", cause: error)
+        }
+    }
+
+    public func discard(id: String, spec: TaskSpec) async throws {
+        let stateDirectory = configuration.stateRoot + "/" + id
+        guard !id.isEmpty, !id.contains("/") else { return }
+        try await BlockingWork.run {
+            // create() is idempotent: it hands back the existing cgroup (or an empty new one).
+            if let cgroup = try? self.cgroups.create(spec.cgroupPath, limits: CgroupLimits(pidsMax: nil)) {
+                try? self.cgroups.killAll(cgroup)
+                try? self.cgroups.destroy(cgroup)
+            }
+            if FileIO.exists(stateDirectory) {
+                do {
+                    try FileIO.removeTree(stateDirectory)
+                } catch {
+                    throw RuntimeError(code: .systemCall, message: "\(error)", cause: error)
+                }
+            }
         }
     }
 

@@ -17,4 +17,8 @@ public protocol TaskDriver: Sendable {
     func stats(_ handle: TaskHandle) throws -> CgroupStats
     /// Removes what is left of an ended task (state directory, cgroup).
     func remove(_ handle: TaskHandle) throws
+    /// Removes the remains of a start that never completed (an agent killed between creating
+    /// the state directory and recording the task): kills whatever runs in the task's cgroup and
+    /// removes the cgroup and the state directory. Nothing there: nothing to do.
+    func discard(id: String, spec: TaskSpec) async throws
 }

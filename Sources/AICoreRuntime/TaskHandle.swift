@@ -17,6 +17,20 @@ public struct TaskHandle: Sendable {
     public let process: ProcessSpec
     public let namespaces: NamespaceSet
 
+    public init(id: String, pid: Int32, startTime: UInt64, pidfd: PIDFD?, stateDirectory: String, logDirectory: String,
+                cgroup: CgroupHandle?, process: ProcessSpec, namespaces: NamespaceSet) {
+        self.id = id
+        self.pid = pid
+        self.startTime = startTime
+        self.pidfd = pidfd
+        self.stateDirectory = stateDirectory
+        self.logDirectory = logDirectory
+        self.cgroup = cgroup
+        self.process = process
+        self.namespaces = namespaces
+    }
+
+    /// The instance's current log file (rotated ones carry .1, .2 …).
     public var logFile: String { logDirectory + "/" + LinuxTaskDriver.logFileName }
 }
 

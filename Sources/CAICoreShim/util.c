@@ -142,3 +142,7 @@ void aic_reset_signal_dispositions(void) {
     (void)sigaction(sig, &sa, NULL);  // EINVAL for glibc-reserved signals is fine
   }
 }
+
+int aic_pipe_cloexec(int fds[2]) {
+  return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
+}

@@ -179,6 +179,10 @@ int aic_pidfd_wait(int pidfd, int flags, int *code, int *status);
 // workload). The handler only calls pidfd_send_signal, which is async-signal-safe.
 int aic_forward_signals(int pidfd);
 
+// pipe2(O_CLOEXEC): both ends close on exec, so no other spawn inherits them (Swift's Glibc
+// module does not export pipe2). Returns 0 or -errno.
+int aic_pipe_cloexec(int fds[2]);
+
 // epoll for the exit monitor (Swift's Glibc module does not export <sys/epoll.h>).
 int aic_epoll_create(void);
 int aic_epoll_add_oneshot(int epfd, int fd, uint64_t id);   // EPOLLIN | EPOLLONESHOT

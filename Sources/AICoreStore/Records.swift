@@ -1,0 +1,137 @@
+/// A stack the node runs, with its current revision.
+public struct StackRecord: Sendable, Equatable, Codable {
+    public var name: String
+    public var currentRevision: Int
+    public var updatedAt: String
+
+    public init(name: String, currentRevision: Int, updatedAt: String) {
+        self.name = name
+        self.currentRevision = currentRevision
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One version of a stack's spec, kept for history and rollback.
+public struct RevisionRecord: Sendable, Equatable, Codable {
+    public var stack: String
+    public var revision: Int
+    /// Hash of the normalized spec: equal specs are one revision.
+    public var specHash: String
+    /// The normalized spec as `config print` writes it.
+    public var spec: String
+    public var createdAt: String
+
+    public init(stack: String, revision: Int, specHash: String, spec: String, createdAt: String) {
+        self.stack = stack
+        self.revision = revision
+        self.specHash = specHash
+        self.spec = spec
+        self.createdAt = createdAt
+    }
+}
+
+/// A service of a stack at a revision.
+public struct ServiceRecord: Sendable, Equatable, Codable {
+    public var stack: String
+    public var name: String
+    public var revision: Int
+    public var specHash: String
+    public var replicas: Int
+
+    public init(stack: String, name: String, revision: Int, specHash: String, replicas: Int) {
+        self.stack = stack
+        self.name = name
+        self.revision = revision
+        self.specHash = specHash
+        self.replicas = replicas
+    }
+}
+
+/// One instance of a service: what re-adoption after an agent restart starts from.
+public struct InstanceRecord: Sendable, Equatable, Codable {
+    public var id: String
+    public var stack: String
+    public var service: String
+    public var replica: Int
+    /// The instance init's pid and its start time (/proc/PID/stat field 22): together they name
+    /// one process, never a later one that reused the pid.
+    public var pid: Int32?
+    public var processStartTime: UInt64?
+    public var cgroupPath: String?
+    public var ports: [Int]
+    /// The supervisor's state name (`running`, `backoff`, …).
+    public var state: String
+    /// `running` or `stopped`: what the operator wants.
+    public var desired: String
+    public var restartCount: Int
+    /// Failures in a row: the back-off exponent.
+    public var consecutiveFailures: Int
+    /// When a back-off ends, Unix time in milliseconds.
+    public var backoffUntil: Int64?
+    public var lastExit: String?
+    public var lastExitCode: Int32?
+    public var lastExitAt: String?
+    /// false between an exit and the restart decision about it: an agent killed in between
+    /// makes the decision on its next start.
+    public var exitHandled: Bool
+    public var startedAt: String?
+    /// `starting|healthy|unhealthy`, nil without checks.
+    public var health: String?
+    public var ready: Bool
+    /// The last results of each probe, JSON (Docker's Health.Log).
+    public var probeLog: String?
+    public var updatedAt: String
+
+    public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
+                cgroupPath: String? = nil, ports: [Int] = [], state: String, desired: String = "running",
+                restartCount: Int = 0, consecutiveFailures: Int = 0, backoffUntil: Int64? = nil, lastExit: String? = nil,
+                lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
+                ready: Bool = false, probeLog: String? = nil, updatedAt: String = "") {
+        self.id = id
+        self.stack = stack
+        self.service = service
+        self.replica = replica
+        self.pid = pid
+        self.processStartTime = processStartTime
+        self.cgroupPath = cgroupPath
+        self.ports = ports
+        self.state = state
+        self.desired = desired
+        self.restartCount = restartCount
+        self.consecutiveFailures = consecutiveFailures
+        self.backoffUntil = backoffUntil
+        self.lastExit = lastExit
+        self.lastExitCode = lastExitCode
+        self.lastExitAt = lastExitAt
+        self.exitHandled = exitHandled
+        self.startedAt = startedAt
+        self.health = health
+        self.ready = ready
+        self.probeLog = probeLog
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A state change or notable fact about an instance, with its reason.
+public struct EventRecord: Sendable, Equatable, Codable {
+    public var id: Int64?
+    /// RFC 3339 UTC with nanoseconds.
+    public var time: String
+    public var stack: String
+    public var service: String
+    public var instance: String
+    /// The state entered (`exited`, `backoff`, …) or a fact (`probe`, `adopted`).
+    public var type: String
+    /// `Exited (code 1)`, `Back-off 20s restarting failed instance`, …
+    public var reason: String
+
+    public init(id: Int64? = nil, time: String, stack: String, service: String, instance: String, type: String, reason: String) {
+        self.id = id
+        self.time = time
+        self.stack = stack
+        self.service = service
+        self.instance = instance
+        self.type = type
+        self.reason = reason
+    }
+}

@@ -1,0 +1,280 @@
+import GRDB
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+extension StackRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "stack"
+}
+extension RevisionRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "revision"
+}
+extension ServiceRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "service"
+}
+extension InstanceRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "instance"
+}
+extension EventRecord: FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "event"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// The Store in one SQLite file (GRDB, WAL: readers never wait for the writer), with a schema
+/// version kept by GRDB's migrator. Opening checks the file's integrity and refuses a file
+/// written by a newer schema, so the agent either has its state or stops with one clear error.
+public final class SQLiteStore: Store {
+    /// Events kept; older ones are dropped as new ones arrive.
+    public let eventRetention: Int
+    public let path: String
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating when absent) the store at `path`.
+    public init(path: String, eventRetention: Int = 10_000) throws(StoreError) {
+        self.path = path
+        self.eventRetention = max(eventRetention, 1)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "aicore.store"
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.prepare(pool, path: path)
+            writer = pool
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.openError(error, path: path)
+        }
+    }
+
+    /// A private in-memory store (tests, `--ephemeral` runs).
+    public init(inMemory eventRetention: Int = 10_000) throws(StoreError) {
+        path = ":memory:"
+        self.eventRetention = max(eventRetention, 1)
+        do {
+            let queue = try DatabaseQueue()
+            try Self.prepare(queue, path: path)
+            writer = queue
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.openError(error, path: path)
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "stack") { t in
+                t.primaryKey("name", .text)
+                t.column("currentRevision", .integer).notNull()
+                t.column("updatedAt", .text).notNull()
+            }
+            try db.create(table: "revision") { t in
+                t.column("stack", .text).notNull().references("stack", onDelete: .cascade)
+                t.column("revision", .integer).notNull()
+                t.column("specHash", .text).notNull()
+                t.column("spec", .text).notNull()
+                t.column("createdAt", .text).notNull()
+                t.primaryKey(["stack", "revision"])
+            }
+            try db.create(table: "service") { t in
+                t.column("stack", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("revision", .integer).notNull()
+                t.column("specHash", .text).notNull()
+                t.column("replicas", .integer).notNull()
+                t.primaryKey(["stack", "name"])
+            }
+            try db.create(table: "instance") { t in
+                t.primaryKey("id", .text)
+                t.column("stack", .text).notNull().indexed()
+                t.column("service", .text).notNull()
+                t.column("replica", .integer).notNull()
+                t.column("pid", .integer)
+                t.column("processStartTime", .integer)
+                t.column("cgroupPath", .text)
+                t.column("ports", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("desired", .text).notNull()
+                t.column("restartCount", .integer).notNull()
+                t.column("consecutiveFailures", .integer).notNull()
+                t.column("backoffUntil", .integer)
+                t.column("lastExit", .text)
+                t.column("lastExitCode", .integer)
+                t.column("lastExitAt", .text)
+                t.column("exitHandled", .boolean).notNull()
+                t.column("startedAt", .text)
+                t.column("health", .text)
+                t.column("ready", .boolean).notNull()
+                t.column("probeLog", .text)
+                t.column("updatedAt", .text).notNull()
+            }
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("time", .text).notNull()
+                t.column("stack", .text).notNull()
+                t.column("service", .text).notNull()
+                t.column("instance", .text).notNull().indexed()
+                t.column("type", .text).notNull()
+                t.column("reason", .text).notNull()
+            }
+        }
+        return migrator
+    }
+
+    private static func prepare(_ writer: any DatabaseWriter, path: String) throws {
+        let migrator = Self.migrator
+        try writer.read { db in
+            // A damaged file is refused here rather than half-read later.
+            let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
+            guard check == "ok" else {
+                throw StoreError(code: .corrupt, message: "the state database \(path) is corrupt (\(check)); restore it from a backup or move it away to start from an empty state while no workloads run")
+            }
+            if try migrator.hasBeenSuperseded(db) {
+                throw StoreError(code: .tooNew, message: "the state database \(path) was written by a newer aicore-node; upgrade aicore-node or restore an older state")
+            }
+        }
+        try migrator.migrate(writer)
+    }
+
+    static func openError(_ error: any Error, path: String) -> StoreError {
+        guard let error = error as? DatabaseError else {
+            return StoreError(code: .cannotOpen, message: "cannot open the state database \(path): \(error)", cause: error)
+        }
+        switch error.resultCode {
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StoreError(code: .corrupt, message: "the state database \(path) is corrupt or not a database (\(error.message ?? "\(error.resultCode)")); restore it from a backup or move it away to start from an empty state while no workloads run", cause: error)
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
+            return StoreError(code: .readOnly, message: "the state database \(path) cannot be written (\(error.message ?? "read-only")); give the agent write access to it and its directory", cause: error)
+        case .SQLITE_FULL:
+            return StoreError(code: .diskFull, message: "the disk holding the state database \(path) is full; free space and start again", cause: error)
+        case .SQLITE_CANTOPEN:
+            return StoreError(code: .cannotOpen, message: "cannot open the state database \(path) (\(error.message ?? "unable to open")); check that its directory exists and is writable", cause: error)
+        default:
+            return StoreError(code: .cannotOpen, message: "cannot open the state database \(path): \(error)", cause: error)
+        }
+    }
+
+    private func failure(_ error: any Error, _ what: String) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_FULL:
+                return StoreError(code: .diskFull, message: "\(what): the disk holding \(path) is full", cause: error)
+            case .SQLITE_READONLY:
+                return StoreError(code: .readOnly, message: "\(what): \(path) is read-only", cause: error)
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+                return StoreError(code: .corrupt, message: "\(what): \(path) is corrupt", cause: error)
+            default: break
+            }
+        }
+        return StoreError(code: .failed, message: "\(what): \(error)", cause: error)
+    }
+
+    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await writer.write(body)
+        } catch {
+            throw failure(error, what)
+        }
+    }
+
+    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await writer.read(body)
+        } catch {
+            throw failure(error, what)
+        }
+    }
+
+    static func now() -> String {
+        Date().formatted(.iso8601)
+    }
+
+    // MARK: Store
+
+    public func saveStack(name: String, specHash: String, spec: String) async throws(StoreError) -> Int {
+        let now = Self.now()
+        return try await write("save stack \(name)") { db in
+            let current = try StackRecord.fetchOne(db, key: name)
+            if let current,
+               let revision = try RevisionRecord.fetchOne(db, key: ["stack": name, "revision": current.currentRevision]),
+               revision.specHash == specHash {
+                return current.currentRevision
+            }
+            let next = (current?.currentRevision ?? 0) + 1
+            try StackRecord(name: name, currentRevision: next, updatedAt: now).save(db)
+            try RevisionRecord(stack: name, revision: next, specHash: specHash, spec: spec, createdAt: now).insert(db)
+            return next
+        }
+    }
+
+    public func stack(named name: String) async throws(StoreError) -> StackRecord? {
+        try await read("read stack \(name)") { db in try StackRecord.fetchOne(db, key: name) }
+    }
+
+    public func revisions(stack: String) async throws(StoreError) -> [RevisionRecord] {
+        try await read("read revisions of \(stack)") { db in
+            try RevisionRecord.filter(Column("stack") == stack).order(Column("revision")).fetchAll(db)
+        }
+    }
+
+    public func saveService(_ service: ServiceRecord) async throws(StoreError) {
+        try await write("save service \(service.stack)/\(service.name)") { db in try service.save(db) }
+    }
+
+    public func services(stack: String) async throws(StoreError) -> [ServiceRecord] {
+        try await read("read services of \(stack)") { db in
+            try ServiceRecord.filter(Column("stack") == stack).order(Column("name")).fetchAll(db)
+        }
+    }
+
+    public func saveInstance(_ instance: InstanceRecord) async throws(StoreError) {
+        var record = instance
+        record.updatedAt = Self.now()
+        let toSave = record
+        try await write("save instance \(instance.id)") { db in try toSave.save(db) }
+    }
+
+    public func instance(id: String) async throws(StoreError) -> InstanceRecord? {
+        try await read("read instance \(id)") { db in try InstanceRecord.fetchOne(db, key: id) }
+    }
+
+    public func instances(stack: String?) async throws(StoreError) -> [InstanceRecord] {
+        try await read("read instances") { db in
+            var request = InstanceRecord.order(Column("service"), Column("replica"))
+            if let stack { request = request.filter(Column("stack") == stack) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func deleteInstance(id: String) async throws(StoreError) {
+        _ = try await write("delete instance \(id)") { db in try InstanceRecord.deleteOne(db, key: id) }
+    }
+
+    public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {
+        guard !events.isEmpty else { return }
+        let retention = eventRetention
+        try await write("append events") { db in
+            var last: Int64 = 0
+            for event in events {
+                var record = event
+                try record.insert(db)
+                last = record.id ?? last
+            }
+            try db.execute(sql: "DELETE FROM event WHERE id <= ?", arguments: [last - Int64(retention)])
+        }
+    }
+
+    public func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord] {
+        try await read("read events") { db in
+            var request = EventRecord.order(Column("id").desc).limit(limit)
+            if let instance { request = request.filter(Column("instance") == instance) }
+            return try request.fetchAll(db).reversed()
+        }
+    }
+}

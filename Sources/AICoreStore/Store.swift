@@ -1,0 +1,22 @@
+/// Durable node state. SQLite (`SQLiteStore`) today; the seam for a PostgreSQL store when the
+/// controller becomes highly available. Every call is async and runs off the caller's actor.
+public protocol Store: Sendable {
+    /// Records a stack's spec: a new revision when the hash differs from the current one.
+    /// Returns the revision now current.
+    func saveStack(name: String, specHash: String, spec: String) async throws(StoreError) -> Int
+    func stack(named name: String) async throws(StoreError) -> StackRecord?
+    func revisions(stack: String) async throws(StoreError) -> [RevisionRecord]
+
+    func saveService(_ service: ServiceRecord) async throws(StoreError)
+    func services(stack: String) async throws(StoreError) -> [ServiceRecord]
+
+    func saveInstance(_ instance: InstanceRecord) async throws(StoreError)
+    func instance(id: String) async throws(StoreError) -> InstanceRecord?
+    func instances(stack: String?) async throws(StoreError) -> [InstanceRecord]
+    func deleteInstance(id: String) async throws(StoreError)
+
+    /// Appends events in order; the oldest beyond the retention limit are dropped.
+    func appendEvents(_ events: [EventRecord]) async throws(StoreError)
+    /// The newest `limit` events (of one instance when given), oldest first.
+    func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord]
+}

@@ -1,0 +1,164 @@
+import AICoreOS
+import AICoreRuntime
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads an instance's log from its rotated files (`container.log.2`, `.1`, then `container.log`),
+/// and follows it: a dedicated thread sleeps in poll(2) on an inotify descriptor watching the
+/// log directory, so following costs nothing while the workload is quiet.
+public struct LogReader: Sendable {
+    public var directory: String
+    public var fileName: String
+    /// Files kept, counting the current one (the driver's `TaskSpec.Logging.maxFiles`).
+    public var maxFiles: Int
+
+    public init(directory: String, fileName: String = LinuxTaskDriver.logFileName, maxFiles: Int = 3) {
+        self.directory = directory
+        self.fileName = fileName
+        self.maxFiles = max(maxFiles, 1)
+    }
+
+    public struct Options: Sendable {
+        /// Only the last N lines (after `since`); nil: all.
+        public var tail: Int?
+        /// Only lines at or after this RFC 3339 UTC time.
+        public var since: String?
+        /// Only this stream; nil: both.
+        public var stream: LogLine.Stream?
+        public init(tail: Int? = nil, since: String? = nil, stream: LogLine.Stream? = nil) {
+            self.tail = tail
+            self.since = since
+            self.stream = stream
+        }
+    }
+
+    var files: [String] {
+        (1..<maxFiles).reversed().map { "\(directory)/\(fileName).\($0)" } + ["\(directory)/\(fileName)"]
+    }
+
+    func accepts(_ line: LogLine, _ options: Options) -> Bool {
+        if let since = options.since, line.time < since { return false }
+        if let stream = options.stream, line.stream != stream { return false }
+        return true
+    }
+
+    /// What the files hold now.
+    public func read(_ options: Options = Options()) -> [LogLine] {
+        var lines: [LogLine] = []
+        for file in files {
+            guard let bytes = try? FileIO.readIfExists(file) else { continue }
+            for raw in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+                if let line = LogLine(parsing: raw), accepts(line, options) { lines.append(line) }
+            }
+        }
+        if let tail = options.tail { return Array(lines.suffix(max(tail, 0))) }
+        return lines
+    }
+
+    /// The lines `read` gives, then every new one as it is written, until the consumer stops.
+    public func follow(_ options: Options = Options()) -> AsyncStream<LogLine> {
+        let (stream, continuation) = AsyncStream.makeStream(of: LogLine.self)
+        let follower = LogFollower(reader: self, options: options, continuation: continuation)
+        continuation.onTermination = { _ in follower.cancel() }
+        follower.start()
+        return stream
+    }
+}
+
+/// The thread behind `LogReader.follow`.
+final class LogFollower: Sendable {
+    let reader: LogReader
+    let options: LogReader.Options
+    let continuation: AsyncStream<LogLine>.Continuation
+    /// Written to wake the thread for cancellation; both ends closed by the thread.
+    private let wake: (read: Int32, write: Int32)?
+    private let cancelled = Atomic<Bool>(false)
+
+    init(reader: LogReader, options: LogReader.Options, continuation: AsyncStream<LogLine>.Continuation) {
+        self.reader = reader
+        self.options = options
+        self.continuation = continuation
+        wake = try? FileIO.pipe()
+    }
+
+    func cancel() {
+        guard !cancelled.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if let wake { _ = withUnsafeBytes(of: UInt8(1)) { write(wake.write, $0.baseAddress, 1) } }
+    }
+
+    func start() {
+        Task.detached { [self] in
+            _ = try? await BlockingWork.run { self.run() }
+        }
+    }
+
+    private func run() {
+        defer {
+            if let wake {
+                close(wake.read)
+                close(wake.write)
+            }
+            continuation.finish()
+        }
+        let current = reader.directory + "/" + reader.fileName
+        let inotify = inotify_init1(Int32(IN_CLOEXEC))
+        guard inotify >= 0, let wake else { return }
+        defer { close(inotify) }
+        // Watch first, then read: nothing written in between is missed.
+        inotify_add_watch(inotify, reader.directory, UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO))
+        for line in reader.read(options) { continuation.yield(line) }
+
+        var fd = open(current, O_RDONLY | O_CLOEXEC)
+        var inode = fd >= 0 ? Self.inode(fd: fd) : 0
+        if fd >= 0 { lseek(fd, 0, SEEK_END) }
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        var events = [UInt8](repeating: 0, count: 4096)
+        while !cancelled.load(ordering: .acquiring) {
+            var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            let rc = poll(&fds, 2, -1)
+            if rc < 0 { if errno == EINTR { continue } else { return } }
+            if fds[1].revents != 0 { return }
+            _ = events.withUnsafeMutableBytes { read(inotify, $0.baseAddress, $0.count) }
+            // Drain what was appended to the file we hold (it may have been rotated away).
+            if fd >= 0 { drain(fd, &pending, &buffer) }
+            // Rotated or created: continue with the new current file from its start.
+            let now = Self.inode(path: current)
+            if now != 0, now != inode {
+                if fd >= 0 { close(fd) }
+                fd = open(current, O_RDONLY | O_CLOEXEC)
+                inode = now
+                pending = []
+                if fd >= 0 { drain(fd, &pending, &buffer) }
+            }
+        }
+        if fd >= 0 { close(fd) }
+    }
+
+    private func drain(_ fd: Int32, _ pending: inout [UInt8], _ buffer: inout [UInt8]) {
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return }
+            pending.append(contentsOf: buffer[0..<n])
+            while let newline = pending.firstIndex(of: 10) {
+                let raw = String(decoding: pending[..<newline], as: UTF8.self)
+                pending.removeSubrange(...newline)
+                if let line = LogLine(parsing: Substring(raw)), reader.accepts(line, options) { continuation.yield(line) }
+            }
+        }
+    }
+
+    private static func inode(fd: Int32) -> UInt64 {
+        var st = stat()
+        return fstat(fd, &st) == 0 ? UInt64(st.st_ino) : 0
+    }
+
+    private static func inode(path: String) -> UInt64 {
+        var st = stat()
+        return stat(path, &st) == 0 ? UInt64(st.st_ino) : 0
+    }
+}

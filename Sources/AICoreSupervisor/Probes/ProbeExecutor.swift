@@ -1,0 +1,30 @@
+import AICoreRuntime
+
+/// Runs one check against a running instance. Implementations never block the caller's actor
+/// and always answer by `timeout` (a hung check is cut, and reported as a failure).
+public protocol ProbeExecutor: Sendable {
+    func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome
+}
+
+/// The real checks: HTTP GET and TCP connect on loopback (host networking), exec through the
+/// task driver into the instance.
+public struct LiveProbeExecutor: ProbeExecutor {
+    public let driver: any TaskDriver
+    public var host: String
+
+    public init(driver: any TaskDriver, host: String = "127.0.0.1") {
+        self.driver = driver
+        self.host = host
+    }
+
+    public func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
+        switch action {
+        case let .httpGet(path, port, headers):
+            return await HTTPProber(host: host, port: port, path: path, headers: headers).check(timeout: timeout)
+        case let .tcpSocket(port):
+            return await TCPProber(host: host, port: port).check(timeout: timeout)
+        case let .exec(argv):
+            return await ExecProber(driver: driver, command: argv).check(handle, timeout: timeout)
+        }
+    }
+}

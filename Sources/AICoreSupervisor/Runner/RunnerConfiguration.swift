@@ -1,0 +1,43 @@
+import AICoreRuntime
+import AICoreSpec
+
+/// What a `TaskRunner` needs to know about its instance, taken from the service's spec.
+public struct RunnerConfiguration: Sendable {
+    public var identity: InstanceIdentity
+    public var taskSpec: TaskSpec
+    public var restart: RestartPolicy
+    /// nil or disabled: no Compose healthcheck.
+    public var healthcheck: Healthcheck?
+    public var probes: ProbeSet
+    /// Restart an instance whose healthcheck keeps failing (`x-aicore.restart_unhealthy`, default true).
+    public var restartUnhealthy: Bool
+    public var stopSignal: Int32
+    public var stopGracePeriod: Duration
+    /// The port probes without a port use: the instance's first.
+    public var ports: [Int]
+
+    public init(identity: InstanceIdentity, taskSpec: TaskSpec, restart: RestartPolicy, healthcheck: Healthcheck? = nil,
+                probes: ProbeSet = ProbeSet(), restartUnhealthy: Bool = true, stopSignal: Int32 = 15,
+                stopGracePeriod: Duration = .seconds(10), ports: [Int] = []) {
+        self.identity = identity
+        self.taskSpec = taskSpec
+        self.restart = restart
+        self.healthcheck = healthcheck?.isDisabled == true ? nil : healthcheck
+        self.probes = probes
+        self.restartUnhealthy = restartUnhealthy
+        self.stopSignal = stopSignal
+        self.stopGracePeriod = stopGracePeriod
+        self.ports = ports
+    }
+
+    /// From a service: policy, checks, stop signal and grace period as the stack file says.
+    public init(service: Service, identity: InstanceIdentity, taskSpec: TaskSpec, ports: [Int]? = nil) {
+        self.init(identity: identity, taskSpec: taskSpec, restart: service.restart, healthcheck: service.healthcheck,
+                  probes: service.aicore.probes, restartUnhealthy: service.aicore.restartUnhealthy,
+                  stopSignal: service.stopSignal.number, stopGracePeriod: service.stopGracePeriod,
+                  ports: ports ?? service.ports.map(\.target))
+    }
+
+    /// Whether instance readiness depends on a check at all.
+    var hasReadinessCheck: Bool { healthcheck != nil || probes.readiness != nil }
+}

@@ -1,0 +1,558 @@
+import AICoreOS
+import AICoreRuntime
+import AICoreSpec
+import AICoreStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keeps one instance alive and tells the truth about it: starts it, watches it exit, runs its
+/// probes, restarts it by its policy with back-off, and stops it (stop signal, then SIGKILL of
+/// the whole instance after the grace period). Every transition is an event with a reason,
+/// published on `events` and written, in order, to the Store.
+///
+/// Nothing here blocks: waits go through the driver (pidfd + epoll thread), time through the
+/// injected clock, and Store writes through one ordered writer task.
+public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Sendable {
+    public typealias Event = RunnerEvent<C.Instant>
+
+    /// What `status` shows (`ps`, `inspect`).
+    public struct Status: Sendable {
+        public var state: TaskRunnerState
+        public var pid: Int32?
+        public var restartCount: Int
+        public var lastExit: String?
+        public var lastExitCode: Int32?
+        /// `starting|healthy|unhealthy` with a Compose healthcheck, else nil.
+        public var health: String?
+        public var ready: Bool
+        /// Last `ProbeResult.kept` results per probe, oldest first.
+        public var probeLog: [ProbeResult]
+    }
+
+    /// How the loop (re)enters: a fresh start, or a state found at re-adoption.
+    public enum Entry: Sendable {
+        case start
+        case adopted(TaskHandle)
+        case exitedWhileAway(TaskHandle)
+        case backoff(remaining: Duration, reason: String)
+        /// An exit was recorded but the agent died before deciding about it.
+        case decide(ExitKind)
+        case settled(TaskRunnerState)
+    }
+
+    public nonisolated let identity: InstanceIdentity
+    public nonisolated let events: AsyncStream<Event>
+    /// true when the instance is ready to take traffic (readiness probe and healthcheck pass, or
+    /// it runs and has none); a value is sent on every change. For the proxy, rollouts and
+    /// `depends_on: service_healthy`.
+    public nonisolated let readiness: AsyncStream<Bool>
+
+    private let configuration: RunnerConfiguration
+    private let driver: any TaskDriver
+    private let prober: any ProbeExecutor
+    private let clock: C
+    private let store: (any Store)?
+    private let eventContinuation: AsyncStream<Event>.Continuation
+    private let readinessContinuation: AsyncStream<Bool>.Continuation
+    private let persistence: AsyncStream<PersistItem>.Continuation
+    private let persistenceTask: Task<Void, Never>?
+
+    private var tracker: RestartTracker<C>
+    private var state: TaskRunnerState = .created
+    private var handle: TaskHandle?
+    /// Bumped at every start or adoption: late probe results and escalations of an earlier
+    /// process are ignored.
+    private var generation = 0
+    private var requestedExit: ExitKind?
+    private var desiredRunning = true
+    private var loopTask: Task<Void, Never>?
+    private var probeTask: Task<Void, Never>?
+    private var startedAt: String?
+    private var lastExit: String?
+    private var lastExitCode: Int32?
+    private var lastExitAt: String?
+    private var backoffUntil: Int64?
+    private var exitHandled = true
+    /// Set by `detach`: from then on nothing is recorded, so the Store keeps the last truth for
+    /// the next agent.
+    private var detached = false
+    private var healthStatus: ProbeTracker.Status?
+    private var readinessStatus: ProbeTracker.Status?
+    private var ready = false
+    private var probeLog: [ProbeResult] = []
+    private var history: [Event] = []
+
+    enum PersistItem: Sendable {
+        case save(InstanceRecord, EventRecord?)
+        case flush(CheckedContinuation<Void, Never>)
+    }
+
+    public init(configuration: RunnerConfiguration, driver: any TaskDriver, prober: any ProbeExecutor, clock: C,
+                store: (any Store)?, jitter: Jitter = .standard, restoring snapshot: RestartTracker<C>.Snapshot = .init()) {
+        self.configuration = configuration
+        self.identity = configuration.identity
+        self.driver = driver
+        self.prober = prober
+        self.clock = clock
+        self.store = store
+        self.tracker = RestartTracker(policy: configuration.restart, clock: clock, jitter: jitter, restoring: snapshot)
+        (events, eventContinuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(4096))
+        (readiness, readinessContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
+        let (items, persistence) = AsyncStream.makeStream(of: PersistItem.self)
+        self.persistence = persistence
+        if let store {
+            // One writer, in order: a later state never lands before an earlier one.
+            persistenceTask = Task {
+                for await item in items {
+                    switch item {
+                    case let .save(record, event):
+                        try? await store.saveInstance(record)
+                        if let event { try? await store.appendEvents([event]) }
+                    case let .flush(done):
+                        done.resume()
+                    }
+                }
+            }
+        } else {
+            persistenceTask = nil
+        }
+    }
+
+    // MARK: control
+
+    /// Starts supervising from `entry` (a fresh start by default). Once.
+    public func run(from entry: Entry = .start) {
+        guard loopTask == nil else { return }
+        desiredRunning = true
+        loopTask = Task { await self.loop(entry) }
+    }
+
+    /// Stops the instance (stop signal, then SIGKILL after the grace period) or its back-off,
+    /// and returns once it has exited. It is not started again.
+    public func stop() async {
+        desiredRunning = false
+        switch state {
+        case .backoff:
+            loopTask?.cancel()
+        case .running, .healthy, .unhealthy:
+            if let handle { kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))") }
+        default:
+            break // starting: the loop stops it as soon as the start returns
+        }
+        await loopTask?.value
+        await flush()
+    }
+
+    /// Forgets the instance's process without touching it (the agent going away while the
+    /// workload keeps running; the next agent re-adopts it).
+    public func detach() async {
+        detached = true
+        desiredRunning = false
+        probeTask?.cancel()
+        loopTask?.cancel()
+        await flush()
+        persistence.finish()
+        eventContinuation.finish()
+        readinessContinuation.finish()
+    }
+
+    /// Waits until every state so far is in the Store.
+    public func flush() async {
+        guard store != nil else { return }
+        await withCheckedContinuation { persistence.yield(.flush($0)) }
+    }
+
+    public var status: Status {
+        Status(state: state, pid: handle?.pid, restartCount: tracker.restarts, lastExit: lastExit, lastExitCode: lastExitCode,
+               health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: probeLog)
+    }
+
+    public var currentState: TaskRunnerState { state }
+    public var currentHandle: TaskHandle? { handle }
+    /// Every event so far (the last 4096).
+    public var eventHistory: [Event] { history }
+
+    /// Waits until the loop has ended (exited without restart, failed, or stopped).
+    public func finished() async {
+        await loopTask?.value
+    }
+
+    // MARK: the loop
+
+    private func loop(_ entry: Entry) async {
+        var next: Entry? = entry
+        while let entry = next {
+            switch entry {
+            case .start:
+                next = await startAndSupervise()
+            case let .adopted(handle):
+                generation += 1
+                self.handle = handle
+                tracker.recordStart()
+                transition(.running, type: "adopted", reason: "Re-adopted running instance (pid \(handle.pid)) without restarting it", pid: handle.pid)
+                next = await supervise(handle)
+            case let .exitedWhileAway(handle):
+                let exit = try? await driver.wait(handle)
+                next = afterExit(handle, exit, note: " while the agent was away")
+            case let .backoff(remaining, reason):
+                next = await backoff(remaining, reason: reason)
+            case let .decide(kind):
+                next = decide(kind)
+            case let .settled(state):
+                transition(state, type: state.rawValue, reason: "Restored \(state.rawValue) state")
+                next = nil
+            }
+        }
+    }
+
+    private func startAndSupervise() async -> Entry? {
+        guard desiredRunning else {
+            transition(.exited, type: "exited", reason: "Stopped before start")
+            return nil
+        }
+        transition(.starting, type: "starting", reason: "Starting")
+        // The state dir of an earlier run (its exit already accounted for) goes first.
+        await flush()
+        try? await driver.discard(id: identity.id, spec: configuration.taskSpec)
+        let handle: TaskHandle
+        do {
+            handle = try await driver.start(configuration.taskSpec)
+        } catch {
+            let code = (error as? RuntimeError)?.exitCode ?? 125
+            let kind = ExitKind.startFailed(code: code, message: "\(error)")
+            lastExit = kind.description
+            lastExitCode = code
+            lastExitAt = WallClock.rfc3339Now()
+            exitHandled = false
+            transition(.exited, type: "exited", reason: kind.description)
+            return decide(kind)
+        }
+        generation += 1
+        self.handle = handle
+        tracker.recordStart()
+        startedAt = WallClock.rfc3339Now()
+        transition(.running, type: "started", reason: "Started (pid \(handle.pid))", pid: handle.pid)
+        if !desiredRunning {
+            kill(handle, as: .operatorStop, reason: "Stopping: stop requested while starting")
+        }
+        return await supervise(handle)
+    }
+
+    /// Runs the probes while the process lives; returns what comes after its exit.
+    private func supervise(_ handle: TaskHandle) async -> Entry? {
+        let gen = generation
+        healthStatus = configuration.healthcheck == nil ? nil : .unknown
+        readinessStatus = configuration.probes.readiness == nil ? nil : .unknown
+        updateReadiness()
+        probeTask = Task { await self.runProbes(handle, generation: gen) }
+        let exit: TaskExit?
+        do {
+            exit = try await driver.wait(handle)
+        } catch {
+            exit = nil
+        }
+        probeTask?.cancel()
+        probeTask = nil
+        return afterExit(handle, exit, note: "")
+    }
+
+    private func afterExit(_ handle: TaskHandle, _ exit: TaskExit?, note: String) -> Entry? {
+        let kind: ExitKind
+        var exitText: String
+        if let exit {
+            let natural = ExitKind.classify(exit, requested: nil)
+            kind = ExitKind.classify(exit, requested: requestedExit)
+            exitText = natural.description
+            lastExitCode = exit.exitCode
+        } else {
+            kind = requestedExit ?? .signaled(SIGKILL)
+            exitText = "Exit status unknown (the exit file is missing)"
+            lastExitCode = nil
+        }
+        requestedExit = nil
+        self.handle = nil
+        generation += 1
+        lastExit = exitText
+        lastExitAt = exit?.finishedAt ?? WallClock.rfc3339Now()
+        healthStatus = configuration.healthcheck == nil ? nil : .unknown
+        readinessStatus = configuration.probes.readiness == nil ? nil : .unknown
+        exitHandled = false
+        transition(.exited, type: "exited", reason: exitText + note)
+        if !desiredRunning && kind == .operatorStop {
+            exitHandled = true
+            persist(event: nil)
+            return nil
+        }
+        return decide(kind)
+    }
+
+    private func decide(_ kind: ExitKind) -> Entry? {
+        let decision = tracker.decide(kind)
+        exitHandled = true
+        switch decision.action {
+        case let .restart(after):
+            backoffUntil = WallClock.nowMilliseconds() + Int64(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000)
+            return .backoff(remaining: after, reason: decision.reason)
+        case .doNotRestart:
+            transition(.exited, type: "not-restarted", reason: decision.reason)
+            return nil
+        case .failed:
+            transition(.failed, type: "failed", reason: decision.reason)
+            return nil
+        }
+    }
+
+    private func backoff(_ delay: Duration, reason: String) async -> Entry? {
+        guard desiredRunning else { return nil }
+        transition(.backoff, type: "backoff", reason: reason)
+        do {
+            try await clock.sleep(for: delay)
+        } catch {
+            // Cancelled: stopped (or detached) during the back-off.
+        }
+        backoffUntil = nil
+        guard desiredRunning else {
+            transition(.exited, type: "exited", reason: "Stopped during back-off")
+            return nil
+        }
+        return .start
+    }
+
+    // MARK: stopping
+
+    /// Sends the stop signal and arms the SIGKILL escalation; the loop's wait sees the exit.
+    private func kill(_ handle: TaskHandle, as kind: ExitKind, reason: String) {
+        guard requestedExit == nil, handle.pid == self.handle?.pid else { return }
+        requestedExit = kind
+        transition(.stopping, type: "stopping", reason: reason)
+        try? driver.signal(handle, configuration.stopSignal)
+        let gen = generation
+        let grace = configuration.stopGracePeriod
+        let clock = self.clock
+        Task {
+            try? await clock.sleep(for: grace)
+            self.escalate(handle, generation: gen)
+        }
+    }
+
+    private func escalate(_ handle: TaskHandle, generation gen: Int) {
+        guard gen == generation, self.handle != nil else { return }
+        note(type: "killing", reason: "Grace period \(DurationText.format(configuration.stopGracePeriod)) over: SIGKILL")
+        // SIGKILL of the init tears the whole pid namespace down; the driver's wait then empties
+        // and removes the cgroup, so nothing that escaped the namespace survives either.
+        try? driver.signal(handle, SIGKILL)
+    }
+
+    // MARK: probes
+
+    private func runProbes(_ handle: TaskHandle, generation gen: Int) async {
+        let started = clock.now
+        await withTaskGroup(of: Void.self) { group in
+            if let check = configuration.healthcheck, let test = check.test {
+                group.addTask { await self.healthcheckLoop(handle, check, ProbeAction.from(test), started: started, generation: gen) }
+            }
+            let probes = configuration.probes
+            guard probes.startup != nil || probes.liveness != nil || probes.readiness != nil else { return }
+            group.addTask {
+                if let startup = probes.startup {
+                    let passed = await self.probeLoop(handle, .startup, startup, started: started, generation: gen)
+                    guard passed else { return }
+                }
+                await withTaskGroup(of: Void.self) { inner in
+                    if let liveness = probes.liveness {
+                        inner.addTask { _ = await self.probeLoop(handle, .liveness, liveness, started: started, generation: gen) }
+                    }
+                    if let readiness = probes.readiness {
+                        inner.addTask { _ = await self.probeLoop(handle, .readiness, readiness, started: started, generation: gen) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A Kubernetes probe. Startup returns true once it passes (false when it failed and the
+    /// instance is being killed); liveness and readiness run until cancelled.
+    private func probeLoop(_ handle: TaskHandle, _ which: ProbeResult.Probe, _ probe: Probe,
+                           started: C.Instant, generation gen: Int) async -> Bool {
+        guard let action = ProbeAction.from(probe.action, primaryPort: configuration.ports.first) else {
+            note(type: "probe", reason: "\(which.rawValue.capitalized) probe has no port to check: the service publishes none")
+            return which != .startup
+        }
+        var tracker = ProbeTracker(successThreshold: which == .readiness ? probe.successThreshold : 1,
+                                   failureThreshold: probe.failureThreshold,
+                                   initial: which == .liveness ? .passing : .unknown)
+        do { try await clock.sleep(for: probe.initialDelay) } catch { return false }
+        while !Task.isCancelled {
+            let checked = await check(action, handle, probe.timeout, which)
+            guard !Task.isCancelled else { return false }
+            let change = tracker.record(passed: checked.0.passed)
+            let verdict = probeVerdict(which, change: change, outcome: checked, generation: gen)
+            if which == .startup, tracker.status == .passing { return true }
+            if verdict == .stop { return false }
+            do { try await clock.sleep(for: probe.period) } catch { return false }
+        }
+        return false
+    }
+
+    /// Compose's healthcheck: `start_interval` during `start_period`, then `interval`.
+    private func healthcheckLoop(_ handle: TaskHandle, _ check: Healthcheck, _ action: ProbeAction,
+                                 started: C.Instant, generation gen: Int) async {
+        var tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries, gracePeriod: check.startPeriod)
+        while !Task.isCancelled {
+            let elapsed = started.duration(to: clock.now)
+            let pause = tracker.inGracePeriod(elapsed: elapsed) ? check.startInterval : check.interval
+            do { try await clock.sleep(for: pause) } catch { return }
+            let checked = await self.check(action, handle, check.timeout, .healthcheck)
+            guard !Task.isCancelled else { return }
+            let change = tracker.record(passed: checked.0.passed, elapsed: started.duration(to: clock.now))
+            if healthcheckVerdict(change: change, failures: tracker.consecutiveFailures, outcome: checked, generation: gen) == .stop {
+                return
+            }
+        }
+    }
+
+    private nonisolated func check(_ action: ProbeAction, _ handle: TaskHandle, _ timeout: Duration,
+                                   _ which: ProbeResult.Probe) async -> (ProbeOutcome, String) {
+        let start = WallClock.rfc3339Now()
+        return (await prober.run(action, on: handle, timeout: timeout), start)
+    }
+
+    private enum Verdict { case goOn, stop }
+
+    private func record(_ which: ProbeResult.Probe, _ outcome: ProbeOutcome, start: String) {
+        probeLog.append(ProbeResult(probe: which, start: start, end: WallClock.rfc3339Now(), passed: outcome.passed,
+                                    exitCode: outcome.exitCode, output: ProbeOutcome.truncated(outcome.output)))
+        let same = probeLog.indices.filter { probeLog[$0].probe == which }
+        if same.count > ProbeResult.kept { probeLog.remove(at: same[0]) }
+    }
+
+    private func probeVerdict(_ which: ProbeResult.Probe, change: ProbeTracker.Status?, outcome checked: (ProbeOutcome, String),
+                              generation gen: Int) -> Verdict {
+        guard gen == generation, let handle else { return .stop }
+        let (outcome, start) = checked
+        record(which, outcome, start: start)
+        let name = which.rawValue.prefix(1).uppercased() + which.rawValue.dropFirst()
+        switch (which, change) {
+        case (.startup, .failing?), (.liveness, .failing?):
+            let reason = "\(name) probe failed: \(outcome.output)"
+            kill(handle, as: .livenessFailed(reason), reason: reason)
+            return .stop
+        case (.startup, .passing?):
+            note(type: "probe", reason: "Startup probe passed")
+        case (.readiness, let status?):
+            readinessStatus = status
+            updateReadiness(reason: status == .passing ? "Readiness probe passed" : "Readiness probe failed: \(outcome.output)")
+        default:
+            break
+        }
+        persist(event: nil)
+        return .goOn
+    }
+
+    private func healthcheckVerdict(change: ProbeTracker.Status?, failures: Int, outcome checked: (ProbeOutcome, String),
+                                    generation gen: Int) -> Verdict {
+        guard gen == generation, let handle else { return .stop }
+        let (outcome, start) = checked
+        record(.healthcheck, outcome, start: start)
+        guard let change else {
+            persist(event: nil)
+            return .goOn
+        }
+        healthStatus = change
+        let detail = outcome.output.isEmpty ? outcome.exitCode.map { "exit code \($0)" } ?? "" : outcome.output
+        if change == .failing {
+            let reason = "Healthcheck failed \(failures) time\(failures == 1 ? "" : "s"): \(detail)"
+            updateReadiness(reason: reason)
+            if configuration.restartUnhealthy && configuration.restart.condition != .no {
+                kill(handle, as: .unhealthy("Unhealthy: " + reason), reason: "Restarting unhealthy instance: " + reason)
+                return .stop
+            }
+        } else {
+            updateReadiness(reason: "Healthcheck passed")
+        }
+        return .goOn
+    }
+
+    // MARK: state and events
+
+    private var healthText: String? {
+        switch healthStatus {
+        case .passing?: "healthy"
+        case .failing?: "unhealthy"
+        case .unknown?: "starting"
+        case nil: nil
+        }
+    }
+
+    /// Derives healthy/unhealthy and readiness from the checks, and publishes changes.
+    private func updateReadiness(reason: String? = nil) {
+        let running = state == .running || state == .healthy || state == .unhealthy
+        let statuses = [healthStatus, readinessStatus].compactMap { $0 }
+        let nowReady = running && statuses.allSatisfy { $0 == .passing }
+        if running, let reason {
+            if statuses.contains(.failing) {
+                transition(.unhealthy, type: "unhealthy", reason: reason)
+            } else if !statuses.isEmpty, statuses.allSatisfy({ $0 == .passing }) {
+                transition(.healthy, type: "healthy", reason: reason)
+            } else {
+                note(type: "probe", reason: reason)
+            }
+        }
+        if nowReady != ready {
+            ready = nowReady
+            readinessContinuation.yield(nowReady)
+        }
+    }
+
+    private func transition(_ new: TaskRunnerState, type: String, reason: String, pid: Int32? = nil) {
+        guard !detached else { return }
+        state = new
+        if !new.isActive || new == .stopping { updateReadinessFlagOnly() }
+        if new == .running { updateReadinessFlagOnly() }
+        emit(type: type, reason: reason, pid: pid)
+    }
+
+    private func updateReadinessFlagOnly() {
+        let running = state == .running || state == .healthy || state == .unhealthy
+        let statuses = [healthStatus, readinessStatus].compactMap { $0 }
+        let nowReady = running && statuses.allSatisfy { $0 == .passing }
+        if nowReady != ready {
+            ready = nowReady
+            readinessContinuation.yield(nowReady)
+        }
+    }
+
+    /// An event that changes no state.
+    private func note(type: String, reason: String) {
+        emit(type: type, reason: reason, pid: nil)
+    }
+
+    private func emit(type: String, reason: String, pid: Int32?) {
+        guard !detached else { return }
+        let event = Event(instant: clock.now, time: WallClock.rfc3339Now(), instance: identity.id, state: state,
+                          type: type, reason: reason, pid: pid)
+        history.append(event)
+        if history.count > 4096 { history.removeFirst(history.count - 4096) }
+        eventContinuation.yield(event)
+        persist(event: EventRecord(time: event.time, stack: identity.stack, service: identity.service,
+                                   instance: identity.id, type: type, reason: reason))
+    }
+
+    private func persist(event: EventRecord?) {
+        guard store != nil, !detached else { return }
+        var log: String?
+        if !probeLog.isEmpty {
+            log = (try? JSONText.encode(probeLog))
+        }
+        let record = InstanceRecord(
+            id: identity.id, stack: identity.stack, service: identity.service, replica: identity.replica,
+            pid: handle?.pid, processStartTime: handle?.startTime, cgroupPath: handle?.cgroup?.relativePath ?? configuration.taskSpec.cgroupPath,
+            ports: configuration.ports, state: state.rawValue, desired: desiredRunning ? "running" : "stopped",
+            restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive, backoffUntil: state == .backoff ? backoffUntil : nil,
+            lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
+            health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log)
+        persistence.yield(.save(record, event))
+    }
+}

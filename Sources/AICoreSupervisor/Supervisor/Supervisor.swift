@@ -1,0 +1,128 @@
+import AICoreOS
+import AICoreRuntime
+import AICoreSpec
+import AICoreStore
+
+/// Owns the `TaskRunner`s of one stack. On start it re-adopts what an earlier agent left: live
+/// instances keep running untouched (pid + start time + cgroup membership, then a pidfd),
+/// instances that exited meanwhile are handled from their exit files by their restart policy,
+/// back-offs resume with the time they had left, and instances never seen are started.
+public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Sendable {
+    public typealias Runner = TaskRunner<C>
+
+    public let stack: Stack
+    private let driver: any TaskDriver
+    private let store: any Store
+    private let prober: any ProbeExecutor
+    private let clock: C
+    private let layout: SupervisorLayout
+    private let jitter: Jitter
+    private var runners: [String: Runner] = [:]
+    /// Instance ids per service, in start order.
+    private var order: [(service: String, ids: [String])] = []
+
+    public init(stack: Stack, driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
+                layout: SupervisorLayout, jitter: Jitter = .standard) {
+        self.stack = stack
+        self.driver = driver
+        self.store = store
+        self.prober = prober
+        self.clock = clock
+        self.layout = layout
+        self.jitter = jitter
+    }
+
+    public var instances: [String: Runner] { runners }
+    public func runner(_ id: String) -> Runner? { runners[id] }
+
+    /// Re-adopts or starts every instance of the stack, services in dependency order. Returns
+    /// the runners (their events say what each did).
+    @discardableResult
+    public func start() async throws -> [Runner] {
+        let specText = "\(stack)"
+        _ = try await store.saveStack(name: stack.name, specHash: StableHash.hex(specText), spec: specText)
+        var started: [Runner] = []
+        for service in TaskSpecBuilder.startOrder(stack.services) {
+            let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
+            try await store.saveService(ServiceRecord(stack: stack.name, name: service.name, revision: 1,
+                                                      specHash: StableHash.hex("\(service)"), replicas: replicas))
+            var ids: [String] = []
+            for replica in (replicas == 0 ? [] : Array(1...replicas)) {
+                let identity = InstanceIdentity(stack: stack.name, service: service.name, replica: replica)
+                let spec = try TaskSpecBuilder.build(service, stack: stack.name, identity: identity, layout: layout)
+                let record = try await store.instance(id: identity.id)
+                let (entry, snapshot) = await recover(identity, spec: spec, record: record)
+                let runner = Runner(configuration: RunnerConfiguration(service: service, identity: identity, taskSpec: spec),
+                                    driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot)
+                runners[identity.id] = runner
+                ids.append(identity.id)
+                await runner.run(from: entry)
+                started.append(runner)
+            }
+            order.append((service.name, ids))
+        }
+        return started
+    }
+
+    /// Decides how an instance's runner begins, from its Store record and what is on the host.
+    func recover(_ identity: InstanceIdentity, spec: TaskSpec,
+                 record: InstanceRecord?) async -> (Runner.Entry, RestartTracker<C>.Snapshot) {
+        guard let record, record.desired == "running" else {
+            // Never seen, or stopped on purpose by the last agent: this one is asked to run it.
+            return (.start, .init())
+        }
+        let snapshot = RestartTracker<C>.Snapshot(restarts: record.restartCount, consecutive: record.consecutiveFailures)
+        let state = TaskRunnerState(rawValue: record.state) ?? .created
+        switch state {
+        case .created:
+            return (.start, snapshot)
+        case .starting, .running, .healthy, .unhealthy, .stopping:
+            guard let handle = try? await driver.recover(id: identity.id, spec: spec) else {
+                // No task record: the last agent died before the start completed. The runner's
+                // start discards whatever half-started and starts it once.
+                return (.start, snapshot)
+            }
+            if handle.pidfd != nil, isSameProcess(handle) {
+                return (.adopted(handle), snapshot)
+            }
+            return (.exitedWhileAway(handle), snapshot)
+        case .backoff:
+            let left = max(0, (record.backoffUntil ?? 0) - WallClock.nowMilliseconds())
+            return (.backoff(remaining: .milliseconds(left),
+                             reason: "Back-off \(DurationText.format(.milliseconds(left))) left restarting failed instance (resumed after an agent restart)"),
+                    snapshot)
+        case .exited where !record.exitHandled:
+            // Killed between an exit and its restart decision: decide now.
+            let code = record.lastExitCode ?? 1
+            return (.decide(code == 0 ? .exited(code: 0) : .exited(code: code)), snapshot)
+        case .exited, .failed:
+            return (.settled(state), snapshot)
+        }
+    }
+
+    /// pid, start time and cgroup all agree: this is the instance's init, not a reused pid.
+    private nonisolated func isSameProcess(_ handle: TaskHandle) -> Bool {
+        // The fake driver has no /proc presence; a real handle always carries its cgroup.
+        guard let cgroup = handle.cgroup else { return true }
+        guard ProcessIdentity.startTime(handle.pid) == handle.startTime else { return false }
+        return ProcessIdentity.isMember(handle.pid, of: cgroup.relativePath)
+    }
+
+    /// Stops every instance, dependents before their dependencies; waits for all to exit.
+    public func stopAll() async {
+        for (_, ids) in order.reversed() {
+            await withTaskGroup(of: Void.self) { group in
+                for id in ids {
+                    guard let runner = runners[id] else { continue }
+                    group.addTask { await runner.stop() }
+                }
+            }
+        }
+    }
+
+    /// Lets go of every instance without touching its process (an agent shutting down for an
+    /// upgrade): the next agent re-adopts them.
+    public func detachAll() async {
+        for runner in runners.values { await runner.detach() }
+    }
+}

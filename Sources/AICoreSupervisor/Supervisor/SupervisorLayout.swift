@@ -1,0 +1,22 @@
+/// Where a supervisor keeps things on the host.
+public struct SupervisorLayout: Sendable {
+    /// Instance state directories (exit file, task record): the driver's state root.
+    public var instancesDirectory: String
+    /// One log directory per instance, kept across its restarts (the state dir is not).
+    public var logsDirectory: String
+    /// Named volumes, one directory each.
+    public var volumesDirectory: String
+
+    public init(instancesDirectory: String, logsDirectory: String, volumesDirectory: String) {
+        self.instancesDirectory = instancesDirectory
+        self.logsDirectory = logsDirectory
+        self.volumesDirectory = volumesDirectory
+    }
+
+    /// Everything under one directory (`supervise --state-dir`, the embedded mode).
+    public init(root: String) {
+        self.init(instancesDirectory: root + "/instances", logsDirectory: root + "/logs", volumesDirectory: root + "/volumes")
+    }
+
+    public func logDirectory(for id: String) -> String { logsDirectory + "/" + id }
+}

@@ -1,0 +1,150 @@
+import AICoreOS
+import AICoreRuntime
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `TaskDriver` with no processes: tasks start instantly and end when the test says
+/// (`exit`), or when signalled (unless told to ignore SIGTERM). Records every call.
+public final class FakeTaskDriver: TaskDriver, Sendable {
+    public struct Started: Sendable, Equatable {
+        public var id: String
+        public var pid: Int32
+    }
+
+    private struct FakeTask {
+        var id: String
+        var pid: Int32
+        var exit: TaskExit?
+        var waiters: [CheckedContinuation<TaskExit, Never>] = []
+        var ignoresTerm: Bool
+    }
+
+    private struct State {
+        var nextPid: Int32 = 1000
+        var tasks: [Int32: FakeTask] = [:]
+        var started: [Started] = []
+        var signals: [(pid: Int32, signal: Int32)] = []
+        var startFailures: [String: [RuntimeError]] = [:]
+        var ignoringTerm: Set<String> = []
+        var discarded: [String] = []
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    // MARK: test controls
+
+    /// Every start, in order.
+    public var started: [Started] { state.withLock { $0.started } }
+    public var signals: [(pid: Int32, signal: Int32)] { state.withLock { $0.signals } }
+    public var discarded: [String] { state.withLock { $0.discarded } }
+    /// The pid of the newest running task of `id`.
+    public func runningPid(_ id: String) -> Int32? {
+        state.withLock { s in s.tasks.values.filter { $0.id == id && $0.exit == nil }.map(\.pid).max() }
+    }
+
+    /// The next start of `id` fails with `error`.
+    public func failNextStart(_ id: String, _ error: RuntimeError) {
+        state.withLock { $0.startFailures[id, default: []].append(error) }
+    }
+
+    /// Tasks of `id` started from now on ignore SIGTERM (SIGKILL still ends them).
+    public func ignoreTerm(_ id: String) {
+        state.withLock { _ = $0.ignoringTerm.insert(id) }
+    }
+
+    /// Ends the running task of `id` as if its workload had exited.
+    public func exit(_ id: String, _ status: WaitStatus, oomKilled: Bool = false) {
+        guard let pid = runningPid(id) else { return }
+        finish(pid, TaskExit(status: status, oomKilled: oomKilled, finishedAt: "2026-01-01T00:00:00.000000000Z"))
+    }
+
+    /// A task that `recover` will find (an instance left by an earlier agent).
+    public func plant(id: String, pid: Int32, exited: TaskExit? = nil) {
+        state.withLock { $0.tasks[pid] = FakeTask(id: id, pid: pid, exit: exited, ignoresTerm: false) }
+    }
+
+    private func finish(_ pid: Int32, _ exit: TaskExit) {
+        let waiters = state.withLock { s -> [CheckedContinuation<TaskExit, Never>] in
+            guard var task = s.tasks[pid], task.exit == nil else { return [] }
+            task.exit = exit
+            let waiters = task.waiters
+            task.waiters = []
+            s.tasks[pid] = task
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: exit) }
+    }
+
+    private func handle(id: String, pid: Int32) -> TaskHandle {
+        TaskHandle(id: id, pid: pid, startTime: UInt64(pid), pidfd: nil, stateDirectory: "/fake/\(id)", logDirectory: "/fake/\(id)",
+                   cgroup: nil, process: ProcessSpec(arguments: ["fake"]), namespaces: NamespaceSet(rawValue: 0))
+    }
+
+    // MARK: TaskDriver
+
+    public func start(_ spec: TaskSpec) async throws -> TaskHandle {
+        try state.withLock { s in
+            if var failures = s.startFailures[spec.id], !failures.isEmpty {
+                let error = failures.removeFirst()
+                s.startFailures[spec.id] = failures
+                throw error
+            }
+            s.nextPid += 1
+            let pid = s.nextPid
+            s.tasks[pid] = FakeTask(id: spec.id, pid: pid, ignoresTerm: s.ignoringTerm.contains(spec.id))
+            s.started.append(Started(id: spec.id, pid: pid))
+            return handle(id: spec.id, pid: pid)
+        }
+    }
+
+    public func recover(id: String, spec: TaskSpec) async throws -> TaskHandle {
+        guard let pid = state.withLock({ s in s.tasks.values.filter { $0.id == id }.map(\.pid).max() }) else {
+            throw RuntimeError(code: .notFound, message: "no task \(id)")
+        }
+        return handle(id: id, pid: pid)
+    }
+
+    public func wait(_ handle: TaskHandle) async throws -> TaskExit {
+        await withCheckedContinuation { (continuation: CheckedContinuation<TaskExit, Never>) in
+            let done = state.withLock { s -> TaskExit? in
+                guard var task = s.tasks[handle.pid] else { return TaskExit(status: .signaled(SIGKILL), oomKilled: false, finishedAt: nil) }
+                if let exit = task.exit { return exit }
+                task.waiters.append(continuation)
+                s.tasks[handle.pid] = task
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    public func signal(_ handle: TaskHandle, _ signal: Int32) throws {
+        let ends = state.withLock { s -> Bool in
+            s.signals.append((handle.pid, signal))
+            guard let task = s.tasks[handle.pid], task.exit == nil else { return false }
+            return signal == SIGKILL || !(task.ignoresTerm && signal == SIGTERM)
+        }
+        if ends { finish(handle.pid, TaskExit(status: .signaled(signal), oomKilled: false, finishedAt: nil)) }
+    }
+
+    public func stop(_ handle: TaskHandle, signal: Int32, grace: Duration) async throws -> TaskExit {
+        try self.signal(handle, signal)
+        return try await wait(handle)
+    }
+
+    public func exec(_ handle: TaskHandle, _ spec: ExecSpec) async throws -> ExecProcess {
+        throw RuntimeError(code: .notFound, message: "the fake driver runs no processes; use FakeProbeExecutor")
+    }
+
+    public func stats(_ handle: TaskHandle) throws -> CgroupStats { CgroupStats() }
+
+    public func remove(_ handle: TaskHandle) throws {}
+
+    public func discard(id: String, spec: TaskSpec) async throws {
+        state.withLock { $0.discarded.append(id) }
+    }
+}

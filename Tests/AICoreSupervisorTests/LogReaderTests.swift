@@ -1,0 +1,66 @@
+import AICoreOS
+import AICoreRuntime
+import Foundation
+import Testing
+@testable import AICoreSupervisor
+
+@Suite struct LogReaderTests {
+    func line(_ second: Int, _ stream: String, _ text: String) -> String {
+        "2026-01-01T00:00:0\(second).000000000Z \(stream) F \(text)\n"
+    }
+
+    @Test func readsRotatedFilesOldestFirstWithTailSinceAndStreams() throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("logs")
+        defer { try? FileIO.removeTree(dir) }
+        try FileIO.write(dir + "/container.log.2", line(1, "stdout", "one") + line(2, "stderr", "two"))
+        try FileIO.write(dir + "/container.log.1", line(3, "stdout", "three"))
+        try FileIO.write(dir + "/container.log", line(4, "stderr", "four") + line(5, "stdout", "five") + "garbage\n")
+        let reader = LogReader(directory: dir)
+        #expect(reader.read().map(\.text) == ["one", "two", "three", "four", "five"])
+        #expect(reader.read(.init(tail: 2)).map(\.text) == ["four", "five"])
+        #expect(reader.read(.init(since: "2026-01-01T00:00:03.000000000Z")).map(\.text) == ["three", "four", "five"])
+        #expect(reader.read(.init(stream: .stderr)).map(\.text) == ["two", "four"])
+        let first = try #require(reader.read().first)
+        #expect(first.formatted(timestamps: true) == "2026-01-01T00:00:01.000000000Z one")
+        #expect(first.formatted(timestamps: false) == "one")
+    }
+
+    @Test func followSeesAppendsAndRotation() async throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("follow")
+        defer { try? FileIO.removeTree(dir) }
+        try FileIO.write(dir + "/container.log", line(1, "stdout", "old"))
+        var lines = LogReader(directory: dir).follow(.init(tail: 1)).makeAsyncIterator()
+        #expect(await lines.next()?.text == "old")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/container.log"))
+        try handle.seekToEnd()
+        handle.write(Data(line(2, "stderr", "new").utf8))
+        #expect(await lines.next() == LogLine(time: "2026-01-01T00:00:02.000000000Z", stream: .stderr, text: "new"))
+        try handle.close()
+        // Rotation: the current file moves to .1 and a new one starts.
+        #expect(rename(dir + "/container.log", dir + "/container.log.1") == 0)
+        try FileIO.write(dir + "/container.log", line(3, "stdout", "after rotation"))
+        #expect(await lines.next()?.text == "after rotation")
+    }
+}
+
+@Suite(.serialized, .enabled(if: KernelTestEnvironment.isRoot, "kernel tests need root"))
+struct LogFollowKernelTests {
+    @Test func followSeesLiveOutputOfARealInstance() async throws {
+        let root = try KernelTestEnvironment.temporaryDirectory("live")
+        let driver = try KernelTestEnvironment.driver(root)
+        let id = KernelTestEnvironment.uniqueName("live")
+        let spec = KernelTestEnvironment.spec(id, root: root, ["/bin/sh", "-c",
+            "for i in 1 2 3 4 5; do echo out $i; echo err $i >&2; sleep 0.1; done; exec sleep 1000"])
+        let handle = try await driver.start(spec)
+        var seen: [LogLine] = []
+        for await line in LogReader(directory: handle.logDirectory).follow() {
+            seen.append(line)
+            if seen.count == 10 { break }
+        }
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+        try driver.remove(handle)
+        try? FileIO.removeTree(root)
+        #expect(seen.filter { $0.stream == .stdout }.map(\.text) == (1...5).map { "out \($0)" })
+        #expect(seen.filter { $0.stream == .stderr }.map(\.text) == (1...5).map { "err \($0)" })
+    }
+}

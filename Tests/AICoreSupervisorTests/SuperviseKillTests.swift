@@ -1,0 +1,146 @@
+import AICoreOS
+import AICoreStore
+import Foundation
+import Testing
+@testable import AICoreSupervisor
+
+/// The real `aicore-node supervise`, killed with SIGKILL in a loop while its instances run and
+/// restart: nothing is restarted because of it, nothing lost, nothing duplicated.
+@Suite(.serialized, .enabled(if: KernelTestEnvironment.isRoot, "kernel tests need root"))
+struct SuperviseKillTests {
+    final class Agent {
+        let process = Process()
+        init(stack: String, stateDir: String, output: String) throws {
+            process.executableURL = URL(fileURLWithPath: KernelTestEnvironment.binary)
+            process.arguments = ["supervise", "--state-dir", stateDir, "-f", stack]
+            if !FileManager.default.fileExists(atPath: output) {
+                _ = FileManager.default.createFile(atPath: output, contents: nil)
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            try handle.seekToEnd()
+            // Each agent appends after the last one's output (the child inherits this offset).
+            process.standardOutput = handle
+            process.standardError = handle
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        func kill9() {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        func terminate() {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+    }
+
+    func lines(_ path: String) -> [String] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+    }
+
+    func writeStack(_ dir: String, marker: String) throws -> String {
+        let stack = """
+        name: \(marker)
+        services:
+          steady:
+            command: ["/bin/sh", "-c", "cat /proc/sys/kernel/random/uuid >> /mnt/steady-starts; exec sleep 1000"]
+            volumes: ["\(dir)/data:/mnt"]
+            restart: always
+          flaky:
+            command: ["/bin/sh", "-c", "cat /proc/sys/kernel/random/uuid >> /mnt/flaky-starts; sleep 0.2; exit 1"]
+            volumes: ["\(dir)/data:/mnt"]
+            deploy:
+              restart_policy:
+                condition: on-failure
+                delay: 10ms
+        """
+        try FileIO.makeDirectories(dir + "/data")
+        try FileIO.write(dir + "/stack.yml", stack)
+        return dir + "/stack.yml"
+    }
+
+    @Test func killMinus9InALoopRestartsNothingAndLosesNoExit() async throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("kill9")
+        let marker = "k\(UInt32.random(in: 0...UInt32.max))"
+        let stack = try writeStack(dir, marker: marker)
+        let stateDir = dir + "/state"
+        let output = dir + "/agent.log"
+        defer {
+            // Whatever a failed run left: stop it through the agent, then by cgroup.
+            if let agent = try? Agent(stack: stack, stateDir: stateDir, output: output) {
+                usleep(500_000)
+                agent.terminate()
+            }
+            try? FileIO.removeTree(dir)
+        }
+        for round in 0..<5 {
+            let agent = try Agent(stack: stack, stateDir: stateDir, output: output)
+            let flakyBefore = lines(dir + "/data/flaky-starts").count
+            #expect(await eventually(.seconds(30)) { lines(dir + "/data/steady-starts").count == 1 })
+            // Let instances run and restart under this agent, then kill it mid-flight.
+            #expect(await eventually(.seconds(30)) { lines(dir + "/data/flaky-starts").count >= flakyBefore + 1 },
+                    "round \(round)")
+            agent.kill9()
+            // The workload outlives the agent.
+            #expect(lines(dir + "/data/steady-starts").count == 1)
+        }
+        let last = try Agent(stack: stack, stateDir: stateDir, output: output)
+        // Five agents re-adopted it: the four after the first, and this one.
+        #expect(await eventually(.seconds(30)) { lines(output).filter { $0.contains("\(marker)-steady-1 running adopted") }.count == 5 })
+        #expect(await eventually(.seconds(30)) { lines(dir + "/data/flaky-starts").count >= 2 })
+        last.terminate()
+
+        // Never restarted because of an agent: one start of the steady workload in seven agents.
+        #expect(lines(dir + "/data/steady-starts").count == 1)
+        #expect(lines(output).filter { $0.contains("\(marker)-steady-1 running adopted") }.count == 5, "\(lines(output).filter { $0.contains("steady") })")
+        // Every exit of the flaky one accounted for: one exit event per start.
+        let store = try SQLiteStore(path: stateDir + "/state.db")
+        let events = try await store.events(instance: "\(marker)-flaky-1", limit: 100_000)
+        let exits = events.filter { $0.type == "exited" && ($0.reason.hasPrefix("Exited (") || $0.reason.hasPrefix("Killed by")) }
+        let starts = lines(dir + "/data/flaky-starts")
+        #expect(exits.count == starts.count, "\(starts.count) starts, \(exits.count) exits: \(events.map(\.reason))")
+        #expect(Set(starts).count == starts.count)
+        // Nothing left running.
+        #expect(KernelTestEnvironment.processesMentioning(marker).isEmpty)
+        let steady = try await store.instance(id: "\(marker)-steady-1")
+        #expect(steady?.state == "exited")
+        #expect(steady?.restartCount == 0)
+    }
+
+    @Test func anAgentRestartedDuringABackoffResumesIt() async throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("backoff")
+        let marker = "b\(UInt32.random(in: 0...UInt32.max))"
+        let stateDir = dir + "/state"
+        let output = dir + "/agent.log"
+        try FileIO.makeDirectories(dir + "/data")
+        try FileIO.write(dir + "/stack.yml", """
+        name: \(marker)
+        services:
+          once:
+            command: ["/bin/sh", "-c", "echo x >> /mnt/starts; exit 2"]
+            volumes: ["\(dir)/data:/mnt"]
+            deploy:
+              restart_policy:
+                condition: on-failure
+                delay: 3s
+        """)
+        defer { try? FileIO.removeTree(dir) }
+        let first = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
+        #expect(await eventually(.seconds(20)) { lines(output).contains { $0.contains("backoff: Back-off 3") } })
+        // Killed once the Store has the back-off (its writes trail the events a little).
+        let reader = try SQLiteStore(path: stateDir + "/state.db")
+        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-once-1"))?.state == "backoff" })
+        first.kill9()
+        #expect(lines(dir + "/data/starts").count == 1)
+        let second = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
+        #expect(await eventually(.seconds(20)) { lines(output).contains { $0.contains("left restarting failed instance (resumed after an agent restart)") } })
+        // The back-off is served once, then the instance starts again, exactly once.
+        #expect(await eventually(.seconds(20)) { lines(dir + "/data/starts").count == 2 })
+        #expect(await eventually(.seconds(20)) { lines(output).contains { $0.contains("backoff: Back-off 6") } })
+        second.terminate()
+        #expect(lines(dir + "/data/starts").count == 2)
+        let store = try SQLiteStore(path: stateDir + "/state.db")
+        let record = try await store.instance(id: "\(marker)-once-1")
+        #expect(record?.restartCount == 2)
+    }
+}

@@ -1,0 +1,258 @@
+import AICoreOS
+import Glibc
+import AICoreRuntime
+import AICoreSpec
+import AICoreStore
+import AICoreTestSupport
+import Testing
+@testable import AICoreSupervisor
+
+/// Bounded poll for a condition (no timed assertions): true once it holds.
+func eventually(_ limit: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+    let end = ContinuousClock.now + limit
+    while ContinuousClock.now < end {
+        if await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(2))
+    }
+    return await condition()
+}
+
+@Suite struct TaskRunnerTests {
+    let clock = FakeClock()
+    let driver = FakeTaskDriver()
+    let prober = FakeProbeExecutor()
+
+    func runner(_ restart: RestartPolicy, healthcheck: Healthcheck? = nil, probes: ProbeSet = ProbeSet(),
+                restartUnhealthy: Bool = true, grace: Duration = .seconds(10), id: String = "demo-api-1") -> TaskRunner<FakeClock> {
+        let configuration = RunnerConfiguration(
+            identity: InstanceIdentity(stack: "demo", service: "api", replica: 1),
+            taskSpec: TaskSpec(id: id, command: ["/bin/true"]), restart: restart, healthcheck: healthcheck, probes: probes,
+            restartUnhealthy: restartUnhealthy, stopSignal: SIGTERM, stopGracePeriod: grace, ports: [3000])
+        return TaskRunner(configuration: configuration, driver: driver, prober: prober, clock: clock, store: nil, jitter: .none)
+    }
+
+    func reasons(_ runner: TaskRunner<FakeClock>, type: String) async -> [String] {
+        await runner.eventHistory.filter { $0.type == type }.map(\.reason)
+    }
+
+    @Test func crashLoopRestartsOnTheDoublingCurve() async throws {
+        let runner = runner(RestartPolicy(condition: .always, delay: .seconds(1)))
+        await runner.run()
+        for round in 0..<5 {
+            #expect(await eventually { driver.runningPid("demo-api-1") != nil && driver.started.count == round + 1 })
+            driver.exit("demo-api-1", .exited(1))
+            #expect(await eventually { await runner.currentState == .backoff && clock.sleeperCount == 1 })
+            clock.advanceToNextDeadline()
+        }
+        #expect(await eventually { driver.started.count == 6 })
+        #expect(await reasons(runner, type: "backoff") == [1, 2, 4, 8, 16].map { "Back-off \($0)s restarting failed instance" })
+        #expect(await reasons(runner, type: "exited").allSatisfy { $0 == "Exited (code 1)" })
+        // The curve from the events' own instants: each start follows its exit by the back-off.
+        let history = await runner.eventHistory
+        let exits = history.filter { $0.type == "exited" }.map(\.instant)
+        let starts = history.filter { $0.type == "started" }.map(\.instant).dropFirst()
+        #expect(zip(exits, starts).map { $0.duration(to: $1) } == [1, 2, 4, 8, 16].map { Duration.seconds($0) })
+        #expect(await runner.status.restartCount == 5)
+        await runner.stop()
+    }
+
+    @Test(arguments: [
+        (WaitStatus.exited(0), false, "Exited (code 0)"),
+        (.exited(3), false, "Exited (code 3)"),
+        (.signaled(SIGSEGV), false, "Killed by signal 11 (SIGSEGV)"),
+        (.signaled(SIGKILL), true, "OOMKilled"),
+    ])
+    func exitReasonsUnderPolicyNo(_ status: WaitStatus, _ oom: Bool, _ reason: String) async {
+        let runner = runner(RestartPolicy(condition: .no))
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        driver.exit("demo-api-1", status, oomKilled: oom)
+        await runner.finished()
+        #expect(await runner.currentState == .exited)
+        #expect(await reasons(runner, type: "exited") == [reason])
+        #expect(await reasons(runner, type: "not-restarted") == ["Not restarted: restart policy is \"no\""])
+        #expect(driver.started.count == 1)
+    }
+
+    @Test func onFailureLeavesACleanExitAlone() async {
+        let runner = runner(RestartPolicy(condition: .onFailure))
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        driver.exit("demo-api-1", .exited(0))
+        await runner.finished()
+        #expect(await runner.currentState == .exited)
+        #expect(driver.started.count == 1)
+    }
+
+    @Test func maxAttemptsEndsInFailed() async {
+        let runner = runner(RestartPolicy(condition: .onFailure, delay: .seconds(1), maxAttempts: 2))
+        await runner.run()
+        for round in 0..<3 {
+            #expect(await eventually { driver.started.count == round + 1 && driver.runningPid("demo-api-1") != nil })
+            driver.exit("demo-api-1", .exited(1))
+            if round < 2 {
+                #expect(await eventually { clock.sleeperCount == 1 })
+                clock.advanceToNextDeadline()
+            }
+        }
+        await runner.finished()
+        #expect(await runner.currentState == .failed)
+        #expect(await reasons(runner, type: "failed") == ["Restart budget spent: 2 of max_attempts 2 used; last: Exited (code 1)"])
+    }
+
+    @Test func aStartFailureBacksOffToo() async {
+        driver.failNextStart("demo-api-1", RuntimeError(code: .spawnFailed, message: "exec /nope: no such file", exitCode: 127))
+        let runner = runner(RestartPolicy(condition: .always))
+        await runner.run()
+        #expect(await eventually { await runner.currentState == .backoff })
+        #expect(await reasons(runner, type: "exited") == ["Start failed (code 127): exec /nope: no such file"])
+        clock.advanceToNextDeadline()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        await runner.stop()
+    }
+
+    @Test func livenessFailureKillsAndRestarts() async {
+        prober.answer("http-get", ProbeOutcome(passed: false, output: "HTTP 500 on /health/live"))
+        let liveness = Probe(action: .httpGet(path: "/health/live", port: nil, headers: [:]), period: .seconds(5), failureThreshold: 3)
+        let runner = runner(RestartPolicy(condition: .always), probes: ProbeSet(liveness: liveness))
+        await runner.run()
+        #expect(await eventually { driver.started.count == 1 })
+        for _ in 0..<2 {
+            #expect(await eventually { clock.sleeperCount == 1 })
+            clock.advanceToNextDeadline()
+        }
+        #expect(await eventually { await runner.currentState == .backoff })
+        #expect(await reasons(runner, type: "stopping") == ["Liveness probe failed: HTTP 500 on /health/live"])
+        #expect(await reasons(runner, type: "exited") == ["Killed by signal 15 (SIGTERM)"])
+        #expect(await reasons(runner, type: "backoff") == ["Back-off 1s restarting failed instance"])
+        #expect(await runner.status.probeLog.filter { $0.probe == .liveness }.count == 3)
+        await runner.stop()
+    }
+
+    @Test func startupProbeHoldsLivenessAndReadinessOff() async {
+        prober.answer("tcp-socket", ProbeOutcome(passed: false, output: "refused"))
+        let startup = Probe(action: .tcpSocket(port: nil), period: .seconds(1), failureThreshold: 100)
+        let liveness = Probe(action: .httpGet(path: "/live", port: nil, headers: [:]), period: .seconds(1))
+        let readiness = Probe(action: .exec(["ready"]), period: .seconds(1))
+        let runner = runner(RestartPolicy(condition: .always), probes: ProbeSet(startup: startup, liveness: liveness, readiness: readiness))
+        var readinessChanges = runner.readiness.makeAsyncIterator()
+        await runner.run()
+        for _ in 0..<5 {
+            #expect(await eventually { clock.sleeperCount == 1 })
+            clock.advanceToNextDeadline()
+        }
+        // The last advance's check has run once the loop sleeps again.
+        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await runner.status.probeLog.allSatisfy { $0.probe == .startup })
+        #expect(await runner.status.ready == false)
+        prober.answer("tcp-socket", ProbeOutcome(passed: true, output: "connected"))
+        #expect(await eventually { clock.sleeperCount == 1 })
+        clock.advanceToNextDeadline()
+        #expect(await eventually { await runner.status.ready })
+        #expect(await readinessChanges.next() == true)
+        #expect(await runner.currentState == .healthy)
+        #expect(await runner.status.probeLog.contains { $0.probe == .liveness })
+        await runner.stop()
+        #expect(await readinessChanges.next() == false)
+    }
+
+    @Test func readinessFailureMarksUnhealthyWithoutRestarting() async {
+        prober.answer("http-get", ProbeOutcome(passed: false, output: "HTTP 503 on /ready"))
+        let readiness = Probe(action: .httpGet(path: "/ready", port: nil, headers: [:]), period: .seconds(1), failureThreshold: 1)
+        let runner = runner(RestartPolicy(condition: .always), probes: ProbeSet(readiness: readiness))
+        await runner.run()
+        #expect(await eventually { await runner.currentState == .unhealthy })
+        #expect(await reasons(runner, type: "unhealthy") == ["Readiness probe failed: HTTP 503 on /ready"])
+        #expect(driver.started.count == 1)
+        await runner.stop()
+    }
+
+    @Test(arguments: [true, false])
+    func failingHealthcheckMarksUnhealthyThenRestartsUnlessOptedOut(_ restartUnhealthy: Bool) async {
+        prober.answer("exec", ProbeOutcome(passed: false, exitCode: 1, output: "not ok"))
+        let check = Healthcheck(test: .shell("false"), interval: .seconds(2), timeout: .seconds(1), retries: 2, startPeriod: .zero)
+        let runner = runner(RestartPolicy(condition: .always), healthcheck: check, restartUnhealthy: restartUnhealthy)
+        await runner.run()
+        for _ in 0..<2 {
+            #expect(await eventually { clock.sleeperCount == 1 })
+            clock.advanceToNextDeadline()
+        }
+        if restartUnhealthy {
+            #expect(await eventually { await runner.currentState == .backoff })
+            #expect(await reasons(runner, type: "stopping") == ["Restarting unhealthy instance: Healthcheck failed 2 times: not ok"])
+        } else {
+            #expect(await eventually { await runner.currentState == .unhealthy })
+            #expect(await reasons(runner, type: "unhealthy") == ["Healthcheck failed 2 times: not ok"])
+            #expect(await runner.status.health == "unhealthy")
+            #expect(await runner.status.probeLog.count == 2)
+        }
+        await runner.stop()
+    }
+
+    @Test func healthcheckPassingMakesItHealthyAndReady() async {
+        let check = Healthcheck(test: .exec(["true"]), interval: .seconds(30), startPeriod: .seconds(10), startInterval: .seconds(1))
+        let runner = runner(RestartPolicy(condition: .always), healthcheck: check)
+        await runner.run()
+        #expect(await eventually { clock.sleeperCount == 1 })
+        // start_interval applies inside start_period.
+        #expect(clock.advanceToNextDeadline() == .seconds(1))
+        #expect(await eventually { await runner.currentState == .healthy })
+        #expect(await runner.status.health == "healthy")
+        #expect(await runner.status.ready)
+        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(clock.advanceToNextDeadline() == .seconds(30))
+        await runner.stop()
+    }
+
+    @Test func stopEscalatesToSIGKILLAfterTheGracePeriod() async {
+        driver.ignoreTerm("demo-api-1")
+        let runner = runner(RestartPolicy(condition: .always), grace: .seconds(7))
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        let stopping = Task { await runner.stop() }
+        #expect(await eventually { await runner.currentState == .stopping && clock.sleeperCount == 1 })
+        #expect(driver.signals.map(\.signal) == [SIGTERM])
+        #expect(clock.advanceToNextDeadline() == .seconds(7))
+        await stopping.value
+        #expect(driver.signals.map(\.signal) == [SIGTERM, SIGKILL])
+        #expect(await runner.currentState == .exited)
+        #expect(await reasons(runner, type: "killing") == ["Grace period 7s over: SIGKILL"])
+        #expect(driver.started.count == 1)
+    }
+
+    @Test func stopDuringBackoffEndsIt() async {
+        let runner = runner(RestartPolicy(condition: .always, delay: .seconds(30)))
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        driver.exit("demo-api-1", .exited(1))
+        #expect(await eventually { await runner.currentState == .backoff })
+        await runner.stop()
+        #expect(await runner.currentState == .exited)
+        #expect(await reasons(runner, type: "exited").last == "Stopped during back-off")
+        #expect(driver.started.count == 1)
+    }
+}
+
+@Suite struct TaskRunnerStoreTests {
+    @Test func detachLeavesTheStoreAsTheLastTruthAndTouchesNothing() async throws {
+        let clock = FakeClock()
+        let driver = FakeTaskDriver()
+        let store = try SQLiteStore(inMemory: 1000)
+        let configuration = RunnerConfiguration(
+            identity: InstanceIdentity(stack: "demo", service: "api", replica: 1),
+            taskSpec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]), restart: RestartPolicy(condition: .always))
+        let runner = TaskRunner(configuration: configuration, driver: driver, prober: FakeProbeExecutor(), clock: clock,
+                                store: store, jitter: .none)
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        await runner.flush()
+        await runner.detach()
+        #expect(driver.signals.isEmpty)
+        let record = try #require(try await store.instance(id: "demo-api-1"))
+        #expect(record.state == "running")
+        #expect(record.pid == driver.runningPid("demo-api-1"))
+        #expect(record.desired == "running")
+        let events = try await store.events(instance: "demo-api-1", limit: 10)
+        #expect(events.map(\.type) == ["starting", "started"])
+    }
+}
