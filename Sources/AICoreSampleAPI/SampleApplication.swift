@@ -53,6 +53,7 @@ public struct SampleApplication: Sendable {
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         try await ServiceGroup(configuration: groupConfiguration).run()
         await redis.close()
+        await store.close()
         logger.info("stopped")
     }
 }

@@ -73,6 +73,8 @@ struct SampleAPIEndToEndTests {
         #expect(ready.status == 503)
         let reason = try ready.json()["reason"] as? String ?? ""
         #expect(reason.contains("postgres:") && reason.contains("redis:"), "\(reason)")
+        // The real cause, not a timeout: nothing listens on either port.
+        #expect(reason.components(separatedBy: "Connection refused").count == 3, "\(reason)")
         #expect(api.exitStatus() == nil)
 
         let postgres = try await offload { try PostgresServer(port: postgresPort) }

@@ -33,6 +33,8 @@ public final class DependencyChecker: Sendable {
         async let redisCheck = measure("redis") { [redis] in try await redis.ping() }
         let report = ReadinessReport(
             postgres: await postgres, redis: await redisCheck, neverReady: faults.current.neverReady)
+        // Cut short by a shutdown: not a fact about the dependencies.
+        if Task.isCancelled { return report }
         let previous = readiness.record(report)
         if previous?.status != report.status || previous?.reason != report.reason {
             if report.isReady {

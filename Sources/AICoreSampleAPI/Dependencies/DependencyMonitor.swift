@@ -9,9 +9,12 @@ struct DependencyMonitor: Service {
     var clock: any Clock<Duration> = ContinuousClock()
 
     func run() async throws {
-        while !Task.isCancelledOrShuttingDown {
-            _ = await checker.check()
-            try? await clock.sleep(for: period)
+        // A graceful shutdown cancels the loop, its sleep included.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                _ = await checker.check()
+                try? await clock.sleep(for: period)
+            }
         }
     }
 }

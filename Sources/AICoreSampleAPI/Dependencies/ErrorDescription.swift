@@ -1,3 +1,4 @@
+import NIOPosix
 import PostgresNIO
 
 /// One readable line for a dependency failure. PostgresNIO's errors print a generic text on
@@ -9,6 +10,10 @@ enum ErrorDescription {
             if let message = error.serverInfo?[.message] { parts.append(message) }
             if let underlying = error.underlying { parts.append(line(underlying)) }
             return parts.joined(separator: ": ")
+        }
+        if let error = error as? NIOConnectionError {
+            let causes = error.connectionErrors.map { "\($0.error)" }
+            return "connect to \(error.host):\(error.port): \(causes.isEmpty ? "no address" : causes.joined(separator: ", "))"
         }
         return "\(error)"
     }

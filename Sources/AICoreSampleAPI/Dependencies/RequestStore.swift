@@ -4,6 +4,7 @@ import PostgresNIO
 /// The PostgreSQL side of the sample API: the `requests` table and the readiness query.
 public final class RequestStore: Sendable {
     public let client: PostgresClient
+    private let health: PostgresHealthConnection
     private let logger: Logger
 
     public init(url: DatabaseURL, logger: Logger) {
@@ -12,7 +13,12 @@ public final class RequestStore: Sendable {
             database: url.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(2)
         configuration.options.maximumConnections = 4
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool logs every failed connection attempt at info: keep that out of the request log
+        // unless debugging. The readiness check says why PostgreSQL is unreachable.
+        var poolLogger = logger
+        poolLogger.logLevel = logger.logLevel <= .debug ? logger.logLevel : max(logger.logLevel, .warning)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
+        self.health = PostgresHealthConnection(url: url, connectTimeout: .seconds(1), logger: poolLogger)
         self.logger = logger
     }
 
@@ -29,12 +35,13 @@ public final class RequestStore: Sendable {
             """, logger: logger)
     }
 
-    /// `SELECT 1`, a real round trip.
+    /// `SELECT 1`, a real round trip, on a connection of its own so a failure says why.
     public func ping() async throws {
-        let rows = try await client.query("SELECT 1", logger: logger)
-        for try await (value) in rows.decode(Int.self) where value != 1 {
-            throw PostgresReplyError(detail: "SELECT 1 returned \(value)")
-        }
+        try await health.ping()
+    }
+
+    public func close() async {
+        await health.close()
     }
 
     /// Records one request from `instance` and returns how many the table now holds.

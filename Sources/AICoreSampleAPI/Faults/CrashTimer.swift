@@ -15,16 +15,19 @@ struct CrashTimer: Service {
     }
 
     func run() async throws {
-        while !Task.isCancelledOrShuttingDown {
-            if let seconds = faults.current.crashAfterSeconds, let readyAt = readiness.firstReadyAt {
-                let start = max(readyAt, faults.crashArmedAt)
-                if clock.now >= start + .milliseconds(Int64(seconds * 1000)) {
-                    logger.error("crashing on purpose: \(FaultSettings.crashAfterVariable)=\(seconds) elapsed since ready")
-                    terminate(1)
-                    return
+        // A graceful shutdown cancels the loop, its sleep included.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if let seconds = faults.current.crashAfterSeconds, let readyAt = readiness.firstReadyAt {
+                    let start = max(readyAt, faults.crashArmedAt)
+                    if clock.now >= start + .milliseconds(Int64(seconds * 1000)) {
+                        logger.error("crashing on purpose: \(FaultSettings.crashAfterVariable)=\(seconds) elapsed since ready")
+                        terminate(1)
+                        return
+                    }
                 }
+                try? await clock.sleep(for: .milliseconds(50))
             }
-            try? await clock.sleep(for: .milliseconds(50))
         }
     }
 }

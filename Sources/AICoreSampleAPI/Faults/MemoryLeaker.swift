@@ -9,24 +9,22 @@ struct MemoryLeaker: Service {
     var clock: any Clock<Duration> = ContinuousClock()
 
     func run() async throws {
-        let megabyte = 1 << 20
-        while !Task.isCancelledOrShuttingDown {
-            let rate = faults.current.leakMegabytesPerSecond
-            if rate > 0 {
-                for _ in 0..<rate {
-                    // Deliberately never deallocated: this is the leak.
-                    let block = UnsafeMutableRawPointer.allocate(byteCount: megabyte, alignment: 4096)
-                    block.initializeMemory(as: UInt8.self, repeating: 0xA5, count: megabyte)
+        // A graceful shutdown cancels the loop, its sleep included.
+        await cancelWhenGracefulShutdown {
+            let megabyte = 1 << 20
+            while !Task.isCancelled {
+                let rate = faults.current.leakMegabytesPerSecond
+                if rate > 0 {
+                    for _ in 0..<rate {
+                        // Deliberately never deallocated: this is the leak.
+                        let block = UnsafeMutableRawPointer.allocate(byteCount: megabyte, alignment: 4096)
+                        block.initializeMemory(as: UInt8.self, repeating: 0xA5, count: megabyte)
+                    }
+                    faults.recordLeak(megabytes: rate)
+                    logger.debug("leaked memory", metadata: ["total_mb": "\(faults.leakedMegabytes)"])
                 }
-                faults.recordLeak(megabytes: rate)
-                logger.debug("leaked memory", metadata: ["total_mb": "\(faults.leakedMegabytes)"])
+                try? await clock.sleep(for: .seconds(1))
             }
-            try? await clock.sleep(for: .seconds(1))
         }
     }
-}
-
-extension Task where Success == Never, Failure == Never {
-    /// True once the task is cancelled or the service group began a graceful shutdown.
-    static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
 }
