@@ -6,11 +6,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "aicore-node", targets: ["aicore-node"]),
+        .executable(name: "aicore-sample-api", targets: ["aicore-sample-api"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // The sample API workload only (docs/architecture.md, "aicore-sample-api").
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
@@ -67,6 +73,25 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "aicore-node", dependencies: ["AICoreCLI"]),
+        // The demo and test workload, independent of every other AICore module: an HTTP API that
+        // really uses PostgreSQL and Redis, with fault switches for the orchestrator's tests.
+        .target(
+            name: "AICoreSampleAPI",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "aicore-sample-api",
+            dependencies: [
+                "AICoreSampleAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "AICoreSpecTests",
             dependencies: ["AICoreSpec"],
@@ -87,6 +112,17 @@ let package = Package(
         .testTarget(
             name: "AICoreSupervisorTests",
             dependencies: ["AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
+        ),
+        .testTarget(
+            name: "AICoreSampleAPITests",
+            dependencies: [
+                "AICoreSampleAPI",
+                "AICoreTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "AICoreCLITests",

@@ -1,0 +1,58 @@
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// A connection of its own for the readiness query, outside the pool: while PostgreSQL is down
+/// the pool only makes a query wait, but a direct connect fails with the real reason
+/// (connection refused, password authentication failed, database does not exist), which
+/// `/health/ready` reports. Reconnects after any failure.
+actor PostgresHealthConnection {
+    private let configuration: PostgresConnection.Configuration
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var nextID = 0
+
+    init(url: DatabaseURL, connectTimeout: Duration, logger: Logger) {
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password,
+            database: url.database, tls: .disable)
+        configuration.options.connectTimeout = .milliseconds(connectTimeout.milliseconds)
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// `SELECT 1` on the health connection, connecting first if needed.
+    func ping() async throws {
+        let connection = try await current()
+        do {
+            let rows = try await connection.query("SELECT 1", logger: logger)
+            for try await value in rows.decode(Int.self) where value != 1 {
+                throw PostgresReplyError(detail: "SELECT 1 returned \(value)")
+            }
+        } catch {
+            await drop(connection)
+            throw error
+        }
+    }
+
+    func close() async {
+        if let connection { await drop(connection) }
+    }
+
+    private func current() async throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        if let connection { await drop(connection) }
+        nextID += 1
+        let opened = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: nextID, logger: logger
+        ).get()
+        connection = opened
+        return opened
+    }
+
+    private func drop(_ failed: PostgresConnection) async {
+        try? await failed.close()
+        if connection === failed { connection = nil }
+    }
+}
