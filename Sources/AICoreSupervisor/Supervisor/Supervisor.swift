@@ -73,7 +73,8 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             // Never seen, or stopped on purpose by the last agent: this one is asked to run it.
             return (.start, .init())
         }
-        let snapshot = RestartTracker<C>.Snapshot(restarts: record.restartCount, consecutive: record.consecutiveFailures)
+        let snapshot = RestartTracker<C>.Snapshot(restarts: record.restartCount, consecutive: record.consecutiveFailures,
+                                                  attemptAges: WallClock.ages(ofUnixMilliseconds: record.restartAttempts))
         let state = TaskRunnerState(rawValue: record.state) ?? .created
         switch state {
         case .created:
