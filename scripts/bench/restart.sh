@@ -117,7 +117,8 @@ idle_run() { # binary label
   "$1" supervise --state-dir "$WORK/state-idle" -f "$WORK/idle.yml" > "$WORK/agent-idle-$2.log" 2>&1 &
   AGENT=$!
   for _ in $(seq 1 1200); do
-    [ "$(grep -c ' healthy healthy' "$WORK/agent-idle-$2.log" || true)" -ge "$M" ] && break
+    n=$(grep -c ' healthy healthy' "$WORK/agent-idle-$2.log" 2>/dev/null || true)
+    [ "${n:-0}" -ge "$M" ] && break
     sleep 0.5
   done
   HEALTHY=$(grep -c ' healthy healthy' "$WORK/agent-idle-$2.log" || true)
