@@ -29,6 +29,14 @@ public struct ResourceLimit: Sendable, Equatable, Hashable {
         "as": Int32(RLIMIT_AS.rawValue),
     ]
 
+    /// The limit `name` (as Docker and Compose spell it: `nofile`, `nproc`, …) with Compose's
+    /// values, where a negative number means no limit. nil for an unknown name.
+    public static func named(_ name: String, soft: Int, hard: Int) -> ResourceLimit? {
+        guard let resource = resources[name] else { return nil }
+        func value(_ v: Int) -> UInt64 { v < 0 ? unlimited : UInt64(v) }
+        return ResourceLimit(resource: resource, name: name, soft: value(soft), hard: value(hard))
+    }
+
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
         public let description: String
     }

@@ -368,7 +368,8 @@ public final class LinuxTaskDriver: TaskDriver {
         // Joining our own (host) network namespace is harmless; cgroup namespaces are not used.
         let request = ExecRequest(namespaces: handle.namespaces.subtracting(.cgroup), process: process, stdinFD: spec.stdinFD,
                                   stdoutFD: spec.stdoutFD, stderrFD: spec.stderrFD,
-                                  cgroupV2Directory: handle.cgroup?.unifiedDirectory, needsPlacement: handle.cgroup != nil)
+                                  cgroupV2Directory: handle.cgroup?.unifiedDirectory, needsPlacement: handle.cgroup != nil,
+                                  cgroupDirectories: handle.cgroup?.directories ?? [])
         let cgroup = handle.cgroup
         let pidfd: PIDFD = try await BlockingWork.run {
             do {

@@ -66,6 +66,10 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var restartCount: Int
     /// Failures in a row: the back-off exponent.
     public var consecutiveFailures: Int
+    /// When each restart still counted against `max_attempts` within `window` was decided, Unix
+    /// time in milliseconds, oldest first (the first is the window's start): a restarted agent
+    /// goes on counting instead of starting afresh.
+    public var restartAttempts: [Int64]
     /// When a back-off ends, Unix time in milliseconds.
     public var backoffUntil: Int64?
     public var lastExit: String?
@@ -84,7 +88,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
 
     public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
                 cgroupPath: String? = nil, ports: [Int] = [], state: String, desired: String = "running",
-                restartCount: Int = 0, consecutiveFailures: Int = 0, backoffUntil: Int64? = nil, lastExit: String? = nil,
+                restartCount: Int = 0, consecutiveFailures: Int = 0, restartAttempts: [Int64] = [], backoffUntil: Int64? = nil, lastExit: String? = nil,
                 lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
                 ready: Bool = false, probeLog: String? = nil, updatedAt: String = "") {
         self.id = id
@@ -99,6 +103,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
         self.desired = desired
         self.restartCount = restartCount
         self.consecutiveFailures = consecutiveFailures
+        self.restartAttempts = restartAttempts
         self.backoffUntil = backoffUntil
         self.lastExit = lastExit
         self.lastExitCode = lastExitCode

@@ -123,6 +123,12 @@ public final class SQLiteStore: Store {
                 t.column("reason", .text).notNull()
             }
         }
+        migrator.registerMigration("v2") { db in
+            // The restart window's attempts (JSON array of Unix milliseconds).
+            try db.alter(table: "instance") { t in
+                t.add(column: "restartAttempts", .text).notNull().defaults(to: "[]")
+            }
+        }
         return migrator
     }
 

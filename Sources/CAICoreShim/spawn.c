@@ -167,6 +167,159 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
   return 0;
 }
 
+#if defined(__x86_64__)
+#include <sys/mman.h>
+
+// clone3 that runs fn(arg) on the new stack in the child and exits with its result; the parent
+// gets the pid or -errno. glibc has no public clone3 wrapper, and a child on a new stack cannot
+// return through syscall()'s frame. The kernel keeps r12/r13 across the syscall, in both tasks.
+static long clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
+  long ret;
+  register void *fn_reg __asm__("r12") = (void *)fn;
+  register void *arg_reg __asm__("r13") = arg;
+  __asm__ volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "xor %%ebp, %%ebp\n\t"
+      "mov %%r13, %%rdi\n\t"
+      "call *%%r12\n\t"
+      "mov %%eax, %%edi\n\t"
+      "mov $60, %%eax\n\t" /* SYS_exit */
+      "syscall\n\t"
+      "hlt\n\t"
+      "1:\n\t"
+      : "=a"(ret)
+      : "0"((long)SYS_clone3), "D"(args), "S"(sizeof *args), "r"(fn_reg), "r"(arg_reg)
+      : "rcx", "r11", "memory");
+  return ret;
+}
+
+#define EXEC_STACK_SIZE (64 * 1024)
+#define EXEC_GUARD_SIZE 4096
+
+// Shared by the caller, the helper and the process (CLONE_VM): the helper's results, and the
+// process's one question (place itself?). Lives on the caller's stack, which is not touched
+// while the caller is suspended by CLONE_VFORK.
+struct exec_shared {
+  const struct aic_exec_config *c;
+  int error_fd;
+  int place_self;
+  char *stack;  // the process's stack (the helper's is below it)
+  long pid;     // > 0: the process; 0: none was made (the helper reported why)
+  int pidfd;
+  int into_cgroup;
+};
+
+// The process: in the instance's namespaces, still sharing the agent's memory until execve.
+static int exec_process(void *arg) {
+  struct exec_shared *s = arg;
+  const struct aic_exec_config *c = s->c;
+  if (s->place_self) {
+    for (size_t i = 0; i < c->nprocs_fds; i++) {
+      int r = aic_write_all(c->procs_fds[i], "0", 1);
+      if (r < 0) aic_fail(s->error_fd, AIC_STAGE_CGROUP, -r, (int)i, 125);
+    }
+  }
+  prctl(PR_SET_NAME, "aicore-exec", 0, 0, 0);
+  aic_become_workload(&c->process, c->stdin_fd, c->stdout_fd, c->stderr_fd, s->error_fd);
+}
+
+// The helper: joins the namespaces (setns with the init's pidfd; the pid namespace applies to its
+// children), then makes the process as a child of the caller (CLONE_PARENT). It shares the
+// caller's memory and descriptor table, so it closes nothing and writes only to `s`.
+static int exec_helper(void *arg) {
+  struct exec_shared *s = arg;
+  const struct aic_exec_config *c = s->c;
+  aic_reset_signal_dispositions();
+  if (setns(c->target_pidfd, (int)c->namespaces) < 0)
+    aic_fail(s->error_fd, AIC_STAGE_SETNS, errno, -1, 125);
+  struct clone_args a;
+  memset(&a, 0, sizeof a);
+  a.flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PIDFD;
+  a.pidfd = (uint64_t)(uintptr_t)&s->pidfd;
+  a.exit_signal = 0;  // CLONE_PARENT: the helper's (SIGCHLD) is inherited
+  a.stack = (uint64_t)(uintptr_t)s->stack;
+  a.stack_size = EXEC_STACK_SIZE;
+  long pid = -EINVAL;
+  if (c->cgroup_fd >= 0) {
+    a.flags |= CLONE_INTO_CGROUP;
+    a.cgroup = (uint64_t)c->cgroup_fd;
+    s->place_self = 0;
+    pid = clone3_run(&a, exec_process, s);
+    if (pid > 0) s->into_cgroup = 1;
+    a.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+    a.cgroup = 0;
+  }
+  if (pid == -EINVAL || pid == -E2BIG || pid == -ENOSYS || pid == -EOPNOTSUPP || pid == -EBUSY) {
+    s->place_self = 1;
+    pid = clone3_run(&a, exec_process, s);
+  }
+  if (pid < 0) aic_fail(s->error_fd, AIC_STAGE_FORK, (int)-pid, -1, 125);
+  s->pid = pid;
+  return 0;
+}
+
+int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
+  size_t span = 2 * (EXEC_GUARD_SIZE + EXEC_STACK_SIZE);
+  char *region = mmap(NULL, span, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+  if (region == MAP_FAILED) {
+    int e = errno;
+    close(fds[0]);
+    close(fds[1]);
+    return -e;
+  }
+  // [guard][helper stack][guard][process stack]: an overflow faults instead of corrupting.
+  mprotect(region, EXEC_GUARD_SIZE, PROT_NONE);
+  mprotect(region + EXEC_GUARD_SIZE + EXEC_STACK_SIZE, EXEC_GUARD_SIZE, PROT_NONE);
+  struct exec_shared s;
+  memset(&s, 0, sizeof s);
+  s.c = c;
+  s.error_fd = fds[1];
+  s.stack = region + 2 * EXEC_GUARD_SIZE + EXEC_STACK_SIZE;
+  s.pidfd = -1;
+
+  struct clone_args a;
+  memset(&a, 0, sizeof a);
+  a.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES;
+  a.exit_signal = SIGCHLD;
+  a.stack = (uint64_t)(uintptr_t)(region + EXEC_GUARD_SIZE);
+  a.stack_size = EXEC_STACK_SIZE;
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int saved_errno = errno;  // the children share this thread's TLS, errno included
+  long helper = clone3_run(&a, exec_helper, &s);
+  errno = saved_errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  munmap(region, span);
+  close(fds[1]);
+  if (helper < 0) {
+    close(fds[0]);
+    return (int)helper;
+  }
+  // Suspended until the process exec'd or failed, and the helper exited: reap the helper.
+  int status;
+  while (waitpid((pid_t)helper, &status, __WALL) < 0 && errno == EINTR) {}
+  if (s.pid <= 0) {
+    // The helper failed (its report is on the pipe); nothing else was made.
+    if (s.pidfd >= 0) close(s.pidfd);
+    r->pid = 0;
+    r->pidfd = -1;
+  } else {
+    r->pid = (pid_t)s.pid;
+    r->pidfd = s.pidfd;
+  }
+  r->error_fd = fds[0];
+  r->sync_fd = -1;
+  r->into_cgroup = 1;  // placed, one way or the other: nothing for the caller to do
+  return 0;
+}
+#else
 int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
   struct pipes pp;
   int rc = open_pipes(&pp, 1);
@@ -229,6 +382,7 @@ int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
   }
   return 0;
 }
+#endif
 
 int aic_sync_release(int sync_fd, int release) {
   int rc = 0;

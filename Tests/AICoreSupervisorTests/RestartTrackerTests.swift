@@ -153,6 +153,28 @@ import Testing
         #expect(second.decide(.exited(code: 1)).action == .failed)
     }
 
+    @Test func snapshotKeepsTheWindowAcrossAnAgentRestart() {
+        let policy = RestartPolicy(condition: .always, maxAttempts: 2, window: .seconds(60))
+        let clock = FakeClock()
+        var first = Self.tracker(policy, clock: clock)
+        _ = first.decide(.exited(code: 1))
+        clock.advance(by: .seconds(30))
+        _ = first.decide(.exited(code: 1))
+        clock.advance(by: .seconds(10))
+        #expect(first.snapshot.attemptAges == [.seconds(40), .seconds(10)])
+        // A new agent (a clock with another origin) still sees both attempts in the window.
+        let later = FakeClock()
+        var second = RestartTracker(policy: policy, clock: later, jitter: .none, restoring: first.snapshot)
+        #expect(second.decide(.exited(code: 1)).action == .failed)
+        // The older one leaves the window 60s after it was made, as without the restart.
+        later.advance(by: .seconds(20))
+        #expect(second.decide(.exited(code: 1)).action == .restart(after: .seconds(4)))
+        // Attempts already out of the window are not restored.
+        let stale = RestartTracker(policy: policy, clock: FakeClock(), jitter: .none,
+                                   restoring: .init(restarts: 2, consecutive: 2, attemptAges: [.seconds(90), .seconds(61)]))
+        #expect(stale.snapshot.attemptAges.isEmpty)
+    }
+
     @Test(arguments: [
         (Duration.milliseconds(1), "1ms"), (.milliseconds(500), "500ms"), (.seconds(1), "1s"),
         (.milliseconds(1500), "1.5s"), (.seconds(20), "20s"), (.seconds(300), "5m0s"), (.seconds(61), "1m1s"),

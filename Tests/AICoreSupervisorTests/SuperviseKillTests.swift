@@ -143,4 +143,40 @@ struct SuperviseKillTests {
         let record = try await store.instance(id: "\(marker)-once-1")
         #expect(record?.restartCount == 2)
     }
+
+    @Test func anAgentRestartedWithinTheWindowGoesOnCountingItsAttempts() async throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("window")
+        let marker = "w\(UInt32.random(in: 0...UInt32.max))"
+        let stateDir = dir + "/state"
+        let output = dir + "/agent.log"
+        try FileIO.makeDirectories(dir + "/data")
+        try FileIO.write(dir + "/stack.yml", """
+        name: \(marker)
+        services:
+          crashy:
+            command: ["/bin/sh", "-c", "echo x >> /mnt/starts; sleep 1; exit 2"]
+            volumes: ["\(dir)/data:/mnt"]
+            deploy:
+              restart_policy:
+                condition: on-failure
+                delay: 10ms
+                max_attempts: 2
+                window: 1h
+        """)
+        defer { try? FileIO.removeTree(dir) }
+        let first = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
+        // One restart is spent under the first agent (the Store has it before the start it allows).
+        #expect(await eventually(.seconds(20)) { lines(dir + "/data/starts").count == 2 })
+        first.kill9()
+        let second = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
+        // The second agent has one attempt left of the two in the window, not two afresh.
+        let reader = try SQLiteStore(path: stateDir + "/state.db")
+        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-crashy-1"))?.state == "failed" })
+        second.terminate()
+        #expect(lines(dir + "/data/starts").count == 3)
+        #expect(lines(output).contains { $0.contains("Restart budget spent: 2 of max_attempts 2 used within ") })
+        let record = try await reader.instance(id: "\(marker)-crashy-1")
+        #expect(record?.restartAttempts.count == 2)
+        #expect(KernelTestEnvironment.processesMentioning(marker).isEmpty)
+    }
 }

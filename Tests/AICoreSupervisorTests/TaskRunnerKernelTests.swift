@@ -99,6 +99,9 @@ struct TaskRunnerKernelTests {
         await runner.run()
         #expect(await eventually { await runner.currentState == .running })
         let handle = try #require(await runner.currentHandle)
+        // Stopped only once the trap is set (a SIGTERM before it would end the shell).
+        let log = handle.logDirectory + "/" + LinuxTaskDriver.logFileName
+        #expect(await eventually { ((try? FileIO.readString(log)) ?? "").contains("ready") })
         await runner.stop()
         let history = await runner.eventHistory
         #expect(history.map(\.type).suffix(3) == ["stopping", "killing", "exited"])

@@ -11,6 +11,7 @@
 #     agent RSS, the agent's own CPU, and the CPU of the health checks it spawns.
 #
 # Usage: sudo scripts/bench/restart.sh [instances-for-latency] [idle-instances] [window-seconds]
+#   BEFORE=/path/to/an/older/aicore-node also measures that binary in the same run (before/after).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 N="${1:-20}"
@@ -70,11 +71,17 @@ services:
       replicas: $N
       restart_policy: {condition: on-failure, delay: 0s}
 YML
-"$BIN" supervise --state-dir "$WORK/state-lat" -f "$WORK/latency.yml" > "$WORK/agent-lat.log" 2>&1 &
-AGENT=$!
-wait_files "$WORK" '^lat-w-.*\.started$' "$N"
-kill -TERM "$AGENT"; wait "$AGENT" || true; AGENT=""
-AICORE=$(latencies lat-w-)
+latency_run() { # binary label -> prints the latency line
+  rm -f "$WORK"/lat-w-*
+  rm -rf "$WORK/state-lat"
+  "$1" supervise --state-dir "$WORK/state-lat" -f "$WORK/latency.yml" > "$WORK/agent-lat-$2.log" 2>&1 &
+  AGENT=$!
+  wait_files "$WORK" '^lat-w-.*\.started$' "$N"
+  kill -TERM "$AGENT"; wait "$AGENT" || true; AGENT=""
+  latencies lat-w-
+}
+AICORE=$(latency_run "$BIN" after)
+[ -n "${BEFORE:-}" ] && AICORE_BEFORE=$(latency_run "$BEFORE" before)
 
 # --- supervisord -----------------------------------------------------------------------------
 {
@@ -92,6 +99,7 @@ kill -TERM "$SUP"; wait "$SUP" || true; SUP=""
 SUPERVISORD=$(latencies sup-)
 
 echo "exit -> replacement exec, $N instances each:"
+[ -n "${BEFORE:-}" ] && echo "  before ($BEFORE): $AICORE_BEFORE"
 echo "  aicore-node (delay 0): $AICORE"
 echo "  supervisord:           $SUPERVISORD"
 
@@ -104,24 +112,30 @@ services:
     deploy: {replicas: $M}
     healthcheck: {test: ["CMD", "/bin/true"], interval: 1s, timeout: 1s, retries: 3}
 YML
-"$BIN" supervise --state-dir "$WORK/state-idle" -f "$WORK/idle.yml" > "$WORK/agent-idle.log" 2>&1 &
-AGENT=$!
-for _ in $(seq 1 1200); do
-  [ "$(grep -c ' healthy healthy' "$WORK/agent-idle.log" || true)" -ge "$M" ] && break
-  sleep 0.5
-done
-HEALTHY=$(grep -c ' healthy healthy' "$WORK/agent-idle.log" || true)
-TICK=$(getconf CLK_TCK)
-read -r U0 S0 CU0 CS0 < <(awk '{print $14, $15, $16, $17}' "/proc/$AGENT/stat")
-sleep "$WINDOW"
-read -r U1 S1 CU1 CS1 < <(awk '{print $14, $15, $16, $17}' "/proc/$AGENT/stat")
-RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$AGENT/status")
-THREADS=$(awk '/Threads/ {print $2}' "/proc/$AGENT/status")
-CHECKS=$(( $(grep -c . "$WORK/agent-idle.log") ))
-echo "idle: $HEALTHY of $M instances healthy, ${WINDOW}s window"
-awk -v u=$((U1-U0)) -v s=$((S1-S0)) -v cu=$((CU1-CU0)) -v cs=$((CS1-CS0)) -v t="$TICK" -v w="$WINDOW" \
-    -v rss="$RSS_KB" -v m="$M" -v th="$THREADS" 'BEGIN {
-  printf "  agent RSS %.1f MiB = %.1f KiB per instance (%d threads)\n", rss/1024, rss/m, th
-  printf "  agent CPU %.1f%% of one core (user %.1f%%, system %.1f%%)\n", (u+s)/t/w*100, u/t/w*100, s/t/w*100
-  printf "  health check processes (reaped children) %.1f%% of one core\n", (cu+cs)/t/w*100
-}'
+idle_run() { # binary label
+  rm -rf "$WORK/state-idle"
+  "$1" supervise --state-dir "$WORK/state-idle" -f "$WORK/idle.yml" > "$WORK/agent-idle-$2.log" 2>&1 &
+  AGENT=$!
+  for _ in $(seq 1 1200); do
+    n=$(grep -c ' healthy healthy' "$WORK/agent-idle-$2.log" 2>/dev/null || true)
+    [ "${n:-0}" -ge "$M" ] && break
+    sleep 0.5
+  done
+  HEALTHY=$(grep -c ' healthy healthy' "$WORK/agent-idle-$2.log" || true)
+  TICK=$(getconf CLK_TCK)
+  read -r U0 S0 CU0 CS0 < <(awk '{print $14, $15, $16, $17}' "/proc/$AGENT/stat")
+  sleep "$WINDOW"
+  read -r U1 S1 CU1 CS1 < <(awk '{print $14, $15, $16, $17}' "/proc/$AGENT/stat")
+  RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$AGENT/status")
+  THREADS=$(awk '/Threads/ {print $2}' "/proc/$AGENT/status")
+  echo "idle ($2: $1): $HEALTHY of $M instances healthy, ${WINDOW}s window"
+  awk -v u=$((U1-U0)) -v s=$((S1-S0)) -v cu=$((CU1-CU0)) -v cs=$((CS1-CS0)) -v t="$TICK" -v w="$WINDOW" \
+      -v rss="$RSS_KB" -v m="$M" -v th="$THREADS" 'BEGIN {
+    printf "  agent RSS %.1f MiB = %.1f KiB per instance (%d threads)\n", rss/1024, rss/m, th
+    printf "  agent CPU %.1f%% of one core (user %.1f%%, system %.1f%%)\n", (u+s)/t/w*100, u/t/w*100, s/t/w*100
+    printf "  health check processes (reaped children) %.1f%% of one core\n", (cu+cs)/t/w*100
+  }'
+  kill -TERM "$AGENT"; wait "$AGENT" || true; AGENT=""
+}
+[ -n "${BEFORE:-}" ] && idle_run "$BEFORE" before
+idle_run "$BIN" after

@@ -11,6 +11,7 @@ actor PostgresHealthConnection {
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger
     private var connection: PostgresConnection?
+    private var connecting: Task<PostgresConnection, any Error>?
     private var nextID = 0
 
     init(url: DatabaseURL, connectTimeout: Duration, logger: Logger) {
@@ -40,13 +41,25 @@ actor PostgresHealthConnection {
         if let connection { await drop(connection) }
     }
 
+    /// The open connection, or one being opened. Readiness checks overlap (the background monitor
+    /// and `/health/ready` requests), and the actor is reentrant at every `await`: without the
+    /// shared `connecting` task, two callers would each open a connection and the second
+    /// assignment would drop the first unclosed.
     private func current() async throws -> PostgresConnection {
+        if let connecting { return try await connecting.value }
         if let connection, !connection.isClosed { return connection }
-        if let connection { await drop(connection) }
+        let stale = connection
+        connection = nil
         nextID += 1
-        let opened = try await PostgresConnection.connect(
-            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: nextID, logger: logger
-        ).get()
+        let task = Task { [configuration, logger, id = nextID] in
+            if let stale { try? await stale.close() }
+            return try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: id, logger: logger
+            ).get()
+        }
+        connecting = task
+        defer { connecting = nil }
+        let opened = try await task.value
         connection = opened
         return opened
     }

@@ -22,9 +22,13 @@ public struct RestartTracker<C: Clock>: Sendable where C.Duration == Duration {
         public var restarts: Int
         /// Failures in a row since the last stable run: the exponent of the back-off.
         public var consecutive: Int
-        public init(restarts: Int = 0, consecutive: Int = 0) {
+        /// How long ago each restart still counted against `max_attempts` was decided (oldest
+        /// first): the window's attempts, and with the first of them the window's start.
+        public var attemptAges: [Duration]
+        public init(restarts: Int = 0, consecutive: Int = 0, attemptAges: [Duration] = []) {
             self.restarts = restarts
             self.consecutive = consecutive
+            self.attemptAges = attemptAges
         }
     }
 
@@ -43,13 +47,22 @@ public struct RestartTracker<C: Clock>: Sendable where C.Duration == Duration {
         self.jitter = jitter
         self.restarts = snapshot.restarts
         self.consecutive = snapshot.consecutive
-        // Without a window the budget covers the whole life, so restored restarts still count.
-        if policy.window == nil, let maxAttempts = policy.maxAttempts {
+        guard let maxAttempts = policy.maxAttempts else { return }
+        if let window = policy.window {
+            // An agent restart does not reset the window: the attempts it still covers count.
+            let now = clock.now
+            attemptTimes = snapshot.attemptAges.filter { $0 >= .zero && $0 < window }.sorted(by: >)
+                .map { now.advanced(by: .zero - $0) }
+        } else {
+            // Without a window the budget covers the whole life, so restored restarts still count.
             attemptTimes = Array(repeating: clock.now, count: min(snapshot.restarts, maxAttempts))
         }
     }
 
-    public var snapshot: Snapshot { Snapshot(restarts: restarts, consecutive: consecutive) }
+    public var snapshot: Snapshot {
+        let now = clock.now
+        return Snapshot(restarts: restarts, consecutive: consecutive, attemptAges: attemptTimes.map { $0.duration(to: now) })
+    }
 
     /// The instance started (or was re-adopted running): stable running is measured from here.
     public mutating func recordStart() {

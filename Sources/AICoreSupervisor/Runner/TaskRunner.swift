@@ -550,7 +550,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             id: identity.id, stack: identity.stack, service: identity.service, replica: identity.replica,
             pid: handle?.pid, processStartTime: handle?.startTime, cgroupPath: handle?.cgroup?.relativePath ?? configuration.taskSpec.cgroupPath,
             ports: configuration.ports, state: state.rawValue, desired: desiredRunning ? "running" : "stopped",
-            restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive, backoffUntil: state == .backoff ? backoffUntil : nil,
+            restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive,
+            restartAttempts: WallClock.unixMilliseconds(ago: tracker.snapshot.attemptAges), backoffUntil: state == .backoff ? backoffUntil : nil,
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
             health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log)
         persistence.yield(.save(record, event))

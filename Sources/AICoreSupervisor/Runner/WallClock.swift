@@ -11,6 +11,23 @@ public enum WallClock {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// The Unix times (ms) that lie `ages` before now: how intervals on the injected clock are
+    /// kept in the Store, where the next agent's clock has a different origin.
+    public static func unixMilliseconds(ago ages: [Duration]) -> [Int64] {
+        let now = nowMilliseconds()
+        return ages.map { now - milliseconds($0) }
+    }
+
+    /// The inverse: how long ago each Unix time (ms) was.
+    public static func ages(ofUnixMilliseconds times: [Int64]) -> [Duration] {
+        let now = nowMilliseconds()
+        return times.map { .milliseconds(now - $0) }
+    }
+
+    static func milliseconds(_ d: Duration) -> Int64 {
+        d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+    }
+
     public static func rfc3339Now() -> String {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)

@@ -49,10 +49,12 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             var ids: [String] = []
             for replica in (replicas == 0 ? [] : Array(1...replicas)) {
                 let identity = InstanceIdentity(stack: stack.name, service: service.name, replica: replica)
-                let spec = try TaskSpecBuilder.build(service, stack: stack.name, identity: identity, layout: layout)
                 let record = try await store.instance(id: identity.id)
+                let port = try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: record?.ports.first)
+                let spec = try TaskSpecBuilder.build(service, stack: stack.name, identity: identity, layout: layout, port: port)
                 let (entry, snapshot) = await recover(identity, spec: spec, record: record)
-                let runner = Runner(configuration: RunnerConfiguration(service: service, identity: identity, taskSpec: spec),
+                let ports = port.map { [$0] } ?? service.ports.map(\.target)
+                let runner = Runner(configuration: RunnerConfiguration(service: service, identity: identity, taskSpec: spec, ports: ports),
                                     driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot)
                 runners[identity.id] = runner
                 ids.append(identity.id)
@@ -71,7 +73,8 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             // Never seen, or stopped on purpose by the last agent: this one is asked to run it.
             return (.start, .init())
         }
-        let snapshot = RestartTracker<C>.Snapshot(restarts: record.restartCount, consecutive: record.consecutiveFailures)
+        let snapshot = RestartTracker<C>.Snapshot(restarts: record.restartCount, consecutive: record.consecutiveFailures,
+                                                  attemptAges: WallClock.ages(ofUnixMilliseconds: record.restartAttempts))
         let state = TaskRunnerState(rawValue: record.state) ?? .created
         switch state {
         case .created:

@@ -8,8 +8,10 @@ public enum TaskSpecBuilder {
         public let description: String
     }
 
+    /// `port`: the instance's port (`instancePort`), put in the service's `x-aicore.port_env`
+    /// variable (default `PORT`) and replacing a value the service set for it.
     public static func build(_ service: Service, stack: String, identity: InstanceIdentity,
-                             layout: SupervisorLayout) throws(Failure) -> TaskSpec {
+                             layout: SupervisorLayout, port: Int? = nil) throws(Failure) -> TaskSpec {
         let command = (service.entrypoint ?? []) + (service.command ?? [])
         guard !command.isEmpty else {
             throw Failure(description: "service \(service.name): no command or entrypoint to run (images are not supported yet)")
@@ -17,6 +19,11 @@ public enum TaskSpecBuilder {
         var environment = service.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         environment.append("AICORE_INSTANCE=\(identity.id)")
         environment.append("AICORE_SERVICE=\(service.name)")
+        if let port {
+            let name = service.aicore.portEnv
+            environment.removeAll { $0.hasPrefix(name + "=") }
+            environment.append("\(name)=\(port)")
+        }
 
         var mounts: [MountSpec] = []
         for volume in service.volumes {
@@ -46,15 +53,39 @@ public enum TaskSpecBuilder {
             seccomp = .profile(profile)
         }
 
+        var rlimits: [ResourceLimit] = []
+        for (name, limit) in service.ulimits.sorted(by: { $0.key < $1.key }) {
+            guard let rlimit = ResourceLimit.named(name, soft: limit.soft, hard: limit.hard) else {
+                throw Failure(description: "service \(service.name): unknown ulimit `\(name)`")
+            }
+            rlimits.append(rlimit)
+        }
+
         let limits = service.deploy.limits
         return TaskSpec(
             id: identity.id, cgroupPath: "aicore/\(stack)/\(service.name)/\(identity.id)", command: command,
             environment: environment, workingDirectory: service.workingDir, user: service.user,
             hostname: service.hostname ?? identity.id,
             extraHosts: service.extraHosts.map { TaskSpec.HostEntry(name: $0.hostname, address: $0.address) },
-            mounts: mounts, capAdd: service.capAdd, capDrop: service.capDrop, seccomp: seccomp,
+            mounts: mounts, capAdd: service.capAdd, capDrop: service.capDrop, seccomp: seccomp, rlimits: rlimits,
             limits: CgroupLimits(memoryBytes: limits.memory.map { $0.bytes }, cpus: limits.cpus, pidsMax: limits.pids),
             logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))
+    }
+
+    /// The port an instance listens on (what `x-aicore.port_env` carries): with more than one
+    /// replica each gets its own free loopback port, so replicas on one host never collide (the
+    /// proxy balances across them); a single replica gets the service's first target port, or
+    /// none when the service declares no ports. `previous` (the Store's record of a live or
+    /// restarting instance) is kept, so a re-adopted process and the Store agree on its port.
+    public static func instancePort(_ service: Service, replicas: Int, previous: Int?,
+                                    allocate: () throws -> Int = { try LoopbackPort.allocate() }) throws(Failure) -> Int? {
+        guard replicas > 1 else { return service.ports.first?.target }
+        if let previous { return previous }
+        do {
+            return try allocate()
+        } catch {
+            throw Failure(description: "service \(service.name): cannot find a free loopback port for \(service.aicore.portEnv): \(error)")
+        }
     }
 
     /// Services in start order: each after the services it depends on (names break ties).

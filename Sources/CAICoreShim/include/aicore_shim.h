@@ -47,6 +47,7 @@ enum aic_stage {
   AIC_STAGE_SETNS,
   AIC_STAGE_OOM_SCORE,
   AIC_STAGE_LOOPBACK,
+  AIC_STAGE_CGROUP,       // index = which cgroup.procs descriptor
 };
 
 struct aic_child_error {
@@ -154,8 +155,17 @@ struct aic_exec_config {
   int32_t stdin_fd;
   int32_t stdout_fd;
   int32_t stderr_fd;
+  // `cgroup.procs` of each of the instance's cgroups, opened for writing: where CLONE_INTO_CGROUP
+  // is not available (v1) the process writes "0" into each before taking the workload's identity.
+  const int32_t *procs_fds;
+  size_t nprocs_fds;
 };
 
+// On x86_64 the process is made without copying the agent: a CLONE_VM|CLONE_VFORK helper on a
+// small stack joins the instance's namespaces, then makes the process with CLONE_VM|CLONE_VFORK|
+// CLONE_PARENT|CLONE_PIDFD (and CLONE_INTO_CGROUP when given): the caller's own child, waited
+// through result->pidfd, with no relay. result->sync_fd is -1 and placement is already done
+// (procs_fds). Elsewhere: a fork-like clone3, a relay, and the sync handshake (wait_for_sync).
 int aic_exec(const struct aic_exec_config *config, struct aic_spawn_result *result);
 
 // Release a child waiting on the sync pipe (after the parent placed it in its cgroups), or,
