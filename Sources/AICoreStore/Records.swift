@@ -84,13 +84,16 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var ready: Bool
     /// The last results of each probe, JSON (Docker's Health.Log).
     public var probeLog: String?
+    /// Why the instance is in its state when no process says so: for `pending`, the
+    /// scheduler's reason (`Insufficient cpu: requested 0.5, 0.2 free`).
+    public var statusReason: String?
     public var updatedAt: String
 
     public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
                 cgroupPath: String? = nil, ports: [Int] = [], state: String, desired: String = "running",
                 restartCount: Int = 0, consecutiveFailures: Int = 0, restartAttempts: [Int64] = [], backoffUntil: Int64? = nil, lastExit: String? = nil,
                 lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
-                ready: Bool = false, probeLog: String? = nil, updatedAt: String = "") {
+                ready: Bool = false, probeLog: String? = nil, statusReason: String? = nil, updatedAt: String = "") {
         self.id = id
         self.stack = stack
         self.service = service
@@ -113,6 +116,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
         self.health = health
         self.ready = ready
         self.probeLog = probeLog
+        self.statusReason = statusReason
         self.updatedAt = updatedAt
     }
 }
@@ -138,5 +142,20 @@ public struct EventRecord: Sendable, Equatable, Codable {
         self.instance = instance
         self.type = type
         self.reason = reason
+    }
+}
+
+/// A service's stable address in 127.0.0.0/8 (its VIP): kept across agent restarts and
+/// re-applies, released when the stack goes down.
+public struct VIPRecord: Sendable, Equatable, Codable {
+    public var stack: String
+    public var service: String
+    /// Dotted quad, e.g. `127.0.1.2`. Unique over the node.
+    public var address: String
+
+    public init(stack: String, service: String, address: String) {
+        self.stack = stack
+        self.service = service
+        self.address = address
     }
 }

@@ -18,6 +18,9 @@ extension ServiceRecord: FetchableRecord, PersistableRecord {
 extension InstanceRecord: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "instance"
 }
+extension VIPRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "vip"
+}
 extension EventRecord: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "event"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -127,6 +130,19 @@ public final class SQLiteStore: Store {
             // The restart window's attempts (JSON array of Unix milliseconds).
             try db.alter(table: "instance") { t in
                 t.add(column: "restartAttempts", .text).notNull().defaults(to: "[]")
+            }
+        }
+        migrator.registerMigration("v3") { db in
+            // Service VIPs: one address per (stack, service), never two services on one address.
+            try db.create(table: "vip") { t in
+                t.column("stack", .text).notNull()
+                t.column("service", .text).notNull()
+                t.column("address", .text).notNull().unique()
+                t.primaryKey(["stack", "service"])
+            }
+            // Why an instance is pending (the scheduler's reason).
+            try db.alter(table: "instance") { t in
+                t.add(column: "statusReason", .text)
             }
         }
         return migrator
@@ -260,6 +276,28 @@ public final class SQLiteStore: Store {
 
     public func deleteInstance(id: String) async throws(StoreError) {
         _ = try await write("delete instance \(id)") { db in try InstanceRecord.deleteOne(db, key: id) }
+    }
+
+    public func deleteService(stack: String, name: String) async throws(StoreError) {
+        _ = try await write("delete service \(stack)/\(name)") { db in
+            try ServiceRecord.deleteOne(db, key: ["stack": stack, "name": name])
+        }
+    }
+
+    public func vips() async throws(StoreError) -> [VIPRecord] {
+        try await read("read VIPs") { db in
+            try VIPRecord.order(Column("stack"), Column("service")).fetchAll(db)
+        }
+    }
+
+    public func saveVIP(_ vip: VIPRecord) async throws(StoreError) {
+        try await write("save the VIP of \(vip.stack)/\(vip.service)") { db in try vip.save(db) }
+    }
+
+    public func deleteVIP(stack: String, service: String) async throws(StoreError) {
+        _ = try await write("release the VIP of \(stack)/\(service)") { db in
+            try VIPRecord.deleteOne(db, key: ["stack": stack, "service": service])
+        }
     }
 
     public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {

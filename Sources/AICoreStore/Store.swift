@@ -9,11 +9,18 @@ public protocol Store: Sendable {
 
     func saveService(_ service: ServiceRecord) async throws(StoreError)
     func services(stack: String) async throws(StoreError) -> [ServiceRecord]
+    func deleteService(stack: String, name: String) async throws(StoreError)
 
     func saveInstance(_ instance: InstanceRecord) async throws(StoreError)
     func instance(id: String) async throws(StoreError) -> InstanceRecord?
     func instances(stack: String?) async throws(StoreError) -> [InstanceRecord]
     func deleteInstance(id: String) async throws(StoreError)
+
+    /// Every service VIP on the node, by stack and service.
+    func vips() async throws(StoreError) -> [VIPRecord]
+    /// Records a VIP; an address already held by another service is refused.
+    func saveVIP(_ vip: VIPRecord) async throws(StoreError)
+    func deleteVIP(stack: String, service: String) async throws(StoreError)
 
     /// Appends events in order; the oldest beyond the retention limit are dropped.
     func appendEvents(_ events: [EventRecord]) async throws(StoreError)
