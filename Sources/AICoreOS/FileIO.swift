@@ -87,6 +87,19 @@ public enum FileIO {
         }
     }
 
+    /// chown without following a final symlink (lchown), then chmod `mode` on the directory.
+    public static func own(_ path: String, uid: UInt32, gid: UInt32, mode: mode_t) throws(SystemError) {
+        if lchown(path, uid, gid) != 0 { throw .last("chown \(uid):\(gid) \(path)") }
+        if chmod(path, mode) != 0 { throw .last("chmod \(String(mode, radix: 8)) \(path)") }
+    }
+
+    /// uid and gid of `path` (not following a final symlink), or nil when it is absent.
+    public static func owner(_ path: String) -> (uid: UInt32, gid: UInt32)? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        return (st.st_uid, st.st_gid)
+    }
+
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -29,6 +29,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         public var ready: Bool
         /// Last `ProbeResult.kept` results per probe, oldest first.
         public var probeLog: [ProbeResult]
+        /// The runner's loop has ended: the state is final (exited without restart, failed, or
+        /// stopped) and nothing will start the instance again.
+        public var finished: Bool
     }
 
     /// How the loop (re)enters: a fresh start, or a state found at re-adoption.
@@ -83,6 +86,14 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var ready = false
     private var probeLog: [ProbeResult] = []
     private var history: [Event] = []
+    private var loopEnded = false
+    private var watchers: [Int: Watcher] = [:]
+    private var nextWatcher = 0
+
+    private struct Watcher {
+        var condition: @Sendable (Status) -> Bool
+        var continuation: CheckedContinuation<Status, Never>
+    }
 
     enum PersistItem: Sendable {
         case save(InstanceRecord, EventRecord?)
@@ -156,6 +167,45 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         persistence.finish()
         eventContinuation.finish()
         readinessContinuation.finish()
+        releaseWatchers()
+    }
+
+    /// Returns the first status, now or after a later change, for which `condition` holds; or
+    /// the status at that moment when the caller's task is cancelled or the runner detaches.
+    /// For gates (`depends_on` conditions) that must not poll.
+    public func waitUntil(_ condition: @escaping @Sendable (Status) -> Bool) async -> Status {
+        let current = status
+        if condition(current) || detached || Task.isCancelled { return current }
+        nextWatcher += 1
+        let id = nextWatcher
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                watchers[id] = Watcher(condition: condition, continuation: continuation)
+            }
+        } onCancel: {
+            Task { await self.releaseWatcher(id) }
+        }
+    }
+
+    private func releaseWatcher(_ id: Int) {
+        watchers.removeValue(forKey: id)?.continuation.resume(returning: status)
+    }
+
+    private func releaseWatchers() {
+        let all = watchers
+        watchers = [:]
+        let current = status
+        for watcher in all.values { watcher.continuation.resume(returning: current) }
+    }
+
+    /// Resumes the watchers whose condition now holds.
+    private func notifyWatchers() {
+        guard !watchers.isEmpty else { return }
+        let current = status
+        for (id, watcher) in watchers where watcher.condition(current) {
+            watchers.removeValue(forKey: id)
+            watcher.continuation.resume(returning: current)
+        }
     }
 
     /// Waits until every state so far is in the Store.
@@ -166,7 +216,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     public var status: Status {
         Status(state: state, pid: handle?.pid, restartCount: tracker.restarts, lastExit: lastExit, lastExitCode: lastExitCode,
-               health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: probeLog)
+               health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: probeLog,
+               finished: loopEnded)
     }
 
     public var currentState: TaskRunnerState { state }
@@ -205,6 +256,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 next = nil
             }
         }
+        loopEnded = true
+        notifyWatchers()
     }
 
     private func startAndSupervise() async -> Entry? {
@@ -503,6 +556,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         if nowReady != ready {
             ready = nowReady
             readinessContinuation.yield(nowReady)
+            notifyWatchers()
         }
     }
 
@@ -521,6 +575,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         if nowReady != ready {
             ready = nowReady
             readinessContinuation.yield(nowReady)
+            notifyWatchers()
         }
     }
 
@@ -536,6 +591,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         history.append(event)
         if history.count > 4096 { history.removeFirst(history.count - 4096) }
         eventContinuation.yield(event)
+        notifyWatchers()
         persist(event: EventRecord(time: event.time, stack: identity.stack, service: identity.service,
                                    instance: identity.id, type: type, reason: reason))
     }

@@ -46,24 +46,51 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
             try await store.saveService(ServiceRecord(stack: stack.name, name: service.name, revision: 1,
                                                       specHash: StableHash.hex("\(service)"), replicas: replicas))
-            var ids: [String] = []
             for replica in (replicas == 0 ? [] : Array(1...replicas)) {
-                let identity = InstanceIdentity(stack: stack.name, service: service.name, replica: replica)
-                let record = try await store.instance(id: identity.id)
-                let port = try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: record?.ports.first)
-                let spec = try TaskSpecBuilder.build(service, stack: stack.name, identity: identity, layout: layout, port: port)
-                let (entry, snapshot) = await recover(identity, spec: spec, record: record)
-                let ports = port.map { [$0] } ?? service.ports.map(\.target)
-                let runner = Runner(configuration: RunnerConfiguration(service: service, identity: identity, taskSpec: spec, ports: ports),
-                                    driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot)
-                runners[identity.id] = runner
-                ids.append(identity.id)
-                await runner.run(from: entry)
-                started.append(runner)
+                started.append(try await launch(service, replica: replica, replicas: replicas))
             }
-            order.append((service.name, ids))
         }
         return started
+    }
+
+    /// Re-adopts or starts one instance of `service` (the controller's unit of work) and returns
+    /// its runner. `network` adds the service's VIP (`AICORE_SERVICE_IP`) and the other
+    /// services' names to the instance's environment and /etc/hosts. An instance this
+    /// supervisor already runs is returned as it is.
+    @discardableResult
+    public func launch(_ service: Service, replica: Int, replicas: Int,
+                       network: InstanceNetwork = InstanceNetwork()) async throws -> Runner {
+        let identity = InstanceIdentity(stack: stack.name, service: service.name, replica: replica)
+        if let runner = runners[identity.id] { return runner }
+        let record = try await store.instance(id: identity.id)
+        let port = try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: record?.ports.first)
+        var spec = try TaskSpecBuilder.build(service, stack: stack.name, identity: identity, layout: layout, port: port)
+        network.apply(to: &spec)
+        let (entry, snapshot) = await recover(identity, spec: spec, record: record)
+        let ports = port.map { [$0] } ?? service.ports.map(\.target)
+        let runner = Runner(configuration: RunnerConfiguration(service: service, identity: identity, taskSpec: spec, ports: ports),
+                            driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot)
+        runners[identity.id] = runner
+        if let index = order.firstIndex(where: { $0.service == service.name }) {
+            order[index].ids.append(identity.id)
+        } else {
+            order.append((service.name, [identity.id]))
+        }
+        await runner.run(from: entry)
+        return runner
+    }
+
+    /// Stops one instance (stop signal, then SIGKILL after its grace period), waits for it to
+    /// exit and forgets it; its Store record is removed. Unknown ids: nothing to do.
+    public func remove(instance id: String) async throws {
+        guard let runner = runners.removeValue(forKey: id) else {
+            try await store.deleteInstance(id: id)
+            return
+        }
+        for index in order.indices { order[index].ids.removeAll { $0 == id } }
+        await runner.stop()
+        await runner.detach()
+        try await store.deleteInstance(id: id)
     }
 
     /// Decides how an instance's runner begins, from its Store record and what is on the host.

@@ -19,4 +19,9 @@ public struct SupervisorLayout: Sendable {
     }
 
     public func logDirectory(for id: String) -> String { logsDirectory + "/" + id }
+
+    /// A named volume's directory: `<volumes>/<stack>_<volume>` (Compose's default volume name).
+    public func volumeDirectory(stack: String, volume: String) -> String {
+        volumesDirectory + "/" + stack + "_" + volume
+    }
 }

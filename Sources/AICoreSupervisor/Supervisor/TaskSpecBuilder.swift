@@ -33,8 +33,10 @@ public enum TaskSpecBuilder {
                 mounts.append(MountSpec(destination: volume.target, kind: .bind(source: source, readOnly: volume.readOnly)))
             case .volume:
                 let name = volume.source ?? identity.id + volume.target.replacingOccurrences(of: "/", with: "_")
-                let directory = layout.volumesDirectory + "/" + stack + "_" + name
-                try? FileIO.makeDirectories(directory, mode: 0o755)
+                let directory = layout.volumeDirectory(stack: stack, volume: name)
+                // The controller creates named volumes (owned by the service's user); this makes
+                // a missing one (anonymous volumes, a bare `supervise`).
+                if !FileIO.exists(directory) { try? FileIO.makeDirectories(directory, mode: 0o755) }
                 mounts.append(MountSpec(destination: volume.target, kind: .bind(source: directory, readOnly: volume.readOnly)))
             case .tmpfs:
                 mounts.append(MountSpec(destination: volume.target,
