@@ -55,6 +55,12 @@ let package = Package(
             name: "AICoreSupervisor",
             dependencies: ["AICoreRuntime", "AICoreSpec", "AICoreStore"]
         ),
+        // Desired vs actual: the Reconciler, its pure planner, the Scheduler (reservations against
+        // node capacity), service VIPs and named volumes. Talks to nodes only through `NodeAgent`.
+        .target(
+            name: "AICoreController",
+            dependencies: ["AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreOS"]
+        ),
         // Test helpers only (fakes, child processes); never linked into the executable.
         .target(
             name: "AICoreTestSupport",
@@ -112,6 +118,10 @@ let package = Package(
         .testTarget(
             name: "AICoreSupervisorTests",
             dependencies: ["AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
+        ),
+        .testTarget(
+            name: "AICoreControllerTests",
+            dependencies: ["AICoreController", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
         ),
         .testTarget(
             name: "AICoreSampleAPITests",

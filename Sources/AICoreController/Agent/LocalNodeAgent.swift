@@ -1,0 +1,78 @@
+import AICoreOS
+import AICoreRuntime
+import AICoreSpec
+import AICoreStore
+import AICoreSupervisor
+
+/// The node agent in the controller's own process: one `Supervisor` per stack over the local
+/// `TaskDriver`.
+public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C.Instant: Sendable {
+    public nonisolated let node: String
+    private let driver: any TaskDriver
+    private let store: any Store
+    private let prober: any ProbeExecutor
+    private let clock: C
+    private let layout: SupervisorLayout
+    private let jitter: Jitter
+    private let capacityProbe: @Sendable () throws -> NodeCapacity
+    private var supervisors: [String: Supervisor<C>] = [:]
+
+    public init(node: String = "local", driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
+                layout: SupervisorLayout, jitter: Jitter = .standard,
+                capacity: @escaping @Sendable () throws -> NodeCapacity) {
+        self.node = node
+        self.driver = driver
+        self.store = store
+        self.prober = prober
+        self.clock = clock
+        self.layout = layout
+        self.jitter = jitter
+        self.capacityProbe = capacity
+    }
+
+    public func capacity() async throws -> NodeCapacity {
+        try capacityProbe()
+    }
+
+    public func supervisor(stack: String) -> Supervisor<C>? { supervisors[stack] }
+
+    public func start(stack: Stack, service: Service, replica: Int, replicas: Int, network: InstanceNetwork) async throws {
+        let supervisor = supervisors[stack.name] ?? Supervisor(stack: stack, driver: driver, store: store, prober: prober,
+                                                                clock: clock, layout: layout, jitter: jitter)
+        supervisors[stack.name] = supervisor
+        try await supervisor.launch(service, replica: replica, replicas: replicas, network: network)
+    }
+
+    public func stop(stack: String, instance: String) async throws {
+        if let supervisor = supervisors[stack] {
+            try await supervisor.remove(instance: instance)
+            if await supervisor.instances.isEmpty { supervisors[stack] = nil }
+        } else {
+            try await store.deleteInstance(id: instance)
+        }
+    }
+
+    public func wait(stack: String, instance: String,
+                     until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict? {
+        guard let runner = await supervisors[stack]?.runner(instance) else { return nil }
+        let status = await runner.waitUntil { verdict(Self.snapshot($0)) != .waiting }
+        return verdict(Self.snapshot(status))
+    }
+
+    static func snapshot(_ status: TaskRunner<C>.Status) -> InstanceSnapshot {
+        InstanceSnapshot(state: status.state, ready: status.ready, lastExit: status.lastExit,
+                         lastExitCode: status.lastExitCode, finished: status.finished)
+    }
+
+    public func existingVolumes(_ candidates: Set<String>) async -> Set<String> {
+        candidates.filter { FileIO.isDirectory($0) }
+    }
+
+    public func createVolume(_ volume: VolumePlan) async throws {
+        try VolumeDirectories.create(volume)
+    }
+
+    public func removeVolume(path: String) async throws {
+        try VolumeDirectories.remove(path: path)
+    }
+}

@@ -1,0 +1,24 @@
+import AICoreSpec
+import AICoreSupervisor
+
+/// What the controller needs from a node: the only way it touches one. In-process today
+/// (`LocalNodeAgent`); the agent's REST API when there are several hosts.
+public protocol NodeAgent: Sendable {
+    /// The node's name, as placements name it.
+    var node: String { get }
+    func capacity() async throws -> NodeCapacity
+
+    /// Starts (or re-adopts) replica `replica` of `service`.
+    func start(stack: Stack, service: Service, replica: Int, replicas: Int, network: InstanceNetwork) async throws
+    /// Stops the instance, waits for it to exit and forgets it (its Store record goes too).
+    func stop(stack: String, instance: String) async throws
+    /// Waits until `verdict` of the instance is not `.waiting` and returns it; `.waiting` when
+    /// the caller is cancelled. nil when the node does not run the instance.
+    func wait(stack: String, instance: String,
+              until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict?
+
+    /// The named volume directories of `candidates` that exist.
+    func existingVolumes(_ candidates: Set<String>) async -> Set<String>
+    func createVolume(_ volume: VolumePlan) async throws
+    func removeVolume(path: String) async throws
+}

@@ -1,0 +1,222 @@
+import AICoreSpec
+import AICoreStore
+import AICoreSupervisor
+
+/// Makes a node run what its stacks say. It owns the last stack applied of each name, reads
+/// actual state from the Store, asks `ReconcilePlanner` for an ordered plan (placement by the
+/// `Scheduler`), and carries the plan out through a `NodeAgent`, waiting on `depends_on` gates.
+///
+/// Steps run one after another: a gate blocks the steps after it until every instance of the
+/// dependency satisfies its condition, fails for good, or `gateTimeout` passes on the injected
+/// clock. A failure stops the apply with the reason; a later apply plans again from what is.
+public actor Reconciler<C: Clock> where C.Duration == Duration {
+    private let store: any Store
+    private let agent: any NodeAgent
+    private let vips: VIPAllocator
+    private let planner: ReconcilePlanner
+    private let clock: C
+    private let gateTimeout: Duration
+    private var applied: [String: Stack] = [:]
+    /// What each executed step reported (gates that did not block, pendings), newest last.
+    public private(set) var notes: [String] = []
+
+    public init(store: any Store, agent: any NodeAgent, vips: VIPAllocator, planner: ReconcilePlanner, clock: C,
+                gateTimeout: Duration = .seconds(300)) {
+        self.store = store
+        self.agent = agent
+        self.vips = vips
+        self.planner = planner
+        self.clock = clock
+        self.gateTimeout = gateTimeout
+    }
+
+    /// The stack last applied under `name`, if any.
+    public func stack(named name: String) -> Stack? { applied[name] }
+
+    /// What `apply` would do now, without doing it.
+    public func plan(_ stack: Stack) async throws(ControllerError) -> ReconcilePlan {
+        let actual = try await actualState(stack.name, candidates: [stack, applied[stack.name]].compactMap { $0 })
+        let capacity = try await nodeCapacity()
+        return try planner.apply(stack, actual: actual, previous: applied[stack.name], nodes: [capacity])
+    }
+
+    /// Records `stack` as the desired state (a new revision when its spec changed), gives its
+    /// services their VIPs, and carries out the plan. Returns the plan it carried out.
+    @discardableResult
+    public func apply(_ stack: Stack) async throws(ControllerError) -> ReconcilePlan {
+        let spec = StackPrinter.render(stack, format: .yaml)
+        let revision = try await storeCall { () async throws(StoreError) in
+            try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
+        }
+        let addresses = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
+        let plan = try await self.plan(stack)
+        applied[stack.name] = stack
+        let hosts = addresses.mapValues(\.description)
+        try await execute(plan, stack: stack, revision: revision) { service in
+            InstanceNetwork(serviceIP: addresses[service]?.description, hosts: hosts)
+        }
+        return plan
+    }
+
+    /// Stops every instance of the stack (dependents first), forgets its services and releases
+    /// its VIPs; `removeVolumes` (`down -v`) also removes its named volumes.
+    @discardableResult
+    public func down(stack name: String, removeVolumes: Bool = false) async throws(ControllerError) -> ReconcilePlan {
+        let previous = applied[name]
+        let actual = try await actualState(name, candidates: [previous].compactMap { $0 })
+        let plan = planner.down(stack: name, actual: actual, previous: previous, removeVolumes: removeVolumes)
+        try await execute(plan, stack: previous ?? Stack(name: name), revision: 0) { _ in InstanceNetwork() }
+        try await vips.release(stack: name)
+        applied[name] = nil
+        return plan
+    }
+
+    /// An operator restarts a service: it and its `restart: true` dependents stop and start
+    /// again, in order, behind their gates.
+    @discardableResult
+    public func restart(stack name: String, service: String) async throws(ControllerError) -> ReconcilePlan {
+        guard let stack = applied[name] else {
+            throw ControllerError(code: .notFound, message: "no stack \(name) is applied on this node; `up` it first")
+        }
+        let actual = try await actualState(name, candidates: [stack])
+        let plan = try planner.restart(service: service, of: stack, actual: actual)
+        let addresses = try await vips.vips(stack: name)
+        let hosts = addresses.mapValues(\.description)
+        try await execute(plan, stack: stack, revision: 0) { service in
+            InstanceNetwork(serviceIP: addresses[service]?.description, hosts: hosts)
+        }
+        return plan
+    }
+
+    // MARK: actual state
+
+    func actualState(_ name: String, candidates stacks: [Stack]) async throws(ControllerError) -> ActualState {
+        let services = try await storeCall { () async throws(StoreError) in try await store.services(stack: name) }
+        let instances = try await storeCall { () async throws(StoreError) in try await store.instances(stack: name) }
+        var volumes: Set<String> = []
+        for stack in stacks {
+            for volume in stack.volumes where !volume.external {
+                volumes.insert(planner.layout.volumeDirectory(stack: name, volume: volume.key))
+            }
+        }
+        let existing = await agent.existingVolumes(volumes)
+        return ActualState(
+            serviceHashes: Dictionary(services.map { ($0.name, $0.specHash) }, uniquingKeysWith: { _, last in last }),
+            instances: instances.map {
+                ActualState.Instance(id: $0.id, service: $0.service, replica: $0.replica,
+                                     pendingReason: $0.state == "pending" ? ($0.statusReason ?? "Pending") : nil,
+                                     node: agent.node)
+            },
+            volumes: existing)
+    }
+
+    private func nodeCapacity() async throws(ControllerError) -> NodeCapacity {
+        do {
+            return try await agent.capacity()
+        } catch {
+            throw ControllerError(code: .start, message: "cannot learn the capacity of node \(agent.node): \(error)", cause: error)
+        }
+    }
+
+    // MARK: carrying out
+
+    private func execute(_ plan: ReconcilePlan, stack: Stack, revision: Int,
+                         network: (String) -> InstanceNetwork) async throws(ControllerError) {
+        for step in plan.steps {
+            switch step {
+            case let .createVolume(volume):
+                try await agentCall("create \(volume)") { try await agent.createVolume(volume) }
+            case let .removeVolume(_, path):
+                try await agentCall("remove the volume \(path)") { try await agent.removeVolume(path: path) }
+            case let .stop(instance, _, _):
+                try await agentCall("stop \(instance)") { try await agent.stop(stack: stack.name, instance: instance) }
+            case let .start(instance, serviceName, replica, _):
+                guard let service = stack.service(named: serviceName) else { continue }
+                let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
+                let net = network(serviceName)
+                try await agentCall("start \(instance)") {
+                    try await agent.start(stack: stack, service: service, replica: replica, replicas: replicas, network: net)
+                }
+            case let .pending(instance, service, replica, reason):
+                let record = InstanceRecord(id: instance, stack: stack.name, service: service, replica: replica,
+                                            state: "pending", statusReason: reason)
+                let event = EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: service, instance: instance,
+                                        type: "pending", reason: reason)
+                try await storeCall { () async throws(StoreError) in
+                    try await store.saveInstance(record)
+                    try await store.appendEvents([event])
+                }
+                notes.append("\(instance) pending: \(reason)")
+            case let .await(gate):
+                try await open(gate, stack: stack)
+            case let .recordService(service, hash, replicas):
+                let record = ServiceRecord(stack: stack.name, name: service, revision: revision, specHash: hash, replicas: replicas)
+                try await storeCall { () async throws(StoreError) in try await store.saveService(record) }
+            case let .forgetService(service):
+                try await storeCall { () async throws(StoreError) in try await store.deleteService(stack: stack.name, name: service) }
+            }
+        }
+    }
+
+    private func agentCall(_ what: String, _ body: () async throws -> Void) async throws(ControllerError) {
+        do {
+            try await body()
+        } catch let error as ControllerError {
+            throw error
+        } catch {
+            throw ControllerError(code: .start, message: "cannot \(what): \(error)", cause: error)
+        }
+    }
+
+    /// Waits until every instance of the gate's service satisfies its condition. A gate that is
+    /// not required is looked at once and never blocks.
+    private func open(_ gate: Gate, stack: Stack) async throws(ControllerError) {
+        guard let dependency = stack.service(named: gate.service) else { return }
+        let replicas = dependency.deploy.mode == .global ? 1 : max(dependency.deploy.replicas, 0)
+        let condition = gate.condition
+        for replica in (replicas == 0 ? [] : Array(1...replicas)) {
+            let id = InstanceIdentity(stack: stack.name, service: gate.service, replica: replica).id
+            let verdict = await gate.required ? waitBounded(stack: stack.name, instance: id, condition) : peek(stack: stack.name, instance: id, condition)
+            switch verdict {
+            case .met?:
+                continue
+            case let .failed(reason)? where gate.required:
+                throw ControllerError(code: .dependencyFailed, message: "\(gate): \(id) \(reason)")
+            case nil where gate.required:
+                let pending = try await storeCall { () async throws(StoreError) in try await store.instance(id: id) }
+                let why = pending?.statusReason.map { "is pending: \($0)" } ?? "is not running"
+                throw ControllerError(code: .dependencyFailed, message: "\(gate): \(id) \(why)")
+            case .waiting? where gate.required:
+                throw ControllerError(code: .timeout, message: "\(gate): \(id) not there after \(DurationText.format(gateTimeout)); see `logs \(gate.service)` and `inspect \(id)`")
+            default:
+                notes.append("\(gate): \(id) not yet \(condition.rawValue); starting \(gate.dependent) anyway")
+            }
+        }
+    }
+
+    /// Looks once: a condition that does not hold right now reads as waiting.
+    private func peek(stack: String, instance: String, _ condition: ServiceDependency.Condition) async -> GateVerdict? {
+        let verdict = await agent.wait(stack: stack, instance: instance) { snapshot in
+            GateCheck.verdict(condition, snapshot) == .met ? .met : .failed("not yet")
+        }
+        return verdict == .met ? .met : .waiting
+    }
+
+    private func waitBounded(stack: String, instance: String, _ condition: ServiceDependency.Condition) async -> GateVerdict? {
+        let agent = self.agent
+        let clock = self.clock
+        let timeout = gateTimeout
+        return await withTaskGroup(of: GateVerdict??.self) { group in
+            group.addTask {
+                await agent.wait(stack: stack, instance: instance) { GateCheck.verdict(condition, $0) }
+            }
+            group.addTask {
+                try? await clock.sleep(for: timeout)
+                return .some(.waiting)
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? .waiting
+        }
+    }
+}

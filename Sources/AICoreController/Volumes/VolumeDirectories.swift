@@ -1,0 +1,32 @@
+import AICoreOS
+
+/// Named volumes on the host: plain directories, made once and owned by the service's user so
+/// a non-root workload can write to them.
+public enum VolumeDirectories {
+    public static func create(_ volume: VolumePlan) throws(ControllerError) {
+        do {
+            try FileIO.makeDirectories(volume.path, mode: 0o755)
+            try FileIO.own(volume.path, uid: volume.uid, gid: volume.gid, mode: 0o755)
+        } catch {
+            throw ControllerError(code: .volume, message: "cannot create \(volume): \(error); check that the agent runs as root and the state directory is writable", cause: error)
+        }
+    }
+
+    public static func remove(path: String) throws(ControllerError) {
+        do {
+            try FileIO.removeTree(path)
+        } catch {
+            throw ControllerError(code: .volume, message: "cannot remove the volume directory \(path): \(error)", cause: error)
+        }
+    }
+
+    /// Resolves a service's `user:` in the host's /etc/passwd and /etc/group (services run
+    /// from the host root filesystem), as the runtime does: nil is root.
+    public static func hostUser(_ user: String?, root: String = "/") throws -> (uid: UInt32, gid: UInt32) {
+        guard let user else { return (0, 0) }
+        let passwd = (try? FileIO.readString(root + "etc/passwd")) ?? ""
+        let group = (try? FileIO.readString(root + "etc/group")) ?? ""
+        let identity = try UserIdentity.resolve(user, passwd: passwd, group: group)
+        return (identity.uid, identity.gid)
+    }
+}
