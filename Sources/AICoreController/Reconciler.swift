@@ -202,21 +202,31 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         return verdict == .met ? .met : .waiting
     }
 
+    private enum WaitOutcome: Sendable {
+        /// What the node said (nil: it does not run the instance).
+        case answered(GateVerdict?)
+        case timedOut
+    }
+
     private func waitBounded(stack: String, instance: String, _ condition: ServiceDependency.Condition) async -> GateVerdict? {
         let agent = self.agent
         let clock = self.clock
         let timeout = gateTimeout
-        return await withTaskGroup(of: GateVerdict??.self) { group in
+        let outcome = await withTaskGroup(of: WaitOutcome.self) { group -> WaitOutcome in
             group.addTask {
-                await agent.wait(stack: stack, instance: instance) { GateCheck.verdict(condition, $0) }
+                .answered(await agent.wait(stack: stack, instance: instance) { GateCheck.verdict(condition, $0) })
             }
             group.addTask {
                 try? await clock.sleep(for: timeout)
-                return .some(.waiting)
+                return .timedOut
             }
-            let first = await group.next() ?? nil
+            let first = await group.next() ?? .timedOut
             group.cancelAll()
-            return first ?? .waiting
+            return first
+        }
+        switch outcome {
+        case let .answered(verdict): return verdict
+        case .timedOut: return .waiting
         }
     }
 }

@@ -40,7 +40,9 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         let supervisor = supervisors[stack.name] ?? Supervisor(stack: stack, driver: driver, store: store, prober: prober,
                                                                 clock: clock, layout: layout, jitter: jitter)
         supervisors[stack.name] = supervisor
-        try await supervisor.launch(service, replica: replica, replicas: replicas, network: network)
+        let runner = try await supervisor.launch(service, replica: replica, replicas: replicas, network: network)
+        // Returns once the start has happened (or failed): plans start instances in their order.
+        _ = await runner.waitUntil { $0.state != .created && $0.state != .starting }
     }
 
     public func stop(stack: String, instance: String) async throws {

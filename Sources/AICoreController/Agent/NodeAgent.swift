@@ -8,7 +8,8 @@ public protocol NodeAgent: Sendable {
     var node: String { get }
     func capacity() async throws -> NodeCapacity
 
-    /// Starts (or re-adopts) replica `replica` of `service`.
+    /// Starts (or re-adopts) replica `replica` of `service`; returns once its start has
+    /// happened or failed (its restart policy then goes on by itself).
     func start(stack: Stack, service: Service, replica: Int, replicas: Int, network: InstanceNetwork) async throws
     /// Stops the instance, waits for it to exit and forgets it (its Store record goes too).
     func stop(stack: String, instance: String) async throws
