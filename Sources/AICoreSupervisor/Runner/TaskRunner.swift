@@ -54,6 +54,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private let driver: any TaskDriver
     private let prober: any ProbeExecutor
     private let clock: C
+    private let jitter: Jitter
     private let store: (any Store)?
     private let eventContinuation: AsyncStream<Event>.Continuation
     private let readinessContinuation: AsyncStream<Bool>.Continuation
@@ -121,6 +122,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.driver = driver
         self.prober = prober
         self.clock = clock
+        self.jitter = jitter
         self.store = store
         self.tracker = RestartTracker(policy: configuration.restart, clock: clock, jitter: jitter, restoring: snapshot)
         (events, eventContinuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(Self.eventsKept))
@@ -440,9 +442,16 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private func healthcheckLoop(_ handle: TaskHandle, _ check: Healthcheck, _ action: ProbeAction,
                                  started: C.Instant, generation gen: Int) async {
         var tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries, gracePeriod: check.startPeriod)
+        var first = true
         while !Task.isCancelled {
             let elapsed = started.duration(to: clock.now)
-            let pause = tracker.inGracePeriod(elapsed: elapsed) ? check.startInterval : check.interval
+            var pause = tracker.inGracePeriod(elapsed: elapsed) ? check.startInterval : check.interval
+            if first {
+                // Spread over the first interval: 500 instances started together would otherwise
+                // check in the same instant, every interval.
+                pause = jitter.earlier(pause, upTo: 0.9)
+                first = false
+            }
             do { try await clock.sleep(for: pause) } catch { return }
             let checked = await self.check(action, handle, check.timeout, .healthcheck)
             guard !Task.isCancelled else { return }
