@@ -7,7 +7,7 @@ import Glibc
 
 /// Exit notification for pidfds without polling: one dedicated thread sleeps in epoll_wait on
 /// every registered pidfd (a pidfd becomes readable when its process exits) and resumes the
-/// awaiting task. Other descriptors (the output pipes of exec checks) are waited the same way. Nothing blocks an actor or the cooperative pool.
+/// awaiting task. Nothing blocks an actor or the cooperative pool.
 public final class ProcessExitMonitor: Sendable {
     public static let shared = ProcessExitMonitor()
 
@@ -28,12 +28,6 @@ public final class ProcessExitMonitor: Sendable {
     /// On task cancellation it returns early too; callers check `hasExited`.
     public func waitForExit(_ pidfd: PIDFD) async {
         if pidfd.hasExited { return }
-        await waitUntilReadable(pidfd.fd)
-    }
-
-    /// Returns once `fd` is readable (data, end of file or an error: a pipe's read end, a
-    /// socket), through the same thread. Returns early on task cancellation; the caller re-checks.
-    public func waitUntilReadable(_ fd: Int32) async {
         let id = state.withLock { s -> UInt64 in
             defer { s.nextID += 1 }
             return s.nextID
@@ -46,12 +40,7 @@ public final class ProcessExitMonitor: Sendable {
                     return !s.started
                 }
                 if startThread { startLoop() }
-                // Cancelled before the waiter was stored: the handler found nothing to resume.
-                if Task.isCancelled {
-                    resume(id)
-                    return
-                }
-                if aic_epoll_add_oneshot(epfd, fd, id) != 0 {
+                if aic_epoll_add_oneshot(epfd, pidfd.fd, id) != 0 {
                     // Cannot watch it (EEXIST from a concurrent waiter, or no epoll): fall back
                     // to resuming now; the caller re-checks and, at worst, waits again.
                     resume(id)
@@ -60,7 +49,7 @@ public final class ProcessExitMonitor: Sendable {
         } onCancel: {
             resume(id)
         }
-        _ = aic_epoll_del(epfd, fd)
+        _ = aic_epoll_del(epfd, pidfd.fd)
     }
 
     private func resume(_ id: UInt64) {

@@ -36,10 +36,9 @@ struct ExecProber {
             return ProbeOutcome(passed: false, exitCode: code, output: "exec \(command.first ?? ""): \(error)")
         }
         // The reader ends at EOF, or shortly after the deadline when a child the check left
-        // behind still holds the pipe. It waits through the exit monitor's epoll thread: no
-        // thread of its own.
+        // behind still holds the pipe.
         let readDeadline = started + timeout + .milliseconds(200)
-        let reader = Task { await Self.readAll(readEnd) }
+        let reader = Task { try await BlockingWork.run { Self.readAll(readEnd, until: readDeadline) } }
 
         let ending = await withTaskGroup(of: Ending.self) { group in
             group.addTask {
@@ -69,12 +68,7 @@ struct ExecProber {
             _ = try? process.pidfd.sendSignal(SIGKILL)
             status = try? await process.wait()
         }
-        let cutoff = Task {
-            try? await Task.sleep(until: readDeadline, clock: .continuous)
-            reader.cancel()
-        }
-        let output = await reader.value
-        cutoff.cancel()
+        let output = ((try? await reader.value) ?? "")
         if case .timedOut = ending {
             return ProbeOutcome(passed: false, output: "timeout after \(DurationText.format(timeout))" + (output.isEmpty ? "" : ": " + output))
         }
@@ -82,24 +76,25 @@ struct ExecProber {
         return ProbeOutcome(passed: status == .exited(0), exitCode: status.exitCode, output: output)
     }
 
-    /// Reads a pipe to EOF (or until cancelled), keeping the first `ProbeOutcome.maxOutputBytes`.
-    static func readAll(_ fd: Int32) async -> String {
+    /// Reads a pipe to EOF (or the deadline), keeping the first `ProbeOutcome.maxOutputBytes`.
+    static func readAll(_ fd: Int32, until deadline: ContinuousClock.Instant) -> String {
         defer { close(fd) }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         var kept: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { break }
+            let (seconds, attoseconds) = left.components
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let rc = poll(&p, 1, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
+            if rc < 0 { if errno == EINTR { continue } else { break } }
+            if rc == 0 { break }
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                if kept.count < ProbeOutcome.maxOutputBytes {
-                    kept.append(contentsOf: buffer[0..<min(n, ProbeOutcome.maxOutputBytes - kept.count)])
-                }
-                continue
-            }
+            if n < 0 { if errno == EINTR || errno == EAGAIN { continue } else { break } }
             if n == 0 { break }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN, !Task.isCancelled else { break }
-            await ProcessExitMonitor.shared.waitUntilReadable(fd)
+            if kept.count < ProbeOutcome.maxOutputBytes {
+                kept.append(contentsOf: buffer[0..<min(n, ProbeOutcome.maxOutputBytes - kept.count)])
+            }
         }
         return String(decoding: kept, as: UTF8.self)
     }
