@@ -13,6 +13,8 @@ public protocol CgroupManager: Sendable {
     /// Creates (mkdir -p, enabling controllers in v2 subtree_control along the way) the cgroup `relativePath`
     /// (e.g. "aicore/demo/api/demo-api-1") under this manager's root and writes the limits. Idempotent.
     func create(_ relativePath: String, limits: CgroupLimits) throws -> CgroupHandle
+    /// The handle for `relativePath`, without touching the filesystem.
+    func handle(for relativePath: String) throws -> CgroupHandle
     func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws
     func stats(_ handle: CgroupHandle) throws -> CgroupStats
     /// true when the kernel OOM-killed a process in this cgroup (v2 memory.events oom_kill > 0; v1 memory.oom_control oom_kill > 0, or failcnt>0 with the process killed by SIGKILL as fallback info)

@@ -396,8 +396,9 @@ public final class LinuxTaskDriver: TaskDriver {
         let stateDirectory = configuration.stateRoot + "/" + id
         guard !id.isEmpty, !id.contains("/") else { return }
         try await BlockingWork.run {
-            // create() is idempotent: it hands back the existing cgroup (or an empty new one).
-            if let cgroup = try? self.cgroups.create(spec.cgroupPath, limits: CgroupLimits(pidsMax: nil)) {
+            // Usually gone already (`wait` removes it right after the exit); an agent that died
+            // in between leaves it, with whatever still runs in it.
+            if let cgroup = try? self.cgroups.handle(for: spec.cgroupPath), cgroup.directories.contains(where: FileIO.exists) {
                 try? self.cgroups.killAll(cgroup)
                 try? self.cgroups.destroy(cgroup)
             }

@@ -303,15 +303,29 @@ public final class SQLiteStore: Store {
     public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {
         guard !events.isEmpty else { return }
         let retention = eventRetention
-        try await write("append events") { db in
-            var last: Int64 = 0
-            for event in events {
-                var record = event
-                try record.insert(db)
-                last = record.id ?? last
-            }
-            try db.execute(sql: "DELETE FROM event WHERE id <= ?", arguments: [last - Int64(retention)])
+        try await write("append events") { db in try Self.insert(events, retention: retention, db) }
+    }
+
+    public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError) {
+        var record = instance
+        record.updatedAt = Self.now()
+        let toSave = record
+        let retention = eventRetention
+        try await write("save instance \(instance.id)") { db in
+            try toSave.save(db)
+            try Self.insert(events, retention: retention, db)
         }
+    }
+
+    private static func insert(_ events: [EventRecord], retention: Int, _ db: Database) throws {
+        guard !events.isEmpty else { return }
+        var last: Int64 = 0
+        for event in events {
+            var record = event
+            try record.insert(db)
+            last = record.id ?? last
+        }
+        try db.execute(sql: "DELETE FROM event WHERE id <= ?", arguments: [last - Int64(retention)])
     }
 
     public func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord] {

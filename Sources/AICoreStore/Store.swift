@@ -26,4 +26,14 @@ public protocol Store: Sendable {
     func appendEvents(_ events: [EventRecord]) async throws(StoreError)
     /// The newest `limit` events (of one instance when given), oldest first.
     func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord]
+
+    /// Saves an instance and appends its events (in order) as one write: both or neither.
+    func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError)
+}
+
+extension Store {
+    public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError) {
+        try await saveInstance(instance)
+        try await appendEvents(events)
+    }
 }

@@ -74,6 +74,19 @@ enum StoreTestEnvironment {
         #expect(try await store.events(instance: "other", limit: 10).isEmpty)
     }
 
+    @Test func anInstanceAndItsEventsAreOneWrite() async throws {
+        let store = try SQLiteStore(inMemory: 3)
+        let events = (0..<4).map { i in
+            EventRecord(time: "t", stack: "demo", service: "api", instance: "demo-api-1", type: "probe", reason: "\(i)")
+        }
+        try await store.saveInstance(instance("demo-api-1", state: "healthy"), appending: events)
+        #expect(try await store.instance(id: "demo-api-1")?.state == "healthy")
+        #expect(try await store.events(instance: "demo-api-1", limit: 10).map(\.reason) == ["1", "2", "3"])
+        try await store.saveInstance(instance("demo-api-1", state: "exited"), appending: [])
+        #expect(try await store.instance(id: "demo-api-1")?.state == "exited")
+        #expect(try await store.events(instance: "demo-api-1", limit: 10).count == 3)
+    }
+
     @Test func aCorruptFileIsOneClearErrorNotAnEmptyStore() throws {
         let dir = try StoreTestEnvironment.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -18,6 +18,13 @@ public struct Jitter: Sendable {
     /// Always the same draw `u` (tests).
     public static func fixed(_ u: Double, fraction: Double = 0.1) -> Jitter { Jitter(fraction: fraction) { u } }
 
+    /// `delay` shortened by up to `share` of it (unchanged without jitter): the first of a series
+    /// of periodic checks, so that instances started together do not check in the same instant.
+    func earlier(_ delay: Duration, upTo share: Double) -> Duration {
+        guard fraction > 0 else { return delay }
+        return delay - delay * (share * min(max(unit(), 0), 1))
+    }
+
     func apply(to delay: Duration) -> Duration {
         let draw = min(max(unit(), 0), 1)
         return delay + delay * (fraction * draw)

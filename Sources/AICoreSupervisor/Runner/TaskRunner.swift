@@ -2,6 +2,7 @@ import AICoreOS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -56,10 +57,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private let driver: any TaskDriver
     private let prober: any ProbeExecutor
     private let clock: C
+    private let jitter: Jitter
     private let store: (any Store)?
     private let eventContinuation: AsyncStream<Event>.Continuation
     private let readinessContinuation: AsyncStream<Bool>.Continuation
-    private let persistence: AsyncStream<PersistItem>.Continuation
+    private let persistQueue = PersistQueue()
+    private let persistence: AsyncStream<Void>.Continuation
     private let persistenceTask: Task<Void, Never>?
 
     private var tracker: RestartTracker<C>
@@ -94,10 +97,33 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         var condition: @Sendable (Status) -> Bool
         var continuation: CheckedContinuation<Status, Never>
     }
+    /// When the instance record was last handed to the Store writer.
+    private var lastPersist: ContinuousClock.Instant?
+    /// A probe result not yet in the Store, and whether a write of it is scheduled.
+    private var probeResultDue = false
+    private var probeWriteScheduled = false
+
+    /// Events kept in `eventHistory` and buffered on `events` for a slow reader.
+    public static var eventsKept: Int { 64 }
+    /// Probe results that change no state reach the Store at most this often (state changes and
+    /// events are written at once): each is a full instance record, one transaction.
+    public static var probeWriteInterval: Duration { .seconds(5) }
 
     enum PersistItem: Sendable {
         case save(InstanceRecord, EventRecord?)
         case flush(CheckedContinuation<Void, Never>)
+    }
+
+    /// The runner's pending Store writes, in order; the writer takes them all at once.
+    final class PersistQueue: Sendable {
+        private let items = Mutex<[PersistItem]>([])
+        func push(_ item: PersistItem) { items.withLock { $0.append(item) } }
+        func takeAll() -> [PersistItem] {
+            items.withLock { items in
+                defer { items = [] }
+                return items
+            }
+        }
     }
 
     public init(configuration: RunnerConfiguration, driver: any TaskDriver, prober: any ProbeExecutor, clock: C,
@@ -107,23 +133,35 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.driver = driver
         self.prober = prober
         self.clock = clock
+        self.jitter = jitter
         self.store = store
         self.tracker = RestartTracker(policy: configuration.restart, clock: clock, jitter: jitter, restoring: snapshot)
-        (events, eventContinuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(4096))
+        (events, eventContinuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(Self.eventsKept))
         (readiness, readinessContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
-        let (items, persistence) = AsyncStream.makeStream(of: PersistItem.self)
+        let (wakeups, persistence) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.persistence = persistence
         if let store {
-            // One writer, in order: a later state never lands before an earlier one.
+            // One writer, in order: a later state never lands before an earlier one. What queued
+            // up while it wrote goes in one transaction: the last instance record (each is whole)
+            // and every event, in order.
+            let queue = persistQueue
             persistenceTask = Task {
-                for await item in items {
-                    switch item {
-                    case let .save(record, event):
-                        try? await store.saveInstance(record)
-                        if let event { try? await store.appendEvents([event]) }
-                    case let .flush(done):
-                        done.resume()
+                for await _ in wakeups {
+                    var record: InstanceRecord?
+                    var events: [EventRecord] = []
+                    for item in queue.takeAll() {
+                        switch item {
+                        case let .save(next, event):
+                            record = next
+                            if let event { events.append(event) }
+                        case let .flush(done):
+                            if let record { try? await store.saveInstance(record, appending: events) }
+                            record = nil
+                            events = []
+                            done.resume()
+                        }
                     }
+                    if let record { try? await store.saveInstance(record, appending: events) }
                 }
             }
         } else {
@@ -159,6 +197,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Forgets the instance's process without touching it (the agent going away while the
     /// workload keeps running; the next agent re-adopts it).
     public func detach() async {
+        if probeResultDue { persist(event: nil) }
         detached = true
         desiredRunning = false
         probeTask?.cancel()
@@ -211,7 +250,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Waits until every state so far is in the Store.
     public func flush() async {
         guard store != nil else { return }
-        await withCheckedContinuation { persistence.yield(.flush($0)) }
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            persistQueue.push(.flush(done))
+            persistence.yield()
+        }
     }
 
     public var status: Status {
@@ -222,7 +264,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     public var currentState: TaskRunnerState { state }
     public var currentHandle: TaskHandle? { handle }
-    /// Every event so far (the last 4096).
+    /// Every event so far (the last `eventsKept`).
     public var eventHistory: [Event] { history }
 
     /// Waits until the loop has ended (exited without restart, failed, or stopped).
@@ -453,9 +495,16 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private func healthcheckLoop(_ handle: TaskHandle, _ check: Healthcheck, _ action: ProbeAction,
                                  started: C.Instant, generation gen: Int) async {
         var tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries, gracePeriod: check.startPeriod)
+        var first = true
         while !Task.isCancelled {
             let elapsed = started.duration(to: clock.now)
-            let pause = tracker.inGracePeriod(elapsed: elapsed) ? check.startInterval : check.interval
+            var pause = tracker.inGracePeriod(elapsed: elapsed) ? check.startInterval : check.interval
+            if first {
+                // Spread over the first interval: 500 instances started together would otherwise
+                // check in the same instant, every interval.
+                pause = jitter.earlier(pause, upTo: 0.9)
+                first = false
+            }
             do { try await clock.sleep(for: pause) } catch { return }
             let checked = await self.check(action, handle, check.timeout, .healthcheck)
             guard !Task.isCancelled else { return }
@@ -500,7 +549,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         default:
             break
         }
-        persist(event: nil)
+        persistProbeResult()
         return .goOn
     }
 
@@ -510,7 +559,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let (outcome, start) = checked
         record(.healthcheck, outcome, start: start)
         guard let change else {
-            persist(event: nil)
+            persistProbeResult()
             return .goOn
         }
         healthStatus = change
@@ -589,15 +638,41 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let event = Event(instant: clock.now, time: WallClock.rfc3339Now(), instance: identity.id, state: state,
                           type: type, reason: reason, pid: pid)
         history.append(event)
-        if history.count > 4096 { history.removeFirst(history.count - 4096) }
+        if history.count > Self.eventsKept { history.removeFirst(history.count - Self.eventsKept) }
         eventContinuation.yield(event)
         notifyWatchers()
         persist(event: EventRecord(time: event.time, stack: identity.stack, service: identity.service,
                                    instance: identity.id, type: type, reason: reason))
     }
 
+    /// A new probe result that changed no state: written with the next state change, or at the
+    /// latest `probeWriteInterval` after the last write.
+    private func persistProbeResult() {
+        guard store != nil, !detached else { return }
+        let now = ContinuousClock.now
+        guard let last = lastPersist, last.duration(to: now) < Self.probeWriteInterval else {
+            persist(event: nil)
+            return
+        }
+        probeResultDue = true
+        guard !probeWriteScheduled else { return }
+        probeWriteScheduled = true
+        let wait = Self.probeWriteInterval - last.duration(to: now)
+        Task { [weak self] in
+            try? await Task.sleep(for: wait)
+            await self?.writeDueProbeResult()
+        }
+    }
+
+    private func writeDueProbeResult() {
+        probeWriteScheduled = false
+        if probeResultDue { persist(event: nil) }
+    }
+
     private func persist(event: EventRecord?) {
         guard store != nil, !detached else { return }
+        lastPersist = .now
+        probeResultDue = false
         var log: String?
         if !probeLog.isEmpty {
             log = (try? JSONText.encode(probeLog))
@@ -610,6 +685,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             restartAttempts: WallClock.unixMilliseconds(ago: tracker.snapshot.attemptAges), backoffUntil: state == .backoff ? backoffUntil : nil,
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
             health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log)
-        persistence.yield(.save(record, event))
+        persistQueue.push(.save(record, event))
+        persistence.yield()
     }
 }
