@@ -21,6 +21,9 @@ public enum BlockingWork {
 /// The threads behind `BlockingWork`: each parked thread waits on its own condition variable for
 /// one job; the most recently parked one is woken first (its stack is warm), so the others time
 /// out and end when the load drops.
+// @unchecked Sendable: every mutable field (the parked list and each worker's `job`) is read and
+// written only while holding the pool's pthread mutex; the condition variables are pthread objects
+// made for sharing between threads.
 final class WorkerThreads: @unchecked Sendable {
     static let shared = WorkerThreads()
     static let maxParked = 16
