@@ -102,6 +102,32 @@ static pid_t clone_child(uint64_t flags, int cgroup_fd, int *pidfd, int *into_cg
   return do_clone3(flags, -1, pidfd);
 }
 
+// The parent's side after clone, shared by spawn and the fork-based exec: restore the signal
+// mask, close the child's pipe ends, and hand the caller the error pipe (and the sync socket
+// when the child waits for its cgroup placement).
+static int finish_parent(struct pipes *pp, const sigset_t *old, pid_t pid, int pidfd, int into,
+                         int wait_for_sync, int saved, struct aic_spawn_result *r) {
+  pthread_sigmask(SIG_SETMASK, old, NULL);
+  close(pp->error_w);
+  close(pp->sync_r);
+  pp->error_w = pp->sync_r = -1;
+  if (pid < 0) {
+    close_pipes(pp);
+    return -saved;
+  }
+  r->pid = pid;
+  r->pidfd = pidfd;
+  r->error_fd = pp->error_r;
+  r->into_cgroup = into;
+  if (wait_for_sync) {
+    r->sync_fd = pp->sync_w;
+  } else {
+    close(pp->sync_w);
+    r->sync_fd = -1;
+  }
+  return 0;
+}
+
 static void child_common_start(int error_fd) {
   aic_reset_signal_dispositions();
   (void)error_fd;
@@ -146,25 +172,7 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     aic_init_main(c, error_fd, sync_fd);
   }
   int saved = errno;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  close(pp.error_w);
-  close(pp.sync_r);
-  pp.error_w = pp.sync_r = -1;
-  if (pid < 0) {
-    close_pipes(&pp);
-    return -saved;
-  }
-  r->pid = pid;
-  r->pidfd = pidfd;
-  r->error_fd = pp.error_r;
-  r->into_cgroup = into;
-  if (c->wait_for_sync) {
-    r->sync_fd = pp.sync_w;
-  } else {
-    close(pp.sync_w);
-    r->sync_fd = -1;
-  }
-  return 0;
+  return finish_parent(&pp, &old, pid, pidfd, into, c->wait_for_sync, saved, r);
 }
 
 #if defined(__x86_64__)
@@ -362,25 +370,7 @@ int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
     aic_relay_main(child);
   }
   int saved = errno;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  close(pp.error_w);
-  close(pp.sync_r);
-  if (pid < 0) {
-    close(pp.error_r);
-    close(pp.sync_w);
-    return -saved;
-  }
-  r->pid = pid;
-  r->pidfd = pidfd;
-  r->error_fd = pp.error_r;
-  r->into_cgroup = into;
-  if (c->wait_for_sync) {
-    r->sync_fd = pp.sync_w;
-  } else {
-    close(pp.sync_w);
-    r->sync_fd = -1;
-  }
-  return 0;
+  return finish_parent(&pp, &old, pid, pidfd, into, c->wait_for_sync, saved, r);
 }
 #endif
 
