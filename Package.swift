@@ -12,11 +12,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
-        // The sample API workload only (docs/architecture.md, "aicore-sample-api").
+        // The agent's REST endpoint and the sample API workload.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
@@ -61,6 +62,26 @@ let package = Package(
             name: "AICoreController",
             dependencies: ["AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreOS"]
         ),
+        // The agent process: the control plane over the controller, the REST endpoint
+        // (Hummingbird: routes, auth, problem+json, metrics) and the L4 service proxy (SwiftNIO).
+        .target(
+            name: "AICoreServer",
+            dependencies: [
+                "AICoreController",
+                "AICoreSupervisor",
+                "AICoreStore",
+                "AICoreSpec",
+                "AICoreRuntime",
+                "AICoreOS",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Test helpers only (fakes, child processes); never linked into the executable.
         .target(
             name: "AICoreTestSupport",
@@ -75,7 +96,12 @@ let package = Package(
                 "AICoreOS",
                 "AICoreStore",
                 "AICoreSupervisor",
+                "AICoreController",
+                "AICoreServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(name: "aicore-node", dependencies: ["AICoreCLI"]),
@@ -132,6 +158,21 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "AICoreServerTests",
+            dependencies: [
+                "AICoreServer",
+                "AICoreController",
+                "AICoreSupervisor",
+                "AICoreTestSupport",
+                "AICoreRuntime",
+                "AICoreStore",
+                "AICoreSpec",
+                "AICoreOS",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .testTarget(

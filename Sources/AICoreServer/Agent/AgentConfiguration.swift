@@ -1,0 +1,114 @@
+import Foundation
+import Yams
+
+/// Where an agent keeps its state and how it is reached: `/etc/aicore/aicore.yml`, overridden
+/// by command-line flags. Every path is configurable; the embedded mode (`up` with no agent)
+/// puts everything under one local directory.
+public struct AgentConfiguration: Sendable, Equatable {
+    /// The Store (`state.db`), named volumes and the seccomp cache.
+    public var stateDirectory: String
+    /// Instance state directories (init pid files, exit files). Tmpfs on a real host.
+    public var runDirectory: String
+    /// Instance log files.
+    public var logDirectory: String
+    /// The unix socket of the REST endpoint (mode 0660, group `socketGroup`).
+    public var socketPath: String
+    /// The group that may use the socket; when it does not exist the socket stays root-only.
+    public var socketGroup: String
+    /// `HOST:PORT` for REST over TCP; refused unless `tokenFile` is set.
+    public var listen: String?
+    /// A file holding the bearer token TCP clients must send.
+    public var tokenFile: String?
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// Stop every instance when the agent shuts down (the embedded mode); an agent under
+    /// systemd leaves them running for the next agent to re-adopt.
+    public var stopWorkloadsOnExit: Bool
+
+    public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
+                logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
+                socketGroup: String = "aicore", listen: String? = nil, tokenFile: String? = nil,
+                tlsCertificate: String? = nil, tlsKey: String? = nil, stopWorkloadsOnExit: Bool = false) {
+        self.stateDirectory = stateDirectory
+        self.runDirectory = runDirectory
+        self.logDirectory = logDirectory
+        self.socketPath = socketPath
+        self.socketGroup = socketGroup
+        self.listen = listen
+        self.tokenFile = tokenFile
+        self.tlsCertificate = tlsCertificate
+        self.tlsKey = tlsKey
+        self.stopWorkloadsOnExit = stopWorkloadsOnExit
+    }
+
+    /// Everything under one directory: the embedded agent of `up` and tests.
+    public static func local(_ directory: String) -> AgentConfiguration {
+        AgentConfiguration(stateDirectory: directory, runDirectory: directory + "/run", logDirectory: directory + "/logs",
+                           socketPath: directory + "/aicore.sock", stopWorkloadsOnExit: true)
+    }
+
+    /// Reads the agent's YAML config file over `defaults`. Unknown keys are errors, so a typo
+    /// never silently falls back to a default path.
+    public static func load(path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw AgentConfigurationError(path: path, message: "cannot read it: \(error.localizedDescription)")
+        }
+        return try parse(text, path: path, over: defaults)
+    }
+
+    static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
+                       "stop_workloads_on_exit"]
+
+    public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw AgentConfigurationError(path: path, message: "not valid YAML: \(error)")
+        }
+        guard let node else { return defaults }
+        guard let mapping = node.mapping else {
+            throw AgentConfigurationError(path: path, message: "expected a mapping of settings at the top")
+        }
+        var configuration = defaults
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            let line = keyNode.mark.map { ":\($0.line):\($0.column)" } ?? ""
+            guard keys.contains(key) else {
+                throw AgentConfigurationError(path: path + line, message: "unknown setting `\(key)`; known: \(keys.joined(separator: ", "))")
+            }
+            if key == "stop_workloads_on_exit" {
+                guard let flag = value.bool else {
+                    throw AgentConfigurationError(path: path + line, message: "`\(key)` expects true or false")
+                }
+                configuration.stopWorkloadsOnExit = flag
+                continue
+            }
+            guard let string = value.string, !string.isEmpty else {
+                throw AgentConfigurationError(path: path + line, message: "`\(key)` expects a non-empty string")
+            }
+            switch key {
+            case "state_dir": configuration.stateDirectory = string
+            case "run_dir": configuration.runDirectory = string
+            case "log_dir": configuration.logDirectory = string
+            case "socket": configuration.socketPath = string
+            case "socket_group": configuration.socketGroup = string
+            case "listen": configuration.listen = string
+            case "token_file": configuration.tokenFile = string
+            case "tls_cert": configuration.tlsCertificate = string
+            default: configuration.tlsKey = string
+            }
+        }
+        return configuration
+    }
+}
+
+/// The agent's config file is wrong: where, and what to change.
+public struct AgentConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+}

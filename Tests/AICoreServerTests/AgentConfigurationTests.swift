@@ -1,0 +1,32 @@
+import Testing
+@testable import AICoreServer
+
+@Suite struct AgentConfigurationTests {
+    @Test func settingsOverrideTheDefaults() throws {
+        let text = "state_dir: /srv/aicore\nlisten: 127.0.0.1:7443\ntoken_file: /etc/aicore/token\nstop_workloads_on_exit: true\n"
+        let configuration = try AgentConfiguration.parse(text, path: "aicore.yml")
+        #expect(configuration.stateDirectory == "/srv/aicore")
+        #expect(configuration.listen == "127.0.0.1:7443")
+        #expect(configuration.tokenFile == "/etc/aicore/token")
+        #expect(configuration.stopWorkloadsOnExit)
+        #expect(configuration.socketPath == "/run/aicore/aicore.sock")
+    }
+
+    @Test func anEmptyFileKeepsTheDefaults() throws {
+        #expect(try AgentConfiguration.parse("", path: "aicore.yml") == AgentConfiguration())
+    }
+
+    @Test func aTypoIsAnErrorNamingTheKnownSettings() {
+        #expect {
+            _ = try AgentConfiguration.parse("state_directory: /x\n", path: "aicore.yml")
+        } throws: { error in
+            "\(error)".hasPrefix("aicore.yml:1:1: unknown setting `state_directory`")
+        }
+    }
+
+    @Test func aWrongTypeIsAnError() {
+        #expect(throws: AgentConfigurationError.self) {
+            _ = try AgentConfiguration.parse("stop_workloads_on_exit: maybe\n", path: "aicore.yml")
+        }
+    }
+}
