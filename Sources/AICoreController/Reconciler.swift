@@ -11,12 +11,12 @@ import AICoreSupervisor
 /// clock. A failure stops the apply with the reason; a later apply plans again from what is.
 public actor Reconciler<C: Clock> where C.Duration == Duration {
     private let store: any Store
-    private let agent: any NodeAgent
-    private let vips: VIPAllocator
+    let agent: any NodeAgent
+    let vips: VIPAllocator
     private let planner: ReconcilePlanner
     private let clock: C
     private let gateTimeout: Duration
-    private var applied: [String: Stack] = [:]
+    var applied: [String: Stack] = [:]
     /// What each executed step reported (gates that did not block, pendings), newest last.
     public private(set) var notes: [String] = []
 
@@ -158,7 +158,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         }
     }
 
-    private func agentCall(_ what: String, _ body: () async throws -> Void) async throws(ControllerError) {
+    func agentCall(_ what: String, _ body: () async throws -> Void) async throws(ControllerError) {
         do {
             try await body()
         } catch let error as ControllerError {

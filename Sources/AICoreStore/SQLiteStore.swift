@@ -239,6 +239,17 @@ public final class SQLiteStore: Store {
         try await read("read stack \(name)") { db in try StackRecord.fetchOne(db, key: name) }
     }
 
+    public func stacks() async throws(StoreError) -> [StackRecord] {
+        try await read("read stacks") { db in try StackRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    public func deleteStack(name: String) async throws(StoreError) {
+        try await write("delete stack \(name)") { db in
+            try RevisionRecord.filter(Column("stack") == name).deleteAll(db)
+            _ = try StackRecord.deleteOne(db, key: name)
+        }
+    }
+
     public func revisions(stack: String) async throws(StoreError) -> [RevisionRecord] {
         try await read("read revisions of \(stack)") { db in
             try RevisionRecord.filter(Column("stack") == stack).order(Column("revision")).fetchAll(db)

@@ -5,6 +5,10 @@ public protocol Store: Sendable {
     /// Returns the revision now current.
     func saveStack(name: String, specHash: String, spec: String) async throws(StoreError) -> Int
     func stack(named name: String) async throws(StoreError) -> StackRecord?
+    /// Every stack on the node, by name.
+    func stacks() async throws(StoreError) -> [StackRecord]
+    /// Forgets a stack that went down, with its revisions.
+    func deleteStack(name: String) async throws(StoreError)
     func revisions(stack: String) async throws(StoreError) -> [RevisionRecord]
 
     func saveService(_ service: ServiceRecord) async throws(StoreError)

@@ -12,6 +12,10 @@ public struct StackLoadOptions: Sendable {
     public var strict: Bool
     /// The process environment; injectable for tests.
     public var environment: [String: String]
+    /// Stack files given as text (a stack sent to the agent's REST API), by the path they stand
+    /// for: relative paths inside resolve against that path's directory, and messages name it.
+    /// A path not here is read from disk.
+    public var contents: [String: String] = [:]
 
     public init(
         files: [String], envFiles: [String] = [], profiles: [String] = [], projectName: String? = nil,

@@ -16,7 +16,8 @@ public enum StackLoader {
 
         var merged: YAMLNode?
         for file in options.files {
-            switch YAMLReader.read(path: file) {
+            let read = options.contents[file].map { YAMLReader.parse($0, file: file) } ?? YAMLReader.read(path: file)
+            switch read {
             case .success(let tree):
                 guard tree.entries != nil else {
                     context.add(

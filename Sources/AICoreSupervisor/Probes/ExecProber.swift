@@ -7,9 +7,19 @@ import Glibc
 
 /// Runs a command inside the instance through `TaskDriver.exec` (its namespaces, cgroup, user,
 /// capabilities and seccomp), collects its output, and SIGKILLs it at the timeout.
-struct ExecProber {
-    var driver: any TaskDriver
-    var command: [String]
+/// Runs a command inside an instance (its namespaces, cgroup and user) and collects its
+/// output: exec healthchecks and probes, and `aicore-node exec`.
+public struct ExecProber: Sendable {
+    public var driver: any TaskDriver
+    public var command: [String]
+    /// Output beyond this many bytes (stdout and stderr together) is dropped.
+    public var outputLimit: Int = ProbeOutcome.maxOutputBytes
+
+    public init(driver: any TaskDriver, command: [String], outputLimit: Int = ProbeOutcome.maxOutputBytes) {
+        self.driver = driver
+        self.command = command
+        self.outputLimit = outputLimit
+    }
 
     private enum Ending: Sendable {
         case exited(WaitStatus)
@@ -17,7 +27,7 @@ struct ExecProber {
         case lost
     }
 
-    func check(_ handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
+    public func check(_ handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
         let started = ContinuousClock.now
         let readEnd: Int32, writeEnd: Int32
         do {
@@ -38,7 +48,8 @@ struct ExecProber {
         // The reader ends at EOF, or shortly after the deadline when a child the check left
         // behind still holds the pipe.
         let readDeadline = started + timeout + .milliseconds(200)
-        let reader = Task { try await BlockingWork.run { Self.readAll(readEnd, until: readDeadline) } }
+        let limit = outputLimit
+        let reader = Task { try await BlockingWork.run { Self.readAll(readEnd, until: readDeadline, limit: limit) } }
 
         let ending = await withTaskGroup(of: Ending.self) { group in
             group.addTask {
@@ -77,7 +88,7 @@ struct ExecProber {
     }
 
     /// Reads a pipe to EOF (or the deadline), keeping the first `ProbeOutcome.maxOutputBytes`.
-    static func readAll(_ fd: Int32, until deadline: ContinuousClock.Instant) -> String {
+    static func readAll(_ fd: Int32, until deadline: ContinuousClock.Instant, limit: Int) -> String {
         defer { close(fd) }
         var kept: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -92,8 +103,8 @@ struct ExecProber {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR || errno == EAGAIN { continue } else { break } }
             if n == 0 { break }
-            if kept.count < ProbeOutcome.maxOutputBytes {
-                kept.append(contentsOf: buffer[0..<min(n, ProbeOutcome.maxOutputBytes - kept.count)])
+            if kept.count < limit {
+                kept.append(contentsOf: buffer[0..<min(n, limit - kept.count)])
             }
         }
         return String(decoding: kept, as: UTF8.self)

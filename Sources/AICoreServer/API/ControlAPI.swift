@@ -1,0 +1,324 @@
+import AICoreStore
+import AICoreSupervisor
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The REST control endpoint, `/v1` (docs/api/openapi.yaml). One router per listener: over
+/// TCP it requires the bearer token, over the unix socket the socket's mode decides.
+public struct ControlAPI: Sendable {
+    public let plane: ControlPlane
+    public let health: AgentHealth
+    let logger: Logger
+
+    public static let maxBodyBytes = 1 << 20
+    /// A streamed response (logs, events) sends a keep-alive this often, which also finds out
+    /// when the client has gone.
+    public static let heartbeat: Duration = .seconds(15)
+
+    public static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
+    public init(plane: ControlPlane, health: AgentHealth, logger: Logger) {
+        self.plane = plane
+        self.health = health
+        self.logger = logger
+    }
+
+    public func router(token: String?) -> Router<AgentRequestContext> {
+        let router = Router(context: AgentRequestContext.self)
+        router.add(middleware: ProblemMiddleware(logger: logger))
+        if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
+
+        router.get("/health/live") { _, _ in Self.json(["status": "ok"]) }
+        router.get("/health/ready") { _, _ in
+            guard health.isReady else { throw AgentError(.unavailable, "the agent is still recovering its instances") }
+            return Self.json(["status": "ready"])
+        }
+        router.get("/metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            let text = try await MetricsExposition.render(plane)
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+
+        let v1 = router.group("v1")
+        v1.get("openapi.yaml") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "application/yaml"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+        addStackRoutes(v1)
+        addInstanceRoutes(v1)
+        v1.get("events") { request, _ in try await events(request) }
+        return router
+    }
+
+    // MARK: stacks and services
+
+    private func addStackRoutes(_ v1: RouterGroup<AgentRequestContext>) {
+        v1.get("stacks") { _, _ in
+            var stacks: [StackStatus] = []
+            for name in try await plane.stackNames() {
+                if let status = try? await plane.status(of: name) { stacks.append(status) }
+            }
+            return try Self.json(stacks)
+        }
+        v1.post("stacks") { request, _ in try await apply(request) }
+        v1.get("stacks/:stack") { _, context in
+            try Self.json(try await plane.status(of: try context.parameter("stack")))
+        }
+        v1.delete("stacks/:stack") { request, context in
+            let volumes = try Self.flag(request, "volumes")
+            let plan = try await plane.down(try context.parameter("stack"), removeVolumes: volumes)
+            return try Self.json(PlanMessage(plan))
+        }
+        v1.get("stacks/:stack/revisions") { _, context in
+            let revisions = try await plane.revisions(try context.parameter("stack"))
+            return try Self.json(revisions.map { RevisionMessage($0) })
+        }
+        v1.get("stacks/:stack/services") { _, context in
+            try Self.json(try await plane.status(of: try context.parameter("stack")).services)
+        }
+        v1.get("stacks/:stack/services/:service") { _, context in
+            let service = try context.parameter("service")
+            let status = try await plane.status(of: try context.parameter("stack"))
+            guard let found = status.services.first(where: { $0.name == service }) else {
+                throw AgentError(.notFound, "stack \(status.name) has no service \(service)")
+            }
+            return try Self.json(found)
+        }
+        v1.post("stacks/:stack/services/:service/scale") { request, context in
+            let body: ScaleRequest = try await Self.decode(request)
+            let plan = try await plane.scale(try context.parameter("stack"), service: try context.parameter("service"), replicas: body.replicas)
+            return try Self.json(PlanMessage(plan), status: .accepted)
+        }
+        v1.post("stacks/:stack/services/:service/restart") { _, context in
+            let plan = try await plane.restart(try context.parameter("stack"), service: try context.parameter("service"))
+            return try Self.json(PlanMessage(plan))
+        }
+        v1.post("stacks/:stack/services/:service/stop") { _, context in
+            let stopped = try await plane.stop(try context.parameter("stack"), service: try context.parameter("service"))
+            return try Self.json(["stopped": stopped])
+        }
+        v1.post("stacks/:stack/services/:service/start") { _, context in
+            let plan = try await plane.start(try context.parameter("stack"), service: try context.parameter("service"))
+            return try Self.json(PlanMessage(plan), status: .accepted)
+        }
+    }
+
+    private func apply(_ request: Request) async throws -> Response {
+        if let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
+           !["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json"].contains(type) {
+            throw AgentError(.unsupportedMediaType, "send the stack file as application/yaml, not \(type)")
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
+        guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes), !text.isEmpty else {
+            throw AgentError(.badRequest, "the body must be a stack file (YAML, UTF-8)")
+        }
+        let projectName = request.uri.queryParameters.get("project_name")
+        var path = request.uri.queryParameters.get("path") ?? ""
+        if path.isEmpty {
+            path = plane.configuration.stateDirectory + "/stacks/\(projectName ?? "stack").yml"
+        }
+        guard path.hasPrefix("/") else {
+            throw AgentError(.badRequest, "`path` must be absolute (the stack file's path: relative paths inside resolve against it)")
+        }
+        let (stack, plan) = try await plane.apply(text: text, path: path, projectName: projectName)
+        let revision = try? await plane.revisions(stack.name).last?.revision
+        return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
+    }
+
+    // MARK: instances
+
+    private func addInstanceRoutes(_ v1: RouterGroup<AgentRequestContext>) {
+        v1.get("instances") { request, _ in
+            let query = request.uri.queryParameters
+            let instances = try await plane.instances(stack: query.get("stack"), service: query.get("service"),
+                                                      stats: try Self.flag(request, "stats"))
+            return try Self.json(instances)
+        }
+        v1.get("instances/:id") { _, context in
+            try Self.json(try await plane.instance(try context.parameter("id")))
+        }
+        v1.get("instances/:id/logs") { request, context in try await logs(request, id: try context.parameter("id")) }
+        v1.post("instances/:id/exec") { request, context in
+            let body: ExecRequest = try await Self.decode(request)
+            return try Self.json(try await plane.exec(try context.parameter("id"), body))
+        }
+    }
+
+    private func logs(_ request: Request, id: String) async throws -> Response {
+        let query = request.uri.queryParameters
+        var options = LogReader.Options()
+        if let tail = query.get("tail") {
+            guard let count = Int(tail), count >= 0 else { throw AgentError(.badRequest, "`tail` must be a number of lines, not \(tail)") }
+            options.tail = count
+        }
+        options.since = query.get("since").map { String($0) }
+        if let stream = query.get("stream") {
+            guard let chosen = LogLine.Stream(rawValue: String(stream)) else {
+                throw AgentError(.badRequest, "`stream` must be stdout or stderr, not \(stream)")
+            }
+            options.stream = chosen
+        }
+        let follow = try Self.flag(request, "follow")
+        let reader = try await plane.logReader(id)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/x-ndjson"
+        guard follow else {
+            var buffer = ByteBuffer()
+            for line in reader.read(options) { buffer.writeBytes(try Self.ndjson(LogEntry(instance: id, line))) }
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
+        }
+        let lines = reader.follow(options).map { line in ByteBuffer(bytes: (try? Self.ndjson(LogEntry(instance: id, line))) ?? []) }
+        return Response(status: .ok, headers: headers, body: Self.streamed(lines, heartbeat: ByteBuffer(string: "\n")))
+    }
+
+    // MARK: events
+
+    private func events(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let stack = query.get("stack").map { String($0) }
+        var tail = 0
+        if let text = query.get("tail") {
+            guard let count = Int(text), count >= 0, count <= 10_000 else {
+                throw AgentError(.badRequest, "`tail` must be a number of events from 0 to 10000, not \(text)")
+            }
+            tail = count
+        }
+        // Subscribe first, so nothing falls between the replay and the live stream.
+        let live = plane.observer.subscribe()
+        let replay = tail > 0 ? try await plane.recentEvents(stack: stack, limit: tail) : []
+        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let forward = Task {
+            for event in replay { continuation.yield(Self.sse(event)) }
+            for await record in live where stack == nil || record.stack == stack {
+                continuation.yield(Self.sse(EventMessage(record)))
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in forward.cancel() }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: Self.streamed(stream, heartbeat: ByteBuffer(string: ": keep-alive\n\n")))
+    }
+
+    static func sse(_ event: EventMessage) -> ByteBuffer {
+        let data = (try? encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var text = ""
+        if let id = event.id { text += "id: \(id)\n" }
+        text += "event: \(event.type)\ndata: \(data)\n\n"
+        return ByteBuffer(string: text)
+    }
+
+    /// A chunked body of `chunks`, with `heartbeat` written whenever nothing else was for a
+    /// while; ends when the sequence ends or the client goes away.
+    static func streamed<S: AsyncSequence & Sendable>(_ chunks: S, heartbeat: ByteBuffer) -> ResponseBody
+    where S.Element == ByteBuffer {
+        ResponseBody { writer in
+            let (merged, continuation) = AsyncStream.makeStream(of: ByteBuffer?.self)
+            let producer = Task {
+                do {
+                    for try await chunk in chunks { continuation.yield(chunk) }
+                } catch {}
+                continuation.yield(nil)
+            }
+            let beat = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.heartbeat)
+                    continuation.yield(heartbeat)
+                }
+            }
+            defer {
+                producer.cancel()
+                beat.cancel()
+                continuation.finish()
+            }
+            for await chunk in merged {
+                guard let chunk else { break }
+                try await writer.write(chunk)
+            }
+            try await writer.finish(nil)
+        }
+    }
+
+    // MARK: helpers
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+
+    static func json(_ value: [String: String]) -> Response {
+        (try? json(value, status: .ok)) ?? Response(status: .ok)
+    }
+
+    static func ndjson<T: Encodable>(_ value: T) throws -> [UInt8] {
+        Array(try encoder.encode(value)) + [UInt8(ascii: "\n")]
+    }
+
+    static func decode<T: Decodable>(_ request: Request) async throws -> T {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxBodyBytes)
+        guard buffer.readableBytes > 0 else { throw AgentError(.badRequest, "the body must be a JSON object") }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw AgentError(.badRequest, "the body is not the JSON this endpoint expects: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        switch error as? DecodingError {
+        case let .keyNotFound(key, _)?: "missing `\(key.stringValue)`"
+        case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?:
+            "wrong type at `\(context.codingPath.map(\.stringValue).joined(separator: "."))`"
+        case .dataCorrupted?: "malformed JSON"
+        default: "malformed JSON"
+        }
+    }
+
+    static func flag(_ request: Request, _ name: String) throws -> Bool {
+        guard let value = request.uri.queryParameters.get(name) else { return false }
+        switch value.lowercased() {
+        case "", "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        default: throw AgentError(.badRequest, "`\(name)` must be true or false, not \(value)")
+        }
+    }
+}
+
+extension AgentRequestContext {
+    func parameter(_ name: String) throws -> String {
+        guard let value = parameters.get(name) else { throw AgentError(.badRequest, "missing path parameter \(name)") }
+        return value
+    }
+}
+
+/// One revision of a stack.
+public struct RevisionMessage: Codable, Sendable, Equatable {
+    public var revision: Int
+    public var specHash: String
+    public var createdAt: String
+
+    public init(_ record: RevisionRecord) {
+        revision = record.revision
+        specHash = record.specHash
+        createdAt = record.createdAt
+    }
+}

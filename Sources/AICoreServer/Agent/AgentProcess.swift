@@ -1,0 +1,175 @@
+import AICoreOS
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `aicore-node agent`: the control plane, the proxy and the REST endpoint in one
+/// `ServiceGroup`. SIGTERM or SIGINT shut it down gracefully: the servers stop, then every
+/// instance is let go (left running for the next agent) or, when configured, stopped.
+///
+/// Under systemd it says `READY=1` once its instances are recovered and its sockets bound,
+/// `STATUS=` as it goes, and `WATCHDOG=1` while its control plane answers.
+public enum AgentProcess {
+    public static func run(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger,
+                           onReady: @escaping @Sendable () -> Void = {}) async throws(AgentError) {
+        let lock: FileLock
+        do {
+            try FileIO.makeDirectories(configuration.stateDirectory, mode: 0o711)
+            lock = try FileLock(path: configuration.stateDirectory + "/agent.lock")
+        } catch {
+            throw AgentError(.conflict, error.errno == EWOULDBLOCK
+                ? "another agent already runs on \(configuration.stateDirectory) (it holds agent.lock)"
+                : "cannot lock the state directory: \(error)")
+        }
+        defer { lock.release() }
+        var token: String?
+        if configuration.listen != nil {
+            guard let file = configuration.tokenFile else {
+                throw AgentError(.badRequest, "--listen needs --token-file: the agent never serves TCP without a bearer token")
+            }
+            token = try readToken(file)
+        }
+        if configuration.tlsCertificate != nil || configuration.tlsKey != nil {
+            throw AgentError(.badRequest, "TLS (--tls-cert/--tls-key) is not supported yet; put the TCP endpoint behind a TLS proxy or use the unix socket")
+        }
+        let listen = try configuration.listen.map { text throws(AgentError) in try parseListen(text) }
+
+        notify("STATUS=opening the Store")
+        let plane = try ControlPlane(configuration: configuration, proxy: proxy, logger: logger)
+        let health = AgentHealth()
+        let api = ControlAPI(plane: plane, health: health, logger: logger)
+        let latch = ReadinessLatch(waitingFor: listen == nil ? 2 : 3) {
+            health.markReady()
+            notify("READY=1\nSTATUS=ready")
+            logger.notice("ready", metadata: ["socket": "\(configuration.socketPath)"])
+            onReady()
+        }
+
+        try prepareSocket(configuration.socketPath)
+        let socketApp = Application(
+            router: api.router(token: nil),
+            configuration: .init(address: .unixDomainSocket(path: configuration.socketPath), serverName: "aicore-node"),
+            onServerRunning: { _ in
+                secureSocket(configuration, logger: logger)
+                latch.arrive()
+            },
+            logger: logger)
+        var services: [any Service] = [ControlPlaneService(plane: plane, latch: latch, logger: logger)]
+        services.append(socketApp)
+        if let listen, let token {
+            services.append(Application(
+                router: api.router(token: token),
+                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "aicore-node"),
+                onServerRunning: { _ in latch.arrive() },
+                logger: logger))
+        }
+        if let interval = watchdogInterval() {
+            services.append(WatchdogService(plane: plane, interval: interval))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw AgentError(.internalError, "the agent stopped: \(error)", cause: error)
+        }
+        try? FileIO.removeFile(configuration.socketPath)
+    }
+
+    static func readToken(_ file: String) throws(AgentError) -> String {
+        let text: String
+        do {
+            text = try FileIO.readString(file)
+        } catch {
+            throw AgentError(.badRequest, "cannot read the token file \(file): \(error)")
+        }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count >= 16 else {
+            throw AgentError(.badRequest, "the token in \(file) is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)")
+        }
+        return token
+    }
+
+    static func parseListen(_ text: String) throws(AgentError) -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            throw AgentError(.badRequest, "--listen expects HOST:PORT, e.g. 127.0.0.1:7443, not \(text)")
+        }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return (host.isEmpty ? "0.0.0.0" : host, port)
+    }
+
+    /// Makes the socket's directory and removes a socket left by an agent that died (the state
+    /// lock already proved no other agent runs here).
+    static func prepareSocket(_ path: String) throws(AgentError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileIO.makeDirectories(directory, mode: 0o755)
+            try FileIO.removeFile(path)
+        } catch {
+            throw AgentError(.internalError, "cannot prepare the socket \(path): \(error)", cause: error)
+        }
+    }
+
+    /// 0660, group `socket_group` when that group exists (root only otherwise).
+    static func secureSocket(_ configuration: AgentConfiguration, logger: Logger) {
+        do {
+            if let gid = FileIO.groupID(named: configuration.socketGroup) {
+                try FileIO.setGroup(configuration.socketPath, gid: gid)
+                try FileIO.setMode(configuration.socketPath, 0o660)
+            } else {
+                try FileIO.setMode(configuration.socketPath, 0o600)
+                logger.warning("no group \(configuration.socketGroup): the socket is root-only (scripts/install.sh creates the group)")
+            }
+        } catch {
+            logger.error("cannot secure the socket: \(error)")
+        }
+    }
+
+    static func notify(_ state: String) {
+        _ = try? SdNotify.notify(state)
+    }
+
+    /// Half of systemd's WatchdogSec, when it set one for this process.
+    static func watchdogInterval() -> Duration? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let text = environment["WATCHDOG_USEC"], let usec = Int64(text), usec > 0 else { return nil }
+        if let pid = environment["WATCHDOG_PID"], pid != String(getpid()) { return nil }
+        return .microseconds(usec / 2)
+    }
+}
+
+/// Recovers the instances on start; lets them go (or stops them) on shutdown.
+struct ControlPlaneService: Service {
+    let plane: ControlPlane
+    let latch: ReadinessLatch
+    let logger: Logger
+
+    func run() async throws {
+        AgentProcess.notify("STATUS=recovering instances")
+        do {
+            try await plane.recover()
+        } catch {
+            logger.error("recovery failed: \(error)")
+            throw error
+        }
+        latch.arrive()
+        try? await gracefulShutdown()
+        AgentProcess.notify("STOPPING=1\nSTATUS=shutting down")
+        await plane.shutdown()
+    }
+}
+
+/// Pings systemd's watchdog while the control plane answers: a hung agent stops pinging and
+/// systemd restarts it.
+struct WatchdogService: Service {
+    let plane: ControlPlane
+    let interval: Duration
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            _ = await plane.operation("")
+            AgentProcess.notify("WATCHDOG=1")
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import AICoreOS
+import AICoreRuntime
+import AICoreSpec
+import AICoreStore
+import AICoreSupervisor
+import Foundation
+
+extension ControlPlane {
+    /// A stack's revision, last operation and services.
+    public func status(of name: String) async throws(AgentError) -> StackStatus {
+        let stack = try await stack(named: name)
+        let record: StackRecord?
+        let services: [ServiceRecord]
+        let instances: [InstanceStatus]
+        do {
+            record = try await store.stack(named: name)
+            services = try await store.services(stack: name)
+        } catch {
+            throw AgentError.from(error)
+        }
+        instances = try await self.instances(stack: name)
+        let addresses = (try? await vips.vips(stack: name)) ?? [:]
+        let statuses = stack.services.map { service in
+            Self.serviceStatus(service, stack: name, instances: instances.filter { $0.service == service.name },
+                               vip: addresses[service.name]?.description,
+                               specHash: services.first { $0.name == service.name }?.specHash)
+        }
+        let operation = self.operation(name)
+        return StackStatus(name: name, revision: record?.currentRevision ?? 0, updatedAt: record?.updatedAt,
+                           operation: operation.map { StackStatus.Operation(phase: $0.phase.rawValue, message: $0.message) },
+                           services: statuses,
+                           converged: (operation?.phase ?? .done) == .done && statuses.allSatisfy(\.converged))
+    }
+
+    static func serviceStatus(_ service: Service, stack: String, instances: [InstanceStatus], vip: String?,
+                              specHash: String?) -> ServiceStatus {
+        let desired = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
+        let active: Set<String> = ["starting", "running", "healthy", "unhealthy"]
+        let running = instances.filter { active.contains($0.state) }.count
+        let ready = instances.filter(\.ready).count
+        let completed = instances.filter { $0.state == "exited" && $0.lastExitCode == 0 && $0.desired == "running" }.count
+        let failed = instances.filter {
+            $0.desired == "running" && ($0.state == "failed" || ($0.state == "exited" && ($0.lastExitCode ?? 1) != 0))
+        }.count
+        let pending = instances.filter { $0.state == "pending" }.count
+        let stopped = instances.filter { $0.desired == "stopped" }.count
+        let ports = service.ports.compactMap { port -> String? in
+            guard let published = port.published else { return nil }
+            let range = published.count == 1 ? "\(published.lowerBound)" : "\(published.lowerBound)-\(published.upperBound)"
+            return "\(port.hostIP ?? "0.0.0.0"):\(range)->\(port.target)/\(port.transport.rawValue)"
+        }
+        return ServiceStatus(stack: stack, name: service.name, desired: desired, running: running, ready: ready,
+                             completed: completed, failed: failed, pending: pending, stopped: stopped, vip: vip, ports: ports,
+                             converged: instances.count >= desired && ready + completed >= desired && pending == 0 && failed == 0,
+                             specHash: specHash)
+    }
+
+    /// Instances of one stack (or all), live from their runners where they have one.
+    public func instances(stack: String? = nil, service: String? = nil, stats: Bool = false) async throws(AgentError) -> [InstanceStatus] {
+        let records: [InstanceRecord]
+        do {
+            records = try await store.instances(stack: stack)
+        } catch {
+            throw AgentError.from(error)
+        }
+        var result: [InstanceStatus] = []
+        for record in records where service == nil || record.service == service {
+            result.append(await status(of: record, detail: false, stats: stats))
+        }
+        return result.sorted { ($0.stack, $0.service, $0.replica) < ($1.stack, $1.service, $1.replica) }
+    }
+
+    /// One instance, with its probe log, cgroup figures and last events.
+    public func instance(_ id: String) async throws(AgentError) -> InstanceStatus {
+        let record = try await instanceRecord(id)
+        return await status(of: record, detail: true, stats: true)
+    }
+
+    func instanceRecord(_ id: String) async throws(AgentError) -> InstanceRecord {
+        let record: InstanceRecord?
+        do {
+            record = try await store.instance(id: id)
+        } catch {
+            throw AgentError.from(error)
+        }
+        guard let record else {
+            throw AgentError(.notFound, "no instance \(id) on this node; `aicore-node ps` lists them")
+        }
+        return record
+    }
+
+    func runner(for record: InstanceRecord) async -> Runner? {
+        await agent.supervisor(stack: record.stack)?.runner(record.id)
+    }
+
+    private func status(of record: InstanceRecord, detail: Bool, stats wantStats: Bool) async -> InstanceStatus {
+        var status = InstanceStatus(
+            id: record.id, stack: record.stack, service: record.service, replica: record.replica, state: record.state,
+            desired: record.desired, health: record.health, ready: record.ready, pid: record.pid, restarts: record.restartCount,
+            lastExit: record.lastExit, lastExitCode: record.lastExitCode, lastExitAt: record.lastExitAt, startedAt: record.startedAt,
+            ports: record.ports, cgroup: record.cgroupPath, reason: record.statusReason)
+        var handle: TaskHandle?
+        if let runner = await runner(for: record) {
+            let live = await runner.status
+            status.state = live.state.rawValue
+            status.pid = live.pid
+            status.restarts = live.restartCount
+            status.lastExit = live.lastExit
+            status.lastExitCode = live.lastExitCode
+            status.health = live.health
+            status.ready = live.ready
+            if detail { status.probeLog = live.probeLog }
+            handle = await runner.currentHandle
+        } else if detail, let text = record.probeLog {
+            status.probeLog = try? JSONDecoder().decode([ProbeResult].self, from: Data(text.utf8))
+        }
+        if wantStats, let handle, let stats = try? driver.stats(handle) {
+            status.stats = InstanceStats(stats)
+        }
+        if detail {
+            status.events = ((try? await store.events(instance: record.id, limit: 20)) ?? []).map(EventMessage.init)
+        }
+        return status
+    }
+
+    // MARK: logs and exec
+
+    /// The instance's log reader (its rotated files).
+    public func logReader(_ id: String) async throws(AgentError) -> LogReader {
+        let record = try await instanceRecord(id)
+        return LogReader(directory: layout.logDirectory(for: record.id))
+    }
+
+    /// Runs `command` inside the running instance and returns its exit code and output.
+    public func exec(_ id: String, _ request: ExecRequest) async throws(AgentError) -> ExecResult {
+        guard !request.command.isEmpty, !request.command[0].isEmpty else {
+            throw AgentError(.badRequest, "exec needs a command: {\"command\": [\"sh\", \"-c\", \"…\"]}")
+        }
+        let timeout = request.timeoutSeconds ?? 60
+        guard timeout > 0, timeout <= 3600 else {
+            throw AgentError(.badRequest, "timeout_seconds must be more than 0 and at most 3600, not \(timeout)")
+        }
+        let record = try await instanceRecord(id)
+        guard let runner = await runner(for: record), let handle = await runner.currentHandle,
+              ["running", "healthy", "unhealthy", "starting"].contains(await runner.currentState.rawValue) else {
+            throw AgentError(.conflict, "instance \(id) is not running (state \(record.state)); nothing to exec into")
+        }
+        let outcome = await ExecProber(driver: driver, command: request.command, outputLimit: 1 << 20)
+            .check(handle, timeout: .milliseconds(Int64(timeout * 1000)))
+        return ExecResult(exitCode: outcome.exitCode, output: outcome.output)
+    }
+
+    /// The newest `limit` events (of one stack when given), oldest first.
+    public func recentEvents(stack: String?, limit: Int) async throws(AgentError) -> [EventMessage] {
+        do {
+            let events = try await store.events(instance: nil, limit: stack == nil ? limit : max(limit, 1000))
+            let chosen = stack.map { name in events.filter { $0.stack == name } } ?? events
+            return chosen.suffix(limit).map(EventMessage.init)
+        } catch {
+            throw AgentError.from(error)
+        }
+    }
+}

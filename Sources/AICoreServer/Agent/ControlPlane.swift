@@ -1,0 +1,366 @@
+import AICoreController
+import AICoreOS
+import AICoreRuntime
+import AICoreSpec
+import AICoreStore
+import AICoreSupervisor
+import Foundation
+import Logging
+
+/// Everything the REST API can ask of the node, over the controller: apply and take down
+/// stacks, scale, restart, stop and start services, and look at instances, logs and events.
+///
+/// Stack operations that wait on `depends_on` gates (apply, scale, start) run in the
+/// background, one at a time per stack: a newer one cancels the one in flight. The REST call
+/// returns the plan at once; `operation` says how the last one went (`up --wait` polls it).
+public actor ControlPlane {
+    public typealias Runner = TaskRunner<ContinuousClock>
+
+    public nonisolated let configuration: AgentConfiguration
+    public nonisolated let observer: StoreObserver
+    public nonisolated let routes: RouteTable
+    let store: ObservedStore
+    let driver: LinuxTaskDriver
+    let layout: SupervisorLayout
+    let agent: LocalNodeAgent<ContinuousClock>
+    let reconciler: Reconciler<ContinuousClock>
+    let vips: VIPAllocator
+    let logger: Logger
+    private var operations: [String: Task<Void, Never>] = [:]
+    private var operationStatus: [String: StackOperation] = [:]
+
+    /// Opens the Store (one clear error when it cannot be opened: never an empty state while
+    /// workloads may still run) and the runtime. Nothing is started or adopted yet: `recover`.
+    public init(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger) throws(AgentError) {
+        self.configuration = configuration
+        self.logger = logger
+        do {
+            try FileIO.makeDirectories(configuration.stateDirectory, mode: 0o711)
+            try FileIO.makeDirectories(configuration.runDirectory, mode: 0o711)
+            try FileIO.makeDirectories(configuration.logDirectory, mode: 0o711)
+        } catch {
+            throw AgentError(.internalError, "cannot create the agent's directories: \(error)", cause: error)
+        }
+        let base: SQLiteStore
+        do {
+            base = try SQLiteStore(path: configuration.stateDirectory + "/state.db")
+        } catch {
+            throw AgentError(.unavailable, error.message, cause: error)
+        }
+        observer = StoreObserver()
+        store = ObservedStore(base: base, observer: observer)
+        layout = SupervisorLayout(instancesDirectory: configuration.runDirectory + "/instances",
+                                  logsDirectory: configuration.logDirectory,
+                                  volumesDirectory: configuration.stateDirectory + "/volumes")
+        do {
+            driver = try LinuxTaskDriver(configuration: LinuxTaskDriver.Configuration(
+                stateRoot: layout.instancesDirectory, seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache"))
+        } catch {
+            throw AgentError(.internalError, "cannot start the runtime: \(error)", cause: error)
+        }
+        agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
+                               layout: layout, capacity: { try NodeCapacity.host() })
+        vips = VIPAllocator(store: store)
+        reconciler = Reconciler(store: store, agent: agent, vips: vips,
+                                planner: ReconcilePlanner(layout: layout) { try VolumeDirectories.hostUser($0) },
+                                clock: ContinuousClock())
+        routes = RouteTable(proxy: proxy, logger: logger)
+        let routes = self.routes
+        observer.onInstanceChange { change in routes.instanceChanged(change) }
+    }
+
+    // MARK: recovery
+
+    /// Re-adopts every instance the Store knows of, without restarting any that still runs,
+    /// then converges each stack in the background (starting what is missing). Returns once
+    /// every recorded instance has a runner again: the point at which READY=1 is honest.
+    public func recover() async throws(AgentError) {
+        let records: [StackRecord]
+        do {
+            records = try await store.stacks()
+        } catch {
+            throw AgentError.from(error)
+        }
+        for record in records {
+            guard let stack = try await storedStack(record) else { continue }
+            let instances: [InstanceRecord]
+            do {
+                instances = try await store.instances(stack: stack.name)
+            } catch {
+                throw AgentError.from(error)
+            }
+            routes.load(instances)
+            do {
+                let adopted = try await reconciler.readopt(stack, instances: instances)
+                logger.info("re-adopted \(adopted.count) instance(s)", metadata: ["stack": "\(stack.name)"])
+            } catch {
+                logger.error("cannot re-adopt: \(error)", metadata: ["stack": "\(stack.name)"])
+            }
+            await publishRoutes(stack)
+            enqueue(stack)
+        }
+    }
+
+    /// The stack spec of the current revision, loaded back from the Store.
+    private func storedStack(_ record: StackRecord) async throws(AgentError) -> Stack? {
+        let revisions: [RevisionRecord]
+        do {
+            revisions = try await store.revisions(stack: record.name)
+        } catch {
+            throw AgentError.from(error)
+        }
+        guard let current = revisions.last(where: { $0.revision == record.currentRevision }) else { return nil }
+        do {
+            let path = configuration.stateDirectory + "/stacks/\(record.name).yml"
+            var options = StackLoadOptions(files: [path], projectName: record.name, environment: [:])
+            options.contents = [path: current.spec]
+            return try StackLoader.load(options).stack
+        } catch {
+            logger.error("the stored spec of stack \(record.name) does not load: \(error)")
+            return nil
+        }
+    }
+
+    // MARK: stacks
+
+    /// Validates a stack file's text (as `path`, for relative paths and messages), makes it the
+    /// stack's desired state and starts carrying it out. Returns the plan.
+    public func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan) {
+        let stack: Stack
+        do {
+            var options = StackLoadOptions(files: [path], projectName: projectName, strict: true,
+                                           environment: ProcessInfo.processInfo.environment)
+            options.contents = [path: text]
+            stack = try StackLoader.load(options).stack
+        } catch {
+            throw AgentError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
+        }
+        return (stack, try await apply(stack))
+    }
+
+    /// Makes `stack` the desired state: stopped instances of it start again (as `up` does),
+    /// and the plan is carried out in the background.
+    public func apply(_ stack: Stack) async throws(AgentError) -> ReconcilePlan {
+        await cancelOperation(stack.name)
+        try await startStopped(stack.name, service: nil)
+        let plan: ReconcilePlan
+        do {
+            plan = try await reconciler.plan(stack)
+        } catch {
+            throw AgentError.from(error)
+        }
+        enqueue(stack)
+        return plan
+    }
+
+    /// Runs the apply of `stack` in the background, after any earlier one of it has ended.
+    private func enqueue(_ stack: Stack) {
+        let previous = operations[stack.name]
+        previous?.cancel()
+        operationStatus[stack.name] = StackOperation(phase: .applying, message: nil)
+        operations[stack.name] = Task {
+            await previous?.value
+            await self.runApply(stack)
+        }
+    }
+
+    private func runApply(_ stack: Stack) async {
+        let outcome: StackOperation
+        do {
+            try await reconciler.apply(stack)
+            outcome = StackOperation(phase: .done, message: nil)
+        } catch {
+            outcome = Task.isCancelled ? StackOperation(phase: .cancelled, message: "superseded by a newer operation")
+                : StackOperation(phase: .failed, message: error.message)
+            if !Task.isCancelled {
+                logger.error("apply failed: \(error.message)", metadata: ["stack": "\(stack.name)"])
+                try? await store.appendEvents([EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: "",
+                                                           instance: "", type: "apply-failed", reason: error.message)])
+            }
+        }
+        await publishRoutes(stack)
+        if !Task.isCancelled || outcome.phase != .cancelled { operationStatus[stack.name] = outcome }
+    }
+
+    private func cancelOperation(_ name: String) async {
+        if let task = operations.removeValue(forKey: name) {
+            task.cancel()
+            await task.value
+        }
+    }
+
+    /// Waits for the stack's background operation (tests, and the embedded agent's `--wait`).
+    public func settle(_ name: String) async {
+        await operations[name]?.value
+    }
+
+    public func operation(_ name: String) -> StackOperation? { operationStatus[name] }
+
+    /// Every stack on the node.
+    public func stackNames() async throws(AgentError) -> [String] {
+        do {
+            return try await store.stacks().map(\.name)
+        } catch {
+            throw AgentError.from(error)
+        }
+    }
+
+    public func stack(named name: String) async throws(AgentError) -> Stack {
+        guard let stack = await reconciler.stack(named: name) else {
+            throw AgentError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
+        }
+        return stack
+    }
+
+    public func revisions(_ name: String) async throws(AgentError) -> [RevisionRecord] {
+        do {
+            return try await store.revisions(stack: name)
+        } catch {
+            throw AgentError.from(error)
+        }
+    }
+
+    /// Stops every instance of the stack (dependents first) and forgets it; `removeVolumes`
+    /// removes its named volumes too (`down -v`).
+    public func down(_ name: String, removeVolumes: Bool) async throws(AgentError) -> ReconcilePlan {
+        let known: Bool
+        do {
+            known = try await store.stack(named: name) != nil
+        } catch {
+            throw AgentError.from(error)
+        }
+        let applied = await reconciler.stack(named: name) != nil
+        guard known || applied else {
+            throw AgentError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
+        }
+        await cancelOperation(name)
+        routes.remove(stack: name)
+        await routes.publish()
+        let plan: ReconcilePlan
+        do {
+            plan = try await reconciler.down(stack: name, removeVolumes: removeVolumes)
+            try await store.deleteStack(name: name)
+        } catch let error as ControllerError {
+            throw AgentError.from(error)
+        } catch let error as StoreError {
+            throw AgentError.from(error)
+        } catch {
+            throw AgentError(.internalError, "\(error)", cause: error)
+        }
+        operationStatus[name] = nil
+        return plan
+    }
+
+    // MARK: services
+
+    public func scale(_ name: String, service: String, replicas: Int) async throws(AgentError) -> ReconcilePlan {
+        guard replicas >= 0, replicas <= 1000 else {
+            throw AgentError(.badRequest, "replicas must be between 0 and 1000, not \(replicas)")
+        }
+        var stack = try await stack(named: name)
+        guard let index = stack.services.firstIndex(where: { $0.name == service }) else {
+            throw unknownService(service, of: stack)
+        }
+        stack.services[index].deploy.replicas = replicas
+        return try await apply(stack)
+    }
+
+    /// Restarts a service and its `restart: true` dependents, in order.
+    public func restart(_ name: String, service: String) async throws(AgentError) -> ReconcilePlan {
+        let stack = try await stack(named: name)
+        guard stack.service(named: service) != nil else { throw unknownService(service, of: stack) }
+        await cancelOperation(name)
+        do {
+            let plan = try await reconciler.restart(stack: name, service: service)
+            await publishRoutes(stack)
+            return plan
+        } catch {
+            throw AgentError.from(error)
+        }
+    }
+
+    /// Stops a service's instances without removing them (`docker compose stop`); they stay
+    /// stopped, across agent restarts, until `start` or `up`.
+    public func stop(_ name: String, service: String) async throws(AgentError) -> [String] {
+        let stack = try await stack(named: name)
+        guard stack.service(named: service) != nil else { throw unknownService(service, of: stack) }
+        await cancelOperation(name)
+        operationStatus[name] = StackOperation(phase: .done, message: nil)
+        var stopped: [String] = []
+        guard let supervisor = await agent.supervisor(stack: name) else { return stopped }
+        let runners = await supervisor.instances.values.filter { $0.identity.service == service }
+        await withTaskGroup(of: Void.self) { group in
+            for runner in runners { group.addTask { await runner.stop() } }
+        }
+        stopped = runners.map(\.identity.id).sorted()
+        return stopped
+    }
+
+    /// Starts a service's stopped instances again (and anything else missing of the stack).
+    public func start(_ name: String, service: String) async throws(AgentError) -> ReconcilePlan {
+        let stack = try await stack(named: name)
+        guard stack.service(named: service) != nil else { throw unknownService(service, of: stack) }
+        return try await apply(stack)
+    }
+
+    /// Forgets the stopped instances (of one service, or all) so that the next apply starts
+    /// them afresh.
+    private func startStopped(_ name: String, service: String?) async throws(AgentError) {
+        let records: [InstanceRecord]
+        do {
+            records = try await store.instances(stack: name)
+        } catch {
+            throw AgentError.from(error)
+        }
+        for record in records where record.desired == "stopped" && (service == nil || record.service == service) {
+            do {
+                try await agent.stop(stack: name, instance: record.id)
+            } catch {
+                throw AgentError(.internalError, "cannot clear stopped instance \(record.id): \(error)", cause: error)
+            }
+        }
+    }
+
+    private func unknownService(_ service: String, of stack: Stack) -> AgentError {
+        AgentError(.notFound, "stack \(stack.name) has no service \(service); it has \(stack.services.map(\.name).joined(separator: ", "))")
+    }
+
+    // MARK: routes
+
+    private func publishRoutes(_ stack: Stack) async {
+        let addresses = (try? await vips.vips(stack: stack.name)) ?? [:]
+        let records = (try? await store.instances(stack: stack.name)) ?? []
+        routes.load(records)
+        routes.set(stack: stack, vips: addresses.mapValues(\.description))
+        await routes.publish()
+    }
+
+    // MARK: shutdown
+
+    /// Lets go of every instance (they keep running for the next agent), or stops them all
+    /// when the configuration says so (the embedded agent).
+    public func shutdown() async {
+        for task in operations.values { task.cancel() }
+        for task in operations.values { await task.value }
+        operations = [:]
+        let names = (try? await store.stacks().map(\.name)) ?? []
+        for name in names {
+            guard let supervisor = await agent.supervisor(stack: name) else { continue }
+            if configuration.stopWorkloadsOnExit {
+                await supervisor.stopAll()
+            } else {
+                await supervisor.detachAll()
+            }
+        }
+        observer.finish()
+    }
+}
+
+/// How the last background operation of a stack went.
+public struct StackOperation: Sendable, Equatable {
+    public enum Phase: String, Sendable, Codable {
+        case applying, done, failed, cancelled
+    }
+    public var phase: Phase
+    public var message: String?
+}

@@ -1,0 +1,58 @@
+import AICoreStore
+
+/// The Store the agent hands to everything below it, telling `observer` about every instance
+/// record and event as it is written. This is how the proxy learns readiness and `/v1/events`
+/// streams events without polling: the runners already write every change here.
+public struct ObservedStore: Store {
+    public let base: any Store
+    public let observer: StoreObserver
+
+    public init(base: any Store, observer: StoreObserver) {
+        self.base = base
+        self.observer = observer
+    }
+
+    public func saveStack(name: String, specHash: String, spec: String) async throws(StoreError) -> Int {
+        try await base.saveStack(name: name, specHash: specHash, spec: spec)
+    }
+    public func stack(named name: String) async throws(StoreError) -> StackRecord? { try await base.stack(named: name) }
+    public func stacks() async throws(StoreError) -> [StackRecord] { try await base.stacks() }
+    public func deleteStack(name: String) async throws(StoreError) { try await base.deleteStack(name: name) }
+    public func revisions(stack: String) async throws(StoreError) -> [RevisionRecord] { try await base.revisions(stack: stack) }
+    public func saveService(_ service: ServiceRecord) async throws(StoreError) { try await base.saveService(service) }
+    public func services(stack: String) async throws(StoreError) -> [ServiceRecord] { try await base.services(stack: stack) }
+    public func deleteService(stack: String, name: String) async throws(StoreError) {
+        try await base.deleteService(stack: stack, name: name)
+    }
+
+    public func saveInstance(_ instance: InstanceRecord) async throws(StoreError) {
+        try await base.saveInstance(instance)
+        observer.saved(instance)
+    }
+    public func instance(id: String) async throws(StoreError) -> InstanceRecord? { try await base.instance(id: id) }
+    public func instances(stack: String?) async throws(StoreError) -> [InstanceRecord] { try await base.instances(stack: stack) }
+    public func deleteInstance(id: String) async throws(StoreError) {
+        try await base.deleteInstance(id: id)
+        observer.deleted(id)
+    }
+
+    public func vips() async throws(StoreError) -> [VIPRecord] { try await base.vips() }
+    public func saveVIP(_ vip: VIPRecord) async throws(StoreError) { try await base.saveVIP(vip) }
+    public func deleteVIP(stack: String, service: String) async throws(StoreError) {
+        try await base.deleteVIP(stack: stack, service: service)
+    }
+
+    public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {
+        try await base.appendEvents(events)
+        observer.appended(events)
+    }
+    public func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord] {
+        try await base.events(instance: instance, limit: limit)
+    }
+
+    public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError) {
+        try await base.saveInstance(instance, appending: events)
+        observer.saved(instance)
+        observer.appended(events)
+    }
+}

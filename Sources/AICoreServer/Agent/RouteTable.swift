@@ -1,0 +1,152 @@
+import AICoreSpec
+import AICoreStore
+import Logging
+import Synchronization
+
+/// Which routes the proxy serves and which instances are behind each, kept current from the
+/// Store's instance writes (`StoreObserver`): a replica that turns ready joins its routes, one
+/// that turns unready, stops or goes leaves them, as soon as its runner records it.
+///
+/// A replicated service (more than one replica, each on its own `$PORT`) is reached through
+/// its VIP at each target port and at each published host port. A single-replica service binds
+/// its own ports; the proxy only forwards a published port that differs from its target.
+public final class RouteTable: Sendable {
+    private struct State {
+        var stacks: [String: Stack] = [:]
+        var vips: [String: [String: String]] = [:]
+        var instances: [String: InstanceRecord] = [:]
+        /// Route name → its last published backends.
+        var published: [String: [ServiceRoute.Backend]] = [:]
+    }
+
+    private let proxy: any ProxyControl
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    public init(proxy: any ProxyControl, logger: Logger) {
+        self.proxy = proxy
+        self.logger = logger
+    }
+
+    /// The routes as they stand.
+    public var current: [ServiceRoute] {
+        state.withLock { Self.routes(of: $0) }
+    }
+
+    func load(_ records: [InstanceRecord]) {
+        state.withLock { state in
+            for record in records { state.instances[record.id] = record }
+        }
+    }
+
+    func set(stack: Stack, vips: [String: String]) {
+        state.withLock { state in
+            state.stacks[stack.name] = stack
+            state.vips[stack.name] = vips
+        }
+    }
+
+    func remove(stack name: String) {
+        state.withLock { state in
+            state.stacks[name] = nil
+            state.vips[name] = nil
+            state.instances = state.instances.filter { $0.value.stack != name }
+        }
+    }
+
+    /// Makes the proxy serve the routes of every stack. A listener that cannot bind is logged;
+    /// the others serve.
+    func publish() async {
+        let routes = state.withLock { state in
+            let routes = Self.routes(of: state)
+            state.published = Dictionary(routes.map { ($0.name, $0.backends) }, uniquingKeysWith: { first, _ in first })
+            return routes
+        }
+        do {
+            try await proxy.apply(routes)
+        } catch {
+            logger.error("proxy: \(error)")
+        }
+    }
+
+    func instanceChanged(_ change: StoreObserver.InstanceChange) {
+        let updates: [(String, [ServiceRoute.Backend])] = state.withLock { state in
+            let stackName: String
+            switch change {
+            case let .saved(record):
+                state.instances[record.id] = record
+                stackName = record.stack
+            case let .deleted(id):
+                guard let gone = state.instances.removeValue(forKey: id) else { return [] }
+                stackName = gone.stack
+            }
+            guard state.stacks[stackName] != nil else { return [] }
+            var changed: [(String, [ServiceRoute.Backend])] = []
+            for route in Self.routes(of: state) where route.stack == stackName && state.published[route.name] != nil {
+                if state.published[route.name] != route.backends {
+                    state.published[route.name] = route.backends
+                    changed.append((route.name, route.backends))
+                }
+            }
+            return changed
+        }
+        for (route, backends) in updates {
+            proxy.setBackends(route, backends)
+        }
+    }
+
+    private static func routes(of state: State) -> [ServiceRoute] {
+        var routes: [ServiceRoute] = []
+        for (name, stack) in state.stacks.sorted(by: { $0.key < $1.key }) {
+            let instances = state.instances.values.filter { $0.stack == name }
+            routes += Self.routes(stack: stack, vips: state.vips[name] ?? [:], instances: Array(instances))
+        }
+        return dedupWildcards(routes)
+    }
+
+    /// The routes of one stack.
+    static func routes(stack: Stack, vips: [String: String], instances: [InstanceRecord]) -> [ServiceRoute] {
+        var routes: [ServiceRoute] = []
+        for service in stack.services {
+            let own = instances.filter { $0.service == service.name }.sorted { $0.replica < $1.replica }
+            let targets = Set(service.ports.map(\.target))
+            let replicated = service.deploy.replicas > 1 || own.contains { ($0.ports.first).map { !targets.contains($0) } ?? false }
+            let vip = vips[service.name]
+            var byTarget: [Int: [ServiceRoute.Address]] = [:]
+            for port in service.ports where port.transport == .tcp {
+                var listeners = byTarget[port.target] ?? []
+                if replicated, let vip { listeners.append(.init(host: vip, port: port.target)) }
+                if let published = port.published {
+                    for hostPort in published where replicated || hostPort != port.target {
+                        listeners.append(.init(host: port.hostIP ?? "0.0.0.0", port: hostPort))
+                    }
+                }
+                byTarget[port.target] = listeners
+            }
+            for (target, listeners) in byTarget.sorted(by: { $0.key < $1.key }) where !listeners.isEmpty {
+                let ready = own.filter { $0.ready && $0.desired == "running" }
+                let backends: [ServiceRoute.Backend] = ready.compactMap { record in
+                    if replicated {
+                        return record.ports.first.map { .init(instance: record.id, host: "127.0.0.1", port: $0) }
+                    }
+                    return .init(instance: record.id, host: vip ?? "127.0.0.1", port: target)
+                }
+                routes.append(ServiceRoute(name: "\(stack.name)/\(service.name):\(target)", stack: stack.name, service: service.name,
+                                           target: target, listeners: Array(Set(listeners)).sorted { $0.description < $1.description },
+                                           backends: backends))
+            }
+        }
+        return routes
+    }
+
+    /// On Linux a wildcard listener and a specific one on the same port cannot both listen:
+    /// the wildcard one already receives what the specific one would (VIPs are loopback).
+    static func dedupWildcards(_ routes: [ServiceRoute]) -> [ServiceRoute] {
+        let wildcardPorts = Set(routes.flatMap { $0.listeners.filter(\.isWildcard).map(\.port) })
+        return routes.map { route in
+            var route = route
+            route.listeners = route.listeners.filter { $0.isWildcard || !wildcardPorts.contains($0.port) }
+            return route
+        }
+    }
+}
