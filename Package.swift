@@ -99,6 +99,7 @@ let package = Package(
                 "AICoreController",
                 "AICoreServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -177,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreCLITests",
-            dependencies: ["AICoreCLI", "AICoreSpec", "AICoreTestSupport"]
+            dependencies: ["AICoreCLI", "AICoreSpec", "AICoreTestSupport", "AICoreServer", "AICoreOS"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
-# The demo: validates the AI-CORE reference stack and prints it normalized.
-# (It grows into bringing the stack up once the node agent lands.)
+# The demo: brings the AI-CORE reference stack up for real — PostgreSQL 15, Redis, three replicas
+# of the sample API and nginx, each isolated, limited, health-checked and restarted by policy.
+#
+#   sudo scripts/demo.sh            foreground: progress, then events; Ctrl-C stops the stack
+#
+# With no agent running, `aicore-node up` runs one in this process (state in ./.aicore). In another
+# terminal, while it runs:
+#   curl http://127.0.0.1:8080/work                  nginx → API replicas → PostgreSQL + Redis
+#   sudo .build/debug/aicore-node ps                 (finds ./.aicore/aicore.sock here)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
+[ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (sudo scripts/demo.sh): instances need namespaces and cgroups" >&2; exit 1; }
 scripts/bootstrap.sh
 swift build -q --product aicore-node
-bin=$(swift build --show-bin-path)/aicore-node
-"$bin" config validate -f config/stacks/ai-core.yml
-"$bin" config print -f config/stacks/ai-core.yml
+swift build -q --product aicore-sample-api
+bin_dir=$(swift build --show-bin-path)
+export AICORE_SAMPLE_API="$bin_dir/aicore-sample-api"
+"$bin_dir/aicore-node" config validate -f config/stacks/ai-core.yml
+echo "demo: once every service is up: curl http://127.0.0.1:${NGINX_PORT:-8080}/work   (Ctrl-C stops the stack)"
+exec "$bin_dir/aicore-node" up -f config/stacks/ai-core.yml

@@ -21,6 +21,11 @@ public enum AICoreNodeMain {
         if let exitCode = error as? ExitCode {
             Foundation.exit(exitCode.rawValue)
         }
+        if let failure = error as? CLIFailure {
+            for detail in failure.details { FileHandle.standardError.write(Data((detail + "\n").utf8)) }
+            FileHandle.standardError.write(Data("aicore-node: \(firstLine(failure.message))\n".utf8))
+            Foundation.exit(failure.code)
+        }
         let code = AICoreNode.exitCode(for: error)
         if code == .success {
             // --help and --version: ArgumentParser prints them.

@@ -53,8 +53,16 @@ public actor ControlPlane {
                                   logsDirectory: configuration.logDirectory,
                                   volumesDirectory: configuration.stateDirectory + "/volumes")
         do {
-            driver = try LinuxTaskDriver(configuration: LinuxTaskDriver.Configuration(
-                stateRoot: layout.instancesDirectory, seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache"))
+            // Under systemd (Delegate=yes) instances go below the unit's own cgroup, beside the
+            // agent's leaf; anywhere else under the hierarchy's root.
+            let placement: CgroupPlacement = ProcessInfo.processInfo.environment["INVOCATION_ID"] != nil ? .delegated : .hierarchyRoot
+            let cgroups = try CgroupDetection.detect(placement: placement)
+            driver = try LinuxTaskDriver(
+                configuration: LinuxTaskDriver.Configuration(
+                    stateRoot: layout.instancesDirectory,
+                    hiddenHostPaths: [configuration.stateDirectory, configuration.logDirectory, "/etc/aicore"],
+                    seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache"),
+                cgroups: cgroups)
         } catch {
             throw AgentError(.internalError, "cannot start the runtime: \(error)", cause: error)
         }

@@ -1,0 +1,132 @@
+import AICoreServer
+import AICoreSpec
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `aicore-node up`: apply a stack file, like `docker compose up`.
+struct Up: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create or update a stack and start it.",
+        discussion: """
+            Loads and validates the stack file here (with this shell's environment and .env), then \
+            sends it to the agent, which starts what is missing in depends_on order, replaces \
+            services whose spec changed and leaves the rest alone.
+
+            With no agent reachable (and no --host/AICORE_HOST), `up` runs one in the foreground \
+            with its state in ./.aicore, shows progress and the stack's events, and stops the \
+            stack on Ctrl-C. With an agent: -d returns once the plan is accepted; --wait returns \
+            when every service is ready (or completed, for one-shot services) and fails with the \
+            reason otherwise.
+            """
+    )
+
+    @OptionGroup var stackFiles: StackFileOptions
+    @OptionGroup var agent: AgentOptions
+
+    @Flag(name: [.short, .customLong("detach")], help: "Return once the agent accepted the stack.")
+    var detach = false
+
+    @Flag(name: .long, help: "Return when every service is ready; exit 1 with the reason when one fails.")
+    var wait = false
+
+    @Option(name: .long, help: "Seconds --wait waits at most.")
+    var waitTimeout: Int = 600
+
+    @Option(name: .long, help: "State directory of the embedded agent (default ./.aicore).")
+    var stateDir: String?
+
+    func run() async throws {
+        let loaded = try stackFiles.load(strict: true)
+        let stack = loaded.stack
+        let yaml = StackPrinter.render(stack, format: .yaml)
+        let path = URL(fileURLWithPath: try stackFiles.loadOptions(strict: true).files[0]).standardizedFileURL.path
+        let client = try agent.client()
+        if await client.isReachable() {
+            try await apply(client: client, stack: stack, yaml: yaml, path: path)
+            if detach && !wait { return }
+            let converged = try await Progress.waitUntilConverged(client: client, stack: stack.name, timeout: .seconds(waitTimeout))
+            guard converged else { throw ExitCode(ExitStatus.failure) }
+            if wait || detach { return }
+            try await followUntilInterrupted(client: client, stack: stack.name)
+            return
+        }
+        guard !agent.isExplicit else {
+            throw CLIFailure.failed("cannot reach the agent at \(client.address); is `aicore-node agent` running?")
+        }
+        guard !detach else {
+            throw CLIFailure.failed("no agent is running, and -d needs one: start `aicore-node agent` (scripts/install.sh installs it as a service), or run `up` without -d")
+        }
+        try await runEmbedded(stack: stack, yaml: yaml, path: path)
+    }
+
+    private func apply(client: AgentClient, stack: Stack, yaml: String, path: String) async throws {
+        let query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
+        let plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
+        Progress.printPlan(plan)
+    }
+
+    /// No agent: one in this process, state under ./.aicore, the stack stopped on Ctrl-C.
+    private func runEmbedded(stack: Stack, yaml: String, path: String) async throws {
+        guard getuid() == 0 else {
+            throw CLIFailure.failed("no agent is running, and running one here needs root (namespaces, cgroups); use sudo, or start `aicore-node agent`")
+        }
+        let directory = URL(fileURLWithPath: stateDir ?? FileManager.default.currentDirectoryPath + "/" + AgentOptions.embeddedDirectoryName).standardizedFileURL.path
+        let configuration = AgentConfiguration.local(directory)
+        let logger = AgentLogging.bootstrap(level: .warning)
+        FileHandle.standardError.write(Data("aicore-node: no agent running; starting one here (state in \(directory)); Ctrl-C stops the stack\n".utf8))
+        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        let agentTask = Task {
+            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(logger: logger), logger: logger) {
+                readyContinuation.yield()
+                readyContinuation.finish()
+            }
+        }
+        let client = AgentClient(address: .unixSocket(configuration.socketPath), token: nil)
+        // Either the agent is ready, or it failed to start.
+        let started = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { for await _ in ready { return true }; return false }
+            group.addTask { _ = await agentTask.result; return false }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        guard started else {
+            readyContinuation.finish()
+            if case let .failure(error) = await agentTask.result {
+                throw CLIFailure.failed((error as? AgentError)?.message ?? "\(error)")
+            }
+            throw CLIFailure.failed("the embedded agent stopped before it was ready")
+        }
+        let work = Task {
+            try await apply(client: client, stack: stack, yaml: yaml, path: path)
+            let converged = try await Progress.waitUntilConverged(client: client, stack: stack.name, timeout: .seconds(waitTimeout))
+            if wait {
+                // --wait with an embedded agent: report, then keep serving until Ctrl-C.
+                FileHandle.standardError.write(Data((converged ? "aicore-node: stack \(stack.name) is up\n" : "aicore-node: stack \(stack.name) did not come up\n").utf8))
+            }
+            try await Progress.followEvents(client: client, stack: stack.name)
+        }
+        // Ctrl-C or SIGTERM: the agent's ServiceGroup shuts down and stops the stack.
+        let outcome = await agentTask.result
+        work.cancel()
+        if case let .failure(error) = outcome {
+            throw CLIFailure.failed((error as? AgentError)?.message ?? "\(error)")
+        }
+    }
+
+    /// With an agent: show events until Ctrl-C, then stop the stack's services (like
+    /// `docker compose up` in the foreground).
+    private func followUntilInterrupted(client: AgentClient, stack name: String) async throws {
+        let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
+        let follow = Task { try await Progress.followEvents(client: client, stack: name) }
+        _ = await signals.next()
+        follow.cancel()
+        FileHandle.standardError.write(Data("aicore-node: stopping stack \(name)\n".utf8))
+        let status = try await client.call("GET", "/v1/stacks/\(urlEncoded(name))", as: StackStatus.self)
+        for service in status.services.reversed() {
+            _ = try await client.call("POST", "/v1/stacks/\(urlEncoded(name))/services/\(urlEncoded(service.name))/stop",
+                                      as: [String: [String]].self, timeout: .seconds(600))
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import AICoreOS
+import AICoreServer
+import AICoreTestSupport
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The AI-CORE reference stack on a real agent: Debian's PostgreSQL 15, Redis and nginx, and
+/// three replicas of aicore-sample-api, each isolated, limited, probed and restarted by policy,
+/// driven only through the `aicore-node` CLI.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: namespaces, cgroups, mounts"))
+struct StackEndToEndTests {
+    static var sampleAPI: String {
+        URL(fileURLWithPath: CommandRunner.binary).deletingLastPathComponent().appendingPathComponent("aicore-sample-api").path
+    }
+
+    @Test func theAICoreStackRunsEndToEnd() throws {
+        let harness = try AgentHarness()
+        defer { harness.stop() }
+        try harness.start()
+        let nginxPort = try LoopbackPort.allocate()
+        let apiPort = try LoopbackPort.allocate()
+        let environment = ["AICORE_SAMPLE_API": Self.sampleAPI, "NGINX_PORT": "\(nginxPort)", "API_PORT": "\(apiPort)",
+                           // Five replicas must fit a 2-core CI machine.
+                           "API_CPU_RESERVATION": "0.1", "API_MEMORY_RESERVATION": "64M"]
+
+        // `up --wait` brings every service up in dependency order.
+        let up = try harness.cli(["up", "-d", "--wait", "--wait-timeout", "420", "-f", "config/stacks/ai-core.yml"], environment: environment)
+        #expect(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+        try #require(up.status == 0)
+        var instances = try harness.instances("ai-core")
+        let byService = Dictionary(grouping: instances, by: \.service)
+        #expect(byService["api"]?.count == 3)
+        #expect(byService["api"]?.allSatisfy(\.ready) == true)
+        #expect(byService["postgres"]?.first?.health == "healthy")
+        #expect(byService["postgres-init"]?.first?.state == "exited")
+        #expect(byService["postgres-init"]?.first?.lastExitCode == 0)
+        #expect(byService["nginx"]?.first?.ready == true)
+        #expect(byService["redis"]?.first?.ready == true)
+        #expect(try harness.cli(["ps"]).stdout.contains("ai-core-api-1"))
+
+        // Through nginx, to the API (via the proxy on the api VIP), to PostgreSQL and Redis.
+        var answers: [String] = []
+        for _ in 0..<6 {
+            let answer = try httpGet("http://127.0.0.1:\(nginxPort)/work")
+            #expect(answer.status == 200, "GET /work through nginx: \(answer.status) \(answer.body)")
+            answers.append(answer.body)
+        }
+        #expect(answers.allSatisfy { $0.contains("\"postgres_requests\"") && $0.contains("\"redis_requests\"") }, "\(answers)")
+        // Directly through the published API port too; the proxy spreads over the replicas.
+        var served: Set<String> = []
+        for _ in 0..<12 {
+            let answer = try httpGet("http://127.0.0.1:\(apiPort)/version")
+            #expect(answer.status == 200)
+            if let data = answer.body.data(using: .utf8),
+               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let instance = object["instance"] as? String {
+                served.insert(instance)
+            }
+        }
+        #expect(served.count == 3, "the proxy used \(served) of 3 replicas")
+
+        // kill -9 one replica: it is restarted by its policy, and `ps` says so.
+        let victim = try #require(instances.first { $0.id == "ai-core-api-2" })
+        let victimPID = try #require(victim.pid)
+        #expect(Glibc.kill(victimPID, SIGKILL) == 0)
+        try waitUntil("ai-core-api-2 is restarted and ready", timeout: .seconds(180)) {
+            let now = try harness.instances("ai-core").first { $0.id == "ai-core-api-2" }
+            return (now?.restarts ?? 0) >= 1 && now?.ready == true && now?.pid != victimPID
+        }
+        instances = try harness.instances("ai-core")
+        let restarted = try #require(instances.first { $0.id == "ai-core-api-2" })
+        #expect(restarted.lastExit?.contains("SIGKILL") == true, "last exit: \(restarted.lastExit ?? "nil")")
+        let table = try harness.cli(["ps"]).stdout
+        #expect(table.contains("RESTARTS"))
+
+        // Scale out, then in.
+        #expect(try harness.cli(["scale", "-p", "ai-core", "api=5"]).status == 0)
+        try waitUntil("5 api replicas are ready", timeout: .seconds(240)) {
+            try harness.instances("ai-core").filter { $0.service == "api" && $0.ready }.count == 5
+        }
+        #expect(try harness.cli(["scale", "-p", "ai-core", "api=2"]).status == 0)
+        try waitUntil("2 api replicas remain", timeout: .seconds(120)) {
+            let api = try harness.instances("ai-core").filter { $0.service == "api" }
+            return api.count == 2 && api.allSatisfy(\.ready)
+        }
+        #expect(try httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
+
+        // Restart the agent (kill -9): no workload restarts, `ps` is unchanged.
+        let before = try harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" }
+        harness.kill()
+        try harness.start()
+        try waitUntil("every instance is re-adopted", timeout: .seconds(60)) {
+            try harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" } == before
+        }
+        #expect(try httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
+
+        // `down` leaves nothing behind; named volumes stay.
+        let pids = try harness.instances("ai-core").compactMap(\.pid)
+        let down = try harness.cli(["down", "-p", "ai-core"])
+        #expect(down.status == 0, "down: \(down.stderr)")
+        for pid in pids { #expect(Glibc.kill(pid, 0) != 0, "pid \(pid) survived down") }
+        #expect(!Self.cgroupExists("aicore/ai-core"), "a cgroup of ai-core is left")
+        #expect((try? httpGet("http://127.0.0.1:\(apiPort)/version").status) != 200, "the proxy still listens on \(apiPort)")
+        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        #expect(!mounts.contains(harness.directory), "a mount under the agent's directory is left")
+        let volume = harness.directory + "/state/volumes/ai-core/postgres_data"
+        #expect(FileManager.default.fileExists(atPath: volume), "down removed the named volume")
+        #expect(try harness.cli(["ps", "-p", "ai-core"]).stdout.split(separator: "\n").count <= 1)
+
+        // `down -v` removes the named volumes too.
+        let small = harness.directory + "/small.yml"
+        try """
+            name: ai-core
+            services:
+              keeper:
+                command: ["/bin/sleep", "600"]
+                volumes: ["postgres_data:/var/lib/postgresql"]
+            volumes:
+              postgres_data: {}
+            """.write(toFile: small, atomically: true, encoding: .utf8)
+        #expect(try harness.cli(["up", "-d", "--wait", "-f", small]).status == 0)
+        #expect(try harness.cli(["down", "-v", "-p", "ai-core"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: volume), "down -v kept the named volume")
+    }
+
+    static func cgroupExists(_ relative: String) -> Bool {
+        let roots = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/pids", "/sys/fs/cgroup/cpu,cpuacct"]
+        return roots.contains { FileManager.default.fileExists(atPath: $0 + "/" + relative) }
+    }
+}
