@@ -9,6 +9,7 @@
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 static void setup_stdio(int in_fd, int out_fd, int err_fd, int error_fd) {
@@ -23,6 +24,20 @@ static void setup_stdio(int in_fd, int out_fd, int err_fd, int error_fd) {
   for (int i = 0; i < 3; i++) {
     if (src[i] < 0) continue;
     if (dup2(src[i], i) < 0) aic_fail(error_fd, AIC_STAGE_STDIO, errno, i, 127);
+  }
+}
+
+// The workload's stdio are pipes (or files) the agent's init made as root, mode 0600: a non-root
+// workload could write to them but not reopen them, and nginx or postgres open /dev/stdout
+// (that is /proc/self/fd/1) by name. Give them to the workload's user, as runc does; leave
+// character devices (/dev/null) and anything already someone else's alone.
+static void own_stdio(uid_t uid, gid_t gid) {
+  if (uid == 0) return;
+  for (int fd = 0; fd < 3; fd++) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) continue;
+    if (S_ISCHR(st.st_mode) || st.st_uid != 0) continue;
+    (void)fchown(fd, uid, gid);
   }
 }
 
@@ -101,6 +116,7 @@ void aic_become_workload(const struct aic_process *p, int in_fd, int out_fd, int
       aic_fail(error_fd, AIC_STAGE_CAP_BOUNDING, errno, cap, 127);
   }
 
+  own_stdio(p->uid, p->gid);
   if (syscall(SYS_setgroups, p->ngroups, p->groups) < 0)
     aic_fail(error_fd, AIC_STAGE_SETGROUPS, errno, -1, 127);
   if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)

@@ -9,7 +9,7 @@ struct StackSelection: ParsableArguments {
     @Option(name: [.short, .customLong("project-name")], help: "The stack.")
     var projectName: String?
 
-    @Option(name: [.short, .customLong("file")], help: "A stack file whose stack is meant.")
+    @Option(name: .customLong("file"), help: "A stack file whose stack is meant (its `name`).")
     var files: [String] = []
 
     func resolve(_ client: AgentClient) async throws -> String {

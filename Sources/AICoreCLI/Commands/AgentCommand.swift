@@ -76,7 +76,7 @@ struct AgentCommand: AsyncParsableCommand {
             throw CLIFailure.failed("the agent needs root (namespaces, cgroups, mounts); run it under systemd or with sudo")
         }
         let logger = AgentLogging.bootstrap(level: logLevel)
-        do {
+        do throws(AgentError) {
             try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(logger: logger), logger: logger)
         } catch {
             throw CLIFailure(message: error.message, code: error.code.status == 400 ? ExitStatus.invalidInput : ExitStatus.failure)

@@ -12,7 +12,7 @@ struct Inspect: AsyncParsableCommand {
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
-        let status = try await try agent.client().call("GET", "/v1/instances/\(urlEncoded(instance))", as: InstanceStatus.self)
+        let status = try await agent.client().call("GET", "/v1/instances/\(urlEncoded(instance))", as: InstanceStatus.self)
         let encoder = ControlAPI.encoder
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         print(String(decoding: try encoder.encode(status), as: UTF8.self))

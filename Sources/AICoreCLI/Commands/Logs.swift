@@ -43,7 +43,7 @@ struct Logs: AsyncParsableCommand {
                     let stream: AgentStream
                     do {
                         stream = try await client.stream("GET", "/v1/instances/\(urlEncoded(id))/logs\(suffix)")
-                    } catch {
+                    } catch let error as AgentClientError {
                         throw CLIFailure.from(error)
                     }
                     var pending: [UInt8] = []

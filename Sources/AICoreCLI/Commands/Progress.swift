@@ -28,16 +28,16 @@ enum Progress {
             let status = try await client.call("GET", "/v1/stacks/\(urlEncoded(stack))", as: StackStatus.self)
             let lines = status.services.map(describe)
             if isTerminal {
-                if drawn > 0 { print("\u{1B}[\(drawn)A", terminator: "") }
-                for line in lines { print("\u{1B}[2K" + line) }
+                var text = drawn > 0 ? "\u{1B}[\(drawn)A" : ""
+                for line in lines { text += "\u{1B}[2K" + line + "\n" }
+                FileHandle.standardOutput.write(Data(text.utf8))
                 drawn = lines.count
             } else {
-                for line in lines where !lastLines.contains(line) { print(line) }
+                for line in lines where !lastLines.contains(line) { Output.line(line) }
             }
-            fflush(stdout)
             lastLines = lines
             if status.converged {
-                print("stack \(stack): every service is up")
+                Output.line("stack \(stack): every service is up")
                 return true
             }
             if let failure = failure(of: status) {
@@ -82,8 +82,7 @@ enum Progress {
         }
         for try await event in ServerSentEvents.parse(stream.chunks) {
             guard let message = try? ControlAPI.decoder.decode(EventMessage.self, from: Data(event.data.utf8)) else { continue }
-            print(format(message))
-            fflush(stdout)
+            Output.line(format(message))
         }
     }
 

@@ -93,7 +93,8 @@ struct Up: AsyncParsableCommand {
         }
         guard started else {
             readyContinuation.finish()
-            if case let .failure(error) = await agentTask.result {
+            let result = await agentTask.result
+            if case let .failure(error) = result {
                 throw CLIFailure.failed((error as? AgentError)?.message ?? "\(error)")
             }
             throw CLIFailure.failed("the embedded agent stopped before it was ready")
@@ -108,7 +109,7 @@ struct Up: AsyncParsableCommand {
             try await Progress.followEvents(client: client, stack: stack.name)
         }
         // Ctrl-C or SIGTERM: the agent's ServiceGroup shuts down and stops the stack.
-        let outcome = await agentTask.result
+        let outcome: Result<Void, any Error> = await agentTask.result
         work.cancel()
         if case let .failure(error) = outcome {
             throw CLIFailure.failed((error as? AgentError)?.message ?? "\(error)")

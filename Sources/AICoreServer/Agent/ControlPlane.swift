@@ -154,9 +154,13 @@ public actor ControlPlane {
         let plan: ReconcilePlan
         do {
             plan = try await reconciler.plan(stack)
+            // VIPs first (the reconciler would assign the same), so that the proxy listens on
+            // them while the first replicas start, and takes each as soon as it is ready.
+            _ = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
         } catch {
             throw AgentError.from(error)
         }
+        await publishRoutes(stack)
         enqueue(stack)
         return plan
     }
