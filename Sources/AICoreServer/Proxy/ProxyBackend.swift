@@ -1,0 +1,18 @@
+/// One ready replica a route forwards to: the instance's id and where it listens.
+public struct ProxyBackend: Sendable, Hashable, CustomStringConvertible {
+    /// The instance id, for logs and stats.
+    public var id: String
+    public var host: String
+    public var port: Int
+
+    public init(id: String, host: String = "127.0.0.1", port: Int) {
+        self.id = id
+        self.host = host
+        self.port = port
+    }
+
+    public var description: String {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        return "\(id)@\(address)"
+    }
+}

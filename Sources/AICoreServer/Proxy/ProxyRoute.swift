@@ -1,0 +1,18 @@
+/// One target port of one service: where the proxy listens for it and which replicas it
+/// forwards to.
+public struct ProxyRoute: Sendable, Hashable {
+    /// Unique among routes, e.g. `ai-core/api:3000`.
+    public var name: String
+    /// Addresses to listen on, e.g. the service VIP `127.0.0.5:3000` and a published `0.0.0.0:8080`.
+    public var listeners: [ProxyAddress]
+    /// The ready replicas, right now.
+    public var backends: [ProxyBackend]
+    public var balance: ProxyBalance
+
+    public init(name: String, listeners: [ProxyAddress], backends: [ProxyBackend], balance: ProxyBalance = .roundRobin) {
+        self.name = name
+        self.listeners = listeners
+        self.backends = backends
+        self.balance = balance
+    }
+}

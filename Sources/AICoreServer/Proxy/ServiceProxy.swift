@@ -1,0 +1,124 @@
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The agent's L4 TCP proxy: `api:3000` and published host ports reach the ready replicas of
+/// a replicated service, each listening on its own `127.0.0.1:$PORT`.
+///
+/// Each accepted client connection gets a backend (round-robin or least connections); the proxy
+/// connects to it and splices bytes both ways with backpressure and half-close. A backend that
+/// refuses or times out is skipped for the next one before anything reached the client.
+///
+/// State sits behind one lock that no I/O is done under; connections update their counters
+/// through atomics. Everything else runs on the NIO event loops of `group`, and a client's
+/// backend connection runs on the client's own event loop.
+public final class ServiceProxy: Sendable {
+    let group: any EventLoopGroup
+    let logger: Logger
+    let connectTimeout: TimeAmount
+    let idleTimeout: TimeAmount
+    let maxConnectionsPerRoute: Int
+    let state = Mutex(State())
+
+    struct RouteEntry {
+        var pool: ProxyBackendPool
+        let counters: ProxyRouteCounters
+    }
+
+    struct State {
+        var routes: [String: RouteEntry] = [:]
+        /// Which route each wanted listener serves; set before the listener binds.
+        var bindings: [ProxyAddress: String] = [:]
+        /// Bound listeners.
+        var listeners: [ProxyAddress: any Channel] = [:]
+        /// Open client connections, for `shutdown()`.
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        /// The last `apply` queued; the next one waits for it, so applies never interleave.
+        var applyTail: Task<Void, Never>?
+        var isShutdown = false
+    }
+
+    /// - Parameters:
+    ///   - connectTimeout: how long a backend connect may take before the next backend is tried.
+    ///   - idleTimeout: a connection with no traffic either way for this long is closed.
+    ///   - maxConnectionsPerRoute: open client connections per route; beyond it new clients are closed at once.
+    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
+                connectTimeout: TimeAmount = .seconds(2), idleTimeout: TimeAmount = .seconds(300),
+                maxConnectionsPerRoute: Int = 10_000) {
+        self.group = group
+        self.logger = logger
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnectionsPerRoute = maxConnectionsPerRoute
+    }
+
+    /// Makes the proxy serve exactly `routes`: binds listeners that are new, closes those gone
+    /// (their open connections keep going until they end), and swaps backend sets atomically.
+    /// A listener that cannot bind does not stop the others: the error lists every failure,
+    /// e.g. `cannot listen on 0.0.0.0:3000: Address already in use`. A later `apply` retries
+    /// listeners that failed. Concurrent calls run one after the other, in call order.
+    public func apply(_ routes: [ProxyRoute]) async throws(ProxyError) {
+        let task = state.withLock { state -> Task<ProxyError?, Never> in
+            let previous = state.applyTail
+            let task = Task { [self] in
+                await previous?.value
+                return await applyInTurn(routes)
+            }
+            state.applyTail = Task { _ = await task.value }
+            return task
+        }
+        if let error = await task.value { throw error }
+    }
+
+    /// Replaces one route's backends (readiness changed). New connections use only `backends`;
+    /// open connections to a removed backend keep going. Unknown route: ignored.
+    public func setBackends(_ route: String, _ backends: [ProxyBackend]) {
+        state.withLock { state in
+            guard !state.isShutdown, state.routes[route] != nil else { return }
+            state.routes[route]?.pool.replace(with: backends)
+        }
+    }
+
+    /// Counters per route (sorted by name) and per backend, including removed backends that still
+    /// have open connections.
+    public func stats() -> [ProxyRouteStats] {
+        state.withLock { state in
+            state.routes.keys.sorted().compactMap { name in
+                state.routes[name]?.pool.pruneDrained()
+                guard let entry = state.routes[name] else { return nil }
+                return entry.counters.snapshot(route: name, backends: entry.pool.stats())
+            }
+        }
+    }
+
+    /// Open connections (including connects in progress) of `route` to the backend with instance
+    /// id `backend`, in rotation or removed. 0 when unknown: a caller waiting for a drain is done.
+    public func activeConnections(route: String, backend: String) -> Int {
+        state.withLock { state in
+            guard let pool = state.routes[route]?.pool else { return 0 }
+            return (pool.members + pool.draining)
+                .filter { $0.backend.id == backend }
+                .reduce(0) { $0 + $1.activeConnections }
+        }
+    }
+
+    /// Closes every listener and open connection. Afterwards `apply` fails and `setBackends` is
+    /// ignored.
+    public func shutdown() async {
+        let (listeners, connections) = state.withLock { state in
+            state.isShutdown = true
+            let taken = (Array(state.listeners.values), Array(state.connections.values))
+            state.listeners = [:]
+            state.bindings = [:]
+            return taken
+        }
+        for channel in listeners + connections {
+            channel.close(promise: nil)
+        }
+        for channel in listeners + connections {
+            try? await channel.closeFuture.get()
+        }
+        logger.debug("proxy shut down", metadata: ["listeners": "\(listeners.count)", "connections": "\(connections.count)"])
+    }
+}
