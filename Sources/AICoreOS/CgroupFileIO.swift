@@ -81,6 +81,20 @@ enum CgroupFileIO {
         }
     }
 
+    /// Removes the service and stack cgroups above an instance's (`aicore/<stack>/<service>/<id>`)
+    /// once they are empty, so that `down` leaves nothing behind. Stops at the first that still
+    /// has children (or is gone); never goes above `levels`.
+    static func removeEmptyAncestors(of dir: String, levels: Int = 2) {
+        var current = dir
+        for _ in 0..<levels {
+            guard let slash = current.lastIndex(of: "/"), slash != current.startIndex else { return }
+            current = String(current[..<slash])
+            // Only our own: below an `aicore` directory, never it or anything above it.
+            guard current.contains("/aicore/") else { return }
+            if rmdir(current) != 0 { return }
+        }
+    }
+
     /// rmdir, tolerating ENOENT; EBUSY (a cgroup whose last task is still exiting) is retried until `timeout`.
     static func removeDirectory(_ path: String, timeout: Duration) throws(CgroupError) {
         let deadline = ContinuousClock.now.advanced(by: timeout)

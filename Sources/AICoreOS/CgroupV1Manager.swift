@@ -214,6 +214,7 @@ public struct CgroupV1Manager: CgroupManager {
         for dir in handle.directories {
             do {
                 try CgroupFileIO.removeDirectory(dir, timeout: removeTimeout)
+                CgroupFileIO.removeEmptyAncestors(of: dir)
             } catch {
                 firstError = firstError ?? error
             }

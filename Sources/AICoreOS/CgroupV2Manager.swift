@@ -193,6 +193,7 @@ public struct CgroupV2Manager: CgroupManager {
     /// Removes the instance directory, tolerating ENOENT and retrying EBUSY for `removeTimeout`.
     public func destroy(_ handle: CgroupHandle) throws(CgroupError) {
         try CgroupFileIO.removeDirectory(directory(of: handle), timeout: removeTimeout)
+        CgroupFileIO.removeEmptyAncestors(of: directory(of: handle))
     }
 
     private func directory(of handle: CgroupHandle) -> String {

@@ -21,6 +21,39 @@
 
 // clone3 without a new stack behaves like fork: the child resumes here on a copy of our stack.
 // Async-signal-safe: socket and ioctl only.
+
+// The init is a clone of the agent, so /proc/PID/cmdline still reads the agent's command line:
+// `pkill -f "aicore-node agent"` would signal every instance. Overwrite that memory (the init's
+// own copy) with the init's name. Only read(2)/open(2) and plain memory writes: async-signal-safe.
+static void rename_cmdline(const char *name) {
+  char buf[1024];
+  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return;
+  buf[n] = 0;
+  // Fields after the last ')' (the comm may hold anything); field 3 follows it.
+  ssize_t i = n - 1;
+  while (i >= 0 && buf[i] != ')') i--;
+  if (i < 0) return;
+  int field = 2;
+  unsigned long long values[2] = {0, 0};  // fields 48 (arg_start) and 49 (arg_end)
+  for (i = i + 1; i < n; i++) {
+    if (buf[i] == ' ') { field++; continue; }
+    if (field == 48 || field == 49) {
+      if (buf[i] < '0' || buf[i] > '9') return;
+      values[field - 48] = values[field - 48] * 10 + (unsigned long long)(buf[i] - '0');
+    }
+  }
+  if (values[0] == 0 || values[1] <= values[0]) return;
+  char *area = (char *)(uintptr_t)values[0];
+  size_t length = (size_t)(values[1] - values[0]);
+  size_t k = 0;
+  for (; name[k] && k + 1 < length; k++) area[k] = name[k];
+  for (; k < length; k++) area[k] = 0;
+}
+
 static int bring_up_loopback(void) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
@@ -156,7 +189,10 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     int sync_fd = c->wait_for_sync ? pp.sync_r : -1;
     if (sync_fd < 0) close(pp.sync_r);
     if (setsid() < 0) aic_fail(error_fd, AIC_STAGE_SETSID, errno, -1, 125);
-    if (c->init_name) prctl(PR_SET_NAME, c->init_name, 0, 0, 0);
+    if (c->init_name) {
+      prctl(PR_SET_NAME, c->init_name, 0, 0, 0);
+      rename_cmdline(c->init_name);
+    }
     if (c->hostname && sethostname(c->hostname, aic_strlen(c->hostname)) < 0)
       aic_fail(error_fd, AIC_STAGE_HOSTNAME, errno, -1, 125);
     // A new network namespace starts with `lo` down; `--network none` still means a working

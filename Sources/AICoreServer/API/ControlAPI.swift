@@ -136,8 +136,7 @@ public struct ControlAPI: Sendable {
         guard path.hasPrefix("/") else {
             throw AgentError(.badRequest, "`path` must be absolute (the stack file's path: relative paths inside resolve against it)")
         }
-        let (stack, plan) = try await plane.apply(text: text, path: path, projectName: projectName)
-        let revision = try? await plane.revisions(stack.name).last?.revision
+        let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName)
         return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
     }
 

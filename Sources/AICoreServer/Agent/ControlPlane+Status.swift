@@ -105,8 +105,9 @@ extension ControlPlane {
             status.state = live.state.rawValue
             status.pid = live.pid
             status.restarts = live.restartCount
-            status.lastExit = live.lastExit
-            status.lastExitCode = live.lastExitCode
+            // A runner that re-adopted a settled instance knows no exit of its own yet.
+            status.lastExit = live.lastExit ?? record.lastExit
+            status.lastExitCode = live.lastExitCode ?? record.lastExitCode
             status.health = live.health
             status.ready = live.ready
             if detail { status.probeLog = live.probeLog }

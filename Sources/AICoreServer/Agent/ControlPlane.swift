@@ -27,6 +27,8 @@ public actor ControlPlane {
     let vips: VIPAllocator
     let logger: Logger
     private var operations: [String: Task<Void, Never>] = [:]
+    /// The desired state of each stack, as last applied (set before its apply runs).
+    private var desired: [String: Stack] = [:]
     private var operationStatus: [String: StackOperation] = [:]
 
     /// Opens the Store (one clear error when it cannot be opened: never an empty state while
@@ -98,6 +100,7 @@ public actor ControlPlane {
                 throw AgentError.from(error)
             }
             routes.load(instances)
+            desired[stack.name] = stack
             do {
                 let adopted = try await reconciler.readopt(stack, instances: instances)
                 logger.info("re-adopted \(adopted.count) instance(s)", metadata: ["stack": "\(stack.name)"])
@@ -133,7 +136,7 @@ public actor ControlPlane {
 
     /// Validates a stack file's text (as `path`, for relative paths and messages), makes it the
     /// stack's desired state and starts carrying it out. Returns the plan.
-    public func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan) {
+    public func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan, Int) {
         let stack: Stack
         do {
             var options = StackLoadOptions(files: [path], projectName: projectName, strict: true,
@@ -143,12 +146,26 @@ public actor ControlPlane {
         } catch {
             throw AgentError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
         }
-        return (stack, try await apply(stack))
+        let (plan, revision) = try await applyRecording(stack)
+        return (stack, plan, revision)
     }
 
     /// Makes `stack` the desired state: stopped instances of it start again (as `up` does),
     /// and the plan is carried out in the background.
     public func apply(_ stack: Stack) async throws(AgentError) -> ReconcilePlan {
+        try await applyRecording(stack).0
+    }
+
+    /// `apply`, also returning the stack's revision (new when its spec changed).
+    public func applyRecording(_ stack: Stack) async throws(AgentError) -> (ReconcilePlan, Int) {
+        let spec = StackPrinter.render(stack, format: .yaml)
+        let revision: Int
+        do {
+            revision = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
+        } catch {
+            throw AgentError.from(error)
+        }
+        desired[stack.name] = stack
         await cancelOperation(stack.name)
         try await startStopped(stack.name, service: nil)
         let plan: ReconcilePlan
@@ -162,7 +179,7 @@ public actor ControlPlane {
         }
         await publishRoutes(stack)
         enqueue(stack)
-        return plan
+        return (plan, revision)
     }
 
     /// Runs the apply of `stack` in the background, after any earlier one of it has ended.
@@ -218,7 +235,7 @@ public actor ControlPlane {
     }
 
     public func stack(named name: String) async throws(AgentError) -> Stack {
-        guard let stack = await reconciler.stack(named: name) else {
+        guard let stack = desired[name] else {
             throw AgentError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
         }
         return stack
@@ -241,8 +258,7 @@ public actor ControlPlane {
         } catch {
             throw AgentError.from(error)
         }
-        let applied = await reconciler.stack(named: name) != nil
-        guard known || applied else {
+        guard known || desired[name] != nil else {
             throw AgentError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
         }
         await cancelOperation(name)
@@ -260,6 +276,7 @@ public actor ControlPlane {
             throw AgentError(.internalError, "\(error)", cause: error)
         }
         operationStatus[name] = nil
+        desired[name] = nil
         return plan
     }
 

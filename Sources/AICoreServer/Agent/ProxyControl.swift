@@ -1,9 +1,9 @@
 /// What the agent needs of its service proxy; `ServiceProxy` is the real one.
 public protocol ProxyControl: Sendable {
     /// Serves exactly `routes` (binds new listeners, closes gone ones, swaps backends).
-    func apply(_ routes: [ServiceRoute]) async throws
+    func serve(_ routes: [ServiceRoute]) async throws
     /// Replaces one route's backends (readiness changed). Unknown route: ignored.
-    func setBackends(_ route: String, _ backends: [ServiceRoute.Backend])
+    func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend])
 }
 
 /// One target port of a service as the proxy serves it: where it listens, and the ready

@@ -63,7 +63,7 @@ public final class RouteTable: Sendable {
             return routes
         }
         do {
-            try await proxy.apply(routes)
+            try await proxy.serve(routes)
         } catch {
             logger.error("proxy: \(error)")
         }
@@ -91,7 +91,7 @@ public final class RouteTable: Sendable {
             return changed
         }
         for (route, backends) in updates {
-            proxy.setBackends(route, backends)
+            proxy.updateBackends(route, backends)
         }
     }
 

@@ -1,13 +1,13 @@
 /// The agent's routes, served by the real proxy.
 extension ServiceProxy: ProxyControl {
-    public func apply(_ routes: [ServiceRoute]) async throws {
+    public func serve(_ routes: [ServiceRoute]) async throws {
         try await apply(routes.map { route in
             ProxyRoute(name: route.name, listeners: route.listeners.map { ProxyAddress(host: $0.host, port: $0.port) },
                        backends: route.backends.map(Self.backend), balance: ProxyBalance(rawValue: route.balance.rawValue) ?? .roundRobin)
         })
     }
 
-    public func setBackends(_ route: String, _ backends: [ServiceRoute.Backend]) {
+    public func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend]) {
         setBackends(route, backends.map(Self.backend))
     }
 

@@ -66,6 +66,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private let persistenceTask: Task<Void, Never>?
 
     private var tracker: RestartTracker<C>
+    /// What the checks last said before an agent restart, from the Store.
+    private let restoredProbes: ProbeSnapshot?
+    /// Set while supervising a re-adopted process: its checks resume from their last verdicts
+    /// (no startup probe or initial delay again), so that an agent restart never takes a
+    /// healthy instance out of the proxy's rotation.
+    private var resumedProbes: ProbeSnapshot?
     private var state: TaskRunnerState = .created
     private var handle: TaskHandle?
     /// Bumped at every start or adoption: late probe results and escalations of an earlier
@@ -127,7 +133,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     public init(configuration: RunnerConfiguration, driver: any TaskDriver, prober: any ProbeExecutor, clock: C,
-                store: (any Store)?, jitter: Jitter = .standard, restoring snapshot: RestartTracker<C>.Snapshot = .init()) {
+                store: (any Store)?, jitter: Jitter = .standard, restoring snapshot: RestartTracker<C>.Snapshot = .init(),
+                restoringProbes probes: ProbeSnapshot? = nil) {
+        self.restoredProbes = probes
         self.configuration = configuration
         self.identity = configuration.identity
         self.driver = driver
@@ -284,6 +292,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 generation += 1
                 self.handle = handle
                 tracker.recordStart()
+                resumedProbes = restoredProbes
                 transition(.running, type: "adopted", reason: "Re-adopted running instance (pid \(handle.pid)) without restarting it", pid: handle.pid)
                 next = await supervise(handle)
             case let .exitedWhileAway(handle):
@@ -307,6 +316,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             transition(.exited, type: "exited", reason: "Stopped before start")
             return nil
         }
+        resumedProbes = nil
         transition(.starting, type: "starting", reason: "Starting")
         // The state dir of an earlier run (its exit already accounted for) goes first.
         await flush()
@@ -338,9 +348,15 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Runs the probes while the process lives; returns what comes after its exit.
     private func supervise(_ handle: TaskHandle) async -> Entry? {
         let gen = generation
-        healthStatus = configuration.healthcheck == nil ? nil : .unknown
-        readinessStatus = configuration.probes.readiness == nil ? nil : .unknown
-        updateReadiness()
+        let resumed = resumedProbes
+        healthStatus = configuration.healthcheck == nil ? nil : ProbeSnapshot.status(resumed?.health)
+        readinessStatus = configuration.probes.readiness == nil ? nil : (resumed?.ready == true ? .passing : .unknown)
+        let statuses = [healthStatus, readinessStatus].compactMap { $0 }
+        if resumed != nil, !statuses.isEmpty, statuses.allSatisfy({ $0 == .passing }) {
+            updateReadiness(reason: "Checks passed before the agent restarted; resuming them")
+        } else {
+            updateReadiness()
+        }
         probeTask = Task { await self.runProbes(handle, generation: gen) }
         let exit: TaskExit?
         do {
@@ -450,8 +466,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             }
             let probes = configuration.probes
             guard probes.startup != nil || probes.liveness != nil || probes.readiness != nil else { return }
+            let resumed = resumedProbes != nil
             group.addTask {
-                if let startup = probes.startup {
+                if let startup = probes.startup, !resumed {
                     let passed = await self.probeLoop(handle, .startup, startup, started: started, generation: gen)
                     guard passed else { return }
                 }
@@ -475,10 +492,11 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             note(type: "probe", reason: "\(which.rawValue.capitalized) probe has no port to check: the service publishes none")
             return which != .startup
         }
+        let resumed = resumedProbes != nil
         var tracker = ProbeTracker(successThreshold: which == .readiness ? probe.successThreshold : 1,
                                    failureThreshold: probe.failureThreshold,
-                                   initial: which == .liveness ? .passing : .unknown)
-        do { try await clock.sleep(for: probe.initialDelay) } catch { return false }
+                                   initial: which == .liveness ? .passing : which == .readiness ? (readinessStatus ?? .unknown) : .unknown)
+        do { try await clock.sleep(for: resumed ? probe.period : probe.initialDelay) } catch { return false }
         while !Task.isCancelled {
             let checked = await check(action, handle, probe.timeout, which)
             guard !Task.isCancelled else { return false }
@@ -494,7 +512,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Compose's healthcheck: `start_interval` during `start_period`, then `interval`.
     private func healthcheckLoop(_ handle: TaskHandle, _ check: Healthcheck, _ action: ProbeAction,
                                  started: C.Instant, generation gen: Int) async {
-        var tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries, gracePeriod: check.startPeriod)
+        let resumed = resumedProbes != nil
+        var tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries,
+                                   gracePeriod: resumed ? .zero : check.startPeriod, initial: healthStatus ?? .unknown)
         var first = true
         while !Task.isCancelled {
             let elapsed = started.duration(to: clock.now)
@@ -593,6 +613,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let running = state == .running || state == .healthy || state == .unhealthy
         let statuses = [healthStatus, readinessStatus].compactMap { $0 }
         let nowReady = running && statuses.allSatisfy { $0 == .passing }
+        // Set before the event below is recorded: the record written with it must carry the
+        // new readiness (the proxy and `ps` read it from there).
+        let changed = nowReady != ready
+        ready = nowReady
         if running, let reason {
             if statuses.contains(.failing) {
                 transition(.unhealthy, type: "unhealthy", reason: reason)
@@ -601,9 +625,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             } else {
                 note(type: "probe", reason: reason)
             }
+        } else if changed {
+            persist(event: nil)
         }
-        if nowReady != ready {
-            ready = nowReady
+        if changed {
             readinessContinuation.yield(nowReady)
             notifyWatchers()
         }

@@ -69,7 +69,8 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let (entry, snapshot) = await recover(identity, spec: spec, record: record)
         let ports = port.map { [$0] } ?? service.ports.map(\.target)
         let runner = Runner(configuration: RunnerConfiguration(service: service, identity: identity, taskSpec: spec, ports: ports),
-                            driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot)
+                            driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot,
+                            restoringProbes: record.map { ProbeSnapshot(health: $0.health, ready: $0.ready) })
         runners[identity.id] = runner
         if let index = order.firstIndex(where: { $0.service == service.name }) {
             order[index].ids.append(identity.id)
