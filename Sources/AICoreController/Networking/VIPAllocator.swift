@@ -6,9 +6,12 @@ import AICoreStore
 /// refuses a duplicate should two ever race.
 public actor VIPAllocator {
     private let store: any Store
+    private let start: UInt32
 
-    public init(store: any Store) {
+    /// `start`: the first address tried (`VIPPool.start(forStateDirectory:)` for an agent).
+    public init(store: any Store, start: UInt32 = VIPPool.first) {
         self.store = store
+        self.start = start
     }
 
     /// The VIP of each of `services` (kept, or the lowest free address for a new one). Services
@@ -27,7 +30,7 @@ public actor VIPAllocator {
                 result[service] = vip
                 continue
             }
-            guard let vip = VIPPool.lowestFree(excluding: used) else {
+            guard let vip = VIPPool.lowestFree(excluding: used, from: start) else {
                 throw ControllerError(code: .exhausted, message: "no free VIP left in 127.0.0.0/8 for \(stack)/\(service); remove stacks that are no longer needed")
             }
             try await storeCall { () async throws(StoreError) in

@@ -70,7 +70,7 @@ public actor ControlPlane {
         }
         agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
                                layout: layout, capacity: { try NodeCapacity.host() })
-        vips = VIPAllocator(store: store)
+        vips = VIPAllocator(store: store, start: VIPPool.start(forStateDirectory: configuration.stateDirectory))
         reconciler = Reconciler(store: store, agent: agent, vips: vips,
                                 planner: ReconcilePlanner(layout: layout) { try VolumeDirectories.hostUser($0) },
                                 clock: ContinuousClock())
