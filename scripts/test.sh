@@ -17,8 +17,12 @@ swift build --build-tests -q
 if [[ $(id -u) -eq 0 ]]; then
   echo "test: running the kernel suites under cgroup v2 in a VM"
   SKIP_BUILD=1 scripts/test-cgroup-v2.sh "CgroupKernelTests|IsolationTests|LinuxTaskDriverTests"
+  echo "test: running the agent under a real systemd (cgroup v2) in a VM"
+  SKIP_BUILD=1 scripts/test-systemd.sh
+  echo "test: fuzzing the REST API against docs/api/openapi.yaml (schemathesis)"
+  SKIP_BUILD=1 scripts/test-api-schema.sh
 else
-  echo "test: SKIPPED the cgroup v2 VM suites: they need root (run: sudo $0)"
+  echo "test: SKIPPED the cgroup v2 and systemd VM suites and the API fuzzing: they need root (run: sudo $0)"
 fi
 
 # Last, so the run ends with the test runner's own summary line.

@@ -6,12 +6,12 @@ import Foundation
 enum Progress {
     static func printPlan(_ plan: PlanMessage) {
         if plan.noOp {
-            print("stack \(plan.stack): up to date (revision \(plan.revision.map(String.init) ?? "?"))")
+            Output.line("stack \(plan.stack): up to date (revision \(plan.revision.map(String.init) ?? "?"))")
             return
         }
-        print("stack \(plan.stack): revision \(plan.revision.map(String.init) ?? "?"), \(plan.starts.count) to start, \(plan.stops.count) to stop")
+        Output.line("stack \(plan.stack): revision \(plan.revision.map(String.init) ?? "?"), \(plan.starts.count) to start, \(plan.stops.count) to stop")
         for (instance, reason) in plan.pending.sorted(by: { $0.key < $1.key }) {
-            print("  \(instance) pending: \(reason)")
+            Output.line("  \(instance) pending: \(reason)")
         }
     }
 

@@ -55,10 +55,7 @@ public actor ControlPlane {
                                   logsDirectory: configuration.logDirectory,
                                   volumesDirectory: configuration.stateDirectory + "/volumes")
         do {
-            // Under systemd (Delegate=yes) instances go below the unit's own cgroup, beside the
-            // agent's leaf; anywhere else under the hierarchy's root.
-            let placement: CgroupPlacement = ProcessInfo.processInfo.environment["INVOCATION_ID"] != nil ? .delegated : .hierarchyRoot
-            let cgroups = try CgroupDetection.detect(placement: placement)
+            let cgroups = try CgroupDetection.detect(placement: Self.cgroupPlacement())
             driver = try LinuxTaskDriver(
                 configuration: LinuxTaskDriver.Configuration(
                     stateRoot: layout.instancesDirectory,
@@ -77,6 +74,19 @@ public actor ControlPlane {
         routes = RouteTable(proxy: proxy, logger: logger)
         let routes = self.routes
         observer.onInstanceChange { change in routes.instanceChanged(change) }
+    }
+
+    /// Where instance cgroups go. Under systemd ≥ 254 with `DelegateSubgroup=supervisor` the
+    /// agent starts in `<unit>/supervisor`, and instances go below the unit (`<unit>/aicore/…`).
+    /// Without it (systemd 252, Debian 12) systemd must be able to put a restarted agent back
+    /// into the unit's own cgroup, which cgroup v2 refuses (219/CGROUP) once that cgroup passes
+    /// controllers to instance cgroups: instances then go under the hierarchy's root
+    /// (`/sys/fs/cgroup/aicore/…`), as Docker's and Nomad's cgroupfs drivers do, and the unit's
+    /// `KillMode=process` restarts leave them alone. docs/operations.md.
+    static func cgroupPlacement(procSelfCgroup: String? = nil) -> CgroupPlacement {
+        let text = procSelfCgroup ?? ((try? FileIO.readString("/proc/self/cgroup")) ?? "")
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return .hierarchyRoot }
+        return line.hasSuffix("/supervisor") ? .delegated : .hierarchyRoot
     }
 
     // MARK: recovery
