@@ -75,24 +75,24 @@ struct Up: AsyncParsableCommand {
         let configuration = AgentConfiguration.local(directory)
         let logger = AgentLogging.bootstrap(level: .warning)
         FileHandle.standardError.write(Data("aicore-node: no agent running; starting one here (state in \(directory)); Ctrl-C stops the stack\n".utf8))
-        let (ready, readyContinuation) = AsyncStream.makeStream(of: Void.self)
+        // true once the agent is ready; false if it ends before that.
+        let (readiness, readyContinuation) = AsyncStream.makeStream(of: Bool.self)
         let agentTask = Task {
-            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(logger: logger), logger: logger) {
-                readyContinuation.yield()
+            defer {
+                readyContinuation.yield(false)
                 readyContinuation.finish()
+            }
+            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(logger: logger), logger: logger) {
+                readyContinuation.yield(true)
             }
         }
         let client = AgentClient(address: .unixSocket(configuration.socketPath), token: nil)
-        // Either the agent is ready, or it failed to start.
-        let started = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { for await _ in ready { return true }; return false }
-            group.addTask { _ = await agentTask.result; return false }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        var started = false
+        for await value in readiness {
+            started = value
+            break
         }
         guard started else {
-            readyContinuation.finish()
             let result = await agentTask.result
             if case let .failure(error) = result {
                 throw CLIFailure.failed((error as? AgentError)?.message ?? "\(error)")

@@ -4,6 +4,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The REST control endpoint, `/v1` (docs/api/openapi.yaml). One router per listener: over
 /// TCP it requires the bearer token, over the unix socket the socket's mode decides.
@@ -247,9 +248,15 @@ public struct ControlAPI: Sendable {
                 beat.cancel()
                 continuation.finish()
             }
-            for await chunk in merged {
-                guard let chunk else { break }
-                try await writer.write(chunk)
+            // An agent shutting down ends its streams: the server waits for open responses
+            // before it stops.
+            try await withGracefulShutdownHandler {
+                for await chunk in merged {
+                    guard let chunk else { break }
+                    try await writer.write(chunk)
+                }
+            } onGracefulShutdown: {
+                continuation.yield(nil)
             }
             try await writer.finish(nil)
         }

@@ -1,0 +1,171 @@
+import AICoreServer
+import AICoreTestSupport
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Compose verbs against a real agent with small stacks: what an operator sees when things
+/// go right, when they go wrong, and when there is no agent at all.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: namespaces, cgroups, mounts"))
+struct AgentCLITests {
+    static func write(_ text: String, in directory: String, name: String = "stack.yml") throws -> String {
+        let path = directory + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func upWaitFailsWithTheReasonWhenAServiceCannotComeUp() throws {
+        let harness = try AgentHarness()
+        defer { harness.stop() }
+        try harness.start()
+        let file = try Self.write("""
+            name: broken
+            services:
+              app:
+                command: ["/bin/sh", "-c", "echo giving up >&2; exit 3"]
+                restart: "no"
+            """, in: harness.directory)
+        let up = try harness.cli(["up", "-d", "--wait", "-f", file])
+        #expect(up.status == 1)
+        #expect(up.stderr.contains("stack broken failed: service app has 1 failed instance(s)"), "\(up.stderr)")
+        let instance = try #require(try harness.instances("broken").first)
+        #expect(instance.state == "exited")
+        #expect(instance.lastExitCode == 3)
+        let logs = try harness.cli(["logs", "-p", "broken", "app"])
+        #expect(logs.stderr.contains("giving up"), "stderr lines stay on stderr: \(logs)")
+    }
+
+    @Test func aStackFileWithErrorsExitsTwoWithLocatedErrorsAndChangesNothing() throws {
+        let harness = try AgentHarness()
+        defer { harness.stop() }
+        try harness.start()
+        let file = try Self.write("""
+            name: typo
+            services:
+              app:
+                command: ["/bin/sleep", "60"]
+                deploy:
+                  replicas: three
+            """, in: harness.directory)
+        let up = try harness.cli(["up", "-d", "-f", file])
+        #expect(up.status == 2)
+        #expect(up.stderr.contains("stack.yml:6:"), "\(up.stderr)")
+        #expect(up.stderr.contains("services.app.deploy.replicas"), "\(up.stderr)")
+        let listed = try ControlAPI.decoder.decode([InstanceStatus].self, from: Data(try harness.cli(["ps", "-a", "--format", "json"]).stdout.utf8))
+        #expect(listed.isEmpty)
+    }
+
+    @Test func verbsOnAStackStopStartRestartExecAndInspect() throws {
+        let harness = try AgentHarness()
+        defer { harness.stop() }
+        try harness.start()
+        let file = try Self.write("""
+            name: verbs
+            services:
+              app:
+                command: ["/bin/sleep", "600"]
+                deploy:
+                  replicas: 2
+            """, in: harness.directory)
+        #expect(try harness.cli(["up", "-d", "--wait", "-f", file]).status == 0)
+        // An unchanged re-apply is a no-op.
+        let again = try harness.cli(["up", "-d", "-f", file])
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("up to date"), "\(again.stdout)")
+
+        let exec = try harness.cli(["exec", "-p", "verbs", "app/2", "--", "/bin/sh", "-c", "echo $AICORE_INSTANCE; exit 4"])
+        #expect(exec.stdout == "verbs-app-2\n")
+        #expect(exec.status == 4, "exec exits with the command's status")
+
+        let inspect = try harness.cli(["inspect", "verbs-app-1"])
+        let detail = try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(inspect.stdout.utf8))
+        #expect(detail.stats != nil)
+        #expect(detail.events?.contains { $0.type == "started" } == true)
+
+        let pids = try harness.instances("verbs").compactMap(\.pid)
+        #expect(try harness.cli(["stop", "-p", "verbs", "app"]).status == 0)
+        let stopped = try harness.instances("verbs")
+        #expect(stopped.allSatisfy { $0.desired == "stopped" && $0.state == "exited" }, "\(stopped)")
+        #expect(try harness.cli(["ps", "-p", "verbs"]).stdout.split(separator: "\n").count == 1, "ps without -a hides stopped instances")
+        // Stopped stays stopped across an agent restart.
+        harness.kill()
+        try harness.start()
+        #expect(try harness.instances("verbs").allSatisfy { $0.desired == "stopped" })
+
+        #expect(try harness.cli(["start", "-p", "verbs", "app"]).status == 0)
+        try waitUntil("both replicas run again", timeout: .seconds(60)) {
+            let now = try harness.instances("verbs")
+            return now.count == 2 && now.allSatisfy { $0.state == "running" && $0.desired == "running" }
+        }
+        let restartedPIDs = try harness.instances("verbs").compactMap(\.pid)
+        #expect(Set(restartedPIDs).isDisjoint(with: pids))
+
+        #expect(try harness.cli(["restart", "-p", "verbs", "app"]).status == 0)
+        try waitUntil("both replicas run after restart", timeout: .seconds(60)) {
+            let now = try harness.instances("verbs")
+            return now.count == 2 && now.allSatisfy { $0.state == "running" } && Set(now.compactMap(\.pid)).isDisjoint(with: restartedPIDs)
+        }
+        let unknown = try harness.cli(["restart", "-p", "verbs", "nope"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("stack verbs has no service nope"), "\(unknown.stderr)")
+        #expect(try harness.cli(["down", "-p", "verbs"]).status == 0)
+        #expect(try harness.cli(["down", "-p", "verbs"]).status == 2, "a stack that is not there is the user's mistake")
+    }
+
+    @Test func withoutAnAgentVerbsSayWhereTheyLookedInOneLine() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-noagent-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["AICORE_HOST"] = directory + "/absent.sock"
+        let ps = try CommandRunner.run(["ps"], environment: environment)
+        #expect(ps.status == 1)
+        #expect(ps.stderr.split(separator: "\n").count == 1)
+        #expect(ps.stderr.contains("cannot reach the agent at unix://\(directory)/absent.sock"), "\(ps.stderr)")
+    }
+
+    @Test func upWithNoAgentRunsOneInTheForegroundAndCtrlCStopsTheStack() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-embedded-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try Self.write("""
+            name: embedded
+            services:
+              app:
+                command: ["/bin/sleep", "600"]
+            """, in: directory)
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "AICORE_HOST")
+        // Run from the stack's directory: the embedded agent keeps its state in ./.aicore, and
+        // the verbs find its socket there when no system agent runs.
+        let up = try ChildProcess.spawn("/bin/sh", ["-c", "cd \"$0\" && exec \"$1\" up -f stack.yml --state-dir \"$0/.aicore\" >\"$0/up.log\" 2>&1",
+                                                    directory, CommandRunner.binary], environment: environment, discardOutput: true)
+        var pid: Int32?
+        do {
+            try waitUntil("the embedded agent runs the stack", timeout: .seconds(90)) {
+                var env = environment
+                env["AICORE_HOST"] = directory + "/.aicore/aicore.sock"
+                let ps = try CommandRunner.run(["ps", "--format", "json"], environment: env)
+                guard ps.status == 0, let list = try? ControlAPI.decoder.decode([InstanceStatus].self, from: Data(ps.stdout.utf8)) else { return false }
+                pid = list.first { $0.id == "embedded-app-1" && $0.state == "running" }?.pid
+                let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
+                return pid != nil && log.contains("stack embedded: every service is up")
+            }
+        } catch {
+            up.signal(SIGKILL)
+            _ = up.waitForExit()
+            let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
+            Issue.record("\(error): \(log)")
+            return
+        }
+        up.signal(SIGINT)
+        let ended = up.waitForExit()
+        #expect(ended.status == 0, "up exits 0 on Ctrl-C")
+        if let pid { #expect(!StackEndToEndTests.isRunning(pid), "Ctrl-C stops the stack") }
+        let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
+        #expect(log.contains("no agent running; starting one here"), "\(log)")
+        #expect(log.contains("stack embedded: every service is up"), "\(log)")
+    }
+}
