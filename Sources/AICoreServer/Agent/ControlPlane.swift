@@ -229,7 +229,8 @@ public actor ControlPlane {
         } catch {
             throw AgentError.from(error)
         }
-        let applied = await reconciler.stack(named: name) != nil
+        // An apply accepted a moment ago may not have recorded the stack yet: it is known too.
+        let applied = await reconciler.stack(named: name) != nil || operations[name] != nil
         guard known || applied else {
             throw AgentError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
         }
