@@ -343,12 +343,18 @@ struct ControlAPITests {
 
     // MARK: what is not there
 
-    @Test func unknownRoutesStacksAndInstancesAre404Problems() async throws {
+    @Test func unknownRoutesStacksAndInstancesAre404AndWrongMethods405Problems() async throws {
         try await ControlAPIHarness.with { harness in
             try await harness.test { client in
                 let unknown = try expectProblem(try await client.execute(uri: "/v1/nothing-here", method: .get), .notFound)
                 #expect(unknown.detail == "no such endpoint: GET /v1/nothing-here")
-                try expectProblem(try await client.execute(uri: "/v1/stacks", method: .put), .notFound)
+                let wrongMethod = try await client.execute(uri: "/v1/stacks", method: .put)
+                try expectProblem(wrongMethod, .methodNotAllowed)
+                #expect(wrongMethod.headers[.allow] == "GET, POST")
+                let wrongOnAPattern = try await client.execute(uri: "/v1/instances/nope/logs", method: .delete)
+                try expectProblem(wrongOnAPattern, .methodNotAllowed)
+                #expect(wrongOnAPattern.headers[.allow] == "GET")
+                try expectProblem(try await client.execute(uri: "/v1/instances/nope/logs/more", method: .delete), .notFound)
                 try expectProblem(try await client.execute(uri: "/v1/instances/nope", method: .get), .notFound)
                 try expectProblem(try await client.execute(uri: "/v1/instances/nope/logs", method: .get), .notFound)
                 try expectProblem(try await client.execute(uri: "/v1/instances/nope/exec", method: .post, headers: Self.json,

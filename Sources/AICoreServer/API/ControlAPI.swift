@@ -62,6 +62,7 @@ public struct ControlAPI: Sendable {
         addStackRoutes(v1)
         addInstanceRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 
