@@ -20,7 +20,8 @@ info:
     token is needed there. With `listen: HOST:PORT` and `token_file:` it also serves plain HTTP on
     TCP, where every route except `/health/*` needs `Authorization: Bearer <token>`.
 
-    **Conventions.** JSON bodies use snake_case keys. A property that has no value is left out of
+    **Conventions.** JSON bodies use snake_case keys. A method a path does not serve is a 405
+    with `Allow`. A property that has no value is left out of
     a response rather than sent as `null`. Stack operations that start workloads (apply, scale,
     start) answer `202 Accepted` with their plan and carry it out in the background: poll
     `GET /v1/stacks/{stack}` until `converged` is true (or `operation.phase` is `failed`). Every
@@ -161,25 +162,25 @@ paths:
             letter or digit. An invalid name is a 422.
           schema:
             type: string
+            pattern: "^[a-z0-9][a-z0-9_-]*$"
         - name: path
           in: query
           description: >-
             The stack file's absolute path on the node: relative paths inside the file (bind
-            mounts, env files) resolve against its directory, and messages name it. Default
-            `<state_dir>/stacks/<project_name or "stack">.yml`. A relative path is a 400.
+            mounts, env files) resolve against its directory, and messages name it. Default (also
+            when empty) `<state_dir>/stacks/<project_name or "stack">.yml`. A relative path is a 400.
           schema:
             type: string
+            pattern: "^(/[\\s\\S]*)?$"
       requestBody:
         required: true
         description: >-
           The stack file, UTF-8, at most 1 MiB. Sent as `application/yaml` (also accepted:
-          `application/x-yaml`, `text/yaml`, `text/x-yaml`, `text/plain`, `application/json`, or no
-          Content-Type at all); any other media type is a 415.
+          `application/x-yaml`, `text/yaml`, `text/x-yaml`, `text/plain`, or no Content-Type at all;
+          `application/json` is read as YAML too, so JSON's `\uD83D\uDE00` surrogate-pair escapes
+          are not understood); any other media type is a 415.
         content:
           application/yaml:
-            schema:
-              $ref: "#/components/schemas/StackFile"
-          application/json:
             schema:
               $ref: "#/components/schemas/StackFile"
       responses:
@@ -233,8 +234,7 @@ paths:
           in: query
           description: Remove the stack's named volumes too (`down -v`).
           schema:
-            type: boolean
-            default: false
+            $ref: "#/components/schemas/Flag"
       responses:
         "200":
           description: The stack is gone; the plan that was carried out.
@@ -440,8 +440,7 @@ paths:
           in: query
           description: Include each running instance's cgroup figures (`stats`).
           schema:
-            type: boolean
-            default: false
+            $ref: "#/components/schemas/Flag"
       responses:
         "200":
           description: The instances.
@@ -511,8 +510,7 @@ paths:
           in: query
           description: Keep streaming new lines.
           schema:
-            type: boolean
-            default: false
+            $ref: "#/components/schemas/Flag"
       responses:
         "200":
           description: >-
@@ -703,6 +701,13 @@ components:
           schema:
             $ref: "#/components/schemas/ProblemDocument"
   schemas:
+    Flag:
+      type: string
+      description: >-
+        A query flag: `true` or `false`; also `1`/`0` and `yes`/`no`, in any case, and an empty
+        value (`?stats`) means true. Anything else is a 400.
+      pattern: "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy][Ee][Ss]|[Nn][Oo]|[01]|)$"
+      default: "false"
     ProblemDocument:
       type: object
       description: An RFC 9457 problem document; every error the API returns is one.
@@ -742,8 +747,35 @@ components:
     StackFile:
       description: >-
         A Compose Specification file with `x-aicore` extensions (docs/spec-reference.md): a
-        mapping with `services` and optionally `name`, `volumes`, `networks`, `x-*` keys.
+        mapping with `services` and optionally `name`, `volumes`, `networks`, `x-*` keys. Only
+        its top level is given here; the agent validates the rest and answers 422 with every
+        error. YAML scalars are untyped, so `name: 5` is the name "5".
       type: object
+      required: [services]
+      properties:
+        name:
+          type: string
+          pattern: "^[a-z0-9][a-z0-9_-]*$"
+          description: >-
+            The stack's name, unless `project_name` overrides it (then it is not looked at).
+        version:
+          description: Obsolete; ignored.
+        services:
+          type: object
+          description: Service name → service.
+          propertyNames:
+            pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+        volumes:
+          description: Named volumes.
+        networks:
+          description: Networks (services reach each other through VIPs).
+        secrets:
+          description: Secret definitions.
+        configs:
+          description: Config definitions.
+      patternProperties:
+        "^x-": {}
+      additionalProperties: false
     StackStatus:
       type: object
       description: A stack on the node, its revision, its last operation and its services.
