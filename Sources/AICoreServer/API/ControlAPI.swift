@@ -63,6 +63,7 @@ public struct ControlAPI: Sendable {
         addStackRoutes(v1)
         addInstanceRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 
@@ -86,7 +87,10 @@ public struct ControlAPI: Sendable {
             return try Self.json(PlanMessage(plan))
         }
         v1.get("stacks/:stack/revisions") { _, context in
-            let revisions = try await plane.revisions(try context.parameter("stack"))
+            let name = try context.parameter("stack")
+            let revisions = try await plane.revisions(name)
+            // No revision: 404 for a stack the node does not know, as the other stack routes.
+            if revisions.isEmpty { _ = try await plane.stack(named: name) }
             return try Self.json(revisions.map { RevisionMessage($0) })
         }
         v1.get("stacks/:stack/services") { _, context in

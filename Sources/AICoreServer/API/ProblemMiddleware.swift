@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error into an RFC 9457 problem document with the right status. A 500 says only
 /// that something failed inside the agent (the log has the rest): never internals.
@@ -20,7 +21,7 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return Self.response(for: error)
         } catch let error as HTTPError {
-            let message = error.body ?? HTTPResponse.Status(code: error.status.code).reasonPhrase
+            let message = error.body ?? Self.status(error.status.code).reasonPhrase
             let code: AgentError.Code = switch error.status.code {
             case 400: .badRequest
             case 401: .unauthorized
@@ -37,6 +38,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.response(for: AgentError(code, detail))
         } catch is DecodingError {
             return Self.response(for: AgentError(.badRequest, "the body is not the JSON this endpoint expects"))
+        } catch is NIOTooManyBytesError {
+            // `collectBody(upTo:)` over its limit.
+            return Self.response(for: AgentError(.payloadTooLarge, "the body is larger than the \(ControlAPI.maxBodyBytes >> 20) MiB the agent accepts"))
         } catch {
             logger.error("\(request.method) \(request.uri.path): \(error)")
             return Self.response(for: AgentError(.internalError, "the agent failed to handle the request; its log says why"))
@@ -52,10 +56,17 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         var headers = HTTPFields()
         headers[.contentType] = ProblemDocument.mediaType
         if error.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"aicore\"" }
-        return Response(status: .init(code: error.code.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status(error.code.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func title(_ code: AgentError.Code) -> String {
-        HTTPResponse.Status(code: code.status).reasonPhrase
+        status(code.status).reasonPhrase
+    }
+
+    /// The status with its reason phrase: `Status(code:)` alone has an empty one.
+    static func status(_ code: Int) -> HTTPResponse.Status {
+        let known: [HTTPResponse.Status] = [.badRequest, .unauthorized, .notFound, .methodNotAllowed, .conflict, .contentTooLarge,
+                                            .unsupportedMediaType, .unprocessableContent, .internalServerError, .serviceUnavailable]
+        return known.first { $0.code == code } ?? HTTPResponse.Status(code: code)
     }
 }
