@@ -156,6 +156,32 @@ func eventually(_ limit: Duration = .seconds(10), _ condition: () async -> Bool)
         #expect(await readinessChanges.next() == false)
     }
 
+    /// Kubernetes: `initialDelaySeconds` counts from the instance's start; a startup probe only
+    /// holds the others off. Startup passes at 5 s here: a 3 s readiness delay is already over, an
+    /// 8 s one ends at 8 s (not at 5 + 3 or 5 + 8).
+    @Test(arguments: [3, 8])
+    func probeInitialDelayCountsFromTheStart(_ delay: Int) async {
+        prober.answer("tcp-socket", ProbeOutcome(passed: false, output: "refused"))
+        prober.answer("exec", ProbeOutcome(passed: true, exitCode: 0, output: ""))
+        let startup = Probe(action: .tcpSocket(port: nil), period: .seconds(1), failureThreshold: 100)
+        let readiness = Probe(action: .exec(["ready"]), initialDelay: .seconds(delay), period: .seconds(60))
+        let runner = runner(RestartPolicy(condition: .always), probes: ProbeSet(startup: startup, readiness: readiness))
+        let start = clock.now
+        await runner.run()
+        for _ in 0..<4 { // startup checks at 0 s (no initial delay), 1, 2, 3, 4 s fail
+            #expect(await eventually { clock.sleeperCount == 1 })
+            clock.advanceToNextDeadline()
+        }
+        #expect(await eventually { clock.sleeperCount == 1 })
+        prober.answer("tcp-socket", ProbeOutcome(passed: true, output: "connected"))
+        clock.advanceToNextDeadline() // 5 s: startup passes
+        #expect(await eventually { clock.sleeperCount == 1 })
+        if delay > 5 { clock.advanceToNextDeadline() }
+        #expect(await eventually { await runner.status.ready })
+        #expect(start.duration(to: clock.now) == .seconds(max(5, delay)))
+        await runner.stop()
+    }
+
     @Test func readinessFailureMarksUnhealthyWithoutRestarting() async {
         prober.answer("http-get", ProbeOutcome(passed: false, output: "HTTP 503 on /ready"))
         let readiness = Probe(action: .httpGet(path: "/ready", port: nil, headers: [:]), period: .seconds(1), failureThreshold: 1)

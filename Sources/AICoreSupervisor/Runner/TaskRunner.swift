@@ -496,7 +496,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         var tracker = ProbeTracker(successThreshold: which == .readiness ? probe.successThreshold : 1,
                                    failureThreshold: probe.failureThreshold,
                                    initial: which == .liveness ? .passing : which == .readiness ? (readinessStatus ?? .unknown) : .unknown)
-        do { try await clock.sleep(for: resumed ? probe.period : probe.initialDelay) } catch { return false }
+        // Kubernetes counts initialDelaySeconds from the instance's start, not from the moment the
+        // startup probe let this one run: a startup probe that passed late means no further wait.
+        let first = resumed ? clock.now.advanced(by: probe.period) : started.advanced(by: probe.initialDelay)
+        do { try await clock.sleep(until: first, tolerance: nil) } catch { return false }
         while !Task.isCancelled {
             let checked = await check(action, handle, probe.timeout, which)
             guard !Task.isCancelled else { return false }
