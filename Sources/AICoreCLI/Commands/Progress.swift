@@ -44,7 +44,7 @@ enum Progress {
                 FileHandle.standardError.write(Data("aicore-node: stack \(stack) failed: \(failure)\n".utf8))
                 return false
             }
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(100))
         }
         FileHandle.standardError.write(Data("aicore-node: stack \(stack) not up after \(timeout); `aicore-node ps` and `logs` say why\n".utf8))
         return false
