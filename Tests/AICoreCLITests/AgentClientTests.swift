@@ -197,8 +197,11 @@ import Testing
     }
 
     @Test func closedPortIsUnreachable() async throws {
-        // A port that was just ours and is now closed refuses connections.
-        let port = try await AgentClientTestServer.with(Self.routes) { server in server.port }
+        // A socket bound but not listening refuses connections, and holding it keeps any other
+        // test from taking the port meanwhile (a port merely closed again can be reused at once).
+        let reserved = try ReservedLoopbackPort()
+        defer { reserved.release() }
+        let port = reserved.port
         let client = AgentClient(address: .tcp(host: "127.0.0.1", port: port), token: nil)
         let error = try await #require(throws: AgentClientError.self) {
             try await client.send("GET", "/v1/stacks")
@@ -260,4 +263,37 @@ import Testing
             #expect(error.description.hasPrefix("the agent's answer does not decode as "))
         }
     }
+}
+
+/// A TCP port on 127.0.0.1 bound by a socket that never listens: connecting to it is refused.
+final class ReservedLoopbackPort: Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw AgentClientTestFailure("socket: errno \(errno)") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw AgentClientTestFailure("bind: errno \(errno)")
+        }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func release() { close(fd) }
+}
+
+struct AgentClientTestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

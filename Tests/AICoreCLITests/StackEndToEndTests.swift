@@ -40,6 +40,16 @@ struct StackEndToEndTests {
         #expect(byService["nginx"]?.first?.ready == true)
         #expect(byService["redis"]?.first?.ready == true)
         #expect(try harness.cli(["ps"]).stdout.contains("ai-core-api-1"))
+        // In dependency order: postgres-init completed before postgres started, and the API
+        // started only once PostgreSQL and Redis were healthy (their `depends_on` conditions).
+        func eventTime(_ instance: String, _ type: String) throws -> String {
+            let detail = try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(try harness.cli(["inspect", instance]).stdout.utf8))
+            return try #require(detail.events?.first { $0.type == type }?.time, "\(instance) has no \(type) event")
+        }
+        let apiStarted = try eventTime("ai-core-api-1", "started")
+        #expect(try eventTime("ai-core-postgres-1", "healthy") < apiStarted)
+        #expect(try eventTime("ai-core-redis-1", "healthy") < apiStarted)
+        #expect(try eventTime("ai-core-postgres-init-1", "exited") < (try eventTime("ai-core-postgres-1", "started")))
 
         // Through nginx, to the API (via the proxy on the api VIP), to PostgreSQL and Redis.
         var answers: [String] = []

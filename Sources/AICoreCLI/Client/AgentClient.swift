@@ -158,7 +158,7 @@ public struct AgentClient: Sendable {
     /// True when an HTTP server answers `GET /health/live` at the address within `timeout`,
     /// whatever the status (a 401 still means an agent is there). `up` uses it to decide
     /// whether to start an embedded agent.
-    public func isReachable(timeout: Duration = .seconds(2)) async -> Bool {
+    public func isReachable(timeout: Duration = .seconds(10)) async -> Bool {
         do {
             _ = try await send("GET", "/health/live", timeout: timeout)
             return true
