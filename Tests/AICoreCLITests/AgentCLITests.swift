@@ -134,7 +134,7 @@ struct AgentCLITests {
             name: embedded
             services:
               app:
-                command: ["/bin/sleep", "600"]
+                command: ["/bin/sh", "-c", "echo hello from app; exec /bin/sleep 600"]
             """, in: directory)
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "AICORE_HOST")
@@ -151,7 +151,7 @@ struct AgentCLITests {
                 guard ps.status == 0, let list = try? ControlAPI.decoder.decode([InstanceStatus].self, from: Data(ps.stdout.utf8)) else { return false }
                 pid = list.first { $0.id == "embedded-app-1" && $0.state == "running" }?.pid
                 let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
-                return pid != nil && log.contains("stack embedded: every service is up")
+                return pid != nil && log.contains("stack embedded: every service is up") && log.contains("| hello from app")
             }
         } catch {
             up.signal(SIGKILL)
@@ -167,5 +167,6 @@ struct AgentCLITests {
         let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
         #expect(log.contains("no agent running; starting one here"), "\(log)")
         #expect(log.contains("stack embedded: every service is up"), "\(log)")
+        #expect(log.contains("embedded-app-1 | hello from app"), "the stack's logs follow its progress: \(log)")
     }
 }

@@ -14,7 +14,7 @@ struct Up: AsyncParsableCommand {
             services whose spec changed and leaves the rest alone.
 
             With no agent reachable (and no --host/AICORE_HOST), `up` runs one in the foreground \
-            with its state in ./.aicore, shows progress and the stack's events, and stops the \
+            with its state in ./.aicore, shows progress, then the stack's logs and events, and stops the \
             stack on Ctrl-C. With an agent: -d returns once the plan is accepted; --wait returns \
             when every service is ready (or completed, for one-shot services) and fails with the \
             reason otherwise.
@@ -106,7 +106,7 @@ struct Up: AsyncParsableCommand {
                 // --wait with an embedded agent: report, then keep serving until Ctrl-C.
                 FileHandle.standardError.write(Data((converged ? "aicore-node: stack \(stack.name) is up\n" : "aicore-node: stack \(stack.name) did not come up\n").utf8))
             }
-            try await Progress.followEvents(client: client, stack: stack.name)
+            try await StackFollower.follow(client: client, stack: stack.name)
         }
         // Ctrl-C or SIGTERM: the agent's ServiceGroup shuts down and stops the stack.
         let outcome: Result<Void, any Error> = await agentTask.result
@@ -120,7 +120,7 @@ struct Up: AsyncParsableCommand {
     /// `docker compose up` in the foreground).
     private func followUntilInterrupted(client: AgentClient, stack name: String) async throws {
         let signals = SignalWatcher(signals: [SIGINT, SIGTERM])
-        let follow = Task { try await Progress.followEvents(client: client, stack: name) }
+        let follow = Task { try await StackFollower.follow(client: client, stack: name) }
         _ = await signals.next()
         follow.cancel()
         FileHandle.standardError.write(Data("aicore-node: stopping stack \(name)\n".utf8))

@@ -118,7 +118,7 @@ public enum AgentProcess {
                 try FileIO.setMode(configuration.socketPath, 0o660)
             } else {
                 try FileIO.setMode(configuration.socketPath, 0o600)
-                logger.warning("no group \(configuration.socketGroup): the socket is root-only (scripts/install.sh creates the group)")
+                logger.notice("no group \(configuration.socketGroup): the socket is root-only (scripts/install.sh creates the group)")
             }
         } catch {
             logger.error("cannot secure the socket: \(error)")
