@@ -11,7 +11,7 @@ packages=(
   # the reference stack's workloads and health checks
   postgresql redis-server redis-tools nginx curl
   # tests and tools the tests drive; qemu and friends boot the cgroup v2 VM (scripts/vm/vmrun)
-  python3 python3-venv procps iproute2 util-linux ca-certificates qemu-system-x86 busybox-static cpio
+  openssl python3 python3-venv procps iproute2 util-linux ca-certificates qemu-system-x86 busybox-static cpio
 )
 
 missing=()

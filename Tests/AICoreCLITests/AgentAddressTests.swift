@@ -13,6 +13,7 @@ import Testing
         ("HTTP://node-1.internal:80", .tcp(host: "node-1.internal", port: 80)),
         ("tcp://10.0.0.5:65535", .tcp(host: "10.0.0.5", port: 65535)),
         ("http://[::1]:7070", .tcp(host: "::1", port: 7070)),
+        ("https://node:7443", AgentAddress(kind: .tcp(host: "node", port: 7443), tls: true)),
     ])
     func parsesGoodAddresses(text: String, expected: AgentAddress) throws {
         #expect(try AgentAddress.parse(text) == expected)
@@ -23,7 +24,7 @@ import Testing
         ("   ", "it is empty"),
         ("localhost:7070", "expected unix:///path/to/aicore.sock"),
         ("aicore.sock", "expected unix:///path/to/aicore.sock"),
-        ("https://node:7443", "TLS is not supported by the client yet"),
+        ("https://node", "the port is missing"),
         ("ftp://node:21", "unsupported scheme 'ftp'"),
         ("unix://run/aicore.sock", "needs an absolute path"),
         ("http://node", "the port is missing"),
@@ -88,7 +89,7 @@ import Testing
         }
         #expect(flagError?.description.hasPrefix("--host: invalid agent address 'nonsense'") == true)
         let environmentError = #expect(throws: AgentClientError.self) {
-            try AgentAddress.resolve(flag: nil, environment: ["AICORE_HOST": "https://node:7443"])
+            try AgentAddress.resolve(flag: nil, environment: ["AICORE_HOST": "https://node"])
         }
         #expect(environmentError?.description.hasPrefix("AICORE_HOST: invalid agent address") == true)
     }

@@ -1,3 +1,4 @@
+import AICoreOS
 import AICoreServer
 import AICoreTestSupport
 import Foundation
@@ -168,5 +169,38 @@ struct AgentCLITests {
         #expect(log.contains("no agent running; starting one here"), "\(log)")
         #expect(log.contains("stack embedded: every service is up"), "\(log)")
         #expect(log.contains("embedded-app-1 | hello from app"), "the stack's logs follow its progress: \(log)")
+    }
+
+    @Test func overTLSTheCLIUsesTheTokenAndTrustsOnlyTheGivenCertificate() throws {
+        let harness = try AgentHarness()
+        defer { harness.stop() }
+        let certificate = harness.directory + "/agent.crt", key = harness.directory + "/agent.key"
+        let made = try ChildProcess.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                                                             "-subj", "/CN=aicore-test", "-addext", "subjectAltName=IP:127.0.0.1",
+                                                             "-keyout", key, "-out", certificate])
+        try #require(made.status == 0, "openssl: \(made.stderr)")
+        let token = "0123456789abcdef0123456789abcdef"
+        try token.write(toFile: harness.directory + "/token", atomically: true, encoding: .utf8)
+        let port = try LoopbackPort.allocate()
+        try harness.start(["--listen", "127.0.0.1:\(port)", "--token-file", harness.directory + "/token",
+                           "--tls-cert", certificate, "--tls-key", key])
+        var remote = ["AICORE_HOST": "https://127.0.0.1:\(port)", "AICORE_TOKEN": token, "AICORE_TLS_CA": certificate]
+        let ps = try harness.cli(["ps"], environment: remote)
+        #expect(ps.status == 0, "\(ps.stderr)")
+        #expect(ps.stdout.hasPrefix("NAME"))
+
+        remote["AICORE_TOKEN"] = "wrong-token-wrong-token"
+        let wrongToken = try harness.cli(["ps"], environment: remote)
+        #expect(wrongToken.status == 1)
+        #expect(wrongToken.stderr.contains("bearer token is wrong"), "\(wrongToken.stderr)")
+
+        remote["AICORE_TOKEN"] = token
+        remote["AICORE_TLS_CA"] = ""
+        let untrusted = try harness.cli(["ps"], environment: remote)
+        #expect(untrusted.status == 1, "a certificate nobody vouches for is refused")
+        #expect(untrusted.stderr.split(separator: "\n").count == 1, "\(untrusted.stderr)")
+
+        remote["AICORE_HOST"] = "http://127.0.0.1:\(port)"
+        #expect(try harness.cli(["ps"], environment: remote).status == 1, "plain HTTP to the TLS port fails")
     }
 }

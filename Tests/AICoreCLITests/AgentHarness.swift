@@ -19,9 +19,9 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Starts the agent and waits until it answers (bounded).
-    func start() throws {
+    func start(_ extra: [String] = []) throws {
         let arguments = ["agent", "--state-dir", directory + "/state", "--run-dir", directory + "/run", "--log-dir", directory + "/logs",
-                         "--socket", socket]
+                         "--socket", socket] + extra
         // Its log goes to a file: a pipe nobody reads would block it.
         agent = try ChildProcess.spawn("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"\(directory)/agent.log\" 2>&1", CommandRunner.binary] + arguments,
                                        discardOutput: true)

@@ -5,7 +5,7 @@ import Foundation
 /// How a command reaches the agent: `--host` or `AICORE_HOST` (a unix socket path,
 /// `unix:///path` or `http://HOST:PORT`), with `AICORE_TOKEN` as the bearer token over TCP.
 struct AgentOptions: ParsableArguments {
-    @Option(name: .customLong("host"), help: ArgumentHelp("The agent: a socket path, unix:///PATH or http://HOST:PORT (default $AICORE_HOST, else /run/aicore/aicore.sock).", valueName: "ADDRESS"))
+    @Option(name: .customLong("host"), help: ArgumentHelp("The agent: a socket path, unix:///PATH, http://HOST:PORT or https://HOST:PORT (default $AICORE_HOST, else /run/aicore/aicore.sock). Over TCP $AICORE_TOKEN is the bearer token; $AICORE_TLS_CA a PEM file of certificates to trust.", valueName: "ADDRESS"))
     var host: String?
 
     /// The client for the agent; bad addresses exit 2.
@@ -13,7 +13,8 @@ struct AgentOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         do {
             let address = try AgentAddress.resolve(flag: host, environment: environment, defaultSocket: Self.defaultSocket)
-            return AgentClient(address: address, token: environment["AICORE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            return AgentClient(address: address, token: environment["AICORE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
+                               trustRoots: environment["AICORE_TLS_CA"].flatMap { $0.isEmpty ? nil : $0 })
         } catch {
             throw CLIFailure.invalid(error.message)
         }

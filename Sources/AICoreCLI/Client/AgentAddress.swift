@@ -15,9 +15,12 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
     static let maximumSocketPathLength = 107
 
     public var kind: Kind
+    /// `https://HOST:PORT`: TCP with TLS.
+    public var tls: Bool
 
-    public init(kind: Kind) {
+    public init(kind: Kind, tls: Bool = false) {
         self.kind = kind
+        self.tls = tls
     }
 
     public static func unixSocket(_ path: String) -> AgentAddress {
@@ -33,8 +36,16 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
         case .unixSocket(let path):
             return path.hasPrefix("/") ? "unix://\(path)" : path
         case .tcp(let host, let port):
-            return "http://\(Self.bracketed(host)):\(port)"
+            return "\(tls ? "https" : "http")://\(Self.bracketed(host)):\(port)"
         }
+    }
+
+    /// The name TLS checks the certificate against (and sends as SNI); nil for an IP address,
+    /// which is checked against the certificate's IP addresses instead.
+    var tlsServerHostname: String? {
+        guard case .tcp(let host, _) = kind else { return nil }
+        let isIP = host.contains(":") || host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { UInt8($0) != nil }
+        return isIP ? nil : host
     }
 
     /// The `Host` header to send: `localhost` over a unix socket, `HOST:PORT` over TCP.
@@ -73,8 +84,9 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
         case "http", "tcp":
             return try tcpAddress(rest, text: text)
         case "https":
-            throw .invalidAddress(
-                text, "TLS is not supported by the client yet; use the unix socket, or http:// on a trusted network")
+            var address = try tcpAddress(rest, text: text)
+            address.tls = true
+            return address
         default:
             throw .invalidAddress(text, "unsupported scheme '\(scheme)'; use unix:///path or http://HOST:PORT")
         }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// A client of the agent's REST API (`/v1/...`, JSON) over a unix socket or TCP.
 ///
@@ -11,6 +12,9 @@ import NIOPosix
 public struct AgentClient: Sendable {
     public let address: AgentAddress
     private let token: String?
+    /// PEM file of the certificates to trust for `https://` (a self-signed agent certificate,
+    /// or its CA); nil trusts the system's roots.
+    private let trustRoots: String?
     private let group: any EventLoopGroup
 
     /// Bodies larger than this are refused rather than buffered (`send` only; streams are not
@@ -22,8 +26,9 @@ public struct AgentClient: Sendable {
 
     /// - Parameter token: sent as `Authorization: Bearer <token>` when not empty; the caller
     ///   takes it from `AICORE_TOKEN`. Surrounding whitespace (a token file's newline) is dropped.
-    public init(address: AgentAddress, token: String?) {
+    public init(address: AgentAddress, token: String?, trustRoots: String? = nil) {
         self.address = address
+        self.trustRoots = trustRoots
         let trimmed = token?.trimmingCharacters(in: .whitespacesAndNewlines)
         self.token = trimmed?.isEmpty == false ? trimmed : nil
         self.group = MultiThreadedEventLoopGroup.singleton
@@ -206,8 +211,14 @@ public struct AgentClient: Sendable {
 
     private func connect(timeout: Duration) async throws -> Connection {
         let bootstrap = ClientBootstrap(group: group).connectTimeout(TimeAmount(timeout))
+        let tlsContext = try tlsContextIfNeeded()
+        let serverHostname = address.tlsServerHostname
         let initializer: @Sendable (any Channel) -> EventLoopFuture<Connection> = { channel in
             channel.eventLoop.makeCompletedFuture {
+                if let tlsContext {
+                    try channel.pipeline.syncOperations.addHandler(
+                        try NIOSSLClientHandler(context: tlsContext, serverHostname: serverHostname))
+                }
                 try channel.pipeline.syncOperations.addHTTPClientHandlers()
                 return try Connection(wrappingChannelSynchronously: channel)
             }
@@ -221,6 +232,19 @@ public struct AgentClient: Sendable {
             }
         } catch {
             throw unreachable(error)
+        }
+    }
+
+    /// The TLS context for an `https://` address (nil otherwise).
+    private func tlsContextIfNeeded() throws -> NIOSSLContext? {
+        guard address.tls else { return nil }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = .tlsv12
+        if let trustRoots { configuration.trustRoots = .file(trustRoots) }
+        do {
+            return try NIOSSLContext(configuration: configuration)
+        } catch {
+            throw AgentClientError(code: .invalidRequest, message: "cannot set up TLS for \(address)\(trustRoots.map { " with \($0)" } ?? ""): \(error)", cause: error)
         }
     }
 

@@ -41,10 +41,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "File holding the bearer token TCP clients must send.")
     var tokenFile: String?
 
-    @Option(name: .long, help: "TLS certificate for --listen (not supported yet).")
+    @Option(name: .long, help: "TLS certificate chain (PEM) for --listen.")
     var tlsCert: String?
 
-    @Option(name: .long, help: "TLS key for --listen (not supported yet).")
+    @Option(name: .long, help: "TLS private key (PEM) for --listen.")
     var tlsKey: String?
 
     @Flag(name: .long, help: "Stop every workload when the agent exits (default: leave them running).")

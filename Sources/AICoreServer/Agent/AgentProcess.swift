@@ -1,6 +1,8 @@
 import AICoreOS
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import ServiceLifecycle
 
@@ -30,9 +32,8 @@ public enum AgentProcess {
             }
             token = try readToken(file)
         }
-        if configuration.tlsCertificate != nil || configuration.tlsKey != nil {
-            throw AgentError(.badRequest, "TLS (--tls-cert/--tls-key) is not supported yet; put the TCP endpoint behind a TLS proxy or use the unix socket")
-        }
+        let tls = try AgentTLS.serverConfiguration(certificate: configuration.tlsCertificate, key: configuration.tlsKey,
+                                                   listening: configuration.listen != nil)
         let listen = try configuration.listen.map { text throws(AgentError) in try parseListen(text) }
 
         notify("STATUS=opening the Store")
@@ -58,11 +59,20 @@ public enum AgentProcess {
         var services: [any Service] = [ControlPlaneService(plane: plane, latch: latch, logger: logger)]
         services.append(socketApp)
         if let listen, let token {
-            services.append(Application(
-                router: api.router(token: token),
-                configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "aicore-node"),
-                onServerRunning: { _ in latch.arrive() },
-                logger: logger))
+            let address = ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: "aicore-node")
+            if let tls {
+                let server: HTTPServerBuilder
+                do {
+                    server = try .tls(.http1(), tlsConfiguration: tls)
+                } catch {
+                    throw AgentError(.badRequest, "cannot set up TLS: \(error)", cause: error)
+                }
+                services.append(Application(router: api.router(token: token), server: server, configuration: address,
+                                            onServerRunning: { _ in latch.arrive() }, logger: logger))
+            } else {
+                services.append(Application(router: api.router(token: token), configuration: address,
+                                            onServerRunning: { _ in latch.arrive() }, logger: logger))
+            }
         }
         if let interval = watchdogInterval() {
             services.append(WatchdogService(plane: plane, interval: interval))
