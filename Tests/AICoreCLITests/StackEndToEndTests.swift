@@ -70,6 +70,13 @@ struct StackEndToEndTests {
             }
         }
         #expect(served.count == 3, "the proxy used \(served) of 3 replicas")
+        // The proxy counted them, per route and per backend.
+        let proxy = try ChildProcess.run("/usr/bin/curl", ["-sS", "--unix-socket", harness.socket, "http://localhost/v1/proxy"])
+        let routes = try ControlAPI.decoder.decode([ProxyRouteStatus].self, from: Data(proxy.stdout.utf8))
+        let apiRoute = try #require(routes.first { $0.route == "ai-core/api:3000" }, "\(proxy.stdout)")
+        #expect(apiRoute.totalConnections >= 12)
+        #expect(apiRoute.backends.filter(\.inRotation).count == 3)
+        #expect(apiRoute.listeners.contains("0.0.0.0:\(apiPort)"))
 
         // kill -9 one replica: it is restarted by its policy, and `ps` says so.
         let victim = try #require(instances.first { $0.id == "ai-core-api-2" })

@@ -23,6 +23,8 @@ final class RecordingProxy: ProxyControl {
         recorded.withLock { $0.append(.apply(routes.map(\.name).sorted())) }
     }
 
+    func statistics() -> [ProxyRouteStats] { [] }
+
     func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend]) {
         recorded.withLock { $0.append(.setBackends(route, backends.map(\.instance))) }
     }

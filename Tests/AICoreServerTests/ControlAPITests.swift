@@ -386,6 +386,11 @@ struct ControlAPITests {
                 #expect(document.headers[.contentType] == "application/yaml")
                 #expect(document.text.hasPrefix("openapi: 3.1"))
                 #expect(document.text == OpenAPIDocument.yaml)
+
+                let proxy = try await client.execute(uri: "/v1/proxy", method: .get)
+                #expect(proxy.status == .ok)
+                #expect(proxy.text == "[]", "no stack, no route")
+                #expect(metrics.text.contains("# TYPE aicore_proxy_connections_total counter"))
             }
         }
     }

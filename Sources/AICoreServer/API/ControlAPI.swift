@@ -63,6 +63,7 @@ public struct ControlAPI: Sendable {
         addStackRoutes(v1)
         addInstanceRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
+        v1.get("proxy") { _, _ in try Self.json(ProxyRouteStatus.all(plane.routes)) }
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }

@@ -62,8 +62,30 @@ enum MetricsExposition {
             text += "aicore_service_ready_replicas\(labels([("stack", service.stack), ("service", service.name)])) \(service.ready)\n"
         }
         family("aicore_proxy_route_backends", "gauge", "Ready backends behind a proxy route.")
-        for route in plane.routes.current {
-            text += "aicore_proxy_route_backends\(labels([("route", route.name)])) \(route.backends.count)\n"
+        let routes = ProxyRouteStatus.all(plane.routes)
+        for route in routes {
+            text += "aicore_proxy_route_backends\(labels([("route", route.route)])) \(route.backends.filter(\.inRotation).count)\n"
+        }
+        family("aicore_proxy_connections_total", "counter", "Client connections accepted by a proxy route.")
+        for route in routes { text += "aicore_proxy_connections_total\(labels([("route", route.route)])) \(route.totalConnections)\n" }
+        family("aicore_proxy_failed_connections_total", "counter", "Client connections closed without reaching a backend.")
+        for route in routes { text += "aicore_proxy_failed_connections_total\(labels([("route", route.route)])) \(route.failedConnections)\n" }
+        family("aicore_proxy_backend_active_connections", "gauge", "Connections open to a backend.")
+        for route in routes {
+            for backend in route.backends {
+                text += "aicore_proxy_backend_active_connections\(labels([("route", route.route), ("instance", backend.instance)])) \(backend.activeConnections)\n"
+            }
+        }
+        family("aicore_proxy_backend_connect_errors_total", "counter", "Failed connects to a backend (retried on another).")
+        for route in routes {
+            for backend in route.backends {
+                text += "aicore_proxy_backend_connect_errors_total\(labels([("route", route.route), ("instance", backend.instance)])) \(backend.connectErrors)\n"
+            }
+        }
+        family("aicore_proxy_bytes_total", "counter", "Bytes through a proxy route, by direction.")
+        for route in routes {
+            text += "aicore_proxy_bytes_total\(labels([("route", route.route), ("direction", "in")])) \(route.bytesIn)\n"
+            text += "aicore_proxy_bytes_total\(labels([("route", route.route), ("direction", "out")])) \(route.bytesOut)\n"
         }
         return text
     }

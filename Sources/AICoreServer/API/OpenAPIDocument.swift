@@ -563,6 +563,28 @@ paths:
           $ref: "#/components/responses/PayloadTooLarge"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/proxy:
+    get:
+      tags: [observability]
+      operationId: listProxyRoutes
+      summary: The service proxy's routes, their ready backends and their counters.
+      description: >-
+        One route per target port of a replicated service (its VIP and published ports), or per
+        published port of a single-replica service that differs from its target. Backends are the
+        ready instances, plus those that left the rotation and still have connections open.
+      responses:
+        "200":
+          description: The routes, by name.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: "#/components/schemas/ProxyRouteStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/events:
     get:
       tags: [observability]
@@ -979,6 +1001,60 @@ components:
         oom_kills:
           type: integer
           minimum: 0
+    ProxyRouteStatus:
+      type: object
+      description: One proxy route with its counters since it was first served.
+      required: [route, stack, service, listeners, active_connections, total_connections, rejected_connections,
+                 failed_connections, bytes_in, bytes_out, backends]
+      properties:
+        route:
+          type: string
+          description: "`<stack>/<service>:<target port>`"
+        stack:
+          type: string
+        service:
+          type: string
+        listeners:
+          type: array
+          items:
+            type: string
+          description: "`HOST:PORT` addresses the route listens on."
+        active_connections:
+          type: integer
+        total_connections:
+          type: integer
+        rejected_connections:
+          type: integer
+          description: Closed at once because the route was at its connection limit.
+        failed_connections:
+          type: integer
+          description: Closed without reaching a backend (none ready, or every connect failed).
+        bytes_in:
+          type: integer
+        bytes_out:
+          type: integer
+        backends:
+          type: array
+          items:
+            type: object
+            required: [instance, address, in_rotation, active_connections, total_connections, connect_errors, bytes_in, bytes_out]
+            properties:
+              instance:
+                type: string
+              address:
+                type: string
+              in_rotation:
+                type: boolean
+              active_connections:
+                type: integer
+              total_connections:
+                type: integer
+              connect_errors:
+                type: integer
+              bytes_in:
+                type: integer
+              bytes_out:
+                type: integer
     EventMessage:
       type: object
       description: One event, a state change or a note, with its reason.

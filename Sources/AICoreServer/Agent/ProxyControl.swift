@@ -4,6 +4,8 @@ public protocol ProxyControl: Sendable {
     func serve(_ routes: [ServiceRoute]) async throws
     /// Replaces one route's backends (readiness changed). Unknown route: ignored.
     func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend])
+    /// Counters per route and backend.
+    func statistics() -> [ProxyRouteStats]
 }
 
 /// One target port of a service as the proxy serves it: where it listens, and the ready

@@ -28,6 +28,9 @@ public final class RouteTable: Sendable {
         self.logger = logger
     }
 
+    /// The proxy's counters per route and backend.
+    public func statistics() -> [ProxyRouteStats] { proxy.statistics() }
+
     /// The routes as they stand.
     public var current: [ServiceRoute] {
         state.withLock { Self.routes(of: $0) }

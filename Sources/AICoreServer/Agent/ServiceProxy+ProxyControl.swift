@@ -11,6 +11,8 @@ extension ServiceProxy: ProxyControl {
         setBackends(route, backends.map(Self.backend))
     }
 
+    public func statistics() -> [ProxyRouteStats] { stats() }
+
     static func backend(_ backend: ServiceRoute.Backend) -> ProxyBackend {
         ProxyBackend(id: backend.instance, host: backend.host, port: backend.port)
     }
