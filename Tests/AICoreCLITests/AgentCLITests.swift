@@ -17,117 +17,115 @@ struct AgentCLITests {
         return path
     }
 
-    @Test func upWaitFailsWithTheReasonWhenAServiceCannotComeUp() throws {
-        let harness = try AgentHarness()
-        defer { harness.stop() }
-        try harness.start()
-        let file = try Self.write("""
-            name: broken
-            services:
-              app:
-                command: ["/bin/sh", "-c", "echo giving up >&2; exit 3"]
-                restart: "no"
-            """, in: harness.directory)
-        let up = try harness.cli(["up", "-d", "--wait", "-f", file])
-        #expect(up.status == 1)
-        #expect(up.stderr.contains("stack broken failed: service app has 1 failed instance(s)"), "\(up.stderr)")
-        let instance = try #require(try harness.instances("broken").first)
-        #expect(instance.state == "exited")
-        #expect(instance.lastExitCode == 3)
-        let logs = try harness.cli(["logs", "-p", "broken", "app"])
-        #expect(logs.stderr.contains("giving up"), "stderr lines stay on stderr: \(logs)")
-    }
-
-    @Test func aStackFileWithErrorsExitsTwoWithLocatedErrorsAndChangesNothing() throws {
-        let harness = try AgentHarness()
-        defer { harness.stop() }
-        try harness.start()
-        let file = try Self.write("""
-            name: typo
-            services:
-              app:
-                command: ["/bin/sleep", "60"]
-                deploy:
-                  replicas: three
-            """, in: harness.directory)
-        let up = try harness.cli(["up", "-d", "-f", file])
-        #expect(up.status == 2)
-        #expect(up.stderr.contains("stack.yml:6:"), "\(up.stderr)")
-        #expect(up.stderr.contains("services.app.deploy.replicas"), "\(up.stderr)")
-        let listed = try ControlAPI.decoder.decode([InstanceStatus].self, from: Data(try harness.cli(["ps", "-a", "--format", "json"]).stdout.utf8))
-        #expect(listed.isEmpty)
-    }
-
-    @Test func verbsOnAStackStopStartRestartExecAndInspect() throws {
-        let harness = try AgentHarness()
-        defer { harness.stop() }
-        try harness.start()
-        let file = try Self.write("""
-            name: verbs
-            services:
-              app:
-                command: ["/bin/sleep", "600"]
-                deploy:
-                  replicas: 2
-            """, in: harness.directory)
-        #expect(try harness.cli(["up", "-d", "--wait", "-f", file]).status == 0)
-        // An unchanged re-apply is a no-op.
-        let again = try harness.cli(["up", "-d", "-f", file])
-        #expect(again.status == 0)
-        #expect(again.stdout.contains("up to date"), "\(again.stdout)")
-
-        let exec = try harness.cli(["exec", "-p", "verbs", "app/2", "--", "/bin/sh", "-c", "echo $AICORE_INSTANCE; exit 4"])
-        #expect(exec.stdout == "verbs-app-2\n")
-        #expect(exec.status == 4, "exec exits with the command's status")
-
-        let inspect = try harness.cli(["inspect", "verbs-app-1"])
-        let detail = try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(inspect.stdout.utf8))
-        #expect(detail.stats != nil)
-        #expect(detail.events?.contains { $0.type == "started" } == true)
-
-        let pids = try harness.instances("verbs").compactMap(\.pid)
-        #expect(try harness.cli(["stop", "-p", "verbs", "app"]).status == 0)
-        let stopped = try harness.instances("verbs")
-        #expect(stopped.allSatisfy { $0.desired == "stopped" && $0.state == "exited" }, "\(stopped)")
-        #expect(try harness.cli(["ps", "-p", "verbs"]).stdout.split(separator: "\n").count == 1, "ps without -a hides stopped instances")
-        // Stopped stays stopped across an agent restart.
-        harness.kill()
-        try harness.start()
-        #expect(try harness.instances("verbs").allSatisfy { $0.desired == "stopped" })
-
-        #expect(try harness.cli(["start", "-p", "verbs", "app"]).status == 0)
-        try waitUntil("both replicas run again", timeout: .seconds(60)) {
-            let now = try harness.instances("verbs")
-            return now.count == 2 && now.allSatisfy { $0.state == "running" && $0.desired == "running" }
+    @Test func upWaitFailsWithTheReasonWhenAServiceCannotComeUp() async throws {
+        try await AgentHarness.with { harness in
+            let file = try Self.write("""
+                name: broken
+                services:
+                  app:
+                    command: ["/bin/sh", "-c", "echo giving up >&2; exit 3"]
+                    restart: "no"
+                """, in: harness.directory)
+            let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
+            #expect(up.status == 1)
+            #expect(up.stderr.contains("stack broken failed: service app has 1 failed instance(s)"), "\(up.stderr)")
+            let instance = try #require(try await harness.instances("broken").first)
+            #expect(instance.state == "exited")
+            #expect(instance.lastExitCode == 3)
+            let logs = try await harness.cli(["logs", "-p", "broken", "app"])
+            #expect(logs.stderr.contains("giving up"), "stderr lines stay on stderr: \(logs)")
         }
-        let restartedPIDs = try harness.instances("verbs").compactMap(\.pid)
-        #expect(Set(restartedPIDs).isDisjoint(with: pids))
-
-        #expect(try harness.cli(["restart", "-p", "verbs", "app"]).status == 0)
-        try waitUntil("both replicas run after restart", timeout: .seconds(60)) {
-            let now = try harness.instances("verbs")
-            return now.count == 2 && now.allSatisfy { $0.state == "running" } && Set(now.compactMap(\.pid)).isDisjoint(with: restartedPIDs)
-        }
-        let unknown = try harness.cli(["restart", "-p", "verbs", "nope"])
-        #expect(unknown.status == 2)
-        #expect(unknown.stderr.contains("stack verbs has no service nope"), "\(unknown.stderr)")
-        #expect(try harness.cli(["down", "-p", "verbs"]).status == 0)
-        #expect(try harness.cli(["down", "-p", "verbs"]).status == 2, "a stack that is not there is the user's mistake")
     }
 
-    @Test func withoutAnAgentVerbsSayWhereTheyLookedInOneLine() throws {
+    @Test func aStackFileWithErrorsExitsTwoWithLocatedErrorsAndChangesNothing() async throws {
+        try await AgentHarness.with { harness in
+            let file = try Self.write("""
+                name: typo
+                services:
+                  app:
+                    command: ["/bin/sleep", "60"]
+                    deploy:
+                      replicas: three
+                """, in: harness.directory)
+            let up = try await harness.cli(["up", "-d", "-f", file])
+            #expect(up.status == 2)
+            #expect(up.stderr.contains("stack.yml:6:"), "\(up.stderr)")
+            #expect(up.stderr.contains("services.app.deploy.replicas"), "\(up.stderr)")
+            let listed = try ControlAPI.decoder.decode([InstanceStatus].self, from: Data(try await harness.cli(["ps", "-a", "--format", "json"]).stdout.utf8))
+            #expect(listed.isEmpty)
+        }
+    }
+
+    @Test func verbsOnAStackStopStartRestartExecAndInspect() async throws {
+        try await AgentHarness.with { harness in
+            let file = try Self.write("""
+                name: verbs
+                services:
+                  app:
+                    command: ["/bin/sleep", "600"]
+                    deploy:
+                      replicas: 2
+                """, in: harness.directory)
+            #expect(try await harness.cli(["up", "-d", "--wait", "-f", file]).status == 0)
+            // An unchanged re-apply is a no-op.
+            let again = try await harness.cli(["up", "-d", "-f", file])
+            #expect(again.status == 0)
+            #expect(again.stdout.contains("up to date"), "\(again.stdout)")
+
+            let exec = try await harness.cli(["exec", "-p", "verbs", "app/2", "--", "/bin/sh", "-c", "echo $AICORE_INSTANCE; exit 4"])
+            #expect(exec.stdout == "verbs-app-2\n")
+            #expect(exec.status == 4, "exec exits with the command's status")
+
+            let inspect = try await harness.cli(["inspect", "verbs-app-1"])
+            let detail = try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(inspect.stdout.utf8))
+            #expect(detail.stats != nil)
+            #expect(detail.events?.contains { $0.type == "started" } == true)
+
+            let pids = try await harness.instances("verbs").compactMap(\.pid)
+            #expect(try await harness.cli(["stop", "-p", "verbs", "app"]).status == 0)
+            let stopped = try await harness.instances("verbs")
+            #expect(stopped.allSatisfy { $0.desired == "stopped" && $0.state == "exited" }, "\(stopped)")
+            #expect(try await harness.cli(["ps", "-p", "verbs"]).stdout.split(separator: "\n").count == 1, "ps without -a hides stopped instances")
+            // Stopped stays stopped across an agent restart.
+            await harness.kill()
+            try await harness.start()
+            #expect(try await harness.instances("verbs").allSatisfy { $0.desired == "stopped" })
+
+            #expect(try await harness.cli(["start", "-p", "verbs", "app"]).status == 0)
+            try await waitUntil("both replicas run again", timeout: .seconds(60)) {
+                let now = try await harness.instances("verbs")
+                return now.count == 2 && now.allSatisfy { $0.state == "running" && $0.desired == "running" }
+            }
+            let restartedPIDs = try await harness.instances("verbs").compactMap(\.pid)
+            #expect(Set(restartedPIDs).isDisjoint(with: pids))
+
+            #expect(try await harness.cli(["restart", "-p", "verbs", "app"]).status == 0)
+            try await waitUntil("both replicas run after restart", timeout: .seconds(60)) {
+                let now = try await harness.instances("verbs")
+                return now.count == 2 && now.allSatisfy { $0.state == "running" } && Set(now.compactMap(\.pid)).isDisjoint(with: restartedPIDs)
+            }
+            let unknown = try await harness.cli(["restart", "-p", "verbs", "nope"])
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.contains("stack verbs has no service nope"), "\(unknown.stderr)")
+            #expect(try await harness.cli(["down", "-p", "verbs"]).status == 0)
+            #expect(try await harness.cli(["down", "-p", "verbs"]).status == 2, "a stack that is not there is the user's mistake")
+        }
+    }
+
+    @Test func withoutAnAgentVerbsSayWhereTheyLookedInOneLine() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-noagent-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         var environment = ProcessInfo.processInfo.environment
         environment["AICORE_HOST"] = directory + "/absent.sock"
-        let ps = try CommandRunner.run(["ps"], environment: environment)
+        let absent = environment
+        let ps = try await offload { try CommandRunner.run(["ps"], environment: absent) }
         #expect(ps.status == 1)
         #expect(ps.stderr.split(separator: "\n").count == 1)
         #expect(ps.stderr.contains("cannot reach the agent at unix://\(directory)/absent.sock"), "\(ps.stderr)")
     }
 
-    @Test func upWithNoAgentRunsOneInTheForegroundAndCtrlCStopsTheStack() throws {
+    @Test func upWithNoAgentRunsOneInTheForegroundAndCtrlCStopsTheStack() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-embedded-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -145,10 +143,11 @@ struct AgentCLITests {
                                                     directory, CommandRunner.binary], environment: environment, discardOutput: true)
         var pid: Int32?
         do {
-            try waitUntil("the embedded agent runs the stack", timeout: .seconds(90)) {
+            try await waitUntil("the embedded agent runs the stack", timeout: .seconds(90)) {
                 var env = environment
                 env["AICORE_HOST"] = directory + "/.aicore/aicore.sock"
-                let ps = try CommandRunner.run(["ps", "--format", "json"], environment: env)
+                let query = env
+                let ps = try await offload { try CommandRunner.run(["ps", "--format", "json"], environment: query) }
                 guard ps.status == 0, let list = try? ControlAPI.decoder.decode([InstanceStatus].self, from: Data(ps.stdout.utf8)) else { return false }
                 pid = list.first { $0.id == "embedded-app-1" && $0.state == "running" }?.pid
                 let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
@@ -156,13 +155,13 @@ struct AgentCLITests {
             }
         } catch {
             up.signal(SIGKILL)
-            _ = up.waitForExit()
+            _ = try? await offload { up.waitForExit() }
             let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
             Issue.record("\(error): \(log)")
             return
         }
         up.signal(SIGINT)
-        let ended = up.waitForExit()
+        let ended = try await offload { up.waitForExit() }
         #expect(ended.status == 0, "up exits 0 on Ctrl-C")
         if let pid { #expect(!StackEndToEndTests.isRunning(pid), "Ctrl-C stops the stack") }
         let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
@@ -171,36 +170,36 @@ struct AgentCLITests {
         #expect(log.contains("embedded-app-1 | hello from app"), "the stack's logs follow its progress: \(log)")
     }
 
-    @Test func overTLSTheCLIUsesTheTokenAndTrustsOnlyTheGivenCertificate() throws {
-        let harness = try AgentHarness()
-        defer { harness.stop() }
-        let certificate = harness.directory + "/agent.crt", key = harness.directory + "/agent.key"
-        let made = try ChildProcess.run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                                                             "-subj", "/CN=aicore-test", "-addext", "subjectAltName=IP:127.0.0.1",
-                                                             "-keyout", key, "-out", certificate])
-        try #require(made.status == 0, "openssl: \(made.stderr)")
-        let token = "0123456789abcdef0123456789abcdef"
-        try token.write(toFile: harness.directory + "/token", atomically: true, encoding: .utf8)
-        let port = try LoopbackPort.allocate()
-        try harness.start(["--listen", "127.0.0.1:\(port)", "--token-file", harness.directory + "/token",
-                           "--tls-cert", certificate, "--tls-key", key])
-        var remote = ["AICORE_HOST": "https://127.0.0.1:\(port)", "AICORE_TOKEN": token, "AICORE_TLS_CA": certificate]
-        let ps = try harness.cli(["ps"], environment: remote)
-        #expect(ps.status == 0, "\(ps.stderr)")
-        #expect(ps.stdout.hasPrefix("NAME"))
+    @Test func overTLSTheCLIUsesTheTokenAndTrustsOnlyTheGivenCertificate() async throws {
+        try await AgentHarness.with(startImmediately: false) { harness in
+            let certificate = harness.directory + "/agent.crt", key = harness.directory + "/agent.key"
+            let made = try await run("/usr/bin/openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                                                                 "-subj", "/CN=aicore-test", "-addext", "subjectAltName=IP:127.0.0.1",
+                                                                 "-keyout", key, "-out", certificate])
+            try #require(made.status == 0, "openssl: \(made.stderr)")
+            let token = "0123456789abcdef0123456789abcdef"
+            try token.write(toFile: harness.directory + "/token", atomically: true, encoding: .utf8)
+            let port = try LoopbackPort.allocate()
+            try await harness.start(["--listen", "127.0.0.1:\(port)", "--token-file", harness.directory + "/token",
+                               "--tls-cert", certificate, "--tls-key", key])
+            var remote = ["AICORE_HOST": "https://127.0.0.1:\(port)", "AICORE_TOKEN": token, "AICORE_TLS_CA": certificate]
+            let ps = try await harness.cli(["ps"], environment: remote)
+            #expect(ps.status == 0, "\(ps.stderr)")
+            #expect(ps.stdout.hasPrefix("NAME"))
 
-        remote["AICORE_TOKEN"] = "wrong-token-wrong-token"
-        let wrongToken = try harness.cli(["ps"], environment: remote)
-        #expect(wrongToken.status == 1)
-        #expect(wrongToken.stderr.contains("bearer token is wrong"), "\(wrongToken.stderr)")
+            remote["AICORE_TOKEN"] = "wrong-token-wrong-token"
+            let wrongToken = try await harness.cli(["ps"], environment: remote)
+            #expect(wrongToken.status == 1)
+            #expect(wrongToken.stderr.contains("bearer token is wrong"), "\(wrongToken.stderr)")
 
-        remote["AICORE_TOKEN"] = token
-        remote["AICORE_TLS_CA"] = ""
-        let untrusted = try harness.cli(["ps"], environment: remote)
-        #expect(untrusted.status == 1, "a certificate nobody vouches for is refused")
-        #expect(untrusted.stderr.split(separator: "\n").count == 1, "\(untrusted.stderr)")
+            remote["AICORE_TOKEN"] = token
+            remote["AICORE_TLS_CA"] = ""
+            let untrusted = try await harness.cli(["ps"], environment: remote)
+            #expect(untrusted.status == 1, "a certificate nobody vouches for is refused")
+            #expect(untrusted.stderr.split(separator: "\n").count == 1, "\(untrusted.stderr)")
 
-        remote["AICORE_HOST"] = "http://127.0.0.1:\(port)"
-        #expect(try harness.cli(["ps"], environment: remote).status == 1, "plain HTTP to the TLS port fails")
+            remote["AICORE_HOST"] = "http://127.0.0.1:\(port)"
+            #expect(try await harness.cli(["ps"], environment: remote).status == 1, "plain HTTP to the TLS port fails")
+        }
     }
 }

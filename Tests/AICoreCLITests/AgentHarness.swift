@@ -5,7 +5,9 @@ import Foundation
 import Testing
 
 /// A real `aicore-node agent` in a fresh directory, driven through the real CLI over its
-/// socket. Everything it starts is taken down by `stop()`.
+/// socket. Everything it starts is taken down by `stop()`. Every wait for a child process runs
+/// on a Dispatch thread (`offload`): Swift Testing's cooperative threads (two, on two cores) must
+/// stay free for the async tests running beside these.
 final class AgentHarness: @unchecked Sendable {
     // Mutated only by the test that owns the harness, one step at a time.
     let directory: String
@@ -19,38 +21,55 @@ final class AgentHarness: @unchecked Sendable {
     }
 
     /// Starts the agent and waits until it answers (bounded).
-    func start(_ extra: [String] = []) throws {
+    /// Runs `body` with a started harness and always stops it (every stack down, the agent
+    /// terminated, the directory removed), whether `body` throws or not.
+    static func with(startImmediately: Bool = true, _ body: (AgentHarness) async throws -> Void) async throws {
+        let harness = try AgentHarness()
+        do {
+            if startImmediately { try await harness.start() }
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+
+    func start(_ extra: [String] = []) async throws {
         let arguments = ["agent", "--state-dir", directory + "/state", "--run-dir", directory + "/run", "--log-dir", directory + "/logs",
                          "--socket", socket] + extra
         // Its log goes to a file: a pipe nobody reads would block it.
         agent = try ChildProcess.spawn("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"\(directory)/agent.log\" 2>&1", CommandRunner.binary] + arguments,
                                        discardOutput: true)
-        try waitUntil("the agent answers on \(socket)", timeout: .seconds(120)) { (try? self.cli(["ps"]).status) == 0 }
+        try await waitUntil("the agent answers on \(socket)", timeout: .seconds(120)) { (try? await self.cli(["ps"]).status) == 0 }
     }
 
     /// SIGKILL: the hardest way an agent can go. Workloads must not notice.
-    func kill() {
-        agent?.signal(SIGKILL)
-        _ = agent?.waitForExit()
-        agent = nil
+    func kill() async {
+        guard let agent else { return }
+        agent.signal(SIGKILL)
+        _ = try? await offload { agent.waitForExit() }
+        self.agent = nil
     }
 
     /// SIGTERM: a graceful shutdown that leaves workloads running.
-    func terminate() {
-        agent?.signal(SIGTERM)
-        _ = agent?.waitForExit()
-        agent = nil
+    func terminate() async {
+        guard let agent else { return }
+        agent.signal(SIGTERM)
+        _ = try? await offload { agent.waitForExit() }
+        self.agent = nil
     }
 
-    func cli(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandRunner.Result {
+    func cli(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandRunner.Result {
         var env = ProcessInfo.processInfo.environment
         env["AICORE_HOST"] = socket
         for (key, value) in environment { env[key] = value }
-        return try CommandRunner.run(arguments, environment: env, directory: CommandRunner.packageRoot)
+        let final = env
+        return try await offload { try CommandRunner.run(arguments, environment: final, directory: CommandRunner.packageRoot) }
     }
 
-    func instances(_ stack: String) throws -> [InstanceStatus] {
-        let result = try cli(["ps", "-a", "-p", stack, "--format", "json"])
+    func instances(_ stack: String) async throws -> [InstanceStatus] {
+        let result = try await cli(["ps", "-a", "-p", stack, "--format", "json"])
         guard result.status == 0 else { throw HarnessFailure("ps failed: \(result.stderr)") }
         return try ControlAPI.decoder.decode([InstanceStatus].self, from: Data(result.stdout.utf8))
     }
@@ -58,13 +77,13 @@ final class AgentHarness: @unchecked Sendable {
     var agentLog: String { (try? String(contentsOfFile: directory + "/agent.log", encoding: .utf8)) ?? "" }
 
     /// Takes every stack down, stops the agent and removes the directory.
-    func stop() {
-        if agent == nil { try? start() }
-        if let stacks = try? cli(["ps", "-a", "--format", "json"]),
+    func stop() async {
+        if agent == nil { try? await start() }
+        if let stacks = try? await cli(["ps", "-a", "--format", "json"]),
            let list = try? ControlAPI.decoder.decode([InstanceStatus].self, from: Data(stacks.stdout.utf8)) {
-            for stack in Set(list.map(\.stack)) { _ = try? cli(["down", "-v", "-p", stack]) }
+            for stack in Set(list.map(\.stack)) { _ = try? await cli(["down", "-v", "-p", stack]) }
         }
-        terminate()
+        await terminate()
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
@@ -76,18 +95,23 @@ struct HarnessFailure: Error, CustomStringConvertible {
 
 /// Polls `condition` until it holds or `timeout` passes (then throws naming `what`).
 func waitUntil(_ what: String, timeout: Duration, every interval: Duration = .milliseconds(250),
-               _ condition: () throws -> Bool) throws {
+               _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if try condition() { return }
-        Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
+        if try await condition() { return }
+        try await Task.sleep(for: interval)
     }
     throw HarnessFailure("timed out waiting until \(what)")
 }
 
+/// A child process run to its end on a Dispatch thread.
+func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> ChildProcess.Output {
+    try await offload { try ChildProcess.run(executable, arguments, environment: environment) }
+}
+
 /// curl from Debian: a real HTTP client, loopback only.
-func httpGet(_ url: String) throws -> (status: Int32, body: String) {
-    let output = try ChildProcess.run("/usr/bin/curl", ["-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", url])
+func httpGet(_ url: String) async throws -> (status: Int32, body: String) {
+    let output = try await run("/usr/bin/curl", ["-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", url])
     let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
     let code = Int32(lines.last.map(String.init) ?? "") ?? 0
     return (code, lines.dropLast().joined(separator: "\n"))

@@ -16,130 +16,131 @@ struct StackEndToEndTests {
         URL(fileURLWithPath: CommandRunner.binary).deletingLastPathComponent().appendingPathComponent("aicore-sample-api").path
     }
 
-    @Test func theAICoreStackRunsEndToEnd() throws {
-        let harness = try AgentHarness()
-        defer { harness.stop() }
-        try harness.start()
-        let nginxPort = try LoopbackPort.allocate()
-        let apiPort = try LoopbackPort.allocate()
-        let environment = ["AICORE_SAMPLE_API": Self.sampleAPI, "NGINX_PORT": "\(nginxPort)", "API_PORT": "\(apiPort)",
-                           // Five replicas must fit a 2-core CI machine.
-                           "API_CPU_RESERVATION": "0.1", "API_MEMORY_RESERVATION": "64M"]
+    @Test func theAICoreStackRunsEndToEnd() async throws {
+        try await AgentHarness.with { harness in
+            let nginxPort = try LoopbackPort.allocate()
+            let apiPort = try LoopbackPort.allocate()
+            let environment = ["AICORE_SAMPLE_API": Self.sampleAPI, "NGINX_PORT": "\(nginxPort)", "API_PORT": "\(apiPort)",
+                               // Five replicas must fit a 2-core CI machine.
+                               "API_CPU_RESERVATION": "0.1", "API_MEMORY_RESERVATION": "64M"]
 
-        // `up --wait` brings every service up in dependency order.
-        let up = try harness.cli(["up", "-d", "--wait", "--wait-timeout", "420", "-f", "config/stacks/ai-core.yml"], environment: environment)
-        #expect(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
-        try #require(up.status == 0)
-        var instances = try harness.instances("ai-core")
-        let byService = Dictionary(grouping: instances, by: \.service)
-        #expect(byService["api"]?.count == 3)
-        #expect(byService["api"]?.allSatisfy(\.ready) == true)
-        #expect(byService["postgres"]?.first?.health == "healthy")
-        #expect(byService["postgres-init"]?.first?.state == "exited")
-        #expect(byService["postgres-init"]?.first?.lastExitCode == 0)
-        #expect(byService["nginx"]?.first?.ready == true)
-        #expect(byService["redis"]?.first?.ready == true)
-        #expect(try harness.cli(["ps"]).stdout.contains("ai-core-api-1"))
-        // In dependency order: postgres-init completed before postgres started, and the API
-        // started only once PostgreSQL and Redis were healthy (their `depends_on` conditions).
-        func eventTime(_ instance: String, _ type: String) throws -> String {
-            let detail = try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(try harness.cli(["inspect", instance]).stdout.utf8))
-            return try #require(detail.events?.first { $0.type == type }?.time, "\(instance) has no \(type) event")
-        }
-        let apiStarted = try eventTime("ai-core-api-1", "started")
-        #expect(try eventTime("ai-core-postgres-1", "healthy") < apiStarted)
-        #expect(try eventTime("ai-core-redis-1", "healthy") < apiStarted)
-        #expect(try eventTime("ai-core-postgres-init-1", "exited") < (try eventTime("ai-core-postgres-1", "started")))
-
-        // Through nginx, to the API (via the proxy on the api VIP), to PostgreSQL and Redis.
-        var answers: [String] = []
-        for _ in 0..<6 {
-            let answer = try httpGet("http://127.0.0.1:\(nginxPort)/work")
-            #expect(answer.status == 200, "GET /work through nginx: \(answer.status) \(answer.body)")
-            answers.append(answer.body)
-        }
-        #expect(answers.allSatisfy { $0.contains("\"postgres_requests\"") && $0.contains("\"redis_requests\"") }, "\(answers)")
-        // Directly through the published API port too; the proxy spreads over the replicas.
-        var served: Set<String> = []
-        for _ in 0..<12 {
-            let answer = try httpGet("http://127.0.0.1:\(apiPort)/version")
-            #expect(answer.status == 200)
-            if let data = answer.body.data(using: .utf8),
-               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let instance = object["instance"] as? String {
-                served.insert(instance)
+            // `up --wait` brings every service up in dependency order.
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "420", "-f", "config/stacks/ai-core.yml"], environment: environment)
+            #expect(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+            try #require(up.status == 0)
+            var instances = try await harness.instances("ai-core")
+            let byService = Dictionary(grouping: instances, by: \.service)
+            #expect(byService["api"]?.count == 3)
+            #expect(byService["api"]?.allSatisfy(\.ready) == true)
+            #expect(byService["postgres"]?.first?.health == "healthy")
+            #expect(byService["postgres-init"]?.first?.state == "exited")
+            #expect(byService["postgres-init"]?.first?.lastExitCode == 0)
+            #expect(byService["nginx"]?.first?.ready == true)
+            #expect(byService["redis"]?.first?.ready == true)
+            #expect(try await harness.cli(["ps"]).stdout.contains("ai-core-api-1"))
+            // In dependency order: postgres-init completed before postgres started, and the API
+            // started only once PostgreSQL and Redis were healthy (their `depends_on` conditions).
+            func eventTime(_ instance: String, _ type: String) async throws -> String {
+                let detail = try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(try await harness.cli(["inspect", instance]).stdout.utf8))
+                return try #require(detail.events?.first { $0.type == type }?.time, "\(instance) has no \(type) event")
             }
-        }
-        #expect(served.count == 3, "the proxy used \(served) of 3 replicas")
-        // The proxy counted them, per route and per backend.
-        let proxy = try ChildProcess.run("/usr/bin/curl", ["-sS", "--unix-socket", harness.socket, "http://localhost/v1/proxy"])
-        let routes = try ControlAPI.decoder.decode([ProxyRouteStatus].self, from: Data(proxy.stdout.utf8))
-        let apiRoute = try #require(routes.first { $0.route == "ai-core/api:3000" }, "\(proxy.stdout)")
-        #expect(apiRoute.totalConnections >= 12)
-        #expect(apiRoute.backends.filter(\.inRotation).count == 3)
-        #expect(apiRoute.listeners.contains("0.0.0.0:\(apiPort)"))
+            let apiStarted = try await eventTime("ai-core-api-1", "started")
+            #expect(try await eventTime("ai-core-postgres-1", "healthy") < apiStarted)
+            #expect(try await eventTime("ai-core-redis-1", "healthy") < apiStarted)
+            let postgresStarted = try await eventTime("ai-core-postgres-1", "started")
+            #expect(try await eventTime("ai-core-postgres-init-1", "exited") < postgresStarted)
 
-        // kill -9 one replica: it is restarted by its policy, and `ps` says so.
-        let victim = try #require(instances.first { $0.id == "ai-core-api-2" })
-        let victimPID = try #require(victim.pid)
-        #expect(Glibc.kill(victimPID, SIGKILL) == 0)
-        try waitUntil("ai-core-api-2 is restarted and ready", timeout: .seconds(180)) {
-            let now = try harness.instances("ai-core").first { $0.id == "ai-core-api-2" }
-            return (now?.restarts ?? 0) >= 1 && now?.ready == true && now?.pid != victimPID
-        }
-        instances = try harness.instances("ai-core")
-        let restarted = try #require(instances.first { $0.id == "ai-core-api-2" })
-        #expect(restarted.lastExit?.contains("SIGKILL") == true, "last exit: \(restarted.lastExit ?? "nil")")
-        let table = try harness.cli(["ps"]).stdout
-        #expect(table.contains("RESTARTS"))
+            // Through nginx, to the API (via the proxy on the api VIP), to PostgreSQL and Redis.
+            var answers: [String] = []
+            for _ in 0..<6 {
+                let answer = try await httpGet("http://127.0.0.1:\(nginxPort)/work")
+                #expect(answer.status == 200, "GET /work through nginx: \(answer.status) \(answer.body)")
+                answers.append(answer.body)
+            }
+            #expect(answers.allSatisfy { $0.contains("\"postgres_requests\"") && $0.contains("\"redis_requests\"") }, "\(answers)")
+            // Directly through the published API port too; the proxy spreads over the replicas.
+            var served: Set<String> = []
+            for _ in 0..<12 {
+                let answer = try await httpGet("http://127.0.0.1:\(apiPort)/version")
+                #expect(answer.status == 200)
+                if let data = answer.body.data(using: .utf8),
+                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let instance = object["instance"] as? String {
+                    served.insert(instance)
+                }
+            }
+            #expect(served.count == 3, "the proxy used \(served) of 3 replicas")
+            // The proxy counted them, per route and per backend.
+            let proxy = try await run("/usr/bin/curl", ["-sS", "--unix-socket", harness.socket, "http://localhost/v1/proxy"])
+            let routes = try ControlAPI.decoder.decode([ProxyRouteStatus].self, from: Data(proxy.stdout.utf8))
+            let apiRoute = try #require(routes.first { $0.route == "ai-core/api:3000" }, "\(proxy.stdout)")
+            #expect(apiRoute.totalConnections >= 12)
+            #expect(apiRoute.backends.filter(\.inRotation).count == 3)
+            #expect(apiRoute.listeners.contains("0.0.0.0:\(apiPort)"))
 
-        // Scale out, then in.
-        #expect(try harness.cli(["scale", "-p", "ai-core", "api=5"]).status == 0)
-        try waitUntil("5 api replicas are ready", timeout: .seconds(240)) {
-            try harness.instances("ai-core").filter { $0.service == "api" && $0.ready }.count == 5
-        }
-        #expect(try harness.cli(["scale", "-p", "ai-core", "api=2"]).status == 0)
-        try waitUntil("2 api replicas remain", timeout: .seconds(120)) {
-            let api = try harness.instances("ai-core").filter { $0.service == "api" }
-            return api.count == 2 && api.allSatisfy(\.ready)
-        }
-        #expect(try httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
+            // kill -9 one replica: it is restarted by its policy, and `ps` says so.
+            let victim = try #require(instances.first { $0.id == "ai-core-api-2" })
+            let victimPID = try #require(victim.pid)
+            #expect(Glibc.kill(victimPID, SIGKILL) == 0)
+            try await waitUntil("ai-core-api-2 is restarted and ready", timeout: .seconds(180)) {
+                let now = try await harness.instances("ai-core").first { $0.id == "ai-core-api-2" }
+                return (now?.restarts ?? 0) >= 1 && now?.ready == true && now?.pid != victimPID
+            }
+            instances = try await harness.instances("ai-core")
+            let restarted = try #require(instances.first { $0.id == "ai-core-api-2" })
+            #expect(restarted.lastExit?.contains("SIGKILL") == true, "last exit: \(restarted.lastExit ?? "nil")")
+            let table = try await harness.cli(["ps"]).stdout
+            #expect(table.contains("RESTARTS"))
 
-        // Restart the agent (kill -9): no workload restarts, `ps` is unchanged.
-        let before = try harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" }
-        harness.kill()
-        try harness.start()
-        try waitUntil("every instance is re-adopted", timeout: .seconds(60)) {
-            try harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" } == before
+            // Scale out, then in.
+            #expect(try await harness.cli(["scale", "-p", "ai-core", "api=5"]).status == 0)
+            try await waitUntil("5 api replicas are ready", timeout: .seconds(240)) {
+                try await harness.instances("ai-core").filter { $0.service == "api" && $0.ready }.count == 5
+            }
+            #expect(try await harness.cli(["scale", "-p", "ai-core", "api=2"]).status == 0)
+            try await waitUntil("2 api replicas remain", timeout: .seconds(120)) {
+                let api = try await harness.instances("ai-core").filter { $0.service == "api" }
+                return api.count == 2 && api.allSatisfy(\.ready)
+            }
+            #expect(try await httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
+
+            // Restart the agent (kill -9): no workload restarts, `ps` is unchanged.
+            let before = try await harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" }
+            await harness.kill()
+            try await harness.start()
+            try await waitUntil("every instance is re-adopted", timeout: .seconds(60)) {
+                try await harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" } == before
+            }
+            #expect(try await httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
+
+            // `down` leaves nothing behind; named volumes stay.
+            let pids = try await harness.instances("ai-core").compactMap(\.pid)
+            let down = try await harness.cli(["down", "-p", "ai-core"])
+            #expect(down.status == 0, "down: \(down.stderr)")
+            for pid in pids { #expect(!Self.isRunning(pid), "pid \(pid) survived down") }
+            #expect(!Self.cgroupExists("aicore/ai-core"), "a cgroup of ai-core is left")
+            let afterDown = try? await httpGet("http://127.0.0.1:\(apiPort)/version")
+            #expect(afterDown?.status != 200, "the proxy still listens on \(apiPort)")
+            let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+            #expect(!mounts.contains(harness.directory), "a mount under the agent's directory is left")
+            let volume = harness.directory + "/state/volumes/ai-core_postgres_data"
+            #expect(FileManager.default.fileExists(atPath: volume), "down removed the named volume")
+            #expect(try await harness.cli(["ps", "-p", "ai-core"]).stdout.split(separator: "\n").count <= 1)
+
+            // `down -v` removes the named volumes too.
+            let small = harness.directory + "/small.yml"
+            try """
+                name: ai-core
+                services:
+                  keeper:
+                    command: ["/bin/sleep", "600"]
+                    volumes: ["postgres_data:/var/lib/postgresql"]
+                volumes:
+                  postgres_data: {}
+                """.write(toFile: small, atomically: true, encoding: .utf8)
+            #expect(try await harness.cli(["up", "-d", "--wait", "-f", small]).status == 0)
+            #expect(try await harness.cli(["down", "-v", "-p", "ai-core"]).status == 0)
+            #expect(!FileManager.default.fileExists(atPath: volume), "down -v kept the named volume")
         }
-        #expect(try httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
-
-        // `down` leaves nothing behind; named volumes stay.
-        let pids = try harness.instances("ai-core").compactMap(\.pid)
-        let down = try harness.cli(["down", "-p", "ai-core"])
-        #expect(down.status == 0, "down: \(down.stderr)")
-        for pid in pids { #expect(!Self.isRunning(pid), "pid \(pid) survived down") }
-        #expect(!Self.cgroupExists("aicore/ai-core"), "a cgroup of ai-core is left")
-        #expect((try? httpGet("http://127.0.0.1:\(apiPort)/version").status) != 200, "the proxy still listens on \(apiPort)")
-        let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        #expect(!mounts.contains(harness.directory), "a mount under the agent's directory is left")
-        let volume = harness.directory + "/state/volumes/ai-core_postgres_data"
-        #expect(FileManager.default.fileExists(atPath: volume), "down removed the named volume")
-        #expect(try harness.cli(["ps", "-p", "ai-core"]).stdout.split(separator: "\n").count <= 1)
-
-        // `down -v` removes the named volumes too.
-        let small = harness.directory + "/small.yml"
-        try """
-            name: ai-core
-            services:
-              keeper:
-                command: ["/bin/sleep", "600"]
-                volumes: ["postgres_data:/var/lib/postgresql"]
-            volumes:
-              postgres_data: {}
-            """.write(toFile: small, atomically: true, encoding: .utf8)
-        #expect(try harness.cli(["up", "-d", "--wait", "-f", small]).status == 0)
-        #expect(try harness.cli(["down", "-v", "-p", "ai-core"]).status == 0)
-        #expect(!FileManager.default.fileExists(atPath: volume), "down -v kept the named volume")
     }
 
     /// Exists and is not a zombie: an init re-parented to a PID 1 that does not reap (as on

@@ -938,6 +938,11 @@ components:
         cgroup:
           type: string
           description: The instance's cgroup path.
+        finished:
+          type: boolean
+          description: >-
+            Nothing will start it again (completed, failed for good, or stopped); false while its
+            restart policy may still bring it back. Absent when the agent has no runner for it.
         reason:
           type: string
           description: Why it is pending, failed or in back-off.

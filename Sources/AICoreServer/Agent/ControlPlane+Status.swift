@@ -39,8 +39,10 @@ extension ControlPlane {
         let running = instances.filter { active.contains($0.state) }.count
         let ready = instances.filter(\.ready).count
         let completed = instances.filter { $0.state == "exited" && $0.lastExitCode == 0 && $0.desired == "running" }.count
+        // Only for good: an instance between its exit and its restart is not failed yet.
         let failed = instances.filter {
-            $0.desired == "running" && ($0.state == "failed" || ($0.state == "exited" && ($0.lastExitCode ?? 1) != 0))
+            $0.desired == "running" && $0.finished != false
+                && ($0.state == "failed" || ($0.state == "exited" && ($0.lastExitCode ?? 1) != 0))
         }.count
         let pending = instances.filter { $0.state == "pending" }.count
         let stopped = instances.filter { $0.desired == "stopped" }.count
@@ -110,6 +112,7 @@ extension ControlPlane {
             status.lastExitCode = live.lastExitCode ?? record.lastExitCode
             status.health = live.health
             status.ready = live.ready
+            status.finished = live.finished
             if detail { status.probeLog = live.probeLog }
             handle = await runner.currentHandle
         } else if detail, let text = record.probeLog {

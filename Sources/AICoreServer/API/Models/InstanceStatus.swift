@@ -24,6 +24,9 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     public var cgroup: String?
     /// Why it is pending, failed or in back-off.
     public var reason: String?
+    /// Nothing will start it again (it completed, failed for good, or was stopped); false while
+    /// its restart policy may still bring it back.
+    public var finished: Bool?
     /// The last results of each probe, oldest first (`inspect` only).
     public var probeLog: [ProbeResult]?
     /// Cgroup figures (`inspect`, `top`, `?stats=true`).
