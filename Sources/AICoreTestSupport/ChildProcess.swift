@@ -1,3 +1,4 @@
+import AICoreOS
 import Foundation
 
 #if canImport(Glibc)
@@ -50,11 +51,17 @@ public struct ChildProcess: Sendable {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
         if !discardOutput {
-            guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-                throw SpawnFailure(errno: errno, executable: executable)
+            // Close-on-exec from the start (pipe2, not pipe then fcntl): a child that another
+            // test's thread spawns in between would otherwise inherit our write ends, and our
+            // read would never see EOF while that child lives (a long-running agent, say).
+            do {
+                let out = try FileIO.pipe()
+                let err = try FileIO.pipe()
+                outPipe = [out.read, out.write]
+                errPipe = [err.read, err.write]
+            } catch {
+                throw SpawnFailure(errno: error.errno, executable: executable)
             }
-            // Close-on-exec, so a concurrently spawned child of another test cannot hold our pipes.
-            for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -68,6 +75,9 @@ public struct ChildProcess: Sendable {
             posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
             posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         }
+        // Last, after the dup2s: nothing else of ours reaches the child (NIO's sockets are not
+        // close-on-exec, and a long-lived child holding one keeps a listener or connection open).
+        SpawnFileActions.closeFrom(&actions, 3)
         // glibc's addchdir_np is not visible to Swift; a shell changes directory, then execs.
         let command = directory.map { ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", $0, executable] + arguments }
             ?? [executable] + arguments

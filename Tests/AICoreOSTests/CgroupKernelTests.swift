@@ -57,15 +57,20 @@ struct CgroupKernelTests {
 
         init(_ script: String) throws {
             var fds: [Int32] = [-1, -1]
-            guard pipe(&fds) == 0 else { throw CgroupError.system(errno, "pipe") }
-            _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-            _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+            // Close-on-exec atomically: a child spawned meanwhile by another test must not inherit it.
+            do {
+                let pipe = try FileIO.pipe()
+                fds = [pipe.read, pipe.write]
+            } catch {
+                throw CgroupError.system(error.errno, "pipe")
+            }
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
             defer { posix_spawn_file_actions_destroy(&actions) }
             posix_spawn_file_actions_adddup2(&actions, fds[0], 0)   // the new fd 0 does not inherit FD_CLOEXEC
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+            SpawnFileActions.closeFrom(&actions, 3)
             let arguments: [String] = ["/bin/sh", "-c", "read _ || exit 1\n" + script]
             var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
             argv.append(nil)

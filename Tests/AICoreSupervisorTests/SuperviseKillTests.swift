@@ -1,5 +1,6 @@
 import AICoreOS
 import AICoreStore
+import AICoreTestSupport
 import Foundation
 import Testing
 @testable import AICoreSupervisor
@@ -9,28 +10,21 @@ import Testing
 @Suite(.serialized, .enabled(if: KernelTestEnvironment.isRoot, "kernel tests need root"))
 struct SuperviseKillTests {
     final class Agent {
-        let process = Process()
+        let process: ChildProcess
         init(stack: String, stateDir: String, output: String) throws {
-            process.executableURL = URL(fileURLWithPath: KernelTestEnvironment.binary)
-            process.arguments = ["supervise", "--state-dir", stateDir, "-f", stack]
-            if !FileManager.default.fileExists(atPath: output) {
-                _ = FileManager.default.createFile(atPath: output, contents: nil)
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-            try handle.seekToEnd()
-            // Each agent appends after the last one's output (the child inherits this offset).
-            process.standardOutput = handle
-            process.standardError = handle
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
+            // Each agent appends after the last one's output. ChildProcess, not Foundation's
+            // Process: the child gets only 0, 1 and 2, never another test's sockets.
+            let script = "exec \"$0\" \"$@\" </dev/null >>'\(output)' 2>&1"
+            process = try ChildProcess.spawn("/bin/sh", ["-c", script, KernelTestEnvironment.binary, "supervise",
+                                                         "--state-dir", stateDir, "-f", stack], discardOutput: true)
         }
         func kill9() {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            _ = process.waitForExit()
         }
         func terminate() {
-            kill(process.processIdentifier, SIGTERM)
-            process.waitUntilExit()
+            process.signal(SIGTERM)
+            _ = process.waitForExit()
         }
     }
 

@@ -253,6 +253,10 @@ int aic_cap_name(int cap, char *buf, size_t len);
 
 // ---------------------------------------------------------------------------------------------
 // systemd glue (libsystemd).
+// posix_spawn_file_actions_addclosefrom_np(actions, lowfd): the child closes every descriptor
+// from lowfd up (libraries such as SwiftNIO open sockets without O_CLOEXEC). 0 or an errno.
+int aic_spawn_actions_closefrom(void *actions, int lowfd);
+
 int aic_sd_notify(const char *state);        // sd_notify(0, state): >0 sent, 0 no socket, <0 -errno
 int aic_sd_watchdog_usec(uint64_t *usec);    // sd_watchdog_enabled(0, usec)
 
