@@ -17,6 +17,12 @@ swift build -q --product aicore-node
 swift build -q --product aicore-sample-api
 bin_dir=$(swift build --show-bin-path)
 export AICORE_SAMPLE_API="$bin_dir/aicore-sample-api"
+case "$AICORE_SAMPLE_API" in
+  /tmp/*)
+    # Instances get a private /tmp: a checkout under the host's /tmp is out of their sight.
+    mkdir -p /var/tmp/aicore-demo && install -m 0755 "$AICORE_SAMPLE_API" /var/tmp/aicore-demo/aicore-sample-api
+    export AICORE_SAMPLE_API=/var/tmp/aicore-demo/aicore-sample-api ;;
+esac
 "$bin_dir/aicore-node" config validate -f config/stacks/ai-core.yml
 echo "demo: once every service is up: curl http://127.0.0.1:${NGINX_PORT:-8080}/work   (Ctrl-C stops the stack)"
 exec "$bin_dir/aicore-node" up -f config/stacks/ai-core.yml

@@ -12,15 +12,30 @@ import Glibc
 /// driven only through the `aicore-node` CLI.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root: namespaces, cgroups, mounts"))
 struct StackEndToEndTests {
-    static var sampleAPI: String {
+    static var builtSampleAPI: String {
         URL(fileURLWithPath: CommandRunner.binary).deletingLastPathComponent().appendingPathComponent("aicore-sample-api").path
     }
 
+    /// The sample API where an instance can run it. Every instance gets a private /tmp, so a
+    /// checkout under the host's /tmp (CI clones there) is out of its sight: a copy goes to
+    /// /var/tmp for the test's duration.
+    static func installSampleAPI() throws -> (path: String, cleanup: () -> Void) {
+        let directory = "/var/tmp/aicore-e2e-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        let path = directory + "/aicore-sample-api"
+        try FileManager.default.copyItem(atPath: builtSampleAPI, toPath: path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+        return (path, { try? FileManager.default.removeItem(atPath: directory) })
+    }
+
     @Test func theAICoreStackRunsEndToEnd() async throws {
+        let sampleAPI = try Self.installSampleAPI()
+        defer { sampleAPI.cleanup() }
         try await AgentHarness.with { harness in
             let nginxPort = try LoopbackPort.allocate()
             let apiPort = try LoopbackPort.allocate()
-            let environment = ["AICORE_SAMPLE_API": Self.sampleAPI, "NGINX_PORT": "\(nginxPort)", "API_PORT": "\(apiPort)",
+            let environment = ["AICORE_SAMPLE_API": sampleAPI.path, "NGINX_PORT": "\(nginxPort)", "API_PORT": "\(apiPort)",
                                // Five replicas must fit a 2-core CI machine.
                                "API_CPU_RESERVATION": "0.1", "API_MEMORY_RESERVATION": "64M"]
 
