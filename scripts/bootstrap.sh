@@ -12,6 +12,8 @@ packages=(
   postgresql redis-server redis-tools nginx curl
   # tests and tools the tests drive; qemu and friends boot the cgroup v2 VM (scripts/vm/vmrun)
   openssl python3 python3-venv procps iproute2 util-linux ca-certificates qemu-system-x86 busybox-static cpio
+  # the VM's PID 1 for scripts/test-systemd.sh (the VM boots this host's files); passwd: groupadd
+  systemd passwd
 )
 
 missing=()
