@@ -136,17 +136,25 @@ public struct AgentClient: Sendable {
                 continuation.finish(throwing: failure)
             }
         }
-        continuation.onTermination = { _ in reader.cancel() }
+        // Cancelling the reader alone may not end a read in flight: close the channel too, so
+        // that the agent sees the client go at once.
+        let channel = connection.channel
+        continuation.onTermination = { _ in
+            reader.cancel()
+            channel.close(promise: nil)
+        }
 
         let deadline = connection.channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             headPromise.fail(AgentClientError.timeout(address, after: timeout))
             reader.cancel()
+            channel.close(promise: nil)
         }
         do {
             let responseHead = try await withTaskCancellationHandler {
                 try await headPromise.futureResult.get()
             } onCancel: {
                 reader.cancel()
+                channel.close(promise: nil)
             }
             deadline.cancel()
             return AgentStream(
@@ -156,6 +164,7 @@ public struct AgentClient: Sendable {
         } catch {
             deadline.cancel()
             reader.cancel()
+            channel.close(promise: nil)
             throw map(error)
         }
     }
