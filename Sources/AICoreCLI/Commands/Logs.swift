@@ -46,17 +46,10 @@ struct Logs: AsyncParsableCommand {
                     } catch let error as AgentClientError {
                         throw CLIFailure.from(error)
                     }
-                    var pending: [UInt8] = []
-                    for try await chunk in stream.chunks {
-                        pending += chunk
-                        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                            let line = Array(pending[..<newline])
-                            pending.removeSubrange(...newline)
-                            guard !line.isEmpty, let entry = try? ControlAPI.decoder.decode(LogEntry.self, from: Data(line)) else { continue }
-                            let prefix = prefixed ? id.padding(toLength: width, withPad: " ", startingAt: 0) + " | " : ""
-                            let text = timestamps ? "\(entry.time) \(entry.text)" : entry.text
-                            Output.line(prefix + text, stderr: entry.stream == "stderr")
-                        }
+                    let prefix = prefixed ? id.padding(toLength: width, withPad: " ", startingAt: 0) + " | " : ""
+                    try await LogEntryLines.forEach(in: stream) { entry in
+                        let text = timestamps ? "\(entry.time) \(entry.text)" : entry.text
+                        Output.line(prefix + text, stderr: entry.stream == "stderr")
                     }
                 }
             }

@@ -59,16 +59,9 @@ enum StackFollower {
     static func logs(client: AgentClient, instance: String, tail: Int, width: Int) async throws {
         guard let stream = try? await client.stream("GET", "/v1/instances/\(urlEncoded(instance))/logs?follow=true&tail=\(tail)") else { return }
         let prefix = instance.padding(toLength: width, withPad: " ", startingAt: 0) + " | "
-        var pending: [UInt8] = []
         do {
-            for try await chunk in stream.chunks {
-                pending += chunk
-                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = Array(pending[..<newline])
-                    pending.removeSubrange(...newline)
-                    guard !line.isEmpty, let entry = try? ControlAPI.decoder.decode(LogEntry.self, from: Data(line)) else { continue }
-                    Output.line(prefix + entry.text, stderr: entry.stream == "stderr")
-                }
+            try await LogEntryLines.forEach(in: stream) { entry in
+                Output.line(prefix + entry.text, stderr: entry.stream == "stderr")
             }
         } catch {
             return
