@@ -264,25 +264,25 @@ struct CgroupKernelTests {
 }
 
 extension CgroupKernelTests {
-    /// cgroup v2's "no internal processes" rule for real: a cgroup holding this process cannot enable
-    /// controllers for children (EBUSY, with the hint), until `prepareDelegatedRoot` moves the process into
-    /// a `supervisor` leaf. This is what an agent under systemd Delegate=yes does. v1 has no such rule
-    /// and no delegation: there the test says so and checks nothing.
+    /// cgroup v2's "no internal processes" rule for real: a cgroup holding the agent cannot enable
+    /// controllers for children (EBUSY, with the hint), until `prepareDelegatedRoot` moves the agent into
+    /// a `supervisor` leaf. This is what an agent under systemd Delegate=yes does. A stopped child stands
+    /// in for the agent, and its `/proc/PID/cgroup` is what the call reads: moving this test process
+    /// itself would race with other tests forking children from it, which would land in the delegated
+    /// cgroup (and keep it busy). v1 has no such rule and no delegation: there the test says so and
+    /// checks nothing.
     @Test func delegatedRootLetsTheAgentsOwnCgroupHoldInstances() throws {
         guard let v2 = manager as? CgroupV2Manager else {
             print("CgroupKernelTests: delegation is v2-only; scripts/test-cgroup-v2.sh runs this test for real")
             return
         }
-        let ownBefore = try CgroupFileIO.read("/proc/self/cgroup")
         let delegatedName = "aicore-test-delegated-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let delegated = CgroupPath.join(v2.root, delegatedName)
         try CgroupFileIO.makeDirectories(delegated)
-        let originalDir = CgroupPath.join(v2.root, String(ownBefore.split(separator: "\n").first { $0.hasPrefix("0::") }?.dropFirst(3) ?? "/"))
-        try CgroupFileIO.write(String(getpid()), to: CgroupPath.join(delegated, "cgroup.procs"))
+        let agent = try Child("exec /bin/sleep 30")
         var handle: CgroupHandle?
         defer {
-            // Back to where this test process was, then remove everything made here.
-            do { try CgroupFileIO.write(String(getpid()), to: CgroupPath.join(originalDir, "cgroup.procs")) } catch { Issue.record("move back: \(error)") }
+            agent.reap()
             if let handle {
                 try? v2.killAll(handle)
                 try? CgroupV2Manager(root: v2.root, parent: delegatedName).destroy(handle)
@@ -292,6 +292,8 @@ extension CgroupKernelTests {
             }
             #expect(!FileManager.default.fileExists(atPath: delegated))
         }
+        try CgroupFileIO.write(String(agent.pid), to: CgroupPath.join(delegated, "cgroup.procs"))
+        let agentCgroup = { try CgroupFileIO.read("/proc/\(agent.pid)/cgroup") }
 
         // The agent sits in its delegated cgroup: enabling controllers there is refused.
         let tooEarly = CgroupV2Manager(root: v2.root, parent: delegatedName)
@@ -300,11 +302,11 @@ extension CgroupKernelTests {
             return error.errno == EBUSY && (error.detail ?? "").contains("prepareDelegatedRoot")
         }
 
-        let base = try CgroupV2Manager.prepareDelegatedRoot(root: v2.root)
+        let base = try CgroupV2Manager.prepareDelegatedRoot(root: v2.root, procSelfCgroup: try agentCgroup())
         #expect(base == delegatedName)
-        #expect(try CgroupFileIO.read("/proc/self/cgroup").contains("0::/\(delegatedName)/supervisor"))
+        #expect(try agentCgroup().contains("0::/\(delegatedName)/supervisor"))
         // Idempotent: from inside the leaf, the base is its parent.
-        #expect(try CgroupV2Manager.prepareDelegatedRoot(root: v2.root) == delegatedName)
+        #expect(try CgroupV2Manager.prepareDelegatedRoot(root: v2.root, procSelfCgroup: try agentCgroup()) == delegatedName)
 
         let manager = CgroupV2Manager(root: v2.root, parent: base)
         let created = try manager.create("aicore/s/x", limits: CgroupLimits(memoryBytes: 64 << 20, pidsMax: 64))
