@@ -4,7 +4,7 @@ import AICoreStore
 /// without breaking callers (a struct wrapping a private enum).
 public struct ControllerError: Error, Sendable, CustomStringConvertible {
     public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String { case store, exhausted, dependencyFailed, timeout, volume, start, notFound }
+        private enum Value: String { case store, exhausted, dependencyFailed, timeout, volume, start, notFound, rolloutFailed, disruptionBudget, conflict }
         private let value: Value
         private init(_ value: Value) { self.value = value }
         /// The Store failed (the cause says how).
@@ -20,6 +20,12 @@ public struct ControllerError: Error, Sendable, CustomStringConvertible {
         /// An instance could not be started.
         public static let start = Code(.start)
         public static let notFound = Code(.notFound)
+        /// A rollout failed (and was rolled back, paused or given up, as its policy says).
+        public static let rolloutFailed = Code(.rolloutFailed)
+        /// Voluntary disruption would take a service below its `disruption_budget`.
+        public static let disruptionBudget = Code(.disruptionBudget)
+        /// The request does not fit the current state (no rollout to pause, no revision to undo to).
+        public static let conflict = Code(.conflict)
         public var description: String { value.rawValue }
     }
 

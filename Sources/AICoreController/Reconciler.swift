@@ -10,19 +10,26 @@ import AICoreSupervisor
 /// dependency satisfies its condition, fails for good, or `gateTimeout` passes on the injected
 /// clock. A failure stops the apply with the reason; a later apply plans again from what is.
 public actor Reconciler<C: Clock> where C.Duration == Duration {
-    private let store: any Store
+    let store: any Store
     let agent: any NodeAgent
     let vips: VIPAllocator
     private let planner: ReconcilePlanner
-    private let clock: C
+    let clock: C
     private let gateTimeout: Duration
+    /// Empties an instance's proxy rotation before every voluntary stop (nil: no proxy).
+    let drain: (any TrafficDrain)?
+    /// How often a rollout looks at its replicas.
+    let rolloutPoll: Duration
     var applied: [String: Stack] = [:]
     /// What each executed step reported (gates that did not block, pendings), newest last.
     public private(set) var notes: [String] = []
 
     public init(store: any Store, agent: any NodeAgent, vips: VIPAllocator, planner: ReconcilePlanner, clock: C,
-                gateTimeout: Duration = .seconds(300)) {
+                gateTimeout: Duration = .seconds(300), drain: (any TrafficDrain)? = nil,
+                rolloutPoll: Duration = .milliseconds(100)) {
         self.store = store
+        self.drain = drain
+        self.rolloutPoll = rolloutPoll
         self.agent = agent
         self.vips = vips
         self.planner = planner
@@ -47,6 +54,13 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision = try await storeCall { () async throws(StoreError) in
             try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
+        }
+        for service in stack.services {
+            let hash = ServiceSpecHash.of(service)
+            _ = try await storeCall { () async throws(StoreError) in
+                try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: revision,
+                                                      cause: "apply", keep: service.aicore.rollout.revisionHistory)
+            }
         }
         let addresses = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
         let plan = try await self.plan(stack)
@@ -105,7 +119,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             instances: instances.map {
                 ActualState.Instance(id: $0.id, service: $0.service, replica: $0.replica,
                                      pendingReason: $0.state == "pending" ? ($0.statusReason ?? "Pending") : nil,
-                                     node: agent.node)
+                                     node: agent.node, specHash: $0.specHash)
             },
             volumes: existing)
     }
@@ -128,7 +142,10 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 try await agentCall("create \(volume)") { try await agent.createVolume(volume) }
             case let .removeVolume(_, path):
                 try await agentCall("remove the volume \(path)") { try await agent.removeVolume(path: path) }
-            case let .stop(instance, _, _):
+            case let .stop(instance, service, reason):
+                if reason != .down, let policy = stack.service(named: service).map({ $0.aicore.rollout.drainTimeout }) {
+                    await drain?.drain(stack: stack.name, instance: instance, timeout: policy)
+                }
                 try await agentCall("stop \(instance)") { try await agent.stop(stack: stack.name, instance: instance) }
             case let .start(instance, serviceName, replica, _):
                 guard let service = stack.service(named: serviceName) else { continue }
@@ -149,6 +166,8 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 notes.append("\(instance) pending: \(reason)")
             case let .await(gate):
                 try await open(gate, stack: stack)
+            case let .rollout(service, hash, replicas):
+                try await rollOut(service, to: hash, replicas: replicas, stack: stack, network: network(service))
             case let .recordService(service, hash, replicas):
                 let record = ServiceRecord(stack: stack.name, name: service, revision: revision, specHash: hash, replicas: replicas)
                 try await storeCall { () async throws(StoreError) in try await store.saveService(record) }

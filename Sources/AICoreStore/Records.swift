@@ -87,13 +87,16 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     /// Why the instance is in its state when no process says so: for `pending`, the
     /// scheduler's reason (`Insufficient cpu: requested 0.5, 0.2 free`).
     public var statusReason: String?
+    /// The spec hash of the service revision this instance runs (`ServiceSpecHash`): a rollout
+    /// tells old replicas from new ones by it. nil in records written before rollouts.
+    public var specHash: String?
     public var updatedAt: String
 
     public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
                 cgroupPath: String? = nil, ports: [Int] = [], state: String, desired: String = "running",
                 restartCount: Int = 0, consecutiveFailures: Int = 0, restartAttempts: [Int64] = [], backoffUntil: Int64? = nil, lastExit: String? = nil,
                 lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
-                ready: Bool = false, probeLog: String? = nil, statusReason: String? = nil, updatedAt: String = "") {
+                ready: Bool = false, probeLog: String? = nil, statusReason: String? = nil, specHash: String? = nil, updatedAt: String = "") {
         self.id = id
         self.stack = stack
         self.service = service
@@ -117,6 +120,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
         self.ready = ready
         self.probeLog = probeLog
         self.statusReason = statusReason
+        self.specHash = specHash
         self.updatedAt = updatedAt
     }
 }

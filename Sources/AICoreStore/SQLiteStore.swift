@@ -18,6 +18,12 @@ extension ServiceRecord: FetchableRecord, PersistableRecord {
 extension InstanceRecord: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "instance"
 }
+extension ServiceRevisionRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "service_revision"
+}
+extension RolloutRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "rollout"
+}
 extension VIPRecord: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "vip"
 }
@@ -145,6 +151,35 @@ public final class SQLiteStore: Store {
                 t.add(column: "statusReason", .text)
             }
         }
+        migrator.registerMigration("v4") { db in
+            // Rollouts: which service revision each instance runs, the revisions, the rollouts.
+            try db.alter(table: "instance") { t in
+                t.add(column: "specHash", .text)
+            }
+            try db.create(table: "service_revision") { t in
+                t.column("stack", .text).notNull()
+                t.column("service", .text).notNull()
+                t.column("revision", .integer).notNull()
+                t.column("specHash", .text).notNull()
+                t.column("stackRevision", .integer).notNull()
+                t.column("cause", .text).notNull()
+                t.column("createdAt", .text).notNull()
+                t.primaryKey(["stack", "service", "revision"])
+            }
+            try db.create(table: "rollout") { t in
+                t.column("stack", .text).notNull()
+                t.column("service", .text).notNull()
+                t.column("state", .text).notNull()
+                t.column("revision", .integer).notNull()
+                t.column("toHash", .text).notNull()
+                t.column("fromRevision", .integer).notNull()
+                t.column("fromHash", .text)
+                t.column("reason", .text)
+                t.column("startedAt", .text).notNull()
+                t.column("updatedAt", .text).notNull()
+                t.primaryKey(["stack", "service"])
+            }
+        }
         return migrator
     }
 
@@ -246,6 +281,8 @@ public final class SQLiteStore: Store {
     public func deleteStack(name: String) async throws(StoreError) {
         try await write("delete stack \(name)") { db in
             try RevisionRecord.filter(Column("stack") == name).deleteAll(db)
+            try ServiceRevisionRecord.filter(Column("stack") == name).deleteAll(db)
+            try RolloutRecord.filter(Column("stack") == name).deleteAll(db)
             _ = try StackRecord.deleteOne(db, key: name)
         }
     }
@@ -292,6 +329,52 @@ public final class SQLiteStore: Store {
     public func deleteService(stack: String, name: String) async throws(StoreError) {
         _ = try await write("delete service \(stack)/\(name)") { db in
             try ServiceRecord.deleteOne(db, key: ["stack": stack, "name": name])
+            try ServiceRevisionRecord.filter(Column("stack") == stack && Column("service") == name).deleteAll(db)
+            try RolloutRecord.deleteOne(db, key: ["stack": stack, "service": name])
+        }
+    }
+
+    public func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
+                                      keep: Int) async throws(StoreError) -> ServiceRevisionRecord {
+        let now = Self.now()
+        return try await write("record a revision of \(stack)/\(service)") { db in
+            let mine = ServiceRevisionRecord.filter(Column("stack") == stack && Column("service") == service)
+            let all = try mine.order(Column("revision")).fetchAll(db)
+            if let newest = all.last, newest.specHash == specHash { return newest }
+            let next = (all.last?.revision ?? 0) + 1
+            // Going back to an older spec moves it to the top, so history has each spec once.
+            for old in all where old.specHash == specHash {
+                _ = try ServiceRevisionRecord.deleteOne(db, key: ["stack": stack, "service": service, "revision": old.revision])
+            }
+            let record = ServiceRevisionRecord(stack: stack, service: service, revision: next, specHash: specHash,
+                                               stackRevision: stackRevision, cause: cause, createdAt: now)
+            try record.insert(db)
+            let kept = try mine.order(Column("revision").desc).fetchAll(db)
+            for old in kept.dropFirst(max(keep, 0) + 1) {
+                _ = try ServiceRevisionRecord.deleteOne(db, key: ["stack": stack, "service": service, "revision": old.revision])
+            }
+            return record
+        }
+    }
+
+    public func serviceRevisions(stack: String, service: String) async throws(StoreError) -> [ServiceRevisionRecord] {
+        try await read("read revisions of \(stack)/\(service)") { db in
+            try ServiceRevisionRecord.filter(Column("stack") == stack && Column("service") == service)
+                .order(Column("revision")).fetchAll(db)
+        }
+    }
+
+    public func saveRollout(_ rollout: RolloutRecord) async throws(StoreError) {
+        var record = rollout
+        record.updatedAt = Self.now()
+        if record.startedAt.isEmpty { record.startedAt = record.updatedAt }
+        let toSave = record
+        try await write("save the rollout of \(rollout.stack)/\(rollout.service)") { db in try toSave.save(db) }
+    }
+
+    public func rollouts(stack: String) async throws(StoreError) -> [RolloutRecord] {
+        try await read("read rollouts of \(stack)") { db in
+            try RolloutRecord.filter(Column("stack") == stack).order(Column("service")).fetchAll(db)
         }
     }
 

@@ -20,6 +20,17 @@ public protocol Store: Sendable {
     func instances(stack: String?) async throws(StoreError) -> [InstanceRecord]
     func deleteInstance(id: String) async throws(StoreError)
 
+    /// Records that `service` is now meant to run `specHash`, and returns its revision: the
+    /// newest one when it has that hash already; else an older one with that hash renumbered
+    /// as the newest (`undo` goes back to it), or a new one. Beyond the newest, `keep` are kept.
+    func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
+                               keep: Int) async throws(StoreError) -> ServiceRevisionRecord
+    /// A service's revisions, oldest first.
+    func serviceRevisions(stack: String, service: String) async throws(StoreError) -> [ServiceRevisionRecord]
+    func saveRollout(_ rollout: RolloutRecord) async throws(StoreError)
+    /// The last rollout of each service of the stack.
+    func rollouts(stack: String) async throws(StoreError) -> [RolloutRecord]
+
     /// Every service VIP on the node, by stack and service.
     func vips() async throws(StoreError) -> [VIPRecord]
     /// Records a VIP; an address already held by another service is refused.

@@ -18,6 +18,13 @@ import Testing
             case let .pending(id, service, replica, reason):
                 state.instances.removeAll { $0.id == id }
                 state.instances.append(.init(id: id, service: service, replica: replica, pendingReason: reason))
+            case let .rollout(service, hash, replicas):
+                // What a complete rollout leaves: only new replicas, the service recorded.
+                state.instances.removeAll { $0.service == service }
+                for replica in (replicas == 0 ? [] : Array(1...replicas)) {
+                    state.instances.append(.init(id: "demo-\(service)-\(replica)", service: service, replica: replica, specHash: hash))
+                }
+                state.serviceHashes[service] = hash
             case let .recordService(service, hash, _): state.serviceHashes[service] = hash
             case let .forgetService(service): state.serviceHashes[service] = nil
             case let .createVolume(volume): state.volumes.insert(volume.path)
@@ -85,20 +92,46 @@ import Testing
         #expect(try planner.apply(stack, actual: actual, nodes: node).starts == ["demo-api-2"])
     }
 
-    @Test func aChangedEnvironmentReplacesEveryInstanceUnderItsName() throws {
+    @Test func aChangedEnvironmentIsRolledOutBehindTheServicesGates() throws {
         var stack = aiCore
         let before = after(try planner.apply(stack, actual: .empty, nodes: node))
         let index = try #require(stack.services.firstIndex { $0.name == "api" })
         stack.services[index].environment["AICORE_SAMPLE_VERSION"] = "2"
+        let hash = ServiceSpecHash.of(stack.services[index])
         let plan = try planner.apply(stack, actual: before, previous: aiCore, nodes: node)
-        #expect(plan.steps.filter(\.changesWorkload).map(\.description) == [
-            "stop demo-api-1 (replaced)", "start demo-api-1 on local",
-            "stop demo-api-2 (replaced)", "start demo-api-2 on local",
-            "stop demo-api-3 (replaced)", "start demo-api-3 on local",
-        ])
-        // The replacements wait on api's own dependencies, as a first start does.
+        #expect(plan.steps.filter(\.changesWorkload).map(\.description) == ["roll out api to \(hash) ×3"])
+        // The new replicas wait on api's own dependencies, as a first start does.
         #expect(plan.steps.contains(.await(Gate(service: "postgres", condition: .serviceHealthy, dependent: "api"))))
         #expect(try planner.apply(stack, actual: after(plan, before), previous: stack, nodes: node).isNoOp)
+    }
+
+    @Test func aServiceLeftHalfRolledOutGoesBackToItsRolloutEvenWhenScaled() throws {
+        var stack = Fixtures.stack(Fixtures.service("api", replicas: 3))
+        let hash = ServiceSpecHash.of(stack.services[0])
+        // An agent killed mid-rollout: two old replicas, two new ones (one a surge).
+        let actual = ActualState(serviceHashes: ["api": "0ld"], instances: [
+            .init(id: "demo-api-1", service: "api", replica: 1, specHash: "0ld"),
+            .init(id: "demo-api-2", service: "api", replica: 2, specHash: "0ld"),
+            .init(id: "demo-api-3", service: "api", replica: 3, specHash: hash),
+            .init(id: "demo-api-4", service: "api", replica: 4, specHash: hash),
+        ])
+        stack.services[0].deploy.replicas = 4
+        let plan = try planner.apply(stack, actual: actual, nodes: node)
+        #expect(plan.steps.map(\.description) == ["roll out api to \(hash) ×4"])
+    }
+
+    @Test func replicaNumbersNeedNotStartAtOne() throws {
+        var stack = Fixtures.stack(Fixtures.service("api", replicas: 3))
+        let hash = ServiceSpecHash.of(stack.services[0])
+        // After a rollout with surge: 2, 4 and 5 run the current spec.
+        let actual = ActualState(serviceHashes: ["api": hash], instances: [2, 4, 5].map {
+            .init(id: "demo-api-\($0)", service: "api", replica: $0, specHash: hash)
+        })
+        #expect(try planner.apply(stack, actual: actual, nodes: node).isNoOp)
+        stack.services[0].deploy.replicas = 4
+        #expect(try planner.apply(stack, actual: actual, nodes: node).starts == ["demo-api-1"])
+        stack.services[0].deploy.replicas = 1
+        #expect(try planner.apply(stack, actual: actual, nodes: node).stops == ["demo-api-5", "demo-api-4"])
     }
 
     @Test func theSpecHashIgnoresReplicasAndIsStable() {

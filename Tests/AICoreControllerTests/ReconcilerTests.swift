@@ -155,19 +155,6 @@ final class NodeCapacityBox: Sendable {
         #expect(try await store.stack(named: "demo")?.currentRevision == 1)
     }
 
-    @Test func aChangedEnvironmentReplacesTheServicesInstances() async throws {
-        var stack = Fixtures.stack(Fixtures.service("api", replicas: 2, environment: ["VERSION": "1"]))
-        try await reconciler.apply(stack)
-        let old = try #require(driver.runningPid("demo-api-1"))
-        stack.services[0].environment["VERSION"] = "2"
-        let plan = try await reconciler.apply(stack)
-        #expect(plan.stops == ["demo-api-1", "demo-api-2"] && plan.starts == ["demo-api-1", "demo-api-2"])
-        #expect(driver.signals.contains { $0.pid == old && $0.signal == SIGTERM })
-        #expect(try #require(driver.runningPid("demo-api-1")) != old)
-        #expect(try await store.stack(named: "demo")?.currentRevision == 2)
-        #expect(try await reconciler.apply(stack).isNoOp)
-    }
-
     @Test func anInstanceWithoutRoomIsPendingInTheStoreWithItsReason() async throws {
         capacity.value = Fixtures.node(cpus: 1.2)
         let stack = Fixtures.stack(Fixtures.service("api", replicas: 3, cpus: 0.5))

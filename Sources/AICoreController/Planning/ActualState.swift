@@ -8,10 +8,14 @@ public struct ActualState: Sendable, Hashable {
         /// named, but nothing runs and nothing is reserved.
         public var pendingReason: String?
         public var node: String
+        /// The service spec hash it runs; nil when unknown (the service's recorded one then).
+        public var specHash: String?
 
         public var isPending: Bool { pendingReason != nil }
 
-        public init(id: String, service: String, replica: Int, pendingReason: String? = nil, node: String = "local") {
+        public init(id: String, service: String, replica: Int, pendingReason: String? = nil, node: String = "local",
+                    specHash: String? = nil) {
+            self.specHash = specHash
             self.id = id
             self.service = service
             self.replica = replica

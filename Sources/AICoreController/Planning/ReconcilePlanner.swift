@@ -9,9 +9,9 @@ import AICoreSupervisor
 ///   `service_completed_successfully`).
 /// - Services that left the stack stop first, dependents before their dependencies.
 /// - Instances are `<stack>-<service>-<n>`: scale up takes the lowest free n, scale down stops
-///   the highest n first.
-/// - A service whose spec hash changed (replicas aside) has each instance replaced: stop, then
-///   start a new one under the same name.
+///   the highest n first. Numbers need not be 1…N (a rollout's surge takes free ones).
+/// - A service whose spec hash changed (replicas aside) is rolled out (`.rollout`): the
+///   `RolloutEngine` replaces its instances under the service's rollout policy.
 /// - Named volumes are created once, before the first start, owned by the user of the first
 ///   service (in start order) that mounts them.
 /// - Placement is the Scheduler's: an instance that does not fit is `pending` with its reason.
@@ -72,19 +72,21 @@ public struct ReconcilePlanner: Sendable {
             for instance in item.surplus {
                 serviceSteps.append(.stop(instance: instance.id, service: service.name, reason: .scaledDown))
             }
+            if item.rollout {
+                // The engine records the service when the rollout ends (or rolls back).
+                steps += gates(for: service, in: wanted) + [.rollout(service: service.name, specHash: item.hash, replicas: item.replicas)]
+                continue
+            }
             var placedAny = false
             var starts: [ReconcileStep] = []
             for slot in item.toPlace {
                 let placement = placements[slot.id] ?? .pending(reason: "No node to run on")
-                if slot.replaces {
-                    starts.append(.stop(instance: slot.id, service: service.name, reason: .replaced))
-                }
                 switch placement {
                 case let .placed(node):
                     placedAny = true
                     starts.append(.start(instance: slot.id, service: service.name, replica: slot.replica, node: node))
                 case let .pending(reason):
-                    if slot.pendingReason != reason || slot.replaces {
+                    if slot.pendingReason != reason {
                         starts.append(.pending(instance: slot.id, service: service.name, replica: slot.replica, reason: reason))
                     }
                 }
@@ -206,18 +208,19 @@ public struct ReconcilePlanner: Sendable {
     }
 }
 
-/// What one service needs: which instances stay, which go, which need a place.
+/// What one service needs: which instances stay, which go, which need a place. A service
+/// whose running instances are not all of its current spec is handed to a rollout instead.
 struct ServiceWork {
     struct Slot {
         var id: String
         var replica: Int
-        /// An instance of an older spec runs under this name and is stopped first.
-        var replaces: Bool
         var pendingReason: String?
     }
 
     var hash: String
     var replicas: Int
+    /// Some instances run another spec: the rollout engine replaces them (and scales).
+    var rollout = false
     var kept: [ActualState.Instance] = []
     /// Highest replica first.
     var surplus: [ActualState.Instance] = []
@@ -227,23 +230,34 @@ struct ServiceWork {
         hash = ServiceSpecHash.of(service)
         replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
         let existing = actual.instances(of: service.name)
-        let changed = !existing.isEmpty && actual.serviceHashes[service.name] != hash
-        surplus = existing.filter { $0.replica > replicas }.reversed()
-        let byReplica = Dictionary(existing.map { ($0.replica, $0) }, uniquingKeysWith: { first, _ in first })
-        // Lowest free numbers first: 1…replicas, each either kept, replaced or new.
-        for replica in (replicas == 0 ? [] : Array(1...replicas)) {
-            let id = "\(stack)-\(service.name)-\(replica)"
-            if let instance = byReplica[replica] {
-                if instance.isPending {
-                    toPlace.append(Slot(id: instance.id, replica: replica, replaces: false, pendingReason: instance.pendingReason))
-                } else if changed {
-                    toPlace.append(Slot(id: instance.id, replica: replica, replaces: true))
-                } else {
-                    kept.append(instance)
-                }
+        let recorded = actual.serviceHashes[service.name]
+        let placed = existing.filter { !$0.isPending }
+        if placed.contains(where: { ($0.specHash ?? recorded) != hash }) {
+            rollout = true
+            kept = placed
+            return
+        }
+        // Instances are interchangeable: the lowest numbers stay, the highest go first; the
+        // missing ones take pending records first, then the lowest free numbers.
+        kept = Array(placed.prefix(replicas))
+        surplus = placed.dropFirst(replicas).reversed()
+        var missing = replicas - kept.count
+        let pending = existing.filter(\.isPending)
+        for instance in pending {
+            if missing > 0 {
+                toPlace.append(Slot(id: instance.id, replica: instance.replica, pendingReason: instance.pendingReason))
+                missing -= 1
             } else {
-                toPlace.append(Slot(id: id, replica: replica, replaces: false))
+                surplus.append(instance)
             }
+        }
+        var used = Set(existing.map(\.replica))
+        var next = 1
+        while missing > 0 {
+            while used.contains(next) { next += 1 }
+            used.insert(next)
+            toPlace.append(Slot(id: "\(stack)-\(service.name)-\(next)", replica: next))
+            missing -= 1
         }
     }
 }

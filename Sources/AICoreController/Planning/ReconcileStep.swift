@@ -23,6 +23,9 @@ public enum ReconcileStep: Sendable, Hashable, CustomStringConvertible {
     case start(instance: String, service: String, replica: Int, node: String)
     /// Record that the instance waits for room, with the scheduler's reason.
     case pending(instance: String, service: String, replica: Int, reason: String)
+    /// Roll `service` out to the spec `specHash` with `replicas` replicas (`RolloutEngine`):
+    /// replicas of other specs are replaced under its rollout policy.
+    case rollout(service: String, specHash: String, replicas: Int)
     /// Record the service's spec hash and replica count once its instances are in place.
     case recordService(service: String, specHash: String, replicas: Int)
     /// Forget a service that left the stack.
@@ -37,6 +40,7 @@ public enum ReconcileStep: Sendable, Hashable, CustomStringConvertible {
         case let .await(gate): "await \(gate)"
         case let .start(instance, _, _, node): "start \(instance) on \(node)"
         case let .pending(instance, _, _, reason): "pending \(instance): \(reason)"
+        case let .rollout(service, hash, replicas): "roll out \(service) to \(hash) ×\(replicas)"
         case let .recordService(service, hash, replicas): "record \(service) \(hash) ×\(replicas)"
         case let .forgetService(service): "forget \(service)"
         case let .removeVolume(name, path): "remove volume \(name) at \(path)"

@@ -131,15 +131,12 @@ public actor ControlPlane {
             throw AgentError.from(error)
         }
         guard let current = revisions.last(where: { $0.revision == record.currentRevision }) else { return nil }
-        do {
-            let path = configuration.stateDirectory + "/stacks/\(record.name).yml"
-            var options = StackLoadOptions(files: [path], projectName: record.name, environment: [:])
-            options.contents = [path: current.spec]
-            return try StackLoader.load(options).stack
-        } catch {
-            logger.error("the stored spec of stack \(record.name) does not load: \(error)")
+        let path = configuration.stateDirectory + "/stacks/\(record.name).yml"
+        guard let stack = StoredStackSpec.load(name: record.name, spec: current.spec, path: path) else {
+            logger.error("the stored spec of stack \(record.name) does not load")
             return nil
         }
+        return stack
     }
 
     // MARK: stacks

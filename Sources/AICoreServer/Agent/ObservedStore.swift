@@ -36,6 +36,17 @@ public struct ObservedStore: Store {
         observer.deleted(id)
     }
 
+    public func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
+                                      keep: Int) async throws(StoreError) -> ServiceRevisionRecord {
+        try await base.recordServiceRevision(stack: stack, service: service, specHash: specHash, stackRevision: stackRevision,
+                                             cause: cause, keep: keep)
+    }
+    public func serviceRevisions(stack: String, service: String) async throws(StoreError) -> [ServiceRevisionRecord] {
+        try await base.serviceRevisions(stack: stack, service: service)
+    }
+    public func saveRollout(_ rollout: RolloutRecord) async throws(StoreError) { try await base.saveRollout(rollout) }
+    public func rollouts(stack: String) async throws(StoreError) -> [RolloutRecord] { try await base.rollouts(stack: stack) }
+
     public func vips() async throws(StoreError) -> [VIPRecord] { try await base.vips() }
     public func saveVIP(_ vip: VIPRecord) async throws(StoreError) { try await base.saveVIP(vip) }
     public func deleteVIP(stack: String, service: String) async throws(StoreError) {

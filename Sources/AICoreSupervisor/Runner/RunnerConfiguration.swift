@@ -15,6 +15,8 @@ public struct RunnerConfiguration: Sendable {
     public var stopGracePeriod: Duration
     /// The port probes without a port use: the instance's first.
     public var ports: [Int]
+    /// The service revision the instance runs (`ServiceSpecHash`), recorded with it.
+    public var specHash: String?
 
     public init(identity: InstanceIdentity, taskSpec: TaskSpec, restart: RestartPolicy, healthcheck: Healthcheck? = nil,
                 probes: ProbeSet = ProbeSet(), restartUnhealthy: Bool = true, stopSignal: Int32 = 15,
@@ -36,6 +38,7 @@ public struct RunnerConfiguration: Sendable {
                   probes: service.aicore.probes, restartUnhealthy: service.aicore.restartUnhealthy,
                   stopSignal: service.stopSignal.number, stopGracePeriod: service.stopGracePeriod,
                   ports: ports ?? service.ports.map(\.target))
+        specHash = ServiceSpecHash.of(service)
     }
 
     /// Whether instance readiness depends on a check at all.

@@ -712,7 +712,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive,
             restartAttempts: WallClock.unixMilliseconds(ago: tracker.snapshot.attemptAges), backoffUntil: state == .backoff ? backoffUntil : nil,
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
-            health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log)
+            health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log,
+            specHash: configuration.specHash)
         persistQueue.push(.save(record, event))
         persistence.yield()
     }

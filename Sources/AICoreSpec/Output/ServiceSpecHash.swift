@@ -1,4 +1,3 @@
-import AICoreSpec
 
 /// A hash of a service's normalized spec that is the same in every process and on every
 /// machine: FNV-1a (64 bits) of the service printed as `config print --format json` prints it
