@@ -7,16 +7,27 @@ extension Reconciler {
     /// should run its runner back: re-adopted untouched while its process lives, handled by its
     /// restart policy when it exited meanwhile. No gates: these instances were past theirs.
     /// Instances stopped on purpose stay stopped; pending ones wait for the next apply.
-    /// Returns the ids re-adopted.
+    /// An instance of an earlier revision (the agent stopped mid-rollout) is re-adopted with
+    /// that revision's spec, so that its checks and its recorded hash stay its own; the apply
+    /// that follows resumes the rollout. Returns the ids re-adopted.
     @discardableResult
     public func readopt(_ stack: Stack, instances: [InstanceRecord]) async throws(ControllerError) -> [String] {
         applied[stack.name] = stack
         let addresses = try await vips.vips(stack: stack.name)
         let hosts = addresses.mapValues(\.description)
         var adopted: [String] = []
+        var earlierSpecs: [String: Service?] = [:]
+        var currentHashes: [String: String] = [:]
         for record in instances.sorted(by: { ($0.service, $0.replica) < ($1.service, $1.replica) })
         where record.desired == "running" && record.state != "pending" {
-            guard let service = stack.service(named: record.service) else { continue }
+            guard var service = stack.service(named: record.service) else { continue }
+            let current = currentHashes[service.name] ?? ServiceSpecHash.of(service)
+            currentHashes[service.name] = current
+            if let hash = record.specHash, hash != current,
+               var earlier = try await olderSpec(stack: stack.name, service: service.name, hash: hash, cache: &earlierSpecs) {
+                earlier.deploy.replicas = service.deploy.replicas
+                service = earlier
+            }
             let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
             let network = InstanceNetwork(serviceIP: addresses[service.name]?.description, hosts: hosts)
             try await agentCall("re-adopt \(record.id)") {
@@ -25,5 +36,13 @@ extension Reconciler {
             adopted.append(record.id)
         }
         return adopted
+    }
+
+    private func olderSpec(stack: String, service: String, hash: String,
+                           cache: inout [String: Service?]) async throws(ControllerError) -> Service? {
+        if let known = cache[hash] { return known }
+        let found = try await serviceSpec(stack: stack, service: service, hash: hash)
+        cache[hash] = found
+        return found
     }
 }

@@ -126,7 +126,7 @@ extension Reconciler {
     }
 
     /// The spec `service` had at the revision with `hash`, read back from its stack revision.
-    func serviceSpec(stack: String, service: String, hash: String) async throws(ControllerError) -> Service? {
+    public func serviceSpec(stack: String, service: String, hash: String) async throws(ControllerError) -> Service? {
         let revisions = try await storeCall { () async throws(StoreError) in try await store.serviceRevisions(stack: stack, service: service) }
         guard let revision = revisions.last(where: { $0.specHash == hash }) else { return nil }
         let stacks = try await storeCall { () async throws(StoreError) in try await store.revisions(stack: stack) }

@@ -50,7 +50,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     /// Records `stack` as the desired state (a new revision when its spec changed), gives its
     /// services their VIPs, and carries out the plan. Returns the plan it carried out.
     @discardableResult
-    public func apply(_ stack: Stack) async throws(ControllerError) -> ReconcilePlan {
+    public func apply(_ stack: Stack, cause: String = "apply") async throws(ControllerError) -> ReconcilePlan {
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision = try await storeCall { () async throws(StoreError) in
             try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
@@ -59,7 +59,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             let hash = ServiceSpecHash.of(service)
             _ = try await storeCall { () async throws(StoreError) in
                 try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: revision,
-                                                      cause: "apply", keep: service.aicore.rollout.revisionHistory)
+                                                      cause: cause, keep: service.aicore.rollout.revisionHistory)
             }
         }
         let addresses = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
@@ -94,12 +94,34 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         }
         let actual = try await actualState(name, candidates: [stack])
         let plan = try planner.restart(service: service, of: stack, actual: actual)
+        try await checkDisruptionBudgets(plan, stack: stack)
         let addresses = try await vips.vips(stack: name)
         let hosts = addresses.mapValues(\.description)
         try await execute(plan, stack: stack, revision: 0) { service in
             InstanceNetwork(serviceIP: addresses[service]?.description, hosts: hosts)
         }
         return plan
+    }
+
+    /// A restart stops every replica of the services it touches: refused when that would take
+    /// one below its `disruption_budget` (voluntary disruption must leave that many ready).
+    private func checkDisruptionBudgets(_ plan: ReconcilePlan, stack: Stack) async throws(ControllerError) {
+        let records = try await storeCall { () async throws(StoreError) in try await store.instances(stack: stack.name) }
+        for service in stack.services {
+            guard let budget = service.aicore.disruptionBudget else { continue }
+            let stopping = Set(plan.steps.compactMap { step -> String? in
+                if case let .stop(instance, name, _) = step, name == service.name { return instance }
+                return nil
+            })
+            guard !stopping.isEmpty else { continue }
+            let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
+            let floor = DisruptionBudgetFloor.minimumReady(budget, replicas: replicas)
+            let ready = records.filter { $0.service == service.name && $0.ready }
+            let left = ready.filter { !stopping.contains($0.id) }.count
+            if left < floor {
+                throw ControllerError(code: .disruptionBudget, message: "restarting \(service.name) would leave \(left) of its \(ready.count) ready replica(s) serving; its disruption_budget keeps at least \(floor) ready. Use `aicore-node rollout restart \(service.name)`, which replaces them a few at a time")
+            }
+        }
     }
 
     // MARK: actual state

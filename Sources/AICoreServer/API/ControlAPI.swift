@@ -122,6 +122,29 @@ public struct ControlAPI: Sendable {
             let plan = try await plane.start(try context.parameter("stack"), service: try context.parameter("service"))
             return try Self.json(PlanMessage(plan), status: .accepted)
         }
+        v1.patch("stacks/:stack/services/:service") { request, context in
+            let body: ServiceUpdateRequest = try await Self.decode(request)
+            let (plan, revision) = try await plane.update(try context.parameter("stack"), service: try context.parameter("service"), change: body)
+            return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
+        }
+        v1.get("stacks/:stack/services/:service/rollout") { _, context in
+            try Self.json(try await plane.rolloutStatus(try context.parameter("stack"), service: try context.parameter("service")))
+        }
+        v1.get("stacks/:stack/services/:service/revisions") { _, context in
+            try Self.json(try await plane.serviceRevisions(try context.parameter("stack"), service: try context.parameter("service")))
+        }
+        v1.post("stacks/:stack/services/:service/rollout/undo") { request, context in
+            let body: RolloutUndoRequest = try await Self.decodeOptional(request) ?? RolloutUndoRequest()
+            let (plan, revision) = try await plane.undo(try context.parameter("stack"), service: try context.parameter("service"),
+                                                        toRevision: body.toRevision)
+            return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
+        }
+        v1.post("stacks/:stack/services/:service/rollout/pause") { _, context in
+            try Self.json(try await plane.pauseRollout(try context.parameter("stack"), service: try context.parameter("service")))
+        }
+        v1.post("stacks/:stack/services/:service/rollout/resume") { _, context in
+            try Self.json(try await plane.resumeRollout(try context.parameter("stack"), service: try context.parameter("service")))
+        }
     }
 
     private func apply(_ request: Request) async throws -> Response {
@@ -287,6 +310,18 @@ public struct ControlAPI: Sendable {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodyBytes)
         guard buffer.readableBytes > 0 else { throw AgentError(.badRequest, "the body must be a JSON object") }
+        do {
+            return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw AgentError(.badRequest, "the body is not the JSON this endpoint expects: \(Self.describe(error))")
+        }
+    }
+
+    /// The JSON body, or nil when there is none.
+    static func decodeOptional<T: Decodable>(_ request: Request) async throws -> T? {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxBodyBytes)
+        guard buffer.readableBytes > 0 else { return nil }
         do {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch {

@@ -40,7 +40,7 @@ public struct AgentError: Error, Sendable, CustomStringConvertible {
     public static func from(_ error: ControllerError) -> AgentError {
         let code: Code = switch error.code {
         case .notFound: .notFound
-        case .dependencyFailed, .timeout, .exhausted: .conflict
+        case .dependencyFailed, .timeout, .exhausted, .rolloutFailed, .disruptionBudget, .conflict: .conflict
         default: .internalError
         }
         return AgentError(code, error.message, cause: error)

@@ -68,11 +68,11 @@ public actor ControlPlane {
         agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
                                layout: layout, capacity: { try NodeCapacity.host() })
         vips = VIPAllocator(store: store, start: VIPPool.start(forStateDirectory: configuration.stateDirectory))
+        let routes = RouteTable(proxy: proxy, logger: logger)
+        self.routes = routes
         reconciler = Reconciler(store: store, agent: agent, vips: vips,
                                 planner: ReconcilePlanner(layout: layout) { try VolumeDirectories.hostUser($0) },
-                                clock: ContinuousClock())
-        routes = RouteTable(proxy: proxy, logger: logger)
-        let routes = self.routes
+                                clock: ContinuousClock(), drain: routes)
         observer.onInstanceChange { change in routes.instanceChanged(change) }
     }
 
@@ -164,7 +164,7 @@ public actor ControlPlane {
     }
 
     /// `apply`, also returning the stack's revision (new when its spec changed).
-    public func applyRecording(_ stack: Stack) async throws(AgentError) -> (ReconcilePlan, Int) {
+    public func applyRecording(_ stack: Stack, cause: String = "apply") async throws(AgentError) -> (ReconcilePlan, Int) {
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision: Int
         do {
@@ -185,25 +185,25 @@ public actor ControlPlane {
             throw AgentError.from(error)
         }
         await publishRoutes(stack)
-        enqueue(stack)
+        enqueue(stack, cause: cause)
         return (plan, revision)
     }
 
     /// Runs the apply of `stack` in the background, after any earlier one of it has ended.
-    private func enqueue(_ stack: Stack) {
+    private func enqueue(_ stack: Stack, cause: String = "apply") {
         let previous = operations[stack.name]
         previous?.cancel()
         operationStatus[stack.name] = StackOperation(phase: .applying, message: nil)
         operations[stack.name] = Task {
             await previous?.value
-            await self.runApply(stack)
+            await self.runApply(stack, cause: cause)
         }
     }
 
-    private func runApply(_ stack: Stack) async {
+    private func runApply(_ stack: Stack, cause: String) async {
         let outcome: StackOperation
         do {
-            try await reconciler.apply(stack)
+            try await reconciler.apply(stack, cause: cause)
             outcome = StackOperation(phase: .done, message: nil)
         } catch {
             outcome = Task.isCancelled ? StackOperation(phase: .cancelled, message: "superseded by a newer operation")
@@ -214,7 +214,12 @@ public actor ControlPlane {
                                                            instance: "", type: "apply-failed", reason: error.message)])
             }
         }
-        await publishRoutes(stack)
+        // A rollback changed the desired state (the failed service's spec went back): take the
+        // controller's, unless a newer operation (which cancelled this one) has its own.
+        if !Task.isCancelled, let current = await reconciler.stack(named: stack.name) {
+            desired[stack.name] = current
+        }
+        await publishRoutes(desired[stack.name] ?? stack)
         if !Task.isCancelled || outcome.phase != .cancelled { operationStatus[stack.name] = outcome }
     }
 
@@ -357,7 +362,7 @@ public actor ControlPlane {
         }
     }
 
-    private func unknownService(_ service: String, of stack: Stack) -> AgentError {
+    func unknownService(_ service: String, of stack: Stack) -> AgentError {
         AgentError(.notFound, "stack \(stack.name) has no service \(service); it has \(stack.services.map(\.name).joined(separator: ", "))")
     }
 

@@ -1,3 +1,4 @@
+import AICoreController
 import AICoreSpec
 import AICoreStore
 import Logging
@@ -17,6 +18,8 @@ public final class RouteTable: Sendable {
         var instances: [String: InstanceRecord] = [:]
         /// Route name → its last published backends.
         var published: [String: [ServiceRoute.Backend]] = [:]
+        /// Instances on their way out: in no rotation, whatever their readiness.
+        var draining: Set<String> = []
     }
 
     private let proxy: any ProxyControl
@@ -80,28 +83,35 @@ public final class RouteTable: Sendable {
                 state.instances[record.id] = record
                 stackName = record.stack
             case let .deleted(id):
+                state.draining.remove(id)
                 guard let gone = state.instances.removeValue(forKey: id) else { return [] }
                 stackName = gone.stack
             }
-            guard state.stacks[stackName] != nil else { return [] }
-            var changed: [(String, [ServiceRoute.Backend])] = []
-            for route in Self.routes(of: state) where route.stack == stackName && state.published[route.name] != nil {
-                if state.published[route.name] != route.backends {
-                    state.published[route.name] = route.backends
-                    changed.append((route.name, route.backends))
-                }
-            }
-            return changed
+            return Self.changedRoutes(of: stackName, &state)
         }
         for (route, backends) in updates {
             proxy.updateBackends(route, backends)
         }
     }
 
+    /// The published routes of `stack` whose backends differ from what the proxy has, now
+    /// recorded as published.
+    private static func changedRoutes(of stack: String, _ state: inout State) -> [(String, [ServiceRoute.Backend])] {
+        guard state.stacks[stack] != nil else { return [] }
+        var changed: [(String, [ServiceRoute.Backend])] = []
+        for route in Self.routes(of: state) where route.stack == stack && state.published[route.name] != nil {
+            if state.published[route.name] != route.backends {
+                state.published[route.name] = route.backends
+                changed.append((route.name, route.backends))
+            }
+        }
+        return changed
+    }
+
     private static func routes(of state: State) -> [ServiceRoute] {
         var routes: [ServiceRoute] = []
         for (name, stack) in state.stacks.sorted(by: { $0.key < $1.key }) {
-            let instances = state.instances.values.filter { $0.stack == name }
+            let instances = state.instances.values.filter { $0.stack == name && !state.draining.contains($0.id) }
             routes += Self.routes(stack: stack, vips: state.vips[name] ?? [:], instances: Array(instances))
         }
         return dedupWildcards(routes)
@@ -151,5 +161,30 @@ public final class RouteTable: Sendable {
             route.listeners = route.listeners.filter { $0.isWildcard || !wildcardPorts.contains($0.port) }
             return route
         }
+    }
+}
+
+extension RouteTable: TrafficDrain {
+    /// Takes the instance out of every rotation at once (new connections go to the others),
+    /// then waits for the proxy's open connections to it to end, or for `timeout`. It stays out
+    /// until its record goes.
+    public func drain(stack: String, instance: String, timeout: Duration) async {
+        let updates = state.withLock { state -> [(String, [ServiceRoute.Backend])] in
+            guard state.instances[instance] != nil else { return [] }
+            state.draining.insert(instance)
+            return Self.changedRoutes(of: stack, &state)
+        }
+        for (route, backends) in updates {
+            proxy.updateBackends(route, backends)
+        }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline, openConnections(to: instance) > 0 {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Connections the proxy has open to the instance, over all its routes.
+    func openConnections(to instance: String) -> Int {
+        proxy.statistics().flatMap(\.backends).filter { $0.backend.id == instance }.reduce(0) { $0 + $1.activeConnections }
     }
 }
