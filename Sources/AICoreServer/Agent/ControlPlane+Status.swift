@@ -101,6 +101,7 @@ extension ControlPlane {
             desired: record.desired, health: record.health, ready: record.ready, pid: record.pid, restarts: record.restartCount,
             lastExit: record.lastExit, lastExitCode: record.lastExitCode, lastExitAt: record.lastExitAt, startedAt: record.startedAt,
             ports: record.ports, cgroup: record.cgroupPath, reason: record.statusReason)
+        status.specHash = record.specHash
         var handle: TaskHandle?
         if let runner = await runner(for: record) {
             let live = await runner.status

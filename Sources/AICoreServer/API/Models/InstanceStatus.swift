@@ -27,6 +27,8 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     /// Nothing will start it again (it completed, failed for good, or was stopped); false while
     /// its restart policy may still bring it back.
     public var finished: Bool?
+    /// The service spec hash (revision) the instance runs: a rollout replaces the others.
+    public var specHash: String?
     /// The last results of each probe, oldest first (`inspect` only).
     public var probeLog: [ProbeResult]?
     /// Cgroup figures (`inspect`, `top`, `?stats=true`).

@@ -1,0 +1,236 @@
+import AICoreOS
+import AICoreServer
+import AICoreTestSupport
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Rollouts on a real agent: three replicas of aicore-sample-api behind the agent's proxy on a
+/// published loopback port, a load generator of our own sending requests through it, and the
+/// version changed by re-applying the stack file.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: namespaces, cgroups, mounts"))
+struct RolloutEndToEndTests {
+    struct Version {
+        var name: String
+        var environment: [String: String] = [:]
+        /// Replaces the command (the sample API's path is `SAMPLE`).
+        var command: [String]?
+        /// Extra `deploy:` lines (indented by the caller's 6 spaces).
+        var deploy: [String] = []
+    }
+
+    /// The stack file: `api` ×3 on `port`, ready once `/health/live` answers, rolled with at
+    /// most one extra replica and none unavailable.
+    static func stackFile(sampleAPI: String, port: Int, _ version: Version, progressDeadline: String = "20s") -> String {
+        let command = (version.command ?? ["SAMPLE"]).map { "\"\($0.replacingOccurrences(of: "SAMPLE", with: sampleAPI))\"" }
+        var environment = ["AICORE_SAMPLE_VERSION": version.name]
+        for (key, value) in version.environment { environment[key] = value }
+        return """
+        name: roll
+        services:
+          api:
+            command: [\(command.joined(separator: ", "))]
+            environment:
+        \(environment.sorted { $0.key < $1.key }.map { "      \($0.key): \"\($0.value)\"" }.joined(separator: "\n"))
+            ports: ["127.0.0.1:\(port):3000"]
+            stop_grace_period: 5s
+            deploy:
+              replicas: 3
+        \(version.deploy.map { "      " + $0 }.joined(separator: "\n"))
+            x-aicore:
+              port_env: PORT
+              probes:
+                readiness: {http_get: {path: /health/live}, initial_delay: 0, period: 1, timeout: 5, failure_threshold: 1}
+              rollout: {max_surge: 1, max_unavailable: 0, progress_deadline: \(progressDeadline), drain_timeout: 10s}
+              disruption_budget: {min_available: 2}
+
+        """
+    }
+
+    /// The rollout status over the REST API (curl on the agent's socket).
+    static func rollout(_ harness: AgentHarness) async throws -> RolloutStatus {
+        let output = try await run("/usr/bin/curl", ["-sS", "--max-time", "10", "--unix-socket", harness.socket,
+                                                      "http://agent/v1/stacks/roll/services/api/rollout"])
+        return try ControlAPI.decoder.decode(RolloutStatus.self, from: Data(output.stdout.utf8))
+    }
+
+    /// Polls until the rollout has ended, sampling how many replicas are ready meanwhile.
+    static func awaitRollout(_ harness: AgentHarness, revision: Int, timeout: Duration = .seconds(120)) async throws -> (RolloutStatus, fewestReady: Int) {
+        var fewest = Int.max
+        var last: RolloutStatus?
+        try await waitUntil("the rollout to revision \(revision) ends", timeout: timeout, every: .milliseconds(200)) {
+            let instances = try await harness.instances("roll")
+            let ready = instances.filter { $0.service == "api" && $0.ready }.count
+            if ready < fewest {
+                fewest = ready
+                print("rollout: \(ready) ready: " + instances.map { "\($0.id) \($0.state) ready=\($0.ready) \($0.specHash ?? "-")" }.joined(separator: ", "))
+            }
+            let status = try await rollout(harness)
+            last = status
+            return status.isFinished && (status.revision >= revision || status.state != "complete")
+        }
+        return (try #require(last), fewest)
+    }
+
+    func write(_ text: String, to path: String) throws {
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    @Test func aRolloutUnderLoadDropsNothingAndEndsOnTheNewVersion() async throws {
+        let sampleAPI = try StackEndToEndTests.installSampleAPI()
+        defer { sampleAPI.cleanup() }
+        try await AgentHarness.with { harness in
+            let port = try LoopbackPort.allocate()
+            let file = harness.directory + "/roll.yml"
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1")), to: file)
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
+            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+
+            let load = LoadGenerator(port: port)
+            try await waitUntil("requests flow", timeout: .seconds(10)) { load.current.succeeded > 50 }
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "2")), to: file)
+            let apply = try await harness.cli(["up", "-d", "-f", file])
+            try #require(apply.status == 0, "re-apply failed: \(apply.stderr)")
+            let (status, fewestReady) = try await Self.awaitRollout(harness, revision: 2)
+            #expect(status.state == "complete", "\(status)\n\(harness.agentLog.suffix(3000))")
+            // max_unavailable 0, max_surge 1: never fewer than 3 ready, one extra at most.
+            #expect(fewestReady >= 3)
+            let during = await load.stop()
+            #expect(during.failed == 0, "failed requests during the rollout: \(during.failures)")
+            #expect(during.succeeded > 100)
+            #expect(during.versions["1", default: 0] > 0 && during.versions["2", default: 0] > 0)
+
+            // Afterwards every answer comes from the new version.
+            let after = LoadGenerator(port: port, workers: 2)
+            try await waitUntil("requests flow again", timeout: .seconds(10)) { after.current.succeeded > 100 }
+            let tally = await after.stop()
+            #expect(tally.failed == 0 && tally.versions.keys.sorted() == ["2"], "\(tally)")
+            let instances = try await harness.instances("roll").filter { $0.service == "api" }
+            #expect(instances.count == 3 && instances.allSatisfy(\.ready))
+            #expect(Set(instances.compactMap(\.specHash)) == [status.specHash])
+        }
+    }
+
+    @Test func aVersionThatNeverTurnsReadyIsRolledBackWithoutAFailedRequest() async throws {
+        let sampleAPI = try StackEndToEndTests.installSampleAPI()
+        defer { sampleAPI.cleanup() }
+        try await AgentHarness.with { harness in
+            let port = try LoopbackPort.allocate()
+            let file = harness.directory + "/roll.yml"
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1"), progressDeadline: "8s"), to: file)
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
+            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+
+            let load = LoadGenerator(port: port)
+            // Version 2 accepts connections and never answers, health checks included.
+            let bad = Version(name: "2", environment: ["AICORE_SAMPLE_HANG": "1"])
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, bad, progressDeadline: "8s"), to: file)
+            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            let (status, fewestReady) = try await Self.awaitRollout(harness, revision: 2)
+            #expect(status.state == "rolled_back", "\(status)")
+            #expect(status.reason?.contains("progress_deadline") == true, "\(status)")
+            #expect(fewestReady >= 3)
+            let tally = await load.stop()
+            #expect(tally.failed == 0, "failed requests: \(tally.failures)")
+            #expect(tally.versions.keys.sorted() == ["1"])
+            // The stack's desired state is version 1 again.
+            let inspect = try await harness.cli(["ps", "-p", "roll", "--format", "json"])
+            #expect(inspect.status == 0)
+            let instances = try await harness.instances("roll").filter { $0.service == "api" }
+            #expect(instances.count == 3 && instances.allSatisfy(\.ready))
+            #expect(Set(instances.compactMap(\.specHash)) == [status.specHash])
+        }
+    }
+
+    @Test func aVersionThatCrashesDuringMonitorIsRolledBack() async throws {
+        let sampleAPI = try StackEndToEndTests.installSampleAPI()
+        defer { sampleAPI.cleanup() }
+        try await AgentHarness.with { harness in
+            let port = try LoopbackPort.allocate()
+            let file = harness.directory + "/roll.yml"
+            // All three new replicas at once, then watched for 20 s.
+            let update = ["update_config: {parallelism: 3, order: start-first, monitor: 20s, failure_action: rollback}"]
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1", deploy: update)), to: file)
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
+            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+            // Version 2 serves, turns ready, and dies 6 s after it started.
+            let crashing = Version(name: "2", command: ["/bin/sh", "-c", "SAMPLE & sleep 6; kill -9 $$!; exit 1"], deploy: update)
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, crashing), to: file)
+            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            let (status, _) = try await Self.awaitRollout(harness, revision: 2)
+            #expect(status.state == "rolled_back", "\(status)")
+            #expect(status.reason?.contains("failed") == true, "\(status)")
+            let instances = try await harness.instances("roll").filter { $0.service == "api" }
+            #expect(instances.count == 3 && instances.allSatisfy(\.ready))
+        }
+    }
+
+    @Test func longRequestsOnLeavingReplicasCompleteAndABudgetBlocksARestart() async throws {
+        let sampleAPI = try StackEndToEndTests.installSampleAPI()
+        defer { sampleAPI.cleanup() }
+        try await AgentHarness.with { harness in
+            let port = try LoopbackPort.allocate()
+            let file = harness.directory + "/roll.yml"
+            // Every answer of version 1 takes 3 s.
+            let slow = Version(name: "1", environment: ["AICORE_SAMPLE_DELAY_MS": "3000"])
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, slow), to: file)
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
+            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+
+            // The disruption budget (min_available 2) refuses a restart of every replica at once.
+            let restart = try await harness.cli(["restart", "-p", "roll", "api"])
+            #expect(restart.status != 0)
+            #expect(restart.stderr.contains("disruption_budget"), "\(restart.stderr)")
+
+            // Long requests in flight on every replica, then the rollout.
+            let requests = (0..<6).map { _ in
+                Task.detached { LoadGenerator.request(port: port, path: "/version", timeoutSeconds: 30) }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "2")), to: file)
+            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            for request in requests {
+                let outcome = await request.value
+                switch outcome {
+                case let .success(version): #expect(version == "1")
+                case let .failure(failure): Issue.record("a request in flight was cut: \(failure)")
+                }
+            }
+            let (status, _) = try await Self.awaitRollout(harness, revision: 2)
+            #expect(status.state == "complete", "\(status)")
+        }
+    }
+
+    @Test func aRolloutSurvivesAKilledAgentWithoutOrphansOrDuplicates() async throws {
+        let sampleAPI = try StackEndToEndTests.installSampleAPI()
+        defer { sampleAPI.cleanup() }
+        try await AgentHarness.with { harness in
+            let port = try LoopbackPort.allocate()
+            let file = harness.directory + "/roll.yml"
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1")), to: file)
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
+            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+            // Version 2 is slow to become ready (3 s of delay on every answer, health included),
+            // so the agent dies with old and new replicas side by side.
+            let slow = Version(name: "2", environment: ["AICORE_SAMPLE_DELAY_MS": "3000"])
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, slow), to: file)
+            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            try await waitUntil("a new replica runs", timeout: .seconds(30), every: .milliseconds(100)) {
+                let status = try await Self.rollout(harness)
+                return status.state == "progressing" && status.updated >= 1
+            }
+            await harness.kill()
+            try await harness.start()
+            let (status, _) = try await Self.awaitRollout(harness, revision: 2)
+            #expect(status.state == "complete", "\(status)\n\(harness.agentLog.suffix(3000))")
+            let instances = try await harness.instances("roll").filter { $0.service == "api" }
+            #expect(instances.count == 3)
+            #expect(Set(instances.compactMap(\.specHash)) == [status.specHash])
+            // No replica left behind by the killed agent: exactly three sample APIs run.
+            let processes = try await run("/usr/bin/pgrep", ["-f", "-x", sampleAPI.path])
+            #expect(processes.stdout.split(separator: "\n").count == 3, "\(processes.stdout)")
+        }
+    }
+}
