@@ -484,6 +484,17 @@ struct BadInputTests {
             """,
             at: 4, 14, "services.api.restart", #"expected `no`, `always`, `on-failure`, `on-failure:N` or `unless-stopped`, found "sometimes""#),
         BadInput(
+            "an unknown proxy balance",
+            """
+            services:
+              api:
+                command: sleep 1
+                x-aicore:
+                  proxy:
+                    balance: random
+            """,
+            at: 6, 18, "services.api.x-aicore.proxy.balance", #"expected one of `round_robin`, `least_connections`, found "random""#),
+        BadInput(
             "restart_policy.condition uses a restart value",
             """
             services:

@@ -691,6 +691,13 @@ extension ServiceDecoderTests {
             #expect(aicore.portEnv == "HTTP_PORT")
             #expect(!aicore.restartUnhealthy)
         }
+
+        @Test("proxy balance, round robin unless asked")
+        func proxyBalance() throws {
+            #expect(try decode("x-aicore: {port_env: PORT}").service.aicore.proxy.balance == .roundRobin)
+            let aicore = try decode("x-aicore:\n  proxy: {balance: least_connections}").service.aicore
+            #expect(aicore.proxy.balance == .leastConnections)
+        }
     }
 }
 

@@ -19,6 +19,10 @@ struct AICoreExtensionDecoder {
                     }
                 }
             case "restart_unhealthy": result.restartUnhealthy = context.bool(value, keyPath) ?? true
+            case "proxy":
+                for (key, value, keyPath, _) in context.entries(value, keyPath, catalog: ComposeKeys.aicoreProxy) ?? [] where key == "balance" {
+                    result.proxy.balance = context.choice(value, keyPath, ProxySettings.Balance.self) ?? result.proxy.balance
+                }
             default: break
             }
         }

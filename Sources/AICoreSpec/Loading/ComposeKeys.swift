@@ -145,7 +145,9 @@ public enum ComposeKeys {
         ignored: ["labels": noEffect, "template_driver": noEffect])
 
     public static let aicore = KeyCatalog(
-        "x-aicore", supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy"])
+        "x-aicore", supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy"])
+
+    public static let aicoreProxy = KeyCatalog("proxy", supported: ["balance"])
 
     public static let probes = KeyCatalog("probes", supported: ["startup", "liveness", "readiness"])
 

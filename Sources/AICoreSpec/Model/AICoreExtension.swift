@@ -8,12 +8,14 @@ public struct AICoreExtension: Sendable, Hashable {
     public var portEnv: String
     /// Restart an instance whose Compose healthcheck keeps failing (Docker only marks it unhealthy).
     public var restartUnhealthy: Bool
+    public var proxy: ProxySettings
 
     public init(
         probes: ProbeSet = ProbeSet(), rollout: RolloutSettings = RolloutSettings(),
         autoscale: AutoscaleSettings? = nil, disruptionBudget: DisruptionBudget? = nil, portEnv: String = "PORT",
-        restartUnhealthy: Bool = true
+        restartUnhealthy: Bool = true, proxy: ProxySettings = ProxySettings()
     ) {
+        self.proxy = proxy
         self.probes = probes
         self.rollout = rollout
         self.autoscale = autoscale

@@ -157,6 +157,9 @@ extension StackPrinter {
                 ("auto_rollback", .bool(rollout.autoRollback)), ("revision_history", .int(rollout.revisionHistory)),
                 ("drain_timeout", duration(rollout.drainTimeout)),
             ])))
+        if ext.proxy != ProxySettings() {
+            fields.append(("proxy", .object([("balance", .string(ext.proxy.balance.rawValue))])))
+        }
         if let autoscale = ext.autoscale {
             var scale: [(String, ConfigValue)] = [("min", .int(autoscale.min)), ("max", .int(autoscale.max))]
             if let cpu = autoscale.cpuPercent { scale.append(("cpu", .int(cpu))) }

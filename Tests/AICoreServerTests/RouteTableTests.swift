@@ -1,0 +1,93 @@
+@testable import AICoreServer
+import AICoreSpec
+import AICoreStore
+import Logging
+import Synchronization
+import Testing
+
+/// A proxy that remembers what it was told and reports open connections the test sets.
+final class RouteRecordingProxy: ProxyControl {
+    private let state = Mutex<(routes: [String: [ServiceRoute.Backend]], balance: [String: ServiceRoute.Balance], open: [String: Int])>(([:], [:], [:]))
+
+    func serve(_ routes: [ServiceRoute]) async throws {
+        state.withLock { state in
+            state.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, $0.backends) })
+            state.balance = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, $0.balance) })
+        }
+    }
+    func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend]) {
+        state.withLock { $0.routes[route] = backends }
+    }
+    func statistics() -> [ProxyRouteStats] {
+        state.withLock { state in
+            state.routes.keys.sorted().map { route in
+                ProxyRouteStats(route: route, backends: state.open.map { id, open in
+                    ProxyBackendStats(backend: ProxyBackend(id: id, port: 1), inRotation: false, activeConnections: open)
+                })
+            }
+        }
+    }
+    func backends(_ route: String) -> [String] { state.withLock { ($0.routes[route] ?? []).map(\.instance) } }
+    func balance(_ route: String) -> ServiceRoute.Balance? { state.withLock { $0.balance[route] } }
+    func setOpen(_ instance: String, _ count: Int) { state.withLock { $0.open[instance] = count } }
+}
+
+@Suite struct RouteTableTests {
+    let proxy = RouteRecordingProxy()
+    var table: RouteTable { RouteTable(proxy: proxy, logger: Logger(label: "test")) }
+
+    func stack(balance: ProxySettings.Balance = .roundRobin) -> Stack {
+        var service = Service(name: "api")
+        service.deploy.replicas = 2
+        service.ports = [PortMapping(target: 3000, published: 8080...8080, hostIP: "127.0.0.1")]
+        service.aicore.proxy.balance = balance
+        return Stack(name: "demo", services: [service])
+    }
+
+    func instance(_ replica: Int, ready: Bool = true) -> InstanceRecord {
+        InstanceRecord(id: "demo-api-\(replica)", stack: "demo", service: "api", replica: replica, ports: [40000 + replica],
+                       state: "running", ready: ready)
+    }
+
+    @Test func aServicesBalanceReachesItsRoutes() async {
+        let table = self.table
+        table.set(stack: stack(balance: .leastConnections), vips: ["api": "127.0.9.9"])
+        await table.publish()
+        #expect(proxy.balance("demo/api:3000") == .leastConnections)
+    }
+
+    @Test func aDrainedInstanceLeavesRotationAtOnceAndTheDrainWaitsForItsConnections() async {
+        let table = self.table
+        table.load([instance(1), instance(2)])
+        table.set(stack: stack(), vips: ["api": "127.0.9.9"])
+        await table.publish()
+        #expect(proxy.backends("demo/api:3000") == ["demo-api-1", "demo-api-2"])
+
+        proxy.setOpen("demo-api-2", 1)
+        let proxy = self.proxy
+        let drained = Task { await table.drain(stack: "demo", instance: "demo-api-2", timeout: .seconds(30)) }
+        try? await Task.sleep(for: .milliseconds(100))
+        #expect(proxy.backends("demo/api:3000") == ["demo-api-1"])
+        // Still ready by its record, yet out: draining wins over readiness.
+        table.instanceChanged(.saved(instance(2)))
+        #expect(proxy.backends("demo/api:3000") == ["demo-api-1"])
+        proxy.setOpen("demo-api-2", 0)
+        await drained.value
+        // A new instance under the same name (after its record went) is in rotation again.
+        table.instanceChanged(.deleted(id: "demo-api-2"))
+        table.instanceChanged(.saved(instance(2)))
+        #expect(proxy.backends("demo/api:3000") == ["demo-api-1", "demo-api-2"])
+    }
+
+    @Test func aDrainGivesUpAfterItsTimeout() async {
+        let table = self.table
+        table.load([instance(1)])
+        table.set(stack: stack(), vips: [:])
+        await table.publish()
+        proxy.setOpen("demo-api-1", 3)
+        let start = ContinuousClock.now
+        await table.drain(stack: "demo", instance: "demo-api-1", timeout: .milliseconds(200))
+        #expect(ContinuousClock.now - start >= .milliseconds(200))
+        #expect(proxy.backends("demo/api:3000").isEmpty)
+    }
+}
