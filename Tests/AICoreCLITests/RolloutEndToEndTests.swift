@@ -36,6 +36,7 @@ struct RolloutEndToEndTests {
         \(environment.sorted { $0.key < $1.key }.map { "      \($0.key): \"\($0.value)\"" }.joined(separator: "\n"))
             ports: ["127.0.0.1:\(port):3000"]
             stop_grace_period: 5s
+            restart: on-failure
             deploy:
               replicas: 3
         \(version.deploy.map { "      " + $0 }.joined(separator: "\n"))
@@ -231,6 +232,36 @@ struct RolloutEndToEndTests {
             // No replica left behind by the killed agent: exactly three sample APIs run.
             let processes = try await run("/usr/bin/pgrep", ["-f", "-x", sampleAPI.path])
             #expect(processes.stdout.split(separator: "\n").count == 3, "\(processes.stdout)")
+        }
+    }
+
+    @Test func killingAReplicaUnderLoadFailsAlmostNothing() async throws {
+        let sampleAPI = try StackEndToEndTests.installSampleAPI()
+        defer { sampleAPI.cleanup() }
+        try await AgentHarness.with { harness in
+            let port = try LoopbackPort.allocate()
+            let file = harness.directory + "/roll.yml"
+            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1")), to: file)
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
+            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+
+            let load = LoadGenerator(port: port)
+            try await waitUntil("requests flow", timeout: .seconds(10)) { load.current.succeeded > 200 }
+            let victim = try #require(try await harness.instances("roll").first { $0.id == "roll-api-2" })
+            let pid = try #require(victim.pid)
+            #expect(kill(pid, SIGKILL) == 0)
+            try await waitUntil("roll-api-2 is restarted and ready", timeout: .seconds(60)) {
+                let now = try await harness.instances("roll").first { $0.id == "roll-api-2" }
+                return now?.restarts == 1 && now?.ready == true
+            }
+            try await waitUntil("requests flow after the restart", timeout: .seconds(10)) { load.current.succeeded > 6_000 }
+            let tally = await load.stop()
+            let ratio = Double(tally.failed) / Double(max(tally.succeeded + tally.failed, 1))
+            print("failover: \(tally.succeeded) answered, \(tally.failed) failed (\(ratio * 100)%): \(tally.failures)")
+            #expect(ratio < 0.001, "\(tally.failed) of \(tally.succeeded + tally.failed) failed: \(tally.failures)")
+            // Only requests in flight on the killed replica can fail (one per worker at most):
+            // the others' connections are untouched, and new ones never reach the dead replica.
+            #expect(tally.failed <= 4)
         }
     }
 }
