@@ -45,7 +45,8 @@ extension Reconciler {
             record = RolloutRecord(
                 stack: stack.name, service: name, state: .progressing,
                 revision: revisions.last { $0.specHash == hash }?.revision ?? 0, toHash: hash,
-                fromRevision: from.flatMap { from in revisions.last { $0.specHash == from }?.revision } ?? 0, fromHash: from)
+                fromRevision: from.flatMap { from in revisions.last { $0.specHash == from }?.revision } ?? 0, fromHash: from,
+                startedAt: WallClock.rfc3339Now())
             try await saveRollout(record)
             try await rolloutEvent(stack.name, name, "rollout-started",
                                    "rolling out revision \(record.revision) (\(hash)) over revision \(record.fromRevision), \(replicas) replica(s)")
@@ -119,7 +120,8 @@ extension Reconciler {
                                                   cause: "rollback from revision \(failed.revision)", keep: service.aicore.rollout.revisionHistory)
         }
         let record = RolloutRecord(stack: stack.name, service: service.name, state: .rollingBack, revision: revision.revision,
-                                   toHash: hash, fromRevision: failed.revision, fromHash: failed.toHash, reason: reason)
+                                   toHash: hash, fromRevision: failed.revision, fromHash: failed.toHash, reason: reason,
+                                   startedAt: WallClock.rfc3339Now())
         try await saveRollout(record)
         try await rolloutEvent(stack.name, service.name, "rollout-rolling-back", "rolling back to revision \(revision.revision): \(reason)")
         try await rollOut(service.name, to: hash, replicas: replicas, stack: stack, network: network)

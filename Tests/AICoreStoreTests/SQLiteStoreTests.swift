@@ -60,6 +60,43 @@ enum StoreTestEnvironment {
         #expect(try await store.services(stack: "demo").map(\.replicas) == [3])
     }
 
+    @Test func serviceRevisionsAreNumberedOncePerSpecAndTrimmedToTheHistory() async throws {
+        let store = try SQLiteStore(inMemory: 100)
+        func record(_ hash: String, _ stackRevision: Int, cause: String = "apply") async throws -> Int {
+            try await store.recordServiceRevision(stack: "demo", service: "api", specHash: hash, stackRevision: stackRevision,
+                                                  cause: cause, keep: 2).revision
+        }
+        #expect(try await record("a", 1) == 1)
+        #expect(try await record("a", 2) == 1)   // the same spec again: no new revision
+        #expect(try await record("b", 3) == 2)
+        // Back to an earlier spec (undo, rollback): it becomes the newest, listed once.
+        #expect(try await record("a", 4, cause: "undo to revision 1") == 3)
+        var all = try await store.serviceRevisions(stack: "demo", service: "api")
+        #expect(all.map(\.revision) == [2, 3] && all.map(\.specHash) == ["b", "a"])
+        #expect(all.last?.cause == "undo to revision 1" && all.last?.stackRevision == 4)
+        // keep: 2 earlier revisions beside the newest.
+        _ = try await record("c", 5)
+        _ = try await record("d", 6)
+        all = try await store.serviceRevisions(stack: "demo", service: "api")
+        #expect(all.map(\.specHash) == ["a", "c", "d"])
+    }
+
+    @Test func aRolloutIsKeptPerServiceAndGoesWithItsStack() async throws {
+        let store = try SQLiteStore(inMemory: 100)
+        _ = try await store.saveStack(name: "demo", specHash: "a", spec: "services: {}")
+        var rollout = RolloutRecord(stack: "demo", service: "api", state: .progressing, revision: 2, toHash: "b",
+                                    fromRevision: 1, fromHash: "a")
+        try await store.saveRollout(rollout)
+        rollout.state = .rolledBack
+        rollout.reason = "no progress"
+        try await store.saveRollout(rollout)
+        let saved = try #require(try await store.rollouts(stack: "demo").first)
+        #expect(saved.state == .rolledBack && saved.reason == "no progress" && !saved.startedAt.isEmpty)
+        #expect(!saved.isActive)
+        try await store.deleteStack(name: "demo")
+        #expect(try await store.rollouts(stack: "demo").isEmpty)
+    }
+
     @Test func eventsAreKeptInOrderWithBoundedRetention() async throws {
         let store = try SQLiteStore(inMemory: 5)
         for batch in 0..<4 {
