@@ -159,7 +159,9 @@ extension Reconciler {
                 continue
             }
             for instance in look.new {
-                readySince[instance.id] = instance.ready ? (readySince[instance.id] ?? now) : nil
+                // A one-shot (a migration) that completed is as good as ready.
+                let done = instance.ready || Self.hasCompleted(instance)
+                readySince[instance.id] = done ? (readySince[instance.id] ?? now) : nil
             }
             let available = look.new.filter { readySince[$0.id].map { $0.duration(to: now) >= policy.minReady } ?? false }
             let failed = look.new.filter { Self.hasFailed($0) && !ignored.contains($0.id) }
@@ -274,7 +276,13 @@ extension Reconciler {
     }
 
     static func hasFailed(_ record: InstanceRecord) -> Bool {
-        record.restartCount > 0 || ["exited", "backoff", "failed"].contains(record.state) || record.health == "unhealthy"
+        guard !hasCompleted(record) else { return false }
+        return record.restartCount > 0 || ["exited", "backoff", "failed"].contains(record.state) || record.health == "unhealthy"
+    }
+
+    /// Exited 0 without a restart: a one-shot that did its job.
+    static func hasCompleted(_ record: InstanceRecord) -> Bool {
+        record.state == "exited" && record.lastExitCode == 0 && record.restartCount == 0
     }
 
     static func failure(of record: InstanceRecord) -> String {

@@ -130,6 +130,24 @@ extension ReconcilerTests {
         #expect(run.fewestReady >= 2)
     }
 
+    @Test func aOneShotThatCompletesCountsAsRolledOut() async throws {
+        var migrate = Fixtures.service("migrate", environment: ["VERSION": "1"])
+        try await reconciler.apply(Fixtures.stack(migrate))
+        driver.exit("demo-migrate-1", .exited(0))
+        #expect(await eventually { (try? await store.instance(id: "demo-migrate-1"))?.state == "exited" })
+        migrate.environment["VERSION"] = "2"
+        let driver = self.driver
+        let newHash = ServiceSpecHash.of(migrate)
+        let run = try await applyWatching(Fixtures.stack(migrate), service: "migrate") { instances in
+            for instance in instances where instance.state == "running" && instance.specHash == newHash {
+                driver.exit(instance.id, .exited(0))
+            }
+        }
+        _ = try run.result.get()
+        #expect(try await hashes("migrate") == [newHash])
+        #expect(try await store.rollouts(stack: "demo").first?.state == .complete)
+    }
+
     @Test func withoutAutoRollbackAFailedRolloutPausesWithItsReason() async throws {
         try await reconciler.apply(api(version: "1", autoRollback: false))
         prober.answer("exec", ProbeOutcome(passed: false, output: "not ready"))
