@@ -51,24 +51,25 @@ struct RolloutEndToEndTests {
     }
 
     /// The rollout status over the REST API (curl on the agent's socket).
-    static func rollout(_ harness: AgentHarness) async throws -> RolloutStatus {
+    static func rollout(_ harness: AgentHarness, stack: String = "roll", service: String = "api") async throws -> RolloutStatus {
         let output = try await run("/usr/bin/curl", ["-sS", "--max-time", "10", "--unix-socket", harness.socket,
-                                                      "http://agent/v1/stacks/roll/services/api/rollout"])
+                                                      "http://agent/v1/stacks/\(stack)/services/\(service)/rollout"])
         return try ControlAPI.decoder.decode(RolloutStatus.self, from: Data(output.stdout.utf8))
     }
 
     /// Polls until the rollout has ended, sampling how many replicas are ready meanwhile.
-    static func awaitRollout(_ harness: AgentHarness, revision: Int, timeout: Duration = .seconds(120)) async throws -> (RolloutStatus, fewestReady: Int) {
+    static func awaitRollout(_ harness: AgentHarness, revision: Int, stack: String = "roll", service: String = "api",
+                             timeout: Duration = .seconds(120)) async throws -> (RolloutStatus, fewestReady: Int) {
         var fewest = Int.max
         var last: RolloutStatus?
         try await waitUntil("the rollout to revision \(revision) ends", timeout: timeout, every: .milliseconds(200)) {
-            let instances = try await harness.instances("roll")
-            let ready = instances.filter { $0.service == "api" && $0.ready }.count
+            let instances = try await harness.instances(stack).filter { $0.service == service }
+            let ready = instances.filter(\.ready).count
             if ready < fewest {
                 fewest = ready
                 print("rollout: \(ready) ready: " + instances.map { "\($0.id) \($0.state) ready=\($0.ready) \($0.specHash ?? "-")" }.joined(separator: ", "))
             }
-            let status = try await rollout(harness)
+            let status = try await rollout(harness, stack: stack, service: service)
             last = status
             return status.isFinished && (status.revision >= revision || status.state != "complete")
         }

@@ -118,6 +118,23 @@ struct StackEndToEndTests {
             }
             #expect(try await httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
 
+            // A new API version rolls out under load through nginx, dropping nothing. (The file
+            // says 3 replicas again: the rollout scales as it goes.)
+            let load = LoadGenerator(port: nginxPort, path: "/work")
+            try await waitUntil("requests flow through nginx", timeout: .seconds(20)) { load.current.succeeded > 20 }
+            var newVersion = environment
+            newVersion["VERSION"] = "2.0.0"
+            let rollout = try await harness.cli(["up", "-d", "-f", "config/stacks/ai-core.yml"], environment: newVersion)
+            #expect(rollout.status == 0, "re-apply: \(rollout.stderr)")
+            let (status, fewestReady) = try await RolloutEndToEndTests.awaitRollout(harness, revision: 2, stack: "ai-core",
+                                                                                    timeout: .seconds(300))
+            #expect(status.state == "complete", "\(status)\n\(harness.agentLog.suffix(3000))")
+            #expect(fewestReady >= 2, "the disruption budget (min_available 2) was broken")
+            let tally = await load.stop()
+            #expect(tally.failed == 0, "requests failed during the rollout: \(tally.failures)")
+            let version = try await httpGet("http://127.0.0.1:\(apiPort)/version")
+            #expect(version.body.contains("2.0.0"), "\(version.body)")
+
             // Restart the agent (kill -9): no workload restarts, `ps` is unchanged.
             let before = try await harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" }
             await harness.kill()
