@@ -1430,18 +1430,39 @@ components:
       type: object
       properties:
         to_revision:
-          type: integer
+          type: [integer, "null"]
+          minimum: 1
+          maximum: 9223372036854775807
           description: >-
-            The service revision to go back to (`…/revisions` lists them). Default: the newest
-            whose spec differs from the current one.
+            The service revision to go back to (`…/revisions` lists them). Default (also when
+            `null`): the newest whose spec differs from the current one.
     ServiceUpdateRequest:
       type: object
       description: >-
-        A change to one service's spec; at least one field must ask for a change. Fields left out
-        stay as they are.
+        A change to one service's spec; at least one field must ask for a change (a non-empty
+        `environment`, an `image`, a `command` or `restart: true`). Fields left out (or `null`)
+        stay as they are; other properties are ignored.
+      anyOf:
+        - required: [environment]
+          properties:
+            environment:
+              type: object
+              minProperties: 1
+        - required: [image]
+          properties:
+            image:
+              type: string
+        - required: [command]
+          properties:
+            command:
+              type: array
+        - required: [restart]
+          properties:
+            restart:
+              const: true
       properties:
         environment:
-          type: object
+          type: [object, "null"]
           description: >-
             Variables to set (name → value) or, with `null`, to remove; the others stay. A name
             may not be empty or contain `=` or NUL.
@@ -1450,16 +1471,16 @@ components:
           additionalProperties:
             type: [string, "null"]
         image:
-          type: string
+          type: [string, "null"]
           minLength: 1
           description: The new image.
         command:
-          type: array
+          type: [array, "null"]
           description: The new command, as argv; an empty list removes it (the image's default applies).
           items:
             type: string
         restart:
-          type: boolean
+          type: [boolean, "null"]
           description: >-
             `true` rolls every replica again even when nothing else changes (`rollout restart`);
             `false` asks for nothing.
