@@ -13,8 +13,9 @@ public struct AICoreNode: AsyncParsableCommand {
             (the workload's status, 125 when aicore-node itself fails).
             """,
         version: AICoreVersion.current,
-        subcommands: [Up.self, Down.self, Ps.self, Logs.self, Scale.self, Restart.self, Stop.self, Start.self, Exec.self,
-                      Events.self, Inspect.self, Top.self, ConfigCommand.self, Run.self, AgentCommand.self, Supervise.self]
+        subcommands: [Up.self, Down.self, Ps.self, Logs.self, Scale.self, Restart.self, Stop.self, Start.self, RolloutCommand.self,
+                      SetCommand.self, Exec.self, Events.self, Inspect.self, Top.self, ConfigCommand.self, Run.self, AgentCommand.self,
+                      Supervise.self]
     )
 
     public init() {}

@@ -12,8 +12,9 @@ info:
   description: |
     The REST endpoint of the `aicore-node agent`. Everything the CLI does goes through it: apply a
     stack file (a Compose file with `x-aicore` extensions) and take it down; scale, restart, stop and
-    start services; list and inspect instances, read their logs and run commands in them; follow
-    the node's events; scrape Prometheus metrics.
+    start services; change one service's environment, image or command and follow, pause, resume
+    or undo its rollout; list and inspect instances, read their logs and run commands in them;
+    follow the node's events; scrape Prometheus metrics.
 
     **Transports.** The agent always listens on a unix socket (`/run/aicore/aicore.sock` by
     default, mode 0660, group `aicore`): the socket's permissions are the access control, and no
@@ -23,8 +24,9 @@ info:
     **Conventions.** JSON bodies use snake_case keys. A method a path does not serve is a 405
     with `Allow`. A property that has no value is left out of
     a response rather than sent as `null`. Stack operations that start workloads (apply, scale,
-    start) answer `202 Accepted` with their plan and carry it out in the background: poll
-    `GET /v1/stacks/{stack}` until `converged` is true (or `operation.phase` is `failed`). Every
+    start, a service's update, a rollout's undo) answer `202 Accepted` with their plan and carry
+    it out in the background: poll `GET /v1/stacks/{stack}` until `converged` is true (or
+    `operation.phase` is `failed`), or a service's `…/rollout` until its `state` is final. Every
     error is an RFC 9457 problem document (`application/problem+json`) whose `status` equals the
     HTTP status and whose `detail` says, on one line, what to do next.
   license:
@@ -48,6 +50,10 @@ tags:
     description: Stacks and their revisions.
   - name: services
     description: One service of a stack.
+  - name: rollouts
+    description: >-
+      How a change to a service is rolled out, replica by replica: its status, the service's
+      revisions, undo, pause and resume.
   - name: instances
     description: Instances, their logs and exec.
   - name: observability
@@ -316,6 +322,46 @@ paths:
           $ref: "#/components/responses/NotFound"
         "500":
           $ref: "#/components/responses/InternalError"
+    patch:
+      tags: [services]
+      operationId: updateService
+      summary: Change a service's environment, image or command, or roll it again (`aicore-node set`, `rollout restart`).
+      description: >-
+        Changes the service's spec in the applied stack (a new stack revision, whose number is the
+        answer's `revision`) and rolls the change out in the background, replica by replica under
+        the service's rollout policy, as an apply does; follow it with
+        `GET /v1/stacks/{stack}/services/{service}/rollout`. Its other services are left alone. A
+        request that asks for no change at all (no field, an empty `environment`, only
+        `restart: false`) is a 400.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/ServiceUpdateRequest"
+            example:
+              environment:
+                LOG_LEVEL: debug
+                OLD_FLAG: null
+      responses:
+        "202":
+          description: Accepted; the change is being rolled out.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/PlanMessage"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "413":
+          $ref: "#/components/responses/PayloadTooLarge"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/stacks/{stack}/services/{service}/scale:
     parameters:
       - $ref: "#/components/parameters/Stack"
@@ -418,6 +464,153 @@ paths:
           $ref: "#/components/responses/Unauthorized"
         "404":
           $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/rollout:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    get:
+      tags: [rollouts]
+      operationId: getRollout
+      summary: Where the service's rollout stands (`aicore-node rollout status`).
+      description: >-
+        The service's last rollout, or the service as it runs when it never needed one.
+        `progressing` also covers a change that was accepted and whose rollout has not started
+        yet. `complete`, `rolled_back` and `failed` are final; `paused` waits for
+        `…/rollout/resume` or `…/rollout/undo`. Poll it to follow a rollout.
+      responses:
+        "200":
+          description: The rollout.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/RolloutStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/revisions:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    get:
+      tags: [rollouts]
+      operationId: listServiceRevisions
+      summary: The service's revisions, oldest first (`aicore-node rollout history`).
+      description: >-
+        One revision per distinct spec the service was given, numbered 1, 2, …; the service's
+        `x-aicore.rollout.revision_history` earlier ones are kept besides the newest. Going back to
+        an earlier spec (an undo, a rollback) records it again under the next number and drops its
+        old entry. `current` marks the revision of the service's desired spec.
+      responses:
+        "200":
+          description: The revisions.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: "#/components/schemas/ServiceRevisionMessage"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/rollout/undo:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [rollouts]
+      operationId: undoRollout
+      summary: Roll the service back to an earlier revision (`aicore-node rollout undo`).
+      description: >-
+        Makes the spec of revision `to_revision` (default: the newest revision whose spec differs
+        from the current one) the service's desired spec again, keeping its replica count, and
+        rolls it out in the background as an update does; it becomes the newest revision. A 404
+        when the service has no revision `to_revision`; a 409 when it has no earlier revision, is
+        already at `to_revision`, or that revision's spec is no longer kept.
+      requestBody:
+        required: false
+        description: Optional; no body (or `{}`) goes back to the revision before the current one.
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/RolloutUndoRequest"
+      responses:
+        "202":
+          description: Accepted; the earlier spec is being rolled out.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/PlanMessage"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "413":
+          $ref: "#/components/responses/PayloadTooLarge"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/rollout/pause:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [rollouts]
+      operationId: pauseRollout
+      summary: Pause the service's progressing rollout (`aicore-node rollout pause`).
+      description: >-
+        No replica of the service is started or stopped until `…/rollout/resume` or
+        `…/rollout/undo`; those that run keep running. A 409 when no rollout of the service is
+        progressing.
+      responses:
+        "200":
+          description: Paused; the rollout as it now stands.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/RolloutStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/rollout/resume:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [rollouts]
+      operationId: resumeRollout
+      summary: Resume the service's paused rollout (`aicore-node rollout resume`).
+      description: >-
+        The rollout goes on from where it stopped, and its `reason` is cleared. A 409 when the
+        service's rollout is not paused.
+      responses:
+        "200":
+          description: Resumed; the rollout as it now stands.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/RolloutStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
         "500":
           $ref: "#/components/responses/InternalError"
   /v1/instances:
@@ -684,7 +877,8 @@ components:
     Conflict:
       description: >-
         The operation cannot be done in the current state (the instance is not running; a
-        dependency failed or did not become ready in time).
+        dependency failed or did not become ready in time; no rollout to pause or resume; no
+        earlier revision to go back to).
       content:
         application/problem+json:
           schema:
@@ -1112,10 +1306,12 @@ components:
           type: string
         revision:
           type: integer
+          minimum: 1
           description: >-
-            On an apply, the stack's last recorded revision when the request was accepted;
-            absent for a stack applied the first time (the background apply records the new
-            revision; `GET /v1/stacks/{stack}` shows it).
+            On an apply, a service's update and an undo: the stack revision that holds the
+            requested spec (a new one when the spec changed). This is the stack's numbering; a
+            service's own revisions are in `…/services/{service}/revisions`. Absent on the other
+            operations.
         steps:
           type: array
           description: One line each, e.g. `start web-api-1 on local`.
@@ -1152,6 +1348,142 @@ components:
         created_at:
           type: string
           description: RFC 3339 UTC.
+    RolloutStatus:
+      type: object
+      description: Where a service's rollout stands.
+      required: [state, stack, service, revision, from_revision, spec_hash, replicas, updated, ready, old]
+      properties:
+        state:
+          type: string
+          enum: [progressing, paused, complete, rolling_back, rolled_back, failed]
+          description: >-
+            `progressing`: replicas are being replaced (or the change was accepted and its rollout
+            is about to start). `paused`: by `…/rollout/pause`, or by a failure under
+            `failure_action: pause`. `complete`: every replica runs `revision`, ready.
+            `rolling_back`: it failed and the previous revision is being rolled out again;
+            `rolled_back` once that is done. `failed`: it failed with nothing to roll back to.
+        stack:
+          type: string
+        service:
+          type: string
+        revision:
+          type: integer
+          minimum: 0
+          description: >-
+            The service revision being (or last) rolled out; 0 before the first one is recorded.
+        from_revision:
+          type: integer
+          minimum: 0
+          description: The service revision the rollout started from; 0 for none.
+        spec_hash:
+          type: string
+          description: The spec hash of `revision`.
+        reason:
+          type: string
+          description: Why it failed, paused or rolled back.
+        replicas:
+          type: integer
+          minimum: 0
+          description: Replicas the spec asks for.
+        updated:
+          type: integer
+          minimum: 0
+          description: Replicas of `revision` that are not pending.
+        ready:
+          type: integer
+          minimum: 0
+          description: Of the updated replicas, those ready.
+        old:
+          type: integer
+          minimum: 0
+          description: Replicas of other revisions, still there.
+        started_at:
+          type: string
+          description: When the rollout started, RFC 3339 UTC.
+        updated_at:
+          type: string
+          description: When it last changed state, RFC 3339 UTC.
+    ServiceRevisionMessage:
+      type: object
+      description: One revision of a service.
+      required: [revision, spec_hash, stack_revision, cause, created_at, current]
+      properties:
+        revision:
+          type: integer
+          minimum: 1
+        spec_hash:
+          type: string
+        stack_revision:
+          type: integer
+          minimum: 1
+          description: The stack revision whose spec holds this revision's.
+        cause:
+          type: string
+          description: What made it, e.g. `apply`, `set LOG_LEVEL=…`, `undo to revision 1`, `rollback from revision 3`.
+        created_at:
+          type: string
+          description: RFC 3339 UTC.
+        current:
+          type: boolean
+          description: This is the revision of the service's desired spec.
+    RolloutUndoRequest:
+      type: object
+      properties:
+        to_revision:
+          type: [integer, "null"]
+          minimum: 1
+          maximum: 9223372036854775807
+          description: >-
+            The service revision to go back to (`…/revisions` lists them). Default (also when
+            `null`): the newest whose spec differs from the current one.
+    ServiceUpdateRequest:
+      type: object
+      description: >-
+        A change to one service's spec; at least one field must ask for a change (a non-empty
+        `environment`, an `image`, a `command` or `restart: true`). Fields left out (or `null`)
+        stay as they are; other properties are ignored.
+      anyOf:
+        - required: [environment]
+          properties:
+            environment:
+              type: object
+              minProperties: 1
+        - required: [image]
+          properties:
+            image:
+              type: string
+        - required: [command]
+          properties:
+            command:
+              type: array
+        - required: [restart]
+          properties:
+            restart:
+              const: true
+      properties:
+        environment:
+          type: [object, "null"]
+          description: >-
+            Variables to set (name → value) or, with `null`, to remove; the others stay. A name
+            may not be empty or contain `=` or NUL.
+          propertyNames:
+            pattern: "^[^=\\u0000]+$"
+          additionalProperties:
+            type: [string, "null"]
+        image:
+          type: [string, "null"]
+          minLength: 1
+          description: The new image.
+        command:
+          type: [array, "null"]
+          description: The new command, as argv; an empty list removes it (the image's default applies).
+          items:
+            type: string
+        restart:
+          type: [boolean, "null"]
+          description: >-
+            `true` rolls every replica again even when nothing else changes (`rollout restart`);
+            `false` asks for nothing.
     ScaleRequest:
       type: object
       required: [replicas]
