@@ -115,9 +115,11 @@ extension Reconciler {
         }
         applied[stack.name] = stack
         let hash = ServiceSpecHash.of(service)
+        let pinned = try await pinnedRevisions(stack.name)[service.name] ?? []
         let revision = try await storeCall { () async throws(StoreError) in
             try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: stackRevision,
-                                                  cause: "rollback from revision \(failed.revision)", keep: service.aicore.rollout.revisionHistory)
+                                                  cause: "rollback from revision \(failed.revision)", keep: service.aicore.rollout.revisionHistory,
+                                                  pinned: pinned)
         }
         let record = RolloutRecord(stack: stack.name, service: service.name, state: .rollingBack, revision: revision.revision,
                                    toHash: hash, fromRevision: failed.revision, fromHash: failed.toHash, reason: reason,

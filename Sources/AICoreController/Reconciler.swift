@@ -55,11 +55,13 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         let revision = try await storeCall { () async throws(StoreError) in
             try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
         }
+        let pinned = try await pinnedRevisions(stack.name)
         for service in stack.services {
             let hash = ServiceSpecHash.of(service)
             _ = try await storeCall { () async throws(StoreError) in
                 try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: revision,
-                                                      cause: cause, keep: service.aicore.rollout.revisionHistory)
+                                                      cause: cause, keep: service.aicore.rollout.revisionHistory,
+                                                      pinned: pinned[service.name] ?? [])
             }
         }
         let addresses = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
@@ -122,6 +124,19 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 throw ControllerError(code: .disruptionBudget, message: "restarting \(service.name) would leave \(left) of its \(ready.count) ready replica(s) serving; its disruption_budget keeps at least \(floor) ready. Use `aicore-node rollout restart \(service.name)`, which replaces them a few at a time")
             }
         }
+    }
+
+    /// Per service, the spec hashes history must keep: what its replicas run, what it last
+    /// completed, and where an unfinished rollout would go back to.
+    func pinnedRevisions(_ stack: String) async throws(ControllerError) -> [String: Set<String>] {
+        let instances = try await storeCall { () async throws(StoreError) in try await store.instances(stack: stack) }
+        let services = try await storeCall { () async throws(StoreError) in try await store.services(stack: stack) }
+        let rollouts = try await storeCall { () async throws(StoreError) in try await store.rollouts(stack: stack) }
+        var pinned: [String: Set<String>] = [:]
+        for instance in instances { if let hash = instance.specHash { pinned[instance.service, default: []].insert(hash) } }
+        for service in services { pinned[service.name, default: []].insert(service.specHash) }
+        for rollout in rollouts where rollout.isActive { if let hash = rollout.fromHash { pinned[rollout.service, default: []].insert(hash) } }
+        return pinned
     }
 
     // MARK: actual state

@@ -335,7 +335,7 @@ public final class SQLiteStore: Store {
     }
 
     public func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
-                                      keep: Int) async throws(StoreError) -> ServiceRevisionRecord {
+                                      keep: Int, pinned: Set<String>) async throws(StoreError) -> ServiceRevisionRecord {
         let now = Self.now()
         return try await write("record a revision of \(stack)/\(service)") { db in
             let mine = ServiceRevisionRecord.filter(Column("stack") == stack && Column("service") == service)
@@ -350,7 +350,7 @@ public final class SQLiteStore: Store {
                                                stackRevision: stackRevision, cause: cause, createdAt: now)
             try record.insert(db)
             let kept = try mine.order(Column("revision").desc).fetchAll(db)
-            for old in kept.dropFirst(max(keep, 0) + 1) {
+            for old in kept.dropFirst(max(keep, 0) + 1) where !pinned.contains(old.specHash) {
                 _ = try ServiceRevisionRecord.deleteOne(db, key: ["stack": stack, "service": service, "revision": old.revision])
             }
             return record

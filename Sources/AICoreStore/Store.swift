@@ -22,9 +22,11 @@ public protocol Store: Sendable {
 
     /// Records that `service` is now meant to run `specHash`, and returns its revision: the
     /// newest one when it has that hash already; else an older one with that hash renumbered
-    /// as the newest (`undo` goes back to it), or a new one. Beyond the newest, `keep` are kept.
+    /// as the newest (`undo` goes back to it), or a new one. Beyond the newest, `keep` are kept,
+    /// and every revision whose hash is `pinned` (replicas still run it, a rollout would go back
+    /// to it), as Kubernetes never prunes a ReplicaSet that has replicas.
     func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
-                               keep: Int) async throws(StoreError) -> ServiceRevisionRecord
+                               keep: Int, pinned: Set<String>) async throws(StoreError) -> ServiceRevisionRecord
     /// A service's revisions, oldest first.
     func serviceRevisions(stack: String, service: String) async throws(StoreError) -> [ServiceRevisionRecord]
     func saveRollout(_ rollout: RolloutRecord) async throws(StoreError)

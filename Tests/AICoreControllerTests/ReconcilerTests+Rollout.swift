@@ -130,6 +130,38 @@ extension ReconcilerTests {
         #expect(run.fewestReady >= 2)
     }
 
+    @Test func rolloutsThatSupersedeEachOtherStillRollBackToWhatRan() async throws {
+        func version(_ name: String, deadline: Duration = .seconds(600)) -> Stack {
+            let check = Healthcheck(test: .exec(["check"]), interval: .seconds(1), timeout: .seconds(1), retries: 1000)
+            var stack = api(version: name, deadline: deadline, healthcheck: name == "1" ? nil : check)
+            stack.services[0].aicore.rollout.revisionHistory = 1
+            return stack
+        }
+        let v1 = version("1")
+        try await reconciler.apply(v1)
+        prober.answer("exec", ProbeOutcome(passed: false, output: "not ready"))
+        // Three changes in a row, each superseding the last before it got anywhere.
+        for name in ["2", "3", "4"] {
+            let reconciler = self.reconciler
+            let stack = version(name)
+            let apply = Task { try await reconciler.apply(stack) }
+            let hash = ServiceSpecHash.of(stack.services[0])
+            #expect(await eventually { (try? await store.rollouts(stack: "demo").first?.toHash) == hash })
+            apply.cancel()
+            for _ in 0..<50 { clock.advance(by: .milliseconds(100)); try await Task.sleep(for: .milliseconds(1)) }
+            _ = await apply.result
+        }
+        let run = try await applyWatching(version("5", deadline: .seconds(3)), service: "api")
+        if case let .failure(error as ControllerError) = run.result {
+            #expect(error.message.contains("rolled back"), "\(error.message)")
+        } else {
+            Issue.record("the last rollout should have failed and rolled back: \(run.result)")
+        }
+        let oldHash = ServiceSpecHash.of(v1.services[0])
+        #expect(try await hashes("api").allSatisfy { $0 == oldHash })
+        #expect(try await hashes("api").count == 3)
+    }
+
     @Test func aOneShotThatCompletesCountsAsRolledOut() async throws {
         var migrate = Fixtures.service("migrate", environment: ["VERSION": "1"])
         try await reconciler.apply(Fixtures.stack(migrate))

@@ -62,9 +62,9 @@ enum StoreTestEnvironment {
 
     @Test func serviceRevisionsAreNumberedOncePerSpecAndTrimmedToTheHistory() async throws {
         let store = try SQLiteStore(inMemory: 100)
-        func record(_ hash: String, _ stackRevision: Int, cause: String = "apply") async throws -> Int {
+        func record(_ hash: String, _ stackRevision: Int, cause: String = "apply", pinned: Set<String> = []) async throws -> Int {
             try await store.recordServiceRevision(stack: "demo", service: "api", specHash: hash, stackRevision: stackRevision,
-                                                  cause: cause, keep: 2).revision
+                                                  cause: cause, keep: 2, pinned: pinned).revision
         }
         #expect(try await record("a", 1) == 1)
         #expect(try await record("a", 2) == 1)   // the same spec again: no new revision
@@ -79,6 +79,11 @@ enum StoreTestEnvironment {
         _ = try await record("d", 6)
         all = try await store.serviceRevisions(stack: "demo", service: "api")
         #expect(all.map(\.specHash) == ["a", "c", "d"])
+        // A revision replicas still run (or a rollout would go back to) is never pruned.
+        _ = try await record("e", 7, pinned: ["a"])
+        _ = try await record("f", 8, pinned: ["a"])
+        all = try await store.serviceRevisions(stack: "demo", service: "api")
+        #expect(all.map(\.specHash) == ["a", "d", "e", "f"])
     }
 
     @Test func aRolloutIsKeptPerServiceAndGoesWithItsStack() async throws {

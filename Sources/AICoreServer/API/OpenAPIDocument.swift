@@ -1140,6 +1140,11 @@ components:
         reason:
           type: string
           description: Why it is pending, failed or in back-off.
+        spec_hash:
+          type: string
+          description: >-
+            The service revision (spec hash) the instance runs; a rollout replaces instances of
+            other revisions.
         probe_log:
           type: array
           description: The last results of each probe, oldest first (`GET /v1/instances/{id}` only).
@@ -1476,7 +1481,11 @@ components:
           description: The new image.
         command:
           type: [array, "null"]
-          description: The new command, as argv; an empty list removes it (the image's default applies).
+          description: The new command, as argv; its first element names the program (an empty list or program is a 400).
+          minItems: 1
+          prefixItems:
+            - type: string
+              minLength: 1
           items:
             type: string
         restart:

@@ -124,7 +124,10 @@ extension ControlPlane {
             causes.append("image \(image)")
         }
         if let command = change.command {
-            spec.command = command.isEmpty ? nil : command
+            guard let program = command.first, !program.isEmpty else {
+                throw AgentError(.badRequest, "the command must name a program to run: a non-empty first element")
+            }
+            spec.command = command
             causes.append("command")
         }
         if change.restart == true {

@@ -37,9 +37,9 @@ public struct ObservedStore: Store {
     }
 
     public func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
-                                      keep: Int) async throws(StoreError) -> ServiceRevisionRecord {
+                                      keep: Int, pinned: Set<String>) async throws(StoreError) -> ServiceRevisionRecord {
         try await base.recordServiceRevision(stack: stack, service: service, specHash: specHash, stackRevision: stackRevision,
-                                             cause: cause, keep: keep)
+                                             cause: cause, keep: keep, pinned: pinned)
     }
     public func serviceRevisions(stack: String, service: String) async throws(StoreError) -> [ServiceRevisionRecord] {
         try await base.serviceRevisions(stack: stack, service: service)

@@ -73,7 +73,7 @@ public struct ServiceUpdateRequest: Codable, Sendable, Equatable {
     /// Variables to set; a null value removes the variable.
     public var environment: [String: String?]?
     public var image: String?
-    /// The new command (argv); an empty list clears it (the image's default).
+    /// The new command (argv); its first element names the program.
     public var command: [String]?
     /// Roll every replica even though nothing else changes (`rollout restart`).
     public var restart: Bool?
