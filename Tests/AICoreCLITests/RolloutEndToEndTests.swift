@@ -62,6 +62,7 @@ struct RolloutEndToEndTests {
                              timeout: Duration = .seconds(120)) async throws -> (RolloutStatus, fewestReady: Int) {
         var fewest = Int.max
         var last: RolloutStatus?
+        defer { if let last { print("rollout: last status \(last)") } }
         try await waitUntil("the rollout to revision \(revision) ends", timeout: timeout, every: .milliseconds(200)) {
             let instances = try await harness.instances(stack).filter { $0.service == service }
             let ready = instances.filter(\.ready).count
@@ -97,6 +98,8 @@ struct RolloutEndToEndTests {
             try #require(apply.status == 0, "re-apply failed: \(apply.stderr)")
             let (status, fewestReady) = try await Self.awaitRollout(harness, revision: 2)
             #expect(status.state == "complete", "\(status)\n\(harness.agentLog.suffix(3000))")
+            let cli = try await harness.cli(["rollout", "status", "-p", "roll", "api"])
+            #expect(cli.status == 0 && cli.stdout.contains("complete"), "\(cli.stdout)\(cli.stderr)")
             // max_unavailable 0, max_surge 1: never fewer than 3 ready, one extra at most.
             #expect(fewestReady >= 3)
             let during = await load.stop()
@@ -134,6 +137,10 @@ struct RolloutEndToEndTests {
             #expect(status.state == "rolled_back", "\(status)")
             #expect(status.reason?.contains("progress_deadline") == true, "\(status)")
             #expect(fewestReady >= 3)
+            // `rollout status` says so: exit 1, one line with the reason.
+            let cli = try await harness.cli(["rollout", "status", "-p", "roll", "api"])
+            #expect(cli.status == 1)
+            #expect((cli.stdout + cli.stderr).contains("progress_deadline"), "\(cli.stdout)\(cli.stderr)")
             let tally = await load.stop()
             #expect(tally.failed == 0, "failed requests: \(tally.failures)")
             #expect(tally.versions.keys.sorted() == ["1"])
@@ -255,7 +262,7 @@ struct RolloutEndToEndTests {
                 let now = try await harness.instances("roll").first { $0.id == "roll-api-2" }
                 return now?.restarts == 1 && now?.ready == true
             }
-            try await waitUntil("requests flow after the restart", timeout: .seconds(10)) { load.current.succeeded > 6_000 }
+            try await waitUntil("requests flow after the restart", timeout: .seconds(120)) { load.current.succeeded > 6_000 }
             let tally = await load.stop()
             let ratio = Double(tally.failed) / Double(max(tally.succeeded + tally.failed, 1))
             print("failover: \(tally.succeeded) answered, \(tally.failed) failed (\(ratio * 100)%): \(tally.failures)")
