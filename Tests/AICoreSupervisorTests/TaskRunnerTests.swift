@@ -156,6 +156,27 @@ func eventually(_ limit: Duration = .seconds(10), _ condition: () async -> Bool)
         #expect(await readinessChanges.next() == false)
     }
 
+    /// A new process is not ready until its readiness probe says so, not even for the moment
+    /// between its start and its first probe: a rollout would count it as available and the
+    /// proxy would send it connections.
+    @Test func aFreshInstanceIsNeverReadyBeforeItsFirstReadinessProbePasses() async {
+        prober.answer("exec", ProbeOutcome(passed: false, output: "not yet"))
+        let readiness = Probe(action: .exec(["ready"]), period: .seconds(1))
+        let runner = runner(RestartPolicy(condition: .always), probes: ProbeSet(readiness: readiness))
+        let changes = Task { await runner.readiness.reduce(into: [Bool]()) { $0.append($1) } }
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        #expect(await eventually { clock.sleeperCount == 1 })
+        clock.advanceToNextDeadline()
+        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await runner.status.ready == false)
+        prober.answer("exec", ProbeOutcome(passed: true, output: "ok"))
+        clock.advanceToNextDeadline()
+        #expect(await eventually { await runner.status.ready })
+        await runner.detach()
+        #expect(await changes.value == [true])
+    }
+
     /// Kubernetes: `initialDelaySeconds` counts from the instance's start; a startup probe only
     /// holds the others off. Startup passes at 5 s here: a 3 s readiness delay is already over, an
     /// 8 s one ends at 8 s (not at 5 + 3 or 5 + 8).

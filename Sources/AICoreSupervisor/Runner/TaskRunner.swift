@@ -293,6 +293,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 self.handle = handle
                 tracker.recordStart()
                 resumedProbes = restoredProbes
+                resetCheckStatuses()
                 transition(.running, type: "adopted", reason: "Re-adopted running instance (pid \(handle.pid)) without restarting it", pid: handle.pid)
                 next = await supervise(handle)
             case let .exitedWhileAway(handle):
@@ -338,6 +339,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.handle = handle
         tracker.recordStart()
         startedAt = WallClock.rfc3339Now()
+        resetCheckStatuses()
         transition(.running, type: "started", reason: "Started (pid \(handle.pid))", pid: handle.pid)
         if !desiredRunning {
             kill(handle, as: .operatorStop, reason: "Stopping: stop requested while starting")
@@ -349,8 +351,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private func supervise(_ handle: TaskHandle) async -> Entry? {
         let gen = generation
         let resumed = resumedProbes
-        healthStatus = configuration.healthcheck == nil ? nil : ProbeSnapshot.status(resumed?.health)
-        readinessStatus = configuration.probes.readiness == nil ? nil : (resumed?.ready == true ? .passing : .unknown)
         let statuses = [healthStatus, readinessStatus].compactMap { $0 }
         if resumed != nil, !statuses.isEmpty, statuses.allSatisfy({ $0 == .passing }) {
             updateReadiness(reason: "Checks passed before the agent restarted; resuming them")
@@ -367,6 +367,16 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         probeTask?.cancel()
         probeTask = nil
         return afterExit(handle, exit, note: "")
+    }
+
+    /// The checks' verdicts for a process that starts running (or is re-adopted): unknown, or
+    /// what they were before the agent restarted. Set before the state says `running`, or that
+    /// transition would see no checks at all and call a fresh instance ready before its first
+    /// probe (a rollout would count it; the proxy would route to it).
+    private func resetCheckStatuses() {
+        let resumed = resumedProbes
+        healthStatus = configuration.healthcheck == nil ? nil : ProbeSnapshot.status(resumed?.health)
+        readinessStatus = configuration.probes.readiness == nil ? nil : (resumed?.ready == true ? .passing : .unknown)
     }
 
     private func afterExit(_ handle: TaskHandle, _ exit: TaskExit?, note: String) -> Entry? {
