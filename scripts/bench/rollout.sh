@@ -354,6 +354,12 @@ for label, name in (("monitor0", "monitor 0s"), ("defaults", "defaults (monitor 
     m = med([r[0] for r in xs])
     print(f"ours, {name + ':':22s} up → complete {m:6.0f} ms  runs {[int(r[0]) for r in xs]}"
           f"  (agent span {med([r['span'] for r in a]):.0f} ms)  ours/hand {m / h:.2f}  ours/ideal {m / ideal[label]:.2f}")
+    # An old replica stopped before its replacement was ready shortens the rollout: apart.
+    kept = [x[0] for x, r in zip(xs, a) if r["early"] == 0 and r["fewest"] >= 3]
+    if len(kept) < len(xs):
+        k = med(kept)
+        print(f"  {'':28s} of those, the {len(kept)} that kept 3 ready throughout: {k:6.0f} ms"
+              f"  ours/hand {k / h:.2f}  ours/ideal {k / ideal[label]:.2f}")
 
 print("\nwhere the time goes (the agent's events; ms, medians: per rollout, and per replica over all rounds):")
 for label, a in res.items():
