@@ -2,9 +2,10 @@
 # How long a 3-replica rollout takes, against the same steps done by hand with the same binary
 # and the ideal computed from the probe settings, in one run.
 #
-#  - The stack (`roll`): service `api` = the release `aicore-sample-api` (copied under /var/tmp:
-#    instances have a private /tmp), 3 replicas on 127.0.0.1 (`HOST`, its own `$PORT` each through
-#    `x-aicore.port_env`), published on 127.0.0.1:P, readiness probe `http_get /health/live`
+#  - The stack (`rollbench`, not `roll`: see below): service `api` = the release
+#    `aicore-sample-api` (copied under /var/tmp: instances have a private /tmp), 3 replicas on
+#    127.0.0.1 (`HOST`, its own `$PORT` each through `x-aicore.port_env`), published on
+#    127.0.0.1:P, readiness probe `http_get /health/live`
 #    (initial_delay 0, period 1, timeout 2, failure_threshold 1), `x-aicore.rollout:
 #    {max_surge: 1, max_unavailable: 0}`. Its PostgreSQL and Redis URLs point at 127.0.0.1:1, where
 #    nothing listens: the API is live without them, and it touches nothing else on the host.
@@ -13,10 +14,10 @@
 #    so the engine watches the new replicas for the default `monitor` of 5 s before it calls the
 #    rollout complete.
 #  - ours: change AICORE_SAMPLE_VERSION (alternating 1 and 2), `aicore-node up -d -f FILE`, timed
-#    from that command's start until `GET /v1/stacks/roll/services/api/rollout` says `complete`
+#    from that command's start until `GET /v1/stacks/rollbench/services/api/rollout` says `complete`
 #    for the new spec (polled every 50 ms over the agent's socket). Also the rollout's own span
 #    (`rollout-started` → `rollout-complete` events) and where the time goes, step by step, from
-#    the agent's events (`GET /v1/events?stack=roll&tail=200`).
+#    the agent's events (`GET /v1/events?stack=rollbench&tail=200`).
 #  - hand-rolled (the lower bound): 3 sample APIs running, then 3 times in a row: start one more
 #    on a free port, poll /health/live every 50 ms until it answers, SIGTERM an old one and wait
 #    for its exit. Same binary, same environment, no isolation, no orchestration.
@@ -33,6 +34,11 @@
 # rollout that ends rolled back, failed or paused is reported, left out of the medians, and the
 # stack is brought up afresh for the next round.
 # Everything shares the machine's cores: compare within one run.
+# The stack's name: an agent that is not in a systemd unit of its own puts every instance in the
+# host's cgroup tree at aicore/<stack>/<service>/<instance>, whichever agent it is, so two agents
+# on one host running stacks of the same name kill each other's instances (a start discards what
+# runs in "its" cgroup, an exit empties it). The end-to-end tests run a stack `roll` with a
+# service `api`: hence `rollbench`; do not run two of these benches at once either.
 #
 # Usage: sudo scripts/bench/rollout.sh [rounds=3]
 #   WARMUP=0 skips the untimed warm-up (one rollout and one hand sequence);
@@ -42,6 +48,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROUNDS="${1:-3}"
 WARMUP="${WARMUP:-1}"
+STACK=rollbench
 PERIOD=1 # the readiness probe's period (s), as in the stack file below
 [ "$(id -u)" = 0 ] || { echo "rollout.sh: needs root" >&2; exit 1; }
 
@@ -96,7 +103,7 @@ cleanup() {
     start_agent >/dev/null 2>&1
   fi
   if [ -n "$AGENT" ]; then
-    "$BIN" down -v -p roll >/dev/null 2>&1
+    "$BIN" down -v -p "$STACK" >/dev/null 2>&1
     kill -TERM "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
   fi
   if [ -n "${KEEP:-}" ]; then echo "rollout.sh: kept $WORK" >&2; exit "$status"; fi
@@ -119,7 +126,7 @@ stack_file() { # version variant -> the stack file on stdout
   local update=""
   [ "$2" = monitor0 ] && update="      update_config: {monitor: 0s, order: start-first, parallelism: 1}"
   cat <<YML
-name: roll
+name: $STACK
 services:
   api:
     command: ["$API"]
@@ -141,7 +148,7 @@ $update
 YML
 }
 
-rollout_json() { curl -sS --max-time 2 --unix-socket "$AICORE_HOST" http://agent/v1/stacks/roll/services/api/rollout 2>/dev/null || true; }
+rollout_json() { curl -sS --max-time 2 --unix-socket "$AICORE_HOST" "http://agent/v1/stacks/$STACK/services/api/rollout" 2>/dev/null || true; }
 field() { # name json -> the string value of "name" in the (compact) JSON
   local re="\"$1\":\"([^\"]*)\""
   if [[ $2 =~ $re ]]; then echo "${BASH_REMATCH[1]}"; fi
@@ -173,9 +180,9 @@ roll() { # variant label -> appends "total_ms up_ms" to $WORK/<label>.times; win
         echo "rollout.sh: the rollout ($label) ended $state: $(field reason "$json"); restarting the stack" >&2
         LAST[$label]="$state"
         echo "$label: $state after $(( ($(now_us) - t0) / 1000 )) ms: $(field reason "$json")" >>"$WORK/failed.txt"
-        curl -sS -N --unix-socket "$AICORE_HOST" --max-time 1 'http://agent/v1/events?stack=roll&tail=200' \
+        curl -sS -N --unix-socket "$AICORE_HOST" --max-time 1 "http://agent/v1/events?stack=$STACK&tail=200" \
           >"$WORK/$label-failed-$n.events" 2>/dev/null || true
-        "$BIN" down -p roll >/dev/null
+        "$BIN" down -p "$STACK" >/dev/null
         "$BIN" up -d --wait --wait-timeout 120 -f "$WORK/roll.yml" >>"$WORK/up.log" 2>&1
         return 0;;
       esac
@@ -190,7 +197,7 @@ roll() { # variant label -> appends "total_ms up_ms" to $WORK/<label>.times; win
   LAST[$label]="$(( (t1 - t0) / 1000 )) ms"
   echo "$t0 $tup $t1" >"$WORK/$label-$n.window"
   # The events since t0 (the replay of the last 200; SSE, so the connection is cut by --max-time).
-  curl -sS -N --unix-socket "$AICORE_HOST" --max-time 1 'http://agent/v1/events?stack=roll&tail=200' \
+  curl -sS -N --unix-socket "$AICORE_HOST" --max-time 1 "http://agent/v1/events?stack=$STACK&tail=200" \
     >"$WORK/$label-$n.events" 2>/dev/null || true
 }
 
@@ -261,9 +268,9 @@ done
 # SIGTERM) or is not running and ready shows a problem the timings above do not. The stop signal's
 # SIGKILL escalation comes after the default grace period of 10 s, so wait that long first.
 sleep 11
-curl -sS -N --unix-socket "$AICORE_HOST" --max-time 1 'http://agent/v1/events?stack=roll&tail=2000' \
+curl -sS -N --unix-socket "$AICORE_HOST" --max-time 1 "http://agent/v1/events?stack=$STACK&tail=2000" \
   >"$WORK/all.events" 2>/dev/null || true
-"$BIN" ps -a -p roll --format json >"$WORK/ps.json"
+"$BIN" ps -a -p "$STACK" --format json >"$WORK/ps.json"
 
 python3 - "$WORK" "$ROUNDS" "$PERIOD" <<'PY'
 import json, os, statistics, sys
