@@ -329,7 +329,8 @@ def analyse(label, n):
         started = first(s["instance"], ("started",), s["t"])
         healthy = first(s["instance"], ("healthy",), s["t"])
         if started and healthy:
-            new.append({"spawn": started["t"] - s["t"], "probe": healthy["t"] - started["t"], "react": nxt(healthy["t"]) - healthy["t"],
+            new.append({"id": s["instance"], "at": started["time"],
+                        "spawn": started["t"] - s["t"], "probe": healthy["t"] - started["t"], "react": nxt(healthy["t"]) - healthy["t"],
                         "failed": sum(1 for e in inside if e["instance"] == s["instance"] and started["t"] <= e["t"] <= healthy["t"]
                                       and "Readiness probe failed" in e["reason"])})
     for s in (e for e in inside if e["type"] == "rollout-stop"):
@@ -380,6 +381,10 @@ for label, a in res.items():
     print(f"    old replica: rollout-stop → stopping (drain) {med([x['drain'] for x in old]):.0f}, stopping → exited {med([x['exit'] for x in old]):.0f},"
           f" exited → the engine's next step {med([x['after'] for x in old if not x['last']]):.0f};"
           f" last exit → rollout-complete {med([x['after'] for x in old if x['last']]):.0f}")
+    # The API listens ~80 ms after its start, so the probe at the start itself should fail.
+    for x in new:
+        if x["failed"] == 0:
+            print(f"    note: {x['id']} (started {x['at']}) passed its first readiness probe, {x['probe']:.0f} ms after its start")
     print(f"    replicas started per rollout {[r['starts'] for r in a]}; fewest ready during each {[r['fewest'] for r in a]} (expected 3);"
           f" old replicas stopped before their replacement was ready: {sum(r['early'] for r in a)} of {len(old)}")
 
