@@ -24,8 +24,9 @@
 #  - ideal from the probe settings: surge 1 / unavailable 0 over 3 replicas is 3 sequential steps
 #    of start → first passing readiness probe → drain and stop an old one. The probe waits at most
 #    one period per step, so the reference is hand + 3 × period (+ monitor for "defaults"). With
-#    initial_delay 0 the probe at the replica's start always comes too early, so here the passing
-#    probe is the one a full period later: the period is the floor, not only the worst case.
+#    initial_delay 0 the first probe comes as the replica starts, usually before the API listens,
+#    and then the passing probe is the one a full period later; the hand sequence's "listening"
+#    includes its 50 ms polls and curl's own start, so it is an upper bound of the API's start.
 # Prints each round, then medians: ours (both variants), the hand sequence, ours/hand, the ideal,
 # and the agent's step timings. Also what the timings alone would hide, from the events: the
 # fewest replicas ready (by their own readiness events) during each rollout and the old replicas
@@ -381,10 +382,11 @@ for label, a in res.items():
     print(f"    old replica: rollout-stop → stopping (drain) {med([x['drain'] for x in old]):.0f}, stopping → exited {med([x['exit'] for x in old]):.0f},"
           f" exited → the engine's next step {med([x['after'] for x in old if not x['last']]):.0f};"
           f" last exit → rollout-complete {med([x['after'] for x in old if x['last']]):.0f}")
-    # The API listens ~80 ms after its start, so the probe at the start itself should fail.
+    # The probe at the start usually finds nothing listening yet; a step whose first probe passed
+    # took ~1 period less (the API can listen ~10 ms after its exec, before the `started` event).
     for x in new:
         if x["failed"] == 0:
-            print(f"    note: {x['id']} (started {x['at']}) passed its first readiness probe, {x['probe']:.0f} ms after its start")
+            print(f"    {x['id']} (started {x['at']}) passed its first readiness probe, {x['probe']:.0f} ms after its start")
     print(f"    replicas started per rollout {[r['starts'] for r in a]}; fewest ready during each {[r['fewest'] for r in a]} (expected 3);"
           f" old replicas stopped before their replacement was ready: {sum(r['early'] for r in a)} of {len(old)}")
 
