@@ -179,7 +179,8 @@ extension RouteTable: TrafficDrain {
             proxy.updateBackends(route, backends)
         }
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline, openConnections(to: instance) > 0 {
+        // A cancelled caller (a newer operation, `down`) stops waiting: the stop comes anyway.
+        while ContinuousClock.now < deadline, !Task.isCancelled, openConnections(to: instance) > 0 {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
