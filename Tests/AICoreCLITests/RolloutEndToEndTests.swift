@@ -194,14 +194,15 @@ struct RolloutEndToEndTests {
             #expect(restart.stderr.contains("disruption_budget"), "\(restart.stderr)")
 
             // Long requests in flight on every replica, then the rollout.
+            // Blocking sockets: on Dispatch threads, never on the cooperative pool other tests share.
             let requests = (0..<6).map { _ in
-                Task.detached { LoadGenerator.request(port: port, path: "/version", timeoutSeconds: 30) }
+                Task { try await offload { LoadGenerator.request(port: port, path: "/version", timeoutSeconds: 30) } }
             }
             try await Task.sleep(for: .milliseconds(500))
             try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "2")), to: file)
             #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
             for request in requests {
-                let outcome = await request.value
+                let outcome = try await request.value
                 switch outcome {
                 case let .success(version): #expect(version == "1")
                 case let .failure(failure): Issue.record("a request in flight was cut: \(failure)")
