@@ -50,17 +50,9 @@ AGENT=""
 NGINX=""
 export AICORE_HOST="$WORK/agent/aicore.sock"
 
-start_agent() {
-  "$BIN" agent --state-dir "$WORK/agent/state" --run-dir "$WORK/agent/run" --log-dir "$WORK/agent/logs" \
-    --socket "$AICORE_HOST" >>"$WORK/agent.log" 2>&1 &
-  AGENT=$!
-  for _ in $(seq 1 600); do
-    "$BIN" ps >/dev/null 2>&1 && return 0
-    kill -0 "$AGENT" 2>/dev/null || { echo "proxy.sh: the agent exited; see $WORK/agent.log" >&2; tail -20 "$WORK/agent.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "proxy.sh: the agent does not answer on $AICORE_HOST" >&2; return 1
-}
+BENCH=proxy.sh
+# shellcheck source=scripts/bench/lib/agent.sh
+. scripts/bench/lib/agent.sh # the scripts run from the repository root
 
 cleanup() {
   local status=$?
@@ -71,28 +63,12 @@ cleanup() {
     kill -KILL "$NGINX" 2>/dev/null
     wait "$NGINX" 2>/dev/null
   fi
-  if [ -n "$AGENT" ] && ! kill -0 "$AGENT" 2>/dev/null; then
-    # The agent died: start it again so that it takes down what it left running.
-    AGENT=""
-    start_agent >/dev/null 2>&1
-  fi
-  if [ -n "$AGENT" ]; then
-    "$BIN" down -v -p proxybench >/dev/null 2>&1
-    kill -TERM "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
-  fi
-  if [ -n "${KEEP:-}" ]; then echo "proxy.sh: kept $WORK" >&2; exit "$status"; fi
-  # Never rm -rf through a mount an instance may have left (they bind the host's root).
-  if grep -q " $WORK/" /proc/self/mountinfo; then
-    echo "proxy.sh: mounts are left under $WORK; not removing it" >&2
-  else
-    rm -rf --one-file-system "$WORK"
-  fi
+  teardown_agent proxybench
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 OURS_PORT=$(free_port)
 NGINX_PORT=$(free_port)
 

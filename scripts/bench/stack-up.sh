@@ -57,17 +57,9 @@ AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --clear-groups --)
 AS_REDIS=(setpriv --reuid=redis --regid=redis --clear-groups --)
 AS_API=(setpriv --reuid=1001 --regid=1001 --clear-groups --)
 
-start_agent() {
-  "$BIN" agent --state-dir "$WORK/agent/state" --run-dir "$WORK/agent/run" --log-dir "$WORK/agent/logs" \
-    --socket "$AICORE_HOST" >>"$WORK/agent.log" 2>&1 &
-  AGENT=$!
-  for _ in $(seq 1 600); do
-    "$BIN" ps >/dev/null 2>&1 && return 0
-    kill -0 "$AGENT" 2>/dev/null || { echo "stack-up.sh: the agent exited; see $WORK/agent.log" >&2; tail -20 "$WORK/agent.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "stack-up.sh: the agent does not answer on $AICORE_HOST" >&2; return 1
-}
+BENCH=stack-up.sh
+# shellcheck source=scripts/bench/lib/agent.sh
+. scripts/bench/lib/agent.sh # the scripts run from the repository root
 
 stop_chain() { # the api first, then postgres and redis (SIGTERM: postgres' smart shutdown)
   local i pid pg="$WORK/chain/pg/data"
@@ -89,28 +81,12 @@ cleanup() {
   local status=$?
   set +e
   stop_chain
-  if [ -n "$AGENT" ] && ! kill -0 "$AGENT" 2>/dev/null; then
-    # The agent died: start it again so that it takes down what it left running.
-    AGENT=""
-    start_agent >/dev/null 2>&1
-  fi
-  if [ -n "$AGENT" ]; then
-    for stack in ai-core many; do "$BIN" down -v -p "$stack" >/dev/null 2>&1; done
-    kill -TERM "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
-  fi
-  if [ -n "${KEEP:-}" ]; then echo "stack-up.sh: kept $WORK" >&2; exit "$status"; fi
-  # Never rm -rf through a mount an instance may have left (they bind the host's root).
-  if grep -q " $WORK/" /proc/self/mountinfo; then
-    echo "stack-up.sh: mounts are left under $WORK; not removing it" >&2
-  else
-    rm -rf --one-file-system "$WORK"
-  fi
+  teardown_agent ai-core many
   exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # Published on loopback only (host_ip:host_port in the stack's port strings).
 NGINX_PORT="127.0.0.1:$(free_port)"
 API_PORT="127.0.0.1:$(free_port)"
