@@ -77,24 +77,46 @@ struct RolloutEndToEndTests {
         return (try #require(last), fewest)
     }
 
-    func write(_ text: String, to path: String) throws {
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+    /// The running stack of one test: its agent, published port and stack file.
+    struct Rig {
+        let harness: AgentHarness
+        let port: Int
+        let sampleAPI: String
+        let file: String
+        let progressDeadline: String
+
+        /// Writes `version` as the stack file and applies it (`up -d`: the rollout goes on in
+        /// the background).
+        func roll(to version: Version) async throws -> CommandRunner.Result {
+            try stackFile(sampleAPI: sampleAPI, port: port, version, progressDeadline: progressDeadline)
+                .write(toFile: file, atomically: true, encoding: .utf8)
+            return try await harness.cli(["up", "-d", "-f", file])
+        }
     }
 
-    @Test func aRolloutUnderLoadDropsNothingAndEndsOnTheNewVersion() async throws {
+    /// A fresh agent running `first` (up and ready), handed to `body`, then taken down.
+    static func withStack(_ first: Version, progressDeadline: String = "20s",
+                          _ body: (AgentHarness, Rig) async throws -> Void) async throws {
         let sampleAPI = try StackEndToEndTests.installSampleAPI()
         defer { sampleAPI.cleanup() }
         try await AgentHarness.with { harness in
-            let port = try LoopbackPort.allocate()
-            let file = harness.directory + "/roll.yml"
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1")), to: file)
-            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
+            let rig = Rig(harness: harness, port: try LoopbackPort.allocate(), sampleAPI: sampleAPI.path,
+                          file: harness.directory + "/roll.yml", progressDeadline: progressDeadline)
+            try stackFile(sampleAPI: sampleAPI.path, port: rig.port, first, progressDeadline: progressDeadline)
+                .write(toFile: rig.file, atomically: true, encoding: .utf8)
+            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", rig.file])
             try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+            try await body(harness, rig)
+        }
+    }
+
+    @Test func aRolloutUnderLoadDropsNothingAndEndsOnTheNewVersion() async throws {
+        try await Self.withStack(Version(name: "1")) { harness, rig in
+            let port = rig.port
 
             let load = LoadGenerator(port: port)
             try await waitUntil("requests flow", timeout: .seconds(10)) { load.current.succeeded > 50 }
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "2")), to: file)
-            let apply = try await harness.cli(["up", "-d", "-f", file])
+            let apply = try await rig.roll(to: Version(name: "2"))
             try #require(apply.status == 0, "re-apply failed: \(apply.stderr)")
             let (status, fewestReady) = try await Self.awaitRollout(harness, revision: 2)
             #expect(status.state == "complete", "\(status)\n\(harness.agentLog.suffix(3000))")
@@ -119,20 +141,13 @@ struct RolloutEndToEndTests {
     }
 
     @Test func aVersionThatNeverTurnsReadyIsRolledBackWithoutAFailedRequest() async throws {
-        let sampleAPI = try StackEndToEndTests.installSampleAPI()
-        defer { sampleAPI.cleanup() }
-        try await AgentHarness.with { harness in
-            let port = try LoopbackPort.allocate()
-            let file = harness.directory + "/roll.yml"
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1"), progressDeadline: "8s"), to: file)
-            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
-            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+        try await Self.withStack(Version(name: "1"), progressDeadline: "8s") { harness, rig in
+            let port = rig.port
 
             let load = LoadGenerator(port: port)
             // Version 2 accepts connections and never answers, health checks included.
             let bad = Version(name: "2", environment: ["AICORE_SAMPLE_HANG": "1"])
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, bad, progressDeadline: "8s"), to: file)
-            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            #expect(try await rig.roll(to: bad).status == 0)
             let (status, fewestReady) = try await Self.awaitRollout(harness, revision: 2)
             #expect(status.state == "rolled_back", "\(status)")
             #expect(status.reason?.contains("progress_deadline") == true, "\(status)")
@@ -154,20 +169,12 @@ struct RolloutEndToEndTests {
     }
 
     @Test func aVersionThatCrashesDuringMonitorIsRolledBack() async throws {
-        let sampleAPI = try StackEndToEndTests.installSampleAPI()
-        defer { sampleAPI.cleanup() }
-        try await AgentHarness.with { harness in
-            let port = try LoopbackPort.allocate()
-            let file = harness.directory + "/roll.yml"
-            // All three new replicas at once, then watched for 20 s.
-            let update = ["update_config: {parallelism: 3, order: start-first, monitor: 20s, failure_action: rollback}"]
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1", deploy: update)), to: file)
-            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
-            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+        // All three new replicas at once, then watched for 20 s.
+        let update = ["update_config: {parallelism: 3, order: start-first, monitor: 20s, failure_action: rollback}"]
+        try await Self.withStack(Version(name: "1", deploy: update)) { harness, rig in
             // Version 2 serves, turns ready, and dies 6 s after it started.
             let crashing = Version(name: "2", command: ["/bin/sh", "-c", "SAMPLE & sleep 6; kill -9 $$!; exit 1"], deploy: update)
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, crashing), to: file)
-            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            #expect(try await rig.roll(to: crashing).status == 0)
             let (status, _) = try await Self.awaitRollout(harness, revision: 2)
             #expect(status.state == "rolled_back", "\(status)")
             #expect(status.reason?.contains("failed") == true, "\(status)")
@@ -177,16 +184,10 @@ struct RolloutEndToEndTests {
     }
 
     @Test func longRequestsOnLeavingReplicasCompleteAndABudgetBlocksARestart() async throws {
-        let sampleAPI = try StackEndToEndTests.installSampleAPI()
-        defer { sampleAPI.cleanup() }
-        try await AgentHarness.with { harness in
-            let port = try LoopbackPort.allocate()
-            let file = harness.directory + "/roll.yml"
-            // Every answer of version 1 takes 3 s.
-            let slow = Version(name: "1", environment: ["AICORE_SAMPLE_DELAY_MS": "3000"])
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, slow), to: file)
-            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
-            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+        // Every answer of version 1 takes 3 s.
+        let slow = Version(name: "1", environment: ["AICORE_SAMPLE_DELAY_MS": "3000"])
+        try await Self.withStack(slow) { harness, rig in
+            let port = rig.port
 
             // The disruption budget (min_available 2) refuses a restart of every replica at once.
             let restart = try await harness.cli(["restart", "-p", "roll", "api"])
@@ -199,8 +200,7 @@ struct RolloutEndToEndTests {
                 Task { try await offload { LoadGenerator.request(port: port, path: "/version", timeoutSeconds: 30) } }
             }
             try await Task.sleep(for: .milliseconds(500))
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "2")), to: file)
-            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            #expect(try await rig.roll(to: Version(name: "2")).status == 0)
             for request in requests {
                 let outcome = try await request.value
                 switch outcome {
@@ -214,19 +214,11 @@ struct RolloutEndToEndTests {
     }
 
     @Test func aRolloutSurvivesAKilledAgentWithoutOrphansOrDuplicates() async throws {
-        let sampleAPI = try StackEndToEndTests.installSampleAPI()
-        defer { sampleAPI.cleanup() }
-        try await AgentHarness.with { harness in
-            let port = try LoopbackPort.allocate()
-            let file = harness.directory + "/roll.yml"
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1")), to: file)
-            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
-            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+        try await Self.withStack(Version(name: "1")) { harness, rig in
             // Version 2 is slow to become ready (3 s of delay on every answer, health included),
             // so the agent dies with old and new replicas side by side.
             let slow = Version(name: "2", environment: ["AICORE_SAMPLE_DELAY_MS": "3000"])
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, slow), to: file)
-            #expect(try await harness.cli(["up", "-d", "-f", file]).status == 0)
+            #expect(try await rig.roll(to: slow).status == 0)
             try await waitUntil("a new replica runs", timeout: .seconds(30), every: .milliseconds(100)) {
                 let status = try await Self.rollout(harness)
                 return status.state == "progressing" && status.updated >= 1
@@ -239,20 +231,14 @@ struct RolloutEndToEndTests {
             #expect(instances.count == 3)
             #expect(Set(instances.compactMap(\.specHash)) == [status.specHash])
             // No replica left behind by the killed agent: exactly three sample APIs run.
-            let processes = try await run("/usr/bin/pgrep", ["-f", "-x", sampleAPI.path])
+            let processes = try await run("/usr/bin/pgrep", ["-f", "-x", rig.sampleAPI])
             #expect(processes.stdout.split(separator: "\n").count == 3, "\(processes.stdout)")
         }
     }
 
     @Test func killingAReplicaUnderLoadFailsAlmostNothing() async throws {
-        let sampleAPI = try StackEndToEndTests.installSampleAPI()
-        defer { sampleAPI.cleanup() }
-        try await AgentHarness.with { harness in
-            let port = try LoopbackPort.allocate()
-            let file = harness.directory + "/roll.yml"
-            try write(Self.stackFile(sampleAPI: sampleAPI.path, port: port, Version(name: "1")), to: file)
-            let up = try await harness.cli(["up", "-d", "--wait", "--wait-timeout", "120", "-f", file])
-            try #require(up.status == 0, "up failed: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+        try await Self.withStack(Version(name: "1")) { harness, rig in
+            let port = rig.port
 
             let load = LoadGenerator(port: port)
             try await waitUntil("requests flow", timeout: .seconds(10)) { load.current.succeeded > 200 }
