@@ -62,7 +62,7 @@ public struct RolloutPolicy: Sendable, Hashable {
         if !canSurge(service, replicas: replicas) {
             surge = 0
         }
-        // Kubernetes refuses 0/0; here it would never move: one at a time instead.
+        // 0/0 would never move (the spec refuses it; a single replica that cannot surge gets here): one at a time.
         if surge == 0 && unavailable == 0 { unavailable = 1 }
         var minAvailable = max(replicas - unavailable, 0)
         if let budget = service.aicore.disruptionBudget {
