@@ -4,7 +4,7 @@ import ArgumentParser
 struct RolloutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollout",
-        abstract: "Follow, pause, resume or undo a service's rollout, and list its revisions.",
+        abstract: "Follow, pause, resume, undo or restart a service's rollout, and list its revisions.",
         discussion: """
             A change to a service (`up` with a changed spec, `set env|image|command`, `rollout \
             restart`) replaces its replicas a few at a time under its rollout policy \
