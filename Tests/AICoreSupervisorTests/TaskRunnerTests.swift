@@ -8,7 +8,9 @@ import Testing
 @testable import AICoreSupervisor
 
 /// Bounded poll for a condition (no timed assertions): true once it holds.
-func eventually(_ limit: Duration = .seconds(10), _ condition: () async -> Bool) async -> Bool {
+/// The bound is generous on purpose: in a full run, synchronous kernel tests hold Swift Testing's
+/// two cooperative threads for seconds at a time, and this poll waits its turn behind them.
+func eventually(_ limit: Duration = .seconds(60), _ condition: () async -> Bool) async -> Bool {
     let end = ContinuousClock.now + limit
     while ContinuousClock.now < end {
         if await condition() { return true }
