@@ -81,18 +81,27 @@ enum CgroupFileIO {
         }
     }
 
-    /// Removes the service and stack cgroups above an instance's (`aicore/<stack>/<service>/<id>`)
-    /// once they are empty, so that `down` leaves nothing behind. Stops at the first that still
-    /// has children (or is gone); never goes above `levels`.
-    static func removeEmptyAncestors(of dir: String, levels: Int = 2) {
+    /// Removes the service and stack cgroups above an instance's (`<root>/<stack>/<service>/<id>`)
+    /// once they are empty, and an agent's private root (`aicore-<hex>`) too, so that `down`
+    /// leaves nothing behind. The shared `aicore` root stays. Stops at the first that still has
+    /// children (or is gone), and never goes above the root.
+    static func removeEmptyAncestors(of dir: String, levels: Int = 3) {
         var current = dir
         for _ in 0..<levels {
             guard let slash = current.lastIndex(of: "/"), slash != current.startIndex else { return }
             current = String(current[..<slash])
-            // Only our own: below an `aicore` directory, never it or anything above it.
-            guard current.contains("/aicore/") else { return }
-            if rmdir(current) != 0 { return }
+            let components = current.split(separator: "/")
+            guard let root = components.firstIndex(where: isAgentRoot) else { return }
+            let isRoot = root == components.count - 1
+            if isRoot && components[root] == "aicore" { return }
+            if rmdir(current) != 0 || isRoot { return }
         }
+    }
+
+    /// `aicore`, or `aicore-` and 8 hex digits (`ControlPlane.cgroupRoot`).
+    static func isAgentRoot(_ component: Substring) -> Bool {
+        component == "aicore"
+            || (component.count == 15 && component.hasPrefix("aicore-") && component.dropFirst(7).allSatisfy(\.isHexDigit))
     }
 
     /// rmdir, tolerating ENOENT; EBUSY (a cgroup whose last task is still exiting) is retried until `timeout`.

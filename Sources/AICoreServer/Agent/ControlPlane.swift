@@ -51,9 +51,11 @@ public actor ControlPlane {
         }
         observer = StoreObserver()
         store = ObservedStore(base: base, observer: observer)
-        layout = SupervisorLayout(instancesDirectory: configuration.runDirectory + "/instances",
-                                  logsDirectory: configuration.logDirectory,
-                                  volumesDirectory: configuration.stateDirectory + "/volumes")
+        var layout = SupervisorLayout(instancesDirectory: configuration.runDirectory + "/instances",
+                                      logsDirectory: configuration.logDirectory,
+                                      volumesDirectory: configuration.stateDirectory + "/volumes")
+        layout.cgroupRoot = Self.cgroupRoot(stateDirectory: configuration.stateDirectory)
+        self.layout = layout
         do {
             let cgroups = try CgroupDetection.detect(placement: Self.cgroupPlacement())
             driver = try LinuxTaskDriver(
@@ -87,6 +89,17 @@ public actor ControlPlane {
         let text = procSelfCgroup ?? ((try? FileIO.readString("/proc/self/cgroup")) ?? "")
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return .hierarchyRoot }
         return line.hasSuffix("/supervisor") ? .delegated : .hierarchyRoot
+    }
+
+    /// The first component of this agent's instance cgroups: `aicore` for the service's state
+    /// directory, `aicore-<8 hex digits of its path>` for any other agent (an embedded `up`, a
+    /// benchmark, a test). Outside a systemd unit of their own, agents put instances under the
+    /// hierarchy's root, and a start discards whatever runs in its instance's cgroup: two agents
+    /// with a stack of the same name would otherwise kill each other's instances.
+    public static func cgroupRoot(stateDirectory: String) -> String {
+        let path = URL(fileURLWithPath: stateDirectory).standardizedFileURL.path
+        guard path != AgentConfiguration().stateDirectory else { return "aicore" }
+        return "aicore-" + ServiceSpecHash.text(path).prefix(8)
     }
 
     // MARK: recovery

@@ -6,6 +6,9 @@ public struct SupervisorLayout: Sendable {
     public var logsDirectory: String
     /// Named volumes, one directory each.
     public var volumesDirectory: String
+    /// The first component of every instance cgroup (`<root>/<stack>/<service>/<instance>`).
+    /// One per agent: two agents on a host must never share an instance's cgroup.
+    public var cgroupRoot = "aicore"
 
     public init(instancesDirectory: String, logsDirectory: String, volumesDirectory: String) {
         self.instancesDirectory = instancesDirectory

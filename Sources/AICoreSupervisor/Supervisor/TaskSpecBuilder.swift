@@ -65,7 +65,7 @@ public enum TaskSpecBuilder {
 
         let limits = service.deploy.limits
         return TaskSpec(
-            id: identity.id, cgroupPath: "aicore/\(stack)/\(service.name)/\(identity.id)", command: command,
+            id: identity.id, cgroupPath: "\(layout.cgroupRoot)/\(stack)/\(service.name)/\(identity.id)", command: command,
             environment: environment, workingDirectory: service.workingDir, user: service.user,
             hostname: service.hostname ?? identity.id,
             extraHosts: service.extraHosts.map { TaskSpec.HostEntry(name: $0.hostname, address: $0.address) },

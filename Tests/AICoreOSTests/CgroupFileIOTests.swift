@@ -1,0 +1,56 @@
+@testable import AICoreOS
+import Foundation
+import Testing
+
+/// `down` leaves no empty stack or service cgroup behind, and never removes an agent's root or
+/// anything that is not below one. Plain directories stand in for cgroups (rmdir is the same).
+@Suite struct CgroupFileIOTests {
+    func tree(_ root: String) throws -> (base: String, instance: String) {
+        let base = "/tmp/aicore-cgio-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let instance = "\(base)/\(root)/demo/api/demo-api-1"
+        try FileManager.default.createDirectory(atPath: instance, withIntermediateDirectories: true)
+        return (base, instance)
+    }
+
+    @Test func emptyServiceAndStackGoTheSharedRootStays() throws {
+        let (base, instance) = try tree("aicore")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try CgroupFileIO.removeDirectory(instance, timeout: .seconds(1))
+        CgroupFileIO.removeEmptyAncestors(of: instance)
+        #expect(!FileManager.default.fileExists(atPath: "\(base)/aicore/demo"))
+        #expect(FileManager.default.fileExists(atPath: "\(base)/aicore"))
+    }
+
+    @Test func anAgentsPrivateRootGoesWithItsLastStack() throws {
+        let (base, instance) = try tree("aicore-1a2b3c4d")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let other = "\(base)/aicore-1a2b3c4d/other/api/other-api-1"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try CgroupFileIO.removeDirectory(instance, timeout: .seconds(1))
+        CgroupFileIO.removeEmptyAncestors(of: instance)
+        // Another stack is still there: the root stays until it goes too.
+        #expect(!FileManager.default.fileExists(atPath: "\(base)/aicore-1a2b3c4d/demo"))
+        #expect(FileManager.default.fileExists(atPath: "\(base)/aicore-1a2b3c4d"))
+        try CgroupFileIO.removeDirectory(other, timeout: .seconds(1))
+        CgroupFileIO.removeEmptyAncestors(of: other)
+        #expect(!FileManager.default.fileExists(atPath: "\(base)/aicore-1a2b3c4d"))
+        #expect(FileManager.default.fileExists(atPath: base))
+    }
+
+    @Test func aServiceWithOtherInstancesStays() throws {
+        let (base, instance) = try tree("aicore")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: "\(base)/aicore/demo/api/demo-api-2", withIntermediateDirectories: true)
+        try CgroupFileIO.removeDirectory(instance, timeout: .seconds(1))
+        CgroupFileIO.removeEmptyAncestors(of: instance)
+        #expect(FileManager.default.fileExists(atPath: "\(base)/aicore/demo/api"))
+    }
+
+    @Test func nothingOutsideAnAgentsRootIsTouched() throws {
+        let (base, instance) = try tree("elsewhere")
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try CgroupFileIO.removeDirectory(instance, timeout: .seconds(1))
+        CgroupFileIO.removeEmptyAncestors(of: instance)
+        #expect(FileManager.default.fileExists(atPath: "\(base)/elsewhere/demo/api"))
+    }
+}
