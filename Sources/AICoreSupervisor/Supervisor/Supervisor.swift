@@ -40,12 +40,12 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     @discardableResult
     public func start() async throws -> [Runner] {
         let specText = "\(stack)"
-        _ = try await store.saveStack(name: stack.name, specHash: StableHash.hex(specText), spec: specText)
+        _ = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(specText), spec: specText)
         var started: [Runner] = []
         for service in TaskSpecBuilder.startOrder(stack.services) {
             let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
             try await store.saveService(ServiceRecord(stack: stack.name, name: service.name, revision: 1,
-                                                      specHash: StableHash.hex("\(service)"), replicas: replicas))
+                                                      specHash: ServiceSpecHash.text("\(service)"), replicas: replicas))
             for replica in (replicas == 0 ? [] : Array(1...replicas)) {
                 started.append(try await launch(service, replica: replica, replicas: replicas))
             }
