@@ -34,13 +34,16 @@ public struct InstanceSpawnRequest: Sendable {
     public var cgroupV2Directory: String?
     /// Whether the caller places the child into cgroups between clone and the workload's fork.
     public var needsPlacement: Bool
+    /// Whether the init serves execs (health checks, `exec`) on a socket in the state directory
+    /// (`InstanceExecChannel`).
+    public var execChannel: Bool
 
     public init(namespaces: NamespaceSet = .instanceDefault, hostname: String? = nil, mountPlan: MountPlan,
                 process: ProcessSpec, stdinFD: Int32? = nil, passthroughStdoutFD: Int32? = nil,
                 passthroughStderrFD: Int32? = nil, logDirectory: String? = nil,
                 logFileName: String = "container.log", logMaxBytes: UInt64 = 10 << 20, logMaxFiles: Int = 3,
                 stateDirectory: String, exitFileName: String = ExitRecord.fileName, oomEventsFile: String? = nil,
-                cgroupV2Directory: String? = nil, needsPlacement: Bool = true) {
+                cgroupV2Directory: String? = nil, needsPlacement: Bool = true, execChannel: Bool = true) {
         self.namespaces = namespaces
         self.hostname = hostname
         self.mountPlan = mountPlan
@@ -57,6 +60,7 @@ public struct InstanceSpawnRequest: Sendable {
         self.oomEventsFile = oomEventsFile
         self.cgroupV2Directory = cgroupV2Directory
         self.needsPlacement = needsPlacement
+        self.execChannel = execChannel
     }
 }
 
@@ -105,6 +109,15 @@ public enum InstanceSpawner {
         if let file = r.oomEventsFile { oomFD = try openFD(file, O_RDONLY, "open") }
         var cgroupFD: Int32 = -1
         if let dir = r.cgroupV2Directory { cgroupFD = try openFD(dir, O_RDONLY | O_DIRECTORY | openPathOnly, "open cgroup") }
+        var execListenFD: Int32 = -1
+        if r.execChannel {
+            do {
+                execListenFD = try InstanceExecChannel.listen(stateDirectory: r.stateDirectory)
+            } catch {
+                throw .system(error)
+            }
+            opened.append(execListenFD)
+        }
 
         let arena = CArena()
         let ops = r.mountPlan.operations.map { op in
@@ -132,6 +145,7 @@ public enum InstanceSpawner {
         c.exit_file_name = arena.optionalString(r.exitFileName)
         c.oom_fd = oomFD
         c.init_name = arena.optionalString("aicore-init")
+        c.exec_listen_fd = execListenFD
 
         var result = aic_spawn_result()
         let rc = aic_spawn(&c, &result)

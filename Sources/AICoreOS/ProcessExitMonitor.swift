@@ -7,7 +7,8 @@ import Glibc
 
 /// Exit notification for pidfds without polling: one dedicated thread sleeps in epoll_wait on
 /// every registered pidfd (a pidfd becomes readable when its process exits) and resumes the
-/// awaiting task. Nothing blocks an actor or the cooperative pool.
+/// awaiting task. Nothing blocks an actor or the cooperative pool. Any other descriptor can be
+/// awaited the same way (`waitUntilReadable`): the exec channel's sockets are.
 public final class ProcessExitMonitor: Sendable {
     public static let shared = ProcessExitMonitor()
 
@@ -28,6 +29,13 @@ public final class ProcessExitMonitor: Sendable {
     /// On task cancellation it returns early too; callers check `hasExited`.
     public func waitForExit(_ pidfd: PIDFD) async {
         if pidfd.hasExited { return }
+        await waitUntilReadable(pidfd.fd)
+    }
+
+    /// Returns once `fd` polls readable (data, EOF or an error: a pidfd's process exited, a
+    /// socket's peer wrote or left). On task cancellation it returns early too, and it may
+    /// return spuriously: callers re-check. One waiter per descriptor at a time.
+    public func waitUntilReadable(_ fd: Int32) async {
         let id = state.withLock { s -> UInt64 in
             defer { s.nextID += 1 }
             return s.nextID
@@ -40,7 +48,7 @@ public final class ProcessExitMonitor: Sendable {
                     return !s.started
                 }
                 if startThread { startLoop() }
-                if aic_epoll_add_oneshot(epfd, pidfd.fd, id) != 0 {
+                if aic_epoll_add_oneshot(epfd, fd, id) != 0 {
                     // Cannot watch it (EEXIST from a concurrent waiter, or no epoll): fall back
                     // to resuming now; the caller re-checks and, at worst, waits again.
                     resume(id)
@@ -49,7 +57,7 @@ public final class ProcessExitMonitor: Sendable {
         } onCancel: {
             resume(id)
         }
-        _ = aic_epoll_del(epfd, pidfd.fd)
+        _ = aic_epoll_del(epfd, fd)
     }
 
     private func resume(_ id: UInt64) {

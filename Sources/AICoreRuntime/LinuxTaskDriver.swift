@@ -357,14 +357,7 @@ public final class LinuxTaskDriver: TaskDriver {
         guard let instance = handle.pidfd, !instance.hasExited else {
             throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
         }
-        var process = handle.process
-        process.arguments = spec.command
-        for entry in spec.environment {
-            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
-            process.environment.removeAll { $0.hasPrefix(key + "=") }
-            process.environment.append(entry)
-        }
-        if let dir = spec.workingDirectory { process.workingDirectory = dir }
+        let process = execProcess(handle, spec)
         // Joining our own (host) network namespace is harmless; cgroup namespaces are not used.
         let request = ExecRequest(namespaces: handle.namespaces.subtracting(.cgroup), process: process, stdinFD: spec.stdinFD,
                                   stdoutFD: spec.stdoutFD, stderrFD: spec.stderrFD,
@@ -381,6 +374,43 @@ public final class LinuxTaskDriver: TaskDriver {
             }
         }
         return ExecProcess(pidfd: pidfd)
+    }
+
+    /// Through the instance init's exec channel when it has one (every instance this driver
+    /// started): the init makes the process in place, and this side only waits on a socket.
+    /// Instances started before the channel existed fall back to `exec`.
+    public func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
+        guard let instance = handle.pidfd, !instance.hasExited else {
+            throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
+        }
+        let process = execProcess(handle, ExecSpec(command: command))
+        let result: InstanceExecChannel.Result?
+        do {
+            result = try await InstanceExecChannel.run(stateDirectory: handle.stateDirectory, process: process,
+                                                       deadline: .now + timeout, outputLimit: outputLimit)
+        } catch {
+            throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
+        }
+        guard let result else { return try await runThroughExec(handle, command: command, timeout: timeout, outputLimit: outputLimit) }
+        let ending: ExecOutcome.Ending = switch result.ending {
+        case let .exited(status): .exited(status)
+        case .timedOut: .timedOut
+        case .lost: .lost
+        }
+        return ExecOutcome(ending: ending, output: String(decoding: result.output, as: UTF8.self))
+    }
+
+    /// The workload's process with the exec's command, environment and working directory.
+    func execProcess(_ handle: TaskHandle, _ spec: ExecSpec) -> ProcessSpec {
+        var process = handle.process
+        process.arguments = spec.command
+        for entry in spec.environment {
+            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
+            process.environment.removeAll { $0.hasPrefix(key + "=") }
+            process.environment.append(entry)
+        }
+        if let dir = spec.workingDirectory { process.workingDirectory = dir }
+        return process
     }
 
     public func stats(_ handle: TaskHandle) throws -> CgroupStats {

@@ -262,9 +262,11 @@ void aic_init_main(const struct aic_spawn_config *c, int error_fd, int sync_fd) 
 
   int exited = 0, value = 0, done = 0;
   struct timespec deadline = {0, 0};
+  aic_exec_server_init(c->exec_listen_fd, &c->process);
 
   for (;;) {
-    struct pollfd pfd[3] = {{sfd, POLLIN, 0}, {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}};
+    struct pollfd pfd[3 + AIC_EXEC_SERVER_POLLFDS] = {{sfd, POLLIN, 0}, {out.fd, POLLIN, 0}, {err.fd, POLLIN, 0}};
+    int npfd = 3 + aic_exec_server_pollfds(pfd, 3, !done);
     int timeout = -1;
     if (done) {
       if (out.fd < 0 && err.fd < 0) break;
@@ -275,11 +277,12 @@ void aic_init_main(const struct aic_spawn_config *c, int error_fd, int sync_fd) 
       if (ms <= 0) break;
       timeout = (int)ms;
     }
-    int n = poll(pfd, 3, timeout);
+    int n = poll(pfd, (nfds_t)npfd, timeout);
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     if (pfd[1].revents) stream_read(&out);
     if (pfd[2].revents) stream_read(&err);
+    aic_exec_server_handle(pfd);
     if (pfd[0].revents & POLLIN) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -291,8 +294,13 @@ void aic_init_main(const struct aic_spawn_config *c, int error_fd, int sync_fd) 
       int status;
       pid_t p;
       while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (p != child || done) continue;
+        if (p != child) {
+          aic_exec_server_reaped(p, status);
+          continue;
+        }
+        if (done) continue;
         done = 1;
+        aic_exec_server_stop();
         if (WIFEXITED(status)) {
           exited = 1;
           value = WEXITSTATUS(status);

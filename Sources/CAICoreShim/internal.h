@@ -41,6 +41,27 @@ __attribute__((noreturn)) void aic_become_workload(const struct aic_process *p, 
 __attribute__((noreturn)) void aic_init_main(const struct aic_spawn_config *c, int error_fd,
                                              int sync_fd);
 
+// The init's exec channel (initexec.c): health checks and `exec` made by the init itself.
+#include <poll.h>
+#define AIC_EXEC_SESSIONS 8
+#define AIC_EXEC_SERVER_POLLFDS (1 + 2 * AIC_EXEC_SESSIONS)
+void aic_exec_server_init(int listen_fd, const struct aic_process *workload);
+// Adds its descriptors to pfd from index first (at most AIC_EXEC_SERVER_POLLFDS); returns how
+// many. accepting = 0 once the workload ended.
+int aic_exec_server_pollfds(struct pollfd *pfd, int first, int accepting);
+// After poll: serves what became ready among the descriptors it added.
+void aic_exec_server_handle(const struct pollfd *pfd);
+// A child other than the workload was reaped; returns 1 if it was an exec's process.
+int aic_exec_server_reaped(pid_t pid, int status);
+// The workload ended: kill every exec's process and stop serving.
+void aic_exec_server_stop(void);
+
+#if defined(__x86_64__)
+#include <linux/sched.h>
+// clone3 running fn(arg) on args->stack in the child, which exits with its result (spawn.c).
+long aic_clone3_run(struct clone_args *args, int (*fn)(void *), void *arg);
+#endif
+
 // Forward-and-reap loop used by the exec helper (init.c). Never returns.
 __attribute__((noreturn)) void aic_relay_main(pid_t child);
 

@@ -203,7 +203,8 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     int mr = aic_run_mount_ops(c->ops, c->nops, &failed);
     if (mr < 0) aic_fail(error_fd, AIC_STAGE_MOUNT, -mr, (int)failed, 125);
     int keep[] = {error_fd,          sync_fd,         c->stdin_fd,    c->passthrough_out,
-                  c->passthrough_err, c->log_dir_fd, c->state_dir_fd, c->oom_fd};
+                  c->passthrough_err, c->log_dir_fd, c->state_dir_fd, c->oom_fd,
+                  c->exec_listen_fd};
     aic_close_except(keep, sizeof keep / sizeof keep[0]);
     aic_init_main(c, error_fd, sync_fd);
   }
@@ -217,7 +218,7 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
 // clone3 that runs fn(arg) on the new stack in the child and exits with its result; the parent
 // gets the pid or -errno. glibc has no public clone3 wrapper, and a child on a new stack cannot
 // return through syscall()'s frame. The kernel keeps r12/r13 across the syscall, in both tasks.
-static long clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
+long aic_clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
   long ret;
   register void *fn_reg __asm__("r12") = (void *)fn;
   register void *arg_reg __asm__("r13") = arg;
@@ -290,14 +291,14 @@ static int exec_helper(void *arg) {
     a.flags |= CLONE_INTO_CGROUP;
     a.cgroup = (uint64_t)c->cgroup_fd;
     s->place_self = 0;
-    pid = clone3_run(&a, exec_process, s);
+    pid = aic_clone3_run(&a, exec_process, s);
     if (pid > 0) s->into_cgroup = 1;
     a.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
     a.cgroup = 0;
   }
   if (pid == -EINVAL || pid == -E2BIG || pid == -ENOSYS || pid == -EOPNOTSUPP || pid == -EBUSY) {
     s->place_self = 1;
-    pid = clone3_run(&a, exec_process, s);
+    pid = aic_clone3_run(&a, exec_process, s);
   }
   if (pid < 0) aic_fail(s->error_fd, AIC_STAGE_FORK, (int)-pid, -1, 125);
   s->pid = pid;
@@ -337,7 +338,7 @@ int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   int saved_errno = errno;  // the children share this thread's TLS, errno included
-  long helper = clone3_run(&a, exec_helper, &s);
+  long helper = aic_clone3_run(&a, exec_helper, &s);
   errno = saved_errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   munmap(region, span);

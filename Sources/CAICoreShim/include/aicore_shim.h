@@ -132,6 +132,9 @@ struct aic_spawn_config {
   const char *exit_file_name;      // e.g. "exit.json"
   int32_t oom_fd;                  // memory.events (v2) or memory.oom_control (v1), or -1
   const char *init_name;           // comm of the init, e.g. "aicore-init"
+  // A listening SOCK_SEQPACKET socket the init serves execs on (initexec.c), or -1. The init's
+  // processes are born in the instance's namespaces and cgroups: no setns, no cgroup migration.
+  int32_t exec_listen_fd;
 };
 
 struct aic_spawn_result {
@@ -167,6 +170,17 @@ struct aic_exec_config {
 // through result->pidfd, with no relay. result->sync_fd is -1 and placement is already done
 // (procs_fds). Elsewhere: a fork-like clone3, a relay, and the sync handshake (wait_for_sync).
 int aic_exec(const struct aic_exec_config *config, struct aic_spawn_result *result);
+
+// The agent's side of the init's exec channel (execchannel.c).
+// Binds a SOCK_SEQPACKET listener at path (mode 0600, then listen), close-on-exec. fd or -errno.
+int aic_exec_channel_listen(const char *path);
+// Connects to it, non-blocking. fd or -errno (ENOENT: the instance has no channel).
+int aic_exec_channel_connect(const char *path);
+// Sends the request for process p (its path, search path, cwd, argv and envp). 0 or -errno;
+// -E2BIG when it does not fit in one message.
+int aic_exec_channel_request(int fd, const struct aic_process *p);
+// One answer, without waiting: its length (> 0), 0 at EOF, or -errno (-EAGAIN: none yet).
+long aic_exec_channel_receive(int fd, void *buffer, size_t capacity);
 
 // Release a child waiting on the sync pipe (after the parent placed it in its cgroups), or,
 // with release == 0, make it exit. Closes the fd either way.
