@@ -1,5 +1,4 @@
 import CAICoreShim
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -43,41 +42,25 @@ public enum InstanceExecChannel {
                            outputLimit: Int) async throws(SpawnError) -> Result? {
         let fd = try await connect(stateDirectory, until: deadline)
         guard let fd else { return nil }
-        let closed = Mutex(false)
-        defer {
-            closed.withLock { isClosed in
-                isClosed = true
-                close(fd)
-            }
-        }
+        // Closing it before the end (deadline, cancellation, an error) makes the init kill the process.
+        defer { close(fd) }
         let arena = CArena()
         var request = process.cProcess(arena)
         let sent = aic_exec_channel_request(fd, &request)
         guard sent == 0 else { throw .system(.errno(-sent, "send the exec request to the instance's init")) }
-
-        // At the deadline the socket is shut down: the read below sees EOF and stops waiting,
-        // and closing it makes the init kill the process.
-        let timedOut = Atomic(false)
-        let timer = Task {
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            guard !Task.isCancelled else { return }
-            timedOut.store(true, ordering: .relaxed)
-            closed.withLock { isClosed in if !isClosed { _ = shutdown(fd, Int32(SHUT_RDWR)) } }
-        }
-        defer { timer.cancel() }
 
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4097)
         while true {
             let n = buffer.withUnsafeMutableBytes { aic_exec_channel_receive(fd, $0.baseAddress, $0.count) }
             if n == -Int(EAGAIN) {
-                await ProcessExitMonitor.shared.waitUntilReadable(fd)
+                guard await ProcessExitMonitor.shared.waitUntilReadable(fd, until: deadline) else {
+                    return Result(ending: .timedOut, output: output)
+                }
                 if Task.isCancelled { return Result(ending: .lost, output: output) }
                 continue
             }
-            if n <= 0 {
-                return Result(ending: timedOut.load(ordering: .relaxed) ? .timedOut : .lost, output: output)
-            }
+            if n <= 0 { return Result(ending: .lost, output: output) }
             switch buffer[0] {
             case UInt8(ascii: "o"):
                 let take = min(n - 1, max(0, outputLimit - output.count))

@@ -8,61 +8,101 @@ import Glibc
 /// Exit notification for pidfds without polling: one dedicated thread sleeps in epoll_wait on
 /// every registered pidfd (a pidfd becomes readable when its process exits) and resumes the
 /// awaiting task. Nothing blocks an actor or the cooperative pool. Any other descriptor can be
-/// awaited the same way (`waitUntilReadable`): the exec channel's sockets are.
+/// awaited the same way (`waitUntilReadable`), with a deadline kept by the same thread: the exec
+/// channel's sockets are, 500 a second with 500 health-checked instances, and a Task sleeping
+/// beside each would cost more than the wait itself.
 public final class ProcessExitMonitor: Sendable {
     public static let shared = ProcessExitMonitor()
 
     private struct State {
         var started = false
         var nextID: UInt64 = 1
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        /// The waiters that have a deadline: few at a time (checks take milliseconds).
+        var deadlines: [UInt64: ContinuousClock.Instant] = [:]
+        /// When the loop wakes up by itself at the latest; nil = only for an event.
+        var loopWakesAt: ContinuousClock.Instant?
     }
 
+    /// epoll id of the wake pipe (waiter ids start at 1).
+    private static let wakeID: UInt64 = 0
+
     private let epfd: Int32
+    private let wakeRead: Int32
+    private let wakeWrite: Int32
     private let state = Mutex(State())
 
     private init() {
         epfd = aic_epoll_create()
+        var fds: [Int32] = [-1, -1]
+        if aic_pipe_cloexec(&fds) == 0 {
+            _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+            _ = aic_epoll_add(epfd, fds[0], Self.wakeID)
+        }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
     }
 
     /// Returns once the process behind `pidfd` has exited. Returns at once if it already has.
     /// On task cancellation it returns early too; callers check `hasExited`.
     public func waitForExit(_ pidfd: PIDFD) async {
         if pidfd.hasExited { return }
-        await waitUntilReadable(pidfd.fd)
+        _ = await waitUntilReadable(pidfd.fd)
     }
 
-    /// Returns once `fd` polls readable (data, EOF or an error: a pidfd's process exited, a
-    /// socket's peer wrote or left). On task cancellation it returns early too, and it may
-    /// return spuriously: callers re-check. One waiter per descriptor at a time.
-    public func waitUntilReadable(_ fd: Int32) async {
+    /// Returns true once `fd` polls readable (data, EOF or an error: a pidfd's process exited, a
+    /// socket's peer wrote or left), false once `deadline` passed first. On task cancellation it
+    /// returns early (true), and it may return spuriously: callers re-check. One waiter per
+    /// descriptor at a time.
+    public func waitUntilReadable(_ fd: Int32, until deadline: ContinuousClock.Instant? = nil) async -> Bool {
         let id = state.withLock { s -> UInt64 in
             defer { s.nextID += 1 }
             return s.nextID
         }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let startThread = state.withLock { s -> Bool in
+        let readable = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let (startThread, wake) = state.withLock { s -> (Bool, Bool) in
                     s.waiters[id] = continuation
+                    var wake = false
+                    if let deadline {
+                        s.deadlines[id] = deadline
+                        // The loop must come back for this deadline if it sleeps past it.
+                        if s.started, s.loopWakesAt.map({ deadline < $0 }) ?? true {
+                            s.loopWakesAt = deadline
+                            wake = true
+                        }
+                    }
                     defer { s.started = true }
-                    return !s.started
+                    return (!s.started, wake)
                 }
                 if startThread { startLoop() }
-                if aic_epoll_add_oneshot(epfd, fd, id) != 0 {
-                    // Cannot watch it (EEXIST from a concurrent waiter, or no epoll): fall back
-                    // to resuming now; the caller re-checks and, at worst, waits again.
-                    resume(id)
+                if wake { wakeLoop() }
+                if Task.isCancelled || aic_epoll_add_oneshot(epfd, fd, id) != 0 {
+                    // Cancelled before the waiter was registered (onCancel found nothing to
+                    // resume), or cannot watch it (EEXIST from a concurrent waiter, or no epoll):
+                    // resume now; the caller re-checks and, at worst, waits again.
+                    resume(id, readable: true)
                 }
             }
         } onCancel: {
-            resume(id)
+            resume(id, readable: true)
         }
         _ = aic_epoll_del(epfd, fd)
+        return readable
     }
 
-    private func resume(_ id: UInt64) {
-        let c = state.withLock { $0.waiters.removeValue(forKey: id) }
-        c?.resume()
+    private func resume(_ id: UInt64, readable: Bool) {
+        let continuation = state.withLock { s in
+            s.deadlines.removeValue(forKey: id)
+            return s.waiters.removeValue(forKey: id)
+        }
+        continuation?.resume(returning: readable)
+    }
+
+    private func wakeLoop() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
     }
 
     private func startLoop() {
@@ -83,10 +123,46 @@ public final class ProcessExitMonitor: Sendable {
 
     private func loop() {
         var ids = [UInt64](repeating: 0, count: 64)
+        var drain = [UInt8](repeating: 0, count: 64)
         while true {
-            let n = ids.withUnsafeMutableBufferPointer { aic_epoll_wait_ids(epfd, $0.baseAddress, Int32($0.count)) }
+            let (expired, timeout) = expireDeadlines()
+            for id in expired { resume(id, readable: false) }
+            let n = ids.withUnsafeMutableBufferPointer {
+                aic_epoll_wait_ids_timeout(epfd, $0.baseAddress, Int32($0.count), timeout)
+            }
             if n < 0 { return }
-            for i in 0..<Int(n) { resume(ids[i]) }
+            for i in 0..<Int(n) {
+                if ids[i] == Self.wakeID {
+                    while read(wakeRead, &drain, drain.count) > 0 {}
+                } else {
+                    resume(ids[i], readable: true)
+                }
+            }
+        }
+    }
+
+    /// Waiters whose deadline passed, and how long the loop may sleep (ms, -1 = no limit).
+    private func expireDeadlines() -> ([UInt64], Int32) {
+        state.withLock { s in
+            guard !s.deadlines.isEmpty else {
+                s.loopWakesAt = nil
+                return ([], -1)
+            }
+            let now = ContinuousClock.now
+            var expired: [UInt64] = []
+            var next: ContinuousClock.Instant?
+            for (id, deadline) in s.deadlines {
+                if deadline <= now {
+                    expired.append(id)
+                } else if next.map({ deadline < $0 }) ?? true {
+                    next = deadline
+                }
+            }
+            s.loopWakesAt = next
+            guard let next else { return (expired, -1) }
+            let (seconds, attoseconds) = now.duration(to: next).components
+            // Rounded up: waking a little late is fine, waking early only spins once more.
+            return (expired, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
         }
     }
 }

@@ -26,3 +26,20 @@ int aic_epoll_wait_ids(int epfd, uint64_t *ids, int max) {
   for (int i = 0; i < n; i++) ids[i] = evs[i].data.u64;
   return n;
 }
+
+int aic_epoll_add(int epfd, int fd, uint64_t id) {
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = id};
+  return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int aic_epoll_wait_ids_timeout(int epfd, uint64_t *ids, int max, int timeout_ms) {
+  struct epoll_event evs[64];
+  if (max > 64) max = 64;
+  int n;
+  do {
+    n = epoll_wait(epfd, evs, max, timeout_ms);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  for (int i = 0; i < n; i++) ids[i] = evs[i].data.u64;
+  return n;
+}

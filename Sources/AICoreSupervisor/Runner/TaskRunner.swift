@@ -112,8 +112,11 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Events kept in `eventHistory` and buffered on `events` for a slow reader.
     public static var eventsKept: Int { 64 }
     /// Probe results that change no state reach the Store at most this often (state changes and
-    /// events are written at once): each is a full instance record, one transaction.
-    public static var probeWriteInterval: Duration { .seconds(5) }
+    /// events are written at once): each is a full instance record, one transaction. Status and
+    /// `inspect` read the live runner; the Store's copy only serves an instance without one (a
+    /// moment after an agent restart), so it may be this old. At 5 s, 500 health-checked
+    /// instances made 100 transactions a second, a third of the agent's idle CPU.
+    public static var probeWriteInterval: Duration { .seconds(30) }
 
     enum PersistItem: Sendable {
         case save(InstanceRecord, EventRecord?)
@@ -548,7 +551,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
     }
 
-    private nonisolated func check(_ action: ProbeAction, _ handle: TaskHandle, _ timeout: Duration,
+    // Isolated: the probe's await resumes straight on this actor, one hop instead of two.
+    private func check(_ action: ProbeAction, _ handle: TaskHandle, _ timeout: Duration,
                                    _ which: ProbeResult.Probe) async -> (ProbeOutcome, String) {
         let start = WallClock.rfc3339Now()
         return (await prober.run(action, on: handle, timeout: timeout), start)

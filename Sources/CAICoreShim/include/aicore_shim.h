@@ -213,6 +213,9 @@ int aic_epoll_add_oneshot(int epfd, int fd, uint64_t id);   // EPOLLIN | EPOLLON
 int aic_epoll_del(int epfd, int fd);
 // Blocks until at least one event; writes up to max ids. Returns count or -errno.
 int aic_epoll_wait_ids(int epfd, uint64_t *ids, int max);
+int aic_epoll_add(int epfd, int fd, uint64_t id);           // EPOLLIN, level-triggered
+// As aic_epoll_wait_ids, for at most timeout_ms (-1: no limit); 0 when none came.
+int aic_epoll_wait_ids_timeout(int epfd, uint64_t *ids, int max, int timeout_ms);
 
 // ---------------------------------------------------------------------------------------------
 // seccomp (parent side, libseccomp): compile a profile to BPF.
