@@ -93,5 +93,6 @@ public enum Capability {
     }
 
     /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
-    public static var lastCapability: Int { Int(aic_cap_last_cap()) }
+    /// The kernel's, read once (/proc/sys/kernel/cap_last_cap does not change while it runs).
+    public static let lastCapability: Int = Int(aic_cap_last_cap())
 }

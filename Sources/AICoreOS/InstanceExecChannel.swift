@@ -1,4 +1,5 @@
 import CAICoreShim
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -40,15 +41,60 @@ public enum InstanceExecChannel {
     /// `deadline`. nil when the instance has no channel (started by an older agent).
     public static func run(stateDirectory: String, process: ProcessSpec, deadline: ContinuousClock.Instant,
                            outputLimit: Int) async throws(SpawnError) -> Result? {
-        let fd = try await connect(stateDirectory, until: deadline)
-        guard let fd else { return nil }
-        // Closing it before the end (deadline, cancellation, an error) makes the init kill the process.
-        defer { close(fd) }
-        let arena = CArena()
-        var request = process.cProcess(arena)
-        let sent = aic_exec_channel_request(fd, &request)
-        guard sent == 0 else { throw .system(.errno(-sent, "send the exec request to the instance's init")) }
+        let request = encode(process)
+        guard request.count <= requestLimit else {
+            throw .system(SystemError(errno: E2BIG, operation: "exec: command and environment take \(request.count) bytes, more than \(requestLimit)"))
+        }
+        // A kept connection first; the init may have closed it meanwhile (it ended, or this side
+        // gave up on an answer), so a failed send is retried once on a new one.
+        var fd: Int32
+        var sent: Int
+        if let kept = idle.withLock({ $0[stateDirectory]?.popLast() }) {
+            fd = kept
+            sent = sendRequest(fd, request)
+            if sent != 0 { close(fd) } else { return try await answer(fd, stateDirectory, process, deadline, outputLimit) }
+        }
+        guard let fresh = try await connect(stateDirectory, until: deadline) else { return nil }
+        fd = fresh
+        sent = sendRequest(fd, request)
+        guard sent == 0 else {
+            close(fd)
+            throw .system(.errno(Int32(sent), "send the exec request to the instance's init"))
+        }
+        return try await answer(fd, stateDirectory, process, deadline, outputLimit)
+    }
 
+    /// Closes the connections kept for an instance (it ended, or is removed).
+    public static func forget(stateDirectory: String) {
+        let fds = idle.withLock { $0.removeValue(forKey: stateDirectory) } ?? []
+        fds.forEach { close($0) }
+    }
+
+    /// Connections whose last answer ended cleanly, per state directory: the next check reuses
+    /// one instead of connecting (socket, connect and accept for every check otherwise).
+    private static let idle = Mutex<[String: [Int32]]>([:])
+    private static let idleKept = 2
+    /// The init's request buffer.
+    static let requestLimit = 65536
+
+    /// Reads the answers until the end. The descriptor goes back to `idle` after a clean end and
+    /// is closed otherwise: closing before the end (deadline, cancellation, an error) makes the
+    /// init kill the process.
+    private static func answer(_ fd: Int32, _ stateDirectory: String, _ process: ProcessSpec,
+                               _ deadline: ContinuousClock.Instant, _ outputLimit: Int) async throws(SpawnError) -> Result {
+        var keep = false
+        defer {
+            if keep {
+                let kept = idle.withLock { pool -> Bool in
+                    guard pool[stateDirectory, default: []].count < idleKept else { return false }
+                    pool[stateDirectory, default: []].append(fd)
+                    return true
+                }
+                if !kept { close(fd) }
+            } else {
+                close(fd)
+            }
+        }
         var output: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4097)
         while true {
@@ -75,11 +121,33 @@ public enum InstanceExecChannel {
                 let (kind, value) = buffer.withUnsafeBytes {
                     ($0.loadUnaligned(fromByteOffset: 1, as: Int32.self), $0.loadUnaligned(fromByteOffset: 5, as: Int32.self))
                 }
+                keep = true
                 return Result(ending: .exited(kind == 1 ? .exited(value) : .signaled(value)), output: output)
             default:
                 throw .system(SystemError(errno: EPROTO, operation: "read the instance init's exec answer"))
             }
         }
+    }
+
+    static func sendRequest(_ fd: Int32, _ request: [UInt8]) -> Int {
+        let n = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n == request.count { return 0 }
+        return n < 0 ? Int(errno) : Int(EPROTO)
+    }
+
+    /// The request message (protocol in initexec.c).
+    static func encode(_ process: ProcessSpec) -> [UInt8] {
+        var bytes: [UInt8] = Array("AIX1".utf8)
+        func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v)) { bytes.append(contentsOf: $0) } }
+        func string(_ s: String) { bytes.append(contentsOf: s.utf8); bytes.append(0) }
+        u32(process.arguments.count)
+        u32(process.environment.count)
+        string(process.arguments.first ?? "")
+        string(process.searchPath)
+        string(process.workingDirectory ?? "")
+        process.arguments.forEach(string)
+        process.environment.forEach(string)
+        return bytes
     }
 
     /// nil when there is no channel to connect to.

@@ -22,8 +22,13 @@ public final class ProcessExitMonitor: Sendable {
         var deadlines: [UInt64: ContinuousClock.Instant] = [:]
         /// When the loop wakes up by itself at the latest; nil = only for an event.
         var loopWakesAt: ContinuousClock.Instant?
+        /// The latest deadline ever registered: while deadlines keep coming, the loop ticks
+        /// every `tick` even with none pending, so that a new one (usually a second or more
+        /// away) needs no wake-up write of its own.
+        var lastDeadline: ContinuousClock.Instant?
     }
 
+    private static let tick = Duration.milliseconds(250)
     /// epoll id of the wake pipe (waiter ids start at 1).
     private static let wakeID: UInt64 = 0
 
@@ -67,6 +72,7 @@ public final class ProcessExitMonitor: Sendable {
                     var wake = false
                     if let deadline {
                         s.deadlines[id] = deadline
+                        if s.lastDeadline.map({ deadline > $0 }) ?? true { s.lastDeadline = deadline }
                         // The loop must come back for this deadline if it sleeps past it.
                         if s.started, s.loopWakesAt.map({ deadline < $0 }) ?? true {
                             s.loopWakesAt = deadline
@@ -144,11 +150,15 @@ public final class ProcessExitMonitor: Sendable {
     /// Waiters whose deadline passed, and how long the loop may sleep (ms, -1 = no limit).
     private func expireDeadlines() -> ([UInt64], Int32) {
         state.withLock { s in
-            guard !s.deadlines.isEmpty else {
-                s.loopWakesAt = nil
-                return ([], -1)
-            }
             let now = ContinuousClock.now
+            guard !s.deadlines.isEmpty else {
+                guard let last = s.lastDeadline, now < last + .seconds(10) else {
+                    s.loopWakesAt = nil
+                    return ([], -1)
+                }
+                s.loopWakesAt = now + Self.tick
+                return ([], Int32(Self.tick.components.attoseconds / 1_000_000_000_000_000))
+            }
             var expired: [UInt64] = []
             var next: ContinuousClock.Instant?
             for (id, deadline) in s.deadlines {

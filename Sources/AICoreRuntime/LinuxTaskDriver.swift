@@ -292,6 +292,7 @@ public final class LinuxTaskDriver: TaskDriver {
 
     /// Reads the exit file (writing one if the init could not), and removes the cgroup.
     func finish(_ handle: TaskHandle, reaped: WaitStatus?) throws -> TaskExit {
+        InstanceExecChannel.forget(stateDirectory: handle.stateDirectory)
         var oom = false
         if let cgroup = handle.cgroup {
             oom = (try? cgroups.wasOOMKilled(cgroup)) ?? false
@@ -380,7 +381,7 @@ public final class LinuxTaskDriver: TaskDriver {
     /// started): the init makes the process in place, and this side only waits on a socket.
     /// Instances started before the channel existed fall back to `exec`.
     public func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
-        guard let instance = handle.pidfd, !instance.hasExited else {
+        guard let instance = handle.pidfd else {
             throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
         }
         let process = execProcess(handle, ExecSpec(command: command))
@@ -389,6 +390,7 @@ public final class LinuxTaskDriver: TaskDriver {
             result = try await InstanceExecChannel.run(stateDirectory: handle.stateDirectory, process: process,
                                                        deadline: .now + timeout, outputLimit: outputLimit)
         } catch {
+            if instance.hasExited { throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running") }
             throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
         }
         guard let result else { return try await runThroughExec(handle, command: command, timeout: timeout, outputLimit: outputLimit) }
@@ -443,6 +445,7 @@ public final class LinuxTaskDriver: TaskDriver {
     }
 
     public func remove(_ handle: TaskHandle) throws {
+        InstanceExecChannel.forget(stateDirectory: handle.stateDirectory)
         if let cgroup = handle.cgroup {
             try? cgroups.killAll(cgroup)
             try? cgroups.destroy(cgroup)

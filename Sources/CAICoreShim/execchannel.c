@@ -1,14 +1,11 @@
 // execchannel.c — the agent's side of the init's exec channel (protocol in initexec.c).
 #include "aicore_shim.h"
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#define REQUEST_MAX 65536
 
 static int make_address(const char *path, struct sockaddr_un *addr) {
   size_t len = strlen(path);
@@ -54,43 +51,6 @@ int aic_exec_channel_connect(const char *path) {
     return -e;
   }
   return fd;
-}
-
-static int put(char *buf, size_t *len, const void *data, size_t n) {
-  if (*len + n > REQUEST_MAX) return -1;
-  memcpy(buf + *len, data, n);
-  *len += n;
-  return 0;
-}
-
-static int put_string(char *buf, size_t *len, const char *s) {
-  return put(buf, len, s ? s : "", (s ? strlen(s) : 0) + 1);
-}
-
-int aic_exec_channel_request(int fd, const struct aic_process *p) {
-  char *request = malloc(REQUEST_MAX);
-  if (!request) return -ENOMEM;
-  uint32_t argc = 0, envc = 0;
-  while (p->argv && p->argv[argc]) argc++;
-  while (p->envp && p->envp[envc]) envc++;
-  size_t len = 0;
-  int bad = put(request, &len, "AIX1", 4) || put(request, &len, &argc, 4) || put(request, &len, &envc, 4) ||
-            put_string(request, &len, p->path) || put_string(request, &len, p->search_path) ||
-            put_string(request, &len, p->cwd);
-  for (uint32_t i = 0; !bad && i < argc; i++) bad = put_string(request, &len, p->argv[i]);
-  for (uint32_t i = 0; !bad && i < envc; i++) bad = put_string(request, &len, p->envp[i]);
-  int rc = 0;
-  if (bad) {
-    rc = -E2BIG;
-  } else {
-    ssize_t n;
-    do {
-      n = send(fd, request, len, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) rc = -errno;
-  }
-  free(request);
-  return rc;
 }
 
 long aic_exec_channel_receive(int fd, void *buffer, size_t capacity) {

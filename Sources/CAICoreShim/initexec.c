@@ -14,7 +14,8 @@
 //            and seccomp are the workload's own, from the init's copy of the spawn config.
 //   answers  'o' + bytes   output (stdout and stderr together), in order
 //            'f' + struct aic_child_error   the process failed before exec (then 'x' follows)
-//            'x' + i32 kind (1 exited, 2 killed) + i32 value   the end; the init then closes
+//            'x' + i32 kind (1 exited, 2 killed) + i32 value   the end; the connection then
+//            takes the next request
 // The agent closing its end before 'x' (timeout, cancellation) makes the init SIGKILL the
 // process. Only peers with the init's own uid are served. Everything here runs in the init: a
 // single-threaded copy of the agent, so raw syscalls and static storage only.
@@ -38,8 +39,9 @@
 struct session {
   int conn;            // -1: free
   int out;             // read end of the output pipe, -1 once closed
-  pid_t pid;           // 0: waiting for the request; > 0: running; -1: ended
+  pid_t pid;           // 0: waiting for a request; > 0: running; -1: ended
   int kind, value;     // how it ended (set with pid = -1)
+  int answered;        // the end ('x') is sent or pending: next, wait for another request
   size_t after_exit;
   size_t pending_len;  // an answer that did not fit in the socket yet ('o' + data)
   char pending[CHUNK + 1];
@@ -73,7 +75,18 @@ static void session_close(struct session *s) {
   if (s->out >= 0) close(s->out);
   s->conn = s->out = -1;
   s->pid = 0;
+  s->answered = 0;
   s->pending_len = 0;
+}
+
+// The answer is out: the connection stays for the caller's next request (the agent keeps one
+// per instance, so a check costs no connect).
+static void session_reset(struct session *s) {
+  if (s->out >= 0) close(s->out);
+  s->out = -1;
+  s->pid = 0;
+  s->answered = 0;
+  s->after_exit = 0;
 }
 
 // Sends what is pending; 1 when nothing is left, 0 when the socket is full, -1 when it is gone.
@@ -139,8 +152,10 @@ static void session_finish(struct session *s) {
   }
   if (s->pending_len > 0) return;  // waits for POLLOUT
   int32_t end[2] = {s->kind, s->value};
-  (void)session_send(s, 'x', end, sizeof end);
-  session_close(s);
+  s->answered = 1;
+  int r = session_send(s, 'x', end, sizeof end);
+  if (r < 0) session_close(s);
+  else if (r == 1) session_reset(s);
 }
 
 static uint32_t read_u32(const char *p) {
@@ -282,6 +297,7 @@ static void accept_one(void) {
     g_sessions[i].conn = conn;
     g_sessions[i].out = -1;
     g_sessions[i].pid = 0;
+    g_sessions[i].answered = 0;
     g_sessions[i].pending_len = 0;
     return;
   }
@@ -338,6 +354,7 @@ void aic_exec_server_handle(const struct pollfd *pfd) {
       if (p->revents & POLLOUT) {
         int r = session_flush(s);
         if (r < 0) session_abandon(s);
+        else if (r == 1 && s->answered) session_reset(s);
         else if (r == 1 && s->pid == -1) session_finish(s);
         continue;
       }

@@ -176,9 +176,6 @@ int aic_exec(const struct aic_exec_config *config, struct aic_spawn_result *resu
 int aic_exec_channel_listen(const char *path);
 // Connects to it, non-blocking. fd or -errno (ENOENT: the instance has no channel).
 int aic_exec_channel_connect(const char *path);
-// Sends the request for process p (its path, search path, cwd, argv and envp). 0 or -errno;
-// -E2BIG when it does not fit in one message.
-int aic_exec_channel_request(int fd, const struct aic_process *p);
 // One answer, without waiting: its length (> 0), 0 at EOF, or -errno (-EAGAIN: none yet).
 long aic_exec_channel_receive(int fd, void *buffer, size_t capacity);
 
