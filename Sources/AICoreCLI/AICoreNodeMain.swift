@@ -1,3 +1,4 @@
+import AICoreOS
 import ArgumentParser
 import Foundation
 
@@ -5,6 +6,7 @@ import Foundation
 /// (0 ok, 1 operation failed, 2 invalid input) with one readable line each.
 public enum AICoreNodeMain {
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
+        MallocArenas.limit()
         do {
             var command = try AICoreNode.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {

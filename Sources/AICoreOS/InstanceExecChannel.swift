@@ -39,7 +39,7 @@ public enum InstanceExecChannel {
     /// Runs `process` (its arguments, environment and working directory; the identity is the
     /// workload's) inside the instance whose state directory is given, until it ends or
     /// `deadline`. nil when the instance has no channel (started by an older agent).
-    public static func run(stateDirectory: String, process: ProcessSpec, deadline: ContinuousClock.Instant,
+    public nonisolated(nonsending) static func run(stateDirectory: String, process: ProcessSpec, deadline: ContinuousClock.Instant,
                            outputLimit: Int) async throws(SpawnError) -> Result? {
         let request = encode(process)
         guard request.count <= requestLimit else {
@@ -80,7 +80,7 @@ public enum InstanceExecChannel {
     /// Reads the answers until the end. The descriptor goes back to `idle` after a clean end and
     /// is closed otherwise: closing before the end (deadline, cancellation, an error) makes the
     /// init kill the process.
-    private static func answer(_ fd: Int32, _ stateDirectory: String, _ process: ProcessSpec,
+    private nonisolated(nonsending) static func answer(_ fd: Int32, _ stateDirectory: String, _ process: ProcessSpec,
                                _ deadline: ContinuousClock.Instant, _ outputLimit: Int) async throws(SpawnError) -> Result {
         var keep = false
         defer {
@@ -151,7 +151,7 @@ public enum InstanceExecChannel {
     }
 
     /// nil when there is no channel to connect to.
-    private static func connect(_ stateDirectory: String, until deadline: ContinuousClock.Instant) async throws(SpawnError) -> Int32? {
+    private nonisolated(nonsending) static func connect(_ stateDirectory: String, until deadline: ContinuousClock.Instant) async throws(SpawnError) -> Int32? {
         while true {
             let fd = withSocketPath(stateDirectory) { path in aic_exec_channel_connect(path) }
             if fd >= 0 { return Int32(fd) }

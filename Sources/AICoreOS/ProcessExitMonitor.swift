@@ -60,7 +60,7 @@ public final class ProcessExitMonitor: Sendable {
     /// socket's peer wrote or left), false once `deadline` passed first. On task cancellation it
     /// returns early (true), and it may return spuriously: callers re-check. One waiter per
     /// descriptor at a time.
-    public func waitUntilReadable(_ fd: Int32, until deadline: ContinuousClock.Instant? = nil) async -> Bool {
+    public nonisolated(nonsending) func waitUntilReadable(_ fd: Int32, until deadline: ContinuousClock.Instant? = nil) async -> Bool {
         let id = state.withLock { s -> UInt64 in
             defer { s.nextID += 1 }
             return s.nextID

@@ -380,7 +380,7 @@ public final class LinuxTaskDriver: TaskDriver {
     /// Through the instance init's exec channel when it has one (every instance this driver
     /// started): the init makes the process in place, and this side only waits on a socket.
     /// Instances started before the channel existed fall back to `exec`.
-    public func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
+    public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
         guard let instance = handle.pidfd else {
             throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
         }

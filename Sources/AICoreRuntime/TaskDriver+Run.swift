@@ -5,13 +5,13 @@ import Glibc
 #endif
 
 extension TaskDriver {
-    public func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
+    public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
         try await runThroughExec(handle, command: command, timeout: timeout, outputLimit: outputLimit)
     }
 
     /// `run` on top of `exec`: a pipe for the output, read on a blocking thread, the process
     /// awaited through its pidfd and SIGKILLed at the timeout.
-    public func runThroughExec(_ handle: TaskHandle, command: [String], timeout: Duration,
+    public nonisolated(nonsending) func runThroughExec(_ handle: TaskHandle, command: [String], timeout: Duration,
                                outputLimit: Int) async throws -> ExecOutcome {
         let started = ContinuousClock.now
         let (readEnd, writeEnd) = try FileIO.pipe()

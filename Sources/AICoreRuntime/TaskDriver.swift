@@ -17,7 +17,7 @@ public protocol TaskDriver: Sendable {
     /// Runs `command` inside the task (health checks, `aicore-node exec`) until it ends or
     /// `timeout`, and collects its output (stdout and stderr together, at most `outputLimit`
     /// bytes). Throws when it cannot be started. Defaults to `runThroughExec`.
-    func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome
+    nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome
     func stats(_ handle: TaskHandle) throws -> CgroupStats
     /// Removes what is left of an ended task (state directory, cgroup).
     func remove(_ handle: TaskHandle) throws

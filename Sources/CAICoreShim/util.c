@@ -146,3 +146,6 @@ void aic_reset_signal_dispositions(void) {
 int aic_pipe_cloexec(int fds[2]) {
   return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }
+
+#include <malloc.h>
+int aic_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas) == 1 ? 0 : -1; }

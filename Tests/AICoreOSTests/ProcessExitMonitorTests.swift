@@ -30,8 +30,8 @@ import Glibc
         defer { for (r, w) in pipes { close(r); close(w) } }
         let start = ContinuousClock.now
         // Later deadlines registered first, so each new one is earlier than the loop's current wake-up.
-        let deadlines = [600, 500, 400, 300, 200, 100].map { start + .milliseconds($0) }
-        let readable = pipes[5]  // the 100 ms waiter's descriptor becomes readable instead
+        let deadlines = [600, 500, 400, 300, 200, 60_000].map { start + .milliseconds($0) }
+        let readable = pipes[5]  // the last waiter's descriptor becomes readable long before its deadline
         let results = await withTaskGroup(of: (Int, Bool, ContinuousClock.Instant).self) { group in
             for (i, (readEnd, _)) in pipes.enumerated() {
                 group.addTask {

@@ -15,7 +15,7 @@ public struct ExecProber: Sendable {
         self.outputLimit = outputLimit
     }
 
-    public func check(_ handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
+    public nonisolated(nonsending) func check(_ handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
         let outcome: ExecOutcome
         do {
             outcome = try await driver.run(handle, command: command, timeout: timeout, outputLimit: outputLimit)

@@ -3,7 +3,8 @@ import AICoreRuntime
 /// Runs one check against a running instance. Implementations never block the caller's actor
 /// and always answer by `timeout` (a hung check is cut, and reported as a failure).
 public protocol ProbeExecutor: Sendable {
-    func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome
+    /// Runs on the caller's executor (the instance's runner): a check hops no further than it.
+    nonisolated(nonsending) func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome
 }
 
 /// The real checks: HTTP GET and TCP connect on loopback (host networking), exec through the
@@ -17,7 +18,7 @@ public struct LiveProbeExecutor: ProbeExecutor {
         self.host = host
     }
 
-    public func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
+    public nonisolated(nonsending) func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
         switch action {
         case let .httpGet(path, port, headers):
             return await HTTPProber(host: host, port: port, path: path, headers: headers).check(timeout: timeout)

@@ -62,8 +62,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private let eventContinuation: AsyncStream<Event>.Continuation
     private let readinessContinuation: AsyncStream<Bool>.Continuation
     private let persistQueue = PersistQueue()
-    private let persistence: AsyncStream<Void>.Continuation
-    private let persistenceTask: Task<Void, Never>?
 
     private var tracker: RestartTracker<C>
     /// What the checks last said before an agent restart, from the Store.
@@ -123,16 +121,65 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         case flush(CheckedContinuation<Void, Never>)
     }
 
-    /// The runner's pending Store writes, in order; the writer takes them all at once.
+    /// The runner's pending Store writes, in order; the writer takes them all at once. A writer
+    /// task runs only while writes are pending (most instances write once in 30 s): whoever
+    /// queues the first item starts it, and it ends when it finds the queue empty.
     final class PersistQueue: Sendable {
-        private let items = Mutex<[PersistItem]>([])
-        func push(_ item: PersistItem) { items.withLock { $0.append(item) } }
-        func takeAll() -> [PersistItem] {
-            items.withLock { items in
-                defer { items = [] }
-                return items
+        private struct Pending {
+            var items: [PersistItem] = []
+            var writing = false
+        }
+        private let pending = Mutex(Pending())
+
+        /// Queues the item; true when the caller must start the writer.
+        func push(_ item: PersistItem) -> Bool {
+            pending.withLock { p in
+                p.items.append(item)
+                defer { p.writing = true }
+                return !p.writing
             }
         }
+
+        /// Everything queued, or nil (and the writer is done) when nothing is.
+        func takeAllOrFinish() -> [PersistItem]? {
+            pending.withLock { p in
+                guard !p.items.isEmpty else {
+                    p.writing = false
+                    return nil
+                }
+                defer { p.items = [] }
+                return p.items
+            }
+        }
+
+        /// One writer, in order: a later state never lands before an earlier one. What queued up
+        /// while it wrote goes in one transaction: the last instance record (each is whole) and
+        /// every event, in order.
+        func write(to store: any Store) async {
+            while let items = takeAllOrFinish() {
+                var record: InstanceRecord?
+                var events: [EventRecord] = []
+                for item in items {
+                    switch item {
+                    case let .save(next, event):
+                        record = next
+                        if let event { events.append(event) }
+                    case let .flush(done):
+                        if let record { try? await store.saveInstance(record, appending: events) }
+                        record = nil
+                        events = []
+                        done.resume()
+                    }
+                }
+                if let record { try? await store.saveInstance(record, appending: events) }
+            }
+        }
+    }
+
+    private func enqueuePersist(_ item: PersistItem) {
+        guard let store, persistQueue.push(item) else { return }
+        let queue = persistQueue
+        Task.detached { await queue.write(to: store) }
     }
 
     public init(configuration: RunnerConfiguration, driver: any TaskDriver, prober: any ProbeExecutor, clock: C,
@@ -149,35 +196,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.tracker = RestartTracker(policy: configuration.restart, clock: clock, jitter: jitter, restoring: snapshot)
         (events, eventContinuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(Self.eventsKept))
         (readiness, readinessContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
-        let (wakeups, persistence) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        self.persistence = persistence
-        if let store {
-            // One writer, in order: a later state never lands before an earlier one. What queued
-            // up while it wrote goes in one transaction: the last instance record (each is whole)
-            // and every event, in order.
-            let queue = persistQueue
-            persistenceTask = Task {
-                for await _ in wakeups {
-                    var record: InstanceRecord?
-                    var events: [EventRecord] = []
-                    for item in queue.takeAll() {
-                        switch item {
-                        case let .save(next, event):
-                            record = next
-                            if let event { events.append(event) }
-                        case let .flush(done):
-                            if let record { try? await store.saveInstance(record, appending: events) }
-                            record = nil
-                            events = []
-                            done.resume()
-                        }
-                    }
-                    if let record { try? await store.saveInstance(record, appending: events) }
-                }
-            }
-        } else {
-            persistenceTask = nil
-        }
     }
 
     // MARK: control
@@ -214,7 +232,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         probeTask?.cancel()
         loopTask?.cancel()
         await flush()
-        persistence.finish()
         eventContinuation.finish()
         readinessContinuation.finish()
         releaseWatchers()
@@ -262,8 +279,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     public func flush() async {
         guard store != nil else { return }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            persistQueue.push(.flush(done))
-            persistence.yield()
+            enqueuePersist(.flush(done))
         }
     }
 
@@ -473,11 +489,18 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     private func runProbes(_ handle: TaskHandle, generation gen: Int) async {
         let started = clock.now
+        let probes = configuration.probes
+        if let check = configuration.healthcheck, let test = check.test,
+           probes.startup == nil, probes.liveness == nil, probes.readiness == nil {
+            // The common case (Compose healthchecks only): no task group, no child task; each
+            // costs memory for every instance.
+            await healthcheckLoop(handle, check, ProbeAction.from(test), started: started, generation: gen)
+            return
+        }
         await withTaskGroup(of: Void.self) { group in
             if let check = configuration.healthcheck, let test = check.test {
                 group.addTask { await self.healthcheckLoop(handle, check, ProbeAction.from(test), started: started, generation: gen) }
             }
-            let probes = configuration.probes
             guard probes.startup != nil || probes.liveness != nil || probes.readiness != nil else { return }
             let resumed = resumedProbes != nil
             group.addTask {
@@ -728,7 +751,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
             health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log,
             specHash: configuration.specHash)
-        persistQueue.push(.save(record, event))
-        persistence.yield()
+        enqueuePersist(.save(record, event))
     }
 }
