@@ -25,6 +25,9 @@ struct AgentCLITests {
                   app:
                     command: ["/bin/sh", "-c", "echo giving up >&2; exit 3"]
                     restart: "no"
+                    # Never ready before it exits: without a check, a loaded machine can keep the
+                    # shell running (and so ready) across a poll, and `--wait` rightly says "up".
+                    healthcheck: {test: ["CMD", "true"], interval: 30s}
                 """, in: harness.directory)
             let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
             #expect(up.status == 1)

@@ -8,7 +8,9 @@
 #     (autorestart=true, startsecs=0) in the same run, with the same script.
 #  2. Idle cost: aicore-node supervising M idle instances (`sleep`), each with a 1s exec
 #     healthcheck (`CMD /bin/true`, run inside the instance), measured over a window:
-#     agent RSS, the agent's own CPU, and the CPU of the health checks it spawns.
+#     agent RSS (also per instance added to a 1-instance agent), the agent's own CPU, and the CPU
+#     of the health checks: reaped by the agent (older agents made them) or by the instance inits
+#     (which make them now), and the inits' own.
 #
 # Usage: sudo scripts/bench/restart.sh [instances-for-latency] [idle-instances] [window-seconds]
 #   BEFORE=/path/to/an/older/aicore-node also measures that binary in the same run (before/after).
@@ -112,7 +114,32 @@ services:
     deploy: {replicas: $M}
     healthcheck: {test: ["CMD", "/bin/true"], interval: 1s, timeout: 1s, retries: 3}
 YML
+# CPU ticks (user+system, own and reaped children) of the agent's direct children: the instance
+# inits, which now make the health checks themselves, with the checks they reaped.
+inits_ticks() { # agent pid
+  local total=0 pid t
+  for pid in $(ps --ppid "$1" -o pid=); do
+    t=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat" 2>/dev/null || echo 0)
+    total=$((total + t))
+  done
+  echo "$total"
+}
+idle_rss() { # binary replicas -> agent RSS in KiB once all are healthy
+  local file="$WORK/idle-$2.yml" log="$WORK/agent-rss-$2.log"
+  sed "s/replicas: $M/replicas: $2/; s/^name: idle/name: idle$2/" "$WORK/idle.yml" > "$file"
+  rm -rf "$WORK/state-rss"
+  "$1" supervise --state-dir "$WORK/state-rss" -f "$file" > "$log" 2>&1 &
+  AGENT=$!
+  for _ in $(seq 1 600); do
+    [ "$(grep -c ' healthy healthy' "$log" 2>/dev/null || true)" -ge "$2" ] && break
+    sleep 0.5
+  done
+  sleep 3
+  awk '/VmRSS/ {print $2}' "/proc/$AGENT/status"
+  kill -TERM "$AGENT"; wait "$AGENT" || true; AGENT=""
+}
 idle_run() { # binary label
+  BASE_RSS=$(idle_rss "$1" 1)
   rm -rf "$WORK/state-idle"
   "$1" supervise --state-dir "$WORK/state-idle" -f "$WORK/idle.yml" > "$WORK/agent-idle-$2.log" 2>&1 &
   AGENT=$!
@@ -123,17 +150,22 @@ idle_run() { # binary label
   done
   HEALTHY=$(grep -c ' healthy healthy' "$WORK/agent-idle-$2.log" || true)
   TICK=$(getconf CLK_TCK)
+  # Settle: the first check of each instance lands within its first interval.
+  sleep 5
   read -r U0 S0 CU0 CS0 < <(awk '{print $14, $15, $16, $17}' "/proc/$AGENT/stat")
+  I0=$(inits_ticks "$AGENT")
   sleep "$WINDOW"
   read -r U1 S1 CU1 CS1 < <(awk '{print $14, $15, $16, $17}' "/proc/$AGENT/stat")
+  I1=$(inits_ticks "$AGENT")
   RSS_KB=$(awk '/VmRSS/ {print $2}' "/proc/$AGENT/status")
   THREADS=$(awk '/Threads/ {print $2}' "/proc/$AGENT/status")
   echo "idle ($2: $1): $HEALTHY of $M instances healthy, ${WINDOW}s window"
-  awk -v u=$((U1-U0)) -v s=$((S1-S0)) -v cu=$((CU1-CU0)) -v cs=$((CS1-CS0)) -v t="$TICK" -v w="$WINDOW" \
-      -v rss="$RSS_KB" -v m="$M" -v th="$THREADS" 'BEGIN {
-    printf "  agent RSS %.1f MiB = %.1f KiB per instance (%d threads)\n", rss/1024, rss/m, th
+  awk -v u=$((U1-U0)) -v s=$((S1-S0)) -v cu=$((CU1-CU0)) -v cs=$((CS1-CS0)) -v i=$((I1-I0)) -v t="$TICK" -v w="$WINDOW" \
+      -v rss="$RSS_KB" -v base="$BASE_RSS" -v m="$M" -v th="$THREADS" 'BEGIN {
+    printf "  agent RSS %.1f MiB = %.1f KiB per instance (%d threads); with 1 instance %.1f MiB: %.1f KiB per added instance\n", rss/1024, rss/m, th, base/1024, (rss-base)/(m-1)
     printf "  agent CPU %.1f%% of one core (user %.1f%%, system %.1f%%)\n", (u+s)/t/w*100, u/t/w*100, s/t/w*100
-    printf "  health check processes (reaped children) %.1f%% of one core\n", (cu+cs)/t/w*100
+    printf "  health check processes the agent reaped %.1f%% of one core; instance inits and the checks they reaped %.1f%%\n", (cu+cs)/t/w*100, i/t/w*100
+    printf "  everything: %.1f%% of one core\n", (u+s+cu+cs+i)/t/w*100
   }'
   kill -TERM "$AGENT"; wait "$AGENT" || true; AGENT=""
 }
