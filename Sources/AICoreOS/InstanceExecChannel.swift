@@ -39,9 +39,13 @@ public enum InstanceExecChannel {
     /// Runs `process` (its arguments, environment and working directory; the identity is the
     /// workload's) inside the instance whose state directory is given, until it ends or
     /// `deadline`. nil when the instance has no channel (started by an older agent).
-    public nonisolated(nonsending) static func run(stateDirectory: String, process: ProcessSpec, deadline: ContinuousClock.Instant,
-                           outputLimit: Int) async throws(SpawnError) -> Result? {
-        let request = encode(process)
+    /// `requestKey` names the request among this instance's (its command, and what identifies
+    /// the instance's incarnation): the encoded request is kept under it, so a health check's
+    /// second run costs no encoding, and `process` is made only when it is not.
+    public nonisolated(nonsending) static func run(stateDirectory: String, requestKey: String, process: () -> ProcessSpec,
+                                                   deadline: ContinuousClock.Instant,
+                                                   outputLimit: Int) async throws(SpawnError) -> Result? {
+        let request = cachedRequest(stateDirectory, requestKey, process)
         guard request.count <= requestLimit else {
             throw .system(SystemError(errno: E2BIG, operation: "exec: command and environment take \(request.count) bytes, more than \(requestLimit)"))
         }
@@ -64,10 +68,25 @@ public enum InstanceExecChannel {
         return try await answer(fd, stateDirectory, process, deadline, outputLimit)
     }
 
-    /// Closes the connections kept for an instance (it ended, or is removed).
+    /// Closes the connections kept for an instance (it ended, or is removed), and drops its
+    /// encoded requests.
     public static func forget(stateDirectory: String) {
         let fds = idle.withLock { $0.removeValue(forKey: stateDirectory) } ?? []
         fds.forEach { close($0) }
+        _ = requests.withLock { $0.removeValue(forKey: stateDirectory) }
+    }
+
+    /// Encoded requests per state directory and request key (a few per instance: its checks).
+    private static let requests = Mutex<[String: [String: [UInt8]]]>([:])
+
+    private static func cachedRequest(_ stateDirectory: String, _ key: String, _ process: () -> ProcessSpec) -> [UInt8] {
+        if let cached = requests.withLock({ $0[stateDirectory]?[key] }) { return cached }
+        let bytes = encode(process())
+        requests.withLock { all in
+            if all[stateDirectory, default: [:]].count >= 8 { all[stateDirectory] = [:] }
+            all[stateDirectory, default: [:]][key] = bytes
+        }
+        return bytes
     }
 
     /// Connections whose last answer ended cleanly, per state directory: the next check reuses
@@ -80,7 +99,7 @@ public enum InstanceExecChannel {
     /// Reads the answers until the end. The descriptor goes back to `idle` after a clean end and
     /// is closed otherwise: closing before the end (deadline, cancellation, an error) makes the
     /// init kill the process.
-    private nonisolated(nonsending) static func answer(_ fd: Int32, _ stateDirectory: String, _ process: ProcessSpec,
+    private nonisolated(nonsending) static func answer(_ fd: Int32, _ stateDirectory: String, _ process: () -> ProcessSpec,
                                _ deadline: ContinuousClock.Instant, _ outputLimit: Int) async throws(SpawnError) -> Result {
         var keep = false
         defer {
@@ -116,7 +135,7 @@ public enum InstanceExecChannel {
                 withUnsafeMutableBytes(of: &report) { raw in
                     buffer.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[1..<(1 + raw.count)])) }
                 }
-                throw .child(ChildSetupError(report: report, process: process, plan: nil, hostname: nil))
+                throw .child(ChildSetupError(report: report, process: process(), plan: nil, hostname: nil))
             case UInt8(ascii: "x") where n - 1 >= 8:
                 let (kind, value) = buffer.withUnsafeBytes {
                     ($0.loadUnaligned(fromByteOffset: 1, as: Int32.self), $0.loadUnaligned(fromByteOffset: 5, as: Int32.self))

@@ -384,10 +384,11 @@ public final class LinuxTaskDriver: TaskDriver {
         guard let instance = handle.pidfd else {
             throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
         }
-        let process = execProcess(handle, ExecSpec(command: command))
         let result: InstanceExecChannel.Result?
         do {
-            result = try await InstanceExecChannel.run(stateDirectory: handle.stateDirectory, process: process,
+            result = try await InstanceExecChannel.run(stateDirectory: handle.stateDirectory,
+                                                       requestKey: "\(handle.startTime)\u{0}" + command.joined(separator: "\u{0}"),
+                                                       process: { self.execProcess(handle, ExecSpec(command: command)) },
                                                        deadline: .now + timeout, outputLimit: outputLimit)
         } catch {
             if instance.hasExited { throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running") }

@@ -163,14 +163,16 @@ extension LinuxTaskDriverTests {
             use Socket;
             socket(my $s, PF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!";
             connect($s, pack_sockaddr_un($ARGV[0])) or die "connect: $!";
-            send($s, "AIX1" . pack("LL", 1, 0) . "/bin/true\\0\\0\\0/bin/true\\0", 0) or die "send: $!";
+            $SIG{PIPE} = "IGNORE";
+            # The init hangs up on a stranger at once: the send or the read sees it.
+            send($s, "AIX1" . pack("LL", 1, 0) . "/bin/true\\0\\0\\0/bin/true\\0", 0) or do { print "refused\\n"; exit };
             my $buf = ""; recv($s, $buf, 4096, 0);
-            print length($buf), "\\n";
+            print length($buf) ? length($buf) : "refused", "\\n";
             """
         let asNobody = try await offload {
             try ChildProcess.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "perl", "-e", script, socket])
         }
-        #expect(asNobody.stdout == "0\n", "\(asNobody.stderr)")
+        #expect(asNobody.stdout == "refused\n", "\(asNobody.stderr)")
         let asRoot = try await offload { try ChildProcess.run("/usr/bin/perl", ["-e", script, socket]) }
         #expect(asRoot.stdout == "9\n", "\(asRoot.stderr)")
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))

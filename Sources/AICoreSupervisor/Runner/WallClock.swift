@@ -34,17 +34,31 @@ public enum WallClock {
         return rfc3339(seconds: Int(ts.tv_sec), nanoseconds: Int(ts.tv_nsec))
     }
 
+    /// `2026-11-25T16:00:00.123456789Z`, written digit by digit: every probe result takes two, a
+    /// thousand a second at 500 health-checked instances.
     public static func rfc3339(seconds: Int, nanoseconds: Int) -> String {
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        func pad(_ v: Int32, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
+        return String(unsafeUninitializedCapacity: 30) { buffer in
+            var i = 0
+            func digits(_ value: Int, _ width: Int) {
+                var v = value
+                for k in stride(from: width - 1, through: 0, by: -1) {
+                    buffer[i + k] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                }
+                i += width
+            }
+            func byte(_ c: Unicode.Scalar) {
+                buffer[i] = UInt8(ascii: c)
+                i += 1
+            }
+            digits(Int(parts.tm_year) + 1900, 4); byte("-"); digits(Int(parts.tm_mon) + 1, 2); byte("-")
+            digits(Int(parts.tm_mday), 2); byte("T"); digits(Int(parts.tm_hour), 2); byte(":")
+            digits(Int(parts.tm_min), 2); byte(":"); digits(Int(parts.tm_sec), 2); byte(".")
+            digits(nanoseconds, 9); byte("Z")
+            return i
         }
-        let nanos = String(nanoseconds)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: max(0, 9 - nanos.count)) + nanos + "Z"
     }
 }
