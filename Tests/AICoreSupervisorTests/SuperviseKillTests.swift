@@ -71,6 +71,11 @@ struct SuperviseKillTests {
             let agent = try Agent(stack: stack, stateDir: stateDir, output: output)
             let flakyBefore = lines(dir + "/data/flaky-starts").count
             #expect(await eventually(.seconds(30)) { lines(dir + "/data/steady-starts").count == 1 })
+            // Every agent after the first re-adopts the steady instance before it is killed (its
+            // line can come after a flaky restart on a loaded machine).
+            #expect(await eventually(.seconds(30)) {
+                lines(output).filter { $0.contains("\(marker)-steady-1 running adopted") }.count >= round
+            }, "round \(round)")
             // Let instances run and restart under this agent, then kill it mid-flight.
             #expect(await eventually(.seconds(30)) { lines(dir + "/data/flaky-starts").count >= flakyBefore + 1 },
                     "round \(round)")
