@@ -194,16 +194,25 @@ static int spawn_child(void *arg) {
 }
 #endif
 
+// The request cannot be served: say why (stage and errno, as a child would) and hang up.
+static void session_refuse(struct session *s, int stage, int err) {
+  struct aic_child_error e = {.stage = stage, .err = err, .index = -1, .reserved = 0};
+  (void)session_send(s, 'f', &e, sizeof e);
+  session_close(s);
+}
+
 static void session_start(struct session *s) {
   ssize_t n;
   do {
     n = recv(s->conn, g_request, REQUEST_MAX, MSG_DONTWAIT);
   } while (n < 0 && errno == EINTR);
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-  struct aic_child_error bad = {.stage = AIC_STAGE_NONE, .err = EINVAL, .index = -1, .reserved = 0};
+  if (n <= 0) {
+    session_close(s);  // the caller left
+    return;
+  }
   if (n < 12 || memcmp(g_request, "AIX1", 4) != 0) {
-    if (n > 0) (void)session_send(s, 'f', &bad, sizeof bad);
-    session_close(s);
+    session_refuse(s, AIC_STAGE_NONE, EINVAL);
     return;
   }
   g_request[n] = 0;
@@ -212,8 +221,7 @@ static void session_start(struct session *s) {
   char *fixed[3];
   if (argc == 0 || argc > ARGS_MAX || envc > ENV_MAX || take_strings(&cursor, end, fixed, 3) < 0 ||
       take_strings(&cursor, end, g_argv, argc) < 0 || take_strings(&cursor, end, g_envp, envc) < 0) {
-    (void)session_send(s, 'f', &bad, sizeof bad);
-    session_close(s);
+    session_refuse(s, AIC_STAGE_NONE, EINVAL);
     return;
   }
   g_argv[argc] = NULL;
@@ -229,17 +237,14 @@ static void session_start(struct session *s) {
   int out[2], err[2];
   if (g_devnull < 0) g_devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (pipe2(out, O_CLOEXEC) < 0) {
-    struct aic_child_error e = {.stage = AIC_STAGE_PIPES, .err = errno, .index = -1, .reserved = 0};
-    (void)session_send(s, 'f', &e, sizeof e);
-    session_close(s);
+    session_refuse(s, AIC_STAGE_PIPES, errno);
     return;
   }
   if (pipe2(err, O_CLOEXEC) < 0) {
-    struct aic_child_error e = {.stage = AIC_STAGE_PIPES, .err = errno, .index = -1, .reserved = 0};
+    int e = errno;
     close(out[0]);
     close(out[1]);
-    (void)session_send(s, 'f', &e, sizeof e);
-    session_close(s);
+    session_refuse(s, AIC_STAGE_PIPES, e);
     return;
   }
 #if defined(__x86_64__)
@@ -265,11 +270,9 @@ static void session_start(struct session *s) {
   close(out[1]);
   close(err[1]);
   if (pid < 0) {
-    struct aic_child_error e = {.stage = AIC_STAGE_FORK, .err = spawn_errno, .index = -1, .reserved = 0};
     close(out[0]);
     close(err[0]);
-    (void)session_send(s, 'f', &e, sizeof e);
-    session_close(s);
+    session_refuse(s, AIC_STAGE_FORK, spawn_errno);
     return;
   }
   s->pid = (pid_t)pid;

@@ -177,4 +177,25 @@ extension LinuxTaskDriverTests {
         #expect(asRoot.stdout == "9\n", "\(asRoot.stderr)")
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
+
+    @Test func theInitRefusesAMalformedRequestAndGoesOnServing() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runbad"), ["sleep", "30"]))
+        defer { try? driver.remove(handle) }
+        let socket = handle.stateDirectory + "/" + InstanceExecChannel.socketName
+        let script = """
+            use Socket;
+            socket(my $s, PF_UNIX, SOCK_SEQPACKET, 0) or die "socket: $!";
+            connect($s, pack_sockaddr_un($ARGV[0])) or die "connect: $!";
+            send($s, "not a request", 0) or die "send: $!";
+            my $buf = ""; recv($s, $buf, 4096, 0);
+            my ($type, $stage, $err) = unpack("a1 l l", $buf);
+            print "$type $stage $err\\n";
+            """
+        let answer = try await offload { try ChildProcess.run("/usr/bin/perl", ["-e", script, socket]) }
+        // A setup failure report: stage none, EINVAL.
+        #expect(answer.stdout == "f 0 \(EINVAL)\n", "\(answer.stderr)")
+        let next = try await driver.run(handle, command: ["sh", "-c", "echo fine"], timeout: .seconds(10), outputLimit: 100)
+        #expect(next == ExecOutcome(ending: .exited(.exited(0)), output: "fine\n"))
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+    }
 }
