@@ -31,7 +31,7 @@ public enum InstanceExecChannel {
     /// Binds the listener the init will serve on (mode 0600, close-on-exec); the caller passes it
     /// to the spawn and closes its own copy afterwards.
     public static func listen(stateDirectory: String) throws(SystemError) -> Int32 {
-        let fd = try withSocketPath(stateDirectory) { path in aic_exec_channel_listen(path) }
+        let fd = withSocketPath(stateDirectory) { path in aic_exec_channel_listen(path) }
         guard fd >= 0 else { throw SystemError(errno: Int32(-fd), operation: "listen on \(stateDirectory)/\(socketName)") }
         return Int32(fd)
     }
