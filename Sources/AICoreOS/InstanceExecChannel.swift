@@ -13,17 +13,8 @@ public enum InstanceExecChannel {
     /// In the instance's state directory, which no workload sees.
     public static let socketName = "exec.sock"
 
-    /// How a process run through the channel ended.
-    public enum Ending: Sendable, Equatable {
-        case exited(WaitStatus)
-        /// The deadline passed first; the init SIGKILLed it when the channel closed.
-        case timedOut
-        /// The channel closed before the end (the instance stopped meanwhile).
-        case lost
-    }
-
     public struct Result: Sendable {
-        public var ending: Ending
+        public var ending: ExecEnding
         /// stdout and stderr together, in order, at most `outputLimit` bytes.
         public var output: [UInt8]
     }
@@ -51,19 +42,15 @@ public enum InstanceExecChannel {
         }
         // A kept connection first; the init may have closed it meanwhile (it ended, or this side
         // gave up on an answer), so a failed send is retried once on a new one.
-        var fd: Int32
-        var sent: Int
         if let kept = idle.withLock({ $0[stateDirectory]?.popLast() }) {
-            fd = kept
-            sent = sendRequest(fd, request)
-            if sent != 0 { close(fd) } else { return try await answer(fd, stateDirectory, process, deadline, outputLimit) }
+            if sendRequest(kept, request) == 0 { return try await answer(kept, stateDirectory, process, deadline, outputLimit) }
+            close(kept)
         }
-        guard let fresh = try await connect(stateDirectory, until: deadline) else { return nil }
-        fd = fresh
-        sent = sendRequest(fd, request)
-        guard sent == 0 else {
+        guard let fd = try await connect(stateDirectory, until: deadline) else { return nil }
+        let failed = sendRequest(fd, request)
+        guard failed == 0 else {
             close(fd)
-            throw .system(.errno(Int32(sent), "send the exec request to the instance's init"))
+            throw .system(.errno(Int32(failed), "send the exec request to the instance's init"))
         }
         return try await answer(fd, stateDirectory, process, deadline, outputLimit)
     }

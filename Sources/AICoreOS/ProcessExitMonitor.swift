@@ -157,7 +157,7 @@ public final class ProcessExitMonitor: Sendable {
                     return ([], -1)
                 }
                 s.loopWakesAt = now + Self.tick
-                return ([], Int32(Self.tick.components.attoseconds / 1_000_000_000_000_000))
+                return ([], Self.milliseconds(Self.tick))
             }
             var expired: [UInt64] = []
             var next: ContinuousClock.Instant?
@@ -170,10 +170,15 @@ public final class ProcessExitMonitor: Sendable {
             }
             s.loopWakesAt = next
             guard let next else { return (expired, -1) }
-            let (seconds, attoseconds) = now.duration(to: next).components
             // Rounded up: waking a little late is fine, waking early only spins once more.
-            return (expired, Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1))
+            return (expired, Self.milliseconds(now.duration(to: next) + .milliseconds(1)))
         }
+    }
+
+    /// An epoll_wait timeout.
+    private static func milliseconds(_ d: Duration) -> Int32 {
+        let (seconds, attoseconds) = d.components
+        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }
 

@@ -395,12 +395,7 @@ public final class LinuxTaskDriver: TaskDriver {
             throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
         }
         guard let result else { return try await runThroughExec(handle, command: command, timeout: timeout, outputLimit: outputLimit) }
-        let ending: ExecOutcome.Ending = switch result.ending {
-        case let .exited(status): .exited(status)
-        case .timedOut: .timedOut
-        case .lost: .lost
-        }
-        return ExecOutcome(ending: ending, output: String(decoding: result.output, as: UTF8.self))
+        return ExecOutcome(ending: result.ending, output: String(decoding: result.output, as: UTF8.self))
     }
 
     /// The workload's process with the exec's command, environment and working directory.
