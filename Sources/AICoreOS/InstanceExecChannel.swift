@@ -81,7 +81,7 @@ public enum InstanceExecChannel {
     private static let idle = Mutex<[String: [Int32]]>([:])
     private static let idleKept = 2
     /// The init's request buffer.
-    static let requestLimit = 65536
+    public static let requestLimit = 65536
 
     /// Reads the answers until the end. The descriptor goes back to `idle` after a clean end and
     /// is closed otherwise: closing before the end (deadline, cancellation, an error) makes the
@@ -101,39 +101,34 @@ public enum InstanceExecChannel {
                 close(fd)
             }
         }
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4097)
+        var answer = ExecAnswer(outputLimit: outputLimit)
+        var buffer = [UInt8](repeating: 0, count: messageCapacity)
         while true {
             let n = buffer.withUnsafeMutableBytes { aic_exec_channel_receive(fd, $0.baseAddress, $0.count) }
             if n == -Int(EAGAIN) {
                 guard await ProcessExitMonitor.shared.waitUntilReadable(fd, until: deadline) else {
-                    return Result(ending: .timedOut, output: output)
+                    return Result(ending: .timedOut, output: answer.output)
                 }
-                if Task.isCancelled { return Result(ending: .lost, output: output) }
+                if Task.isCancelled { return Result(ending: .lost, output: answer.output) }
                 continue
             }
-            if n <= 0 { return Result(ending: .lost, output: output) }
-            switch buffer[0] {
-            case UInt8(ascii: "o"):
-                let take = min(n - 1, max(0, outputLimit - output.count))
-                if take > 0 { output.append(contentsOf: buffer[1..<(1 + take)]) }
-            case UInt8(ascii: "f") where n - 1 >= MemoryLayout<aic_child_error>.size:
-                var report = aic_child_error()
-                withUnsafeMutableBytes(of: &report) { raw in
-                    buffer.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[1..<(1 + raw.count)])) }
-                }
+            if n <= 0 { return Result(ending: .lost, output: answer.output) }
+            switch buffer.withUnsafeBytes({ answer.take(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }) {
+            case .more:
+                continue
+            case let .notStarted(report):
                 throw .child(ChildSetupError(report: report, process: process(), plan: nil, hostname: nil))
-            case UInt8(ascii: "x") where n - 1 >= 8:
-                let (kind, value) = buffer.withUnsafeBytes {
-                    ($0.loadUnaligned(fromByteOffset: 1, as: Int32.self), $0.loadUnaligned(fromByteOffset: 5, as: Int32.self))
-                }
+            case let .exited(status):
                 keep = true
-                return Result(ending: .exited(kind == 1 ? .exited(value) : .signaled(value)), output: output)
-            default:
+                return Result(ending: .exited(status), output: answer.output)
+            case .malformed:
                 throw .system(SystemError(errno: EPROTO, operation: "read the instance init's exec answer"))
             }
         }
     }
+
+    /// The largest answer message: a kind byte and up to 4096 bytes (initexec.c).
+    static let messageCapacity = 4097
 
     static func sendRequest(_ fd: Int32, _ request: [UInt8]) -> Int {
         let n = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -142,7 +137,7 @@ public enum InstanceExecChannel {
     }
 
     /// The request message (protocol in initexec.c).
-    static func encode(_ process: ProcessSpec) -> [UInt8] {
+    public static func encode(_ process: ProcessSpec) -> [UInt8] {
         var bytes: [UInt8] = Array("AIX1".utf8)
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v)) { bytes.append(contentsOf: $0) } }
         func string(_ s: String) { bytes.append(contentsOf: s.utf8); bytes.append(0) }
@@ -177,7 +172,7 @@ public enum InstanceExecChannel {
 
     /// Socket paths are limited to 107 bytes; a longer state directory is reached through a
     /// descriptor of it (/proc/self/fd/N/exec.sock).
-    private static func withSocketPath<T: BinaryInteger>(_ stateDirectory: String, _ body: (String) -> T) -> T {
+    static func withSocketPath<T: BinaryInteger>(_ stateDirectory: String, _ body: (String) -> T) -> T {
         let path = stateDirectory + "/" + socketName
         if path.utf8.count < 100 { return body(path) }
         let dir = open(stateDirectory, O_RDONLY | O_DIRECTORY | O_CLOEXEC | openPathOnly)

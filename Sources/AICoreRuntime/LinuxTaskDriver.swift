@@ -398,6 +398,20 @@ public final class LinuxTaskDriver: TaskDriver {
         return ExecOutcome(ending: result.ending, output: String(decoding: result.output, as: UTF8.self))
     }
 
+    /// On the shared `ExecCheckScheduler`, through the init's exec channel; nil for an instance
+    /// without one (started by an older agent).
+    public func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
+                          notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {
+        guard handle.pidfd != nil, FileIO.exists(handle.stateDirectory + "/" + InstanceExecChannel.socketName) else { return nil }
+        let process = execProcess(handle, ExecSpec(command: command))
+        let request = InstanceExecChannel.encode(process)
+        // Too large for the init: `run` says so, check by check.
+        guard request.count <= InstanceExecChannel.requestLimit else { return nil }
+        let id = ExecCheckScheduler.shared.schedule(stateDirectory: handle.stateDirectory, process: process,
+                                                    encoded: request, schedule: schedule, notify: notify)
+        return ScheduledExecRun(id: id, handle: handle)
+    }
+
     /// The workload's process with the exec's command, environment and working directory.
     func execProcess(_ handle: TaskHandle, _ spec: ExecSpec) -> ProcessSpec {
         var process = handle.process

@@ -5,6 +5,11 @@ import Glibc
 #endif
 
 extension TaskDriver {
+    public func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
+                          notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {
+        nil
+    }
+
     public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
         try await runThroughExec(handle, command: command, timeout: timeout, outputLimit: outputLimit)
     }

@@ -18,6 +18,12 @@ public protocol TaskDriver: Sendable {
     /// `timeout`, and collects its output (stdout and stderr together, at most `outputLimit`
     /// bytes). Throws when it cannot be started. Defaults to `runThroughExec`.
     nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome
+    /// Runs `command` inside the task again and again on `schedule` (a Compose healthcheck)
+    /// without a task of the caller's per run; `notify` (which must return at once) says when
+    /// there are results to `take`. nil when the driver or the task cannot; the caller then
+    /// makes each run itself with `run`. Defaults to nil.
+    func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
+                   notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)?
     func stats(_ handle: TaskHandle) throws -> CgroupStats
     /// Removes what is left of an ended task (state directory, cgroup).
     func remove(_ handle: TaskHandle) throws

@@ -16,10 +16,21 @@ public struct ExecProber: Sendable {
     }
 
     public nonisolated(nonsending) func check(_ handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
-        let outcome: ExecOutcome
         do {
-            outcome = try await driver.run(handle, command: command, timeout: timeout, outputLimit: outputLimit)
+            return Self.outcome(.success(try await driver.run(handle, command: command, timeout: timeout, outputLimit: outputLimit)),
+                                command: command, timeout: timeout)
         } catch {
+            return Self.outcome(.failure(error), command: command, timeout: timeout)
+        }
+    }
+
+    /// What a person reads of one run of `command` (made by `check`, or repeated by the driver).
+    public static func outcome(_ run: Result<ExecOutcome, any Error>, command: [String], timeout: Duration) -> ProbeOutcome {
+        let outcome: ExecOutcome
+        switch run {
+        case let .success(ran):
+            outcome = ran
+        case let .failure(error):
             let code = (error as? RuntimeError)?.exitCode
             return ProbeOutcome(passed: false, exitCode: code, output: "exec \(command.first ?? ""): \(error)")
         }

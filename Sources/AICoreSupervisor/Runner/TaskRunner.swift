@@ -79,6 +79,16 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var desiredRunning = true
     private var loopTask: Task<Void, Never>?
     private var probeTask: Task<Void, Never>?
+    /// The Compose healthcheck when the driver repeats it (`TaskDriver.repeatRun`).
+    private var repeatedHealthcheck: RepeatedHealthcheck?
+
+    private struct RepeatedHealthcheck {
+        var run: any RepeatedRun
+        var command: [String]
+        var timeout: Duration
+        var tracker: ProbeTracker
+        var started: C.Instant
+    }
     private var startedAt: String?
     private var lastExit: String?
     private var lastExitCode: Int32?
@@ -115,6 +125,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// moment after an agent restart), so it may be this old. At 5 s, 500 health-checked
     /// instances made 100 transactions a second, a third of the agent's idle CPU.
     public static var probeWriteInterval: Duration { .seconds(30) }
+    /// A healthcheck the driver repeats tells the runner of passes that change nothing only this
+    /// often (failures and changes at once); `status` reads its latest results from the driver.
+    public static var quietPassReportInterval: Duration { .seconds(60) }
 
     enum PersistItem: Sendable {
         case save(InstanceRecord, EventRecord?)
@@ -226,10 +239,11 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Forgets the instance's process without touching it (the agent going away while the
     /// workload keeps running; the next agent re-adopts it).
     public func detach() async {
-        if probeResultDue { persist(event: nil) }
+        if probeResultDue || repeatedHealthcheck != nil { persist(event: nil) }
         detached = true
         desiredRunning = false
         probeTask?.cancel()
+        stopRepeatedHealthcheck()
         loopTask?.cancel()
         await flush()
         eventContinuation.finish()
@@ -285,7 +299,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     public var status: Status {
         Status(state: state, pid: handle?.pid, restartCount: tracker.restarts, lastExit: lastExit, lastExitCode: lastExitCode,
-               health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: probeLog,
+               health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: currentProbeLog,
                finished: loopEnded)
     }
 
@@ -376,7 +390,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         } else {
             updateReadiness()
         }
-        probeTask = Task { await self.runProbes(handle, generation: gen) }
+        startChecks(handle, generation: gen)
         let exit: TaskExit?
         do {
             exit = try await driver.wait(handle)
@@ -385,6 +399,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
         probeTask?.cancel()
         probeTask = nil
+        stopRepeatedHealthcheck()
         return afterExit(handle, exit, note: "")
     }
 
@@ -487,18 +502,30 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     // MARK: probes
 
-    private func runProbes(_ handle: TaskHandle, generation gen: Int) async {
+    /// Starts the checks of a process that runs: an exec healthcheck on the driver's scheduler
+    /// when it has one (no task here at all), everything else in `probeTask`.
+    private func startChecks(_ handle: TaskHandle, generation gen: Int) {
         let started = clock.now
+        var loopHealthcheck = configuration.healthcheck?.test != nil
+        if let check = configuration.healthcheck, let test = check.test, case let .exec(command) = ProbeAction.from(test) {
+            loopHealthcheck = !repeatHealthcheck(handle, check, command, started: started, generation: gen)
+        }
         let probes = configuration.probes
-        if let check = configuration.healthcheck, let test = check.test,
+        guard loopHealthcheck || probes.startup != nil || probes.liveness != nil || probes.readiness != nil else { return }
+        probeTask = Task { await self.runProbes(handle, generation: gen, started: started, healthcheck: loopHealthcheck) }
+    }
+
+    private func runProbes(_ handle: TaskHandle, generation gen: Int, started: C.Instant, healthcheck: Bool) async {
+        let probes = configuration.probes
+        if healthcheck, let check = configuration.healthcheck, let test = check.test,
            probes.startup == nil, probes.liveness == nil, probes.readiness == nil {
-            // The common case (Compose healthchecks only): no task group, no child task; each
-            // costs memory for every instance.
+            // Compose healthchecks only: no task group, no child task; each costs memory for
+            // every instance.
             await healthcheckLoop(handle, check, ProbeAction.from(test), started: started, generation: gen)
             return
         }
         await withTaskGroup(of: Void.self) { group in
-            if let check = configuration.healthcheck, let test = check.test {
+            if healthcheck, let check = configuration.healthcheck, let test = check.test {
                 group.addTask { await self.healthcheckLoop(handle, check, ProbeAction.from(test), started: started, generation: gen) }
             }
             guard probes.startup != nil || probes.liveness != nil || probes.readiness != nil else { return }
@@ -574,6 +601,66 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
     }
 
+    /// The healthcheck on the driver's scheduler (`TaskDriver.repeatRun`), with the same timing as
+    /// `healthcheckLoop`; the runner hears of failures and changes, and of steady passes only
+    /// every `quietPassReportInterval`. false when the driver cannot repeat it.
+    private func repeatHealthcheck(_ handle: TaskHandle, _ check: Healthcheck, _ command: [String],
+                                   started: C.Instant, generation gen: Int) -> Bool {
+        let gracePeriod = resumedProbes != nil ? .zero : check.startPeriod
+        let first = gracePeriod > .zero ? check.startInterval : check.interval
+        let schedule = ExecCheckScheduler.Schedule(
+            interval: check.interval, startInterval: check.startInterval, startPeriod: gracePeriod,
+            // Spread over the first interval: 500 instances started together would otherwise
+            // check in the same instant, every interval.
+            firstAfter: jitter.earlier(first, upTo: 0.9),
+            timeout: check.timeout, outputLimit: ProbeOutcome.maxOutputBytes, kept: ProbeResult.kept,
+            quietAfterPasses: 1, reportQuietPassesEvery: Self.quietPassReportInterval)
+        guard let run = driver.repeatRun(handle, command: command, schedule: schedule, notify: { [weak self] in
+            Task { await self?.takeHealthcheckResults(generation: gen) }
+        }) else { return false }
+        let tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries, gracePeriod: gracePeriod,
+                                   initial: healthStatus ?? .unknown)
+        repeatedHealthcheck = RepeatedHealthcheck(run: run, command: command, timeout: check.timeout, tracker: tracker, started: started)
+        return true
+    }
+
+    private func takeHealthcheckResults(generation gen: Int) {
+        guard gen == generation, var repeated = repeatedHealthcheck else { return }
+        for result in repeated.run.take() {
+            let outcome = ExecProber.outcome(result.outcome.mapError { $0 }, command: repeated.command, timeout: repeated.timeout)
+            let change = repeated.tracker.record(passed: outcome.passed, elapsed: repeated.started.duration(to: clock.now))
+            repeatedHealthcheck = repeated
+            let verdict = healthcheckVerdict(change: change, failures: repeated.tracker.consecutiveFailures,
+                                             outcome: (outcome, WallClock.rfc3339(unixNanoseconds: result.started)),
+                                             end: WallClock.rfc3339(unixNanoseconds: result.ended), generation: gen)
+            if verdict == .stop {
+                stopRepeatedHealthcheck()
+                return
+            }
+        }
+    }
+
+    /// Keeps the repeated healthcheck's last results in the probe log, and stops it.
+    private func stopRepeatedHealthcheck() {
+        guard let repeated = repeatedHealthcheck else { return }
+        probeLog = currentProbeLog
+        repeated.run.cancel()
+        repeatedHealthcheck = nil
+    }
+
+    /// The probe log, with a repeated healthcheck's latest results (the runner hears of steady
+    /// passes only now and then).
+    private var currentProbeLog: [ProbeResult] {
+        guard let repeated = repeatedHealthcheck else { return probeLog }
+        let recent = repeated.run.recent().map { result in
+            let outcome = ExecProber.outcome(result.outcome.mapError { $0 }, command: repeated.command, timeout: repeated.timeout)
+            return ProbeResult(probe: .healthcheck, start: WallClock.rfc3339(unixNanoseconds: result.started),
+                               end: WallClock.rfc3339(unixNanoseconds: result.ended), passed: outcome.passed,
+                               exitCode: outcome.exitCode, output: ProbeOutcome.truncated(outcome.output))
+        }
+        return probeLog.filter { $0.probe != .healthcheck } + recent
+    }
+
     // Isolated: the probe's await resumes straight on this actor, one hop instead of two.
     private func check(_ action: ProbeAction, _ handle: TaskHandle, _ timeout: Duration,
                                    _ which: ProbeResult.Probe) async -> (ProbeOutcome, String) {
@@ -583,8 +670,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     private enum Verdict { case goOn, stop }
 
-    private func record(_ which: ProbeResult.Probe, _ outcome: ProbeOutcome, start: String) {
-        probeLog.append(ProbeResult(probe: which, start: start, end: WallClock.rfc3339Now(), passed: outcome.passed,
+    private func record(_ which: ProbeResult.Probe, _ outcome: ProbeOutcome, start: String, end: String? = nil) {
+        probeLog.append(ProbeResult(probe: which, start: start, end: end ?? WallClock.rfc3339Now(), passed: outcome.passed,
                                     exitCode: outcome.exitCode, output: ProbeOutcome.truncated(outcome.output)))
         let same = probeLog.indices.filter { probeLog[$0].probe == which }
         if same.count > ProbeResult.kept { probeLog.remove(at: same[0]) }
@@ -614,10 +701,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     private func healthcheckVerdict(change: ProbeTracker.Status?, failures: Int, outcome checked: (ProbeOutcome, String),
-                                    generation gen: Int) -> Verdict {
+                                    end: String? = nil, generation gen: Int) -> Verdict {
         guard gen == generation, let handle else { return .stop }
         let (outcome, start) = checked
-        record(.healthcheck, outcome, start: start)
+        record(.healthcheck, outcome, start: start, end: end)
         guard let change else {
             persistProbeResult()
             return .goOn
@@ -739,6 +826,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         lastPersist = .now
         probeResultDue = false
         var log: String?
+        let probeLog = currentProbeLog
         if !probeLog.isEmpty {
             log = (try? JSONText.encode(probeLog))
         }

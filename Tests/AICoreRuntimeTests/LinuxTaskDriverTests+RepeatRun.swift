@@ -1,0 +1,176 @@
+import Foundation
+import AICoreTestSupport
+import Synchronization
+import Testing
+import AICoreOS
+@testable import AICoreRuntime
+
+/// `repeatRun`: exec healthchecks repeated by the shared `ExecCheckScheduler` over the
+/// instance init's exec channel, reporting only the results that matter.
+extension LinuxTaskDriverTests {
+    /// What a test's `notify` saw: the results it took at each notification, in order.
+    final class Notifications: Sendable {
+        private let batches = Mutex<[[RepeatedRunResult]]>([])
+        private let run = Mutex<(any RepeatedRun)?>(nil)
+
+        func attach(_ repeated: any RepeatedRun) { run.withLock { $0 = repeated } }
+
+        /// Called on the scheduler's thread, which waits for it: the take sees exactly the
+        /// results up to the one that caused the notification.
+        func notified() {
+            guard let repeated = run.withLock({ $0 }) else { return }
+            let taken = repeated.take()
+            batches.withLock { $0.append(taken) }
+        }
+
+        var all: [[RepeatedRunResult]] { batches.withLock { $0 } }
+        var results: [RepeatedRunResult] { all.flatMap { $0 } }
+    }
+
+    func schedule(interval: Duration = .milliseconds(50), startInterval: Duration = .milliseconds(50),
+                  startPeriod: Duration = .zero, timeout: Duration = .seconds(10),
+                  quietFor: Duration = .seconds(3600)) -> ExecCheckScheduler.Schedule {
+        ExecCheckScheduler.Schedule(interval: interval, startInterval: startInterval, startPeriod: startPeriod, firstAfter: .zero,
+                                    timeout: timeout, outputLimit: 4096, kept: 5, quietAfterPasses: 1, reportQuietPassesEvery: quietFor)
+    }
+
+    func repeatRun(_ handle: TaskHandle, _ command: [String], _ schedule: ExecCheckScheduler.Schedule) throws -> (any RepeatedRun, Notifications) {
+        let notifications = Notifications()
+        let repeated = try #require(driver.repeatRun(handle, command: command, schedule: schedule) { notifications.notified() })
+        notifications.attach(repeated)
+        return (repeated, notifications)
+    }
+
+    @Test func repeatRunTellsOfTheFirstPassAndThenKeepsPassesQuiet() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-pass"), ["sleep", "30"], user: "1001"))
+        defer { try? driver.remove(handle) }
+        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo ok; id -u"], schedule())
+        defer { repeated.cancel() }
+        #expect(await waitUntil(.seconds(20)) { repeated.recent().count == 5 })
+        let recent = repeated.recent()
+        for result in recent {
+            #expect(try result.outcome.get() == ExecOutcome(ending: .exited(.exited(0)), output: "ok\n1001\n"))
+            #expect(result.started <= result.ended)
+        }
+        #expect(zip(recent, recent.dropFirst()).allSatisfy { $0.ended <= $1.started }, "oldest first, one at a time")
+        // Five passes: only the first was worth a notification.
+        #expect(notifications.all.count == 1)
+        #expect(notifications.results.count == 1)
+        // The quiet ones are there for the next take.
+        #expect(!repeated.take().isEmpty)
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+    }
+
+    @Test func repeatRunTellsOfEveryFailureAndOfThePassThatEndsThem() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-flip"), ["sleep", "30"]))
+        defer { try? driver.remove(handle) }
+        // pass, pass, fail, fail, pass, pass, fail, fail, ... (counted in the instance's own /tmp,
+        // which every check sees)
+        let script = "n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n + 1)) > /tmp/n; echo run $n; [ $((n % 4)) -lt 2 ]"
+        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", script], schedule())
+        #expect(await waitUntil(.seconds(30)) { notifications.results.count >= 10 })
+        repeated.cancel()
+        let batches = notifications.all
+        // Each notification came for a failure or for the first pass after a failure (or the
+        // very first): never for a pass that followed a pass.
+        var previousPassed: Bool?
+        for batch in batches {
+            let last = try #require(batch.last)
+            let passed = (try? last.outcome.get().ending) == .exited(.exited(0))
+            #expect(!(passed && previousPassed == true), "notified for a pass after a pass")
+            previousPassed = passed
+        }
+        let taken = notifications.results
+        for (i, result) in taken.enumerated() {
+            let outcome = try result.outcome.get()
+            #expect(outcome.output == "run \(i)\n", "taken in order, none lost")
+            #expect(outcome.ending == .exited(.exited(i % 4 < 2 ? 0 : 1)))
+        }
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+    }
+
+    @Test func repeatRunUsesTheStartIntervalUntilTheFirstPass() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-start"), ["sleep", "30"]))
+        defer { try? driver.remove(handle) }
+        // Fails twice, then passes. With a one-hour interval after the start period, the pass is
+        // the last check: Docker's start_interval runs only until the first success.
+        let script = "n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n + 1)) > /tmp/n; [ $n -ge 2 ]"
+        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", script],
+                                                      schedule(interval: .seconds(3600), startInterval: .milliseconds(50), startPeriod: .seconds(3600)))
+        defer { repeated.cancel() }
+        #expect(await waitUntil(.seconds(20)) { notifications.results.count == 3 })
+        try await Task.sleep(for: .milliseconds(500))
+        let passed = notifications.results.map { (try? $0.outcome.get().ending) == .exited(.exited(0)) }
+        #expect(passed == [false, false, true])
+        #expect(repeated.recent().count == 3)
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+    }
+
+    @Test func repeatRunKillsACheckAtItsTimeoutAndGoesOn() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-timeout"), ["sleep", "30"]))
+        defer { try? driver.remove(handle) }
+        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo started; exec sleep 30"],
+                                                      schedule(interval: .milliseconds(200), timeout: .milliseconds(300)))
+        #expect(await waitUntil(.seconds(20)) { notifications.results.count >= 2 })
+        repeated.cancel()
+        for result in notifications.results.prefix(2) {
+            #expect(try result.outcome.get() == ExecOutcome(ending: .timedOut, output: "started\n"))
+        }
+        // Each timed-out check was killed by the init, and the cancel killed any under way:
+        // only the init and the workload remain.
+        let procs = (handle.cgroup?.directories.first ?? "") + "/cgroup.procs"
+        #expect(await waitUntil(.seconds(5)) {
+            ((try? FileIO.readString(procs)) ?? "").split(separator: "\n").count == 2
+        })
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+    }
+
+    @Test func repeatRunReportsAProgramThatCannotStart() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-missing"), ["sleep", "30"]))
+        defer { try? driver.remove(handle) }
+        let (repeated, notifications) = try repeatRun(handle, ["/no/such/program"], schedule())
+        defer { repeated.cancel() }
+        #expect(await waitUntil(.seconds(20)) { notifications.results.count >= 2 })
+        for result in notifications.results.prefix(2) {
+            guard case let .failure(error) = result.outcome else {
+                Issue.record("a missing program ran")
+                continue
+            }
+            #expect(error.exitCode == 127)
+            #expect(error.message.contains("/no/such/program"), "\(error.message)")
+        }
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+    }
+
+    @Test func cancelledRepeatRunMakesNoMoreChecksAndLetsGoOfItsConnection() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-cancel"), ["sleep", "30"]))
+        defer { try? driver.remove(handle) }
+        func initSockets() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(handle.pid)/fd")) ?? []
+            return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/fd/\($0)")) ?? "").hasPrefix("socket:") }.count
+        }
+        let (repeated, _) = try repeatRun(handle, ["true"], schedule())
+        #expect(await waitUntil(.seconds(20)) { repeated.recent().count == 5 })
+        // Five checks over one kept connection: the listener and that one.
+        #expect(initSockets() == 2)
+        repeated.cancel()
+        #expect(repeated.recent().isEmpty)
+        #expect(await waitUntil(.seconds(5)) { initSockets() == 1 })
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+    }
+
+    @Test func repeatRunOfAnInstanceThatEndedSaysItIsNotRunning() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-ended"), ["sleep", "30"]))
+        defer { try? driver.remove(handle) }
+        let (repeated, notifications) = try repeatRun(handle, ["true"], schedule(interval: .milliseconds(100)))
+        defer { repeated.cancel() }
+        #expect(await waitUntil(.seconds(20)) { !notifications.results.isEmpty })
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+        #expect(await waitUntil(.seconds(20)) {
+            if case .failure = notifications.results.last?.outcome { return true }
+            return false
+        })
+        guard case let .failure(error)? = notifications.results.last?.outcome else { return }
+        #expect(error.code == .notFound, "\(error)")
+    }
+}
