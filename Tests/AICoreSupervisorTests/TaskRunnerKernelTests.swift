@@ -88,6 +88,29 @@ struct TaskRunnerKernelTests {
         await runner.stop()
     }
 
+    @Test func passingExecHealthcheckKeepsItsLogCurrentWithoutAnEventPerCheck() async throws {
+        let root = try KernelTestEnvironment.temporaryDirectory("hcpass")
+        let driver = try KernelTestEnvironment.driver(root)
+        let id = KernelTestEnvironment.uniqueName("hcpass")
+        defer { Task { await KernelTestEnvironment.cleanUp(root: root, driver: driver, ids: [id]) } }
+        let check = Healthcheck(test: .exec(["/bin/sh", "-c", "echo fine"]), interval: .milliseconds(100), timeout: .seconds(5), retries: 2)
+        let runner = makeRunner(id, root: root, driver: driver, command: ["/bin/sleep", "1000"],
+                                restart: RestartPolicy(condition: .onFailure), healthcheck: check)
+        await runner.run()
+        #expect(await eventually(.seconds(30)) { await runner.status.health == "healthy" })
+        let healthyAt = try #require(await runner.eventHistory.first { $0.type == "healthy" }?.time)
+        // The runner heard of the first pass only; the log still shows the latest five, all
+        // made after it.
+        #expect(await eventually(.seconds(30)) {
+            let log = await runner.status.probeLog
+            return log.count == 5 && log.allSatisfy { $0.passed && $0.exitCode == 0 && $0.output == "fine\n" }
+                && log[0].start > healthyAt
+        })
+        #expect(await runner.eventHistory.map(\.type) == ["starting", "started", "healthy"])
+        await runner.stop()
+        #expect(await runner.currentState == .exited)
+    }
+
     @Test func stopGracePeriodEscalatesToSIGKILL() async throws {
         let root = try KernelTestEnvironment.temporaryDirectory("grace")
         let driver = try KernelTestEnvironment.driver(root)
