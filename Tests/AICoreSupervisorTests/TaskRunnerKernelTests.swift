@@ -83,8 +83,9 @@ struct TaskRunnerKernelTests {
         #expect(history.map(\.type).prefix(5) == ["starting", "started", "unhealthy", "stopping", "exited"])
         #expect(history.first { $0.type == "unhealthy" }?.reason == "Healthcheck failed 2 times: bad on \(id)\n")
         #expect(history.first { $0.type == "backoff" }?.reason == "Back-off 1m0s restarting failed instance")
+        // Both failures; under load more checks may end before the runner takes them and stops.
         let log = await runner.status.probeLog
-        #expect(log.count == 2 && log.allSatisfy { !$0.passed && $0.exitCode == 1 })
+        #expect(log.count >= 2 && log.allSatisfy { !$0.passed && $0.exitCode == 1 }, "\(log)")
         await runner.stop()
     }
 
