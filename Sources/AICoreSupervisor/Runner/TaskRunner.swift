@@ -239,7 +239,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Forgets the instance's process without touching it (the agent going away while the
     /// workload keeps running; the next agent re-adopts it).
     public func detach() async {
-        if probeResultDue || repeatedHealthcheck != nil { persist(event: nil) }
+        if probeResultDue { persist(event: nil) }
         detached = true
         desiredRunning = false
         probeTask?.cancel()
