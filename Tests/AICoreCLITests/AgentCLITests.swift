@@ -182,7 +182,7 @@ struct AgentCLITests {
             try #require(made.status == 0, "openssl: \(made.stderr)")
             let token = "0123456789abcdef0123456789abcdef"
             try token.write(toFile: harness.directory + "/token", atomically: true, encoding: .utf8)
-            let port = try LoopbackPort.allocate()
+            let port = try TestPort.next()
             try await harness.start(["--listen", "127.0.0.1:\(port)", "--token-file", harness.directory + "/token",
                                "--tls-cert", certificate, "--tls-key", key])
             var remote = ["AICORE_HOST": "https://127.0.0.1:\(port)", "AICORE_TOKEN": token, "AICORE_TLS_CA": certificate]

@@ -100,7 +100,7 @@ struct RolloutEndToEndTests {
         let sampleAPI = try StackEndToEndTests.installSampleAPI()
         defer { sampleAPI.cleanup() }
         try await AgentHarness.with { harness in
-            let rig = Rig(harness: harness, port: try LoopbackPort.allocate(), sampleAPI: sampleAPI.path,
+            let rig = Rig(harness: harness, port: try TestPort.next(), sampleAPI: sampleAPI.path,
                           file: harness.directory + "/roll.yml", progressDeadline: progressDeadline)
             try stackFile(sampleAPI: sampleAPI.path, port: rig.port, first, progressDeadline: progressDeadline)
                 .write(toFile: rig.file, atomically: true, encoding: .utf8)

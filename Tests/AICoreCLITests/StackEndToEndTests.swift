@@ -33,8 +33,8 @@ struct StackEndToEndTests {
         let sampleAPI = try Self.installSampleAPI()
         defer { sampleAPI.cleanup() }
         try await AgentHarness.with { harness in
-            let nginxPort = try LoopbackPort.allocate()
-            let apiPort = try LoopbackPort.allocate()
+            let nginxPort = try TestPort.next()
+            let apiPort = try TestPort.next()
             let environment = ["AICORE_SAMPLE_API": sampleAPI.path, "NGINX_PORT": "\(nginxPort)", "API_PORT": "\(apiPort)",
                                // Five replicas must fit a 2-core CI machine.
                                "API_CPU_RESERVATION": "0.1", "API_MEMORY_RESERVATION": "64M"]

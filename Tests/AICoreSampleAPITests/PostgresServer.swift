@@ -26,7 +26,7 @@ final class PostgresServer: Sendable {
         var path = Array(template.utf8CString)
         guard mkdtemp(&path) != nil else { throw POSIXFailure(call: "mkdtemp", errno: errno) }
         directory = String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        self.port = try port ?? LoopbackPort.free()
+        self.port = try port ?? TestPort.next()
         do {
             try Self.chownToPostgres(directory)
             let passwordFile = "\(directory)/pwfile"

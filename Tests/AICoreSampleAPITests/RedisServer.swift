@@ -14,7 +14,7 @@ final class RedisServer: Sendable {
     var url: String { "redis://127.0.0.1:\(port)" }
 
     init(port: Int? = nil) throws {
-        self.port = try port ?? LoopbackPort.free()
+        self.port = try port ?? TestPort.next()
         try start()
     }
 

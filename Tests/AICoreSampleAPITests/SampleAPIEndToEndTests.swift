@@ -61,8 +61,8 @@ struct SampleAPIEndToEndTests {
     }
 
     @Test func startsWithoutItsDependenciesAndBecomesReadyWhenTheyArrive() async throws {
-        let postgresPort = try LoopbackPort.free()
-        let redisPort = try LoopbackPort.free()
+        let postgresPort = try TestPort.next()
+        let redisPort = try TestPort.next()
         let api = try SampleAPIProcess(environment: [
             "DATABASE_URL": "postgres://aicore:test-pa%24%24word@127.0.0.1:\(postgresPort)/aicore_test",
             "REDIS_URL": "redis://127.0.0.1:\(redisPort)",
@@ -191,8 +191,8 @@ struct SampleAPIEndToEndTests {
 
     /// Dependencies on ports where nothing listens: the API must still start and stay live.
     static func unreachableDependencies() -> [String: String] {
-        let postgres = (try? LoopbackPort.free()) ?? 1
-        let redis = (try? LoopbackPort.free()) ?? 1
+        let postgres = (try? TestPort.next()) ?? 1
+        let redis = (try? TestPort.next()) ?? 1
         return ["DATABASE_URL": "postgres://nobody@127.0.0.1:\(postgres)/none", "REDIS_URL": "redis://127.0.0.1:\(redis)"]
     }
 

@@ -22,7 +22,7 @@ final class SampleAPIProcess: Sendable {
 
     /// Starts the API with `environment` added to HOST, PORT and PATH.
     init(environment: [String: String]) throws {
-        port = try LoopbackPort.free()
+        port = try TestPort.next()
         logFile = "/tmp/aicore-sample-api-\(getpid())-\(port).log"
         var full = ["PATH": "/usr/bin:/bin", "HOST": "127.0.0.1", "PORT": "\(port)"]
         full.merge(environment) { _, new in new }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import Synchronization
 @testable import AICoreServer
+import AICoreTestSupport
 
 /// Waits for `condition` with a bound: polls every 10 ms for at most `limit`. Returns whether it
 /// became true; never used to measure time.
@@ -234,7 +235,7 @@ final class ProxyTestConnection: Sendable {
     }
 }
 
-/// A free port on 127.0.0.1 for a proxy listener (nothing listens on it when returned).
+/// A free port on 127.0.0.1 for a proxy listener (nothing listens on it when returned; see `TestPort`).
 func freeLoopbackPort() throws -> Int {
-    try LoopbackPort.allocate()
+    try TestPort.next()
 }

@@ -1,26 +1,5 @@
 import Foundation
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
-enum LoopbackPort {
-    static func free() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXFailure(call: "socket", errno: errno) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(fd, socketAddress, length) == 0 && getsockname(fd, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw POSIXFailure(call: "bind", errno: errno) }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
 struct POSIXFailure: Error, CustomStringConvertible {
     var call: String
     var errno: Int32
