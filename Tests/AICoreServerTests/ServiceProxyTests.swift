@@ -246,17 +246,22 @@ import Glibc
 
     @Test func anIdleConnectionIsClosed() async throws {
         let backend = try await ProxyTestBackend.start("api-1")
-        // Long enough for the echo to come back on a loaded machine; the close is what is tested.
         let proxy = makeProxy(idleTimeout: .seconds(2))
         let port = try freeLoopbackPort()
         let name = "s/api:3000"
         try await proxy.apply([route(name, port: port, [backend.backend])])
 
         let connection = try await ProxyTestConnection.open(port: port)
-        try await connection.send("hi")
-        #expect(await connection.waitForText("hi"))
-        // Then silence: the proxy closes it on its own.
+        try? await connection.send("hi")
+        // Then silence: the proxy closes it on its own. The echo normally comes back first; a test
+        // held up between its connect and its send for longer than the idle timeout (a loaded full
+        // run, where this failed) finds the connection closed already, which is the same verdict.
         #expect(await connection.waitUntilPeerFinished())
+        #expect(connection.text == "hi" || connection.text.isEmpty, "\(connection.text)")
+        // It went through to the backend: closed for idleness, not refused or failed.
+        #expect(backend.acceptedCount == 1)
+        #expect(routeStats(proxy, name)?.totalConnections == 1)
+        #expect(routeStats(proxy, name)?.failedConnections == 0)
         #expect(await eventually { proxy.activeConnections(route: name, backend: "api-1") == 0 })
 
         await connection.close()
