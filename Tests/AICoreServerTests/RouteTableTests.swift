@@ -9,14 +9,33 @@ import Testing
 final class RouteRecordingProxy: ProxyControl {
     private let state = Mutex<(routes: [String: [ServiceRoute.Backend]], balance: [String: ServiceRoute.Balance], open: [String: Int])>(([:], [:], [:]))
 
+    /// While set, `serve` waits (as the real one does while it binds) until `releaseServe`.
+    private let held = Mutex<(hold: Bool, waiting: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    func holdServe() { held.withLock { $0.hold = true } }
+    var serveIsWaiting: Bool { held.withLock { $0.waiting != nil } }
+    func releaseServe() {
+        held.withLock { held -> CheckedContinuation<Void, Never>? in
+            held.hold = false
+            defer { held.waiting = nil }
+            return held.waiting
+        }?.resume()
+    }
+
     func serve(_ routes: [ServiceRoute]) async throws {
+        if held.withLock({ $0.hold }) {
+            await withCheckedContinuation { continuation in held.withLock { $0.waiting = continuation } }
+        }
         state.withLock { state in
             state.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, $0.backends) })
             state.balance = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, $0.balance) })
         }
     }
+    /// As the real proxy: a route it does not serve (yet) is ignored.
     func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend]) {
-        state.withLock { $0.routes[route] = backends }
+        state.withLock { state in
+            if state.routes[route] != nil { state.routes[route] = backends }
+        }
     }
     func statistics() -> [ProxyRouteStats] {
         state.withLock { state in
@@ -77,6 +96,41 @@ final class RouteRecordingProxy: ProxyControl {
         table.instanceChanged(.deleted(id: "demo-api-2"))
         table.instanceChanged(.saved(instance(2)))
         #expect(proxy.backends("demo/api:3000") == ["demo-api-1", "demo-api-2"])
+    }
+
+    @Test func aStoreReadOlderThanTheObserverDoesNotTakeAReadyInstanceOutOfItsRoutes() async {
+        let table = self.table
+        table.load([instance(1, ready: false)])
+        table.set(stack: stack(), vips: ["api": "127.0.9.9"])
+        await table.publish()
+        #expect(proxy.backends("demo/api:3000").isEmpty)
+        // The runner records readiness; the observer delivers it.
+        table.instanceChanged(.saved(instance(1)))
+        #expect(proxy.backends("demo/api:3000") == ["demo-api-1"])
+        // A later publish with a Store read made before that write (the end of an apply).
+        table.load([instance(1, ready: false)])
+        await table.publish()
+        #expect(proxy.backends("demo/api:3000") == ["demo-api-1"])
+        // Nor does a stale read bring back an instance whose record went.
+        table.instanceChanged(.deleted(id: "demo-api-1"))
+        table.load([instance(1)])
+        await table.publish()
+        #expect(proxy.backends("demo/api:3000").isEmpty)
+    }
+
+    @Test func aReadinessThatArrivesWhileTheProxyBindsStillReachesIt() async {
+        let table = self.table
+        let proxy = self.proxy
+        table.load([instance(1, ready: false)])
+        table.set(stack: stack(), vips: ["api": "127.0.9.9"])
+        proxy.holdServe()
+        let publishing = Task { await table.publish() }
+        while !proxy.serveIsWaiting { try? await Task.sleep(for: .milliseconds(5)) }
+        // Ready while the proxy is still binding: it does not know the route yet.
+        table.instanceChanged(.saved(instance(1)))
+        proxy.releaseServe()
+        await publishing.value
+        #expect(proxy.backends("demo/api:3000") == ["demo-api-1"])
     }
 
     @Test func aDrainGivesUpAfterItsTimeout() async {

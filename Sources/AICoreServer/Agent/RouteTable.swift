@@ -20,6 +20,8 @@ public final class RouteTable: Sendable {
         var published: [String: [ServiceRoute.Backend]] = [:]
         /// Instances on their way out: in no rotation, whatever their readiness.
         var draining: Set<String> = []
+        /// Instances whose records the observer saw deleted (until one under the name is saved).
+        var deleted: Set<String> = []
     }
 
     private let proxy: any ProxyControl
@@ -39,9 +41,15 @@ public final class RouteTable: Sendable {
         state.withLock { Self.routes(of: $0) }
     }
 
+    /// Adds instances read from the Store. A record the observer has already delivered (or
+    /// seen deleted) is kept as the observer left it: a Store read that raced a write is older,
+    /// and taking it undid a readiness (an instance ready by its runner and its record, out of
+    /// its routes for good: the end-to-end test's "nginx unreachable").
     func load(_ records: [InstanceRecord]) {
         state.withLock { state in
-            for record in records { state.instances[record.id] = record }
+            for record in records where state.instances[record.id] == nil && !state.deleted.contains(record.id) {
+                state.instances[record.id] = record
+            }
         }
     }
 
@@ -73,6 +81,16 @@ public final class RouteTable: Sendable {
         } catch {
             logger.error("proxy: \(error)")
         }
+        // A readiness that changed while the proxy bound its listeners reached it before the
+        // route existed (it ignores unknown routes), and `serve` then installed the backends of
+        // before: send each route whose backends moved on since.
+        let served = Dictionary(routes.map { ($0.name, $0.backends) }, uniquingKeysWith: { first, _ in first })
+        let moved = state.withLock { state in
+            Self.routes(of: state).filter { served[$0.name] != nil && served[$0.name] != $0.backends }
+        }
+        for route in moved {
+            proxy.updateBackends(route.name, route.backends)
+        }
     }
 
     func instanceChanged(_ change: StoreObserver.InstanceChange) {
@@ -81,9 +99,11 @@ public final class RouteTable: Sendable {
             switch change {
             case let .saved(record):
                 state.instances[record.id] = record
+                state.deleted.remove(record.id)
                 stackName = record.stack
             case let .deleted(id):
                 state.draining.remove(id)
+                state.deleted.insert(id)
                 guard let gone = state.instances.removeValue(forKey: id) else { return [] }
                 stackName = gone.stack
             }
