@@ -129,20 +129,12 @@ public final class ExecCheckScheduler: Sendable {
     private static let wakeID: UInt64 = 0
 
     private let epfd: Int32
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let wakePipe: WakePipe
     private let state = Mutex(State())
 
     private init() {
         epfd = aic_epoll_create()
-        var fds: [Int32] = [-1, -1]
-        if aic_pipe_cloexec(&fds) == 0 {
-            _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
-            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
-            _ = aic_epoll_add(epfd, fds[0], Self.wakeID)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
+        wakePipe = WakePipe(registeringIn: epfd, as: Self.wakeID)
     }
 
     // MARK: the owner's side
@@ -197,7 +189,6 @@ public final class ExecCheckScheduler: Sendable {
 
     private func loop() {
         var ids = [UInt64](repeating: 0, count: 64)
-        var drain = [UInt8](repeating: 0, count: 64)
         var buffer = [UInt8](repeating: 0, count: InstanceExecChannel.messageCapacity)
         while true {
             var notify: [@Sendable () -> Void] = []
@@ -217,7 +208,7 @@ public final class ExecCheckScheduler: Sendable {
             state.withLock { s in
                 for id in ids.prefix(Int(n)) {
                     if id == Self.wakeID {
-                        while read(wakeRead, &drain, drain.count) > 0 {}
+                        wakePipe.drain()
                     } else {
                         receive(&s, id, &buffer, notify: &notify)
                     }
@@ -374,24 +365,11 @@ public final class ExecCheckScheduler: Sendable {
     }
 
     private func wakeLoop() {
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        wakePipe.wake()
     }
 
     private func startLoop() {
-        let box = Unmanaged.passRetained(SchedulerBox(scheduler: self))
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let box = Unmanaged<SchedulerBox>.fromOpaque(raw).takeRetainedValue()
-            box.scheduler.loop()
-            return nil
-        }, box.toOpaque())
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
-            box.release()
-        }
+        _ = DetachedThread.start { self.loop() }
     }
 
     // MARK: time
@@ -448,9 +426,4 @@ struct DueHeap {
             i = smallest
         }
     }
-}
-
-private final class SchedulerBox {
-    let scheduler: ExecCheckScheduler
-    init(scheduler: ExecCheckScheduler) { self.scheduler = scheduler }
 }

@@ -33,20 +33,12 @@ public final class ProcessExitMonitor: Sendable {
     private static let wakeID: UInt64 = 0
 
     private let epfd: Int32
-    private let wakeRead: Int32
-    private let wakeWrite: Int32
+    private let wakePipe: WakePipe
     private let state = Mutex(State())
 
     private init() {
         epfd = aic_epoll_create()
-        var fds: [Int32] = [-1, -1]
-        if aic_pipe_cloexec(&fds) == 0 {
-            _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
-            _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
-            _ = aic_epoll_add(epfd, fds[0], Self.wakeID)
-        }
-        wakeRead = fds[0]
-        wakeWrite = fds[1]
+        wakePipe = WakePipe(registeringIn: epfd, as: Self.wakeID)
     }
 
     /// Returns once the process behind `pidfd` has exited. Returns at once if it already has.
@@ -107,29 +99,15 @@ public final class ProcessExitMonitor: Sendable {
     }
 
     private func wakeLoop() {
-        var byte: UInt8 = 1
-        _ = write(wakeWrite, &byte, 1)
+        wakePipe.wake()
     }
 
     private func startLoop() {
-        let box = Unmanaged.passRetained(LoopBox(monitor: self))
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let box = Unmanaged<LoopBox>.fromOpaque(raw).takeRetainedValue()
-            box.monitor.loop()
-            return nil
-        }, box.toOpaque())
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
-            box.release()
-        }
+        _ = DetachedThread.start { self.loop() }
     }
 
     private func loop() {
         var ids = [UInt64](repeating: 0, count: 64)
-        var drain = [UInt8](repeating: 0, count: 64)
         while true {
             let (expired, timeout) = expireDeadlines()
             for id in expired { resume(id, readable: false) }
@@ -139,7 +117,7 @@ public final class ProcessExitMonitor: Sendable {
             if n < 0 { return }
             for i in 0..<Int(n) {
                 if ids[i] == Self.wakeID {
-                    while read(wakeRead, &drain, drain.count) > 0 {}
+                    wakePipe.drain()
                 } else {
                     resume(ids[i], readable: true)
                 }
@@ -180,9 +158,4 @@ public final class ProcessExitMonitor: Sendable {
         let (seconds, attoseconds) = d.components
         return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
-}
-
-private final class LoopBox {
-    let monitor: ProcessExitMonitor
-    init(monitor: ProcessExitMonitor) { self.monitor = monitor }
 }

@@ -1,3 +1,5 @@
+import AICoreOS
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -73,18 +75,9 @@ final class WorkerThreads: @unchecked Sendable {
             return
         }
         pthread_mutex_unlock(mutex)
-        let box = Unmanaged.passRetained(Worker(job))
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            WorkerThreads.shared.work(Unmanaged<Worker>.fromOpaque(raw).takeRetainedValue())
-            return nil
-        }, box.toOpaque())
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
+        let worker = Worker(job)
+        if !DetachedThread.start({ WorkerThreads.shared.work(worker) }) {
             // No thread to be had: do it here rather than fail.
-            box.release()
             job()
         }
     }
