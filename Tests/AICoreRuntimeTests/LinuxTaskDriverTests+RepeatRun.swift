@@ -129,10 +129,7 @@ extension LinuxTaskDriverTests {
         }
         // Each timed-out check was killed by the init, and the cancel killed any under way:
         // only the init and the workload remain.
-        let procs = (handle.cgroup?.directories.first ?? "") + "/cgroup.procs"
-        #expect(await waitUntil(.seconds(5)) {
-            ((try? FileIO.readString(procs)) ?? "").split(separator: "\n").count == 2
-        })
+        #expect(await waitUntil(.seconds(5)) { processesInCgroup(handle) == 2 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 
@@ -156,17 +153,13 @@ extension LinuxTaskDriverTests {
     @Test func cancelledRepeatRunMakesNoMoreChecksAndLetsGoOfItsConnection() async throws {
         let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-cancel"), ["sleep", "30"]))
         defer { try? driver.remove(handle) }
-        func initSockets() -> Int {
-            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(handle.pid)/fd")) ?? []
-            return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/fd/\($0)")) ?? "").hasPrefix("socket:") }.count
-        }
         let (repeated, _) = try repeatRun(handle, ["true"], schedule())
         #expect(await waitUntil(.seconds(20)) { repeated.recent().count == 5 })
         // Five checks over one kept connection: the listener and that one.
-        #expect(initSockets() == 2)
+        #expect(initSockets(handle) == 2)
         repeated.cancel()
         #expect(repeated.recent().isEmpty)
-        #expect(await waitUntil(.seconds(5)) { initSockets() == 1 })
+        #expect(await waitUntil(.seconds(5)) { initSockets(handle) == 1 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 

@@ -49,10 +49,7 @@ extension LinuxTaskDriverTests {
                                            timeout: .milliseconds(500), outputLimit: 1 << 16)
         #expect(outcome == ExecOutcome(ending: .timedOut, output: "started\n"))
         // The init kills it once the channel closes: only the init and the workload remain.
-        let procs = (handle.cgroup?.directories.first ?? "") + "/cgroup.procs"
-        #expect(await waitUntil(.seconds(5)) {
-            ((try? FileIO.readString(procs)) ?? "").split(separator: "\n").count == 2
-        })
+        #expect(await waitUntil(.seconds(5)) { processesInCgroup(handle) == 2 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 
@@ -95,21 +92,17 @@ extension LinuxTaskDriverTests {
     @Test func runKeepsItsConnectionForTheNextCallAndReconnectsAfterATimeout() async throws {
         let handle = try await driver.start(spec(TestEnvironment.uniqueName("runkeep"), ["sleep", "30"]))
         defer { try? driver.remove(handle) }
-        func initSockets() -> Int {
-            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(handle.pid)/fd")) ?? []
-            return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/fd/\($0)")) ?? "").hasPrefix("socket:") }.count
-        }
         for i in 0..<20 {
             let outcome = try await driver.run(handle, command: ["sh", "-c", "echo \(i)"], timeout: .seconds(10), outputLimit: 100)
             #expect(outcome == ExecOutcome(ending: .exited(.exited(0)), output: "\(i)\n"))
         }
         // The listener and one kept connection: twenty calls, one connect.
-        #expect(initSockets() == 2)
+        #expect(initSockets(handle) == 2)
         let slow = try await driver.run(handle, command: ["sleep", "5"], timeout: .milliseconds(200), outputLimit: 100)
         #expect(slow.ending == .timedOut)
         let next = try await driver.run(handle, command: ["sh", "-c", "echo after"], timeout: .seconds(10), outputLimit: 100)
         #expect(next == ExecOutcome(ending: .exited(.exited(0)), output: "after\n"))
-        #expect(await waitUntil(.seconds(5)) { initSockets() == 2 })
+        #expect(await waitUntil(.seconds(5)) { initSockets(handle) == 2 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 

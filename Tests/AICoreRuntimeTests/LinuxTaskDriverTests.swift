@@ -21,6 +21,18 @@ final class LinuxTaskDriverTests {
         TaskSpec(id: name, cgroupPath: "aicore/test/\(name)", command: command, user: user, limits: limits)
     }
 
+    /// Processes in the instance's cgroup (the init and the workload, when nothing else runs).
+    func processesInCgroup(_ handle: TaskHandle) -> Int {
+        let procs = (handle.cgroup?.directories.first ?? "") + "/cgroup.procs"
+        return ((try? FileIO.readString(procs)) ?? "").split(separator: "\n").count
+    }
+
+    /// Sockets the instance's init holds: its exec channel's listener and each connection.
+    func initSockets(_ handle: TaskHandle) -> Int {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(handle.pid)/fd")) ?? []
+        return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/fd/\($0)")) ?? "").hasPrefix("socket:") }.count
+    }
+
     func expectNothingLeft(_ handle: TaskHandle) {
         #expect(cgroupLeftovers("aicore/test/\(handle.id)").isEmpty)
         #expect(processesMentioning(handle.id).isEmpty)
