@@ -102,8 +102,8 @@ public final class ExecCheckScheduler: Sendable {
         var everPassed = false
         var lastNotified: Int64
 
-        var interval: Int64 {
-            let now = monotonicNanoseconds()
+        /// Until the next check, for one that ended at `now` (monotonic ns).
+        func interval(endedAt now: Int64) -> Int64 {
             let inStart = !everPassed && now - scheduledAt < nanoseconds(schedule.startPeriod)
             return nanoseconds(inStart ? schedule.startInterval : schedule.interval)
         }
@@ -340,7 +340,7 @@ public final class ExecCheckScheduler: Sendable {
             check.lastNotified = now
             notify.append(check.notify)
         }
-        check.due = now + check.interval
+        check.due = now + check.interval(endedAt: now)
         s.due.push(check.due, id)
         s.checks[id] = check
     }

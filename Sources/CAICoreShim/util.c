@@ -1,6 +1,7 @@
 // util.c — async-signal-safe helpers for the child side (see internal.h).
 #include "internal.h"
 #include <fcntl.h>
+#include <malloc.h>
 #include <sys/syscall.h>
 
 void aic_report(int error_fd, int stage, int err, int index) {
@@ -147,5 +148,4 @@ int aic_pipe_cloexec(int fds[2]) {
   return pipe2(fds, O_CLOEXEC) == 0 ? 0 : -errno;
 }
 
-#include <malloc.h>
 int aic_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas) == 1 ? 0 : -1; }

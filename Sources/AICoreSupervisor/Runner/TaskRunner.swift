@@ -88,6 +88,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         var timeout: Duration
         var tracker: ProbeTracker
         var started: C.Instant
+
+        /// What a person reads of one result, and when it ran (RFC 3339).
+        func judged(_ result: RepeatedRunResult) -> (outcome: ProbeOutcome, start: String, end: String) {
+            (ExecProber.outcome(result.outcome.mapError { $0 }, command: command, timeout: timeout),
+             WallClock.rfc3339(unixNanoseconds: result.started), WallClock.rfc3339(unixNanoseconds: result.ended))
+        }
     }
     private var startedAt: String?
     private var lastExit: String?
@@ -627,12 +633,11 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private func takeHealthcheckResults(generation gen: Int) {
         guard gen == generation, var repeated = repeatedHealthcheck else { return }
         for result in repeated.run.take() {
-            let outcome = ExecProber.outcome(result.outcome.mapError { $0 }, command: repeated.command, timeout: repeated.timeout)
+            let (outcome, start, end) = repeated.judged(result)
             let change = repeated.tracker.record(passed: outcome.passed, elapsed: repeated.started.duration(to: clock.now))
             repeatedHealthcheck = repeated
             let verdict = healthcheckVerdict(change: change, failures: repeated.tracker.consecutiveFailures,
-                                             outcome: (outcome, WallClock.rfc3339(unixNanoseconds: result.started)),
-                                             end: WallClock.rfc3339(unixNanoseconds: result.ended), generation: gen)
+                                             outcome: (outcome, start), end: end, generation: gen)
             if verdict == .stop {
                 stopRepeatedHealthcheck()
                 return
@@ -653,9 +658,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var currentProbeLog: [ProbeResult] {
         guard let repeated = repeatedHealthcheck else { return probeLog }
         let recent = repeated.run.recent().map { result in
-            let outcome = ExecProber.outcome(result.outcome.mapError { $0 }, command: repeated.command, timeout: repeated.timeout)
-            return ProbeResult(probe: .healthcheck, start: WallClock.rfc3339(unixNanoseconds: result.started),
-                               end: WallClock.rfc3339(unixNanoseconds: result.ended), passed: outcome.passed,
+            let (outcome, start, end) = repeated.judged(result)
+            return ProbeResult(probe: .healthcheck, start: start, end: end, passed: outcome.passed,
                                exitCode: outcome.exitCode, output: ProbeOutcome.truncated(outcome.output))
         }
         return probeLog.filter { $0.probe != .healthcheck } + recent

@@ -271,11 +271,11 @@ int aic_cap_name(int cap, char *buf, size_t len);
 // from lowfd up (libraries such as SwiftNIO open sockets without O_CLOEXEC). 0 or an errno.
 int aic_spawn_actions_closefrom(void *actions, int lowfd);
 
-int aic_sd_notify(const char *state);
+int aic_sd_notify(const char *state);        // sd_notify(0, state): >0 sent, 0 no socket, <0 -errno
+int aic_sd_watchdog_usec(uint64_t *usec);    // sd_watchdog_enabled(0, usec)
 
 // mallopt(M_ARENA_MAX, arenas): 0, or -1 if refused.
-int aic_malloc_arena_max(int arenas);        // sd_notify(0, state): >0 sent, 0 no socket, <0 -errno
-int aic_sd_watchdog_usec(uint64_t *usec);    // sd_watchdog_enabled(0, usec)
+int aic_malloc_arena_max(int arenas);
 
 #ifdef __cplusplus
 }
