@@ -4,12 +4,12 @@ import ArgumentParser
 struct Events: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Stream events: state changes with their reasons.")
 
-    @Option(name: [.short, .customLong("project-name")], help: "Only this stack's events.")
-    var projectName: String?
+    /// `-p`, `-f` or a Compose file here: only that stack; none: every stack on the node.
+    @OptionGroup var selection: StackSelection
 
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
-        try await Progress.followEvents(client: try agent.client(), stack: projectName)
+        try await Progress.followEvents(client: try agent.client(), stack: try selection.stackFiles.stackName())
     }
 }

@@ -19,7 +19,7 @@ struct ServiceTarget: ParsableArguments {
 
     /// How to name this service again in a hint: `-p STACK` when the stack was chosen explicitly.
     func command(_ verb: String, stack: String) -> String {
-        let explicit = selection.projectName != nil || !selection.files.isEmpty
+        let explicit = selection.isExplicit
         return "aicore-node \(verb) \(service)" + (explicit ? " -p \(stack)" : "")
     }
 

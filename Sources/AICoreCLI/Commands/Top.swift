@@ -6,14 +6,14 @@ struct Top: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show CPU, memory and pids per running instance (CPU over one second).")
 
-    @Option(name: [.short, .customLong("project-name")], help: "Only this stack.")
-    var projectName: String?
+    /// `-p`, `-f` or a Compose file here: only that stack; none: every stack on the node.
+    @OptionGroup var selection: StackSelection
 
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
         let client = try agent.client()
-        let path = "/v1/instances?stats=true" + (projectName.map { "&stack=\(urlEncoded($0))" } ?? "")
+        let path = "/v1/instances?stats=true" + (try selection.stackFiles.stackName().map { "&stack=\(urlEncoded($0))" } ?? "")
         let first = try await client.call("GET", path, as: [InstanceStatus].self)
         let started = ContinuousClock.now
         try await Task.sleep(for: .seconds(1))
