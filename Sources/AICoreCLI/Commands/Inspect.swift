@@ -1,20 +1,29 @@
 import AICoreServer
 import ArgumentParser
 
-/// `aicore-node inspect INSTANCE`.
+/// `aicore-node inspect SERVICE|SERVICE/N|INSTANCE`.
 struct Inspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show one instance in full, as JSON: state, health, probe log, cgroup figures, last events.")
+        abstract: "Show instances in full, as JSON: state, health, probe log, cgroup figures, last events.",
+        discussion: "SERVICE/N or an instance name prints one object; SERVICE prints an array of its replicas.")
 
-    @Argument(help: "An instance name (as `ps` shows it).")
-    var instance: String
+    @Argument(help: "SERVICE, SERVICE/N or an instance name (as `ps` shows it).")
+    var target: String
 
+    @OptionGroup var selection: StackSelection
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
-        let status = try await agent.client().call("GET", "/v1/instances/\(urlEncoded(instance))", as: InstanceStatus.self)
+        let client = try agent.client()
+        let chosen = try await InstanceTarget.resolve(target, client: client, selection: selection.stackFiles)
+        var detailed: [InstanceStatus] = []
+        for instance in chosen {
+            detailed.append(try await client.call("GET", "/v1/instances/\(urlEncoded(instance.id))", as: InstanceStatus.self))
+        }
         let encoder = ControlAPI.encoder
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        print(String(decoding: try encoder.encode(status), as: UTF8.self))
+        let single = chosen.count == 1 && (target.contains("/") || chosen[0].id == target)
+        let data = single ? try encoder.encode(detailed[0]) : try encoder.encode(detailed)
+        print(String(decoding: data, as: UTF8.self))
     }
 }

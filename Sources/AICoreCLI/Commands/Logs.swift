@@ -24,12 +24,21 @@ struct Logs: AsyncParsableCommand {
     @Flag(name: [.short, .customLong("timestamps")], help: "Show each line's time.")
     var timestamps = false
 
-    @OptionGroup var selection: StackSelection
+    // Not StackFileOptions: `-f` is follow here, as in `docker compose logs -f`.
+    @Option(name: .customLong("file"), help: "A stack file whose stack is meant; repeat to merge several.")
+    var files: [String] = []
+
+    @Option(name: .customLong("env-file"), help: "A file of KEY=VALUE lines for interpolation.")
+    var envFiles: [String] = []
+
+    @Option(name: [.short, .customLong("project-name")], help: "The stack name (overrides `name:` in the file).")
+    var projectName: String?
+
     @OptionGroup var agent: AgentOptions
 
     func run() async throws {
         let client = try agent.client()
-        let ids = try await InstanceTarget.resolve(target, client: client, selection: selection)
+        let ids = try await InstanceTarget.resolve(target, client: client, selection: StackFiles(files: files, envFiles: envFiles, projectName: projectName)).map(\.id)
         var query: [String] = []
         if let tail { query.append("tail=\(tail)") }
         if let since { query.append("since=\(urlEncoded(since))") }
@@ -66,26 +75,5 @@ enum Output {
         lock.lock()
         defer { lock.unlock() }
         (stderr ? FileHandle.standardError : FileHandle.standardOutput).write(Data((text + "\n").utf8))
-    }
-}
-
-/// Instance names from `SERVICE`, `SERVICE/N` or a full instance name.
-enum InstanceTarget {
-    static func resolve(_ target: String, client: AgentClient, selection: StackSelection) async throws -> [String] {
-        let stack = try await selection.resolve(client)
-        let instances = try await client.call("GET", "/v1/instances?stack=\(urlEncoded(stack))", as: [InstanceStatus].self)
-        if let exact = instances.first(where: { $0.id == target }) { return [exact.id] }
-        let parts = target.split(separator: "/", maxSplits: 1).map(String.init)
-        let service = parts.first ?? target
-        var chosen = instances.filter { $0.service == service }
-        if parts.count == 2 {
-            guard let replica = Int(parts[1]) else { throw CLIFailure.invalid("\(target): expected SERVICE/N with N a replica number") }
-            chosen = chosen.filter { $0.replica == replica }
-        }
-        guard !chosen.isEmpty else {
-            let services = Set(instances.map(\.service)).sorted().joined(separator: ", ")
-            throw CLIFailure.invalid("stack \(stack) has no instance \(target) (services: \(services))")
-        }
-        return chosen.map(\.id)
     }
 }

@@ -64,6 +64,7 @@ public struct ControlAPI: Sendable {
         addInstanceRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
         v1.get("proxy") { _, _ in try Self.json(ProxyRouteStatus.all(plane.routes)) }
+        v1.get("version") { _, _ in try Self.json(VersionMessage(version: AICoreVersion.current, apiVersion: "v1")) }
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
@@ -352,7 +353,8 @@ public struct ControlAPI: Sendable {
 extension AgentRequestContext {
     func parameter(_ name: String) throws -> String {
         guard let value = parameters.get(name) else { throw AgentError(.badRequest, "missing path parameter \(name)") }
-        return value
+        // The router hands the segment over as sent: `web%2F1` means `web/1`, and messages say so.
+        return value.removingPercentEncoding ?? value
     }
 }
 
