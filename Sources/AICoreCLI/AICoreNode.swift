@@ -1,3 +1,4 @@
+import AICoreServer
 import ArgumentParser
 
 /// `aicore-node`: a small orchestrator for one Linux host, with Compose verbs.
@@ -15,12 +16,8 @@ public struct AICoreNode: AsyncParsableCommand {
         version: AICoreVersion.current,
         subcommands: [Up.self, Down.self, Ps.self, Logs.self, Scale.self, Restart.self, Stop.self, Start.self, RolloutCommand.self,
                       SetCommand.self, Exec.self, Events.self, Inspect.self, Top.self, ConfigCommand.self, Run.self, AgentCommand.self,
-                      Supervise.self]
+                      Supervise.self, Version.self]
     )
 
     public init() {}
-}
-
-public enum AICoreVersion {
-    public static let current = "0.1.0"
 }

@@ -778,6 +778,22 @@ paths:
           $ref: "#/components/responses/Unauthorized"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/version:
+    get:
+      tags: [observability]
+      operationId: getVersion
+      summary: The agent's version and the API version it serves.
+      responses:
+        "200":
+          description: The versions.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Version"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/events:
     get:
       tags: [observability]
@@ -1529,6 +1545,16 @@ components:
           maximum: 3600
           default: 60
           description: Seconds before the command is killed.
+    Version:
+      type: object
+      required: [version, api_version]
+      properties:
+        version:
+          type: string
+          description: The agent's release, e.g. 0.1.0.
+        api_version:
+          type: string
+          description: The REST API's version (the path prefix), v1.
     ExecResult:
       type: object
       required: [output]
@@ -1536,10 +1562,19 @@ components:
         exit_code:
           type: integer
           format: int32
-          description: Absent when the timeout cut the command.
+          description: >-
+            The command's status; absent when it did not end by itself (killed at the timeout, or
+            the instance stopped). 127 when the command was not found, 126 when it could not be
+            executed (as Docker).
         output:
           type: string
           description: Standard output and error together, at most 1 MiB.
+        error:
+          type: string
+          description: >-
+            Why the command did not run or end by itself: it could not be started ("exec
+            nosuchcmd: No such file or directory"), it was killed at the timeout, or the instance
+            stopped while it ran. Absent when it ran and exited.
 
 """##
 }

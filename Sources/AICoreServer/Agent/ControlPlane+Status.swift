@@ -150,9 +150,21 @@ extension ControlPlane {
               ["running", "healthy", "unhealthy", "starting"].contains(await runner.currentState.rawValue) else {
             throw AgentError(.conflict, "instance \(id) is not running (state \(record.state)); nothing to exec into")
         }
-        let outcome = await ExecProber(driver: driver, command: request.command, outputLimit: 1 << 20)
-            .check(handle, timeout: .milliseconds(Int64(timeout * 1000)))
-        return ExecResult(exitCode: outcome.exitCode, output: outcome.output)
+        let limit = Duration.milliseconds(Int64(timeout * 1000))
+        do {
+            let ran = try await driver.run(handle, command: request.command, timeout: limit, outputLimit: 1 << 20)
+            switch ran.ending {
+            case let .exited(status):
+                return ExecResult(exitCode: status.exitCode, output: ran.output)
+            case .timedOut:
+                return ExecResult(exitCode: nil, output: ran.output, error: "the command was killed after \(DurationText.format(limit)) (its timeout)")
+            case .lost:
+                return ExecResult(exitCode: nil, output: ran.output, error: "instance \(id) stopped while the command ran")
+            }
+        } catch {
+            // Docker's codes: 127 not found, 126 not executable, 125 the runtime failed.
+            return ExecResult(exitCode: (error as? RuntimeError)?.exitCode ?? 125, output: "", error: "\(error)")
+        }
     }
 
     /// The newest `limit` events (of one stack when given), oldest first.

@@ -32,7 +32,7 @@ public struct ExecProber: Sendable {
             outcome = ran
         case let .failure(error):
             let code = (error as? RuntimeError)?.exitCode
-            return ProbeOutcome(passed: false, exitCode: code, output: "exec \(command.first ?? ""): \(error)")
+            return ProbeOutcome(passed: false, exitCode: code, output: "\(error)")
         }
         switch outcome.ending {
         case let .exited(status):
