@@ -5,14 +5,18 @@ import Foundation
 /// `aicore-node ps`: the instances on the node.
 struct Ps: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List instances: state, health, readiness, restarts, ports and the last exit.",
-        discussion: "Without -p, every stack on the node. Exited and stopped instances show with -a."
+        abstract: "List instances: state, health, readiness, restarts, published ports and the last exit.",
+        discussion: """
+            The stack of -p, -f or the Compose file here (as `docker compose ps`); with none of \
+            them, every stack on the node. Exited and stopped instances show with -a. PORTS is \
+            Compose's form, HOST_IP:PUBLISHED->TARGET/PROTOCOL: the proxy takes the published port \
+            to the ready replicas (`aicore-node routes` shows where each replica listens).
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json }
 
-    @Option(name: [.short, .customLong("project-name")], help: "Only this stack.")
-    var projectName: String?
+    @OptionGroup var selection: StackSelection
 
     @Flag(name: [.short, .customLong("all")], help: "Also show exited, failed and stopped instances.")
     var all = false
@@ -24,7 +28,8 @@ struct Ps: AsyncParsableCommand {
 
     func run() async throws {
         let client = try agent.client()
-        let query = projectName.map { "?stack=\(urlEncoded($0))" } ?? ""
+        let stack = try selection.stackFiles.stackName()
+        let query = stack.map { "?stack=\(urlEncoded($0))" } ?? ""
         var instances = try await client.call("GET", "/v1/instances\(query)", as: [InstanceStatus].self)
         if !all {
             instances = instances.filter { $0.desired == "running" && !["exited", "failed"].contains($0.state) }
@@ -35,19 +40,29 @@ struct Ps: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: try encoder.encode(instances), as: UTF8.self))
         case .table:
+            let stacks = try await client.call("GET", "/v1/stacks", as: [StackStatus].self)
+            var published: [String: [String]] = [:]
+            for status in stacks where stack == nil || status.name == stack {
+                for service in status.services { published[status.name + "/" + service.name] = service.ports }
+            }
             print(Table.render(header: ["NAME", "SERVICE", "STATE", "HEALTH", "READY", "RESTARTS", "PORTS", "PID", "STATUS"],
-                               rows: instances.map(Self.row)))
+                               rows: instances.map { Self.row($0, ports: published[$0.stack + "/" + $0.service] ?? []) }))
         }
     }
 
-    static func row(_ instance: InstanceStatus) -> [String] {
+    /// One instance's line; `ports` are its service's published ports in Compose's form.
+    static func row(_ instance: InstanceStatus, ports: [String]) -> [String] {
         var status = instance.reason ?? ""
         if let lastExit = instance.lastExit {
             status = status.isEmpty ? "last: \(lastExit)" : status
         }
-        if instance.desired == "stopped" { status = "stopped" + (status.isEmpty ? "" : "; " + status) }
-        return [instance.id, instance.service, instance.state, instance.health ?? "-", instance.ready ? "yes" : "no",
-                String(instance.restarts), instance.ports.map(String.init).joined(separator: ","),
+        var state = instance.state
+        if instance.desired == "stopped" {
+            // `stop` keeps the instance: it reads as stopped (as docs/cli.md says), not exited.
+            if state == "exited" { state = "stopped" } else { status = "stopping" + (status.isEmpty ? "" : "; " + status) }
+        }
+        return [instance.id, instance.service, state, instance.health ?? "-", instance.ready ? "yes" : "no",
+                String(instance.restarts), ports.joined(separator: ", "),
                 instance.pid.map(String.init) ?? "-", status]
     }
 }
