@@ -5,28 +5,38 @@ import Foundation
 /// How a command reaches the agent: `--host` or `AICORE_HOST` (a unix socket path,
 /// `unix:///path` or `http://HOST:PORT`), with `AICORE_TOKEN` as the bearer token over TCP.
 struct AgentOptions: ParsableArguments {
-    @Option(name: .customLong("host"), help: ArgumentHelp("The agent: a socket path, unix:///PATH, http://HOST:PORT or https://HOST:PORT (default $AICORE_HOST, else /run/aicore/aicore.sock). Over TCP $AICORE_TOKEN is the bearer token; $AICORE_TLS_CA a PEM file of certificates to trust.", valueName: "ADDRESS"))
+    @Option(name: .customLong("host"), help: ArgumentHelp("The agent: a socket path, unix:///PATH, http://HOST:PORT or https://HOST:PORT (default $AICORE_HOST, else /run/aicore/aicore.sock, else .aicore/aicore.sock of an embedded agent here or in a parent directory). Over TCP $AICORE_TOKEN is the bearer token; $AICORE_TLS_CA a PEM file of certificates to trust.", valueName: "ADDRESS"))
     var host: String?
 
     /// The client for the agent; bad addresses exit 2.
     func client() throws -> AgentClient {
         let environment = ProcessInfo.processInfo.environment
         do {
-            let address = try AgentAddress.resolve(flag: host, environment: environment, defaultSocket: Self.defaultSocket)
+            let found = Self.defaultSocket()
+            let address = try AgentAddress.resolve(flag: host, environment: environment, defaultSocket: found.path)
             return AgentClient(address: address, token: environment["AICORE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 },
-                               trustRoots: environment["AICORE_TLS_CA"].flatMap { $0.isEmpty ? nil : $0 })
+                               trustRoots: environment["AICORE_TLS_CA"].flatMap { $0.isEmpty ? nil : $0 },
+                               lookedFor: isExplicit ? nil : found.lookedFor)
         } catch {
             throw CLIFailure.invalid(error.message)
         }
     }
 
-    /// The system agent's socket; else the embedded agent's of this directory (`up` with no
-    /// agent running) when that one exists.
-    static var defaultSocket: String {
+    /// The system agent's socket when it exists; else the embedded agent's (`up` with no agent
+    /// running) in this directory or the nearest parent that has one, as stack files are found.
+    /// `lookedFor` says where it looked, for the message when nothing answers.
+    static func defaultSocket(from directory: String = FileManager.default.currentDirectoryPath) -> (path: String, lookedFor: String) {
         let system = AgentAddress.defaultSocketPath
-        let local = FileManager.default.currentDirectoryPath + "/" + embeddedDirectoryName + "/aicore.sock"
-        if !FileManager.default.fileExists(atPath: system), FileManager.default.fileExists(atPath: local) { return local }
-        return system
+        let lookedFor = "looked for \(system) and \(embeddedDirectoryName)/aicore.sock in \(directory) and its parents; set --host or $AICORE_HOST"
+        if FileManager.default.fileExists(atPath: system) { return (system, lookedFor) }
+        var current = URL(fileURLWithPath: directory).standardizedFileURL
+        while true {
+            let local = current.appendingPathComponent(embeddedDirectoryName + "/aicore.sock").path
+            if FileManager.default.fileExists(atPath: local) { return (local, lookedFor) }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { return (system, lookedFor) }
+            current = parent
+        }
     }
 
     /// Where `up` keeps an embedded agent's state, in the current directory.

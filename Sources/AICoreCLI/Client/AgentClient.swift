@@ -26,8 +26,13 @@ public struct AgentClient: Sendable {
 
     /// - Parameter token: sent as `Authorization: Bearer <token>` when not empty; the caller
     ///   takes it from `AICORE_TOKEN`. Surrounding whitespace (a token file's newline) is dropped.
-    public init(address: AgentAddress, token: String?, trustRoots: String? = nil) {
+    /// Where the address came from when nobody named it ("looked for …"), said when nothing
+    /// answers there, so that a user sees which sockets were tried.
+    public var lookedFor: String?
+
+    public init(address: AgentAddress, token: String?, trustRoots: String? = nil, lookedFor: String? = nil) {
         self.address = address
+        self.lookedFor = lookedFor
         self.trustRoots = trustRoots
         let trimmed = token?.trimmingCharacters(in: .whitespacesAndNewlines)
         self.token = trimmed?.isEmpty == false ? trimmed : nil
@@ -327,8 +332,17 @@ public struct AgentClient: Sendable {
         return .protocolViolation(address, "failed the request: \(error)", cause: error)
     }
 
-    /// A connection failure, naming the address and the errno text.
+    /// A connection failure, naming the address and the errno text (and where else the
+    /// client looked, when the address was its default).
     private func unreachable(_ error: any Error) -> any Error {
+        guard let lookedFor, var failure = connectFailure(error) as? AgentClientError, failure.code == .unreachable else {
+            return connectFailure(error)
+        }
+        failure.message += " (\(lookedFor))"
+        return failure
+    }
+
+    private func connectFailure(_ error: any Error) -> any Error {
         if error is CancellationError { return error }
         if let error = error as? IOError {
             return AgentClientError.unreachable(address, errno: error.errnoCode, cause: error)
