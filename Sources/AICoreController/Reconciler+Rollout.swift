@@ -41,12 +41,15 @@ extension Reconciler {
             record = existing
             try await rolloutEvent(stack.name, name, "rollout-resumed", "resuming the \(existing.state.rawValue) rollout to revision \(existing.revision)")
         } else {
+            // A new spec supersedes whatever the last rollout was doing, paused or failed
+            // included: the operator's newest word wins, as a Deployment's new template does.
             let from = existing?.isActive == true ? existing?.fromHash : recordedHash
+            let rollbackHash = try await lastAvailableHash(service: name, stack: stack.name, recordedHash: recordedHash, last: existing)
             record = RolloutRecord(
                 stack: stack.name, service: name, state: .progressing,
                 revision: revisions.last { $0.specHash == hash }?.revision ?? 0, toHash: hash,
                 fromRevision: from.flatMap { from in revisions.last { $0.specHash == from }?.revision } ?? 0, fromHash: from,
-                startedAt: WallClock.rfc3339Now())
+                startedAt: WallClock.rfc3339Now(), rollbackHash: rollbackHash == hash ? nil : rollbackHash)
             try await saveRollout(record)
             try await rolloutEvent(stack.name, name, "rollout-started",
                                    "rolling out revision \(record.revision) (\(hash)) over revision \(record.fromRevision), \(replicas) replica(s)")
@@ -79,10 +82,10 @@ extension Reconciler {
                 try await rolloutEvent(stack.name, name, "rollout-failed", reason)
                 switch action {
                 case .rollback:
-                    guard let fromHash = record.fromHash, fromHash != hash,
-                          let previous = try await serviceSpec(stack: stack.name, service: name, hash: fromHash) else {
+                    guard let target = record.rollbackHash, target != hash,
+                          let previous = try await serviceSpec(stack: stack.name, service: name, hash: target) else {
                         record.state = .failed
-                        record.reason = reason + "; no previous revision to roll back to"
+                        record.reason = reason + "; not rolled back: no earlier revision of \(name) was ever available"
                         try await saveRollout(record)
                         throw ControllerError(code: .rolloutFailed, message: "\(name): \(record.reason ?? reason)")
                     }
@@ -99,6 +102,28 @@ extension Reconciler {
                 }
             }
         }
+    }
+
+    /// The newest revision of the service known to have been available, for a rollout that
+    /// starts now to fall back to: the fallback of the last rollout while it was still under
+    /// way (its own target never became available; a rollback has none, its target failed as
+    /// well), the target of a last rollout that completed, else the recorded revision when one
+    /// of its replicas is ready now.
+    private func lastAvailableHash(service: String, stack: String, recordedHash: String?,
+                                   last: RolloutRecord?) async throws(ControllerError) -> String? {
+        if let last {
+            switch last.state {
+            case .progressing, .paused:
+                if let fallback = last.rollbackHash { return fallback }
+            case .complete, .rolledBack:
+                if last.toHash == recordedHash { return recordedHash }
+            case .rollingBack, .failed:
+                break
+            }
+        }
+        guard let recordedHash else { return nil }
+        let records = try await storeCall { () async throws(StoreError) in try await store.instances(stack: stack) }
+        return records.contains { $0.service == service && $0.specHash == recordedHash && $0.ready } ? recordedHash : nil
     }
 
     /// Makes `previous` the service's spec again and rolls it out with the rollback policy.

@@ -55,9 +55,15 @@ public struct RolloutRecord: Sendable, Equatable, Codable {
     public var reason: String?
     public var startedAt: String
     public var updatedAt: String
+    /// Where a failure rolls back to: the newest revision of the service known to have been
+    /// available (its replicas ready). Nil when none was — a first revision that never came
+    /// up, or a rollback that failed itself — and then a failed rollout stays failed, as
+    /// Kubernetes never goes back to a ReplicaSet that did not become available.
+    public var rollbackHash: String?
 
     public init(stack: String, service: String, state: State, revision: Int, toHash: String, fromRevision: Int, fromHash: String?,
-                reason: String? = nil, startedAt: String = "", updatedAt: String = "") {
+                reason: String? = nil, startedAt: String = "", updatedAt: String = "", rollbackHash: String? = nil) {
+        self.rollbackHash = rollbackHash
         self.stack = stack
         self.service = service
         self.state = state

@@ -180,6 +180,13 @@ public final class SQLiteStore: Store {
                 t.primaryKey(["stack", "service"])
             }
         }
+        migrator.registerMigration("v5-rollout-rollback-hash") { db in
+            // Where a failed rollout goes back to: the newest revision known to have been
+            // available (nil: none was, and a failure is not rolled back).
+            try db.alter(table: "rollout") { t in
+                t.add(column: "rollbackHash", .text)
+            }
+        }
         return migrator
     }
 

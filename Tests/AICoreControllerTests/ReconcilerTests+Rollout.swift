@@ -180,6 +180,57 @@ extension ReconcilerTests {
         #expect(try await store.rollouts(stack: "demo").first?.state == .complete)
     }
 
+    @Test func aRevisionThatNeverBecameAvailableIsNotRolledBackToAndAFixSupersedesTheFailure() async throws {
+        prober.answer("exec", ProbeOutcome(passed: false, output: "not ready"))
+        let check = Healthcheck(test: .exec(["check"]), interval: .seconds(1), timeout: .seconds(1), retries: 1000)
+        // The first revision never turns ready; the second does not either.
+        try await reconciler.apply(api(version: "1", healthcheck: check))
+        let broken = try await applyWatching(api(version: "2", deadline: .seconds(5), healthcheck: check), service: "api")
+        guard case let .failure(error as ControllerError) = broken.result else {
+            Issue.record("the rollout should have failed: \(broken.result)")
+            return
+        }
+        #expect(error.code == .rolloutFailed)
+        #expect(error.message.hasSuffix("not rolled back: no earlier revision of api was ever available"), "\(error.message)")
+        let failed = try #require(try await store.rollouts(stack: "demo").first)
+        #expect(failed.state == .failed && failed.rollbackHash == nil)
+        #expect(await reconciler.stack(named: "demo")?.services.first?.environment["VERSION"] == "2",
+                "nothing went back to the revision that never ran")
+
+        // A corrected spec supersedes the failed rollout and completes.
+        let fixed = api(version: "3")
+        let run = try await applyWatching(fixed, service: "api")
+        _ = try run.result.get()
+        let fixedHash = ServiceSpecHash.of(fixed.services[0])
+        #expect(try await hashes("api") == [fixedHash, fixedHash, fixedHash])
+        let rollout = try #require(try await store.rollouts(stack: "demo").first)
+        #expect(rollout.state == .complete && rollout.toHash == fixedHash)
+        #expect(try await store.services(stack: "demo").first?.specHash == fixedHash)
+    }
+
+    @Test func aRolloutFallsBackToTheLastRevisionThatWasAvailable() async throws {
+        let v1 = api(version: "1")
+        try await reconciler.apply(v1)
+        let v1Hash = ServiceSpecHash.of(v1.services[0])
+        prober.answer("exec", ProbeOutcome(passed: false, output: "not ready"))
+        let check = Healthcheck(test: .exec(["check"]), interval: .seconds(1), timeout: .seconds(1), retries: 1000)
+        let reconciler = self.reconciler
+        // v2 starts from v1, whose replicas are ready: v1 is where a failure goes back to, and
+        // stays so when v3 supersedes v2 before it got anywhere.
+        let v2 = Task { try await reconciler.apply(api(version: "2", deadline: .seconds(600), healthcheck: check)) }
+        #expect(await eventually { (try? await store.rollouts(stack: "demo").first?.rollbackHash) == v1Hash })
+        v2.cancel()
+        for _ in 0..<50 { clock.advance(by: .milliseconds(100)); try await Task.sleep(for: .milliseconds(1)) }
+        _ = await v2.result
+        let run = try await applyWatching(api(version: "3", deadline: .seconds(3), healthcheck: check), service: "api")
+        guard case let .failure(error as ControllerError) = run.result else {
+            Issue.record("the rollout should have failed and rolled back: \(run.result)")
+            return
+        }
+        #expect(error.message.contains("rolled back"), "\(error.message)")
+        #expect(try await hashes("api") == [v1Hash, v1Hash, v1Hash])
+    }
+
     @Test func withoutAutoRollbackAFailedRolloutPausesWithItsReason() async throws {
         try await reconciler.apply(api(version: "1", autoRollback: false))
         prober.answer("exec", ProbeOutcome(passed: false, output: "not ready"))

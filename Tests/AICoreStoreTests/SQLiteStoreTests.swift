@@ -90,8 +90,9 @@ enum StoreTestEnvironment {
         let store = try SQLiteStore(inMemory: 100)
         _ = try await store.saveStack(name: "demo", specHash: "a", spec: "services: {}")
         var rollout = RolloutRecord(stack: "demo", service: "api", state: .progressing, revision: 2, toHash: "b",
-                                    fromRevision: 1, fromHash: "a")
+                                    fromRevision: 1, fromHash: "a", rollbackHash: "a")
         try await store.saveRollout(rollout)
+        #expect(try await store.rollouts(stack: "demo").first?.rollbackHash == "a", "where a failure goes back to is kept")
         rollout.state = .rolledBack
         rollout.reason = "no progress"
         try await store.saveRollout(rollout)
