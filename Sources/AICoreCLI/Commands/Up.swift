@@ -43,7 +43,7 @@ struct Up: AsyncParsableCommand {
         let path = URL(fileURLWithPath: try stackFiles.loadOptions(strict: true).files[0]).standardizedFileURL.path
         let client = try agent.client()
         if await client.isReachable() {
-            try await apply(client: client, stack: stack, yaml: yaml, path: path)
+            try await apply(client: client, loaded: loaded, yaml: yaml, path: path)
             if detach && !wait { return }
             let converged = try await Progress.waitUntilConverged(client: client, stack: stack.name, timeout: .seconds(waitTimeout))
             guard converged else { throw ExitCode(ExitStatus.failure) }
@@ -57,17 +57,33 @@ struct Up: AsyncParsableCommand {
         guard !detach else {
             throw CLIFailure.failed("no agent is running, and -d needs one: start `aicore-node agent` (scripts/install.sh installs it as a service), or run `up` without -d")
         }
-        try await runEmbedded(stack: stack, yaml: yaml, path: path)
+        try await runEmbedded(loaded: loaded, yaml: yaml, path: path)
     }
 
-    private func apply(client: AgentClient, stack: Stack, yaml: String, path: String) async throws {
+    private func apply(client: AgentClient, loaded: LoadedStack, yaml: String, path: String) async throws {
+        let stack = loaded.stack
         let query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
-        let plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
+        let plan: PlanMessage
+        do {
+            plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
+        } catch var failure as CLIFailure {
+            failure.details = failure.details.map { Self.locate($0, in: loaded) }
+            throw failure
+        }
         Progress.printPlan(plan)
     }
 
+    /// An agent's finding about a key path (`services.web.ports[0]: …`, a clash with another
+    /// stack) located in the files as a loader error is: `FILE:LINE:COLUMN: error: …`.
+    static func locate(_ detail: String, in loaded: LoadedStack) -> String {
+        guard detail.hasPrefix("services."), let colon = detail.range(of: ": "),
+              let location = loaded.locate(String(detail[..<colon.lowerBound])) else { return detail }
+        return "\(location): error: \(detail)"
+    }
+
     /// No agent: one in this process, state under ./.aicore, the stack stopped on Ctrl-C.
-    private func runEmbedded(stack: Stack, yaml: String, path: String) async throws {
+    private func runEmbedded(loaded: LoadedStack, yaml: String, path: String) async throws {
+        let stack = loaded.stack
         guard getuid() == 0 else {
             throw CLIFailure.failed("no agent is running, and running one here needs root (namespaces, cgroups); use sudo, or start `aicore-node agent`")
         }
@@ -100,7 +116,7 @@ struct Up: AsyncParsableCommand {
             throw CLIFailure.failed("the embedded agent stopped before it was ready")
         }
         let work = Task {
-            try await apply(client: client, stack: stack, yaml: yaml, path: path)
+            try await apply(client: client, loaded: loaded, yaml: yaml, path: path)
             let converged = try await Progress.waitUntilConverged(client: client, stack: stack.name, timeout: .seconds(waitTimeout))
             if wait {
                 // --wait with an embedded agent: report, then keep serving until Ctrl-C.

@@ -178,6 +178,7 @@ public actor ControlPlane {
 
     /// `apply`, also returning the stack's revision (new when its spec changed).
     public func applyRecording(_ stack: Stack, cause: String = "apply") async throws(AgentError) -> (ReconcilePlan, Int) {
+        try checkHostPorts(stack)
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision: Int
         do {
@@ -200,6 +201,26 @@ public actor ControlPlane {
         await publishRoutes(stack)
         enqueue(stack, cause: cause)
         return (plan, revision)
+    }
+
+    /// Refuses, before anything changes, a stack that publishes a host port another stack on
+    /// this node publishes (Compose's "port is already allocated"): one `details` line per
+    /// clash, `services.S.ports[N]: …`, which `up` turns into the file's line and column.
+    func checkHostPorts(_ stack: Stack) throws(AgentError) {
+        var clashes: [String] = []
+        for service in stack.services {
+            for (index, port) in service.ports.enumerated() {
+                for (name, other) in desired.sorted(by: { $0.key < $1.key }) where name != stack.name {
+                    for otherService in other.services {
+                        guard let taken = otherService.ports.first(where: { $0.sharesHostPort(with: port) }) else { continue }
+                        clashes.append("services.\(service.name).ports[\(index)]: host port \(port.hostPortText ?? "") is already published by stack \(name) (service \(otherService.name), \(taken.hostPortText ?? ""))")
+                    }
+                }
+            }
+        }
+        guard let first = clashes.first else { return }
+        throw AgentError(.conflict, "stack \(stack.name) cannot publish its ports: " + first.drop { $0 != " " }.dropFirst(),
+                         details: clashes)
     }
 
     /// Runs the apply of `stack` in the background, after any earlier one of it has ended.

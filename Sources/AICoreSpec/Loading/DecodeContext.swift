@@ -16,13 +16,7 @@ final class DecodeContext {
 
     /// The location of `path`, or of its closest recorded parent.
     func locate(_ path: String) -> SourceLocation? {
-        var current = path
-        while !current.isEmpty {
-            if let location = locations[current] { return location }
-            guard let cut = current.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
-            current = String(current[..<cut])
-        }
-        return locations[current]
+        LoadedStack.locate(path, in: locations)
     }
 
     var hasErrors: Bool { diagnostics.contains(where: \.isError) }

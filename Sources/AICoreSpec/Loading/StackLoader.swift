@@ -58,7 +58,7 @@ public enum StackLoader {
         if diagnostics.contains(where: \.isError) {
             throw StackLoadError(diagnostics: diagnostics)
         }
-        return LoadedStack(stack: stack, warnings: diagnostics)
+        return LoadedStack(stack: stack, warnings: diagnostics, locations: context.locations)
     }
 
     /// Process environment, overridden by `.env` only where unset, then by `--env-file` files.

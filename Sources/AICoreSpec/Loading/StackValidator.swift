@@ -129,15 +129,11 @@ struct StackValidator {
     private func checkPortConflicts(_ stack: Stack) {
         var seen: [(service: String, port: PortMapping, path: String)] = []
         for (port, path) in context.portOrigins {
-            guard let published = port.published,
+            guard port.published != nil,
                 let service = path.split(separator: ".").dropFirst().first.map(String.init),
                 stack.service(named: service) != nil
             else { continue }
-            if let clash = seen.first(where: { other in
-                guard let otherRange = other.port.published else { return false }
-                let sameIP = other.port.hostIP == nil || port.hostIP == nil || other.port.hostIP == port.hostIP
-                return other.port.transport == port.transport && sameIP && otherRange.overlaps(published)
-            }) {
+            if let clash = seen.first(where: { $0.port.sharesHostPort(with: port) }) {
                 let address = port.hostIP.map { "\($0):" } ?? ""
                 context.add(
                     .error(
