@@ -39,9 +39,12 @@ extension ControlPlane {
         let running = instances.filter { active.contains($0.state) }.count
         let ready = instances.filter(\.ready).count
         let completed = instances.filter { $0.state == "exited" && $0.lastExitCode == 0 && $0.desired == "running" }.count
-        // Only for good: an instance between its exit and its restart is not failed yet.
+        // Only for good: an instance between its exit and its restart is not failed yet. Only
+        // the desired revision's: a rollout replaces a failed replica of an earlier one, so
+        // `up --wait` of a fix waits for the fix rather than failing on what it replaces.
+        let desiredHash = ServiceSpecHash.of(service)
         let failed = instances.filter {
-            $0.desired == "running" && $0.finished != false
+            $0.desired == "running" && $0.finished != false && ($0.specHash ?? desiredHash) == desiredHash
                 && ($0.state == "failed" || ($0.state == "exited" && ($0.lastExitCode ?? 1) != 0))
         }.count
         let pending = instances.filter { $0.state == "pending" }.count
