@@ -29,6 +29,42 @@ public enum FileIO {
         }
     }
 
+    /// At most the last `maxBytes` of a file (nil when it does not exist): a log's newest lines
+    /// without reading what came before.
+    public static func readTail(_ path: String, maxBytes: Int) throws(SystemError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw .last("open \(path)")
+        }
+        defer { close(fd) }
+        let size = lseek(fd, 0, SEEK_END)
+        guard size >= 0 else { throw .last("lseek \(path)") }
+        var offset = max(0, Int(size) - maxBytes)
+        var out = [UInt8](repeating: 0, count: Int(size) - offset)
+        var filled = 0
+        while filled < out.count {
+            let n = out.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return pread(fd, base + filled, buffer.count - filled, off_t(offset))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .last("read \(path)")
+            }
+            if n == 0 { break }
+            filled += n
+            offset += n
+        }
+        return Array(out[0..<filled])
+    }
+
+    /// Renames `from` to `to`, replacing what `to` was (a directory only when it is empty: the
+    /// caller removes a full one first).
+    public static func rename(_ from: String, to: String) throws(SystemError) {
+        guard Glibc.rename(from, to) == 0 else { throw .last("rename \(from) to \(to)") }
+    }
+
     public static func readString(_ path: String) throws(SystemError) -> String {
         String(decoding: try read(path), as: UTF8.self)
     }

@@ -58,6 +58,15 @@ public struct LogReader: Sendable {
         return lines
     }
 
+    /// The newest `count` lines of the current file at or after `since` (an RFC 3339 time,
+    /// compared to the second), read from its last 16 KiB only: what a crash last said.
+    public func lastLines(_ count: Int, since: String? = nil) -> [LogLine] {
+        guard count > 0, let bytes = try? FileIO.readTail("\(directory)/\(fileName)", maxBytes: 16 << 10) else { return [] }
+        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { LogLine(parsing: $0) }
+        if let since { lines.removeAll { $0.time.prefix(19) < since.prefix(19) } }
+        return Array(lines.suffix(count))
+    }
+
     /// The lines `read` gives, then every new one as it is written, until the consumer stops.
     public func follow(_ options: Options = Options()) -> AsyncStream<LogLine> {
         let (stream, continuation) = AsyncStream.makeStream(of: LogLine.self)

@@ -242,6 +242,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         await flush()
     }
 
+    /// Removes what the instance's last run left on the host (its state directory with the
+    /// exec socket, a cgroup): for a runner that is stopped and leaves for good.
+    public func discard() async throws {
+        try await driver.discard(id: identity.id, spec: configuration.taskSpec)
+    }
+
     /// Forgets the instance's process without touching it (the agent going away while the
     /// workload keeps running; the next agent re-adopts it).
     public func detach() async {
@@ -406,7 +412,19 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         probeTask?.cancel()
         probeTask = nil
         stopRepeatedHealthcheck()
-        return afterExit(handle, exit, note: "")
+        let said = await lastWords(handle, exit)
+        return afterExit(handle, exit, note: "", said: said)
+    }
+
+    /// What a process that failed by itself last wrote (up to three lines of this run), for
+    /// its exit's event, `ps` and a rollout's failure: the reason usually stands there.
+    private func lastWords(_ handle: TaskHandle, _ exit: TaskExit?) async -> String? {
+        guard let exit, requestedExit == nil, exit.exitCode != 0 else { return nil }
+        let reader = LogReader(directory: handle.logDirectory)
+        let since = startedAt
+        guard let lines = try? await BlockingWork.run({ reader.lastLines(3, since: since) }), !lines.isEmpty else { return nil }
+        let text = lines.map(\.text).joined(separator: " / ")
+        return text.count > 300 ? "…" + text.suffix(299) : text
     }
 
     /// The checks' verdicts for a process that starts running (or is re-adopted): unknown, or
@@ -419,7 +437,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         readinessStatus = configuration.probes.readiness == nil ? nil : (resumed?.ready == true ? .passing : .unknown)
     }
 
-    private func afterExit(_ handle: TaskHandle, _ exit: TaskExit?, note: String) -> Entry? {
+    /// `said`: the process's last words, kept with its exit; `note`: for the event only.
+    private func afterExit(_ handle: TaskHandle, _ exit: TaskExit?, note: String, said: String? = nil) -> Entry? {
         let kind: ExitKind
         var exitText: String
         if let exit {
@@ -435,6 +454,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         requestedExit = nil
         self.handle = nil
         generation += 1
+        if let said { exitText += ": " + said }
         lastExit = exitText
         lastExitAt = exit?.finishedAt ?? WallClock.rfc3339Now()
         healthStatus = configuration.healthcheck == nil ? nil : .unknown
