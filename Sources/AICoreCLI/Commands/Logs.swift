@@ -6,7 +6,12 @@ import Foundation
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show an instance's or a service's logs.",
-        discussion: "SERVICE shows every replica (each line prefixed with its instance); SERVICE/N one replica; a full instance name works too."
+        discussion: """
+            SERVICE shows every replica (each line prefixed with its instance); SERVICE/N one \
+            replica; a full instance name works too. With --previous, the logs of removed \
+            instances of that name: replaced by a rollout, removed by a rollback or scale-down, \
+            kept (the newest of each name) until the stack goes down.
+            """
     )
 
     @Argument(help: "SERVICE, SERVICE/N or an instance name.")
@@ -24,6 +29,9 @@ struct Logs: AsyncParsableCommand {
     @Flag(name: [.short, .customLong("timestamps")], help: "Show each line's time.")
     var timestamps = false
 
+    @Flag(name: .customLong("previous"), help: "The logs of removed instances (replaced, rolled back, scaled down), as kubectl logs --previous.")
+    var previous = false
+
     // Not StackFileOptions: `-f` is follow here, as in `docker compose logs -f`.
     @Option(name: .customLong("file"), help: "A stack file whose stack is meant; repeat to merge several.")
     var files: [String] = []
@@ -38,20 +46,32 @@ struct Logs: AsyncParsableCommand {
 
     func run() async throws {
         let client = try agent.client()
-        let ids = try await InstanceTarget.resolve(target, client: client, selection: StackFiles(files: files, envFiles: envFiles, projectName: projectName)).map(\.id)
+        let selection = StackFiles(files: files, envFiles: envFiles, projectName: projectName)
+        // Each log to show, as the path of its answer (before the query).
+        var sources: [(id: String, path: String)]
+        if previous {
+            let stack = try await selection.resolve(client)
+            sources = try await Self.previousInstances(target, stack: stack, client: client).map {
+                ($0, "/v1/stacks/\(urlEncoded(stack))/previous/\(urlEncoded($0))/logs")
+            }
+        } else {
+            sources = try await InstanceTarget.resolve(target, client: client, selection: selection).map {
+                ($0.id, "/v1/instances/\(urlEncoded($0.id))/logs")
+            }
+        }
         var query: [String] = []
         if let tail { query.append("tail=\(tail)") }
         if let since { query.append("since=\(urlEncoded(since))") }
         if follow { query.append("follow=true") }
         let suffix = query.isEmpty ? "" : "?" + query.joined(separator: "&")
-        let prefixed = ids.count > 1
-        let width = ids.map(\.count).max() ?? 0
+        let prefixed = sources.count > 1
+        let width = sources.map(\.id.count).max() ?? 0
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for id in ids {
+            for (id, path) in sources {
                 group.addTask {
                     let stream: AgentStream
                     do {
-                        stream = try await client.stream("GET", "/v1/instances/\(urlEncoded(id))/logs\(suffix)")
+                        stream = try await client.stream("GET", path + suffix)
                     } catch let error as AgentClientError {
                         throw CLIFailure.from(error)
                     }
@@ -64,6 +84,22 @@ struct Logs: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
+    }
+
+    /// The removed instances `target` names whose logs the stack kept: the instance itself,
+    /// `SERVICE/N`, or every one of `SERVICE`.
+    static func previousInstances(_ target: String, stack: String, client: AgentClient) async throws -> [String] {
+        let kept = try await client.call("GET", "/v1/stacks/\(urlEncoded(stack))/previous", as: [String].self)
+        if kept.contains(target) { return [target] }
+        let parts = target.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let prefix = "\(stack)-\(parts[0])-"
+        let chosen = kept.filter { id in
+            guard id.hasPrefix(prefix), let replica = Int(id.dropFirst(prefix.count)) else { return false }
+            return parts.count == 1 || parts[1] == String(replica)
+        }
+        guard chosen.isEmpty else { return chosen.sorted { $0.count != $1.count ? $0.count < $1.count : $0 < $1 } }
+        throw CLIFailure.invalid("stack \(stack) kept no logs of a removed instance \(target)"
+            + (kept.isEmpty ? "; a rollout, rollback or scale-down keeps them until `down`" : "; it kept \(kept.joined(separator: ", "))"))
     }
 }
 

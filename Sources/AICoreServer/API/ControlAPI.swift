@@ -182,14 +182,25 @@ public struct ControlAPI: Sendable {
         v1.get("instances/:id") { _, context in
             try Self.json(try await plane.instance(try context.parameter("id")))
         }
-        v1.get("instances/:id/logs") { request, context in try await logs(request, id: try context.parameter("id")) }
+        v1.get("instances/:id/logs") { request, context in
+            let id = try context.parameter("id")
+            return try await logs(request, id: id, reader: try await plane.logReader(id))
+        }
+        v1.get("stacks/:stack/previous") { _, context in
+            try Self.json(try await plane.previousInstances(stack: try context.parameter("stack")))
+        }
+        v1.get("stacks/:stack/previous/:id/logs") { request, context in
+            let id = try context.parameter("id")
+            let reader = try await plane.previousLogReader(stack: try context.parameter("stack"), id: id)
+            return try await logs(request, id: id, reader: reader)
+        }
         v1.post("instances/:id/exec") { request, context in
             let body: ExecRequest = try await Self.decode(request)
             return try Self.json(try await plane.exec(try context.parameter("id"), body))
         }
     }
 
-    private func logs(_ request: Request, id: String) async throws -> Response {
+    private func logs(_ request: Request, id: String, reader: LogReader) async throws -> Response {
         let query = request.uri.queryParameters
         var options = LogReader.Options()
         if let tail = query.get("tail") {
@@ -204,7 +215,6 @@ public struct ControlAPI: Sendable {
             options.stream = chosen
         }
         let follow = try Self.flag(request, "follow")
-        let reader = try await plane.logReader(id)
         var headers = HTTPFields()
         headers[.contentType] = "application/x-ndjson"
         guard follow else {

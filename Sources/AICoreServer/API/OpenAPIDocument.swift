@@ -721,6 +721,81 @@ paths:
           $ref: "#/components/responses/NotFound"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/previous:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+    get:
+      tags: [instances]
+      operationId: listPreviousInstances
+      summary: The stack's removed instances whose logs are kept (`aicore-node logs --previous`).
+      description: >-
+        An instance a rollout replaced, a rollback or scale-down removed, or that failed and was
+        replaced, leaves its logs here until the stack goes down (the newest of each name).
+      responses:
+        "200":
+          description: Their instance names, sorted.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: string
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/previous/{id}/logs:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Instance"
+    get:
+      tags: [instances]
+      operationId: getPreviousInstanceLogs
+      summary: The kept log of a removed instance, one JSON `LogEntry` per line.
+      description: >-
+        The same options and answer as `/v1/instances/{id}/logs`; nothing writes to this log any
+        more, so `follow` only keeps the connection open.
+      parameters:
+        - name: tail
+          in: query
+          description: Only the last N lines (after `since`). Default all.
+          schema:
+            type: integer
+            format: int64
+            minimum: 0
+        - name: since
+          in: query
+          description: Only lines written at or after this RFC 3339 UTC time (compared as text).
+          schema:
+            type: string
+        - name: stream
+          in: query
+          description: Only this stream. Default both.
+          schema:
+            type: string
+            enum: [stdout, stderr]
+        - name: follow
+          in: query
+          description: Keep the connection open.
+          schema:
+            $ref: "#/components/schemas/Flag"
+      responses:
+        "200":
+          description: >-
+            Newline-delimited JSON: each non-empty line is a `LogEntry` object
+            (`#/components/schemas/LogEntry`).
+          content:
+            application/x-ndjson:
+              schema:
+                type: string
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/instances/{id}/exec:
     parameters:
       - $ref: "#/components/parameters/Instance"

@@ -139,6 +139,29 @@ extension ControlPlane {
         return LogReader(directory: layout.logDirectory(for: record.id))
     }
 
+    /// The stack's removed instances whose logs are kept (`logs --previous`), by name.
+    public func previousInstances(stack: String) async throws(AgentError) -> [String] {
+        let directory = layout.previousLogsDirectory(stack: stack)
+        do {
+            return try await BlockingWork.run {
+                (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted() ?? []
+            }
+        } catch {
+            throw AgentError(.internalError, "cannot list \(directory): \(error)", cause: error)
+        }
+    }
+
+    /// The kept logs of a removed instance of the stack.
+    public func previousLogReader(stack: String, id: String) async throws(AgentError) -> LogReader {
+        guard !id.isEmpty, !id.contains("/"), !id.hasPrefix(".") else {
+            throw AgentError(.badRequest, "`\(id)` is not an instance name")
+        }
+        guard try await previousInstances(stack: stack).contains(id) else {
+            throw AgentError(.notFound, "stack \(stack) kept no logs of a removed instance \(id)")
+        }
+        return LogReader(directory: layout.previousLogDirectory(stack: stack, id: id))
+    }
+
     /// Runs `command` inside the running instance and returns its exit code and output.
     public func exec(_ id: String, _ request: ExecRequest) async throws(AgentError) -> ExecResult {
         guard !request.command.isEmpty, !request.command[0].isEmpty else {

@@ -323,6 +323,13 @@ public actor ControlPlane {
         }
         operationStatus[name] = nil
         desired[name] = nil
+        // The logs of its removed instances went with the stack.
+        let previous = layout.previousLogsDirectory(stack: name)
+        do {
+            try await BlockingWork.run { if FileIO.exists(previous) { try FileIO.removeTree(previous) } }
+        } catch {
+            logger.error("cannot remove \(previous): \(error)", metadata: ["stack": "\(name)"])
+        }
         return plan
     }
 

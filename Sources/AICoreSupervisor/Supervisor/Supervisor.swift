@@ -20,6 +20,8 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var runners: [String: Runner] = [:]
     /// Instance ids per service, in start order.
     private var order: [(service: String, ids: [String])] = []
+    /// Ports of instances an operator restarts, for their next launch (their records are gone).
+    private var retainedPorts: [String: Int] = [:]
 
     public init(stack: Stack, driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
                 layout: SupervisorLayout, jitter: Jitter = .standard) {
@@ -31,6 +33,9 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.layout = layout
         self.jitter = jitter
     }
+
+    /// Runs nothing and holds nothing for an instance coming back: the agent may forget it.
+    public var isIdle: Bool { runners.isEmpty && retainedPorts.isEmpty }
 
     public var instances: [String: Runner] { runners }
     public func runner(_ id: String) -> Runner? { runners[id] }
@@ -63,7 +68,8 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let identity = InstanceIdentity(stack: stack.name, service: service.name, replica: replica)
         if let runner = runners[identity.id] { return runner }
         let record = try await store.instance(id: identity.id)
-        let port = try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: record?.ports.first)
+        let previousPort = record?.ports.first ?? retainedPorts.removeValue(forKey: identity.id)
+        let port = try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: previousPort)
         var spec = try TaskSpecBuilder.build(service, stack: stack.name, identity: identity, layout: layout, port: port)
         network.apply(to: &spec)
         let (entry, snapshot) = await recover(identity, spec: spec, record: record)
@@ -83,7 +89,10 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     /// Stops one instance (stop signal, then SIGKILL after its grace period), waits for it to
     /// exit and forgets it; its Store record is removed. Unknown ids: nothing to do.
-    public func remove(instance id: String) async throws {
+    /// `retainingPort`: an operator's restart; the next `launch` of the same instance takes
+    /// the port it had, as its restart policy's restarts do.
+    public func remove(instance id: String, retainingPort: Bool = false) async throws {
+        if retainingPort, let port = try await store.instance(id: id)?.ports.first { retainedPorts[id] = port }
         guard let runner = runners.removeValue(forKey: id) else {
             try await store.deleteInstance(id: id)
             return
@@ -91,7 +100,31 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         for index in order.indices { order[index].ids.removeAll { $0 == id } }
         await runner.stop()
         await runner.detach()
+        // Nothing of it stays behind: no state directory, no exec socket.
+        try await runner.discard()
         try await store.deleteInstance(id: id)
+        await keepPreviousLogs(of: id)
+    }
+
+    /// Moves a removed instance's logs aside, replacing those of the one removed before it
+    /// under the same name: a new instance of that name starts a log of its own, and the old
+    /// one's evidence (why it failed) stays readable until the stack goes down.
+    private func keepPreviousLogs(of id: String) async {
+        let current = layout.logDirectory(for: id)
+        let previous = layout.previousLogDirectory(stack: stack.name, id: id)
+        let parent = layout.previousLogsDirectory(stack: stack.name)
+        do {
+            try await BlockingWork.run {
+                guard FileIO.isDirectory(current) else { return }
+                try FileIO.makeDirectories(parent, mode: 0o711)
+                if FileIO.exists(previous) { try FileIO.removeTree(previous) }
+                try FileIO.rename(current, to: previous)
+            }
+        } catch {
+            // The logs stay where they were: the next instance of the name appends to them.
+            try? await store.appendEvents([EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: "", instance: id,
+                                                       type: "logs-not-kept", reason: "cannot keep the logs of \(id) aside: \(error)")])
+        }
     }
 
     /// Decides how an instance's runner begins, from its Store record and what is on the host.

@@ -23,6 +23,12 @@ public struct SupervisorLayout: Sendable {
 
     public func logDirectory(for id: String) -> String { logsDirectory + "/" + id }
 
+    /// Where the logs of a stack's removed instances (replaced, failed, scaled down) stay
+    /// readable (`logs --previous`) until the stack goes down: one directory per instance.
+    public func previousLogsDirectory(stack: String) -> String { logsDirectory + "/.previous/" + stack }
+
+    public func previousLogDirectory(stack: String, id: String) -> String { previousLogsDirectory(stack: stack) + "/" + id }
+
     /// A named volume's directory: `<volumes>/<stack>_<volume>` (Compose's default volume name).
     public func volumeDirectory(stack: String, volume: String) -> String {
         volumesDirectory + "/" + stack + "_" + volume
