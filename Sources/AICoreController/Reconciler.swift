@@ -183,7 +183,9 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 if reason != .down, let policy = stack.service(named: service).map({ $0.aicore.rollout.drainTimeout }) {
                     await drain?.drain(stack: stack.name, instance: instance, timeout: policy)
                 }
-                try await agentCall("stop \(instance)") { try await agent.stop(stack: stack.name, instance: instance) }
+                try await agentCall("stop \(instance)") {
+                    try await agent.stop(stack: stack.name, instance: instance, retainingPort: reason == .restart)
+                }
             case let .start(instance, serviceName, replica, _):
                 guard let service = stack.service(named: serviceName) else { continue }
                 let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)

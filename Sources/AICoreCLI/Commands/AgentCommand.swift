@@ -26,10 +26,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .long, help: "State directory: the Store, volumes (default /var/lib/aicore).")
     var stateDir: String?
 
-    @Option(name: .long, help: "Instance runtime state (default /run/aicore).")
+    @Option(name: .long, help: "Instance runtime state (default /run/aicore; STATE_DIR/run with --state-dir).")
     var runDir: String?
 
-    @Option(name: .long, help: "Instance logs (default /var/log/aicore).")
+    @Option(name: .long, help: "Instance logs (default /var/log/aicore; STATE_DIR/logs with --state-dir).")
     var logDir: String?
 
     @Option(name: .long, help: "The REST unix socket (default /run/aicore/aicore.sock).")
@@ -63,7 +63,15 @@ struct AgentCommand: AsyncParsableCommand {
                 throw CLIFailure.invalid(error.description)
             }
         }
-        if let stateDir { configuration.stateDirectory = stateDir }
+        if let stateDir {
+            configuration.stateDirectory = stateDir
+            // An agent of its own state directory keeps everything there (as the embedded one
+            // does), unless the config file or a flag says otherwise: never another agent's
+            // /run/aicore/instances or /var/log/aicore.
+            let defaults = AgentConfiguration()
+            if configuration.runDirectory == defaults.runDirectory { configuration.runDirectory = stateDir + "/run" }
+            if configuration.logDirectory == defaults.logDirectory { configuration.logDirectory = stateDir + "/logs" }
+        }
         if let runDir { configuration.runDirectory = runDir }
         if let logDir { configuration.logDirectory = logDir }
         if let socket { configuration.socketPath = socket }

@@ -28,7 +28,11 @@ struct Scale: AsyncParsableCommand {
             let parts = target.split(separator: "=").map(String.init)
             let plan = try await client.call("POST", "/v1/stacks/\(urlEncoded(stack))/services/\(urlEncoded(parts[0]))/scale",
                                              json: ScaleRequest(replicas: Int(parts[1]) ?? 0), as: PlanMessage.self)
-            print("\(parts[0]): scaling to \(parts[1]) (\(plan.starts.count) to start, \(plan.stops.count) to stop)")
+            let pending = plan.pending.sorted { $0.key < $1.key }
+            print("\(parts[0]): scaling to \(parts[1]) (\(plan.starts.count) to start, \(plan.stops.count) to stop"
+                + (pending.isEmpty ? ")" : ", \(pending.count) pending)"))
+            // Pending: no room on the node; the reason says for what.
+            for (instance, reason) in pending { print("  \(instance) pending: \(reason)") }
         }
     }
 }

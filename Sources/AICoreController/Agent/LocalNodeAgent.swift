@@ -45,10 +45,10 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         _ = await runner.waitUntil { $0.state != .created && $0.state != .starting }
     }
 
-    public func stop(stack: String, instance: String) async throws {
+    public func stop(stack: String, instance: String, retainingPort: Bool) async throws {
         if let supervisor = supervisors[stack] {
-            try await supervisor.remove(instance: instance)
-            if await supervisor.instances.isEmpty { supervisors[stack] = nil }
+            try await supervisor.remove(instance: instance, retainingPort: retainingPort)
+            if await supervisor.isIdle { supervisors[stack] = nil }
         } else {
             try await store.deleteInstance(id: instance)
         }

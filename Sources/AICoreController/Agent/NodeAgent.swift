@@ -12,7 +12,9 @@ public protocol NodeAgent: Sendable {
     /// happened or failed (its restart policy then goes on by itself).
     func start(stack: Stack, service: Service, replica: Int, replicas: Int, network: InstanceNetwork) async throws
     /// Stops the instance, waits for it to exit and forgets it (its Store record goes too).
-    func stop(stack: String, instance: String) async throws
+    /// `retainingPort`: an operator's restart, whose next start of the same instance keeps
+    /// the port it had (its `$PORT`).
+    func stop(stack: String, instance: String, retainingPort: Bool) async throws
     /// Waits until `verdict` of the instance is not `.waiting` and returns it; `.waiting` when
     /// the caller is cancelled. nil when the node does not run the instance.
     func wait(stack: String, instance: String,
@@ -22,4 +24,10 @@ public protocol NodeAgent: Sendable {
     func existingVolumes(_ candidates: Set<String>) async -> Set<String>
     func createVolume(_ volume: VolumePlan) async throws
     func removeVolume(path: String) async throws
+}
+
+extension NodeAgent {
+    public func stop(stack: String, instance: String) async throws {
+        try await stop(stack: stack, instance: instance, retainingPort: false)
+    }
 }
