@@ -13,6 +13,11 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 [ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (sudo scripts/demo.sh): instances need namespaces and cgroups" >&2; exit 1; }
 scripts/bootstrap.sh
+# SwiftPM waits silently (with -q) while another build holds .build: say so rather than stall.
+holder=$(cat .build/.lock 2>/dev/null || true)
+if [[ -n "$holder" && "$(cat "/proc/$holder/comm" 2>/dev/null)" == swift-build ]]; then
+  echo "demo: another swift build (pid $holder) is using .build; waiting until it finishes" >&2
+fi
 swift build -q --product aicore-node
 swift build -q --product aicore-sample-api
 bin_dir=$(swift build --show-bin-path)
