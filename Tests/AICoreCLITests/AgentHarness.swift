@@ -60,12 +60,15 @@ final class AgentHarness: @unchecked Sendable {
         self.agent = nil
     }
 
-    func cli(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandRunner.Result {
+    /// Runs the CLI against this agent, from `directory` (default the package root, which holds
+    /// no Compose file) as a user in a project directory would.
+    func cli(_ arguments: [String], in directory: String = CommandRunner.packageRoot,
+             environment: [String: String] = [:]) async throws -> CommandRunner.Result {
         var env = ProcessInfo.processInfo.environment
         env["AICORE_HOST"] = socket
         for (key, value) in environment { env[key] = value }
         let final = env
-        return try await offload { try CommandRunner.run(arguments, environment: final, directory: CommandRunner.packageRoot) }
+        return try await offload { try CommandRunner.run(arguments, environment: final, directory: directory) }
     }
 
     func instances(_ stack: String) async throws -> [InstanceStatus] {

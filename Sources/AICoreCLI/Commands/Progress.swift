@@ -65,7 +65,9 @@ enum Progress {
         if let operation = status.operation, operation.phase == "failed" {
             return operation.message ?? "the apply failed"
         }
-        if let failed = status.services.first(where: { $0.failed > 0 }) {
+        // While the agent still applies (a rollout, whose failure_action decides what a failed
+        // new replica means), its verdict is awaited: it says why, and may go on regardless.
+        if status.operation?.phase != "applying", let failed = status.services.first(where: { $0.failed > 0 }) {
             return "service \(failed.name) has \(failed.failed) failed instance(s); `aicore-node ps -a` and `logs \(failed.name)` say why"
         }
         return nil

@@ -1,0 +1,236 @@
+import AICoreServer
+import AICoreTestSupport
+import Foundation
+import Testing
+
+/// The everyday loop of a Compose user: every verb run from a project directory that holds
+/// `compose.yml` (no -p, no -f), then with `-f` and with `-p`, against a real agent. Messages and
+/// exit codes are what a user reads, checked exactly.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: namespaces, cgroups, mounts"))
+struct ComposeProjectCLITests {
+    /// A project directory under the harness's, holding `compose.yml`.
+    static func project(_ name: String, in harness: AgentHarness, compose: String) throws -> String {
+        let directory = harness.directory + "/" + name
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try compose.write(toFile: directory + "/compose.yml", atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    static func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
+
+    @Test func everyVerbWorksFromTheProjectDirectoryWithoutFlags() async throws {
+        try await AgentHarness.with { harness in
+            let port = try TestPort.next()
+            let project = try Self.project("myproject", in: harness, compose: """
+                name: myproject
+                services:
+                  web:
+                    command: ["/bin/sh", "-c", "echo hello from $$AICORE_INSTANCE; exec /bin/sleep 600"]
+                    ports: ["\(port):8000"]
+                    deploy:
+                      replicas: 2
+                """)
+            // A subdirectory finds the file in its parent, as docker compose does.
+            let nested = project + "/src/app"
+            try FileManager.default.createDirectory(atPath: nested, withIntermediateDirectories: true)
+            func cli(_ arguments: String..., in directory: String? = nil) async throws -> CommandRunner.Result {
+                try await harness.cli(arguments, in: directory ?? project)
+            }
+
+            let up = try await cli("up", "-d", "--wait")
+            try #require(up.status == 0, "\(up.stdout)\(up.stderr)")
+            #expect(Self.lines(up.stdout).first == "stack myproject: revision 1, 2 to start, 0 to stop")
+            #expect(Self.lines(up.stdout).last == "stack myproject: every service is up")
+
+            let ps = try await cli("ps")
+            #expect(ps.status == 0, "\(ps.stderr)")
+            let rows = Self.lines(ps.stdout)
+            #expect(rows.first?.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                    == ["NAME", "SERVICE", "STATE", "HEALTH", "READY", "RESTARTS", "PORTS", "PID", "STATUS"])
+            #expect(rows.count == 3 && rows.dropFirst().allSatisfy { $0.contains("running") && $0.contains("0.0.0.0:\(port)->8000/tcp") },
+                    "PORTS in Compose's form: \(ps.stdout)")
+
+            try await waitUntil("both replicas logged their greeting", timeout: .seconds(30)) {
+                let logs = try await cli("logs", "web", in: nested)
+                return logs.stdout.contains("myproject-web-1 | hello from myproject-web-1")
+                    && logs.stdout.contains("myproject-web-2 | hello from myproject-web-2")
+            }
+            #expect(try await cli("logs", "web/2").stdout == "hello from myproject-web-2\n")
+
+            let exec = try await cli("exec", "web", "sh", "-c", "echo $AICORE_INSTANCE")
+            #expect(exec.status == 0 && exec.stdout == "myproject-web-1\n", "exec SERVICE CMD, no --: \(exec)")
+            let status = try await cli("exec", "web/2", "--", "sh", "-c", "exit 3")
+            #expect(status.status == 3, "exec exits with the command's status")
+            let missing = try await cli("exec", "web", "nosuchcmd")
+            #expect(missing.status == 127)
+            #expect(missing.stdout.isEmpty && missing.stderr == "aicore-node: exec nosuchcmd: No such file or directory\n", "\(missing)")
+            let slow = try await cli("exec", "--timeout", "1", "web", "sh", "-c", "printf partial; exec sleep 30")
+            #expect(slow.status == 1)
+            #expect(slow.stdout == "partial\n", "the output ends its line before the reason: \(slow.stdout)")
+            #expect(slow.stderr == "aicore-node: the command was killed after 1s (its timeout)\n", "\(slow.stderr)")
+
+            let one = try await cli("inspect", "web/1")
+            #expect(try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(one.stdout.utf8)).id == "myproject-web-1")
+            let both = try await cli("inspect", "web")
+            #expect(try ControlAPI.decoder.decode([InstanceStatus].self, from: Data(both.stdout.utf8)).map(\.id)
+                    == ["myproject-web-1", "myproject-web-2"])
+            // A full instance name names its stack: no -p, from anywhere.
+            let anywhere = try await cli("inspect", "myproject-web-2", in: "/")
+            #expect(try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(anywhere.stdout.utf8)).id == "myproject-web-2")
+            let wrong = try await cli("inspect", "api/1")
+            #expect(wrong.status == 2)
+            #expect(wrong.stderr == "aicore-node: stack myproject has no service api; it has web\n", "\(wrong.stderr)")
+            let noReplica = try await cli("logs", "web/7")
+            #expect(noReplica.stderr == "aicore-node: service web of stack myproject has no instance web/7; it has web/1, web/2\n",
+                    "\(noReplica.stderr)")
+
+            #expect(try await cli("port", "web", "8000").stdout == "0.0.0.0:\(port)\n")
+            let routes = try await cli("routes")
+            #expect(routes.stdout.contains("myproject/web:8000") && routes.stdout.contains("0.0.0.0:\(port)"), "\(routes.stdout)")
+
+            let portsBefore = try await harness.instances("myproject").map(\.ports)
+            let restart = try await cli("restart", "web")
+            #expect(restart.status == 0 && restart.stdout == "web: restarted\n", "\(restart)")
+            try await waitUntil("both replicas run again", timeout: .seconds(60)) {
+                try await harness.instances("myproject").filter { $0.state == "running" }.count == 2
+            }
+            #expect(try await harness.instances("myproject").map(\.ports) == portsBefore, "a restart keeps each replica's $PORT")
+
+            let scale = try await cli("scale", "web=3")
+            #expect(scale.stdout == "web: scaling to 3 (1 to start, 0 to stop)\n", "\(scale)")
+
+            #expect(try await cli("stop", "web").status == 0)
+            let stopped = try await cli("ps", "-a")
+            #expect(Self.lines(stopped.stdout).dropFirst().allSatisfy { $0.contains(" stopped ") }, "\(stopped.stdout)")
+            #expect(try await cli("start", "web").stdout == "web: starting\n")
+
+            let set = try await cli("set", "env", "web", "GREETING=hi")
+            #expect(Self.lines(set.stdout).last == "follow the rollout with `aicore-node rollout status web`", "\(set)")
+            let rollout = try await cli("rollout", "status", "web", "--timeout", "3m")
+            #expect(rollout.status == 0, "\(rollout)")
+            #expect(Self.lines(rollout.stdout).last?.hasPrefix("rollout of web to revision ") == true, "\(rollout.stdout)")
+            #expect(try await cli("rollout", "history", "web").status == 0)
+
+            let version = try await cli("version")
+            #expect(version.stdout == "aicore-node version \(AICoreVersion.current)\nagent version \(AICoreVersion.current) (API v1)\n")
+
+            let down = try await cli("down", in: nested)
+            #expect(down.status == 0, "\(down.stderr)")
+            #expect(Self.lines(down.stdout).last == "stack myproject: down")
+            #expect(try await harness.instances("myproject").isEmpty)
+            // Nothing of the stack is left in the agent's run directory (no state dir, no socket).
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: harness.directory + "/run/instances")) ?? []
+            #expect(left.isEmpty, "\(left)")
+        }
+    }
+
+    @Test func dashFAndDashPNameTheStackAndAPortClashIsRefused() async throws {
+        try await AgentHarness.with { harness in
+            let port = try TestPort.next()
+            let directory = try Self.project("work", in: harness, compose: """
+                name: first
+                services:
+                  web:
+                    command: ["/bin/sleep", "600"]
+                    ports: ["\(port):8000"]
+                """)
+            try """
+                name: second
+                services:
+                  api:
+                    command: ["/bin/sleep", "600"]
+                    ports:
+                      - "127.0.0.1:\(port):9000"
+                """.write(toFile: directory + "/other.yml", atomically: true, encoding: .utf8)
+            try #require(try await harness.cli(["up", "-d", "--wait"], in: directory).status == 0)
+
+            // The second stack wants the port the first publishes: refused, located, nothing done.
+            let clash = try await harness.cli(["up", "-d", "-f", "other.yml"], in: directory)
+            #expect(clash.status == 1)
+            #expect(Self.lines(clash.stderr) == [
+                "other.yml:6:9: error: services.api.ports[0]: host port 127.0.0.1:\(port)/tcp is already published by stack first (service web, 0.0.0.0:\(port)/tcp)",
+                "aicore-node: stack second cannot publish its ports: host port 127.0.0.1:\(port)/tcp is already published by stack first (service web, 0.0.0.0:\(port)/tcp)",
+            ], "\(clash.stderr)")
+            let none = try await harness.cli(["ps", "-a", "-f", "other.yml"], in: directory)
+            #expect(Self.lines(none.stdout).count == 1, "nothing of stack second was created: \(none.stdout)")
+
+            // On another port it runs; -f and -p pick it out from the directory of both.
+            try String(contentsOfFile: directory + "/other.yml", encoding: .utf8)
+                .replacingOccurrences(of: "\(port):9000", with: "\(try TestPort.next()):9000")
+                .write(toFile: directory + "/other.yml", atomically: true, encoding: .utf8)
+            #expect(try await harness.cli(["up", "-d", "--wait", "-f", "other.yml"], in: directory).status == 0)
+            let byFile = try await harness.cli(["ps", "-f", "other.yml"], in: directory)
+            #expect(Self.lines(byFile.stdout).dropFirst().map { String($0.prefix(while: { $0 != " " })) } == ["second-api-1"])
+            let byName = try await harness.cli(["ps", "-p", "second"], in: directory)
+            #expect(byName.stdout == byFile.stdout)
+            let here = try await harness.cli(["ps"], in: directory)
+            #expect(Self.lines(here.stdout).dropFirst().map { String($0.prefix(while: { $0 != " " })) } == ["first-web-1"],
+                    "compose.yml here means stack first: \(here.stdout)")
+            #expect(try await harness.cli(["exec", "-p", "second", "api", "true"], in: directory).status == 0)
+            #expect(try await harness.cli(["down", "-f", "other.yml"], in: directory).status == 0)
+            #expect(try await harness.cli(["down", "-p", "first"], in: "/").status == 0)
+        }
+    }
+
+    @Test func aFailedFirstRevisionThenACorrectedFileRunsAndItsEvidenceStays() async throws {
+        try await AgentHarness.with { harness in
+            func compose(_ command: String) -> String {
+                """
+                name: fixme
+                services:
+                  web:
+                    command: ["/bin/sh", "-c", "\(command)"]
+                    deploy:
+                      replicas: 2
+                """
+            }
+            let directory = try Self.project("fixme", in: harness, compose: compose("echo starting; echo Traceback: boom 1 >&2; exit 1"))
+            let first = try await harness.cli(["up", "-d", "--wait"], in: directory)
+            #expect(first.status == 1)
+            #expect(first.stderr.contains("stack fixme failed: service web has 2 failed instance(s)"), "\(first.stderr)")
+            // What the process last said is in ps's STATUS.
+            let ps = try await harness.cli(["ps", "-a"], in: directory)
+            #expect(Self.lines(ps.stdout).dropFirst().allSatisfy { $0.hasSuffix("last: Exited (code 1): starting / Traceback: boom 1") },
+                    "\(ps.stdout)")
+
+            // A second revision that fails too: nothing to roll back to, since the first never ran.
+            try compose("echo Traceback: boom 2 >&2; exit 1").write(toFile: directory + "/compose.yml", atomically: true, encoding: .utf8)
+            let second = try await harness.cli(["up", "-d", "--wait"], in: directory)
+            #expect(second.status == 1)
+            #expect(second.stderr.contains("not rolled back: no earlier revision of web was ever available"), "\(second.stderr)")
+
+            // The fix supersedes the failed rollout; --wait waits for it, not for what it replaces.
+            try compose("echo fixed; exec /bin/sleep 600").write(toFile: directory + "/compose.yml", atomically: true, encoding: .utf8)
+            let fixed = try await harness.cli(["up", "-d", "--wait"], in: directory)
+            #expect(fixed.status == 0, "\(fixed.stdout)\(fixed.stderr)")
+            let rollout = try await harness.cli(["rollout", "status", "web", "--no-watch"], in: directory)
+            #expect(rollout.status == 0, "\(rollout)")
+            #expect(rollout.stdout == "rollout of web to revision 3 complete\n", "\(rollout.stdout)")
+            #expect(try await harness.instances("fixme").allSatisfy { $0.state == "running" && $0.ready })
+
+            // The replaced replicas' output is still there.
+            let previous = try await harness.cli(["logs", "--previous", "web"], in: directory)
+            #expect(previous.status == 0, "\(previous.stderr)")
+            #expect(previous.stderr.contains("| Traceback: boom"), "\(previous.stderr)")
+            let gone = try await harness.cli(["logs", "--previous", "web/9"], in: directory)
+            #expect(gone.status == 2)
+            #expect(gone.stderr.hasPrefix("aicore-node: stack fixme kept no logs of a removed instance web/9; it kept fixme-web-"),
+                    "\(gone.stderr)")
+        }
+    }
+
+    @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/run/aicore/aicore.sock"), "a system agent runs here"))
+    func withNoAgentTheErrorSaysWhereItLooked() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-nowhere-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "AICORE_HOST")
+        let bare = environment
+        let ps = try await offload { try CommandRunner.run(["ps"], environment: bare, directory: directory) }
+        #expect(ps.status == 1)
+        #expect(Self.lines(ps.stderr).count == 1)
+        #expect(ps.stderr.hasSuffix("(looked for /run/aicore/aicore.sock and .aicore/aicore.sock in \(directory) and its parents; set --host or $AICORE_HOST)\n"),
+                "\(ps.stderr)")
+    }
+}
