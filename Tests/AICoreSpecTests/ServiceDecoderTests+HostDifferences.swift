@@ -8,15 +8,8 @@ import Testing
 /// instead, and stays a warning under --strict. The correct forms give none.
 @Suite("Compose habits")
 struct ComposeHabitTests {
-    struct Habit: CustomTestStringConvertible, Sendable {
-        let description: String
-        let yaml: String
-        let line: Int
-        let column: Int
-        let keyPath: String
-        let message: String
-        var testDescription: String { description }
-    }
+    /// A case: the stack file, and where the warning is and what it says.
+    typealias Habit = StackLoaderTests.KeyCase
 
     /// The host of these tests: only these paths exist (and their parents).
     static let hostPaths: Set<String> = ["/", "/var", "/var/lib", "/var/lib/app", "/srv", "/tmp", "/etc", "/etc/app.conf"]
@@ -72,27 +65,27 @@ struct ComposeHabitTests {
             description: "replicas with --port 8000",
             yaml: replicated("command: uvicorn app:app --host 0.0.0.0 --port 8000"),
             line: 3, column: 5, keyPath: "services.api.command",
-            message: "`--port 8000` is a fixed listening port, \(collision); listen on the port each replica gets in $PORT instead (write `$${PORT}` inside `sh -c '…'`); the proxy still serves port 8000, sending it to ready replicas"),
+            message: portMessage("--port 8000")),
         Habit(
             description: "replicas with --port=8000 in a list",
             yaml: replicated("command: [\"gunicorn\", \"--port=8000\"]"),
             line: 3, column: 5, keyPath: "services.api.command",
-            message: "`--port=8000` is a fixed listening port, \(collision); listen on the port each replica gets in $PORT instead (write `$${PORT}` inside `sh -c '…'`); the proxy still serves port 8000, sending it to ready replicas"),
+            message: portMessage("--port=8000")),
         Habit(
             description: "replicas with -p 8000 inside sh -c",
             yaml: replicated("command: [\"sh\", \"-c\", \"exec myserver -p 8000\"]"),
             line: 3, column: 5, keyPath: "services.api.command",
-            message: "`-p 8000` is a fixed listening port, \(collision); listen on the port each replica gets in $PORT instead (write `$${PORT}` inside `sh -c '…'`); the proxy still serves port 8000, sending it to ready replicas"),
+            message: portMessage("-p 8000")),
         Habit(
             description: "replicas with 0.0.0.0:8000 in the entrypoint",
             yaml: replicated("entrypoint: gunicorn -b 0.0.0.0:8000 app:app"),
             line: 3, column: 5, keyPath: "services.api.entrypoint",
-            message: "`0.0.0.0:8000` is a fixed listening port, \(collision); listen on the port each replica gets in $PORT instead (write `$${PORT}` inside `sh -c '…'`); the proxy still serves port 8000, sending it to ready replicas"),
+            message: portMessage("0.0.0.0:8000")),
         Habit(
             description: "replicas with :8000",
             yaml: replicated("command: [\"server\", \"--listen\", \":8000\"]"),
             line: 3, column: 5, keyPath: "services.api.command",
-            message: "`:8000` is a fixed listening port, \(collision); listen on the port each replica gets in $PORT instead (write `$${PORT}` inside `sh -c '…'`); the proxy still serves port 8000, sending it to ready replicas"),
+            message: portMessage(":8000")),
         Habit(
             description: "replicas with a literal port in another variable",
             yaml: replicated("command: myserver\n    environment:\n      - HTTP_PORT=8000"),
@@ -114,8 +107,14 @@ struct ComposeHabitTests {
                       autoscale: {min: 1, max: 4, cpu: 70}
                 """,
             line: 3, column: 5, keyPath: "services.api.command",
-            message: "`--port 8000` is a fixed listening port, but up to 4 replicas (x-aicore.autoscale.max) share the host network, so all but one fail with `Address already in use`; listen on the port each replica gets in $PORT instead (write `$${PORT}` inside `sh -c '…'`); the proxy still serves port 8000, sending it to ready replicas"),
+            message: portMessage(
+                "--port 8000",
+                replicas: "but up to 4 replicas (x-aicore.autoscale.max) share the host network, so all but one fail with `Address already in use`")),
     ]
+
+    static func portMessage(_ text: String, replicas: String = ComposeHabitTests.collision) -> String {
+        "`\(text)` is a fixed listening port, \(replicas); listen on the port each replica gets in $PORT instead (write `$${PORT}` inside `sh -c '…'`); the proxy still serves port 8000, sending it to ready replicas"
+    }
 
     static func mountMessage(_ target: String) -> String {
         "mount target \(target) does not exist on the host: instances run on the host's root filesystem mounted read-only, so \(target) cannot be created and the instance fails to start; mount at a path that exists on the host (e.g. under /var/lib, /srv, /mnt or /tmp), or create \(target) on the host"
