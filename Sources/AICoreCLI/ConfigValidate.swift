@@ -10,7 +10,9 @@ struct ConfigValidate: AsyncParsableCommand {
             Exits 0 when the stack is valid (warnings go to stderr) and 2 when it has errors. \
             Keys aicore-node does not implement are warnings; with --strict, those whose absence \
             would change behaviour (build, privileged, network_mode: service:x, …) are errors, as \
-            they are when the stack is started.
+            they are when the stack is started. Compose habits that fail when an instance starts \
+            (an image beside a command, a mount target missing on the host, replicas on a fixed \
+            port) are warnings, also with --strict.
             """
     )
 

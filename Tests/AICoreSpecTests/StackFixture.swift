@@ -20,24 +20,31 @@ struct StackFixture {
         return path
     }
 
+    /// `hostPathExists` stands for this host's filesystem (mount targets are checked against it):
+    /// by default every path exists, so a test does not depend on this machine's directories.
     func load(
         _ names: [String] = ["stack.yml"], environment: [String: String] = [:], profiles: [String] = [],
-        envFiles: [String] = [], strict: Bool = false, projectName: String? = nil
+        envFiles: [String] = [], strict: Bool = false, projectName: String? = nil,
+        hostPathExists: @escaping @Sendable (String) -> Bool = { _ in true }
     ) throws(StackLoadError) -> LoadedStack {
-        try StackLoader.load(
-            StackLoadOptions(
-                files: names.map { directory + "/" + $0 }, envFiles: envFiles.map { directory + "/" + $0 },
-                profiles: profiles, projectName: projectName, strict: strict, environment: environment))
+        var options = StackLoadOptions(
+            files: names.map { directory + "/" + $0 }, envFiles: envFiles.map { directory + "/" + $0 },
+            profiles: profiles, projectName: projectName, strict: strict, environment: environment)
+        options.hostPathExists = hostPathExists
+        return try StackLoader.load(options)
     }
 
     /// Writes `stack.yml` and loads it.
-    func load(yaml: String, environment: [String: String] = [:], strict: Bool = false) throws(StackLoadError) -> LoadedStack {
+    func load(
+        yaml: String, environment: [String: String] = [:], strict: Bool = false,
+        hostPathExists: @escaping @Sendable (String) -> Bool = { _ in true }
+    ) throws(StackLoadError) -> LoadedStack {
         do {
             try write("stack.yml", yaml)
         } catch {
             throw StackLoadError(diagnostics: [.error("cannot write fixture: \(error)", at: nil, path: "")])
         }
-        return try load(environment: environment, strict: strict)
+        return try load(environment: environment, strict: strict, hostPathExists: hostPathExists)
     }
 
     /// Loads `yaml`, expecting failure; returns the errors.

@@ -29,6 +29,7 @@ struct StackLoaderTests {
 // MARK: - Strict mode
 
 extension StackLoaderTests {
+    /// A stack file, and where its one diagnostic is and what it says.
     struct KeyCase: CustomTestStringConvertible, Sendable {
         let description: String
         let yaml: String

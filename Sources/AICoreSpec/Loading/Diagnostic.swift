@@ -16,6 +16,10 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
         case ignored
         case unsetVariable
         case notice
+        /// Docker Compose usage that validates but fails when the instance starts, because
+        /// instances run from the host's root filesystem on the host network; a warning, also
+        /// under `--strict`, until images and networking exist.
+        case composeHabit
     }
 
     public var severity: Severity

@@ -1,21 +1,24 @@
 extension ServiceDecoder {
+    /// A decoded mount with the key path and place of the list item it came from.
+    typealias LocatedMount = (mount: VolumeMount, path: String, location: SourceLocation)
+
     /// `volumes:` in short (`./data:/var/lib/x:ro`, `name:/path`, `/path`) or long form.
-    func decodeVolumes(_ node: YAMLNode, _ path: String) -> [VolumeMount] {
+    func decodeVolumes(_ node: YAMLNode, _ path: String) -> [LocatedMount] {
         guard let items = node.items else {
             context.expected("a list of volumes", node, path)
             return []
         }
-        var result: [VolumeMount] = []
+        var result: [LocatedMount] = []
         for (offset, item) in items.enumerated() {
             let itemPath = DecodeContext.index(path, offset)
             context.record(itemPath, at: item.location)
             let mount = item.entries != nil ? decodeLongVolume(item, itemPath) : decodeShortVolume(item, itemPath)
             guard let mount else { continue }
-            if result.contains(where: { $0.target == mount.target }) {
+            if result.contains(where: { $0.mount.target == mount.target }) {
                 context.error("two volumes are mounted at \(mount.target)", at: item.location, path: itemPath)
                 continue
             }
-            result.append(mount)
+            result.append((mount, itemPath, item.location))
         }
         return result
     }
@@ -158,7 +161,7 @@ extension ServiceDecoder {
     }
 
     /// `tmpfs: /run` or a list of `PATH[:size=64m,mode=1777]`.
-    func decodeTmpfs(_ node: YAMLNode, _ path: String) -> [VolumeMount] {
+    func decodeTmpfs(_ node: YAMLNode, _ path: String) -> [LocatedMount] {
         let items: [(String, YAMLNode, String)]
         if let list = node.items {
             items = list.enumerated().compactMap { offset, item in
@@ -170,7 +173,7 @@ extension ServiceDecoder {
         } else {
             return []
         }
-        var result: [VolumeMount] = []
+        var result: [LocatedMount] = []
         for (text, item, itemPath) in items {
             let pieces = text.split(separator: ":", maxSplits: 1).map(String.init)
             guard let first = pieces.first, let target = absoluteTarget(first, item, itemPath) else { continue }
@@ -199,7 +202,7 @@ extension ServiceDecoder {
                         at: item.location, path: itemPath)
                 }
             }
-            result.append(mount)
+            result.append((mount, itemPath, item.location))
         }
         return result
     }

@@ -7,6 +7,8 @@ struct ServiceDecoder {
     let baseDirectory: String
     /// The interpolation environment, also used for `environment: [KEY]` with no value.
     let variables: [String: String]
+    /// Whether a path exists on this host, for mount targets the read-only host root must have.
+    let hostPathExists: @Sendable (String) -> Bool
 
     /// Values of the legacy top-level resource keys, applied after `deploy` so either order works.
     private struct LegacyResources {
@@ -32,18 +34,23 @@ struct ServiceDecoder {
         var environmentFromFiles: [String: String] = [:]
         var environment: [String: String] = [:]
         var hasCommand = false
-        var tmpfsMounts: [VolumeMount] = []
+        var mounts: [LocatedMount] = []
+        var tmpfsMounts: [LocatedMount] = []
+        var written = WrittenKeys()
 
         for (key, value, keyPath, keyLocation) in entries {
             switch key {
             case "image":
                 service.image = context.string(value, keyPath)
+                written.image = keyLocation
             case "command":
                 service.command = context.command(value, keyPath)
                 hasCommand = true
+                written.command = keyLocation
             case "entrypoint":
                 service.entrypoint = context.command(value, keyPath)
                 hasCommand = true
+                written.entrypoint = keyLocation
             case "environment":
                 for (envKey, envValue, location, itemPath) in context.listOrDict(value, keyPath) ?? [] {
                     guard EnvFileParser.isValidKey(envKey) else {
@@ -52,6 +59,7 @@ struct ServiceDecoder {
                     }
                     // A key without a value takes the agent's environment, or is left out.
                     if let resolved = envValue ?? variables[envKey] { environment[envKey] = resolved }
+                    written.environment[envKey] = (location, itemPath)
                 }
             case "env_file":
                 environmentFromFiles.merge(decodeEnvFiles(value, keyPath)) { _, new in new }
@@ -78,7 +86,7 @@ struct ServiceDecoder {
             case "ports":
                 service.ports = decodePorts(value, keyPath)
             case "volumes":
-                service.volumes = decodeVolumes(value, keyPath)
+                mounts = decodeVolumes(value, keyPath)
             case "tmpfs":
                 tmpfsMounts = decodeTmpfs(value, keyPath)
             case "depends_on":
@@ -161,7 +169,8 @@ struct ServiceDecoder {
 
         // env_file first, `environment` wins, as in Compose.
         service.environment = environmentFromFiles.merging(environment) { _, explicit in explicit }
-        service.volumes += tmpfsMounts
+        mounts += tmpfsMounts
+        service.volumes = mounts.map(\.mount)
         applyLegacy(legacy, deployReplicas: deployReplicas, to: &service, path: path)
         service.restart = combineRestart(compose: composeRestart, deploy: deployRestart, path: path)
         if !hasCommand && service.image == nil && node["build"] == nil {
@@ -175,6 +184,7 @@ struct ServiceDecoder {
                 "`image: \(image)` needs the local image store, which is not available yet; give a `command` to run from the host root filesystem",
                 at: node["image"]?.location ?? node.location, path: DecodeContext.join(path, "image"))
         }
+        warnAboutHostDifferences(service, path: path, written: written, mounts: mounts)
         return service
     }
 

@@ -3,6 +3,8 @@ struct StackDecoder {
     let context: DecodeContext
     let baseDirectory: String
     let variables: [String: String]
+    /// Whether a path exists on this host (`StackLoadOptions.hostPathExists`).
+    let hostPathExists: @Sendable (String) -> Bool
     /// The name to use when the file has no `name:` (from `-p` or the directory).
     let fallbackName: String
     /// `-p` wins over `name:`, as in Compose.
@@ -63,7 +65,8 @@ struct StackDecoder {
             context.expected("a mapping of service names", node, path)
             return []
         }
-        let decoder = ServiceDecoder(context: context, baseDirectory: baseDirectory, variables: variables)
+        let decoder = ServiceDecoder(
+            context: context, baseDirectory: baseDirectory, variables: variables, hostPathExists: hostPathExists)
         var services: [Service] = []
         for entry in entries {
             let servicePath = DecodeContext.join(path, entry.key)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What to load and how: the `-f`, `--env-file`, `--profile`, `-p` and `--strict` of the CLI.
 public struct StackLoadOptions: Sendable {
     /// Stack files in merge order; later files override earlier ones.
@@ -16,6 +18,9 @@ public struct StackLoadOptions: Sendable {
     /// for: relative paths inside resolve against that path's directory, and messages name it.
     /// A path not here is read from disk.
     public var contents: [String: String] = [:]
+    /// Whether a path exists on this host: a mount target that does not cannot be created on the
+    /// read-only host root, and gets a warning. Injectable for tests.
+    public var hostPathExists: @Sendable (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
 
     public init(
         files: [String], envFiles: [String] = [], profiles: [String] = [], projectName: String? = nil,

@@ -40,7 +40,7 @@ public enum StackLoader {
                     message: "invalid project name \"\(projectName)\": use lowercase letters, digits, '-' and '_'"))
         }
         let decoder = StackDecoder(
-            context: context, baseDirectory: baseDirectory, variables: variables,
+            context: context, baseDirectory: baseDirectory, variables: variables, hostPathExists: options.hostPathExists,
             fallbackName: StackName.sanitize(URL(fileURLWithPath: baseDirectory).lastPathComponent),
             overrideName: projectName)
         guard var stack = decoder.decode(merged) else { throw StackLoadError(diagnostics: context.diagnostics) }

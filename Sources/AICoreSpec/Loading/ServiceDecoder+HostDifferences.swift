@@ -1,0 +1,90 @@
+import Foundation
+
+/// Compose habits that validate but fail when the instance starts, because instances run from
+/// the host's root filesystem (read-only) on the host network: located warnings, so
+/// `config validate` says what to write instead. They stay warnings (also under `--strict`)
+/// until images and networking exist.
+extension ServiceDecoder {
+    /// Where keys the checks point at were written.
+    struct WrittenKeys {
+        var image: SourceLocation?
+        var command: SourceLocation?
+        var entrypoint: SourceLocation?
+        /// Each `environment` variable: where its key was written and its key path.
+        var environment: [String: (location: SourceLocation, path: String)] = [:]
+    }
+
+    /// Mount points the runtime puts on the read-only root before the service's own mounts
+    /// (`MountPlan.build`): fresh tmpfs, so a target directly inside one is created there.
+    static let instanceMountPoints = ["/dev", "/tmp", "/run"]
+
+    func warnAboutHostDifferences(_ service: Service, path: String, written: WrittenKeys, mounts: [LocatedMount]) {
+        warnAboutImage(service, path: path, written: written)
+        warnAboutMountTargets(mounts)
+        warnAboutFixedPorts(service, path: path, written: written)
+    }
+
+    /// `image` beside `command`: the image is not run, the host's binaries are.
+    private func warnAboutImage(_ service: Service, path: String, written: WrittenKeys) {
+        guard let image = service.image, let location = written.image else { return }
+        guard let program = ((service.entrypoint ?? []) + (service.command ?? [])).first else { return }
+        context.warning(
+            .composeHabit,
+            "`image: \(image)` is not pulled or run yet: the command runs from the host's root filesystem (read-only), so `\(program)` is the host's, if it has one; install what the command needs on the host, or remove `image`",
+            at: location, path: DecodeContext.join(path, "image"))
+    }
+
+    /// A target the runtime would have to `mkdir` on the read-only host root.
+    private func warnAboutMountTargets(_ mounts: [LocatedMount]) {
+        let mountPoints = Self.instanceMountPoints + mounts.map(\.mount.target)
+        for (mount, itemPath, location) in mounts where mount.target != "/" {
+            let target = mount.target
+            // Inside another mount (a tmpfs, a volume, a bind), the target is created there.
+            let enclosed = mountPoints.contains { $0 != target && target.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            if enclosed || hostPathExists(target) { continue }
+            context.warning(
+                .composeHabit,
+                "mount target \(target) does not exist on the host: instances run on the host's root filesystem mounted read-only, so \(target) cannot be created and the instance fails to start; mount at a path that exists on the host (e.g. under /var/lib, /srv, /mnt or /tmp), or create \(target) on the host",
+                at: location, path: itemPath)
+        }
+    }
+
+    /// Several replicas listening on one fixed port of the shared host network.
+    private func warnAboutFixedPorts(_ service: Service, path: String, written: WrittenKeys) {
+        let autoscaleMax = service.aicore.autoscale?.max ?? 0
+        guard service.deploy.replicas > 1 || autoscaleMax > 1 else { return }
+        let ports = Set(service.ports.map(\.target))
+        let variable = service.aicore.portEnv
+        let words = (service.entrypoint ?? []) + (service.command ?? [])
+        guard !ports.isEmpty, !words.contains(where: { FixedPortSyntax.usesVariable(variable, in: $0) }) else { return }
+        let replicas =
+            service.deploy.replicas >= autoscaleMax
+            ? "the \(service.deploy.replicas) replicas" : "up to \(autoscaleMax) replicas (x-aicore.autoscale.max)"
+        let collision = "but \(replicas) share the host network, so all but one fail with `Address already in use`"
+
+        for (key, location, command) in [
+            ("entrypoint", written.entrypoint, service.entrypoint), ("command", written.command, service.command),
+        ] {
+            guard let location, let command, let found = FixedPortSyntax.find(ports, in: command) else { continue }
+            context.warning(
+                .composeHabit,
+                "`\(found.text)` is a fixed listening port, \(collision); listen on the port each replica gets in $\(variable) instead (write `$${\(variable)}` inside `sh -c '…'`); the proxy still serves port \(found.port), sending it to ready replicas",
+                at: location, path: DecodeContext.join(path, key))
+        }
+        for (name, value) in service.environment.sorted(by: { $0.key < $1.key }) where name != variable {
+            guard let (location, itemPath) = written.environment[name] else { continue }
+            let trimmed = value.trimmingCharacters(in: .whitespaces)
+            if let port = Int(trimmed), ports.contains(port) {
+                context.warning(
+                    .composeHabit,
+                    "`\(name)=\(trimmed)` is a fixed listening port, \(collision); set `x-aicore.port_env: \(name)` so each replica gets its own port in \(name)",
+                    at: location, path: itemPath)
+            } else if let found = FixedPortSyntax.find(ports, in: [value]) {
+                context.warning(
+                    .composeHabit,
+                    "`\(name)` holds the fixed listening port \(found.port) (`\(found.text)`), \(collision); build it in the command from the port each replica gets in $\(variable) (`sh -c '… $${\(variable)}'`)",
+                    at: location, path: itemPath)
+            }
+        }
+    }
+}
