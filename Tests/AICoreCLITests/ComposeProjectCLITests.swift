@@ -219,6 +219,43 @@ struct ComposeProjectCLITests {
         }
     }
 
+    @Test func rolloutStatusAgreesWithWhatRunsAfterARestartBringsAFailedRevisionUp() async throws {
+        // Outside /tmp: instances get a private /tmp, and must see the flag the test creates.
+        let flag = "/var/tmp/aicore-flag-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: flag) }
+        try await AgentHarness.with { harness in
+            func compose(_ version: String) -> String {
+                """
+                name: later
+                services:
+                  web:
+                    command: ["/bin/sh", "-c", "test -f \(flag) || { echo waiting for the flag >&2; exit 1; }; exec /bin/sleep 600"]
+                    environment: {VERSION: "\(version)"}
+                    deploy:
+                      replicas: 2
+                """
+            }
+            let directory = try Self.project("later", in: harness, compose: compose("1"))
+            #expect(try await harness.cli(["up", "-d", "--wait"], in: directory).status == 1)
+            try compose("2").write(toFile: directory + "/compose.yml", atomically: true, encoding: .utf8)
+            #expect(try await harness.cli(["up", "-d", "--wait"], in: directory).status == 1)
+            let failed = try await harness.cli(["rollout", "status", "web", "--no-watch"], in: directory)
+            #expect(failed.status == 1)
+            #expect(failed.stderr.hasPrefix("aicore-node: the rollout of web to revision 2 failed: "), "\(failed.stderr)")
+
+            // What was missing appears; a restart brings the desired revision up, and the
+            // rollout's status says so instead of its old failure.
+            FileManager.default.createFile(atPath: flag, contents: Data())
+            #expect(try await harness.cli(["restart", "web"], in: directory).status == 0)
+            try await waitUntil("both replicas are ready", timeout: .seconds(60)) {
+                try await harness.instances("later").filter(\.ready).count == 2
+            }
+            let status = try await harness.cli(["rollout", "status", "web", "--no-watch"], in: directory)
+            #expect(status.status == 0, "\(status)")
+            #expect(status.stdout == "rollout of web to revision 2 complete\n", "\(status.stdout)")
+        }
+    }
+
     @Test(.enabled(if: !FileManager.default.fileExists(atPath: "/run/aicore/aicore.sock"), "a system agent runs here"))
     func withNoAgentTheErrorSaysWhereItLooked() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-nowhere-\(UUID().uuidString.prefix(8))").path

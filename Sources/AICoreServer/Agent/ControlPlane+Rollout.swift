@@ -21,8 +21,16 @@ extension ControlPlane {
                                  old: running.count - new.count, startedAt: started, updatedAt: updated)
         }
         if let record, record.toHash == desiredHash || record.isActive || operation(name)?.phase != .applying {
-            return status(record.state.rawValue, hash: record.toHash, revision: record.revision, from: record.fromRevision,
-                          reason: record.reason, started: record.startedAt, updated: record.updatedAt)
+            var current = status(record.state.rawValue, hash: record.toHash, revision: record.revision, from: record.fromRevision,
+                                 reason: record.reason, started: record.startedAt, updated: record.updatedAt)
+            // What runs decides, as a Deployment's conditions do: a failed rollout whose
+            // replicas all came up since (a `restart`, a dependency that recovered) is complete.
+            if record.state == .failed, record.toHash == desiredHash, current.old == 0,
+               current.updated == replicas, current.ready == replicas {
+                current.state = RolloutRecord.State.complete.rawValue
+                current.reason = nil
+            }
+            return current
         }
         // No rollout of the desired spec yet: one is about to start, or none was ever needed.
         let revision = revisions.last { $0.specHash == desiredHash }?.revision ?? 0
