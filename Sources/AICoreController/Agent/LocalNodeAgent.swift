@@ -66,15 +66,16 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
                          lastExitCode: status.lastExitCode, finished: status.finished)
     }
 
-    public func existingVolumes(_ candidates: Set<String>) async -> Set<String> {
-        candidates.filter { FileIO.isDirectory($0) }
+    public func volumeDirectories() async throws -> [VolumeDirectory] {
+        try VolumeDirectories.list(in: layout.volumesDirectory)
     }
 
     public func createVolume(_ volume: VolumePlan) async throws {
         try VolumeDirectories.create(volume)
     }
 
-    public func removeVolume(path: String) async throws {
+    @discardableResult
+    public func removeVolume(path: String) async throws -> UInt64 {
         try VolumeDirectories.remove(path: path)
     }
 }
