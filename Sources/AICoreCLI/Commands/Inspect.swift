@@ -13,8 +13,6 @@ struct Inspect: AsyncParsableCommand {
 
     func run() async throws {
         let status = try await agent.client().call("GET", "/v1/instances/\(urlEncoded(instance))", as: InstanceStatus.self)
-        let encoder = ControlAPI.encoder
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        print(String(decoding: try encoder.encode(status), as: UTF8.self))
+        print(try prettyJSON(status))
     }
 }

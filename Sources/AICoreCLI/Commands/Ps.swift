@@ -31,9 +31,7 @@ struct Ps: AsyncParsableCommand {
         }
         switch format {
         case .json:
-            let encoder = ControlAPI.encoder
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try encoder.encode(instances), as: UTF8.self))
+            print(try prettyJSON(instances))
         case .table:
             print(Table.render(header: ["NAME", "SERVICE", "STATE", "HEALTH", "READY", "RESTARTS", "PORTS", "PID", "STATUS"],
                                rows: instances.map(Self.row)))
