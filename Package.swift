@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreStoreTests",
-            dependencies: ["AICoreStore", "AICoreSpec"]
+            dependencies: ["AICoreStore", "AICoreSpec", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "AICoreSupervisorTests",

@@ -65,6 +65,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             }
         }
         let addresses = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
+        try await adoptVolumes(of: stack)
         let plan = try await self.plan(stack)
         applied[stack.name] = stack
         let hosts = addresses.mapValues(\.description)
@@ -75,16 +76,44 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     }
 
     /// Stops every instance of the stack (dependents first), forgets its services and releases
-    /// its VIPs; `removeVolumes` (`down -v`) also removes its named volumes.
+    /// its VIPs; `removeVolumes` (`down -v`) also removes its named volumes: those it declares
+    /// and every one recorded as its own, also when the stack itself went down before.
     @discardableResult
     public func down(stack name: String, removeVolumes: Bool = false) async throws(ControllerError) -> ReconcilePlan {
         let previous = applied[name]
+        if let previous { try await adoptVolumes(of: previous) }
         let actual = try await actualState(name, candidates: [previous].compactMap { $0 })
         let plan = planner.down(stack: name, actual: actual, previous: previous, removeVolumes: removeVolumes)
         try await execute(plan, stack: previous ?? Stack(name: name), revision: 0) { _ in InstanceNetwork() }
+        if removeVolumes {
+            // Records whose directory was already gone (removed by hand): nothing to remove.
+            for record in try await storeCall({ () async throws(StoreError) in try await store.volumes(stack: name) }) {
+                try await storeCall { () async throws(StoreError) in try await store.deleteVolume(named: record.name) }
+            }
+        }
         try await vips.release(stack: name)
         applied[name] = nil
         return plan
+    }
+
+    /// Records the declared volumes of `stack` that an agent from before volume records made
+    /// (`VolumeAdoption`), so that they stay the stack's after it goes down.
+    func adoptVolumes(of stack: Stack) async throws(ControllerError) {
+        let recorded = try await storeCall { () async throws(StoreError) in try await store.volumes(stack: stack.name) }
+        let directories = try await volumeDirectories()
+        for record in VolumeAdoption.records(for: stack, directories: directories, recorded: Set(recorded.map(\.name))) {
+            try await storeCall { () async throws(StoreError) in try await store.saveVolume(record) }
+        }
+    }
+
+    private func volumeDirectories() async throws(ControllerError) -> [VolumeDirectory] {
+        do {
+            return try await agent.volumeDirectories()
+        } catch let error as ControllerError {
+            throw error
+        } catch {
+            throw ControllerError(code: .volume, message: "cannot list the volumes of node \(agent.node): \(error)", cause: error)
+        }
     }
 
     /// An operator restarts a service: it and its `restart: true` dependents stop and start
@@ -144,13 +173,14 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     func actualState(_ name: String, candidates stacks: [Stack]) async throws(ControllerError) -> ActualState {
         let services = try await storeCall { () async throws(StoreError) in try await store.services(stack: name) }
         let instances = try await storeCall { () async throws(StoreError) in try await store.instances(stack: name) }
-        var volumes: Set<String> = []
+        // The stack's volumes: those its stacks declare and those recorded as its own.
+        var names = Set(try await storeCall { () async throws(StoreError) in try await store.volumes(stack: name) }.map(\.name))
         for stack in stacks {
             for volume in stack.volumes where !volume.external {
-                volumes.insert(planner.layout.volumeDirectory(stack: name, volume: volume.key))
+                names.insert(SupervisorLayout.volumeName(stack: name, volume: volume.key))
             }
         }
-        let existing = await agent.existingVolumes(volumes)
+        let existing = Set(try await volumeDirectories().filter { names.contains($0.name) }.map(\.path))
         return ActualState(
             serviceHashes: Dictionary(services.map { ($0.name, $0.specHash) }, uniquingKeysWith: { _, last in last }),
             instances: instances.map {
@@ -177,8 +207,14 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             switch step {
             case let .createVolume(volume):
                 try await agentCall("create \(volume)") { try await agent.createVolume(volume) }
-            case let .removeVolume(_, path):
+                let record = VolumeRecord(name: SupervisorLayout.volumeName(stack: stack.name, volume: volume.name), stack: stack.name,
+                                          key: volume.name, path: volume.path, uid: volume.uid, gid: volume.gid,
+                                          labels: volume.labels, createdAt: WallClock.rfc3339Now())
+                try await storeCall { () async throws(StoreError) in try await store.saveVolume(record) }
+            case let .removeVolume(key, path):
                 try await agentCall("remove the volume \(path)") { try await agent.removeVolume(path: path) }
+                let name = SupervisorLayout.volumeName(stack: stack.name, volume: key)
+                try await storeCall { () async throws(StoreError) in try await store.deleteVolume(named: name) }
             case let .stop(instance, service, reason):
                 if reason != .down, let policy = stack.service(named: service).map({ $0.aicore.rollout.drainTimeout }) {
                     await drain?.drain(stack: stack.name, instance: instance, timeout: policy)

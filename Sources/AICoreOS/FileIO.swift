@@ -107,20 +107,46 @@ public enum FileIO {
             throw .last("stat \(path)")
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
-            guard let dir = opendir(path) else { throw .last("opendir \(path)") }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-                }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(dir)
-            for name in names { try removeTree(path + "/" + name) }
+            for name in try entries(of: path) { try removeTree(path + "/" + name) }
             if rmdir(path) != 0 && errno != ENOENT { throw .last("rmdir \(path)") }
         } else if unlink(path) != 0 && errno != ENOENT {
             throw .last("unlink \(path)")
         }
+    }
+
+    /// The names in a directory, without `.` and `..`, in no particular order.
+    public static func entries(of path: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(path) else { throw .last("opendir \(path)") }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The bytes a tree takes on disk (`du -s --bytes` of allocated blocks), not crossing into
+    /// another filesystem and not following symlinks; what removing it frees. Entries that
+    /// vanish or cannot be read while it walks count as nothing.
+    public static func diskUsage(_ path: String) -> UInt64 {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return 0 }
+        return diskUsage(path, st, device: st.st_dev)
+    }
+
+    private static func diskUsage(_ path: String, _ st: stat, device: dev_t) -> UInt64 {
+        var total = UInt64(max(st.st_blocks, 0)) * 512
+        guard (st.st_mode & S_IFMT) == S_IFDIR, st.st_dev == device else { return total }
+        for name in (try? entries(of: path)) ?? [] {
+            let child = path + "/" + name
+            var cst = stat()
+            guard lstat(child, &cst) == 0, cst.st_dev == device else { continue }
+            total += diskUsage(child, cst, device: device)
+        }
+        return total
     }
 
     /// chown without following a final symlink (lchown), then chmod `mode` on the directory.
@@ -138,6 +164,11 @@ public enum FileIO {
 
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
+    }
+
+    public static func isSymbolicLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }
 
     public static func isDirectory(_ path: String) -> Bool {

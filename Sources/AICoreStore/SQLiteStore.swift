@@ -27,6 +27,9 @@ extension RolloutRecord: FetchableRecord, PersistableRecord {
 extension VIPRecord: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "vip"
 }
+extension VolumeRecord: FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "volume"
+}
 extension EventRecord: FetchableRecord, MutablePersistableRecord {
     public static let databaseTableName = "event"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
@@ -180,7 +183,22 @@ public final class SQLiteStore: Store {
                 t.primaryKey(["stack", "service"])
             }
         }
-        migrator.registerMigration("v5-rollout-rollback-hash") { db in
+        migrator.registerMigration("v5") { db in
+            // Named volumes: they outlive their stack, so `down -v`, `volume ls` and `volume
+            // prune` find them after a plain `down`. Events are deleted by stack on `down`.
+            try db.create(table: "volume") { t in
+                t.primaryKey("name", .text)
+                t.column("stack", .text).notNull().indexed()
+                t.column("key", .text).notNull()
+                t.column("path", .text).notNull()
+                t.column("uid", .integer).notNull()
+                t.column("gid", .integer).notNull()
+                t.column("labels", .text).notNull().defaults(to: "{}")
+                t.column("createdAt", .text)
+            }
+            try db.create(index: "event_on_stack", on: "event", columns: ["stack"])
+        }
+        migrator.registerMigration("v6") { db in
             // Where a failed rollout goes back to: the newest revision known to have been
             // available (nil: none was, and a failure is not rolled back).
             try db.alter(table: "rollout") { t in
@@ -401,6 +419,26 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func saveVolume(_ volume: VolumeRecord) async throws(StoreError) {
+        try await write("save volume \(volume.name)") { db in try volume.save(db) }
+    }
+
+    public func volume(named name: String) async throws(StoreError) -> VolumeRecord? {
+        try await read("read volume \(name)") { db in try VolumeRecord.fetchOne(db, key: name) }
+    }
+
+    public func volumes(stack: String?) async throws(StoreError) -> [VolumeRecord] {
+        try await read("read volumes") { db in
+            var request = VolumeRecord.order(Column("name"))
+            if let stack { request = request.filter(Column("stack") == stack) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func deleteVolume(named name: String) async throws(StoreError) {
+        _ = try await write("delete volume \(name)") { db in try VolumeRecord.deleteOne(db, key: name) }
+    }
+
     public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {
         guard !events.isEmpty else { return }
         let retention = eventRetention
@@ -434,6 +472,12 @@ public final class SQLiteStore: Store {
             var request = EventRecord.order(Column("id").desc).limit(limit)
             if let instance { request = request.filter(Column("instance") == instance) }
             return try request.fetchAll(db).reversed()
+        }
+    }
+
+    public func deleteEvents(stack: String) async throws(StoreError) {
+        try await write("delete the events of \(stack)") { db in
+            try db.execute(sql: "DELETE FROM event WHERE stack = ?", arguments: [stack])
         }
     }
 }

@@ -39,10 +39,20 @@ public protocol Store: Sendable {
     func saveVIP(_ vip: VIPRecord) async throws(StoreError)
     func deleteVIP(stack: String, service: String) async throws(StoreError)
 
+    /// Records a named volume (replacing the record of the same name).
+    func saveVolume(_ volume: VolumeRecord) async throws(StoreError)
+    func volume(named name: String) async throws(StoreError) -> VolumeRecord?
+    /// The volumes of one stack (every volume when nil), by name.
+    func volumes(stack: String?) async throws(StoreError) -> [VolumeRecord]
+    func deleteVolume(named name: String) async throws(StoreError)
+
     /// Appends events in order; the oldest beyond the retention limit are dropped.
     func appendEvents(_ events: [EventRecord]) async throws(StoreError)
     /// The newest `limit` events (of one instance when given), oldest first.
     func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord]
+    /// Forgets every event of a stack (`down`): a new stack of the same name starts with a
+    /// clean history.
+    func deleteEvents(stack: String) async throws(StoreError)
 
     /// Saves an instance and appends its events (in order) as one write: both or neither.
     func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError)

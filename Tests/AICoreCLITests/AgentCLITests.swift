@@ -115,6 +115,62 @@ struct AgentCLITests {
         }
     }
 
+    /// The one end-to-end run of volumes and events over `down`: everything else of them is in
+    /// VolumeCLITests (scripted agent) and ControlAPITests (real control plane).
+    @Test func aVolumeOutlivesDownUntilDownVAndARecreatedStackHasNoOldEvents() async throws {
+        try await AgentHarness.with { harness in
+            let file = try Self.write("""
+                name: vols
+                services:
+                  app:
+                    command: ["/bin/sh", "-c", "echo kept > /mnt/proof; exec /bin/sleep 600"]
+                    volumes: [data:/mnt]
+                volumes:
+                  data: {}
+                """, in: harness.directory)
+            @Sendable func events() async throws -> [EventMessage] {
+                let inspect = try await harness.cli(["inspect", "vols-app-1"])
+                try #require(inspect.status == 0, "\(inspect.stderr)")
+                return try ControlAPI.decoder.decode(InstanceStatus.self, from: Data(inspect.stdout.utf8)).events ?? []
+            }
+            let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
+            try #require(up.status == 0, "\(up.stderr)")
+            let proof = harness.directory + "/state/volumes/vols_data/proof"
+            try await waitUntil("the workload wrote into its volume", timeout: .seconds(30)) { FileIO.exists(proof) }
+
+            let ls = try await harness.cli(["volume", "ls"])
+            #expect(ls.status == 0, "\(ls.stderr)")
+            let rows = ls.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.count == 2 && rows.first == ["NAME", "STACK", "USED", "BY", "CREATED"], "\(ls.stdout)")
+            #expect(rows.last?.prefix(3) == ["vols_data", "vols", "vols"], "\(ls.stdout)")
+            #expect(rows.last?.last?.contains(#/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/#) == true, "\(ls.stdout)")
+
+            let busy = try await harness.cli(["volume", "rm", "vols_data"])
+            #expect(busy.status == 1)
+            #expect(busy.stderr == "aicore-node: volume vols_data is in use by stack vols (service app); remove it after `aicore-node down -p vols`\n")
+            let before = Set(try await events().compactMap(\.id))
+            #expect(!before.isEmpty)
+
+            #expect(try await harness.cli(["down", "-p", "vols"]).status == 0)
+            #expect(try await harness.cli(["volume", "ls", "-q"]).stdout == "vols_data\n", "a plain down keeps the volume")
+            #expect(FileIO.exists(proof))
+            let downV = try await harness.cli(["down", "-v", "-p", "vols"])
+            #expect(downV.status == 0, "\(downV.stderr)")
+            #expect(downV.stdout == "removed volume vols_data\nstack vols: down, volumes removed\n")
+            #expect(try await harness.cli(["volume", "ls", "-q"]).stdout.isEmpty)
+            #expect(!FileIO.exists(harness.directory + "/state/volumes/vols_data"))
+            let gone = try await harness.cli(["down", "-v", "-p", "vols"])
+            #expect(gone.status == 2)
+            #expect(gone.stderr == "aicore-node: no stack vols on this node; `aicore-node ps` lists the stacks\n")
+
+            // The same stack again: its instance's history starts afresh.
+            try #require(try await harness.cli(["up", "-d", "--wait", "-f", file]).status == 0)
+            let after = try await events()
+            #expect(!after.isEmpty && after.allSatisfy { !before.contains($0.id ?? -1) }, "\(after)")
+            #expect(after.filter { $0.type == "started" }.count == 1, "\(after)")
+        }
+    }
+
     @Test func withoutAnAgentVerbsSayWhereTheyLookedInOneLine() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-noagent-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

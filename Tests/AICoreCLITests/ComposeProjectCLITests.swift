@@ -245,7 +245,7 @@ struct ComposeProjectCLITests {
 
             // What was missing appears; a restart brings the desired revision up, and the
             // rollout's status says so instead of its old failure.
-            FileManager.default.createFile(atPath: flag, contents: Data())
+            try #require(FileManager.default.createFile(atPath: flag, contents: Data()))
             #expect(try await harness.cli(["restart", "web"], in: directory).status == 0)
             try await waitUntil("both replicas are ready", timeout: .seconds(60)) {
                 try await harness.instances("later").filter(\.ready).count == 2

@@ -178,6 +178,15 @@ import Testing
         #expect(downV.steps.last == .removeVolume(name: "pgdata", path: "/var/lib/aicore-test/volumes/demo_pgdata"))
     }
 
+    @Test func downVOfAStackThatIsGoneRemovesItsRecordedVolumesByKey() {
+        let actual = ActualState(volumes: ["/var/lib/aicore-test/volumes/demo_pgdata", "/var/lib/aicore-test/volumes/demo_my_cache"])
+        let plan = planner.down(stack: "demo", actual: actual, previous: nil, removeVolumes: true)
+        #expect(plan.steps == [.removeVolume(name: "my_cache", path: "/var/lib/aicore-test/volumes/demo_my_cache"),
+                               .removeVolume(name: "pgdata", path: "/var/lib/aicore-test/volumes/demo_pgdata")])
+        #expect(plan.removedVolumes == ["demo_my_cache", "demo_pgdata"])
+        #expect(planner.down(stack: "demo", actual: actual, previous: nil, removeVolumes: false).steps.isEmpty)
+    }
+
     @Test func aNamedVolumeIsCreatedOnceOwnedByTheFirstServiceThatMountsIt() throws {
         let mount = VolumeMount(kind: .volume, source: "pgdata", target: "/data")
         let stack = Fixtures.stack(

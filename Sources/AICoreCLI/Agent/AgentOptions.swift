@@ -99,6 +99,14 @@ extension AgentClient {
     }
 }
 
+/// A value as the agent's JSON (snake_case keys), indented and with sorted keys, for people.
+func prettyJSON<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
 /// Percent-encodes a path segment or query value.
 func urlEncoded(_ text: String) -> String {
     var allowed = CharacterSet.alphanumerics

@@ -20,10 +20,7 @@ struct Inspect: AsyncParsableCommand {
         for instance in chosen {
             detailed.append(try await client.call("GET", "/v1/instances/\(urlEncoded(instance.id))", as: InstanceStatus.self))
         }
-        let encoder = ControlAPI.encoder
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         let single = chosen.count == 1 && (target.contains("/") || chosen[0].id == target)
-        let data = single ? try encoder.encode(detailed[0]) : try encoder.encode(detailed)
-        print(String(decoding: data, as: UTF8.self))
+        print(single ? try prettyJSON(detailed[0]) : try prettyJSON(detailed))
     }
 }

@@ -36,9 +36,7 @@ struct Ps: AsyncParsableCommand {
         }
         switch format {
         case .json:
-            let encoder = ControlAPI.encoder
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try encoder.encode(instances), as: UTF8.self))
+            print(try prettyJSON(instances))
         case .table:
             let stacks = try await client.call("GET", "/v1/stacks", as: [StackStatus].self)
             var published: [String: [String]] = [:]

@@ -32,9 +32,7 @@ extension RolloutCommand {
             let revisions = try await client.call("GET", path + "/revisions", as: [ServiceRevisionMessage].self)
             switch format {
             case .json:
-                let encoder = ControlAPI.encoder
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-                print(String(decoding: try encoder.encode(revisions), as: UTF8.self))
+                print(try prettyJSON(revisions))
             case .table:
                 let table = Table.render(header: ["REVISION", "HASH", "CAUSE", "CREATED", "CURRENT"], rows: revisions.map {
                     [String($0.revision), $0.specHash, $0.cause, $0.createdAt, $0.current ? "*" : ""]

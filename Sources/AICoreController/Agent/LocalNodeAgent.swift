@@ -1,4 +1,3 @@
-import AICoreOS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
@@ -66,15 +65,20 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
                          lastExitCode: status.lastExitCode, finished: status.finished)
     }
 
-    public func existingVolumes(_ candidates: Set<String>) async -> Set<String> {
-        candidates.filter { FileIO.isDirectory($0) }
+    // Volume directories are walked and removed on a thread of their own (`BlockingWork`): a
+    // large volume must not hold this actor, which every start and stop goes through.
+
+    public func volumeDirectories() async throws -> [VolumeDirectory] {
+        let directory = layout.volumesDirectory
+        return try await BlockingWork.run { try VolumeDirectories.list(in: directory) }
     }
 
     public func createVolume(_ volume: VolumePlan) async throws {
-        try VolumeDirectories.create(volume)
+        try await BlockingWork.run { try VolumeDirectories.create(volume) }
     }
 
-    public func removeVolume(path: String) async throws {
-        try VolumeDirectories.remove(path: path)
+    @discardableResult
+    public func removeVolume(path: String) async throws -> UInt64 {
+        try await BlockingWork.run { try VolumeDirectories.remove(path: path) }
     }
 }

@@ -20,10 +20,12 @@ public protocol NodeAgent: Sendable {
     func wait(stack: String, instance: String,
               until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict?
 
-    /// The named volume directories of `candidates` that exist.
-    func existingVolumes(_ candidates: Set<String>) async -> Set<String>
+    /// Every volume directory on the node, by name.
+    func volumeDirectories() async throws -> [VolumeDirectory]
     func createVolume(_ volume: VolumePlan) async throws
-    func removeVolume(path: String) async throws
+    /// Removes a volume's directory; returns the bytes it took on disk.
+    @discardableResult
+    func removeVolume(path: String) async throws -> UInt64
 }
 
 extension NodeAgent {

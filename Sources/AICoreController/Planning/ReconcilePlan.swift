@@ -1,3 +1,5 @@
+import AICoreSupervisor
+
 /// What reconciling one stack does, in order. Empty when the node already matches the stack:
 /// re-applying an unchanged stack changes nothing.
 public struct ReconcilePlan: Sendable, Hashable, CustomStringConvertible {
@@ -20,6 +22,11 @@ public struct ReconcilePlan: Sendable, Hashable, CustomStringConvertible {
     /// Instances stopped, in order.
     public var stops: [String] {
         steps.compactMap { if case let .stop(id, _, _) = $0 { id } else { nil } }
+    }
+
+    /// Named volumes removed (`down -v`), by their names on the node (`<stack>_<key>`), in order.
+    public var removedVolumes: [String] {
+        steps.compactMap { if case let .removeVolume(key, _) = $0 { SupervisorLayout.volumeName(stack: stack, volume: key) } else { nil } }
     }
 
     /// Instances left waiting for room, with their reasons.

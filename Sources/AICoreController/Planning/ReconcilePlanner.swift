@@ -124,8 +124,12 @@ public struct ReconcilePlanner: Sendable {
                 steps.append(.removeVolume(name: volume.key, path: path))
                 paths.remove(path)
             }
+            // Recorded as the stack's but not declared by it (or the stack is gone already):
+            // the directory is `<stack>_<key>`.
+            let prefix = SupervisorLayout.volumeName(stack: name, volume: "")
             for path in paths.sorted() {
-                steps.append(.removeVolume(name: String(path.split(separator: "/").last ?? ""), path: path))
+                let directory = String(path.split(separator: "/").last ?? "")
+                steps.append(.removeVolume(name: String(directory.dropFirst(directory.hasPrefix(prefix) ? prefix.count : 0)), path: path))
             }
         }
         return ReconcilePlan(stack: name, steps: steps)
@@ -200,7 +204,8 @@ public struct ReconcilePlanner: Sendable {
                 } catch {
                     throw ControllerError(code: .volume, message: "service \(service.name): cannot resolve user \(service.user ?? "root") to own volume \(key): \(error)", cause: error)
                 }
-                steps.append(.createVolume(VolumePlan(name: key, path: path, uid: owner.uid, gid: owner.gid)))
+                let labels = stack.volumes.first { $0.key == key }?.labels ?? [:]
+                steps.append(.createVolume(VolumePlan(name: key, path: path, uid: owner.uid, gid: owner.gid, labels: labels)))
                 planned.insert(path)
             }
         }

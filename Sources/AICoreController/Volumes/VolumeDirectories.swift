@@ -12,11 +12,32 @@ public enum VolumeDirectories {
         }
     }
 
-    public static func remove(path: String) throws(ControllerError) {
+    /// Removes a volume's directory and everything in it; returns the bytes it took on disk.
+    @discardableResult
+    public static func remove(path: String) throws(ControllerError) -> UInt64 {
+        let bytes = FileIO.diskUsage(path)
         do {
             try FileIO.removeTree(path)
         } catch {
             throw ControllerError(code: .volume, message: "cannot remove the volume directory \(path): \(error)", cause: error)
+        }
+        return bytes
+    }
+
+    /// Every directory directly under `directory` (symlinks and files are no volumes), by name;
+    /// none when it does not exist yet.
+    public static func list(in directory: String) throws(ControllerError) -> [VolumeDirectory] {
+        guard FileIO.isDirectory(directory) else { return [] }
+        let names: [String]
+        do {
+            names = try FileIO.entries(of: directory)
+        } catch {
+            throw ControllerError(code: .volume, message: "cannot list the volumes in \(directory): \(error)", cause: error)
+        }
+        return names.sorted().compactMap { name in
+            let path = directory + "/" + name
+            guard !FileIO.isSymbolicLink(path), FileIO.isDirectory(path), let owner = FileIO.owner(path) else { return nil }
+            return VolumeDirectory(name: name, path: path, uid: owner.uid, gid: owner.gid)
         }
     }
 

@@ -62,6 +62,7 @@ public struct ControlAPI: Sendable {
         }
         addStackRoutes(v1)
         addInstanceRoutes(v1)
+        addVolumeRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
         v1.get("proxy") { _, _ in try Self.json(ProxyRouteStatus.all(plane.routes)) }
         v1.get("version") { _, _ in try Self.json(VersionMessage(version: AICoreVersion.current, apiVersion: "v1")) }
@@ -198,6 +199,17 @@ public struct ControlAPI: Sendable {
             let body: ExecRequest = try await Self.decode(request)
             return try Self.json(try await plane.exec(try context.parameter("id"), body))
         }
+    }
+
+    // MARK: volumes
+
+    private func addVolumeRoutes(_ v1: RouterGroup<AgentRequestContext>) {
+        v1.get("volumes") { request, _ in
+            try Self.json(try await plane.volumes(stack: request.uri.queryParameters.get("stack").map { String($0) }))
+        }
+        v1.post("volumes/prune") { _, _ in try Self.json(try await plane.pruneVolumes()) }
+        v1.get("volumes/:name") { _, context in try Self.json(try await plane.volume(named: try context.parameter("name"))) }
+        v1.delete("volumes/:name") { _, context in try Self.json(try await plane.removeVolume(named: try context.parameter("name"))) }
     }
 
     private func logs(_ request: Request, id: String, reader: LogReader) async throws -> Response {

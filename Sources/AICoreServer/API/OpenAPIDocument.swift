@@ -14,7 +14,7 @@ info:
     stack file (a Compose file with `x-aicore` extensions) and take it down; scale, restart, stop and
     start services; change one service's environment, image or command and follow, pause, resume
     or undo its rollout; list and inspect instances, read their logs and run commands in them;
-    follow the node's events; scrape Prometheus metrics.
+    list, inspect and remove named volumes; follow the node's events; scrape Prometheus metrics.
 
     **Transports.** The agent always listens on a unix socket (`/run/aicore/aicore.sock` by
     default, mode 0660, group `aicore`): the socket's permissions are the access control, and no
@@ -56,6 +56,11 @@ tags:
       revisions, undo, pause and resume.
   - name: instances
     description: Instances, their logs and exec.
+  - name: volumes
+    description: >-
+      Named volumes: one directory `<stack>_<key>` each under the agent's state directory. They
+      outlive a plain `down`; `down -v`, `DELETE /v1/volumes/{name}` and `POST
+      /v1/volumes/prune` remove them.
   - name: observability
     description: Events, metrics and this document.
 paths:
@@ -234,7 +239,10 @@ paths:
       summary: Take a stack down (`aicore-node down`).
       description: >-
         Stops every instance of the stack (dependents first), releases its VIPs and proxy routes
-        and forgets it. Named volumes stay unless `volumes=true`. Returns once done.
+        and forgets it, with its events (a new stack of the same name starts with a clean
+        history). Named volumes stay unless `volumes=true`. With `volumes=true` a stack that is
+        down already but left volumes has those removed (200, `volumes_removed`); a name with
+        neither a stack nor volumes is a 404. Returns once done.
       parameters:
         - name: volumes
           in: query
@@ -243,7 +251,7 @@ paths:
             $ref: "#/components/schemas/Flag"
       responses:
         "200":
-          description: The stack is gone; the plan that was carried out.
+          description: The stack is gone; the plan that was carried out (`volumes_removed` with `volumes=true`).
           content:
             application/json:
               schema:
@@ -831,6 +839,100 @@ paths:
           $ref: "#/components/responses/PayloadTooLarge"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/volumes:
+    get:
+      tags: [volumes]
+      operationId: listVolumes
+      summary: The named volumes on the node, by name (`aicore-node volume ls`).
+      description: >-
+        Every recorded volume, also of stacks that went down without `volumes=true`, and every
+        directory under the agent's volumes that has no record (`stack` absent: an anonymous
+        volume, or one an agent from before volume records made for a stack that has since
+        gone). A directory an older agent made for a volume that a stack on the node declares
+        is recorded as that stack's on the first look.
+      parameters:
+        - name: stack
+          in: query
+          description: Only this stack's volumes (none for a stack the node does not know).
+          schema:
+            type: string
+      responses:
+        "200":
+          description: The volumes.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: "#/components/schemas/VolumeStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/volumes/prune:
+    post:
+      tags: [volumes]
+      operationId: pruneVolumes
+      summary: Remove the volumes nothing on the node uses (`aicore-node volume prune`).
+      description: >-
+        Removes every volume of a stack that is no longer on the node, and every directory
+        without a record whose name starts with no stack on the node (`<stack>_`), with
+        everything in them. A stack still on the node keeps all its volumes, also those it no
+        longer declares: `down -v` or `DELETE /v1/volumes/{name}` remove those.
+      responses:
+        "200":
+          description: What was removed and the bytes it took on disk.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/VolumeRemoval"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/volumes/{name}:
+    parameters:
+      - $ref: "#/components/parameters/Volume"
+    get:
+      tags: [volumes]
+      operationId: getVolume
+      summary: One volume (`aicore-node volume inspect`).
+      responses:
+        "200":
+          description: The volume.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/VolumeStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+    delete:
+      tags: [volumes]
+      operationId: deleteVolume
+      summary: Remove a volume and everything in it (`aicore-node volume rm`).
+      description: >-
+        Refused with a 409 naming the stack while a stack still on the node mounts the volume
+        (or, for a directory without a record, while a stack on the node has a name it starts
+        with): take that stack down first.
+      responses:
+        "200":
+          description: The volume is gone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/VolumeRemoval"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/proxy:
     get:
       tags: [observability]
@@ -940,6 +1042,13 @@ components:
       description: The instance's id, `<stack>-<service>-<replica>`.
       schema:
         type: string
+    Volume:
+      name: name
+      in: path
+      required: true
+      description: The volume's name, `<stack>_<key>` (as `GET /v1/volumes` lists it).
+      schema:
+        type: string
   responses:
     BadRequest:
       description: The request is malformed (a query parameter, the body, a path).
@@ -960,7 +1069,7 @@ components:
           schema:
             $ref: "#/components/schemas/ProblemDocument"
     NotFound:
-      description: No such stack, service or instance on this node (or no such endpoint).
+      description: No such stack, service, instance or volume on this node (or no such endpoint).
       content:
         application/problem+json:
           schema:
@@ -969,7 +1078,7 @@ components:
       description: >-
         The operation cannot be done in the current state (the instance is not running; a
         dependency failed or did not become ready in time; no rollout to pause or resume; no
-        earlier revision to go back to).
+        earlier revision to go back to; the volume is in use by a stack on the node).
       content:
         application/problem+json:
           schema:
@@ -1396,7 +1505,7 @@ components:
     PlanMessage:
       type: object
       description: What an operation does or did, its plan's steps in order.
-      required: [stack, steps, starts, stops, pending, no_op]
+      required: [stack, steps, starts, stops, volumes_removed, pending, no_op]
       properties:
         stack:
           type: string
@@ -1421,6 +1530,11 @@ components:
         stops:
           type: array
           description: Instances the plan stops.
+          items:
+            type: string
+        volumes_removed:
+          type: array
+          description: Named volumes the plan removes (`down -v`), `<stack>_<key>` each.
           items:
             type: string
         pending:
@@ -1650,6 +1764,64 @@ components:
             Why the command did not run or end by itself: it could not be started ("exec
             nosuchcmd: No such file or directory"), it was killed at the timeout, or the instance
             stopped while it ran. Absent when it ran and exited.
+    VolumeStatus:
+      type: object
+      description: A named volume on the node.
+      required: [name, path, uid, gid, labels]
+      properties:
+        name:
+          type: string
+          description: "`<stack>_<key>`: the directory's name."
+        stack:
+          type: string
+          description: >-
+            The stack it belongs to. Absent for a directory without a record (an anonymous
+            volume, or one an older agent made for a stack that has since gone).
+        key:
+          type: string
+          description: The key under the stack's `volumes:`; absent with `stack`.
+        path:
+          type: string
+          description: The directory on the host.
+        uid:
+          type: integer
+          format: int64
+          minimum: 0
+          description: Its owner (the user of the first service that mounts it).
+        gid:
+          type: integer
+          format: int64
+          minimum: 0
+        labels:
+          type: object
+          description: The volume's `labels:` from the stack file.
+          additionalProperties:
+            type: string
+        created_at:
+          type: string
+          description: >-
+            RFC 3339 UTC. Absent when the agent did not make it: adopted from an older agent,
+            or without a record.
+        in_use_by:
+          type: string
+          description: >-
+            The stack still on the node that mounts it (for a directory without a record: whose
+            name it starts with). Absent when nothing on the node uses it.
+    VolumeRemoval:
+      type: object
+      description: What a volume removal or prune removed.
+      required: [removed, bytes_freed]
+      properties:
+        removed:
+          type: array
+          description: Volume names, in the order removed.
+          items:
+            type: string
+        bytes_freed:
+          type: integer
+          format: int64
+          minimum: 0
+          description: What the removed directories took on disk (allocated blocks, as `du`).
 
 """##
 }

@@ -28,7 +28,7 @@ public actor ControlPlane {
     let logger: Logger
     private var operations: [String: Task<Void, Never>] = [:]
     /// The desired state of each stack, as last applied (set before its apply runs).
-    private var desired: [String: Stack] = [:]
+    private(set) var desired: [String: Stack] = [:]
     private var operationStatus: [String: StackOperation] = [:]
 
     /// Opens the Store (one clear error when it cannot be opened: never an empty state while
@@ -295,12 +295,15 @@ public actor ControlPlane {
         }
     }
 
-    /// Stops every instance of the stack (dependents first) and forgets it; `removeVolumes`
-    /// removes its named volumes too (`down -v`).
+    /// Stops every instance of the stack (dependents first) and forgets it, with its events;
+    /// `removeVolumes` removes its named volumes too (`down -v`), also those of a stack that
+    /// is down already (a plain `down` keeps them).
     public func down(_ name: String, removeVolumes: Bool) async throws(AgentError) -> ReconcilePlan {
         let known: Bool
         do {
-            known = try await store.stack(named: name) != nil
+            // `down -v` of a stack that went down already still has its volumes to remove.
+            let hasVolumes = removeVolumes ? try await !store.volumes(stack: name).isEmpty : false
+            known = try await store.stack(named: name) != nil || hasVolumes
         } catch {
             throw AgentError.from(error)
         }
@@ -314,6 +317,8 @@ public actor ControlPlane {
         do {
             plan = try await reconciler.down(stack: name, removeVolumes: removeVolumes)
             try await store.deleteStack(name: name)
+            // A new stack of this name starts with a clean history (`inspect`, `events`).
+            try await store.deleteEvents(stack: name)
         } catch let error as ControllerError {
             throw AgentError.from(error)
         } catch let error as StoreError {

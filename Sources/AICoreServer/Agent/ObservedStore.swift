@@ -53,6 +53,11 @@ public struct ObservedStore: Store {
         try await base.deleteVIP(stack: stack, service: service)
     }
 
+    public func saveVolume(_ volume: VolumeRecord) async throws(StoreError) { try await base.saveVolume(volume) }
+    public func volume(named name: String) async throws(StoreError) -> VolumeRecord? { try await base.volume(named: name) }
+    public func volumes(stack: String?) async throws(StoreError) -> [VolumeRecord] { try await base.volumes(stack: stack) }
+    public func deleteVolume(named name: String) async throws(StoreError) { try await base.deleteVolume(named: name) }
+
     public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {
         try await base.appendEvents(events)
         observer.appended(events)
@@ -60,6 +65,7 @@ public struct ObservedStore: Store {
     public func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord] {
         try await base.events(instance: instance, limit: limit)
     }
+    public func deleteEvents(stack: String) async throws(StoreError) { try await base.deleteEvents(stack: stack) }
 
     public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError) {
         try await base.saveInstance(instance, appending: events)

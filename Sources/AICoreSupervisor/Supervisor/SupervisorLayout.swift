@@ -29,8 +29,14 @@ public struct SupervisorLayout: Sendable {
 
     public func previousLogDirectory(stack: String, id: String) -> String { previousLogsDirectory(stack: stack) + "/" + id }
 
-    /// A named volume's directory: `<volumes>/<stack>_<volume>` (Compose's default volume name).
+    /// A named volume's directory: `<volumes>/<stack>_<volume>`.
     public func volumeDirectory(stack: String, volume: String) -> String {
-        volumesDirectory + "/" + stack + "_" + volume
+        volumesDirectory + "/" + Self.volumeName(stack: stack, volume: volume)
+    }
+
+    /// A named volume's name on the node, `<stack>_<volume>` (Compose's default volume name):
+    /// its directory's name and its record's.
+    public static func volumeName(stack: String, volume: String) -> String {
+        stack + "_" + volume
     }
 }

@@ -7,6 +7,8 @@ public struct PlanMessage: Codable, Sendable, Equatable {
     public var steps: [String]
     public var starts: [String]
     public var stops: [String]
+    /// Named volumes removed (`down -v`).
+    public var volumesRemoved: [String]
     /// Instance → why it waits for room.
     public var pending: [String: String]
     /// True when the plan changes nothing that runs.
@@ -18,6 +20,7 @@ public struct PlanMessage: Codable, Sendable, Equatable {
         steps = plan.steps.map(\.description)
         starts = plan.starts
         stops = plan.stops
+        volumesRemoved = plan.removedVolumes
         pending = plan.pending
         noOp = plan.isNoOp
     }
