@@ -28,9 +28,7 @@ struct Routes: AsyncParsableCommand {
             .sorted { $0.route < $1.route }
         switch format {
         case .json:
-            let encoder = ControlAPI.encoder
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try encoder.encode(routes), as: UTF8.self))
+            print(try prettyJSON(routes))
         case .table:
             let rows = routes.map { route -> [String] in
                 let backends = route.backends.map { "\($0.instance)=\($0.address)" + ($0.inRotation ? "" : " (draining)") }

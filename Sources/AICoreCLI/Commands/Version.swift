@@ -30,9 +30,7 @@ struct Version: AsyncParsableCommand {
         case .json:
             var object: [String: [String: String]] = ["client": ["version": AICoreVersion.current]]
             if let agentVersion { object["agent"] = ["version": agentVersion.version, "api_version": agentVersion.apiVersion] }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-            print(String(decoding: try encoder.encode(object), as: UTF8.self))
+            print(try prettyJSON(object))
         case .table:
             print("aicore-node version \(AICoreVersion.current)")
             if let agentVersion { print("agent version \(agentVersion.version) (API \(agentVersion.apiVersion))") }
