@@ -689,38 +689,13 @@ paths:
         it stays open and streams new lines as they are written (an empty line every 15 s keeps
         the connection alive) until the client disconnects.
       parameters:
-        - name: tail
-          in: query
-          description: Only the last N lines (after `since`). Default all.
-          schema:
-            type: integer
-            format: int64
-            minimum: 0
-        - name: since
-          in: query
-          description: Only lines written at or after this RFC 3339 UTC time (compared as text).
-          schema:
-            type: string
-        - name: stream
-          in: query
-          description: Only this stream. Default both.
-          schema:
-            type: string
-            enum: [stdout, stderr]
-        - name: follow
-          in: query
-          description: Keep streaming new lines.
-          schema:
-            $ref: "#/components/schemas/Flag"
+        - $ref: "#/components/parameters/LogTail"
+        - $ref: "#/components/parameters/LogSince"
+        - $ref: "#/components/parameters/LogStream"
+        - $ref: "#/components/parameters/LogFollow"
       responses:
         "200":
-          description: >-
-            Newline-delimited JSON: each non-empty line is a `LogEntry` object
-            (`#/components/schemas/LogEntry`).
-          content:
-            application/x-ndjson:
-              schema:
-                type: string
+          $ref: "#/components/responses/LogLines"
         "400":
           $ref: "#/components/responses/BadRequest"
         "401":
@@ -764,38 +739,13 @@ paths:
         The same options and answer as `/v1/instances/{id}/logs`; nothing writes to this log any
         more, so `follow` only keeps the connection open.
       parameters:
-        - name: tail
-          in: query
-          description: Only the last N lines (after `since`). Default all.
-          schema:
-            type: integer
-            format: int64
-            minimum: 0
-        - name: since
-          in: query
-          description: Only lines written at or after this RFC 3339 UTC time (compared as text).
-          schema:
-            type: string
-        - name: stream
-          in: query
-          description: Only this stream. Default both.
-          schema:
-            type: string
-            enum: [stdout, stderr]
-        - name: follow
-          in: query
-          description: Keep the connection open.
-          schema:
-            $ref: "#/components/schemas/Flag"
+        - $ref: "#/components/parameters/LogTail"
+        - $ref: "#/components/parameters/LogSince"
+        - $ref: "#/components/parameters/LogStream"
+        - $ref: "#/components/parameters/LogFollow"
       responses:
         "200":
-          description: >-
-            Newline-delimited JSON: each non-empty line is a `LogEntry` object
-            (`#/components/schemas/LogEntry`).
-          content:
-            application/x-ndjson:
-              schema:
-                type: string
+          $ref: "#/components/responses/LogLines"
         "400":
           $ref: "#/components/responses/BadRequest"
         "401":
@@ -1042,6 +992,35 @@ components:
       description: The instance's id, `<stack>-<service>-<replica>`.
       schema:
         type: string
+    LogTail:
+      name: tail
+      in: query
+      description: Only the last N lines (after `since`). Default all.
+      schema:
+        type: integer
+        format: int64
+        minimum: 0
+    LogSince:
+      name: since
+      in: query
+      description: Only lines written at or after this RFC 3339 UTC time (compared as text).
+      schema:
+        type: string
+    LogStream:
+      name: stream
+      in: query
+      description: Only this stream. Default both.
+      schema:
+        type: string
+        enum: [stdout, stderr]
+    LogFollow:
+      name: follow
+      in: query
+      description: >-
+        Keep streaming new lines as they are written (a removed instance's kept log has no
+        writer: the connection only stays open).
+      schema:
+        $ref: "#/components/schemas/Flag"
     Volume:
       name: name
       in: path
@@ -1050,6 +1029,14 @@ components:
       schema:
         type: string
   responses:
+    LogLines:
+      description: >-
+        Newline-delimited JSON: each non-empty line is a `LogEntry` object
+        (`#/components/schemas/LogEntry`).
+      content:
+        application/x-ndjson:
+          schema:
+            type: string
     BadRequest:
       description: The request is malformed (a query parameter, the body, a path).
       content:
