@@ -133,6 +133,12 @@ struct ComposeProjectCLITests {
                   web:
                     command: ["/bin/sleep", "600"]
                     ports: ["\(port):8000"]
+                  big:
+                    command: ["/bin/sleep", "600"]
+                    deploy:
+                      replicas: 0
+                      resources:
+                        reservations: {memory: 100000G}
                 """)
             try """
                 name: second
@@ -167,6 +173,13 @@ struct ComposeProjectCLITests {
             #expect(Self.lines(here.stdout).dropFirst().map { String($0.prefix(while: { $0 != " " })) } == ["first-web-1"],
                     "compose.yml here means stack first: \(here.stdout)")
             #expect(try await harness.cli(["exec", "-p", "second", "api", "true"], in: directory).status == 0)
+
+            // A replica that does not fit on the node is pending, and scale says why.
+            let scale = try await harness.cli(["scale", "big=1"], in: directory)
+            #expect(scale.status == 0, "\(scale.stderr)")
+            let said = Self.lines(scale.stdout)
+            #expect(said.first == "big: scaling to 1 (0 to start, 0 to stop, 1 pending)", "\(scale.stdout)")
+            #expect(said.count == 2 && said[1].hasPrefix("  first-big-1 pending: "), "\(scale.stdout)")
             #expect(try await harness.cli(["down", "-f", "other.yml"], in: directory).status == 0)
             #expect(try await harness.cli(["down", "-p", "first"], in: "/").status == 0)
         }

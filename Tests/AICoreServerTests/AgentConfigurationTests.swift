@@ -12,6 +12,16 @@ import Testing
         #expect(configuration.socketPath == "/run/aicore/aicore.sock")
     }
 
+    @Test func aStateDirectoryOfItsOwnTakesTheInstanceStateAndLogsAlong() throws {
+        let own = AgentConfiguration().withStateDirectory("/srv/agent")
+        #expect(own.stateDirectory == "/srv/agent")
+        #expect(own.runDirectory == "/srv/agent/run" && own.logDirectory == "/srv/agent/logs")
+        #expect(own.socketPath == AgentConfiguration().socketPath, "the socket stays where the CLI looks for it")
+        // What a config file (or a flag) placed elsewhere stays there.
+        let placed = try AgentConfiguration.parse("run_dir: /run/other\n", path: "aicore.yml").withStateDirectory("/srv/agent")
+        #expect(placed.runDirectory == "/run/other" && placed.logDirectory == "/srv/agent/logs")
+    }
+
     @Test func anEmptyFileKeepsTheDefaults() throws {
         #expect(try AgentConfiguration.parse("", path: "aicore.yml") == AgentConfiguration())
     }

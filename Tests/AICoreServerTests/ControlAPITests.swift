@@ -280,6 +280,9 @@ struct ControlAPITests {
                                                            headers: Self.json, body: ByteBuffer(string: #"{"replicas": 1}"#)),
                                   .notFound)
                 try expectProblem(try await client.execute(uri: "/v1/stacks/\(name)/services/nope", method: .get), .notFound)
+                // A path segment is read as sent: `sleeper%2F1` is `sleeper/1`, and the detail says so.
+                let encoded = try expectProblem(try await client.execute(uri: "/v1/instances/sleeper%2F1", method: .get), .notFound)
+                #expect(encoded.detail == "no instance sleeper/1 on this node; `aicore-node ps` lists them", "\(encoded.detail)")
 
                 // Restart, stop, start.
                 let restarted = try await client.execute(uri: "/v1/stacks/\(name)/services/sleeper/restart", method: .post)

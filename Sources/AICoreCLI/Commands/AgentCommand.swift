@@ -63,15 +63,7 @@ struct AgentCommand: AsyncParsableCommand {
                 throw CLIFailure.invalid(error.description)
             }
         }
-        if let stateDir {
-            configuration.stateDirectory = stateDir
-            // An agent of its own state directory keeps everything there (as the embedded one
-            // does), unless the config file or a flag says otherwise: never another agent's
-            // /run/aicore/instances or /var/log/aicore.
-            let defaults = AgentConfiguration()
-            if configuration.runDirectory == defaults.runDirectory { configuration.runDirectory = stateDir + "/run" }
-            if configuration.logDirectory == defaults.logDirectory { configuration.logDirectory = stateDir + "/logs" }
-        }
+        if let stateDir { configuration = configuration.withStateDirectory(stateDir) }
         if let runDir { configuration.runDirectory = runDir }
         if let logDir { configuration.logDirectory = logDir }
         if let socket { configuration.socketPath = socket }

@@ -47,6 +47,18 @@ public struct AgentConfiguration: Sendable, Equatable {
                            socketPath: directory + "/aicore.sock", stopWorkloadsOnExit: true)
     }
 
+    /// This configuration with its state in `directory` (`agent --state-dir`). Instance state
+    /// and logs follow it where nothing else placed them (they are the defaults): an agent of
+    /// its own directory never writes to another agent's /run/aicore or /var/log/aicore.
+    public func withStateDirectory(_ directory: String) -> AgentConfiguration {
+        var configuration = self
+        let defaults = AgentConfiguration()
+        configuration.stateDirectory = directory
+        if runDirectory == defaults.runDirectory { configuration.runDirectory = directory + "/run" }
+        if logDirectory == defaults.logDirectory { configuration.logDirectory = directory + "/logs" }
+        return configuration
+    }
+
     /// Reads the agent's YAML config file over `defaults`. Unknown keys are errors, so a typo
     /// never silently falls back to a default path.
     public static func load(path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
