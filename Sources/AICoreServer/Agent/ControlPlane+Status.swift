@@ -143,8 +143,9 @@ extension ControlPlane {
     public func previousInstances(stack: String) async throws(AgentError) -> [String] {
         let directory = layout.previousLogsDirectory(stack: stack)
         do {
-            return try await BlockingWork.run {
-                (try? FileManager.default.contentsOfDirectory(atPath: directory))?.sorted() ?? []
+            return try await BlockingWork.run { () throws -> [String] in
+                guard FileIO.isDirectory(directory) else { return [] }
+                return try FileIO.entries(of: directory).sorted()
             }
         } catch {
             throw AgentError(.internalError, "cannot list \(directory): \(error)", cause: error)
