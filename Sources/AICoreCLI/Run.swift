@@ -90,6 +90,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "rlimit NAME=SOFT[:HARD], e.g. nofile=1024:4096.")
     var ulimit: [String] = []
 
+    @Option(name: .long, help: "The workload's oom_score_adj, -1000 to 1000 (default 0, not this process's own).")
+    var oomScoreAdj: Int32 = 0
+
     @Option(name: .long, help: "Directory for the log file (default: the instance's state directory).")
     var logDir: String?
 
@@ -225,7 +228,10 @@ struct Run: AsyncParsableCommand {
             }
         }
         for e in env { environment.append(try envEntry(e)) }
-        return TaskSpec(
+        guard (-1000...1000).contains(oomScoreAdj) else {
+            throw SpecError("--oom-score-adj \(oomScoreAdj): expected -1000 to 1000")
+        }
+        var spec = TaskSpec(
             id: id, command: commandLine, environment: environment, workingDirectory: workdir, user: user,
             rootfs: rootfs, readOnlyRoot: readOnly, hostname: hostname,
             mounts: try volume.map { try MountSpec.parseVolume($0) } + tmpfs.map { try MountSpec.parseTmpfs($0) },
@@ -233,6 +239,8 @@ struct Run: AsyncParsableCommand {
             limits: limits, network: network == "none" ? .none : .host,
             logging: .init(directory: logDir, maxBytes: maxBytes, maxFiles: logMaxFiles),
             passthroughStdoutFD: 1, passthroughStderrFD: 2)
+        spec.oomScoreAdj = oomScoreAdj
+        return spec
     }
 
     func envEntry(_ text: String) throws -> String {

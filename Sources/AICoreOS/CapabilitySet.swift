@@ -32,15 +32,17 @@ public struct CapabilitySet: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { names.joined(separator: ",") }
 
-    /// Docker's 14 default capabilities for a root workload.
-    public static let dockerDefaultNames = [
-        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW",
+    /// The capabilities of a root workload: Docker's 14 defaults less `CAP_NET_RAW`, as
+    /// containerd 2.x and Kubernetes' restricted profile drop it (raw and packet sockets on the
+    /// host network sniff and spoof every stack's traffic). `cap_add: [NET_RAW]` gives it back.
+    public static let rootDefaultNames = [
+        "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
         "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
         "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
     ]
 
-    public static var dockerDefault: CapabilitySet {
-        CapabilitySet(dockerDefaultNames.compactMap { Capability.number(named: $0) })
+    public static var rootDefault: CapabilitySet {
+        CapabilitySet(rootDefaultNames.compactMap { Capability.number(named: $0) })
     }
 
     /// Every capability this kernel knows.
@@ -52,10 +54,10 @@ public struct CapabilitySet: Sendable, Hashable, CustomStringConvertible {
         public let description: String
     }
 
-    /// Docker's rule: root gets the default set, any other user none; then `--cap-drop`
+    /// Docker's rule: root gets the default set (`rootDefault`), any other user none; then `--cap-drop`
     /// (`ALL` allowed) and `--cap-add` (`ALL` allowed) apply, add winning over drop.
     public static func resolve(uid: UInt32, add: [String], drop: [String]) throws(ParseError) -> CapabilitySet {
-        var set: CapabilitySet = uid == 0 ? .dockerDefault : .empty
+        var set: CapabilitySet = uid == 0 ? .rootDefault : .empty
         for name in drop {
             if name.uppercased() == "ALL" { set = .empty; continue }
             guard let n = Capability.number(named: name) else {

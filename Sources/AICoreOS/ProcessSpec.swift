@@ -16,7 +16,7 @@ public struct ProcessSpec: Sendable, Equatable {
     public var oomScoreAdj: Int32?
 
     public init(arguments: [String], environment: [String] = [], workingDirectory: String? = nil,
-                user: UserIdentity = .root, capabilities: CapabilitySet = .dockerDefault,
+                user: UserIdentity = .root, capabilities: CapabilitySet = .rootDefault,
                 noNewPrivileges: Bool = true, rlimits: [ResourceLimit] = [], seccomp: SeccompFilter? = nil,
                 oomScoreAdj: Int32? = nil) {
         self.arguments = arguments

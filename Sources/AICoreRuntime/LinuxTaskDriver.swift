@@ -102,7 +102,7 @@ public final class LinuxTaskDriver: TaskDriver {
         let plan = MountPlan.build(
             MountPlan.Options(rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
                               mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile,
-                              hiddenPaths: rootfs == "/" ? hidden : []),
+                              hiddenPaths: rootfs == "/" ? hidden : [], tmpSizeBytes: spec.tmpSizeBytes),
             isDirectory: FileIO.isDirectory)
         for m in spec.mounts {
             if case let .bind(source, _) = m.kind, !FileIO.exists(source) {
@@ -187,7 +187,7 @@ public final class LinuxTaskDriver: TaskDriver {
         if !has("HOME") { env.append("HOME=" + identity.home) }
         return ProcessSpec(arguments: spec.command, environment: env, workingDirectory: spec.workingDirectory,
                            user: identity, capabilities: caps, noNewPrivileges: true, rlimits: spec.rlimits,
-                           seccomp: seccomp)
+                           seccomp: seccomp, oomScoreAdj: spec.oomScoreAdj)
     }
 
     func seccompFilter(_ mode: TaskSpec.Seccomp, capabilities: CapabilitySet) throws -> SeccompFilter? {

@@ -59,6 +59,14 @@ public struct TaskSpec: Sendable {
     public var limits: CgroupLimits
     public var network: Network
     public var logging: Logging
+    /// The workload's `oom_score_adj`: 0 unless the stack sets it, never the agent's own (its
+    /// unit runs at -500, which instances would otherwise inherit: the kernel would then kill
+    /// sshd before a leaking workload).
+    public var oomScoreAdj: Int32 = 0
+    /// The size of the instance's private `/tmp` (a tmpfs, charged to its cgroup).
+    public var tmpSizeBytes: UInt64 = TaskSpec.defaultTmpSizeBytes
+    /// 256 MiB: tmpfs's own default is half of the host's memory, for every instance at once.
+    public static let defaultTmpSizeBytes: UInt64 = 256 << 20
     /// Copy the workload's output to these launcher descriptors too (foreground `run`).
     public var passthroughStdoutFD: Int32?
     public var passthroughStderrFD: Int32?

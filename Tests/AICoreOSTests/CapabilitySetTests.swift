@@ -2,10 +2,12 @@ import Testing
 @testable import AICoreOS
 
 @Suite struct CapabilitySetTests {
-    @Test func rootGetsDockersFourteen() throws {
+    @Test func rootGetsDockersFourteenLessNetRaw() throws {
         let set = try CapabilitySet.resolve(uid: 0, add: [], drop: [])
-        #expect(set.numbers.count == 14)
-        #expect(Set(set.names) == Set(CapabilitySet.dockerDefaultNames))
+        #expect(set.numbers.count == 13)
+        #expect(Set(set.names) == Set(CapabilitySet.rootDefaultNames))
+        #expect(!set.names.contains("CAP_NET_RAW"), "raw sockets on the host network are opt-in")
+        #expect(try CapabilitySet.resolve(uid: 0, add: ["NET_RAW"], drop: []).names.contains("CAP_NET_RAW"))
     }
 
     @Test func nonRootGetsNone() throws {
@@ -17,7 +19,7 @@ import Testing
         #expect(set.contains(try #require(Capability.number(named: "CAP_NET_ADMIN"))))
         #expect(!set.contains(try #require(Capability.number(named: "CAP_CHOWN"))))
         #expect(!set.contains(try #require(Capability.number(named: "CAP_KILL"))))
-        #expect(set.numbers.count == 13)
+        #expect(set.numbers.count == 12)
         let nonRoot = try CapabilitySet.resolve(uid: 1001, add: ["NET_BIND_SERVICE"], drop: [])
         #expect(nonRoot.names == ["CAP_NET_BIND_SERVICE"])
     }

@@ -2,7 +2,7 @@ import Testing
 @testable import AICoreOS
 
 @Suite struct SeccompProfileTests {
-    let rootCaps = CapabilitySet.dockerDefault
+    let rootCaps = CapabilitySet.rootDefault
 
     func rules(_ caps: CapabilitySet) -> [SeccompProfile.ResolvedRule] {
         SeccompProfile.dockerDefault.resolved(for: .init(capabilities: caps, arch: "amd64", kernel: (6, 1)))

@@ -55,6 +55,44 @@ final class IsolationTests {
         #expect(r.stdout == "['lo']\nloopback connects\n")
     }
 
+    @Test func rawAndPacketSocketsNeedNetRawWhichRootLacksByDefault() throws {
+        let script = """
+        import socket
+        try:
+            socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+            print("packet socket opened")
+        except PermissionError as error:
+            print("refused:", error.errno)
+        """
+        let byDefault = try run(TestEnvironment.uniqueName("noraw"), ["--", "/usr/bin/python3", "-c", script])
+        #expect(byDefault.status == 0, "\(byDefault.stderr)")
+        #expect(byDefault.stdout == "refused: \(EPERM)\n", "a root workload cannot sniff or forge the host's traffic")
+        let granted = try run(TestEnvironment.uniqueName("raw"), ["--cap-add", "NET_RAW", "--", "/usr/bin/python3", "-c", script])
+        #expect(granted.stdout == "packet socket opened\n", "\(granted.stderr)")
+    }
+
+    @Test func theWorkloadsOOMScoreIsItsOwnNotItsLaunchers() throws {
+        // The launcher runs at 300 (as the agent's unit runs at -500; lowering needs
+        // CAP_SYS_RESOURCE, which a sandboxed CI may lack): the workload must not inherit it.
+        func oomScore(_ extra: [String]) throws -> ChildProcess.Output {
+            try ChildProcess.run(
+                "/bin/sh",
+                ["-c", #"echo 300 > /proc/self/oom_score_adj && state=$1 name=$2 && shift 2 && exec "$0" run --state-dir "$state" --name "$name" "$@" -- cat /proc/self/oom_score_adj"#,
+                 TestEnvironment.binary, stateDir, TestEnvironment.uniqueName("oom")] + extra)
+        }
+        let inherited = try oomScore([])
+        #expect(inherited.status == 0, "\(inherited.stderr)")
+        #expect(inherited.stdout == "0\n")
+        #expect(try oomScore(["--oom-score-adj", "500"]).stdout == "500\n")
+    }
+
+    @Test func thePrivateTmpHasABoundedSize() throws {
+        let r = try run(TestEnvironment.uniqueName("tmpsize"), ["--", "/usr/bin/stat", "-f", "-c", "%b %S", "/tmp"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let fields = r.stdout.split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
+        #expect(fields.count == 2 && fields[0] * fields[1] == TaskSpec.defaultTmpSizeBytes, "\(r.stdout)")
+    }
+
     @Test func noHostFileDescriptorLeaksIn() throws {
         // The launcher inherits fd 7 (no close-on-exec) from its shell; the workload must not.
         let name = TestEnvironment.uniqueName("fds")

@@ -987,6 +987,15 @@ struct BadInputTests {
             """,
             at: 4, 17, "services.api.pids_limit", "expected an integer (-1 for no limit), found -5"),
         BadInput(
+            "oom_score_adj beyond 1000",
+            """
+            services:
+              api:
+                command: sleep 1
+                oom_score_adj: 2000
+            """,
+            at: 4, 20, "services.api.oom_score_adj", "expected an integer from -1000 to 1000, found 2000"),
+        BadInput(
             "a secret with two sources",
             """
             services:

@@ -20,6 +20,16 @@ import Testing
                                   layout: layout, port: port)
     }
 
+    @Test func networkModeNoneGivesTheInstanceANetworkOfItsOwn() throws {
+        #expect(try build(service()).network == .host)
+        #expect(try build(service { $0.networkMode = .none }).network == .none)
+    }
+
+    @Test func theOOMScoreIsTheStacksOrZero() throws {
+        #expect(try build(service()).oomScoreAdj == 0, "never the agent's own -500")
+        #expect(try build(service { $0.oomScoreAdj = 300 }).oomScoreAdj == 300)
+    }
+
     @Test func ulimitsBecomeRlimitsSortedByName() throws {
         let spec = try build(service {
             $0.ulimits = ["nproc": Ulimit(soft: 64, hard: 128), "nofile": Ulimit(soft: 1024, hard: 4096),

@@ -115,6 +115,8 @@ struct ServiceDecoder {
                 service.capDrop = decodeCapabilities(value, keyPath)
             case "security_opt":
                 service.security = decodeSecurityOptions(value, keyPath)
+            case "oom_score_adj":
+                service.oomScoreAdj = context.int(value, keyPath, range: -1000...1000, what: "an integer from -1000 to 1000")
             case "pids_limit":
                 if let limit = context.int(value, keyPath, range: -1...Int.max, what: "an integer (-1 for no limit)") {
                     legacy.pids = (limit <= 0 ? nil : limit, keyLocation)

@@ -27,6 +27,8 @@ public struct Service: Sendable, Hashable {
     public var labels: [String: String]
     public var profiles: [String]
     public var networkMode: NetworkMode
+    /// `oom_score_adj` (-1000…1000); nil: 0, not the agent's own.
+    public var oomScoreAdj: Int?
     public var networks: [String]
     public var extraHosts: [ExtraHost]
     public var aicore: AICoreExtension
@@ -63,6 +65,7 @@ public struct Service: Sendable, Hashable {
         labels = [:]
         profiles = []
         networkMode = .host
+        oomScoreAdj = nil
         networks = []
         extraHosts = []
         aicore = AICoreExtension()

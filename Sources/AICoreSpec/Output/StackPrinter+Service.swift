@@ -38,6 +38,7 @@ extension StackPrinter {
         if !service.labels.isEmpty { fields.append(("labels", stringMap(service.labels))) }
         if !service.profiles.isEmpty { fields.append(("profiles", list(service.profiles))) }
         fields.append(("network_mode", .string(service.networkMode.rawValue)))
+        if let adjustment = service.oomScoreAdj { fields.append(("oom_score_adj", .int(adjustment))) }
         if !service.networks.isEmpty { fields.append(("networks", list(service.networks))) }
         if !service.extraHosts.isEmpty {
             fields.append(("extra_hosts", list(service.extraHosts.map { "\($0.hostname)=\($0.address)" })))

@@ -64,14 +64,17 @@ public enum TaskSpecBuilder {
         }
 
         let limits = service.deploy.limits
-        return TaskSpec(
+        var spec = TaskSpec(
             id: identity.id, cgroupPath: "\(layout.cgroupRoot)/\(stack)/\(service.name)/\(identity.id)", command: command,
             environment: environment, workingDirectory: service.workingDir, user: service.user,
             hostname: service.hostname ?? identity.id,
             extraHosts: service.extraHosts.map { TaskSpec.HostEntry(name: $0.hostname, address: $0.address) },
             mounts: mounts, capAdd: service.capAdd, capDrop: service.capDrop, seccomp: seccomp, rlimits: rlimits,
             limits: CgroupLimits(memoryBytes: limits.memory.map { $0.bytes }, cpus: limits.cpus, pidsMax: limits.pids),
+            network: service.networkMode == .none ? .none : .host,
             logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))
+        spec.oomScoreAdj = Int32(service.oomScoreAdj ?? 0)
+        return spec
     }
 
     /// The port an instance listens on (what `x-aicore.port_env` carries): with more than one
