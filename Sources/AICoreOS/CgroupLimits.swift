@@ -15,12 +15,17 @@ public struct CgroupLimits: Sendable, Equatable {
     public var cpuWeight: UInt64?
     /// Maximum number of tasks. The caller applies the default 4096; nil writes no limit.
     public var pidsMax: Int?
+    /// The devices the cgroup's processes may use (everything else is refused); nil: no
+    /// restriction. Instances get `DeviceRule.defaultAllowlist`.
+    public var devices: [DeviceRule]?
 
-    public init(memoryBytes: UInt64? = nil, cpus: Double? = nil, cpuWeight: UInt64? = nil, pidsMax: Int? = 4096) {
+    public init(memoryBytes: UInt64? = nil, cpus: Double? = nil, cpuWeight: UInt64? = nil, pidsMax: Int? = 4096,
+                devices: [DeviceRule]? = nil) {
         self.memoryBytes = memoryBytes
         self.cpus = cpus
         self.cpuWeight = cpuWeight
         self.pidsMax = pidsMax
+        self.devices = devices
     }
 
     /// The CFS quota in microseconds for `cpus`, never below the kernel's 1 ms minimum.

@@ -6,12 +6,12 @@ import Musl
 
 /// cgroup v1: one hierarchy per controller (or co-mounted group), as on legacy and hybrid hosts.
 ///
-/// An instance gets one directory per hierarchy in use — memory, cpu, cpuacct, pids and freezer — at
+/// An instance gets one directory per hierarchy in use — memory, cpu, cpuacct, pids, freezer and devices — at
 /// `<mount point>/<parent>/<relativePath>`. With the default empty `parent` the instance cgroups sit
 /// under the root of each hierarchy, not nested in the agent's own cgroups.
 public struct CgroupV1Manager: CgroupManager {
     /// The controllers this manager uses, in the order their directories appear in a handle.
-    public static let controllers = ["memory", "cpu", "cpuacct", "pids", "freezer"]
+    public static let controllers = ["memory", "cpu", "cpuacct", "pids", "freezer", "devices"]
 
     public var version: CgroupVersion { .v1 }
     /// Controller name → mount point of its hierarchy. Co-mounted controllers share a mount point.
@@ -66,6 +66,7 @@ public struct CgroupV1Manager: CgroupManager {
         if limits.memoryBytes != nil { needed.append("memory") }
         if limits.cpus != nil || limits.cpuWeight != nil { needed.append("cpu") }
         if limits.pidsMax != nil { needed.append("pids") }
+        if limits.devices != nil { needed.append("devices") }
         for controller in needed where mountPoints[controller] == nil {
             throw CgroupError(
                 code: .controllerUnavailable, action: "create cgroup \(relativePath)",
@@ -79,6 +80,11 @@ public struct CgroupV1Manager: CgroupManager {
     }
 
     private func writeLimits(_ limits: CgroupLimits, _ relativePath: String) throws(CgroupError) {
+        if let devices = limits.devices, let dir = directory("devices", relativePath) {
+            // Deny everything, then allow the list: a child starts with its parent's list.
+            try CgroupFileIO.write("a", to: CgroupPath.join(dir, "devices.deny"))
+            for rule in devices { try CgroupFileIO.write(rule.description, to: CgroupPath.join(dir, "devices.allow")) }
+        }
         if let pidsMax = limits.pidsMax, let dir = directory("pids", relativePath) {
             try CgroupFileIO.write(String(pidsMax), to: CgroupPath.join(dir, "pids.max"))
         }

@@ -79,6 +79,7 @@ public struct CgroupV2Manager: CgroupManager {
             }
         }
         try writeLimits(limits, in: leaf)
+        if let devices = limits.devices { try DeviceRule.attach(devices, toCgroup: leaf) }
         return handle
     }
 

@@ -111,7 +111,11 @@ public final class LinuxTaskDriver: TaskDriver {
         }
 
         do {
-            cgroup = try cgroups.create(spec.cgroupPath, limits: spec.limits)
+            var limits = spec.limits
+            // Every instance gets the device allowlist: /dev nodes bound in, or made with mknod
+            // anywhere, are usable only when listed.
+            if limits.devices == nil { limits.devices = DeviceRule.defaultAllowlist }
+            cgroup = try cgroups.create(spec.cgroupPath, limits: limits)
         } catch {
             throw RuntimeError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
         }

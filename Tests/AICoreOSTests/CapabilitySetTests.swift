@@ -35,3 +35,19 @@ import Testing
         #expect(throws: CapabilitySet.ParseError.self) { try CapabilitySet.resolve(uid: 0, add: ["CAP_BOGUS"], drop: []) }
     }
 }
+
+@Suite struct DeviceRuleTests {
+    @Test func rulesReadAsDevicesAllowLines() {
+        #expect(DeviceRule(.char, 1, 3, .all).description == "c 1:3 rwm")
+        #expect(DeviceRule(.block, nil, nil, .mknod).description == "b *:* m")
+        #expect(DeviceRule(.char, 136, nil, [.read, .write]).description == "c 136:* rw")
+    }
+
+    @Test func theDefaultLetsNodesBeMadeButOpensOnlyTheHarmlessOnes() {
+        let openable = DeviceRule.defaultAllowlist.filter { $0.access.contains(.read) }
+        #expect(openable.allSatisfy { $0.kind == .char && $0.major != nil })
+        #expect(!openable.contains { $0.major == 7 || $0.major == 8 || $0.major == 10 }, "no block, loop or misc device")
+        #expect(DeviceRule.defaultAllowlist.filter { $0.access == .mknod }.map(\.kind) == [.char, .block])
+    }
+}
+

@@ -61,6 +61,7 @@ final class CgroupFakeTree {
         "cpuacct": ["cgroup.procs": "", "cpuacct.usage": "0\n"],
         "pids": ["cgroup.procs": "", "pids.max": "max\n", "pids.current": "0\n"],
         "freezer": ["cgroup.procs": "", "freezer.state": "THAWED\n"],
+        "devices": ["cgroup.procs": "", "devices.allow": "", "devices.deny": ""],
     ]
 
     /// Lays out `<root>/<controller>/<relativePath>` for every v1 hierarchy in `controllers`.

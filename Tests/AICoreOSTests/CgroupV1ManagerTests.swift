@@ -84,7 +84,14 @@ import Testing
             (error as? CgroupError)?.code == .controllerUnavailable
         }
         let handle = try noPids.create(path, limits: CgroupLimits(memoryBytes: 1 << 20, pidsMax: nil))
-        #expect(handle.directories.count == 4)
+        #expect(handle.directories.count == 5)
+    }
+
+    @Test func aDeviceAllowlistDeniesAllThenAllowsEachRule() throws {
+        _ = try manager.create(path, limits: CgroupLimits(devices: [DeviceRule(.char, 1, 3, .all), DeviceRule(.block, nil, nil, .mknod)]))
+        // The fake files keep the last write: the deny, then the last allow line.
+        #expect(tree.contents("devices/\(path)/devices.deny") == "a")
+        #expect(tree.contents("devices/\(path)/devices.allow") == "b *:* m")
     }
 
     @Test func addProcessJoinsEveryHierarchy() throws {

@@ -93,6 +93,36 @@ final class IsolationTests {
         #expect(fields.count == 2 && fields[0] * fields[1] == TaskSpec.defaultTmpSizeBytes, "\(r.stdout)")
     }
 
+    @Test func devicesOutsideTheAllowlistCannotBeOpenedWhereverTheNodeIsMade() throws {
+        let volume = try TestEnvironment.temporaryDirectory("devices-volume")
+        defer { try? FileIO.removeTree(volume) }
+        // Root keeps CAP_MKNOD (as in Docker): making a node works; using it must not.
+        let script = """
+        import errno, os, stat
+        for directory in ["/dev", "/tmp", "/mnt"]:
+            for name, kind, major, minor in [("loop", stat.S_IFBLK, 7, 0), ("tun", stat.S_IFCHR, 10, 200)]:
+                path = f"{directory}/made-{name}"
+                os.mknod(path, 0o600 | kind, os.makedev(major, minor))
+                try:
+                    os.close(os.open(path, os.O_RDWR | os.O_NONBLOCK))
+                    print(path, "opened")
+                except OSError as error:
+                    print(path, errno.errorcode[error.errno])
+                os.unlink(path)
+        for path in ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/ptmx"]:
+            os.close(os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY))
+            print(path, "ok")
+        """
+        let r = try run(TestEnvironment.uniqueName("devices"), ["-v", "\(volume):/mnt", "--", "/usr/bin/python3", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        // The device cgroup refuses (EPERM); the private /tmp is nodev as well (EACCES).
+        #expect(r.stdout.split(separator: "\n").map(String.init) == [
+            "/dev/made-loop EPERM", "/dev/made-tun EPERM", "/tmp/made-loop EACCES", "/tmp/made-tun EACCES",
+            "/mnt/made-loop EPERM", "/mnt/made-tun EPERM",
+            "/dev/null ok", "/dev/zero ok", "/dev/full ok", "/dev/random ok", "/dev/urandom ok", "/dev/ptmx ok",
+        ], "\(r.stdout)")
+    }
+
     @Test func noHostFileDescriptorLeaksIn() throws {
         // The launcher inherits fd 7 (no close-on-exec) from its shell; the workload must not.
         let name = TestEnvironment.uniqueName("fds")

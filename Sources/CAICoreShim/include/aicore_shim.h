@@ -277,6 +277,17 @@ int aic_sd_watchdog_usec(uint64_t *usec);    // sd_watchdog_enabled(0, usec)
 // mallopt(M_ARENA_MAX, arenas): 0, or -1 if refused.
 int aic_malloc_arena_max(int arenas);
 
+// ---------------------------------------------------------------------------------------------
+// Devices (cgroup v2): allow exactly these devices to the cgroup's processes, with a
+// BPF_PROG_TYPE_CGROUP_DEVICE program attached to `cgroup_fd`. 0, or -errno.
+struct aic_device_rule {
+  char type;       // 'a' any, 'b' block, 'c' char
+  int64_t major;   // -1: any
+  int64_t minor;   // -1: any
+  uint32_t access; // BPF_DEVCG_ACC_MKNOD 1 | READ 2 | WRITE 4
+};
+int aic_devices_attach(int cgroup_fd, const struct aic_device_rule *rules, size_t nrules);
+
 #ifdef __cplusplus
 }
 #endif
