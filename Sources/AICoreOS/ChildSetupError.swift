@@ -10,7 +10,7 @@ public struct ChildSetupError: Error, Sendable, Equatable, CustomStringConvertib
     public enum Stage: Int32, Sendable {
         case signals = 1, setsid, hostname, mount, closeFDs, sync, logOpen, pipes, fork, stdio, rlimit
         case capabilityBounding, setgroups, setgid, keepCaps, setuid, capset, ambient, noNewPrivileges
-        case chdir, seccomp, exec, setns, oomScore, loopback, cgroup
+        case chdir, seccomp, exec, setns, oomScore, loopback, cgroup, cgroupNamespace
         case unknown = 0
     }
 
@@ -64,6 +64,7 @@ public struct ChildSetupError: Error, Sendable, Equatable, CustomStringConvertib
         case .oomScore: operation = "write oom_score_adj"
         case .loopback: operation = "bring up the loopback interface"
         case .cgroup: operation = "join the instance's cgroup"
+        case .cgroupNamespace: operation = "unshare a cgroup namespace"
         case .unknown: operation = "child setup stage \(report.stage)"
         }
         self.error = SystemError(errno: report.err, operation: operation)

@@ -37,6 +37,8 @@ public struct InstanceSpawnRequest: Sendable {
     /// Whether the init serves execs (health checks, `exec`) on a socket in the state directory
     /// (`InstanceExecChannel`).
     public var execChannel: Bool
+    /// Whether the init unshares a cgroup namespace rooted at the instance's cgroup (v2).
+    public var cgroupNamespace = false
 
     public init(namespaces: NamespaceSet = .instanceDefault, hostname: String? = nil, mountPlan: MountPlan,
                 process: ProcessSpec, stdinFD: Int32? = nil, passthroughStdoutFD: Int32? = nil,
@@ -146,6 +148,7 @@ public enum InstanceSpawner {
         c.oom_fd = oomFD
         c.init_name = arena.optionalString("aicore-init")
         c.exec_listen_fd = execListenFD
+        c.cgroup_namespace = r.cgroupNamespace ? 1 : 0
 
         var result = aic_spawn_result()
         let rc = aic_spawn(&c, &result)

@@ -122,13 +122,15 @@ public final class LinuxTaskDriver: TaskDriver {
         var namespaces = NamespaceSet.instanceDefault
         if spec.network == .none { namespaces.insert(.network) }
         let handleCgroup = cgroup
-        let request = InstanceSpawnRequest(
+        var request = InstanceSpawnRequest(
             namespaces: namespaces, hostname: hostname, mountPlan: plan, process: process,
             passthroughStdoutFD: spec.passthroughStdoutFD, passthroughStderrFD: spec.passthroughStderrFD,
             logDirectory: logDirectory, logFileName: Self.logFileName, logMaxBytes: spec.logging.maxBytes,
             logMaxFiles: spec.logging.maxFiles, stateDirectory: stateDirectory,
             oomEventsFile: handleCgroup.flatMap(oomEventsFile), cgroupV2Directory: handleCgroup?.unifiedDirectory,
             needsPlacement: handleCgroup != nil)
+        // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
+        request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
         let pidfd: PIDFD
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in

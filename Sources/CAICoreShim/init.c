@@ -14,6 +14,7 @@
 #include "internal.h"
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -214,6 +215,8 @@ void aic_init_main(const struct aic_spawn_config *c, int error_fd, int sync_fd) 
     if (n != 1 || b != 1) _exit(125);
     close(sync_fd);
   }
+  // Placed now (by CLONE_INTO_CGROUP or the parent): the namespace is rooted at the instance's cgroup.
+  if (c->cgroup_namespace && unshare(CLONE_NEWCGROUP) < 0) aic_fail(error_fd, AIC_STAGE_CGROUP_NS, errno, -1, 125);
 
   g_log.dir_fd = c->log_dir_fd;
   g_log.fd = -1;

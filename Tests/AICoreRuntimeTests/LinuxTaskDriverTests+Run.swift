@@ -19,13 +19,34 @@ extension LinuxTaskDriverTests {
             let instanceView = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/ns/\(ns)")
             #expect(lines.count > i && lines[i] == instanceView, "\(ns): \(outcome.output)")
         }
-        #expect(outcome.output.contains("aicore/test/\(name)"))
+        if driver.cgroups.version == .v2 {
+            // Born of the init, inside its cgroup namespace: the instance's cgroup is its root.
+            #expect(lines.contains("0::/"), "\(outcome.output)")
+        } else {
+            #expect(outcome.output.contains("aicore/test/\(name)"))
+        }
         // The init made it: its parent is PID 1 of the instance, not the agent.
         #expect(lines.contains("parent 1"), "\(outcome.output)")
         #expect(outcome.output.contains("NoNewPrivs:\t1"))
         #expect(outcome.output.contains("Seccomp:\t2"))
         #expect(outcome.output.contains("CapEff:\t0000000000000000"))
         #expect(lines.contains { $0.hasPrefix("Uid:\t1001") })
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+        try driver.remove(handle)
+        expectNothingLeft(handle)
+    }
+
+    @Test func onCgroupV2TheWorkloadSeesItsOwnCgroupAsTheRoot() async throws {
+        let name = TestEnvironment.uniqueName("cgns")
+        let handle = try await driver.start(spec(name, ["sh", "-c", "cat /proc/self/cgroup; exec sleep 30"]))
+        defer { try? driver.remove(handle) }
+        let outcome = try await driver.run(handle, command: ["cat", "/proc/self/cgroup"], timeout: .seconds(10), outputLimit: 1 << 12)
+        if driver.cgroups.version == .v2 {
+            #expect(outcome.output == "0::/\n", "nothing of the host's cgroup tree shows")
+        } else {
+            // v1 keeps the host's view, as Docker does there.
+            #expect(outcome.output.contains("aicore/test/\(name)"), "\(outcome.output)")
+        }
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
         try driver.remove(handle)
         expectNothingLeft(handle)

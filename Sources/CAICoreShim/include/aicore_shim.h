@@ -48,6 +48,7 @@ enum aic_stage {
   AIC_STAGE_OOM_SCORE,
   AIC_STAGE_LOOPBACK,
   AIC_STAGE_CGROUP,       // index = which cgroup.procs descriptor
+  AIC_STAGE_CGROUP_NS,
 };
 
 struct aic_child_error {
@@ -135,6 +136,9 @@ struct aic_spawn_config {
   // A listening SOCK_SEQPACKET socket the init serves execs on (initexec.c), or -1. The init's
   // processes are born in the instance's namespaces and cgroups: no setns, no cgroup migration.
   int32_t exec_listen_fd;
+  // 1: once in its cgroup, the init unshares a cgroup namespace rooted there (cgroup v2), so
+  // the workload's /proc/self/cgroup reads `0::/` and shows nothing of the host's tree.
+  int32_t cgroup_namespace;
 };
 
 struct aic_spawn_result {
