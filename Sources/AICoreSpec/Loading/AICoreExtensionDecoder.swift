@@ -19,6 +19,7 @@ struct AICoreExtensionDecoder {
                     }
                 }
             case "restart_unhealthy": result.restartUnhealthy = context.bool(value, keyPath) ?? true
+            case "security": result.security = context.choice(value, keyPath, AICoreExtension.SecurityProfile.self) ?? result.security
             case "proxy":
                 for (key, value, keyPath, _) in context.entries(value, keyPath, catalog: ComposeKeys.aicoreProxy) ?? [] where key == "balance" {
                     result.proxy.balance = context.choice(value, keyPath, ProxySettings.Balance.self) ?? result.proxy.balance

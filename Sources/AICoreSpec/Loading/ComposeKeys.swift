@@ -145,7 +145,8 @@ public enum ComposeKeys {
         ignored: ["labels": noEffect, "template_driver": noEffect])
 
     public static let aicore = KeyCatalog(
-        "x-aicore", supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy"])
+        "x-aicore",
+        supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy", "security"])
 
     public static let aicoreProxy = KeyCatalog("proxy", supported: ["balance"])
 

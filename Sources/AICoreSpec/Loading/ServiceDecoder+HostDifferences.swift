@@ -10,6 +10,7 @@ extension ServiceDecoder {
         var image: SourceLocation?
         var command: SourceLocation?
         var entrypoint: SourceLocation?
+        var networkMode: SourceLocation?
         /// Each `environment` variable: where its key was written and its key path.
         var environment: [String: (location: SourceLocation, path: String)] = [:]
     }

@@ -142,6 +142,7 @@ struct ServiceDecoder {
             case "scale":
                 if let scale = context.int(value, keyPath) { legacy.scale = (scale, value.location) }
             case "network_mode":
+                written.networkMode = keyLocation
                 if let text = context.string(value, keyPath) {
                     if let mode = NetworkMode(rawValue: text) {
                         service.networkMode = mode
@@ -186,6 +187,7 @@ struct ServiceDecoder {
                 "`image: \(image)` needs the local image store, which is not available yet; give a `command` to run from the host root filesystem",
                 at: node["image"]?.location ?? node.location, path: DecodeContext.join(path, "image"))
         }
+        if service.aicore.security == .restricted { applyRestrictedProfile(&service, path: path, written: written) }
         warnAboutHostDifferences(service, path: path, written: written, mounts: mounts)
         return service
     }

@@ -9,6 +9,17 @@ public struct AICoreExtension: Sendable, Hashable {
     /// Restart an instance whose Compose healthcheck keeps failing (Docker only marks it unhealthy).
     public var restartUnhealthy: Bool
     public var proxy: ProxySettings
+    /// `security`: a preset that tightens the service (`restricted`: Kubernetes' Pod Security
+    /// Standards "restricted").
+    public var security: SecurityProfile = .standard
+
+    public enum SecurityProfile: String, Sendable, Hashable, CaseIterable {
+        /// aicore-node's defaults (docs/runtime.md).
+        case standard = "default"
+        /// Non-root, every capability dropped (only NET_BIND_SERVICE may be added), seccomp on,
+        /// no_new_privs, and off the host network.
+        case restricted
+    }
 
     public init(
         probes: ProbeSet = ProbeSet(), rollout: RolloutSettings = RolloutSettings(),

@@ -158,6 +158,7 @@ extension StackPrinter {
                 ("auto_rollback", .bool(rollout.autoRollback)), ("revision_history", .int(rollout.revisionHistory)),
                 ("drain_timeout", duration(rollout.drainTimeout)),
             ])))
+        if ext.security != .standard { fields.append(("security", .string(ext.security.rawValue))) }
         if ext.proxy != ProxySettings() {
             fields.append(("proxy", .object([("balance", .string(ext.proxy.balance.rawValue))])))
         }
