@@ -179,6 +179,7 @@ public actor ControlPlane {
     /// `apply`, also returning the stack's revision (new when its spec changed).
     public func applyRecording(_ stack: Stack, cause: String = "apply") async throws(AgentError) -> (ReconcilePlan, Int) {
         try checkHostPorts(stack)
+        try checkInstanceNames(stack)
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision: Int
         do {
@@ -220,6 +221,26 @@ public actor ControlPlane {
         }
         guard let first = clashes.first else { return }
         throw AgentError(.conflict, "stack \(stack.name) cannot publish its ports: " + first.drop { $0 != " " }.dropFirst(),
+                         details: clashes)
+    }
+
+    /// Refuses, before anything changes, a stack whose instance names would be another
+    /// stack's: names are `<stack>-<service>-<n>` (Compose's), so stack `a-b` service `c` and
+    /// stack `a` service `b-c` would share `a-b-c-1`, its state directory, cgroup and Store
+    /// record. The replica number has no `-`, so two names are equal exactly when their
+    /// `<stack>-<service>` prefixes are. One `details` line per clash, `services.S: …`.
+    func checkInstanceNames(_ stack: Stack) throws(AgentError) {
+        var clashes: [String] = []
+        for service in stack.services {
+            let prefix = "\(stack.name)-\(service.name)"
+            for (name, other) in desired.sorted(by: { $0.key < $1.key }) where name != stack.name {
+                for otherService in other.services where "\(name)-\(otherService.name)" == prefix {
+                    clashes.append("services.\(service.name): instance names \(prefix)-N are already those of stack \(name) (service \(otherService.name)); rename the stack or the service")
+                }
+            }
+        }
+        guard let first = clashes.first else { return }
+        throw AgentError(.conflict, "stack \(stack.name) cannot name its instances: " + first.drop { $0 != " " }.dropFirst(),
                          details: clashes)
     }
 
