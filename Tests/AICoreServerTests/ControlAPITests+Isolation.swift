@@ -47,4 +47,33 @@ extension ControlAPITests {
             }
         }
     }
+
+    @Test func aStackSentOverTheAPIIsNotInterpolatedFromTheAgentsEnvironmentOrFiles() async throws {
+        let name = Self.uniqueName()
+        let secret = "AICORE_TEST_AGENT_SECRET_\(getpid())"
+        setenv(secret, "agent-only", 1)
+        defer { unsetenv(secret) }
+        try await ControlAPIHarness.with(stacks: [name]) { harness in
+            // A `.env` beside the path the API gives the stack, on the agent's disk.
+            try FileIO.makeDirectories(harness.directory + "/stacks")
+            try Data("FROM_DOT_ENV=agent-file\n".utf8).write(to: URL(fileURLWithPath: harness.directory + "/stacks/.env"))
+            #expect(ProcessInfo.processInfo.environment["HOME"]?.isEmpty == false)
+            try await harness.test { client in
+                let text = """
+                    name: \(name)
+                    services:
+                      web:
+                        command: ["/bin/true"]
+                        deploy: {replicas: 0}
+                        environment:
+                          SEEN: "home=${HOME} secret=${\(secret)} file=${FROM_DOT_ENV} default=${UNSET:-d} literal=$${HOME}"
+
+                    """
+                let applied = try await client.execute(uri: "/v1/stacks", method: .post, headers: Self.yaml, body: ByteBuffer(string: text))
+                #expect(applied.status == .accepted, "\(applied.text)")
+            }
+            let stack = try await harness.plane.stack(named: name)
+            #expect(stack.services.first?.environment["SEEN"] == "home= secret= file= default=d literal=${HOME}")
+        }
+    }
 }

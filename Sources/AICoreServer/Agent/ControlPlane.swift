@@ -156,18 +156,37 @@ public actor ControlPlane {
 
     /// Validates a stack file's text (as `path`, for relative paths and messages), makes it the
     /// stack's desired state and starts carrying it out. Returns the plan.
-    public func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan, Int) {
-        let stack: Stack
-        do {
-            var options = StackLoadOptions(files: [path], projectName: projectName, strict: true,
-                                           environment: ProcessInfo.processInfo.environment)
-            options.contents = [path: text]
-            stack = try StackLoader.load(options).stack
-        } catch {
-            throw AgentError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
-        }
+    ///
+    /// The text is parsed before the actor is entered, on a thread of its own (`BlockingWork`):
+    /// a slow parse never holds the control plane, so the watchdog and other requests go on.
+    /// It is interpolated from an empty environment and no `.env`: the client (the CLI) has
+    /// already filled its own variables and sends `$` as `$$`, and the agent's environment
+    /// (its token file path, `HOME`, anything it was started with) must never leak into a stack.
+    public nonisolated func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan, Int) {
+        let stack = try await Self.loadSent(text: text, path: path, projectName: projectName)
         let (plan, revision) = try await applyRecording(stack)
         return (stack, plan, revision)
+    }
+
+    /// Loads a stack sent over the API, off every actor: strict, with no environment.
+    static func loadSent(text: String, path: String, projectName: String?) async throws(AgentError) -> Stack {
+        var options = StackLoadOptions(files: [path], projectName: projectName, strict: true, environment: [:])
+        options.contents = [path: text]
+        options.readsDotEnv = false
+        let loaded: Result<LoadedStack, StackLoadError>
+        do {
+            loaded = try await BlockingWork.run { [options] in
+                Result { () throws(StackLoadError) -> LoadedStack in try StackLoader.load(options) }
+            }
+        } catch {
+            throw AgentError(.internalError, "cannot load the stack: \(error)", cause: error)
+        }
+        switch loaded {
+        case .success(let stack):
+            return stack.stack
+        case .failure(let error):
+            throw AgentError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
+        }
     }
 
     /// Makes `stack` the desired state: stopped instances of it start again (as `up` does),
