@@ -84,7 +84,7 @@ enum Progress {
         }
         for try await event in ServerSentEvents.parse(stream.chunks) {
             guard let message = try? ControlAPI.decoder.decode(EventMessage.self, from: Data(event.data.utf8)) else { continue }
-            Output.line(format(message))
+            Output.workloadLine(format(message))
         }
     }
 
