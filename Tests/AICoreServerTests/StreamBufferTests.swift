@@ -31,6 +31,24 @@ import Testing
         #expect(held == ["1", "2", "3"])
     }
 
+    @Test func theEventsAnswerHoldsTheReplayAndABufferThenEndsWithAnOverflow() async throws {
+        let (live, subscription) = AsyncThrowingStream.makeStream(of: EventRecord.self)
+        for n in 1...10 { subscription.yield(Self.event(n)) }
+        subscription.finish()
+        let replay = [EventMessage(Self.event(0))]
+        let (chunks, forward) = ControlAPI.eventChunks(replay: replay, live: live, stack: nil, buffer: 3)
+        await forward.value
+        var held: [String] = []
+        do {
+            for try await chunk in chunks { held.append(String(buffer: chunk)) }
+            Issue.record("the events ended without an overflow")
+        } catch let overflow as StreamOverflow {
+            #expect(overflow == StreamOverflow(limit: 4))
+        }
+        #expect(held.map { $0.contains("\"reason\":\"") } == [true, true, true, true])
+        #expect(held.map { $0.components(separatedBy: "\"reason\":\"")[1].prefix(2) } == ["0\"", "1\"", "2\"", "3\""])
+    }
+
     /// A writer whose writes wait until cancelled: a client that never reads.
     final class StalledWriter: ResponseBodyWriter {
         let lock = Mutex<Int>(0)

@@ -259,14 +259,29 @@ public struct ControlAPI: Sendable {
         // Subscribe first, so nothing falls between the replay and the live stream.
         let live = plane.observer.subscribe()
         let replay = tail > 0 ? try await plane.recentEvents(stack: stack, limit: tail) : []
-        // The replay, then the live events (whose subscription is bounded: a stalled client
-        // ends it with `StreamOverflow`).
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
+        let (stream, _) = Self.eventChunks(replay: replay, live: live, stack: stack)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        let overflow = Self.sse(event: "overflow", StreamOverflowMessage(message: Self.overflowText))
+        return Response(status: .ok, headers: headers,
+                        body: Self.streamed(stream, heartbeat: ByteBuffer(string: ": keep-alive\n\n"), overflow: overflow))
+    }
+
+    /// The replay, then the live events of `stack` (every stack: nil), as SSE chunks. Bounded:
+    /// the replay plus `buffer` chunks the reader has not taken; one more ends the stream with
+    /// `StreamOverflow` (the subscription behind `live` is bounded the same way).
+    static func eventChunks(replay: [EventMessage], live: AsyncThrowingStream<EventRecord, any Error>, stack: String?,
+                            buffer: Int = StoreObserver.subscriberBuffer) -> (AsyncThrowingStream<ByteBuffer, any Error>, Task<Void, Never>) {
+        let limit = replay.count + buffer
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(limit))
         let forward = Task {
             for event in replay { continuation.yield(Self.sse(event)) }
             do {
                 for try await record in live where stack == nil || record.stack == stack {
-                    continuation.yield(Self.sse(EventMessage(record)))
+                    guard case .dropped = continuation.yield(Self.sse(EventMessage(record))) else { continue }
+                    continuation.finish(throwing: StreamOverflow(limit: limit))
+                    return
                 }
                 continuation.finish()
             } catch {
@@ -274,12 +289,7 @@ public struct ControlAPI: Sendable {
             }
         }
         continuation.onTermination = { _ in forward.cancel() }
-        var headers = HTTPFields()
-        headers[.contentType] = "text/event-stream"
-        headers[.cacheControl] = "no-cache"
-        let overflow = Self.sse(event: "overflow", StreamOverflowMessage(message: Self.overflowText))
-        return Response(status: .ok, headers: headers,
-                        body: Self.streamed(stream, heartbeat: ByteBuffer(string: ": keep-alive\n\n"), overflow: overflow))
+        return (stream, forward)
     }
 
     static let overflowText = "the client fell too far behind: the agent ended this stream; follow again to go on"
