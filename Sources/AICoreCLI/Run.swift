@@ -57,7 +57,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: [.customShort("v"), .long], help: "Bind mount SRC:DST[:ro].")
     var volume: [String] = []
 
-    @Option(name: .long, help: "tmpfs mount PATH[:size=64m,mode=1777].")
+    @Option(name: .long, help: "tmpfs mount PATH[:size=64m,mode=1777,ro].")
     var tmpfs: [String] = []
 
     @Option(name: .long, help: "Add a capability (or ALL).")

@@ -179,11 +179,13 @@ public struct MountPlan: Sendable, Equatable {
                 if readOnly {
                     op(.setReadOnly, target, mode: 1, "remount \(m.destination) read-only")
                 }
-            case let .tmpfs(size, mode):
+            case let .tmpfs(size, mode, readOnly):
                 var data = "mode=" + String(mode ?? 0o1777, radix: 8)
                 if let size { data += ",size=\(size)" }
                 op(.mkdir, target, mode: 0o755, "mkdir \(m.destination)")
-                op(.mount, target, source: "tmpfs", fstype: "tmpfs", data: data, flags: Int32(MS_NOSUID | MS_NODEV), "mount tmpfs on \(m.destination)")
+                // Read-only from the start: an empty tmpfs that nothing can write (Compose's `:ro`).
+                let flags = Int32(MS_NOSUID | MS_NODEV) | (readOnly ? Int32(MS_RDONLY) : 0)
+                op(.mount, target, source: "tmpfs", fstype: "tmpfs", data: data, flags: flags, "mount tmpfs on \(m.destination)")
             }
         }
 

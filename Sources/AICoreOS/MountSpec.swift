@@ -2,7 +2,8 @@
 public struct MountSpec: Sendable, Equatable, Hashable {
     public enum Kind: Sendable, Equatable, Hashable {
         case bind(source: String, readOnly: Bool)
-        case tmpfs(sizeBytes: UInt64?, mode: UInt32?)
+        /// `readOnly`: mounted `MS_RDONLY` (Compose's `tmpfs: /x:ro`, `read_only: true`).
+        case tmpfs(sizeBytes: UInt64?, mode: UInt32?, readOnly: Bool = false)
     }
 
     public var destination: String
@@ -41,17 +42,22 @@ public struct MountSpec: Sendable, Equatable, Hashable {
         return MountSpec(destination: destination, kind: .bind(source: parts[0], readOnly: readOnly))
     }
 
-    /// `PATH[:size=64m,mode=1777]` (docker run --tmpfs).
+    /// `PATH[:size=64m,mode=1777,ro]` (docker run --tmpfs).
     public static func parseTmpfs(_ text: String) throws(ParseError) -> MountSpec {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let destination = try checkedDestination(parts[0], in: text)
         var size: UInt64?
         var mode: UInt32?
+        var readOnly = false
         if parts.count == 2 {
             for option in parts[1].split(separator: ",") {
+                if option == "ro" || option == "rw" {
+                    readOnly = option == "ro"
+                    continue
+                }
                 let kv = option.split(separator: "=", maxSplits: 1).map(String.init)
                 guard kv.count == 2 else {
-                    throw ParseError(description: "invalid tmpfs option \"\(option)\" in \"\(text)\": expected size=N or mode=OCTAL")
+                    throw ParseError(description: "invalid tmpfs option \"\(option)\" in \"\(text)\": expected size=N, mode=OCTAL, ro or rw")
                 }
                 switch kv[0] {
                 case "size":
@@ -65,11 +71,11 @@ public struct MountSpec: Sendable, Equatable, Hashable {
                     }
                     mode = m
                 default:
-                    throw ParseError(description: "unknown tmpfs option \"\(kv[0])\" in \"\(text)\": expected size or mode")
+                    throw ParseError(description: "unknown tmpfs option \"\(kv[0])\" in \"\(text)\": expected size, mode, ro or rw")
                 }
             }
         }
-        return MountSpec(destination: destination, kind: .tmpfs(sizeBytes: size, mode: mode))
+        return MountSpec(destination: destination, kind: .tmpfs(sizeBytes: size, mode: mode, readOnly: readOnly))
     }
 
     static func checkedDestination(_ path: String, in text: String) throws(ParseError) -> String {

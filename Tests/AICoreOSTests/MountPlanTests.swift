@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import AICoreOS
 
@@ -59,6 +60,15 @@ import Testing
         #expect(ops.contains { $0.kind == .mkfile && $0.target == "/state/x/rootfs/etc/app.conf" })
         let tmpfs = try #require(ops.first { $0.description == "mount tmpfs on /scratch" })
         #expect(tmpfs.data == "mode=700,size=67108864")
+        #expect(tmpfs.flags & UInt(MS_RDONLY) == 0)
+    }
+
+    @Test func aReadOnlyTmpfsIsMountedReadOnly() throws {
+        #expect(try MountSpec.parseTmpfs("/ro:size=1m,ro") == MountSpec(destination: "/ro", kind: .tmpfs(sizeBytes: 1 << 20, mode: nil, readOnly: true)))
+        #expect(try MountSpec.parseTmpfs("/rw:ro,rw") == MountSpec(destination: "/rw", kind: .tmpfs(sizeBytes: nil, mode: nil, readOnly: false)))
+        let ops = plan([try MountSpec.parseTmpfs("/ro:ro")]).operations
+        let tmpfs = try #require(ops.first { $0.description == "mount tmpfs on /ro" })
+        #expect(tmpfs.flags == UInt(MS_NOSUID | MS_NODEV | MS_RDONLY))
     }
 
     @Test func customRootfsWritableUnlessAsked() {

@@ -199,6 +199,19 @@ final class IsolationTests {
         #expect(!FileIO.exists("/usr/aicore-probe"))
     }
 
+    /// `tmpfs: /x:ro` (and `--tmpfs /x:ro`) is a tmpfs nothing can write, not a writable one.
+    @Test func aReadOnlyTmpfsRefusesWrites() throws {
+        let script = """
+        if echo x > /mnt/probe 2>/dev/null; then echo "/mnt writable"; else echo "/mnt refused"; fi
+        if mkdir /mnt/dir 2>/dev/null; then echo "/mnt mkdir"; else echo "/mnt mkdir refused"; fi
+        grep ' /mnt ' /proc/self/mounts | cut -d' ' -f3,4 | cut -d, -f1
+        echo ok > /srv/probe && echo "/srv writable"
+        """
+        let r = try run(TestEnvironment.uniqueName("rotmpfs"), ["--tmpfs", "/mnt:size=1m,ro", "--tmpfs", "/srv", "--", "sh", "-c", script])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout == "/mnt refused\n/mnt mkdir refused\ntmpfs ro\n/srv writable\n")
+    }
+
     @Test func maskedPathsAreUnreadable() throws {
         let script = """
         for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do

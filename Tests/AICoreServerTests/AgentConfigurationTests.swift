@@ -39,4 +39,21 @@ import Testing
             _ = try AgentConfiguration.parse("stop_workloads_on_exit: maybe\n", path: "aicore.yml")
         }
     }
+
+    @Test func theTCPLimitsAreSettings() throws {
+        #expect(AgentConfiguration().tcpLimits == TCPLimits(idleTimeout: .seconds(60), handshakeTimeout: .seconds(10), maxConnections: 256))
+        let configuration = try AgentConfiguration.parse("tcp_idle_timeout: 5\ntls_handshake_timeout: 2\ntcp_max_connections: 10\n",
+                                                         path: "aicore.yml")
+        #expect(configuration.tcpLimits == TCPLimits(idleTimeout: .seconds(5), handshakeTimeout: .seconds(2), maxConnections: 10))
+        #expect {
+            _ = try AgentConfiguration.parse("tcp_idle_timeout: 0\n", path: "aicore.yml")
+        } throws: { error in
+            "\(error)" == "aicore.yml:1:1: `tcp_idle_timeout` expects a positive whole number of seconds"
+        }
+        #expect {
+            _ = try AgentConfiguration.parse("tcp_max_connections: many\n", path: "aicore.yml")
+        } throws: { error in
+            "\(error)" == "aicore.yml:1:1: `tcp_max_connections` expects a positive whole number"
+        }
+    }
 }

@@ -18,9 +18,10 @@ import Glibc
         return logger
     }()
 
-    func makeProxy(idleTimeout: TimeAmount = .seconds(300), maxConnectionsPerRoute: Int = 10_000) -> ServiceProxy {
+    func makeProxy(idleTimeout: TimeAmount = .seconds(300), maxConnectionsPerRoute: Int = 10_000,
+                   maxConnectionsPerClient: Int = 512) -> ServiceProxy {
         ServiceProxy(logger: Self.quiet, connectTimeout: .seconds(2), idleTimeout: idleTimeout,
-                     maxConnectionsPerRoute: maxConnectionsPerRoute)
+                     maxConnectionsPerRoute: maxConnectionsPerRoute, maxConnectionsPerClient: maxConnectionsPerClient)
     }
 
     func route(_ name: String, port: Int, _ backends: [ProxyBackend], balance: ProxyBalance = .roundRobin) -> ProxyRoute {
@@ -240,6 +241,41 @@ import Glibc
 
         await first.close()
         await second.close()
+        await proxy.shutdown()
+        await backend.stop()
+    }
+
+    @Test func oneClientBeyondItsConnectionLimitIsClosedOnEveryRoute() async throws {
+        let backend = try await ProxyTestBackend.start("api-1")
+        let proxy = makeProxy(maxConnectionsPerClient: 2)
+        let (portA, portB) = (try freeLoopbackPort(), try freeLoopbackPort())
+        try await proxy.apply([route("s/api:3000", port: portA, [backend.backend]), route("s/web:80", port: portB, [backend.backend])])
+
+        // Two from 127.0.0.1, on two routes: both served.
+        let first = try await ProxyTestConnection.open(port: portA)
+        try await first.send("one")
+        #expect(await first.waitForText("one"))
+        let second = try await ProxyTestConnection.open(port: portB)
+        try await second.send("two")
+        #expect(await second.waitForText("two"))
+        // A third from the same address is closed, whichever route it tries.
+        let third = try await ProxyTestConnection.open(port: portA)
+        #expect(await third.waitUntilPeerFinished())
+        #expect(third.receivedCount == 0)
+        #expect(await eventually { routeStats(proxy, "s/api:3000")?.rejectedConnections == 1 })
+        // Once one ends, the client may open another.
+        await first.close()
+        #expect(await eventually {
+            guard let next = try? await ProxyTestConnection.open(port: portA) else { return false }
+            defer { Task { await next.close() } }
+            try? await next.send("again")
+            return await eventually(within: .seconds(2)) { next.text == "again" || next.peerFinished } && next.text == "again"
+        })
+        try await second.send("+")
+        #expect(await second.waitForText("two+"))
+
+        await second.close()
+        await third.close()
         await proxy.shutdown()
         await backend.stop()
     }

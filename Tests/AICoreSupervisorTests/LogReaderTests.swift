@@ -30,16 +30,48 @@ import Testing
         defer { try? FileIO.removeTree(dir) }
         try FileIO.write(dir + "/container.log", line(1, "stdout", "old"))
         var lines = LogReader(directory: dir).follow(.init(tail: 1)).makeAsyncIterator()
-        #expect(await lines.next()?.text == "old")
+        #expect(try await lines.next()?.text == "old")
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/container.log"))
         try handle.seekToEnd()
         handle.write(Data(line(2, "stderr", "new").utf8))
-        #expect(await lines.next() == LogLine(time: "2026-01-01T00:00:02.000000000Z", stream: .stderr, text: "new"))
+        #expect(try await lines.next() == LogLine(time: "2026-01-01T00:00:02.000000000Z", stream: .stderr, text: "new"))
         try handle.close()
         // Rotation: the current file moves to .1 and a new one starts.
         #expect(rename(dir + "/container.log", dir + "/container.log.1") == 0)
         try FileIO.write(dir + "/container.log", line(3, "stdout", "after rotation"))
-        #expect(await lines.next()?.text == "after rotation")
+        #expect(try await lines.next()?.text == "after rotation")
+    }
+}
+
+extension LogReaderTests {
+    /// A consumer that stops taking lines holds at most `buffer` new ones: then the follower
+    /// stops and the stream ends with `StreamOverflow`, after the lines it held.
+    @Test func aConsumerThatFallsBehindEndsTheFollowAfterItsBuffer() async throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("behind")
+        defer { try? FileIO.removeTree(dir) }
+        try FileIO.write(dir + "/container.log", line(1, "stdout", "a") + line(2, "stdout", "b"))
+        let follow = LogReader(directory: dir).follow(buffer: 3)
+        var lines = follow.makeAsyncIterator()
+        // The first read is not counted against the buffer.
+        #expect(try await lines.next()?.text == "a")
+        #expect(try await lines.next()?.text == "b")
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/container.log"))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        var written = 0
+        #expect(await eventually {
+            written += 1
+            handle.write(Data(line(3, "stdout", "new \(written)").utf8))
+            return follow.overflowed
+        })
+        var held: [String] = []
+        do {
+            while let next = try await lines.next() { held.append(next.text) }
+            Issue.record("the follow ended without an overflow")
+        } catch let overflow as StreamOverflow {
+            #expect(overflow == StreamOverflow(limit: 3))
+        }
+        #expect(held.count == 3 && held.allSatisfy { $0.hasPrefix("new ") }, "\(held)")
     }
 }
 
@@ -53,7 +85,7 @@ struct LogFollowKernelTests {
             "for i in 1 2 3 4 5; do echo out $i; echo err $i >&2; sleep 0.1; done; exec sleep 1000"])
         let handle = try await driver.start(spec)
         var seen: [LogLine] = []
-        for await line in LogReader(directory: handle.logDirectory).follow() {
+        for try await line in LogReader(directory: handle.logDirectory).follow() {
             seen.append(line)
             if seen.count == 10 { break }
         }

@@ -30,6 +30,15 @@ import Testing
         #expect(try build(service { $0.oomScoreAdj = 300 }).oomScoreAdj == 300)
     }
 
+    @Test func aReadOnlyTmpfsStaysReadOnly() throws {
+        let spec = try build(service {
+            $0.volumes = [VolumeMount(kind: .tmpfs, source: nil, target: "/ro", readOnly: true, tmpfsSize: ByteSize(bytes: 4096)),
+                          VolumeMount(kind: .tmpfs, source: nil, target: "/rw")]
+        })
+        #expect(spec.mounts == [MountSpec(destination: "/ro", kind: .tmpfs(sizeBytes: 4096, mode: nil, readOnly: true)),
+                                MountSpec(destination: "/rw", kind: .tmpfs(sizeBytes: nil, mode: nil, readOnly: false))])
+    }
+
     @Test func ulimitsBecomeRlimitsSortedByName() throws {
         let spec = try build(service {
             $0.ulimits = ["nproc": Ulimit(soft: 64, hard: 128), "nofile": Ulimit(soft: 1024, hard: 4096),

@@ -10,8 +10,12 @@ enum LogEntryLines {
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = Array(pending[..<newline])
                 pending.removeSubrange(...newline)
-                guard !line.isEmpty, let entry = try? ControlAPI.decoder.decode(LogEntry.self, from: Data(line)) else { continue }
-                body(entry)
+                guard !line.isEmpty else { continue }
+                if let entry = try? ControlAPI.decoder.decode(LogEntry.self, from: Data(line)) {
+                    body(entry)
+                } else if let overflow = try? ControlAPI.decoder.decode(StreamOverflowMessage.self, from: Data(line)) {
+                    throw CLIFailure.failed("logs: \(overflow.message)")
+                }
             }
         }
     }

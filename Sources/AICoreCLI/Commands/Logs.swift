@@ -78,7 +78,7 @@ struct Logs: AsyncParsableCommand {
                     let prefix = prefixed ? id.padding(toLength: width, withPad: " ", startingAt: 0) + " | " : ""
                     try await LogEntryLines.forEach(in: stream) { entry in
                         let text = timestamps ? "\(entry.time) \(entry.text)" : entry.text
-                        Output.line(prefix + text, stderr: entry.stream == "stderr")
+                        Output.workloadLine(prefix + text, stderr: entry.stream == "stderr")
                     }
                 }
             }
@@ -105,6 +105,16 @@ struct Logs: AsyncParsableCommand {
 
 enum Output {
     private static let lock = NSLock()
+
+    private static let stdoutIsTerminal = isatty(STDOUT_FILENO) == 1
+    private static let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+
+    /// A line holding text a workload wrote (a log line, an event's reason): on a terminal its
+    /// control characters are escaped (`TerminalText`), so it cannot drive the terminal.
+    static func workloadLine(_ text: String, stderr: Bool = false) {
+        let terminal = stderr ? stderrIsTerminal : stdoutIsTerminal
+        line(terminal ? TerminalText.escaped(text) : text, stderr: stderr)
+    }
 
     /// One whole line at a time, so concurrent streams never interleave mid-line.
     static func line(_ text: String, stderr: Bool = false) {

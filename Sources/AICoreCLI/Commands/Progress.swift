@@ -83,8 +83,11 @@ enum Progress {
             throw CLIFailure.from(error)
         }
         for try await event in ServerSentEvents.parse(stream.chunks) {
+            if event.event == "overflow", let overflow = try? ControlAPI.decoder.decode(StreamOverflowMessage.self, from: Data(event.data.utf8)) {
+                throw CLIFailure.failed("events: \(overflow.message)")
+            }
             guard let message = try? ControlAPI.decoder.decode(EventMessage.self, from: Data(event.data.utf8)) else { continue }
-            Output.line(format(message))
+            Output.workloadLine(format(message))
         }
     }
 

@@ -20,7 +20,7 @@ enum StackFollower {
             }
             let events = try await eventStream(client: client, stack: stack)
             for try await event in events {
-                Output.line(Progress.format(event))
+                Output.workloadLine(Progress.format(event))
                 if !event.instance.isEmpty, claim(event.instance) {
                     let instance = event.instance
                     group.addTask { try await Self.logs(client: client, instance: instance, tail: 100, width: width) }
@@ -61,7 +61,7 @@ enum StackFollower {
         let prefix = instance.padding(toLength: width, withPad: " ", startingAt: 0) + " | "
         do {
             try await LogEntryLines.forEach(in: stream) { entry in
-                Output.line(prefix + entry.text, stderr: entry.stream == "stderr")
+                Output.workloadLine(prefix + entry.text, stderr: entry.stream == "stderr")
             }
         } catch {
             return

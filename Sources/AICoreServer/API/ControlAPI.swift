@@ -17,6 +17,11 @@ public struct ControlAPI: Sendable {
     /// A streamed response (logs, events) sends a keep-alive this often, which also finds out
     /// when the client has gone.
     public static let heartbeat: Duration = .seconds(15)
+    /// Chunks a streamed response reads ahead of what the client took.
+    public static let streamWindow = 64
+    /// A streamed response whose client has taken nothing for this long is ended (the
+    /// connection closes): a reader that stalls is dropped.
+    public static let stallTimeout: Duration = .seconds(60)
 
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -235,7 +240,8 @@ public struct ControlAPI: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: buffer))
         }
         let lines = reader.follow(options).map { line in ByteBuffer(bytes: (try? Self.ndjson(LogEntry(instance: id, line))) ?? []) }
-        return Response(status: .ok, headers: headers, body: Self.streamed(lines, heartbeat: ByteBuffer(string: "\n")))
+        let overflow = ByteBuffer(bytes: (try? Self.ndjson(StreamOverflowMessage(message: Self.overflowText))) ?? [])
+        return Response(status: .ok, headers: headers, body: Self.streamed(lines, heartbeat: ByteBuffer(string: "\n"), overflow: overflow))
     }
 
     // MARK: events
@@ -253,19 +259,44 @@ public struct ControlAPI: Sendable {
         // Subscribe first, so nothing falls between the replay and the live stream.
         let live = plane.observer.subscribe()
         let replay = tail > 0 ? try await plane.recentEvents(stack: stack, limit: tail) : []
-        let (stream, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
-        let forward = Task {
-            for event in replay { continuation.yield(Self.sse(event)) }
-            for await record in live where stack == nil || record.stack == stack {
-                continuation.yield(Self.sse(EventMessage(record)))
-            }
-            continuation.finish()
-        }
-        continuation.onTermination = { _ in forward.cancel() }
+        let (stream, _) = Self.eventChunks(replay: replay, live: live, stack: stack)
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: Self.streamed(stream, heartbeat: ByteBuffer(string: ": keep-alive\n\n")))
+        let overflow = Self.sse(event: "overflow", StreamOverflowMessage(message: Self.overflowText))
+        return Response(status: .ok, headers: headers,
+                        body: Self.streamed(stream, heartbeat: ByteBuffer(string: ": keep-alive\n\n"), overflow: overflow))
+    }
+
+    /// The replay, then the live events of `stack` (every stack: nil), as SSE chunks. Bounded:
+    /// the replay plus `buffer` chunks the reader has not taken; one more ends the stream with
+    /// `StreamOverflow` (the subscription behind `live` is bounded the same way).
+    static func eventChunks(replay: [EventMessage], live: AsyncThrowingStream<EventRecord, any Error>, stack: String?,
+                            buffer: Int = StoreObserver.subscriberBuffer) -> (AsyncThrowingStream<ByteBuffer, any Error>, Task<Void, Never>) {
+        let limit = replay.count + buffer
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingOldest(limit))
+        let forward = Task {
+            for event in replay { continuation.yield(Self.sse(event)) }
+            do {
+                for try await record in live where stack == nil || record.stack == stack {
+                    guard case .dropped = continuation.yield(Self.sse(EventMessage(record))) else { continue }
+                    continuation.finish(throwing: StreamOverflow(limit: limit))
+                    return
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in forward.cancel() }
+        return (stream, forward)
+    }
+
+    static let overflowText = "the client fell too far behind: the agent ended this stream; follow again to go on"
+
+    static func sse<T: Encodable>(event: String, _ value: T) -> ByteBuffer {
+        let data = (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return ByteBuffer(string: "event: \(event)\ndata: \(data)\n\n")
     }
 
     static func sse(_ event: EventMessage) -> ByteBuffer {
@@ -278,38 +309,97 @@ public struct ControlAPI: Sendable {
 
     /// A chunked body of `chunks`, with `heartbeat` written whenever nothing else was for a
     /// while; ends when the sequence ends or the client goes away.
-    static func streamed<S: AsyncSequence & Sendable>(_ chunks: S, heartbeat: ByteBuffer) -> ResponseBody
+    ///
+    /// Bounded: `chunks` is read at most `window` chunks ahead of what the client took, so a
+    /// slow client slows the source (whose own bounded buffer then ends it with
+    /// `StreamOverflow`, written to the client as `overflow` once the chunks before it are
+    /// out). A client that takes nothing for `stallTimeout` is dropped: the response ends
+    /// there, and the connection with it.
+    static func streamed<S: AsyncSequence & Sendable>(_ chunks: S, heartbeat: ByteBuffer, overflow: ByteBuffer,
+                                                      window: Int = streamWindow, stallTimeout: Duration = stallTimeout,
+                                                      heartbeatInterval: Duration = heartbeat) -> ResponseBody
     where S.Element == ByteBuffer {
         ResponseBody { writer in
-            let (merged, continuation) = AsyncStream.makeStream(of: ByteBuffer?.self)
+            let (merged, continuation) = AsyncStream.makeStream(of: StreamPart.self)
+            let (credits, credit) = AsyncStream.makeStream(of: Void.self)
+            let progress = StreamProgress()
             let producer = Task {
+                var available = window
+                var more = credits.makeAsyncIterator()
                 do {
-                    for try await chunk in chunks { continuation.yield(chunk) }
-                } catch {}
-                continuation.yield(nil)
+                    for try await chunk in chunks {
+                        while available == 0 {
+                            guard await more.next() != nil else { return }
+                            available += 1
+                        }
+                        available -= 1
+                        continuation.yield(.chunk(chunk))
+                    }
+                    continuation.yield(.end)
+                } catch is StreamOverflow {
+                    continuation.yield(.overflow)
+                } catch {
+                    continuation.yield(.end)
+                }
             }
             let beat = Task {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: Self.heartbeat)
-                    continuation.yield(heartbeat)
+                    try? await Task.sleep(for: heartbeatInterval)
+                    // At most one heartbeat waits for a client that is not reading.
+                    if progress.claimHeartbeat() { continuation.yield(.heartbeat) }
                 }
             }
             defer {
                 producer.cancel()
                 beat.cancel()
                 continuation.finish()
+                credit.finish()
             }
-            // An agent shutting down ends its streams: the server waits for open responses
-            // before it stops.
-            try await withGracefulShutdownHandler {
-                for await chunk in merged {
-                    guard let chunk else { break }
-                    try await writer.write(chunk)
+            let box = StreamWriterBox(writer)
+            let ending = try await withThrowingTaskGroup(of: StreamPart?.self) { group in
+                group.addTask {
+                    // An agent shutting down ends its streams: the server waits for open
+                    // responses before it stops.
+                    try await withGracefulShutdownHandler {
+                        for await part in merged {
+                            switch part {
+                            case .chunk(let chunk):
+                                progress.writeStarted()
+                                try await box.writer.write(chunk)
+                                progress.writeEnded()
+                                credit.yield()
+                            case .heartbeat:
+                                progress.writeStarted()
+                                try await box.writer.write(heartbeat)
+                                progress.writeEnded()
+                                progress.heartbeatWritten()
+                            case .end, .overflow:
+                                return part
+                            }
+                        }
+                        return nil
+                    } onGracefulShutdown: {
+                        continuation.yield(.end)
+                    }
                 }
-            } onGracefulShutdown: {
-                continuation.yield(nil)
+                group.addTask {
+                    // A write the client does not take: cancel it (and so the response) from here.
+                    try await progress.waitUntilStalled(stallTimeout)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
             }
-            try await writer.finish(nil)
+            switch ending {
+            case .end?:
+                break
+            case .overflow?:
+                try await box.writer.write(overflow)
+            default:
+                throw StreamStalled()
+            }
+            try await box.writer.finish(nil)
         }
     }
 

@@ -687,7 +687,10 @@ paths:
       description: >-
         Without `follow` the answer ends with the last line written so far. With `follow=true`
         it stays open and streams new lines as they are written (an empty line every 15 s keeps
-        the connection alive) until the client disconnects.
+        the connection alive) until the client disconnects. A client that falls more than 4096
+        lines behind gets the lines held, then one last line
+        `{"message": "...", "overflow": true}`, and the answer ends; one that takes nothing for
+        60 s is disconnected.
       parameters:
         - $ref: "#/components/parameters/LogTail"
         - $ref: "#/components/parameters/LogSince"
@@ -929,7 +932,10 @@ paths:
       description: >-
         Replays the last `tail` events, then streams new ones until the client disconnects. Each
         event is `id: <id>` (when it has one), `event: <type>` and `data: <EventMessage JSON>`; a
-        `: keep-alive` comment is sent every 15 s.
+        `: keep-alive` comment is sent every 15 s. A client that falls more than 1024 events
+        behind gets the events held, then `event: overflow` with
+        `data: {"message": "...", "overflow": true}`, and the stream ends; one that takes nothing
+        for 60 s is disconnected.
       parameters:
         - name: stack
           in: query

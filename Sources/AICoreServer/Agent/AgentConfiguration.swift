@@ -21,6 +21,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var tokenFile: String?
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// Idle and handshake timeouts and the connection cap of the TCP endpoint
+    /// (`tcp_idle_timeout`, `tls_handshake_timeout` in seconds, `tcp_max_connections`).
+    public var tcpLimits = TCPLimits()
     /// Stop every instance when the agent shuts down (the embedded mode); an agent under
     /// systemd leaves them running for the next agent to re-adopt.
     public var stopWorkloadsOnExit: Bool
@@ -72,7 +75,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     }
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
-                       "stop_workloads_on_exit"]
+                       "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -97,6 +100,18 @@ public struct AgentConfiguration: Sendable, Equatable {
                     throw AgentConfigurationError(path: path + line, message: "`\(key)` expects true or false")
                 }
                 configuration.stopWorkloadsOnExit = flag
+                continue
+            }
+            if key.hasPrefix("tcp_") || key == "tls_handshake_timeout" {
+                guard let number = value.int, number > 0 else {
+                    throw AgentConfigurationError(path: path + line, message: "`\(key)` expects a positive whole number"
+                        + (key == "tcp_max_connections" ? "" : " of seconds"))
+                }
+                switch key {
+                case "tcp_idle_timeout": configuration.tcpLimits.idleTimeout = .seconds(number)
+                case "tls_handshake_timeout": configuration.tcpLimits.handshakeTimeout = .seconds(number)
+                default: configuration.tcpLimits.maxConnections = number
+                }
                 continue
             }
             guard let string = value.string, !string.isEmpty else {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOSSL
 import ServiceLifecycle
 
 /// `aicore-node agent`: the control plane, the proxy and the REST endpoint in one
@@ -61,18 +62,15 @@ public enum AgentProcess {
         if let listen, let token {
             let address = ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: "aicore-node")
             if let tls {
-                let server: HTTPServerBuilder
                 do {
-                    server = try .tls(.http1(), tlsConfiguration: tls)
+                    _ = try NIOSSLContext(configuration: tls)
                 } catch {
                     throw AgentError(.badRequest, "cannot set up TLS: \(error)", cause: error)
                 }
-                services.append(Application(router: api.router(token: token), server: server, configuration: address,
-                                            onServerRunning: { _ in latch.arrive() }, logger: logger))
-            } else {
-                services.append(Application(router: api.router(token: token), configuration: address,
-                                            onServerRunning: { _ in latch.arrive() }, logger: logger))
             }
+            let server = GuardedServer.builder(tls: tls, limits: configuration.tcpLimits)
+            services.append(Application(router: api.router(token: token), server: server, configuration: address,
+                                        onServerRunning: { _ in latch.arrive() }, logger: logger))
         }
         if let interval = watchdogInterval() {
             services.append(WatchdogService(plane: plane, interval: interval))

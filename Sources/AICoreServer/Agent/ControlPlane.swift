@@ -156,18 +156,37 @@ public actor ControlPlane {
 
     /// Validates a stack file's text (as `path`, for relative paths and messages), makes it the
     /// stack's desired state and starts carrying it out. Returns the plan.
-    public func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan, Int) {
-        let stack: Stack
-        do {
-            var options = StackLoadOptions(files: [path], projectName: projectName, strict: true,
-                                           environment: ProcessInfo.processInfo.environment)
-            options.contents = [path: text]
-            stack = try StackLoader.load(options).stack
-        } catch {
-            throw AgentError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
-        }
+    ///
+    /// The text is parsed before the actor is entered, on a thread of its own (`BlockingWork`):
+    /// a slow parse never holds the control plane, so the watchdog and other requests go on.
+    /// It is interpolated from an empty environment and no `.env`: the client (the CLI) has
+    /// already filled its own variables and sends `$` as `$$`, and the agent's environment
+    /// (its token file path, `HOME`, anything it was started with) must never leak into a stack.
+    public nonisolated func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan, Int) {
+        let stack = try await Self.loadSent(text: text, path: path, projectName: projectName)
         let (plan, revision) = try await applyRecording(stack)
         return (stack, plan, revision)
+    }
+
+    /// Loads a stack sent over the API, off every actor: strict, with no environment.
+    static func loadSent(text: String, path: String, projectName: String?) async throws(AgentError) -> Stack {
+        var options = StackLoadOptions(files: [path], projectName: projectName, strict: true, environment: [:])
+        options.contents = [path: text]
+        options.readsDotEnv = false
+        let loaded: Result<LoadedStack, StackLoadError>
+        do {
+            loaded = try await BlockingWork.run { [options] in
+                Result { () throws(StackLoadError) -> LoadedStack in try StackLoader.load(options) }
+            }
+        } catch {
+            throw AgentError(.internalError, "cannot load the stack: \(error)", cause: error)
+        }
+        switch loaded {
+        case .success(let stack):
+            return stack.stack
+        case .failure(let error):
+            throw AgentError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
+        }
     }
 
     /// Makes `stack` the desired state: stopped instances of it start again (as `up` does),
@@ -179,6 +198,7 @@ public actor ControlPlane {
     /// `apply`, also returning the stack's revision (new when its spec changed).
     public func applyRecording(_ stack: Stack, cause: String = "apply") async throws(AgentError) -> (ReconcilePlan, Int) {
         try checkHostPorts(stack)
+        try checkInstanceNames(stack)
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision: Int
         do {
@@ -220,6 +240,26 @@ public actor ControlPlane {
         }
         guard let first = clashes.first else { return }
         throw AgentError(.conflict, "stack \(stack.name) cannot publish its ports: " + first.drop { $0 != " " }.dropFirst(),
+                         details: clashes)
+    }
+
+    /// Refuses, before anything changes, a stack whose instance names would be another
+    /// stack's: names are `<stack>-<service>-<n>` (Compose's), so stack `a-b` service `c` and
+    /// stack `a` service `b-c` would share `a-b-c-1`, its state directory, cgroup and Store
+    /// record. The replica number has no `-`, so two names are equal exactly when their
+    /// `<stack>-<service>` prefixes are. One `details` line per clash, `services.S: …`.
+    func checkInstanceNames(_ stack: Stack) throws(AgentError) {
+        var clashes: [String] = []
+        for service in stack.services {
+            let prefix = "\(stack.name)-\(service.name)"
+            for (name, other) in desired.sorted(by: { $0.key < $1.key }) where name != stack.name {
+                for otherService in other.services where "\(name)-\(otherService.name)" == prefix {
+                    clashes.append("services.\(service.name): instance names \(prefix)-N are already those of stack \(name) (service \(otherService.name)); rename the stack or the service")
+                }
+            }
+        }
+        guard let first = clashes.first else { return }
+        throw AgentError(.conflict, "stack \(stack.name) cannot name its instances: " + first.drop { $0 != " " }.dropFirst(),
                          details: clashes)
     }
 

@@ -1,4 +1,5 @@
 import AICoreStore
+import AICoreSupervisor
 import Synchronization
 
 /// Hears every instance write and event that reaches the Store (`ObservedStore`) and passes it
@@ -12,14 +13,22 @@ public final class StoreObserver: Sendable {
 
     private struct State {
         var instanceHandler: (@Sendable (InstanceChange) -> Void)?
-        var subscribers: [Int: AsyncStream<EventRecord>.Continuation] = [:]
+        var subscribers: [Int: Subscriber] = [:]
         var nextSubscriber = 0
+    }
+
+    private struct Subscriber {
+        var continuation: AsyncThrowingStream<EventRecord, any Error>.Continuation
+        var buffer: Int
     }
 
     private let state = Mutex(State())
 
-    /// Events a slow subscriber may fall behind by before the oldest are dropped.
+    /// Events a slow subscriber may fall behind by; one more ends its stream.
     public static let subscriberBuffer = 1024
+
+    /// Live subscriptions (tests).
+    var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
     public init() {}
 
@@ -28,13 +37,15 @@ public final class StoreObserver: Sendable {
         state.withLock { $0.instanceHandler = handler }
     }
 
-    /// Events from now on, until the consumer stops iterating.
-    public func subscribe() -> AsyncStream<EventRecord> {
-        let (stream, continuation) = AsyncStream.makeStream(of: EventRecord.self,
-                                                            bufferingPolicy: .bufferingNewest(Self.subscriberBuffer))
+    /// Events from now on, until the consumer stops iterating. A consumer that falls `buffer`
+    /// events behind gets those, then `StreamOverflow`, and is dropped: nothing is skipped
+    /// silently and nothing grows.
+    public func subscribe(buffer: Int = StoreObserver.subscriberBuffer) -> AsyncThrowingStream<EventRecord, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: EventRecord.self,
+                                                                    bufferingPolicy: .bufferingOldest(buffer))
         let id = state.withLock { state in
             state.nextSubscriber += 1
-            state.subscribers[state.nextSubscriber] = continuation
+            state.subscribers[state.nextSubscriber] = Subscriber(continuation: continuation, buffer: buffer)
             return state.nextSubscriber
         }
         continuation.onTermination = { [weak self] _ in
@@ -49,7 +60,7 @@ public final class StoreObserver: Sendable {
             defer { state.subscribers = [:] }
             return state.subscribers
         }
-        for continuation in all.values { continuation.finish() }
+        for subscriber in all.values { subscriber.continuation.finish() }
     }
 
     func saved(_ record: InstanceRecord) {
@@ -62,9 +73,14 @@ public final class StoreObserver: Sendable {
 
     func appended(_ events: [EventRecord]) {
         guard !events.isEmpty else { return }
-        let subscribers = state.withLock { Array($0.subscribers.values) }
-        for continuation in subscribers {
-            for event in events { continuation.yield(event) }
+        let subscribers = state.withLock { $0.subscribers }
+        for (id, subscriber) in subscribers {
+            for event in events {
+                guard case .dropped = subscriber.continuation.yield(event) else { continue }
+                _ = state.withLock { $0.subscribers.removeValue(forKey: id) }
+                subscriber.continuation.finish(throwing: StreamOverflow(limit: subscriber.buffer))
+                break
+            }
         }
     }
 }

@@ -9,8 +9,10 @@ extension ServiceProxy {
     }
 
     /// Sets up a client connection just accepted on `listener`, on its event loop. Throwing makes
-    /// NIO close it at once: at the route's limit, with no backend, or when the listener was removed.
+    /// NIO close it at once: at the route's or the client's limit, with no backend, or when the
+    /// listener was removed.
     func admit(_ client: any Channel, listener: ProxyAddress) throws {
+        let address = client.remoteAddress?.ipAddress ?? "unknown"
         let admission = state.withLock { state -> Result<(route: String, counters: ProxyRouteCounters), ClientRefused> in
             guard !state.isShutdown, let route = state.bindings[listener], let entry = state.routes[route] else {
                 return .failure(ClientRefused(description: "listener \(listener) is closing"))
@@ -21,11 +23,16 @@ extension ServiceProxy {
                 counters.rejected.wrappingAdd(1, ordering: .relaxed)
                 return .failure(ClientRefused(description: "route \(route) is at its limit of \(maxConnectionsPerRoute) connections"))
             }
+            if state.perClient[address, default: 0] >= maxConnectionsPerClient {
+                counters.rejected.wrappingAdd(1, ordering: .relaxed)
+                return .failure(ClientRefused(description: "client \(address) is at its limit of \(maxConnectionsPerClient) connections"))
+            }
             if entry.pool.members.isEmpty {
                 counters.failed.wrappingAdd(1, ordering: .relaxed)
                 return .failure(ClientRefused(description: "route \(route) has no ready backend"))
             }
             counters.active.wrappingAdd(1, ordering: .relaxed)
+            state.perClient[address, default: 0] += 1
             state.connections[ObjectIdentifier(client)] = client
             return .success((route, counters))
         }
@@ -40,7 +47,11 @@ extension ServiceProxy {
         }
         client.closeFuture.whenComplete { [self] _ in
             counters.active.wrappingSubtract(1, ordering: .relaxed)
-            state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(client)) }
+            state.withLock { state in
+                _ = state.connections.removeValue(forKey: ObjectIdentifier(client))
+                let left = state.perClient[address, default: 1] - 1
+                state.perClient[address] = left > 0 ? left : nil
+            }
         }
         let handler = ProxySpliceHandler(side: .client, route: counters) { [self] handler, context in
             connectBackend(for: context.channel, handler: NIOLoopBound(handler, eventLoop: context.eventLoop),

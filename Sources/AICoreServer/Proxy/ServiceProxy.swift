@@ -19,6 +19,7 @@ public final class ServiceProxy: Sendable {
     let connectTimeout: TimeAmount
     let idleTimeout: TimeAmount
     let maxConnectionsPerRoute: Int
+    let maxConnectionsPerClient: Int
     let state = Mutex(State())
 
     struct RouteEntry {
@@ -34,6 +35,8 @@ public final class ServiceProxy: Sendable {
         var listeners: [ProxyAddress: any Channel] = [:]
         /// Open client connections, for `shutdown()`.
         var connections: [ObjectIdentifier: any Channel] = [:]
+        /// Open connections per client address, over every route.
+        var perClient: [String: Int] = [:]
         /// The last `apply` queued; the next one waits for it, so applies never interleave.
         var applyTail: Task<Void, Never>?
         var isShutdown = false
@@ -43,14 +46,18 @@ public final class ServiceProxy: Sendable {
     ///   - connectTimeout: how long a backend connect may take before the next backend is tried.
     ///   - idleTimeout: a connection with no traffic either way for this long is closed.
     ///   - maxConnectionsPerRoute: open client connections per route; beyond it new clients are closed at once.
+    ///   - maxConnectionsPerClient: open connections from one client address, over every route;
+    ///     beyond it that client's new connections are closed at once, so one client cannot take
+    ///     a route's whole limit (or the backends' connections).
     public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
                 connectTimeout: TimeAmount = .seconds(2), idleTimeout: TimeAmount = .seconds(300),
-                maxConnectionsPerRoute: Int = 10_000) {
+                maxConnectionsPerRoute: Int = 10_000, maxConnectionsPerClient: Int = 512) {
         self.group = group
         self.logger = logger
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.maxConnectionsPerRoute = maxConnectionsPerRoute
+        self.maxConnectionsPerClient = maxConnectionsPerClient
     }
 
     /// Makes the proxy serve exactly `routes`: binds listeners that are new, closes those gone

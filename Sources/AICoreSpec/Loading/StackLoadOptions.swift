@@ -18,6 +18,10 @@ public struct StackLoadOptions: Sendable {
     /// for: relative paths inside resolve against that path's directory, and messages name it.
     /// A path not here is read from disk.
     public var contents: [String: String] = [:]
+    /// Whether a `.env` beside the first file fills variables (Compose's rule, and the CLI's).
+    /// The agent turns it off for stacks sent over its API: only the client's environment may
+    /// interpolate them, never the agent's own files or variables.
+    public var readsDotEnv = true
     /// Whether a path exists on this host: a mount target that does not cannot be created on the
     /// read-only host root, and gets a warning. Injectable for tests.
     public var hostPathExists: @Sendable (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }

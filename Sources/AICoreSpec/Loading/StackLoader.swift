@@ -67,7 +67,7 @@ public enum StackLoader {
     ) -> [String: String] {
         var variables = options.environment
         let dotEnv = baseDirectory + "/.env"
-        if options.envFiles.isEmpty, FileManager.default.fileExists(atPath: dotEnv) {
+        if options.readsDotEnv, options.envFiles.isEmpty, FileManager.default.fileExists(atPath: dotEnv) {
             for (key, value) in readEnvFile(dotEnv, environment: options.environment, context: context) where variables[key] == nil {
                 variables[key] = value
             }

@@ -26,9 +26,13 @@ public enum YAMLReader {
     }
 
     /// Parses YAML text; an empty document is an error because a stack needs `services`.
-    public static func parse(_ text: String, file: String) -> Result<YAMLNode, Diagnostic> {
+    /// A document whose aliases would expand it past `budget` is refused before it is built.
+    public static func parse(_ text: String, file: String, budget: YAMLExpansionBudget = .standard) -> Result<YAMLNode, Diagnostic> {
         if text.utf8.contains(0) {
             return .failure(fileError(file, "is binary, not YAML"))
+        }
+        if let excess = budget.check(text) {
+            return .failure(.error(excess.message, at: SourceLocation(file: file, line: excess.line, column: excess.column), path: ""))
         }
         let root: Node?
         do {

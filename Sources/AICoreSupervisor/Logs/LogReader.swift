@@ -67,13 +67,46 @@ public struct LogReader: Sendable {
         return Array(lines.suffix(count))
     }
 
+    /// New lines a follower may hold for a consumer that has not taken them (past the lines
+    /// `read` gave at the start).
+    public static let followBuffer = 4096
+
     /// The lines `read` gives, then every new one as it is written, until the consumer stops.
-    public func follow(_ options: Options = Options()) -> AsyncStream<LogLine> {
-        let (stream, continuation) = AsyncStream.makeStream(of: LogLine.self)
-        let follower = LogFollower(reader: self, options: options, continuation: continuation)
+    /// A consumer that falls more than `buffer` new lines behind gets the lines held, then
+    /// `StreamOverflow`: the follower stops instead of holding more.
+    public func follow(_ options: Options = Options(), buffer: Int = LogReader.followBuffer) -> LogFollow {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: LogLine.self)
+        let follower = LogFollower(reader: self, options: options, continuation: continuation, buffer: buffer)
         continuation.onTermination = { _ in follower.cancel() }
         follower.start()
-        return stream
+        return LogFollow(stream: stream, follower: follower)
+    }
+}
+
+/// The lines of `LogReader.follow`: counts what the consumer took, so that the follower
+/// knows how far behind it is.
+public struct LogFollow: AsyncSequence, Sendable {
+    public typealias Element = LogLine
+
+    let stream: AsyncThrowingStream<LogLine, any Error>
+    let follower: LogFollower
+
+    /// True once the consumer fell too far behind and the follower stopped.
+    public var overflowed: Bool { follower.overflowed }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<LogLine, any Error>.AsyncIterator
+        let follower: LogFollower
+
+        public mutating func next() async throws -> LogLine? {
+            let line = try await base.next()
+            if line != nil { follower.taken() }
+            return line
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: stream.makeAsyncIterator(), follower: follower)
     }
 }
 
@@ -81,16 +114,49 @@ public struct LogReader: Sendable {
 final class LogFollower: Sendable {
     let reader: LogReader
     let options: LogReader.Options
-    let continuation: AsyncStream<LogLine>.Continuation
+    let continuation: AsyncThrowingStream<LogLine, any Error>.Continuation
     /// Written to wake the thread for cancellation; both ends closed by the thread.
     private let wake: (read: Int32, write: Int32)?
     private let cancelled = Atomic<Bool>(false)
+    /// New lines given and not yet taken (those of the first `read` were in memory already
+    /// and do not count): past `buffer`, the follower ends.
+    private let behind = Atomic<Int>(0)
+    /// Lines of the first `read` the consumer has still to take (they come first).
+    private let firstLeft = Atomic<Int>(0)
+    private let buffer: Int
+    private let overflow = Atomic<Bool>(false)
 
-    init(reader: LogReader, options: LogReader.Options, continuation: AsyncStream<LogLine>.Continuation) {
+    init(reader: LogReader, options: LogReader.Options, continuation: AsyncThrowingStream<LogLine, any Error>.Continuation,
+         buffer: Int) {
         self.reader = reader
         self.options = options
         self.continuation = continuation
+        self.buffer = buffer
         wake = try? FileIO.pipe()
+    }
+
+    var overflowed: Bool { overflow.load(ordering: .acquiring) }
+
+    /// The consumer took a line.
+    func taken() {
+        // One consumer: nothing else lowers `firstLeft` between the load and the subtraction.
+        if firstLeft.load(ordering: .acquiring) > 0 {
+            firstLeft.wrappingSubtract(1, ordering: .relaxed)
+        } else {
+            behind.wrappingSubtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Gives a new line; false (and the stream ended with `StreamOverflow`) when the consumer
+    /// is already `buffer` lines behind.
+    private func give(_ line: LogLine) -> Bool {
+        guard behind.wrappingAdd(1, ordering: .relaxed).newValue <= buffer else {
+            overflow.store(true, ordering: .releasing)
+            continuation.finish(throwing: StreamOverflow(limit: buffer))
+            return false
+        }
+        continuation.yield(line)
+        return true
     }
 
     func cancel() {
@@ -118,7 +184,9 @@ final class LogFollower: Sendable {
         defer { close(inotify) }
         // Watch first, then read: nothing written in between is missed.
         inotify_add_watch(inotify, reader.directory, UInt32(IN_MODIFY | IN_CREATE | IN_MOVED_TO))
-        for line in reader.read(options) { continuation.yield(line) }
+        let first = reader.read(options)
+        firstLeft.store(first.count, ordering: .releasing)
+        for line in first { continuation.yield(line) }
 
         var fd = open(current, O_RDONLY | O_CLOEXEC)
         var inode = fd >= 0 ? Self.inode(fd: fd) : 0
@@ -126,7 +194,7 @@ final class LogFollower: Sendable {
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         var events = [UInt8](repeating: 0, count: 4096)
-        while !cancelled.load(ordering: .acquiring) {
+        while !cancelled.load(ordering: .acquiring) && !overflowed {
             var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
             let rc = poll(&fds, 2, -1)
             if rc < 0 { if errno == EINTR { continue } else { return } }
@@ -156,7 +224,7 @@ final class LogFollower: Sendable {
             while let newline = pending.firstIndex(of: 10) {
                 let raw = String(decoding: pending[..<newline], as: UTF8.self)
                 pending.removeSubrange(...newline)
-                if let line = LogLine(parsing: Substring(raw)), reader.accepts(line, options) { continuation.yield(line) }
+                if let line = LogLine(parsing: Substring(raw)), reader.accepts(line, options), !give(line) { return }
             }
         }
     }

@@ -40,7 +40,8 @@ public enum TaskSpecBuilder {
                 mounts.append(MountSpec(destination: volume.target, kind: .bind(source: directory, readOnly: volume.readOnly)))
             case .tmpfs:
                 mounts.append(MountSpec(destination: volume.target,
-                                        kind: .tmpfs(sizeBytes: volume.tmpfsSize.map { $0.bytes }, mode: volume.tmpfsMode)))
+                                        kind: .tmpfs(sizeBytes: volume.tmpfsSize.map { $0.bytes }, mode: volume.tmpfsMode,
+                                                      readOnly: volume.readOnly)))
             }
         }
 
