@@ -145,7 +145,7 @@ public enum ComposeKeys {
         ignored: ["labels": noEffect, "template_driver": noEffect])
 
     public static let aicore = KeyCatalog(
-        "x-aicore", supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy"])
+        "x-aicore", supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy", "hide_paths"])
 
     public static let aicoreProxy = KeyCatalog("proxy", supported: ["balance"])
 

@@ -9,11 +9,14 @@ public struct AICoreExtension: Sendable, Hashable {
     /// Restart an instance whose Compose healthcheck keeps failing (Docker only marks it unhealthy).
     public var restartUnhealthy: Bool
     public var proxy: ProxySettings
+    /// Host paths hidden from the service besides the defaults, when it runs on the host root
+    /// (absolute; docs/runtime.md lists what is always hidden).
+    public var hidePaths: [String]
 
     public init(
         probes: ProbeSet = ProbeSet(), rollout: RolloutSettings = RolloutSettings(),
         autoscale: AutoscaleSettings? = nil, disruptionBudget: DisruptionBudget? = nil, portEnv: String = "PORT",
-        restartUnhealthy: Bool = true, proxy: ProxySettings = ProxySettings()
+        restartUnhealthy: Bool = true, proxy: ProxySettings = ProxySettings(), hidePaths: [String] = []
     ) {
         self.proxy = proxy
         self.probes = probes
@@ -22,5 +25,6 @@ public struct AICoreExtension: Sendable, Hashable {
         self.disruptionBudget = disruptionBudget
         self.portEnv = portEnv
         self.restartUnhealthy = restartUnhealthy
+        self.hidePaths = hidePaths
     }
 }

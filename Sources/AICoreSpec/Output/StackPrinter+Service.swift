@@ -157,6 +157,9 @@ extension StackPrinter {
                 ("auto_rollback", .bool(rollout.autoRollback)), ("revision_history", .int(rollout.revisionHistory)),
                 ("drain_timeout", duration(rollout.drainTimeout)),
             ])))
+        if !ext.hidePaths.isEmpty {
+            fields.append(("hide_paths", .list(ext.hidePaths.map { .string($0) })))
+        }
         if ext.proxy != ProxySettings() {
             fields.append(("proxy", .object([("balance", .string(ext.proxy.balance.rawValue))])))
         }
