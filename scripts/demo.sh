@@ -23,8 +23,9 @@ swift build -q --product aicore-sample-api
 bin_dir=$(swift build --show-bin-path)
 export AICORE_SAMPLE_API="$bin_dir/aicore-sample-api"
 case "$AICORE_SAMPLE_API" in
-  /tmp/*)
-    # Instances get a private /tmp: a checkout under the host's /tmp is out of their sight.
+  /tmp/*|/home/*|/root/*)
+    # Instances get a private /tmp, and /home and /root are hidden from them (docs/runtime.md):
+    # a checkout there is out of their sight.
     mkdir -p /var/tmp/aicore-demo && install -m 0755 "$AICORE_SAMPLE_API" /var/tmp/aicore-demo/aicore-sample-api
     export AICORE_SAMPLE_API=/var/tmp/aicore-demo/aicore-sample-api ;;
 esac

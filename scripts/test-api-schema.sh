@@ -35,7 +35,7 @@ trap cleanup EXIT
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 token=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-printf '%s\n' "$token" > "$work/token"
+(umask 077; printf '%s\n' "$token" > "$work/token")  # the agent refuses a token others can read
 "$bin" agent --state-dir "$work/state" --run-dir "$work/run" --log-dir "$work/logs" --socket "$work/aicore.sock" \
   --listen "127.0.0.1:$port" --token-file "$work/token" --stop-workloads-on-exit > "$work/agent.log" 2>&1 &
 agent=$!

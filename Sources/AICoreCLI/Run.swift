@@ -60,6 +60,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "tmpfs mount PATH[:size=64m,mode=1777,ro].")
     var tmpfs: [String] = []
 
+    @Option(name: .long, help: "Hide a host path from the workload, besides the host's secrets (x-aicore.hide_paths).")
+    var hide: [String] = []
+
     @Option(name: .long, help: "Add a capability (or ALL).")
     var capAdd: [String] = []
 
@@ -116,6 +119,9 @@ struct Run: AsyncParsableCommand {
     func validate() throws {
         if commandLine.isEmpty {
             throw ValidationError("missing command: usage: aicore-node run [OPTIONS] -- COMMAND [ARG...]")
+        }
+        for path in hide where !path.hasPrefix("/") || path == "/" {
+            throw ValidationError("invalid --hide \"\(path)\": expected an absolute path other than /")
         }
         if !["host", "none"].contains(network) {
             throw ValidationError("invalid --network \"\(network)\": expected host or none")
@@ -235,7 +241,7 @@ struct Run: AsyncParsableCommand {
             id: id, command: commandLine, environment: environment, workingDirectory: workdir, user: user,
             rootfs: rootfs, readOnlyRoot: readOnly, hostname: hostname,
             mounts: try volume.map { try MountSpec.parseVolume($0) } + tmpfs.map { try MountSpec.parseTmpfs($0) },
-            capAdd: capAdd, capDrop: capDrop, seccomp: seccomp, rlimits: try ulimit.map { try ResourceLimit.parse($0) },
+            hiddenPaths: hide, capAdd: capAdd, capDrop: capDrop, seccomp: seccomp, rlimits: try ulimit.map { try ResourceLimit.parse($0) },
             limits: limits, network: network == "none" ? .none : .host,
             logging: .init(directory: logDir, maxBytes: maxBytes, maxFiles: logMaxFiles),
             passthroughStdoutFD: 1, passthroughStderrFD: 2)

@@ -69,11 +69,13 @@ public enum FileIO {
         String(decoding: try read(path), as: UTF8.self)
     }
 
-    /// Writes the whole file (create or truncate) with `mode`.
+    /// Writes the whole file (create or truncate) with exactly `mode`, whatever the umask (the
+    /// agent's is 077; a file bound into an instance, such as /etc/hosts, must stay readable).
     public static func write(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws(SystemError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .last("open \(path)") }
         defer { close(fd) }
+        if fchmod(fd, mode) != 0 { throw .last("chmod \(String(mode, radix: 8)) \(path)") }
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -89,12 +91,17 @@ public enum FileIO {
         try write(path, Array(text.utf8), mode: mode)
     }
 
-    /// mkdir -p.
+    /// mkdir -p. The directories it makes get exactly `mode`, whatever the umask; those that
+    /// exist keep theirs.
     public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(SystemError) {
         var current = ""
         for component in path.split(separator: "/") {
             current += "/" + component
-            if mkdir(current, mode) != 0 && errno != EEXIST { throw .last("mkdir \(current)") }
+            if mkdir(current, mode) == 0 {
+                if chmod(current, mode) != 0 { throw .last("chmod \(String(mode, radix: 8)) \(current)") }
+            } else if errno != EEXIST {
+                throw .last("mkdir \(current)")
+            }
         }
     }
 

@@ -8,6 +8,8 @@ import Glibc
 public struct MountPlan: Sendable, Equatable {
     public enum OperationKind: Int32, Sendable {
         case mount = 1, mkdir, mkfile, symlink, setReadOnly, mask, pivot, unmount
+        /// mount_setattr(MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), recursively when `mode` is 1.
+        case setNosuidNodev
     }
 
     public struct Operation: Sendable, Equatable {
@@ -34,7 +36,9 @@ public struct MountPlan: Sendable, Equatable {
         /// Host files bound read-only over /etc/hosts and /etc/hostname.
         public var hostsFile: String?
         public var hostnameFile: String?
-        /// Host paths hidden behind an empty read-only tmpfs (the agent's own state).
+        /// Host paths hidden from a workload on the host root, as runc masks paths: a directory
+        /// behind an empty read-only tmpfs, a file behind a bind of /dev/null. Absolute and
+        /// already resolved on the host (no symlinks). Ignored for any other root filesystem.
         public var hiddenPaths: [String]
         public var maskedPaths: [String]
         public var readOnlyPaths: [String]
@@ -155,9 +159,16 @@ public struct MountPlan: Sendable, Equatable {
             op(.mount, inRoot("/run"), source: "tmpfs", fstype: "tmpfs", data: "mode=755,size=65536k",
                flags: nosuidNodevNoexec, "mount /run")
         }
-        for path in o.hiddenPaths {
-            op(.mount, inRoot(path), source: "tmpfs", fstype: "tmpfs", data: "mode=555,size=4k",
-               flags: Int32(MS_RDONLY) | nosuidNodevNoexec, optional: true, "hide \(path)")
+        // The hidden directories stay writable until the binds are made, so that a bind the
+        // service declares below one (a volume at /root/data) finds its mount point.
+        let hidden = o.isHostRoot ? hiddenPaths(o.hiddenPaths, declared: o.mounts.map(\.destination)) : []
+        for path in hidden {
+            if isDirectory(path) {
+                op(.mount, inRoot(path), source: "tmpfs", fstype: "tmpfs", data: "mode=555,size=4k",
+                   flags: nosuidNodevNoexec, optional: true, "hide \(path)")
+            } else {
+                op(.mask, inRoot(path), source: "/dev/null", optional: true, "hide \(path)")
+            }
         }
 
         // Parents before children, so /data/sub lands inside /data (docker sorts the same way).
@@ -176,6 +187,10 @@ public struct MountPlan: Sendable, Equatable {
                     op(.mkfile, target, mode: 0o644, "create \(m.destination)")
                 }
                 op(.mount, target, source: source, flags: Int32(MS_BIND | MS_REC), "bind \(source) to \(m.destination)")
+                if isDirectory(source) {
+                    // A bound file keeps its flags: it may be a device the service asked for.
+                    op(.setNosuidNodev, target, mode: 1, "remount \(m.destination) nosuid,nodev")
+                }
                 if readOnly {
                     op(.setReadOnly, target, mode: 1, "remount \(m.destination) read-only")
                 }
@@ -196,6 +211,10 @@ public struct MountPlan: Sendable, Equatable {
             op(.setReadOnly, inRoot(path), mode: 0, "remount \(path) read-only")
         }
 
+        for path in hidden where isDirectory(path) {
+            op(.setReadOnly, inRoot(path), mode: 0, optional: true, "remount hidden \(path) read-only")
+        }
+
         for path in o.maskedPaths {
             op(.mask, inRoot(path), source: "/dev/null", optional: true, "mask \(path)")
         }
@@ -206,5 +225,21 @@ public struct MountPlan: Sendable, Equatable {
 
         op(.pivot, root, "pivot_root to \(o.rootfs)")
         return MountPlan(operations: ops)
+    }
+
+    /// The hidden paths that need a mount of their own: not /run or /tmp (the instance gets
+    /// fresh ones), not below another hidden directory (already hidden), and not at or below a
+    /// mount the service declares (that mount covers it: the service asked for it).
+    static func hiddenPaths(_ paths: [String], declared: [String]) -> [String] {
+        func isWithin(_ path: String, _ directory: String) -> Bool {
+            path == directory || path.hasPrefix(directory == "/" ? "/" : directory + "/")
+        }
+        var result: [String] = []
+        for path in paths.sorted() where path != "/" && !result.contains(where: { isWithin(path, $0) }) {
+            if isWithin(path, "/run") || isWithin(path, "/tmp") { continue }
+            if declared.contains(where: { isWithin(path, $0) }) { continue }
+            result.append(path)
+        }
+        return result
     }
 }

@@ -25,8 +25,9 @@ public struct UserIdentity: Sendable, Equatable {
     struct GroupEntry { var name: String; var gid: UInt32; var members: [String] }
 
     /// Resolves `user` as docker does: `name`, `uid`, `name:group`, `uid:gid` (either side a
-    /// name or a number). A numeric uid absent from passwd is allowed (gid 0 then, home "/");
-    /// a name must exist. Supplementary groups are the groups listing the user's name.
+    /// name or a number). A numeric uid absent from passwd is allowed, with its own gid (gid =
+    /// uid, never Docker's gid 0: root's group opens files that are group-readable by root)
+    /// and home "/"; a name must exist. Supplementary groups are the groups listing the user's name.
     public static func resolve(_ user: String, passwd: String, group: String) throws(ResolveError) -> UserIdentity {
         let parts = user.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let userPart = parts[0]
@@ -39,7 +40,7 @@ public struct UserIdentity: Sendable, Equatable {
             if let entry = users.first(where: { $0.uid == uid }) {
                 identity = UserIdentity(uid: uid, gid: entry.gid, name: entry.name, home: entry.home)
             } else {
-                identity = UserIdentity(uid: uid, gid: 0, name: nil, home: "/")
+                identity = UserIdentity(uid: uid, gid: uid, name: nil, home: "/")
             }
         } else {
             guard let entry = users.first(where: { $0.name == userPart }) else {

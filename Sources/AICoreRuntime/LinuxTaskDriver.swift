@@ -14,7 +14,8 @@ public final class LinuxTaskDriver: TaskDriver {
     public struct Configuration: Sendable {
         /// Where instance state directories go (exit file, task record, /etc/hosts, mount point).
         public var stateRoot: String
-        /// Host paths hidden from workloads that see the host root (the agent's own state).
+        /// Host paths hidden from workloads that see the host root: the agent's own files.
+        /// The host's secrets (`HiddenHostPaths.hostSecrets`) are hidden in any case.
         public var hiddenHostPaths: [String]
         /// Where compiled seccomp filters of the default profile are kept across processes
         /// (root-only, mode 0700); nil = compile in every process. libseccomp takes several
@@ -22,7 +23,7 @@ public final class LinuxTaskDriver: TaskDriver {
         public var seccompCacheDirectory: String?
 
         public init(stateRoot: String = "/run/aicore/instances",
-                    hiddenHostPaths: [String] = ["/var/lib/aicore", "/etc/aicore", "/var/log/aicore"],
+                    hiddenHostPaths: [String] = HiddenHostPaths.agentDefaults,
                     seccompCacheDirectory: String? = "/run/aicore/seccomp-cache") {
             self.stateRoot = stateRoot
             self.hiddenHostPaths = hiddenHostPaths
@@ -94,15 +95,18 @@ public final class LinuxTaskDriver: TaskDriver {
         try FileIO.write(hostsFile, hosts)
         try FileIO.write(hostnameFile, hostname + "\n")
 
-        var hidden = configuration.hiddenHostPaths
-        if !configuration.stateRoot.hasPrefix("/run/") { hidden.append(configuration.stateRoot) }
+        var hidden: [String] = []
+        if rootfs == "/" {
+            hidden = HiddenHostPaths.resolve(HiddenHostPaths.hostSecrets + configuration.hiddenHostPaths
+                                             + [configuration.stateRoot] + spec.hiddenPaths)
+        }
         let logDirectory = spec.logging.directory ?? stateDirectory
         if spec.logging.directory != nil { try FileIO.makeDirectories(logDirectory, mode: 0o750) }
 
         let plan = MountPlan.build(
             MountPlan.Options(rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
                               mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile,
-                              hiddenPaths: rootfs == "/" ? hidden : [], tmpSizeBytes: spec.tmpSizeBytes),
+                              hiddenPaths: hidden, tmpSizeBytes: spec.tmpSizeBytes),
             isDirectory: FileIO.isDirectory)
         for m in spec.mounts {
             if case let .bind(source, _) = m.kind, !FileIO.exists(source) {

@@ -52,6 +52,8 @@ public struct TaskSpec: Sendable {
     public var hostname: String?
     public var extraHosts: [HostEntry]
     public var mounts: [MountSpec]
+    /// Host paths hidden besides the defaults when the root is the host's (`x-aicore.hide_paths`).
+    public var hiddenPaths: [String]
     public var capAdd: [String]
     public var capDrop: [String]
     public var seccomp: Seccomp
@@ -74,7 +76,7 @@ public struct TaskSpec: Sendable {
     public init(id: String, cgroupPath: String? = nil, command: [String], environment: [String] = [],
                 workingDirectory: String? = nil, user: String? = nil, rootfs: String? = nil, readOnlyRoot: Bool = false,
                 hostname: String? = nil, extraHosts: [HostEntry] = [], mounts: [MountSpec] = [],
-                capAdd: [String] = [], capDrop: [String] = [], seccomp: Seccomp = .dockerDefault,
+                hiddenPaths: [String] = [], capAdd: [String] = [], capDrop: [String] = [], seccomp: Seccomp = .dockerDefault,
                 rlimits: [ResourceLimit] = [], limits: CgroupLimits = CgroupLimits(), network: Network = .host,
                 logging: Logging = Logging(), passthroughStdoutFD: Int32? = nil, passthroughStderrFD: Int32? = nil) {
         self.id = id
@@ -88,6 +90,7 @@ public struct TaskSpec: Sendable {
         self.hostname = hostname
         self.extraHosts = extraHosts
         self.mounts = mounts
+        self.hiddenPaths = hiddenPaths
         self.capAdd = capAdd
         self.capDrop = capDrop
         self.seccomp = seccomp

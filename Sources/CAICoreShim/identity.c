@@ -88,6 +88,8 @@ void aic_become_workload(const struct aic_process *p, int in_fd, int out_fd, int
   if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
     aic_fail(error_fd, AIC_STAGE_SIGNALS, errno, -1, 127);
 
+  // The agent's own umask (077) is not the workload's: 022, as runc and Docker give.
+  umask(022);
   setup_stdio(in_fd, out_fd, err_fd, error_fd);
   // Every other descriptor is closed on exec (the error pipe must live until then).
   if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)

@@ -53,6 +53,8 @@ static int run_op(const struct aic_mount_op *op) {
     if (syscall(SYS_pivot_root, ".", ".") < 0) return -1;
     if (umount2(".", MNT_DETACH) < 0) return -1;
     return chdir("/");
+  case AIC_OP_NOSUID_NODEV:
+    return do_setattr(op->target, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, op->mode != 0);
   case AIC_OP_UNMOUNT:
     if (umount2(op->target, MNT_DETACH) < 0 && errno != EINVAL) return -1;
     return 0;

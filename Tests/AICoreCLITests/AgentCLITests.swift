@@ -238,6 +238,8 @@ struct AgentCLITests {
             try #require(made.status == 0, "openssl: \(made.stderr)")
             let token = "0123456789abcdef0123456789abcdef"
             try token.write(toFile: harness.directory + "/token", atomically: true, encoding: .utf8)
+            // The agent refuses secrets that others could read.
+            #expect(chmod(harness.directory + "/token", 0o600) == 0 && chmod(key, 0o600) == 0)
             let port = try TestPort.next()
             try await harness.start(["--listen", "127.0.0.1:\(port)", "--token-file", harness.directory + "/token",
                                "--tls-cert", certificate, "--tls-key", key])

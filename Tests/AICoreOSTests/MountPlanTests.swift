@@ -1,4 +1,6 @@
+#if canImport(Glibc)
 import Glibc
+#endif
 import Testing
 @testable import AICoreOS
 
@@ -31,6 +33,43 @@ import Testing
         #expect(find("hide /var/lib/aicore")?.optional == true)
         for node in MountPlan.deviceNodes { #expect(find("bind /dev/\(node)")?.source == "/dev/\(node)") }
         #expect(find("mount /dev/pts")?.data?.contains("newinstance") == true)
+    }
+
+    @Test func hiddenFilesGetDevNullAndHiddenDirectoriesAnEmptyTmpfsReadOnlyOnceTheBindsAreIn() throws {
+        let directories: Set = ["/root", "/home", "/home/app", "/srv", "/srv/data", "/vol/data", "/vol/srv"]
+        let mounts = [MountSpec(destination: "/root/data", kind: .bind(source: "/vol/data", readOnly: false)),
+                      MountSpec(destination: "/srv", kind: .bind(source: "/vol/srv", readOnly: true))]
+        let hidden = ["/etc/shadow", "/root", "/home", "/home/app", "/run/aicore", "/tmp/x", "/srv/data"]
+        let ops = MountPlan.build(.init(newRoot: "/r", mounts: mounts, hiddenPaths: hidden),
+                                  isDirectory: { directories.contains($0) }).operations
+        func index(_ d: String) throws -> Int { try #require(ops.firstIndex { $0.description == d }, "\(d)") }
+
+        let shadow = ops[try index("hide /etc/shadow")]
+        #expect(shadow.kind == .mask && shadow.source == "/dev/null" && shadow.target == "/r/etc/shadow" && shadow.optional)
+        let root = ops[try index("hide /root")]
+        #expect(root.kind == .mount && root.fstype == "tmpfs" && root.flags & UInt(MS_RDONLY) == 0 && root.optional)
+        // The bind's mount point is made in the hidden tmpfs, which turns read-only afterwards.
+        #expect(try index("hide /root") < index("mkdir /root/data"))
+        #expect(try index("bind /vol/data to /root/data") < index("remount hidden /root read-only"))
+        let readOnly = ops[try index("remount hidden /root read-only")]
+        #expect(readOnly.kind == .setReadOnly && readOnly.mode == 0 && readOnly.target == "/r/root")
+        #expect(ops.contains { $0.description == "hide /home" })
+        for skipped in ["/home/app", "/run/aicore", "/tmp/x", "/srv/data"] {
+            #expect(!ops.contains { $0.description.hasSuffix(" \(skipped)") && $0.description.contains("hide") }, "\(skipped)")
+        }
+        #expect(!ops.contains { $0.description == "remount hidden /etc/shadow read-only" }, "a file is /dev/null already")
+
+        let other = MountPlan.build(.init(rootfs: "/images/x", newRoot: "/r", hiddenPaths: hidden), isDirectory: { _ in true })
+        #expect(!other.operations.contains { $0.description.contains("hide") }, "only the host root hides host paths")
+    }
+
+    @Test func boundDirectoriesAreNosuidNodevAndBoundFilesKeepTheirFlags() throws {
+        let mounts = [MountSpec(destination: "/data", kind: .bind(source: "/vol/data", readOnly: false)),
+                      MountSpec(destination: "/dev/fuse", kind: .bind(source: "/dev/fuse", readOnly: false))]
+        let ops = MountPlan.build(.init(newRoot: "/r", mounts: mounts), isDirectory: { $0 == "/vol/data" }).operations
+        let restrict = try #require(ops.first { $0.description == "remount /data nosuid,nodev" })
+        #expect(restrict.kind == .setNosuidNodev && restrict.target == "/r/data" && restrict.mode == 1)
+        #expect(!ops.contains { $0.kind == .setNosuidNodev && $0.target == "/r/dev/fuse" })
     }
 
     @Test func dockerMaskedAndReadOnlyPaths() {

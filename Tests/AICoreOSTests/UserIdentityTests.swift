@@ -26,7 +26,16 @@ import Testing
         let known = try UserIdentity.resolve("1001", passwd: passwd, group: group)
         #expect(known.uid == 1001 && known.gid == 1001 && known.name == "app" && known.supplementaryGroups == [29])
         let unknown = try UserIdentity.resolve("4242", passwd: passwd, group: group)
-        #expect(unknown.uid == 4242 && unknown.gid == 0 && unknown.home == "/" && unknown.supplementaryGroups.isEmpty)
+        #expect(unknown.uid == 4242 && unknown.home == "/" && unknown.supplementaryGroups.isEmpty)
+    }
+
+    /// Docker gives `user: 4242` gid 0, root's group, which opens every file group-readable by
+    /// root; here the user gets a group of its own number.
+    @Test func numericUIDWithoutPasswdEntryGetsItsOwnGIDNotRoots() throws {
+        let unknown = try UserIdentity.resolve("4242", passwd: passwd, group: group)
+        #expect(unknown.gid == 4242)
+        #expect(try UserIdentity.resolve("4242", passwd: "", group: "").gid == 4242)
+        #expect(try UserIdentity.resolve("4242:0", passwd: passwd, group: group).gid == 0, "a group asked for is given")
     }
 
     @Test func withGroup() throws {

@@ -136,6 +136,17 @@ final class IsolationTests {
         #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty)
     }
 
+    @Test func theWorkloadGetsUmask022WhateverTheLaunchersIs() throws {
+        // The agent runs with umask 077; its workloads must not inherit it.
+        let name = TestEnvironment.uniqueName("umask")
+        let output = try ChildProcess.run(
+            "/bin/sh",
+            ["-c", #"umask 077; exec "$0" run --state-dir "$1" --name "$2" -- sh -c umask"#, TestEnvironment.binary, stateDir, name])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout == "0022\n")
+        #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty)
+    }
+
     @Test func dangerousSyscallsAreRefused() throws {
         let script = """
         import ctypes, os

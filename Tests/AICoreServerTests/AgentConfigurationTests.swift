@@ -22,6 +22,26 @@ import Testing
         #expect(placed.runDirectory == "/run/other" && placed.logDirectory == "/srv/agent/logs")
     }
 
+    @Test func workloadsOnTheHostRootSeeNoneOfTheAgentsFilesWhereverTheyAre() throws {
+        let text = """
+            state_dir: /srv/aicore/state
+            run_dir: /srv/aicore/run
+            log_dir: /data/logs/aicore
+            socket: /srv/api/aicore.sock
+            token_file: /opt/keys/token
+            tls_cert: /opt/keys/agent.crt
+            tls_key: /opt/keys/agent.key
+
+            """
+        let hidden = try AgentConfiguration.parse(text, path: "aicore.yml").hiddenHostPaths
+        for path in ["/etc/aicore", "/srv/aicore/state", "/srv/aicore/run", "/data/logs/aicore", "/srv/api",
+                     "/opt/keys/token", "/opt/keys/agent.key"] {
+            #expect(hidden.contains(path), "\(path) in \(hidden)")
+        }
+        #expect(!hidden.contains("/opt/keys/agent.crt"), "a certificate is public")
+        #expect(AgentConfiguration(socketPath: "/aicore.sock").hiddenHostPaths.contains("/aicore.sock"), "never / itself")
+    }
+
     @Test func anEmptyFileKeepsTheDefaults() throws {
         #expect(try AgentConfiguration.parse("", path: "aicore.yml") == AgentConfiguration())
     }

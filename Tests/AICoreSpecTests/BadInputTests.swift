@@ -484,6 +484,47 @@ struct BadInputTests {
             """,
             at: 4, 14, "services.api.restart", #"expected `no`, `always`, `on-failure`, `on-failure:N` or `unless-stopped`, found "sometimes""#),
         BadInput(
+            "hide_paths holds a relative path",
+            """
+            services:
+              api:
+                command: sleep 1
+                x-aicore:
+                  hide_paths: [/srv/keys, secrets]
+            """,
+            at: 5, 31, "services.api.x-aicore.hide_paths[1]", #"expected an absolute path, found "secrets""#),
+        BadInput(
+            "hide_paths asks to hide the whole root",
+            """
+            services:
+              api:
+                command: sleep 1
+                x-aicore:
+                  hide_paths:
+                    - /
+            """,
+            at: 6, 11, "services.api.x-aicore.hide_paths[0]", "cannot hide /, the whole root"),
+        BadInput(
+            "hide_paths climbs with ..",
+            """
+            services:
+              api:
+                command: sleep 1
+                x-aicore:
+                  hide_paths: ["/srv/../etc"]
+            """,
+            at: 5, 20, "services.api.x-aicore.hide_paths[0]", #"expected a path without . or .. components, found "/srv/../etc""#),
+        BadInput(
+            "hide_paths is one path, not a list",
+            """
+            services:
+              api:
+                command: sleep 1
+                x-aicore:
+                  hide_paths: /srv/keys
+            """,
+            at: 5, 19, "services.api.x-aicore.hide_paths", #"expected a list of absolute paths, found "/srv/keys""#),
+        BadInput(
             "an unknown proxy balance",
             """
             services:

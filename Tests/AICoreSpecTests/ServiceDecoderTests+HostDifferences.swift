@@ -152,6 +152,7 @@ struct ComposeHabitTests {
         ("a command without image", StackFixture.apiHeader),
         ("mount targets that exist on the host", StackFixture.apiHeader + "    volumes:\n      - ./data:/var/lib/app\n      - /etc/app.conf:/etc/app.conf:ro\n      - /srv\n"),
         ("targets inside the instance's own /tmp, /run and /dev", StackFixture.apiHeader + "    volumes:\n      - /tmp/cache\n      - /run/app\n    tmpfs: /dev/cache\n"),
+        ("targets inside the hidden /root and /home", StackFixture.apiHeader + "    volumes:\n      - /root/.aicore-cache-nowhere\n      - /home/nobody-aicore/data\n"),
         ("a target inside another mount", StackFixture.apiHeader + "    volumes:\n      - /var/lib/app\n      - /var/lib/app/sub/deeper\n"),
         ("tmpfs at /tmp", StackFixture.apiHeader + "    tmpfs: [/tmp]\n"),
         ("replicas listening on ${PORT}", replicated("command: [\"sh\", \"-c\", \"exec uvicorn app:app --port $${PORT}\"]")),

@@ -692,6 +692,13 @@ extension ServiceDecoderTests {
             #expect(!aicore.restartUnhealthy)
         }
 
+        @Test("hide_paths: absolute paths, normalized, each once")
+        func hidePaths() throws {
+            #expect(try decode("x-aicore: {port_env: PORT}").service.aicore.hidePaths.isEmpty)
+            let aicore = try decode("x-aicore:\n  hide_paths: [/srv/keys/, /etc//app.conf, /srv/keys]").service.aicore
+            #expect(aicore.hidePaths == ["/srv/keys", "/etc/app.conf"])
+        }
+
         @Test("proxy balance, round robin unless asked")
         func proxyBalance() throws {
             #expect(try decode("x-aicore: {port_env: PORT}").service.aicore.proxy.balance == .roundRobin)

@@ -51,6 +51,11 @@ import Testing
         #expect(spec.rlimits[2].soft == 64 && spec.rlimits[2].hard == 128)
     }
 
+    @Test func hidePathsReachTheTask() throws {
+        #expect(try build(service()).hiddenPaths.isEmpty)
+        #expect(try build(service { $0.aicore.hidePaths = ["/srv/keys"] }).hiddenPaths == ["/srv/keys"])
+    }
+
     @Test func noUlimitsLeaveTheInheritedLimits() throws {
         #expect(try build(service()).rlimits.isEmpty)
     }

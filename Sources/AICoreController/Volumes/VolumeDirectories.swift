@@ -1,10 +1,16 @@
+import Foundation
 import AICoreOS
 
 /// Named volumes on the host: plain directories, made once and owned by the service's user so
 /// a non-root workload can write to them.
 public enum VolumeDirectories {
+    /// The directory that holds the volumes is root's alone (0700): an instance reaches its
+    /// volume through its bind, never through this path, and nobody else needs to.
+    public static let rootMode: mode_t = 0o700
+
     public static func create(_ volume: VolumePlan) throws(ControllerError) {
         do {
+            try FileIO.makeDirectories((volume.path as NSString).deletingLastPathComponent, mode: rootMode)
             try FileIO.makeDirectories(volume.path, mode: 0o755)
             try FileIO.own(volume.path, uid: volume.uid, gid: volume.gid, mode: 0o755)
         } catch {

@@ -62,6 +62,17 @@ public struct AgentConfiguration: Sendable, Equatable {
         return configuration
     }
 
+    /// What a workload on the host root must not see of this agent, besides the host's secrets:
+    /// its config directory, state, instance state, logs, the socket's directory (a workload
+    /// must not reach the API), the token file and the TLS key, wherever they are.
+    public var hiddenHostPaths: [String] {
+        var paths = ["/etc/aicore", stateDirectory, runDirectory, logDirectory]
+        let socketDirectory = (socketPath as NSString).deletingLastPathComponent
+        paths.append(socketDirectory.isEmpty || socketDirectory == "/" ? socketPath : socketDirectory)
+        paths += [tokenFile, tlsKey].compactMap { $0 }
+        return paths
+    }
+
     /// Reads the agent's YAML config file over `defaults`. Unknown keys are errors, so a typo
     /// never silently falls back to a default path.
     public static func load(path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {

@@ -16,6 +16,9 @@ import ServiceLifecycle
 public enum AgentProcess {
     public static func run(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger,
                            onReady: @escaping @Sendable () -> Void = {}) async throws(AgentError) {
+        // Whatever the agent creates is root's alone unless it says otherwise (state.db, logs,
+        // the instances' state); workloads get 022 back before they exec.
+        umask(0o077)
         let lock: FileLock
         do {
             try FileIO.makeDirectories(configuration.stateDirectory, mode: 0o711)
@@ -31,8 +34,10 @@ public enum AgentProcess {
             guard let file = configuration.tokenFile else {
                 throw AgentError(.badRequest, "--listen needs --token-file: the agent never serves TCP without a bearer token")
             }
+            try AgentSecretFile.check(file, what: "the token file")
             token = try readToken(file)
         }
+        if let key = configuration.tlsKey { try AgentSecretFile.check(key, what: "the TLS key") }
         let tls = try AgentTLS.serverConfiguration(certificate: configuration.tlsCertificate, key: configuration.tlsKey,
                                                    listening: configuration.listen != nil)
         let listen = try configuration.listen.map { text throws(AgentError) in try parseListen(text) }

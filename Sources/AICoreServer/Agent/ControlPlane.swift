@@ -49,6 +49,11 @@ public actor ControlPlane {
         } catch {
             throw AgentError(.unavailable, error.message, cause: error)
         }
+        do {
+            try Self.restrictStateFiles(configuration)
+        } catch {
+            throw AgentError(.internalError, "cannot restrict the agent's state files: \(error)", cause: error)
+        }
         observer = StoreObserver()
         store = ObservedStore(base: base, observer: observer)
         var layout = SupervisorLayout(instancesDirectory: configuration.runDirectory + "/instances",
@@ -61,7 +66,7 @@ public actor ControlPlane {
             driver = try LinuxTaskDriver(
                 configuration: LinuxTaskDriver.Configuration(
                     stateRoot: layout.instancesDirectory,
-                    hiddenHostPaths: [configuration.stateDirectory, configuration.logDirectory, "/etc/aicore"],
+                    hiddenHostPaths: configuration.hiddenHostPaths,
                     seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache"),
                 cgroups: cgroups)
         } catch {
@@ -76,6 +81,19 @@ public actor ControlPlane {
                                 planner: ReconcilePlanner(layout: layout) { try VolumeDirectories.hostUser($0) },
                                 clock: ContinuousClock(), drain: routes)
         observer.onInstanceChange { change in routes.instanceChanged(change) }
+    }
+
+    /// The Store (`state.db` and its WAL files) is root's alone, 0600, and so is the volumes
+    /// directory, 0700: the umask (077) gives new ones these modes, this also fixes those an
+    /// earlier version made 0644 and 0755.
+    static func restrictStateFiles(_ configuration: AgentConfiguration) throws(SystemError) {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = configuration.stateDirectory + "/state.db" + suffix
+            if FileIO.exists(path) { try FileIO.setMode(path, 0o600) }
+        }
+        let volumes = configuration.stateDirectory + "/volumes"
+        try FileIO.makeDirectories(volumes, mode: VolumeDirectories.rootMode)
+        try FileIO.setMode(volumes, VolumeDirectories.rootMode)
     }
 
     /// Where instance cgroups go. Under systemd ≥ 254 with `DelegateSubgroup=supervisor` the

@@ -18,6 +18,7 @@ struct AICoreExtensionDecoder {
                         context.error("expected an environment variable name, found \"\(name)\"", at: value.location, path: keyPath)
                     }
                 }
+            case "hide_paths": result.hidePaths = decodeHidePaths(value, keyPath)
             case "restart_unhealthy": result.restartUnhealthy = context.bool(value, keyPath) ?? true
             case "security": result.security = context.choice(value, keyPath, AICoreExtension.SecurityProfile.self) ?? result.security
             case "proxy":
@@ -28,6 +29,33 @@ struct AICoreExtensionDecoder {
             }
         }
         return result
+    }
+
+    /// Absolute host paths, each once; `..` is refused (the path is hidden as written, after
+    /// symlinks on the host are resolved), and so is `/` (the whole root cannot be hidden).
+    private func decodeHidePaths(_ node: YAMLNode, _ path: String) -> [String] {
+        guard let items = node.items else {
+            context.expected("a list of absolute paths", node, path)
+            return []
+        }
+        var paths: [String] = []
+        for (offset, item) in items.enumerated() {
+            let itemPath = DecodeContext.index(path, offset)
+            guard let text = context.string(item, itemPath, what: "an absolute path") else { continue }
+            context.record(itemPath, at: item.location)
+            let components = text.split(separator: "/")
+            if !text.hasPrefix("/") {
+                context.error("expected an absolute path, found \"\(text)\"", at: item.location, path: itemPath)
+            } else if components.isEmpty {
+                context.error("cannot hide /, the whole root; name the directories or files to hide", at: item.location, path: itemPath)
+            } else if components.contains("..") || components.contains(".") {
+                context.error("expected a path without . or .. components, found \"\(text)\"", at: item.location, path: itemPath)
+            } else {
+                let normalized = "/" + components.joined(separator: "/")
+                if !paths.contains(normalized) { paths.append(normalized) }
+            }
+        }
+        return paths
     }
 
     private func decodeProbes(_ node: YAMLNode, _ path: String) -> ProbeSet {

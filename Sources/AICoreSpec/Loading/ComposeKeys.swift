@@ -146,7 +146,7 @@ public enum ComposeKeys {
 
     public static let aicore = KeyCatalog(
         "x-aicore",
-        supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy", "security"])
+        supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy", "security", "hide_paths"])
 
     public static let aicoreProxy = KeyCatalog("proxy", supported: ["balance"])
 

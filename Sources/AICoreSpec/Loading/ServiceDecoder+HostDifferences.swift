@@ -16,8 +16,9 @@ extension ServiceDecoder {
     }
 
     /// Mount points the runtime puts on the read-only root before the service's own mounts
-    /// (`MountPlan.build`): fresh tmpfs, so a target directly inside one is created there.
-    static let instanceMountPoints = ["/dev", "/tmp", "/run"]
+    /// (`MountPlan.build`): fresh tmpfs, so a target directly inside one is created there. `/root`
+    /// and `/home` are hidden host paths, also a fresh tmpfs while the service's mounts are made.
+    static let instanceMountPoints = ["/dev", "/tmp", "/run", "/root", "/home"]
 
     func warnAboutHostDifferences(_ service: Service, path: String, written: WrittenKeys, mounts: [LocatedMount]) {
         warnAboutImage(service, path: path, written: written)

@@ -9,6 +9,9 @@ public struct AICoreExtension: Sendable, Hashable {
     /// Restart an instance whose Compose healthcheck keeps failing (Docker only marks it unhealthy).
     public var restartUnhealthy: Bool
     public var proxy: ProxySettings
+    /// Host paths hidden from the service besides the defaults, when it runs on the host root
+    /// (absolute; docs/runtime.md lists what is always hidden).
+    public var hidePaths: [String]
     /// `security`: a preset that tightens the service (`restricted`: Kubernetes' Pod Security
     /// Standards "restricted").
     public var security: SecurityProfile = .standard
@@ -24,7 +27,7 @@ public struct AICoreExtension: Sendable, Hashable {
     public init(
         probes: ProbeSet = ProbeSet(), rollout: RolloutSettings = RolloutSettings(),
         autoscale: AutoscaleSettings? = nil, disruptionBudget: DisruptionBudget? = nil, portEnv: String = "PORT",
-        restartUnhealthy: Bool = true, proxy: ProxySettings = ProxySettings()
+        restartUnhealthy: Bool = true, proxy: ProxySettings = ProxySettings(), hidePaths: [String] = []
     ) {
         self.proxy = proxy
         self.probes = probes
@@ -33,5 +36,6 @@ public struct AICoreExtension: Sendable, Hashable {
         self.disruptionBudget = disruptionBudget
         self.portEnv = portEnv
         self.restartUnhealthy = restartUnhealthy
+        self.hidePaths = hidePaths
     }
 }

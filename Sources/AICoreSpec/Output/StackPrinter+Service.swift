@@ -159,6 +159,9 @@ extension StackPrinter {
                 ("drain_timeout", duration(rollout.drainTimeout)),
             ])))
         if ext.security != .standard { fields.append(("security", .string(ext.security.rawValue))) }
+        if !ext.hidePaths.isEmpty {
+            fields.append(("hide_paths", .list(ext.hidePaths.map { .string($0) })))
+        }
         if ext.proxy != ProxySettings() {
             fields.append(("proxy", .object([("balance", .string(ext.proxy.balance.rawValue))])))
         }

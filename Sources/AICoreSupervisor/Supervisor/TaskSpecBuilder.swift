@@ -70,7 +70,7 @@ public enum TaskSpecBuilder {
             environment: environment, workingDirectory: service.workingDir, user: service.user,
             hostname: service.hostname ?? identity.id,
             extraHosts: service.extraHosts.map { TaskSpec.HostEntry(name: $0.hostname, address: $0.address) },
-            mounts: mounts, capAdd: service.capAdd, capDrop: service.capDrop, seccomp: seccomp, rlimits: rlimits,
+            mounts: mounts, hiddenPaths: service.aicore.hidePaths, capAdd: service.capAdd, capDrop: service.capDrop, seccomp: seccomp, rlimits: rlimits,
             limits: CgroupLimits(memoryBytes: limits.memory.map { $0.bytes }, cpus: limits.cpus, pidsMax: limits.pids),
             network: service.networkMode == .none ? .none : .host,
             logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))

@@ -69,6 +69,7 @@ enum aic_mount_op_kind {
   AIC_OP_MASK,       // bind source (/dev/null) over a file, or a read-only empty tmpfs over a dir
   AIC_OP_PIVOT,      // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
   AIC_OP_UNMOUNT,    // umount2(target, MNT_DETACH); EINVAL (not a mount point) is fine
+  AIC_OP_NOSUID_NODEV,  // mount_setattr(target, AT_RECURSIVE if mode != 0, NOSUID | NODEV)
 };
 
 struct aic_mount_op {
