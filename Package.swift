@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "aicore-node", targets: ["aicore-node"]),
         .executable(name: "aicore-sample-api", targets: ["aicore-sample-api"]),
+        .executable(name: "aicore-init", targets: ["aicore-init"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -34,13 +35,25 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("seccomp"),
                 .linkedLibrary("cap"),
-                .linkedLibrary("systemd"),
             ]
+        ),
+        // The instance init: exec'd (from a sealed memfd) by every instance once its filesystem
+        // is set up, so that nothing of the agent's memory reaches an instance. Static, because
+        // it runs inside the instance's root, whatever that holds (docs/runtime.md).
+        .executableTarget(
+            name: "aicore-init",
+            dependencies: ["CAICoreShim"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
+        // sd_notify for the agent's Type=notify unit (libsystemd has no static library).
+        .target(
+            name: "CAICoreSystemd",
+            linkerSettings: [.linkedLibrary("systemd")]
         ),
         // The Swift Linux layer: namespaces, mounts, capabilities, seccomp, pidfd, cgroups v1/v2.
         .target(
             name: "AICoreOS",
-            dependencies: ["CAICoreShim"]
+            dependencies: ["CAICoreShim", "CAICoreSystemd"]
         ),
         // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
         .target(

@@ -26,7 +26,7 @@ struct Run: AsyncParsableCommand {
         and tmpfs mounts given with -v and --tmpfs.
 
         The workload's stdout and stderr are copied to this terminal and written to a log file \
-        (`<state-dir>/<name>/container.log` unless --log-dir is given), one line per record: \
+        (`<state-dir>/<name>/logs/container.log` unless --log-dir is given), one line per record: \
         `<RFC 3339 time> stdout|stderr F <text>`. Exit status: the command's, 128+N when it was \
         killed by signal N, 137 with `OOMKilled` on stderr when it hit the memory limit, 125 when \
         aicore-node itself failed, 126/127 when the command cannot be run / was not found.

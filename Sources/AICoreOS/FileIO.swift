@@ -173,6 +173,14 @@ public enum FileIO {
         access(path, F_OK) == 0
     }
 
+    /// The target of the symbolic link at `path`.
+    public static func readLink(_ path: String) throws(SystemError) -> String {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n >= 0 else { throw .last("readlink \(path)") }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     public static func isSymbolicLink(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK

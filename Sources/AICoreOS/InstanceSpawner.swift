@@ -25,11 +25,9 @@ public struct InstanceSpawnRequest: Sendable {
     public var logFileName: String
     public var logMaxBytes: UInt64
     public var logMaxFiles: Int
-    /// The instance's state directory, where the init writes the exit file.
+    /// The instance's state directory; the init writes the exit file into its `exit` directory.
     public var stateDirectory: String
     public var exitFileName: String
-    /// memory.events (v2) or memory.oom_control (v1) of the instance's cgroup, for the exit file.
-    public var oomEventsFile: String?
     /// cgroup v2 directory for CLONE_INTO_CGROUP (falls back to the sync handshake).
     public var cgroupV2Directory: String?
     /// Whether the caller places the child into cgroups between clone and the workload's fork.
@@ -44,7 +42,7 @@ public struct InstanceSpawnRequest: Sendable {
                 process: ProcessSpec, stdinFD: Int32? = nil, passthroughStdoutFD: Int32? = nil,
                 passthroughStderrFD: Int32? = nil, logDirectory: String? = nil,
                 logFileName: String = "container.log", logMaxBytes: UInt64 = 10 << 20, logMaxFiles: Int = 3,
-                stateDirectory: String, exitFileName: String = ExitRecord.fileName, oomEventsFile: String? = nil,
+                stateDirectory: String, exitFileName: String = ExitRecord.fileName,
                 cgroupV2Directory: String? = nil, needsPlacement: Bool = true, execChannel: Bool = true) {
         self.namespaces = namespaces
         self.hostname = hostname
@@ -59,7 +57,6 @@ public struct InstanceSpawnRequest: Sendable {
         self.logMaxFiles = logMaxFiles
         self.stateDirectory = stateDirectory
         self.exitFileName = exitFileName
-        self.oomEventsFile = oomEventsFile
         self.cgroupV2Directory = cgroupV2Directory
         self.needsPlacement = needsPlacement
         self.execChannel = execChannel
@@ -104,11 +101,21 @@ public enum InstanceSpawner {
         }
         var stdinFD = r.stdinFD ?? -1
         if stdinFD < 0 { stdinFD = try openFD("/dev/null", O_RDONLY, "open") }
+        // Detached mounts of just these directories: from the init's descriptors, `..` leads
+        // nowhere else (a workload with CAP_SYS_PTRACE can reach those descriptors).
+        func openDetached(_ path: String, _ what: String) throws(SpawnError) -> Int32 {
+            let fd = aic_open_detached_directory(path)
+            guard fd >= 0 else { throw .system(.errno(-fd, "open \(what) \(path)")) }
+            opened.append(fd)
+            return fd
+        }
         var logDirFD: Int32 = -1
-        if let dir = r.logDirectory { logDirFD = try openFD(dir, O_RDONLY | O_DIRECTORY, "open log directory") }
-        let stateFD = try openFD(r.stateDirectory, O_RDONLY | O_DIRECTORY, "open state directory")
-        var oomFD: Int32 = -1
-        if let file = r.oomEventsFile { oomFD = try openFD(file, O_RDONLY, "open") }
+        if let dir = r.logDirectory { logDirFD = try openDetached(dir, "log directory") }
+        let exitDirectory = ExitRecord.directory(stateDirectory: r.stateDirectory)
+        do { try FileIO.makeDirectories(exitDirectory, mode: 0o700) } catch { throw .system(error) }
+        let exitFD = try openDetached(exitDirectory, "exit directory")
+        let initProgram: Int32
+        do { initProgram = try InitProgram.descriptor() } catch { throw .system(error) }
         var cgroupFD: Int32 = -1
         if let dir = r.cgroupV2Directory { cgroupFD = try openFD(dir, O_RDONLY | O_DIRECTORY | openPathOnly, "open cgroup") }
         var execListenFD: Int32 = -1
@@ -143,10 +150,9 @@ public enum InstanceSpawner {
         c.log_name = arena.optionalString(r.logFileName)
         c.log_max_bytes = r.logMaxBytes
         c.log_max_files = Int32(clamping: r.logMaxFiles)
-        c.state_dir_fd = stateFD
+        c.exit_dir_fd = exitFD
         c.exit_file_name = arena.optionalString(r.exitFileName)
-        c.oom_fd = oomFD
-        c.init_name = arena.optionalString("aicore-init")
+        c.init_exe_fd = initProgram
         c.exec_listen_fd = execListenFD
         c.cgroup_namespace = r.cgroupNamespace ? 1 : 0
 

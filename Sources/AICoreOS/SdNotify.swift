@@ -1,4 +1,4 @@
-import CAICoreShim
+import CAICoreSystemd
 
 /// systemd's notify protocol (Type=notify): READY=1 once the API is bound and state recovered,
 /// WATCHDOG=1 periodically when WatchdogSec is set.

@@ -10,6 +10,8 @@ import Glibc
 /// instance init (C, in the shim) as PID 1 of each.
 public final class LinuxTaskDriver: TaskDriver {
     public static let logFileName = "container.log"
+    /// The log directory inside an instance's state directory, unless the spec names another.
+    public static let logDirectoryName = "logs"
 
     public struct Configuration: Sendable {
         /// Where instance state directories go (exit file, task record, /etc/hosts, mount point).
@@ -100,8 +102,10 @@ public final class LinuxTaskDriver: TaskDriver {
             hidden = HiddenHostPaths.resolve(HiddenHostPaths.hostSecrets + configuration.hiddenHostPaths
                                              + [configuration.stateRoot] + spec.hiddenPaths)
         }
-        let logDirectory = spec.logging.directory ?? stateDirectory
-        if spec.logging.directory != nil { try FileIO.makeDirectories(logDirectory, mode: 0o750) }
+        // A directory of logs only: the init holds it open, and a workload that reaches the
+        // init's descriptors must find nothing else there (not the task record or exec socket).
+        let logDirectory = spec.logging.directory ?? stateDirectory + "/" + Self.logDirectoryName
+        try FileIO.makeDirectories(logDirectory, mode: spec.logging.directory == nil ? 0o700 : 0o750)
 
         let plan = MountPlan.build(
             MountPlan.Options(rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
@@ -131,7 +135,7 @@ public final class LinuxTaskDriver: TaskDriver {
             passthroughStdoutFD: spec.passthroughStdoutFD, passthroughStderrFD: spec.passthroughStderrFD,
             logDirectory: logDirectory, logFileName: Self.logFileName, logMaxBytes: spec.logging.maxBytes,
             logMaxFiles: spec.logging.maxFiles, stateDirectory: stateDirectory,
-            oomEventsFile: handleCgroup.flatMap(oomEventsFile), cgroupV2Directory: handleCgroup?.unifiedDirectory,
+            cgroupV2Directory: handleCgroup?.unifiedDirectory,
             needsPlacement: handleCgroup != nil)
         // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
@@ -162,11 +166,6 @@ public final class LinuxTaskDriver: TaskDriver {
         started = true
         return TaskHandle(id: spec.id, pid: pidfd.pid, startTime: startTime, pidfd: pidfd, stateDirectory: stateDirectory,
                           logDirectory: logDirectory, cgroup: cgroup, process: process, namespaces: namespaces)
-    }
-
-    func oomEventsFile(_ handle: CgroupHandle) -> String? {
-        if let unified = handle.unifiedDirectory { return unified + "/memory.events" }
-        return handle.directories.map { $0 + "/memory.oom_control" }.first(where: FileIO.exists)
     }
 
     /// The workload's identity, capabilities, seccomp filter and environment.
@@ -324,7 +323,8 @@ public final class LinuxTaskDriver: TaskDriver {
         let record = ExitRecord(pid: 0, exitCode: status.exitCode, signal: { if case .signaled(let s) = status { return s }; return nil }(),
                                 oomKilled: oom, finishedAt: "")
         if let bytes = try? record.encoded() {
-            try? FileIO.write(handle.stateDirectory + "/" + ExitRecord.fileName, bytes)
+            try? FileIO.makeDirectories(ExitRecord.directory(stateDirectory: handle.stateDirectory), mode: 0o700)
+            try? FileIO.write(ExitRecord.path(stateDirectory: handle.stateDirectory), bytes)
         }
         return TaskExit(status: status, oomKilled: oom, finishedAt: nil)
     }
@@ -364,32 +364,9 @@ public final class LinuxTaskDriver: TaskDriver {
 
     // MARK: exec / stats / remove
 
-    public func exec(_ handle: TaskHandle, _ spec: ExecSpec) async throws -> ExecProcess {
-        guard let instance = handle.pidfd, !instance.hasExited else {
-            throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
-        }
-        let process = execProcess(handle, spec)
-        // Joining our own (host) network namespace is harmless; cgroup namespaces are not used.
-        let request = ExecRequest(namespaces: handle.namespaces.subtracting(.cgroup), process: process, stdinFD: spec.stdinFD,
-                                  stdoutFD: spec.stdoutFD, stderrFD: spec.stderrFD,
-                                  cgroupV2Directory: handle.cgroup?.unifiedDirectory, needsPlacement: handle.cgroup != nil,
-                                  cgroupDirectories: handle.cgroup?.directories ?? [])
-        let cgroup = handle.cgroup
-        let pidfd: PIDFD = try await BlockingWork.run {
-            do {
-                return try ExecSpawner.spawn(request, into: instance) { pid in
-                    if let cgroup { try self.cgroups.addProcess(pid, to: cgroup) }
-                }
-            } catch let error as SpawnError {
-                throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
-            }
-        }
-        return ExecProcess(pidfd: pidfd)
-    }
-
-    /// Through the instance init's exec channel when it has one (every instance this driver
-    /// started): the init makes the process in place, and this side only waits on a socket.
-    /// Instances started before the channel existed fall back to `exec`.
+    /// Through the instance init's exec channel: the init makes the process in place (in every
+    /// namespace and cgroup of the instance, from its own memory, which holds nothing of the
+    /// agent's), and this side only waits on a socket.
     public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
         guard let instance = handle.pidfd else {
             throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
@@ -398,13 +375,16 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             result = try await InstanceExecChannel.run(stateDirectory: handle.stateDirectory,
                                                        requestKey: "\(handle.startTime)\u{0}" + command.joined(separator: "\u{0}"),
-                                                       process: { self.execProcess(handle, ExecSpec(command: command)) },
+                                                       process: { self.execProcess(handle, command: command) },
                                                        deadline: .now + timeout, outputLimit: outputLimit)
         } catch {
             if instance.hasExited { throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running") }
             throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
         }
-        guard let result else { return try await runThroughExec(handle, command: command, timeout: timeout, outputLimit: outputLimit) }
+        guard let result else {
+            // Joining the instance from here would copy the agent into it: never done.
+            throw RuntimeError(code: .notFound, message: "task \(handle.id) has no exec channel (it was started by an older agent); restart it to exec in it")
+        }
         return ExecOutcome(ending: result.ending, output: String(decoding: result.output, as: UTF8.self))
     }
 
@@ -413,7 +393,7 @@ public final class LinuxTaskDriver: TaskDriver {
     public func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
                           notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {
         guard handle.pidfd != nil, FileIO.exists(handle.stateDirectory + "/" + InstanceExecChannel.socketName) else { return nil }
-        let process = execProcess(handle, ExecSpec(command: command))
+        let process = execProcess(handle, command: command)
         let request = InstanceExecChannel.encode(process)
         // Too large for the init: `run` says so, check by check.
         guard request.count <= InstanceExecChannel.requestLimit else { return nil }
@@ -422,16 +402,10 @@ public final class LinuxTaskDriver: TaskDriver {
         return ScheduledExecRun(id: id, handle: handle)
     }
 
-    /// The workload's process with the exec's command, environment and working directory.
-    func execProcess(_ handle: TaskHandle, _ spec: ExecSpec) -> ProcessSpec {
+    /// The workload's process (identity, environment, working directory) with another command.
+    func execProcess(_ handle: TaskHandle, command: [String]) -> ProcessSpec {
         var process = handle.process
-        process.arguments = spec.command
-        for entry in spec.environment {
-            let key = entry.split(separator: "=", maxSplits: 1).first.map(String.init) ?? entry
-            process.environment.removeAll { $0.hasPrefix(key + "=") }
-            process.environment.append(entry)
-        }
-        if let dir = spec.workingDirectory { process.workingDirectory = dir }
+        process.arguments = command
         return process
     }
 

@@ -13,10 +13,10 @@ public protocol TaskDriver: Sendable {
     func signal(_ handle: TaskHandle, _ signal: Int32) throws
     /// `signal`, then SIGKILL after `grace`; returns how it ended.
     func stop(_ handle: TaskHandle, signal: Int32, grace: Duration) async throws -> TaskExit
-    func exec(_ handle: TaskHandle, _ spec: ExecSpec) async throws -> ExecProcess
     /// Runs `command` inside the task (health checks, `aicore-node exec`) until it ends or
     /// `timeout`, and collects its output (stdout and stderr together, at most `outputLimit`
-    /// bytes). Throws when it cannot be started. Defaults to `runThroughExec`.
+    /// bytes). Throws when it cannot be started. The task's own init makes the process: nothing
+    /// of the caller (its memory, its descriptors) is ever copied into the task.
     nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome
     /// Runs `command` inside the task again and again on `schedule` (a Compose healthcheck)
     /// without a task of the caller's per run; `notify` (which must return at once) says when
@@ -31,4 +31,11 @@ public protocol TaskDriver: Sendable {
     /// the state directory and recording the task): kills whatever runs in the task's cgroup and
     /// removes the cgroup and the state directory. Nothing there: nothing to do.
     func discard(id: String, spec: TaskSpec) async throws
+}
+
+extension TaskDriver {
+    public func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
+                          notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {
+        nil
+    }
 }

@@ -50,38 +50,3 @@ public struct TaskExit: Sendable, Equatable {
         self.finishedAt = finishedAt
     }
 }
-
-/// A command to run inside a running task (health checks, `aicore-node exec`).
-public struct ExecSpec: Sendable {
-    public var command: [String]
-    /// Added to the task's environment.
-    public var environment: [String]
-    public var workingDirectory: String?
-    public var stdinFD: Int32?
-    public var stdoutFD: Int32
-    public var stderrFD: Int32
-
-    public init(command: [String], environment: [String] = [], workingDirectory: String? = nil,
-                stdinFD: Int32? = nil, stdoutFD: Int32 = 1, stderrFD: Int32 = 2) {
-        self.command = command
-        self.environment = environment
-        self.workingDirectory = workingDirectory
-        self.stdinFD = stdinFD
-        self.stdoutFD = stdoutFD
-        self.stderrFD = stderrFD
-    }
-}
-
-/// A process started by `exec`.
-public struct ExecProcess: Sendable {
-    public let pidfd: PIDFD
-
-    /// Waits for it (without blocking a thread) and reaps it.
-    public func wait() async throws -> WaitStatus {
-        while true {
-            await ProcessExitMonitor.shared.waitForExit(pidfd)
-            if let status = try pidfd.reap() { return status }
-            try Task.checkCancellation()
-        }
-    }
-}

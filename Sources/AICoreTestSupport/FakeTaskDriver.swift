@@ -136,7 +136,8 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         return try await wait(handle)
     }
 
-    public func exec(_ handle: TaskHandle, _ spec: ExecSpec) async throws -> ExecProcess {
+    public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration,
+                                            outputLimit: Int) async throws -> ExecOutcome {
         throw RuntimeError(code: .notFound, message: "the fake driver runs no processes; use FakeProbeExecutor")
     }
 

@@ -83,6 +83,9 @@ static int exec_search(const struct aic_process *p) {
 
 void aic_become_workload(const struct aic_process *p, int in_fd, int out_fd, int err_fd,
                          int error_fd) {
+  // Until execve, nothing else in the instance may read this process's memory or descriptors
+  // (a copy of the init's), even with CAP_SYS_PTRACE: execve makes it dumpable again.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   sigset_t none;
   sigemptyset(&none);
   if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
@@ -91,8 +94,13 @@ void aic_become_workload(const struct aic_process *p, int in_fd, int out_fd, int
   // The agent's own umask (077) is not the workload's: 022, as runc and Docker give.
   umask(022);
   setup_stdio(in_fd, out_fd, err_fd, error_fd);
-  // Every other descriptor is closed on exec (the error pipe must live until then).
-  if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+  // Every other descriptor is closed now, before the identity switch, not only marked
+  // close-on-exec: the error pipe alone stays (as fd 3, close-on-exec) to report until execve.
+  if (error_fd >= 0 && error_fd != 3) {
+    if (dup3(error_fd, 3, O_CLOEXEC) < 0) aic_fail(error_fd, AIC_STAGE_CLOSE_FDS, errno, -1, 127);
+    error_fd = 3;
+  }
+  if (syscall(SYS_close_range, error_fd >= 0 ? 4U : 3U, ~0U, 0) < 0)
     aic_fail(error_fd, AIC_STAGE_CLOSE_FDS, errno, -1, 127);
 
   if (p->oom_score_adj_set) {

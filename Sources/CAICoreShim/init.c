@@ -1,7 +1,7 @@
 // init.c — the instance init: PID 1 of the instance's pid namespace.
 //
-// It runs in the clone3 child (a copy of the launcher, so async-signal-safe calls only), after
-// the filesystem is set up. It forks the workload, then:
+// It runs in aicore-init, the program the clone execs once the filesystem is set up (so it holds
+// none of the agent's memory), and is single-threaded. It forks the workload, then:
 //  - reaps every process that ends up parented to it (no zombies);
 //  - forwards SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and SIGQUIT to the workload;
 //  - writes the workload's stdout/stderr as timestamped lines to a size-rotated log file,
@@ -9,8 +9,9 @@
 //    and copies the raw bytes to the launcher's stdout/stderr while that one listens;
 //  - when the workload exits, kills what is left in the namespace, drains the pipes, writes
 //    the exit file (JSON) into the state directory, and exits with the workload's status.
-// It holds descriptors to the log and state directories opened before pivot_root, so both
-// survive the launcher's death and the mount namespace switch.
+// It holds descriptors to the log directory and the exit file's directory, opened before
+// pivot_root as detached mounts of just those directories: both survive the launcher's death and
+// the mount namespace switch, and neither leads anywhere else.
 #include "internal.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -147,28 +148,7 @@ static void stream_read(struct stream *s) {
   }
 }
 
-// Reads "oom_kill N" from memory.events (v2) or memory.oom_control (v1).
-static int read_oom_kills(int fd) {
-  if (fd < 0) return 0;
-  char buf[1024];
-  ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  const char *key = "oom_kill ";
-  for (ssize_t i = 0; i < n; i++) {
-    if (i > 0 && buf[i - 1] != '\n') continue;
-    size_t k = 0;
-    while (key[k] && buf[i + (ssize_t)k] == key[k]) k++;
-    if (key[k]) continue;
-    long v = 0;
-    for (const char *p = buf + i + k; *p >= '0' && *p <= '9'; p++) v = v * 10 + (*p - '0');
-    return v > 0;
-  }
-  return 0;
-}
-
-static void write_exit_file(int dir_fd, const char *name, pid_t pid, int exited, int value,
-                            int oom) {
+static void write_exit_file(int dir_fd, const char *name, pid_t pid, int exited, int value) {
   if (dir_fd < 0 || !name) return;
   char json[512];
   size_t len = 0;
@@ -186,7 +166,7 @@ static void write_exit_file(int dir_fd, const char *name, pid_t pid, int exited,
     aic_append(json, sizeof json, &len, ",\"signal\":");
     aic_append_i64(json, sizeof json, &len, value);
   }
-  aic_append(json, sizeof json, &len, oom ? ",\"oomKilled\":true" : ",\"oomKilled\":false");
+  aic_append(json, sizeof json, &len, ",\"oomKilled\":false");
   aic_append(json, sizeof json, &len, ",\"finishedAt\":\"");
   aic_append_timestamp(json, sizeof json, &len, ts.tv_sec, ts.tv_nsec);
   aic_append(json, sizeof json, &len, "\"}\n");
@@ -204,7 +184,8 @@ static void write_exit_file(int dir_fd, const char *name, pid_t pid, int exited,
   if (r == 0) (void)renameat(dir_fd, tmp, dir_fd, name);
 }
 
-void aic_init_main(const struct aic_spawn_config *c, int error_fd, int sync_fd) {
+void aic_init_main(const struct aic_init_config *c) {
+  int error_fd = c->error_fd, sync_fd = c->sync_fd;
   if (sync_fd >= 0) {
     char b = 0;
     ssize_t n;
@@ -325,37 +306,8 @@ void aic_init_main(const struct aic_spawn_config *c, int error_fd, int sync_fd) 
   if (out.len) log_line(out.label, out.line, out.len, 0);
   if (err.len) log_line(err.label, err.line, err.len, 0);
 
-  int oom = read_oom_kills(c->oom_fd);
-  write_exit_file(c->state_dir_fd, c->exit_file_name, child, exited, value, oom);
+  // Whether the kernel's OOM killer ended it is the agent's to read, from the cgroup: a
+  // descriptor of the cgroup's files here would be one more thing a workload could reach.
+  write_exit_file(c->exit_dir_fd, c->exit_file_name, child, exited, value);
   _exit(exited ? value : 128 + value);
-}
-
-void aic_relay_main(pid_t child) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGCHLD);
-  for (size_t i = 0; i < sizeof forwarded_signals / sizeof forwarded_signals[0]; i++)
-    sigaddset(&set, forwarded_signals[i]);
-  for (;;) {
-    siginfo_t si;
-    int sig = sigwaitinfo(&set, &si);
-    if (sig < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    if (sig != SIGCHLD) {
-      kill(child, sig);
-      continue;
-    }
-    int status;
-    pid_t p;
-    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
-      if (p != child) continue;
-      if (WIFEXITED(status)) _exit(WEXITSTATUS(status));
-      _exit(128 + WTERMSIG(status));
-    }
-  }
-  int status;
-  if (waitpid(child, &status, 0) == child && WIFEXITED(status)) _exit(WEXITSTATUS(status));
-  _exit(255);
 }

@@ -37,9 +37,29 @@ int aic_run_mount_ops(const struct aic_mount_op *ops, size_t nops, size_t *faile
 __attribute__((noreturn)) void aic_become_workload(const struct aic_process *p, int in_fd,
                                                    int out_fd, int err_fd, int error_fd);
 
+// What aicore-init runs with, read from the memfd the clone hands it (initconfig.c).
+struct aic_init_config {
+  int error_fd;          // the error pipe: closed (by exec) once the workload runs
+  int sync_fd;           // wait here for the cgroup placement, or -1
+  int stdin_fd;
+  int passthrough_out, passthrough_err;
+  int log_dir_fd;        // a detached mount of the log directory, or -1
+  const char *log_name;
+  uint64_t log_max_bytes;
+  int log_max_files;
+  int exit_dir_fd;       // a detached mount of the exit file's directory, or -1
+  const char *exit_file_name;
+  int exec_listen_fd;
+  int cgroup_namespace;
+  struct aic_process process;
+};
+
+// The parent's side: the spawn configuration as the init will read it, in a memfd
+// (close-on-exec). Returns the fd or -errno.
+int aic_init_config_write(const struct aic_spawn_config *c, int error_fd, int sync_fd);
+
 // The init's supervision loop (init.c). Never returns.
-__attribute__((noreturn)) void aic_init_main(const struct aic_spawn_config *c, int error_fd,
-                                             int sync_fd);
+__attribute__((noreturn)) void aic_init_main(const struct aic_init_config *c);
 
 // The init's exec channel (initexec.c): health checks and `exec` made by the init itself.
 #include <poll.h>
@@ -61,8 +81,5 @@ void aic_exec_server_stop(void);
 // clone3 running fn(arg) on args->stack in the child, which exits with its result (spawn.c).
 long aic_clone3_run(struct clone_args *args, int (*fn)(void *), void *arg);
 #endif
-
-// Forward-and-reap loop used by the exec helper (init.c). Never returns.
-__attribute__((noreturn)) void aic_relay_main(pid_t child);
 
 #endif

@@ -1,4 +1,4 @@
-// spawn.c — clone3 of an instance (aic_spawn) and of an exec into one (aic_exec).
+// spawn.c — clone3 of an instance (aic_spawn), which execs the init program once set up.
 //
 // The parent blocks every signal around clone3 so that no handler of the Swift runtime can run
 // in the child before the child resets all dispositions to default. The child then only makes
@@ -21,38 +21,6 @@
 
 // clone3 without a new stack behaves like fork: the child resumes here on a copy of our stack.
 // Async-signal-safe: socket and ioctl only.
-
-// The init is a clone of the agent, so /proc/PID/cmdline still reads the agent's command line:
-// `pkill -f "aicore-node agent"` would signal every instance. Overwrite that memory (the init's
-// own copy) with the init's name. Only read(2)/open(2) and plain memory writes: async-signal-safe.
-static void rename_cmdline(const char *name) {
-  char buf[1024];
-  int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return;
-  buf[n] = 0;
-  // Fields after the last ')' (the comm may hold anything); field 3 follows it.
-  ssize_t i = n - 1;
-  while (i >= 0 && buf[i] != ')') i--;
-  if (i < 0) return;
-  int field = 2;
-  unsigned long long values[2] = {0, 0};  // fields 48 (arg_start) and 49 (arg_end)
-  for (i = i + 1; i < n; i++) {
-    if (buf[i] == ' ') { field++; continue; }
-    if (field == 48 || field == 49) {
-      if (buf[i] < '0' || buf[i] > '9') return;
-      values[field - 48] = values[field - 48] * 10 + (unsigned long long)(buf[i] - '0');
-    }
-  }
-  if (values[0] == 0 || values[1] <= values[0]) return;
-  char *area = (char *)(uintptr_t)values[0];
-  size_t length = (size_t)(values[1] - values[0]);
-  size_t k = 0;
-  for (; name[k] && k + 1 < length; k++) area[k] = name[k];
-  for (; k < length; k++) area[k] = 0;
-}
 
 static int bring_up_loopback(void) {
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -166,11 +134,23 @@ static void child_common_start(int error_fd) {
   (void)error_fd;
 }
 
+static int format_fd(char *buf, size_t cap, int fd) {
+  size_t len = 0;
+  buf[0] = 0;
+  return aic_append_i64(buf, cap, &len, fd);
+}
+
 int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
+  if (c->init_exe_fd < 0) return -EBADF;
   struct pipes pp;
   // The sync pipe is always made: if CLONE_INTO_CGROUP is refused we need it after all.
   int rc = open_pipes(&pp, 1);
   if (rc < 0) return rc;
+  int config_fd = aic_init_config_write(c, pp.error_w, c->wait_for_sync ? pp.sync_r : -1);
+  if (config_fd < 0) {
+    close_pipes(&pp);
+    return config_fd;
+  }
 
   sigset_t all, old;
   sigfillset(&all);
@@ -178,7 +158,7 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
   int pidfd = -1, into = 0;
   pid_t pid = clone_child(c->namespaces, c->cgroup_fd, &pidfd, &into);
   if (pid == 0) {
-    // ---- child: the instance init. Signals stay blocked; init.c reads them via signalfd.
+    // ---- child: becomes the instance init. Signals stay blocked; init.c reads them via signalfd.
     child_common_start(pp.error_w);
     int error_fd = pp.error_w;
     close(pp.error_r);
@@ -189,10 +169,6 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     int sync_fd = c->wait_for_sync ? pp.sync_r : -1;
     if (sync_fd < 0) close(pp.sync_r);
     if (setsid() < 0) aic_fail(error_fd, AIC_STAGE_SETSID, errno, -1, 125);
-    if (c->init_name) {
-      prctl(PR_SET_NAME, c->init_name, 0, 0, 0);
-      rename_cmdline(c->init_name);
-    }
     if (c->hostname && sethostname(c->hostname, aic_strlen(c->hostname)) < 0)
       aic_fail(error_fd, AIC_STAGE_HOSTNAME, errno, -1, 125);
     // A new network namespace starts with `lo` down; `--network none` still means a working
@@ -202,13 +178,29 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     size_t failed = 0;
     int mr = aic_run_mount_ops(c->ops, c->nops, &failed);
     if (mr < 0) aic_fail(error_fd, AIC_STAGE_MOUNT, -mr, (int)failed, 125);
-    int keep[] = {error_fd,          sync_fd,         c->stdin_fd,    c->passthrough_out,
-                  c->passthrough_err, c->log_dir_fd, c->state_dir_fd, c->oom_fd,
-                  c->exec_listen_fd};
+    // Everything else this copy of the agent holds is closed, not only marked close-on-exec.
+    int handed[] = {error_fd,           sync_fd,       c->stdin_fd,       c->passthrough_out,
+                    c->passthrough_err, c->log_dir_fd, c->exit_dir_fd,    c->exec_listen_fd,
+                    config_fd};
+    int keep[sizeof handed / sizeof handed[0] + 1];
+    for (size_t i = 0; i < sizeof handed / sizeof handed[0]; i++) keep[i] = handed[i];
+    keep[sizeof handed / sizeof handed[0]] = c->init_exe_fd;
     aic_close_except(keep, sizeof keep / sizeof keep[0]);
-    aic_init_main(c, error_fd, sync_fd);
+    for (size_t i = 0; i < sizeof handed / sizeof handed[0]; i++)
+      if (handed[i] >= 0 && fcntl(handed[i], F_SETFD, 0) < 0)
+        aic_fail(error_fd, AIC_STAGE_INIT_EXEC, errno, (int)i, 125);
+    // The init program replaces this copy of the agent: nothing of the agent's memory stays in
+    // the instance. From the memfd, so no path inside the new root is needed.
+    char config_arg[24], error_arg[24];
+    format_fd(config_arg, sizeof config_arg, config_fd);
+    format_fd(error_arg, sizeof error_arg, error_fd);
+    char *argv[] = {"aicore-init", config_arg, error_arg, NULL};
+    char *envp[] = {NULL};
+    syscall(SYS_execveat, c->init_exe_fd, "", argv, envp, AT_EMPTY_PATH);
+    aic_fail(error_fd, AIC_STAGE_INIT_EXEC, errno, -1, 125);
   }
   int saved = errno;
+  close(config_fd);
   return finish_parent(&pp, &old, pid, pidfd, into, c->wait_for_sync, saved, r);
 }
 
@@ -240,175 +232,6 @@ long aic_clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
   return ret;
 }
 
-#define EXEC_STACK_SIZE (64 * 1024)
-#define EXEC_GUARD_SIZE 4096
-
-// Shared by the caller, the helper and the process (CLONE_VM): the helper's results, and the
-// process's one question (place itself?). Lives on the caller's stack, which is not touched
-// while the caller is suspended by CLONE_VFORK.
-struct exec_shared {
-  const struct aic_exec_config *c;
-  int error_fd;
-  int place_self;
-  char *stack;  // the process's stack (the helper's is below it)
-  long pid;     // > 0: the process; 0: none was made (the helper reported why)
-  int pidfd;
-  int into_cgroup;
-};
-
-// The process: in the instance's namespaces, still sharing the agent's memory until execve.
-static int exec_process(void *arg) {
-  struct exec_shared *s = arg;
-  const struct aic_exec_config *c = s->c;
-  if (s->place_self) {
-    for (size_t i = 0; i < c->nprocs_fds; i++) {
-      int r = aic_write_all(c->procs_fds[i], "0", 1);
-      if (r < 0) aic_fail(s->error_fd, AIC_STAGE_CGROUP, -r, (int)i, 125);
-    }
-  }
-  prctl(PR_SET_NAME, "aicore-exec", 0, 0, 0);
-  aic_become_workload(&c->process, c->stdin_fd, c->stdout_fd, c->stderr_fd, s->error_fd);
-}
-
-// The helper: joins the namespaces (setns with the init's pidfd; the pid namespace applies to its
-// children), then makes the process as a child of the caller (CLONE_PARENT). It shares the
-// caller's memory and descriptor table, so it closes nothing and writes only to `s`.
-static int exec_helper(void *arg) {
-  struct exec_shared *s = arg;
-  const struct aic_exec_config *c = s->c;
-  aic_reset_signal_dispositions();
-  if (setns(c->target_pidfd, (int)c->namespaces) < 0)
-    aic_fail(s->error_fd, AIC_STAGE_SETNS, errno, -1, 125);
-  struct clone_args a;
-  memset(&a, 0, sizeof a);
-  a.flags = CLONE_VM | CLONE_VFORK | CLONE_PARENT | CLONE_PIDFD;
-  a.pidfd = (uint64_t)(uintptr_t)&s->pidfd;
-  a.exit_signal = 0;  // CLONE_PARENT: the helper's (SIGCHLD) is inherited
-  a.stack = (uint64_t)(uintptr_t)s->stack;
-  a.stack_size = EXEC_STACK_SIZE;
-  long pid = -EINVAL;
-  if (c->cgroup_fd >= 0) {
-    a.flags |= CLONE_INTO_CGROUP;
-    a.cgroup = (uint64_t)c->cgroup_fd;
-    s->place_self = 0;
-    pid = aic_clone3_run(&a, exec_process, s);
-    if (pid > 0) s->into_cgroup = 1;
-    a.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
-    a.cgroup = 0;
-  }
-  if (pid == -EINVAL || pid == -E2BIG || pid == -ENOSYS || pid == -EOPNOTSUPP || pid == -EBUSY) {
-    s->place_self = 1;
-    pid = aic_clone3_run(&a, exec_process, s);
-  }
-  if (pid < 0) aic_fail(s->error_fd, AIC_STAGE_FORK, (int)-pid, -1, 125);
-  s->pid = pid;
-  return 0;
-}
-
-int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) return -errno;
-  size_t span = 2 * (EXEC_GUARD_SIZE + EXEC_STACK_SIZE);
-  char *region = mmap(NULL, span, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
-  if (region == MAP_FAILED) {
-    int e = errno;
-    close(fds[0]);
-    close(fds[1]);
-    return -e;
-  }
-  // [guard][helper stack][guard][process stack]: an overflow faults instead of corrupting.
-  mprotect(region, EXEC_GUARD_SIZE, PROT_NONE);
-  mprotect(region + EXEC_GUARD_SIZE + EXEC_STACK_SIZE, EXEC_GUARD_SIZE, PROT_NONE);
-  struct exec_shared s;
-  memset(&s, 0, sizeof s);
-  s.c = c;
-  s.error_fd = fds[1];
-  s.stack = region + 2 * EXEC_GUARD_SIZE + EXEC_STACK_SIZE;
-  s.pidfd = -1;
-
-  struct clone_args a;
-  memset(&a, 0, sizeof a);
-  a.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES;
-  a.exit_signal = SIGCHLD;
-  a.stack = (uint64_t)(uintptr_t)(region + EXEC_GUARD_SIZE);
-  a.stack_size = EXEC_STACK_SIZE;
-
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  int saved_errno = errno;  // the children share this thread's TLS, errno included
-  long helper = aic_clone3_run(&a, exec_helper, &s);
-  errno = saved_errno;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  munmap(region, span);
-  close(fds[1]);
-  if (helper < 0) {
-    close(fds[0]);
-    return (int)helper;
-  }
-  // Suspended until the process exec'd or failed, and the helper exited: reap the helper.
-  int status;
-  while (waitpid((pid_t)helper, &status, __WALL) < 0 && errno == EINTR) {}
-  if (s.pid <= 0) {
-    // The helper failed (its report is on the pipe); nothing else was made.
-    if (s.pidfd >= 0) close(s.pidfd);
-    r->pid = 0;
-    r->pidfd = -1;
-  } else {
-    r->pid = (pid_t)s.pid;
-    r->pidfd = s.pidfd;
-  }
-  r->error_fd = fds[0];
-  r->sync_fd = -1;
-  r->into_cgroup = 1;  // placed, one way or the other: nothing for the caller to do
-  return 0;
-}
-#else
-int aic_exec(const struct aic_exec_config *c, struct aic_spawn_result *r) {
-  struct pipes pp;
-  int rc = open_pipes(&pp, 1);
-  if (rc < 0) return rc;
-
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  int pidfd = -1, into = 0;
-  pid_t pid = clone_child(0, c->cgroup_fd, &pidfd, &into);
-  if (pid == 0) {
-    child_common_start(pp.error_w);
-    int error_fd = pp.error_w;
-    close(pp.error_r);
-    close(pp.sync_w);
-    if (c->wait_for_sync) {
-      char b = 0;
-      ssize_t n;
-      do {
-        n = read(pp.sync_r, &b, 1);
-      } while (n < 0 && errno == EINTR);
-      if (n != 1 || b != 1) _exit(125);
-    }
-    close(pp.sync_r);
-    int keep[] = {error_fd, c->stdin_fd, c->stdout_fd, c->stderr_fd, c->target_pidfd};
-    aic_close_except(keep, sizeof keep / sizeof keep[0]);
-    // One setns with a pidfd joins all the namespaces at once (Linux 5.8+). The pid namespace
-    // applies to children only, hence the fork below.
-    if (setns(c->target_pidfd, (int)c->namespaces) < 0)
-      aic_fail(error_fd, AIC_STAGE_SETNS, errno, -1, 125);
-    close(c->target_pidfd);
-    prctl(PR_SET_NAME, "aicore-exec", 0, 0, 0);
-    pid_t child = _Fork();
-    if (child < 0) aic_fail(error_fd, AIC_STAGE_FORK, errno, -1, 125);
-    if (child == 0) aic_become_workload(&c->process, c->stdin_fd, c->stdout_fd, c->stderr_fd, error_fd);
-    close(error_fd);
-    if (c->stdin_fd > 2) close(c->stdin_fd);
-    if (c->stdout_fd > 2) close(c->stdout_fd);
-    if (c->stderr_fd > 2) close(c->stderr_fd);
-    aic_relay_main(child);
-  }
-  int saved = errno;
-  return finish_parent(&pp, &old, pid, pidfd, into, c->wait_for_sync, saved, r);
-}
 #endif
 
 int aic_sync_release(int sync_fd, int release) {

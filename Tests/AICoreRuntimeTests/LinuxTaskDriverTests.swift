@@ -82,15 +82,11 @@ final class LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("exec")
         let handle = try await driver.start(spec(name, ["sleep", "30"], user: "1001"))
         defer { try? driver.remove(handle) }
-        let pipe = try FileIO.pipe()
-        let fds = [pipe.read, pipe.write]
-        let process = try await driver.exec(handle, ExecSpec(
-            command: ["sh", "-c", "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc; cat /proc/self/cgroup; grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff)' /proc/self/status; ls /proc | grep -c '^[0-9]'"],
-            stdoutFD: fds[1], stderrFD: fds[1]))
-        close(fds[1])
-        let output = String(decoding: FileHandle(fileDescriptor: fds[0], closeOnDealloc: true).readDataToEndOfFile(), as: UTF8.self)
-        let status = try await process.wait()
-        #expect(status == .exited(0), "\(output)")
+        let outcome = try await driver.run(handle, command: [
+            "sh", "-c", "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc; cat /proc/self/cgroup; grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff)' /proc/self/status; ls /proc | grep -c '^[0-9]'",
+        ], timeout: .seconds(20), outputLimit: 1 << 16)
+        let output = outcome.output
+        #expect(outcome.ending == .exited(.exited(0)), "\(output)")
         let lines = output.split(separator: "\n").map(String.init)
         for (i, ns) in ["pid", "mnt", "uts", "ipc"].enumerated() {
             let hostView = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/ns/\(ns)")
@@ -134,11 +130,11 @@ final class LinuxTaskDriverTests {
         #expect(await waitUntil { FileIO.exists(taskFile) })
         launcher.signal(SIGKILL)
         #expect(launcher.waitForExit() == .signaled(SIGKILL))
-        let exitFile = stateDir + "/" + name + "/" + ExitRecord.fileName
+        let exitFile = ExitRecord.path(stateDirectory: stateDir + "/" + name)
         #expect(await waitUntil(.seconds(15)) { FileIO.exists(exitFile) })
         let record = try #require(try ExitRecord.read(stateDirectory: stateDir + "/" + name))
         #expect(record.exitCode == 3 && record.signal == nil && !record.oomKilled)
-        let log = try FileIO.readString(stateDir + "/" + name + "/container.log")
+        let log = try FileIO.readString(stateDir + "/" + name + "/logs/container.log")
         #expect(log.contains(" stdout F done"))
         // The launcher could not clean up: an agent would, through recover + remove.
         // (The init may linger as a zombie of the host's PID 1 until that one reaps it.)

@@ -49,6 +49,8 @@ enum aic_stage {
   AIC_STAGE_LOOPBACK,
   AIC_STAGE_CGROUP,       // index = which cgroup.procs descriptor
   AIC_STAGE_CGROUP_NS,
+  AIC_STAGE_INIT_CONFIG,  // writing (clone) or reading (aicore-init) the init's configuration
+  AIC_STAGE_INIT_EXEC,    // execveat of the init program
 };
 
 struct aic_child_error {
@@ -126,14 +128,18 @@ struct aic_spawn_config {
   int32_t stdin_fd;                // the workload's stdin (e.g. /dev/null), required
   int32_t passthrough_out;         // init copies the workload's stdout here too, or -1
   int32_t passthrough_err;         // same for stderr, or -1
-  int32_t log_dir_fd;              // directory of the log file, or -1 for no log
+  // The directories the init writes to are detached mounts (aic_open_detached_directory): a
+  // workload that reaches the init's descriptors (/proc/1/fd with CAP_SYS_PTRACE) finds those
+  // directories and nothing above them, since `..` stops at the root of a mount with no parent.
+  int32_t log_dir_fd;              // the log directory, or -1 for no log
   const char *log_name;            // e.g. "container.log"; rotated to .1 .. .N-1
   uint64_t log_max_bytes;          // rotate when the file would exceed this
   int32_t log_max_files;           // files kept, counting the current one (>= 1)
-  int32_t state_dir_fd;            // where the exit file goes, or -1
+  int32_t exit_dir_fd;             // where the exit file goes, or -1
   const char *exit_file_name;      // e.g. "exit.json"
-  int32_t oom_fd;                  // memory.events (v2) or memory.oom_control (v1), or -1
-  const char *init_name;           // comm of the init, e.g. "aicore-init"
+  // The init program (aicore-init), in a sealed memfd: the clone execs it once the filesystem is
+  // set up, so the instance's PID 1 holds none of the agent's memory.
+  int32_t init_exe_fd;
   // A listening SOCK_SEQPACKET socket the init serves execs on (initexec.c), or -1. The init's
   // processes are born in the instance's namespaces and cgroups: no setns, no cgroup migration.
   int32_t exec_listen_fd;
@@ -153,29 +159,6 @@ struct aic_spawn_result {
 // Returns 0, or -errno when clone3 itself (or the pipes) failed; nothing is left open then.
 int aic_spawn(const struct aic_spawn_config *config, struct aic_spawn_result *result);
 
-// Exec: run a process inside a running instance's namespaces (health checks, `exec`).
-struct aic_exec_config {
-  int32_t target_pidfd;            // the instance init's pidfd
-  uint64_t namespaces;             // which of its namespaces to join (setns with a pidfd)
-  int32_t cgroup_fd;               // v2 dir fd for CLONE_INTO_CGROUP, or -1
-  int32_t wait_for_sync;
-  struct aic_process process;
-  int32_t stdin_fd;
-  int32_t stdout_fd;
-  int32_t stderr_fd;
-  // `cgroup.procs` of each of the instance's cgroups, opened for writing: where CLONE_INTO_CGROUP
-  // is not available (v1) the process writes "0" into each before taking the workload's identity.
-  const int32_t *procs_fds;
-  size_t nprocs_fds;
-};
-
-// On x86_64 the process is made without copying the agent: a CLONE_VM|CLONE_VFORK helper on a
-// small stack joins the instance's namespaces, then makes the process with CLONE_VM|CLONE_VFORK|
-// CLONE_PARENT|CLONE_PIDFD (and CLONE_INTO_CGROUP when given): the caller's own child, waited
-// through result->pidfd, with no relay. result->sync_fd is -1 and placement is already done
-// (procs_fds). Elsewhere: a fork-like clone3, a relay, and the sync handshake (wait_for_sync).
-int aic_exec(const struct aic_exec_config *config, struct aic_spawn_result *result);
-
 // The agent's side of the init's exec channel (execchannel.c).
 // Binds a SOCK_SEQPACKET listener at path (mode 0600, then listen), close-on-exec. fd or -errno.
 int aic_exec_channel_listen(const char *path);
@@ -191,6 +174,20 @@ int aic_sync_release(int sync_fd, int release);
 // Read the child's report: returns 0 on EOF (success: the workload exec'd), 1 when a report was
 // read into *out, -errno on a read error. Retries EINTR. Closes nothing.
 int aic_read_child_error(int error_fd, struct aic_child_error *out);
+
+// A detached copy of the mount at `path` (open_tree OPEN_TREE_CLONE), rooted at that directory:
+// an O_PATH descriptor usable as the dirfd of *at() calls, from which `..` never leads above
+// `path`. Returns the fd (close-on-exec) or -errno.
+int aic_open_detached_directory(const char *path);
+
+// Copies the program at `path` into a memfd sealed against every change (as runc does with its
+// own binary), so that an instance that reaches /proc/1/exe can neither write the host's file nor
+// the copy. Returns the fd (close-on-exec) or -errno.
+int aic_open_sealed_program(const char *path);
+
+// The init program's entry (aicore-init's main): argv[1] is the configuration descriptor,
+// argv[2] the error pipe. Never returns.
+__attribute__((noreturn)) void aic_init_program_main(int argc, char **argv);
 
 // ---------------------------------------------------------------------------------------------
 // pidfd helpers (raw syscalls; glibc wrappers are missing on older systems).
@@ -271,13 +268,10 @@ int aic_cap_last_cap(void);
 int aic_cap_name(int cap, char *buf, size_t len);
 
 // ---------------------------------------------------------------------------------------------
-// systemd glue (libsystemd).
 // posix_spawn_file_actions_addclosefrom_np(actions, lowfd): the child closes every descriptor
 // from lowfd up (libraries such as SwiftNIO open sockets without O_CLOEXEC). 0 or an errno.
 int aic_spawn_actions_closefrom(void *actions, int lowfd);
 
-int aic_sd_notify(const char *state);        // sd_notify(0, state): >0 sent, 0 no socket, <0 -errno
-int aic_sd_watchdog_usec(uint64_t *usec);    // sd_watchdog_enabled(0, usec)
 
 // mallopt(M_ARENA_MAX, arenas): 0, or -1 if refused.
 int aic_malloc_arena_max(int arenas);

@@ -1,5 +1,5 @@
 // sdnotify.c — systemd notify glue (libsystemd) for the agent's Type=notify service.
-#include "aicore_shim.h"
+#include "aicore_systemd.h"
 #include <systemd/sd-daemon.h>
 
 int aic_sd_notify(const char *state) { return sd_notify(0, state); }
