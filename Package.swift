@@ -23,10 +23,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
+        // What a mount destination inside an instance may be: one rule for the stack loader and
+        // for `run -v` (AICoreSpec and AICoreOS are both leaves of everything else).
+        .target(name: "AICorePaths"),
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
         .target(
             name: "AICoreSpec",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["AICorePaths", .product(name: "Yams", package: "Yams")]
         ),
         // The only C code: clone3/child setup/exec, the instance init, setns for exec,
         // seccomp compilation and systemd glue. Only AICoreOS imports it.
@@ -53,7 +56,7 @@ let package = Package(
         // The Swift Linux layer: namespaces, mounts, capabilities, seccomp, pidfd, cgroups v1/v2.
         .target(
             name: "AICoreOS",
-            dependencies: ["CAICoreShim", "CAICoreSystemd"]
+            dependencies: ["CAICoreShim", "CAICoreSystemd", "AICorePaths"]
         ),
         // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
         .target(
@@ -143,6 +146,10 @@ let package = Package(
                 "AICoreSampleAPI",
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "AICorePathsTests",
+            dependencies: ["AICorePaths"]
         ),
         .testTarget(
             name: "AICoreSpecTests",

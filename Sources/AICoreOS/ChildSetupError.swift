@@ -16,9 +16,17 @@ public struct ChildSetupError: Error, Sendable, Equatable, CustomStringConvertib
 
     public let stage: Stage
     public let error: SystemError
+    /// A mount whose path went through a symlink, refused (openat2 RESOLVE_NO_SYMLINKS said
+    /// ELOOP): `error.operation` names the path, "volume target /data/sub".
+    public let isSymlinkRefusal: Bool
 
     public var errno: Int32 { error.errno }
-    public var description: String { error.description }
+    public var description: String {
+        isSymlinkRefusal ? "\(error.operation): \(Self.symlinkRefusal)" : error.description
+    }
+
+    /// Why a mount through a symlink fails; see runtime.md, "Mounts follow no symlinks".
+    public static let symlinkRefusal = "a path component is a symlink (refused: mounts follow no symlinks)"
 
     /// docker's codes: 127 command not found, 126 not executable, 125 the runtime failed.
     public var exitCode: Int32 {
@@ -31,10 +39,12 @@ public struct ChildSetupError: Error, Sendable, Equatable, CustomStringConvertib
         self.stage = stage
         let index = Int(report.index)
         let operation: String
+        var refusal = false
         switch stage {
         case .mount:
             if let plan, plan.operations.indices.contains(index) {
-                operation = plan.operations[index].description
+                let op = plan.operations[index]
+                operation = Self.describe(op, error: report.err, detail: report.detail, refusal: &refusal)
             } else {
                 operation = "mount step \(index)"
             }
@@ -68,5 +78,22 @@ public struct ChildSetupError: Error, Sendable, Equatable, CustomStringConvertib
         case .unknown: operation = "child setup stage \(report.stage)"
         }
         self.error = SystemError(errno: report.err, operation: operation)
+        self.isSymlinkRefusal = refusal
+    }
+
+    /// What a failed mount op attempted, or, when resolving one of its paths met a symlink, that
+    /// path: "volume source /srv/data/sub", "volume target /data/sub", "mount target /proc".
+    static func describe(_ op: MountPlan.Operation, error: Int32, detail: Int32, refusal: inout Bool) -> String {
+        let noun = op.declared ? "volume" : "mount"
+        switch (error, UInt32(bitPattern: detail)) {
+        case (ELOOP, AIC_DETAIL_SOURCE.rawValue) where op.sourceResolution == .hostNoSymlinks || op.sourceResolution == .inRoot:
+            refusal = true
+            return "\(noun) source \(op.source ?? "")"
+        case (ELOOP, AIC_DETAIL_TARGET.rawValue) where op.targetResolution == .inRoot:
+            refusal = true
+            return "\(noun) target \(op.target)"
+        default:
+            return op.description
+        }
     }
 }

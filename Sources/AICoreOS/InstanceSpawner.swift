@@ -133,7 +133,8 @@ public enum InstanceSpawner {
             aic_mount_op(kind: op.kind.rawValue, optional: op.optional ? 1 : 0,
                          source: arena.optionalString(op.source), target: UnsafePointer(arena.string(op.target)),
                          fstype: arena.optionalString(op.fstype), data: arena.optionalString(op.data),
-                         flags: op.flags, mode: op.mode)
+                         flags: op.flags, mode: op.mode, source_resolution: op.sourceResolution.rawValue,
+                         target_resolution: op.targetResolution.rawValue)
         }
         var c = aic_spawn_config()
         c.namespaces = r.namespaces.rawValue

@@ -10,6 +10,26 @@ public struct MountPlan: Sendable, Equatable {
         case mount = 1, mkdir, mkfile, symlink, setReadOnly, mask, pivot, unmount
         /// mount_setattr(MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV), recursively when `mode` is 1.
         case setNosuidNodev
+        /// Opens the new root (`target`, once bound) that `.inRoot` paths are resolved beneath.
+        case openRoot
+    }
+
+    /// How the child finds a path of an operation (`aic_path_resolution` of the shim).
+    public enum PathResolution: Int32, Sendable {
+        /// Not a path: a filesystem's source ("proc", "tmpfs"), or no source.
+        case none = 0
+        /// A host path of the agent's own, used as given: "/", the new root's mount point in the
+        /// state dir, the device nodes, the hosts file.
+        case host
+        /// A host path a workload may have written (a bind source: a volume's directory, or a
+        /// path inside another bind): opened with openat2(RESOLVE_NO_SYMLINKS), so a symlink in
+        /// any component is refused (ELOOP) instead of followed.
+        case hostNoSymlinks
+        /// An absolute path inside the instance, resolved beneath the root opened by `.openRoot`
+        /// with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS): nothing outside the root is
+        /// reached, and a symlink in any component is refused. Mount points are made with
+        /// mkdirat/openat in the parent directory resolved that way.
+        case inRoot
     }
 
     public struct Operation: Sendable, Equatable {
@@ -24,6 +44,10 @@ public struct MountPlan: Sendable, Equatable {
         public var optional: Bool
         /// What a failure message says was attempted, in the instance's terms: "mount /proc".
         public var description: String
+        public var sourceResolution: PathResolution = .none
+        public var targetResolution: PathResolution = .inRoot
+        /// Part of a mount the service declared: a refusal names it a volume ("volume target /data").
+        public var declared: Bool = false
     }
 
     public struct Options: Sendable {
@@ -104,59 +128,66 @@ public struct MountPlan: Sendable, Equatable {
     public static func build(_ o: Options, isDirectory: (String) -> Bool) -> MountPlan {
         var ops: [Operation] = []
         let root = o.newRoot
-        func inRoot(_ path: String) -> String { path == "/" ? root : root + path }
-        func op(_ kind: OperationKind, _ target: String, source: String? = nil, fstype: String? = nil,
-                data: String? = nil, flags: Int32 = 0, mode: UInt32 = 0, optional: Bool = false,
-                _ description: String) {
+        // Targets are paths inside the instance, resolved beneath the new root by the child
+        // (`.inRoot`) unless said otherwise; sources are no paths unless said otherwise.
+        func op(_ kind: OperationKind, _ target: String, source: String? = nil, sourceResolution: PathResolution = .none,
+                targetResolution: PathResolution = .inRoot, fstype: String? = nil, data: String? = nil, flags: Int32 = 0,
+                mode: UInt32 = 0, optional: Bool = false, declared: Bool = false, _ description: String) {
             // setReadOnly sets MOUNT_ATTR_RDONLY through mount_setattr; mode 1 = recursively.
             let f = kind == .setReadOnly ? MountPlan.mountAttrReadOnly : UInt(UInt32(bitPattern: flags))
             ops.append(Operation(kind: kind, source: source, target: target, fstype: fstype, data: data,
-                                 flags: f, mode: mode, optional: optional, description: description))
+                                 flags: f, mode: mode, optional: optional, description: description,
+                                 sourceResolution: source == nil ? .none : sourceResolution,
+                                 targetResolution: targetResolution, declared: declared))
         }
         let nosuidNodevNoexec = Int32(MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
         // Nothing mounted here may propagate back to the host.
-        op(.mount, "/", flags: Int32(MS_REC | MS_PRIVATE), "make / private")
-        op(.mount, root, source: o.rootfs, flags: Int32(MS_BIND | MS_REC), "bind root \(o.rootfs)")
+        op(.mount, "/", targetResolution: .host, flags: Int32(MS_REC | MS_PRIVATE), "make / private")
+        op(.mount, root, source: o.rootfs, sourceResolution: .host, targetResolution: .host, flags: Int32(MS_BIND | MS_REC),
+           "bind root \(o.rootfs)")
         if o.readOnlyRoot {
-            op(.setReadOnly, root, mode: 1, "remount / read-only")
+            op(.setReadOnly, root, targetResolution: .host, mode: 1, "remount / read-only")
         }
+        // From here on every target is resolved beneath this root, following no symlink.
+        op(.openRoot, root, targetResolution: .host, "open the new root")
 
-        op(.mount, inRoot("/proc"), source: "proc", fstype: "proc", flags: nosuidNodevNoexec, "mount /proc")
+        op(.mount, "/proc", source: "proc", fstype: "proc", flags: nosuidNodevNoexec, "mount /proc")
 
-        op(.mount, inRoot("/dev"), source: "tmpfs", fstype: "tmpfs", data: "mode=755,size=65536k",
+        op(.mount, "/dev", source: "tmpfs", fstype: "tmpfs", data: "mode=755,size=65536k",
            flags: Int32(MS_NOSUID | MS_STRICTATIME), "mount /dev")
         for node in deviceNodes {
-            op(.mkfile, inRoot("/dev/\(node)"), mode: 0o666, "create /dev/\(node)")
-            op(.mount, inRoot("/dev/\(node)"), source: "/dev/\(node)", flags: Int32(MS_BIND), "bind /dev/\(node)")
+            op(.mkfile, "/dev/\(node)", mode: 0o666, "create /dev/\(node)")
+            op(.mount, "/dev/\(node)", source: "/dev/\(node)", sourceResolution: .host, flags: Int32(MS_BIND),
+               "bind /dev/\(node)")
         }
-        op(.mkdir, inRoot("/dev/pts"), mode: 0o755, "mkdir /dev/pts")
-        op(.mount, inRoot("/dev/pts"), source: "devpts", fstype: "devpts", data: "newinstance,ptmxmode=0666,mode=0620",
+        op(.mkdir, "/dev/pts", mode: 0o755, "mkdir /dev/pts")
+        op(.mount, "/dev/pts", source: "devpts", fstype: "devpts", data: "newinstance,ptmxmode=0666,mode=0620",
            flags: Int32(MS_NOSUID | MS_NOEXEC), "mount /dev/pts")
-        op(.symlink, inRoot("/dev/ptmx"), source: "pts/ptmx", "symlink /dev/ptmx")
-        op(.mkdir, inRoot("/dev/shm"), mode: 0o1777, "mkdir /dev/shm")
-        op(.mount, inRoot("/dev/shm"), source: "shm", fstype: "tmpfs", data: "mode=1777,size=65536k",
+        op(.symlink, "/dev/ptmx", source: "pts/ptmx", "symlink /dev/ptmx")
+        op(.mkdir, "/dev/shm", mode: 0o1777, "mkdir /dev/shm")
+        op(.mount, "/dev/shm", source: "shm", fstype: "tmpfs", data: "mode=1777,size=65536k",
            flags: nosuidNodevNoexec, "mount /dev/shm")
-        op(.mkdir, inRoot("/dev/mqueue"), mode: 0o755, "mkdir /dev/mqueue")
-        op(.mount, inRoot("/dev/mqueue"), source: "mqueue", fstype: "mqueue", flags: nosuidNodevNoexec, "mount /dev/mqueue")
-        op(.symlink, inRoot("/dev/fd"), source: "/proc/self/fd", "symlink /dev/fd")
-        op(.symlink, inRoot("/dev/stdin"), source: "/proc/self/fd/0", "symlink /dev/stdin")
-        op(.symlink, inRoot("/dev/stdout"), source: "/proc/self/fd/1", "symlink /dev/stdout")
-        op(.symlink, inRoot("/dev/stderr"), source: "/proc/self/fd/2", "symlink /dev/stderr")
+        op(.mkdir, "/dev/mqueue", mode: 0o755, "mkdir /dev/mqueue")
+        op(.mount, "/dev/mqueue", source: "mqueue", fstype: "mqueue", flags: nosuidNodevNoexec, "mount /dev/mqueue")
+        op(.symlink, "/dev/fd", source: "/proc/self/fd", "symlink /dev/fd")
+        op(.symlink, "/dev/stdin", source: "/proc/self/fd/0", "symlink /dev/stdin")
+        op(.symlink, "/dev/stdout", source: "/proc/self/fd/1", "symlink /dev/stdout")
+        op(.symlink, "/dev/stderr", source: "/proc/self/fd/2", "symlink /dev/stderr")
 
         // sysfs has one superblock per network namespace, and the kernel refuses (EBUSY) to stack
         // it on a bind of itself: drop the host's /sys (and its submounts) from the recursive
         // bind first. Read-only goes on our mount only, the superblock stays the host's.
-        op(.unmount, inRoot("/sys"), "unmount the host's /sys")
-        op(.mount, inRoot("/sys"), source: "sysfs", fstype: "sysfs", flags: nosuidNodevNoexec, "mount /sys")
-        op(.setReadOnly, inRoot("/sys"), mode: 1, "remount /sys read-only")
+        op(.unmount, "/sys", "unmount the host's /sys")
+        op(.mount, "/sys", source: "sysfs", fstype: "sysfs", flags: nosuidNodevNoexec, "mount /sys")
+        op(.setReadOnly, "/sys", mode: 1, "remount /sys read-only")
 
         var tmpData = "mode=1777"
         if let size = o.tmpSizeBytes { tmpData += ",size=\(size)" }
-        op(.mount, inRoot("/tmp"), source: "tmpfs", fstype: "tmpfs", data: tmpData, flags: Int32(MS_NOSUID | MS_NODEV), "mount /tmp")
+        op(.mount, "/tmp", source: "tmpfs", fstype: "tmpfs", data: tmpData, flags: Int32(MS_NOSUID | MS_NODEV), "mount /tmp")
         if o.isHostRoot {
             // The host's /run holds the agent's API socket and every instance's state: never show it.
-            op(.mount, inRoot("/run"), source: "tmpfs", fstype: "tmpfs", data: "mode=755,size=65536k",
+            op(.mount, "/run", source: "tmpfs", fstype: "tmpfs", data: "mode=755,size=65536k",
                flags: nosuidNodevNoexec, "mount /run")
         }
         // The hidden directories stay writable until the binds are made, so that a bind the
@@ -164,10 +195,10 @@ public struct MountPlan: Sendable, Equatable {
         let hidden = o.isHostRoot ? hiddenPaths(o.hiddenPaths, declared: o.mounts.map(\.destination)) : []
         for path in hidden {
             if isDirectory(path) {
-                op(.mount, inRoot(path), source: "tmpfs", fstype: "tmpfs", data: "mode=555,size=4k",
+                op(.mount, path, source: "tmpfs", fstype: "tmpfs", data: "mode=555,size=4k",
                    flags: nosuidNodevNoexec, optional: true, "hide \(path)")
             } else {
-                op(.mask, inRoot(path), source: "/dev/null", optional: true, "hide \(path)")
+                op(.mask, path, source: "/dev/null", sourceResolution: .host, optional: true, "hide \(path)")
             }
         }
 
@@ -178,52 +209,56 @@ public struct MountPlan: Sendable, Equatable {
             return da != db ? da < db : a.offset < b.offset
         }.map(\.element)
         for m in sorted {
-            let target = inRoot(m.destination)
+            let target = m.destination
             switch m.kind {
             case let .bind(source, readOnly):
                 if isDirectory(source) {
-                    op(.mkdir, target, mode: 0o755, "mkdir \(m.destination)")
+                    op(.mkdir, target, mode: 0o755, declared: true, "mkdir \(m.destination)")
                 } else {
-                    op(.mkfile, target, mode: 0o644, "create \(m.destination)")
+                    op(.mkfile, target, mode: 0o644, declared: true, "create \(m.destination)")
                 }
-                op(.mount, target, source: source, flags: Int32(MS_BIND | MS_REC), "bind \(source) to \(m.destination)")
+                // The source may lie in a directory a workload writes (a volume of this stack or
+                // another): a symlink it left there is refused, never followed.
+                op(.mount, target, source: source, sourceResolution: .hostNoSymlinks, flags: Int32(MS_BIND | MS_REC),
+                   declared: true, "bind \(source) to \(m.destination)")
                 if isDirectory(source) {
                     // A bound file keeps its flags: it may be a device the service asked for.
-                    op(.setNosuidNodev, target, mode: 1, "remount \(m.destination) nosuid,nodev")
+                    op(.setNosuidNodev, target, mode: 1, declared: true, "remount \(m.destination) nosuid,nodev")
                 }
                 if readOnly {
-                    op(.setReadOnly, target, mode: 1, "remount \(m.destination) read-only")
+                    op(.setReadOnly, target, mode: 1, declared: true, "remount \(m.destination) read-only")
                 }
             case let .tmpfs(size, mode, readOnly):
                 var data = "mode=" + String(mode ?? 0o1777, radix: 8)
                 if let size { data += ",size=\(size)" }
-                op(.mkdir, target, mode: 0o755, "mkdir \(m.destination)")
+                op(.mkdir, target, mode: 0o755, declared: true, "mkdir \(m.destination)")
                 // Read-only from the start: an empty tmpfs that nothing can write (Compose's `:ro`).
                 let flags = Int32(MS_NOSUID | MS_NODEV) | (readOnly ? Int32(MS_RDONLY) : 0)
-                op(.mount, target, source: "tmpfs", fstype: "tmpfs", data: data, flags: flags, "mount tmpfs on \(m.destination)")
+                op(.mount, target, source: "tmpfs", fstype: "tmpfs", data: data, flags: flags, declared: true,
+                   "mount tmpfs on \(m.destination)")
             }
         }
 
         for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname")] {
             guard let file else { continue }
-            op(.mkfile, inRoot(path), mode: 0o644, "create \(path)")
-            op(.mount, inRoot(path), source: file, flags: Int32(MS_BIND), "bind \(path)")
-            op(.setReadOnly, inRoot(path), mode: 0, "remount \(path) read-only")
+            op(.mkfile, path, mode: 0o644, "create \(path)")
+            op(.mount, path, source: file, sourceResolution: .host, flags: Int32(MS_BIND), "bind \(path)")
+            op(.setReadOnly, path, mode: 0, "remount \(path) read-only")
         }
 
         for path in hidden where isDirectory(path) {
-            op(.setReadOnly, inRoot(path), mode: 0, optional: true, "remount hidden \(path) read-only")
+            op(.setReadOnly, path, mode: 0, optional: true, "remount hidden \(path) read-only")
         }
 
         for path in o.maskedPaths {
-            op(.mask, inRoot(path), source: "/dev/null", optional: true, "mask \(path)")
+            op(.mask, path, source: "/dev/null", sourceResolution: .host, optional: true, "mask \(path)")
         }
         for path in o.readOnlyPaths {
-            op(.mount, inRoot(path), source: inRoot(path), flags: Int32(MS_BIND | MS_REC), optional: true, "bind \(path)")
-            op(.setReadOnly, inRoot(path), mode: 1, optional: true, "remount \(path) read-only")
+            op(.mount, path, source: path, sourceResolution: .inRoot, flags: Int32(MS_BIND | MS_REC), optional: true, "bind \(path)")
+            op(.setReadOnly, path, mode: 1, optional: true, "remount \(path) read-only")
         }
 
-        op(.pivot, root, "pivot_root to \(o.rootfs)")
+        op(.pivot, root, targetResolution: .host, "pivot_root to \(o.rootfs)")
         return MountPlan(operations: ops)
     }
 

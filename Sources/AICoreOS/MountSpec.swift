@@ -1,3 +1,5 @@
+import AICorePaths
+
 /// A mount a user asked for: a bind volume or a tmpfs, at a path inside the instance.
 public struct MountSpec: Sendable, Equatable, Hashable {
     public enum Kind: Sendable, Equatable, Hashable {
@@ -78,18 +80,19 @@ public struct MountSpec: Sendable, Equatable, Hashable {
         return MountSpec(destination: destination, kind: .tmpfs(sizeBytes: size, mode: mode, readOnly: readOnly))
     }
 
-    static func checkedDestination(_ path: String, in text: String) throws(ParseError) -> String {
-        guard path.hasPrefix("/") else {
-            throw ParseError(description: "invalid mount destination \"\(path)\" in \"\(text)\": it must be an absolute path")
+    /// The destination normalized, by the one rule stacks follow too (`InstancePath`).
+    public static func checkedDestination(_ path: String, in text: String) throws(ParseError) -> String {
+        let what = "invalid mount destination \"\(path)\"" + (text == path ? "" : " in \"\(text)\"")
+        switch InstancePath.normalized(path) {
+        case let .success(destination):
+            return destination
+        case .failure(.relative):
+            throw ParseError(description: "\(what): it must be an absolute path")
+        case .failure(.dotComponent):
+            throw ParseError(description: "\(what): \".\" and \"..\" are not allowed")
+        case .failure(.root):
+            throw ParseError(description: "\(what): cannot mount over /")
         }
-        let components = path.split(separator: "/")
-        guard !components.contains(".."), !components.contains(".") else {
-            throw ParseError(description: "invalid mount destination \"\(path)\" in \"\(text)\": \".\" and \"..\" are not allowed")
-        }
-        guard !components.isEmpty else {
-            throw ParseError(description: "invalid mount destination \"\(path)\" in \"\(text)\": cannot mount over /")
-        }
-        return "/" + components.joined(separator: "/")
     }
 }
 

@@ -76,6 +76,15 @@ public final class LinuxTaskDriver: TaskDriver {
             }
         }
 
+        // The stack loader and `run -v` refuse these with their own words; a TaskSpec made some
+        // other way meets the same rule here.
+        for m in spec.mounts {
+            do {
+                _ = try MountSpec.checkedDestination(m.destination, in: m.destination)
+            } catch {
+                throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+            }
+        }
         let rootfs = spec.rootfs ?? "/"
         let process = try resolveProcess(spec, rootfs: rootfs)
         let hostname = spec.hostname ?? String(spec.id.prefix(63))

@@ -196,7 +196,7 @@ static int spawn_child(void *arg) {
 
 // The request cannot be served: say why (stage and errno, as a child would) and hang up.
 static void session_refuse(struct session *s, int stage, int err) {
-  struct aic_child_error e = {.stage = stage, .err = err, .index = -1, .reserved = 0};
+  struct aic_child_error e = {.stage = stage, .err = err, .index = -1, .detail = AIC_DETAIL_NONE};
   (void)session_send(s, 'f', &e, sizeof e);
   session_close(s);
 }

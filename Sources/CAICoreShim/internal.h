@@ -12,6 +12,8 @@
 
 // Report a failure on the error pipe (best effort: a failed write cannot be reported anyway).
 void aic_report(int error_fd, int stage, int err, int index);
+// The same with what of the step failed (enum aic_error_detail).
+void aic_report_detail(int error_fd, int stage, int err, int index, int detail);
 // Report, then _exit(code). Never returns.
 __attribute__((noreturn)) void aic_fail(int error_fd, int stage, int err, int index, int code);
 
@@ -29,8 +31,9 @@ void aic_close_except(const int *keep, size_t nkeep);
 // Reset every signal disposition to SIG_DFL (handlers of the parent must never run here).
 void aic_reset_signal_dispositions(void);
 
-// Mount plan executor (mounts.c): returns 0, or -errno with *failed = op index.
-int aic_run_mount_ops(const struct aic_mount_op *ops, size_t nops, size_t *failed);
+// Mount plan executor (mounts.c): returns 0, or -errno with *failed = op index and *detail =
+// what of it failed (enum aic_error_detail).
+int aic_run_mount_ops(const struct aic_mount_op *ops, size_t nops, size_t *failed, int *detail);
 
 // Become the workload: stdio, rlimits, identity, capabilities, no_new_privs, cwd, seccomp,
 // execve (identity.c). Never returns; failures are reported on error_fd and exit 126/127.

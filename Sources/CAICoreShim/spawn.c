@@ -176,8 +176,12 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     if ((c->namespaces & CLONE_NEWNET) && bring_up_loopback() < 0)
       aic_fail(error_fd, AIC_STAGE_LOOPBACK, errno, -1, 125);
     size_t failed = 0;
-    int mr = aic_run_mount_ops(c->ops, c->nops, &failed);
-    if (mr < 0) aic_fail(error_fd, AIC_STAGE_MOUNT, -mr, (int)failed, 125);
+    int detail = AIC_DETAIL_NONE;
+    int mr = aic_run_mount_ops(c->ops, c->nops, &failed, &detail);
+    if (mr < 0) {
+      aic_report_detail(error_fd, AIC_STAGE_MOUNT, -mr, (int)failed, detail);
+      _exit(125);
+    }
     // Everything else this copy of the agent holds is closed, not only marked close-on-exec.
     int handed[] = {error_fd,           sync_fd,       c->stdin_fd,       c->passthrough_out,
                     c->passthrough_err, c->log_dir_fd, c->exit_dir_fd,    c->exec_listen_fd,

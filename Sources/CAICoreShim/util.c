@@ -5,8 +5,12 @@
 #include <sys/syscall.h>
 
 void aic_report(int error_fd, int stage, int err, int index) {
+  aic_report_detail(error_fd, stage, err, index, AIC_DETAIL_NONE);
+}
+
+void aic_report_detail(int error_fd, int stage, int err, int index, int detail) {
   if (error_fd < 0) return;
-  struct aic_child_error e = {.stage = stage, .err = err, .index = index, .reserved = 0};
+  struct aic_child_error e = {.stage = stage, .err = err, .index = index, .detail = detail};
   (void)aic_write_all(error_fd, &e, sizeof e);
 }
 

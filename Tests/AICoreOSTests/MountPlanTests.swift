@@ -21,6 +21,34 @@ import Testing
         #expect(ops.filter { $0.kind == .pivot }.count == 1)
     }
 
+    /// Once the root is bound, every path is opened beneath it with no symlink followed, and
+    /// every bind source the service gave is opened on the host with no symlink followed: a
+    /// volume's contents are the workload's, and so may be any symlink in them (finding 5).
+    @Test func pathsAfterTheRootIsOpenedAreResolvedInsideItAndFollowNoSymlinks() throws {
+        let mounts = [try MountSpec.parseVolume("/h/data:/data"), try MountSpec.parseVolume("/h/data/sub:/data/sub:ro"),
+                      try MountSpec.parseVolume("/h/app.conf:/etc/app.conf"), try MountSpec.parseTmpfs("/scratch")]
+        let ops = plan(mounts).operations
+        let open = try #require(ops.firstIndex { $0.kind == .openRoot })
+        #expect(ops[open].target == "/state/x/rootfs" && ops[open].targetResolution == .host)
+        #expect(ops.filter { $0.kind == .openRoot }.count == 1)
+        #expect(ops[..<open].map(\.description) == ["make / private", "bind root /", "remount / read-only"])
+        #expect(ops[..<open].allSatisfy { $0.targetResolution == .host && $0.sourceResolution != .hostNoSymlinks })
+        for op in ops[(open + 1)...] where op.kind != .pivot {
+            #expect(op.targetResolution == .inRoot, "\(op.description)")
+            #expect(op.target.hasPrefix("/") && !op.target.hasPrefix("/state"), "\(op.description)")
+        }
+        #expect(ops.last?.kind == .pivot && ops.last?.targetResolution == .host)
+
+        let binds = ops.filter { $0.kind == .mount && $0.description.hasPrefix("bind /h/") }
+        #expect(binds.map(\.source) == ["/h/data", "/h/data/sub", "/h/app.conf"])
+        #expect(binds.allSatisfy { $0.sourceResolution == .hostNoSymlinks && $0.declared })
+        #expect(ops.filter { $0.description.hasSuffix("/scratch") }.allSatisfy { $0.declared })
+        // The agent's own sources are used as given; filesystem names and link texts are no paths.
+        #expect(ops.filter { $0.kind == .mount && $0.source?.hasPrefix("/dev/") == true }.allSatisfy { $0.sourceResolution == .host })
+        #expect(ops.filter { $0.kind == .mask }.allSatisfy { $0.sourceResolution == .host && !$0.declared })
+        #expect(ops.filter { $0.fstype != nil || $0.kind == .symlink }.allSatisfy { $0.sourceResolution == .none })
+    }
+
     @Test func freshProcDevSysTmpAndHiddenRun() {
         let ops = plan().operations
         func find(_ d: String) -> MountPlan.Operation? { ops.first { $0.description == d } }
@@ -45,14 +73,14 @@ import Testing
         func index(_ d: String) throws -> Int { try #require(ops.firstIndex { $0.description == d }, "\(d)") }
 
         let shadow = ops[try index("hide /etc/shadow")]
-        #expect(shadow.kind == .mask && shadow.source == "/dev/null" && shadow.target == "/r/etc/shadow" && shadow.optional)
+        #expect(shadow.kind == .mask && shadow.source == "/dev/null" && shadow.target == "/etc/shadow" && shadow.optional)
         let root = ops[try index("hide /root")]
         #expect(root.kind == .mount && root.fstype == "tmpfs" && root.flags & UInt(MS_RDONLY) == 0 && root.optional)
         // The bind's mount point is made in the hidden tmpfs, which turns read-only afterwards.
         #expect(try index("hide /root") < index("mkdir /root/data"))
         #expect(try index("bind /vol/data to /root/data") < index("remount hidden /root read-only"))
         let readOnly = ops[try index("remount hidden /root read-only")]
-        #expect(readOnly.kind == .setReadOnly && readOnly.mode == 0 && readOnly.target == "/r/root")
+        #expect(readOnly.kind == .setReadOnly && readOnly.mode == 0 && readOnly.target == "/root")
         #expect(ops.contains { $0.description == "hide /home" })
         for skipped in ["/home/app", "/run/aicore", "/tmp/x", "/srv/data"] {
             #expect(!ops.contains { $0.description.hasSuffix(" \(skipped)") && $0.description.contains("hide") }, "\(skipped)")
@@ -68,17 +96,18 @@ import Testing
                       MountSpec(destination: "/dev/fuse", kind: .bind(source: "/dev/fuse", readOnly: false))]
         let ops = MountPlan.build(.init(newRoot: "/r", mounts: mounts), isDirectory: { $0 == "/vol/data" }).operations
         let restrict = try #require(ops.first { $0.description == "remount /data nosuid,nodev" })
-        #expect(restrict.kind == .setNosuidNodev && restrict.target == "/r/data" && restrict.mode == 1)
-        #expect(!ops.contains { $0.kind == .setNosuidNodev && $0.target == "/r/dev/fuse" })
+        #expect(restrict.kind == .setNosuidNodev && restrict.target == "/data" && restrict.mode == 1)
+        #expect(!ops.contains { $0.kind == .setNosuidNodev && $0.target == "/dev/fuse" })
     }
 
     @Test func dockerMaskedAndReadOnlyPaths() {
         let ops = plan().operations
         for p in MountPlan.dockerMaskedPaths {
-            #expect(ops.contains { $0.kind == .mask && $0.target == "/state/x/rootfs" + p && $0.optional })
+            #expect(ops.contains { $0.kind == .mask && $0.target == p && $0.optional })
         }
         for p in MountPlan.dockerReadOnlyPaths {
-            #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs" + p })
+            #expect(ops.contains { $0.kind == .setReadOnly && $0.target == p })
+            #expect(ops.contains { $0.kind == .mount && $0.source == p && $0.sourceResolution == .inRoot && $0.target == p })
         }
         #expect(MountPlan.dockerMaskedPaths.contains("/proc/kcore"))
         #expect(MountPlan.dockerReadOnlyPaths.contains("/proc/sys"))
@@ -93,10 +122,10 @@ import Testing
         ]
         let ops = plan(mounts).operations
         let binds = ops.filter { $0.kind == .mount && $0.description.hasPrefix("bind /h") }.map(\.target)
-        #expect(binds == ["/state/x/rootfs/data", "/state/x/rootfs/data/sub", "/state/x/rootfs/etc/app.conf"])
-        #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs/data/sub" })
-        #expect(!ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs/data" })
-        #expect(ops.contains { $0.kind == .mkfile && $0.target == "/state/x/rootfs/etc/app.conf" })
+        #expect(binds == ["/data", "/data/sub", "/etc/app.conf"])
+        #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/data/sub" })
+        #expect(!ops.contains { $0.kind == .setReadOnly && $0.target == "/data" })
+        #expect(ops.contains { $0.kind == .mkfile && $0.target == "/etc/app.conf" })
         let tmpfs = try #require(ops.first { $0.description == "mount tmpfs on /scratch" })
         #expect(tmpfs.data == "mode=700,size=67108864")
         #expect(tmpfs.flags & UInt(MS_RDONLY) == 0)
@@ -120,8 +149,8 @@ import Testing
 
     @Test func hostsAndHostnameAreBoundReadOnly() {
         let ops = plan().operations
-        #expect(ops.contains { $0.kind == .mount && $0.source == "/state/x/hosts" && $0.target == "/state/x/rootfs/etc/hosts" })
-        #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs/etc/hostname" })
+        #expect(ops.contains { $0.kind == .mount && $0.source == "/state/x/hosts" && $0.sourceResolution == .host && $0.target == "/etc/hosts" })
+        #expect(ops.contains { $0.kind == .setReadOnly && $0.target == "/etc/hostname" })
     }
 
     @Test(arguments: ["data:/x", "/a:rel", "/a:/b:rx", "/a:/../etc", "/a:/"])

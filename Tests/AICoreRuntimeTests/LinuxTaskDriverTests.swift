@@ -39,6 +39,23 @@ final class LinuxTaskDriverTests {
         #expect(!FileIO.exists(handle.stateDirectory))
     }
 
+    /// A TaskSpec made without the stack loader or `run -v` meets the same rule for targets.
+    @Test func aTargetWithDotDotIsRefusedBeforeAnythingStarts() async throws {
+        let name = TestEnvironment.uniqueName("dotdot")
+        var s = spec(name, ["true"])
+        s.mounts = [MountSpec(destination: "/tmp/../etc", kind: .bind(source: "/tmp", readOnly: false))]
+        do {
+            let handle = try await driver.start(s)
+            try? driver.remove(handle)
+            Issue.record("started")
+        } catch let error as RuntimeError {
+            #expect(error.message == #"invalid mount destination "/tmp/../etc": "." and ".." are not allowed"#)
+            #expect(error.code == .invalidSpec)
+        }
+        #expect(!FileIO.exists(stateDir + "/" + name))
+        #expect(cgroupLeftovers("aicore/test/\(name)").isEmpty)
+    }
+
     @Test func sigtermReachesTheWorkloadThroughInit() async throws {
         let name = TestEnvironment.uniqueName("term")
         let handle = try await driver.start(spec(name, ["sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"]))

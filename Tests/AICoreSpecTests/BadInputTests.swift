@@ -267,6 +267,52 @@ struct BadInputTests {
             """,
             at: 5, 9, "services.api.volumes[0]", #"expected an absolute path inside the instance, found "data""#),
         BadInput(
+            "a volume target climbing out with ..",
+            """
+            services:
+              api:
+                command: sleep 1
+                volumes:
+                  - ./data:/data/../etc
+            """,
+            at: 5, 9, "services.api.volumes[0]",
+            #"expected a path inside the instance without . or .. components, found "/data/../etc""#),
+        BadInput(
+            "a long-form volume target with a . component",
+            """
+            services:
+              api:
+                command: sleep 1
+                volumes:
+                  - type: volume
+                    source: data
+                    target: /srv/./data
+            volumes:
+              data: {}
+            """,
+            at: 7, 17, "services.api.volumes[0].target",
+            #"expected a path inside the instance without . or .. components, found "/srv/./data""#),
+        BadInput(
+            "an anonymous volume over the whole root",
+            """
+            services:
+              api:
+                command: sleep 1
+                volumes:
+                  - /
+            """,
+            at: 5, 9, "services.api.volumes[0]", #"expected a path below / inside the instance, found "/""#),
+        BadInput(
+            "a tmpfs climbing out with ..",
+            """
+            services:
+              api:
+                command: sleep 1
+                tmpfs: [/run/../etc]
+            """,
+            at: 4, 13, "services.api.tmpfs[0]",
+            #"expected a path inside the instance without . or .. components, found "/run/../etc""#),
+        BadInput(
             "a volume with an unknown option",
             """
             services:

@@ -1,3 +1,5 @@
+import AICorePaths
+
 extension ServiceDecoder {
     /// A decoded mount with the key path and place of the list item it came from.
     typealias LocatedMount = (mount: VolumeMount, path: String, location: SourceLocation)
@@ -216,12 +218,21 @@ extension ServiceDecoder {
         return mode
     }
 
+    /// A mount target, by the rule `run -v` follows too (`InstancePath`): absolute, no `.` or
+    /// `..` component, not `/`.
     private func absoluteTarget(_ text: String, _ node: YAMLNode, _ path: String) -> String? {
-        guard text.hasPrefix("/") else {
+        switch InstancePath.normalized(text) {
+        case let .success(target):
+            return target
+        case .failure(.relative):
             context.error("expected an absolute path inside the instance, found \"\(text)\"", at: node.location, path: path)
-            return nil
+        case .failure(.dotComponent):
+            context.error(
+                "expected a path inside the instance without . or .. components, found \"\(text)\"", at: node.location, path: path)
+        case .failure(.root):
+            context.error("expected a path below / inside the instance, found \"\(text)\"", at: node.location, path: path)
         }
-        return text.count > 1 && text.hasSuffix("/") ? String(text.dropLast()) : text
+        return nil
     }
 
     static func isValidVolumeName(_ name: String) -> Bool {

@@ -53,25 +53,45 @@ enum aic_stage {
   AIC_STAGE_INIT_EXEC,    // execveat of the init program
 };
 
+// What of a mount op failed (aic_child_error.detail); 0 when the op as a whole did.
+enum aic_error_detail {
+  AIC_DETAIL_NONE = 0,
+  AIC_DETAIL_SOURCE = 1,  // resolving its source path
+  AIC_DETAIL_TARGET = 2,  // resolving its target path (or the target's parent directory)
+};
+
 struct aic_child_error {
   int32_t stage;
   int32_t err;    // errno
   int32_t index;  // which mount op / rlimit / capability, or -1
-  int32_t reserved;
+  int32_t detail; // enum aic_error_detail (mount ops), else 0
 };
 
 // ---------------------------------------------------------------------------------------------
 // Mount plan operations, computed in Swift (MountPlan) and executed in order by the child.
+// Paths inside the instance (AIC_PATH_IN_ROOT) are opened beneath the root that
+// AIC_OP_OPEN_ROOT opened, with no symlink followed, and the op then acts on the descriptor:
+// open_tree + move_mount for binds, fsopen + fsmount + move_mount for new filesystems,
+// mount_setattr(AT_EMPTY_PATH), mkdirat/openat/symlinkat in the resolved parent directory.
 enum aic_mount_op_kind {
-  AIC_OP_MOUNT = 1,  // mount(source, target, fstype, flags, data)
+  AIC_OP_MOUNT = 1,  // a bind (MS_BIND [| MS_REC]), a new filesystem (fstype), or a propagation change
   AIC_OP_MKDIR,      // mkdir(target, mode); EEXIST is fine
   AIC_OP_MKFILE,     // create an empty file at target (a bind-mount point); EEXIST is fine
-  AIC_OP_SYMLINK,    // symlink(source, target); EEXIST is fine
+  AIC_OP_SYMLINK,    // symlink(source, target); EEXIST is fine (source is the link's text)
   AIC_OP_SETATTR,    // mount_setattr(target, AT_RECURSIVE if mode != 0, attr_set = flags)
   AIC_OP_MASK,       // bind source (/dev/null) over a file, or a read-only empty tmpfs over a dir
   AIC_OP_PIVOT,      // chdir(target); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/")
   AIC_OP_UNMOUNT,    // umount2(target, MNT_DETACH); EINVAL (not a mount point) is fine
   AIC_OP_NOSUID_NODEV,  // mount_setattr(target, AT_RECURSIVE if mode != 0, NOSUID | NODEV)
+  AIC_OP_OPEN_ROOT,  // open target (the bound new root): the base of AIC_PATH_IN_ROOT paths
+};
+
+// How a path of an op is found.
+enum aic_path_resolution {
+  AIC_PATH_NONE = 0,            // not a path (a filesystem's source name), or absent
+  AIC_PATH_HOST,                // a host path of the agent's own, used as given
+  AIC_PATH_HOST_NO_SYMLINKS,    // a host path: openat2(RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+  AIC_PATH_IN_ROOT,             // an instance path: openat2(root, RESOLVE_IN_ROOT | the above)
 };
 
 struct aic_mount_op {
@@ -83,6 +103,8 @@ struct aic_mount_op {
   const char *data;
   unsigned long flags;
   uint32_t mode;
+  int32_t source_resolution;  // enum aic_path_resolution
+  int32_t target_resolution;  // enum aic_path_resolution
 };
 
 struct aic_rlimit {
