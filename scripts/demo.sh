@@ -19,6 +19,7 @@ if [[ -n "$holder" && "$(cat "/proc/$holder/comm" 2>/dev/null)" == swift-build ]
   echo "demo: another swift build (pid $holder) is using .build; waiting until it finishes" >&2
 fi
 swift build -q --product aicore-node
+swift build -q --product aicore-init
 swift build -q --product aicore-sample-api
 bin_dir=$(swift build --show-bin-path)
 export AICORE_SAMPLE_API="$bin_dir/aicore-sample-api"

@@ -28,6 +28,7 @@ command -v systemctl >/dev/null || { echo "install.sh: systemctl not found: this
 if [ -z "$binary" ]; then
   scripts/bootstrap.sh
   swift build -c release --product aicore-node
+  swift build -c release --product aicore-init
   swift build -c release --product aicore-sample-api
   binary=$(swift build -c release --show-bin-path)/aicore-node
 fi
@@ -36,6 +37,12 @@ fi
 install -d -m 0755 "$prefix/bin"
 install -m 0755 "$binary" "$prefix/bin/aicore-node.new"
 mv -f "$prefix/bin/aicore-node.new" "$prefix/bin/aicore-node"
+# Every instance's PID 1 (docs/runtime.md): found at ../libexec/aicore-node/ from the binary.
+init_program=$(dirname "$binary")/aicore-init
+[ -x "$init_program" ] || { echo "install.sh: $init_program is missing (swift build --product aicore-init)" >&2; exit 1; }
+install -d -m 0755 "$prefix/libexec/aicore-node"
+install -m 0755 "$init_program" "$prefix/libexec/aicore-node/aicore-init.new"
+mv -f "$prefix/libexec/aicore-node/aicore-init.new" "$prefix/libexec/aicore-node/aicore-init"
 sample=$(dirname "$binary")/aicore-sample-api
 if [ -x "$sample" ]; then install -m 0755 "$sample" "$prefix/bin/aicore-sample-api"; fi
 

@@ -25,6 +25,7 @@ command -v supervisord >/dev/null || { apt-get install -y -qq supervisor >/dev/n
 systemctl stop supervisor >/dev/null 2>&1 || true
 
 swift build -c release --static-swift-stdlib --product aicore-node >/dev/null
+swift build -c release --static-swift-stdlib --product aicore-init >/dev/null
 BIN="$PWD/.build/release/aicore-node"
 WORK="$(mktemp -d /tmp/aicore-bench-restart.XXXXXX)"
 AGENT=""

@@ -22,6 +22,7 @@ fi
 # A release build with the Swift runtime linked statically: a dynamically linked Swift binary
 # spends several milliseconds in the loader before main.
 swift build -c release --static-swift-stdlib --product aicore-node >/dev/null
+swift build -c release --static-swift-stdlib --product aicore-init >/dev/null
 BIN="$PWD/.build/release/aicore-node"
 
 WORK="$(mktemp -d /tmp/aicore-bench.XXXXXX)"
