@@ -4,8 +4,10 @@ import Glibc
 
 /// Small, direct file helpers (no Foundation on the spawn path: it costs startup time).
 public enum FileIO {
-    public static func read(_ path: String) throws(SystemError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// `followSymlinks: false` refuses a final symlink (ELOOP): for files in a directory that
+    /// someone else can write, such as an instance's logs.
+    public static func read(_ path: String, followSymlinks: Bool = true) throws(SystemError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else { throw .last("open \(path)") }
         defer { close(fd) }
         var out: [UInt8] = []
@@ -21,9 +23,9 @@ public enum FileIO {
         }
     }
 
-    public static func readIfExists(_ path: String) throws(SystemError) -> [UInt8]? {
+    public static func readIfExists(_ path: String, followSymlinks: Bool = true) throws(SystemError) -> [UInt8]? {
         do {
-            return try read(path)
+            return try read(path, followSymlinks: followSymlinks)
         } catch where error.errno == ENOENT {
             return nil
         }
@@ -31,8 +33,8 @@ public enum FileIO {
 
     /// At most the last `maxBytes` of a file (nil when it does not exist): a log's newest lines
     /// without reading what came before.
-    public static func readTail(_ path: String, maxBytes: Int) throws(SystemError) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    public static func readTail(_ path: String, maxBytes: Int, followSymlinks: Bool = true) throws(SystemError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | (followSymlinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             if errno == ENOENT { return nil }
             throw .last("open \(path)")

@@ -25,6 +25,23 @@ import Testing
         #expect(first.formatted(timestamps: false) == "one")
     }
 
+    /// A workload with CAP_SYS_PTRACE can reach its log directory through the init: a symlink it
+    /// plants there must not make `logs` print a host file.
+    @Test func aSymlinkInTheLogDirectoryIsNotFollowed() throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("logs-link")
+        defer { try? FileIO.removeTree(dir) }
+        let secret = dir + "-secret"
+        try FileIO.write(secret, line(1, "stdout", "host secret"))
+        defer { unlink(secret) }
+        #expect(symlink(secret, dir + "/container.log.1") == 0)
+        try FileIO.write(dir + "/container.log", line(2, "stdout", "own"))
+        let reader = LogReader(directory: dir)
+        #expect(reader.read().map(\.text) == ["own"])
+        #expect(unlink(dir + "/container.log") == 0 && symlink(secret, dir + "/container.log") == 0)
+        #expect(reader.read().isEmpty)
+        #expect(reader.lastLines(5).isEmpty)
+    }
+
     @Test func followSeesAppendsAndRotation() async throws {
         let dir = try KernelTestEnvironment.temporaryDirectory("follow")
         defer { try? FileIO.removeTree(dir) }

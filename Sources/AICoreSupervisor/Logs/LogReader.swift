@@ -49,7 +49,7 @@ public struct LogReader: Sendable {
     public func read(_ options: Options = Options()) -> [LogLine] {
         var lines: [LogLine] = []
         for file in files {
-            guard let bytes = try? FileIO.readIfExists(file) else { continue }
+            guard let bytes = try? FileIO.readIfExists(file, followSymlinks: false) else { continue }
             for raw in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
                 if let line = LogLine(parsing: raw), accepts(line, options) { lines.append(line) }
             }
@@ -61,7 +61,7 @@ public struct LogReader: Sendable {
     /// The newest `count` lines of the current file at or after `since` (an RFC 3339 time,
     /// compared to the second), read from its last 16 KiB only: what a crash last said.
     public func lastLines(_ count: Int, since: String? = nil) -> [LogLine] {
-        guard count > 0, let bytes = try? FileIO.readTail("\(directory)/\(fileName)", maxBytes: 16 << 10) else { return [] }
+        guard count > 0, let bytes = try? FileIO.readTail("\(directory)/\(fileName)", maxBytes: 16 << 10, followSymlinks: false) else { return [] }
         var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { LogLine(parsing: $0) }
         if let since { lines.removeAll { $0.time.prefix(19) < since.prefix(19) } }
         return Array(lines.suffix(count))
@@ -188,7 +188,7 @@ final class LogFollower: Sendable {
         firstLeft.store(first.count, ordering: .releasing)
         for line in first { continuation.yield(line) }
 
-        var fd = open(current, O_RDONLY | O_CLOEXEC)
+        var fd = open(current, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
         var inode = fd >= 0 ? Self.inode(fd: fd) : 0
         if fd >= 0 { lseek(fd, 0, SEEK_END) }
         var pending: [UInt8] = []
@@ -206,7 +206,7 @@ final class LogFollower: Sendable {
             let now = Self.inode(path: current)
             if now != 0, now != inode {
                 if fd >= 0 { close(fd) }
-                fd = open(current, O_RDONLY | O_CLOEXEC)
+                fd = open(current, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
                 inode = now
                 pending = []
                 if fd >= 0 { drain(fd, &pending, &buffer) }
