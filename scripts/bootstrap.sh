@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  # build: the C shim links libseccomp, libcap and libsystemd
+  # build: the C shim links libseccomp, libcap and libsystemd (aicore-init: libseccomp.a, libcap.a and libc.a, all in these -dev packages)
   build-essential pkg-config libseccomp-dev libcap-dev libsystemd-dev
   # the Store: GRDB links the system SQLite
   libsqlite3-dev
