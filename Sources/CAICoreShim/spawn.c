@@ -183,15 +183,14 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
       _exit(125);
     }
     // Everything else this copy of the agent holds is closed, not only marked close-on-exec.
-    int handed[] = {error_fd,           sync_fd,       c->stdin_fd,       c->passthrough_out,
-                    c->passthrough_err, c->log_dir_fd, c->exit_dir_fd,    c->exec_listen_fd,
-                    config_fd};
-    int keep[sizeof handed / sizeof handed[0] + 1];
-    for (size_t i = 0; i < sizeof handed / sizeof handed[0]; i++) keep[i] = handed[i];
-    keep[sizeof handed / sizeof handed[0]] = c->init_exe_fd;
-    aic_close_except(keep, sizeof keep / sizeof keep[0]);
-    for (size_t i = 0; i < sizeof handed / sizeof handed[0]; i++)
-      if (handed[i] >= 0 && fcntl(handed[i], F_SETFD, 0) < 0)
+    // All but the last are handed to the init across the execve; the program itself is not.
+    int keep[] = {error_fd,       sync_fd,         c->stdin_fd,   c->passthrough_out,
+                  c->passthrough_err, c->log_dir_fd, c->exit_dir_fd, c->exec_listen_fd,
+                  config_fd,      c->init_exe_fd};
+    size_t nkeep = sizeof keep / sizeof keep[0];
+    aic_close_except(keep, nkeep);
+    for (size_t i = 0; i + 1 < nkeep; i++)
+      if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, 0) < 0)
         aic_fail(error_fd, AIC_STAGE_INIT_EXEC, errno, (int)i, 125);
     // The init program replaces this copy of the agent: nothing of the agent's memory stays in
     // the instance. From the memfd, so no path inside the new root is needed.
