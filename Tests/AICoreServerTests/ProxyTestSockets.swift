@@ -24,6 +24,8 @@ final class ProxyTestBackend: Sendable {
         case echo
         /// Reads until EOF, then answers `got N bytes` and shuts its output.
         case replyOnEOF
+        /// Speaks first, as MySQL or SMTP do: sends `greeting` once connected, then echoes.
+        case greeting(String)
     }
 
     let id: String
@@ -65,6 +67,7 @@ final class ProxyTestBackend: Sendable {
                     switch mode {
                     case .echo: try channel.pipeline.syncOperations.addHandler(EchoHandler())
                     case .replyOnEOF: try channel.pipeline.syncOperations.addHandler(ReplyOnEOFHandler())
+                    case .greeting(let text): try channel.pipeline.syncOperations.addHandler(EchoHandler(greeting: text))
                     }
                 }
             }
@@ -81,6 +84,18 @@ final class ProxyTestBackend: Sendable {
     private final class EchoHandler: ChannelInboundHandler {
         typealias InboundIn = ByteBuffer
         typealias OutboundOut = ByteBuffer
+        let greeting: String?
+
+        init(greeting: String? = nil) {
+            self.greeting = greeting
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            if let greeting {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: greeting)), promise: nil)
+            }
+            context.fireChannelActive()
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             context.write(data, promise: nil)

@@ -7,7 +7,7 @@ import Testing
 
 /// A proxy that remembers what it was told and reports open connections the test sets.
 final class RouteRecordingProxy: ProxyControl {
-    private let state = Mutex<(routes: [String: [ServiceRoute.Backend]], balance: [String: ServiceRoute.Balance], open: [String: Int])>(([:], [:], [:]))
+    private let state = Mutex<(routes: [String: [ServiceRoute.Backend]], served: [String: ServiceRoute], open: [String: Int])>(([:], [:], [:]))
 
     /// While set, `serve` waits (as the real one does while it binds) until `releaseServe`.
     private let held = Mutex<(hold: Bool, waiting: CheckedContinuation<Void, Never>?)>((false, nil))
@@ -28,7 +28,7 @@ final class RouteRecordingProxy: ProxyControl {
         }
         state.withLock { state in
             state.routes = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, $0.backends) })
-            state.balance = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, $0.balance) })
+            state.served = Dictionary(uniqueKeysWithValues: routes.map { ($0.name, $0) })
         }
     }
     /// As the real proxy: a route it does not serve (yet) is ignored.
@@ -47,7 +47,8 @@ final class RouteRecordingProxy: ProxyControl {
         }
     }
     func backends(_ route: String) -> [String] { state.withLock { ($0.routes[route] ?? []).map(\.instance) } }
-    func balance(_ route: String) -> ServiceRoute.Balance? { state.withLock { $0.balance[route] } }
+    func balance(_ route: String) -> ServiceRoute.Balance? { state.withLock { $0.served[route]?.balance } }
+    func connect(_ route: String) -> ServiceRoute.Connect? { state.withLock { $0.served[route]?.connect } }
     func setOpen(_ instance: String, _ count: Int) { state.withLock { $0.open[instance] = count } }
 }
 
@@ -55,11 +56,12 @@ final class RouteRecordingProxy: ProxyControl {
     let proxy = RouteRecordingProxy()
     var table: RouteTable { RouteTable(proxy: proxy, logger: Logger(label: "test")) }
 
-    func stack(balance: ProxySettings.Balance = .roundRobin) -> Stack {
+    func stack(balance: ProxySettings.Balance = .roundRobin, connect: ProxySettings.Connect = .onFirstData) -> Stack {
         var service = Service(name: "api")
         service.deploy.replicas = 2
         service.ports = [PortMapping(target: 3000, published: 8080...8080, hostIP: "127.0.0.1")]
         service.aicore.proxy.balance = balance
+        service.aicore.proxy.connect = connect
         return Stack(name: "demo", services: [service])
     }
 
@@ -73,6 +75,14 @@ final class RouteRecordingProxy: ProxyControl {
         table.set(stack: stack(balance: .leastConnections), vips: ["api": "127.0.9.9"])
         await table.publish()
         #expect(proxy.balance("demo/api:3000") == .leastConnections)
+        #expect(proxy.connect("demo/api:3000") == .onFirstData)
+    }
+
+    @Test func aServiceThatSpeaksFirstIsConnectedOnAccept() async {
+        let table = self.table
+        table.set(stack: stack(connect: .onAccept), vips: ["api": "127.0.9.9"])
+        await table.publish()
+        #expect(proxy.connect("demo/api:3000") == .onAccept)
     }
 
     @Test func aDrainedInstanceLeavesRotationAtOnceAndTheDrainWaitsForItsConnections() async {

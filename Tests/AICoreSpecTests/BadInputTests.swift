@@ -582,6 +582,17 @@ struct BadInputTests {
             """,
             at: 6, 18, "services.api.x-aicore.proxy.balance", #"expected one of `round_robin`, `least_connections`, found "random""#),
         BadInput(
+            "an unknown proxy connect",
+            """
+            services:
+              api:
+                command: sleep 1
+                x-aicore:
+                  proxy:
+                    connect: lazy
+            """,
+            at: 6, 18, "services.api.x-aicore.proxy.connect", #"expected one of `on_first_data`, `on_accept`, found "lazy""#),
+        BadInput(
             "restart_policy.condition uses a restart value",
             """
             services:

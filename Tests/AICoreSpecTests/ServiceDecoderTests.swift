@@ -705,6 +705,14 @@ extension ServiceDecoderTests {
             let aicore = try decode("x-aicore:\n  proxy: {balance: least_connections}").service.aicore
             #expect(aicore.proxy.balance == .leastConnections)
         }
+
+        @Test("proxy connect: at the client's first bytes unless the server speaks first")
+        func proxyConnect() throws {
+            #expect(try decode("x-aicore: {port_env: PORT}").service.aicore.proxy.connect == .onFirstData)
+            let aicore = try decode("x-aicore:\n  proxy: {connect: on_accept}").service.aicore
+            #expect(aicore.proxy.connect == .onAccept)
+            #expect(aicore.proxy.balance == .roundRobin)
+        }
     }
 }
 

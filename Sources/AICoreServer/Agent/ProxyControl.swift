@@ -38,6 +38,12 @@ public struct ServiceRoute: Sendable, Hashable {
         case leastConnections = "least_connections"
     }
 
+    /// When a client gets its replica connection: at its first bytes, or at once (server speaks first).
+    public enum Connect: String, Sendable, Hashable {
+        case onFirstData = "on_first_data"
+        case onAccept = "on_accept"
+    }
+
     /// `<stack>/<service>:<target port>`.
     public var name: String
     public var stack: String
@@ -46,9 +52,10 @@ public struct ServiceRoute: Sendable, Hashable {
     public var listeners: [Address]
     public var backends: [Backend]
     public var balance: Balance
+    public var connect: Connect
 
     public init(name: String, stack: String, service: String, target: Int, listeners: [Address], backends: [Backend],
-                balance: Balance = .roundRobin) {
+                balance: Balance = .roundRobin, connect: Connect = .onFirstData) {
         self.name = name
         self.stack = stack
         self.service = service
@@ -56,5 +63,6 @@ public struct ServiceRoute: Sendable, Hashable {
         self.listeners = listeners
         self.backends = backends
         self.balance = balance
+        self.connect = connect
     }
 }

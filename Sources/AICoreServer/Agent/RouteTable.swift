@@ -167,7 +167,8 @@ public final class RouteTable: Sendable {
                 routes.append(ServiceRoute(name: "\(stack.name)/\(service.name):\(target)", stack: stack.name, service: service.name,
                                            target: target, listeners: Array(Set(listeners)).sorted { $0.description < $1.description },
                                            backends: backends,
-                                           balance: ServiceRoute.Balance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin))
+                                           balance: ServiceRoute.Balance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin,
+                                           connect: ServiceRoute.Connect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData))
             }
         }
         return routes

@@ -3,7 +3,8 @@ extension ServiceProxy: ProxyControl {
     public func serve(_ routes: [ServiceRoute]) async throws {
         try await apply(routes.map { route in
             ProxyRoute(name: route.name, listeners: route.listeners.map { ProxyAddress(host: $0.host, port: $0.port) },
-                       backends: route.backends.map(Self.backend), balance: ProxyBalance(rawValue: route.balance.rawValue) ?? .roundRobin)
+                       backends: route.backends.map(Self.backend), balance: ProxyBalance(rawValue: route.balance.rawValue) ?? .roundRobin,
+                       connect: ProxyConnect(rawValue: route.connect.rawValue) ?? .onFirstData)
         })
     }
 

@@ -8,11 +8,14 @@ public struct ProxyRoute: Sendable, Hashable {
     /// The ready replicas, right now.
     public var backends: [ProxyBackend]
     public var balance: ProxyBalance
+    public var connect: ProxyConnect
 
-    public init(name: String, listeners: [ProxyAddress], backends: [ProxyBackend], balance: ProxyBalance = .roundRobin) {
+    public init(name: String, listeners: [ProxyAddress], backends: [ProxyBackend], balance: ProxyBalance = .roundRobin,
+                connect: ProxyConnect = .onFirstData) {
         self.name = name
         self.listeners = listeners
         self.backends = backends
         self.balance = balance
+        self.connect = connect
     }
 }

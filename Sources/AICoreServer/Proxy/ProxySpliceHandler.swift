@@ -4,11 +4,14 @@ import NIOCore
 /// each channel's pipeline and both on the same event loop, are paired once the backend
 /// connects; each then writes what its channel reads into the other channel.
 ///
+/// - Connect: the client side starts its backend connect when its channel becomes active or,
+///   with `ProxyConnect.onFirstData`, once it has read the client's first bytes. A client that
+///   half-closes before sending anything is then closed, and never had a backend connection.
 /// - Backpressure: a `read()` passes only while the partner's channel is writable; otherwise it
 ///   is held and released when the partner's channel becomes writable again. Before pairing,
-///   every read is held. (NIO still drains a socket at once when the peer's EOF arrives; what
-///   comes that way before pairing is kept and forwarded on pairing. The socket's receive buffer
-///   bounds it.)
+///   every read is held, but for the one that brings a waiting client's first bytes. (NIO still
+///   drains a socket at once when the peer's EOF arrives; what comes that way before pairing is
+///   kept and forwarded on pairing. The socket's receive buffer bounds it.)
 /// - Half-close: an EOF read on one side shuts down the other side's output once what was
 ///   already forwarded is written. A channel whose input and output are both shut is closed by
 ///   NIO, which then closes its partner.
@@ -43,13 +46,28 @@ final class ProxySpliceHandler: ChannelDuplexHandler {
     private var earlyEOF = false
     /// This side's channel went inactive.
     private var channelClosed = false
-    /// Run once when the channel becomes active (the client side starts its backend connect).
-    private var onActive: ((ProxySpliceHandler, ChannelHandlerContext) -> Void)?
+    /// When the client side runs `startBackend`.
+    private let connectOn: ProxyConnect
+    /// Run once by the client side, to connect its backend; nil once run (and on the backend side).
+    private var startBackend: ((ProxySpliceHandler, ChannelHandlerContext) -> Void)?
 
-    init(side: Side, route: ProxyRouteCounters, onActive: ((ProxySpliceHandler, ChannelHandlerContext) -> Void)? = nil) {
+    init(side: Side, route: ProxyRouteCounters, connectOn: ProxyConnect = .onAccept,
+         startBackend: ((ProxySpliceHandler, ChannelHandlerContext) -> Void)? = nil) {
         self.side = side
         self.route = route
-        self.onActive = onActive
+        self.connectOn = connectOn
+        self.startBackend = startBackend
+    }
+
+    /// The client has not sent anything yet, and its backend waits for it.
+    private var awaitingFirstData: Bool {
+        startBackend != nil && connectOn == .onFirstData
+    }
+
+    private func startBackendOnce(_ context: ChannelHandlerContext) {
+        guard let startBackend else { return }
+        self.startBackend = nil
+        startBackend(self, context)
     }
 
     /// Joins the client side (`self`) with the backend side and starts the bytes flowing.
@@ -87,9 +105,8 @@ final class ProxySpliceHandler: ChannelDuplexHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         context.fireChannelActive()
-        if let onActive {
-            self.onActive = nil
-            onActive(self, context)
+        if connectOn == .onAccept {
+            startBackendOnce(context)
         }
     }
 
@@ -115,6 +132,14 @@ final class ProxySpliceHandler: ChannelDuplexHandler {
                 partner.finishOutput()
             } else if !partnerClosed {
                 earlyEOF = true
+                if awaitingFirstData {
+                    if early.isEmpty {
+                        // Nothing was sent and nothing will be: there is nothing to forward.
+                        context.close(promise: nil)
+                    } else {
+                        startBackendOnce(context)
+                    }
+                }
             }
         case IdleStateHandler.IdleStateEvent.all:
             closeBoth()
@@ -149,12 +174,15 @@ final class ProxySpliceHandler: ChannelDuplexHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        if awaitingFirstData && !early.isEmpty {
+            startBackendOnce(context)
+        }
         partner?.context?.flush()
         context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
-        if partnerCanAccept {
+        if partnerCanAccept || (awaitingFirstData && early.isEmpty) {
             context.read()
         } else {
             readHeld = true

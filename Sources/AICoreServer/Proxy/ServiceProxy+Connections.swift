@@ -10,10 +10,10 @@ extension ServiceProxy {
 
     /// Sets up a client connection just accepted on `listener`, on its event loop. Throwing makes
     /// NIO close it at once: at the route's or the client's limit, with no backend, or when the
-    /// listener was removed.
+    /// listener was removed. The backend is connected when the route's `ProxyConnect` says.
     func admit(_ client: any Channel, listener: ProxyAddress) throws {
         let address = client.remoteAddress?.ipAddress ?? "unknown"
-        let admission = state.withLock { state -> Result<(route: String, counters: ProxyRouteCounters), ClientRefused> in
+        let admission = state.withLock { state -> Result<(route: String, counters: ProxyRouteCounters, connect: ProxyConnect), ClientRefused> in
             guard !state.isShutdown, let route = state.bindings[listener], let entry = state.routes[route] else {
                 return .failure(ClientRefused(description: "listener \(listener) is closing"))
             }
@@ -34,13 +34,14 @@ extension ServiceProxy {
             counters.active.wrappingAdd(1, ordering: .relaxed)
             state.perClient[address, default: 0] += 1
             state.connections[ObjectIdentifier(client)] = client
-            return .success((route, counters))
+            return .success((route, counters, entry.connect))
         }
         let route: String
         let counters: ProxyRouteCounters
+        let connect: ProxyConnect
         switch admission {
         case .success(let admitted):
-            (route, counters) = admitted
+            (route, counters, connect) = admitted
         case .failure(let refused):
             logger.debug("client closed: \(refused)", metadata: ["listener": "\(listener)"])
             throw refused
@@ -53,7 +54,7 @@ extension ServiceProxy {
                 state.perClient[address] = left > 0 ? left : nil
             }
         }
-        let handler = ProxySpliceHandler(side: .client, route: counters) { [self] handler, context in
+        let handler = ProxySpliceHandler(side: .client, route: counters, connectOn: connect) { [self] handler, context in
             connectBackend(for: context.channel, handler: NIOLoopBound(handler, eventLoop: context.eventLoop),
                            route: route, counters: counters, tried: [])
         }

@@ -43,10 +43,12 @@ extension ServiceProxy {
             for route in accepted {
                 if var entry = state.routes[route.name] {
                     entry.pool.balance = route.balance
+                    entry.connect = route.connect
                     entry.pool.replace(with: route.backends)
                     routes[route.name] = entry
                 } else {
                     routes[route.name] = RouteEntry(pool: ProxyBackendPool(balance: route.balance, backends: route.backends),
+                                                    connect: route.connect,
                                                     counters: ProxyRouteCounters())
                 }
             }

@@ -24,6 +24,7 @@ public final class ServiceProxy: Sendable {
 
     struct RouteEntry {
         var pool: ProxyBackendPool
+        var connect: ProxyConnect
         let counters: ProxyRouteCounters
     }
 

@@ -22,8 +22,12 @@ struct AICoreExtensionDecoder {
             case "restart_unhealthy": result.restartUnhealthy = context.bool(value, keyPath) ?? true
             case "security": result.security = context.choice(value, keyPath, AICoreExtension.SecurityProfile.self) ?? result.security
             case "proxy":
-                for (key, value, keyPath, _) in context.entries(value, keyPath, catalog: ComposeKeys.aicoreProxy) ?? [] where key == "balance" {
-                    result.proxy.balance = context.choice(value, keyPath, ProxySettings.Balance.self) ?? result.proxy.balance
+                for (key, value, keyPath, _) in context.entries(value, keyPath, catalog: ComposeKeys.aicoreProxy) ?? [] {
+                    switch key {
+                    case "balance": result.proxy.balance = context.choice(value, keyPath, ProxySettings.Balance.self) ?? result.proxy.balance
+                    case "connect": result.proxy.connect = context.choice(value, keyPath, ProxySettings.Connect.self) ?? result.proxy.connect
+                    default: break
+                    }
                 }
             default: break
             }

@@ -148,7 +148,7 @@ public enum ComposeKeys {
         "x-aicore",
         supported: ["probes", "rollout", "autoscale", "disruption_budget", "port_env", "restart_unhealthy", "proxy", "security", "hide_paths"])
 
-    public static let aicoreProxy = KeyCatalog("proxy", supported: ["balance"])
+    public static let aicoreProxy = KeyCatalog("proxy", supported: ["balance", "connect"])
 
     public static let probes = KeyCatalog("probes", supported: ["startup", "liveness", "readiness"])
 

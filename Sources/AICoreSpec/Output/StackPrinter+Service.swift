@@ -163,7 +163,8 @@ extension StackPrinter {
             fields.append(("hide_paths", .list(ext.hidePaths.map { .string($0) })))
         }
         if ext.proxy != ProxySettings() {
-            fields.append(("proxy", .object([("balance", .string(ext.proxy.balance.rawValue))])))
+            fields.append(("proxy", .object([("balance", .string(ext.proxy.balance.rawValue)),
+                                             ("connect", .string(ext.proxy.connect.rawValue))])))
         }
         if let autoscale = ext.autoscale {
             var scale: [(String, ConfigValue)] = [("min", .int(autoscale.min)), ("max", .int(autoscale.max))]
