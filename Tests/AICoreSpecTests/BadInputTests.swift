@@ -582,6 +582,30 @@ struct BadInputTests {
             """,
             at: 6, 18, "services.api.x-aicore.proxy.balance", #"expected one of `round_robin`, `least_connections`, found "random""#),
         BadInput(
+            "a volume subpath that leaves its volume",
+            """
+            services:
+              api:
+                command: sleep 1
+                volumes:
+                  - {type: volume, source: data, target: /data, volume: {subpath: a/../../etc}}
+            volumes:
+              data: {}
+            """,
+            at: 5, 71, "services.api.volumes[0].volume.subpath", #"expected a path without . or .. components, found "a/../../etc""#),
+        BadInput(
+            "an absolute volume subpath",
+            """
+            services:
+              api:
+                command: sleep 1
+                volumes:
+                  - {type: volume, source: data, target: /data, volume: {subpath: /etc}}
+            volumes:
+              data: {}
+            """,
+            at: 5, 71, "services.api.volumes[0].volume.subpath", #"expected a relative path inside the volume, found "/etc""#),
+        BadInput(
             "an unknown proxy connect",
             """
             services:

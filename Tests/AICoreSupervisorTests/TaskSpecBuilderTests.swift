@@ -39,6 +39,16 @@ import Testing
                                 MountSpec(destination: "/rw", kind: .tmpfs(sizeBytes: nil, mode: nil, readOnly: false))])
     }
 
+    @Test func aVolumeSubpathMountsThatDirectoryOfTheVolume() throws {
+        let spec = try build(service {
+            $0.volumes = [VolumeMount(kind: .volume, source: "data", target: "/var/lib/app", subpath: "app/v2"),
+                          VolumeMount(kind: .volume, source: "data", target: "/data", readOnly: true)]
+        })
+        let directory = layout.volumeDirectory(stack: "demo", volume: "data")
+        #expect(spec.mounts == [MountSpec(destination: "/var/lib/app", kind: .bind(source: directory + "/app/v2", readOnly: false)),
+                                MountSpec(destination: "/data", kind: .bind(source: directory, readOnly: true))])
+    }
+
     @Test func ulimitsBecomeRlimitsSortedByName() throws {
         let spec = try build(service {
             $0.ulimits = ["nproc": Ulimit(soft: 64, hard: 128), "nofile": Ulimit(soft: 1024, hard: 4096),

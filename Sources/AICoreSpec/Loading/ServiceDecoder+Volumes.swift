@@ -118,7 +118,7 @@ extension ServiceDecoder {
             case "volume":
                 for (key, value, keyPath, _) in context.entries(value, keyPath, catalog: ComposeKeys.volumeOptions) ?? [] {
                     if key == "nocopy" { mount.noCopy = context.bool(value, keyPath) ?? false }
-                    if key == "subpath" { mount.subpath = context.string(value, keyPath) }
+                    if key == "subpath" { mount.subpath = decodeSubpath(value, keyPath) }
                 }
             case "tmpfs":
                 for (key, value, keyPath, _) in context.entries(value, keyPath, catalog: ComposeKeys.tmpfsOptions) ?? [] {
@@ -238,5 +238,21 @@ extension ServiceDecoder {
     static func isValidVolumeName(_ name: String) -> Bool {
         guard let first = name.first, first.isASCII, first.isLetter || first.isNumber else { return false }
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
+    }
+
+    /// A directory inside the volume, relative and within it: `..`, `.` and absolute paths are
+    /// refused, so a subpath never names anything outside its volume.
+    private func decodeSubpath(_ node: YAMLNode, _ path: String) -> String? {
+        guard let text = context.string(node, path) else { return nil }
+        let components = text.split(separator: "/")
+        if text.hasPrefix("/") || components.isEmpty {
+            context.error("expected a relative path inside the volume, found \"\(text)\"", at: node.location, path: path)
+            return nil
+        }
+        if components.contains("..") || components.contains(".") {
+            context.error("expected a path without . or .. components, found \"\(text)\"", at: node.location, path: path)
+            return nil
+        }
+        return components.joined(separator: "/")
     }
 }

@@ -37,7 +37,11 @@ public enum TaskSpecBuilder {
                 // The controller creates named volumes (owned by the service's user); this makes
                 // a missing one (anonymous volumes, a bare `supervise`).
                 if !FileIO.exists(directory) { try? FileIO.makeDirectories(directory, mode: 0o755) }
-                mounts.append(MountSpec(destination: volume.target, kind: .bind(source: directory, readOnly: volume.readOnly)))
+                // A subpath is not created: the workload owns the volume's contents, and making
+                // directories there could follow a symlink it planted. The runtime resolves the
+                // source without following any, and reports a missing one.
+                let source = volume.subpath.map { directory + "/" + $0 } ?? directory
+                mounts.append(MountSpec(destination: volume.target, kind: .bind(source: source, readOnly: volume.readOnly)))
             case .tmpfs:
                 mounts.append(MountSpec(destination: volume.target,
                                         kind: .tmpfs(sizeBytes: volume.tmpfsSize.map { $0.bytes }, mode: volume.tmpfsMode,
