@@ -112,6 +112,7 @@ let package = Package(
         .target(
             name: "AICoreCLI",
             dependencies: [
+                "AICorePaths",
                 "AICoreSpec",
                 "AICoreRuntime",
                 "AICoreOS",

@@ -1,4 +1,5 @@
 import AICoreOS
+import AICorePaths
 import AICoreSpec
 import AICoreRuntime
 import ArgumentParser
@@ -120,8 +121,11 @@ struct Run: AsyncParsableCommand {
         if commandLine.isEmpty {
             throw ValidationError("missing command: usage: aicore-node run [OPTIONS] -- COMMAND [ARG...]")
         }
-        for path in hide where !path.hasPrefix("/") || path == "/" {
-            throw ValidationError("invalid --hide \"\(path)\": expected an absolute path other than /")
+        for path in hide {
+            // The rule of x-aicore.hide_paths: a path is hidden as written, so `..` is refused.
+            if case .failure = InstancePath.normalized(path) {
+                throw ValidationError("invalid --hide \"\(path)\": expected an absolute path other than /, without . or .. components")
+            }
         }
         if !["host", "none"].contains(network) {
             throw ValidationError("invalid --network \"\(network)\": expected host or none")

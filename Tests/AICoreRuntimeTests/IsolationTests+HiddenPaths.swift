@@ -12,6 +12,14 @@ extension IsolationTests {
     /// Every path of the default list is there (made for the test when the host lacks it, so
     /// none passes by being absent), and a root workload reads nothing of it: a hidden file is
     /// empty, a hidden directory is empty.
+    @Test(arguments: ["/srv/../etc/shadow", "etc/shadow", "/", "/etc/./shadow"])
+    func runRefusesAHiddenPathItCannotHideAsWritten(path: String) throws {
+        let name = TestEnvironment.uniqueName("hidebad")
+        let r = try run(name, ["--hide", path, "--", "/bin/true"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("invalid --hide \"\(path)\""), "\(r.stderr)")
+    }
+
     @Test func hostSecretsAreHiddenFromARootWorkload() throws {
         let marker = TestEnvironment.uniqueName("secret")
         var made: [String] = []
