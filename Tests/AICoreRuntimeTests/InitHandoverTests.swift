@@ -161,4 +161,13 @@ final class InitHandoverTests {
         #expect(paths == ["/", "/", "/container.log"], "\(targets)")
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
+
+    /// The init is C only: the static Swift runtime (10 MiB, which a one-shot `run` copies into
+    /// the memfd at every spawn) must not come back into it through swiftc's startup object.
+    @Test func theInitProgramCarriesNoSwiftRuntime() throws {
+        let path = try #require(InitProgram.candidates(executable: TestEnvironment.binary).first(where: FileIO.exists))
+        let bytes = try FileIO.read(path)
+        #expect(bytes.count < 4 << 20, "\(path): \(bytes.count) bytes")
+        #expect(bytes.firstRange(of: Array("swift_retain".utf8)) == nil, "\(path) links the Swift runtime")
+    }
 }
