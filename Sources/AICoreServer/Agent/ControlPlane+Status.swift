@@ -106,7 +106,8 @@ extension ControlPlane {
             ports: record.ports, cgroup: record.cgroupPath, reason: record.statusReason)
         status.specHash = record.specHash
         var handle: TaskHandle?
-        if let runner = await runner(for: record) {
+        let runner = await runner(for: record)
+        if let runner {
             let live = await runner.status
             status.state = live.state.rawValue
             status.pid = live.pid
@@ -126,6 +127,9 @@ extension ControlPlane {
             status.stats = InstanceStats(stats)
         }
         if detail {
+            // The runner writes its events to the Store just after it changes state: wait for
+            // those, so the events shown always include the one that led to the state shown.
+            await runner?.flush()
             status.events = ((try? await store.events(instance: record.id, limit: 20)) ?? []).map(EventMessage.init)
         }
         return status
