@@ -4,17 +4,16 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The exit file the instance init writes before it exits (`<state>/exit/exit.json`): it outlives
-/// the launcher, so an agent restarted later still learns how the workload ended. It has a
-/// directory of its own because the init holds that directory open: nothing else of the state
-/// directory (the task record, the exec socket) is within its reach.
+/// The exit file the instance init writes before it exits (`<state>/exit.json`): it outlives
+/// the launcher, so an agent restarted later still learns how the workload ended. The launcher
+/// makes it empty and hands the init a descriptor of that file alone (never of a directory), so
+/// nothing else of the state directory (the task record, the exec socket) is within its reach.
+/// Empty means the init has not recorded an exit.
 public struct ExitRecord: Sendable, Equatable, Codable {
     public static let fileName = "exit.json"
-    public static let directoryName = "exit"
 
     /// Where the init writes it for an instance whose state is in `stateDirectory`.
-    public static func directory(stateDirectory: String) -> String { stateDirectory + "/" + directoryName }
-    public static func path(stateDirectory: String) -> String { directory(stateDirectory: stateDirectory) + "/" + fileName }
+    public static func path(stateDirectory: String) -> String { stateDirectory + "/" + fileName }
 
     /// The workload's pid inside the instance's pid namespace.
     public var pid: Int32
@@ -48,12 +47,9 @@ public struct ExitRecord: Sendable, Equatable, Codable {
         return Array(try encoder.encode(self))
     }
 
-    /// Reads `<stateDirectory>/exit/exit.json` (or `<stateDirectory>/exit.json`, where the inits
-    /// of earlier agents, still running after an upgrade, write it); nil if it is not there.
+    /// Reads `<stateDirectory>/exit.json`; nil if it is not there or still empty.
     public static func read(stateDirectory: String) throws -> ExitRecord? {
-        for file in [path(stateDirectory: stateDirectory), stateDirectory + "/" + fileName] {
-            if let bytes = try FileIO.readIfExists(file) { return try decode(bytes) }
-        }
-        return nil
+        guard let bytes = try FileIO.readIfExists(path(stateDirectory: stateDirectory)), !bytes.isEmpty else { return nil }
+        return try decode(bytes)
     }
 }

@@ -25,9 +25,8 @@ public struct InstanceSpawnRequest: Sendable {
     public var logFileName: String
     public var logMaxBytes: UInt64
     public var logMaxFiles: Int
-    /// The instance's state directory; the init writes the exit file into its `exit` directory.
+    /// The instance's state directory; the init writes the exit file (`ExitRecord.path`) there.
     public var stateDirectory: String
-    public var exitFileName: String
     /// cgroup v2 directory for CLONE_INTO_CGROUP (falls back to the sync handshake).
     public var cgroupV2Directory: String?
     /// Whether the caller places the child into cgroups between clone and the workload's fork.
@@ -42,7 +41,7 @@ public struct InstanceSpawnRequest: Sendable {
                 process: ProcessSpec, stdinFD: Int32? = nil, passthroughStdoutFD: Int32? = nil,
                 passthroughStderrFD: Int32? = nil, logDirectory: String? = nil,
                 logFileName: String = "container.log", logMaxBytes: UInt64 = 10 << 20, logMaxFiles: Int = 3,
-                stateDirectory: String, exitFileName: String = ExitRecord.fileName,
+                stateDirectory: String,
                 cgroupV2Directory: String? = nil, needsPlacement: Bool = true, execChannel: Bool = true) {
         self.namespaces = namespaces
         self.hostname = hostname
@@ -56,7 +55,6 @@ public struct InstanceSpawnRequest: Sendable {
         self.logMaxBytes = logMaxBytes
         self.logMaxFiles = logMaxFiles
         self.stateDirectory = stateDirectory
-        self.exitFileName = exitFileName
         self.cgroupV2Directory = cgroupV2Directory
         self.needsPlacement = needsPlacement
         self.execChannel = execChannel
@@ -93,8 +91,8 @@ public enum InstanceSpawner {
     public static func spawn(_ r: InstanceSpawnRequest, place: (pid_t) throws -> Void) throws(SpawnError) -> PIDFD {
         var opened: [Int32] = []
         defer { opened.forEach { close($0) } }
-        func openFD(_ path: String, _ flags: Int32, _ what: String) throws(SpawnError) -> Int32 {
-            let fd = open(path, flags | O_CLOEXEC)
+        func openFD(_ path: String, _ flags: Int32, _ what: String, mode: mode_t = 0) throws(SpawnError) -> Int32 {
+            let fd = open(path, flags | O_CLOEXEC, mode)
             guard fd >= 0 else { throw .system(.last("\(what) \(path)")) }
             opened.append(fd)
             return fd
@@ -111,9 +109,10 @@ public enum InstanceSpawner {
         }
         var logDirFD: Int32 = -1
         if let dir = r.logDirectory { logDirFD = try openDetached(dir, "log directory") }
-        let exitDirectory = ExitRecord.directory(stateDirectory: r.stateDirectory)
-        do { try FileIO.makeDirectories(exitDirectory, mode: 0o700) } catch { throw .system(error) }
-        let exitFD = try openDetached(exitDirectory, "exit directory")
+        // The exit file, made empty here and written once by the init: a regular file, so the
+        // descriptor leads nowhere else, and no directory of its own to make and remove.
+        let exitFD = try openFD(ExitRecord.path(stateDirectory: r.stateDirectory),
+                                O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, "create the exit file", mode: 0o600)
         let initProgram: Int32
         do { initProgram = try InitProgram.descriptor() } catch { throw .system(error) }
         var cgroupFD: Int32 = -1
@@ -151,8 +150,7 @@ public enum InstanceSpawner {
         c.log_name = arena.optionalString(r.logFileName)
         c.log_max_bytes = r.logMaxBytes
         c.log_max_files = Int32(clamping: r.logMaxFiles)
-        c.exit_dir_fd = exitFD
-        c.exit_file_name = arena.optionalString(r.exitFileName)
+        c.exit_fd = exitFD
         c.init_exe_fd = initProgram
         c.exec_listen_fd = execListenFD
         c.cgroup_namespace = r.cgroupNamespace ? 1 : 0

@@ -332,7 +332,6 @@ public final class LinuxTaskDriver: TaskDriver {
         let record = ExitRecord(pid: 0, exitCode: status.exitCode, signal: { if case .signaled(let s) = status { return s }; return nil }(),
                                 oomKilled: oom, finishedAt: "")
         if let bytes = try? record.encoded() {
-            try? FileIO.makeDirectories(ExitRecord.directory(stateDirectory: handle.stateDirectory), mode: 0o700)
             try? FileIO.write(ExitRecord.path(stateDirectory: handle.stateDirectory), bytes)
         }
         return TaskExit(status: status, oomKilled: oom, finishedAt: nil)

@@ -9,9 +9,9 @@
 //    and copies the raw bytes to the launcher's stdout/stderr while that one listens;
 //  - when the workload exits, kills what is left in the namespace, drains the pipes, writes
 //    the exit file (JSON) into the state directory, and exits with the workload's status.
-// It holds descriptors to the log directory and the exit file's directory, opened before
-// pivot_root as detached mounts of just those directories: both survive the launcher's death and
-// the mount namespace switch, and neither leads anywhere else.
+// It holds a descriptor of the log directory, opened before pivot_root as a detached mount of
+// just that directory, and one of the exit file itself: both survive the launcher's death and the
+// mount namespace switch, and neither leads anywhere else.
 #include "internal.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -148,8 +148,8 @@ static void stream_read(struct stream *s) {
   }
 }
 
-static void write_exit_file(int dir_fd, const char *name, pid_t pid, int exited, int value) {
-  if (dir_fd < 0 || !name) return;
+static void write_exit_file(int fd, pid_t pid, int exited, int value) {
+  if (fd < 0) return;
   char json[512];
   size_t len = 0;
   struct timespec ts;
@@ -170,18 +170,12 @@ static void write_exit_file(int dir_fd, const char *name, pid_t pid, int exited,
   aic_append(json, sizeof json, &len, ",\"finishedAt\":\"");
   aic_append_timestamp(json, sizeof json, &len, ts.tv_sec, ts.tv_nsec);
   aic_append(json, sizeof json, &len, "\"}\n");
-
-  char tmp[512];
-  size_t tlen = 0;
-  tmp[0] = 0;
-  aic_append(tmp, sizeof tmp, &tlen, name);
-  aic_append(tmp, sizeof tmp, &tlen, ".tmp");
-  int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return;
-  int r = aic_write_all(fd, json, len);
-  close(fd);
-  // rename makes the file appear whole: a reader never sees half a status.
-  if (r == 0) (void)renameat(dir_fd, tmp, dir_fd, name);
+  // One small write into the empty file the launcher made: readers see it empty or whole (a
+  // write this size to a regular file is copied under the inode's lock), and an empty file
+  // reads as "no exit recorded".
+  ssize_t n;
+  do n = pwrite(fd, json, len, 0);
+  while (n < 0 && errno == EINTR);
 }
 
 void aic_init_main(const struct aic_init_config *c) {
@@ -308,6 +302,6 @@ void aic_init_main(const struct aic_init_config *c) {
 
   // Whether the kernel's OOM killer ended it is the agent's to read, from the cgroup: a
   // descriptor of the cgroup's files here would be one more thing a workload could reach.
-  write_exit_file(c->exit_dir_fd, c->exit_file_name, child, exited, value);
+  write_exit_file(c->exit_fd, child, exited, value);
   _exit(exited ? value : 128 + value);
 }

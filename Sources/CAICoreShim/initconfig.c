@@ -24,13 +24,12 @@ enum {
   HAS_SEARCH_PATH = 1,
   HAS_CWD = 2,
   HAS_LOG_NAME = 4,
-  HAS_EXIT_FILE_NAME = 8,
 };
 
 struct wire_header {
   char magic[8];
   int32_t error_fd, sync_fd, stdin_fd, passthrough_out, passthrough_err;
-  int32_t log_dir_fd, log_max_files, exit_dir_fd, exec_listen_fd, cgroup_namespace;
+  int32_t log_dir_fd, log_max_files, exit_fd, exec_listen_fd, cgroup_namespace;
   uint64_t log_max_bytes;
   uint32_t uid, gid;
   uint64_t caps;
@@ -81,7 +80,7 @@ int aic_init_config_write(const struct aic_spawn_config *c, int error_fd, int sy
   h.passthrough_err = c->passthrough_err;
   h.log_dir_fd = c->log_dir_fd;
   h.log_max_files = c->log_max_files;
-  h.exit_dir_fd = c->exit_dir_fd;
+  h.exit_fd = c->exit_fd;
   h.exec_listen_fd = c->exec_listen_fd;
   h.cgroup_namespace = c->cgroup_namespace;
   h.log_max_bytes = c->log_max_bytes;
@@ -98,7 +97,7 @@ int aic_init_config_write(const struct aic_spawn_config *c, int error_fd, int sy
   h.argc = count(p->argv);
   h.envc = count(p->envp);
   h.flags = (p->search_path ? HAS_SEARCH_PATH : 0) | (p->cwd ? HAS_CWD : 0) |
-            (c->log_name ? HAS_LOG_NAME : 0) | (c->exit_file_name ? HAS_EXIT_FILE_NAME : 0);
+            (c->log_name ? HAS_LOG_NAME : 0);
   if (!p->path || h.argc == 0) return -EINVAL;
 
   struct buffer b = {0};
@@ -110,7 +109,6 @@ int aic_init_config_write(const struct aic_spawn_config *c, int error_fd, int sy
   if (p->search_path) put_string(&b, p->search_path);
   if (p->cwd) put_string(&b, p->cwd);
   if (c->log_name) put_string(&b, c->log_name);
-  if (c->exit_file_name) put_string(&b, c->exit_file_name);
   for (uint32_t i = 0; i < h.argc; i++) put_string(&b, p->argv[i]);
   for (uint32_t i = 0; i < h.envc; i++) put_string(&b, p->envp[i]);
   if (b.failed) {
@@ -205,7 +203,7 @@ static int read_config(int fd, struct aic_init_config *out) {
   out->log_dir_fd = h.log_dir_fd;
   out->log_max_files = h.log_max_files;
   out->log_max_bytes = h.log_max_bytes;
-  out->exit_dir_fd = h.exit_dir_fd;
+  out->exit_fd = h.exit_fd;
   out->exec_listen_fd = h.exec_listen_fd;
   out->cgroup_namespace = h.cgroup_namespace;
   p->uid = h.uid;
@@ -226,12 +224,10 @@ static int read_config(int fd, struct aic_init_config *out) {
   if (ok && (h.flags & HAS_SEARCH_PATH)) p->search_path = take_string(&r);
   if (ok && (h.flags & HAS_CWD)) p->cwd = take_string(&r);
   if (ok && (h.flags & HAS_LOG_NAME)) out->log_name = take_string(&r);
-  if (ok && (h.flags & HAS_EXIT_FILE_NAME)) out->exit_file_name = take_string(&r);
   if (ok) p->argv = take_strings(&r, h.argc, &ok);
   if (ok) p->envp = take_strings(&r, h.envc, &ok);
   if (!ok || !p->path || ((h.flags & HAS_SEARCH_PATH) && !p->search_path) ||
-      ((h.flags & HAS_CWD) && !p->cwd) || ((h.flags & HAS_LOG_NAME) && !out->log_name) ||
-      ((h.flags & HAS_EXIT_FILE_NAME) && !out->exit_file_name))
+      ((h.flags & HAS_CWD) && !p->cwd) || ((h.flags & HAS_LOG_NAME) && !out->log_name))
     return -EPROTO;
   return 0;
 }
@@ -260,7 +256,7 @@ void aic_init_program_main(int argc, char **argv) {
   close(config_fd);
   // The clone cleared close-on-exec to hand these over; every later exec must not inherit them.
   int inherited[] = {config.sync_fd,  config.stdin_fd,    config.passthrough_out, config.passthrough_err,
-                     config.log_dir_fd, config.exit_dir_fd, config.exec_listen_fd};
+                     config.log_dir_fd, config.exit_fd, config.exec_listen_fd};
   for (size_t i = 0; i < sizeof inherited / sizeof inherited[0]; i++)
     if (inherited[i] >= 0) fcntl(inherited[i], F_SETFD, FD_CLOEXEC);
   // 0-2 were closed with everything else the clone held: keep them taken, so that no pipe made

@@ -50,8 +50,7 @@ struct aic_init_config {
   const char *log_name;
   uint64_t log_max_bytes;
   int log_max_files;
-  int exit_dir_fd;       // a detached mount of the exit file's directory, or -1
-  const char *exit_file_name;
+  int exit_fd;           // the exit file, open for writing, or -1
   int exec_listen_fd;
   int cgroup_namespace;
   struct aic_process process;

@@ -185,7 +185,7 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     // Everything else this copy of the agent holds is closed, not only marked close-on-exec.
     // All but the last are handed to the init across the execve; the program itself is not.
     int keep[] = {error_fd,       sync_fd,         c->stdin_fd,   c->passthrough_out,
-                  c->passthrough_err, c->log_dir_fd, c->exit_dir_fd, c->exec_listen_fd,
+                  c->passthrough_err, c->log_dir_fd, c->exit_fd, c->exec_listen_fd,
                   config_fd,      c->init_exe_fd};
     size_t nkeep = sizeof keep / sizeof keep[0];
     aic_close_except(keep, nkeep);

@@ -148,8 +148,8 @@ final class LinuxTaskDriverTests {
         #expect(await waitUntil { FileIO.exists(taskFile) })
         launcher.signal(SIGKILL)
         #expect(launcher.waitForExit() == .signaled(SIGKILL))
-        let exitFile = ExitRecord.path(stateDirectory: stateDir + "/" + name)
-        #expect(await waitUntil(.seconds(15)) { FileIO.exists(exitFile) })
+        // The file is there, empty, from the start; the init fills it as it exits.
+        #expect(await waitUntil(.seconds(15)) { (try? ExitRecord.read(stateDirectory: stateDir + "/" + name)) != nil })
         let record = try #require(try ExitRecord.read(stateDirectory: stateDir + "/" + name))
         #expect(record.exitCode == 3 && record.signal == nil && !record.oomKilled)
         let log = try FileIO.readString(stateDir + "/" + name + "/logs/container.log")

@@ -150,15 +150,16 @@ struct aic_spawn_config {
   int32_t stdin_fd;                // the workload's stdin (e.g. /dev/null), required
   int32_t passthrough_out;         // init copies the workload's stdout here too, or -1
   int32_t passthrough_err;         // same for stderr, or -1
-  // The directories the init writes to are detached mounts (aic_open_detached_directory): a
-  // workload that reaches the init's descriptors (/proc/1/fd with CAP_SYS_PTRACE) finds those
-  // directories and nothing above them, since `..` stops at the root of a mount with no parent.
+  // The log directory is a detached mount (aic_open_detached_directory): a workload that reaches
+  // the init's descriptors (/proc/1/fd with CAP_SYS_PTRACE) finds that directory and nothing
+  // above it, since `..` stops at the root of a mount with no parent.
   int32_t log_dir_fd;              // the log directory, or -1 for no log
   const char *log_name;            // e.g. "container.log"; rotated to .1 .. .N-1
   uint64_t log_max_bytes;          // rotate when the file would exceed this
   int32_t log_max_files;           // files kept, counting the current one (>= 1)
-  int32_t exit_dir_fd;             // where the exit file goes, or -1
-  const char *exit_file_name;      // e.g. "exit.json"
+  // The exit file, opened for writing (empty), or -1. A regular file rather than a directory:
+  // from it, a workload that reaches the descriptor can name nothing else.
+  int32_t exit_fd;
   // The init program (aicore-init), in a sealed memfd: the clone execs it once the filesystem is
   // set up, so the instance's PID 1 holds none of the agent's memory.
   int32_t init_exe_fd;
