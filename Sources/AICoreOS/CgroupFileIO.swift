@@ -71,13 +71,31 @@ enum CgroupFileIO {
 
     /// mkdir -p: creates `path` and any missing ancestors (mode 0755). Existing directories are fine.
     static func makeDirectories(_ path: String) throws(CgroupError) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) == 0 { continue }
-            let err = errno
-            if err == EEXIST { continue }
-            throw .system(err, "mkdir \(current)")
+        try retryingVanishedAncestors { () throws(CgroupError) in
+            var current = path.hasPrefix("/") ? "" : "."
+            for component in path.split(separator: "/") {
+                current += "/" + component
+                if mkdir(current, 0o755) == 0 { continue }
+                let err = errno
+                if err == EEXIST { continue }
+                throw .system(err, "mkdir \(current)")
+            }
+        }
+    }
+
+    /// Runs `body` again when it failed because a cgroup on its path went away under it: another
+    /// instance's `destroy` removes the stack and service cgroups it finds empty
+    /// (`removeEmptyAncestors`), and one of those can be the parent that `body` just found or
+    /// made. A cgroup being removed answers ENODEV; one gone, ENOENT. Once the new cgroup exists,
+    /// its ancestors are no longer empty and stay.
+    static func retryingVanishedAncestors<T>(_ body: () throws(CgroupError) -> T) throws(CgroupError) -> T {
+        var attempt = 0
+        while true {
+            do {
+                return try body()
+            } catch where error.code == .systemCall && (error.errno == ENOENT || error.errno == ENODEV) && attempt < 8 {
+                attempt += 1
+            }
         }
     }
 

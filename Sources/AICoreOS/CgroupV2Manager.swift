@@ -57,15 +57,17 @@ public struct CgroupV2Manager: CgroupManager {
 
         // <base>, <base>/aicore, <base>/aicore/stack, … down to the leaf's parent: each must delegate the
         // controllers to its children.
-        try CgroupFileIO.makeDirectories(base)
-        var dir = base
-        try enableControllers(in: dir)
-        for component in components.dropLast() {
-            dir = CgroupPath.join(dir, component)
-            try CgroupFileIO.makeDirectories(dir)
+        try CgroupFileIO.retryingVanishedAncestors { () throws(CgroupError) in
+            try CgroupFileIO.makeDirectories(base)
+            var dir = base
             try enableControllers(in: dir)
+            for component in components.dropLast() {
+                dir = CgroupPath.join(dir, component)
+                try CgroupFileIO.makeDirectories(dir)
+                try enableControllers(in: dir)
+            }
+            try CgroupFileIO.makeDirectories(leaf)
         }
-        try CgroupFileIO.makeDirectories(leaf)
 
         var needed: [String] = []
         if limits.memoryBytes != nil { needed.append("memory") }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import AICoreOS
 
@@ -137,6 +138,32 @@ struct CgroupKernelTests {
     }
 
     // MARK: tests
+
+    /// One instance's destroy removes the stack and service cgroups it leaves empty; another
+    /// instance of the same service being created at that moment must not fail because its
+    /// parent went away under it (seen in the v2 VM: `read …/cgroup.subtree_control: No such
+    /// device`). Two loops create and destroy siblings as fast as they can.
+    @Test func creatingBesideADestroyThatPrunesTheParentSucceeds() throws {
+        let stack = "aicore/t-prune-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let failures = Mutex<[String]>([])
+        let manager = self.manager
+        DispatchQueue.concurrentPerform(iterations: 2) { side in
+            for round in 0..<150 {
+                do {
+                    let handle = try manager.create("\(stack)/svc/r\(side)-\(round)", limits: CgroupLimits(pidsMax: 16))
+                    try manager.destroy(handle)
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+        }
+        let failed = failures.withLock { $0 }
+        #expect(failed.isEmpty, "\(failed.count) failed, first: \(failed.first ?? "")")
+        for dir in (try? manager.handle(for: stack + "/svc").directories) ?? [] {
+            rmdir(dir)
+            rmdir((dir as NSString).deletingLastPathComponent)
+        }
+    }
 
     @Test func limitsReachTheKernelAndCanBeRaisedAndLowered() throws {
         try withCgroup(CgroupLimits(memoryBytes: 64 << 20, cpus: 0.5, cpuWeight: 100, pidsMax: 123)) { handle in
