@@ -12,12 +12,22 @@ struct ComposeHabitTests {
     typealias Habit = StackLoaderTests.KeyCase
 
     /// The host of these tests: only these paths exist (and their parents).
-    static let hostPaths: Set<String> = ["/", "/var", "/var/lib", "/var/lib/app", "/srv", "/tmp", "/etc", "/etc/app.conf"]
+    static let hostPaths: Set<String> = ["/", "/var", "/var/lib", "/var/lib/app", "/srv", "/tmp", "/etc", "/etc/app.conf",
+                                         "/var/run", "/var/run/postgresql", "/srv/pg"]
+    /// Its symbolic links, as Debian has `/var/run` → `/run`.
+    static let hostLinks = ["/var/run": "/run", "/srv/data": "/mnt/disk/data"]
+
+    @Sendable static func hostSymlink(_ path: String) -> HostSymlink? {
+        for (link, target) in hostLinks where path == link || path.hasPrefix(link + "/") {
+            return HostSymlink(link: link, leadsTo: target + path.dropFirst(link.count))
+        }
+        return nil
+    }
 
     static func load(_ yaml: String, strict: Bool = false) throws -> LoadedStack {
         let fixture = try StackFixture()
         defer { fixture.remove() }
-        return try fixture.load(yaml: yaml, strict: strict, hostPathExists: { hostPaths.contains($0) })
+        return try fixture.load(yaml: yaml, strict: strict, hostPathExists: { hostPaths.contains($0) }, hostSymlink: hostSymlink)
     }
 
     static func habits(_ yaml: String) throws -> [Diagnostic] {
@@ -27,6 +37,16 @@ struct ComposeHabitTests {
     static let collision = "but the 3 replicas share the host network, so all but one fail with `Address already in use`"
 
     static let cases: [Habit] = [
+        Habit(
+            description: "a bind source through a symbolic link",
+            yaml: "services:\n  db:\n    command: sleep 1\n    volumes: [\"/srv/data/pg:/var/lib/app\"]\n",
+            line: 4, column: 15, keyPath: "services.db.volumes[0]",
+            message: "bind source /srv/data/pg has a symbolic link in its path (/srv/data): mounts follow no symlinks, so the instance is refused when it starts; write the path it leads to, /mnt/disk/data/pg"),
+        Habit(
+            description: "a mount target through a symbolic link of the host",
+            yaml: "services:\n  db:\n    command: sleep 1\n    volumes: [\"/srv/pg:/var/run/postgresql\"]\n",
+            line: 4, column: 15, keyPath: "services.db.volumes[0]",
+            message: "mount target /var/run/postgresql has a symbolic link in its path on the host (/var/run): mounts follow no symlinks, so the instance is refused when it starts; mount at the path it leads to, /run/postgresql"),
         Habit(
             description: "image beside command",
             yaml: "services:\n  api:\n    image: python:3.12\n    command: python app.py\n",
@@ -129,7 +149,7 @@ struct ComposeHabitTests {
     func habitWarns(_ habit: Habit) throws {
         let fixture = try StackFixture()
         defer { fixture.remove() }
-        let loaded = try fixture.load(yaml: habit.yaml, hostPathExists: { Self.hostPaths.contains($0) })
+        let loaded = try fixture.load(yaml: habit.yaml, hostPathExists: { Self.hostPaths.contains($0) }, hostSymlink: Self.hostSymlink)
         let habits = loaded.warnings.filter { $0.kind == .composeHabit }
         #expect(habits.count == 1, "\(habits.map(\.description))")
         let warning = try #require(habits.first)

@@ -25,26 +25,29 @@ struct StackFixture {
     func load(
         _ names: [String] = ["stack.yml"], environment: [String: String] = [:], profiles: [String] = [],
         envFiles: [String] = [], strict: Bool = false, projectName: String? = nil,
-        hostPathExists: @escaping @Sendable (String) -> Bool = { _ in true }
+        hostPathExists: @escaping @Sendable (String) -> Bool = { _ in true },
+        hostSymlink: @escaping @Sendable (String) -> HostSymlink? = { _ in nil }
     ) throws(StackLoadError) -> LoadedStack {
         var options = StackLoadOptions(
             files: names.map { directory + "/" + $0 }, envFiles: envFiles.map { directory + "/" + $0 },
             profiles: profiles, projectName: projectName, strict: strict, environment: environment)
         options.hostPathExists = hostPathExists
+        options.hostSymlink = hostSymlink
         return try StackLoader.load(options)
     }
 
     /// Writes `stack.yml` and loads it.
     func load(
         yaml: String, environment: [String: String] = [:], strict: Bool = false,
-        hostPathExists: @escaping @Sendable (String) -> Bool = { _ in true }
+        hostPathExists: @escaping @Sendable (String) -> Bool = { _ in true },
+        hostSymlink: @escaping @Sendable (String) -> HostSymlink? = { _ in nil }
     ) throws(StackLoadError) -> LoadedStack {
         do {
             try write("stack.yml", yaml)
         } catch {
             throw StackLoadError(diagnostics: [.error("cannot write fixture: \(error)", at: nil, path: "")])
         }
-        return try load(environment: environment, strict: strict, hostPathExists: hostPathExists)
+        return try load(environment: environment, strict: strict, hostPathExists: hostPathExists, hostSymlink: hostSymlink)
     }
 
     /// Loads `yaml`, expecting failure; returns the errors.

@@ -23,6 +23,7 @@ extension ServiceDecoder {
     func warnAboutHostDifferences(_ service: Service, path: String, written: WrittenKeys, mounts: [LocatedMount]) {
         warnAboutImage(service, path: path, written: written)
         warnAboutMountTargets(mounts)
+        warnAboutSymlinkedMountPaths(mounts)
         warnAboutFixedPorts(service, path: path, written: written)
     }
 
@@ -48,6 +49,29 @@ extension ServiceDecoder {
                 .composeHabit,
                 "mount target \(target) does not exist on the host: instances run on the host's root filesystem mounted read-only, so \(target) cannot be created and the instance fails to start; mount at a path that exists on the host (e.g. under /var/lib, /srv, /mnt or /tmp), or create \(target) on the host",
                 at: location, path: itemPath)
+        }
+    }
+
+    /// A bind source, or a target on the host root, with a symbolic link in its path: the runtime
+    /// follows none and refuses the instance when it starts.
+    private func warnAboutSymlinkedMountPaths(_ mounts: [LocatedMount]) {
+        let mountPoints = Self.instanceMountPoints + mounts.map(\.mount.target)
+        for (mount, itemPath, location) in mounts {
+            if mount.kind == .bind, let source = mount.source, let found = hostSymlink(source) {
+                context.warning(
+                    .composeHabit,
+                    "bind source \(source) has a symbolic link in its path (\(found.link)): mounts follow no symlinks, so the instance is refused when it starts; \(found.leadsTo.map { "write the path it leads to, \($0)" } ?? "write the real path")",
+                    at: location, path: itemPath)
+            }
+            let target = mount.target
+            // A target inside another mount is resolved there, not on the host.
+            let enclosed = mountPoints.contains { $0 != target && target.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+            if !enclosed, target != "/", let found = hostSymlink(target) {
+                context.warning(
+                    .composeHabit,
+                    "mount target \(target) has a symbolic link in its path on the host (\(found.link)): mounts follow no symlinks, so the instance is refused when it starts; \(found.leadsTo.map { "mount at the path it leads to, \($0)" } ?? "mount at the real path")",
+                    at: location, path: itemPath)
+            }
         }
     }
 

@@ -9,6 +9,8 @@ struct ServiceDecoder {
     let variables: [String: String]
     /// Whether a path exists on this host, for mount targets the read-only host root must have.
     let hostPathExists: @Sendable (String) -> Bool
+    /// The first symbolic link in a path on this host: mounts follow none.
+    let hostSymlink: @Sendable (String) -> HostSymlink?
 
     /// Values of the legacy top-level resource keys, applied after `deploy` so either order works.
     private struct LegacyResources {

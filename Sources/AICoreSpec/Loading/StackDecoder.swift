@@ -5,6 +5,8 @@ struct StackDecoder {
     let variables: [String: String]
     /// Whether a path exists on this host (`StackLoadOptions.hostPathExists`).
     let hostPathExists: @Sendable (String) -> Bool
+    /// The first symbolic link in a path on this host (`StackLoadOptions.hostSymlink`).
+    let hostSymlink: @Sendable (String) -> HostSymlink?
     /// The name to use when the file has no `name:` (from `-p` or the directory).
     let fallbackName: String
     /// `-p` wins over `name:`, as in Compose.
@@ -66,7 +68,8 @@ struct StackDecoder {
             return []
         }
         let decoder = ServiceDecoder(
-            context: context, baseDirectory: baseDirectory, variables: variables, hostPathExists: hostPathExists)
+            context: context, baseDirectory: baseDirectory, variables: variables, hostPathExists: hostPathExists,
+            hostSymlink: hostSymlink)
         var services: [Service] = []
         for entry in entries {
             let servicePath = DecodeContext.join(path, entry.key)

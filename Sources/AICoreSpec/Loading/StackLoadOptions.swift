@@ -25,6 +25,9 @@ public struct StackLoadOptions: Sendable {
     /// Whether a path exists on this host: a mount target that does not cannot be created on the
     /// read-only host root, and gets a warning. Injectable for tests.
     public var hostPathExists: @Sendable (String) -> Bool = { FileManager.default.fileExists(atPath: $0) }
+    /// The first symbolic link on this host in a mount's path: the runtime refuses such a mount,
+    /// so it gets a warning. Injectable for tests.
+    public var hostSymlink: @Sendable (String) -> HostSymlink? = { HostSymlink.first(in: $0) }
 
     public init(
         files: [String], envFiles: [String] = [], profiles: [String] = [], projectName: String? = nil,

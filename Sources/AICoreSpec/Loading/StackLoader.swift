@@ -41,7 +41,7 @@ public enum StackLoader {
         }
         let decoder = StackDecoder(
             context: context, baseDirectory: baseDirectory, variables: variables, hostPathExists: options.hostPathExists,
-            fallbackName: StackName.sanitize(URL(fileURLWithPath: baseDirectory).lastPathComponent),
+            hostSymlink: options.hostSymlink, fallbackName: StackName.sanitize(URL(fileURLWithPath: baseDirectory).lastPathComponent),
             overrideName: projectName)
         guard var stack = decoder.decode(merged) else { throw StackLoadError(diagnostics: context.diagnostics) }
 
