@@ -83,6 +83,14 @@ enum CgroupFileIO {
         }
     }
 
+    /// mkdir of one level, which may exist already; fails with ENOENT when its parent does not.
+    static func makeDirectory(_ path: String) throws(CgroupError) {
+        if mkdir(path, 0o755) == 0 { return }
+        let err = errno
+        if err == EEXIST { return }
+        throw .system(err, "mkdir \(path)")
+    }
+
     /// Runs `body` again when it failed because a cgroup on its path went away under it: another
     /// instance's `destroy` removes the stack and service cgroups it finds empty
     /// (`removeEmptyAncestors`), and one of those can be the parent that `body` just found or

@@ -55,30 +55,37 @@ public struct CgroupV2Manager: CgroupManager {
         let handle = try handle(for: relativePath)
         let leaf = CgroupPath.join(base, relativePath)
 
-        // <base>, <base>/aicore, <base>/aicore/stack, … down to the leaf's parent: each must delegate the
-        // controllers to its children.
-        try CgroupFileIO.retryingVanishedAncestors { () throws(CgroupError) in
-            try CgroupFileIO.makeDirectories(base)
-            var dir = base
-            try enableControllers(in: dir)
-            for component in components.dropLast() {
-                dir = CgroupPath.join(dir, component)
-                try CgroupFileIO.makeDirectories(dir)
-                try enableControllers(in: dir)
-            }
-            try CgroupFileIO.makeDirectories(leaf)
-        }
-
         var needed: [String] = []
         if limits.memoryBytes != nil { needed.append("memory") }
         if limits.cpus != nil || limits.cpuWeight != nil { needed.append("cpu") }
         if limits.pidsMax != nil { needed.append("pids") }
-        if let available = try Self.controllers(in: leaf) {
-            for controller in needed where !available.contains(controller) {
-                throw CgroupError(
-                    code: .controllerUnavailable, action: "create cgroup \(leaf)",
-                    detail: "the \(controller) controller is not available there: it must be enabled in every ancestor's cgroup.subtree_control (under systemd: Delegate=yes)")
+
+        // <base>, <base>/aicore, <base>/aicore/stack, … down to the leaf's parent: each must delegate the
+        // controllers to its children. Below the base each level is made on its own (never
+        // `mkdir -p`): another instance's destroy may remove an empty stack or service cgroup at
+        // any moment, and a level re-made silently under this one would pass no controller on.
+        var attempt = 0
+        while true {
+            attempt += 1
+            let missing = try CgroupFileIO.retryingVanishedAncestors { () throws(CgroupError) -> String? in
+                try CgroupFileIO.makeDirectories(base)
+                var dir = base
+                try enableControllers(in: dir)
+                for component in components.dropLast() {
+                    dir = CgroupPath.join(dir, component)
+                    try CgroupFileIO.makeDirectory(dir)
+                    try enableControllers(in: dir)
+                }
+                try CgroupFileIO.makeDirectory(leaf)
+                guard let available = try Self.controllers(in: leaf) else { return nil }
+                return needed.first { !available.contains($0) }
             }
+            guard let controller = missing else { break }
+            // A parent that a concurrent create re-made may not pass the controllers on yet.
+            if attempt < 8, rmdir(leaf) == 0 { continue }
+            throw CgroupError(
+                code: .controllerUnavailable, action: "create cgroup \(leaf)",
+                detail: "the \(controller) controller is not available there: it must be enabled in every ancestor's cgroup.subtree_control (under systemd: Delegate=yes)")
         }
         try writeLimits(limits, in: leaf)
         if let devices = limits.devices { try DeviceRule.attach(devices, toCgroup: leaf) }
