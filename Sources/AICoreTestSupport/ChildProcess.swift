@@ -1,5 +1,6 @@
 import AICoreOS
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -28,6 +29,8 @@ public struct ChildProcess: Sendable {
         public var termination: Termination
         public var stdout: String
         public var stderr: String
+        /// The deadline passed: the child was killed (SIGKILL), and what it printed until then is here.
+        public var timedOut = false
 
         public var status: Int32 { termination.status }
     }
@@ -123,27 +126,43 @@ public struct ChildProcess: Sendable {
         return ChildProcess(pid: pid, stdoutFD: outPipe[0], stderrFD: errPipe[0])
     }
 
-    /// Runs to completion and returns what it printed.
+    /// Runs to completion, or until `timeout` (then it is killed), and returns what it printed.
     public static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, directory: String? = nil,
+        timeout: Duration? = nil
     ) throws -> Output {
-        try spawn(executable, arguments, environment: environment, directory: directory).collect()
+        try spawn(executable, arguments, environment: environment, directory: directory).collect(timeout: timeout)
     }
 
-    /// Reads stdout and stderr to their ends (on two threads, so neither pipe can fill and
-    /// stall the child), then reaps the child.
-    public func collect() -> Output {
+    /// Reads stdout and stderr to their ends (on two threads of their own, so neither pipe can
+    /// fill and stall the child, and no reader waits for a Dispatch worker that blocked tests
+    /// hold), then reaps the child.
+    ///
+    /// With a `timeout`, a child whose output is still open at the deadline is killed and
+    /// reaped, and what it printed so far is returned with `timedOut`: a hung child (or a
+    /// descendant of it that holds its output, as an instance's init does) cannot hang the test
+    /// run. The reader threads then stay until those descendants close the pipes.
+    public func collect(timeout: Duration? = nil) -> Output {
         let group = DispatchGroup()
         let out = Buffer()
         let err = Buffer()
         for (fd, buffer) in [(stdoutFD, out), (stderrFD, err)] where fd >= 0 {
             group.enter()
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 buffer.fill(from: fd)
                 group.leave()
             }
         }
-        group.wait()
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
+            if group.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .timedOut {
+                kill(pid, SIGKILL)
+                return Output(termination: waitForExit(), stdout: out.text, stderr: err.text, timedOut: true)
+            }
+        } else {
+            group.wait()
+        }
         return Output(termination: waitForExit(), stdout: out.text, stderr: err.text)
     }
 
@@ -161,16 +180,16 @@ public struct ChildProcess: Sendable {
     }
 
     /// Collects output into memory from a reader thread.
-    private final class Buffer: @unchecked Sendable {
-        // Written by one reader thread and read only after DispatchGroup.wait(), which orders them.
-        private var data = Data()
+    private final class Buffer: Sendable {
+        // Written by the reader thread; read after it ended, or while it still reads (a timeout).
+        private let data = Mutex(Data())
 
         func fill(from fd: Int32) {
             var chunk = [UInt8](repeating: 0, count: 65536)
             while true {
                 let count = read(fd, &chunk, chunk.count)
                 if count > 0 {
-                    data.append(contentsOf: chunk[0..<count])
+                    data.withLock { $0.append(contentsOf: chunk[0..<count]) }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
@@ -180,6 +199,6 @@ public struct ChildProcess: Sendable {
             close(fd)
         }
 
-        var text: String { String(decoding: data, as: UTF8.self) }
+        var text: String { data.withLock { String(decoding: $0, as: UTF8.self) } }
     }
 }

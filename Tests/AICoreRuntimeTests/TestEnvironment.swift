@@ -38,9 +38,11 @@ struct RunResult {
 
 /// Runs the real `aicore-node run` with a private state dir and returns what a user sees.
 func runNode(_ args: [String], stateDir: String, timeout: Duration = .seconds(60)) throws -> RunResult {
-    // The init holds the output pipes until the workload ended; collect() reads both to the end.
-    let output = try ChildProcess.run(TestEnvironment.binary, ["run", "--state-dir", stateDir] + args)
-    return RunResult(status: output.status, stdout: output.stdout, stderr: output.stderr)
+    // The init holds the output pipes until the workload ended; collect() reads both to the end,
+    // or kills the launcher at the deadline (the test then fails on what it finds left over).
+    let output = try ChildProcess.run(TestEnvironment.binary, ["run", "--state-dir", stateDir] + args, timeout: timeout)
+    let stderr = output.timedOut ? output.stderr + "\n[runNode: killed after \(timeout)]" : output.stderr
+    return RunResult(status: output.status, stdout: output.stdout, stderr: stderr)
 }
 
 /// Polls `condition` until it holds or the deadline passes (no fixed sleeps in assertions).
