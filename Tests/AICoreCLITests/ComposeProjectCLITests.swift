@@ -200,11 +200,14 @@ struct ComposeProjectCLITests {
             let directory = try Self.project("fixme", in: harness, compose: compose("echo starting; echo Traceback: boom 1 >&2; exit 1"))
             let first = try await harness.cli(["up", "-d", "--wait"], in: directory)
             #expect(first.status == 1)
-            #expect(first.stderr.contains("stack fixme failed: service web has 2 failed instance(s)"), "\(first.stderr)")
-            // What the process last said is in ps's STATUS.
-            let ps = try await harness.cli(["ps", "-a"], in: directory)
-            #expect(Self.lines(ps.stdout).dropFirst().allSatisfy { $0.hasSuffix("last: Exited (code 1): starting / Traceback: boom 1") },
-                    "\(ps.stdout)")
+            // `--wait` gives up as soon as one replica has failed, the other maybe a moment later.
+            #expect(first.stderr.hasPrefix("aicore-node: stack fixme failed: service web has "), "\(first.stderr)")
+            #expect(first.stderr.contains(" failed instance(s); `aicore-node ps -a` and `logs web` say why"), "\(first.stderr)")
+            // What each process last said is in ps's STATUS.
+            try await waitUntil("both replicas show how they failed", timeout: .seconds(60)) {
+                let rows = Self.lines(try await harness.cli(["ps", "-a"], in: directory).stdout).dropFirst()
+                return rows.count == 2 && rows.allSatisfy { $0.hasSuffix("last: Exited (code 1): starting / Traceback: boom 1") }
+            }
 
             // A second revision that fails too: nothing to roll back to, since the first never ran.
             try compose("echo Traceback: boom 2 >&2; exit 1").write(toFile: directory + "/compose.yml", atomically: true, encoding: .utf8)
