@@ -37,14 +37,19 @@ extension ServiceDecoder {
             at: location, path: DecodeContext.join(path, "image"))
     }
 
+    /// Whether `target` is made or resolved on the host root: not `/` itself, and not inside a
+    /// tmpfs the runtime puts there or another of the service's mounts (a volume, a bind), where
+    /// it is made instead.
+    private static func isOnHostRoot(_ target: String, of mounts: [LocatedMount]) -> Bool {
+        let mountPoints = instanceMountPoints + mounts.map(\.mount.target)
+        return target != "/" && !mountPoints.contains { $0 != target && target.hasPrefix($0 == "/" ? "/" : $0 + "/") }
+    }
+
     /// A target the runtime would have to `mkdir` on the read-only host root.
     private func warnAboutMountTargets(_ mounts: [LocatedMount]) {
-        let mountPoints = Self.instanceMountPoints + mounts.map(\.mount.target)
-        for (mount, itemPath, location) in mounts where mount.target != "/" {
+        for (mount, itemPath, location) in mounts {
             let target = mount.target
-            // Inside another mount (a tmpfs, a volume, a bind), the target is created there.
-            let enclosed = mountPoints.contains { $0 != target && target.hasPrefix($0 == "/" ? "/" : $0 + "/") }
-            if enclosed || hostPathExists(target) { continue }
+            if !Self.isOnHostRoot(target, of: mounts) || hostPathExists(target) { continue }
             context.warning(
                 .composeHabit,
                 "mount target \(target) does not exist on the host: instances run on the host's root filesystem mounted read-only, so \(target) cannot be created and the instance fails to start; mount at a path that exists on the host (e.g. under /var/lib, /srv, /mnt or /tmp), or create \(target) on the host",
@@ -55,7 +60,6 @@ extension ServiceDecoder {
     /// A bind source, or a target on the host root, with a symbolic link in its path: the runtime
     /// follows none and refuses the instance when it starts.
     private func warnAboutSymlinkedMountPaths(_ mounts: [LocatedMount]) {
-        let mountPoints = Self.instanceMountPoints + mounts.map(\.mount.target)
         for (mount, itemPath, location) in mounts {
             if mount.kind == .bind, let source = mount.source, let found = hostSymlink(source) {
                 context.warning(
@@ -64,9 +68,7 @@ extension ServiceDecoder {
                     at: location, path: itemPath)
             }
             let target = mount.target
-            // A target inside another mount is resolved there, not on the host.
-            let enclosed = mountPoints.contains { $0 != target && target.hasPrefix($0 == "/" ? "/" : $0 + "/") }
-            if !enclosed, target != "/", let found = hostSymlink(target) {
+            if Self.isOnHostRoot(target, of: mounts), let found = hostSymlink(target) {
                 context.warning(
                     .composeHabit,
                     "mount target \(target) has a symbolic link in its path on the host (\(found.link)): mounts follow no symlinks, so the instance is refused when it starts; \(found.leadsTo.map { "mount at the path it leads to, \($0)" } ?? "mount at the real path")",
