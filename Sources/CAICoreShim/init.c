@@ -170,12 +170,10 @@ static void write_exit_file(int fd, pid_t pid, int exited, int value) {
   aic_append(json, sizeof json, &len, ",\"finishedAt\":\"");
   aic_append_timestamp(json, sizeof json, &len, ts.tv_sec, ts.tv_nsec);
   aic_append(json, sizeof json, &len, "\"}\n");
-  // One small write into the empty file the launcher made: readers see it empty or whole (a
-  // write this size to a regular file is copied under the inode's lock), and an empty file
-  // reads as "no exit recorded".
-  ssize_t n;
-  do n = pwrite(fd, json, len, 0);
-  while (n < 0 && errno == EINTR);
+  // Into the empty file the launcher made, at its start (nothing else writes it): a write this
+  // small to a regular file is one copy under the inode's lock, so readers see it empty or
+  // whole, and an empty file reads as "no exit recorded".
+  (void)aic_write_all(fd, json, len);
 }
 
 void aic_init_main(const struct aic_init_config *c) {
