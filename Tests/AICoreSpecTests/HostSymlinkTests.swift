@@ -20,6 +20,8 @@ import Testing
         #expect(found.link == directory + "/link")
         #expect(found.leadsTo == real + "/real/data")
         #expect(HostSymlink.first(in: directory + "/real/data") == nil)
+        // What follows the link need not exist: the target to write is still known.
+        #expect(HostSymlink.first(in: directory + "/link/new/dir")?.leadsTo == real + "/real/new/dir")
         // A path that stops existing before any link: nothing to say.
         #expect(HostSymlink.first(in: directory + "/missing/link") == nil)
         // A link to nowhere is still the first link; where it leads is unknown.

@@ -43,6 +43,11 @@ struct ComposeHabitTests {
             line: 4, column: 15, keyPath: "services.db.volumes[0]",
             message: "bind source /srv/data/pg has a symbolic link in its path (/srv/data): mounts follow no symlinks, so the instance is refused when it starts; write the path it leads to, /mnt/disk/data/pg"),
         Habit(
+            description: "a missing mount target through a symbolic link of the host: one warning, the link's",
+            yaml: "services:\n  db:\n    command: sleep 1\n    volumes: [\"/srv/pg:/var/run/missing\"]\n",
+            line: 4, column: 15, keyPath: "services.db.volumes[0]",
+            message: "mount target /var/run/missing has a symbolic link in its path on the host (/var/run): mounts follow no symlinks, so the instance is refused when it starts; mount at the path it leads to, /run/missing"),
+        Habit(
             description: "a mount target through a symbolic link of the host",
             yaml: "services:\n  db:\n    command: sleep 1\n    volumes: [\"/srv/pg:/var/run/postgresql\"]\n",
             line: 4, column: 15, keyPath: "services.db.volumes[0]",

@@ -6,7 +6,8 @@ import Foundation
 public struct HostSymlink: Sendable, Equatable {
     /// The first component of the path that is a link, e.g. `/var/run`.
     public var link: String
-    /// Where the whole path leads, when it resolves, e.g. `/run/postgresql`.
+    /// Where the whole path leads, when the link resolves, e.g. `/run/postgresql` (the rest of the
+    /// path after the link need not exist yet).
     public var leadsTo: String?
 
     public init(link: String, leadsTo: String?) {
@@ -18,19 +19,24 @@ public struct HostSymlink: Sendable, Equatable {
     /// stops existing before one is met.
     public static func first(in path: String) -> HostSymlink? {
         guard path.hasPrefix("/") else { return nil }
+        let components = path.split(separator: "/")
         var current = ""
-        for component in path.split(separator: "/") {
+        for (index, component) in components.enumerated() {
             current += "/" + component
             var info = stat()
             guard lstat(current, &info) == 0 else { return nil }
             if info.st_mode & S_IFMT == S_IFLNK {
-                let resolved = realpath(path, nil).map { pointer -> String in
-                    defer { free(pointer) }
-                    return String(cString: pointer)
-                }
-                return HostSymlink(link: current, leadsTo: resolved)
+                let rest = components[(index + 1)...].map { "/" + $0 }.joined()
+                return HostSymlink(link: current, leadsTo: resolved(path) ?? resolved(current).map { $0 + rest })
             }
         }
         return nil
+    }
+
+    private static func resolved(_ path: String) -> String? {
+        realpath(path, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        }
     }
 }

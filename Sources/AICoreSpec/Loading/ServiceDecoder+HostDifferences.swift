@@ -49,7 +49,8 @@ extension ServiceDecoder {
     private func warnAboutMountTargets(_ mounts: [LocatedMount]) {
         for (mount, itemPath, location) in mounts {
             let target = mount.target
-            if !Self.isOnHostRoot(target, of: mounts) || hostPathExists(target) { continue }
+            // Through a symbolic link it is refused whether it exists or not: that warning says so.
+            if !Self.isOnHostRoot(target, of: mounts) || hostPathExists(target) || hostSymlink(target) != nil { continue }
             context.warning(
                 .composeHabit,
                 "mount target \(target) does not exist on the host: instances run on the host's root filesystem mounted read-only, so \(target) cannot be created and the instance fails to start; mount at a path that exists on the host (e.g. under /var/lib, /srv, /mnt or /tmp), or create \(target) on the host",
