@@ -26,6 +26,9 @@ let package = Package(
         // What a mount destination inside an instance may be: one rule for the stack loader and
         // for `run -v` (AICoreSpec and AICoreOS are both leaves of everything else).
         .target(name: "AICorePaths"),
+        // The one error type every module above the OS layer throws (code, message, cause,
+        // context); a leaf, so the Store, the runtime and the CLI can share it.
+        .target(name: "AICoreErrors"),
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
         .target(
             name: "AICoreSpec",
@@ -61,30 +64,31 @@ let package = Package(
         // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
         .target(
             name: "AICoreRuntime",
-            dependencies: ["AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreOS"]
         ),
         // Durable state: stacks, revisions, services, instances and events (SQLite via GRDB, WAL).
         // Below the supervisor because re-adoption after an agent restart starts from it.
         .target(
             name: "AICoreStore",
-            dependencies: ["AICoreSpec", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AICoreErrors", "AICoreSpec", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Keeps instances alive and truthful: TaskRunner, RestartTracker, probes, logs, re-adoption.
         .target(
             name: "AICoreSupervisor",
-            dependencies: ["AICoreRuntime", "AICoreSpec", "AICoreStore"]
+            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore"]
         ),
         // Desired vs actual: the Reconciler, its pure planner, the Scheduler (reservations against
         // node capacity), service VIPs and named volumes. Talks to nodes only through `NodeAgent`.
         .target(
             name: "AICoreController",
-            dependencies: ["AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreOS"]
         ),
         // The agent process: the control plane over the controller, the REST endpoint
         // (Hummingbird: routes, auth, problem+json, metrics) and the L4 service proxy (SwiftNIO).
         .target(
             name: "AICoreServer",
             dependencies: [
+                "AICoreErrors",
                 "AICoreController",
                 "AICoreSupervisor",
                 "AICoreStore",
@@ -106,12 +110,13 @@ let package = Package(
         // Test helpers only (fakes, child processes); never linked into the executable.
         .target(
             name: "AICoreTestSupport",
-            dependencies: ["AICoreRuntime", "AICoreSupervisor"]
+            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreSupervisor"]
         ),
         // ArgumentParser commands; the executable holds only the entry point.
         .target(
             name: "AICoreCLI",
             dependencies: [
+                "AICoreErrors",
                 "AICorePaths",
                 "AICoreSpec",
                 "AICoreRuntime",
@@ -163,19 +168,19 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreRuntimeTests",
-            dependencies: ["AICoreRuntime", "AICoreOS", "AICoreTestSupport"]
+            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport"]
         ),
         .testTarget(
             name: "AICoreStoreTests",
-            dependencies: ["AICoreStore", "AICoreSpec", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["AICoreErrors", "AICoreStore", "AICoreSpec", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "AICoreSupervisorTests",
-            dependencies: ["AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
         ),
         .testTarget(
             name: "AICoreControllerTests",
-            dependencies: ["AICoreController", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreController", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
         ),
         .testTarget(
             name: "AICoreSampleAPITests",
@@ -191,6 +196,7 @@ let package = Package(
         .testTarget(
             name: "AICoreServerTests",
             dependencies: [
+                "AICoreErrors",
                 "AICoreServer",
                 "AICoreController",
                 "AICoreSupervisor",
@@ -209,7 +215,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreCLITests",
-            dependencies: ["AICoreCLI", "AICoreSpec", "AICoreTestSupport", "AICoreServer", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreCLI", "AICoreSpec", "AICoreTestSupport", "AICoreServer", "AICoreOS"]
         ),
     ],
     swiftLanguageModes: [.v6]

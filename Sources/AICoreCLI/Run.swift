@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import AICorePaths
 import AICoreSpec
@@ -157,7 +158,7 @@ struct Run: AsyncParsableCommand {
         let handle: TaskHandle
         do {
             handle = try driver.startBlocking(spec)
-        } catch let error as RuntimeError {
+        } catch let error as AICoreError {
             Run.fail(error.message, code: error.exitCode)
         }
         if let pidfd = handle.pidfd {

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
@@ -11,7 +12,7 @@ extension Reconciler {
     /// that revision's spec, so that its checks and its recorded hash stay its own; the apply
     /// that follows resumes the rollout. Returns the ids re-adopted.
     @discardableResult
-    public func readopt(_ stack: Stack, instances: [InstanceRecord]) async throws(ControllerError) -> [String] {
+    public func readopt(_ stack: Stack, instances: [InstanceRecord]) async throws(AICoreError) -> [String] {
         applied[stack.name] = stack
         let addresses = try await vips.vips(stack: stack.name)
         let hosts = addresses.mapValues(\.description)
@@ -39,7 +40,7 @@ extension Reconciler {
     }
 
     private func olderSpec(stack: String, service: String, hash: String,
-                           cache: inout [String: Service?]) async throws(ControllerError) -> Service? {
+                           cache: inout [String: Service?]) async throws(AICoreError) -> Service? {
         if let known = cache[hash] { return known }
         let found = try await serviceSpec(stack: stack, service: service, hash: hash)
         cache[hash] = found

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
@@ -25,17 +26,11 @@ extension Reconciler {
         case cancelled
     }
 
-    func rollOut(_ name: String, to hash: String, replicas: Int, stack: Stack, network: InstanceNetwork) async throws(ControllerError) {
+    func rollOut(_ name: String, to hash: String, replicas: Int, stack: Stack, network: InstanceNetwork) async throws(AICoreError) {
         guard let service = stack.service(named: name) else { return }
-        let recordedHash = try await storeCall { () async throws(StoreError) in
-            try await store.services(stack: stack.name).first { $0.name == name }?.specHash
-        }
-        let revisions = try await storeCall { () async throws(StoreError) in
-            try await store.serviceRevisions(stack: stack.name, service: name)
-        }
-        let existing = try await storeCall { () async throws(StoreError) in
-            try await store.rollouts(stack: stack.name).first { $0.service == name }
-        }
+        let recordedHash = try await store.services(stack: stack.name).first { $0.name == name }?.specHash
+        let revisions = try await store.serviceRevisions(stack: stack.name, service: name)
+        let existing = try await store.rollouts(stack: stack.name).first { $0.service == name }
         var record: RolloutRecord
         if let existing, existing.isActive, existing.toHash == hash {
             record = existing
@@ -64,15 +59,13 @@ extension Reconciler {
             case .cancelled:
                 return
             case .complete:
-                try await storeCall { () async throws(StoreError) in
-                    try await store.saveService(ServiceRecord(stack: stack.name, name: name, revision: record.revision,
-                                                              specHash: hash, replicas: replicas))
-                }
+                try await store.saveService(ServiceRecord(stack: stack.name, name: name, revision: record.revision,
+                                                          specHash: hash, replicas: replicas))
                 record.state = rollingBack ? .rolledBack : .complete
                 try await saveRollout(record)
                 if rollingBack {
                     try await rolloutEvent(stack.name, name, "rollout-rolled-back", "rolled back to revision \(record.revision): \(record.reason ?? "")")
-                    throw ControllerError(code: .rolloutFailed,
+                    throw AICoreError(code: .rolloutFailed,
                                           message: "\(name): rollout failed and was rolled back to revision \(record.revision): \(record.reason ?? "failed")")
                 }
                 try await rolloutEvent(stack.name, name, "rollout-complete", "revision \(record.revision): \(replicas) replica(s) updated and available")
@@ -87,7 +80,7 @@ extension Reconciler {
                         record.state = .failed
                         record.reason = reason + "; not rolled back: no earlier revision of \(name) was ever available"
                         try await saveRollout(record)
-                        throw ControllerError(code: .rolloutFailed, message: "\(name): \(record.reason ?? reason)")
+                        throw AICoreError(code: .rolloutFailed, message: "\(name): \(record.reason ?? reason)")
                     }
                     try await rollBack(record: record, reason: reason, to: previous, stack: stack, replicas: replicas, network: network)
                     return
@@ -110,7 +103,7 @@ extension Reconciler {
     /// well), the target of a last rollout that completed, else the recorded revision when one
     /// of its replicas is ready now.
     private func lastAvailableHash(service: String, stack: String, recordedHash: String?,
-                                   last: RolloutRecord?) async throws(ControllerError) -> String? {
+                                   last: RolloutRecord?) async throws(AICoreError) -> String? {
         if let last {
             switch last.state {
             case .progressing, .paused:
@@ -122,30 +115,26 @@ extension Reconciler {
             }
         }
         guard let recordedHash else { return nil }
-        let records = try await storeCall { () async throws(StoreError) in try await store.instances(stack: stack) }
+        let records = try await store.instances(stack: stack)
         return records.contains { $0.service == service && $0.specHash == recordedHash && $0.ready } ? recordedHash : nil
     }
 
     /// Makes `previous` the service's spec again and rolls it out with the rollback policy.
     private func rollBack(record failed: RolloutRecord, reason: String, to previous: Service, stack: Stack, replicas: Int,
-                          network: InstanceNetwork) async throws(ControllerError) {
+                          network: InstanceNetwork) async throws(AICoreError) {
         var stack = stack
         guard let index = stack.services.firstIndex(where: { $0.name == previous.name }) else { return }
         var service = previous
         service.deploy.replicas = stack.services[index].deploy.replicas
         stack.services[index] = service
         let spec = StackPrinter.render(stack, format: .yaml)
-        let stackRevision = try await storeCall { () async throws(StoreError) in
-            try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
-        }
+        let stackRevision = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
         applied[stack.name] = stack
         let hash = ServiceSpecHash.of(service)
         let pinned = try await pinnedRevisions(stack.name)[service.name] ?? []
-        let revision = try await storeCall { () async throws(StoreError) in
-            try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: stackRevision,
-                                                  cause: "rollback from revision \(failed.revision)", keep: service.aicore.rollout.revisionHistory,
-                                                  pinned: pinned)
-        }
+        let revision = try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: stackRevision,
+                                              cause: "rollback from revision \(failed.revision)", keep: service.aicore.rollout.revisionHistory,
+                                              pinned: pinned)
         let record = RolloutRecord(stack: stack.name, service: service.name, state: .rollingBack, revision: revision.revision,
                                    toHash: hash, fromRevision: failed.revision, fromHash: failed.toHash, reason: reason,
                                    startedAt: WallClock.rfc3339Now())
@@ -155,10 +144,10 @@ extension Reconciler {
     }
 
     /// The spec `service` had at the revision with `hash`, read back from its stack revision.
-    public func serviceSpec(stack: String, service: String, hash: String) async throws(ControllerError) -> Service? {
-        let revisions = try await storeCall { () async throws(StoreError) in try await store.serviceRevisions(stack: stack, service: service) }
+    public func serviceSpec(stack: String, service: String, hash: String) async throws(AICoreError) -> Service? {
+        let revisions = try await store.serviceRevisions(stack: stack, service: service)
         guard let revision = revisions.last(where: { $0.specHash == hash }) else { return nil }
-        let stacks = try await storeCall { () async throws(StoreError) in try await store.revisions(stack: stack) }
+        let stacks = try await store.revisions(stack: stack)
         guard let text = stacks.first(where: { $0.revision == revision.stackRevision })?.spec,
               let loaded = StoredStackSpec.load(name: stack, spec: text) else { return nil }
         return loaded.service(named: service)
@@ -258,9 +247,9 @@ extension Reconciler {
         var paused: Bool
     }
 
-    private func lookAt(_ service: String, stack: String, hash: String, fromHash: String?) async throws(ControllerError) -> Look {
-        let records = try await storeCall { () async throws(StoreError) in try await store.instances(stack: stack) }
-        let rollout = try await storeCall { () async throws(StoreError) in try await store.rollouts(stack: stack).first { $0.service == service } }
+    private func lookAt(_ service: String, stack: String, hash: String, fromHash: String?) async throws(AICoreError) -> Look {
+        let records = try await store.instances(stack: stack)
+        let rollout = try await store.rollouts(stack: stack).first { $0.service == service }
         var mine = records.filter { $0.service == service }
         // A pending record holds nothing: the rollout places its replicas itself.
         for pending in mine where pending.state == "pending" {
@@ -273,7 +262,7 @@ extension Reconciler {
     }
 
     /// Drains, then stops, the instances in parallel.
-    private func stopDrained(_ instances: [InstanceRecord], stack: String, service: Service, reason: String) async throws(ControllerError) {
+    private func stopDrained(_ instances: [InstanceRecord], stack: String, service: Service, reason: String) async throws(AICoreError) {
         guard !instances.isEmpty else { return }
         for instance in instances {
             try await rolloutEvent(stack, service.name, "rollout-stop", "draining and stopping \(instance.id) (\(reason))", instance: instance.id)
@@ -298,7 +287,7 @@ extension Reconciler {
             return failures
         }
         if let first = failures.first {
-            throw ControllerError(code: .start, message: first)
+            throw AICoreError(code: .start, message: first)
         }
     }
 
@@ -332,12 +321,12 @@ extension Reconciler {
         return numbers
     }
 
-    private func saveRollout(_ record: RolloutRecord) async throws(ControllerError) {
-        try await storeCall { () async throws(StoreError) in try await store.saveRollout(record) }
+    private func saveRollout(_ record: RolloutRecord) async throws(AICoreError) {
+        try await store.saveRollout(record)
     }
 
-    func rolloutEvent(_ stack: String, _ service: String, _ type: String, _ reason: String, instance: String = "") async throws(ControllerError) {
+    func rolloutEvent(_ stack: String, _ service: String, _ type: String, _ reason: String, instance: String = "") async throws(AICoreError) {
         let event = EventRecord(time: WallClock.rfc3339Now(), stack: stack, service: service, instance: instance, type: type, reason: reason)
-        try await storeCall { () async throws(StoreError) in try await store.appendEvents([event]) }
+        try await store.appendEvents([event])
     }
 }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
@@ -41,7 +42,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     public func stack(named name: String) -> Stack? { applied[name] }
 
     /// What `apply` would do now, without doing it.
-    public func plan(_ stack: Stack) async throws(ControllerError) -> ReconcilePlan {
+    public func plan(_ stack: Stack) async throws(AICoreError) -> ReconcilePlan {
         let actual = try await actualState(stack.name, candidates: [stack, applied[stack.name]].compactMap { $0 })
         let capacity = try await nodeCapacity()
         return try planner.apply(stack, actual: actual, previous: applied[stack.name], nodes: [capacity])
@@ -50,19 +51,15 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     /// Records `stack` as the desired state (a new revision when its spec changed), gives its
     /// services their VIPs, and carries out the plan. Returns the plan it carried out.
     @discardableResult
-    public func apply(_ stack: Stack, cause: String = "apply") async throws(ControllerError) -> ReconcilePlan {
+    public func apply(_ stack: Stack, cause: String = "apply") async throws(AICoreError) -> ReconcilePlan {
         let spec = StackPrinter.render(stack, format: .yaml)
-        let revision = try await storeCall { () async throws(StoreError) in
-            try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
-        }
+        let revision = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
         let pinned = try await pinnedRevisions(stack.name)
         for service in stack.services {
             let hash = ServiceSpecHash.of(service)
-            _ = try await storeCall { () async throws(StoreError) in
-                try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: revision,
-                                                      cause: cause, keep: service.aicore.rollout.revisionHistory,
-                                                      pinned: pinned[service.name] ?? [])
-            }
+            _ = try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: hash, stackRevision: revision,
+                                                  cause: cause, keep: service.aicore.rollout.revisionHistory,
+                                                  pinned: pinned[service.name] ?? [])
         }
         let addresses = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
         try await adoptVolumes(of: stack)
@@ -79,7 +76,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     /// its VIPs; `removeVolumes` (`down -v`) also removes its named volumes: those it declares
     /// and every one recorded as its own, also when the stack itself went down before.
     @discardableResult
-    public func down(stack name: String, removeVolumes: Bool = false) async throws(ControllerError) -> ReconcilePlan {
+    public func down(stack name: String, removeVolumes: Bool = false) async throws(AICoreError) -> ReconcilePlan {
         let previous = applied[name]
         if let previous { try await adoptVolumes(of: previous) }
         let actual = try await actualState(name, candidates: [previous].compactMap { $0 })
@@ -87,8 +84,8 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         try await execute(plan, stack: previous ?? Stack(name: name), revision: 0) { _ in InstanceNetwork() }
         if removeVolumes {
             // Records whose directory was already gone (removed by hand): nothing to remove.
-            for record in try await storeCall({ () async throws(StoreError) in try await store.volumes(stack: name) }) {
-                try await storeCall { () async throws(StoreError) in try await store.deleteVolume(named: record.name) }
+            for record in (try await store.volumes(stack: name)) {
+                try await store.deleteVolume(named: record.name)
             }
         }
         try await vips.release(stack: name)
@@ -98,30 +95,30 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
 
     /// Records the declared volumes of `stack` that an agent from before volume records made
     /// (`VolumeAdoption`), so that they stay the stack's after it goes down.
-    func adoptVolumes(of stack: Stack) async throws(ControllerError) {
-        let recorded = try await storeCall { () async throws(StoreError) in try await store.volumes(stack: stack.name) }
+    func adoptVolumes(of stack: Stack) async throws(AICoreError) {
+        let recorded = try await store.volumes(stack: stack.name)
         let directories = try await volumeDirectories()
         for record in VolumeAdoption.records(for: stack, directories: directories, recorded: Set(recorded.map(\.name))) {
-            try await storeCall { () async throws(StoreError) in try await store.saveVolume(record) }
+            try await store.saveVolume(record)
         }
     }
 
-    private func volumeDirectories() async throws(ControllerError) -> [VolumeDirectory] {
+    private func volumeDirectories() async throws(AICoreError) -> [VolumeDirectory] {
         do {
             return try await agent.volumeDirectories()
-        } catch let error as ControllerError {
+        } catch let error as AICoreError {
             throw error
         } catch {
-            throw ControllerError(code: .volume, message: "cannot list the volumes of node \(agent.node): \(error)", cause: error)
+            throw AICoreError(code: .volume, message: "cannot list the volumes of node \(agent.node): \(error)", cause: error)
         }
     }
 
     /// An operator restarts a service: it and its `restart: true` dependents stop and start
     /// again, in order, behind their gates.
     @discardableResult
-    public func restart(stack name: String, service: String) async throws(ControllerError) -> ReconcilePlan {
+    public func restart(stack name: String, service: String) async throws(AICoreError) -> ReconcilePlan {
         guard let stack = applied[name] else {
-            throw ControllerError(code: .notFound, message: "no stack \(name) is applied on this node; `up` it first")
+            throw AICoreError(code: .notFound, message: "no stack \(name) is applied on this node; `up` it first")
         }
         let actual = try await actualState(name, candidates: [stack])
         let plan = try planner.restart(service: service, of: stack, actual: actual)
@@ -136,8 +133,8 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
 
     /// A restart stops every replica of the services it touches: refused when that would take
     /// one below its `disruption_budget` (voluntary disruption must leave that many ready).
-    private func checkDisruptionBudgets(_ plan: ReconcilePlan, stack: Stack) async throws(ControllerError) {
-        let records = try await storeCall { () async throws(StoreError) in try await store.instances(stack: stack.name) }
+    private func checkDisruptionBudgets(_ plan: ReconcilePlan, stack: Stack) async throws(AICoreError) {
+        let records = try await store.instances(stack: stack.name)
         for service in stack.services {
             guard let budget = service.aicore.disruptionBudget else { continue }
             let stopping = Set(plan.steps.compactMap { step -> String? in
@@ -150,17 +147,17 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             let ready = records.filter { $0.service == service.name && $0.ready }
             let left = ready.filter { !stopping.contains($0.id) }.count
             if left < floor {
-                throw ControllerError(code: .disruptionBudget, message: "restarting \(service.name) would leave \(left) of its \(ready.count) ready replica(s) serving; its disruption_budget keeps at least \(floor) ready. Use `aicore-node rollout restart \(service.name)`, which replaces them a few at a time")
+                throw AICoreError(code: .disruptionBudget, message: "restarting \(service.name) would leave \(left) of its \(ready.count) ready replica(s) serving; its disruption_budget keeps at least \(floor) ready. Use `aicore-node rollout restart \(service.name)`, which replaces them a few at a time")
             }
         }
     }
 
     /// Per service, the spec hashes history must keep: what its replicas run, what it last
     /// completed, and where an unfinished rollout would go back to.
-    func pinnedRevisions(_ stack: String) async throws(ControllerError) -> [String: Set<String>] {
-        let instances = try await storeCall { () async throws(StoreError) in try await store.instances(stack: stack) }
-        let services = try await storeCall { () async throws(StoreError) in try await store.services(stack: stack) }
-        let rollouts = try await storeCall { () async throws(StoreError) in try await store.rollouts(stack: stack) }
+    func pinnedRevisions(_ stack: String) async throws(AICoreError) -> [String: Set<String>] {
+        let instances = try await store.instances(stack: stack)
+        let services = try await store.services(stack: stack)
+        let rollouts = try await store.rollouts(stack: stack)
         var pinned: [String: Set<String>] = [:]
         for instance in instances { if let hash = instance.specHash { pinned[instance.service, default: []].insert(hash) } }
         for service in services { pinned[service.name, default: []].insert(service.specHash) }
@@ -170,11 +167,11 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
 
     // MARK: actual state
 
-    func actualState(_ name: String, candidates stacks: [Stack]) async throws(ControllerError) -> ActualState {
-        let services = try await storeCall { () async throws(StoreError) in try await store.services(stack: name) }
-        let instances = try await storeCall { () async throws(StoreError) in try await store.instances(stack: name) }
+    func actualState(_ name: String, candidates stacks: [Stack]) async throws(AICoreError) -> ActualState {
+        let services = try await store.services(stack: name)
+        let instances = try await store.instances(stack: name)
         // The stack's volumes: those its stacks declare and those recorded as its own.
-        var names = Set(try await storeCall { () async throws(StoreError) in try await store.volumes(stack: name) }.map(\.name))
+        var names = Set(try await store.volumes(stack: name).map(\.name))
         for stack in stacks {
             for volume in stack.volumes where !volume.external {
                 names.insert(SupervisorLayout.volumeName(stack: name, volume: volume.key))
@@ -191,18 +188,18 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             volumes: existing)
     }
 
-    private func nodeCapacity() async throws(ControllerError) -> NodeCapacity {
+    private func nodeCapacity() async throws(AICoreError) -> NodeCapacity {
         do {
             return try await agent.capacity()
         } catch {
-            throw ControllerError(code: .start, message: "cannot learn the capacity of node \(agent.node): \(error)", cause: error)
+            throw AICoreError(code: .start, message: "cannot learn the capacity of node \(agent.node): \(error)", cause: error)
         }
     }
 
     // MARK: carrying out
 
     private func execute(_ plan: ReconcilePlan, stack: Stack, revision: Int,
-                         network: (String) -> InstanceNetwork) async throws(ControllerError) {
+                         network: (String) -> InstanceNetwork) async throws(AICoreError) {
         for step in plan.steps {
             switch step {
             case let .createVolume(volume):
@@ -210,11 +207,11 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 let record = VolumeRecord(name: SupervisorLayout.volumeName(stack: stack.name, volume: volume.name), stack: stack.name,
                                           key: volume.name, path: volume.path, uid: volume.uid, gid: volume.gid,
                                           labels: volume.labels, createdAt: WallClock.rfc3339Now())
-                try await storeCall { () async throws(StoreError) in try await store.saveVolume(record) }
+                try await store.saveVolume(record)
             case let .removeVolume(key, path):
                 try await agentCall("remove the volume \(path)") { try await agent.removeVolume(path: path) }
                 let name = SupervisorLayout.volumeName(stack: stack.name, volume: key)
-                try await storeCall { () async throws(StoreError) in try await store.deleteVolume(named: name) }
+                try await store.deleteVolume(named: name)
             case let .stop(instance, service, reason):
                 if reason != .down, let policy = stack.service(named: service).map({ $0.aicore.rollout.drainTimeout }) {
                     await drain?.drain(stack: stack.name, instance: instance, timeout: policy)
@@ -234,10 +231,8 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                                             state: "pending", statusReason: reason)
                 let event = EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: service, instance: instance,
                                         type: "pending", reason: reason)
-                try await storeCall { () async throws(StoreError) in
-                    try await store.saveInstance(record)
-                    try await store.appendEvents([event])
-                }
+                try await store.saveInstance(record)
+                try await store.appendEvents([event])
                 notes.append("\(instance) pending: \(reason)")
             case let .await(gate):
                 try await open(gate, stack: stack)
@@ -245,26 +240,26 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 try await rollOut(service, to: hash, replicas: replicas, stack: stack, network: network(service))
             case let .recordService(service, hash, replicas):
                 let record = ServiceRecord(stack: stack.name, name: service, revision: revision, specHash: hash, replicas: replicas)
-                try await storeCall { () async throws(StoreError) in try await store.saveService(record) }
+                try await store.saveService(record)
             case let .forgetService(service):
-                try await storeCall { () async throws(StoreError) in try await store.deleteService(stack: stack.name, name: service) }
+                try await store.deleteService(stack: stack.name, name: service)
             }
         }
     }
 
-    func agentCall(_ what: String, _ body: () async throws -> Void) async throws(ControllerError) {
+    func agentCall(_ what: String, _ body: () async throws -> Void) async throws(AICoreError) {
         do {
             try await body()
-        } catch let error as ControllerError {
+        } catch let error as AICoreError {
             throw error
         } catch {
-            throw ControllerError(code: .start, message: "cannot \(what): \(error)", cause: error)
+            throw AICoreError(code: .start, message: "cannot \(what): \(error)", cause: error)
         }
     }
 
     /// Waits until every instance of the gate's service satisfies its condition. A gate that is
     /// not required is looked at once and never blocks.
-    private func open(_ gate: Gate, stack: Stack) async throws(ControllerError) {
+    private func open(_ gate: Gate, stack: Stack) async throws(AICoreError) {
         guard let dependency = stack.service(named: gate.service) else { return }
         let replicas = dependency.deploy.mode == .global ? 1 : max(dependency.deploy.replicas, 0)
         let condition = gate.condition
@@ -275,13 +270,13 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             case .met?:
                 continue
             case let .failed(reason)? where gate.required:
-                throw ControllerError(code: .dependencyFailed, message: "\(gate): \(id) \(reason)")
+                throw AICoreError(code: .dependencyFailed, message: "\(gate): \(id) \(reason)")
             case nil where gate.required:
-                let pending = try await storeCall { () async throws(StoreError) in try await store.instance(id: id) }
+                let pending = try await store.instance(id: id)
                 let why = pending?.statusReason.map { "is pending: \($0)" } ?? "is not running"
-                throw ControllerError(code: .dependencyFailed, message: "\(gate): \(id) \(why)")
+                throw AICoreError(code: .dependencyFailed, message: "\(gate): \(id) \(why)")
             case .waiting? where gate.required:
-                throw ControllerError(code: .timeout, message: "\(gate): \(id) not there after \(DurationText.format(gateTimeout)); see `logs \(gate.service)` and `inspect \(id)`")
+                throw AICoreError(code: .timeout, message: "\(gate): \(id) not there after \(DurationText.format(gateTimeout)); see `logs \(gate.service)` and `inspect \(id)`")
             default:
                 notes.append("\(gate): \(id) not yet \(condition.rawValue); starting \(gate.dependent) anyway")
             }

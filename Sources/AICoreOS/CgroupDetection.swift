@@ -10,7 +10,7 @@ public enum CgroupDetection {
     public static let versionOverrideVariable = "AICORE_CGROUP_VERSION"
 
     /// The host's cgroup layout, from `mountInfo` (default: /proc/self/mountinfo).
-    public static func layout(mountInfo: String? = nil, root: String = "/sys/fs/cgroup") throws(CgroupError) -> CgroupLayout {
+    public static func layout(mountInfo: String? = nil, root: String = "/sys/fs/cgroup") throws(SystemError) -> CgroupLayout {
         if let mountInfo {
             return try CgroupLayout(mountInfo: mountInfo, root: root)
         }
@@ -30,7 +30,7 @@ public enum CgroupDetection {
     public static func detect(
         mountInfo: String? = nil, procSelfCgroup: String? = nil, root: String = "/sys/fs/cgroup",
         environment: [String: String]? = nil, placement: CgroupPlacement = .hierarchyRoot
-    ) throws(CgroupError) -> any CgroupManager {
+    ) throws(SystemError) -> any CgroupManager {
         let layout = try layout(mountInfo: mountInfo, root: root)
         let override = environment.map { $0[versionOverrideVariable] } ?? getenv(versionOverrideVariable).map { String(cString: $0) }
         let version: CgroupVersion
@@ -39,21 +39,21 @@ public enum CgroupDetection {
         case "v1": version = .v1
         case "v2": version = .v2
         case let other?:
-            throw CgroupError(
-                code: .invalidArgument, action: "read \(versionOverrideVariable)",
+            throw SystemError(
+                code: .invalidArgument, operation: "read \(versionOverrideVariable)",
                 detail: "expected v1 or v2, got '\(other)'")
         }
         switch version {
         case .v1:
             guard !layout.v1MountPoints.isEmpty else {
-                throw CgroupError(code: .notDetected, action: "use cgroup v1 under \(layout.root)", detail: "no cgroup v1 hierarchy is mounted")
+                throw SystemError(code: .notDetected, operation: "use cgroup v1 under \(layout.root)", detail: "no cgroup v1 hierarchy is mounted")
             }
             let parent: String
             if case .parent(let path) = placement { parent = path } else { parent = "" }
             return CgroupV1Manager(mountPoints: layout.v1MountPoints, parent: parent)
         case .v2:
             guard let unified = layout.unifiedMountPoint else {
-                throw CgroupError(code: .notDetected, action: "use cgroup v2 under \(layout.root)", detail: "no cgroup2 hierarchy is mounted")
+                throw SystemError(code: .notDetected, operation: "use cgroup v2 under \(layout.root)", detail: "no cgroup2 hierarchy is mounted")
             }
             switch placement {
             case .hierarchyRoot: return CgroupV2Manager(root: unified)

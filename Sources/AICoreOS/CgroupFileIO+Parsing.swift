@@ -18,16 +18,16 @@ extension CgroupFileIO {
     }
 
     /// Reads a file holding one unsigned number (memory.current, cpuacct.usage, pids.current…).
-    static func readNumber(_ path: String) throws(CgroupError) -> UInt64 {
+    static func readNumber(_ path: String) throws(SystemError) -> UInt64 {
         let text = try read(path).trimmingWhitespace
         guard let value = UInt64(text) else {
-            throw CgroupError(code: .malformedFile, action: "read \(path)", detail: "expected a number, found '\(text)'")
+            throw SystemError(code: .malformedFile, operation: "read \(path)", detail: "expected a number, found '\(text)'")
         }
         return value
     }
 
     /// Like `readNumber`, or nil when the file does not exist.
-    static func readNumberIfPresent(_ path: String) throws(CgroupError) -> UInt64? {
+    static func readNumberIfPresent(_ path: String) throws(SystemError) -> UInt64? {
         guard exists(path) else { return nil }
         do {
             return try readNumber(path)
@@ -37,12 +37,12 @@ extension CgroupFileIO {
     }
 
     /// Reads a keyed file, or an empty dictionary when it does not exist.
-    static func readKeyedIfPresent(_ path: String) throws(CgroupError) -> [String: UInt64] {
+    static func readKeyedIfPresent(_ path: String) throws(SystemError) -> [String: UInt64] {
         try readIfPresent(path).map(keyedValues) ?? [:]
     }
 
     /// Reads cgroup.procs (one pid per line).
-    static func readPids(_ path: String) throws(CgroupError) -> [pid_t] {
+    static func readPids(_ path: String) throws(SystemError) -> [pid_t] {
         try read(path).split(separator: "\n").compactMap { pid_t($0.trimmingWhitespace) }
     }
 }

@@ -6,14 +6,14 @@ import Musl
 
 /// The raw file operations behind the cgroup managers: whole-file reads, single-`write(2)` writes
 /// (cgroupfs wants one write per value), mkdir/rmdir, each retrying EINTR and failing with a
-/// `CgroupError` that names the action and the path.
+/// `SystemError` that names the action and the path.
 ///
 /// Files are never created: opening a control file that does not exist fails with ENOENT, exactly as
 /// on cgroupfs when a controller is missing. That is what lets the tests lay out a temporary directory
 /// like cgroupfs and see which files were written.
 enum CgroupFileIO {
     /// Reads the whole file.
-    static func read(_ path: String) throws(CgroupError) -> String {
+    static func read(_ path: String) throws(SystemError) -> String {
         let fd = try openRetrying(path, O_RDONLY | O_CLOEXEC, action: "read \(path)")
         defer { _ = close(fd) }
         var bytes: [UInt8] = []
@@ -27,14 +27,14 @@ enum CgroupFileIO {
             } else {
                 let err = errno
                 if err == EINTR { continue }
-                throw .system(err, "read \(path)")
+                throw .errno(err, "read \(path)")
             }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Reads the whole file, or returns nil when it does not exist (an optional control file).
-    static func readIfPresent(_ path: String) throws(CgroupError) -> String? {
+    static func readIfPresent(_ path: String) throws(SystemError) -> String? {
         do {
             return try read(path)
         } catch where error.code == .systemCall && error.errno == ENOENT {
@@ -43,7 +43,7 @@ enum CgroupFileIO {
     }
 
     /// Writes `value` with a single write(2), replacing the file's content (O_TRUNC, ignored by cgroupfs).
-    static func write(_ value: String, to path: String) throws(CgroupError) {
+    static func write(_ value: String, to path: String) throws(SystemError) {
         let action = "write \(value) to \(path)"
         let fd = try openRetrying(path, O_WRONLY | O_TRUNC | O_CLOEXEC, action: action)
         defer { _ = close(fd) }
@@ -53,14 +53,14 @@ enum CgroupFileIO {
             if n == bytes.count { return }
             let err = errno
             if n < 0 && err == EINTR { continue }
-            if n >= 0 { throw CgroupError(code: .systemCall, errno: EIO, action: action, detail: "short write of \(n) bytes") }
-            throw .system(err, action)
+            if n >= 0 { throw SystemError(code: .systemCall, errno: EIO, operation: action, detail: "short write of \(n) bytes") }
+            throw .errno(err, action)
         }
     }
 
     /// Writes `value`, returning false instead of failing when the file does not exist.
     @discardableResult
-    static func writeIfPresent(_ value: String, to path: String) throws(CgroupError) -> Bool {
+    static func writeIfPresent(_ value: String, to path: String) throws(SystemError) -> Bool {
         do {
             try write(value, to: path)
             return true
@@ -70,25 +70,25 @@ enum CgroupFileIO {
     }
 
     /// mkdir -p: creates `path` and any missing ancestors (mode 0755). Existing directories are fine.
-    static func makeDirectories(_ path: String) throws(CgroupError) {
-        try retryingVanishedAncestors { () throws(CgroupError) in
+    static func makeDirectories(_ path: String) throws(SystemError) {
+        try retryingVanishedAncestors { () throws(SystemError) in
             var current = path.hasPrefix("/") ? "" : "."
             for component in path.split(separator: "/") {
                 current += "/" + component
                 if mkdir(current, 0o755) == 0 { continue }
                 let err = errno
                 if err == EEXIST { continue }
-                throw .system(err, "mkdir \(current)")
+                throw .errno(err, "mkdir \(current)")
             }
         }
     }
 
     /// mkdir of one level, which may exist already; fails with ENOENT when its parent does not.
-    static func makeDirectory(_ path: String) throws(CgroupError) {
+    static func makeDirectory(_ path: String) throws(SystemError) {
         if mkdir(path, 0o755) == 0 { return }
         let err = errno
         if err == EEXIST { return }
-        throw .system(err, "mkdir \(path)")
+        throw .errno(err, "mkdir \(path)")
     }
 
     /// Runs `body` again when it failed because a cgroup on its path went away under it: another
@@ -96,7 +96,7 @@ enum CgroupFileIO {
     /// (`removeEmptyAncestors`), and one of those can be the parent that `body` just found or
     /// made. A cgroup being removed answers ENODEV; one gone, ENOENT. Once the new cgroup exists,
     /// its ancestors are no longer empty and stay.
-    static func retryingVanishedAncestors<T>(_ body: () throws(CgroupError) -> T) throws(CgroupError) -> T {
+    static func retryingVanishedAncestors<T>(_ body: () throws(SystemError) -> T) throws(SystemError) -> T {
         var attempt = 0
         while true {
             do {
@@ -131,7 +131,7 @@ enum CgroupFileIO {
     }
 
     /// rmdir, tolerating ENOENT; EBUSY (a cgroup whose last task is still exiting) is retried until `timeout`.
-    static func removeDirectory(_ path: String, timeout: Duration) throws(CgroupError) {
+    static func removeDirectory(_ path: String, timeout: Duration) throws(SystemError) {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while true {
             if rmdir(path) == 0 { return }
@@ -140,7 +140,7 @@ enum CgroupFileIO {
             case ENOENT: return
             case EINTR: continue
             case EBUSY where ContinuousClock.now < deadline: pause(milliseconds: 10)
-            default: throw .system(err, "rmdir \(path)")
+            default: throw .errno(err, "rmdir \(path)")
             }
         }
     }
@@ -158,13 +158,13 @@ enum CgroupFileIO {
         }
     }
 
-    private static func openRetrying(_ path: String, _ flags: Int32, action: String) throws(CgroupError) -> Int32 {
+    private static func openRetrying(_ path: String, _ flags: Int32, action: String) throws(SystemError) -> Int32 {
         while true {
             let fd = open(path, flags)
             if fd >= 0 { return fd }
             let err = errno
             if err == EINTR { continue }
-            throw .system(err, action)
+            throw .errno(err, action)
         }
     }
 }

@@ -23,7 +23,7 @@ public struct CgroupLayout: Sendable, Equatable {
     ]
 
     /// Parses mountinfo text. Only mounts at `root` or below it count.
-    public init(mountInfo: String, root: String = "/sys/fs/cgroup") throws(CgroupError) {
+    public init(mountInfo: String, root: String = "/sys/fs/cgroup") throws(SystemError) {
         let root = CgroupPath.join(root)
         var unified: String?
         var unifiedAtRoot = false
@@ -60,8 +60,8 @@ public struct CgroupLayout: Sendable, Equatable {
         } else if !v1.isEmpty {
             setup = unified == nil ? .legacy : .hybrid
         } else {
-            throw CgroupError(
-                code: .notDetected, action: "detect cgroup hierarchies under \(root)",
+            throw SystemError(
+                code: .notDetected, operation: "detect cgroup hierarchies under \(root)",
                 detail: "no cgroup or cgroup2 mount found there in mountinfo")
         }
         self.init(setup: setup, root: root, unifiedMountPoint: unified, v1MountPoints: unifiedAtRoot ? [:] : v1)

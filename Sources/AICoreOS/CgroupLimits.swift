@@ -50,19 +50,19 @@ public struct CgroupLimits: Sendable, Equatable {
     }
 
     /// Checks the values a kernel would reject, before anything is written.
-    func validate(for path: String) throws(CgroupError) {
+    func validate(for path: String) throws(SystemError) {
         let action = "set limits on \(path)"
         if let cpus, !(cpus.isFinite && cpus > 0) || cpuQuotaMicros == nil {
-            throw CgroupError(code: .invalidArgument, action: action, detail: "cpus must be a positive number, got \(cpus)")
+            throw SystemError(code: .invalidArgument, operation: action, detail: "cpus must be a positive number, got \(cpus)")
         }
         if let cpuWeight, !(1...10_000).contains(cpuWeight) {
-            throw CgroupError(code: .invalidArgument, action: action, detail: "cpu weight must be in 1...10000, got \(cpuWeight)")
+            throw SystemError(code: .invalidArgument, operation: action, detail: "cpu weight must be in 1...10000, got \(cpuWeight)")
         }
         if let pidsMax, pidsMax < 1 {
-            throw CgroupError(code: .invalidArgument, action: action, detail: "pids limit must be at least 1, got \(pidsMax)")
+            throw SystemError(code: .invalidArgument, operation: action, detail: "pids limit must be at least 1, got \(pidsMax)")
         }
         if let memoryBytes, memoryBytes < 4096 || memoryBytes > UInt64(Int64.max) {
-            throw CgroupError(code: .invalidArgument, action: action, detail: "memory limit must be at least 4096 bytes, got \(memoryBytes)")
+            throw SystemError(code: .invalidArgument, operation: action, detail: "memory limit must be at least 4096 bytes, got \(memoryBytes)")
         }
     }
 }

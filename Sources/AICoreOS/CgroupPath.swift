@@ -2,13 +2,13 @@
 enum CgroupPath {
     /// The components of `relativePath`, refusing what could escape or confuse the hierarchy:
     /// empty paths, absolute paths, `.`/`..` components, and empty components.
-    static func components(of relativePath: String) throws(CgroupError) -> [String] {
+    static func components(of relativePath: String) throws(SystemError) -> [String] {
         let parts = relativePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard !relativePath.isEmpty, !relativePath.hasPrefix("/"),
               parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." })
         else {
-            throw CgroupError(
-                code: .invalidArgument, action: "use cgroup path '\(relativePath)'",
+            throw SystemError(
+                code: .invalidArgument, operation: "use cgroup path '\(relativePath)'",
                 detail: "expected a relative path like aicore/stack/service/instance, without empty, '.' or '..' components")
         }
         return parts

@@ -44,7 +44,7 @@ public struct CgroupV1Manager: CgroupManager {
     }
 
     /// The handle for `relativePath`, without touching the filesystem (for re-adopting a running instance).
-    public func handle(for relativePath: String) throws(CgroupError) -> CgroupHandle {
+    public func handle(for relativePath: String) throws(SystemError) -> CgroupHandle {
         _ = try CgroupPath.components(of: relativePath)
         var directories: [String] = []
         for controller in Self.controllers {
@@ -59,7 +59,7 @@ public struct CgroupV1Manager: CgroupManager {
         mountPoints[controller].map { CgroupPath.join($0, parent, relativePath) }
     }
 
-    public func create(_ relativePath: String, limits: CgroupLimits) throws(CgroupError) -> CgroupHandle {
+    public func create(_ relativePath: String, limits: CgroupLimits) throws(SystemError) -> CgroupHandle {
         let handle = try handle(for: relativePath)
         try limits.validate(for: relativePath)
         var needed: [String] = []
@@ -68,8 +68,8 @@ public struct CgroupV1Manager: CgroupManager {
         if limits.pidsMax != nil { needed.append("pids") }
         if limits.devices != nil { needed.append("devices") }
         for controller in needed where mountPoints[controller] == nil {
-            throw CgroupError(
-                code: .controllerUnavailable, action: "create cgroup \(relativePath)",
+            throw SystemError(
+                code: .controllerUnavailable, operation: "create cgroup \(relativePath)",
                 detail: "no cgroup v1 hierarchy for the \(controller) controller is mounted")
         }
         for dir in handle.directories {
@@ -79,7 +79,7 @@ public struct CgroupV1Manager: CgroupManager {
         return handle
     }
 
-    private func writeLimits(_ limits: CgroupLimits, _ relativePath: String) throws(CgroupError) {
+    private func writeLimits(_ limits: CgroupLimits, _ relativePath: String) throws(SystemError) {
         if let devices = limits.devices, let dir = directory("devices", relativePath) {
             // Deny everything, then allow the list: a child starts with its parent's list.
             try CgroupFileIO.write("a", to: CgroupPath.join(dir, "devices.deny"))
@@ -123,13 +123,13 @@ public struct CgroupV1Manager: CgroupManager {
         return ["memory.limit_in_bytes", "memory.memsw.limit_in_bytes"]
     }
 
-    public func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws(CgroupError) {
+    public func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws(SystemError) {
         for dir in handle.directories {
             try CgroupFileIO.write(String(pid), to: CgroupPath.join(dir, "cgroup.procs"))
         }
     }
 
-    public func stats(_ handle: CgroupHandle) throws(CgroupError) -> CgroupStats {
+    public func stats(_ handle: CgroupHandle) throws(SystemError) -> CgroupStats {
         let path = handle.relativePath
         var stats = CgroupStats()
         if let dir = directory("cpuacct", path) {
@@ -154,7 +154,7 @@ public struct CgroupV1Manager: CgroupManager {
     /// memory.oom_control's `oom_kill` counter (Linux 4.13+) when the kernel has it. On older kernels,
     /// falls back to memory.failcnt > 0 — the limit was hit — which the caller should only read as an
     /// OOM kill when the process also died of SIGKILL.
-    public func wasOOMKilled(_ handle: CgroupHandle) throws(CgroupError) -> Bool {
+    public func wasOOMKilled(_ handle: CgroupHandle) throws(SystemError) -> Bool {
         guard let dir = directory("memory", handle.relativePath) else { return false }
         let control = try CgroupFileIO.keyedValues(CgroupFileIO.read(CgroupPath.join(dir, "memory.oom_control")))
         if let kills = control["oom_kill"] {
@@ -164,7 +164,7 @@ public struct CgroupV1Manager: CgroupManager {
     }
 
     /// The union of cgroup.procs over all hierarchies, sorted. A missing directory has no processes.
-    public func processes(_ handle: CgroupHandle) throws(CgroupError) -> [pid_t] {
+    public func processes(_ handle: CgroupHandle) throws(SystemError) -> [pid_t] {
         var pids = Set<pid_t>()
         for dir in handle.directories {
             do {
@@ -178,14 +178,14 @@ public struct CgroupV1Manager: CgroupManager {
 
     /// Freezes the group (when the freezer hierarchy is mounted) so nothing can fork, SIGKILLs every
     /// process, thaws so the signals are delivered, and repeats until no process is left or `killTimeout` passes.
-    public func killAll(_ handle: CgroupHandle) throws(CgroupError) {
+    public func killAll(_ handle: CgroupHandle) throws(SystemError) {
         let deadline = ContinuousClock.now.advanced(by: killTimeout)
         let freezer = directory("freezer", handle.relativePath).map { CgroupPath.join($0, "freezer.state") }
         while true {
             if try processes(handle).isEmpty { return }
             guard ContinuousClock.now < deadline else {
-                throw CgroupError(
-                    code: .timedOut, action: "kill all processes in \(handle.relativePath)",
+                throw SystemError(
+                    code: .timedOut, operation: "kill all processes in \(handle.relativePath)",
                     detail: "processes still present after \(killTimeout): \(try processes(handle))")
             }
             if let freezer {
@@ -206,7 +206,7 @@ public struct CgroupV1Manager: CgroupManager {
         }
     }
 
-    private func waitUntilEmpty(_ handle: CgroupHandle, within timeout: Duration) throws(CgroupError) {
+    private func waitUntilEmpty(_ handle: CgroupHandle, within timeout: Duration) throws(SystemError) {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while try !processes(handle).isEmpty && ContinuousClock.now < deadline {
             CgroupFileIO.pause(milliseconds: 5)
@@ -215,8 +215,8 @@ public struct CgroupV1Manager: CgroupManager {
 
     /// Removes the instance directory in every hierarchy, tolerating ENOENT and retrying EBUSY for
     /// `removeTimeout`. Tries every hierarchy before reporting the first failure.
-    public func destroy(_ handle: CgroupHandle) throws(CgroupError) {
-        var firstError: CgroupError?
+    public func destroy(_ handle: CgroupHandle) throws(SystemError) {
+        var firstError: SystemError?
         for dir in handle.directories {
             do {
                 try CgroupFileIO.removeDirectory(dir, timeout: removeTimeout)

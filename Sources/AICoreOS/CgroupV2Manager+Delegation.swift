@@ -26,7 +26,7 @@ extension CgroupV2Manager {
     /// helper threads that might fork.
     public static func prepareDelegatedRoot(
         root: String = "/sys/fs/cgroup", procSelfCgroup: String? = nil, leafName: String = "supervisor"
-    ) throws(CgroupError) -> String {
+    ) throws(SystemError) -> String {
         let text: String
         if let procSelfCgroup {
             text = procSelfCgroup
@@ -34,8 +34,8 @@ extension CgroupV2Manager {
             text = try CgroupFileIO.read("/proc/self/cgroup")
         }
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else {
-            throw CgroupError(
-                code: .notDetected, action: "find own cgroup v2 path in /proc/self/cgroup",
+            throw SystemError(
+                code: .notDetected, operation: "find own cgroup v2 path in /proc/self/cgroup",
                 detail: "no '0::' line: this process is not in a cgroup v2 hierarchy")
         }
         let own = CgroupPath.join(String(line.dropFirst(3)).trimmingWhitespace)
@@ -59,7 +59,7 @@ extension CgroupV2Manager {
 
     /// A manager whose base is the agent's delegated cgroup, after `prepareDelegatedRoot` moved the agent
     /// into its leaf.
-    public static func delegated(root: String = "/sys/fs/cgroup", procSelfCgroup: String? = nil, leafName: String = "supervisor") throws(CgroupError) -> CgroupV2Manager {
+    public static func delegated(root: String = "/sys/fs/cgroup", procSelfCgroup: String? = nil, leafName: String = "supervisor") throws(SystemError) -> CgroupV2Manager {
         CgroupV2Manager(root: root, parent: try prepareDelegatedRoot(root: root, procSelfCgroup: procSelfCgroup, leafName: leafName))
     }
 }

@@ -43,13 +43,13 @@ public struct CgroupV2Manager: CgroupManager {
     public var base: String { CgroupPath.join(root, parent) }
 
     /// The handle for `relativePath`, without touching the filesystem (for re-adopting a running instance).
-    public func handle(for relativePath: String) throws(CgroupError) -> CgroupHandle {
+    public func handle(for relativePath: String) throws(SystemError) -> CgroupHandle {
         _ = try CgroupPath.components(of: relativePath)
         let dir = CgroupPath.join(base, relativePath)
         return CgroupHandle(relativePath: relativePath, directories: [dir], unifiedDirectory: dir)
     }
 
-    public func create(_ relativePath: String, limits: CgroupLimits) throws(CgroupError) -> CgroupHandle {
+    public func create(_ relativePath: String, limits: CgroupLimits) throws(SystemError) -> CgroupHandle {
         let components = try CgroupPath.components(of: relativePath)
         try limits.validate(for: relativePath)
         let handle = try handle(for: relativePath)
@@ -67,7 +67,7 @@ public struct CgroupV2Manager: CgroupManager {
         var attempt = 0
         while true {
             attempt += 1
-            let missing = try CgroupFileIO.retryingVanishedAncestors { () throws(CgroupError) -> String? in
+            let missing = try CgroupFileIO.retryingVanishedAncestors { () throws(SystemError) -> String? in
                 try CgroupFileIO.makeDirectories(base)
                 var dir = base
                 try enableControllers(in: dir)
@@ -83,8 +83,8 @@ public struct CgroupV2Manager: CgroupManager {
             guard let controller = missing else { break }
             // A parent that a concurrent create re-made may not pass the controllers on yet.
             if attempt < 8, rmdir(leaf) == 0 { continue }
-            throw CgroupError(
-                code: .controllerUnavailable, action: "create cgroup \(leaf)",
+            throw SystemError(
+                code: .controllerUnavailable, operation: "create cgroup \(leaf)",
                 detail: "the \(controller) controller is not available there: it must be enabled in every ancestor's cgroup.subtree_control (under systemd: Delegate=yes)")
         }
         try writeLimits(limits, in: leaf)
@@ -94,7 +94,7 @@ public struct CgroupV2Manager: CgroupManager {
 
     /// Enables the wanted controllers that `dir` has (cgroup.controllers) but does not yet pass on
     /// (cgroup.subtree_control), in one write such as `+cpu +memory +pids`.
-    private func enableControllers(in dir: String) throws(CgroupError) {
+    private func enableControllers(in dir: String) throws(SystemError) {
         let available = try Self.controllers(in: dir)
         let subtreeFile = CgroupPath.join(dir, "cgroup.subtree_control")
         let enabled = Set(try CgroupFileIO.read(subtreeFile).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
@@ -104,19 +104,19 @@ public struct CgroupV2Manager: CgroupManager {
         do {
             try CgroupFileIO.write(value, to: subtreeFile)
         } catch where error.code == .systemCall && error.errno == EBUSY {
-            throw CgroupError(
-                code: .systemCall, errno: EBUSY, action: error.action,
+            throw SystemError(
+                code: .systemCall, errno: EBUSY, operation: error.operation,
                 detail: "\(dir) holds processes of its own; cgroup v2 allows controllers only below groups without processes. Move them into a leaf first (CgroupV2Manager.prepareDelegatedRoot)")
         }
     }
 
     /// The controllers listed in `dir`/cgroup.controllers, or nil when that file does not exist.
-    private static func controllers(in dir: String) throws(CgroupError) -> Set<String>? {
+    private static func controllers(in dir: String) throws(SystemError) -> Set<String>? {
         try CgroupFileIO.readIfPresent(CgroupPath.join(dir, "cgroup.controllers"))
             .map { Set($0.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)) }
     }
 
-    private func writeLimits(_ limits: CgroupLimits, in dir: String) throws(CgroupError) {
+    private func writeLimits(_ limits: CgroupLimits, in dir: String) throws(SystemError) {
         if let pidsMax = limits.pidsMax {
             try CgroupFileIO.write(String(pidsMax), to: CgroupPath.join(dir, "pids.max"))
         }
@@ -133,11 +133,11 @@ public struct CgroupV2Manager: CgroupManager {
         }
     }
 
-    public func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws(CgroupError) {
+    public func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws(SystemError) {
         try CgroupFileIO.write(String(pid), to: CgroupPath.join(directory(of: handle), "cgroup.procs"))
     }
 
-    public func stats(_ handle: CgroupHandle) throws(CgroupError) -> CgroupStats {
+    public func stats(_ handle: CgroupHandle) throws(SystemError) -> CgroupStats {
         let dir = directory(of: handle)
         let cpu = try CgroupFileIO.keyedValues(CgroupFileIO.read(CgroupPath.join(dir, "cpu.stat")))
         return CgroupStats(
@@ -151,12 +151,12 @@ public struct CgroupV2Manager: CgroupManager {
     }
 
     /// memory.events `oom_kill` > 0 (it counts this cgroup and its descendants).
-    public func wasOOMKilled(_ handle: CgroupHandle) throws(CgroupError) -> Bool {
+    public func wasOOMKilled(_ handle: CgroupHandle) throws(SystemError) -> Bool {
         try (CgroupFileIO.readKeyedIfPresent(CgroupPath.join(directory(of: handle), "memory.events"))["oom_kill"] ?? 0) > 0
     }
 
     /// cgroup.procs of the instance directory, sorted. A missing directory has no processes.
-    public func processes(_ handle: CgroupHandle) throws(CgroupError) -> [pid_t] {
+    public func processes(_ handle: CgroupHandle) throws(SystemError) -> [pid_t] {
         do {
             return try CgroupFileIO.readPids(CgroupPath.join(directory(of: handle), "cgroup.procs")).sorted()
         } catch where error.code == .systemCall && error.errno == ENOENT {
@@ -167,7 +167,7 @@ public struct CgroupV2Manager: CgroupManager {
     /// With cgroup.kill (5.14+): one write kills the whole subtree, then waits for it to empty.
     /// Without: freeze (cgroup.freeze) so nothing can fork, SIGKILL every pid, thaw, and repeat until
     /// empty. Both bounded by `killTimeout`.
-    public func killAll(_ handle: CgroupHandle) throws(CgroupError) {
+    public func killAll(_ handle: CgroupHandle) throws(SystemError) {
         let dir = directory(of: handle)
         let deadline = ContinuousClock.now.advanced(by: killTimeout)
         if try isEmpty(dir) { return }
@@ -201,7 +201,7 @@ public struct CgroupV2Manager: CgroupManager {
     }
 
     /// Removes the instance directory, tolerating ENOENT and retrying EBUSY for `removeTimeout`.
-    public func destroy(_ handle: CgroupHandle) throws(CgroupError) {
+    public func destroy(_ handle: CgroupHandle) throws(SystemError) {
         try CgroupFileIO.removeDirectory(directory(of: handle), timeout: removeTimeout)
         CgroupFileIO.removeEmptyAncestors(of: directory(of: handle))
     }
@@ -211,7 +211,7 @@ public struct CgroupV2Manager: CgroupManager {
     }
 
     /// cgroup.events `populated 0` (covers descendants), or an empty cgroup.procs when there is no events file.
-    private func isEmpty(_ dir: String) throws(CgroupError) -> Bool {
+    private func isEmpty(_ dir: String) throws(SystemError) -> Bool {
         if let populated = try CgroupFileIO.readKeyedIfPresent(CgroupPath.join(dir, "cgroup.events"))["populated"] {
             return populated == 0
         }
@@ -222,16 +222,16 @@ public struct CgroupV2Manager: CgroupManager {
         }
     }
 
-    private func waitUntilEmpty(_ dir: String, until deadline: ContinuousClock.Instant) throws(CgroupError) {
+    private func waitUntilEmpty(_ dir: String, until deadline: ContinuousClock.Instant) throws(SystemError) {
         while try !isEmpty(dir) && ContinuousClock.now < deadline {
             CgroupFileIO.pause(milliseconds: 5)
         }
     }
 
-    private func timedOut(_ handle: CgroupHandle) -> CgroupError {
+    private func timedOut(_ handle: CgroupHandle) -> SystemError {
         let left = (try? processes(handle)) ?? []
-        return CgroupError(
-            code: .timedOut, action: "kill all processes in \(directory(of: handle))",
+        return SystemError(
+            code: .timedOut, operation: "kill all processes in \(directory(of: handle))",
             detail: "processes still present after \(killTimeout): \(left)")
     }
 }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import Synchronization
 
@@ -51,18 +52,18 @@ public final class LinuxTaskDriver: TaskDriver {
     /// `start` for callers that own their thread (the foreground `run` command).
     public func startBlocking(_ spec: TaskSpec) throws -> TaskHandle {
         guard !spec.id.isEmpty, !spec.id.contains("/"), spec.id != ".", spec.id != ".." else {
-            throw RuntimeError(code: .invalidSpec, message: "invalid instance id \"\(spec.id)\"")
+            throw AICoreError(code: .invalidSpec, message: "invalid instance id \"\(spec.id)\"")
         }
         guard !spec.command.isEmpty else {
-            throw RuntimeError(code: .invalidSpec, message: "no command given")
+            throw AICoreError(code: .invalidSpec, message: "no command given")
         }
         let stateDirectory = configuration.stateRoot + "/" + spec.id
         try FileIO.makeDirectories(configuration.stateRoot, mode: 0o711)
         guard mkdir(stateDirectory, 0o711) == 0 else {
             if errno == EEXIST {
-                throw RuntimeError(code: .invalidSpec, message: "an instance named \"\(spec.id)\" already exists in \(configuration.stateRoot); pick another --name or remove it")
+                throw AICoreError(code: .invalidSpec, message: "an instance named \"\(spec.id)\" already exists in \(configuration.stateRoot); pick another --name or remove it")
             }
-            throw RuntimeError(code: .systemCall, message: SystemError.last("mkdir \(stateDirectory)").description)
+            throw AICoreError(code: .systemCall, message: SystemError.last("mkdir \(stateDirectory)").description)
         }
         var cgroup: CgroupHandle?
         var started = false
@@ -82,7 +83,7 @@ public final class LinuxTaskDriver: TaskDriver {
             do {
                 _ = try MountSpec.checkedDestination(m.destination, in: m.destination)
             } catch {
-                throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+                throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
             }
         }
         let rootfs = spec.rootfs ?? "/"
@@ -92,7 +93,7 @@ public final class LinuxTaskDriver: TaskDriver {
         try FileIO.makeDirectories(newRoot, mode: 0o755)
         if rootfs != "/" {
             guard FileIO.isDirectory(rootfs) else {
-                throw RuntimeError(code: .invalidSpec, message: "--rootfs \(rootfs): not a directory")
+                throw AICoreError(code: .invalidSpec, message: "--rootfs \(rootfs): not a directory")
             }
             // Mount points the plan needs; created while the rootfs is still writable.
             for dir in MountPlan.requiredDirectories where !FileIO.exists(rootfs + dir) {
@@ -123,7 +124,7 @@ public final class LinuxTaskDriver: TaskDriver {
             isDirectory: FileIO.isDirectory)
         for m in spec.mounts {
             if case let .bind(source, _) = m.kind, !FileIO.exists(source) {
-                throw RuntimeError(code: .invalidSpec, message: "volume source \(source) does not exist on the host")
+                throw AICoreError(code: .invalidSpec, message: "volume source \(source) does not exist on the host")
             }
         }
 
@@ -134,7 +135,7 @@ public final class LinuxTaskDriver: TaskDriver {
             if limits.devices == nil { limits.devices = DeviceRule.defaultAllowlist }
             cgroup = try cgroups.create(spec.cgroupPath, limits: limits)
         } catch {
-            throw RuntimeError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
+            throw AICoreError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
         }
         var namespaces = NamespaceSet.instanceDefault
         if spec.network == .none { namespaces.insert(.network) }
@@ -162,7 +163,7 @@ public final class LinuxTaskDriver: TaskDriver {
                 try record.write()
             }
         } catch {
-            throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
+            throw AICoreError.spawnFailed(error.description, cause: error, exitCode: error.exitCode)
         }
         let startTime = processStartTime(pidfd.pid) ?? 0
         if !FileIO.exists(stateDirectory + "/" + TaskRecord.fileName) {
@@ -187,14 +188,14 @@ public final class LinuxTaskDriver: TaskDriver {
             do {
                 identity = try UserIdentity.resolve(user, passwd: passwd, group: group)
             } catch {
-                throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+                throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
             }
         }
         let caps: CapabilitySet
         do {
             caps = try CapabilitySet.resolve(uid: identity.uid, add: spec.capAdd, drop: spec.capDrop)
         } catch {
-            throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+            throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
         }
         let seccomp = try seccompFilter(spec.seccomp, capabilities: caps)
 
@@ -235,7 +236,7 @@ public final class LinuxTaskDriver: TaskDriver {
             if let diskPath, let dir = configuration.seccompCacheDirectory { Self.writeCachedFilter(filter, to: diskPath, in: dir) }
             return filter
         } catch {
-            throw RuntimeError(code: .invalidSpec, message: error.description, cause: error)
+            throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
         }
     }
 
@@ -274,7 +275,7 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             record = try TaskRecord.read(stateDirectory: stateDirectory)
         } catch {
-            throw RuntimeError(code: .notFound, message: "no task \"\(id)\" in \(configuration.stateRoot): \(error)", cause: error)
+            throw AICoreError(code: .notFound, message: "no task \"\(id)\" in \(configuration.stateRoot): \(error)", cause: error)
         }
         // Same pid and same start time: the same process, not a later one that reused the pid.
         var pidfd: PIDFD?
@@ -318,7 +319,7 @@ public final class LinuxTaskDriver: TaskDriver {
             do {
                 try cgroups.destroy(cgroup)
             } catch {
-                throw RuntimeError(code: .cgroupFailed, message: "remove cgroup \(cgroup.relativePath): \(error)", cause: error)
+                throw AICoreError(code: .cgroupFailed, message: "remove cgroup \(cgroup.relativePath): \(error)", cause: error)
             }
         }
         if let record = try? ExitRecord.read(stateDirectory: handle.stateDirectory) {
@@ -342,7 +343,7 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             try pidfd.sendSignal(signal)
         } catch {
-            throw RuntimeError(code: .systemCall, message: error.description, cause: error)
+            throw AICoreError(code: .systemCall, message: error.description, cause: error)
         }
     }
 
@@ -377,7 +378,7 @@ public final class LinuxTaskDriver: TaskDriver {
     /// agent's), and this side only waits on a socket.
     public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
         guard let instance = handle.pidfd else {
-            throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running")
+            throw AICoreError(code: .notFound, message: "task \(handle.id) is not running")
         }
         let result: InstanceExecChannel.Result?
         do {
@@ -386,12 +387,12 @@ public final class LinuxTaskDriver: TaskDriver {
                                                        process: { self.execProcess(handle, command: command) },
                                                        deadline: .now + timeout, outputLimit: outputLimit)
         } catch {
-            if instance.hasExited { throw RuntimeError(code: .notFound, message: "task \(handle.id) is not running") }
-            throw RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
+            if instance.hasExited { throw AICoreError(code: .notFound, message: "task \(handle.id) is not running") }
+            throw AICoreError.spawnFailed(error.description, cause: error, exitCode: error.exitCode)
         }
         guard let result else {
             // Joining the instance from here would copy the agent into it: never done.
-            throw RuntimeError(code: .notFound, message: "task \(handle.id) has no exec channel (it was started by an older agent); restart it to exec in it")
+            throw AICoreError(code: .notFound, message: "task \(handle.id) has no exec channel (it was started by an older agent); restart it to exec in it")
         }
         return ExecOutcome(ending: result.ending, output: String(decoding: result.output, as: UTF8.self))
     }
@@ -422,7 +423,7 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             return try cgroups.stats(cgroup)
         } catch {
-            throw RuntimeError(code: .cgroupFailed, message: "read stats of \(cgroup.relativePath): \(error)", cause: error)
+            throw AICoreError(code: .cgroupFailed, message: "read stats of \(cgroup.relativePath): \(error)", cause: error)
         }
     }
 
@@ -440,7 +441,7 @@ public final class LinuxTaskDriver: TaskDriver {
                 do {
                     try FileIO.removeTree(stateDirectory)
                 } catch {
-                    throw RuntimeError(code: .systemCall, message: "\(error)", cause: error)
+                    throw AICoreError(code: .systemCall, message: "\(error)", cause: error)
                 }
             }
         }
@@ -455,7 +456,7 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             try FileIO.removeTree(handle.stateDirectory)
         } catch {
-            throw RuntimeError(code: .systemCall, message: error.description, cause: error)
+            throw AICoreError(code: .systemCall, message: error.description, cause: error)
         }
     }
 }

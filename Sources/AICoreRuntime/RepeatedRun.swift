@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 
 /// A command a driver runs inside a task again and again on a schedule (`TaskDriver.repeatRun`):
@@ -16,9 +17,9 @@ public struct RepeatedRunResult: Sendable {
     /// Unix time, nanoseconds.
     public var started: Int64
     public var ended: Int64
-    public var outcome: Result<ExecOutcome, RuntimeError>
+    public var outcome: Result<ExecOutcome, AICoreError>
 
-    public init(started: Int64, ended: Int64, outcome: Result<ExecOutcome, RuntimeError>) {
+    public init(started: Int64, ended: Int64, outcome: Result<ExecOutcome, AICoreError>) {
         self.started = started
         self.ended = ended
         self.outcome = outcome
@@ -45,7 +46,7 @@ struct ScheduledExecRun: RepeatedRun {
 
     /// The same outcomes and errors as `LinuxTaskDriver.run`.
     private func convert(_ result: ExecCheckScheduler.Result) -> RepeatedRunResult {
-        let outcome: Result<ExecOutcome, RuntimeError>
+        let outcome: Result<ExecOutcome, AICoreError>
         switch result.outcome {
         case let .ended(ending):
             outcome = .success(ExecOutcome(ending: ending, output: String(decoding: result.output, as: UTF8.self)))
@@ -53,7 +54,7 @@ struct ScheduledExecRun: RepeatedRun {
             outcome = .failure(Self.spawnFailure(.child(error)))
         case let .failed(error):
             if handle.pidfd?.hasExited ?? true {
-                outcome = .failure(RuntimeError(code: .notFound, message: "task \(handle.id) is not running"))
+                outcome = .failure(AICoreError(code: .notFound, message: "task \(handle.id) is not running"))
             } else {
                 outcome = .failure(Self.spawnFailure(.system(error)))
             }
@@ -61,7 +62,7 @@ struct ScheduledExecRun: RepeatedRun {
         return RepeatedRunResult(started: result.started, ended: result.ended, outcome: outcome)
     }
 
-    static func spawnFailure(_ error: SpawnError) -> RuntimeError {
-        RuntimeError(code: .spawnFailed, message: error.description, cause: error, exitCode: error.exitCode)
+    static func spawnFailure(_ error: SpawnError) -> AICoreError {
+        AICoreError.spawnFailed(error.description, cause: error, exitCode: error.exitCode)
     }
 }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import GRDB
 
 #if canImport(FoundationEssentials)
@@ -45,7 +46,7 @@ public final class SQLiteStore: Store {
     private let writer: any DatabaseWriter
 
     /// Opens (creating when absent) the store at `path`.
-    public init(path: String, eventRetention: Int = 10_000) throws(StoreError) {
+    public init(path: String, eventRetention: Int = 10_000) throws(AICoreError) {
         self.path = path
         self.eventRetention = max(eventRetention, 1)
         var configuration = Configuration()
@@ -55,7 +56,7 @@ public final class SQLiteStore: Store {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try Self.prepare(pool, path: path)
             writer = pool
-        } catch let error as StoreError {
+        } catch let error as AICoreError {
             throw error
         } catch {
             throw Self.openError(error, path: path)
@@ -63,14 +64,14 @@ public final class SQLiteStore: Store {
     }
 
     /// A private in-memory store (tests, `--ephemeral` runs).
-    public init(inMemory eventRetention: Int = 10_000) throws(StoreError) {
+    public init(inMemory eventRetention: Int = 10_000) throws(AICoreError) {
         path = ":memory:"
         self.eventRetention = max(eventRetention, 1)
         do {
             let queue = try DatabaseQueue()
             try Self.prepare(queue, path: path)
             writer = queue
-        } catch let error as StoreError {
+        } catch let error as AICoreError {
             throw error
         } catch {
             throw Self.openError(error, path: path)
@@ -214,50 +215,50 @@ public final class SQLiteStore: Store {
             // A damaged file is refused here rather than half-read later.
             let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
             guard check == "ok" else {
-                throw StoreError(code: .corrupt, message: "the state database \(path) is corrupt (\(check)); restore it from a backup or move it away to start from an empty state while no workloads run")
+                throw AICoreError(code: .corrupt, message: "the state database \(path) is corrupt (\(check)); restore it from a backup or move it away to start from an empty state while no workloads run")
             }
             if try migrator.hasBeenSuperseded(db) {
-                throw StoreError(code: .tooNew, message: "the state database \(path) was written by a newer aicore-node; upgrade aicore-node or restore an older state")
+                throw AICoreError(code: .tooNew, message: "the state database \(path) was written by a newer aicore-node; upgrade aicore-node or restore an older state")
             }
         }
         try migrator.migrate(writer)
     }
 
-    static func openError(_ error: any Error, path: String) -> StoreError {
+    static func openError(_ error: any Error, path: String) -> AICoreError {
         guard let error = error as? DatabaseError else {
-            return StoreError(code: .cannotOpen, message: "cannot open the state database \(path): \(error)", cause: error)
+            return AICoreError(code: .cannotOpen, message: "cannot open the state database \(path): \(error)", cause: error)
         }
         switch error.resultCode {
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return StoreError(code: .corrupt, message: "the state database \(path) is corrupt or not a database (\(error.message ?? "\(error.resultCode)")); restore it from a backup or move it away to start from an empty state while no workloads run", cause: error)
+            return AICoreError(code: .corrupt, message: "the state database \(path) is corrupt or not a database (\(error.message ?? "\(error.resultCode)")); restore it from a backup or move it away to start from an empty state while no workloads run", cause: error)
         case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_AUTH:
-            return StoreError(code: .readOnly, message: "the state database \(path) cannot be written (\(error.message ?? "read-only")); give the agent write access to it and its directory", cause: error)
+            return AICoreError(code: .readOnly, message: "the state database \(path) cannot be written (\(error.message ?? "read-only")); give the agent write access to it and its directory", cause: error)
         case .SQLITE_FULL:
-            return StoreError(code: .diskFull, message: "the disk holding the state database \(path) is full; free space and start again", cause: error)
+            return AICoreError(code: .diskFull, message: "the disk holding the state database \(path) is full; free space and start again", cause: error)
         case .SQLITE_CANTOPEN:
-            return StoreError(code: .cannotOpen, message: "cannot open the state database \(path) (\(error.message ?? "unable to open")); check that its directory exists and is writable", cause: error)
+            return AICoreError(code: .cannotOpen, message: "cannot open the state database \(path) (\(error.message ?? "unable to open")); check that its directory exists and is writable", cause: error)
         default:
-            return StoreError(code: .cannotOpen, message: "cannot open the state database \(path): \(error)", cause: error)
+            return AICoreError(code: .cannotOpen, message: "cannot open the state database \(path): \(error)", cause: error)
         }
     }
 
-    private func failure(_ error: any Error, _ what: String) -> StoreError {
-        if let error = error as? StoreError { return error }
+    private func failure(_ error: any Error, _ what: String) -> AICoreError {
+        if let error = error as? AICoreError { return error }
         if let error = error as? DatabaseError {
             switch error.resultCode {
             case .SQLITE_FULL:
-                return StoreError(code: .diskFull, message: "\(what): the disk holding \(path) is full", cause: error)
+                return AICoreError(code: .diskFull, message: "\(what): the disk holding \(path) is full", cause: error)
             case .SQLITE_READONLY:
-                return StoreError(code: .readOnly, message: "\(what): \(path) is read-only", cause: error)
+                return AICoreError(code: .readOnly, message: "\(what): \(path) is read-only", cause: error)
             case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-                return StoreError(code: .corrupt, message: "\(what): \(path) is corrupt", cause: error)
+                return AICoreError(code: .corrupt, message: "\(what): \(path) is corrupt", cause: error)
             default: break
             }
         }
-        return StoreError(code: .failed, message: "\(what): \(error)", cause: error)
+        return AICoreError(code: .store, message: "\(what): \(error)", cause: error)
     }
 
-    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    private func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(AICoreError) -> T {
         do {
             return try await writer.write(body)
         } catch {
@@ -265,7 +266,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    private func read<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws(AICoreError) -> T {
         do {
             return try await writer.read(body)
         } catch {
@@ -279,7 +280,7 @@ public final class SQLiteStore: Store {
 
     // MARK: Store
 
-    public func saveStack(name: String, specHash: String, spec: String) async throws(StoreError) -> Int {
+    public func saveStack(name: String, specHash: String, spec: String) async throws(AICoreError) -> Int {
         let now = Self.now()
         return try await write("save stack \(name)") { db in
             let current = try StackRecord.fetchOne(db, key: name)
@@ -295,15 +296,15 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func stack(named name: String) async throws(StoreError) -> StackRecord? {
+    public func stack(named name: String) async throws(AICoreError) -> StackRecord? {
         try await read("read stack \(name)") { db in try StackRecord.fetchOne(db, key: name) }
     }
 
-    public func stacks() async throws(StoreError) -> [StackRecord] {
+    public func stacks() async throws(AICoreError) -> [StackRecord] {
         try await read("read stacks") { db in try StackRecord.order(Column("name")).fetchAll(db) }
     }
 
-    public func deleteStack(name: String) async throws(StoreError) {
+    public func deleteStack(name: String) async throws(AICoreError) {
         try await write("delete stack \(name)") { db in
             try RevisionRecord.filter(Column("stack") == name).deleteAll(db)
             try ServiceRevisionRecord.filter(Column("stack") == name).deleteAll(db)
@@ -312,34 +313,34 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func revisions(stack: String) async throws(StoreError) -> [RevisionRecord] {
+    public func revisions(stack: String) async throws(AICoreError) -> [RevisionRecord] {
         try await read("read revisions of \(stack)") { db in
             try RevisionRecord.filter(Column("stack") == stack).order(Column("revision")).fetchAll(db)
         }
     }
 
-    public func saveService(_ service: ServiceRecord) async throws(StoreError) {
+    public func saveService(_ service: ServiceRecord) async throws(AICoreError) {
         try await write("save service \(service.stack)/\(service.name)") { db in try service.save(db) }
     }
 
-    public func services(stack: String) async throws(StoreError) -> [ServiceRecord] {
+    public func services(stack: String) async throws(AICoreError) -> [ServiceRecord] {
         try await read("read services of \(stack)") { db in
             try ServiceRecord.filter(Column("stack") == stack).order(Column("name")).fetchAll(db)
         }
     }
 
-    public func saveInstance(_ instance: InstanceRecord) async throws(StoreError) {
+    public func saveInstance(_ instance: InstanceRecord) async throws(AICoreError) {
         var record = instance
         record.updatedAt = Self.now()
         let toSave = record
         try await write("save instance \(instance.id)") { db in try toSave.save(db) }
     }
 
-    public func instance(id: String) async throws(StoreError) -> InstanceRecord? {
+    public func instance(id: String) async throws(AICoreError) -> InstanceRecord? {
         try await read("read instance \(id)") { db in try InstanceRecord.fetchOne(db, key: id) }
     }
 
-    public func instances(stack: String?) async throws(StoreError) -> [InstanceRecord] {
+    public func instances(stack: String?) async throws(AICoreError) -> [InstanceRecord] {
         try await read("read instances") { db in
             var request = InstanceRecord.order(Column("service"), Column("replica"))
             if let stack { request = request.filter(Column("stack") == stack) }
@@ -347,11 +348,11 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func deleteInstance(id: String) async throws(StoreError) {
+    public func deleteInstance(id: String) async throws(AICoreError) {
         _ = try await write("delete instance \(id)") { db in try InstanceRecord.deleteOne(db, key: id) }
     }
 
-    public func deleteService(stack: String, name: String) async throws(StoreError) {
+    public func deleteService(stack: String, name: String) async throws(AICoreError) {
         _ = try await write("delete service \(stack)/\(name)") { db in
             try ServiceRecord.deleteOne(db, key: ["stack": stack, "name": name])
             try ServiceRevisionRecord.filter(Column("stack") == stack && Column("service") == name).deleteAll(db)
@@ -360,7 +361,7 @@ public final class SQLiteStore: Store {
     }
 
     public func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
-                                      keep: Int, pinned: Set<String>) async throws(StoreError) -> ServiceRevisionRecord {
+                                      keep: Int, pinned: Set<String>) async throws(AICoreError) -> ServiceRevisionRecord {
         let now = Self.now()
         return try await write("record a revision of \(stack)/\(service)") { db in
             let mine = ServiceRevisionRecord.filter(Column("stack") == stack && Column("service") == service)
@@ -382,14 +383,14 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func serviceRevisions(stack: String, service: String) async throws(StoreError) -> [ServiceRevisionRecord] {
+    public func serviceRevisions(stack: String, service: String) async throws(AICoreError) -> [ServiceRevisionRecord] {
         try await read("read revisions of \(stack)/\(service)") { db in
             try ServiceRevisionRecord.filter(Column("stack") == stack && Column("service") == service)
                 .order(Column("revision")).fetchAll(db)
         }
     }
 
-    public func saveRollout(_ rollout: RolloutRecord) async throws(StoreError) {
+    public func saveRollout(_ rollout: RolloutRecord) async throws(AICoreError) {
         var record = rollout
         record.updatedAt = Self.now()
         if record.startedAt.isEmpty { record.startedAt = record.updatedAt }
@@ -397,37 +398,37 @@ public final class SQLiteStore: Store {
         try await write("save the rollout of \(rollout.stack)/\(rollout.service)") { db in try toSave.save(db) }
     }
 
-    public func rollouts(stack: String) async throws(StoreError) -> [RolloutRecord] {
+    public func rollouts(stack: String) async throws(AICoreError) -> [RolloutRecord] {
         try await read("read rollouts of \(stack)") { db in
             try RolloutRecord.filter(Column("stack") == stack).order(Column("service")).fetchAll(db)
         }
     }
 
-    public func vips() async throws(StoreError) -> [VIPRecord] {
+    public func vips() async throws(AICoreError) -> [VIPRecord] {
         try await read("read VIPs") { db in
             try VIPRecord.order(Column("stack"), Column("service")).fetchAll(db)
         }
     }
 
-    public func saveVIP(_ vip: VIPRecord) async throws(StoreError) {
+    public func saveVIP(_ vip: VIPRecord) async throws(AICoreError) {
         try await write("save the VIP of \(vip.stack)/\(vip.service)") { db in try vip.save(db) }
     }
 
-    public func deleteVIP(stack: String, service: String) async throws(StoreError) {
+    public func deleteVIP(stack: String, service: String) async throws(AICoreError) {
         _ = try await write("release the VIP of \(stack)/\(service)") { db in
             try VIPRecord.deleteOne(db, key: ["stack": stack, "service": service])
         }
     }
 
-    public func saveVolume(_ volume: VolumeRecord) async throws(StoreError) {
+    public func saveVolume(_ volume: VolumeRecord) async throws(AICoreError) {
         try await write("save volume \(volume.name)") { db in try volume.save(db) }
     }
 
-    public func volume(named name: String) async throws(StoreError) -> VolumeRecord? {
+    public func volume(named name: String) async throws(AICoreError) -> VolumeRecord? {
         try await read("read volume \(name)") { db in try VolumeRecord.fetchOne(db, key: name) }
     }
 
-    public func volumes(stack: String?) async throws(StoreError) -> [VolumeRecord] {
+    public func volumes(stack: String?) async throws(AICoreError) -> [VolumeRecord] {
         try await read("read volumes") { db in
             var request = VolumeRecord.order(Column("name"))
             if let stack { request = request.filter(Column("stack") == stack) }
@@ -435,17 +436,17 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func deleteVolume(named name: String) async throws(StoreError) {
+    public func deleteVolume(named name: String) async throws(AICoreError) {
         _ = try await write("delete volume \(name)") { db in try VolumeRecord.deleteOne(db, key: name) }
     }
 
-    public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {
+    public func appendEvents(_ events: [EventRecord]) async throws(AICoreError) {
         guard !events.isEmpty else { return }
         let retention = eventRetention
         try await write("append events") { db in try Self.insert(events, retention: retention, db) }
     }
 
-    public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError) {
+    public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(AICoreError) {
         var record = instance
         record.updatedAt = Self.now()
         let toSave = record
@@ -467,7 +468,7 @@ public final class SQLiteStore: Store {
         try db.execute(sql: "DELETE FROM event WHERE id <= ?", arguments: [last - Int64(retention)])
     }
 
-    public func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord] {
+    public func events(instance: String?, limit: Int) async throws(AICoreError) -> [EventRecord] {
         try await read("read events") { db in
             var request = EventRecord.order(Column("id").desc).limit(limit)
             if let instance { request = request.filter(Column("instance") == instance) }
@@ -475,7 +476,7 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func deleteEvents(stack: String) async throws(StoreError) {
+    public func deleteEvents(stack: String) async throws(AICoreError) {
         try await write("delete the events of \(stack)") { db in
             try db.execute(sql: "DELETE FROM event WHERE stack = ?", arguments: [stack])
         }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import AICoreRuntime
 import Synchronization
@@ -27,7 +28,7 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         var tasks: [Int32: FakeTask] = [:]
         var started: [Started] = []
         var signals: [(pid: Int32, signal: Int32)] = []
-        var startFailures: [String: [RuntimeError]] = [:]
+        var startFailures: [String: [AICoreError]] = [:]
         var ignoringTerm: Set<String> = []
         var discarded: [String] = []
     }
@@ -48,7 +49,7 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
     }
 
     /// The next start of `id` fails with `error`.
-    public func failNextStart(_ id: String, _ error: RuntimeError) {
+    public func failNextStart(_ id: String, _ error: AICoreError) {
         state.withLock { $0.startFailures[id, default: []].append(error) }
     }
 
@@ -104,7 +105,7 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
 
     public func recover(id: String, spec: TaskSpec) async throws -> TaskHandle {
         guard let pid = state.withLock({ s in s.tasks.values.filter { $0.id == id }.map(\.pid).max() }) else {
-            throw RuntimeError(code: .notFound, message: "no task \(id)")
+            throw AICoreError(code: .notFound, message: "no task \(id)")
         }
         return handle(id: id, pid: pid)
     }
@@ -138,7 +139,7 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
 
     public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration,
                                             outputLimit: Int) async throws -> ExecOutcome {
-        throw RuntimeError(code: .notFound, message: "the fake driver runs no processes; use FakeProbeExecutor")
+        throw AICoreError(code: .notFound, message: "the fake driver runs no processes; use FakeProbeExecutor")
     }
 
     public func stats(_ handle: TaskHandle) throws -> CgroupStats { CgroupStats() }

@@ -1,3 +1,4 @@
+import AICoreErrors
 @testable import AICoreCLI
 import Testing
 
@@ -40,7 +41,7 @@ import Testing
         ("/" + String(repeating: "s", count: 120), "unix sockets allow at most 107"),
     ])
     func rejectsBadAddresses(text: String, expectedFragment: String) {
-        let error = #expect(throws: AgentClientError.self) {
+        let error = #expect(throws: AICoreError.self) {
             try AgentAddress.parse(text)
         }
         #expect(error?.code == .invalidAddress)
@@ -84,11 +85,11 @@ import Testing
     }
 
     @Test func errorsNameTheirSource() {
-        let flagError = #expect(throws: AgentClientError.self) {
+        let flagError = #expect(throws: AICoreError.self) {
             try AgentAddress.resolve(flag: "nonsense", environment: [:])
         }
         #expect(flagError?.description.hasPrefix("--host: invalid agent address 'nonsense'") == true)
-        let environmentError = #expect(throws: AgentClientError.self) {
+        let environmentError = #expect(throws: AICoreError.self) {
             try AgentAddress.resolve(flag: nil, environment: ["AICORE_HOST": "https://node"])
         }
         #expect(environmentError?.description.hasPrefix("AICORE_HOST: invalid agent address") == true)

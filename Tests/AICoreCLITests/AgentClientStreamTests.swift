@@ -1,3 +1,4 @@
+import AICoreErrors
 @testable import AICoreCLI
 import Testing
 
@@ -96,7 +97,7 @@ import Testing
         }
         try await AgentClientTestServer.with(handler) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: nil)
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.stream("GET", "/v1/stacks/web/logs?follow=true")
             }
             #expect(error.status == 404)
@@ -134,7 +135,7 @@ import Testing
         }
         try await AgentClientTestServer.with(handler) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: nil)
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.stream("GET", "/v1/events", timeout: .milliseconds(200))
             }
             #expect(error.code == .timeout)
@@ -148,7 +149,7 @@ import Testing
 
     @Test func absentSocketIsUnreachable() async throws {
         let client = AgentClient(address: .unixSocket("/tmp/aicore-client-absent/agent.sock"), token: nil)
-        let error = try await #require(throws: AgentClientError.self) {
+        let error = try await #require(throws: AICoreError.self) {
             try await client.stream("GET", "/v1/events")
         }
         #expect(error.code == .unreachable)

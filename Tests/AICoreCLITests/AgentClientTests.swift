@@ -1,3 +1,4 @@
+import AICoreErrors
 @testable import AICoreCLI
 import Foundation
 import Testing
@@ -118,7 +119,7 @@ import Testing
     @Test func unauthorizedWithoutBodySaysToCheckTheToken() async throws {
         try await AgentClientTestServer.with(Self.routes) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: "wrong")
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.send("GET", "/v1/auth")
             }
             #expect(error.code == .http)
@@ -130,7 +131,7 @@ import Testing
     @Test func problemJSONBecomesItsDetailLine() async throws {
         try await AgentClientTestServer.with(Self.routes) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: nil)
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.send("GET", "/v1/stacks/missing")
             }
             #expect(error.code == .http)
@@ -152,7 +153,7 @@ import Testing
     @Test func problemWithoutDetailUsesTheTitle() async throws {
         try await AgentClientTestServer.with(Self.routes) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: nil)
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.send("POST", "/v1/stacks/invalid", body: Array("{}".utf8), contentType: "application/json")
             }
             #expect(error.status == 422)
@@ -163,7 +164,7 @@ import Testing
     @Test func plainText500IsOneReadableLine() async throws {
         try await AgentClientTestServer.with(Self.routes) { server in
             let client = AgentClient(address: .tcp(host: "127.0.0.1", port: server.port), token: nil)
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.send("GET", "/v1/crash")
             }
             #expect(error.code == .http)
@@ -176,7 +177,7 @@ import Testing
     @Test func htmlErrorBodyIsNotShown() async throws {
         try await AgentClientTestServer.with(Self.routes) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: nil)
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.send("GET", "/v1/html")
             }
             #expect(error.description == "the agent answered 502 Bad Gateway")
@@ -186,7 +187,7 @@ import Testing
     @Test func absentSocketIsUnreachableNamingTheAddress() async throws {
         let path = "/tmp/aicore-client-absent-\(UInt32.random(in: 0...UInt32.max)).sock"
         let client = AgentClient(address: .unixSocket(path), token: nil)
-        let error = try await #require(throws: AgentClientError.self) {
+        let error = try await #require(throws: AICoreError.self) {
             try await client.send("GET", "/v1/stacks")
         }
         #expect(error.code == .unreachable)
@@ -203,7 +204,7 @@ import Testing
         defer { reserved.release() }
         let port = reserved.port
         let client = AgentClient(address: .tcp(host: "127.0.0.1", port: port), token: nil)
-        let error = try await #require(throws: AgentClientError.self) {
+        let error = try await #require(throws: AICoreError.self) {
             try await client.send("GET", "/v1/stacks")
         }
         #expect(error.code == .unreachable)
@@ -218,7 +219,7 @@ import Testing
         }
         try await AgentClientTestServer.with(handler) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: nil)
-            let error = try await #require(throws: AgentClientError.self) {
+            let error = try await #require(throws: AICoreError.self) {
                 try await client.send("GET", "/v1/stacks", timeout: .milliseconds(200))
             }
             #expect(error.code == .timeout)
@@ -238,7 +239,7 @@ import Testing
     @Test(arguments: [("get", "/v1/stacks"), ("GET", "v1/stacks"), ("GET", "/v1/a b"), ("GET", "/v1/\r\nX: y")])
     func malformedRequestsAreRejectedBeforeConnecting(method: String, path: String) async throws {
         let client = AgentClient(address: .unixSocket("/nonexistent/aicore.sock"), token: nil)
-        let error = try await #require(throws: AgentClientError.self) {
+        let error = try await #require(throws: AICoreError.self) {
             try await client.send(method, path)
         }
         #expect(error.code == .invalidRequest)
@@ -246,7 +247,7 @@ import Testing
 
     @Test func multiLineDetailBecomesOneLine() {
         let body = #"{"title":"Conflict","detail":"rollout in progress\n  since 12:00\r\nwait or --force"}"#
-        let error = AgentClientError.http(
+        let error = AICoreError.http(
             status: 409, reason: "Conflict", contentType: "application/problem+json", body: Array(body.utf8))
         #expect(error.description == "rollout in progress since 12:00 wait or --force")
         #expect(error.problem?.title == "Conflict")
@@ -256,7 +257,7 @@ import Testing
         try await AgentClientTestServer.with(Self.routes) { server in
             let client = AgentClient(address: .unixSocket(server.socketPath), token: nil)
             let response = try await client.send("GET", "/v1/stacks")
-            let error = try #require(throws: AgentClientError.self) {
+            let error = try #require(throws: AICoreError.self) {
                 try response.decode([String: [String]].self)
             }
             #expect(error.code == .protocolViolation)

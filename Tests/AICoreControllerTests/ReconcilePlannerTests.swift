@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreController
 import AICoreSpec
 import Testing
@@ -209,7 +210,7 @@ import Testing
     @Test func aVolumeOwnerThatCannotBeResolvedIsAnError() {
         let stack = Fixtures.stack(Fixtures.service("db", volumes: [VolumeMount(kind: .volume, source: "d", target: "/d")], user: "nobody-here"),
                                    volumes: ["d"])
-        #expect(throws: ControllerError.self) { try planner.apply(stack, actual: .empty, nodes: node) }
+        #expect(throws: AICoreError.self) { try planner.apply(stack, actual: .empty, nodes: node) }
     }
 
     @Test func anOperatorRestartAlsoRestartsDependentsThatAskForIt() throws {

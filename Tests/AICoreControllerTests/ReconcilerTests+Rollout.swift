@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreController
 import AICoreSpec
 import AICoreStore
@@ -86,8 +87,8 @@ extension ReconcilerTests {
         prober.answer("exec", ProbeOutcome(passed: false, output: "not ready"))
         let check = Healthcheck(test: .exec(["check"]), interval: .seconds(1), timeout: .seconds(1), retries: 1000)
         let run = try await applyWatching(api(version: "2", deadline: .seconds(5), healthcheck: check), service: "api")
-        #expect(throws: ControllerError.self) { try run.result.get() }
-        if case let .failure(error as ControllerError) = run.result {
+        #expect(throws: AICoreError.self) { try run.result.get() }
+        if case let .failure(error as AICoreError) = run.result {
             #expect(error.code == .rolloutFailed)
             #expect(error.message.contains("rolled back to revision 3") && error.message.contains("progress_deadline"))
         }
@@ -118,7 +119,7 @@ extension ReconcilerTests {
             }
             if first { driver.exit(victim.id, .exited(7)) }
         }
-        if case let .failure(error as ControllerError) = run.result {
+        if case let .failure(error as AICoreError) = run.result {
             #expect(error.message.contains("\(crashed.withLock { $0 } ?? "?")"))
             #expect(error.message.contains("rolled back"))
         } else {
@@ -152,7 +153,7 @@ extension ReconcilerTests {
             _ = await apply.result
         }
         let run = try await applyWatching(version("5", deadline: .seconds(3)), service: "api")
-        if case let .failure(error as ControllerError) = run.result {
+        if case let .failure(error as AICoreError) = run.result {
             #expect(error.message.contains("rolled back"), "\(error.message)")
         } else {
             Issue.record("the last rollout should have failed and rolled back: \(run.result)")
@@ -186,7 +187,7 @@ extension ReconcilerTests {
         // The first revision never turns ready; the second does not either.
         try await reconciler.apply(api(version: "1", healthcheck: check))
         let broken = try await applyWatching(api(version: "2", deadline: .seconds(5), healthcheck: check), service: "api")
-        guard case let .failure(error as ControllerError) = broken.result else {
+        guard case let .failure(error as AICoreError) = broken.result else {
             Issue.record("the rollout should have failed: \(broken.result)")
             return
         }
@@ -223,7 +224,7 @@ extension ReconcilerTests {
         for _ in 0..<50 { clock.advance(by: .milliseconds(100)); try await Task.sleep(for: .milliseconds(1)) }
         _ = await v2.result
         let run = try await applyWatching(api(version: "3", deadline: .seconds(3), healthcheck: check), service: "api")
-        guard case let .failure(error as ControllerError) = run.result else {
+        guard case let .failure(error as AICoreError) = run.result else {
             Issue.record("the rollout should have failed and rolled back: \(run.result)")
             return
         }

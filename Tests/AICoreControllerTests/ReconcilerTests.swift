@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreController
 import AICoreOS
 import AICoreRuntime
@@ -103,7 +104,7 @@ final class NodeCapacityBox: Sendable {
         let apply = applyInBackground(stack)
         #expect(await eventually { running("demo-migrate-1") })
         driver.exit("demo-migrate-1", .exited(3))
-        let error = await #expect(throws: ControllerError.self) { try await apply.value }
+        let error = await #expect(throws: AICoreError.self) { try await apply.value }
         #expect(error?.code == .dependencyFailed)
         #expect(error?.message == "api waits for migrate: service_completed_successfully: demo-migrate-1 did not complete successfully: Exited (code 3)")
         #expect(!startedIDs.contains("demo-api-1"))
@@ -128,7 +129,7 @@ final class NodeCapacityBox: Sendable {
         let apply = applyInBackground(stack)
         #expect(await eventually { running("demo-db-1") && clock.sleeperCount >= 2 })
         clock.advance(by: .seconds(600))
-        let error = await #expect(throws: ControllerError.self) { try await apply.value }
+        let error = await #expect(throws: AICoreError.self) { try await apply.value }
         #expect(error?.code == .timeout)
     }
 

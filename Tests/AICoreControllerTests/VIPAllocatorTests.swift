@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreController
 import AICoreStore
 import Foundation
@@ -68,7 +69,7 @@ import Testing
     @Test func theStoreRefusesTwoServicesOnOneAddress() async throws {
         let store = try SQLiteStore(inMemory: 10)
         try await store.saveVIP(VIPRecord(stack: "a", service: "x", address: "127.0.1.2"))
-        await #expect(throws: StoreError.self) {
+        await #expect(throws: AICoreError.self) {
             try await store.saveVIP(VIPRecord(stack: "b", service: "y", address: "127.0.1.2"))
         }
     }

@@ -70,7 +70,7 @@ import Testing
 
     @Test func noCgroupMountIsAnError() {
         #expect { try CgroupLayout(mountInfo: "22 28 0:21 / /proc rw - proc proc rw\n") } throws: { error in
-            (error as? CgroupError)?.code == .notDetected
+            (error as? SystemError)?.code == .notDetected
         }
     }
 
@@ -90,10 +90,10 @@ import Testing
         #expect(v2.root == "/sys/fs/cgroup/unified")
         #expect(try CgroupDetection.detect(mountInfo: Self.hybrid, environment: ["AICORE_CGROUP_VERSION": "v1"]).version == .v1)
         #expect { try CgroupDetection.detect(mountInfo: Self.unified, environment: ["AICORE_CGROUP_VERSION": "v1"]) } throws: { error in
-            (error as? CgroupError)?.code == .notDetected
+            (error as? SystemError)?.code == .notDetected
         }
         #expect { try CgroupDetection.detect(mountInfo: Self.unified, environment: ["AICORE_CGROUP_VERSION": "v3"]) } throws: { error in
-            (error as? CgroupError)?.code == .invalidArgument
+            (error as? SystemError)?.code == .invalidArgument
         }
     }
 

@@ -10,7 +10,7 @@ final class CgroupFakeTree {
     init() throws {
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-cgfake-XXXXXX").path
         var bytes = Array(template.utf8CString)
-        guard let made = mkdtemp(&bytes) else { throw CgroupError.system(errno, "mkdtemp \(template)") }
+        guard let made = mkdtemp(&bytes) else { throw SystemError.errno(errno, "mkdtemp \(template)") }
         root = String(cString: made)
     }
 

@@ -63,7 +63,7 @@ struct CgroupKernelTests {
                 let pipe = try FileIO.pipe()
                 fds = [pipe.read, pipe.write]
             } catch {
-                throw CgroupError.system(error.errno, "pipe")
+                throw SystemError.errno(error.errno, "pipe")
             }
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
@@ -81,7 +81,7 @@ struct CgroupKernelTests {
             close(fds[0])
             guard rc == 0 else {
                 close(fds[1])
-                throw CgroupError.system(rc, "posix_spawn /bin/sh")
+                throw SystemError.errno(rc, "posix_spawn /bin/sh")
             }
             self.pid = pid
             gate = fds[1]
@@ -90,7 +90,7 @@ struct CgroupKernelTests {
         /// Lets the script run.
         func start() throws {
             let written = Glibc.write(gate, "go\n", 3)
-            guard written == 3 else { throw CgroupError.system(errno, "write to the gate of \(pid)") }
+            guard written == 3 else { throw SystemError.errno(errno, "write to the gate of \(pid)") }
             close(gate)
             gate = -1
         }
@@ -325,7 +325,7 @@ extension CgroupKernelTests {
         // The agent sits in its delegated cgroup: enabling controllers there is refused.
         let tooEarly = CgroupV2Manager(root: v2.root, parent: delegatedName)
         #expect { try tooEarly.create("aicore/s/x", limits: CgroupLimits()) } throws: { error in
-            guard let error = error as? CgroupError else { return false }
+            guard let error = error as? SystemError else { return false }
             return error.errno == EBUSY && (error.detail ?? "").contains("prepareDelegatedRoot")
         }
 

@@ -28,18 +28,18 @@ import Testing
         CgroupLimits(cpuWeight: 0), CgroupLimits(cpuWeight: 10_001), CgroupLimits(pidsMax: 0), CgroupLimits(memoryBytes: 100),
     ])
     func rejectsValuesTheKernelWouldRefuse(limits: CgroupLimits) {
-        #expect(throws: CgroupError.self) { try limits.validate(for: "aicore/x") }
+        #expect(throws: SystemError.self) { try limits.validate(for: "aicore/x") }
     }
 
     @Test func errorReadsLikeTheFailedCall() {
-        let error = CgroupError.system(16, "write 67108864 to /sys/fs/cgroup/memory/aicore/x/memory.limit_in_bytes")
+        let error = SystemError.errno(16, "write 67108864 to /sys/fs/cgroup/memory/aicore/x/memory.limit_in_bytes")
         #expect(error.description == "write 67108864 to /sys/fs/cgroup/memory/aicore/x/memory.limit_in_bytes: Device or resource busy")
         #expect(error.code == .systemCall && error.errno == 16)
     }
 
     @Test(arguments: ["", "/abs", "a//b", "a/../b", "./a", "a/"])
     func rejectsUnsafeRelativePaths(path: String) {
-        #expect(throws: CgroupError.self) { try CgroupPath.components(of: path) }
+        #expect(throws: SystemError.self) { try CgroupPath.components(of: path) }
     }
 
     @Test func joinsPathsWithSingleSlashes() {

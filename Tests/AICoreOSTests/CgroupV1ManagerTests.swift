@@ -74,14 +74,14 @@ import Testing
         try tree.remove("pids/\(path)/pids.max")
         let file = tree.path("pids/\(path)/pids.max")
         #expect { try manager.create(path, limits: CgroupLimits()) } throws: { error in
-            (error as? CgroupError)?.description == "write 4096 to \(file): No such file or directory"
+            (error as? SystemError)?.description == "write 4096 to \(file): No such file or directory"
         }
     }
 
     @Test func aLimitWithoutItsHierarchyIsRefused() throws {
         let noPids = CgroupV1Manager(mountPoints: manager.mountPoints.filter { $0.key != "pids" })
         #expect { try noPids.create(path, limits: CgroupLimits(pidsMax: 10)) } throws: { error in
-            (error as? CgroupError)?.code == .controllerUnavailable
+            (error as? SystemError)?.code == .controllerUnavailable
         }
         let handle = try noPids.create(path, limits: CgroupLimits(memoryBytes: 1 << 20, pidsMax: nil))
         #expect(handle.directories.count == 5)
@@ -143,7 +143,7 @@ import Testing
 
     @Test func relativePathsCannotEscape() {
         #expect { try manager.create("../../etc", limits: CgroupLimits()) } throws: { error in
-            (error as? CgroupError)?.code == .invalidArgument
+            (error as? SystemError)?.code == .invalidArgument
         }
     }
 }

@@ -40,7 +40,7 @@ import Testing
     @Test func aLimitWhoseControllerIsNotDelegatedIsRefused() throws {
         try tree.write("cpu memory\n", to: "\(path)/cgroup.controllers")
         #expect { try manager.create(path, limits: CgroupLimits(pidsMax: 100)) } throws: { error in
-            (error as? CgroupError)?.code == .controllerUnavailable
+            (error as? SystemError)?.code == .controllerUnavailable
         }
         #expect(tree.contents("\(path)/pids.max") == "max\n")
     }
@@ -62,7 +62,7 @@ import Testing
         // failure names the file.
         let missing = tree.path("machine.slice/cgroup.subtree_control")
         #expect { try fresh.create("aicore/x", limits: CgroupLimits(pidsMax: nil)) } throws: { error in
-            (error as? CgroupError)?.description == "read \(missing): No such file or directory"
+            (error as? SystemError)?.description == "read \(missing): No such file or directory"
         }
         #expect(tree.exists("machine.slice"))
         try tree.layOutV2("aicore", under: "machine.slice")
@@ -110,7 +110,7 @@ import Testing
         try tree.write("populated 1\nfrozen 0\n", to: "\(path)/cgroup.events")
         let quick = CgroupV2Manager(root: tree.root, killTimeout: .milliseconds(100))
         #expect { try quick.killAll(quick.handle(for: path)) } throws: { error in
-            (error as? CgroupError)?.code == .timedOut
+            (error as? SystemError)?.code == .timedOut
         }
         #expect(tree.contents("\(path)/cgroup.kill") == "1")
         #expect(tree.contents("\(path)/cgroup.freeze") == "0\n")
@@ -120,7 +120,7 @@ import Testing
         try tree.write("populated 1\nfrozen 0\n", to: "\(path)/cgroup.events")
         let freezing = CgroupV2Manager(root: tree.root, parent: "", killTimeout: .milliseconds(300), removeTimeout: .seconds(1), usesCgroupKill: false)
         #expect { try freezing.killAll(freezing.handle(for: path)) } throws: { error in
-            (error as? CgroupError)?.code == .timedOut
+            (error as? SystemError)?.code == .timedOut
         }
         #expect(tree.contents("\(path)/cgroup.kill") == "")
         #expect(tree.contents("\(path)/cgroup.freeze") == "0")   // thawed after each round
@@ -161,7 +161,7 @@ import Testing
         #expect(try CgroupV2Manager.prepareDelegatedRoot(root: empty.root, procSelfCgroup: "0::/\n") == "")
         #expect(!empty.exists("system.slice"))
         #expect { try CgroupV2Manager.prepareDelegatedRoot(root: empty.root, procSelfCgroup: "4:memory:/x\n") } throws: { error in
-            (error as? CgroupError)?.code == .notDetected
+            (error as? SystemError)?.code == .notDetected
         }
     }
 }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 import AICoreTestSupport
 import Testing
@@ -80,7 +81,7 @@ extension LinuxTaskDriverTests {
         do {
             _ = try await driver.run(handle, command: ["/no/such/program"], timeout: .seconds(10), outputLimit: 100)
             Issue.record("a missing program ran")
-        } catch let error as RuntimeError {
+        } catch let error as AICoreError {
             #expect(error.exitCode == 127)
             #expect(error.message.contains("/no/such/program"), "\(error.message)")
         }
@@ -156,7 +157,7 @@ extension LinuxTaskDriverTests {
         defer { try? driver.remove(handle) }
         // As an instance started by an agent from before the channel: no socket.
         #expect(unlink(handle.stateDirectory + "/" + InstanceExecChannel.socketName) == 0)
-        let error = await #expect(throws: RuntimeError.self) {
+        let error = await #expect(throws: AICoreError.self) {
             try await driver.run(handle, command: ["sh", "-c", "touch /tmp/ran"], timeout: .seconds(10), outputLimit: 100)
         }
         #expect(error?.message.contains("has no exec channel") == true, "\(String(describing: error))")

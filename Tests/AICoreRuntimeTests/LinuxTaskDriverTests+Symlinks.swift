@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 import AICoreTestSupport
 import Testing
@@ -29,7 +30,7 @@ extension LinuxTaskDriverTests {
         do {
             let (exit, log) = try await runToEnd(spec)
             Issue.record("the start was not refused: \(exit.status), log: \(log)")
-        } catch let error as RuntimeError {
+        } catch let error as AICoreError {
             #expect(error.message == message)
             #expect(error.exitCode == 125)
         }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 import AICoreTestSupport
 import Testing
@@ -48,7 +49,7 @@ final class LinuxTaskDriverTests {
             let handle = try await driver.start(s)
             try? driver.remove(handle)
             Issue.record("started")
-        } catch let error as RuntimeError {
+        } catch let error as AICoreError {
             #expect(error.message == #"invalid mount destination "/tmp/../etc": "." and ".." are not allowed"#)
             #expect(error.code == .invalidSpec)
         }

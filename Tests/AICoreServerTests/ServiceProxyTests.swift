@@ -1,3 +1,4 @@
+import AICoreErrors
 import Logging
 import NIOCore
 import Testing
@@ -431,7 +432,7 @@ import Glibc
         #expect(try await exchange(port: first, "1") == "1")
 
         // Add a route, and one whose listener cannot bind: the error names the address, the others serve.
-        let error = await #expect(throws: ProxyError.self) {
+        let error = await #expect(throws: AICoreError.self) {
             try await proxy.apply([
                 route("s/one:1", port: first, [backend.backend]),
                 route("s/two:2", port: second, [backend.backend]),
@@ -478,7 +479,7 @@ import Glibc
         let backend = try await ProxyTestBackend.start("api-1")
         let proxy = makeProxy()
         let port = try freeLoopbackPort()
-        let error = await #expect(throws: ProxyError.self) {
+        let error = await #expect(throws: AICoreError.self) {
             try await proxy.apply([
                 route("s/a:1", port: port, [backend.backend]),
                 route("s/b:1", port: port, [backend.backend]),
@@ -531,7 +532,7 @@ import Glibc
         await proxy.shutdown()
         #expect(await connection.waitUntilPeerFinished())
         await #expect(throws: (any Error).self) { _ = try await ProxyTestConnection.open(port: port) }
-        let error = await #expect(throws: ProxyError.self) {
+        let error = await #expect(throws: AICoreError.self) {
             try await proxy.apply([route("s/api:3000", port: port, [backend.backend])])
         }
         #expect(error?.code == .shutDown)

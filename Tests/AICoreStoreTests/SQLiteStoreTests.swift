@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreStore
 import Foundation
 import Testing
@@ -135,7 +136,7 @@ enum StoreTestEnvironment {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/state.db"
         try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: path))
-        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+        let error = #expect(throws: AICoreError.self) { try SQLiteStore(path: path) }
         #expect(error?.code == .corrupt)
         #expect(error?.message.contains("corrupt") == true)
         #expect(error?.message.contains(path) == true)
@@ -156,12 +157,12 @@ enum StoreTestEnvironment {
         try handle.close()
         try? FileManager.default.removeItem(atPath: path + "-wal")
         try? FileManager.default.removeItem(atPath: path + "-shm")
-        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: path) }
+        let error = #expect(throws: AICoreError.self) { try SQLiteStore(path: path) }
         #expect(error?.code == .corrupt)
     }
 
     @Test func aMissingDirectoryIsOneClearError() {
-        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: "/nonexistent-\(getpid())/state.db") }
+        let error = #expect(throws: AICoreError.self) { try SQLiteStore(path: "/nonexistent-\(getpid())/state.db") }
         #expect(error?.code == .cannotOpen)
         #expect(error?.message.contains("directory") == true)
     }
@@ -190,7 +191,7 @@ struct SQLiteStoreFilesystemTests {
             try? FileManager.default.removeItem(atPath: view)
         }
         try #require(try StoreTestEnvironment.run(["mount", "-o", "remount,bind,ro", view]) == 0)
-        let error = #expect(throws: StoreError.self) { try SQLiteStore(path: view + "/state.db") }
+        let error = #expect(throws: AICoreError.self) { try SQLiteStore(path: view + "/state.db") }
         #expect(error?.code == .readOnly || error?.code == .cannotOpen, "\(String(describing: error))")
         #expect(error?.message.contains(view) == true)
     }
@@ -204,7 +205,7 @@ struct SQLiteStoreFilesystemTests {
         }
         let store = try SQLiteStore(path: dir + "/state.db", eventRetention: 1_000_000)
         let big = String(repeating: "x", count: 16_000)
-        var failure: StoreError?
+        var failure: AICoreError?
         for _ in 0..<200 {
             do {
                 try await store.appendEvents([EventRecord(time: "t", stack: "s", service: "a", instance: "i", type: "t", reason: big)])

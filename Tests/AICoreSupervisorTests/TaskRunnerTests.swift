@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import Glibc
 import AICoreRuntime
@@ -103,7 +104,7 @@ func eventually(_ limit: Duration = .seconds(60), _ condition: () async -> Bool)
     }
 
     @Test func aStartFailureBacksOffToo() async {
-        driver.failNextStart("demo-api-1", RuntimeError(code: .spawnFailed, message: "exec /nope: no such file", exitCode: 127))
+        driver.failNextStart("demo-api-1", AICoreError.spawnFailed("exec /nope: no such file", exitCode: 127))
         let runner = runner(RestartPolicy(condition: .always))
         await runner.run()
         #expect(await eventually { await runner.currentState == .backoff })

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreServer
 import ArgumentParser
 import Foundation
@@ -63,7 +64,7 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     /// An agent's answer turned into the CLI's: 400/404/413/415/422 are the user's input (2),
     /// the rest failed operations (1). A 422's located spec errors come first, one per line.
-    static func from(_ error: AgentClientError) -> CLIFailure {
+    static func from(_ error: AICoreError) -> CLIFailure {
         let details = error.problem?.errors?.map(\.description) ?? []
         switch error.status {
         case 400?, 404?, 413?, 415?, 422?: return .invalid(error.message, details: details)

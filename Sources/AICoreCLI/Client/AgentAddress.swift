@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 
 /// Where the agent's REST API listens: a unix socket (the default) or a TCP address.
@@ -59,7 +60,7 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Parses one address; the error says what was wrong and what is accepted.
-    public static func parse(_ text: String) throws(AgentClientError) -> AgentAddress {
+    public static func parse(_ text: String) throws(AICoreError) -> AgentAddress {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else {
             throw .invalidAddress(text, "it is empty; use unix:///path/to/aicore.sock or http://HOST:PORT")
@@ -97,7 +98,7 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
         flag: String?,
         environment: [String: String],
         defaultSocket: String = AgentAddress.defaultSocketPath
-    ) throws(AgentClientError) -> AgentAddress {
+    ) throws(AICoreError) -> AgentAddress {
         if let flag {
             do {
                 return try parse(flag)
@@ -115,7 +116,7 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
         return try socket(defaultSocket, text: defaultSocket)
     }
 
-    private static func socket(_ path: String, text: String) throws(AgentClientError) -> AgentAddress {
+    private static func socket(_ path: String, text: String) throws(AICoreError) -> AgentAddress {
         guard path.utf8.count <= maximumSocketPathLength else {
             throw .invalidAddress(
                 text, "the socket path is \(path.utf8.count) bytes long; unix sockets allow at most \(maximumSocketPathLength)")
@@ -126,7 +127,7 @@ public struct AgentAddress: Sendable, Equatable, CustomStringConvertible {
         return .unixSocket(path)
     }
 
-    private static func tcpAddress(_ authority: String, text: String) throws(AgentClientError) -> AgentAddress {
+    private static func tcpAddress(_ authority: String, text: String) throws(AICoreError) -> AgentAddress {
         var authority = Substring(authority)
         if authority.hasSuffix("/") { authority.removeLast() }
         if authority.contains(where: { "/?#".contains($0) }) {

@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -8,7 +9,7 @@ import NIOSSL
 ///
 /// Each request uses its own HTTP/1.1 connection (`Connection: close`), which keeps the client
 /// stateless: no pool to drain, nothing shared between tasks. Answers outside 2xx throw an
-/// ``AgentClientError`` with code `.http`, carrying the problem+json body when there was one.
+/// ``AICoreError`` with code `.http`, carrying the problem+json body when there was one.
 public struct AgentClient: Sendable {
     public let address: AgentAddress
     private let token: String?
@@ -51,7 +52,7 @@ public struct AgentClient: Sendable {
         body: [UInt8]? = nil,
         contentType: String? = nil,
         timeout: Duration = .seconds(30)
-    ) async throws(AgentClientError) -> AgentResponse {
+    ) async throws(AICoreError) -> AgentResponse {
         let head = try makeHead(method, path, body: body, contentType: contentType)
         let address = self.address
         do {
@@ -63,7 +64,7 @@ public struct AgentClient: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard case .some(.some(let response)) = try await group.next() else {
-                    throw AgentClientError.timeout(address, after: timeout)
+                    throw AICoreError.timeout(address, after: timeout)
                 }
                 return response
             }
@@ -87,7 +88,7 @@ public struct AgentClient: Sendable {
         body: [UInt8]? = nil,
         contentType: String? = nil,
         timeout: Duration = .seconds(30)
-    ) async throws(AgentClientError) -> AgentStream {
+    ) async throws(AICoreError) -> AgentStream {
         let head = try makeHead(method, path, body: body, contentType: contentType)
         let address = self.address
         let connection: Connection
@@ -127,16 +128,16 @@ public struct AgentClient: Sendable {
                                 continuation.finish()
                                 return
                             }
-                            throw AgentClientError.http(
+                            throw AICoreError.http(
                                 status: Int(responseHead.status.code), reason: responseHead.status.reasonPhrase,
                                 contentType: responseHead.headers.first(name: "content-type"), body: errorBody)
                         }
                     }
-                    throw AgentClientError.protocolViolation(
+                    throw AICoreError.protocolViolation(
                         address, "closed the connection before the response was complete")
                 }
             } catch {
-                let failure = Task.isCancelled ? AgentClientError.cancelled : self.map(error)
+                let failure = Task.isCancelled ? AICoreError.cancelled : self.map(error)
                 headPromise.fail(failure)
                 continuation.finish(throwing: failure)
             }
@@ -150,7 +151,7 @@ public struct AgentClient: Sendable {
         }
 
         let deadline = connection.channel.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
-            headPromise.fail(AgentClientError.timeout(address, after: timeout))
+            headPromise.fail(AICoreError.timeout(address, after: timeout))
             reader.cancel()
             channel.close(promise: nil)
         }
@@ -203,7 +204,7 @@ public struct AgentClient: Sendable {
                 case .body(let buffer):
                     guard responseHead != nil else { continue }
                     guard collected.count + buffer.readableBytes <= Self.maximumBodySize else {
-                        throw AgentClientError.protocolViolation(
+                        throw AICoreError.protocolViolation(
                             address, "sent an answer larger than \(Self.maximumBodySize >> 20) MiB")
                     }
                     collected += buffer.readableBytesView
@@ -211,7 +212,7 @@ public struct AgentClient: Sendable {
                     guard let responseHead else { continue }
                     let status = Int(responseHead.status.code)
                     guard (200..<300).contains(status) else {
-                        throw AgentClientError.http(
+                        throw AICoreError.http(
                             status: status, reason: responseHead.status.reasonPhrase,
                             contentType: responseHead.headers.first(name: "content-type"), body: collected)
                     }
@@ -219,7 +220,7 @@ public struct AgentClient: Sendable {
                         status: status, headers: responseHead.headers.map { ($0.name, $0.value) }, body: collected)
                 }
             }
-            throw AgentClientError.protocolViolation(address, "closed the connection before the response was complete")
+            throw AICoreError.protocolViolation(address, "closed the connection before the response was complete")
         }
     }
 
@@ -258,7 +259,7 @@ public struct AgentClient: Sendable {
         do {
             return try NIOSSLContext(configuration: configuration)
         } catch {
-            throw AgentClientError(code: .invalidRequest, message: "cannot set up TLS for \(address)\(trustRoots.map { " with \($0)" } ?? ""): \(error)", cause: error)
+            throw AICoreError.client(.invalidRequest, "cannot set up TLS for \(address)\(trustRoots.map { " with \($0)" } ?? ""): \(error)", cause: error)
         }
     }
 
@@ -282,7 +283,7 @@ public struct AgentClient: Sendable {
         _ path: String,
         body: [UInt8]?,
         contentType: String?
-    ) throws(AgentClientError) -> HTTPRequestHead {
+    ) throws(AICoreError) -> HTTPRequestHead {
         guard !method.isEmpty, method.utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
             throw .invalidRequest("'\(method)' is not an HTTP method")
         }
@@ -315,9 +316,9 @@ public struct AgentClient: Sendable {
 
     // MARK: - Errors
 
-    /// Any error from a request, as an ``AgentClientError``.
-    private func map(_ error: any Error) -> AgentClientError {
-        if let error = error as? AgentClientError { return error }
+    /// Any error from a request, as an ``AICoreError``.
+    private func map(_ error: any Error) -> AICoreError {
+        if let error = error as? AICoreError { return error }
         if error is CancellationError || Task.isCancelled { return .cancelled }
         if let error = error as? HTTPParserError {
             return .protocolViolation(address, "sent an invalid HTTP answer (\(error))", cause: error)
@@ -335,7 +336,7 @@ public struct AgentClient: Sendable {
     /// A connection failure, naming the address and the errno text (and where else the
     /// client looked, when the address was its default).
     private func unreachable(_ error: any Error) -> any Error {
-        guard let lookedFor, var failure = connectFailure(error) as? AgentClientError, failure.code == .unreachable else {
+        guard let lookedFor, var failure = connectFailure(error) as? AICoreError, failure.code == .unreachable else {
             return connectFailure(error)
         }
         failure.message += " (\(lookedFor))"
@@ -345,33 +346,30 @@ public struct AgentClient: Sendable {
     private func connectFailure(_ error: any Error) -> any Error {
         if error is CancellationError { return error }
         if let error = error as? IOError {
-            return AgentClientError.unreachable(address, errno: error.errnoCode, cause: error)
+            return AICoreError.unreachable(address, errno: error.errnoCode, cause: error)
         }
         if let error = error as? NIOConnectionError {
             if let io = error.connectionErrors.lazy.compactMap({ $0.error as? IOError }).first {
-                return AgentClientError.unreachable(address, errno: io.errnoCode, cause: error)
+                return AICoreError.unreachable(address, errno: io.errnoCode, cause: error)
             }
             let timedOut = error.connectionErrors.contains {
                 if case .connectTimeout = $0.error as? ChannelError { true } else { false }
             }
             if timedOut {
-                return AgentClientError.unreachable(address, errno: ETIMEDOUT, cause: error)
+                return AICoreError.unreachable(address, errno: ETIMEDOUT, cause: error)
             }
             if error.connectionErrors.isEmpty {
-                return AgentClientError(
-                    code: .unreachable,
-                    message: "cannot reach the agent at \(address): the host name '\(error.host)' does not resolve",
+                return AICoreError.client(.unreachable, "cannot reach the agent at \(address): the host name '\(error.host)' does not resolve",
                     cause: error)
             }
-            return AgentClientError.unreachable(address, errno: nil, cause: error.connectionErrors.first?.error)
+            return AICoreError.unreachable(address, errno: nil, cause: error.connectionErrors.first?.error)
         }
         if let error = error as? ChannelError, case .connectTimeout = error {
-            return AgentClientError.unreachable(address, errno: ETIMEDOUT, cause: error)
+            return AICoreError.unreachable(address, errno: ETIMEDOUT, cause: error)
         }
         if error is SocketAddressError {
-            return AgentClientError(
-                code: .unreachable, message: "cannot reach the agent at \(address): \(error)", cause: error)
+            return AICoreError.client(.unreachable, "cannot reach the agent at \(address): \(error)", cause: error)
         }
-        return AgentClientError.unreachable(address, errno: nil, cause: error)
+        return AICoreError.unreachable(address, errno: nil, cause: error)
     }
 }

@@ -1,6 +1,6 @@
 /// An RFC 9457 problem document (`application/problem+json`), as the agent sends with every
 /// non-2xx answer.
-public struct AgentProblem: Sendable, Equatable, Codable {
+public struct AgentProblem: Error, Sendable, Equatable, Codable {
     /// One entry of `errors`, e.g. one invalid field of a stack file.
     ///
     /// Decoded leniently, since entries may be plain strings or objects: `detail` comes from

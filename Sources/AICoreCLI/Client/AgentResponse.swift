@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 
 /// A whole 2xx answer from the agent.
@@ -20,13 +21,11 @@ public struct AgentResponse: Sendable {
 
     /// The body decoded as JSON; a body that does not match `T` is a protocol error naming the
     /// field that failed.
-    public func decode<T: Decodable>(_ type: T.Type) throws(AgentClientError) -> T {
+    public func decode<T: Decodable>(_ type: T.Type) throws(AICoreError) -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(body))
         } catch {
-            throw AgentClientError(
-                code: .protocolViolation,
-                message: "the agent's answer does not decode as \(T.self): \(Self.summary(of: error))",
+            throw AICoreError.client(.protocolViolation, "the agent's answer does not decode as \(T.self): \(Self.summary(of: error))",
                 cause: error)
         }
     }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreServer
 import ArgumentParser
 import Foundation
@@ -76,10 +77,10 @@ struct AgentCommand: AsyncParsableCommand {
             throw CLIFailure.failed("the agent needs root (namespaces, cgroups, mounts); run it under systemd or with sudo")
         }
         let logger = AgentLogging.bootstrap(level: logLevel)
-        do throws(AgentError) {
+        do throws(AICoreError) {
             try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(logger: logger), logger: logger)
         } catch {
-            throw CLIFailure(message: error.message, code: error.code.status == 400 ? ExitStatus.invalidInput : ExitStatus.failure)
+            throw CLIFailure(message: error.message, code: error.httpProblem.status == 400 ? ExitStatus.invalidInput : ExitStatus.failure)
         }
     }
 }

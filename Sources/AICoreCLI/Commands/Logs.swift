@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreServer
 import ArgumentParser
 import Foundation
@@ -72,7 +73,7 @@ struct Logs: AsyncParsableCommand {
                     let stream: AgentStream
                     do {
                         stream = try await client.stream("GET", path + suffix)
-                    } catch let error as AgentClientError {
+                    } catch let error as AICoreError {
                         throw CLIFailure.from(error)
                     }
                     let prefix = prefixed ? id.padding(toLength: width, withPad: " ", startingAt: 0) + " | " : ""

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreServer
 import AICoreSpec
 import ArgumentParser
@@ -111,7 +112,7 @@ struct Up: AsyncParsableCommand {
         guard started else {
             let result = await agentTask.result
             if case let .failure(error) = result {
-                throw CLIFailure.failed((error as? AgentError)?.message ?? "\(error)")
+                throw CLIFailure.failed((error as? AICoreError)?.message ?? "\(error)")
             }
             throw CLIFailure.failed("the embedded agent stopped before it was ready")
         }
@@ -128,7 +129,7 @@ struct Up: AsyncParsableCommand {
         let outcome: Result<Void, any Error> = await agentTask.result
         work.cancel()
         if case let .failure(error) = outcome {
-            throw CLIFailure.failed((error as? AgentError)?.message ?? "\(error)")
+            throw CLIFailure.failed((error as? AICoreError)?.message ?? "\(error)")
         }
     }
 

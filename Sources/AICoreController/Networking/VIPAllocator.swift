@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreStore
 
 /// Gives every service of a stack its VIP and keeps it in the Store: the same service gets the
@@ -16,13 +17,13 @@ public actor VIPAllocator {
 
     /// The VIP of each of `services` (kept, or the lowest free address for a new one). Services
     /// of `stack` not listed lose theirs.
-    public func assign(stack: String, services: [String]) async throws(ControllerError) -> [String: VIP] {
+    public func assign(stack: String, services: [String]) async throws(AICoreError) -> [String: VIP] {
         let records = try await load()
         var used = Set(records.compactMap { VIP($0.address) })
         var result: [String: VIP] = [:]
         let wanted = Set(services)
         for record in records where record.stack == stack && !wanted.contains(record.service) {
-            try await storeCall { () async throws(StoreError) in try await store.deleteVIP(stack: stack, service: record.service) }
+            try await store.deleteVIP(stack: stack, service: record.service)
             if let vip = VIP(record.address) { used.remove(vip) }
         }
         for service in services.sorted() {
@@ -31,11 +32,9 @@ public actor VIPAllocator {
                 continue
             }
             guard let vip = VIPPool.lowestFree(excluding: used, from: start) else {
-                throw ControllerError(code: .exhausted, message: "no free VIP left in 127.0.0.0/8 for \(stack)/\(service); remove stacks that are no longer needed")
+                throw AICoreError(code: .exhausted, message: "no free VIP left in 127.0.0.0/8 for \(stack)/\(service); remove stacks that are no longer needed")
             }
-            try await storeCall { () async throws(StoreError) in
-                try await store.saveVIP(VIPRecord(stack: stack, service: service, address: vip.description))
-            }
+            try await store.saveVIP(VIPRecord(stack: stack, service: service, address: vip.description))
             used.insert(vip)
             result[service] = vip
         }
@@ -43,7 +42,7 @@ public actor VIPAllocator {
     }
 
     /// The VIPs a stack holds now.
-    public func vips(stack: String) async throws(ControllerError) -> [String: VIP] {
+    public func vips(stack: String) async throws(AICoreError) -> [String: VIP] {
         var result: [String: VIP] = [:]
         for record in try await load() where record.stack == stack {
             if let vip = VIP(record.address) { result[record.service] = vip }
@@ -52,13 +51,13 @@ public actor VIPAllocator {
     }
 
     /// Releases every VIP of a stack (`down`).
-    public func release(stack: String) async throws(ControllerError) {
+    public func release(stack: String) async throws(AICoreError) {
         for record in try await load() where record.stack == stack {
-            try await storeCall { () async throws(StoreError) in try await store.deleteVIP(stack: stack, service: record.service) }
+            try await store.deleteVIP(stack: stack, service: record.service)
         }
     }
 
-    private func load() async throws(ControllerError) -> [VIPRecord] {
-        try await storeCall { () async throws(StoreError) in try await store.vips() }
+    private func load() async throws(AICoreError) -> [VIPRecord] {
+        try await store.vips()
     }
 }

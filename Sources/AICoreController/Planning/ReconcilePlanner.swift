@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreSpec
 import AICoreSupervisor
 
@@ -34,7 +35,7 @@ public struct ReconcilePlanner: Sendable {
     /// The plan that makes the node run `stack`. `previous` is the stack last applied (for the
     /// order in which removed services stop); `nodes` the capacity to place new instances on.
     public func apply(_ stack: Stack, actual: ActualState, previous: Stack? = nil,
-                      nodes: [NodeCapacity]) throws(ControllerError) -> ReconcilePlan {
+                      nodes: [NodeCapacity]) throws(AICoreError) -> ReconcilePlan {
         var steps: [ReconcileStep] = []
         let order = TaskSpecBuilder.startOrder(stack.services)
         let wanted = Set(stack.services.map(\.name))
@@ -139,9 +140,9 @@ public struct ReconcilePlanner: Sendable {
 
     /// An operator restarts `service`: its dependents with `restart: true` on it (and theirs,
     /// transitively) stop first and start again after it, each behind its gates.
-    public func restart(service name: String, of stack: Stack, actual: ActualState) throws(ControllerError) -> ReconcilePlan {
+    public func restart(service name: String, of stack: Stack, actual: ActualState) throws(AICoreError) -> ReconcilePlan {
         guard stack.service(named: name) != nil else {
-            throw ControllerError(code: .notFound, message: "stack \(stack.name) has no service \(name); `ps` lists its services")
+            throw AICoreError(code: .notFound, message: "stack \(stack.name) has no service \(name); `ps` lists its services")
         }
         var affected: Set<String> = [name]
         var grew = true
@@ -189,7 +190,7 @@ public struct ReconcilePlanner: Sendable {
         }
     }
 
-    func volumesToCreate(_ stack: Stack, order: [Service], existing: Set<String>) throws(ControllerError) -> [ReconcileStep] {
+    func volumesToCreate(_ stack: Stack, order: [Service], existing: Set<String>) throws(AICoreError) -> [ReconcileStep] {
         var steps: [ReconcileStep] = []
         var planned = existing
         for service in order {
@@ -202,7 +203,7 @@ public struct ReconcilePlanner: Sendable {
                 do {
                     owner = try resolveUser(service.user)
                 } catch {
-                    throw ControllerError(code: .volume, message: "service \(service.name): cannot resolve user \(service.user ?? "root") to own volume \(key): \(error)", cause: error)
+                    throw AICoreError(code: .volume, message: "service \(service.name): cannot resolve user \(service.user ?? "root") to own volume \(key): \(error)", cause: error)
                 }
                 let labels = stack.volumes.first { $0.key == key }?.labels ?? [:]
                 steps.append(.createVolume(VolumePlan(name: key, path: path, uid: owner.uid, gid: owner.gid, labels: labels)))

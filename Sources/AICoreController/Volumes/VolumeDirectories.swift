@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 import AICoreOS
 
@@ -8,37 +9,37 @@ public enum VolumeDirectories {
     /// volume through its bind, never through this path, and nobody else needs to.
     public static let rootMode: mode_t = 0o700
 
-    public static func create(_ volume: VolumePlan) throws(ControllerError) {
+    public static func create(_ volume: VolumePlan) throws(AICoreError) {
         do {
             try FileIO.makeDirectories((volume.path as NSString).deletingLastPathComponent, mode: rootMode)
             try FileIO.makeDirectories(volume.path, mode: 0o755)
             try FileIO.own(volume.path, uid: volume.uid, gid: volume.gid, mode: 0o755)
         } catch {
-            throw ControllerError(code: .volume, message: "cannot create \(volume): \(error); check that the agent runs as root and the state directory is writable", cause: error)
+            throw AICoreError(code: .volume, message: "cannot create \(volume): \(error); check that the agent runs as root and the state directory is writable", cause: error)
         }
     }
 
     /// Removes a volume's directory and everything in it; returns the bytes it took on disk.
     @discardableResult
-    public static func remove(path: String) throws(ControllerError) -> UInt64 {
+    public static func remove(path: String) throws(AICoreError) -> UInt64 {
         let bytes = FileIO.diskUsage(path)
         do {
             try FileIO.removeTree(path)
         } catch {
-            throw ControllerError(code: .volume, message: "cannot remove the volume directory \(path): \(error)", cause: error)
+            throw AICoreError(code: .volume, message: "cannot remove the volume directory \(path): \(error)", cause: error)
         }
         return bytes
     }
 
     /// Every directory directly under `directory` (symlinks and files are no volumes), by name;
     /// none when it does not exist yet.
-    public static func list(in directory: String) throws(ControllerError) -> [VolumeDirectory] {
+    public static func list(in directory: String) throws(AICoreError) -> [VolumeDirectory] {
         guard FileIO.isDirectory(directory) else { return [] }
         let names: [String]
         do {
             names = try FileIO.entries(of: directory)
         } catch {
-            throw ControllerError(code: .volume, message: "cannot list the volumes in \(directory): \(error)", cause: error)
+            throw AICoreError(code: .volume, message: "cannot list the volumes in \(directory): \(error)", cause: error)
         }
         return names.sorted().compactMap { name in
             let path = directory + "/" + name

@@ -1,3 +1,4 @@
+import AICoreErrors
 import Hummingbird
 
 /// TCP clients must send `Authorization: Bearer <token>`; only `/health/*` answers without it.
@@ -14,11 +15,11 @@ public struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization] else {
-            throw AgentError(.unauthorized, "this endpoint needs `Authorization: Bearer <token>` (the agent's token file)")
+            throw AICoreError(.unauthorized, "this endpoint needs `Authorization: Bearer <token>` (the agent's token file)")
         }
         let prefix = "Bearer "
         guard header.hasPrefix(prefix), Self.constantTimeEqual(Array(header.utf8.dropFirst(prefix.utf8.count)), token) else {
-            throw AgentError(.unauthorized, "the bearer token is wrong")
+            throw AICoreError(.unauthorized, "the bearer token is wrong")
         }
         return try await next(request, context)
     }

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreStore
 import AICoreSupervisor
 import Foundation
@@ -49,7 +50,7 @@ public struct ControlAPI: Sendable {
 
         router.get("/health/live") { _, _ in Self.json(["status": "ok"]) }
         router.get("/health/ready") { _, _ in
-            guard health.isReady else { throw AgentError(.unavailable, "the agent is still recovering its instances") }
+            guard health.isReady else { throw AICoreError(.unavailable, "the agent is still recovering its instances") }
             return Self.json(["status": "ready"])
         }
         router.get("/metrics") { _, _ in
@@ -108,7 +109,7 @@ public struct ControlAPI: Sendable {
             let service = try context.parameter("service")
             let status = try await plane.status(of: try context.parameter("stack"))
             guard let found = status.services.first(where: { $0.name == service }) else {
-                throw AgentError(.notFound, "stack \(status.name) has no service \(service)")
+                throw AICoreError(.notFound, "stack \(status.name) has no service \(service)")
             }
             return try Self.json(found)
         }
@@ -157,12 +158,12 @@ public struct ControlAPI: Sendable {
     private func apply(_ request: Request) async throws -> Response {
         if let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
            !["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json"].contains(type) {
-            throw AgentError(.unsupportedMediaType, "send the stack file as application/yaml, not \(type)")
+            throw AICoreError(.unsupportedMediaType, "send the stack file as application/yaml, not \(type)")
         }
         var request = request
         let buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
         guard let text = buffer.getString(at: buffer.readerIndex, length: buffer.readableBytes), !text.isEmpty else {
-            throw AgentError(.badRequest, "the body must be a stack file (YAML, UTF-8)")
+            throw AICoreError(.badRequest, "the body must be a stack file (YAML, UTF-8)")
         }
         let projectName = request.uri.queryParameters.get("project_name")
         var path = request.uri.queryParameters.get("path") ?? ""
@@ -170,7 +171,7 @@ public struct ControlAPI: Sendable {
             path = plane.configuration.stateDirectory + "/stacks/\(projectName ?? "stack").yml"
         }
         guard path.hasPrefix("/") else {
-            throw AgentError(.badRequest, "`path` must be absolute (the stack file's path: relative paths inside resolve against it)")
+            throw AICoreError(.badRequest, "`path` must be absolute (the stack file's path: relative paths inside resolve against it)")
         }
         let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName)
         return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
@@ -221,13 +222,13 @@ public struct ControlAPI: Sendable {
         let query = request.uri.queryParameters
         var options = LogReader.Options()
         if let tail = query.get("tail") {
-            guard let count = Int(tail), count >= 0 else { throw AgentError(.badRequest, "`tail` must be a number of lines, not \(tail)") }
+            guard let count = Int(tail), count >= 0 else { throw AICoreError(.badRequest, "`tail` must be a number of lines, not \(tail)") }
             options.tail = count
         }
         options.since = query.get("since").map { String($0) }
         if let stream = query.get("stream") {
             guard let chosen = LogLine.Stream(rawValue: String(stream)) else {
-                throw AgentError(.badRequest, "`stream` must be stdout or stderr, not \(stream)")
+                throw AICoreError(.badRequest, "`stream` must be stdout or stderr, not \(stream)")
             }
             options.stream = chosen
         }
@@ -252,7 +253,7 @@ public struct ControlAPI: Sendable {
         var tail = 0
         if let text = query.get("tail") {
             guard let count = Int(text), count >= 0, count <= 10_000 else {
-                throw AgentError(.badRequest, "`tail` must be a number of events from 0 to 10000, not \(text)")
+                throw AICoreError(.badRequest, "`tail` must be a number of events from 0 to 10000, not \(text)")
             }
             tail = count
         }
@@ -422,11 +423,11 @@ public struct ControlAPI: Sendable {
     static func decode<T: Decodable>(_ request: Request) async throws -> T {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodyBytes)
-        guard buffer.readableBytes > 0 else { throw AgentError(.badRequest, "the body must be a JSON object") }
+        guard buffer.readableBytes > 0 else { throw AICoreError(.badRequest, "the body must be a JSON object") }
         do {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch {
-            throw AgentError(.badRequest, "the body is not the JSON this endpoint expects: \(Self.describe(error))")
+            throw AICoreError(.badRequest, "the body is not the JSON this endpoint expects: \(Self.describe(error))")
         }
     }
 
@@ -438,7 +439,7 @@ public struct ControlAPI: Sendable {
         do {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch {
-            throw AgentError(.badRequest, "the body is not the JSON this endpoint expects: \(Self.describe(error))")
+            throw AICoreError(.badRequest, "the body is not the JSON this endpoint expects: \(Self.describe(error))")
         }
     }
 
@@ -457,14 +458,14 @@ public struct ControlAPI: Sendable {
         switch value.lowercased() {
         case "", "1", "true", "yes": return true
         case "0", "false", "no": return false
-        default: throw AgentError(.badRequest, "`\(name)` must be true or false, not \(value)")
+        default: throw AICoreError(.badRequest, "`\(name)` must be true or false, not \(value)")
         }
     }
 }
 
 extension AgentRequestContext {
     func parameter(_ name: String) throws -> String {
-        guard let value = parameters.get(name) else { throw AgentError(.badRequest, "missing path parameter \(name)") }
+        guard let value = parameters.get(name) else { throw AICoreError(.badRequest, "missing path parameter \(name)") }
         // The router hands the segment over as sent: `web%2F1` means `web/1`, and messages say so.
         return value.removingPercentEncoding ?? value
     }

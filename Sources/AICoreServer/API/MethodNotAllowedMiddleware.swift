@@ -1,3 +1,4 @@
+import AICoreErrors
 import Hummingbird
 
 /// A request whose path the router serves, but not with its method, gets a 405 with `Allow`
@@ -26,7 +27,7 @@ public struct MethodNotAllowedMiddleware<Context: RequestContext>: RouterMiddlew
             guard let allowed = routes.first(where: { Self.matches($0.path, components) })?.methods else { throw error }
             let allow = allowed.map(\.rawValue).joined(separator: ", ")
             var response = ProblemMiddleware<Context>.response(
-                for: AgentError(.methodNotAllowed, "\(request.uri.path) answers \(allow), not \(request.method)"))
+                for: AICoreError(.methodNotAllowed, "\(request.uri.path) answers \(allow), not \(request.method)"))
             response.headers[.allow] = allow
             return response
         }

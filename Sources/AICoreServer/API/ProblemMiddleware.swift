@@ -1,3 +1,4 @@
+import AICoreErrors
 import Foundation
 import Hummingbird
 import Logging
@@ -15,52 +16,46 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as AgentError {
-            if error.code == .internalError {
+        } catch let error as AICoreError {
+            if error.httpProblem.status >= 500 {
                 logger.error("\(request.method) \(request.uri.path): \(error.message)")
             }
             return Self.response(for: error)
         } catch let error as HTTPError {
             let message = error.body ?? Self.status(error.status.code).reasonPhrase
-            let code: AgentError.Code = switch error.status.code {
-            case 400: .badRequest
-            case 401: .unauthorized
-            case 404: .notFound
-            case 405: .methodNotAllowed
-            case 409: .conflict
-            case 413: .payloadTooLarge
-            case 415: .unsupportedMediaType
-            case 422: .invalidSpec
-            case 503: .unavailable
-            default: .internalError
-            }
+            let code = AICoreError.code(forStatus: error.status.code)
             let detail = code == .notFound && error.body == nil ? "no such endpoint: \(request.method) \(request.uri.path)" : message
-            return Self.response(for: AgentError(code, detail))
+            return Self.response(for: AICoreError(code, detail))
         } catch is DecodingError {
-            return Self.response(for: AgentError(.badRequest, "the body is not the JSON this endpoint expects"))
+            return Self.response(for: AICoreError(.badRequest, "the body is not the JSON this endpoint expects"))
         } catch is NIOTooManyBytesError {
             // `collectBody(upTo:)` over its limit.
-            return Self.response(for: AgentError(.payloadTooLarge, "the body is larger than the \(ControlAPI.maxBodyBytes >> 20) MiB the agent accepts"))
+            return Self.response(for: AICoreError(.payloadTooLarge, "the body is larger than the \(ControlAPI.maxBodyBytes >> 20) MiB the agent accepts"))
         } catch {
             logger.error("\(request.method) \(request.uri.path): \(error)")
-            return Self.response(for: AgentError(.internalError, "the agent failed to handle the request; its log says why"))
+            return Self.response(for: AICoreError(.internalError, "the agent failed to handle the request; its log says why"))
         }
     }
 
-    static func response(for error: AgentError) -> Response {
-        let problem = ProblemDocument(type: "https://aicore.dev/problems/\(error.code.name)", title: title(error.code),
-                                      status: error.code.status,
-                                      detail: error.code == .internalError && error.cause != nil ? "the agent failed: \(error.message)" : error.message,
-                                      errors: error.details.isEmpty ? nil : error.details)
-        let data = (try? ControlAPI.encoder.encode(problem)) ?? Data("{}".utf8)
+    static func response(for error: AICoreError) -> Response {
+        let problem = error.httpProblem
+        let document = ProblemDocument(type: "https://aicore.dev/problems/\(problem.type)", title: status(problem.status).reasonPhrase,
+                                       status: problem.status, detail: detail(of: error),
+                                       errors: error.details.isEmpty ? nil : error.details)
+        let data = (try? ControlAPI.encoder.encode(document)) ?? Data("{}".utf8)
         var headers = HTTPFields()
         headers[.contentType] = ProblemDocument.mediaType
         if error.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"aicore\"" }
-        return Response(status: status(error.code.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status(problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func title(_ code: AgentError.Code) -> String {
-        status(code.status).reasonPhrase
+    /// The problem's `detail`: the message, saying for the agent's own failures that it was the
+    /// agent (or its Store) that failed, not the request.
+    static func detail(of error: AICoreError) -> String {
+        guard error.httpProblem.status == 500 else { return error.message }
+        if AICoreError.storeCodes.contains(error.code) { return "the agent's Store failed: \(error.message)" }
+        if error.cause != nil || error.code != .internalError { return "the agent failed: \(error.message)" }
+        return error.message
     }
 
     /// The status with its reason phrase: `Status(code:)` alone has an empty one.

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import Foundation
 import Hummingbird
@@ -15,7 +16,7 @@ import ServiceLifecycle
 /// `STATUS=` as it goes, and `WATCHDOG=1` while its control plane answers.
 public enum AgentProcess {
     public static func run(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger,
-                           onReady: @escaping @Sendable () -> Void = {}) async throws(AgentError) {
+                           onReady: @escaping @Sendable () -> Void = {}) async throws(AICoreError) {
         // Whatever the agent creates is root's alone unless it says otherwise (state.db, logs,
         // the instances' state); workloads get 022 back before they exec.
         umask(0o077)
@@ -24,7 +25,7 @@ public enum AgentProcess {
             try FileIO.makeDirectories(configuration.stateDirectory, mode: 0o711)
             lock = try FileLock(path: configuration.stateDirectory + "/agent.lock")
         } catch {
-            throw AgentError(.conflict, error.errno == EWOULDBLOCK
+            throw AICoreError(.conflict, error.errno == EWOULDBLOCK
                 ? "another agent already runs on \(configuration.stateDirectory) (it holds agent.lock)"
                 : "cannot lock the state directory: \(error)")
         }
@@ -32,7 +33,7 @@ public enum AgentProcess {
         var token: String?
         if configuration.listen != nil {
             guard let file = configuration.tokenFile else {
-                throw AgentError(.badRequest, "--listen needs --token-file: the agent never serves TCP without a bearer token")
+                throw AICoreError(.badRequest, "--listen needs --token-file: the agent never serves TCP without a bearer token")
             }
             try AgentSecretFile.check(file, what: "the token file")
             token = try readToken(file)
@@ -40,7 +41,7 @@ public enum AgentProcess {
         if let key = configuration.tlsKey { try AgentSecretFile.check(key, what: "the TLS key") }
         let tls = try AgentTLS.serverConfiguration(certificate: configuration.tlsCertificate, key: configuration.tlsKey,
                                                    listening: configuration.listen != nil)
-        let listen = try configuration.listen.map { text throws(AgentError) in try parseListen(text) }
+        let listen = try configuration.listen.map { text throws(AICoreError) in try parseListen(text) }
 
         notify("STATUS=opening the Store")
         let plane = try ControlPlane(configuration: configuration, proxy: proxy, logger: logger)
@@ -70,7 +71,7 @@ public enum AgentProcess {
                 do {
                     _ = try NIOSSLContext(configuration: tls)
                 } catch {
-                    throw AgentError(.badRequest, "cannot set up TLS: \(error)", cause: error)
+                    throw AICoreError(.badRequest, "cannot set up TLS: \(error)", cause: error)
                 }
             }
             let server = GuardedServer.builder(tls: tls, limits: configuration.tcpLimits)
@@ -84,28 +85,28 @@ public enum AgentProcess {
         do {
             try await group.run()
         } catch {
-            throw AgentError(.internalError, "the agent stopped: \(error)", cause: error)
+            throw AICoreError(.internalError, "the agent stopped: \(error)", cause: error)
         }
         try? FileIO.removeFile(configuration.socketPath)
     }
 
-    static func readToken(_ file: String) throws(AgentError) -> String {
+    static func readToken(_ file: String) throws(AICoreError) -> String {
         let text: String
         do {
             text = try FileIO.readString(file)
         } catch {
-            throw AgentError(.badRequest, "cannot read the token file \(file): \(error)")
+            throw AICoreError(.badRequest, "cannot read the token file \(file): \(error)")
         }
         let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard token.count >= 16 else {
-            throw AgentError(.badRequest, "the token in \(file) is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)")
+            throw AICoreError(.badRequest, "the token in \(file) is too short: use at least 16 random characters (e.g. `openssl rand -hex 32`)")
         }
         return token
     }
 
-    static func parseListen(_ text: String) throws(AgentError) -> (host: String, port: Int) {
+    static func parseListen(_ text: String) throws(AICoreError) -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
-            throw AgentError(.badRequest, "--listen expects HOST:PORT, e.g. 127.0.0.1:7443, not \(text)")
+            throw AICoreError(.badRequest, "--listen expects HOST:PORT, e.g. 127.0.0.1:7443, not \(text)")
         }
         let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         return (host.isEmpty ? "0.0.0.0" : host, port)
@@ -113,13 +114,13 @@ public enum AgentProcess {
 
     /// Makes the socket's directory and removes a socket left by an agent that died (the state
     /// lock already proved no other agent runs here).
-    static func prepareSocket(_ path: String) throws(AgentError) {
+    static func prepareSocket(_ path: String) throws(AICoreError) {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileIO.makeDirectories(directory, mode: 0o755)
             try FileIO.removeFile(path)
         } catch {
-            throw AgentError(.internalError, "cannot prepare the socket \(path): \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot prepare the socket \(path): \(error)", cause: error)
         }
     }
 

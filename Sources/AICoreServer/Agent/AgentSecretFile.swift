@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 
 #if canImport(Glibc)
@@ -8,13 +9,13 @@ import Glibc
 /// refuses to start with one that another user could read or change, and says the fix.
 enum AgentSecretFile {
     /// `what` names the file in the message: "the token file", "the TLS key".
-    static func check(_ path: String, what: String) throws(AgentError) {
+    static func check(_ path: String, what: String) throws(AICoreError) {
         var st = stat()
         guard stat(path, &st) == 0 else {
-            throw AgentError(.badRequest, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+            throw AICoreError(.badRequest, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
         }
         if st.st_uid != 0 {
-            throw AgentError(.badRequest, "\(what) \(path) is owned by uid \(st.st_uid), not root; run: chown root:root \(path)")
+            throw AICoreError(.badRequest, "\(what) \(path) is owned by uid \(st.st_uid), not root; run: chown root:root \(path)")
         }
         let mode = st.st_mode & 0o7777
         guard mode & 0o077 != 0 else { return }
@@ -25,6 +26,6 @@ enum AgentSecretFile {
         case (false, true): "readable by its group"
         default: "open to group or others"
         }
-        throw AgentError(.badRequest, "\(what) \(path) is \(how) (mode \(shown)); run: chmod 600 \(path)")
+        throw AICoreError(.badRequest, "\(what) \(path) is \(how) (mode \(shown)); run: chmod 600 \(path)")
     }
 }

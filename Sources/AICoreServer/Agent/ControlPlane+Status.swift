@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import AICoreRuntime
 import AICoreSpec
@@ -7,17 +8,13 @@ import Foundation
 
 extension ControlPlane {
     /// A stack's revision, last operation and services.
-    public func status(of name: String) async throws(AgentError) -> StackStatus {
+    public func status(of name: String) async throws(AICoreError) -> StackStatus {
         let stack = try await stack(named: name)
         let record: StackRecord?
         let services: [ServiceRecord]
         let instances: [InstanceStatus]
-        do {
-            record = try await store.stack(named: name)
-            services = try await store.services(stack: name)
-        } catch {
-            throw AgentError.from(error)
-        }
+        record = try await store.stack(named: name)
+        services = try await store.services(stack: name)
         instances = try await self.instances(stack: name)
         let addresses = (try? await vips.vips(stack: name)) ?? [:]
         let statuses = stack.services.map { service in
@@ -61,13 +58,8 @@ extension ControlPlane {
     }
 
     /// Instances of one stack (or all), live from their runners where they have one.
-    public func instances(stack: String? = nil, service: String? = nil, stats: Bool = false) async throws(AgentError) -> [InstanceStatus] {
-        let records: [InstanceRecord]
-        do {
-            records = try await store.instances(stack: stack)
-        } catch {
-            throw AgentError.from(error)
-        }
+    public func instances(stack: String? = nil, service: String? = nil, stats: Bool = false) async throws(AICoreError) -> [InstanceStatus] {
+        let records: [InstanceRecord] = try await store.instances(stack: stack)
         var result: [InstanceStatus] = []
         for record in records where service == nil || record.service == service {
             result.append(await status(of: record, detail: false, stats: stats))
@@ -76,20 +68,15 @@ extension ControlPlane {
     }
 
     /// One instance, with its probe log, cgroup figures and last events.
-    public func instance(_ id: String) async throws(AgentError) -> InstanceStatus {
+    public func instance(_ id: String) async throws(AICoreError) -> InstanceStatus {
         let record = try await instanceRecord(id)
         return await status(of: record, detail: true, stats: true)
     }
 
-    func instanceRecord(_ id: String) async throws(AgentError) -> InstanceRecord {
-        let record: InstanceRecord?
-        do {
-            record = try await store.instance(id: id)
-        } catch {
-            throw AgentError.from(error)
-        }
+    func instanceRecord(_ id: String) async throws(AICoreError) -> InstanceRecord {
+        let record: InstanceRecord? = try await store.instance(id: id)
         guard let record else {
-            throw AgentError(.notFound, "no instance \(id) on this node; `aicore-node ps` lists them")
+            throw AICoreError(.notFound, "no instance \(id) on this node; `aicore-node ps` lists them")
         }
         return record
     }
@@ -138,13 +125,13 @@ extension ControlPlane {
     // MARK: logs and exec
 
     /// The instance's log reader (its rotated files).
-    public func logReader(_ id: String) async throws(AgentError) -> LogReader {
+    public func logReader(_ id: String) async throws(AICoreError) -> LogReader {
         let record = try await instanceRecord(id)
         return LogReader(directory: layout.logDirectory(for: record.id))
     }
 
     /// The stack's removed instances whose logs are kept (`logs --previous`), by name.
-    public func previousInstances(stack: String) async throws(AgentError) -> [String] {
+    public func previousInstances(stack: String) async throws(AICoreError) -> [String] {
         let directory = layout.previousLogsDirectory(stack: stack)
         do {
             return try await BlockingWork.run { () throws -> [String] in
@@ -152,34 +139,34 @@ extension ControlPlane {
                 return try FileIO.entries(of: directory).sorted()
             }
         } catch {
-            throw AgentError(.internalError, "cannot list \(directory): \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot list \(directory): \(error)", cause: error)
         }
     }
 
     /// The kept logs of a removed instance of the stack.
-    public func previousLogReader(stack: String, id: String) async throws(AgentError) -> LogReader {
+    public func previousLogReader(stack: String, id: String) async throws(AICoreError) -> LogReader {
         guard !id.isEmpty, !id.contains("/"), !id.hasPrefix(".") else {
-            throw AgentError(.badRequest, "`\(id)` is not an instance name")
+            throw AICoreError(.badRequest, "`\(id)` is not an instance name")
         }
         guard try await previousInstances(stack: stack).contains(id) else {
-            throw AgentError(.notFound, "stack \(stack) kept no logs of a removed instance \(id)")
+            throw AICoreError(.notFound, "stack \(stack) kept no logs of a removed instance \(id)")
         }
         return LogReader(directory: layout.previousLogDirectory(stack: stack, id: id))
     }
 
     /// Runs `command` inside the running instance and returns its exit code and output.
-    public func exec(_ id: String, _ request: ExecRequest) async throws(AgentError) -> ExecResult {
+    public func exec(_ id: String, _ request: ExecRequest) async throws(AICoreError) -> ExecResult {
         guard !request.command.isEmpty, !request.command[0].isEmpty else {
-            throw AgentError(.badRequest, "exec needs a command: {\"command\": [\"sh\", \"-c\", \"…\"]}")
+            throw AICoreError(.badRequest, "exec needs a command: {\"command\": [\"sh\", \"-c\", \"…\"]}")
         }
         let timeout = request.timeoutSeconds ?? 60
         guard timeout > 0, timeout <= 3600 else {
-            throw AgentError(.badRequest, "timeout_seconds must be more than 0 and at most 3600, not \(timeout)")
+            throw AICoreError(.badRequest, "timeout_seconds must be more than 0 and at most 3600, not \(timeout)")
         }
         let record = try await instanceRecord(id)
         guard let runner = await runner(for: record), let handle = await runner.currentHandle,
               ["running", "healthy", "unhealthy", "starting"].contains(await runner.currentState.rawValue) else {
-            throw AgentError(.conflict, "instance \(id) is not running (state \(record.state)); nothing to exec into")
+            throw AICoreError(.conflict, "instance \(id) is not running (state \(record.state)); nothing to exec into")
         }
         let limit = Duration.milliseconds(Int64(timeout * 1000))
         do {
@@ -194,18 +181,14 @@ extension ControlPlane {
             }
         } catch {
             // Docker's codes: 127 not found, 126 not executable, 125 the runtime failed.
-            return ExecResult(exitCode: (error as? RuntimeError)?.exitCode ?? 125, output: "", error: "\(error)")
+            return ExecResult(exitCode: (error as? AICoreError)?.exitCode ?? 125, output: "", error: "\(error)")
         }
     }
 
     /// The newest `limit` events (of one stack when given), oldest first.
-    public func recentEvents(stack: String?, limit: Int) async throws(AgentError) -> [EventMessage] {
-        do {
-            let events = try await store.events(instance: nil, limit: stack == nil ? limit : max(limit, 1000))
-            let chosen = stack.map { name in events.filter { $0.stack == name } } ?? events
-            return chosen.suffix(limit).map(EventMessage.init)
-        } catch {
-            throw AgentError.from(error)
-        }
+    public func recentEvents(stack: String?, limit: Int) async throws(AICoreError) -> [EventMessage] {
+        let events = try await store.events(instance: nil, limit: stack == nil ? limit : max(limit, 1000))
+        let chosen = stack.map { name in events.filter { $0.stack == name } } ?? events
+        return chosen.suffix(limit).map(EventMessage.init)
     }
 }

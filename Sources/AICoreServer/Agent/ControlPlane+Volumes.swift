@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreController
 import AICoreSpec
 import AICoreStore
@@ -7,33 +8,33 @@ extension ControlPlane {
     /// Every volume on the node, by name (of one stack when given): the recorded ones, and the
     /// directories under `volumes/` that no record names (without a stack). Declared volumes
     /// an older agent made are adopted first (`VolumeAdoption`).
-    public func volumes(stack: String? = nil) async throws(AgentError) -> [VolumeStatus] {
+    public func volumes(stack: String? = nil) async throws(AICoreError) -> [VolumeStatus] {
         let all = try await volumeInventory()
         return stack.map { name in all.filter { $0.stack == name } } ?? all
     }
 
-    public func volume(named name: String) async throws(AgentError) -> VolumeStatus {
+    public func volume(named name: String) async throws(AICoreError) -> VolumeStatus {
         guard let volume = try await volumeInventory().first(where: { $0.name == name }) else {
-            throw AgentError(.notFound, "no volume \(name) on this node; `aicore-node volume ls` lists the volumes")
+            throw AICoreError(.notFound, "no volume \(name) on this node; `aicore-node volume ls` lists the volumes")
         }
         return volume
     }
 
     /// Removes a volume that nothing on the node uses (`volume rm`): 409 naming the stack
     /// while a stack still on the node mounts it.
-    public func removeVolume(named name: String) async throws(AgentError) -> VolumeRemoval {
+    public func removeVolume(named name: String) async throws(AICoreError) -> VolumeRemoval {
         let volume = try await volume(named: name)
         if let user = volume.inUseBy {
             let services = desired[user].map { Self.services(of: $0, mounting: volume) } ?? []
             let which = services.isEmpty ? "" : " (\(services.count == 1 ? "service" : "services") \(services.joined(separator: ", ")))"
-            throw AgentError(.conflict, "volume \(name) is in use by stack \(user)\(which); remove it after `aicore-node down -p \(user)`")
+            throw AICoreError(.conflict, "volume \(name) is in use by stack \(user)\(which); remove it after `aicore-node down -p \(user)`")
         }
         return try await remove([volume])
     }
 
     /// Removes every volume of a stack that is no longer on the node, and every directory under
     /// `volumes/` that no stack on it owns (`volume prune`, Docker's "not used by any container").
-    public func pruneVolumes() async throws(AgentError) -> VolumeRemoval {
+    public func pruneVolumes() async throws(AICoreError) -> VolumeRemoval {
         let onNode = try await stacksOnNode()
         let unused = try await volumeInventory().filter { volume in
             guard volume.inUseBy == nil else { return false }
@@ -42,16 +43,16 @@ extension ControlPlane {
         return try await remove(unused)
     }
 
-    private func remove(_ volumes: [VolumeStatus]) async throws(AgentError) -> VolumeRemoval {
+    private func remove(_ volumes: [VolumeStatus]) async throws(AICoreError) -> VolumeRemoval {
         var removal = VolumeRemoval()
         for volume in volumes {
             do {
                 removal.bytesFreed += try await agent.removeVolume(path: volume.path)
                 if volume.stack != nil { try await store.deleteVolume(named: volume.name) }
-            } catch let error as StoreError {
-                throw AgentError.from(error)
+            } catch let error as AICoreError {
+                throw error
             } catch {
-                throw AgentError(.internalError, "cannot remove volume \(volume.name): \(error)", cause: error)
+                throw AICoreError(.internalError, "cannot remove volume \(volume.name): \(error)", cause: error)
             }
             removal.removed.append(volume.name)
         }
@@ -59,15 +60,11 @@ extension ControlPlane {
     }
 
     /// The stacks the node has: recorded ones, and any whose first apply is under way.
-    private func stacksOnNode() async throws(AgentError) -> Set<String> {
-        do {
-            return Set(try await store.stacks().map(\.name)).union(desired.keys)
-        } catch {
-            throw AgentError.from(error)
-        }
+    private func stacksOnNode() async throws(AICoreError) -> Set<String> {
+        return Set(try await store.stacks().map(\.name)).union(desired.keys)
     }
 
-    private func volumeInventory() async throws(AgentError) -> [VolumeStatus] {
+    private func volumeInventory() async throws(AICoreError) -> [VolumeStatus] {
         let onNode = try await stacksOnNode()
         do {
             var records = try await store.volumes(stack: nil)
@@ -80,12 +77,10 @@ extension ControlPlane {
                 }
             }
             return Self.volumeStatuses(records: records, directories: directories, stacksOnNode: onNode, applied: desired)
-        } catch let error as StoreError {
-            throw AgentError.from(error)
-        } catch let error as ControllerError {
-            throw AgentError.from(error)
+        } catch let error as AICoreError {
+            throw error
         } catch {
-            throw AgentError(.internalError, "cannot list the volumes: \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot list the volumes: \(error)", cause: error)
         }
     }
 

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreController
 import AICoreOS
 import AICoreRuntime
@@ -33,7 +34,7 @@ public actor ControlPlane {
 
     /// Opens the Store (one clear error when it cannot be opened: never an empty state while
     /// workloads may still run) and the runtime. Nothing is started or adopted yet: `recover`.
-    public init(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger) throws(AgentError) {
+    public init(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger) throws(AICoreError) {
         self.configuration = configuration
         self.logger = logger
         do {
@@ -41,18 +42,18 @@ public actor ControlPlane {
             try FileIO.makeDirectories(configuration.runDirectory, mode: 0o711)
             try FileIO.makeDirectories(configuration.logDirectory, mode: 0o711)
         } catch {
-            throw AgentError(.internalError, "cannot create the agent's directories: \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot create the agent's directories: \(error)", cause: error)
         }
         let base: SQLiteStore
         do {
             base = try SQLiteStore(path: configuration.stateDirectory + "/state.db")
         } catch {
-            throw AgentError(.unavailable, error.message, cause: error)
+            throw AICoreError(.unavailable, error.message, cause: error)
         }
         do {
             try Self.restrictStateFiles(configuration)
         } catch {
-            throw AgentError(.internalError, "cannot restrict the agent's state files: \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot restrict the agent's state files: \(error)", cause: error)
         }
         observer = StoreObserver()
         store = ObservedStore(base: base, observer: observer)
@@ -70,7 +71,7 @@ public actor ControlPlane {
                     seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache"),
                 cgroups: cgroups)
         } catch {
-            throw AgentError(.internalError, "cannot start the runtime: \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
         }
         agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
                                layout: layout, capacity: { try NodeCapacity.host() })
@@ -125,21 +126,11 @@ public actor ControlPlane {
     /// Re-adopts every instance the Store knows of, without restarting any that still runs,
     /// then converges each stack in the background (starting what is missing). Returns once
     /// every recorded instance has a runner again: the point at which READY=1 is honest.
-    public func recover() async throws(AgentError) {
-        let records: [StackRecord]
-        do {
-            records = try await store.stacks()
-        } catch {
-            throw AgentError.from(error)
-        }
+    public func recover() async throws(AICoreError) {
+        let records: [StackRecord] = try await store.stacks()
         for record in records {
             guard let stack = try await storedStack(record) else { continue }
-            let instances: [InstanceRecord]
-            do {
-                instances = try await store.instances(stack: stack.name)
-            } catch {
-                throw AgentError.from(error)
-            }
+            let instances: [InstanceRecord] = try await store.instances(stack: stack.name)
             routes.load(instances)
             desired[stack.name] = stack
             do {
@@ -154,13 +145,8 @@ public actor ControlPlane {
     }
 
     /// The stack spec of the current revision, loaded back from the Store.
-    private func storedStack(_ record: StackRecord) async throws(AgentError) -> Stack? {
-        let revisions: [RevisionRecord]
-        do {
-            revisions = try await store.revisions(stack: record.name)
-        } catch {
-            throw AgentError.from(error)
-        }
+    private func storedStack(_ record: StackRecord) async throws(AICoreError) -> Stack? {
+        let revisions: [RevisionRecord] = try await store.revisions(stack: record.name)
         guard let current = revisions.last(where: { $0.revision == record.currentRevision }) else { return nil }
         let path = configuration.stateDirectory + "/stacks/\(record.name).yml"
         guard let stack = StoredStackSpec.load(name: record.name, spec: current.spec, path: path) else {
@@ -180,14 +166,14 @@ public actor ControlPlane {
     /// It is interpolated from an empty environment and no `.env`: the client (the CLI) has
     /// already filled its own variables and sends `$` as `$$`, and the agent's environment
     /// (its token file path, `HOME`, anything it was started with) must never leak into a stack.
-    public nonisolated func apply(text: String, path: String, projectName: String?) async throws(AgentError) -> (Stack, ReconcilePlan, Int) {
+    public nonisolated func apply(text: String, path: String, projectName: String?) async throws(AICoreError) -> (Stack, ReconcilePlan, Int) {
         let stack = try await Self.loadSent(text: text, path: path, projectName: projectName)
         let (plan, revision) = try await applyRecording(stack)
         return (stack, plan, revision)
     }
 
     /// Loads a stack sent over the API, off every actor: strict, with no environment.
-    static func loadSent(text: String, path: String, projectName: String?) async throws(AgentError) -> Stack {
+    static func loadSent(text: String, path: String, projectName: String?) async throws(AICoreError) -> Stack {
         var options = StackLoadOptions(files: [path], projectName: projectName, strict: true, environment: [:])
         options.contents = [path: text]
         options.readsDotEnv = false
@@ -197,45 +183,35 @@ public actor ControlPlane {
                 Result { () throws(StackLoadError) -> LoadedStack in try StackLoader.load(options) }
             }
         } catch {
-            throw AgentError(.internalError, "cannot load the stack: \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot load the stack: \(error)", cause: error)
         }
         switch loaded {
         case .success(let stack):
             return stack.stack
         case .failure(let error):
-            throw AgentError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
+            throw AICoreError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
         }
     }
 
     /// Makes `stack` the desired state: stopped instances of it start again (as `up` does),
     /// and the plan is carried out in the background.
-    public func apply(_ stack: Stack) async throws(AgentError) -> ReconcilePlan {
+    public func apply(_ stack: Stack) async throws(AICoreError) -> ReconcilePlan {
         try await applyRecording(stack).0
     }
 
     /// `apply`, also returning the stack's revision (new when its spec changed).
-    public func applyRecording(_ stack: Stack, cause: String = "apply") async throws(AgentError) -> (ReconcilePlan, Int) {
+    public func applyRecording(_ stack: Stack, cause: String = "apply") async throws(AICoreError) -> (ReconcilePlan, Int) {
         try checkHostPorts(stack)
         try checkInstanceNames(stack)
         let spec = StackPrinter.render(stack, format: .yaml)
-        let revision: Int
-        do {
-            revision = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
-        } catch {
-            throw AgentError.from(error)
-        }
+        let revision: Int = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
         desired[stack.name] = stack
         await cancelOperation(stack.name)
         try await startStopped(stack.name, service: nil)
-        let plan: ReconcilePlan
-        do {
-            plan = try await reconciler.plan(stack)
-            // VIPs first (the reconciler would assign the same), so that the proxy listens on
-            // them while the first replicas start, and takes each as soon as it is ready.
-            _ = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
-        } catch {
-            throw AgentError.from(error)
-        }
+        let plan: ReconcilePlan = try await reconciler.plan(stack)
+        // VIPs first (the reconciler would assign the same), so that the proxy listens on
+        // them while the first replicas start, and takes each as soon as it is ready.
+        _ = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
         await publishRoutes(stack)
         enqueue(stack, cause: cause)
         return (plan, revision)
@@ -244,7 +220,7 @@ public actor ControlPlane {
     /// Refuses, before anything changes, a stack that publishes a host port another stack on
     /// this node publishes (Compose's "port is already allocated"): one `details` line per
     /// clash, `services.S.ports[N]: …`, which `up` turns into the file's line and column.
-    func checkHostPorts(_ stack: Stack) throws(AgentError) {
+    func checkHostPorts(_ stack: Stack) throws(AICoreError) {
         var clashes: [String] = []
         for service in stack.services {
             for (index, port) in service.ports.enumerated() {
@@ -257,7 +233,7 @@ public actor ControlPlane {
             }
         }
         guard let first = clashes.first else { return }
-        throw AgentError(.conflict, "stack \(stack.name) cannot publish its ports: " + first.drop { $0 != " " }.dropFirst(),
+        throw AICoreError(.conflict, "stack \(stack.name) cannot publish its ports: " + first.drop { $0 != " " }.dropFirst(),
                          details: clashes)
     }
 
@@ -266,7 +242,7 @@ public actor ControlPlane {
     /// stack `a` service `b-c` would share `a-b-c-1`, its state directory, cgroup and Store
     /// record. The replica number has no `-`, so two names are equal exactly when their
     /// `<stack>-<service>` prefixes are. One `details` line per clash, `services.S: …`.
-    func checkInstanceNames(_ stack: Stack) throws(AgentError) {
+    func checkInstanceNames(_ stack: Stack) throws(AICoreError) {
         var clashes: [String] = []
         for service in stack.services {
             let prefix = "\(stack.name)-\(service.name)"
@@ -277,7 +253,7 @@ public actor ControlPlane {
             }
         }
         guard let first = clashes.first else { return }
-        throw AgentError(.conflict, "stack \(stack.name) cannot name its instances: " + first.drop { $0 != " " }.dropFirst(),
+        throw AICoreError(.conflict, "stack \(stack.name) cannot name its instances: " + first.drop { $0 != " " }.dropFirst(),
                          details: clashes)
     }
 
@@ -330,60 +306,39 @@ public actor ControlPlane {
     public func operation(_ name: String) -> StackOperation? { operationStatus[name] }
 
     /// Every stack on the node.
-    public func stackNames() async throws(AgentError) -> [String] {
-        do {
-            return try await store.stacks().map(\.name)
-        } catch {
-            throw AgentError.from(error)
-        }
+    public func stackNames() async throws(AICoreError) -> [String] {
+        return try await store.stacks().map(\.name)
     }
 
-    public func stack(named name: String) async throws(AgentError) -> Stack {
+    public func stack(named name: String) async throws(AICoreError) -> Stack {
         guard let stack = desired[name] else {
-            throw AgentError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
+            throw AICoreError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
         }
         return stack
     }
 
-    public func revisions(_ name: String) async throws(AgentError) -> [RevisionRecord] {
-        do {
-            return try await store.revisions(stack: name)
-        } catch {
-            throw AgentError.from(error)
-        }
+    public func revisions(_ name: String) async throws(AICoreError) -> [RevisionRecord] {
+        return try await store.revisions(stack: name)
     }
 
     /// Stops every instance of the stack (dependents first) and forgets it, with its events;
     /// `removeVolumes` removes its named volumes too (`down -v`), also those of a stack that
     /// is down already (a plain `down` keeps them).
-    public func down(_ name: String, removeVolumes: Bool) async throws(AgentError) -> ReconcilePlan {
+    public func down(_ name: String, removeVolumes: Bool) async throws(AICoreError) -> ReconcilePlan {
         let known: Bool
-        do {
-            // `down -v` of a stack that went down already still has its volumes to remove.
-            let hasVolumes = removeVolumes ? try await !store.volumes(stack: name).isEmpty : false
-            known = try await store.stack(named: name) != nil || hasVolumes
-        } catch {
-            throw AgentError.from(error)
-        }
+        // `down -v` of a stack that went down already still has its volumes to remove.
+        let hasVolumes = removeVolumes ? try await !store.volumes(stack: name).isEmpty : false
+        known = try await store.stack(named: name) != nil || hasVolumes
         guard known || desired[name] != nil else {
-            throw AgentError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
+            throw AICoreError(.notFound, "no stack \(name) on this node; `aicore-node ps` lists the stacks")
         }
         await cancelOperation(name)
         routes.remove(stack: name)
         await routes.publish()
-        let plan: ReconcilePlan
-        do {
-            plan = try await reconciler.down(stack: name, removeVolumes: removeVolumes)
-            try await store.deleteStack(name: name)
-            // A new stack of this name starts with a clean history (`inspect`, `events`).
-            try await store.deleteEvents(stack: name)
-        } catch let error as ControllerError {
-            throw AgentError.from(error)
-        } catch let error as StoreError {
-            throw AgentError.from(error)
-        } catch {
-            throw AgentError(.internalError, "\(error)", cause: error)
-        }
+        let plan = try await reconciler.down(stack: name, removeVolumes: removeVolumes)
+        try await store.deleteStack(name: name)
+        // A new stack of this name starts with a clean history (`inspect`, `events`).
+        try await store.deleteEvents(stack: name)
         operationStatus[name] = nil
         desired[name] = nil
         // The logs of its removed instances went with the stack.
@@ -398,9 +353,9 @@ public actor ControlPlane {
 
     // MARK: services
 
-    public func scale(_ name: String, service: String, replicas: Int) async throws(AgentError) -> ReconcilePlan {
+    public func scale(_ name: String, service: String, replicas: Int) async throws(AICoreError) -> ReconcilePlan {
         guard replicas >= 0, replicas <= 1000 else {
-            throw AgentError(.badRequest, "replicas must be between 0 and 1000, not \(replicas)")
+            throw AICoreError(.badRequest, "replicas must be between 0 and 1000, not \(replicas)")
         }
         var stack = try await stack(named: name)
         guard let index = stack.services.firstIndex(where: { $0.name == service }) else {
@@ -411,22 +366,18 @@ public actor ControlPlane {
     }
 
     /// Restarts a service and its `restart: true` dependents, in order.
-    public func restart(_ name: String, service: String) async throws(AgentError) -> ReconcilePlan {
+    public func restart(_ name: String, service: String) async throws(AICoreError) -> ReconcilePlan {
         let stack = try await stack(named: name)
         guard stack.service(named: service) != nil else { throw unknownService(service, of: stack) }
         await cancelOperation(name)
-        do {
-            let plan = try await reconciler.restart(stack: name, service: service)
-            await publishRoutes(stack)
-            return plan
-        } catch {
-            throw AgentError.from(error)
-        }
+        let plan = try await reconciler.restart(stack: name, service: service)
+        await publishRoutes(stack)
+        return plan
     }
 
     /// Stops a service's instances without removing them (`docker compose stop`); they stay
     /// stopped, across agent restarts, until `start` or `up`.
-    public func stop(_ name: String, service: String) async throws(AgentError) -> [String] {
+    public func stop(_ name: String, service: String) async throws(AICoreError) -> [String] {
         let stack = try await stack(named: name)
         guard stack.service(named: service) != nil else { throw unknownService(service, of: stack) }
         await cancelOperation(name)
@@ -442,7 +393,7 @@ public actor ControlPlane {
     }
 
     /// Starts a service's stopped instances again (and anything else missing of the stack).
-    public func start(_ name: String, service: String) async throws(AgentError) -> ReconcilePlan {
+    public func start(_ name: String, service: String) async throws(AICoreError) -> ReconcilePlan {
         let stack = try await stack(named: name)
         guard stack.service(named: service) != nil else { throw unknownService(service, of: stack) }
         return try await apply(stack)
@@ -450,24 +401,19 @@ public actor ControlPlane {
 
     /// Forgets the stopped instances (of one service, or all) so that the next apply starts
     /// them afresh.
-    private func startStopped(_ name: String, service: String?) async throws(AgentError) {
-        let records: [InstanceRecord]
-        do {
-            records = try await store.instances(stack: name)
-        } catch {
-            throw AgentError.from(error)
-        }
+    private func startStopped(_ name: String, service: String?) async throws(AICoreError) {
+        let records: [InstanceRecord] = try await store.instances(stack: name)
         for record in records where record.desired == "stopped" && (service == nil || record.service == service) {
             do {
                 try await agent.stop(stack: name, instance: record.id)
             } catch {
-                throw AgentError(.internalError, "cannot clear stopped instance \(record.id): \(error)", cause: error)
+                throw AICoreError(.internalError, "cannot clear stopped instance \(record.id): \(error)", cause: error)
             }
         }
     }
 
-    func unknownService(_ service: String, of stack: Stack) -> AgentError {
-        AgentError(.notFound, "stack \(stack.name) has no service \(service); it has \(stack.services.map(\.name).joined(separator: ", "))")
+    func unknownService(_ service: String, of stack: Stack) -> AICoreError {
+        AICoreError(.notFound, "stack \(stack.name) has no service \(service); it has \(stack.services.map(\.name).joined(separator: ", "))")
     }
 
     // MARK: routes

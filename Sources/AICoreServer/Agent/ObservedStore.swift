@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreStore
 
 /// The Store the agent hands to everything below it, telling `observer` about every instance
@@ -12,62 +13,62 @@ public struct ObservedStore: Store {
         self.observer = observer
     }
 
-    public func saveStack(name: String, specHash: String, spec: String) async throws(StoreError) -> Int {
+    public func saveStack(name: String, specHash: String, spec: String) async throws(AICoreError) -> Int {
         try await base.saveStack(name: name, specHash: specHash, spec: spec)
     }
-    public func stack(named name: String) async throws(StoreError) -> StackRecord? { try await base.stack(named: name) }
-    public func stacks() async throws(StoreError) -> [StackRecord] { try await base.stacks() }
-    public func deleteStack(name: String) async throws(StoreError) { try await base.deleteStack(name: name) }
-    public func revisions(stack: String) async throws(StoreError) -> [RevisionRecord] { try await base.revisions(stack: stack) }
-    public func saveService(_ service: ServiceRecord) async throws(StoreError) { try await base.saveService(service) }
-    public func services(stack: String) async throws(StoreError) -> [ServiceRecord] { try await base.services(stack: stack) }
-    public func deleteService(stack: String, name: String) async throws(StoreError) {
+    public func stack(named name: String) async throws(AICoreError) -> StackRecord? { try await base.stack(named: name) }
+    public func stacks() async throws(AICoreError) -> [StackRecord] { try await base.stacks() }
+    public func deleteStack(name: String) async throws(AICoreError) { try await base.deleteStack(name: name) }
+    public func revisions(stack: String) async throws(AICoreError) -> [RevisionRecord] { try await base.revisions(stack: stack) }
+    public func saveService(_ service: ServiceRecord) async throws(AICoreError) { try await base.saveService(service) }
+    public func services(stack: String) async throws(AICoreError) -> [ServiceRecord] { try await base.services(stack: stack) }
+    public func deleteService(stack: String, name: String) async throws(AICoreError) {
         try await base.deleteService(stack: stack, name: name)
     }
 
-    public func saveInstance(_ instance: InstanceRecord) async throws(StoreError) {
+    public func saveInstance(_ instance: InstanceRecord) async throws(AICoreError) {
         try await base.saveInstance(instance)
         observer.saved(instance)
     }
-    public func instance(id: String) async throws(StoreError) -> InstanceRecord? { try await base.instance(id: id) }
-    public func instances(stack: String?) async throws(StoreError) -> [InstanceRecord] { try await base.instances(stack: stack) }
-    public func deleteInstance(id: String) async throws(StoreError) {
+    public func instance(id: String) async throws(AICoreError) -> InstanceRecord? { try await base.instance(id: id) }
+    public func instances(stack: String?) async throws(AICoreError) -> [InstanceRecord] { try await base.instances(stack: stack) }
+    public func deleteInstance(id: String) async throws(AICoreError) {
         try await base.deleteInstance(id: id)
         observer.deleted(id)
     }
 
     public func recordServiceRevision(stack: String, service: String, specHash: String, stackRevision: Int, cause: String,
-                                      keep: Int, pinned: Set<String>) async throws(StoreError) -> ServiceRevisionRecord {
+                                      keep: Int, pinned: Set<String>) async throws(AICoreError) -> ServiceRevisionRecord {
         try await base.recordServiceRevision(stack: stack, service: service, specHash: specHash, stackRevision: stackRevision,
                                              cause: cause, keep: keep, pinned: pinned)
     }
-    public func serviceRevisions(stack: String, service: String) async throws(StoreError) -> [ServiceRevisionRecord] {
+    public func serviceRevisions(stack: String, service: String) async throws(AICoreError) -> [ServiceRevisionRecord] {
         try await base.serviceRevisions(stack: stack, service: service)
     }
-    public func saveRollout(_ rollout: RolloutRecord) async throws(StoreError) { try await base.saveRollout(rollout) }
-    public func rollouts(stack: String) async throws(StoreError) -> [RolloutRecord] { try await base.rollouts(stack: stack) }
+    public func saveRollout(_ rollout: RolloutRecord) async throws(AICoreError) { try await base.saveRollout(rollout) }
+    public func rollouts(stack: String) async throws(AICoreError) -> [RolloutRecord] { try await base.rollouts(stack: stack) }
 
-    public func vips() async throws(StoreError) -> [VIPRecord] { try await base.vips() }
-    public func saveVIP(_ vip: VIPRecord) async throws(StoreError) { try await base.saveVIP(vip) }
-    public func deleteVIP(stack: String, service: String) async throws(StoreError) {
+    public func vips() async throws(AICoreError) -> [VIPRecord] { try await base.vips() }
+    public func saveVIP(_ vip: VIPRecord) async throws(AICoreError) { try await base.saveVIP(vip) }
+    public func deleteVIP(stack: String, service: String) async throws(AICoreError) {
         try await base.deleteVIP(stack: stack, service: service)
     }
 
-    public func saveVolume(_ volume: VolumeRecord) async throws(StoreError) { try await base.saveVolume(volume) }
-    public func volume(named name: String) async throws(StoreError) -> VolumeRecord? { try await base.volume(named: name) }
-    public func volumes(stack: String?) async throws(StoreError) -> [VolumeRecord] { try await base.volumes(stack: stack) }
-    public func deleteVolume(named name: String) async throws(StoreError) { try await base.deleteVolume(named: name) }
+    public func saveVolume(_ volume: VolumeRecord) async throws(AICoreError) { try await base.saveVolume(volume) }
+    public func volume(named name: String) async throws(AICoreError) -> VolumeRecord? { try await base.volume(named: name) }
+    public func volumes(stack: String?) async throws(AICoreError) -> [VolumeRecord] { try await base.volumes(stack: stack) }
+    public func deleteVolume(named name: String) async throws(AICoreError) { try await base.deleteVolume(named: name) }
 
-    public func appendEvents(_ events: [EventRecord]) async throws(StoreError) {
+    public func appendEvents(_ events: [EventRecord]) async throws(AICoreError) {
         try await base.appendEvents(events)
         observer.appended(events)
     }
-    public func events(instance: String?, limit: Int) async throws(StoreError) -> [EventRecord] {
+    public func events(instance: String?, limit: Int) async throws(AICoreError) -> [EventRecord] {
         try await base.events(instance: instance, limit: limit)
     }
-    public func deleteEvents(stack: String) async throws(StoreError) { try await base.deleteEvents(stack: stack) }
+    public func deleteEvents(stack: String) async throws(AICoreError) { try await base.deleteEvents(stack: stack) }
 
-    public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(StoreError) {
+    public func saveInstance(_ instance: InstanceRecord, appending events: [EventRecord]) async throws(AICoreError) {
         try await base.saveInstance(instance, appending: events)
         observer.saved(instance)
         observer.appended(events)

@@ -1,3 +1,4 @@
+import AICoreErrors
 import Logging
 import NIOCore
 import NIOPosix
@@ -96,7 +97,7 @@ extension ServiceProxy {
             }
         } else {
             connected = client.eventLoop.makeFailedFuture(
-                ProxyError(code: .unsupportedEventLoopGroup, message: "the client's event loop is not a NIOPosix one"))
+                AICoreError(code: .unsupportedEventLoopGroup, message: "the client's event loop is not a NIOPosix one"))
         }
         connected.whenComplete { [self] result in
             switch result {

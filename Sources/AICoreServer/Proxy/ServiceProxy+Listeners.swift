@@ -1,3 +1,4 @@
+import AICoreErrors
 import Logging
 import NIOCore
 import NIOPosix
@@ -8,8 +9,8 @@ import Glibc
 
 extension ServiceProxy {
     /// One `apply`, run after every earlier one finished.
-    func applyInTurn(_ routes: [ProxyRoute]) async -> ProxyError? {
-        var failures: [ProxyError.Failure] = []
+    func applyInTurn(_ routes: [ProxyRoute]) async -> AICoreError? {
+        var failures: [ProxyFailure] = []
 
         // Check the routes: one name per route, one route per address.
         var accepted: [ProxyRoute] = []
@@ -63,7 +64,7 @@ extension ServiceProxy {
             return (close, open)
         }
         guard let plan else {
-            return ProxyError(code: .shutDown, message: "the proxy is shut down; it cannot apply routes")
+            return AICoreError(code: .shutDown, message: "the proxy is shut down; it cannot apply routes")
         }
 
         // Close first, so an address can move to another listener (say 0.0.0.0:P to 127.0.0.5:P).
@@ -72,12 +73,12 @@ extension ServiceProxy {
             logger.info("stopped listening", metadata: ["address": "\(address)"])
         }
 
-        let results = await withTaskGroup(of: (ProxyAddress, Result<any Channel, ProxyError.Failure>).self) { group in
+        let results = await withTaskGroup(of: (ProxyAddress, Result<any Channel, ProxyFailure>).self) { group in
             for address in plan.open {
                 let route = wanted[address] ?? ""
                 group.addTask { (address, await self.bind(address, route: route)) }
             }
-            var results: [ProxyAddress: Result<any Channel, ProxyError.Failure>] = [:]
+            var results: [ProxyAddress: Result<any Channel, ProxyFailure>] = [:]
             for await (address, result) in group { results[address] = result }
             return results
         }
@@ -109,13 +110,13 @@ extension ServiceProxy {
             }
         }
         guard !failures.isEmpty else { return nil }
-        return ProxyError(code: listenFailed ? .listenFailed : .invalidRoutes, failures: failures)
+        return AICoreError(code: listenFailed ? .listenFailed : .invalidRoutes, failures: failures)
     }
 
     /// Binds one listener with SO_REUSEADDR; clients it accepts go to `route` (looked up at
     /// accept time, so a later `apply` can give the address to another route).
-    private func bind(_ address: ProxyAddress, route: String) async -> Result<any Channel, ProxyError.Failure> {
-        func failure(_ text: String, _ cause: any Error) -> Result<any Channel, ProxyError.Failure> {
+    private func bind(_ address: ProxyAddress, route: String) async -> Result<any Channel, ProxyFailure> {
+        func failure(_ text: String, _ cause: any Error) -> Result<any Channel, ProxyFailure> {
             .failure(.init(route: route, address: address, message: "cannot listen on \(address): \(text)", cause: cause))
         }
         let socketAddress: SocketAddress
@@ -125,7 +126,7 @@ extension ServiceProxy {
             return failure("\(address.host) is not an IP address", error)
         }
         guard let bootstrap = ServerBootstrap(validatingGroup: group) else {
-            let error = ProxyError(code: .unsupportedEventLoopGroup, message: "the event loop group is not a NIOPosix one")
+            let error = AICoreError(code: .unsupportedEventLoopGroup, message: "the event loop group is not a NIOPosix one")
             return failure(error.message, error)
         }
         do {

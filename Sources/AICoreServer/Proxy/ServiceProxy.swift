@@ -1,3 +1,4 @@
+import AICoreErrors
 import Logging
 import NIOCore
 import NIOPosix
@@ -66,8 +67,8 @@ public final class ServiceProxy: Sendable {
     /// A listener that cannot bind does not stop the others: the error lists every failure,
     /// e.g. `cannot listen on 0.0.0.0:3000: Address already in use`. A later `apply` retries
     /// listeners that failed. Concurrent calls run one after the other, in call order.
-    public func apply(_ routes: [ProxyRoute]) async throws(ProxyError) {
-        let task = state.withLock { state -> Task<ProxyError?, Never> in
+    public func apply(_ routes: [ProxyRoute]) async throws(AICoreError) {
+        let task = state.withLock { state -> Task<AICoreError?, Never> in
             let previous = state.applyTail
             let task = Task { [self] in
                 await previous?.value

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import AICoreRuntime
 
@@ -31,7 +32,7 @@ public struct ExecProber: Sendable {
         case let .success(ran):
             outcome = ran
         case let .failure(error):
-            let code = (error as? RuntimeError)?.exitCode
+            let code = (error as? AICoreError)?.exitCode
             return ProbeOutcome(passed: false, exitCode: code, output: "\(error)")
         }
         switch outcome.ending {

@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreOS
 import AICoreRuntime
 import AICoreSpec
@@ -371,7 +372,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         do {
             handle = try await driver.start(configuration.taskSpec)
         } catch {
-            let code = (error as? RuntimeError)?.exitCode ?? 125
+            let code = (error as? AICoreError)?.exitCode ?? 125
             let kind = ExitKind.startFailed(code: code, message: "\(error)")
             lastExit = kind.description
             lastExitCode = code

@@ -7,68 +7,38 @@ import Darwin
 #endif
 import Foundation
 
+import AICoreErrors
+
 /// Why a request to the agent failed. `description` is one line a user can act on.
 ///
-/// `code` can grow without breaking callers (a struct wrapping a private enum). For `.http`,
-/// `status` is the HTTP status and `problem` the decoded problem+json body, when there was one.
-public struct AgentClientError: Error, Sendable, CustomStringConvertible {
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        private enum Value: String, Sendable, Hashable {
-            case invalidAddress, invalidRequest, unreachable, timeout, protocolViolation, http, cancelled
-        }
+/// For `.http`, `status` is the HTTP status (kept in `context["status"]`) and `problem` the
+/// decoded problem+json body (the cause), when there was one.
+extension AICoreError {
+    /// The HTTP status of an `.http` answer.
+    public var status: Int? { context["status"].flatMap { Int($0) } }
 
-        private let value: Value
-        private init(_ value: Value) { self.value = value }
+    /// The problem+json body of an `.http` answer that carried one.
+    public var problem: AgentProblem? { cause as? AgentProblem }
 
-        /// The address text could not be parsed.
-        public static let invalidAddress = Code(.invalidAddress)
-        /// The request could not be sent as given (bad path, header or token).
-        public static let invalidRequest = Code(.invalidRequest)
-        /// Nothing accepted the connection.
-        public static let unreachable = Code(.unreachable)
-        /// The agent did not answer in time.
-        public static let timeout = Code(.timeout)
-        /// The answer was not valid HTTP, ended early, or its body did not decode.
-        public static let protocolViolation = Code(.protocolViolation)
-        /// The agent answered with a status outside 2xx.
-        public static let http = Code(.http)
-        /// The calling task was cancelled.
-        public static let cancelled = Code(.cancelled)
-
-        public var description: String { value.rawValue }
+    /// A client-side failure; the message is kept on one line.
+    static func client(_ code: Code, _ message: String, status: Int? = nil, problem: AgentProblem? = nil,
+                       cause: (any Error)? = nil) -> AICoreError {
+        AICoreError(code: code, message: oneLine(message), cause: problem ?? cause,
+                    context: status.map { ["status": String($0)] } ?? [:],
+                    details: problem?.errors?.map(\.description) ?? [])
     }
-
-    public var code: Code
-    /// One readable line, no JSON.
-    public var message: String
-    /// The HTTP status, for `.http`.
-    public var status: Int?
-    /// The problem+json body, for `.http` answers that carried one.
-    public var problem: AgentProblem?
-    /// The underlying error, if any (an `IOError`, a `DecodingError`, ...).
-    public var cause: (any Error)?
-
-    public init(code: Code, message: String, status: Int? = nil, problem: AgentProblem? = nil, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = Self.oneLine(message)
-        self.status = status
-        self.problem = problem
-        self.cause = cause
-    }
-
-    public var description: String { message }
 
     // MARK: - Constructors for each kind
 
-    static func invalidAddress(_ text: String, _ reason: String) -> AgentClientError {
-        AgentClientError(code: .invalidAddress, message: "invalid agent address '\(text)': \(reason)")
+    static func invalidAddress(_ text: String, _ reason: String) -> AICoreError {
+        AICoreError.client(.invalidAddress, "invalid agent address '\(text)': \(reason)")
     }
 
-    static func invalidRequest(_ reason: String) -> AgentClientError {
-        AgentClientError(code: .invalidRequest, message: reason)
+    static func invalidRequest(_ reason: String) -> AICoreError {
+        AICoreError.client(.invalidRequest, reason)
     }
 
-    static func unreachable(_ address: AgentAddress, errno code: Int32?, cause: (any Error)?) -> AgentClientError {
+    static func unreachable(_ address: AgentAddress, errno code: Int32?, cause: (any Error)?) -> AICoreError {
         let reason: String
         let hint: String
         if let code {
@@ -83,23 +53,22 @@ public struct AgentClientError: Error, Sendable, CustomStringConvertible {
             reason = "connection failed"
             hint = "is `aicore-node agent` running?"
         }
-        return AgentClientError(
-            code: .unreachable, message: "cannot reach the agent at \(address): \(reason); \(hint)", cause: cause)
+        return AICoreError.client(.unreachable, "cannot reach the agent at \(address): \(reason); \(hint)", cause: cause)
     }
 
-    static func timeout(_ address: AgentAddress, after duration: Duration) -> AgentClientError {
-        AgentClientError(code: .timeout, message: "the agent at \(address) did not answer within \(format(duration))")
+    static func timeout(_ address: AgentAddress, after duration: Duration) -> AICoreError {
+        AICoreError.client(.timeout, "the agent at \(address) did not answer within \(format(duration))")
     }
 
-    static func protocolViolation(_ address: AgentAddress, _ reason: String, cause: (any Error)? = nil) -> AgentClientError {
-        AgentClientError(code: .protocolViolation, message: "the agent at \(address) \(reason)", cause: cause)
+    static func protocolViolation(_ address: AgentAddress, _ reason: String, cause: (any Error)? = nil) -> AICoreError {
+        AICoreError.client(.protocolViolation, "the agent at \(address) \(reason)", cause: cause)
     }
 
-    static let cancelled = AgentClientError(code: .cancelled, message: "the request to the agent was cancelled")
+    static let cancelled = AICoreError.client(.cancelled, "the request to the agent was cancelled")
 
     /// A non-2xx answer: the problem's `detail`, else its `title`, else the status and the first
     /// line of a short text body.
-    static func http(status: Int, reason: String, contentType: String?, body: [UInt8]) -> AgentClientError {
+    static func http(status: Int, reason: String, contentType: String?, body: [UInt8]) -> AICoreError {
         let problem = decodeProblem(contentType: contentType, body: body)
         let message: String
         if let line = problem?.detail?.nonBlank ?? problem?.title?.nonBlank {
@@ -113,14 +82,7 @@ public struct AgentClientError: Error, Sendable, CustomStringConvertible {
             }
             message = line
         }
-        return AgentClientError(code: .http, message: message, status: status, problem: problem)
-    }
-
-    /// The same error, its message prefixed with where the bad value came from.
-    func prefixed(_ source: String) -> AgentClientError {
-        var copy = self
-        copy.message = "\(source): \(message)"
-        return copy
+        return AICoreError.client(.http, message, status: status, problem: problem)
     }
 
     // MARK: - Helpers
