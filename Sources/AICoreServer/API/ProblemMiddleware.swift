@@ -38,15 +38,19 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     static func response(for error: AICoreError) -> Response {
-        let problem = error.httpProblem
-        let document = ProblemDocument(type: "https://aicore.dev/problems/\(problem.type)", title: status(problem.status).reasonPhrase,
-                                       status: problem.status, detail: detail(of: error),
-                                       errors: error.details.isEmpty ? nil : error.details)
+        let document = document(for: error)
         let data = (try? ControlAPI.encoder.encode(document)) ?? Data("{}".utf8)
         var headers = HTTPFields()
         headers[.contentType] = ProblemDocument.mediaType
         if error.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer realm=\"aicore\"" }
-        return Response(status: status(problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status(document.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func document(for error: AICoreError) -> ProblemDocument {
+        let problem = error.httpProblem
+        return ProblemDocument(type: "https://aicore.dev/problems/\(problem.type)", title: status(problem.status).reasonPhrase,
+                               status: problem.status, detail: detail(of: error),
+                               errors: error.details.isEmpty ? nil : error.details)
     }
 
     /// The problem's `detail`: the message, saying for the agent's own failures that it was the
