@@ -20,7 +20,7 @@ extension Reconciler {
         var earlierSpecs: [String: Service?] = [:]
         var currentHashes: [String: String] = [:]
         for record in instances.sorted(by: { ($0.service, $0.replica) < ($1.service, $1.replica) })
-        where record.desired == "running" && record.state != "pending" {
+        where record.desired == .running && record.state != .pending {
             guard var service = stack.service(named: record.service) else { continue }
             let current = currentHashes[service.name] ?? ServiceSpecHash.of(service)
             currentHashes[service.name] = current

@@ -252,10 +252,10 @@ extension Reconciler {
         let rollout = try await store.rollouts(stack: stack).first { $0.service == service }
         var mine = records.filter { $0.service == service }
         // A pending record holds nothing: the rollout places its replicas itself.
-        for pending in mine where pending.state == "pending" {
+        for pending in mine where pending.state == .pending {
             try await agentCall("forget \(pending.id)") { try await agent.stop(stack: stack, instance: pending.id) }
         }
-        mine.removeAll { $0.state == "pending" }
+        mine.removeAll { $0.state == .pending }
         let new = mine.filter { ($0.specHash ?? fromHash) == hash }
         let old = mine.filter { ($0.specHash ?? fromHash) != hash }
         return Look(new: new, old: old, all: mine, paused: rollout?.state == .paused)
@@ -293,17 +293,17 @@ extension Reconciler {
 
     static func hasFailed(_ record: InstanceRecord) -> Bool {
         guard !hasCompleted(record) else { return false }
-        return record.restartCount > 0 || ["exited", "backoff", "failed"].contains(record.state) || record.health == "unhealthy"
+        return record.restartCount > 0 || [.exited, .backoff, .failed].contains(record.state) || record.health == "unhealthy"
     }
 
     /// Exited 0 without a restart: a one-shot that did its job.
     static func hasCompleted(_ record: InstanceRecord) -> Bool {
-        record.state == "exited" && record.lastExitCode == 0 && record.restartCount == 0
+        record.state == .exited && record.lastExitCode == 0 && record.restartCount == 0
     }
 
     static func failure(of record: InstanceRecord) -> String {
         var parts: [String] = []
-        if record.state != "running" { parts.append(record.state) }
+        if record.state != .running { parts.append(record.state.rawValue) }
         if let exit = record.lastExit { parts.append(exit) }
         if record.restartCount > 0 { parts.append("restarted \(record.restartCount) time(s)") }
         if record.health == "unhealthy" { parts.append("unhealthy") }

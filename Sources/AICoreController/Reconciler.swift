@@ -182,7 +182,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             serviceHashes: Dictionary(services.map { ($0.name, $0.specHash) }, uniquingKeysWith: { _, last in last }),
             instances: instances.map {
                 ActualState.Instance(id: $0.id, service: $0.service, replica: $0.replica,
-                                     pendingReason: $0.state == "pending" ? ($0.statusReason ?? "Pending") : nil,
+                                     pendingReason: $0.state == .pending ? ($0.statusReason ?? "Pending") : nil,
                                      node: agent.node, specHash: $0.specHash)
             },
             volumes: existing)
@@ -228,7 +228,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 }
             case let .pending(instance, service, replica, reason):
                 let record = InstanceRecord(id: instance, stack: stack.name, service: service, replica: replica,
-                                            state: "pending", statusReason: reason)
+                                            state: .pending, statusReason: reason)
                 let event = EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: service, instance: instance,
                                         type: "pending", reason: reason)
                 try await store.saveInstance(record)

@@ -59,10 +59,8 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var processStartTime: UInt64?
     public var cgroupPath: String?
     public var ports: [Int]
-    /// The supervisor's state name (`running`, `backoff`, …).
-    public var state: String
-    /// `running` or `stopped`: what the operator wants.
-    public var desired: String
+    public var state: InstanceState
+    public var desired: DesiredState
     public var restartCount: Int
     /// Failures in a row: the back-off exponent.
     public var consecutiveFailures: Int
@@ -93,7 +91,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var updatedAt: String
 
     public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
-                cgroupPath: String? = nil, ports: [Int] = [], state: String, desired: String = "running",
+                cgroupPath: String? = nil, ports: [Int] = [], state: InstanceState, desired: DesiredState = .running,
                 restartCount: Int = 0, consecutiveFailures: Int = 0, restartAttempts: [Int64] = [], backoffUntil: Int64? = nil, lastExit: String? = nil,
                 lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
                 ready: Bool = false, probeLog: String? = nil, statusReason: String? = nil, specHash: String? = nil, updatedAt: String = "") {

@@ -206,6 +206,15 @@ public final class SQLiteStore: Store {
                 t.add(column: "rollbackHash", .text)
             }
         }
+        migrator.registerMigration("v7") { db in
+            // `state` and `desired` are read as enums: a name no agent writes (a hand edit, a
+            // state of a build that never shipped) would make every read of the stack fail.
+            // Such an instance is recorded as exited, and desired running, so that the
+            // supervisor decides about it again instead of the Store refusing to load it.
+            let states = InstanceState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            try db.execute(sql: "UPDATE instance SET state = 'exited', exitHandled = 0 WHERE state NOT IN (\(states))")
+            try db.execute(sql: "UPDATE instance SET desired = 'running' WHERE desired NOT IN ('running', 'stopped')")
+        }
         return migrator
     }
 

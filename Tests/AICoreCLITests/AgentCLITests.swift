@@ -33,7 +33,7 @@ struct AgentCLITests {
             #expect(up.status == 1)
             #expect(up.stderr.contains("stack broken failed: service app has 1 failed instance(s)"), "\(up.stderr)")
             let instance = try #require(try await harness.instances("broken").first)
-            #expect(instance.state == "exited")
+            #expect(instance.state == .exited)
             #expect(instance.lastExitCode == 3)
             let logs = try await harness.cli(["logs", "-p", "broken", "app"])
             #expect(logs.stderr.contains("giving up"), "stderr lines stay on stderr: \(logs)")
@@ -87,17 +87,17 @@ struct AgentCLITests {
             let pids = try await harness.instances("verbs").compactMap(\.pid)
             #expect(try await harness.cli(["stop", "-p", "verbs", "app"]).status == 0)
             let stopped = try await harness.instances("verbs")
-            #expect(stopped.allSatisfy { $0.desired == "stopped" && $0.state == "exited" }, "\(stopped)")
+            #expect(stopped.allSatisfy { $0.desired == .stopped && $0.state == .exited }, "\(stopped)")
             #expect(try await harness.cli(["ps", "-p", "verbs"]).stdout.split(separator: "\n").count == 1, "ps without -a hides stopped instances")
             // Stopped stays stopped across an agent restart.
             await harness.kill()
             try await harness.start()
-            #expect(try await harness.instances("verbs").allSatisfy { $0.desired == "stopped" })
+            #expect(try await harness.instances("verbs").allSatisfy { $0.desired == .stopped })
 
             #expect(try await harness.cli(["start", "-p", "verbs", "app"]).status == 0)
             try await waitUntil("both replicas run again", timeout: .seconds(60)) {
                 let now = try await harness.instances("verbs")
-                return now.count == 2 && now.allSatisfy { $0.state == "running" && $0.desired == "running" }
+                return now.count == 2 && now.allSatisfy { $0.state == .running && $0.desired == .running }
             }
             let restartedPIDs = try await harness.instances("verbs").compactMap(\.pid)
             #expect(Set(restartedPIDs).isDisjoint(with: pids))
@@ -105,7 +105,7 @@ struct AgentCLITests {
             #expect(try await harness.cli(["restart", "-p", "verbs", "app"]).status == 0)
             try await waitUntil("both replicas run after restart", timeout: .seconds(60)) {
                 let now = try await harness.instances("verbs")
-                return now.count == 2 && now.allSatisfy { $0.state == "running" } && Set(now.compactMap(\.pid)).isDisjoint(with: restartedPIDs)
+                return now.count == 2 && now.allSatisfy { $0.state == .running } && Set(now.compactMap(\.pid)).isDisjoint(with: restartedPIDs)
             }
             let unknown = try await harness.cli(["restart", "-p", "verbs", "nope"])
             #expect(unknown.status == 2)
@@ -208,7 +208,7 @@ struct AgentCLITests {
                 let query = env
                 let ps = try await offload { try CommandRunner.run(["ps", "--format", "json"], environment: query) }
                 guard ps.status == 0, let list = try? ControlAPI.decoder.decode([InstanceStatus].self, from: Data(ps.stdout.utf8)) else { return false }
-                pid = list.first { $0.id == "embedded-app-1" && $0.state == "running" }?.pid
+                pid = list.first { $0.id == "embedded-app-1" && $0.state == .running }?.pid
                 let log = (try? String(contentsOfFile: directory + "/up.log", encoding: .utf8)) ?? ""
                 return pid != nil && log.contains("stack embedded: every service is up") && log.contains("| hello from app")
             }

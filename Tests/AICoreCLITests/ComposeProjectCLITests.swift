@@ -92,7 +92,7 @@ struct ComposeProjectCLITests {
             let restart = try await cli("restart", "web")
             #expect(restart.status == 0 && restart.stdout == "web: restarted\n", "\(restart)")
             try await waitUntil("both replicas run again", timeout: .seconds(60)) {
-                try await harness.instances("myproject").filter { $0.state == "running" }.count == 2
+                try await harness.instances("myproject").filter { $0.state == .running }.count == 2
             }
             #expect(try await harness.instances("myproject").map(\.ports) == portsBefore, "a restart keeps each replica's $PORT")
 
@@ -222,7 +222,7 @@ struct ComposeProjectCLITests {
             let rollout = try await harness.cli(["rollout", "status", "web", "--no-watch"], in: directory)
             #expect(rollout.status == 0, "\(rollout)")
             #expect(rollout.stdout == "rollout of web to revision 3 complete\n", "\(rollout.stdout)")
-            #expect(try await harness.instances("fixme").allSatisfy { $0.state == "running" && $0.ready })
+            #expect(try await harness.instances("fixme").allSatisfy { $0.state == .running && $0.ready })
 
             // The replaced replicas' output is still there.
             let previous = try await harness.cli(["logs", "--previous", "web"], in: directory)

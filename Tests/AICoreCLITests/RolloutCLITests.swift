@@ -94,7 +94,7 @@ struct RolloutCLITests {
             // The service runs its first spec again, every replica.
             let instances = try await harness.instances("rollcli")
             #expect(instances.count == 2)
-            #expect(instances.allSatisfy { $0.state == "running" }, "\(instances)")
+            #expect(instances.allSatisfy { $0.state == .running }, "\(instances)")
             for instance in instances {
                 let exec = try await harness.cli(["exec", instance.id, "--", "/bin/sh", "-c", "echo running"])
                 #expect(exec.status == 0 && exec.stdout == "running\n", "\(instance.id): \(exec)")

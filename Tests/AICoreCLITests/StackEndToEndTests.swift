@@ -50,7 +50,7 @@ struct StackEndToEndTests {
             #expect(Self.cgroupExists("\(ControlPlane.cgroupRoot(stateDirectory: harness.directory + "/state"))/ai-core/api"))
             #expect(byService["api"]?.allSatisfy(\.ready) == true)
             #expect(byService["postgres"]?.first?.health == "healthy")
-            #expect(byService["postgres-init"]?.first?.state == "exited")
+            #expect(byService["postgres-init"]?.first?.state == .exited)
             #expect(byService["postgres-init"]?.first?.lastExitCode == 0)
             #expect(byService["nginx"]?.first?.ready == true)
             #expect(byService["redis"]?.first?.ready == true)

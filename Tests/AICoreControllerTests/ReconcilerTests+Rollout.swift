@@ -30,8 +30,8 @@ extension ReconcilerTests {
         var fewest = Int.max
         var most = 0
         for _ in 0..<20_000 where !finished.load(ordering: .sequentiallyConsistent) {
-            let mine = try await store.instances(stack: stack.name).filter { $0.service == service && $0.state != "pending" }
-            fewest = min(fewest, mine.filter { $0.ready && $0.desired == "running" }.count)
+            let mine = try await store.instances(stack: stack.name).filter { $0.service == service && $0.state != .pending }
+            fewest = min(fewest, mine.filter { $0.ready && $0.desired == .running }.count)
             most = max(most, mine.count)
             onLook(mine)
             clock.advance(by: .milliseconds(100))
@@ -111,7 +111,7 @@ extension ReconcilerTests {
         let driver = self.driver
         let crashed = Mutex<String?>(nil)
         let run = try await applyWatching(v2, service: "api") { instances in
-            guard let victim = instances.first(where: { $0.specHash == newHash && $0.state == "running" }) else { return }
+            guard let victim = instances.first(where: { $0.specHash == newHash && $0.state == .running }) else { return }
             let first = crashed.withLock { value -> Bool in
                 guard value == nil else { return false }
                 value = victim.id
@@ -167,12 +167,12 @@ extension ReconcilerTests {
         var migrate = Fixtures.service("migrate", environment: ["VERSION": "1"])
         try await reconciler.apply(Fixtures.stack(migrate))
         driver.exit("demo-migrate-1", .exited(0))
-        #expect(await eventually { (try? await store.instance(id: "demo-migrate-1"))?.state == "exited" })
+        #expect(await eventually { (try? await store.instance(id: "demo-migrate-1"))?.state == .exited })
         migrate.environment["VERSION"] = "2"
         let driver = self.driver
         let newHash = ServiceSpecHash.of(migrate)
         let run = try await applyWatching(Fixtures.stack(migrate), service: "migrate") { instances in
-            for instance in instances where instance.state == "running" && instance.specHash == newHash {
+            for instance in instances where instance.state == .running && instance.specHash == newHash {
                 driver.exit(instance.id, .exited(0))
             }
         }

@@ -162,7 +162,7 @@ final class NodeCapacityBox: Sendable {
         let plan = try await reconciler.apply(stack)
         #expect(plan.pending == ["demo-api-3": "Insufficient cpu: requested 0.5, 0.2 free"])
         let record = try #require(try await store.instance(id: "demo-api-3"))
-        #expect(record.state == "pending" && record.statusReason == "Insufficient cpu: requested 0.5, 0.2 free")
+        #expect(record.state == .pending && record.statusReason == "Insufficient cpu: requested 0.5, 0.2 free")
         #expect(try await store.events(instance: "demo-api-3", limit: 5).map(\.type) == ["pending"])
         #expect(!running("demo-api-3"))
         #expect(try await reconciler.apply(stack).isNoOp)

@@ -44,7 +44,7 @@ extension ControlAPITests {
                         let response = try await client.execute(uri: "/v1/instances/\(name)-sleeper-1", method: .get)
                         guard response.status == .ok, let instance = try? response.json(InstanceStatus.self) else { return false }
                         events = instance.events ?? []
-                        return instance.state == "running"
+                        return instance.state == .running
                     }
                     let stack = try await client.execute(uri: "/v1/stacks/\(name)", method: .get).text
                     try #require(running, "\(stack)")

@@ -67,7 +67,7 @@ final class RouteRecordingProxy: ProxyControl {
 
     func instance(_ replica: Int, ready: Bool = true) -> InstanceRecord {
         InstanceRecord(id: "demo-api-\(replica)", stack: "demo", service: "api", replica: replica, ports: [40000 + replica],
-                       state: "running", ready: ready)
+                       state: .running, ready: ready)
     }
 
     @Test func aServicesBalanceReachesItsRoutes() async {

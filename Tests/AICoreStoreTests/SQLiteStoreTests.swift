@@ -24,7 +24,7 @@ enum StoreTestEnvironment {
 }
 
 @Suite struct SQLiteStoreTests {
-    func instance(_ id: String, state: String = "running") -> InstanceRecord {
+    func instance(_ id: String, state: InstanceState = .running) -> InstanceRecord {
         InstanceRecord(id: id, stack: "demo", service: "api", replica: 1, pid: 4242, processStartTime: 123_456,
                        cgroupPath: "aicore/demo/api/\(id)", ports: [3000, 3001], state: state, restartCount: 2,
                        lastExit: "Exited (code 1)", lastExitCode: 1, ready: true)
@@ -36,7 +36,7 @@ enum StoreTestEnvironment {
         do {
             let store = try SQLiteStore(path: dir + "/state.db")
             try await store.saveInstance(instance("demo-api-1"))
-            try await store.saveInstance(instance("demo-api-2", state: "backoff"))
+            try await store.saveInstance(instance("demo-api-2", state: .backoff))
         }
         let store = try SQLiteStore(path: dir + "/state.db")
         let all = try await store.instances(stack: "demo")
@@ -123,11 +123,11 @@ enum StoreTestEnvironment {
         let events = (0..<4).map { i in
             EventRecord(time: "t", stack: "demo", service: "api", instance: "demo-api-1", type: "probe", reason: "\(i)")
         }
-        try await store.saveInstance(instance("demo-api-1", state: "healthy"), appending: events)
-        #expect(try await store.instance(id: "demo-api-1")?.state == "healthy")
+        try await store.saveInstance(instance("demo-api-1", state: .healthy), appending: events)
+        #expect(try await store.instance(id: "demo-api-1")?.state == .healthy)
         #expect(try await store.events(instance: "demo-api-1", limit: 10).map(\.reason) == ["1", "2", "3"])
-        try await store.saveInstance(instance("demo-api-1", state: "exited"), appending: [])
-        #expect(try await store.instance(id: "demo-api-1")?.state == "exited")
+        try await store.saveInstance(instance("demo-api-1", state: .exited), appending: [])
+        #expect(try await store.instance(id: "demo-api-1")?.state == .exited)
         #expect(try await store.events(instance: "demo-api-1", limit: 10).count == 3)
     }
 
@@ -180,7 +180,7 @@ struct SQLiteStoreFilesystemTests {
         }
         do {
             let store = try SQLiteStore(path: dir + "/state.db")
-            try await store.saveInstance(InstanceRecord(id: "x", stack: "s", service: "a", replica: 1, state: "running"))
+            try await store.saveInstance(InstanceRecord(id: "x", stack: "s", service: "a", replica: 1, state: .running))
         }
         // A read-only view of the same files (a bind remount: the original may still be busy).
         let view = dir + "-ro"

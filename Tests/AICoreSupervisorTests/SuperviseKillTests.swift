@@ -104,7 +104,7 @@ struct SuperviseKillTests {
         // Nothing left running.
         #expect(KernelTestEnvironment.processesMentioning(marker).isEmpty)
         let steady = try await store.instance(id: "\(marker)-steady-1")
-        #expect(steady?.state == "exited")
+        #expect(steady?.state == .exited)
         #expect(steady?.restartCount == 0)
     }
 
@@ -130,7 +130,7 @@ struct SuperviseKillTests {
         #expect(await eventually(.seconds(20)) { lines(output).contains { $0.contains("backoff: Back-off 3") } })
         // Killed once the Store has the back-off (its writes trail the events a little).
         let reader = try SQLiteStore(path: stateDir + "/state.db")
-        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-once-1"))?.state == "backoff" })
+        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-once-1"))?.state == .backoff })
         first.kill9()
         #expect(lines(dir + "/data/starts").count == 1)
         let second = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
@@ -172,7 +172,7 @@ struct SuperviseKillTests {
         let second = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
         // The second agent has one attempt left of the two in the window, not two afresh.
         let reader = try SQLiteStore(path: stateDir + "/state.db")
-        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-crashy-1"))?.state == "failed" })
+        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-crashy-1"))?.state == .failed })
         second.terminate()
         #expect(lines(dir + "/data/starts").count == 3)
         #expect(lines(output).contains { $0.contains("Restart budget spent: 2 of max_attempts 2 used within ") })

@@ -32,7 +32,7 @@ struct Ps: AsyncParsableCommand {
         let query = stack.map { "?stack=\(urlEncoded($0))" } ?? ""
         var instances = try await client.call("GET", "/v1/instances\(query)", as: [InstanceStatus].self)
         if !all {
-            instances = instances.filter { $0.desired == "running" && !["exited", "failed"].contains($0.state) }
+            instances = instances.filter { $0.desired == .running && ![.exited, .failed].contains($0.state) }
         }
         switch format {
         case .json:
@@ -54,10 +54,10 @@ struct Ps: AsyncParsableCommand {
         if let lastExit = instance.lastExit {
             status = status.isEmpty ? "last: \(lastExit)" : status
         }
-        var state = instance.state
-        if instance.desired == "stopped" {
+        var state = instance.state.rawValue
+        if instance.desired == .stopped {
             // `stop` keeps the instance: it reads as stopped (as docs/cli.md says), not exited.
-            if state == "exited" { state = "stopped" } else { status = "stopping" + (status.isEmpty ? "" : "; " + status) }
+            if instance.state == .exited { state = "stopped" } else { status = "stopping" + (status.isEmpty ? "" : "; " + status) }
         }
         return [instance.id, instance.service, state, instance.health ?? "-", instance.ready ? "yes" : "no",
                 String(instance.restarts), ports.joined(separator: ", "),

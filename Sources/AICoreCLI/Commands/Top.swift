@@ -23,7 +23,7 @@ struct Top: AsyncParsableCommand {
         let rows = second.compactMap { instance -> [String]? in
             guard let stats = instance.stats else { return nil }
             let cpu = max(0, stats.cpuSeconds - (before[instance.id] ?? stats.cpuSeconds)) / max(elapsed, 0.001) * 100
-            return [instance.id, instance.state, String(format: "%.1f%%", cpu), Self.bytes(stats.memoryBytes), String(stats.pids),
+            return [instance.id, instance.state.rawValue, String(format: "%.1f%%", cpu), Self.bytes(stats.memoryBytes), String(stats.pids),
                     String(instance.restarts)]
         }
         print(Table.render(header: ["NAME", "STATE", "CPU", "MEMORY", "PIDS", "RESTARTS"], rows: rows))

@@ -1,16 +1,17 @@
 import AICoreSpec
+import AICoreStore
 import AICoreSupervisor
 
 /// What a node says about one instance, enough to judge a gate.
 public struct InstanceSnapshot: Sendable, Hashable {
-    public var state: TaskRunnerState
+    public var state: InstanceState
     public var ready: Bool
     public var lastExit: String?
     public var lastExitCode: Int32?
     /// Nothing will start it again (exited without restart, failed, or stopped).
     public var finished: Bool
 
-    public init(state: TaskRunnerState, ready: Bool = false, lastExit: String? = nil, lastExitCode: Int32? = nil,
+    public init(state: InstanceState, ready: Bool = false, lastExit: String? = nil, lastExitCode: Int32? = nil,
                 finished: Bool = false) {
         self.state = state
         self.ready = ready

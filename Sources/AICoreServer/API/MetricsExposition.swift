@@ -16,7 +16,7 @@ enum MetricsExposition {
 
         family("aicore_instance_up", "gauge", "1 when the instance's process runs.")
         for instance in instances {
-            let up = ["starting", "running", "healthy", "unhealthy"].contains(instance.state) ? 1 : 0
+            let up = instance.state.isUp ? 1 : 0
             text += "aicore_instance_up\(instanceLabels(instance)) \(up)\n"
         }
         family("aicore_instance_ready", "gauge", "1 when the instance is ready for traffic.")

@@ -15,7 +15,7 @@ extension ControlPlane {
         let (record, instances, revisions) = try await rolloutFacts(name, service: service)
         let replicas = spec.deploy.mode == .global ? 1 : max(spec.deploy.replicas, 0)
         func status(_ state: String, hash: String, revision: Int, from: Int, reason: String?, started: String?, updated: String?) -> RolloutStatus {
-            let running = instances.filter { $0.state != "pending" }
+            let running = instances.filter { $0.state != .pending }
             let new = running.filter { $0.specHash == hash }
             return RolloutStatus(state: state, stack: name, service: service, revision: revision, fromRevision: from, specHash: hash,
                                  reason: reason, replicas: replicas, updated: new.count, ready: new.filter(\.ready).count,

@@ -32,20 +32,19 @@ extension ControlPlane {
     static func serviceStatus(_ service: Service, stack: String, instances: [InstanceStatus], vip: String?,
                               specHash: String?) -> ServiceStatus {
         let desired = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
-        let active: Set<String> = ["starting", "running", "healthy", "unhealthy"]
-        let running = instances.filter { active.contains($0.state) }.count
+        let running = instances.filter(\.state.isUp).count
         let ready = instances.filter(\.ready).count
-        let completed = instances.filter { $0.state == "exited" && $0.lastExitCode == 0 && $0.desired == "running" }.count
+        let completed = instances.filter { $0.state == .exited && $0.lastExitCode == 0 && $0.desired == .running }.count
         // Only for good: an instance between its exit and its restart is not failed yet. Only
         // the desired revision's: a rollout replaces a failed replica of an earlier one, so
         // `up --wait` of a fix waits for the fix rather than failing on what it replaces.
         let desiredHash = ServiceSpecHash.of(service)
         let failed = instances.filter {
-            $0.desired == "running" && $0.finished != false && ($0.specHash ?? desiredHash) == desiredHash
-                && ($0.state == "failed" || ($0.state == "exited" && ($0.lastExitCode ?? 1) != 0))
+            $0.desired == .running && $0.finished != false && ($0.specHash ?? desiredHash) == desiredHash
+                && ($0.state == .failed || ($0.state == .exited && ($0.lastExitCode ?? 1) != 0))
         }.count
-        let pending = instances.filter { $0.state == "pending" }.count
-        let stopped = instances.filter { $0.desired == "stopped" }.count
+        let pending = instances.filter { $0.state == .pending }.count
+        let stopped = instances.filter { $0.desired == .stopped }.count
         let ports = service.ports.compactMap { port -> String? in
             guard let published = port.published else { return nil }
             let range = published.count == 1 ? "\(published.lowerBound)" : "\(published.lowerBound)-\(published.upperBound)"
@@ -96,7 +95,7 @@ extension ControlPlane {
         let runner = await runner(for: record)
         if let runner {
             let live = await runner.status
-            status.state = live.state.rawValue
+            status.state = live.state
             status.pid = live.pid
             status.restarts = live.restartCount
             // A runner that re-adopted a settled instance knows no exit of its own yet.

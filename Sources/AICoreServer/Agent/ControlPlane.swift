@@ -403,7 +403,7 @@ public actor ControlPlane {
     /// them afresh.
     private func startStopped(_ name: String, service: String?) async throws(AICoreError) {
         let records: [InstanceRecord] = try await store.instances(stack: name)
-        for record in records where record.desired == "stopped" && (service == nil || record.service == service) {
+        for record in records where record.desired == .stopped && (service == nil || record.service == service) {
             do {
                 try await agent.stop(stack: name, instance: record.id)
             } catch {

@@ -157,7 +157,7 @@ public final class RouteTable: Sendable {
                 byTarget[port.target] = listeners
             }
             for (target, listeners) in byTarget.sorted(by: { $0.key < $1.key }) where !listeners.isEmpty {
-                let ready = own.filter { $0.ready && $0.desired == "running" }
+                let ready = own.filter { $0.ready && $0.desired == .running }
                 let backends: [ServiceRoute.Backend] = ready.compactMap { record in
                     if replicated {
                         return record.ports.first.map { .init(instance: record.id, host: "127.0.0.1", port: $0) }

@@ -21,7 +21,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     /// What `status` shows (`ps`, `inspect`).
     public struct Status: Sendable {
-        public var state: TaskRunnerState
+        public var state: InstanceState
         public var pid: Int32?
         public var restartCount: Int
         public var lastExit: String?
@@ -44,7 +44,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         case backoff(remaining: Duration, reason: String)
         /// An exit was recorded but the agent died before deciding about it.
         case decide(ExitKind)
-        case settled(TaskRunnerState)
+        case settled(InstanceState)
     }
 
     public nonisolated let identity: InstanceIdentity
@@ -71,7 +71,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// (no startup probe or initial delay again), so that an agent restart never takes a
     /// healthy instance out of the proxy's rotation.
     private var resumedProbes: ProbeSnapshot?
-    private var state: TaskRunnerState = .created
+    private var state: InstanceState = .created
     private var handle: TaskHandle?
     /// Bumped at every start or adoption: late probe results and escalations of an earlier
     /// process are ignored.
@@ -316,7 +316,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                finished: loopEnded)
     }
 
-    public var currentState: TaskRunnerState { state }
+    public var currentState: InstanceState { state }
     public var currentHandle: TaskHandle? { handle }
     /// Every event so far (the last `eventsKept`).
     public var eventHistory: [Event] { history }
@@ -786,7 +786,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
     }
 
-    private func transition(_ new: TaskRunnerState, type: String, reason: String, pid: Int32? = nil) {
+    private func transition(_ new: InstanceState, type: String, reason: String, pid: Int32? = nil) {
         guard !detached else { return }
         state = new
         if !new.isActive || new == .stopping { updateReadinessFlagOnly() }
@@ -858,7 +858,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let record = InstanceRecord(
             id: identity.id, stack: identity.stack, service: identity.service, replica: identity.replica,
             pid: handle?.pid, processStartTime: handle?.startTime, cgroupPath: handle?.cgroup?.relativePath ?? configuration.taskSpec.cgroupPath,
-            ports: configuration.ports, state: state.rawValue, desired: desiredRunning ? "running" : "stopped",
+            ports: configuration.ports, state: state, desired: desiredRunning ? .running : .stopped,
             restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive,
             restartAttempts: WallClock.unixMilliseconds(ago: tracker.snapshot.attemptAges), backoffUntil: state == .backoff ? backoffUntil : nil,
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,

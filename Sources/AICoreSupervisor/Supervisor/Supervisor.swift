@@ -130,15 +130,16 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Decides how an instance's runner begins, from its Store record and what is on the host.
     func recover(_ identity: InstanceIdentity, spec: TaskSpec,
                  record: InstanceRecord?) async -> (Runner.Entry, RestartTracker<C>.Snapshot) {
-        guard let record, record.desired == "running" else {
+        guard let record, record.desired == .running else {
             // Never seen, or stopped on purpose by the last agent: this one is asked to run it.
             return (.start, .init())
         }
         let snapshot = RestartTracker<C>.Snapshot(restarts: record.restartCount, consecutive: record.consecutiveFailures,
                                                   attemptAges: WallClock.ages(ofUnixMilliseconds: record.restartAttempts))
-        let state = TaskRunnerState(rawValue: record.state) ?? .created
+        let state = record.state
         switch state {
-        case .created:
+        case .created, .pending:
+            // Never started (a pending record was not placed when it was written).
             return (.start, snapshot)
         case .starting, .running, .healthy, .unhealthy, .stopping:
             guard let handle = try? await driver.recover(id: identity.id, spec: spec) else {

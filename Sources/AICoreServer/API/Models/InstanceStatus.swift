@@ -1,3 +1,4 @@
+import AICoreStore
 import AICoreSupervisor
 
 /// One instance as `ps`, `inspect` and `GET /v1/instances` show it.
@@ -7,9 +8,9 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     public var service: String
     public var replica: Int
     /// `pending|created|starting|running|healthy|unhealthy|stopping|backoff|exited|failed`.
-    public var state: String
+    public var state: InstanceState
     /// `running`, or `stopped` after `stop`.
-    public var desired: String
+    public var desired: DesiredState
     /// `starting|healthy|unhealthy` with a Compose healthcheck.
     public var health: String?
     /// Ready for traffic: the proxy sends it connections.
@@ -36,7 +37,7 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     /// The instance's last events (`inspect` only).
     public var events: [EventMessage]?
 
-    public init(id: String, stack: String, service: String, replica: Int, state: String, desired: String, health: String?,
+    public init(id: String, stack: String, service: String, replica: Int, state: InstanceState, desired: DesiredState, health: String?,
                 ready: Bool, pid: Int32?, restarts: Int, lastExit: String?, lastExitCode: Int32?, lastExitAt: String?,
                 startedAt: String?, ports: [Int], cgroup: String?, reason: String?, probeLog: [ProbeResult]? = nil,
                 stats: InstanceStats? = nil, events: [EventMessage]? = nil) {

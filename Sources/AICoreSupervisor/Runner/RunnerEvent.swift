@@ -1,27 +1,4 @@
-/// Where an instance is in its life (Kubernetes' container states, Docker's words).
-public enum TaskRunnerState: String, Sendable, Hashable, Codable, CaseIterable {
-    case created
-    case starting
-    case running
-    /// Running, and its healthcheck / readiness probe passes.
-    case healthy
-    /// Running, and its healthcheck / readiness probe fails.
-    case unhealthy
-    case stopping
-    case exited
-    /// Exited, waiting out a back-off before the next start.
-    case backoff
-    /// The restart budget is spent: not started again.
-    case failed
-
-    /// A process exists (or is being made) for the instance.
-    public var isActive: Bool {
-        switch self {
-        case .starting, .running, .healthy, .unhealthy, .stopping: true
-        default: false
-        }
-    }
-}
+import AICoreStore
 
 /// One entry of an instance's history.
 public struct RunnerEvent<Instant: InstantProtocol & Sendable>: Sendable {
@@ -31,7 +8,7 @@ public struct RunnerEvent<Instant: InstantProtocol & Sendable>: Sendable {
     public var time: String
     public var instance: String
     /// The state entered; for facts that change no state (a probe result, an escalation), the current one.
-    public var state: TaskRunnerState
+    public var state: InstanceState
     /// `started`, `exited`, `backoff`, `probe`, … (the state's name for transitions).
     public var type: String
     public var reason: String
