@@ -175,6 +175,13 @@ public struct ChildProcess: Sendable {
         return .signaled(status & 0x7f)
     }
 
+    /// true while the child has not exited; it is not reaped (`waitForExit` still reports it).
+    public var isRunning: Bool {
+        var info = siginfo_t()
+        guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 else { return false }
+        return info._sifields._kill.si_pid == 0
+    }
+
     public func signal(_ signal: Int32) {
         kill(pid, signal)
     }

@@ -8,14 +8,16 @@ import Logging
 import NIOSSL
 import ServiceLifecycle
 
-/// `aicore-node agent`: the control plane, the proxy and the REST endpoint in one
-/// `ServiceGroup`. SIGTERM or SIGINT shut it down gracefully: the servers stop, then every
-/// instance is let go (left running for the next agent) or, when configured, stopped.
+/// `aicore-node agent`: the control plane (with the Store), the proxy and the REST endpoints in
+/// one `ServiceGroup`, in that order. SIGTERM or SIGINT shut them down in the reverse order: the
+/// REST endpoints stop taking requests, the proxy closes its listeners and connections, then
+/// every instance is let go (left running for the next agent) or, when configured, stopped,
+/// and the Store is the last thing to go.
 ///
 /// Under systemd it says `READY=1` once its instances are recovered and its sockets bound,
 /// `STATUS=` as it goes, and `WATCHDOG=1` while its control plane answers.
 public enum AgentProcess {
-    public static func run(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger,
+    public static func run(configuration: AgentConfiguration, proxy: any ProxyControl & Service, logger: Logger,
                            onReady: @escaping @Sendable () -> Void = {}) async throws(AICoreError) {
         // Whatever the agent creates is root's alone unless it says otherwise (state.db, logs,
         // the instances' state); workloads get 022 back before they exec.
@@ -63,7 +65,9 @@ public enum AgentProcess {
                 latch.arrive()
             },
             logger: logger)
-        var services: [any Service] = [ControlPlaneService(plane: plane, latch: latch, logger: logger)]
+        // ServiceGroup shuts services down in the reverse of this order, each once the one after
+        // it has finished: no request or proxied connection reaches an instance being stopped.
+        var services: [any Service] = [ControlPlaneService(plane: plane, latch: latch, logger: logger), proxy]
         services.append(socketApp)
         if let listen, let token {
             let address = ApplicationConfiguration(address: .hostname(listen.host, port: listen.port), serverName: "aicore-node")
