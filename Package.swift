@@ -75,7 +75,10 @@ let package = Package(
         // Keeps instances alive and truthful: TaskRunner, RestartTracker, probes, logs, re-adoption.
         .target(
             name: "AICoreSupervisor",
-            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore"]
+            dependencies: [
+                "AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // Desired vs actual: the Reconciler, its pure planner, the Scheduler (reservations against
         // node capacity), service VIPs and named volumes. Talks to nodes only through `NodeAgent`.

@@ -3,6 +3,7 @@ import AICoreOS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -62,7 +63,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private let store: (any Store)?
     private let eventContinuation: AsyncStream<Event>.Continuation
     private let readinessContinuation: AsyncStream<Bool>.Continuation
-    private let persistQueue = PersistQueue()
+    /// Writes the instance record and events to the Store; nil without a Store.
+    private let recorder: InstanceRecorder<C>?
 
     private var tracker: RestartTracker<C>
     /// What the checks last said before an agent restart, from the Store.
@@ -118,11 +120,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         var condition: @Sendable (Status) -> Bool
         var continuation: CheckedContinuation<Status, Never>
     }
-    /// When the instance record was last handed to the Store writer.
-    private var lastPersist: ContinuousClock.Instant?
-    /// A probe result not yet in the Store, and whether a write of it is scheduled.
-    private var probeResultDue = false
-    private var probeWriteScheduled = false
 
     /// Events kept in `eventHistory` and buffered on `events` for a slow reader.
     public static var eventsKept: Int { 64 }
@@ -136,75 +133,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// often (failures and changes at once); `status` reads its latest results from the driver.
     public static var quietPassReportInterval: Duration { .seconds(60) }
 
-    enum PersistItem: Sendable {
-        case save(InstanceRecord, EventRecord?)
-        case flush(CheckedContinuation<Void, Never>)
-    }
-
-    /// The runner's pending Store writes, in order; the writer takes them all at once. A writer
-    /// task runs only while writes are pending (most instances write once in 30 s): whoever
-    /// queues the first item starts it, and it ends when it finds the queue empty.
-    final class PersistQueue: Sendable {
-        private struct Pending {
-            var items: [PersistItem] = []
-            var writing = false
-        }
-        private let pending = Mutex(Pending())
-
-        /// Queues the item; true when the caller must start the writer.
-        func push(_ item: PersistItem) -> Bool {
-            pending.withLock { p in
-                p.items.append(item)
-                defer { p.writing = true }
-                return !p.writing
-            }
-        }
-
-        /// Everything queued, or nil (and the writer is done) when nothing is.
-        func takeAllOrFinish() -> [PersistItem]? {
-            pending.withLock { p in
-                guard !p.items.isEmpty else {
-                    p.writing = false
-                    return nil
-                }
-                defer { p.items = [] }
-                return p.items
-            }
-        }
-
-        /// One writer, in order: a later state never lands before an earlier one. What queued up
-        /// while it wrote goes in one transaction: the last instance record (each is whole) and
-        /// every event, in order.
-        func write(to store: any Store) async {
-            while let items = takeAllOrFinish() {
-                var record: InstanceRecord?
-                var events: [EventRecord] = []
-                for item in items {
-                    switch item {
-                    case let .save(next, event):
-                        record = next
-                        if let event { events.append(event) }
-                    case let .flush(done):
-                        if let record { try? await store.saveInstance(record, appending: events) }
-                        record = nil
-                        events = []
-                        done.resume()
-                    }
-                }
-                if let record { try? await store.saveInstance(record, appending: events) }
-            }
-        }
-    }
-
-    private func enqueuePersist(_ item: PersistItem) {
-        guard let store, persistQueue.push(item) else { return }
-        let queue = persistQueue
-        Task.detached { await queue.write(to: store) }
-    }
-
     public init(configuration: RunnerConfiguration, driver: any TaskDriver, prober: any ProbeExecutor, clock: C,
                 store: (any Store)?, jitter: Jitter = .standard, restoring snapshot: RestartTracker<C>.Snapshot = .init(),
-                restoringProbes probes: ProbeSnapshot? = nil) {
+                restoringProbes probes: ProbeSnapshot? = nil, logger: Logger = Logger(label: "aicore.supervisor")) {
         self.restoredProbes = probes
         self.configuration = configuration
         self.identity = configuration.identity
@@ -216,6 +147,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.tracker = RestartTracker(policy: configuration.restart, clock: clock, jitter: jitter, restoring: snapshot)
         (events, eventContinuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(Self.eventsKept))
         (readiness, readinessContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
+        var logger = logger
+        logger[metadataKey: "instance"] = "\(configuration.identity.id)"
+        recorder = store.map {
+            InstanceRecorder(store: $0, clock: clock, configuration: .init(deferredInterval: Self.probeWriteInterval), logger: logger)
+        }
+        recorder?.onNotice { [weak self] notice in Task { await self?.storeNotice(notice) } }
     }
 
     // MARK: control
@@ -252,7 +189,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Forgets the instance's process without touching it (the agent going away while the
     /// workload keeps running; the next agent re-adopts it).
     public func detach() async {
-        if probeResultDue { persist(event: nil) }
+        // The newest probe results too, so the next agent resumes from them.
+        persist(event: nil)
         detached = true
         desiredRunning = false
         probeTask?.cancel()
@@ -304,10 +242,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     /// Waits until every state so far is in the Store.
     public func flush() async {
-        guard store != nil else { return }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            enqueuePersist(.flush(done))
-        }
+        await recorder?.flush()
     }
 
     public var status: Status {
@@ -825,31 +760,24 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// A new probe result that changed no state: written with the next state change, or at the
     /// latest `probeWriteInterval` after the last write.
     private func persistProbeResult() {
-        guard store != nil, !detached else { return }
-        let now = ContinuousClock.now
-        guard let last = lastPersist, last.duration(to: now) < Self.probeWriteInterval else {
-            persist(event: nil)
-            return
-        }
-        probeResultDue = true
-        guard !probeWriteScheduled else { return }
-        probeWriteScheduled = true
-        let wait = Self.probeWriteInterval - last.duration(to: now)
-        Task { [weak self] in
-            try? await Task.sleep(for: wait)
-            await self?.writeDueProbeResult()
+        persist(event: nil, deferrable: true)
+    }
+
+    /// The Store refused a write (said once per run of failures; the event itself waits, with
+    /// the rest, for the Store to take writes again), or takes them again.
+    private func storeNotice(_ notice: InstanceRecorder<C>.Notice) {
+        switch notice {
+        case let .failed(error):
+            note(type: "store-failed",
+                 reason: "cannot record this instance in the Store (\(error.message)); its state is kept and written once the Store takes writes again")
+        case let .recovered(after, dropped):
+            let lost = dropped == 0 ? "" : "; \(dropped) older event(s) that waited were dropped"
+            note(type: "store-recovered", reason: "the Store takes this instance's writes again after \(DurationText.format(after))\(lost)")
         }
     }
 
-    private func writeDueProbeResult() {
-        probeWriteScheduled = false
-        if probeResultDue { persist(event: nil) }
-    }
-
-    private func persist(event: EventRecord?) {
-        guard store != nil, !detached else { return }
-        lastPersist = .now
-        probeResultDue = false
+    private func persist(event: EventRecord?, deferrable: Bool = false) {
+        guard let recorder, !detached else { return }
         var log: String?
         let probeLog = currentProbeLog
         if !probeLog.isEmpty {
@@ -864,6 +792,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
             health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log,
             specHash: configuration.specHash)
-        enqueuePersist(.save(record, event))
+        recorder.record(record, event: event, deferrable: deferrable)
     }
 }
