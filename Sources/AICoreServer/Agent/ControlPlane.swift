@@ -278,8 +278,12 @@ public actor ControlPlane {
                 : StackOperation(phase: .failed, message: error.message)
             if !Task.isCancelled {
                 logger.error("apply failed: \(error.message)", metadata: ["stack": "\(stack.name)"])
-                try? await store.appendEvents([EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: "",
-                                                           instance: "", type: "apply-failed", reason: error.message)])
+                do {
+                    try await store.appendEvents([EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: "",
+                                                              instance: "", type: "apply-failed", reason: error.message)])
+                } catch {
+                    logger.error("cannot record the failed apply in the Store: \(error.message)", metadata: ["stack": "\(stack.name)"])
+                }
             }
         }
         // A rollback changed the desired state (the failed service's spec went back): take the

@@ -2,6 +2,7 @@ import AICoreOS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
+import Logging
 
 /// Owns the `TaskRunner`s of one stack. On start it re-adopts what an earlier agent left: live
 /// instances keep running untouched (pid + start time + cgroup membership, then a pidfd),
@@ -17,6 +18,7 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private let clock: C
     private let layout: SupervisorLayout
     private let jitter: Jitter
+    private let logger = Logger(label: "aicore.supervisor")
     private var runners: [String: Runner] = [:]
     /// Instance ids per service, in start order.
     private var order: [(service: String, ids: [String])] = []
@@ -122,8 +124,13 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             }
         } catch {
             // The logs stay where they were: the next instance of the name appends to them.
-            try? await store.appendEvents([EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: "", instance: id,
-                                                       type: "logs-not-kept", reason: "cannot keep the logs of \(id) aside: \(error)")])
+            let reason = "cannot keep the logs of \(id) aside: \(error)"
+            do {
+                try await store.appendEvents([EventRecord(time: WallClock.rfc3339Now(), stack: stack.name, service: "", instance: id,
+                                                          type: "logs-not-kept", reason: reason)])
+            } catch {
+                logger.error("\(reason); and cannot record that in the Store: \(error.message)")
+            }
         }
     }
 
