@@ -178,6 +178,11 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             }
         }
         let existing = Set(try await volumeDirectories().filter { names.contains($0.name) }.map(\.path))
+        // Only the users who may own a volume the plan creates.
+        let users = Set(stacks.flatMap { stack in
+            stack.services.filter { $0.volumes.contains { $0.kind == .volume } }.compactMap(\.user)
+        })
+        let lookups = await agent.lookUpUsers(users)
         return ActualState(
             serviceHashes: Dictionary(services.map { ($0.name, $0.specHash) }, uniquingKeysWith: { _, last in last }),
             instances: instances.map {
@@ -185,7 +190,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                                      pendingReason: $0.state == .pending ? ($0.statusReason ?? "Pending") : nil,
                                      node: agent.node, specHash: $0.specHash)
             },
-            volumes: existing)
+            volumes: existing, users: lookups)
     }
 
     private func nodeCapacity() async throws(AICoreError) -> NodeCapacity {

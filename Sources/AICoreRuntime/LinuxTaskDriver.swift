@@ -418,13 +418,18 @@ public final class LinuxTaskDriver: TaskDriver {
         return process
     }
 
-    public func stats(_ handle: TaskHandle) throws -> CgroupStats {
-        guard let cgroup = handle.cgroup else { return CgroupStats() }
+    public func stats(_ handle: TaskHandle) async throws -> TaskStats {
+        guard let cgroup = handle.cgroup else { return TaskStats() }
+        let cgroups = self.cgroups
+        let stats: CgroupStats
         do {
-            return try cgroups.stats(cgroup)
+            stats = try await BlockingWork.run { try cgroups.stats(cgroup) }
         } catch {
             throw AICoreError(code: .cgroupFailed, message: "read stats of \(cgroup.relativePath): \(error)", cause: error)
         }
+        return TaskStats(cpuUsageNanos: stats.cpuUsageNanos, cpuThrottledPeriods: stats.cpuThrottledPeriods,
+                         cpuThrottledNanos: stats.cpuThrottledNanos, memoryCurrentBytes: stats.memoryCurrentBytes,
+                         memoryPeakBytes: stats.memoryPeakBytes, pidsCurrent: stats.pidsCurrent, oomKills: stats.oomKills)
     }
 
     public func discard(id: String, spec: TaskSpec) async throws {

@@ -24,7 +24,8 @@ public protocol TaskDriver: Sendable {
     /// makes each run itself with `run`. Defaults to nil.
     func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
                    notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)?
-    func stats(_ handle: TaskHandle) throws -> CgroupStats
+    /// What the task uses now; read off the caller's thread.
+    func stats(_ handle: TaskHandle) async throws -> TaskStats
     /// Removes what is left of an ended task (state directory, cgroup).
     func remove(_ handle: TaskHandle) throws
     /// Removes the remains of a start that never completed (an agent killed between creating

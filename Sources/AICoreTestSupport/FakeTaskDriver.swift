@@ -142,7 +142,7 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         throw AICoreError(code: .notFound, message: "the fake driver runs no processes; use FakeProbeExecutor")
     }
 
-    public func stats(_ handle: TaskHandle) throws -> CgroupStats { CgroupStats() }
+    public func stats(_ handle: TaskHandle) async throws -> TaskStats { TaskStats() }
 
     public func remove(_ handle: TaskHandle) throws {}
 

@@ -95,7 +95,7 @@ struct AgentCLITests {
             #expect(try await harness.instances("verbs").allSatisfy { $0.desired == .stopped })
 
             #expect(try await harness.cli(["start", "-p", "verbs", "app"]).status == 0)
-            try await waitUntil("both replicas run again", timeout: .seconds(60)) {
+            try await waitUntil("both replicas run again") {
                 let now = try await harness.instances("verbs")
                 return now.count == 2 && now.allSatisfy { $0.state == .running && $0.desired == .running }
             }
@@ -103,7 +103,7 @@ struct AgentCLITests {
             #expect(Set(restartedPIDs).isDisjoint(with: pids))
 
             #expect(try await harness.cli(["restart", "-p", "verbs", "app"]).status == 0)
-            try await waitUntil("both replicas run after restart", timeout: .seconds(60)) {
+            try await waitUntil("both replicas run after restart") {
                 let now = try await harness.instances("verbs")
                 return now.count == 2 && now.allSatisfy { $0.state == .running } && Set(now.compactMap(\.pid)).isDisjoint(with: restartedPIDs)
             }
@@ -136,7 +136,7 @@ struct AgentCLITests {
             let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
             try #require(up.status == 0, "\(up.stderr)")
             let proof = harness.directory + "/state/volumes/vols_data/proof"
-            try await waitUntil("the workload wrote into its volume", timeout: .seconds(30)) { FileIO.exists(proof) }
+            try await waitUntil("the workload wrote into its volume") { FileIO.exists(proof) }
 
             let ls = try await harness.cli(["volume", "ls"])
             #expect(ls.status == 0, "\(ls.stderr)")
@@ -202,7 +202,7 @@ struct AgentCLITests {
                                                     directory, CommandRunner.binary], environment: environment, discardOutput: true)
         var pid: Int32?
         do {
-            try await waitUntil("the embedded agent runs the stack", timeout: .seconds(90)) {
+            try await waitUntil("the embedded agent runs the stack") {
                 var env = environment
                 env["AICORE_HOST"] = directory + "/.aicore/aicore.sock"
                 let query = env

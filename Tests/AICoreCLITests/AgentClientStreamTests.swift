@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreTestSupport
 @testable import AICoreCLI
 import Testing
 

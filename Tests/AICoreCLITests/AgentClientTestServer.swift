@@ -188,12 +188,3 @@ final class AgentClientTestServer: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `limit` passes; returns whether it held.
-func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: limit)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}

@@ -41,7 +41,7 @@ final class AgentHarness: @unchecked Sendable {
         // Its log goes to a file: a pipe nobody reads would block it.
         agent = try ChildProcess.spawn("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"\(directory)/agent.log\" 2>&1", CommandRunner.binary] + arguments,
                                        discardOutput: true)
-        try await waitUntil("the agent answers on \(socket)", timeout: .seconds(120)) { (try? await self.cli(["ps"]).status) == 0 }
+        try await waitUntil("the agent answers on \(socket)") { (try? await self.cli(["ps"]).status) == 0 }
     }
 
     /// SIGKILL: the hardest way an agent can go. Workloads must not notice.
@@ -94,17 +94,6 @@ final class AgentHarness: @unchecked Sendable {
 struct HarnessFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Polls `condition` until it holds or `timeout` passes (then throws naming `what`).
-func waitUntil(_ what: String, timeout: Duration, every interval: Duration = .milliseconds(250),
-               _ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: interval)
-    }
-    throw HarnessFailure("timed out waiting until \(what)")
 }
 
 /// A child process run to its end on a Dispatch thread.

@@ -26,11 +26,11 @@ struct AgentShutdownTests {
                 """.write(toFile: file, atomically: true, encoding: .utf8)
             let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
             try #require(up.status == 0, "\(up.stderr)")
-            try await waitUntil("the proxy listens on \(port)", timeout: .seconds(30)) { Self.accepts(port) }
+            try await waitUntil("the proxy listens on \(port)") { Self.accepts(port) }
 
             let agent = try #require(harness.agent)
             agent.signal(SIGTERM)
-            try await waitUntil("the proxy closes \(port)", timeout: .seconds(30)) { !Self.accepts(port) }
+            try await waitUntil("the proxy closes \(port)") { !Self.accepts(port) }
             #expect(agent.isRunning, "the listener went only with the agent's process, not before the instances were stopped")
             await harness.kill()
         }

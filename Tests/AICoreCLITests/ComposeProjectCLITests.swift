@@ -50,7 +50,7 @@ struct ComposeProjectCLITests {
             #expect(rows.count == 3 && rows.dropFirst().allSatisfy { $0.contains("running") && $0.contains("0.0.0.0:\(port)->8000/tcp") },
                     "PORTS in Compose's form: \(ps.stdout)")
 
-            try await waitUntil("both replicas logged their greeting", timeout: .seconds(30)) {
+            try await waitUntil("both replicas logged their greeting") {
                 let logs = try await cli("logs", "web", in: nested)
                 return logs.stdout.contains("myproject-web-1 | hello from myproject-web-1")
                     && logs.stdout.contains("myproject-web-2 | hello from myproject-web-2")
@@ -91,7 +91,7 @@ struct ComposeProjectCLITests {
             let portsBefore = try await harness.instances("myproject").map(\.ports)
             let restart = try await cli("restart", "web")
             #expect(restart.status == 0 && restart.stdout == "web: restarted\n", "\(restart)")
-            try await waitUntil("both replicas run again", timeout: .seconds(60)) {
+            try await waitUntil("both replicas run again") {
                 try await harness.instances("myproject").filter { $0.state == .running }.count == 2
             }
             #expect(try await harness.instances("myproject").map(\.ports) == portsBefore, "a restart keeps each replica's $PORT")
@@ -204,7 +204,7 @@ struct ComposeProjectCLITests {
             #expect(first.stderr.hasPrefix("aicore-node: stack fixme failed: service web has "), "\(first.stderr)")
             #expect(first.stderr.contains(" failed instance(s); `aicore-node ps -a` and `logs web` say why"), "\(first.stderr)")
             // What each process last said is in ps's STATUS.
-            try await waitUntil("both replicas show how they failed", timeout: .seconds(60)) {
+            try await waitUntil("both replicas show how they failed") {
                 let rows = Self.lines(try await harness.cli(["ps", "-a"], in: directory).stdout).dropFirst()
                 return rows.count == 2 && rows.allSatisfy { $0.hasSuffix("last: Exited (code 1): starting / Traceback: boom 1") }
             }
@@ -263,7 +263,7 @@ struct ComposeProjectCLITests {
             // rollout's status says so instead of its old failure.
             try #require(FileManager.default.createFile(atPath: flag, contents: Data()))
             #expect(try await harness.cli(["restart", "web"], in: directory).status == 0)
-            try await waitUntil("both replicas are ready", timeout: .seconds(60)) {
+            try await waitUntil("both replicas are ready") {
                 try await harness.instances("later").filter(\.ready).count == 2
             }
             let status = try await harness.cli(["rollout", "status", "web", "--no-watch"], in: directory)

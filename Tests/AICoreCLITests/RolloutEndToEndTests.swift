@@ -58,12 +58,13 @@ struct RolloutEndToEndTests {
     }
 
     /// Polls until the rollout has ended, sampling how many replicas are ready meanwhile.
+    /// `within`: only the whole AI-CORE stack (StackEndToEndTests) needs longer than the default bound.
     static func awaitRollout(_ harness: AgentHarness, revision: Int, stack: String = "roll", service: String = "api",
-                             timeout: Duration = .seconds(120)) async throws -> (RolloutStatus, fewestReady: Int) {
+                             within limit: Duration = .seconds(120)) async throws -> (RolloutStatus, fewestReady: Int) {
         var fewest = Int.max
         var last: RolloutStatus?
         defer { if let last { print("rollout: last status \(last)") } }
-        try await waitUntil("the rollout to revision \(revision) ends", timeout: timeout, every: .milliseconds(200)) {
+        try await waitUntil("the rollout to revision \(revision) ends", within: limit) {
             let instances = try await harness.instances(stack).filter { $0.service == service }
             let ready = instances.filter(\.ready).count
             if ready < fewest {
@@ -115,7 +116,7 @@ struct RolloutEndToEndTests {
             let port = rig.port
 
             let load = LoadGenerator(port: port)
-            try await waitUntil("requests flow", timeout: .seconds(10)) { load.current.succeeded > 50 }
+            try await waitUntil("requests flow") { load.current.succeeded > 50 }
             let apply = try await rig.roll(to: Version(name: "2"))
             try #require(apply.status == 0, "re-apply failed: \(apply.stderr)")
             let (status, fewestReady) = try await Self.awaitRollout(harness, revision: 2)
@@ -131,7 +132,7 @@ struct RolloutEndToEndTests {
 
             // Afterwards every answer comes from the new version.
             let after = LoadGenerator(port: port, workers: 2)
-            try await waitUntil("requests flow again", timeout: .seconds(10)) { after.current.succeeded > 100 }
+            try await waitUntil("requests flow again") { after.current.succeeded > 100 }
             let tally = await after.stop()
             #expect(tally.failed == 0 && tally.versions.keys.sorted() == ["2"], "\(tally)")
             let instances = try await harness.instances("roll").filter { $0.service == "api" }
@@ -219,7 +220,7 @@ struct RolloutEndToEndTests {
             // so the agent dies with old and new replicas side by side.
             let slow = Version(name: "2", environment: ["AICORE_SAMPLE_DELAY_MS": "3000"])
             #expect(try await rig.roll(to: slow).status == 0)
-            try await waitUntil("a new replica runs", timeout: .seconds(30), every: .milliseconds(100)) {
+            try await waitUntil("a new replica runs") {
                 let status = try await Self.rollout(harness)
                 return status.state == "progressing" && status.updated >= 1
             }
@@ -241,15 +242,15 @@ struct RolloutEndToEndTests {
             let port = rig.port
 
             let load = LoadGenerator(port: port)
-            try await waitUntil("requests flow", timeout: .seconds(10)) { load.current.succeeded > 200 }
+            try await waitUntil("requests flow") { load.current.succeeded > 200 }
             let victim = try #require(try await harness.instances("roll").first { $0.id == "roll-api-2" })
             let pid = try #require(victim.pid)
             #expect(kill(pid, SIGKILL) == 0)
-            try await waitUntil("roll-api-2 is restarted and ready", timeout: .seconds(60)) {
+            try await waitUntil("roll-api-2 is restarted and ready") {
                 let now = try await harness.instances("roll").first { $0.id == "roll-api-2" }
                 return now?.restarts == 1 && now?.ready == true
             }
-            try await waitUntil("requests flow after the restart", timeout: .seconds(120)) { load.current.succeeded > 6_000 }
+            try await waitUntil("requests flow after the restart") { load.current.succeeded > 6_000 }
             let tally = await load.stop()
             let ratio = Double(tally.failed) / Double(max(tally.succeeded + tally.failed, 1))
             print("failover: \(tally.succeeded) answered, \(tally.failed) failed (\(ratio * 100)%): \(tally.failures)")

@@ -98,7 +98,7 @@ struct StackEndToEndTests {
             let victim = try #require(instances.first { $0.id == "ai-core-api-2" })
             let victimPID = try #require(victim.pid)
             #expect(Glibc.kill(victimPID, SIGKILL) == 0)
-            try await waitUntil("ai-core-api-2 is restarted and ready", timeout: .seconds(180)) {
+            try await waitUntil("ai-core-api-2 is restarted and ready", within: .seconds(180)) {
                 let now = try await harness.instances("ai-core").first { $0.id == "ai-core-api-2" }
                 return (now?.restarts ?? 0) >= 1 && now?.ready == true && now?.pid != victimPID
             }
@@ -110,11 +110,11 @@ struct StackEndToEndTests {
 
             // Scale out, then in.
             #expect(try await harness.cli(["scale", "-p", "ai-core", "api=5"]).status == 0)
-            try await waitUntil("5 api replicas are ready", timeout: .seconds(240)) {
+            try await waitUntil("5 api replicas are ready", within: .seconds(240)) {
                 try await harness.instances("ai-core").filter { $0.service == "api" && $0.ready }.count == 5
             }
             #expect(try await harness.cli(["scale", "-p", "ai-core", "api=2"]).status == 0)
-            try await waitUntil("2 api replicas remain", timeout: .seconds(120)) {
+            try await waitUntil("2 api replicas remain") {
                 let api = try await harness.instances("ai-core").filter { $0.service == "api" }
                 return api.count == 2 && api.allSatisfy(\.ready)
             }
@@ -123,13 +123,13 @@ struct StackEndToEndTests {
             // A new API version rolls out under load through nginx, dropping nothing. (The file
             // says 3 replicas again: the rollout scales as it goes.)
             let load = LoadGenerator(port: nginxPort, path: "/work")
-            try await waitUntil("requests flow through nginx", timeout: .seconds(20)) { load.current.succeeded > 20 }
+            try await waitUntil("requests flow through nginx") { load.current.succeeded > 20 }
             var newVersion = environment
             newVersion["VERSION"] = "2.0.0"
             let rollout = try await harness.cli(["up", "-d", "-f", "config/stacks/ai-core.yml"], environment: newVersion)
             #expect(rollout.status == 0, "re-apply: \(rollout.stderr)")
             let (status, fewestReady) = try await RolloutEndToEndTests.awaitRollout(harness, revision: 2, stack: "ai-core",
-                                                                                    timeout: .seconds(300))
+                                                                                    within: .seconds(300))
             #expect(status.state == "complete", "\(status)\n\(harness.agentLog.suffix(3000))")
             #expect(fewestReady >= 2, "the disruption budget (min_available 2) was broken")
             let tally = await load.stop()
@@ -141,7 +141,7 @@ struct StackEndToEndTests {
             let before = try await harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" }
             await harness.kill()
             try await harness.start()
-            try await waitUntil("every instance is re-adopted", timeout: .seconds(60)) {
+            try await waitUntil("every instance is re-adopted") {
                 try await harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" } == before
             }
             #expect(try await httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)

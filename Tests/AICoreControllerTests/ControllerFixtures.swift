@@ -33,13 +33,14 @@ enum Fixtures {
 
     static let layout = SupervisorLayout(root: "/var/lib/aicore-test")
 
-    static func planner(layout: SupervisorLayout = layout,
-                        users: [String: (UInt32, UInt32)] = ["postgres": (105, 110)]) -> ReconcilePlanner {
-        ReconcilePlanner(layout: layout) { user in
-            guard let user else { return (0, 0) }
-            guard let owner = users[user] else { throw FixtureError.unknownUser(user) }
-            return owner
-        }
+    static func planner(layout: SupervisorLayout = layout) -> ReconcilePlanner {
+        ReconcilePlanner(layout: layout)
+    }
+
+    /// The node's users of these tests: postgres is 105:110, any other name is unknown.
+    static func lookUp(_ user: String, postgres: (uid: UInt32, gid: UInt32) = (105, 110)) throws -> (uid: UInt32, gid: UInt32) {
+        guard user == "postgres" else { throw FixtureError.unknownUser(user) }
+        return postgres
     }
 
     enum FixtureError: Error { case unknownUser(String) }
@@ -51,14 +52,3 @@ enum Fixtures {
     }
 }
 
-/// Bounded poll for a condition (no timed assertions): true once it holds.
-/// The bound is generous on purpose: in a full run, synchronous kernel tests hold Swift Testing's
-/// two cooperative threads for seconds at a time, and this poll waits its turn behind them.
-func eventually(_ limit: Duration = .seconds(60), _ condition: () async -> Bool) async -> Bool {
-    let end = ContinuousClock.now + limit
-    while ContinuousClock.now < end {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(2))
-    }
-    return await condition()
-}

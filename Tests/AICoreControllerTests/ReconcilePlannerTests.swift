@@ -194,11 +194,14 @@ import Testing
             Fixtures.service("postgres", volumes: [mount], user: "postgres"),
             Fixtures.service("backup", dependsOn: [ServiceDependency(service: "postgres")], volumes: [mount]),
             volumes: ["pgdata"])
-        let plan = try planner.apply(stack, actual: .empty, nodes: node)
+        let users: [String: UserLookup] = ["postgres": .found(uid: 105, gid: 110)]
+        let plan = try planner.apply(stack, actual: ActualState(users: users), nodes: node)
         let creates = plan.steps.compactMap { if case let .createVolume(v) = $0 { v } else { nil } }
         #expect(creates == [VolumePlan(name: "pgdata", path: "/var/lib/aicore-test/volumes/demo_pgdata", uid: 105, gid: 110)])
         #expect(plan.steps.first == .createVolume(creates[0]))
-        #expect(try planner.apply(stack, actual: after(plan), nodes: node).isNoOp)
+        var next = after(plan)
+        next.users = users
+        #expect(try planner.apply(stack, actual: next, nodes: node).isNoOp)
     }
 
     @Test func anExternalVolumeIsNeverCreated() throws {
@@ -210,6 +213,10 @@ import Testing
     @Test func aVolumeOwnerThatCannotBeResolvedIsAnError() {
         let stack = Fixtures.stack(Fixtures.service("db", volumes: [VolumeMount(kind: .volume, source: "d", target: "/d")], user: "nobody-here"),
                                    volumes: ["d"])
+        let error = #expect(throws: AICoreError.self) {
+            try planner.apply(stack, actual: ActualState(users: ["nobody-here": .failed("no user nobody-here in /etc/passwd")]), nodes: node)
+        }
+        #expect(error?.message == "service db: cannot resolve user nobody-here to own volume d: no user nobody-here in /etc/passwd")
         #expect(throws: AICoreError.self) { try planner.apply(stack, actual: .empty, nodes: node) }
     }
 

@@ -4,6 +4,7 @@ import AICoreRuntime
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
+import AICoreTestSupport
 import Foundation
 import Testing
 
@@ -28,9 +29,10 @@ struct ReconcilerKernelTests {
         let store = try SQLiteStore(path: root + "/state.db")
         let layout = SupervisorLayout(root: root)
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                                   layout: layout, capacity: { try NodeCapacity.host(reserve: .none) })
+                                   layout: layout, capacity: { try NodeCapacity.host(reserve: .none) },
+                                   users: { try VolumeDirectories.hostUser($0) })
         let reconciler = Reconciler(store: store, agent: agent, vips: VIPAllocator(store: store),
-                                    planner: ReconcilePlanner(layout: layout) { try VolumeDirectories.hostUser($0) },
+                                    planner: ReconcilePlanner(layout: layout),
                                     clock: ContinuousClock(), gateTimeout: .seconds(60))
         var ids: [String] = []
         defer {
@@ -56,7 +58,7 @@ struct ReconcilerKernelTests {
         let supervisor = try #require(await agent.supervisor(stack: name))
         let dbRunner = try #require(await supervisor.runner("\(name)-db-1"))
         let apiRunner = try #require(await supervisor.runner("\(name)-api-1"))
-        #expect(await eventually(.seconds(30)) { await apiRunner.currentState == .running })
+        #expect(await eventually { await apiRunner.currentState == .running })
         // api started only after db's exec healthcheck had passed.
         let healthy = try #require(await dbRunner.eventHistory.first { $0.type == "healthy" }?.instant)
         let apiStarting = try #require(await apiRunner.eventHistory.first { $0.type == "starting" }?.instant)

@@ -3,6 +3,7 @@ import AICoreController
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
+import AICoreTestSupport
 import Synchronization
 import Testing
 

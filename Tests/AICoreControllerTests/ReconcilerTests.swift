@@ -37,11 +37,11 @@ final class NodeCapacityBox: Sendable {
         root = "/tmp/aicore-ctl-rec-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let layout = SupervisorLayout(root: root)
         let capacity = self.capacity
+        let owner: (uid: UInt32, gid: UInt32) = getuid() == 0 ? (4242, 4343) : (getuid(), getgid())
         agent = LocalNodeAgent(driver: driver, store: store, prober: prober, clock: clock, layout: layout, jitter: .none,
-                               capacity: { capacity.value })
-        let owner: (UInt32, UInt32) = getuid() == 0 ? (4242, 4343) : (getuid(), getgid())
+                               capacity: { capacity.value }, users: { try Fixtures.lookUp($0, postgres: owner) })
         reconciler = Reconciler(store: store, agent: agent, vips: VIPAllocator(store: store),
-                                planner: Fixtures.planner(layout: layout, users: ["postgres": owner]), clock: clock,
+                                planner: Fixtures.planner(layout: layout), clock: clock,
                                 gateTimeout: .seconds(600))
     }
 
@@ -193,7 +193,7 @@ final class NodeCapacityBox: Sendable {
         let path = root + "/volumes/demo_pgdata"
         let owner = try #require(FileIO.owner(path))
         let expected: (UInt32, UInt32) = getuid() == 0 ? (4242, 4343) : (getuid(), getgid())
-        #expect(owner.uid == expected.0 && owner.gid == expected.1)
+        #expect(owner.uid == expected.0 && owner.gid == expected.1, "\(owner)")
         try FileIO.write(path + "/PG_VERSION", "15\n")
         try await reconciler.down(stack: "demo")
         #expect(FileIO.exists(path + "/PG_VERSION"))

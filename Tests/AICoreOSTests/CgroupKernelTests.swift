@@ -1,3 +1,4 @@
+import AICoreTestSupport
 import Foundation
 import Synchronization
 import Testing

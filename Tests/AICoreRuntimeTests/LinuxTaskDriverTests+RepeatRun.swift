@@ -57,7 +57,7 @@ extension LinuxTaskDriverTests {
         defer { try? driver.remove(handle) }
         let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo ok; id -u"], schedule())
         defer { repeated.cancel() }
-        #expect(await waitUntil(.seconds(20)) { repeated.recent().count == 5 })
+        #expect(await eventually { repeated.recent().count == 5 })
         let recent = repeated.recent()
         for result in recent {
             #expect(try result.outcome.get() == ExecOutcome(ending: .exited(.exited(0)), output: "ok\n1001\n"))
@@ -79,7 +79,7 @@ extension LinuxTaskDriverTests {
         // which every check sees)
         let script = "n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n + 1)) > /tmp/n; echo run $n; [ $((n % 4)) -lt 2 ]"
         let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", script], schedule())
-        #expect(await waitUntil(.seconds(30)) { notifications.results.count >= 10 })
+        #expect(await eventually { notifications.results.count >= 10 })
         repeated.cancel()
         let batches = notifications.all
         // Each notification came for a failure or for the first pass after a failure (or the
@@ -109,7 +109,7 @@ extension LinuxTaskDriverTests {
         let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", script],
                                                       schedule(interval: .seconds(3600), startInterval: .milliseconds(50), startPeriod: .seconds(3600)))
         defer { repeated.cancel() }
-        #expect(await waitUntil(.seconds(20)) { notifications.results.count == 3 })
+        #expect(await eventually { notifications.results.count == 3 })
         try await Task.sleep(for: .milliseconds(500))
         let passed = notifications.results.map { (try? $0.outcome.get().ending) == .exited(.exited(0)) }
         #expect(passed == [false, false, true])
@@ -122,14 +122,14 @@ extension LinuxTaskDriverTests {
         defer { try? driver.remove(handle) }
         let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo started; exec sleep 30"],
                                                       schedule(interval: .milliseconds(200), timeout: .milliseconds(300)))
-        #expect(await waitUntil(.seconds(20)) { notifications.results.count >= 2 })
+        #expect(await eventually { notifications.results.count >= 2 })
         repeated.cancel()
         for result in notifications.results.prefix(2) {
             #expect(try result.outcome.get() == ExecOutcome(ending: .timedOut, output: "started\n"))
         }
         // Each timed-out check was killed by the init, and the cancel killed any under way:
         // only the init and the workload remain.
-        #expect(await waitUntil(.seconds(5)) { processesInCgroup(handle) == 2 })
+        #expect(await eventually { processesInCgroup(handle) == 2 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 
@@ -138,7 +138,7 @@ extension LinuxTaskDriverTests {
         defer { try? driver.remove(handle) }
         let (repeated, notifications) = try repeatRun(handle, ["/no/such/program"], schedule())
         defer { repeated.cancel() }
-        #expect(await waitUntil(.seconds(20)) { notifications.results.count >= 2 })
+        #expect(await eventually { notifications.results.count >= 2 })
         for result in notifications.results.prefix(2) {
             guard case let .failure(error) = result.outcome else {
                 Issue.record("a missing program ran")
@@ -154,12 +154,12 @@ extension LinuxTaskDriverTests {
         let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-cancel"), ["sleep", "30"]))
         defer { try? driver.remove(handle) }
         let (repeated, _) = try repeatRun(handle, ["true"], schedule())
-        #expect(await waitUntil(.seconds(20)) { repeated.recent().count == 5 })
+        #expect(await eventually { repeated.recent().count == 5 })
         // Five checks over one kept connection: the listener and that one.
         #expect(initSockets(handle) == 2)
         repeated.cancel()
         #expect(repeated.recent().isEmpty)
-        #expect(await waitUntil(.seconds(5)) { initSockets(handle) == 1 })
+        #expect(await eventually { initSockets(handle) == 1 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 
@@ -168,11 +168,11 @@ extension LinuxTaskDriverTests {
         defer { try? driver.remove(handle) }
         let (repeated, notifications) = try repeatRun(handle, ["true"], schedule(interval: .milliseconds(100)))
         defer { repeated.cancel() }
-        #expect(await waitUntil(.seconds(20)) { !notifications.results.isEmpty })
+        #expect(await eventually { !notifications.results.isEmpty })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
         // Checks caught in the teardown may fail otherwise (the init's socket already closed);
         // once the instance has ended, every check says so.
-        #expect(await waitUntil(.seconds(20)) {
+        #expect(await eventually {
             notifications.results.contains { if case let .failure(error) = $0.outcome { error.code == .notFound } else { false } }
         }, "\(notifications.results.map(\.outcome))")
     }

@@ -71,7 +71,7 @@ extension LinuxTaskDriverTests {
                                            timeout: .milliseconds(500), outputLimit: 1 << 16)
         #expect(outcome == ExecOutcome(ending: .timedOut, output: "started\n"))
         // The init kills it once the channel closes: only the init and the workload remain.
-        #expect(await waitUntil(.seconds(5)) { processesInCgroup(handle) == 2 })
+        #expect(await eventually { processesInCgroup(handle) == 2 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 
@@ -124,7 +124,7 @@ extension LinuxTaskDriverTests {
         #expect(slow.ending == .timedOut)
         let next = try await driver.run(handle, command: ["sh", "-c", "echo after"], timeout: .seconds(10), outputLimit: 100)
         #expect(next == ExecOutcome(ending: .exited(.exited(0)), output: "after\n"))
-        #expect(await waitUntil(.seconds(5)) { initSockets(handle) == 2 })
+        #expect(await eventually { initSockets(handle) == 2 })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 

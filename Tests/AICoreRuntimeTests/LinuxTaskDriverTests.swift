@@ -61,7 +61,7 @@ final class LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("term")
         let handle = try await driver.start(spec(name, ["sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"]))
         defer { try? driver.remove(handle) }
-        #expect(await waitUntil { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
+        #expect(await eventually { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
         let exit = try await driver.stop(handle, signal: SIGTERM, grace: .seconds(10))
         #expect(exit.status == .exited(7))
         #expect(!exit.oomKilled)
@@ -74,7 +74,7 @@ final class LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("kill")
         let handle = try await driver.start(spec(name, ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"]))
         defer { try? driver.remove(handle) }
-        #expect(await waitUntil { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
+        #expect(await eventually { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
         let exit = try await driver.stop(handle, signal: SIGTERM, grace: .milliseconds(300))
         #expect(exit.status == .signaled(SIGKILL))
         #expect(exit.exitCode == 137)
@@ -87,8 +87,8 @@ final class LinuxTaskDriverTests {
         let handle = try await driver.start(spec(name, ["sh", "-c", "while :; do :; done"], limits: CgroupLimits(cpus: 0.5)))
         defer { try? driver.remove(handle) }
         // Wait for throttling to show (bounded), not for a fixed time.
-        #expect(await waitUntil(.seconds(10)) { ((try? driver.stats(handle))?.cpuThrottledPeriods ?? 0) >= 3 })
-        let stats = try driver.stats(handle)
+        #expect(await eventually { ((try? await driver.stats(handle))?.cpuThrottledPeriods ?? 0) >= 3 })
+        let stats = try await driver.stats(handle)
         #expect(stats.cpuUsageNanos > 0)
         #expect(stats.cpuThrottledNanos > 0)
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
@@ -146,11 +146,11 @@ final class LinuxTaskDriverTests {
             ["run", "--state-dir", stateDir, "--name", name, "--keep-state", "--", "sh", "-c", "echo started; sleep 1; echo done; exit 3"],
             discardOutput: true)
         let taskFile = stateDir + "/" + name + "/task.json"
-        #expect(await waitUntil { FileIO.exists(taskFile) })
+        #expect(await eventually { FileIO.exists(taskFile) })
         launcher.signal(SIGKILL)
         #expect(launcher.waitForExit() == .signaled(SIGKILL))
         // The file is there, empty, from the start; the init fills it as it exits.
-        #expect(await waitUntil(.seconds(15)) { (try? ExitRecord.read(stateDirectory: stateDir + "/" + name)) != nil })
+        #expect(await eventually { (try? ExitRecord.read(stateDirectory: stateDir + "/" + name)) != nil })
         let record = try #require(try ExitRecord.read(stateDirectory: stateDir + "/" + name))
         #expect(record.exitCode == 3 && record.signal == nil && !record.oomKilled)
         let log = try FileIO.readString(stateDir + "/" + name + "/logs/container.log")

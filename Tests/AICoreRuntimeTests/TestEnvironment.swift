@@ -45,17 +45,6 @@ func runNode(_ args: [String], stateDir: String, timeout: Duration = .seconds(60
     return RunResult(status: output.status, stdout: output.stdout, stderr: stderr)
 }
 
-/// Polls `condition` until it holds or the deadline passes (no fixed sleeps in assertions).
-func waitUntil(_ deadline: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let clock = ContinuousClock()
-    let end = clock.now + deadline
-    while clock.now < end {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
-}
-
 /// No cgroup directory of this instance left in any hierarchy.
 func cgroupLeftovers(_ relativePath: String) -> [String] {
     let roots = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? []

@@ -168,7 +168,7 @@ struct SampleAPIEndToEndTests {
         let api = try SampleAPIProcess(environment: ["AICORE_SAMPLE_LEAK_MB_PER_S": "32"] + Self.unreachableDependencies())
         defer { api.kill() }
         #expect(await api.waitFor("/health/live", status: 200), "not live: \(api.log)")
-        #expect(await eventually(within: .seconds(30)) { (Self.residentMegabytes(api.child.pid) ?? 0) >= 128 })
+        #expect(await eventually { (Self.residentMegabytes(api.child.pid) ?? 0) >= 128 })
         let fault = try await api.get("/fault").json()
         #expect((fault["leaked_mb"] as? Int ?? 0) >= 64)
     }

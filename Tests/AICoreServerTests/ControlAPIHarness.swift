@@ -100,16 +100,6 @@ extension TestResponse {
     }
 }
 
-/// Bounded poll for a condition (no timed assertions): true once it holds.
-func eventuallyTrue(_ limit: Duration = .seconds(30), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let end = ContinuousClock.now + limit
-    while ContinuousClock.now < end {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return try await condition()
-}
-
 /// Checks that `response` is an RFC 9457 problem document with `status`: the media type, the
 /// `status` field, and a `detail` of one line that names no Swift type. Returns it.
 @discardableResult

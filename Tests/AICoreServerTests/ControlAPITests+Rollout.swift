@@ -1,3 +1,4 @@
+import AICoreTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -55,9 +56,9 @@ extension ControlAPITests {
         }
 
         /// Polls the rollout (bounded) until it is `complete` at `revision`.
-        func waitForComplete(revision: Int, _ limit: Duration = .seconds(90)) async throws -> RolloutStatus {
+        func waitForComplete(revision: Int) async throws -> RolloutStatus {
             var last: RolloutStatus?
-            let done = try await eventuallyTrue(limit) {
+            let done = try await eventually {
                 last = try await rollout()
                 return last?.state == "complete" && last?.revision == revision
             }
@@ -179,7 +180,7 @@ extension ControlAPITests {
                 let routes = try await Self.applyRolloutStack(name, client: client, minReady: "20s")
                 let restarted = try await routes.patch(#"{"restart": true}"#)
                 #expect(restarted.status == .accepted, "\(restarted.text)")
-                #expect(try await eventuallyTrue(.seconds(60)) {
+                #expect(try await eventually {
                     let status = try await routes.rollout()
                     return status.state == "progressing" && status.revision == 2 && status.startedAt != nil
                 })

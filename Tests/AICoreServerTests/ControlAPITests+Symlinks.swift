@@ -1,4 +1,5 @@
 import AICoreOS
+import AICoreTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -35,7 +36,7 @@ extension ControlAPITests {
                                                        body: ByteBuffer(string: stackFile))
                 #expect(applied.status == .accepted, "\(applied.text)")
                 var events: [EventMessage] = []
-                let refused = try await eventuallyTrue(.seconds(60)) {
+                let refused = try await eventually {
                     let response = try await client.execute(uri: "/v1/instances/\(name)-swapper-1", method: .get)
                     guard response.status == .ok, let instance = try? response.json(InstanceStatus.self) else { return false }
                     events = instance.events ?? []

@@ -1,4 +1,5 @@
 import AICoreOS
+import AICoreTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -40,7 +41,7 @@ extension ControlAPITests {
                                                            body: ByteBuffer(string: Self.volumeStackFile(name)))
                     #expect(applied.status == .accepted, "\(applied.text)")
                     var events: [EventMessage] = []
-                    let running = try await eventuallyTrue(.seconds(60)) {
+                    let running = try await eventually {
                         let response = try await client.execute(uri: "/v1/instances/\(name)-sleeper-1", method: .get)
                         guard response.status == .ok, let instance = try? response.json(InstanceStatus.self) else { return false }
                         events = instance.events ?? []

@@ -1,4 +1,5 @@
 import AICoreOS
+import AICoreTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -205,7 +206,7 @@ struct ControlAPITests {
                 #expect(try await eventually {
                     try await client.execute(uri: "/v1/stacks", method: .get).json([StackStatus].self).map(\.name) == [name]
                 })
-                try #require(try await eventuallyTrue(.seconds(60)) { try await stack()?.converged == true })
+                try #require(try await eventually { try await stack()?.converged == true })
                 let status = try #require(try await stack())
                 #expect(status.revision == 1)
                 #expect(status.operation?.phase == "done")
@@ -269,7 +270,7 @@ struct ControlAPITests {
                                                       body: ByteBuffer(string: #"{"replicas": 2}"#))
                 #expect(scaled.status == .accepted, "\(scaled.text)")
                 #expect(try scaled.json(PlanMessage.self).starts == [second])
-                #expect(try await eventuallyTrue(.seconds(60)) {
+                #expect(try await eventually {
                     guard let service = try await service() else { return false }
                     return service.desired == 2 && service.ready == 2 && service.converged
                 })
@@ -288,7 +289,7 @@ struct ControlAPITests {
                 let restarted = try await client.execute(uri: "/v1/stacks/\(name)/services/sleeper/restart", method: .post)
                 #expect(restarted.status == .ok, "\(restarted.text)")
                 #expect(try restarted.json(PlanMessage.self).stack == name)
-                #expect(try await eventuallyTrue(.seconds(60)) { try await service()?.ready == 2 })
+                #expect(try await eventually { try await service()?.ready == 2 })
 
                 let stopped = try await client.execute(uri: "/v1/stacks/\(name)/services/sleeper/stop", method: .post)
                 #expect(stopped.status == .ok, "\(stopped.text)")
@@ -299,7 +300,7 @@ struct ControlAPITests {
                 let started = try await client.execute(uri: "/v1/stacks/\(name)/services/sleeper/start", method: .post)
                 #expect(started.status == .accepted, "\(started.text)")
                 #expect(try started.json(PlanMessage.self).stack == name)
-                #expect(try await eventuallyTrue(.seconds(60)) {
+                #expect(try await eventually {
                     guard let service = try await service() else { return false }
                     return service.ready == 2 && service.stopped == 0 && service.converged
                 })

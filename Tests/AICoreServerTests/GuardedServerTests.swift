@@ -73,7 +73,7 @@ import Testing
                 guard let next = try? await ProxyTestConnection.open(port: port) else { return false }
                 defer { Task { await next.close() } }
                 try? await next.send(Self.ping)
-                return await eventually(within: .seconds(2)) { next.text.hasSuffix("pong") || next.peerFinished } && next.text.hasSuffix("pong")
+                return await eventually { next.text.hasSuffix("pong") || next.peerFinished } && next.text.hasSuffix("pong")
             })
             await second.close()
             await third.close()

@@ -5,18 +5,6 @@ import Synchronization
 @testable import AICoreServer
 import AICoreTestSupport
 
-/// Waits for `condition` with a bound: polls every 10 ms for at most `limit`. Returns whether it
-/// became true; never used to measure time.
-func eventually(within limit: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now.advanced(by: limit)
-    while clock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return try await condition()
-}
-
 /// A TCP server on 127.0.0.1 (ephemeral port) standing in for one replica.
 final class ProxyTestBackend: Sendable {
     enum Mode: Sendable {

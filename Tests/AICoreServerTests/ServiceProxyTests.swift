@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreTestSupport
 import Logging
 import NIOCore
 import Testing
@@ -340,7 +341,7 @@ import Glibc
             guard let next = try? await ProxyTestConnection.open(port: portA) else { return false }
             defer { Task { await next.close() } }
             try? await next.send("again")
-            return await eventually(within: .seconds(2)) { next.text == "again" || next.peerFinished } && next.text == "again"
+            return await eventually { next.text == "again" || next.peerFinished } && next.text == "again"
         })
         try await second.send("+")
         #expect(await second.waitForText("two+"))

@@ -1,6 +1,7 @@
 import AICoreOS
 import AICoreRuntime
 import Foundation
+import AICoreTestSupport
 import Testing
 @testable import AICoreSupervisor
 

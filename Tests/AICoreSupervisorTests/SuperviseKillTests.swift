@@ -71,24 +71,24 @@ struct SuperviseKillTests {
         for round in 0..<5 {
             let flakyBefore = flakyEvents()
             let agent = try Agent(stack: stack, stateDir: stateDir, output: output)
-            #expect(await eventually(.seconds(30)) { lines(dir + "/data/steady-starts").count == 1 })
+            #expect(await eventually { lines(dir + "/data/steady-starts").count == 1 })
             // Every agent after the first re-adopts the steady instance before it is killed (its
             // line can come after a flaky restart on a loaded machine).
-            #expect(await eventually(.seconds(30)) {
+            #expect(await eventually {
                 lines(output).filter { $0.contains("\(marker)-steady-1 running adopted") }.count >= round
             }, "round \(round)")
             // Let this agent take the flaky instance on (a start, an exit, a back-off: its
             // back-off doubles from 10 ms, so by the later rounds the next start can be longer
             // away than any fixed wait), then kill it mid-flight.
-            #expect(await eventually(.seconds(30)) { flakyEvents() > flakyBefore }, "round \(round)")
+            #expect(await eventually { flakyEvents() > flakyBefore }, "round \(round)")
             agent.kill9()
             // The workload outlives the agent.
             #expect(lines(dir + "/data/steady-starts").count == 1)
         }
         let last = try Agent(stack: stack, stateDir: stateDir, output: output)
         // Five agents re-adopted it: the four after the first, and this one.
-        #expect(await eventually(.seconds(30)) { lines(output).filter { $0.contains("\(marker)-steady-1 running adopted") }.count == 5 })
-        #expect(await eventually(.seconds(30)) { lines(dir + "/data/flaky-starts").count >= 2 })
+        #expect(await eventually { lines(output).filter { $0.contains("\(marker)-steady-1 running adopted") }.count == 5 })
+        #expect(await eventually { lines(dir + "/data/flaky-starts").count >= 2 })
         last.terminate()
 
         // Never restarted because of an agent: one start of the steady workload in seven agents.
@@ -127,17 +127,17 @@ struct SuperviseKillTests {
         """)
         defer { try? FileIO.removeTree(dir) }
         let first = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
-        #expect(await eventually(.seconds(20)) { lines(output).contains { $0.contains("backoff: Back-off 3") } })
+        #expect(await eventually { lines(output).contains { $0.contains("backoff: Back-off 3") } })
         // Killed once the Store has the back-off (its writes trail the events a little).
         let reader = try SQLiteStore(path: stateDir + "/state.db")
-        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-once-1"))?.state == .backoff })
+        #expect(await eventually { (try? await reader.instance(id: "\(marker)-once-1"))?.state == .backoff })
         first.kill9()
         #expect(lines(dir + "/data/starts").count == 1)
         let second = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
-        #expect(await eventually(.seconds(20)) { lines(output).contains { $0.contains("left restarting failed instance (resumed after an agent restart)") } })
+        #expect(await eventually { lines(output).contains { $0.contains("left restarting failed instance (resumed after an agent restart)") } })
         // The back-off is served once, then the instance starts again, exactly once.
-        #expect(await eventually(.seconds(20)) { lines(dir + "/data/starts").count == 2 })
-        #expect(await eventually(.seconds(20)) { lines(output).contains { $0.contains("backoff: Back-off 6") } })
+        #expect(await eventually { lines(dir + "/data/starts").count == 2 })
+        #expect(await eventually { lines(output).contains { $0.contains("backoff: Back-off 6") } })
         second.terminate()
         #expect(lines(dir + "/data/starts").count == 2)
         let store = try SQLiteStore(path: stateDir + "/state.db")
@@ -167,12 +167,12 @@ struct SuperviseKillTests {
         defer { try? FileIO.removeTree(dir) }
         let first = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
         // One restart is spent under the first agent (the Store has it before the start it allows).
-        #expect(await eventually(.seconds(20)) { lines(dir + "/data/starts").count == 2 })
+        #expect(await eventually { lines(dir + "/data/starts").count == 2 })
         first.kill9()
         let second = try Agent(stack: dir + "/stack.yml", stateDir: stateDir, output: output)
         // The second agent has one attempt left of the two in the window, not two afresh.
         let reader = try SQLiteStore(path: stateDir + "/state.db")
-        #expect(await eventually(.seconds(20)) { (try? await reader.instance(id: "\(marker)-crashy-1"))?.state == .failed })
+        #expect(await eventually { (try? await reader.instance(id: "\(marker)-crashy-1"))?.state == .failed })
         second.terminate()
         #expect(lines(dir + "/data/starts").count == 3)
         #expect(lines(output).contains { $0.contains("Restart budget spent: 2 of max_attempts 2 used within ") })

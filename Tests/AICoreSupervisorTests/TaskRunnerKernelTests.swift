@@ -28,7 +28,7 @@ struct TaskRunnerKernelTests {
         let runner = makeRunner(id, root: root, driver: driver, command: ["/bin/sh", "-c", "exit 1"],
                                 restart: RestartPolicy(condition: .always, delay: .milliseconds(50)))
         await runner.run()
-        #expect(await eventually(.seconds(30)) { await runner.eventHistory.filter { $0.type == "started" }.count >= 5 })
+        #expect(await eventually { await runner.eventHistory.filter { $0.type == "started" }.count >= 5 })
         await runner.stop()
         let history = await runner.eventHistory
         let backoffs = history.filter { $0.type == "backoff" }.map(\.reason).prefix(4)
@@ -78,7 +78,7 @@ struct TaskRunnerKernelTests {
         let runner = makeRunner(id, root: root, driver: driver, command: ["/bin/sleep", "1000"],
                                 restart: RestartPolicy(condition: .onFailure, delay: .seconds(60)), healthcheck: check)
         await runner.run()
-        #expect(await eventually(.seconds(30)) { await runner.currentState == .backoff })
+        #expect(await eventually { await runner.currentState == .backoff })
         let history = await runner.eventHistory
         #expect(history.map(\.type).prefix(5) == ["starting", "started", "unhealthy", "stopping", "exited"])
         #expect(history.first { $0.type == "unhealthy" }?.reason == "Healthcheck failed 2 times: bad on \(id)\n")
@@ -98,11 +98,11 @@ struct TaskRunnerKernelTests {
         let runner = makeRunner(id, root: root, driver: driver, command: ["/bin/sleep", "1000"],
                                 restart: RestartPolicy(condition: .onFailure), healthcheck: check)
         await runner.run()
-        #expect(await eventually(.seconds(30)) { await runner.status.health == "healthy" })
+        #expect(await eventually { await runner.status.health == "healthy" })
         let healthyAt = try #require(await runner.eventHistory.first { $0.type == "healthy" }?.time)
         // The runner heard of the first pass only; the log still shows the latest five, all
         // made after it.
-        #expect(await eventually(.seconds(30)) {
+        #expect(await eventually {
             let log = await runner.status.probeLog
             return log.count == 5 && log.allSatisfy { $0.passed && $0.exitCode == 0 && $0.output == "fine\n" }
                 && log[0].start > healthyAt

@@ -8,18 +8,6 @@ import AICoreTestSupport
 import Testing
 @testable import AICoreSupervisor
 
-/// Bounded poll for a condition (no timed assertions): true once it holds.
-/// The bound is generous on purpose: in a full run, synchronous kernel tests hold Swift Testing's
-/// two cooperative threads for seconds at a time, and this poll waits its turn behind them.
-func eventually(_ limit: Duration = .seconds(60), _ condition: () async -> Bool) async -> Bool {
-    let end = ContinuousClock.now + limit
-    while ContinuousClock.now < end {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(2))
-    }
-    return await condition()
-}
-
 @Suite struct TaskRunnerTests {
     let clock = FakeClock()
     let driver = FakeTaskDriver()

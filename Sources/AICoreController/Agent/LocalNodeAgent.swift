@@ -14,11 +14,13 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
     private let layout: SupervisorLayout
     private let jitter: Jitter
     private let capacityProbe: @Sendable () throws -> NodeCapacity
+    private let userLookup: @Sendable (String) throws -> (uid: UInt32, gid: UInt32)
     private var supervisors: [String: Supervisor<C>] = [:]
 
     public init(node: String = "local", driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
                 layout: SupervisorLayout, jitter: Jitter = .standard,
-                capacity: @escaping @Sendable () throws -> NodeCapacity) {
+                capacity: @escaping @Sendable () throws -> NodeCapacity,
+                users: @escaping @Sendable (String) throws -> (uid: UInt32, gid: UInt32)) {
         self.node = node
         self.driver = driver
         self.store = store
@@ -27,10 +29,32 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         self.layout = layout
         self.jitter = jitter
         self.capacityProbe = capacity
+        self.userLookup = users
     }
 
+    // The host's /proc, /etc/passwd and volume directories are read on a thread of their own
+    // (`BlockingWork`): none of it may hold this actor, which every start and stop goes
+    // through, nor the cooperative pool.
+
     public func capacity() async throws -> NodeCapacity {
-        try capacityProbe()
+        let probe = capacityProbe
+        return try await BlockingWork.run { try probe() }
+    }
+
+    public func lookUpUsers(_ users: Set<String>) async -> [String: UserLookup] {
+        guard !users.isEmpty else { return [:] }
+        let lookup = userLookup
+        // The body never throws: each user's failure is its own answer.
+        return (try? await BlockingWork.run {
+            Dictionary(uniqueKeysWithValues: users.map { user in
+                do {
+                    let owner = try lookup(user)
+                    return (user, UserLookup.found(uid: owner.uid, gid: owner.gid))
+                } catch {
+                    return (user, UserLookup.failed("\(error)"))
+                }
+            })
+        }) ?? [:]
     }
 
     public func supervisor(stack: String) -> Supervisor<C>? { supervisors[stack] }
@@ -64,9 +88,6 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         InstanceSnapshot(state: status.state, ready: status.ready, lastExit: status.lastExit,
                          lastExitCode: status.lastExitCode, finished: status.finished)
     }
-
-    // Volume directories are walked and removed on a thread of their own (`BlockingWork`): a
-    // large volume must not hold this actor, which every start and stop goes through.
 
     public func volumeDirectories() async throws -> [VolumeDirectory] {
         let directory = layout.volumesDirectory

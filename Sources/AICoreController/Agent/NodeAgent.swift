@@ -7,6 +7,9 @@ public protocol NodeAgent: Sendable {
     /// The node's name, as placements name it.
     var node: String { get }
     func capacity() async throws -> NodeCapacity
+    /// Each of `users` (a service's `user:`: a name or uid, with an optional `:group`) as the
+    /// node resolves it, for the owner of the volumes it creates.
+    func lookUpUsers(_ users: Set<String>) async -> [String: UserLookup]
 
     /// Starts (or re-adopts) replica `replica` of `service`; returns once its start has
     /// happened or failed (its restart policy then goes on by itself).

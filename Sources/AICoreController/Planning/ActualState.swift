@@ -29,11 +29,16 @@ public struct ActualState: Sendable, Hashable {
     public var instances: [Instance]
     /// Paths of the named volume directories that exist.
     public var volumes: Set<String>
+    /// The `user:` of each service that mounts a named volume, as the node resolves it: the
+    /// owner of a volume the plan creates (no `user:` is root).
+    public var users: [String: UserLookup]
 
-    public init(serviceHashes: [String: String] = [:], instances: [Instance] = [], volumes: Set<String> = []) {
+    public init(serviceHashes: [String: String] = [:], instances: [Instance] = [], volumes: Set<String> = [],
+                users: [String: UserLookup] = [:]) {
         self.serviceHashes = serviceHashes
         self.instances = instances
         self.volumes = volumes
+        self.users = users
     }
 
     public static let empty = ActualState()
@@ -41,4 +46,11 @@ public struct ActualState: Sendable, Hashable {
     func instances(of service: String) -> [Instance] {
         instances.filter { $0.service == service }.sorted { $0.replica < $1.replica }
     }
+}
+
+/// A service's `user:` as a node resolves it in its /etc/passwd and /etc/group.
+public enum UserLookup: Sendable, Hashable {
+    case found(uid: UInt32, gid: UInt32)
+    /// Why it cannot be resolved (no such user, no such group).
+    case failed(String)
 }

@@ -17,17 +17,12 @@ import AICoreSupervisor
 ///   service (in start order) that mounts them.
 /// - Placement is the Scheduler's: an instance that does not fit is `pending` with its reason.
 public struct ReconcilePlanner: Sendable {
-    /// Who a service's `user:` is (nil: root), as uid and gid.
-    public typealias UserResolver = @Sendable (_ user: String?) throws -> (uid: UInt32, gid: UInt32)
-
     public var scheduler: Scheduler
     public var layout: SupervisorLayout
-    public var resolveUser: UserResolver
 
-    public init(layout: SupervisorLayout, scheduler: Scheduler = Scheduler(), resolveUser: @escaping UserResolver) {
+    public init(layout: SupervisorLayout, scheduler: Scheduler = Scheduler()) {
         self.layout = layout
         self.scheduler = scheduler
-        self.resolveUser = resolveUser
     }
 
     // MARK: apply
@@ -50,7 +45,7 @@ public struct ReconcilePlanner: Sendable {
         }
 
         // 2. Named volumes, before anything mounts them.
-        steps += try volumesToCreate(stack, order: order, existing: actual.volumes)
+        steps += try volumesToCreate(stack, order: order, actual: actual)
 
         // 3. Placement of every instance that needs room, in start order.
         var held: [String: [PlacementRequest]] = [:]
@@ -190,9 +185,9 @@ public struct ReconcilePlanner: Sendable {
         }
     }
 
-    func volumesToCreate(_ stack: Stack, order: [Service], existing: Set<String>) throws(AICoreError) -> [ReconcileStep] {
+    func volumesToCreate(_ stack: Stack, order: [Service], actual: ActualState) throws(AICoreError) -> [ReconcileStep] {
         var steps: [ReconcileStep] = []
-        var planned = existing
+        var planned = actual.volumes
         for service in order {
             for mount in service.volumes where mount.kind == .volume {
                 guard let key = mount.source else { continue }
@@ -200,10 +195,15 @@ public struct ReconcilePlanner: Sendable {
                 let path = layout.volumeDirectory(stack: stack.name, volume: key)
                 guard !planned.contains(path) else { continue }
                 let owner: (uid: UInt32, gid: UInt32)
-                do {
-                    owner = try resolveUser(service.user)
-                } catch {
-                    throw AICoreError(code: .volume, message: "service \(service.name): cannot resolve user \(service.user ?? "root") to own volume \(key): \(error)", cause: error)
+                switch service.user.map({ actual.users[$0] }) {
+                case nil:
+                    owner = (0, 0)
+                case let .found(uid, gid)??:
+                    owner = (uid, gid)
+                case let .failed(reason)??:
+                    throw AICoreError(code: .volume, message: "service \(service.name): cannot resolve user \(service.user ?? "root") to own volume \(key): \(reason)")
+                case .some(nil):
+                    throw AICoreError(code: .volume, message: "service \(service.name): user \(service.user ?? "root") was not looked up on the node to own volume \(key)")
                 }
                 let labels = stack.volumes.first { $0.key == key }?.labels ?? [:]
                 steps.append(.createVolume(VolumePlan(name: key, path: path, uid: owner.uid, gid: owner.gid, labels: labels)))

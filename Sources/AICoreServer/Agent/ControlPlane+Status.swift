@@ -109,7 +109,7 @@ extension ControlPlane {
         } else if detail, let text = record.probeLog {
             status.probeLog = try? JSONDecoder().decode([ProbeResult].self, from: Data(text.utf8))
         }
-        if wantStats, let handle, let stats = try? driver.stats(handle) {
+        if wantStats, let handle, let stats = try? await driver.stats(handle) {
             status.stats = InstanceStats(stats)
         }
         if detail {

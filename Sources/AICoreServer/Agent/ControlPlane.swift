@@ -74,12 +74,12 @@ public actor ControlPlane {
             throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
         }
         agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                               layout: layout, capacity: { try NodeCapacity.host() })
+                               layout: layout, capacity: { try NodeCapacity.host() }, users: { try VolumeDirectories.hostUser($0) })
         vips = VIPAllocator(store: store, start: VIPPool.start(forStateDirectory: configuration.stateDirectory))
         let routes = RouteTable(proxy: proxy, logger: logger)
         self.routes = routes
         reconciler = Reconciler(store: store, agent: agent, vips: vips,
-                                planner: ReconcilePlanner(layout: layout) { try VolumeDirectories.hostUser($0) },
+                                planner: ReconcilePlanner(layout: layout),
                                 clock: ContinuousClock(), drain: routes)
         observer.onInstanceChange { change in routes.instanceChanged(change) }
     }

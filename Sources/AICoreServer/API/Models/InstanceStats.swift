@@ -1,4 +1,4 @@
-import AICoreOS
+import AICoreRuntime
 
 /// An instance's cgroup figures.
 public struct InstanceStats: Codable, Sendable, Equatable {
@@ -9,7 +9,7 @@ public struct InstanceStats: Codable, Sendable, Equatable {
     public var pids: UInt64
     public var oomKills: UInt64
 
-    public init(_ stats: CgroupStats) {
+    public init(_ stats: TaskStats) {
         cpuSeconds = Double(stats.cpuUsageNanos) / 1e9
         cpuThrottledSeconds = Double(stats.cpuThrottledNanos) / 1e9
         memoryBytes = stats.memoryCurrentBytes
