@@ -6,6 +6,10 @@ import Testing
 
 /// The managers against the real kernel, with the manager picked by detection: cgroup v1 on this
 /// machine (hybrid), cgroup v2 inside the VM of scripts/test-cgroup-v2.sh. Root only; CI runs as root.
+///
+/// Every test is async, and what may block (kill and remove with their bounded waits, waiting for a
+/// child's exit, the create/destroy race) runs through `offload`: Swift Testing's cooperative
+/// threads (two, on two cores) stay free for the tests running beside these.
 @Suite(.serialized, .enabled(if: CgroupTestEnvironment.isRoot, "creating cgroups needs root: skipping the real-kernel cgroup tests"))
 struct CgroupKernelTests {
     let manager: any CgroupManager
@@ -23,20 +27,31 @@ struct CgroupKernelTests {
     // MARK: helpers
 
     /// Creates a uniquely named cgroup, runs `body`, and always kills, removes it and its unique parent.
-    func withCgroup(_ limits: CgroupLimits, _ body: (CgroupHandle) throws -> Void) throws {
-        let handle = try manager.create(CgroupTestEnvironment.uniquePath(), limits: limits)
-        defer { Self.cleanUp(handle, manager) }
-        try body(handle)
+    func withCgroup(_ limits: CgroupLimits, _ body: (CgroupHandle) async throws -> Void) async throws {
+        let manager = self.manager
+        let handle = try await offload { try manager.create(CgroupTestEnvironment.uniquePath(), limits: limits) }
+        do {
+            try await body(handle)
+        } catch {
+            await Self.cleanUp(handle, manager)
+            throw error
+        }
+        await Self.cleanUp(handle, manager)
     }
 
-    static func cleanUp(_ handle: CgroupHandle, _ manager: any CgroupManager) {
-        do { try manager.killAll(handle) } catch { Issue.record("cleanup killAll: \(error)") }
-        do { try manager.destroy(handle) } catch { Issue.record("cleanup destroy: \(error)") }
-        for dir in handle.directories {
-            let parent = (dir as NSString).deletingLastPathComponent
-            do { try CgroupFileIO.removeDirectory(parent, timeout: .seconds(2)) } catch { Issue.record("cleanup: \(error)") }
-            #expect(!FileManager.default.fileExists(atPath: parent), "left behind: \(parent)")
-        }
+    static func cleanUp(_ handle: CgroupHandle, _ manager: any CgroupManager) async {
+        let problems = (try? await offload { () -> [String] in
+            var problems: [String] = []
+            do { try manager.killAll(handle) } catch { problems.append("cleanup killAll: \(error)") }
+            do { try manager.destroy(handle) } catch { problems.append("cleanup destroy: \(error)") }
+            for dir in handle.directories {
+                let parent = (dir as NSString).deletingLastPathComponent
+                do { try CgroupFileIO.removeDirectory(parent, timeout: .seconds(2)) } catch { problems.append("cleanup: \(error)") }
+                if FileManager.default.fileExists(atPath: parent) { problems.append("left behind: \(parent)") }
+            }
+            return problems
+        }) ?? []
+        for problem in problems { Issue.record("\(problem)") }
     }
 
     /// A value as the kernel shows it, from whichever of the handle's directories has the file.
@@ -51,7 +66,7 @@ struct CgroupKernelTests {
     /// cgroup before it does anything. Spawned with posix_spawn and reaped with waitpid, not Foundation's
     /// Process: inside the VM (no network) Process cannot create its CFSocket wake-up pair and never
     /// notices the exit.
-    final class Child {
+    final class Child: @unchecked Sendable {  // used by one test at a time
         let pid: pid_t
         private var gate: Int32
         /// The raw wait status, once reaped.
@@ -96,6 +111,11 @@ struct CgroupKernelTests {
             gate = -1
         }
 
+        /// Waits for the child's exit on a Dispatch thread; `terminationSignal` and `exitCode` are then at hand.
+        func ended() async {
+            _ = try? await offload { self.wait() }
+        }
+
         /// Waits for the child to exit (once) and returns its raw wait status.
         @discardableResult
         func wait() -> Int32 {
@@ -128,37 +148,29 @@ struct CgroupKernelTests {
         }
     }
 
-    /// Polls `condition` until it holds or `timeout` passes.
-    func eventually(within timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            CgroupFileIO.pause(milliseconds: 10)
-        }
-        return try condition()
-    }
-
     // MARK: tests
 
     /// One instance's destroy removes the stack and service cgroups it leaves empty; another
     /// instance of the same service being created at that moment must not fail because its
     /// parent went away under it (seen in the v2 VM: `read …/cgroup.subtree_control: No such
     /// device`). Two loops create and destroy siblings as fast as they can.
-    @Test func creatingBesideADestroyThatPrunesTheParentSucceeds() throws {
+    @Test func creatingBesideADestroyThatPrunesTheParentSucceeds() async throws {
         let stack = "aicore/t-prune-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let failures = Mutex<[String]>([])
         let manager = self.manager
-        DispatchQueue.concurrentPerform(iterations: 2) { side in
-            for round in 0..<150 {
-                do {
-                    let handle = try manager.create("\(stack)/svc/r\(side)-\(round)", limits: CgroupLimits(pidsMax: 16))
-                    try manager.destroy(handle)
-                } catch {
-                    failures.withLock { $0.append("\(error)") }
+        let failed = try await offload { () -> [String] in
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 2) { side in
+                for round in 0..<150 {
+                    do {
+                        let handle = try manager.create("\(stack)/svc/r\(side)-\(round)", limits: CgroupLimits(pidsMax: 16))
+                        try manager.destroy(handle)
+                    } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
                 }
             }
+            return failures.withLock { $0 }
         }
-        let failed = failures.withLock { $0 }
         #expect(failed.isEmpty, "\(failed.count) failed, first: \(failed.first ?? "")")
         for dir in (try? manager.handle(for: stack + "/svc").directories) ?? [] {
             rmdir(dir)
@@ -166,8 +178,8 @@ struct CgroupKernelTests {
         }
     }
 
-    @Test func limitsReachTheKernelAndCanBeRaisedAndLowered() throws {
-        try withCgroup(CgroupLimits(memoryBytes: 64 << 20, cpus: 0.5, cpuWeight: 100, pidsMax: 123)) { handle in
+    @Test func limitsReachTheKernelAndCanBeRaisedAndLowered() async throws {
+        try await withCgroup(CgroupLimits(memoryBytes: 64 << 20, cpus: 0.5, cpuWeight: 100, pidsMax: 123)) { handle in
             switch manager.version {
             case .v1:
                 #expect(try kernelValue(handle, "memory.limit_in_bytes") == "67108864")
@@ -202,59 +214,64 @@ struct CgroupKernelTests {
         }
     }
 
-    @Test func processLifecycle() throws {
-        let handle = try manager.create(CgroupTestEnvironment.uniquePath(), limits: CgroupLimits(memoryBytes: 64 << 20))
-        defer { Self.cleanUp(handle, manager) }
-        for dir in handle.directories { #expect(FileManager.default.fileExists(atPath: dir)) }
+    @Test func processLifecycle() async throws {
+        try await withCgroup(CgroupLimits(memoryBytes: 64 << 20)) { handle in
+            for dir in handle.directories { #expect(FileManager.default.fileExists(atPath: dir)) }
 
-        let child = try Child("exec /bin/sleep 30")
-        defer { child.reap() }
-        try manager.addProcess(child.pid, to: handle)
-        try child.start()
-        #expect(try manager.processes(handle) == [child.pid])
-        let stats = try manager.stats(handle)
-        #expect(stats.pidsCurrent >= 1)
-        #expect(stats.oomKills == 0)
-        #expect(try !manager.wasOOMKilled(handle))
+            let child = try Child("exec /bin/sleep 30")
+            defer { child.reap() }
+            try manager.addProcess(child.pid, to: handle)
+            try child.start()
+            #expect(try manager.processes(handle) == [child.pid])
+            let stats = try manager.stats(handle)
+            #expect(stats.pidsCurrent >= 1)
+            #expect(stats.oomKills == 0)
+            #expect(try !manager.wasOOMKilled(handle))
 
-        try manager.killAll(handle)
-        #expect(try manager.processes(handle).isEmpty)
-        #expect(child.terminationSignal == SIGKILL)
+            let manager = self.manager
+            try await offload { try manager.killAll(handle) }
+            #expect(try manager.processes(handle).isEmpty)
+            await child.ended()
+            #expect(child.terminationSignal == SIGKILL)
 
-        try manager.destroy(handle)
-        for dir in handle.directories { #expect(!FileManager.default.fileExists(atPath: dir), "\(dir) not removed") }
+            try await offload { try manager.destroy(handle) }
+            for dir in handle.directories { #expect(!FileManager.default.fileExists(atPath: dir), "\(dir) not removed") }
+        }
     }
 
     /// A process tree that forks: killAll must take the children too. On v2 both kill strategies run:
     /// cgroup.kill, and freeze + SIGKILL + thaw (kernels before 5.14); v1 always freezes.
     @Test(arguments: [true, false])
-    func killAllTakesTheWholeTree(usingCgroupKill: Bool) throws {
+    func killAllTakesTheWholeTree(usingCgroupKill: Bool) async throws {
         var killer = manager
         if let v2 = manager as? CgroupV2Manager {
             killer = CgroupV2Manager(root: v2.root, parent: v2.parent, killTimeout: v2.killTimeout, removeTimeout: v2.removeTimeout, usesCgroupKill: usingCgroupKill)
         } else if usingCgroupKill {
             print("CgroupKernelTests: v1 has no cgroup.kill; the freezer path runs in both cases")
         }
-        try withCgroup(CgroupLimits()) { handle in
+        let killerManager = killer
+        try await withCgroup(CgroupLimits()) { handle in
             let child = try Child("/bin/sleep 30 & /bin/sleep 30 & /bin/sleep 30 & wait")
             defer { child.reap() }
             try manager.addProcess(child.pid, to: handle)
             try child.start()
-            #expect(try eventually { try manager.processes(handle).count == 4 })
+            #expect(try await eventually { try manager.processes(handle).count == 4 })
             #expect(try manager.stats(handle).pidsCurrent >= 4)
-            try killer.killAll(handle)
+            try await offload { try killerManager.killAll(handle) }
             #expect(try manager.processes(handle).isEmpty)
+            await child.ended()
             #expect(child.terminationSignal == SIGKILL)
         }
     }
 
-    @Test func memoryHogIsOOMKilled() throws {
-        try withCgroup(CgroupLimits(memoryBytes: 32 << 20)) { handle in
+    @Test func memoryHogIsOOMKilled() async throws {
+        try await withCgroup(CgroupLimits(memoryBytes: 32 << 20)) { handle in
             let child = try Child("exec /usr/bin/python3 -c 'x = b\"x\" * (256 << 20)'")
             defer { child.reap() }
             try manager.addProcess(child.pid, to: handle)
             #expect(try !manager.wasOOMKilled(handle))
             try child.start()
+            await child.ended()
             #expect(child.terminationSignal == SIGKILL)
             #expect(try manager.wasOOMKilled(handle))
             let stats = try manager.stats(handle)
@@ -263,27 +280,28 @@ struct CgroupKernelTests {
         }
     }
 
-    @Test func cpuQuotaThrottlesABusyLoop() throws {
-        try withCgroup(CgroupLimits(cpus: 0.1)) { handle in
+    @Test func cpuQuotaThrottlesABusyLoop() async throws {
+        try await withCgroup(CgroupLimits(cpus: 0.1)) { handle in
             let child = try Child("while :; do :; done")
             defer { child.reap() }
             try manager.addProcess(child.pid, to: handle)
             try child.start()
-            #expect(try eventually {
+            #expect(try await eventually {
                 let stats = try manager.stats(handle)
                 return stats.cpuThrottledPeriods > 0 && stats.cpuThrottledNanos > 0 && stats.cpuUsageNanos > 0
             })
         }
     }
 
-    @Test func forkBombStopsAtThePidsLimit() throws {
-        try withCgroup(CgroupLimits(pidsMax: 5)) { handle in
+    @Test func forkBombStopsAtThePidsLimit() async throws {
+        try await withCgroup(CgroupLimits(pidsMax: 5)) { handle in
             let child = try Child("for i in 1 2 3 4 5 6 7 8 9 10; do /bin/sleep 30 & done; wait")
             defer { child.reap() }
             try manager.addProcess(child.pid, to: handle)
             try child.start()
             // The shell itself is one of the 5: four sleeps start, the fifth fork fails with EAGAIN and
             // the shell gives up ("Cannot fork", status 2), leaving its four children in the cgroup.
+            await child.ended()
             #expect(child.exitCode == 2)
             #expect(try manager.processes(handle).count == 4)
             #expect(try manager.stats(handle).pidsCurrent <= 5)
@@ -299,7 +317,7 @@ extension CgroupKernelTests {
     /// itself would race with other tests forking children from it, which would land in the delegated
     /// cgroup (and keep it busy). v1 has no such rule and no delegation: there the test says so and
     /// checks nothing.
-    @Test func delegatedRootLetsTheAgentsOwnCgroupHoldInstances() throws {
+    @Test func delegatedRootLetsTheAgentsOwnCgroupHoldInstances() async throws {
         guard let v2 = manager as? CgroupV2Manager else {
             print("CgroupKernelTests: delegation is v2-only; scripts/test-cgroup-v2.sh runs this test for real")
             return
@@ -345,7 +363,8 @@ extension CgroupKernelTests {
         try manager.addProcess(child.pid, to: created)
         try child.start()
         #expect(try manager.processes(created) == [child.pid])
-        try manager.killAll(created)
+        try await offload { try manager.killAll(created) }
+        await child.ended()
         #expect(child.terminationSignal == SIGKILL)
     }
 }
