@@ -157,6 +157,13 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             if handle.pidfd != nil, isSameProcess(handle) {
                 return (.adopted(handle), snapshot)
             }
+            if state == .starting {
+                // The last agent died during the start: between recording the task and releasing
+                // its init, the init exits (125) when the agent goes, having run nothing. That is
+                // a start cut short, not an exit of the workload: start it again, counting no
+                // restart (a rollout would otherwise take it for a failure of the new version).
+                return (.start, snapshot)
+            }
             return (.exitedWhileAway(handle), snapshot)
         case .backoff:
             let left = max(0, (record.backoffUntil ?? 0) - WallClock.nowMilliseconds())
