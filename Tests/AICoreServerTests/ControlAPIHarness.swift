@@ -25,8 +25,8 @@ final class RecordingProxy: ProxyControl {
 
     func statistics() -> [ProxyRouteStats] { [] }
 
-    func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend]) {
-        recorded.withLock { $0.append(.setBackends(route, backends.map(\.instance))) }
+    func updateBackends(_ route: String, _ backends: [ProxyBackend]) {
+        recorded.withLock { $0.append(.setBackends(route, backends.map(\.id))) }
     }
 }
 

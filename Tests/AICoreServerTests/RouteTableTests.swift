@@ -7,7 +7,7 @@ import Testing
 
 /// A proxy that remembers what it was told and reports open connections the test sets.
 final class RouteRecordingProxy: ProxyControl {
-    private let state = Mutex<(routes: [String: [ServiceRoute.Backend]], served: [String: ServiceRoute], open: [String: Int])>(([:], [:], [:]))
+    private let state = Mutex<(routes: [String: [ProxyBackend]], served: [String: ServiceRoute], open: [String: Int])>(([:], [:], [:]))
 
     /// While set, `serve` waits (as the real one does while it binds) until `releaseServe`.
     private let held = Mutex<(hold: Bool, waiting: CheckedContinuation<Void, Never>?)>((false, nil))
@@ -32,7 +32,7 @@ final class RouteRecordingProxy: ProxyControl {
         }
     }
     /// As the real proxy: a route it does not serve (yet) is ignored.
-    func updateBackends(_ route: String, _ backends: [ServiceRoute.Backend]) {
+    func updateBackends(_ route: String, _ backends: [ProxyBackend]) {
         state.withLock { state in
             if state.routes[route] != nil { state.routes[route] = backends }
         }
@@ -46,9 +46,9 @@ final class RouteRecordingProxy: ProxyControl {
             }
         }
     }
-    func backends(_ route: String) -> [String] { state.withLock { ($0.routes[route] ?? []).map(\.instance) } }
-    func balance(_ route: String) -> ServiceRoute.Balance? { state.withLock { $0.served[route]?.balance } }
-    func connect(_ route: String) -> ServiceRoute.Connect? { state.withLock { $0.served[route]?.connect } }
+    func backends(_ route: String) -> [String] { state.withLock { ($0.routes[route] ?? []).map(\.id) } }
+    func balance(_ route: String) -> ProxyBalance? { state.withLock { $0.served[route]?.balance } }
+    func connect(_ route: String) -> ProxyConnect? { state.withLock { $0.served[route]?.connect } }
     func setOpen(_ instance: String, _ count: Int) { state.withLock { $0.open[instance] = count } }
 }
 
@@ -153,5 +153,15 @@ final class RouteRecordingProxy: ProxyControl {
         await table.drain(stack: "demo", instance: "demo-api-1", timeout: .milliseconds(200))
         #expect(ContinuousClock.now - start >= .milliseconds(200))
         #expect(proxy.backends("demo/api:3000").isEmpty)
+    }
+
+    @Test func routeStatusWritesEveryAddressAsTheProxyDoesWithIPv6InBrackets() {
+        let route = ServiceRoute(name: "demo/api:3000", stack: "demo", service: "api", target: 3000,
+                                 listeners: [ProxyAddress(host: "::", port: 8080), ProxyAddress(host: "127.0.0.1", port: 8081)],
+                                 backends: [ProxyBackend(id: "demo-api-1", host: "::1", port: 3000),
+                                            ProxyBackend(id: "demo-api-2", host: "127.0.0.1", port: 3001)])
+        let status = ProxyRouteStatus(route, nil)
+        #expect(status.listeners == ["[::]:8080", "127.0.0.1:8081"])
+        #expect(status.backends.map(\.address) == ["[::1]:3000", "127.0.0.1:3001"])
     }
 }

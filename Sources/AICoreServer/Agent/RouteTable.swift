@@ -17,7 +17,7 @@ public final class RouteTable: Sendable {
         var vips: [String: [String: String]] = [:]
         var instances: [String: InstanceRecord] = [:]
         /// Route name → its last published backends.
-        var published: [String: [ServiceRoute.Backend]] = [:]
+        var published: [String: [ProxyBackend]] = [:]
         /// Instances on their way out: in no rotation, whatever their readiness.
         var draining: Set<String> = []
         /// Instances whose records the observer saw deleted (until one under the name is saved).
@@ -94,7 +94,7 @@ public final class RouteTable: Sendable {
     }
 
     func instanceChanged(_ change: StoreObserver.InstanceChange) {
-        let updates: [(String, [ServiceRoute.Backend])] = state.withLock { state in
+        let updates: [(String, [ProxyBackend])] = state.withLock { state in
             let stackName: String
             switch change {
             case let .saved(record):
@@ -116,9 +116,9 @@ public final class RouteTable: Sendable {
 
     /// The published routes of `stack` whose backends differ from what the proxy has, now
     /// recorded as published.
-    private static func changedRoutes(of stack: String, _ state: inout State) -> [(String, [ServiceRoute.Backend])] {
+    private static func changedRoutes(of stack: String, _ state: inout State) -> [(String, [ProxyBackend])] {
         guard state.stacks[stack] != nil else { return [] }
-        var changed: [(String, [ServiceRoute.Backend])] = []
+        var changed: [(String, [ProxyBackend])] = []
         for route in Self.routes(of: state) where route.stack == stack && state.published[route.name] != nil {
             if state.published[route.name] != route.backends {
                 state.published[route.name] = route.backends
@@ -145,7 +145,7 @@ public final class RouteTable: Sendable {
             let targets = Set(service.ports.map(\.target))
             let replicated = service.deploy.replicas > 1 || own.contains { ($0.ports.first).map { !targets.contains($0) } ?? false }
             let vip = vips[service.name]
-            var byTarget: [Int: [ServiceRoute.Address]] = [:]
+            var byTarget: [Int: [ProxyAddress]] = [:]
             for port in service.ports where port.transport == .tcp {
                 var listeners = byTarget[port.target] ?? []
                 if replicated, let vip { listeners.append(.init(host: vip, port: port.target)) }
@@ -158,17 +158,17 @@ public final class RouteTable: Sendable {
             }
             for (target, listeners) in byTarget.sorted(by: { $0.key < $1.key }) where !listeners.isEmpty {
                 let ready = own.filter { $0.ready && $0.desired == .running }
-                let backends: [ServiceRoute.Backend] = ready.compactMap { record in
+                let backends: [ProxyBackend] = ready.compactMap { record in
                     if replicated {
-                        return record.ports.first.map { .init(instance: record.id, host: "127.0.0.1", port: $0) }
+                        return record.ports.first.map { ProxyBackend(id: record.id, host: "127.0.0.1", port: $0) }
                     }
-                    return .init(instance: record.id, host: vip ?? "127.0.0.1", port: target)
+                    return ProxyBackend(id: record.id, host: vip ?? "127.0.0.1", port: target)
                 }
                 routes.append(ServiceRoute(name: "\(stack.name)/\(service.name):\(target)", stack: stack.name, service: service.name,
                                            target: target, listeners: Array(Set(listeners)).sorted { $0.description < $1.description },
                                            backends: backends,
-                                           balance: ServiceRoute.Balance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin,
-                                           connect: ServiceRoute.Connect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData))
+                                           balance: ProxyBalance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin,
+                                           connect: ProxyConnect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData))
             }
         }
         return routes
@@ -191,7 +191,7 @@ extension RouteTable: TrafficDrain {
     /// then waits for the proxy's open connections to it to end, or for `timeout`. It stays out
     /// until its record goes.
     public func drain(stack: String, instance: String, timeout: Duration) async {
-        let updates = state.withLock { state -> [(String, [ServiceRoute.Backend])] in
+        let updates = state.withLock { state -> [(String, [ProxyBackend])] in
             guard state.instances[instance] != nil else { return [] }
             state.draining.insert(instance)
             return Self.changedRoutes(of: stack, &state)

@@ -11,8 +11,8 @@ public struct ProxyBackend: Sendable, Hashable, CustomStringConvertible {
         self.port = port
     }
 
-    public var description: String {
-        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        return "\(id)@\(address)"
-    }
+    /// `host:port`, with an IPv6 host in brackets (as `ProxyAddress` writes it).
+    public var address: String { ProxyAddress(host: host, port: port).description }
+
+    public var description: String { "\(id)@\(address)" }
 }

@@ -42,14 +42,14 @@ public struct ProxyRouteStatus: Codable, Sendable, Equatable {
         bytesIn = stats?.bytesIn ?? 0
         bytesOut = stats?.bytesOut ?? 0
         var backends = (stats?.backends ?? []).map { backend in
-            Backend(instance: backend.backend.id, address: "\(backend.backend.host):\(backend.backend.port)",
+            Backend(instance: backend.backend.id, address: backend.backend.address,
                     inRotation: backend.inRotation, activeConnections: backend.activeConnections,
                     totalConnections: backend.totalConnections, connectErrors: backend.connectErrors,
                     bytesIn: backend.bytesIn, bytesOut: backend.bytesOut)
         }
         // Ready backends the proxy has not counted anything for yet.
-        for backend in route.backends where !backends.contains(where: { $0.instance == backend.instance }) {
-            backends.append(Backend(instance: backend.instance, address: "\(backend.host):\(backend.port)", inRotation: true,
+        for backend in route.backends where !backends.contains(where: { $0.instance == backend.id }) {
+            backends.append(Backend(instance: backend.id, address: backend.address, inRotation: true,
                                     activeConnections: 0, totalConnections: 0, connectErrors: 0, bytesIn: 0, bytesOut: 0))
         }
         self.backends = backends
