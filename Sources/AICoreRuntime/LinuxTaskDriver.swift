@@ -432,6 +432,11 @@ public final class LinuxTaskDriver: TaskDriver {
                          memoryPeakBytes: stats.memoryPeakBytes, pidsCurrent: stats.pidsCurrent, oomKills: stats.oomKills)
     }
 
+    public func hasRecordedExit(_ handle: TaskHandle) async -> Bool {
+        let directory = handle.stateDirectory
+        return (try? await BlockingWork.run { try ExitRecord.read(stateDirectory: directory) != nil }) ?? false
+    }
+
     public func discard(id: String, spec: TaskSpec) async throws {
         let stateDirectory = configuration.stateRoot + "/" + id
         guard !id.isEmpty, !id.contains("/") else { return }

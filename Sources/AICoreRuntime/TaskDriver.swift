@@ -32,6 +32,9 @@ public protocol TaskDriver: Sendable {
     /// the state directory and recording the task): kills whatever runs in the task's cgroup and
     /// removes the cgroup and the state directory. Nothing there: nothing to do.
     func discard(id: String, spec: TaskSpec) async throws
+    /// Whether the task's init recorded an exit of its workload (a recovered task whose process
+    /// is gone): false when the init never ran one, or was killed before it could say.
+    func hasRecordedExit(_ handle: TaskHandle) async -> Bool
 }
 
 extension TaskDriver {

@@ -17,10 +17,16 @@ public final class FakeClock: Clock, Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
+    private struct Waiter {
+        var count: Int
+        var continuation: CheckedContinuation<Bool, Never>
+    }
+
     private struct State {
         var now = Instant(offset: .zero)
         var nextID: UInt64 = 0
         var sleepers: [UInt64: Sleeper] = [:]
+        var waiters: [UInt64: Waiter] = [:]
     }
 
     private let state = Mutex(State())
@@ -42,16 +48,46 @@ public final class FakeClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow = state.withLock { s -> Bool in
-                    if deadline <= s.now { return true }
+                let (resumeNow, satisfied) = state.withLock { s -> (Bool, [CheckedContinuation<Bool, Never>]) in
+                    if deadline <= s.now { return (true, []) }
                     s.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
-                    return false
+                    let met = s.waiters.filter { $0.value.count <= s.sleepers.count }
+                    for key in met.keys { s.waiters[key] = nil }
+                    return (false, met.values.map(\.continuation))
                 }
                 if resumeNow { continuation.resume() }
+                for waiter in satisfied { waiter.resume(returning: true) }
             }
         } onCancel: {
             let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
             sleeper?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Returns once at least `count` tasks sleep on this clock (true), or after `limit` (false):
+    /// how a test waits for the code under test to reach its next timed wait, without polling.
+    public func waitForSleepers(_ count: Int, within limit: Duration = .seconds(120)) async -> Bool {
+        let id = state.withLock { s -> UInt64 in
+            s.nextID += 1
+            return s.nextID
+        }
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let met = state.withLock { s -> Bool in
+                if s.sleepers.count >= count { return true }
+                s.waiters[id] = Waiter(count: count, continuation: continuation)
+                return false
+            }
+            if met {
+                continuation.resume(returning: true)
+                return
+            }
+            // The bound, on real time: only a failing test ever reaches it.
+            Task { [weak self] in
+                try? await Task.sleep(for: limit)
+                if let waiter = self?.state.withLock({ $0.waiters.removeValue(forKey: id) }) {
+                    waiter.continuation.resume(returning: false)
+                }
+            }
         }
     }
 

@@ -110,6 +110,10 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         return handle(id: id, pid: pid)
     }
 
+    public func hasRecordedExit(_ handle: TaskHandle) async -> Bool {
+        state.withLock { $0.tasks[handle.pid]?.exit != nil }
+    }
+
     public func wait(_ handle: TaskHandle) async throws -> TaskExit {
         await withCheckedContinuation { (continuation: CheckedContinuation<TaskExit, Never>) in
             let done = state.withLock { s -> TaskExit? in

@@ -71,7 +71,7 @@ final class NodeCapacityBox: Sendable {
         #expect(await eventually { running("demo-db-1") && running("demo-db-2") })
         // Checks fail: the dependent is held.
         for _ in 0..<3 {
-            #expect(await eventually { clock.sleeperCount >= 3 })
+            #expect(await clock.waitForSleepers(3))
             clock.advance(by: .seconds(5))
         }
         #expect(!startedIDs.contains("demo-api-1"))

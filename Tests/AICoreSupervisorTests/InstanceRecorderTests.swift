@@ -164,7 +164,7 @@ final class FailingStore: Store {
         #expect(store.writes == 1, "the first write does not wait")
 
         recorder.record(record(.healthy), event: nil, deferrable: true)
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         #expect(store.writes == 1)
         clock.advance(by: .seconds(30))
         #expect(await eventually { (try? await store.instance(id: "demo-api-1"))?.state == .healthy })

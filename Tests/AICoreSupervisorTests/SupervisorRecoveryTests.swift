@@ -22,8 +22,9 @@ import Testing
     }
 
     @Test func anInstanceWhoseStartTheLastAgentDidNotFinishIsStartedAgainWithoutCountingARestart() async throws {
-        // The task was recorded, then the agent died before releasing its init: no process is left.
-        driver.plant(id: "demo-api-1", pid: 4242, exited: TaskExit(status: .exited(125), oomKilled: false, finishedAt: nil))
+        // The task was recorded, then the agent died before releasing its init: no process is
+        // left, and no exit of a workload was recorded.
+        driver.plant(id: "demo-api-1", pid: 4242)
         let (entry, snapshot) = await try supervisor().recover(identity, spec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]),
                                                               record: record(.starting))
         guard case .start = entry else {
@@ -33,10 +34,12 @@ import Testing
         #expect(snapshot.restarts == 2, "the restarts counted so far are kept, and none is added")
     }
 
-    @Test func anInstanceThatRanAndIsGoneExitedWhileTheAgentWasAway() async throws {
+    @Test(arguments: [InstanceState.running, .starting])
+    func anInstanceThatRanAndIsGoneExitedWhileTheAgentWasAway(recorded state: InstanceState) async throws {
+        // Also when the Store still said starting: the workload ran, and its init recorded its exit.
         driver.plant(id: "demo-api-1", pid: 4242, exited: TaskExit(status: .exited(1), oomKilled: false, finishedAt: nil))
         let (entry, _) = await try supervisor().recover(identity, spec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]),
-                                                        record: record(.running))
+                                                        record: record(state))
         guard case .exitedWhileAway = entry else {
             Issue.record("expected an exit while away, got \(entry)")
             return

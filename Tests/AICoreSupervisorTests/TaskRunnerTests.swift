@@ -82,7 +82,7 @@ import Testing
             #expect(await eventually { driver.started.count == round + 1 && driver.runningPid("demo-api-1") != nil })
             driver.exit("demo-api-1", .exited(1))
             if round < 2 {
-                #expect(await eventually { clock.sleeperCount == 1 })
+                #expect(await clock.waitForSleepers(1))
                 clock.advanceToNextDeadline()
             }
         }
@@ -109,7 +109,7 @@ import Testing
         await runner.run()
         #expect(await eventually { driver.started.count == 1 })
         for _ in 0..<2 {
-            #expect(await eventually { clock.sleeperCount == 1 })
+            #expect(await clock.waitForSleepers(1))
             clock.advanceToNextDeadline()
         }
         #expect(await eventually { await runner.currentState == .backoff })
@@ -129,15 +129,15 @@ import Testing
         var readinessChanges = runner.readiness.makeAsyncIterator()
         await runner.run()
         for _ in 0..<5 {
-            #expect(await eventually { clock.sleeperCount == 1 })
+            #expect(await clock.waitForSleepers(1))
             clock.advanceToNextDeadline()
         }
         // The last advance's check has run once the loop sleeps again.
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         #expect(await runner.status.probeLog.allSatisfy { $0.probe == .startup })
         #expect(await runner.status.ready == false)
         prober.answer("tcp-socket", ProbeOutcome(passed: true, output: "connected"))
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         clock.advanceToNextDeadline()
         #expect(await eventually { await runner.status.ready })
         #expect(await readinessChanges.next() == true)
@@ -157,9 +157,9 @@ import Testing
         let changes = Task { await runner.readiness.reduce(into: [Bool]()) { $0.append($1) } }
         await runner.run()
         #expect(await eventually { driver.runningPid("demo-api-1") != nil })
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         clock.advanceToNextDeadline()
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         #expect(await runner.status.ready == false)
         prober.answer("exec", ProbeOutcome(passed: true, output: "ok"))
         clock.advanceToNextDeadline()
@@ -181,13 +181,13 @@ import Testing
         let start = clock.now
         await runner.run()
         for _ in 0..<4 { // startup checks at 0 s (no initial delay), 1, 2, 3, 4 s fail
-            #expect(await eventually { clock.sleeperCount == 1 })
+            #expect(await clock.waitForSleepers(1))
             clock.advanceToNextDeadline()
         }
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         prober.answer("tcp-socket", ProbeOutcome(passed: true, output: "connected"))
         clock.advanceToNextDeadline() // 5 s: startup passes
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         if delay > 5 { clock.advanceToNextDeadline() }
         #expect(await eventually { await runner.status.ready })
         #expect(start.duration(to: clock.now) == .seconds(max(5, delay)))
@@ -212,7 +212,7 @@ import Testing
         let runner = runner(RestartPolicy(condition: .always), healthcheck: check, restartUnhealthy: restartUnhealthy)
         await runner.run()
         for _ in 0..<2 {
-            #expect(await eventually { clock.sleeperCount == 1 })
+            #expect(await clock.waitForSleepers(1))
             clock.advanceToNextDeadline()
         }
         if restartUnhealthy {
@@ -231,13 +231,13 @@ import Testing
         let check = Healthcheck(test: .exec(["true"]), interval: .seconds(30), startPeriod: .seconds(10), startInterval: .seconds(1))
         let runner = runner(RestartPolicy(condition: .always), healthcheck: check)
         await runner.run()
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         // start_interval applies inside start_period.
         #expect(clock.advanceToNextDeadline() == .seconds(1))
         #expect(await eventually { await runner.currentState == .healthy })
         #expect(await runner.status.health == "healthy")
         #expect(await runner.status.ready)
-        #expect(await eventually { clock.sleeperCount == 1 })
+        #expect(await clock.waitForSleepers(1))
         #expect(clock.advanceToNextDeadline() == .seconds(30))
         await runner.stop()
     }

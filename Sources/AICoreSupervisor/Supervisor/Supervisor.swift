@@ -157,11 +157,12 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             if handle.pidfd != nil, isSameProcess(handle) {
                 return (.adopted(handle), snapshot)
             }
-            if state == .starting {
-                // The last agent died during the start: between recording the task and releasing
-                // its init, the init exits (125) when the agent goes, having run nothing. That is
-                // a start cut short, not an exit of the workload: start it again, counting no
-                // restart (a rollout would otherwise take it for a failure of the new version).
+            if state == .starting, await !driver.hasRecordedExit(handle) {
+                // The last agent died during the start, between recording the task and releasing
+                // its init: the init exits (125) when the agent goes, having run nothing, and
+                // records no exit. A start cut short, not an exit of the workload: start it
+                // again, counting no restart (a rollout would take it for a failure of the new
+                // version). A workload that did run and exit has its exit recorded by the init.
                 return (.start, snapshot)
             }
             return (.exitedWhileAway(handle), snapshot)
