@@ -332,7 +332,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private func supervise(_ handle: TaskHandle) async -> Entry? {
         let gen = generation
         let resumed = resumedProbes
-        let statuses = [healthStatus, readinessStatus].compactMap { $0 }
+        let statuses = checkStatuses
         if resumed != nil, !statuses.isEmpty, statuses.allSatisfy({ $0 == .passing }) {
             updateReadiness(reason: "Checks passed before the agent restarted; resuming them")
         } else {
@@ -695,15 +695,32 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
     }
 
-    /// Derives healthy/unhealthy and readiness from the checks, and publishes changes.
+    /// Ready for traffic: running (not starting, not stopping) and every check it has passes.
+    /// The one place readiness is derived.
+    private var derivedReady: Bool {
+        (state == .running || state == .healthy || state == .unhealthy) && checkStatuses.allSatisfy { $0 == .passing }
+    }
+
+    private var checkStatuses: [ProbeTracker.Status] { [healthStatus, readinessStatus].compactMap { $0 } }
+
+    /// Sets `ready` from the checks and publishes a change (the proxy, rollouts, gates).
+    private func refreshReady() {
+        let nowReady = derivedReady
+        guard nowReady != ready else { return }
+        ready = nowReady
+        readinessContinuation.yield(nowReady)
+        notifyWatchers()
+    }
+
+    /// After a check changed: healthy/unhealthy as the checks say, with `reason` as the event,
+    /// and readiness.
     private func updateReadiness(reason: String? = nil) {
         let running = state == .running || state == .healthy || state == .unhealthy
-        let statuses = [healthStatus, readinessStatus].compactMap { $0 }
-        let nowReady = running && statuses.allSatisfy { $0 == .passing }
+        let statuses = checkStatuses
         // Set before the event below is recorded: the record written with it must carry the
         // new readiness (the proxy and `ps` read it from there).
-        let changed = nowReady != ready
-        ready = nowReady
+        let wasReady = ready
+        ready = derivedReady
         if running, let reason {
             if statuses.contains(.failing) {
                 transition(.unhealthy, type: "unhealthy", reason: reason)
@@ -712,11 +729,11 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             } else {
                 note(type: "probe", reason: reason)
             }
-        } else if changed {
+        } else if ready != wasReady {
             persist(event: nil)
         }
-        if changed {
-            readinessContinuation.yield(nowReady)
+        if ready != wasReady {
+            readinessContinuation.yield(ready)
             notifyWatchers()
         }
     }
@@ -724,20 +741,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private func transition(_ new: InstanceState, type: String, reason: String, pid: Int32? = nil) {
         guard !detached else { return }
         state = new
-        if !new.isActive || new == .stopping { updateReadinessFlagOnly() }
-        if new == .running { updateReadinessFlagOnly() }
+        if !new.isActive || new == .stopping || new == .running { refreshReady() }
         emit(type: type, reason: reason, pid: pid)
-    }
-
-    private func updateReadinessFlagOnly() {
-        let running = state == .running || state == .healthy || state == .unhealthy
-        let statuses = [healthStatus, readinessStatus].compactMap { $0 }
-        let nowReady = running && statuses.allSatisfy { $0 == .passing }
-        if nowReady != ready {
-            ready = nowReady
-            readinessContinuation.yield(nowReady)
-            notifyWatchers()
-        }
     }
 
     /// An event that changes no state.
