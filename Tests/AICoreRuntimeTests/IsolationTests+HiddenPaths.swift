@@ -13,14 +13,14 @@ extension IsolationTests {
     /// none passes by being absent), and a root workload reads nothing of it: a hidden file is
     /// empty, a hidden directory is empty.
     @Test(arguments: ["/srv/../etc/shadow", "etc/shadow", "/", "/etc/./shadow"])
-    func runRefusesAHiddenPathItCannotHideAsWritten(path: String) throws {
+    func runRefusesAHiddenPathItCannotHideAsWritten(path: String) async throws {
         let name = TestEnvironment.uniqueName("hidebad")
-        let r = try run(name, ["--hide", path, "--", "/bin/true"])
+        let r = try await run(name, ["--hide", path, "--", "/bin/true"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("invalid --hide \"\(path)\""), "\(r.stderr)")
     }
 
-    @Test func hostSecretsAreHiddenFromARootWorkload() throws {
+    @Test func hostSecretsAreHiddenFromARootWorkload() async throws {
         let marker = TestEnvironment.uniqueName("secret")
         var made: [String] = []
         defer { for path in made.reversed() { try? FileIO.removeTree(path) } }
@@ -51,7 +51,7 @@ extension IsolationTests {
                 with open(p, "rb") as f:
                     print(p, len(f.read()))
         """
-        let r = try run(TestEnvironment.uniqueName("secrets"), ["--", "/usr/bin/python3", "-c", script] + files + ["/root", "/home"])
+        let r = try await run(TestEnvironment.uniqueName("secrets"), ["--", "/usr/bin/python3", "-c", script] + files + ["/root", "/home"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == files.map { "\($0) 0\n" }.joined() + "/root []\n/home []\n")
     }
@@ -59,7 +59,7 @@ extension IsolationTests {
     /// A unix socket is reachable through any path the workload sees: one in a directory of
     /// the default list and one in a directory the service hides (`--hide`, as
     /// `x-aicore.hide_paths`) cannot be connected to; one elsewhere still can.
-    @Test func unixSocketsInHiddenDirectoriesCannotBeConnectedTo() throws {
+    @Test func unixSocketsInHiddenDirectoriesCannotBeConnectedTo() async throws {
         let marker = TestEnvironment.uniqueName("sock")
         let directories = ["/root/\(marker)", "/var/tmp/\(marker)-hidden", "/var/tmp/\(marker)-open"]
         var listeners: [Int32] = []
@@ -82,18 +82,18 @@ extension IsolationTests {
                 print(p, errno.errorcode[e.errno])
         """
         let sockets = directories.map { $0 + "/api.sock" }
-        let r = try run(TestEnvironment.uniqueName("sock"), ["--hide", directories[1], "--", "/usr/bin/python3", "-c", script] + sockets)
+        let r = try await run(TestEnvironment.uniqueName("sock"), ["--hide", directories[1], "--", "/usr/bin/python3", "-c", script] + sockets)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "\(sockets[0]) ENOENT\n\(sockets[1]) ENOENT\n\(sockets[2]) connected\n")
     }
 
     /// A volume the service declares below a hidden directory is mounted (the service asked for
     /// it); the rest of the directory stays empty and read-only.
-    @Test func aVolumeBelowAHiddenDirectoryIsStillMounted() throws {
+    @Test func aVolumeBelowAHiddenDirectoryIsStillMounted() async throws {
         let volume = try TestEnvironment.temporaryDirectory("rootvol")
         defer { try? FileIO.removeTree(volume) }
         let script = "ls -A /root; echo ok > /root/data/probe && echo written; touch /root/other 2>/dev/null || echo refused"
-        let r = try run(TestEnvironment.uniqueName("rootvol"), ["-v", "\(volume):/root/data", "--", "sh", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("rootvol"), ["-v", "\(volume):/root/data", "--", "sh", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "data\nwritten\nrefused\n")
         #expect(FileIO.exists(volume + "/probe"))

@@ -17,16 +17,16 @@ final class IsolationTests {
     deinit { try? FileIO.removeTree(stateDir) }
 
     /// Runs a workload and checks that it left nothing behind.
-    func run(_ name: String, _ args: [String]) throws -> RunResult {
-        let result = try runNode(["--name", name] + args, stateDir: stateDir)
+    func run(_ name: String, _ args: [String]) async throws -> RunResult {
+        let result = try await runNode(["--name", name] + args, stateDir: stateDir)
         #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty, "cgroup of \(name) left behind")
         #expect(!FileIO.exists(stateDir + "/" + name), "state dir of \(name) left behind")
         return result
     }
 
-    @Test func sandboxStatusForNonRootUser() throws {
+    @Test func sandboxStatusForNonRootUser() async throws {
         let name = TestEnvironment.uniqueName("status")
-        let r = try run(name, ["--user", "1001", "--memory", "64m", "--read-only", "--", "cat", "/proc/self/status"])
+        let r = try await run(name, ["--user", "1001", "--memory", "64m", "--read-only", "--", "cat", "/proc/self/status"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n")
         func field(_ key: String) -> String? {
@@ -40,7 +40,7 @@ final class IsolationTests {
         #expect(field("Uid")?.hasPrefix("1001") == true)
     }
 
-    @Test func networkNoneHasOnlyAWorkingLoopback() throws {
+    @Test func networkNoneHasOnlyAWorkingLoopback() async throws {
         let script = """
         import os, socket
         print(sorted(os.listdir("/sys/class/net")))
@@ -50,12 +50,12 @@ final class IsolationTests {
         client = socket.create_connection(server.getsockname(), timeout=5)
         print("loopback connects")
         """
-        let r = try run(TestEnvironment.uniqueName("netnone"), ["--network", "none", "--", "/usr/bin/python3", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("netnone"), ["--network", "none", "--", "/usr/bin/python3", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "['lo']\nloopback connects\n")
     }
 
-    @Test func rawAndPacketSocketsNeedNetRawWhichRootLacksByDefault() throws {
+    @Test func rawAndPacketSocketsNeedNetRawWhichRootLacksByDefault() async throws {
         let script = """
         import socket
         try:
@@ -64,36 +64,36 @@ final class IsolationTests {
         except PermissionError as error:
             print("refused:", error.errno)
         """
-        let byDefault = try run(TestEnvironment.uniqueName("noraw"), ["--", "/usr/bin/python3", "-c", script])
+        let byDefault = try await run(TestEnvironment.uniqueName("noraw"), ["--", "/usr/bin/python3", "-c", script])
         #expect(byDefault.status == 0, "\(byDefault.stderr)")
         #expect(byDefault.stdout == "refused: \(EPERM)\n", "a root workload cannot sniff or forge the host's traffic")
-        let granted = try run(TestEnvironment.uniqueName("raw"), ["--cap-add", "NET_RAW", "--", "/usr/bin/python3", "-c", script])
+        let granted = try await run(TestEnvironment.uniqueName("raw"), ["--cap-add", "NET_RAW", "--", "/usr/bin/python3", "-c", script])
         #expect(granted.stdout == "packet socket opened\n", "\(granted.stderr)")
     }
 
-    @Test func theWorkloadsOOMScoreIsItsOwnNotItsLaunchers() throws {
+    @Test func theWorkloadsOOMScoreIsItsOwnNotItsLaunchers() async throws {
         // The launcher runs at 300 (as the agent's unit runs at -500; lowering needs
         // CAP_SYS_RESOURCE, which a sandboxed CI may lack): the workload must not inherit it.
-        func oomScore(_ extra: [String]) throws -> ChildProcess.Output {
-            try ChildProcess.run(
+        func oomScore(_ extra: [String]) async throws -> ChildProcess.Output {
+            try await childRun(
                 "/bin/sh",
                 ["-c", #"echo 300 > /proc/self/oom_score_adj && state=$1 name=$2 && shift 2 && exec "$0" run --state-dir "$state" --name "$name" "$@" -- cat /proc/self/oom_score_adj"#,
                  TestEnvironment.binary, stateDir, TestEnvironment.uniqueName("oom")] + extra)
         }
-        let inherited = try oomScore([])
+        let inherited = try await oomScore([])
         #expect(inherited.status == 0, "\(inherited.stderr)")
         #expect(inherited.stdout == "0\n")
-        #expect(try oomScore(["--oom-score-adj", "500"]).stdout == "500\n")
+        #expect(try await oomScore(["--oom-score-adj", "500"]).stdout == "500\n")
     }
 
-    @Test func thePrivateTmpHasABoundedSize() throws {
-        let r = try run(TestEnvironment.uniqueName("tmpsize"), ["--", "/usr/bin/stat", "-f", "-c", "%b %S", "/tmp"])
+    @Test func thePrivateTmpHasABoundedSize() async throws {
+        let r = try await run(TestEnvironment.uniqueName("tmpsize"), ["--", "/usr/bin/stat", "-f", "-c", "%b %S", "/tmp"])
         #expect(r.status == 0, "\(r.stderr)")
         let fields = r.stdout.split(whereSeparator: \.isWhitespace).compactMap { UInt64($0) }
         #expect(fields.count == 2 && fields[0] * fields[1] == TaskSpec.defaultTmpSizeBytes, "\(r.stdout)")
     }
 
-    @Test func devicesOutsideTheAllowlistCannotBeOpenedWhereverTheNodeIsMade() throws {
+    @Test func devicesOutsideTheAllowlistCannotBeOpenedWhereverTheNodeIsMade() async throws {
         let volume = try TestEnvironment.temporaryDirectory("devices-volume")
         defer { try? FileIO.removeTree(volume) }
         // Root keeps CAP_MKNOD (as in Docker): making a node works; using it must not.
@@ -113,7 +113,7 @@ final class IsolationTests {
             os.close(os.open(path, os.O_RDWR | os.O_NONBLOCK | os.O_NOCTTY))
             print(path, "ok")
         """
-        let r = try run(TestEnvironment.uniqueName("devices"), ["-v", "\(volume):/mnt", "--", "/usr/bin/python3", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("devices"), ["-v", "\(volume):/mnt", "--", "/usr/bin/python3", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         // The device cgroup refuses (EPERM); the private /tmp and bound volumes are nodev as well
         // (EACCES), so there the mount refuses before the cgroup is asked.
@@ -124,10 +124,10 @@ final class IsolationTests {
         ], "\(r.stdout)")
     }
 
-    @Test func noHostFileDescriptorLeaksIn() throws {
+    @Test func noHostFileDescriptorLeaksIn() async throws {
         // The launcher inherits fd 7 (no close-on-exec) from its shell; the workload must not.
         let name = TestEnvironment.uniqueName("fds")
-        let output = try ChildProcess.run(
+        let output = try await childRun(
             "/bin/sh",
             ["-c", #"exec 7</etc/hostname; exec "$0" run --state-dir "$1" --name "$2" -- sh -c 'ls /proc/self/fd'"#,
              TestEnvironment.binary, stateDir, name])
@@ -137,10 +137,10 @@ final class IsolationTests {
         #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty)
     }
 
-    @Test func theWorkloadGetsUmask022WhateverTheLaunchersIs() throws {
+    @Test func theWorkloadGetsUmask022WhateverTheLaunchersIs() async throws {
         // The agent runs with umask 077; its workloads must not inherit it.
         let name = TestEnvironment.uniqueName("umask")
-        let output = try ChildProcess.run(
+        let output = try await childRun(
             "/bin/sh",
             ["-c", #"umask 077; exec "$0" run --state-dir "$1" --name "$2" -- sh -c umask"#, TestEnvironment.binary, stateDir, name])
         #expect(output.status == 0, "\(output.stderr)")
@@ -148,7 +148,7 @@ final class IsolationTests {
         #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty)
     }
 
-    @Test func dangerousSyscallsAreRefused() throws {
+    @Test func dangerousSyscallsAreRefused() async throws {
         let script = """
         import ctypes, os
         libc = ctypes.CDLL(None, use_errno=True)
@@ -161,7 +161,7 @@ final class IsolationTests {
                 r = libc.syscall(nr, 0, 0, 0, 0, 0)
             print(name, r, os.strerror(ctypes.get_errno()) if r < 0 else "ok")
         """
-        let r = try run(TestEnvironment.uniqueName("syscalls"), ["--", "/usr/bin/python3", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("syscalls"), ["--", "/usr/bin/python3", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = Set(r.stdout.split(separator: "\n").map(String.init))
         for name in ["mount", "umount2", "unshare", "setns", "kexec_load", "keyctl", "pivot_root", "swapon", "init_module"] {
@@ -170,19 +170,19 @@ final class IsolationTests {
         #expect(lines.contains("clone3 -1 Function not implemented"), "\(r.stdout)")
     }
 
-    @Test func pidNamespaceShowsOnlyTheInstance() throws {
+    @Test func pidNamespaceShowsOnlyTheInstance() async throws {
         let script = "import os; print(os.getpid(), os.getppid()); print(sorted(int(p) for p in os.listdir('/proc') if p.isdigit()))"
-        let r = try run(TestEnvironment.uniqueName("pid"), ["--", "/usr/bin/python3", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("pid"), ["--", "/usr/bin/python3", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first == "2 1")
         #expect(lines.dropFirst().first == "[1, 2]")
     }
 
-    @Test func hostnameIsIsolated() throws {
+    @Test func hostnameIsIsolated() async throws {
         var hostBefore = [CChar](repeating: 0, count: 256)
         gethostname(&hostBefore, 255)
-        let r = try run(TestEnvironment.uniqueName("uts"), ["--hostname", "box-under-test", "--cap-add", "SYS_ADMIN", "--",
+        let r = try await run(TestEnvironment.uniqueName("uts"), ["--hostname", "box-under-test", "--cap-add", "SYS_ADMIN", "--",
                                                             "sh", "-c", "hostname; cat /etc/hostname; hostname changed-inside && hostname"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "box-under-test\nbox-under-test\nchanged-inside\n")
@@ -191,7 +191,7 @@ final class IsolationTests {
         #expect(hostBefore == hostAfter)
     }
 
-    @Test func readOnlyPlacesRefuseWrites() throws {
+    @Test func readOnlyPlacesRefuseWrites() async throws {
         let volume = try TestEnvironment.temporaryDirectory("vol")
         defer { try? FileIO.removeTree(volume) }
         let rw = try TestEnvironment.temporaryDirectory("rwvol")
@@ -203,7 +203,7 @@ final class IsolationTests {
         echo ok > /tmp/rw/probe && echo "/tmp/rw writable"
         echo ok > /tmp/probe && echo "/tmp writable"
         """
-        let r = try run(TestEnvironment.uniqueName("ro"), ["-v", "\(volume):/tmp/ro:ro", "-v", "\(rw):/tmp/rw", "--", "sh", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("ro"), ["-v", "\(volume):/tmp/ro:ro", "-v", "\(rw):/tmp/rw", "--", "sh", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "/usr/aicore-probe refused\n/proc/sys/kernel/aicore refused\n/tmp/ro/probe refused\n/etc/hosts refused\n/tmp/rw writable\n/tmp writable\n")
         #expect(!FileIO.exists(volume + "/probe"))
@@ -212,26 +212,26 @@ final class IsolationTests {
     }
 
     /// `tmpfs: /x:ro` (and `--tmpfs /x:ro`) is a tmpfs nothing can write, not a writable one.
-    @Test func aReadOnlyTmpfsRefusesWrites() throws {
+    @Test func aReadOnlyTmpfsRefusesWrites() async throws {
         let script = """
         if echo x > /mnt/probe 2>/dev/null; then echo "/mnt writable"; else echo "/mnt refused"; fi
         if mkdir /mnt/dir 2>/dev/null; then echo "/mnt mkdir"; else echo "/mnt mkdir refused"; fi
         grep ' /mnt ' /proc/self/mounts | cut -d' ' -f3,4 | cut -d, -f1
         echo ok > /srv/probe && echo "/srv writable"
         """
-        let r = try run(TestEnvironment.uniqueName("rotmpfs"), ["--tmpfs", "/mnt:size=1m,ro", "--tmpfs", "/srv", "--", "sh", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("rotmpfs"), ["--tmpfs", "/mnt:size=1m,ro", "--tmpfs", "/srv", "--", "sh", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "/mnt refused\n/mnt mkdir refused\ntmpfs ro\n/srv writable\n")
     }
 
-    @Test func maskedPathsAreUnreadable() throws {
+    @Test func maskedPathsAreUnreadable() async throws {
         let script = """
         for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
           [ -e $p ] || continue; n=$(head -c 64 $p 2>/dev/null | wc -c); echo "$p $n"
         done
         ls /proc/acpi /sys/firmware 2>/dev/null | grep -v '^/' | grep -v '^$' | wc -l
         """
-        let r = try run(TestEnvironment.uniqueName("mask"), ["--", "sh", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("mask"), ["--", "sh", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count >= 2)
@@ -239,13 +239,13 @@ final class IsolationTests {
         #expect(lines.last == "0")
     }
 
-    @Test func memoryHogIsOOMKilled() throws {
-        let r = try run(TestEnvironment.uniqueName("oom"), ["--memory", "32m", "--", "/usr/bin/python3", "-c", "x = bytearray(256 << 20)"])
+    @Test func memoryHogIsOOMKilled() async throws {
+        let r = try await run(TestEnvironment.uniqueName("oom"), ["--memory", "32m", "--", "/usr/bin/python3", "-c", "x = bytearray(256 << 20)"])
         #expect(r.status == 137)
         #expect(r.stderr.contains("OOMKilled"))
     }
 
-    @Test func forkBombStopsAtThePidsLimit() throws {
+    @Test func forkBombStopsAtThePidsLimit() async throws {
         let script = """
         import os, time
         n = 0
@@ -257,7 +257,7 @@ final class IsolationTests {
         except OSError as e:
             print("stopped", n, e.errno)
         """
-        let r = try run(TestEnvironment.uniqueName("pids"), ["--pids-limit", "20", "--", "/usr/bin/python3", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("pids"), ["--pids-limit", "20", "--", "/usr/bin/python3", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         let parts = r.stdout.split(separator: " ")
         #expect(parts.first == "stopped")
@@ -266,40 +266,40 @@ final class IsolationTests {
             #expect(parts[2] == "11\n" || parts[2] == "11")  // EAGAIN
         }
         // The host can still fork.
-        #expect(try ChildProcess.run("/bin/true", []).termination == .exited(0))
+        #expect(try await childRun("/bin/true", []).termination == .exited(0))
     }
 
-    @Test func noZombiesAreLeft() throws {
+    @Test func noZombiesAreLeft() async throws {
         let script = """
         sh -c 'sleep 0.2 & sleep 0.2 & exit 0'
         sleep 1
         grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l
         """
-        let r = try run(TestEnvironment.uniqueName("zombie"), ["--", "sh", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("zombie"), ["--", "sh", "-c", script])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == "0\n")
     }
 
-    @Test func exitStatusAndErrors() throws {
-        #expect(try run(TestEnvironment.uniqueName("exit"), ["--", "sh", "-c", "exit 42"]).status == 42)
-        #expect(try run(TestEnvironment.uniqueName("sig"), ["--", "sh", "-c", "kill -KILL $$"]).status == 137)
-        let missing = try run(TestEnvironment.uniqueName("missing"), ["--", "/no/such/program"])
+    @Test func exitStatusAndErrors() async throws {
+        #expect(try await run(TestEnvironment.uniqueName("exit"), ["--", "sh", "-c", "exit 42"]).status == 42)
+        #expect(try await run(TestEnvironment.uniqueName("sig"), ["--", "sh", "-c", "kill -KILL $$"]).status == 137)
+        let missing = try await run(TestEnvironment.uniqueName("missing"), ["--", "/no/such/program"])
         #expect(missing.status == 127)
         #expect(missing.stderr == "aicore-node run: exec /no/such/program: No such file or directory\n")
-        let ro = try run(TestEnvironment.uniqueName("mkdir"), ["-v", "/tmp:/no-such-dir-on-ro-root", "--", "true"])
+        let ro = try await run(TestEnvironment.uniqueName("mkdir"), ["-v", "/tmp:/no-such-dir-on-ro-root", "--", "true"])
         #expect(ro.status == 125)
         #expect(ro.stderr == "aicore-node run: mkdir /no-such-dir-on-ro-root: Read-only file system\n")
-        let bad = try runNode(["--bogus", "--", "true"], stateDir: stateDir)
+        let bad = try await runNode(["--bogus", "--", "true"], stateDir: stateDir)
         #expect(bad.status == 125 && bad.stderr.split(separator: "\n").count == 1)
-        let none = try runNode([], stateDir: stateDir)
+        let none = try await runNode([], stateDir: stateDir)
         #expect(none.status == 125 && none.stderr.contains("missing command"))
     }
 
-    @Test func logFileHasOutputAndRotates() throws {
+    @Test func logFileHasOutputAndRotates() async throws {
         let logs = try TestEnvironment.temporaryDirectory("logs")
         defer { try? FileIO.removeTree(logs) }
         let script = "i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done; echo to-stderr >&2"
-        let r = try run(TestEnvironment.uniqueName("log"), ["--log-dir", logs, "--log-max-size", "4k", "--log-max-files", "3", "--", "sh", "-c", script])
+        let r = try await run(TestEnvironment.uniqueName("log"), ["--log-dir", logs, "--log-max-size", "4k", "--log-max-files", "3", "--", "sh", "-c", script])
         #expect(r.status == 0)
         #expect(r.stdout.hasSuffix("line-299\n"))
         #expect(r.stderr == "to-stderr\n")

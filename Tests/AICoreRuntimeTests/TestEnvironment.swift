@@ -36,13 +36,20 @@ struct RunResult {
     var stderr: String
 }
 
-/// Runs the real `aicore-node run` with a private state dir and returns what a user sees.
-func runNode(_ args: [String], stateDir: String, timeout: Duration = .seconds(60)) throws -> RunResult {
+/// Runs the real `aicore-node run` with a private state dir and returns what a user sees. The
+/// whole run waits on a Dispatch thread, never on the tests' cooperative threads.
+func runNode(_ args: [String], stateDir: String, timeout: Duration = .seconds(60)) async throws -> RunResult {
     // The init holds the output pipes until the workload ended; collect() reads both to the end,
     // or kills the launcher at the deadline (the test then fails on what it finds left over).
-    let output = try ChildProcess.run(TestEnvironment.binary, ["run", "--state-dir", stateDir] + args, timeout: timeout)
+    let output = try await childRun(TestEnvironment.binary, ["run", "--state-dir", stateDir] + args, timeout: timeout)
     let stderr = output.timedOut ? output.stderr + "\n[runNode: killed after \(timeout)]" : output.stderr
     return RunResult(status: output.status, stdout: output.stdout, stderr: stderr)
+}
+
+/// `ChildProcess.run` on a Dispatch thread: a child's whole run never holds a cooperative thread.
+func childRun(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+              timeout: Duration? = nil) async throws -> ChildProcess.Output {
+    try await offload { try ChildProcess.run(executable, arguments, environment: environment, timeout: timeout) }
 }
 
 /// No cgroup directory of this instance left in any hierarchy.

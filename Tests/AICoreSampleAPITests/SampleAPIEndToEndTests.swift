@@ -96,8 +96,9 @@ struct SampleAPIEndToEndTests {
         ])
         defer { api.kill() }
         #expect(await api.waitFor("/health/live", status: 200), "not live: \(api.log)")
-        // The dependencies answer (the work endpoint succeeds), yet readiness stays off.
-        #expect(try await api.get("/").status == 200)
+        // The dependencies answer (the work endpoint succeeds once the API has connected to
+        // them, which "live" does not wait for), yet readiness stays off.
+        #expect(await api.waitFor("/", status: 200), "the work endpoint never answered: \(api.log)")
         let ready = try await api.get("/health/ready")
         #expect(ready.status == 503)
         #expect((try ready.json()["reason"] as? String)?.contains("AICORE_SAMPLE_NEVER_READY") == true)

@@ -52,13 +52,18 @@ struct TaskRunnerKernelTests {
             server.stop()
             Task { await KernelTestEnvironment.cleanUp(root: root, driver: driver, ids: ids) }
         }
-        let liveness = Probe(action: .httpGet(path: "/health/live", port: server.port, headers: [:]),
-                             period: .milliseconds(100), timeout: .milliseconds(300), failureThreshold: 2)
-        for (id, expected) in zip(ids, ["Liveness probe failed: HTTP 500 on /health/live",
-                                        "Liveness probe failed: timeout after 300ms on /health/live"]) {
+        // The 500 is answered at once: a generous timeout, which a loaded machine never reaches.
+        // The hang is never answered: any timeout fires, so a short one keeps the test short.
+        func liveness(timeout: Duration) -> Probe {
+            Probe(action: .httpGet(path: "/health/live", port: server.port, headers: [:]),
+                  period: .milliseconds(100), timeout: timeout, failureThreshold: 2)
+        }
+        let cases = [(ids[0], liveness(timeout: .seconds(30)), "Liveness probe failed: HTTP 500 on /health/live"),
+                     (ids[1], liveness(timeout: .milliseconds(300)), "Liveness probe failed: timeout after 300ms on /health/live")]
+        for (id, probe, expected) in cases {
             if id == ids[1] { server.mode = .hang }
             let runner = makeRunner(id, root: root, driver: driver, command: ["/bin/sleep", "1000"],
-                                    restart: RestartPolicy(condition: .no), probes: ProbeSet(liveness: liveness))
+                                    restart: RestartPolicy(condition: .no), probes: ProbeSet(liveness: probe))
             await runner.run()
             await runner.finished()
             let history = await runner.eventHistory
