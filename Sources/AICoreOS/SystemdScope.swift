@@ -1,0 +1,124 @@
+/// The transient scope unit an instance runs in under the systemd cgroup driver: its name, derived
+/// from the instance id, and the properties it is started with.
+///
+/// `aicore/demo/api/demo-api-1` (the runtime's cgroup path: agent root, stack, service, instance)
+/// becomes `aicore-demo-api-1.scope` in `aicore.slice`, whose cgroup is
+/// `/sys/fs/cgroup/aicore.slice/aicore-demo-api-1.scope`.
+public struct SystemdScope: Sendable, Equatable {
+    /// The slice every instance scope goes into.
+    public static let defaultSlice = "aicore.slice"
+    /// The longest unit name systemd accepts (UNIT_NAME_MAX less the NUL).
+    public static let maximumNameLength = 255
+    /// How long systemd gives the scope's processes to stop before SIGKILL (the runtime has
+    /// emptied the cgroup before it stops a scope; this bounds a stop that finds stragglers).
+    public static let stopTimeoutMicros: UInt64 = 10_000_000
+
+    /// The unit name, e.g. `aicore-demo-api-1.scope`.
+    public let name: String
+    public let slice: String
+    /// The instance id, for `Description`.
+    public let instance: String
+
+    /// The scope for the runtime's cgroup path `relativePath` (`<root>/<stack>/<service>/<id>`):
+    /// `<root>-<id>.scope`. The root keeps two agents' instances apart (`aicore` for the system
+    /// agent, `aicore-<hash>` for others).
+    public init(cgroupPath relativePath: String, slice: String = SystemdScope.defaultSlice) throws(SystemError) {
+        let components = try CgroupPath.components(of: relativePath)
+        let instance = components[components.count - 1]
+        self.init(name: Self.unitName(prefix: components.count > 1 ? components[0] : nil, instance: instance),
+                  slice: slice, instance: instance)
+    }
+
+    init(name: String, slice: String, instance: String) {
+        self.name = name
+        self.slice = slice
+        self.instance = instance
+    }
+
+    /// The scope's cgroup below the hierarchy's root: `aicore.slice/aicore-demo-api-1.scope`.
+    /// (systemd escapes a unit's cgroup name only when it starts with `_` or `.` or looks like a
+    /// control file; these names start with the agent's root, `aicore`.)
+    public var cgroupPath: String { slice + "/" + name }
+
+    /// `<prefix>-<instance>.scope`, every character systemd does not accept in a unit name
+    /// escaped as `\xNN`, and shortened with a hash of the whole when it would be too long.
+    public static func unitName(prefix: String?, instance: String) -> String {
+        let base = prefix.map { $0 + "-" + instance } ?? instance
+        let tokens = escapedTokens(base)
+        let suffix = ".scope"
+        let escaped = tokens.joined()
+        guard escaped.utf8.count + suffix.utf8.count > maximumNameLength else { return escaped + suffix }
+        // Whole escapes only, then a hash of the whole name tells the shortened names apart.
+        let hash = "-" + fnv1a(base)
+        let keep = maximumNameLength - suffix.utf8.count - hash.utf8.count
+        var cut = ""
+        for token in tokens {
+            guard cut.utf8.count + token.utf8.count <= keep else { break }
+            cut += token
+        }
+        return cut + hash + suffix
+    }
+
+    /// Keeps ASCII letters, digits, `:`, `_`, `.` (not first) and `-`; everything else, byte by
+    /// byte of its UTF-8, becomes `\xNN` (lower-case hex), as systemd's own escaping does.
+    public static func escape(_ text: String) -> String {
+        escapedTokens(text).joined()
+    }
+
+    /// One string per UTF-8 byte of `text`: the character itself, or its `\xNN` escape.
+    static func escapedTokens(_ text: String) -> [String] {
+        text.utf8.enumerated().map { index, byte in
+            let keep = (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x30 && byte <= 0x39)
+                || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                || (byte == UInt8(ascii: ".") && index > 0)
+            if keep { return String(Character(Unicode.Scalar(byte))) }
+            let hex = String(byte, radix: 16)
+            return "\\x" + (hex.count == 1 ? "0" + hex : hex)
+        }
+    }
+
+    /// 16 hex digits of the 64-bit FNV-1a hash of `text`'s UTF-8.
+    static func fnv1a(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// What `StartTransientUnit` gets for an instance whose init is `pid`, in this order:
+    /// where it goes and what it is, the process, `Delegate=yes` (the instance may have cgroups
+    /// of its own below the scope), collection of the unit even when it failed, and the limits
+    /// as unit properties, so that systemd writes them and `systemctl show` reports them.
+    ///
+    /// A nil limit is "no limit" (`TasksMax=infinity`: systemd's DefaultTasksMax would otherwise
+    /// cap the scope, which the cgroupfs driver never does); swap is limited to nothing beyond
+    /// the memory limit (`MemorySwapMax=0`), as the cgroupfs drivers do.
+    public func properties(pid: UInt32, limits: CgroupLimits) -> [SystemdUnitProperty] {
+        var properties: [SystemdUnitProperty] = [
+            .string("Description", "aicore instance \(instance)"),
+            .string("Slice", slice),
+            .pids("PIDs", [pid]),
+            .bool("Delegate", true),
+            .string("CollectMode", "inactive-or-failed"),
+            .uint64("TimeoutStopUSec", Self.stopTimeoutMicros),
+        ]
+        if let bytes = limits.memoryBytes {
+            properties.append(.uint64("MemoryMax", bytes))
+            properties.append(.uint64("MemorySwapMax", 0))
+        }
+        if let quota = limits.cpuQuotaMicros {
+            // The quota is per 100 ms period; systemd takes it per second and writes cpu.max
+            // for the period below (its default, said here so that the two never disagree).
+            properties.append(.uint64("CPUQuotaPerSecUSec", quota * (1_000_000 / CgroupLimits.cpuPeriodMicros)))
+            properties.append(.uint64("CPUQuotaPeriodUSec", CgroupLimits.cpuPeriodMicros))
+        }
+        if let weight = limits.cpuWeight {
+            properties.append(.uint64("CPUWeight", weight))
+        }
+        properties.append(.uint64("TasksMax", limits.pidsMax.map { UInt64($0) } ?? .max))
+        return properties
+    }
+}
