@@ -62,4 +62,17 @@ public enum CgroupDetection {
             }
         }
     }
+
+    /// The manager for `driver`: for `auto` and `systemd`, `CgroupSystemdManager` when the host
+    /// has systemd as PID 1, cgroup v2 and a manager that answers on D-Bus (`systemd` on a host
+    /// without them is an error saying why); otherwise `detect(placement:)`, the cgroupfs driver.
+    /// Asking the bus blocks (briefly): call it off actors and event loops.
+    public static func detect(driver: CgroupDriver, placement: CgroupPlacement = .hierarchyRoot) throws(SystemError) -> any CgroupManager {
+        guard driver != .cgroupfs else { return try detect(placement: placement) }
+        let layout = try layout()
+        guard try driver.resolve(on: SystemdHost.probe(layout: layout)) == .systemd else {
+            return try detect(placement: placement)
+        }
+        return CgroupSystemdManager(root: layout.unifiedMountPoint ?? layout.root)
+    }
 }

@@ -5,7 +5,8 @@ import Musl
 #endif
 
 /// Creates, limits, observes and removes the cgroup of one instance. `CgroupV1Manager` and
-/// `CgroupV2Manager` implement it; `CgroupDetection.detect` picks one for the host.
+/// `CgroupV2Manager` (the cgroupfs driver) and `CgroupSystemdManager` (systemd's) implement it;
+/// `CgroupDetection.detect` picks one for the host.
 ///
 /// The calls are synchronous and some wait (bounded) on the kernel: run them off actors and event loops.
 public protocol CgroupManager: Sendable {
@@ -16,6 +17,14 @@ public protocol CgroupManager: Sendable {
     /// The handle for `relativePath`, without touching the filesystem.
     func handle(for relativePath: String) throws -> CgroupHandle
     func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws
+    /// Whether `create` makes the cgroup, so that a child can be cloned straight into it
+    /// (CLONE_INTO_CGROUP). A systemd scope comes into being only around a process: that manager
+    /// says false, and the spawn hands it the waiting init through `place`.
+    var placesAtClone: Bool { get }
+    /// Puts the instance's init, `pid`, waiting before it sets anything up inside, into the
+    /// cgroup `create` returned, with `limits` (the ones given to `create`). The cgroupfs managers
+    /// write cgroup.procs (`addProcess`); the systemd manager starts the scope around the pid.
+    func place(_ pid: pid_t, in handle: CgroupHandle, limits: CgroupLimits) throws
     func stats(_ handle: CgroupHandle) throws -> CgroupStats
     /// true when the kernel OOM-killed a process in this cgroup (v2 memory.events oom_kill > 0; v1 memory.oom_control oom_kill > 0, or failcnt>0 with the process killed by SIGKILL as fallback info)
     func wasOOMKilled(_ handle: CgroupHandle) throws -> Bool
@@ -24,4 +33,12 @@ public protocol CgroupManager: Sendable {
     func killAll(_ handle: CgroupHandle) throws
     /// Removes the cgroup dirs (all v1 hierarchies), tolerating ENOENT; retries EBUSY briefly.
     func destroy(_ handle: CgroupHandle) throws
+}
+
+extension CgroupManager {
+    public var placesAtClone: Bool { version == .v2 }
+
+    public func place(_ pid: pid_t, in handle: CgroupHandle, limits: CgroupLimits) throws {
+        try addProcess(pid, to: handle)
+    }
 }

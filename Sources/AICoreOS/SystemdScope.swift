@@ -16,23 +16,19 @@ public struct SystemdScope: Sendable, Equatable {
     /// The unit name, e.g. `aicore-demo-api-1.scope`.
     public let name: String
     public let slice: String
-    /// The instance id, for `Description`.
-    public let instance: String
 
     /// The scope for the runtime's cgroup path `relativePath` (`<root>/<stack>/<service>/<id>`):
     /// `<root>-<id>.scope`. The root keeps two agents' instances apart (`aicore` for the system
     /// agent, `aicore-<hash>` for others).
     public init(cgroupPath relativePath: String, slice: String = SystemdScope.defaultSlice) throws(SystemError) {
         let components = try CgroupPath.components(of: relativePath)
-        let instance = components[components.count - 1]
-        self.init(name: Self.unitName(prefix: components.count > 1 ? components[0] : nil, instance: instance),
-                  slice: slice, instance: instance)
+        self.init(name: Self.unitName(prefix: components.count > 1 ? components[0] : nil, instance: components[components.count - 1]),
+                  slice: slice)
     }
 
-    init(name: String, slice: String, instance: String) {
+    init(name: String, slice: String) {
         self.name = name
         self.slice = slice
-        self.instance = instance
     }
 
     /// The scope's cgroup below the hierarchy's root: `aicore.slice/aicore-demo-api-1.scope`.
@@ -98,7 +94,8 @@ public struct SystemdScope: Sendable, Equatable {
     /// the memory limit (`MemorySwapMax=0`), as the cgroupfs drivers do.
     public func properties(pid: UInt32, limits: CgroupLimits) -> [SystemdUnitProperty] {
         var properties: [SystemdUnitProperty] = [
-            .string("Description", "aicore instance \(instance)"),
+            // From the name, so that a scope started from a task record's path reads the same.
+            .string("Description", "aicore-node instance \(name.hasSuffix(".scope") ? String(name.dropLast(6)) : name)"),
             .string("Slice", slice),
             .pids("PIDs", [pid]),
             .bool("Delegate", true),

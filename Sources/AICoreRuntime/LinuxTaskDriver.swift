@@ -128,11 +128,12 @@ public final class LinuxTaskDriver: TaskDriver {
             }
         }
 
+        var limits = spec.limits
+        // Every instance gets the device allowlist: /dev nodes bound in, or made with mknod
+        // anywhere, are usable only when listed.
+        if limits.devices == nil { limits.devices = DeviceRule.defaultAllowlist }
+        let placedLimits = limits
         do {
-            var limits = spec.limits
-            // Every instance gets the device allowlist: /dev nodes bound in, or made with mknod
-            // anywhere, are usable only when listed.
-            if limits.devices == nil { limits.devices = DeviceRule.defaultAllowlist }
             cgroup = try cgroups.create(spec.cgroupPath, limits: limits)
         } catch {
             throw AICoreError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
@@ -145,14 +146,15 @@ public final class LinuxTaskDriver: TaskDriver {
             passthroughStdoutFD: spec.passthroughStdoutFD, passthroughStderrFD: spec.passthroughStderrFD,
             logDirectory: logDirectory, logFileName: Self.logFileName, logMaxBytes: spec.logging.maxBytes,
             logMaxFiles: spec.logging.maxFiles, stateDirectory: stateDirectory,
-            cgroupV2Directory: handleCgroup?.unifiedDirectory,
+            // A systemd scope exists only once it holds the init: then the init waits to be placed.
+            cgroupV2Directory: cgroups.placesAtClone ? handleCgroup?.unifiedDirectory : nil,
             needsPlacement: handleCgroup != nil)
         // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
         let pidfd: PIDFD
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in
-                if let handleCgroup { try self.cgroups.addProcess(pid, to: handleCgroup) }
+                if let handleCgroup { try self.cgroups.place(pid, in: handleCgroup, limits: placedLimits) }
                 // Recorded before the child is released to exec the workload: an agent killed
                 // from here on leaves a task that the next one re-adopts, never an unrecorded
                 // workload that it would have to kill and start again.

@@ -49,7 +49,7 @@ import Testing
         let scope = try SystemdScope(cgroupPath: "aicore/demo/api/demo-api-1")
         let limits = CgroupLimits(memoryBytes: 256 << 20, cpus: 0.5, cpuWeight: 200, pidsMax: 64)
         #expect(scope.properties(pid: 4242, limits: limits).map(\.description) == [
-            "Description=aicore instance demo-api-1",
+            "Description=aicore-node instance aicore-demo-api-1",
             "Slice=aicore.slice",
             "PIDs=4242",
             "Delegate=yes",
