@@ -1,3 +1,4 @@
+import AICoreOS
 import Testing
 @testable import AICoreServer
 
@@ -74,6 +75,21 @@ import Testing
             _ = try AgentConfiguration.parse("tcp_max_connections: many\n", path: "aicore.yml")
         } throws: { error in
             "\(error)" == "aicore.yml:1:1: `tcp_max_connections` expects a positive whole number"
+        }
+    }
+
+    @Test func theCgroupDriverIsAutoUnlessTheFileNamesOne() throws {
+        #expect(AgentConfiguration().cgroupDriver == .auto)
+        for driver in CgroupDriver.allCases {
+            #expect(try AgentConfiguration.parse("cgroup_driver: \(driver)\n", path: "aicore.yml").cgroupDriver == driver)
+        }
+    }
+
+    @Test func anUnknownCgroupDriverIsAnErrorNamingTheKnownOnes() {
+        #expect {
+            _ = try AgentConfiguration.parse("state_dir: /srv/aicore\ncgroup_driver: systemd-cgroup\n", path: "aicore.yml")
+        } throws: { error in
+            "\(error)" == "aicore.yml:2:1: `cgroup_driver` expects auto, systemd, cgroupfs, got `systemd-cgroup`"
         }
     }
 }

@@ -1,3 +1,4 @@
+import AICoreOS
 import Foundation
 import Yams
 
@@ -27,6 +28,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Stop every instance when the agent shuts down (the embedded mode); an agent under
     /// systemd leaves them running for the next agent to re-adopt.
     public var stopWorkloadsOnExit: Bool
+    /// Who makes instance cgroups (`cgroup_driver`): `auto` (systemd's scopes where PID 1 is
+    /// systemd with cgroup v2 and answers on D-Bus, else cgroupfs), `systemd` or `cgroupfs`.
+    public var cgroupDriver: CgroupDriver = .auto
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -86,7 +90,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     }
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
-                       "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections"]
+                       "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections",
+                       "cgroup_driver"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -123,6 +128,15 @@ public struct AgentConfiguration: Sendable, Equatable {
                 case "tls_handshake_timeout": configuration.tcpLimits.handshakeTimeout = .seconds(number)
                 default: configuration.tcpLimits.maxConnections = number
                 }
+                continue
+            }
+            if key == "cgroup_driver" {
+                guard let name = value.string, let driver = CgroupDriver(rawValue: name) else {
+                    throw AgentConfigurationError(path: path + line, message: "`\(key)` expects "
+                        + CgroupDriver.allCases.map(\.rawValue).joined(separator: ", ")
+                        + (value.string.map { ", got `\($0)`" } ?? ""))
+                }
+                configuration.cgroupDriver = driver
                 continue
             }
             guard let string = value.string, !string.isEmpty else {

@@ -34,7 +34,11 @@ public actor ControlPlane {
 
     /// Opens the Store (one clear error when it cannot be opened: never an empty state while
     /// workloads may still run) and the runtime. Nothing is started or adopted yet: `recover`.
-    public init(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger) throws(AICoreError) {
+    ///
+    /// `cgroups` is the cgroup driver `cgroupManager(for:)` chose (it may ask systemd over
+    /// D-Bus, so the agent does that on a thread of its own); nil: the cgroupfs driver.
+    public init(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger,
+                cgroups: (any CgroupManager)? = nil) throws(AICoreError) {
         self.configuration = configuration
         self.logger = logger
         do {
@@ -63,7 +67,7 @@ public actor ControlPlane {
         layout.cgroupRoot = Self.cgroupRoot(stateDirectory: configuration.stateDirectory)
         self.layout = layout
         do {
-            let cgroups = try CgroupDetection.detect(placement: Self.cgroupPlacement())
+            let cgroups = try cgroups ?? CgroupDetection.detect(placement: Self.cgroupPlacement())
             driver = try LinuxTaskDriver(
                 configuration: LinuxTaskDriver.Configuration(
                     stateRoot: layout.instancesDirectory,
@@ -108,6 +112,22 @@ public actor ControlPlane {
         let text = procSelfCgroup ?? ((try? FileIO.readString("/proc/self/cgroup")) ?? "")
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return .hierarchyRoot }
         return line.hasSuffix("/supervisor") ? .delegated : .hierarchyRoot
+    }
+
+    /// The cgroup manager for the configured `cgroup_driver`: systemd's transient scopes
+    /// (`auto` where the host has them, or `systemd`), else the cgroupfs driver placed by
+    /// `cgroupPlacement`. `systemd` on a host without it is an error that says why. It may ask
+    /// systemd over D-Bus: blocking, so it runs on a thread of its own.
+    public static func cgroupManager(for configuration: AgentConfiguration) async throws(AICoreError) -> any CgroupManager {
+        do {
+            return try await BlockingWork.run {
+                try CgroupDetection.detect(driver: configuration.cgroupDriver, placement: cgroupPlacement())
+            }
+        } catch let error as SystemError {
+            throw AICoreError(.unavailable, "cgroup_driver: \(configuration.cgroupDriver): \(error)", cause: error)
+        } catch {
+            throw AICoreError(.internalError, "cannot choose the cgroup driver: \(error)", cause: error)
+        }
     }
 
     /// The first component of this agent's instance cgroups: `aicore` for the service's state
