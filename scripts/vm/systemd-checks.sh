@@ -2,10 +2,13 @@
 # systemd-checks.sh — runs INSIDE the VM of scripts/test-systemd.sh (systemd as PID 1, cgroup v2).
 # Installs aicore-node with scripts/install.sh and checks what an operator relies on:
 #   1. `systemctl start aicore-node` reaches active through READY=1;
-#   2. a stack comes up, its instances in cgroups under the unit's delegated subtree;
-#   3. `systemctl restart aicore-node` leaves every workload running and re-adopted;
+#   2. a stack comes up, each instance in its transient scope aicore-<stack>-<service>-<n>.scope
+#      in aicore.slice (cgroup_driver: auto picks systemd here), which `systemctl status` shows
+#      with the workload's process and `systemctl show` with the stack's limits;
+#   3. `systemctl restart aicore-node` leaves every workload running and re-adopted, and every
+#      scope in place;
 #   4. a hung agent (SIGSTOP) is killed by the watchdog and restarted, workloads untouched;
-#   5. `down` leaves no instance cgroup behind.
+#   5. `down` leaves no instance cgroup and no aicore unit behind, not even a failed one.
 # Prints "systemd-checks: passed" at the end; any failed check exits non-zero with its reason.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,6 +43,8 @@ services:
     command: ["/bin/sleep", "3600"]
     deploy:
       replicas: 2
+      resources:
+        limits: {memory: 64m, cpus: "0.5", pids: 100}
   solo:
     command: ["/bin/sleep", "3600"]
     depends_on: [app]
@@ -53,28 +58,56 @@ before=$(pids)
 step "instances: $before"
 unit_cgroup=$(systemctl show -p ControlGroup --value aicore-node)
 systemd_version=$(systemctl --version | awk 'NR==1 {print $2}')
-# systemd >= 254 honours DelegateSubgroup=supervisor: instances live in the unit's subtree.
-# Older ones (Debian 12: 252) cannot restart a unit whose cgroup passes controllers down, so
-# instances live under /aicore at the hierarchy's root (docs/operations.md).
-if [ "$systemd_version" -ge 254 ]; then expected="$unit_cgroup/aicore/vmcheck/"; else expected="/aicore/vmcheck/"; fi
+journalctl -u aicore-node --no-pager | grep -q "cgroup driver: systemd" || fail "the agent did not pick the systemd cgroup driver"
 agent_cg=$(grep '^0::' "/proc/$(systemctl show -p MainPID --value aicore-node)/cgroup" | cut -d: -f3)
 case "$agent_cg" in "$unit_cgroup"|"$unit_cgroup"/*) ;; *) fail "the agent runs in $agent_cg, outside its unit $unit_cgroup" ;; esac
+scopes=""
 for entry in $before; do
-  pid=${entry#*=}; pid=${pid%%:*}
+  id=${entry%%=*}; pid=${entry#*=}; pid=${pid%%:*}
+  scope="aicore-$id.scope"
+  scopes="$scopes $scope"
   cg=$(grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3)
-  case "$cg" in
-    "$expected"*) ;;
-    *) fail "instance pid $pid is in cgroup $cg, not under $expected (systemd $systemd_version)" ;;
-  esac
+  [ "$cg" = "/aicore.slice/$scope" ] || fail "instance $id (pid $pid) is in cgroup $cg, not in its scope /aicore.slice/$scope"
+  [ "$(systemctl is-active "$scope")" = active ] || fail "$scope is $(systemctl is-active "$scope")"
+  status=$(systemctl status --no-pager --lines=0 "$scope") || fail "systemctl status $scope"
+  echo "$status" | grep -q "Delegate\|CGroup: /aicore.slice/$scope" || fail "systemctl status $scope shows no cgroup: $status"
+  echo "$status" | grep -q "$pid " || fail "systemctl status $scope does not show the instance's init (pid $pid): $status"
+  echo "$status" | grep -q "/bin/sleep 3600" || fail "systemctl status $scope does not show the workload: $status"
+  echo "$status" | sed -n '1p;/CGroup:/,$p'
 done
-step "systemd $systemd_version: the agent is in $agent_cg, instance cgroups under $expected"
+step "systemd $systemd_version: the agent is in $agent_cg, each instance in its scope:$scopes"
+limits=$(systemctl show aicore-vmcheck-app-1.scope -p MemoryMax,TasksMax,CPUQuotaPerSecUSec,Delegate,Slice)
+echo "$limits"
+for want in MemoryMax=67108864 TasksMax=100 CPUQuotaPerSecUSec=500ms Delegate=yes Slice=aicore.slice; do
+  echo "$limits" | grep -qx "$want" || fail "systemctl show aicore-vmcheck-app-1.scope: no $want in: $limits"
+done
+[ "$(cat /sys/fs/cgroup/aicore.slice/aicore-vmcheck-app-1.scope/memory.max)" = 67108864 ] || fail "memory.max of the scope is not the limit"
+[ "$(cat /sys/fs/cgroup/aicore.slice/aicore-vmcheck-app-1.scope/cpu.max)" = "50000 100000" ] || fail "cpu.max of the scope is not the limit"
+solo=$(systemctl show aicore-vmcheck-solo-1.scope -p TasksMax,MemoryMax)
+echo "$solo" | grep -qx TasksMax=4096 || fail "solo: the default pids limit is not TasksMax=4096: $solo"
+step "the limits are unit properties: $(echo $limits)"
 
 step "restart the agent"
 systemctl restart aicore-node || fail "systemctl restart aicore-node"
 wait_for 60 "agent answering after restart" "$bin" ps
 after=$(pids)
 [ "$before" = "$after" ] || fail "workloads changed across systemctl restart: before '$before' after '$after'"
-step "every workload kept running and was re-adopted: $after"
+for scope in $scopes; do
+  [ "$(systemctl is-active "$scope")" = active ] || fail "$scope is $(systemctl is-active "$scope") after the agent's restart"
+done
+step "every workload kept running and was re-adopted: $after; scopes still active:$scopes"
+
+step "restart one instance"
+solo_pid() { "$bin" ps -p vmcheck --format json | python3 -c 'import json,sys; print(" ".join(str(i["pid"]) for i in json.load(sys.stdin) if i["id"] == "vmcheck-solo-1" and i["state"] == "running" and i.get("pid")))'; }
+old_solo=$(solo_pid)
+"$bin" restart -p vmcheck solo || fail "restart solo"
+wait_for 60 "solo running again with a new pid (was $old_solo)" sh -c "p=\$(\"$bin\" ps -p vmcheck --format json | python3 -c 'import json,sys; print(\" \".join(str(i[\"pid\"]) for i in json.load(sys.stdin) if i[\"id\"] == \"vmcheck-solo-1\" and i[\"state\"] == \"running\" and i.get(\"pid\")))'); [ -n \"\$p\" ] && [ \"\$p\" != \"$old_solo\" ]"
+new_solo=$(solo_pid)
+cg=$(grep '^0::' "/proc/$new_solo/cgroup" | cut -d: -f3)
+[ "$cg" = /aicore.slice/aicore-vmcheck-solo-1.scope ] || fail "the restarted instance (pid $new_solo) is in $cg"
+[ "$(systemctl is-active aicore-vmcheck-solo-1.scope)" = active ] || fail "the restarted instance's scope is not active"
+step "a restarted instance runs in a new scope of the same name (pid $old_solo, now $new_solo)"
+before=$(pids)
 
 step "hang the agent"
 restarts=$(systemctl show -p NRestarts --value aicore-node)
@@ -90,6 +123,15 @@ step "the watchdog restarted the agent; workloads untouched"
 
 step "down"
 "$bin" down -p vmcheck || fail "down"
-[ ! -e "/sys/fs/cgroup$expected" ] || fail "cgroup $expected left behind"
+[ ! -e /sys/fs/cgroup/aicore/vmcheck ] || fail "cgroup /aicore/vmcheck left behind"
+for scope in $scopes; do
+  [ ! -e "/sys/fs/cgroup/aicore.slice/$scope" ] || fail "cgroup of $scope left behind"
+done
+left=$(systemctl list-units --all --plain --no-legend 'aicore-*' | grep -v '^aicore-node\.service' || true)
+[ -z "$left" ] || fail "units left after down: $left"
+failed=$(systemctl list-units --failed --plain --no-legend)
+case "$failed" in *aicore-*) fail "failed aicore units after down: $failed" ;; esac
+step "down: no scope, cgroup or unit left (systemctl list-units --all 'aicore-*' lists only aicore-node.service)"
+systemctl list-units --all --plain --no-legend 'aicore-*' || true
 systemctl stop aicore-node
 echo "systemd-checks: passed"
