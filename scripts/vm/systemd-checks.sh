@@ -8,7 +8,9 @@
 #   3. `systemctl restart aicore-node` leaves every workload running and re-adopted, and every
 #      scope in place;
 #   4. a hung agent (SIGSTOP) is killed by the watchdog and restarted, workloads untouched;
-#   5. `down` leaves no instance cgroup and no aicore unit behind, not even a failed one.
+#   5. `down` leaves no instance cgroup and no aicore unit behind, not even a failed one
+#      (also after an OOM kill);
+#   6. `cgroup_driver: cgroupfs` in /etc/aicore/aicore.yml puts instances under /aicore/… again.
 # Prints "systemd-checks: passed" at the end; any failed check exits non-zero with its reason.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -170,6 +172,26 @@ case "$(hog_exit)" in *OOMKilled*) step "the OOM kill was reported as such" ;; *
 left=$(systemctl list-units --all --plain --no-legend 'aicore-*' | grep -v '^aicore-node\.service' || true)
 [ -z "$left" ] || fail "units left after the OOM-killed instance: $left"
 step "no unit left after an OOM kill (failed or not)"
+
+step "cgroup_driver: cgroupfs on this systemd host"
+cp /etc/aicore/aicore.yml "$work/aicore.yml.orig"
+sed -i 's/^cgroup_driver:.*/cgroup_driver: cgroupfs/' /etc/aicore/aicore.yml
+grep -qx 'cgroup_driver: cgroupfs' /etc/aicore/aicore.yml || echo 'cgroup_driver: cgroupfs' >> /etc/aicore/aicore.yml
+systemctl restart aicore-node || fail "restart with cgroup_driver: cgroupfs"
+wait_for 60 "agent answering with cgroup_driver: cgroupfs" "$bin" ps
+journalctl -u aicore-node --no-pager | grep "cgroup driver:" | tail -1 | grep -q "cgroup driver: cgroupfs (cgroup v2)" \
+  || fail "the agent did not take the cgroupfs driver: $(journalctl -u aicore-node --no-pager | grep 'cgroup driver:' | tail -1)"
+"$bin" up -d --wait -f "$work/stack.yml" || fail "up with cgroupfs"
+for entry in $(pids); do
+  id=${entry%%=*}; pid=${entry#*=}; pid=${pid%%:*}
+  cg=$(grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3)
+  case "$cg" in /aicore/vmcheck/*) ;; *) fail "cgroupfs: instance $id (pid $pid) is in $cg, not under /aicore/vmcheck/" ;; esac
+done
+[ -z "$(systemctl list-units --all --plain --no-legend 'aicore-vmcheck*')" ] || fail "cgroupfs made scopes"
+step "cgroupfs: instances under /aicore/vmcheck/, no scope: $(pids)"
+"$bin" down -p vmcheck || fail "down with cgroupfs"
+[ ! -e /sys/fs/cgroup/aicore/vmcheck ] || fail "cgroupfs: /aicore/vmcheck left behind"
+cp "$work/aicore.yml.orig" /etc/aicore/aicore.yml
 
 systemctl stop aicore-node
 echo "systemd-checks: passed"
