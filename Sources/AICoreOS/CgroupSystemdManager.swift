@@ -74,6 +74,7 @@ public struct CgroupSystemdManager: CgroupManager {
         if let devices = limits.devices {
             try DeviceRule.attach(devices, toCgroup: directory(of: handle))
         }
+        CgroupOOMWatch.shared.watch(directory(of: handle))
     }
 
     /// Writes cgroup.procs of a running scope (a process joining an instance that exists).
@@ -85,8 +86,10 @@ public struct CgroupSystemdManager: CgroupManager {
         try files.stats(handle)
     }
 
+    /// memory.events `oom_kill` > 0, now or when it last changed: systemd may have removed the
+    /// scope's cgroup already, as soon as its last process exited (`CgroupOOMWatch`).
     public func wasOOMKilled(_ handle: CgroupHandle) throws(SystemError) -> Bool {
-        try files.wasOOMKilled(handle)
+        try files.wasOOMKilled(handle) || (CgroupOOMWatch.shared.oomKills(directory(of: handle)) ?? 0) > 0
     }
 
     public func processes(_ handle: CgroupHandle) throws(SystemError) -> [pid_t] {
@@ -107,6 +110,7 @@ public struct CgroupSystemdManager: CgroupManager {
             return
         }
         try stopAndReset(scope.name)
+        CgroupOOMWatch.shared.forget(directory(of: handle))
     }
 
     private func stopAndReset(_ name: String) throws(SystemError) {

@@ -72,6 +72,26 @@ struct CgroupSystemdManagerKernelTests {
         }
     }
 
+    /// systemd removes an emptied scope's cgroup at once: the OOM kill is still known after that.
+    @Test func anOOMKillIsKnownAfterSystemdRemovedTheEmptyScope() async throws {
+        let limits = CgroupLimits(memoryBytes: 32 << 20)
+        let handle = try manager.create(Self.uniquePath(), limits: limits)
+        let dir = try #require(handle.unifiedDirectory)
+        try await offload { [manager] in
+            let child = try CgroupKernelTests.Child("exec /usr/bin/python3 -c 'x = b\"x\" * (256 << 20)'")
+            defer { child.reap() }
+            try manager.place(child.pid, in: handle, limits: limits)
+            try child.start()
+            #expect(child.terminationSignal == SIGKILL)   // reaped: the scope is empty now
+        }
+        try await waitUntil("systemd removed the empty scope's cgroup \(dir)", within: .seconds(30)) {
+            !FileManager.default.fileExists(atPath: dir)
+        }
+        #expect(try manager.wasOOMKilled(handle))
+        // The process is gone, so is the scope: this only resets it, were it failed.
+        try await offload { [manager] in try manager.destroy(handle) }
+    }
+
     @Test func destroyingAScopeThatIsGoneAlreadyIsFine() async throws {
         try await offload {
             let handle = try manager.create(Self.uniquePath(), limits: CgroupLimits())
