@@ -12,6 +12,16 @@ import Testing
 struct CgroupSystemdManagerKernelTests {
     let manager = CgroupSystemdManager()
 
+    init() throws {
+        // Under scripts/test-cgroup-v2.sh --systemd, CgroupKernelTests (run alongside) makes this
+        // process's unit cgroup pass controllers on, which cgroup v2 refuses while a process sits
+        // there: so the children spawned here must be born in the leaf it moves this process to,
+        // not in the unit's cgroup during the moment before their scope takes them.
+        if ProcessInfo.processInfo.environment["AICORE_TEST_CGROUP_PLACEMENT"] == "delegated" {
+            _ = try CgroupV2Manager.prepareDelegatedRoot()
+        }
+    }
+
     /// A runtime cgroup path whose scope nobody else uses: `aicore-test-<pid>-<random>-instance-1.scope`.
     static func uniquePath() -> String {
         "aicore-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/stack/service/instance-1"
