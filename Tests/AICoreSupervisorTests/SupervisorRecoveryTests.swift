@@ -25,7 +25,7 @@ import Testing
         // The task was recorded, then the agent died before releasing its init: no process is
         // left, and no exit of a workload was recorded.
         driver.plant(id: "demo-api-1", pid: 4242)
-        let (entry, snapshot) = await try supervisor().recover(identity, spec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]),
+        let (entry, snapshot) = try await supervisor().recover(identity, spec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]),
                                                               record: record(.starting))
         guard case .start = entry else {
             Issue.record("expected a fresh start, got \(entry)")
@@ -38,7 +38,7 @@ import Testing
     func anInstanceThatRanAndIsGoneExitedWhileTheAgentWasAway(recorded state: InstanceState) async throws {
         // Also when the Store still said starting: the workload ran, and its init recorded its exit.
         driver.plant(id: "demo-api-1", pid: 4242, exited: TaskExit(status: .exited(1), oomKilled: false, finishedAt: nil))
-        let (entry, _) = await try supervisor().recover(identity, spec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]),
+        let (entry, _) = try await supervisor().recover(identity, spec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]),
                                                         record: record(state))
         guard case .exitedWhileAway = entry else {
             Issue.record("expected an exit while away, got \(entry)")
