@@ -32,7 +32,7 @@ static int map_error(const sd_bus_error *e, int r) {
 
 // root talks to PID 1 directly over its private socket, as systemctl does: no dbus-daemon is
 // needed, and nothing else on the bus can send it signals. Everyone else uses the system bus.
-static int open_bus(sd_bus **out, int *direct) {
+static int connect_bus(sd_bus **out, int *direct) {
   *direct = 0;
   if (geteuid() == 0 && access(PRIVATE_SOCKET, F_OK) == 0) {
     sd_bus *bus = NULL;
@@ -48,6 +48,13 @@ static int open_bus(sd_bus **out, int *direct) {
     sd_bus_unref(bus);
   }
   return sd_bus_open_system(out);
+}
+
+// Every call opens its own connection; a failure to connect is reported the same way by each.
+static int open_bus(sd_bus **out, int *direct, char *error, size_t error_len) {
+  int r = connect_bus(out, direct);
+  if (r < 0) set_error(error, error_len, "connect to systemd", r, NULL);
+  return r;
 }
 
 static uint64_t now_usec(void) {
@@ -159,11 +166,8 @@ int aic_sd_start_transient_unit(const char *name, const struct aic_sd_property *
   sd_bus *bus = NULL;
   sd_bus_message *m = NULL;
   int direct = 0;
-  int r = open_bus(&bus, &direct);
-  if (r < 0) {
-    set_error(error, error_len, "connect to systemd", r, NULL);
-    return r;
-  }
+  int r = open_bus(&bus, &direct, error, error_len);
+  if (r < 0) return r;
   r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "StartTransientUnit");
   if (r >= 0) r = sd_bus_message_append(m, "ss", name, "fail");
   if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(sv)");
@@ -184,11 +188,8 @@ int aic_sd_stop_unit(const char *name, uint64_t timeout_usec, char *error, size_
   sd_bus *bus = NULL;
   sd_bus_message *m = NULL;
   int direct = 0;
-  int r = open_bus(&bus, &direct);
-  if (r < 0) {
-    set_error(error, error_len, "connect to systemd", r, NULL);
-    return r;
-  }
+  int r = open_bus(&bus, &direct, error, error_len);
+  if (r < 0) return r;
   r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "StopUnit");
   if (r >= 0) r = sd_bus_message_append(m, "ss", name, "replace");
   if (r < 0)
@@ -204,11 +205,8 @@ int aic_sd_reset_failed_unit(const char *name, char *error, size_t error_len) {
   sd_bus *bus = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
   int direct = 0;
-  int r = open_bus(&bus, &direct);
-  if (r < 0) {
-    set_error(error, error_len, "connect to systemd", r, NULL);
-    return r;
-  }
+  int r = open_bus(&bus, &direct, error, error_len);
+  if (r < 0) return r;
   r = sd_bus_call_method(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "ResetFailedUnit", &e, NULL, "s", name);
   if (r < 0) {
     set_error(error, error_len, "ResetFailedUnit", r, &e);
@@ -224,11 +222,8 @@ int aic_sd_manager_version(char *version, size_t version_len, char *error, size_
   sd_bus_error e = SD_BUS_ERROR_NULL;
   char *value = NULL;
   int direct = 0;
-  int r = open_bus(&bus, &direct);
-  if (r < 0) {
-    set_error(error, error_len, "connect to systemd", r, NULL);
-    return r;
-  }
+  int r = open_bus(&bus, &direct, error, error_len);
+  if (r < 0) return r;
   r = sd_bus_get_property_string(bus, SYSTEMD_SERVICE, SYSTEMD_PATH, MANAGER_INTERFACE, "Version", &e, &value);
   if (r < 0) {
     set_error(error, error_len, "read the manager's Version", r, &e);
