@@ -698,8 +698,11 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Ready for traffic: running (not starting, not stopping) and every check it has passes.
     /// The one place readiness is derived.
     private var derivedReady: Bool {
-        (state == .running || state == .healthy || state == .unhealthy) && checkStatuses.allSatisfy { $0 == .passing }
+        isRunning && checkStatuses.allSatisfy { $0 == .passing }
     }
+
+    /// Its process runs and is neither starting nor being stopped.
+    private var isRunning: Bool { state == .running || state == .healthy || state == .unhealthy }
 
     private var checkStatuses: [ProbeTracker.Status] { [healthStatus, readinessStatus].compactMap { $0 } }
 
@@ -715,13 +718,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// After a check changed: healthy/unhealthy as the checks say, with `reason` as the event,
     /// and readiness.
     private func updateReadiness(reason: String? = nil) {
-        let running = state == .running || state == .healthy || state == .unhealthy
         let statuses = checkStatuses
         // Set before the event below is recorded: the record written with it must carry the
         // new readiness (the proxy and `ps` read it from there).
         let wasReady = ready
         ready = derivedReady
-        if running, let reason {
+        if isRunning, let reason {
             if statuses.contains(.failing) {
                 transition(.unhealthy, type: "unhealthy", reason: reason)
             } else if !statuses.isEmpty, statuses.allSatisfy({ $0 == .passing }) {
