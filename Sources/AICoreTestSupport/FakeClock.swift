@@ -20,6 +20,8 @@ public final class FakeClock: Clock, Sendable {
     private struct Waiter {
         var count: Int
         var continuation: CheckedContinuation<Bool, Never>
+        /// Its bound; cancelled once the waiter is satisfied.
+        var timeout: Task<Void, Never>?
     }
 
     private struct State {
@@ -48,15 +50,18 @@ public final class FakeClock: Clock, Sendable {
         }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let (resumeNow, satisfied) = state.withLock { s -> (Bool, [CheckedContinuation<Bool, Never>]) in
+                let (resumeNow, satisfied) = state.withLock { s -> (Bool, [Waiter]) in
                     if deadline <= s.now { return (true, []) }
                     s.sleepers[id] = Sleeper(deadline: deadline, continuation: continuation)
                     let met = s.waiters.filter { $0.value.count <= s.sleepers.count }
                     for key in met.keys { s.waiters[key] = nil }
-                    return (false, met.values.map(\.continuation))
+                    return (false, Array(met.values))
                 }
                 if resumeNow { continuation.resume() }
-                for waiter in satisfied { waiter.resume(returning: true) }
+                for waiter in satisfied {
+                    waiter.timeout?.cancel()
+                    waiter.continuation.resume(returning: true)
+                }
             }
         } onCancel: {
             let sleeper = state.withLock { $0.sleepers.removeValue(forKey: id) }
@@ -82,12 +87,19 @@ public final class FakeClock: Clock, Sendable {
                 return
             }
             // The bound, on real time: only a failing test ever reaches it.
-            Task { [weak self] in
-                try? await Task.sleep(for: limit)
+            let timeout = Task { [weak self] in
+                guard (try? await Task.sleep(for: limit)) != nil else { return }
                 if let waiter = self?.state.withLock({ $0.waiters.removeValue(forKey: id) }) {
                     waiter.continuation.resume(returning: false)
                 }
             }
+            // Satisfied meanwhile: the waiter is gone, and so is the need for its bound.
+            let pending = state.withLock { s -> Bool in
+                guard s.waiters[id] != nil else { return false }
+                s.waiters[id]?.timeout = timeout
+                return true
+            }
+            if !pending { timeout.cancel() }
         }
     }
 
