@@ -5,51 +5,33 @@ import Synchronization
 import Glibc
 #endif
 
-/// Repeats exec checks (Compose healthchecks) inside instances from one thread, over their
-/// inits' exec channels. At 500 health-checked instances, a check a second each, a task per
-/// check (a timer, a wake-up, a hop to the runner, another for the answer) cost the agent
+/// Repeats execs inside instances from one thread, over their inits' exec channels: the OS
+/// side of exec healthchecks. At 500 health-checked instances, a check a second each, a task
+/// per check (a timer, a wake-up, a hop to the runner, another for the answer) cost the agent
 /// more than everything else together; here a check is a `send` and a `recv` on a kept
 /// connection, made by a thread that sleeps in `epoll_wait` until the next check is due or an
 /// answer arrives, and sends every check due within `batchWindow` in one wake-up.
 ///
-/// Nothing is reported while a check keeps passing: its owner is told only when a result
-/// matters (a failure, the first passes after a failure, or one pass every
-/// `Schedule.reportQuietPassesEvery`) and then takes the results in order (`take`). The last
-/// results are always at hand (`recent`).
+/// When a check runs and which results matter are the owner's rules (`ExecRepeatPolicy`,
+/// asked after every run): the scheduler knows nothing of Compose. Its owner is told only when
+/// the policy says so, and then takes the results in order (`take`). The last results are
+/// always at hand (`recent`).
 public final class ExecCheckScheduler: Sendable {
     public static let shared = ExecCheckScheduler()
 
-    /// Docker's healthcheck timing.
-    public struct Schedule: Sendable, Equatable {
-        /// Between the end of one check and the start of the next.
-        public var interval: Duration
-        /// Used instead of `interval` during `startPeriod` (from `schedule`), until a check passes.
-        public var startInterval: Duration
-        public var startPeriod: Duration
-        /// Before the first check.
-        public var firstAfter: Duration
+    /// What is kept of the runs, and how long one may take.
+    public struct Limits: Sendable, Equatable {
         /// A check still running then is killed, and fails.
         public var timeout: Duration
         /// Output kept per check (stdout and stderr together).
         public var outputLimit: Int
         /// Results kept for `recent`.
         public var kept: Int
-        /// After this many passes in a row, further passes are kept without telling the owner...
-        public var quietAfterPasses: Int
-        /// ...except one this often, so that what the owner records does not grow old.
-        public var reportQuietPassesEvery: Duration
 
-        public init(interval: Duration, startInterval: Duration, startPeriod: Duration, firstAfter: Duration,
-                    timeout: Duration, outputLimit: Int, kept: Int, quietAfterPasses: Int, reportQuietPassesEvery: Duration) {
-            self.interval = interval
-            self.startInterval = startInterval
-            self.startPeriod = startPeriod
-            self.firstAfter = firstAfter
+        public init(timeout: Duration, outputLimit: Int, kept: Int) {
             self.timeout = timeout
             self.outputLimit = outputLimit
             self.kept = kept
-            self.quietAfterPasses = quietAfterPasses
-            self.reportQuietPassesEvery = reportQuietPassesEvery
         }
     }
 
@@ -67,7 +49,7 @@ public final class ExecCheckScheduler: Sendable {
         public var started: Int64
         public var ended: Int64
         public var outcome: Outcome
-        /// stdout and stderr together, in order, at most the schedule's `outputLimit` bytes.
+        /// stdout and stderr together, in order, at most the limits' `outputLimit` bytes.
         public var output: [UInt8]
 
         /// Exited with code 0.
@@ -86,7 +68,8 @@ public final class ExecCheckScheduler: Sendable {
         let stateDirectory: String
         let request: [UInt8]
         let process: ProcessSpec
-        let schedule: Schedule
+        let limits: Limits
+        var policy: any ExecRepeatPolicy
         let notify: @Sendable () -> Void
         /// Monotonic nanoseconds.
         let scheduledAt: Int64
@@ -98,15 +81,6 @@ public final class ExecCheckScheduler: Sendable {
         var results: [Result] = []
         /// How many of `results` the owner has not taken.
         var untaken = 0
-        var passesInRow = 0
-        var everPassed = false
-        var lastNotified: Int64
-
-        /// Until the next check, for one that ended at `now` (monotonic ns).
-        func interval(endedAt now: Int64) -> Int64 {
-            let inStart = !everPassed && now - scheduledAt < nanoseconds(schedule.startPeriod)
-            return nanoseconds(inStart ? schedule.startInterval : schedule.interval)
-        }
     }
 
     private struct State {
@@ -140,19 +114,20 @@ public final class ExecCheckScheduler: Sendable {
     // MARK: the owner's side
 
     /// Starts checking `process` (the instance's identity comes with the init) in the instance
-    /// whose state directory is given, on `schedule`, until `cancel`. `notify` is called, on the
-    /// scheduler's thread, whenever there are results the owner must `take`; it must return at
-    /// once. `encoded` is the request (`InstanceExecChannel.encode`).
-    public func schedule(stateDirectory: String, process: ProcessSpec, encoded request: [UInt8], schedule: Schedule,
-                         notify: @escaping @Sendable () -> Void) -> ID {
+    /// whose state directory is given, first after `firstAfter`, then as `policy` says, until
+    /// `cancel`. `notify` is called, on the scheduler's thread, whenever the policy says there
+    /// are results the owner must `take`; it must return at once. `encoded` is the request
+    /// (`InstanceExecChannel.encode`).
+    public func schedule(stateDirectory: String, process: ProcessSpec, encoded request: [UInt8], firstAfter: Duration,
+                         limits: Limits, policy: any ExecRepeatPolicy, notify: @escaping @Sendable () -> Void) -> ID {
         let now = Self.monotonicNanoseconds()
-        let due = now + Self.nanoseconds(schedule.firstAfter)
+        let due = now + Self.nanoseconds(firstAfter)
         let (id, startThread, wake) = state.withLock { s -> (UInt64, Bool, Bool) in
             let id = s.nextID
             s.nextID += 1
-            s.checks[id] = Check(stateDirectory: stateDirectory, request: request, process: process, schedule: schedule,
-                                 notify: notify, scheduledAt: now, due: due, answer: ExecAnswer(outputLimit: schedule.outputLimit),
-                                 lastNotified: now)
+            s.checks[id] = Check(stateDirectory: stateDirectory, request: request, process: process, limits: limits,
+                                 policy: policy, notify: notify, scheduledAt: now, due: due,
+                                 answer: ExecAnswer(outputLimit: limits.outputLimit))
             s.due.push(due, id)
             defer { s.started = true }
             return (id, !s.started, Self.needsWake(&s, for: due))
@@ -162,7 +137,7 @@ public final class ExecCheckScheduler: Sendable {
         return ID(raw: id)
     }
 
-    /// The results since the last `take`, oldest first (at most the schedule's `kept`).
+    /// The results since the last `take`, oldest first (at most the limits' `kept`).
     public func take(_ id: ID) -> [Result] {
         state.withLock { s in
             guard let check = s.checks[id.raw], check.untaken > 0 else { return [] }
@@ -171,7 +146,7 @@ public final class ExecCheckScheduler: Sendable {
         }
     }
 
-    /// The last results, oldest first (at most the schedule's `kept`).
+    /// The last results, oldest first (at most the limits' `kept`).
     public func recent(_ id: ID) -> [Result] {
         state.withLock { $0.checks[id.raw]?.results ?? [] }
     }
@@ -230,8 +205,8 @@ public final class ExecCheckScheduler: Sendable {
     private func start(_ s: inout State, _ id: UInt64, now: Int64, notify: inout [@Sendable () -> Void]) {
         guard var check = s.checks[id] else { return }
         if check.running == nil {
-            check.running = (Self.unixNanoseconds(), now + Self.nanoseconds(check.schedule.timeout))
-            check.answer = ExecAnswer(outputLimit: check.schedule.outputLimit)
+            check.running = (Self.unixNanoseconds(), now + Self.nanoseconds(check.limits.timeout))
+            check.answer = ExecAnswer(outputLimit: check.limits.outputLimit)
         }
         let deadline = check.running?.deadline ?? now
         // A kept connection first; the init may have closed it (it gave up on this side, or is
@@ -320,8 +295,8 @@ public final class ExecCheckScheduler: Sendable {
         s.checks[id]?.fd = -1
     }
 
-    /// Records the result of the check under way, schedules the next, and says whether the
-    /// owner must hear of it.
+    /// Records the result of the check under way, and asks the policy when the next one runs
+    /// and whether the owner must hear of it.
     private func finish(_ s: inout State, _ id: UInt64, _ outcome: Result.Outcome, now: Int64, notify: inout [@Sendable () -> Void]) {
         s.running.remove(id)
         guard var check = s.checks[id], let running = check.running else { return }
@@ -330,17 +305,11 @@ public final class ExecCheckScheduler: Sendable {
         check.running = nil
         check.answer = ExecAnswer(outputLimit: 0)
         check.results.append(result)
-        if check.results.count > check.schedule.kept { check.results.removeFirst(check.results.count - check.schedule.kept) }
+        if check.results.count > check.limits.kept { check.results.removeFirst(check.results.count - check.limits.kept) }
         check.untaken = min(check.untaken + 1, check.results.count)
-        let quietPass = result.passed && check.passesInRow >= check.schedule.quietAfterPasses
-            && now - check.lastNotified < Self.nanoseconds(check.schedule.reportQuietPassesEvery)
-        check.passesInRow = result.passed ? check.passesInRow + 1 : 0
-        if result.passed { check.everPassed = true }
-        if !quietPass {
-            check.lastNotified = now
-            notify.append(check.notify)
-        }
-        check.due = now + check.interval(endedAt: now)
+        let step = check.policy.afterRun(passed: result.passed, elapsed: now - check.scheduledAt)
+        if step.notify { notify.append(check.notify) }
+        check.due = now + max(0, step.next)
         s.due.push(check.due, id)
         s.checks[id] = check
     }

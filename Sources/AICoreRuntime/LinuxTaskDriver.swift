@@ -401,15 +401,17 @@ public final class LinuxTaskDriver: TaskDriver {
 
     /// On the shared `ExecCheckScheduler`, through the init's exec channel; nil for an instance
     /// without one (started by an older agent).
-    public func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
+    public func repeatRun(_ handle: TaskHandle, command: [String], plan: RepeatPlan,
                           notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {
         guard handle.pidfd != nil, FileIO.exists(handle.stateDirectory + "/" + InstanceExecChannel.socketName) else { return nil }
         let process = execProcess(handle, command: command)
         let request = InstanceExecChannel.encode(process)
         // Too large for the init: `run` says so, check by check.
         guard request.count <= InstanceExecChannel.requestLimit else { return nil }
-        let id = ExecCheckScheduler.shared.schedule(stateDirectory: handle.stateDirectory, process: process,
-                                                    encoded: request, schedule: schedule, notify: notify)
+        let id = ExecCheckScheduler.shared.schedule(
+            stateDirectory: handle.stateDirectory, process: process, encoded: request, firstAfter: plan.firstAfter,
+            limits: .init(timeout: plan.timeout, outputLimit: plan.outputLimit, kept: plan.kept),
+            policy: ExecRepeatPolicyAdapter(policy: plan.policy), notify: notify)
         return ScheduledExecRun(id: id, handle: handle)
     }
 

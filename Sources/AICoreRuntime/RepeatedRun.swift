@@ -1,8 +1,8 @@
 import AICoreErrors
 import AICoreOS
 
-/// A command a driver runs inside a task again and again on a schedule (`TaskDriver.repeatRun`):
-/// a Compose healthcheck, with no task of the caller's per run.
+/// A command a driver runs inside a task again and again (`TaskDriver.repeatRun`): a Compose
+/// healthcheck, with no task of the caller's per run.
 public protocol RepeatedRun: Sendable {
     /// The results since the last `take`, oldest first.
     func take() -> [RepeatedRunResult]
@@ -10,6 +10,47 @@ public protocol RepeatedRun: Sendable {
     func recent() -> [RepeatedRunResult]
     /// Stops; a run under way is killed.
     func cancel()
+}
+
+/// When a `RepeatedRun` runs next, and which results its owner hears of: the owner's rule.
+/// The driver asks it after every run, on its own thread: it must return at once.
+public protocol RepeatPolicy: Sendable {
+    /// After a run that ended `elapsed` after the repetition began, and passed (exited 0) or not.
+    mutating func next(afterRunThatPassed passed: Bool, elapsed: Duration) -> RepeatStep
+}
+
+/// What a `RepeatPolicy` decided after one run.
+public struct RepeatStep: Sendable, Equatable {
+    /// From the end of this run to the start of the next.
+    public var after: Duration
+    /// Whether the owner is notified now (it then `take`s every result since the last take).
+    public var report: Bool
+
+    public init(after: Duration, report: Bool) {
+        self.after = after
+        self.report = report
+    }
+}
+
+/// How a `RepeatedRun` runs: the first run, each run's limits, and the policy for the rest.
+public struct RepeatPlan: Sendable {
+    /// Before the first run.
+    public var firstAfter: Duration
+    /// A run still going then is killed, and fails.
+    public var timeout: Duration
+    /// Output kept per run (stdout and stderr together).
+    public var outputLimit: Int
+    /// Results kept for `recent`.
+    public var kept: Int
+    public var policy: any RepeatPolicy
+
+    public init(firstAfter: Duration, timeout: Duration, outputLimit: Int, kept: Int, policy: any RepeatPolicy) {
+        self.firstAfter = firstAfter
+        self.timeout = timeout
+        self.outputLimit = outputLimit
+        self.kept = kept
+        self.policy = policy
+    }
 }
 
 /// One run of a `RepeatedRun`: how it ended, or why it could not be made.
@@ -24,8 +65,26 @@ public struct RepeatedRunResult: Sendable {
         self.ended = ended
         self.outcome = outcome
     }
+
+    /// Exited with code 0.
+    public var passed: Bool {
+        if case let .success(outcome) = outcome, outcome.ending == .exited(.exited(0)) { return true }
+        return false
+    }
 }
 
+/// A `RepeatPolicy` in the scheduler's terms (nanoseconds).
+struct ExecRepeatPolicyAdapter: ExecRepeatPolicy {
+    var policy: any RepeatPolicy
+
+    mutating func afterRun(passed: Bool, elapsed: Int64) -> (next: Int64, notify: Bool) {
+        let step = policy.next(afterRunThatPassed: passed, elapsed: .nanoseconds(elapsed))
+        let (seconds, attoseconds) = step.after.components
+        let next = seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
+            ? Int64.max / 2 : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return (next, step.report)
+    }
+}
 /// `RepeatedRun` on the shared `ExecCheckScheduler`.
 struct ScheduledExecRun: RepeatedRun {
     let id: ExecCheckScheduler.ID

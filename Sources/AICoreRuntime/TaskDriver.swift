@@ -1,5 +1,3 @@
-import AICoreOS
-
 /// What the supervisor needs from a runtime (Nomad's DriverPlugin shape). `LinuxTaskDriver` is
 /// the real one; tests use fakes.
 public protocol TaskDriver: Sendable {
@@ -18,11 +16,11 @@ public protocol TaskDriver: Sendable {
     /// bytes). Throws when it cannot be started. The task's own init makes the process: nothing
     /// of the caller (its memory, its descriptors) is ever copied into the task.
     nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome
-    /// Runs `command` inside the task again and again on `schedule` (a Compose healthcheck)
+    /// Runs `command` inside the task again and again as `plan` says (a Compose healthcheck)
     /// without a task of the caller's per run; `notify` (which must return at once) says when
-    /// there are results to `take`. nil when the driver or the task cannot; the caller then
-    /// makes each run itself with `run`. Defaults to nil.
-    func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
+    /// the plan's policy wants the results taken. nil when the driver or the task cannot; the
+    /// caller then makes each run itself with `run`. Defaults to nil.
+    func repeatRun(_ handle: TaskHandle, command: [String], plan: RepeatPlan,
                    notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)?
     /// What the task uses now; read off the caller's thread.
     func stats(_ handle: TaskHandle) async throws -> TaskStats
@@ -38,7 +36,7 @@ public protocol TaskDriver: Sendable {
 }
 
 extension TaskDriver {
-    public func repeatRun(_ handle: TaskHandle, command: [String], schedule: ExecCheckScheduler.Schedule,
+    public func repeatRun(_ handle: TaskHandle, command: [String], plan: RepeatPlan,
                           notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {
         nil
     }

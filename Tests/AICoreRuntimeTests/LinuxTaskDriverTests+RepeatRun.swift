@@ -6,7 +6,9 @@ import AICoreOS
 @testable import AICoreRuntime
 
 /// `repeatRun`: exec healthchecks repeated by the shared `ExecCheckScheduler` over the
-/// instance init's exec channel, reporting only the results that matter.
+/// instance init's exec channel, as often as the owner's policy says, reporting only the
+/// results the policy wants reported. (Compose's own timing is `CheckTiming`'s, in the
+/// supervisor: CheckTimingTests.)
 extension LinuxTaskDriverTests {
     /// What a test's `notify` saw: the results it took at each notification, in order.
     final class Notifications: Sendable {
@@ -38,24 +40,42 @@ extension LinuxTaskDriverTests {
         var results: [RepeatedRunResult] { all.flatMap { $0 } }
     }
 
-    func schedule(interval: Duration = .milliseconds(50), startInterval: Duration = .milliseconds(50),
-                  startPeriod: Duration = .zero, timeout: Duration = .seconds(10),
-                  quietFor: Duration = .seconds(3600)) -> ExecCheckScheduler.Schedule {
-        ExecCheckScheduler.Schedule(interval: interval, startInterval: startInterval, startPeriod: startPeriod, firstAfter: .zero,
-                                    timeout: timeout, outputLimit: 4096, kept: 5, quietAfterPasses: 1, reportQuietPassesEvery: quietFor)
+    /// A policy of fixed pauses (one until the first pass, one after it) that reports every
+    /// result except a pass that follows a pass.
+    struct QuietPassesPolicy: RepeatPolicy {
+        var untilPassed: Duration
+        var afterPassed: Duration
+        private var everPassed = false
+        private var lastPassed = false
+
+        init(untilPassed: Duration, afterPassed: Duration) {
+            self.untilPassed = untilPassed
+            self.afterPassed = afterPassed
+        }
+
+        mutating func next(afterRunThatPassed passed: Bool, elapsed: Duration) -> RepeatStep {
+            if passed { everPassed = true }
+            defer { lastPassed = passed }
+            return RepeatStep(after: everPassed ? afterPassed : untilPassed, report: !(passed && lastPassed))
+        }
     }
 
-    func repeatRun(_ handle: TaskHandle, _ command: [String], _ schedule: ExecCheckScheduler.Schedule) throws -> (any RepeatedRun, Notifications) {
+    func plan(interval: Duration = .milliseconds(50), afterPass: Duration? = nil, timeout: Duration = .seconds(10)) -> RepeatPlan {
+        RepeatPlan(firstAfter: .zero, timeout: timeout, outputLimit: 4096, kept: 5,
+                   policy: QuietPassesPolicy(untilPassed: interval, afterPassed: afterPass ?? interval))
+    }
+
+    func repeatRun(_ handle: TaskHandle, _ command: [String], _ plan: RepeatPlan) throws -> (any RepeatedRun, Notifications) {
         let notifications = Notifications()
-        let repeated = try #require(driver.repeatRun(handle, command: command, schedule: schedule) { notifications.notified() })
+        let repeated = try #require(driver.repeatRun(handle, command: command, plan: plan) { notifications.notified() })
         notifications.attach(repeated)
         return (repeated, notifications)
     }
 
-    @Test func repeatRunTellsOfTheFirstPassAndThenKeepsPassesQuiet() async throws {
+    @Test func repeatRunTellsOnlyOfTheResultsItsPolicyReports() async throws {
         let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-pass"), ["sleep", "30"], user: "1001"))
         defer { try? driver.remove(handle) }
-        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo ok; id -u"], schedule())
+        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo ok; id -u"], plan())
         defer { repeated.cancel() }
         #expect(await eventually { repeated.recent().count == 5 })
         let recent = repeated.recent()
@@ -64,7 +84,7 @@ extension LinuxTaskDriverTests {
             #expect(result.started <= result.ended)
         }
         #expect(zip(recent, recent.dropFirst()).allSatisfy { $0.ended <= $1.started }, "oldest first, one at a time")
-        // Five passes: only the first was worth a notification.
+        // Five passes: the policy reported only the first.
         #expect(notifications.all.count == 1)
         #expect(notifications.results.count == 1)
         // The quiet ones are there for the next take.
@@ -78,7 +98,7 @@ extension LinuxTaskDriverTests {
         // pass, pass, fail, fail, pass, pass, fail, fail, ... (counted in the instance's own /tmp,
         // which every check sees)
         let script = "n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n + 1)) > /tmp/n; echo run $n; [ $((n % 4)) -lt 2 ]"
-        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", script], schedule())
+        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", script], plan())
         #expect(await eventually { notifications.results.count >= 10 })
         repeated.cancel()
         let batches = notifications.all
@@ -100,20 +120,21 @@ extension LinuxTaskDriverTests {
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 
-    @Test func repeatRunUsesTheStartIntervalUntilTheFirstPass() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-start"), ["sleep", "30"]))
+    @Test func repeatRunRunsAgainWhenItsPolicySays() async throws {
+        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-start"), ["sh", "-c", "echo 0 > /tmp/n; exec sleep 30"]))
         defer { try? driver.remove(handle) }
-        // Fails twice, then passes. With a one-hour interval after the start period, the pass is
-        // the last check: Docker's start_interval runs only until the first success.
-        let script = "n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n + 1)) > /tmp/n; [ $n -ge 2 ]"
-        let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", script],
-                                                      schedule(interval: .seconds(3600), startInterval: .milliseconds(50), startPeriod: .seconds(3600)))
+        // Fails twice, then passes. The policy waits 50 ms after a failure and 400 ms after a
+        // pass: the pauses between the runs say which the scheduler was given.
+        let script = "n=$(cat /tmp/n); echo $((n + 1)) > /tmp/n; [ $n -ge 2 ]"
+        let (repeated, _) = try repeatRun(handle, ["sh", "-c", script], plan(interval: .milliseconds(50), afterPass: .milliseconds(400)))
         defer { repeated.cancel() }
-        #expect(await eventually { notifications.results.count == 3 })
-        try await Task.sleep(for: .milliseconds(500))
-        let passed = notifications.results.map { (try? $0.outcome.get().ending) == .exited(.exited(0)) }
-        #expect(passed == [false, false, true])
-        #expect(repeated.recent().count == 3)
+        #expect(await eventually { repeated.recent().count == 5 })
+        let runs = repeated.recent()
+        #expect(runs.map(\.passed) == [false, false, true, true, true])
+        let pauses = zip(runs, runs.dropFirst()).map { Duration.nanoseconds($1.started - $0.ended) }
+        // Checks due within the scheduler's 10 ms batch window start together: at most that early.
+        #expect(pauses[0] >= .milliseconds(40) && pauses[1] >= .milliseconds(40), "\(pauses)")
+        #expect(pauses[2] >= .milliseconds(390) && pauses[3] >= .milliseconds(390), "\(pauses)")
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 
@@ -123,7 +144,7 @@ extension LinuxTaskDriverTests {
         // The timeout must leave room for the shell to print its line: 300 ms was too little in
         // the cgroup v2 VM, which emulates its CPU (no KVM), under load (it failed 2 runs of 4).
         let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo started; exec sleep 30"],
-                                                      schedule(interval: .milliseconds(200), timeout: .seconds(2)))
+                                                      plan(interval: .milliseconds(200), timeout: .seconds(2)))
         #expect(await eventually { notifications.results.count >= 2 })
         repeated.cancel()
         for result in notifications.results.prefix(2) {
@@ -138,7 +159,7 @@ extension LinuxTaskDriverTests {
     @Test func repeatRunReportsAProgramThatCannotStart() async throws {
         let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-missing"), ["sleep", "30"]))
         defer { try? driver.remove(handle) }
-        let (repeated, notifications) = try repeatRun(handle, ["/no/such/program"], schedule())
+        let (repeated, notifications) = try repeatRun(handle, ["/no/such/program"], plan())
         defer { repeated.cancel() }
         #expect(await eventually { notifications.results.count >= 2 })
         for result in notifications.results.prefix(2) {
@@ -155,7 +176,7 @@ extension LinuxTaskDriverTests {
     @Test func cancelledRepeatRunMakesNoMoreChecksAndLetsGoOfItsConnection() async throws {
         let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-cancel"), ["sleep", "30"]))
         defer { try? driver.remove(handle) }
-        let (repeated, _) = try repeatRun(handle, ["true"], schedule())
+        let (repeated, _) = try repeatRun(handle, ["true"], plan())
         #expect(await eventually { repeated.recent().count == 5 })
         // Five checks over one kept connection: the listener and that one.
         #expect(initSockets(handle) == 2)
@@ -168,7 +189,7 @@ extension LinuxTaskDriverTests {
     @Test func repeatRunOfAnInstanceThatEndedSaysItIsNotRunning() async throws {
         let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-ended"), ["sleep", "30"]))
         defer { try? driver.remove(handle) }
-        let (repeated, notifications) = try repeatRun(handle, ["true"], schedule(interval: .milliseconds(100)))
+        let (repeated, notifications) = try repeatRun(handle, ["true"], plan(interval: .milliseconds(100)))
         defer { repeated.cancel() }
         #expect(await eventually { !notifications.results.isEmpty })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))

@@ -1,5 +1,4 @@
 import AICoreErrors
-import AICoreOS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
@@ -89,7 +88,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         var run: any RepeatedRun
         var command: [String]
         var timeout: Duration
-        var tracker: ProbeTracker
         var started: C.Instant
 
         /// What a person reads of one result, and when it ran (RFC 3339).
@@ -107,10 +105,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Set by `detach`: from then on nothing is recorded, so the Store keeps the last truth for
     /// the next agent.
     private var detached = false
-    private var healthStatus: ProbeTracker.Status?
-    private var readinessStatus: ProbeTracker.Status?
+    /// What the checks say.
+    private var checks: InstanceChecks
     private var ready = false
-    private var probeLog: [ProbeResult] = []
     private var history: [Event] = []
     private var loopEnded = false
     private var watchers: [Int: Watcher] = [:]
@@ -145,6 +142,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.jitter = jitter
         self.store = store
         self.tracker = RestartTracker(policy: configuration.restart, clock: clock, jitter: jitter, restoring: snapshot)
+        self.checks = InstanceChecks(configuration)
         (events, eventContinuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(Self.eventsKept))
         (readiness, readinessContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
         var logger = logger
@@ -247,7 +245,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
 
     public var status: Status {
         Status(state: state, pid: handle?.pid, restartCount: tracker.restarts, lastExit: lastExit, lastExitCode: lastExitCode,
-               health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: currentProbeLog,
+               health: checks.healthText, ready: ready, probeLog: currentProbeLog,
                finished: loopEnded)
     }
 
@@ -274,7 +272,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 self.handle = handle
                 tracker.recordStart()
                 resumedProbes = restoredProbes
-                resetCheckStatuses()
+                checks.begin(resumed: resumedProbes)
                 transition(.running, type: "adopted", reason: "Re-adopted running instance (pid \(handle.pid)) without restarting it", pid: handle.pid)
                 next = await supervise(handle)
             case let .exitedWhileAway(handle):
@@ -320,7 +318,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         self.handle = handle
         tracker.recordStart()
         startedAt = WallClock.rfc3339Now()
-        resetCheckStatuses()
+        checks.begin()
         transition(.running, type: "started", reason: "Started (pid \(handle.pid))", pid: handle.pid)
         if !desiredRunning {
             kill(handle, as: .operatorStop, reason: "Stopping: stop requested while starting")
@@ -332,8 +330,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private func supervise(_ handle: TaskHandle) async -> Entry? {
         let gen = generation
         let resumed = resumedProbes
-        let statuses = checkStatuses
-        if resumed != nil, !statuses.isEmpty, statuses.allSatisfy({ $0 == .passing }) {
+        if resumed != nil, !checks.statuses.isEmpty, checks.allPass {
             updateReadiness(reason: "Checks passed before the agent restarted; resuming them")
         } else {
             updateReadiness()
@@ -363,16 +360,6 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         return text.count > 300 ? "…" + text.suffix(299) : text
     }
 
-    /// The checks' verdicts for a process that starts running (or is re-adopted): unknown, or
-    /// what they were before the agent restarted. Set before the state says `running`, or that
-    /// transition would see no checks at all and call a fresh instance ready before its first
-    /// probe (a rollout would count it; the proxy would route to it).
-    private func resetCheckStatuses() {
-        let resumed = resumedProbes
-        healthStatus = configuration.healthcheck == nil ? nil : ProbeSnapshot.status(resumed?.health)
-        readinessStatus = configuration.probes.readiness == nil ? nil : (resumed?.ready == true ? .passing : .unknown)
-    }
-
     /// `said`: the process's last words, kept with its exit; `note`: for the event only.
     private func afterExit(_ handle: TaskHandle, _ exit: TaskExit?, note: String, said: String? = nil) -> Entry? {
         let kind: ExitKind
@@ -393,8 +380,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         if let said { exitText += ": " + said }
         lastExit = exitText
         lastExitAt = exit?.finishedAt ?? WallClock.rfc3339Now()
-        healthStatus = configuration.healthcheck == nil ? nil : .unknown
-        readinessStatus = configuration.probes.readiness == nil ? nil : .unknown
+        checks.end()
         exitHandled = false
         transition(.exited, type: "exited", reason: exitText + note)
         if !desiredRunning && kind == .operatorStop {
@@ -462,10 +448,20 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         try? driver.signal(handle, SIGKILL)
     }
 
-    // MARK: probes
+    // MARK: checks
 
-    /// Starts the checks of a process that runs: an exec healthcheck on the driver's scheduler
-    /// when it has one (no task here at all), everything else in `probeTask`.
+    /// One check the runner makes itself, again and again.
+    private struct CheckLoop {
+        var which: ProbeResult.Probe
+        var action: ProbeAction
+        var timeout: Duration
+        var timing: CheckTiming
+        /// When the first check runs.
+        var first: C.Instant
+    }
+
+    /// Starts the checks of a process that runs: an exec healthcheck on the driver when it can
+    /// repeat it (no task here at all), everything else in `probeTask`.
     private func startChecks(_ handle: TaskHandle, generation gen: Int) {
         let started = clock.now
         var loopHealthcheck = configuration.healthcheck?.test != nil
@@ -474,127 +470,102 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
         let probes = configuration.probes
         guard loopHealthcheck || probes.startup != nil || probes.liveness != nil || probes.readiness != nil else { return }
-        probeTask = Task { await self.runProbes(handle, generation: gen, started: started, healthcheck: loopHealthcheck) }
+        probeTask = Task { await self.runChecks(handle, generation: gen, started: started, healthcheck: loopHealthcheck) }
     }
 
-    private func runProbes(_ handle: TaskHandle, generation gen: Int, started: C.Instant, healthcheck: Bool) async {
+    /// The healthcheck, and the startup probe, then liveness and readiness, each in a `checkLoop`.
+    private func runChecks(_ handle: TaskHandle, generation gen: Int, started: C.Instant, healthcheck: Bool) async {
+        var healthcheckLoop: CheckLoop?
+        if healthcheck, let check = configuration.healthcheck, let test = check.test {
+            let timing = CheckTiming.healthcheck(check, resumed: resumedProbes != nil)
+            healthcheckLoop = CheckLoop(which: .healthcheck, action: ProbeAction.from(test), timeout: check.timeout, timing: timing,
+                                        first: clock.now.advanced(by: timing.firstAfter(jitter: jitter)))
+        }
         let probes = configuration.probes
-        if healthcheck, let check = configuration.healthcheck, let test = check.test,
-           probes.startup == nil, probes.liveness == nil, probes.readiness == nil {
+        let startup = resumedProbes == nil ? probes.startup.map { probeLoop(.startup, $0, started: started) } : nil
+        let liveness = probes.liveness.flatMap { probeLoop(.liveness, $0, started: started) }
+        let readiness = probes.readiness.flatMap { probeLoop(.readiness, $0, started: started) }
+        if let healthcheckLoop, startup == nil, liveness == nil, readiness == nil {
             // Compose healthchecks only: no task group, no child task; each costs memory for
             // every instance.
-            await healthcheckLoop(handle, check, ProbeAction.from(test), started: started, generation: gen)
+            _ = await checkLoop(healthcheckLoop, handle, started: started, generation: gen)
             return
         }
         await withTaskGroup(of: Void.self) { group in
-            if healthcheck, let check = configuration.healthcheck, let test = check.test {
-                group.addTask { await self.healthcheckLoop(handle, check, ProbeAction.from(test), started: started, generation: gen) }
+            if let healthcheckLoop {
+                group.addTask { _ = await self.checkLoop(healthcheckLoop, handle, started: started, generation: gen) }
             }
-            guard probes.startup != nil || probes.liveness != nil || probes.readiness != nil else { return }
-            let resumed = resumedProbes != nil
+            guard startup != nil || liveness != nil || readiness != nil else { return }
             group.addTask {
-                if let startup = probes.startup, !resumed {
-                    let passed = await self.probeLoop(handle, .startup, startup, started: started, generation: gen)
-                    guard passed else { return }
+                if let startup {
+                    // A startup probe with no port to check never passes: nothing else runs.
+                    guard let startup, await self.checkLoop(startup, handle, started: started, generation: gen) else { return }
                 }
                 await withTaskGroup(of: Void.self) { inner in
-                    if let liveness = probes.liveness {
-                        inner.addTask { _ = await self.probeLoop(handle, .liveness, liveness, started: started, generation: gen) }
-                    }
-                    if let readiness = probes.readiness {
-                        inner.addTask { _ = await self.probeLoop(handle, .readiness, readiness, started: started, generation: gen) }
+                    for loop in [liveness, readiness].compactMap({ $0 }) {
+                        inner.addTask { _ = await self.checkLoop(loop, handle, started: started, generation: gen) }
                     }
                 }
             }
         }
     }
 
-    /// A Kubernetes probe. Startup returns true once it passes (false when it failed and the
-    /// instance is being killed); liveness and readiness run until cancelled.
-    private func probeLoop(_ handle: TaskHandle, _ which: ProbeResult.Probe, _ probe: Probe,
-                           started: C.Instant, generation gen: Int) async -> Bool {
+    /// A Kubernetes probe's loop; nil (with an event) when it has no port to check.
+    private func probeLoop(_ which: ProbeResult.Probe, _ probe: Probe, started: C.Instant) -> CheckLoop? {
         guard let action = ProbeAction.from(probe.action, primaryPort: configuration.ports.first) else {
             note(type: "probe", reason: "\(which.rawValue.capitalized) probe has no port to check: the service publishes none")
-            return which != .startup
+            return nil
         }
-        let resumed = resumedProbes != nil
-        var tracker = ProbeTracker(successThreshold: which == .readiness ? probe.successThreshold : 1,
-                                   failureThreshold: probe.failureThreshold,
-                                   initial: which == .liveness ? .passing : which == .readiness ? (readinessStatus ?? .unknown) : .unknown)
         // Kubernetes counts initialDelaySeconds from the instance's start, not from the moment the
         // startup probe let this one run: a startup probe that passed late means no further wait.
-        let first = resumed ? clock.now.advanced(by: probe.period) : started.advanced(by: probe.initialDelay)
-        do { try await clock.sleep(until: first, tolerance: nil) } catch { return false }
+        let first = resumedProbes != nil ? clock.now.advanced(by: probe.period) : started.advanced(by: probe.initialDelay)
+        return CheckLoop(which: which, action: action, timeout: probe.timeout, timing: .probe(probe), first: first)
+    }
+
+    /// Makes one check again and again until cancelled, as its timing says. A startup probe
+    /// returns true once it passes; false means the loop ended for good (the instance is being
+    /// stopped, or this process is gone).
+    private func checkLoop(_ loop: CheckLoop, _ handle: TaskHandle, started: C.Instant, generation gen: Int) async -> Bool {
+        var timing = loop.timing
+        do { try await clock.sleep(until: loop.first, tolerance: nil) } catch { return false }
         while !Task.isCancelled {
-            let checked = await check(action, handle, probe.timeout, which)
+            let start = WallClock.rfc3339Now()
+            // Isolated: the probe's await resumes straight on this actor, one hop instead of two.
+            let outcome = await prober.run(loop.action, on: handle, timeout: loop.timeout)
             guard !Task.isCancelled else { return false }
-            let change = tracker.record(passed: checked.0.passed)
-            let verdict = probeVerdict(which, change: change, outcome: checked, generation: gen)
-            if which == .startup, tracker.status == .passing { return true }
-            if verdict == .stop { return false }
-            do { try await clock.sleep(for: probe.period) } catch { return false }
+            let elapsed = started.duration(to: clock.now)
+            guard apply(loop.which, outcome, start: start, end: WallClock.rfc3339Now(), elapsed: elapsed, generation: gen) else {
+                return false
+            }
+            if loop.which == .startup, checks.startupPassed { return true }
+            let step = timing.next(afterRunThatPassed: outcome.passed, elapsed: elapsed)
+            do { try await clock.sleep(for: step.after) } catch { return false }
         }
         return false
     }
 
-    /// Compose's healthcheck: `start_interval` during `start_period`, then `interval`.
-    private func healthcheckLoop(_ handle: TaskHandle, _ check: Healthcheck, _ action: ProbeAction,
-                                 started: C.Instant, generation gen: Int) async {
-        let resumed = resumedProbes != nil
-        var tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries,
-                                   gracePeriod: resumed ? .zero : check.startPeriod, initial: healthStatus ?? .unknown)
-        var first = true
-        while !Task.isCancelled {
-            let elapsed = started.duration(to: clock.now)
-            var pause = tracker.inGracePeriod(elapsed: elapsed) ? check.startInterval : check.interval
-            if first {
-                // Spread over the first interval: 500 instances started together would otherwise
-                // check in the same instant, every interval.
-                pause = jitter.earlier(pause, upTo: 0.9)
-                first = false
-            }
-            do { try await clock.sleep(for: pause) } catch { return }
-            let checked = await self.check(action, handle, check.timeout, .healthcheck)
-            guard !Task.isCancelled else { return }
-            let change = tracker.record(passed: checked.0.passed, elapsed: started.duration(to: clock.now))
-            if healthcheckVerdict(change: change, failures: tracker.consecutiveFailures, outcome: checked, generation: gen) == .stop {
-                return
-            }
-        }
-    }
-
-    /// The healthcheck on the driver's scheduler (`TaskDriver.repeatRun`), with the same timing as
-    /// `healthcheckLoop`; the runner hears of failures and changes, and of steady passes only
-    /// every `quietPassReportInterval`. false when the driver cannot repeat it.
+    /// The healthcheck on the driver (`TaskDriver.repeatRun`), with the same timing as
+    /// `checkLoop`'s; the runner hears of failures and changes, and of steady passes only every
+    /// `quietPassReportInterval`. false when the driver cannot repeat it.
     private func repeatHealthcheck(_ handle: TaskHandle, _ check: Healthcheck, _ command: [String],
                                    started: C.Instant, generation gen: Int) -> Bool {
-        let gracePeriod = resumedProbes != nil ? .zero : check.startPeriod
-        let first = gracePeriod > .zero ? check.startInterval : check.interval
-        let schedule = ExecCheckScheduler.Schedule(
-            interval: check.interval, startInterval: check.startInterval, startPeriod: gracePeriod,
-            // Spread over the first interval: 500 instances started together would otherwise
-            // check in the same instant, every interval.
-            firstAfter: jitter.earlier(first, upTo: 0.9),
-            timeout: check.timeout, outputLimit: ProbeOutcome.maxOutputBytes, kept: ProbeResult.kept,
-            quietAfterPasses: 1, reportQuietPassesEvery: Self.quietPassReportInterval)
-        guard let run = driver.repeatRun(handle, command: command, schedule: schedule, notify: { [weak self] in
+        let timing = CheckTiming.healthcheck(check, resumed: resumedProbes != nil,
+                                             quietPassesReportedEvery: Self.quietPassReportInterval)
+        let plan = RepeatPlan(firstAfter: timing.firstAfter(jitter: jitter), timeout: check.timeout,
+                              outputLimit: ProbeOutcome.maxOutputBytes, kept: ProbeResult.kept, policy: timing)
+        guard let run = driver.repeatRun(handle, command: command, plan: plan, notify: { [weak self] in
             Task { await self?.takeHealthcheckResults(generation: gen) }
         }) else { return false }
-        let tracker = ProbeTracker(successThreshold: 1, failureThreshold: check.retries, gracePeriod: gracePeriod,
-                                   initial: healthStatus ?? .unknown)
-        repeatedHealthcheck = RepeatedHealthcheck(run: run, command: command, timeout: check.timeout, tracker: tracker, started: started)
+        repeatedHealthcheck = RepeatedHealthcheck(run: run, command: command, timeout: check.timeout, started: started)
         return true
     }
 
     private func takeHealthcheckResults(generation gen: Int) {
-        guard gen == generation, var repeated = repeatedHealthcheck else { return }
+        guard gen == generation, let repeated = repeatedHealthcheck else { return }
         for result in repeated.run.take() {
             let (outcome, start, end) = repeated.judged(result)
-            let change = repeated.tracker.record(passed: outcome.passed, elapsed: repeated.started.duration(to: clock.now))
-            repeatedHealthcheck = repeated
-            let verdict = healthcheckVerdict(change: change, failures: repeated.tracker.consecutiveFailures,
-                                             outcome: (outcome, start), end: end, generation: gen)
-            if verdict == .stop {
+            guard apply(.healthcheck, outcome, start: start, end: end, elapsed: repeated.started.duration(to: clock.now),
+                        generation: gen) else {
                 stopRepeatedHealthcheck()
                 return
             }
@@ -604,107 +575,53 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Keeps the repeated healthcheck's last results in the probe log, and stops it.
     private func stopRepeatedHealthcheck() {
         guard let repeated = repeatedHealthcheck else { return }
-        probeLog = currentProbeLog
+        checks.keepHealthcheckLog(repeatedResults(repeated))
         repeated.run.cancel()
         repeatedHealthcheck = nil
+    }
+
+    private func repeatedResults(_ repeated: RepeatedHealthcheck) -> [ProbeResult] {
+        repeated.run.recent().map { result in
+            let (outcome, start, end) = repeated.judged(result)
+            return ProbeResult(probe: .healthcheck, start: start, end: end, passed: outcome.passed,
+                               exitCode: outcome.exitCode, output: ProbeOutcome.truncated(outcome.output))
+        }
     }
 
     /// The probe log, with a repeated healthcheck's latest results (the runner hears of steady
     /// passes only now and then).
     private var currentProbeLog: [ProbeResult] {
-        guard let repeated = repeatedHealthcheck else { return probeLog }
-        let recent = repeated.run.recent().map { result in
-            let (outcome, start, end) = repeated.judged(result)
-            return ProbeResult(probe: .healthcheck, start: start, end: end, passed: outcome.passed,
-                               exitCode: outcome.exitCode, output: ProbeOutcome.truncated(outcome.output))
-        }
-        return probeLog.filter { $0.probe != .healthcheck } + recent
+        checks.log(healthcheck: repeatedHealthcheck.map(repeatedResults))
     }
 
-    // Isolated: the probe's await resumes straight on this actor, one hop instead of two.
-    private func check(_ action: ProbeAction, _ handle: TaskHandle, _ timeout: Duration,
-                                   _ which: ProbeResult.Probe) async -> (ProbeOutcome, String) {
-        let start = WallClock.rfc3339Now()
-        return (await prober.run(action, on: handle, timeout: timeout), start)
-    }
-
-    private enum Verdict { case goOn, stop }
-
-    private func record(_ which: ProbeResult.Probe, _ outcome: ProbeOutcome, start: String, end: String? = nil) {
-        probeLog.append(ProbeResult(probe: which, start: start, end: end ?? WallClock.rfc3339Now(), passed: outcome.passed,
-                                    exitCode: outcome.exitCode, output: ProbeOutcome.truncated(outcome.output)))
-        let same = probeLog.indices.filter { probeLog[$0].probe == which }
-        if same.count > ProbeResult.kept { probeLog.remove(at: same[0]) }
-    }
-
-    private func probeVerdict(_ which: ProbeResult.Probe, change: ProbeTracker.Status?, outcome checked: (ProbeOutcome, String),
-                              generation gen: Int) -> Verdict {
-        guard gen == generation, let handle else { return .stop }
-        let (outcome, start) = checked
-        record(which, outcome, start: start)
-        let name = which.rawValue.prefix(1).uppercased() + which.rawValue.dropFirst()
-        switch (which, change) {
-        case (.startup, .failing?), (.liveness, .failing?):
-            let reason = "\(name) probe failed: \(outcome.output)"
-            kill(handle, as: .livenessFailed(reason), reason: reason)
-            return .stop
-        case (.startup, .passing?):
-            note(type: "probe", reason: "Startup probe passed")
-        case (.readiness, let status?):
-            readinessStatus = status
-            updateReadiness(reason: status == .passing ? "Readiness probe passed" : "Readiness probe failed: \(outcome.output)")
-        default:
-            break
+    /// Applies one check's result: its verdict on the state, readiness, the events and the
+    /// Store. false once its loop must end (the instance is being stopped, or this process is
+    /// gone).
+    private func apply(_ which: ProbeResult.Probe, _ outcome: ProbeOutcome, start: String, end: String,
+                       elapsed: Duration, generation gen: Int) -> Bool {
+        guard gen == generation, let handle else { return false }
+        let verdict = checks.record(which, outcome, start: start, end: end, elapsed: elapsed)
+        if let reason = verdict.note { note(type: "probe", reason: reason) }
+        if let reason = verdict.changed { updateReadiness(reason: reason) }
+        if let stop = verdict.kill {
+            kill(handle, as: stop.kind, reason: stop.reason)
+            return false
         }
-        persistProbeResult()
-        return .goOn
-    }
-
-    private func healthcheckVerdict(change: ProbeTracker.Status?, failures: Int, outcome checked: (ProbeOutcome, String),
-                                    end: String? = nil, generation gen: Int) -> Verdict {
-        guard gen == generation, let handle else { return .stop }
-        let (outcome, start) = checked
-        record(.healthcheck, outcome, start: start, end: end)
-        guard let change else {
-            persistProbeResult()
-            return .goOn
-        }
-        healthStatus = change
-        let detail = outcome.output.isEmpty ? outcome.exitCode.map { "exit code \($0)" } ?? "" : outcome.output
-        if change == .failing {
-            let reason = "Healthcheck failed \(failures) time\(failures == 1 ? "" : "s"): \(detail)"
-            updateReadiness(reason: reason)
-            if configuration.restartUnhealthy && configuration.restart.condition != .no {
-                kill(handle, as: .unhealthy("Unhealthy: " + reason), reason: "Restarting unhealthy instance: " + reason)
-                return .stop
-            }
-        } else {
-            updateReadiness(reason: "Healthcheck passed")
-        }
-        return .goOn
+        // A change of health was just written with its event.
+        if which != .healthcheck || verdict.changed == nil { persistProbeResult() }
+        return true
     }
 
     // MARK: state and events
 
-    private var healthText: String? {
-        switch healthStatus {
-        case .passing?: "healthy"
-        case .failing?: "unhealthy"
-        case .unknown?: "starting"
-        case nil: nil
-        }
-    }
-
     /// Ready for traffic: running (not starting, not stopping) and every check it has passes.
     /// The one place readiness is derived.
     private var derivedReady: Bool {
-        isRunning && checkStatuses.allSatisfy { $0 == .passing }
+        isRunning && checks.allPass
     }
 
     /// Its process runs and is neither starting nor being stopped.
     private var isRunning: Bool { state == .running || state == .healthy || state == .unhealthy }
-
-    private var checkStatuses: [ProbeTracker.Status] { [healthStatus, readinessStatus].compactMap { $0 } }
 
     /// Sets `ready` from the checks and publishes a change (the proxy, rollouts, gates).
     private func refreshReady() {
@@ -718,7 +635,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// After a check changed: healthy/unhealthy as the checks say, with `reason` as the event,
     /// and readiness.
     private func updateReadiness(reason: String? = nil) {
-        let statuses = checkStatuses
+        let statuses = checks.statuses
         // Set before the event below is recorded: the record written with it must carry the
         // new readiness (the proxy and `ps` read it from there).
         let wasReady = ready
@@ -797,7 +714,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive,
             restartAttempts: WallClock.unixMilliseconds(ago: tracker.snapshot.attemptAges), backoffUntil: state == .backoff ? backoffUntil : nil,
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,
-            health: configuration.healthcheck == nil ? nil : healthText, ready: ready, probeLog: log,
+            health: checks.healthText, ready: ready, probeLog: log,
             specHash: configuration.specHash)
         recorder.record(record, event: event, deferrable: deferrable)
     }
