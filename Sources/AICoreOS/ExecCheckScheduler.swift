@@ -9,14 +9,14 @@ import Glibc
 /// side of exec healthchecks. At 500 health-checked instances, a check a second each, a task
 /// per check (a timer, a wake-up, a hop to the runner, another for the answer) cost the agent
 /// more than everything else together; here a check is a `send` and a `recv` on a kept
-/// connection, made by a thread that sleeps in `epoll_wait` until the next check is due or an
-/// answer arrives, and sends every check due within `batchWindow` in one wake-up.
+/// connection, made by `EpollLoop`'s thread, which sleeps in `epoll_wait` until the next check
+/// is due or an answer arrives, and sends every check due within `batchWindow` in one wake-up.
 ///
 /// When a check runs and which results matter are the owner's rules (`ExecRepeatPolicy`,
 /// asked after every run): the scheduler knows nothing of Compose. Its owner is told only when
 /// the policy says so, and then takes the results in order (`take`). The last results are
 /// always at hand (`recent`).
-public final class ExecCheckScheduler: Sendable {
+public final class ExecCheckScheduler: EpollClient, Sendable {
     public static let shared = ExecCheckScheduler()
 
     /// What is kept of the runs, and how long one may take.
@@ -92,24 +92,21 @@ public final class ExecCheckScheduler: Sendable {
         var due = DueHeap()
         /// The checks under way (few at a time: a check takes milliseconds).
         var running: Set<UInt64> = []
-        /// When the loop wakes up by itself next (monotonic ns); nil = only for an event.
+        /// When the loop comes back for this scheduler by itself (monotonic ns); nil = only for an event.
         var wakesAt: Int64?
+        /// Where answers are read (the loop's thread only).
+        var buffer = [UInt8](repeating: 0, count: InstanceExecChannel.messageCapacity)
     }
 
     /// Checks due this close together are sent in one wake-up.
     static let batchWindow: Int64 = 10_000_000
     /// A connection refused for a full backlog (every session of the init busy) is retried this soon.
     static let connectRetry: Int64 = 10_000_000
-    private static let wakeID: UInt64 = 0
 
-    private let epfd: Int32
-    private let wakePipe: WakePipe
+    private let loop = EpollLoop.shared
     private let state = Mutex(State())
 
-    private init() {
-        epfd = aic_epoll_create()
-        wakePipe = WakePipe(registeringIn: epfd, as: Self.wakeID)
-    }
+    private init() {}
 
     // MARK: the owner's side
 
@@ -132,8 +129,8 @@ public final class ExecCheckScheduler: Sendable {
             defer { s.started = true }
             return (id, !s.started, Self.needsWake(&s, for: due))
         }
-        if startThread { startLoop() }
-        if wake { wakeLoop() }
+        if startThread { loop.attach(self, at: .execChecks) }
+        if wake { loop.wake() }
         return ID(raw: id)
     }
 
@@ -160,37 +157,25 @@ public final class ExecCheckScheduler: Sendable {
         if fd >= 0 { close(fd) }
     }
 
-    // MARK: the loop
+    // MARK: on the loop's thread
 
-    private func loop() {
-        var ids = [UInt64](repeating: 0, count: 64)
-        var buffer = [UInt8](repeating: 0, count: InstanceExecChannel.messageCapacity)
-        while true {
-            var notify: [@Sendable () -> Void] = []
-            let timeout = state.withLock { s -> Int32 in
-                let now = Self.monotonicNanoseconds()
-                expire(&s, now: now, notify: &notify)
-                startDue(&s, now: now, notify: &notify)
-                return Self.sleep(&s, now: now)
-            }
-            notify.forEach { $0() }
-            notify = []
-            let n = ids.withUnsafeMutableBufferPointer {
-                aic_epoll_wait_ids_timeout(epfd, $0.baseAddress, Int32($0.count), timeout)
-            }
-            if n < 0 { return }
-            guard n > 0 else { continue }
-            state.withLock { s in
-                for id in ids.prefix(Int(n)) {
-                    if id == Self.wakeID {
-                        wakePipe.drain()
-                    } else {
-                        receive(&s, id, &buffer, notify: &notify)
-                    }
-                }
-            }
-            notify.forEach { $0() }
+    func turn(now: Int64) -> Int64? {
+        var notify: [@Sendable () -> Void] = []
+        let next = state.withLock { s -> Int64? in
+            expire(&s, now: now, notify: &notify)
+            startDue(&s, now: now, notify: &notify)
+            return Self.nextWake(&s)
         }
+        notify.forEach { $0() }
+        return next
+    }
+
+    func ready(_ tokens: ArraySlice<UInt64>) {
+        var notify: [@Sendable () -> Void] = []
+        state.withLock { s in
+            for id in tokens { receive(&s, id, notify: &notify) }
+        }
+        notify.forEach { $0() }
     }
 
     /// Starts the checks due now or within `batchWindow`.
@@ -236,7 +221,7 @@ public final class ExecCheckScheduler: Sendable {
                 return
             }
             check.fd = Int32(fd)
-            _ = aic_epoll_add(epfd, check.fd, id)
+            _ = loop.add(check.fd, token: id, for: .execChecks, oneshot: false)
             let failed = InstanceExecChannel.sendRequest(check.fd, check.request)
             guard failed == 0 else {
                 s.checks[id] = check
@@ -249,9 +234,9 @@ public final class ExecCheckScheduler: Sendable {
     }
 
     /// Reads what the init answered on check `id`'s connection.
-    private func receive(_ s: inout State, _ id: UInt64, _ buffer: inout [UInt8], notify: inout [@Sendable () -> Void]) {
+    private func receive(_ s: inout State, _ id: UInt64, notify: inout [@Sendable () -> Void]) {
         while let fd = s.checks[id]?.fd, fd >= 0 {
-            let n = buffer.withUnsafeMutableBytes { aic_exec_channel_receive(fd, $0.baseAddress, $0.count) }
+            let n = s.buffer.withUnsafeMutableBytes { aic_exec_channel_receive(fd, $0.baseAddress, $0.count) }
             if n == -Int(EAGAIN) { return }
             let now = Self.monotonicNanoseconds()
             guard n > 0, s.checks[id]?.running != nil else {
@@ -260,7 +245,7 @@ public final class ExecCheckScheduler: Sendable {
                 if s.running.contains(id) { finish(&s, id, .ended(.lost), now: now, notify: &notify) }
                 return
             }
-            let step = buffer.withUnsafeBytes { s.checks[id]!.answer.take(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
+            let step = s.buffer.withUnsafeBytes { s.checks[id]!.answer.take(UnsafeRawBufferPointer(rebasing: $0.prefix(n))) }
             switch step {
             case .more:
                 continue
@@ -314,16 +299,14 @@ public final class ExecCheckScheduler: Sendable {
         s.checks[id] = check
     }
 
-    /// How long the loop may sleep (ms, -1 = until an event), rounded up: waking a little late
-    /// is fine, waking early only spins once more.
-    private static func sleep(_ s: inout State, now: Int64) -> Int32 {
+    /// When the loop must come back (monotonic ns; nil = only for an answer).
+    private static func nextWake(_ s: inout State) -> Int64? {
         var next = s.due.peek()?.due
         for id in s.running {
             if let deadline = s.checks[id]?.running?.deadline, next.map({ deadline < $0 }) ?? true { next = deadline }
         }
         s.wakesAt = next
-        guard let next else { return -1 }
-        return Int32(clamping: max(0, (next - now + 999_999) / 1_000_000))
+        return next
     }
 
     /// Whether the loop must be woken for a check due at `due` (it sleeps past it).
@@ -333,20 +316,10 @@ public final class ExecCheckScheduler: Sendable {
         return true
     }
 
-    private func wakeLoop() {
-        wakePipe.wake()
-    }
-
-    private func startLoop() {
-        _ = DetachedThread.start { self.loop() }
-    }
-
     // MARK: time
 
     static func monotonicNanoseconds() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        EpollLoop.monotonicNanoseconds()
     }
 
     static func unixNanoseconds() -> Int64 {

@@ -5,13 +5,13 @@ import Synchronization
 import Glibc
 #endif
 
-/// Exit notification for pidfds without polling: one dedicated thread sleeps in epoll_wait on
+/// Exit notification for pidfds without polling: `EpollLoop`'s thread sleeps in epoll_wait on
 /// every registered pidfd (a pidfd becomes readable when its process exits) and resumes the
 /// awaiting task. Nothing blocks an actor or the cooperative pool. Any other descriptor can be
 /// awaited the same way (`waitUntilReadable`), with a deadline kept by the same thread: the exec
 /// channel's sockets are, 500 a second with 500 health-checked instances, and a Task sleeping
 /// beside each would cost more than the wait itself.
-public final class ProcessExitMonitor: Sendable {
+public final class ProcessExitMonitor: EpollClient, Sendable {
     public static let shared = ProcessExitMonitor()
 
     private struct State {
@@ -29,17 +29,11 @@ public final class ProcessExitMonitor: Sendable {
     }
 
     private static let tick = Duration.milliseconds(250)
-    /// epoll id of the wake pipe (waiter ids start at 1).
-    private static let wakeID: UInt64 = 0
 
-    private let epfd: Int32
-    private let wakePipe: WakePipe
+    private let loop = EpollLoop.shared
     private let state = Mutex(State())
 
-    private init() {
-        epfd = aic_epoll_create()
-        wakePipe = WakePipe(registeringIn: epfd, as: Self.wakeID)
-    }
+    private init() {}
 
     /// Returns once the process behind `pidfd` has exited. Returns at once if it already has.
     /// On task cancellation it returns early too; callers check `hasExited`.
@@ -74,9 +68,9 @@ public final class ProcessExitMonitor: Sendable {
                     defer { s.started = true }
                     return (!s.started, wake)
                 }
-                if startThread { startLoop() }
-                if wake { wakeLoop() }
-                if Task.isCancelled || aic_epoll_add_oneshot(epfd, fd, id) != 0 {
+                if startThread { loop.attach(self, at: .processExits) }
+                if wake { loop.wake() }
+                if Task.isCancelled || loop.add(fd, token: id, for: .processExits, oneshot: true) != 0 {
                     // Cancelled before the waiter was registered (onCancel found nothing to
                     // resume), or cannot watch it (EEXIST from a concurrent waiter, or no epoll):
                     // resume now; the caller re-checks and, at worst, waits again.
@@ -86,7 +80,7 @@ public final class ProcessExitMonitor: Sendable {
         } onCancel: {
             resume(id, readable: true)
         }
-        _ = aic_epoll_del(epfd, fd)
+        loop.remove(fd)
         return readable
     }
 
@@ -98,44 +92,29 @@ public final class ProcessExitMonitor: Sendable {
         continuation?.resume(returning: readable)
     }
 
-    private func wakeLoop() {
-        wakePipe.wake()
+    // MARK: on the loop's thread
+
+    func ready(_ tokens: ArraySlice<UInt64>) {
+        for id in tokens { resume(id, readable: true) }
     }
 
-    private func startLoop() {
-        _ = DetachedThread.start { self.loop() }
+    func turn(now: Int64) -> Int64? {
+        let (expired, sleep) = expireDeadlines()
+        for id in expired { resume(id, readable: false) }
+        return sleep.map { now + Self.nanoseconds($0) }
     }
 
-    private func loop() {
-        var ids = [UInt64](repeating: 0, count: 64)
-        while true {
-            let (expired, timeout) = expireDeadlines()
-            for id in expired { resume(id, readable: false) }
-            let n = ids.withUnsafeMutableBufferPointer {
-                aic_epoll_wait_ids_timeout(epfd, $0.baseAddress, Int32($0.count), timeout)
-            }
-            if n < 0 { return }
-            for i in 0..<Int(n) {
-                if ids[i] == Self.wakeID {
-                    wakePipe.drain()
-                } else {
-                    resume(ids[i], readable: true)
-                }
-            }
-        }
-    }
-
-    /// Waiters whose deadline passed, and how long the loop may sleep (ms, -1 = no limit).
-    private func expireDeadlines() -> ([UInt64], Int32) {
+    /// Waiters whose deadline passed, and how long the loop may sleep (nil = no limit).
+    private func expireDeadlines() -> ([UInt64], Duration?) {
         state.withLock { s in
             let now = ContinuousClock.now
             guard !s.deadlines.isEmpty else {
                 guard let last = s.lastDeadline, now < last + .seconds(10) else {
                     s.loopWakesAt = nil
-                    return ([], -1)
+                    return ([], nil)
                 }
                 s.loopWakesAt = now + Self.tick
-                return ([], Self.milliseconds(Self.tick))
+                return ([], Self.tick)
             }
             var expired: [UInt64] = []
             var next: ContinuousClock.Instant?
@@ -147,15 +126,13 @@ public final class ProcessExitMonitor: Sendable {
                 }
             }
             s.loopWakesAt = next
-            guard let next else { return (expired, -1) }
-            // Rounded up: waking a little late is fine, waking early only spins once more.
-            return (expired, Self.milliseconds(now.duration(to: next) + .milliseconds(1)))
+            guard let next else { return (expired, nil) }
+            return (expired, now.duration(to: next))
         }
     }
 
-    /// An epoll_wait timeout.
-    private static func milliseconds(_ d: Duration) -> Int32 {
+    private static func nanoseconds(_ d: Duration) -> Int64 {
         let (seconds, attoseconds) = d.components
-        return Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max / 4 : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
