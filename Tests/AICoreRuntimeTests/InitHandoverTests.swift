@@ -7,7 +7,7 @@ import AICoreOS
 /// What a root workload finds when it goes after its instance's init and exec processes
 /// (issue 13, finding 1; runc CVE-2024-21626 and CVE-2016-9962): no descriptor that leads out
 /// of the instance, and none of the agent's memory. With and without CAP_SYS_PTRACE.
-@Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
+@Suite(.serialized, .removesStartedTasks, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
 final class InitHandoverTests {
     let stateDir: String
     let driver: LinuxTaskDriver
@@ -101,8 +101,7 @@ final class InitHandoverTests {
 
         var spec = TaskSpec(id: name, cgroupPath: "aicore/test/\(name)", command: ["sleep", "60"])
         if ptrace { spec.capAdd = ["SYS_PTRACE"] }
-        let handle = try await driver.start(spec)
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec)
         // Exec processes come and go while the prober stops each one it sees.
         let driver = self.driver
         let execs = Task {
@@ -141,8 +140,7 @@ final class InitHandoverTests {
 
     @Test func theInitIsTheSealedInitProgramWithAnEmptyEnvironment() async throws {
         let name = TestEnvironment.uniqueName("initexe")
-        let handle = try await driver.start(TaskSpec(id: name, cgroupPath: "aicore/test/\(name)", command: ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(TaskSpec(id: name, cgroupPath: "aicore/test/\(name)", command: ["sleep", "30"]))
         let exe = try FileIO.readLink("/proc/\(handle.pid)/exe")
         #expect(exe.hasPrefix("/memfd:aicore-init"), "\(exe)")
         #expect(try FileIO.readString("/proc/\(handle.pid)/comm") == "aicore-init\n")

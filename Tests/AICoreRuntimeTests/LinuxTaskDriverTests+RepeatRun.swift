@@ -73,8 +73,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func repeatRunTellsOnlyOfTheResultsItsPolicyReports() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-pass"), ["sleep", "30"], user: "1001"))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("rr-pass"), ["sleep", "30"], user: "1001"))
         let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo ok; id -u"], plan())
         defer { repeated.cancel() }
         #expect(await eventually { repeated.recent().count == 5 })
@@ -93,8 +92,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func repeatRunTellsOfEveryFailureAndOfThePassThatEndsThem() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-flip"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("rr-flip"), ["sleep", "30"]))
         // pass, pass, fail, fail, pass, pass, fail, fail, ... (counted in the instance's own /tmp,
         // which every check sees)
         let script = "n=$(cat /tmp/n 2>/dev/null || echo 0); echo $((n + 1)) > /tmp/n; echo run $n; [ $((n % 4)) -lt 2 ]"
@@ -121,8 +119,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func repeatRunRunsAgainWhenItsPolicySays() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-start"), ["sh", "-c", "echo 0 > /tmp/n; exec sleep 30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("rr-start"), ["sh", "-c", "echo 0 > /tmp/n; exec sleep 30"]))
         // Fails twice, then passes. The policy waits 50 ms after a failure and 400 ms after a
         // pass: the pauses between the runs say which the scheduler was given.
         let script = "n=$(cat /tmp/n); echo $((n + 1)) > /tmp/n; [ $n -ge 2 ]"
@@ -139,8 +136,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func repeatRunKillsACheckAtItsTimeoutAndGoesOn() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-timeout"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("rr-timeout"), ["sleep", "30"]))
         // The timeout must leave room for the shell to print its line: 300 ms was too little in
         // the cgroup v2 VM, which emulates its CPU (no KVM), under load (it failed 2 runs of 4).
         let (repeated, notifications) = try repeatRun(handle, ["sh", "-c", "echo started; exec sleep 30"],
@@ -157,8 +153,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func repeatRunReportsAProgramThatCannotStart() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-missing"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("rr-missing"), ["sleep", "30"]))
         let (repeated, notifications) = try repeatRun(handle, ["/no/such/program"], plan())
         defer { repeated.cancel() }
         #expect(await eventually { notifications.results.count >= 2 })
@@ -174,8 +169,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func cancelledRepeatRunMakesNoMoreChecksAndLetsGoOfItsConnection() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-cancel"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("rr-cancel"), ["sleep", "30"]))
         let (repeated, _) = try repeatRun(handle, ["true"], plan())
         #expect(await eventually { repeated.recent().count == 5 })
         // Five checks over one kept connection: the listener and that one.
@@ -187,8 +181,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func repeatRunOfAnInstanceThatEndedSaysItIsNotRunning() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("rr-ended"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("rr-ended"), ["sleep", "30"]))
         let (repeated, notifications) = try repeatRun(handle, ["true"], plan(interval: .milliseconds(100)))
         defer { repeated.cancel() }
         #expect(await eventually { !notifications.results.isEmpty })

@@ -9,8 +9,7 @@ import AICoreOS
 extension LinuxTaskDriverTests {
     @Test func runMakesTheProcessInsideTheInstanceAsTheWorkload() async throws {
         let name = TestEnvironment.uniqueName("run")
-        let handle = try await driver.start(spec(name, ["sleep", "30"], user: "1001"))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sleep", "30"], user: "1001"))
         let outcome = try await driver.run(handle, command: ["sh", "-c",
             "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc /proc/self/ns/net; cat /proc/self/cgroup; echo \"parent $PPID\"; grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff)' /proc/self/status"],
             timeout: .seconds(10), outputLimit: 1 << 16)
@@ -33,14 +32,13 @@ extension LinuxTaskDriverTests {
         #expect(outcome.output.contains("CapEff:\t0000000000000000"))
         #expect(lines.contains { $0.hasPrefix("Uid:\t1001") })
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         expectNothingLeft(handle)
     }
 
     @Test func onCgroupV2TheWorkloadSeesItsOwnCgroupAsTheRoot() async throws {
         let name = TestEnvironment.uniqueName("cgns")
-        let handle = try await driver.start(spec(name, ["sh", "-c", "cat /proc/self/cgroup; exec sleep 30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sh", "-c", "cat /proc/self/cgroup; exec sleep 30"]))
         let outcome = try await driver.run(handle, command: ["cat", "/proc/self/cgroup"], timeout: .seconds(10), outputLimit: 1 << 12)
         if driver.cgroups.version == .v2 {
             #expect(outcome.output == "0::/\n", "nothing of the host's cgroup tree shows")
@@ -49,13 +47,12 @@ extension LinuxTaskDriverTests {
             #expect(outcome.output.contains("aicore/test/\(name)"), "\(outcome.output)")
         }
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         expectNothingLeft(handle)
     }
 
     @Test func runReturnsTheExitCodeAndBothStreamsInOrder() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runcode"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runcode"), ["sleep", "30"]))
         let outcome = try await driver.run(handle, command: ["sh", "-c", "echo one; echo two >&2; echo three; exit 3"],
                                            timeout: .seconds(10), outputLimit: 1 << 16)
         #expect(outcome == ExecOutcome(ending: .exited(.exited(3)), output: "one\ntwo\nthree\n"))
@@ -65,8 +62,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func runKillsTheProcessAtTheTimeoutAndKeepsWhatItPrinted() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runtime"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runtime"), ["sleep", "30"]))
         let outcome = try await driver.run(handle, command: ["sh", "-c", "echo started; exec sleep 30"],
                                            timeout: .milliseconds(500), outputLimit: 1 << 16)
         #expect(outcome == ExecOutcome(ending: .timedOut, output: "started\n"))
@@ -76,8 +72,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func runReportsAProgramThatCannotStart() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runmissing"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runmissing"), ["sleep", "30"]))
         do {
             _ = try await driver.run(handle, command: ["/no/such/program"], timeout: .seconds(10), outputLimit: 100)
             Issue.record("a missing program ran")
@@ -92,8 +87,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func runServesMoreCallersAtOnceThanTheInitHasSessions() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runmany"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runmany"), ["sleep", "30"]))
         let driver = self.driver
         let outcomes = await withTaskGroup(of: (Int, ExecOutcome?).self) { group in
             for i in 0..<24 {
@@ -112,8 +106,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func runKeepsItsConnectionForTheNextCallAndReconnectsAfterATimeout() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runkeep"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runkeep"), ["sleep", "30"]))
         for i in 0..<20 {
             let outcome = try await driver.run(handle, command: ["sh", "-c", "echo \(i)"], timeout: .seconds(10), outputLimit: 100)
             #expect(outcome == ExecOutcome(ending: .exited(.exited(0)), output: "\(i)\n"))
@@ -129,8 +122,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func runCutsTheOutputAtTheLimitAndStillEnds() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runbig"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runbig"), ["sleep", "30"]))
         let outcome = try await driver.run(handle, command: ["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; echo; exit 4"],
                                            timeout: .seconds(20), outputLimit: 1000)
         #expect(outcome.ending == .exited(.exited(4)))
@@ -153,8 +145,7 @@ extension LinuxTaskDriverTests {
     /// The agent never joins an instance itself (a copy of it inside would hold its memory and
     /// descriptors): an instance without the init's channel is refused, and nothing runs in it.
     @Test func anInstanceWithoutAChannelIsRefusedNotJoinedFromTheAgent() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runold"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runold"), ["sleep", "30"]))
         // As an instance started by an agent from before the channel: no socket.
         #expect(unlink(handle.stateDirectory + "/" + InstanceExecChannel.socketName) == 0)
         let error = await #expect(throws: AICoreError.self) {
@@ -166,8 +157,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func theChannelServesOnlyTheAgentsOwnUser() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runpeer"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runpeer"), ["sleep", "30"]))
         let socket = handle.stateDirectory + "/" + InstanceExecChannel.socketName
         var st = stat()
         #expect(stat(socket, &st) == 0)
@@ -195,8 +185,7 @@ extension LinuxTaskDriverTests {
     }
 
     @Test func theInitRefusesAMalformedRequestAndGoesOnServing() async throws {
-        let handle = try await driver.start(spec(TestEnvironment.uniqueName("runbad"), ["sleep", "30"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runbad"), ["sleep", "30"]))
         let socket = handle.stateDirectory + "/" + InstanceExecChannel.socketName
         let script = """
             use Socket;

@@ -19,7 +19,7 @@ extension LinuxTaskDriverTests {
         let handle = try await driver.start(spec)
         let exit = try await driver.wait(handle)
         let log = (try? FileIO.readString(handle.logFile)) ?? ""
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         expectNothingLeft(handle)
         return (exit, log)
     }

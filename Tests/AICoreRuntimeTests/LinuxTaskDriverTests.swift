@@ -6,7 +6,7 @@ import AICoreOS
 @testable import AICoreRuntime
 
 /// The driver API the supervisor uses, against the real kernel (root only; CI is root).
-@Suite(.serialized, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
+@Suite(.serialized, .removesStartedTasks, .enabled(if: TestEnvironment.isRoot, "needs root: namespaces, mounts and cgroups"))
 final class LinuxTaskDriverTests {
     let stateDir: String
     let driver: LinuxTaskDriver
@@ -47,7 +47,7 @@ final class LinuxTaskDriverTests {
         s.mounts = [MountSpec(destination: "/tmp/../etc", kind: .bind(source: "/tmp", readOnly: false))]
         do {
             let handle = try await driver.start(s)
-            try? driver.remove(handle)
+            _ = try? await offload { [driver] in try driver.remove(handle) }
             Issue.record("started")
         } catch let error as AICoreError {
             #expect(error.message == #"invalid mount destination "/tmp/../etc": "." and ".." are not allowed"#)
@@ -59,47 +59,43 @@ final class LinuxTaskDriverTests {
 
     @Test func sigtermReachesTheWorkloadThroughInit() async throws {
         let name = TestEnvironment.uniqueName("term")
-        let handle = try await driver.start(spec(name, ["sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sh", "-c", "trap 'echo got-term; exit 7' TERM; echo ready; while :; do sleep 0.05; done"]))
         #expect(await eventually { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
         let exit = try await driver.stop(handle, signal: SIGTERM, grace: .seconds(10))
         #expect(exit.status == .exited(7))
         #expect(!exit.oomKilled)
         #expect(try FileIO.readString(handle.logFile).contains(" stdout F got-term"))
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         expectNothingLeft(handle)
     }
 
     @Test func stopEscalatesToSIGKILL() async throws {
         let name = TestEnvironment.uniqueName("kill")
-        let handle = try await driver.start(spec(name, ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"]))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sh", "-c", "trap '' TERM; echo ready; while :; do sleep 0.05; done"]))
         #expect(await eventually { ((try? FileIO.readString(handle.logFile)) ?? "").contains("ready") })
         let exit = try await driver.stop(handle, signal: SIGTERM, grace: .milliseconds(300))
         #expect(exit.status == .signaled(SIGKILL))
         #expect(exit.exitCode == 137)
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         expectNothingLeft(handle)
     }
 
     @Test func cpuQuotaThrottlesABusyLoop() async throws {
         let name = TestEnvironment.uniqueName("cpu")
-        let handle = try await driver.start(spec(name, ["sh", "-c", "while :; do :; done"], limits: CgroupLimits(cpus: 0.5)))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sh", "-c", "while :; do :; done"], limits: CgroupLimits(cpus: 0.5)))
         // Wait for throttling to show (bounded), not for a fixed time.
         #expect(await eventually { ((try? await driver.stats(handle))?.cpuThrottledPeriods ?? 0) >= 3 })
         let stats = try await driver.stats(handle)
         #expect(stats.cpuUsageNanos > 0)
         #expect(stats.cpuThrottledNanos > 0)
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         expectNothingLeft(handle)
     }
 
     @Test func execJoinsNamespacesCgroupAndIdentity() async throws {
         let name = TestEnvironment.uniqueName("exec")
-        let handle = try await driver.start(spec(name, ["sleep", "30"], user: "1001"))
-        defer { try? driver.remove(handle) }
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sleep", "30"], user: "1001"))
         let outcome = try await driver.run(handle, command: [
             "sh", "-c", "readlink /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/uts /proc/self/ns/ipc; cat /proc/self/cgroup; grep -E '^(Uid|NoNewPrivs|Seccomp|CapEff)' /proc/self/status; ls /proc | grep -c '^[0-9]'",
         ], timeout: .seconds(20), outputLimit: 1 << 16)
@@ -119,7 +115,7 @@ final class LinuxTaskDriverTests {
         // init, sleep, and the exec'd shell (+ its children) — no host processes.
         #expect((Int(lines.last ?? "") ?? 99) <= 5)
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         expectNothingLeft(handle)
     }
 
@@ -159,7 +155,7 @@ final class LinuxTaskDriverTests {
         // (The init may linger as a zombie of the host's PID 1 until that one reaps it.)
         let handle = try await driver.recover(id: name, spec: TaskSpec(id: name, command: ["true"]))
         #expect(try await driver.wait(handle).status == .exited(3))
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         #expect(cgroupLeftovers("aicore/run/\(name)").isEmpty)
         #expect(!FileIO.exists(stateDir + "/" + name))
     }

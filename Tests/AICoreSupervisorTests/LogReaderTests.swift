@@ -108,7 +108,7 @@ struct LogFollowKernelTests {
             if seen.count == 10 { break }
         }
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
-        try driver.remove(handle)
+        try await offload { [driver] in try driver.remove(handle) }
         try? FileIO.removeTree(root)
         #expect(seen.filter { $0.stream == .stdout }.map(\.text) == (1...5).map { "out \($0)" })
         #expect(seen.filter { $0.stream == .stderr }.map(\.text) == (1...5).map { "err \($0)" })
