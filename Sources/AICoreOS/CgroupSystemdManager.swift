@@ -77,6 +77,14 @@ public struct CgroupSystemdManager: CgroupManager {
         CgroupOOMWatch.shared.watch(directory(of: handle))
     }
 
+    /// A scope an earlier agent started: its OOM kills are watched again, or one that happens
+    /// after the restart would be lost with the cgroup systemd removes at the exit. A re-adopted
+    /// cgroupfs directory (another driver's) stays until `destroy`, so its file is read then.
+    public func adopt(_ handle: CgroupHandle) {
+        guard let scope = try? scope(for: handle.relativePath), handle.relativePath == scope.cgroupPath else { return }
+        CgroupOOMWatch.shared.watch(directory(of: handle))
+    }
+
     /// Writes cgroup.procs of a running scope (a process joining an instance that exists).
     public func addProcess(_ pid: pid_t, to handle: CgroupHandle) throws(SystemError) {
         try files.addProcess(pid, to: handle)

@@ -102,6 +102,30 @@ struct CgroupSystemdManagerKernelTests {
         try await offload { [manager] in try manager.destroy(handle) }
     }
 
+    /// A restarted agent re-adopts a running scope: an OOM kill after that is known too, though
+    /// systemd removes the scope's cgroup, and its memory.events, as soon as the process is gone.
+    @Test func anOOMKillInAReadoptedScopeIsKnownAfterSystemdRemovedIt() async throws {
+        let limits = CgroupLimits(memoryBytes: 32 << 20)
+        let handle = try manager.create(Self.uniquePath(), limits: limits)
+        let dir = try #require(handle.unifiedDirectory)
+        try await offload { [manager] in
+            let child = try CgroupKernelTests.Child("exec /usr/bin/python3 -c 'x = b\"x\" * (256 << 20)'")
+            defer { child.reap() }
+            try manager.place(child.pid, in: handle, limits: limits)
+            // The agent that placed it is gone (its watch with it); a new one adopts the scope.
+            CgroupOOMWatch.shared.forget(dir)
+            #expect(CgroupOOMWatch.shared.oomKills(dir) == nil)
+            CgroupSystemdManager().adopt(try CgroupSystemdManager().handle(for: handle.relativePath))
+            try child.start()
+            #expect(child.terminationSignal == SIGKILL)
+        }
+        try await waitUntil("systemd removed the empty scope's cgroup \(dir)", within: .seconds(30)) {
+            !FileManager.default.fileExists(atPath: dir)
+        }
+        #expect(try manager.wasOOMKilled(handle))
+        try await offload { [manager] in try manager.destroy(handle) }
+    }
+
     @Test func destroyingAScopeThatIsGoneAlreadyIsFine() async throws {
         try await offload {
             let handle = try manager.create(Self.uniquePath(), limits: CgroupLimits())

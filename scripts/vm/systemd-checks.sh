@@ -147,6 +147,9 @@ step "down: no scope, cgroup or unit left (systemctl list-units --all 'aicore-*'
 systemctl list-units --all --plain --no-legend 'aicore-*' || true
 
 step "an instance killed by the kernel's OOM killer"
+# `later` waits for a file, so that its OOM kill comes after an agent restart that re-adopted it.
+mkdir -p /var/tmp/aicore-hog-trigger
+rm -f /var/tmp/aicore-hog-trigger/go
 cat > "$work/hog.yml" <<'STACK'
 name: hog
 services:
@@ -155,21 +158,37 @@ services:
     deploy:
       resources:
         limits: {memory: 32m}
+  later:
+    command: ["/bin/sh", "-c", "while [ ! -e /mnt/go ]; do sleep 0.1; done; exec /usr/bin/python3 -c 'b = bytearray(256 << 20)'"]
+    volumes: ["/var/tmp/aicore-hog-trigger:/mnt:ro"]
+    deploy:
+      resources:
+        limits: {memory: 32m}
 STACK
 "$bin" up -d -f "$work/hog.yml" || fail "up hog"
-hog_exit() { "$bin" ps -a -p hog --format json | python3 -c 'import json,sys; print(" ".join("%s %s %s" % (i["state"], i.get("last_exit"), i.get("last_exit_code")) for i in json.load(sys.stdin)))'; }
-hog_ended() { hog_exit | grep -Eq '^(exited|failed) '; }
-for _ in $(seq 1 60); do hog_ended && break; sleep 1; done
-step "hog: $(hog_exit)"
+hog_exit() { "$bin" ps -a -p hog --format json | python3 -c 'import json,sys; print(" ".join("%s %s %s" % (i["state"], i.get("last_exit"), i.get("last_exit_code")) for i in json.load(sys.stdin) if i["id"] == sys.argv[1]))' "$1"; }
+hog_ended() { hog_exit "$1" | grep -Eq '^(exited|failed) '; }
+for _ in $(seq 1 60); do hog_ended hog-eat-1 && break; sleep 1; done
+step "hog: $(hog_exit hog-eat-1)"
 "$bin" ps -a -p hog || true
 journalctl --no-pager -u aicore-hog-eat-1.scope | tail -5 || true
 systemctl list-units --all --plain --no-legend 'aicore-hog*' || true
-hog_ended || fail "the hog instance did not end within 60s: $(hog_exit)"
+hog_ended hog-eat-1 || fail "the hog instance did not end within 60s: $(hog_exit hog-eat-1)"
 # systemd removes the scope's cgroup as soon as it is empty, often before the agent, woken by the
 # init's exit, would read memory.events: the count was kept as it changed (CgroupOOMWatch).
-case "$(hog_exit)" in *OOMKilled*) ;; *) fail "the OOM kill was not reported as such: $(hog_exit)" ;; esac
-step "the OOM kill was reported as such, and no unit is left"
+case "$(hog_exit hog-eat-1)" in *OOMKilled*) ;; *) fail "the OOM kill was not reported as such: $(hog_exit hog-eat-1)" ;; esac
+step "the OOM kill was reported as such"
+hog_running() { hog_exit "$1" | grep -q '^running '; }
+wait_for 60 "hog-later-1 running before the agent's restart: $(hog_exit hog-later-1)" hog_running hog-later-1
+systemctl restart aicore-node || fail "systemctl restart aicore-node (hog)"
+wait_for 60 "agent answering after restart (hog)" "$bin" ps
+touch /var/tmp/aicore-hog-trigger/go
+for _ in $(seq 1 60); do hog_ended hog-later-1 && break; sleep 1; done
+step "hog, OOM-killed after the agent re-adopted it: $(hog_exit hog-later-1)"
+case "$(hog_exit hog-later-1)" in *OOMKilled*) ;; *) fail "the OOM kill of a re-adopted instance was not reported as such: $(hog_exit hog-later-1)" ;; esac
+step "the OOM kill of a re-adopted instance was reported as such too"
 "$bin" down -p hog || fail "down hog"
+rm -rf /var/tmp/aicore-hog-trigger
 left=$(systemctl list-units --all --plain --no-legend 'aicore-*' | grep -v '^aicore-node\.service' || true)
 [ -z "$left" ] || fail "units left after the OOM-killed instance: $left"
 step "no unit left after an OOM kill (failed or not)"
