@@ -81,10 +81,11 @@ let package = Package(
             ]
         ),
         // Desired vs actual: the Reconciler, its pure planner, the Scheduler (reservations against
-        // node capacity), service VIPs and named volumes. Talks to nodes only through `NodeAgent`.
+        // node capacity), service VIPs and named volumes. Talks to nodes only through `NodeAgent`
+        // and does no host I/O of its own (no AICoreOS): the agent side reads and changes the host.
         .target(
             name: "AICoreController",
-            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime"]
         ),
         // The agent process: the control plane over the controller, the REST endpoint
         // (Hummingbird: routes, auth, problem+json, metrics) and the L4 service proxy (SwiftNIO).

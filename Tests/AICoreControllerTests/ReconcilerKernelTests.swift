@@ -29,8 +29,11 @@ struct ReconcilerKernelTests {
         let store = try SQLiteStore(path: root + "/state.db")
         let layout = SupervisorLayout(root: root)
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                                   layout: layout, capacity: { try NodeCapacity.host(reserve: .none) },
-                                   users: { try VolumeDirectories.hostUser($0) })
+                                   layout: layout, capacity: {
+                                       let host = try HostResources.read()
+                                       return NodeCapacity(node: "local", cpus: Double(host.cpus), memoryBytes: host.memoryBytes)
+                                   },
+                                   users: { let user = try UserIdentity.resolveOnHost($0); return (user.uid, user.gid) })
         let reconciler = Reconciler(store: store, agent: agent, vips: VIPAllocator(store: store),
                                     planner: ReconcilePlanner(layout: layout),
                                     clock: ContinuousClock(), gateTimeout: .seconds(60))

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import AICoreOS
 
@@ -55,5 +56,18 @@ import Testing
         #expect(try ResourceLimit.parse("core=-1").hard == ResourceLimit.unlimited)
         #expect(throws: ResourceLimit.ParseError.self) { try ResourceLimit.parse("nofile=10:5") }
         #expect(throws: ResourceLimit.ParseError.self) { try ResourceLimit.parse("bogus=1") }
+    }
+
+    @Test func onTheHostIsResolvedInItsPasswdAndGroupFiles() throws {
+        let root = "/tmp/aicore-users-\(getpid())-\(UInt32.random(in: 0...UInt32.max))/"
+        defer { try? FileIO.removeTree(root) }
+        try FileIO.makeDirectories(root + "etc")
+        try FileIO.write(root + "etc/passwd", passwd)
+        try FileIO.write(root + "etc/group", group)
+        let id = try UserIdentity.resolveOnHost("app:postgres", root: root)
+        #expect(id.uid == 1001 && id.gid == 110)
+        #expect(throws: UserIdentity.ResolveError.self) { try UserIdentity.resolveOnHost("nobody-here", root: root) }
+        // Without the files, a numeric uid still resolves.
+        #expect(try UserIdentity.resolveOnHost("4242", root: root + "missing/").uid == 4242)
     }
 }

@@ -1,6 +1,7 @@
 import AICoreController
 import AICoreSpec
 import AICoreStore
+import AICoreSupervisor
 import Testing
 @testable import AICoreServer
 

@@ -4,7 +4,9 @@ import AICoreStore
 import AICoreSupervisor
 
 /// The node agent in the controller's own process: one `Supervisor` per stack over the local
-/// `TaskDriver`.
+/// `TaskDriver`. What it reads of the host (`capacity`, `users`) is handed to it, so that the
+/// controller's module holds no host code: the agent process passes the real readers
+/// (/proc/meminfo and sysconf, /etc/passwd and /etc/group), tests their own.
 public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C.Instant: Sendable {
     public nonisolated let node: String
     private let driver: any TaskDriver
@@ -95,7 +97,7 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
     }
 
     public func createVolume(_ volume: VolumePlan) async throws {
-        try await BlockingWork.run { try VolumeDirectories.create(volume) }
+        try await BlockingWork.run { try VolumeDirectories.create(path: volume.path, uid: volume.uid, gid: volume.gid) }
     }
 
     @discardableResult

@@ -10,6 +10,12 @@ public struct NodeCapacity: Sendable, Hashable {
         self.cpus = cpus
         self.memoryBytes = memoryBytes
     }
+
+    /// A node's raw figures (what its agent reads of the host) less the reserve, floored at zero.
+    public init(node: String, rawCPUs: Double, rawMemoryBytes: UInt64, reserve: SystemReserve) {
+        self.init(node: node, cpus: max(rawCPUs - reserve.cpus, 0),
+                  memoryBytes: rawMemoryBytes > reserve.memoryBytes ? rawMemoryBytes - reserve.memoryBytes : 0)
+    }
 }
 
 /// What is kept back from a node's raw capacity for the OS, the agent and what runs beside

@@ -78,7 +78,7 @@ public actor ControlPlane {
             throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
         }
         agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                               layout: layout, capacity: { try NodeCapacity.host() }, users: { try VolumeDirectories.hostUser($0) })
+                               layout: layout, capacity: { try Self.hostCapacity() }, users: { try Self.hostUser($0) })
         vips = VIPAllocator(store: store, start: VIPPool.start(forStateDirectory: configuration.stateDirectory))
         let routes = RouteTable(proxy: proxy, logger: logger)
         self.routes = routes
@@ -86,6 +86,20 @@ public actor ControlPlane {
                                 planner: ReconcilePlanner(layout: layout),
                                 clock: ContinuousClock(), drain: routes)
         observer.onInstanceChange { change in routes.instanceChanged(change) }
+    }
+
+    /// This host's capacity: CPUs online and MemTotal, less the default `SystemReserve`.
+    /// Blocking (the node agent calls it on a thread of its own).
+    static func hostCapacity() throws -> NodeCapacity {
+        let host = try HostResources.read()
+        return NodeCapacity(node: "local", rawCPUs: Double(host.cpus), rawMemoryBytes: host.memoryBytes, reserve: SystemReserve())
+    }
+
+    /// A service's `user:` in the host's /etc/passwd and /etc/group (services run from the
+    /// host root filesystem), as the runtime resolves it. Blocking.
+    static func hostUser(_ user: String) throws -> (uid: UInt32, gid: UInt32) {
+        let identity = try UserIdentity.resolveOnHost(user)
+        return (identity.uid, identity.gid)
     }
 
     /// The Store (`state.db` and its WAL files) is root's alone, 0600, and so is the volumes

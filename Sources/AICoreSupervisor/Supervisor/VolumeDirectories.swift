@@ -1,21 +1,23 @@
 import AICoreErrors
-import Foundation
 import AICoreOS
+import Foundation
 
-/// Named volumes on the host: plain directories, made once and owned by the service's user so
-/// a non-root workload can write to them.
+/// Named volumes on the host: plain directories under the layout's `volumes/`, made once and
+/// owned by the service's user so a non-root workload can write to them. Every call blocks
+/// (mkdir, chown, a walk of the tree): callers on an actor reach them through `BlockingWork`.
 public enum VolumeDirectories {
     /// The directory that holds the volumes is root's alone (0700): an instance reaches its
     /// volume through its bind, never through this path, and nobody else needs to.
     public static let rootMode: mode_t = 0o700
 
-    public static func create(_ volume: VolumePlan) throws(AICoreError) {
+    /// Makes `path` (0755, owned by `uid:gid`) and its parent (`rootMode`) when missing.
+    public static func create(path: String, uid: UInt32, gid: UInt32) throws(AICoreError) {
         do {
-            try FileIO.makeDirectories((volume.path as NSString).deletingLastPathComponent, mode: rootMode)
-            try FileIO.makeDirectories(volume.path, mode: 0o755)
-            try FileIO.own(volume.path, uid: volume.uid, gid: volume.gid, mode: 0o755)
+            try FileIO.makeDirectories((path as NSString).deletingLastPathComponent, mode: rootMode)
+            try FileIO.makeDirectories(path, mode: 0o755)
+            try FileIO.own(path, uid: uid, gid: gid, mode: 0o755)
         } catch {
-            throw AICoreError(code: .volume, message: "cannot create \(volume): \(error); check that the agent runs as root and the state directory is writable", cause: error)
+            throw AICoreError(code: .volume, message: "cannot create the volume directory \(path) owned by \(uid):\(gid): \(error); check that the agent runs as root and the state directory is writable", cause: error)
         }
     }
 
@@ -46,15 +48,5 @@ public enum VolumeDirectories {
             guard !FileIO.isSymbolicLink(path), FileIO.isDirectory(path), let owner = FileIO.owner(path) else { return nil }
             return VolumeDirectory(name: name, path: path, uid: owner.uid, gid: owner.gid)
         }
-    }
-
-    /// Resolves a service's `user:` in the host's /etc/passwd and /etc/group (services run
-    /// from the host root filesystem), as the runtime does: nil is root.
-    public static func hostUser(_ user: String?, root: String = "/") throws -> (uid: UInt32, gid: UInt32) {
-        guard let user else { return (0, 0) }
-        let passwd = (try? FileIO.readString(root + "etc/passwd")) ?? ""
-        let group = (try? FileIO.readString(root + "etc/group")) ?? ""
-        let identity = try UserIdentity.resolve(user, passwd: passwd, group: group)
-        return (identity.uid, identity.gid)
     }
 }
