@@ -124,7 +124,7 @@ enum CgroupFileIO {
         }
     }
 
-    /// `aicore`, or `aicore-` and 8 hex digits (`ControlPlane.cgroupRoot`).
+    /// `aicore`, or `aicore-` and 8 hex digits (`LocalNode.cgroupRoot`).
     static func isAgentRoot(_ component: Substring) -> Bool {
         component == "aicore"
             || (component.count == 15 && component.hasPrefix("aicore-") && component.dropFirst(7).allSatisfy(\.isHexDigit))

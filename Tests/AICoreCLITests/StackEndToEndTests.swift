@@ -47,7 +47,7 @@ struct StackEndToEndTests {
             let byService = Dictionary(grouping: instances, by: \.service)
             #expect(byService["api"]?.count == 3)
             // Instance cgroups live under this agent's own root, never another agent's.
-            #expect(Self.cgroupExists("\(ControlPlane.cgroupRoot(stateDirectory: harness.directory + "/state"))/ai-core/api"))
+            #expect(Self.cgroupExists("\(LocalNode.cgroupRoot(stateDirectory: harness.directory + "/state"))/ai-core/api"))
             #expect(byService["api"]?.allSatisfy(\.ready) == true)
             #expect(byService["postgres"]?.first?.health == "healthy")
             #expect(byService["postgres-init"]?.first?.state == .exited)
@@ -151,7 +151,7 @@ struct StackEndToEndTests {
             let down = try await harness.cli(["down", "-p", "ai-core"])
             #expect(down.status == 0, "down: \(down.stderr)")
             for pid in pids { #expect(!Self.isRunning(pid), "pid \(pid) survived down") }
-            #expect(!Self.cgroupExists("\(ControlPlane.cgroupRoot(stateDirectory: harness.directory + "/state"))/ai-core"),
+            #expect(!Self.cgroupExists("\(LocalNode.cgroupRoot(stateDirectory: harness.directory + "/state"))/ai-core"),
                     "a cgroup of ai-core is left")
             let afterDown = try? await httpGet("http://127.0.0.1:\(apiPort)/version")
             #expect(afterDown?.status != 200, "the proxy still listens on \(apiPort)")

@@ -9,8 +9,8 @@ import Foundation
 import Testing
 
 /// The in-process agent's side of the seam, over a fake driver: what it reads of the host
-/// comes from the readers it was given, and the volume directories it makes are owned as the
-/// plan says.
+/// comes from the readers it was given, the volume directories it makes are owned as the
+/// plan says, and the control plane's questions about instances are answered by the runners.
 @Suite struct LocalNodeAgentTests {
     let clock = FakeClock()
     let driver = FakeTaskDriver()
@@ -57,5 +57,41 @@ import Testing
         #expect(try await agent.removeVolume(path: path) >= 64 << 10)
         #expect(!FileIO.exists(path))
         #expect(try await agent.volumeDirectories().isEmpty)
+    }
+
+    @Test func theKeptLogsOfRemovedInstancesAreListedAndRemoved() async throws {
+        defer { try? FileIO.removeTree(root) }
+        #expect(try await agent.previousLogs(stack: "demo").isEmpty)
+        try FileIO.makeDirectories(layout.previousLogDirectory(stack: "demo", id: "demo-api-2"))
+        try FileIO.makeDirectories(layout.previousLogDirectory(stack: "demo", id: "demo-api-1"))
+        #expect(try await agent.previousLogs(stack: "demo") == ["demo-api-1", "demo-api-2"])
+        try await agent.removePreviousLogs(stack: "demo")
+        #expect(!FileIO.exists(layout.previousLogsDirectory(stack: "demo")))
+        #expect(try await agent.previousLogs(stack: "demo").isEmpty)
+    }
+
+    @Test func statusStopKeepingAndReleaseAnswerFromTheRunners() async throws {
+        defer { try? FileIO.removeTree(root) }
+        let stack = Fixtures.stack(Fixtures.service("api", replicas: 2), Fixtures.service("db"))
+        #expect(await agent.status(stack: "demo", instance: "demo-api-1", detail: true, stats: true) == nil)
+        for (service, replica) in [("db", 1), ("api", 1), ("api", 2)] {
+            try await agent.start(stack: stack, service: try #require(stack.service(named: service)), replica: replica, replicas: 2,
+                                  network: InstanceNetwork())
+        }
+        let live = try #require(await agent.status(stack: "demo", instance: "demo-api-1", detail: true, stats: true))
+        #expect(live.state == .running && live.pid == driver.runningPid("demo-api-1") && live.probeLog == [])
+        #expect(live.stats != nil)
+        #expect(await agent.status(stack: "demo", instance: "demo-api-1", detail: false, stats: false)?.stats == nil)
+
+        // Stopped, not forgotten: the runners stay, and so do the records.
+        #expect(await agent.stopKeeping(stack: "demo", service: "api") == ["demo-api-1", "demo-api-2"])
+        #expect(driver.runningPid("demo-api-1") == nil && driver.runningPid("demo-api-2") == nil)
+        #expect(driver.runningPid("demo-db-1") != nil)
+        #expect(await agent.status(stack: "demo", instance: "demo-api-2", detail: false, stats: false)?.state == .exited)
+        #expect(try await agent.exec(stack: "demo", instance: "demo-api-2", command: ["true"], timeout: .seconds(1),
+                                     outputLimit: 1024) == nil)
+
+        await agent.release(stoppingInstances: true)
+        #expect(driver.runningPid("demo-db-1") == nil)
     }
 }

@@ -43,7 +43,7 @@ struct ControlAPIHarness: Sendable {
         directory = "/tmp/aicore-api-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileIO.makeDirectories(directory)
         proxy = RecordingProxy()
-        plane = try ControlPlane(configuration: .local(directory), proxy: proxy, logger: Logger(label: "aicore.test.api"))
+        plane = try LocalNode.controlPlane(configuration: .local(directory), proxy: proxy, logger: Logger(label: "aicore.test.api"))
         health = AgentHealth()
         api = ControlAPI(plane: plane, health: health, logger: Logger(label: "aicore.test.api"))
     }

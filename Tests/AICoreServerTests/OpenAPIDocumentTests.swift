@@ -74,7 +74,7 @@ extension ControlAPIHarness {
     static func withoutAgent<T>(_ body: (ControlAPI) throws -> T) throws -> T {
         let directory = "/tmp/aicore-openapi-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let plane = try ControlPlane(configuration: .local(directory), proxy: RecordingProxy(), logger: Logger(label: "aicore.test.api"))
+        let plane = try LocalNode.controlPlane(configuration: .local(directory), proxy: RecordingProxy(), logger: Logger(label: "aicore.test.api"))
         return try body(ControlAPI(plane: plane, health: AgentHealth(), logger: Logger(label: "aicore.test.api")))
     }
 }

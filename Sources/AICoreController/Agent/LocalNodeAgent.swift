@@ -13,7 +13,7 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
     private let store: any Store
     private let prober: any ProbeExecutor
     private let clock: C
-    private let layout: SupervisorLayout
+    private nonisolated let layout: SupervisorLayout
     private let jitter: Jitter
     private let capacityProbe: @Sendable () throws -> NodeCapacity
     private let userLookup: @Sendable (String) throws -> (uid: UInt32, gid: UInt32)
@@ -59,6 +59,7 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         }) ?? [:]
     }
 
+    /// The supervisor of a stack's instances (tests look at its runners).
     public func supervisor(stack: String) -> Supervisor<C>? { supervisors[stack] }
 
     public func start(stack: Stack, service: Service, replica: Int, replicas: Int, network: InstanceNetwork) async throws {
@@ -89,6 +90,66 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
     static func snapshot(_ status: TaskRunner<C>.Status) -> InstanceSnapshot {
         InstanceSnapshot(state: status.state, ready: status.ready, lastExit: status.lastExit,
                          lastExitCode: status.lastExitCode, finished: status.finished)
+    }
+
+    public func stopKeeping(stack: String, service: String) async -> [String] {
+        guard let supervisor = supervisors[stack] else { return [] }
+        let runners = await supervisor.instances.values.filter { $0.identity.service == service }
+        await withTaskGroup(of: Void.self) { group in
+            for runner in runners { group.addTask { await runner.stop() } }
+        }
+        return runners.map(\.identity.id).sorted()
+    }
+
+    public func release(stoppingInstances: Bool) async {
+        for (_, supervisor) in supervisors.sorted(by: { $0.key < $1.key }) {
+            if stoppingInstances {
+                await supervisor.stopAll()
+            } else {
+                await supervisor.detachAll()
+            }
+        }
+    }
+
+    public func status(stack: String, instance: String, detail: Bool, stats: Bool) async -> InstanceLiveStatus? {
+        guard let runner = await supervisors[stack]?.runner(instance) else { return nil }
+        let live = await runner.status
+        var status = InstanceLiveStatus(state: live.state, pid: live.pid, restartCount: live.restartCount,
+                                        lastExit: live.lastExit, lastExitCode: live.lastExitCode, health: live.health,
+                                        ready: live.ready, finished: live.finished, probeLog: detail ? live.probeLog : nil)
+        // The cgroup's files are read on a thread of the driver's (`BlockingWork`).
+        if stats, let handle = await runner.currentHandle {
+            status.stats = try? await driver.stats(handle)
+        }
+        // The runner writes its events to the Store just after it changes state: wait for
+        // those, so the events shown with this status include the one that led to it.
+        if detail { await runner.flush() }
+        return status
+    }
+
+    public func exec(stack: String, instance: String, command: [String], timeout: Duration,
+                     outputLimit: Int) async throws -> ExecOutcome? {
+        guard let runner = await supervisors[stack]?.runner(instance), let handle = await runner.currentHandle,
+              [.running, .healthy, .unhealthy, .starting].contains(await runner.currentState) else { return nil }
+        return try await driver.run(handle, command: command, timeout: timeout, outputLimit: outputLimit)
+    }
+
+    public nonisolated func logReader(instance: String) -> LogReader {
+        LogReader(directory: layout.logDirectory(for: instance))
+    }
+
+    public func previousLogs(stack: String) async throws -> [String] {
+        let layout = self.layout
+        return try await BlockingWork.run { try PreviousLogs.instances(stack: stack, layout: layout) }
+    }
+
+    public nonisolated func previousLogReader(stack: String, instance: String) -> LogReader {
+        LogReader(directory: layout.previousLogDirectory(stack: stack, id: instance))
+    }
+
+    public func removePreviousLogs(stack: String) async throws {
+        let layout = self.layout
+        try await BlockingWork.run { try PreviousLogs.remove(stack: stack, layout: layout) }
     }
 
     public func volumeDirectories() async throws -> [VolumeDirectory] {

@@ -1,11 +1,16 @@
+import AICoreRuntime
 import AICoreSpec
 import AICoreSupervisor
 
 /// What the controller needs from a node: the only way it touches one. In-process today
-/// (`LocalNodeAgent`); the agent's REST API when there are several hosts.
+/// (`LocalNodeAgent`); the agent's REST API when there are several hosts. The controller does
+/// no host I/O of its own: what it learns of the host (capacity, users, volume directories,
+/// logs) and does to it comes through here, and an implementation does that I/O off every
+/// actor and off the cooperative pool.
 public protocol NodeAgent: Sendable {
     /// The node's name, as placements name it.
     var node: String { get }
+    /// What the node can give to reservations (its CPUs and memory, less its reserve).
     func capacity() async throws -> NodeCapacity
     /// Each of `users` (a service's `user:`: a name or uid, with an optional `:group`) as the
     /// node resolves it, for the owner of the volumes it creates.
@@ -22,6 +27,29 @@ public protocol NodeAgent: Sendable {
     /// the caller is cancelled. nil when the node does not run the instance.
     func wait(stack: String, instance: String,
               until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict?
+
+    /// Stops every instance of `service` without forgetting it (`docker compose stop`): each
+    /// stays, stopped, until it is started again. Returns their names.
+    func stopKeeping(stack: String, service: String) async -> [String]
+    /// On the agent's way out: stops every instance (dependents first), or lets go of them all,
+    /// left running for the next agent to re-adopt.
+    func release(stoppingInstances: Bool) async
+
+    /// The instance as the runner keeping it sees it now; nil when the node runs none for it
+    /// (its Store record is then all there is). `detail`: with its probe log, and only once
+    /// its events up to this state are in the Store; `stats`: with what it uses now.
+    func status(stack: String, instance: String, detail: Bool, stats: Bool) async -> InstanceLiveStatus?
+    /// Runs `command` inside the instance until it ends or `timeout`, with at most `outputLimit`
+    /// bytes of its output; nil when the instance is not running (nothing to exec into).
+    func exec(stack: String, instance: String, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome?
+
+    /// The log of an instance (its rotated files).
+    func logReader(instance: String) -> LogReader
+    /// The stack's removed instances whose logs are kept (`logs --previous`), by name.
+    func previousLogs(stack: String) async throws -> [String]
+    func previousLogReader(stack: String, instance: String) -> LogReader
+    /// Removes the kept logs of the stack's removed instances (the stack went down).
+    func removePreviousLogs(stack: String) async throws
 
     /// Every volume directory on the node, by name.
     func volumeDirectories() async throws -> [VolumeDirectory]

@@ -46,11 +46,11 @@ public enum AgentProcess {
         let listen = try configuration.listen.map { text throws(AICoreError) in try parseListen(text) }
 
         notify("STATUS=choosing the cgroup driver")
-        let cgroups = try await ControlPlane.cgroupManager(for: configuration)
+        let cgroups = try await LocalNode.cgroupManager(for: configuration)
         logger.notice("cgroup driver: \(cgroups is CgroupSystemdManager ? "systemd (transient scopes in \(SystemdScope.defaultSlice))" : "cgroupfs (cgroup \(cgroups.version))")",
                       metadata: ["cgroup_driver": "\(configuration.cgroupDriver)"])
         notify("STATUS=opening the Store")
-        let plane = try ControlPlane(configuration: configuration, proxy: proxy, logger: logger, cgroups: cgroups)
+        let plane = try LocalNode.controlPlane(configuration: configuration, proxy: proxy, logger: logger, cgroups: cgroups)
         let health = AgentHealth()
         let api = ControlAPI(plane: plane, health: health, logger: logger)
         let latch = ReadinessLatch(waitingFor: listen == nil ? 2 : 3) {

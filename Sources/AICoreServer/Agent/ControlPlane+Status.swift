@@ -1,5 +1,5 @@
 import AICoreErrors
-import AICoreOS
+import AICoreController
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
@@ -80,21 +80,16 @@ extension ControlPlane {
         return record
     }
 
-    func runner(for record: InstanceRecord) async -> Runner? {
-        await agent.supervisor(stack: record.stack)?.runner(record.id)
-    }
-
-    private func status(of record: InstanceRecord, detail: Bool, stats wantStats: Bool) async -> InstanceStatus {
+    private func status(of record: InstanceRecord, detail: Bool, stats: Bool) async -> InstanceStatus {
         var status = InstanceStatus(
             id: record.id, stack: record.stack, service: record.service, replica: record.replica, state: record.state,
             desired: record.desired, health: record.health, ready: record.ready, pid: record.pid, restarts: record.restartCount,
             lastExit: record.lastExit, lastExitCode: record.lastExitCode, lastExitAt: record.lastExitAt, startedAt: record.startedAt,
             ports: record.ports, cgroup: record.cgroupPath, reason: record.statusReason)
         status.specHash = record.specHash
-        var handle: TaskHandle?
-        let runner = await runner(for: record)
-        if let runner {
-            let live = await runner.status
+        // The node's runner knows better than the record, which may lag a write behind. With
+        // `detail`, its events up to this state are in the Store once it answers.
+        if let live = await agent.status(stack: record.stack, instance: record.id, detail: detail, stats: stats) {
             status.state = live.state
             status.pid = live.pid
             status.restarts = live.restartCount
@@ -105,17 +100,11 @@ extension ControlPlane {
             status.ready = live.ready
             status.finished = live.finished
             if detail { status.probeLog = live.probeLog }
-            handle = await runner.currentHandle
+            status.stats = live.stats.map(InstanceStats.init)
         } else if detail, let text = record.probeLog {
             status.probeLog = try? JSONDecoder().decode([ProbeResult].self, from: Data(text.utf8))
         }
-        if wantStats, let handle, let stats = try? await driver.stats(handle) {
-            status.stats = InstanceStats(stats)
-        }
         if detail {
-            // The runner writes its events to the Store just after it changes state: wait for
-            // those, so the events shown always include the one that led to the state shown.
-            await runner?.flush()
             status.events = ((try? await store.events(instance: record.id, limit: 20)) ?? []).map(EventMessage.init)
         }
         return status
@@ -126,19 +115,15 @@ extension ControlPlane {
     /// The instance's log reader (its rotated files).
     public func logReader(_ id: String) async throws(AICoreError) -> LogReader {
         let record = try await instanceRecord(id)
-        return LogReader(directory: layout.logDirectory(for: record.id))
+        return agent.logReader(instance: record.id)
     }
 
     /// The stack's removed instances whose logs are kept (`logs --previous`), by name.
     public func previousInstances(stack: String) async throws(AICoreError) -> [String] {
-        let directory = layout.previousLogsDirectory(stack: stack)
         do {
-            return try await BlockingWork.run { () throws -> [String] in
-                guard FileIO.isDirectory(directory) else { return [] }
-                return try FileIO.entries(of: directory).sorted()
-            }
+            return try await agent.previousLogs(stack: stack)
         } catch {
-            throw AICoreError(.internalError, "cannot list \(directory): \(error)", cause: error)
+            throw AICoreError(.internalError, "cannot list the kept logs of stack \(stack): \(error)", cause: error)
         }
     }
 
@@ -150,7 +135,7 @@ extension ControlPlane {
         guard try await previousInstances(stack: stack).contains(id) else {
             throw AICoreError(.notFound, "stack \(stack) kept no logs of a removed instance \(id)")
         }
-        return LogReader(directory: layout.previousLogDirectory(stack: stack, id: id))
+        return agent.previousLogReader(stack: stack, instance: id)
     }
 
     /// Runs `command` inside the running instance and returns its exit code and output.
@@ -163,24 +148,25 @@ extension ControlPlane {
             throw AICoreError(.badRequest, "timeout_seconds must be more than 0 and at most 3600, not \(timeout)")
         }
         let record = try await instanceRecord(id)
-        guard let runner = await runner(for: record), let handle = await runner.currentHandle,
-              ["running", "healthy", "unhealthy", "starting"].contains(await runner.currentState.rawValue) else {
-            throw AICoreError(.conflict, "instance \(id) is not running (state \(record.state)); nothing to exec into")
-        }
         let limit = Duration.milliseconds(Int64(timeout * 1000))
+        let outcome: ExecOutcome?
         do {
-            let ran = try await driver.run(handle, command: request.command, timeout: limit, outputLimit: 1 << 20)
-            switch ran.ending {
-            case let .exited(status):
-                return ExecResult(exitCode: status.exitCode, output: ran.output)
-            case .timedOut:
-                return ExecResult(exitCode: nil, output: ran.output, error: "the command was killed after \(DurationText.format(limit)) (its timeout)")
-            case .lost:
-                return ExecResult(exitCode: nil, output: ran.output, error: "instance \(id) stopped while the command ran")
-            }
+            outcome = try await agent.exec(stack: record.stack, instance: record.id, command: request.command, timeout: limit,
+                                           outputLimit: 1 << 20)
         } catch {
             // Docker's codes: 127 not found, 126 not executable, 125 the runtime failed.
             return ExecResult(exitCode: (error as? AICoreError)?.exitCode ?? 125, output: "", error: "\(error)")
+        }
+        guard let ran = outcome else {
+            throw AICoreError(.conflict, "instance \(id) is not running (state \(record.state)); nothing to exec into")
+        }
+        switch ran.ending {
+        case let .exited(status):
+            return ExecResult(exitCode: status.exitCode, output: ran.output)
+        case .timedOut:
+            return ExecResult(exitCode: nil, output: ran.output, error: "the command was killed after \(DurationText.format(limit)) (its timeout)")
+        case .lost:
+            return ExecResult(exitCode: nil, output: ran.output, error: "instance \(id) stopped while the command ran")
         }
     }
 

@@ -1,6 +1,5 @@
 import AICoreErrors
 import AICoreController
-import AICoreOS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
@@ -15,15 +14,13 @@ import Logging
 /// background, one at a time per stack: a newer one cancels the one in flight. The REST call
 /// returns the plan at once; `operation` says how the last one went (`up --wait` polls it).
 public actor ControlPlane {
-    public typealias Runner = TaskRunner<ContinuousClock>
-
     public nonisolated let configuration: AgentConfiguration
     public nonisolated let observer: StoreObserver
     public nonisolated let routes: RouteTable
     let store: ObservedStore
-    let driver: LinuxTaskDriver
-    let layout: SupervisorLayout
-    let agent: LocalNodeAgent<ContinuousClock>
+    /// The node, through the seam only: this actor does no host I/O of its own, and tests
+    /// put a fake agent here. `LocalNode` assembles the real one.
+    let agent: any NodeAgent
     let reconciler: Reconciler<ContinuousClock>
     let vips: VIPAllocator
     let logger: Logger
@@ -32,127 +29,22 @@ public actor ControlPlane {
     private(set) var desired: [String: Stack] = [:]
     private var operationStatus: [String: StackOperation] = [:]
 
-    /// Opens the Store (one clear error when it cannot be opened: never an empty state while
-    /// workloads may still run) and the runtime. Nothing is started or adopted yet: `recover`.
-    ///
-    /// `cgroups` is the cgroup driver `cgroupManager(for:)` chose (it may ask systemd over
-    /// D-Bus, so the agent does that on a thread of its own); nil: the cgroupfs driver.
-    public init(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger,
-                cgroups: (any CgroupManager)? = nil) throws(AICoreError) {
+    /// The control plane over a node agent and the Store it writes to (whose observer feeds
+    /// the routes and `/v1/events`). Nothing is started or adopted yet: `recover`. The agent
+    /// process gets one from `LocalNode.controlPlane`.
+    public init(configuration: AgentConfiguration, store: ObservedStore, agent: any NodeAgent, planner: ReconcilePlanner,
+                proxy: any ProxyControl, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        do {
-            try FileIO.makeDirectories(configuration.stateDirectory, mode: 0o711)
-            try FileIO.makeDirectories(configuration.runDirectory, mode: 0o711)
-            try FileIO.makeDirectories(configuration.logDirectory, mode: 0o711)
-        } catch {
-            throw AICoreError(.internalError, "cannot create the agent's directories: \(error)", cause: error)
-        }
-        let base: SQLiteStore
-        do {
-            base = try SQLiteStore(path: configuration.stateDirectory + "/state.db")
-        } catch {
-            throw AICoreError(.unavailable, error.message, cause: error)
-        }
-        do {
-            try Self.restrictStateFiles(configuration)
-        } catch {
-            throw AICoreError(.internalError, "cannot restrict the agent's state files: \(error)", cause: error)
-        }
-        observer = StoreObserver()
-        store = ObservedStore(base: base, observer: observer)
-        var layout = SupervisorLayout(instancesDirectory: configuration.runDirectory + "/instances",
-                                      logsDirectory: configuration.logDirectory,
-                                      volumesDirectory: configuration.stateDirectory + "/volumes")
-        layout.cgroupRoot = Self.cgroupRoot(stateDirectory: configuration.stateDirectory)
-        self.layout = layout
-        do {
-            let cgroups = try cgroups ?? CgroupDetection.detect(placement: Self.cgroupPlacement())
-            driver = try LinuxTaskDriver(
-                configuration: LinuxTaskDriver.Configuration(
-                    stateRoot: layout.instancesDirectory,
-                    hiddenHostPaths: configuration.hiddenHostPaths,
-                    seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache"),
-                cgroups: cgroups)
-        } catch {
-            throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
-        }
-        agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                               layout: layout, capacity: { try Self.hostCapacity() }, users: { try Self.hostUser($0) })
+        self.store = store
+        self.agent = agent
+        observer = store.observer
         vips = VIPAllocator(store: store, start: VIPPool.start(forStateDirectory: configuration.stateDirectory))
         let routes = RouteTable(proxy: proxy, logger: logger)
         self.routes = routes
-        reconciler = Reconciler(store: store, agent: agent, vips: vips,
-                                planner: ReconcilePlanner(layout: layout),
+        reconciler = Reconciler(store: store, agent: agent, vips: vips, planner: planner,
                                 clock: ContinuousClock(), drain: routes)
         observer.onInstanceChange { change in routes.instanceChanged(change) }
-    }
-
-    /// This host's capacity: CPUs online and MemTotal, less the default `SystemReserve`.
-    /// Blocking (the node agent calls it on a thread of its own).
-    static func hostCapacity() throws -> NodeCapacity {
-        let host = try HostResources.read()
-        return NodeCapacity(node: "local", rawCPUs: Double(host.cpus), rawMemoryBytes: host.memoryBytes, reserve: SystemReserve())
-    }
-
-    /// A service's `user:` in the host's /etc/passwd and /etc/group (services run from the
-    /// host root filesystem), as the runtime resolves it. Blocking.
-    static func hostUser(_ user: String) throws -> (uid: UInt32, gid: UInt32) {
-        let identity = try UserIdentity.resolveOnHost(user)
-        return (identity.uid, identity.gid)
-    }
-
-    /// The Store (`state.db` and its WAL files) is root's alone, 0600, and so is the volumes
-    /// directory, 0700: the umask (077) gives new ones these modes, this also fixes those an
-    /// earlier version made 0644 and 0755.
-    static func restrictStateFiles(_ configuration: AgentConfiguration) throws(SystemError) {
-        for suffix in ["", "-wal", "-shm"] {
-            let path = configuration.stateDirectory + "/state.db" + suffix
-            if FileIO.exists(path) { try FileIO.setMode(path, 0o600) }
-        }
-        let volumes = configuration.stateDirectory + "/volumes"
-        try FileIO.makeDirectories(volumes, mode: VolumeDirectories.rootMode)
-        try FileIO.setMode(volumes, VolumeDirectories.rootMode)
-    }
-
-    /// Where instance cgroups go. Under systemd ≥ 254 with `DelegateSubgroup=supervisor` the
-    /// agent starts in `<unit>/supervisor`, and instances go below the unit (`<unit>/aicore/…`).
-    /// Without it (systemd 252, Debian 12) systemd must be able to put a restarted agent back
-    /// into the unit's own cgroup, which cgroup v2 refuses (219/CGROUP) once that cgroup passes
-    /// controllers to instance cgroups: instances then go under the hierarchy's root
-    /// (`/sys/fs/cgroup/aicore/…`), as Docker's and Nomad's cgroupfs drivers do, and the unit's
-    /// `KillMode=process` restarts leave them alone. docs/operations.md.
-    static func cgroupPlacement(procSelfCgroup: String? = nil) -> CgroupPlacement {
-        let text = procSelfCgroup ?? ((try? FileIO.readString("/proc/self/cgroup")) ?? "")
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return .hierarchyRoot }
-        return line.hasSuffix("/supervisor") ? .delegated : .hierarchyRoot
-    }
-
-    /// The cgroup manager for the configured `cgroup_driver`: systemd's transient scopes
-    /// (`auto` where the host has them, or `systemd`), else the cgroupfs driver placed by
-    /// `cgroupPlacement`. `systemd` on a host without it is an error that says why. It may ask
-    /// systemd over D-Bus: blocking, so it runs on a thread of its own.
-    public static func cgroupManager(for configuration: AgentConfiguration) async throws(AICoreError) -> any CgroupManager {
-        do {
-            return try await BlockingWork.run {
-                try CgroupDetection.detect(driver: configuration.cgroupDriver, placement: cgroupPlacement())
-            }
-        } catch let error as SystemError {
-            throw AICoreError(.unavailable, "cgroup_driver: \(configuration.cgroupDriver): \(error)", cause: error)
-        } catch {
-            throw AICoreError(.internalError, "cannot choose the cgroup driver: \(error)", cause: error)
-        }
-    }
-
-    /// The first component of this agent's instance cgroups: `aicore` for the service's state
-    /// directory, `aicore-<8 hex digits of its path>` for any other agent (an embedded `up`, a
-    /// benchmark, a test). Outside a systemd unit of their own, agents put instances under the
-    /// hierarchy's root, and a start discards whatever runs in its instance's cgroup: two agents
-    /// with a stack of the same name would otherwise kill each other's instances.
-    public static func cgroupRoot(stateDirectory: String) -> String {
-        let path = URL(fileURLWithPath: stateDirectory).standardizedFileURL.path
-        guard path != AgentConfiguration().stateDirectory else { return "aicore" }
-        return "aicore-" + ServiceSpecHash.text(path).prefix(8)
     }
 
     // MARK: recovery
@@ -380,11 +272,10 @@ public actor ControlPlane {
         operationStatus[name] = nil
         desired[name] = nil
         // The logs of its removed instances went with the stack.
-        let previous = layout.previousLogsDirectory(stack: name)
         do {
-            try await BlockingWork.run { if FileIO.exists(previous) { try FileIO.removeTree(previous) } }
+            try await agent.removePreviousLogs(stack: name)
         } catch {
-            logger.error("cannot remove \(previous): \(error)", metadata: ["stack": "\(name)"])
+            logger.error("cannot remove the kept logs of removed instances: \(error)", metadata: ["stack": "\(name)"])
         }
         return plan
     }
@@ -420,14 +311,7 @@ public actor ControlPlane {
         guard stack.service(named: service) != nil else { throw unknownService(service, of: stack) }
         await cancelOperation(name)
         operationStatus[name] = StackOperation(phase: .done, message: nil)
-        var stopped: [String] = []
-        guard let supervisor = await agent.supervisor(stack: name) else { return stopped }
-        let runners = await supervisor.instances.values.filter { $0.identity.service == service }
-        await withTaskGroup(of: Void.self) { group in
-            for runner in runners { group.addTask { await runner.stop() } }
-        }
-        stopped = runners.map(\.identity.id).sorted()
-        return stopped
+        return await agent.stopKeeping(stack: name, service: service)
     }
 
     /// Starts a service's stopped instances again (and anything else missing of the stack).
@@ -472,15 +356,7 @@ public actor ControlPlane {
         for task in operations.values { task.cancel() }
         for task in operations.values { await task.value }
         operations = [:]
-        let names = (try? await store.stacks().map(\.name)) ?? []
-        for name in names {
-            guard let supervisor = await agent.supervisor(stack: name) else { continue }
-            if configuration.stopWorkloadsOnExit {
-                await supervisor.stopAll()
-            } else {
-                await supervisor.detachAll()
-            }
-        }
+        await agent.release(stoppingInstances: configuration.stopWorkloadsOnExit)
         observer.finish()
     }
 }

@@ -1,0 +1,92 @@
+import AICoreController
+import AICoreRuntime
+import AICoreSpec
+import AICoreSupervisor
+import Synchronization
+
+/// A `NodeAgent` that runs nothing and touches no host: it reports the capacity and users a
+/// test gives it, answers for the instances a test says are live, and records what the
+/// control plane asked of it.
+final class FakeNodeAgent: NodeAgent {
+    struct State {
+        var capacity: NodeCapacity
+        var users: [String: UserLookup]
+        var live: [String: InstanceLiveStatus] = [:]
+        var started: [String] = []
+        var stopped: [String] = []
+        var stoppedKeeping: [String] = []
+        var released: [Bool] = []
+        var createdVolumes: [VolumePlan] = []
+        var statusQueries: [(instance: String, detail: Bool, stats: Bool)] = []
+    }
+
+    let node = "local"
+    private let state: Mutex<State>
+
+    init(capacity: NodeCapacity, users: [String: UserLookup] = [:]) {
+        state = Mutex(State(capacity: capacity, users: users))
+    }
+
+    var recorded: State { state.withLock { $0 } }
+
+    func setLive(_ id: String, _ status: InstanceLiveStatus) {
+        state.withLock { $0.live[id] = status }
+    }
+
+    func capacity() async throws -> NodeCapacity { state.withLock { $0.capacity } }
+
+    func lookUpUsers(_ users: Set<String>) async -> [String: UserLookup] {
+        state.withLock { state in
+            Dictionary(uniqueKeysWithValues: users.map { ($0, state.users[$0] ?? .failed("no user \($0) on the fake node")) })
+        }
+    }
+
+    func start(stack: Stack, service: Service, replica: Int, replicas: Int, network: InstanceNetwork) async throws {
+        state.withLock { $0.started.append("\(stack.name)-\(service.name)-\(replica)") }
+    }
+
+    func stop(stack: String, instance: String, retainingPort: Bool) async throws {
+        state.withLock { $0.stopped.append(instance) }
+    }
+
+    func wait(stack: String, instance: String,
+              until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict? {
+        nil
+    }
+
+    func stopKeeping(stack: String, service: String) async -> [String] {
+        state.withLock { state in
+            let ids = state.started.filter { $0.hasPrefix("\(stack)-\(service)-") }.sorted()
+            state.stoppedKeeping += ids
+            return ids
+        }
+    }
+
+    func release(stoppingInstances: Bool) async {
+        state.withLock { $0.released.append(stoppingInstances) }
+    }
+
+    func status(stack: String, instance: String, detail: Bool, stats: Bool) async -> InstanceLiveStatus? {
+        state.withLock { state in
+            state.statusQueries.append((instance, detail, stats))
+            return state.live[instance]
+        }
+    }
+
+    func exec(stack: String, instance: String, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome? {
+        nil
+    }
+
+    func logReader(instance: String) -> LogReader { LogReader(directory: "/nonexistent/\(instance)") }
+    func previousLogs(stack: String) async throws -> [String] { [] }
+    func previousLogReader(stack: String, instance: String) -> LogReader { LogReader(directory: "/nonexistent/\(instance)") }
+    func removePreviousLogs(stack: String) async throws {}
+
+    func volumeDirectories() async throws -> [VolumeDirectory] { [] }
+
+    func createVolume(_ volume: VolumePlan) async throws {
+        state.withLock { $0.createdVolumes.append(volume) }
+    }
+
+    func removeVolume(path: String) async throws -> UInt64 { 0 }
+}
