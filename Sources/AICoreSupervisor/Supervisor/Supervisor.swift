@@ -72,7 +72,12 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let record = try await store.instance(id: identity.id)
         let previousPort = record?.ports.first ?? retainedPorts.removeValue(forKey: identity.id)
         let port = try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: previousPort)
-        var spec = try TaskSpecBuilder.build(service, stack: stack.name, identity: identity, layout: layout, port: port)
+        // Building the spec reads the host (a seccomp profile file) and makes a missing volume
+        // directory: on a thread of its own, never on this actor.
+        let (stackName, layout) = (stack.name, layout)
+        var spec = try await BlockingWork.run {
+            try TaskSpecBuilder.build(service, stack: stackName, identity: identity, layout: layout, port: port)
+        }
         network.apply(to: &spec)
         let (entry, snapshot) = await recover(identity, spec: spec, record: record)
         let ports = port.map { [$0] } ?? service.ports.map(\.target)
@@ -154,7 +159,7 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 // start discards whatever half-started and starts it once.
                 return (.start, snapshot)
             }
-            if handle.pidfd != nil, isSameProcess(handle) {
+            if handle.pidfd != nil, await isSameProcess(handle) {
                 return (.adopted(handle), snapshot)
             }
             if state == .starting, await !driver.hasRecordedExit(handle) {
@@ -181,11 +186,15 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     /// pid, start time and cgroup all agree: this is the instance's init, not a reused pid.
-    private nonisolated func isSameProcess(_ handle: TaskHandle) -> Bool {
+    /// Read in /proc on a thread of its own, never on this actor.
+    private nonisolated func isSameProcess(_ handle: TaskHandle) async -> Bool {
         // The fake driver has no /proc presence; a real handle always carries its cgroup.
         guard let cgroup = handle.cgroup else { return true }
-        guard ProcessIdentity.startTime(handle.pid) == handle.startTime else { return false }
-        return ProcessIdentity.isMember(handle.pid, of: cgroup.relativePath)
+        let (pid, startTime, path) = (handle.pid, handle.startTime, cgroup.relativePath)
+        // The body never throws.
+        return (try? await BlockingWork.run {
+            ProcessIdentity.startTime(pid) == startTime && ProcessIdentity.isMember(pid, of: path)
+        }) ?? false
     }
 
     /// Stops every instance, dependents before their dependencies; waits for all to exit.
