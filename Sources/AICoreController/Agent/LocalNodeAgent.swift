@@ -34,9 +34,9 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         self.userLookup = users
     }
 
-    // The host's /proc, /etc/passwd and volume directories are read on a thread of their own
-    // (`BlockingWork`): none of it may hold this actor, which every start and stop goes
-    // through, nor the cooperative pool.
+    // The host's /proc, /etc/passwd, volume and kept-log directories are read and changed on a
+    // thread of their own (`BlockingWork`): none of it may hold this actor, which every start
+    // and stop goes through, nor the cooperative pool. So are a runner's stats (the driver's).
 
     public func capacity() async throws -> NodeCapacity {
         let probe = capacityProbe

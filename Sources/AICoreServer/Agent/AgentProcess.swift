@@ -1,5 +1,6 @@
 import AICoreErrors
 import AICoreOS
+import AICoreRuntime
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -50,7 +51,17 @@ public enum AgentProcess {
         logger.notice("cgroup driver: \(cgroups is CgroupSystemdManager ? "systemd (transient scopes in \(SystemdScope.defaultSlice))" : "cgroupfs (cgroup \(cgroups.version))")",
                       metadata: ["cgroup_driver": "\(configuration.cgroupDriver)"])
         notify("STATUS=opening the Store")
-        let plane = try LocalNode.controlPlane(configuration: configuration, proxy: proxy, logger: logger, cgroups: cgroups)
+        // Opening the Store and the runtime reads and writes files: on a thread of its own.
+        let plane: ControlPlane
+        do {
+            plane = try await BlockingWork.run {
+                try LocalNode.controlPlane(configuration: configuration, proxy: proxy, logger: logger, cgroups: cgroups)
+            }
+        } catch let error as AICoreError {
+            throw error
+        } catch {
+            throw AICoreError(.internalError, "cannot open the Store and the runtime: \(error)", cause: error)
+        }
         let health = AgentHealth()
         let api = ControlAPI(plane: plane, health: health, logger: logger)
         let latch = ReadinessLatch(waitingFor: listen == nil ? 2 : 3) {
