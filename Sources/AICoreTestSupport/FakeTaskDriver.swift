@@ -1,6 +1,7 @@
 import AICoreErrors
 import AICoreOS
 import AICoreRuntime
+import AICoreSupervisor
 import Synchronization
 
 #if canImport(Glibc)
@@ -31,6 +32,8 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         var startFailures: [String: [AICoreError]] = [:]
         var ignoringTerm: Set<String> = []
         var discarded: [String] = []
+        /// id → what its tasks print as they start, and the log directory they print into.
+        var printsAtStart: [String: (line: String, logDirectory: String)] = [:]
     }
 
     private let state = Mutex(State())
@@ -58,6 +61,13 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         state.withLock { _ = $0.ignoringTerm.insert(id) }
     }
 
+    /// Tasks of `id` started from now on print `line` on stderr as they start, into an instance
+    /// log in `logDirectory`, and their start returns only once the wall clock is in the next
+    /// second: a workload that speaks at once, while its start returns a moment later.
+    public func printsAtStart(_ id: String, _ line: String, logDirectory: String) {
+        state.withLock { $0.printsAtStart[id] = (line, logDirectory) }
+    }
+
     /// Ends the running task of `id` as if its workload had exited.
     public func exit(_ id: String, _ status: WaitStatus, oomKilled: Bool = false) {
         guard let pid = runningPid(id) else { return }
@@ -81,15 +91,26 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         for waiter in waiters { waiter.resume(returning: exit) }
     }
 
-    private func handle(id: String, pid: Int32) -> TaskHandle {
-        TaskHandle(id: id, pid: pid, startTime: UInt64(pid), pidfd: nil, stateDirectory: "/fake/\(id)", logDirectory: "/fake/\(id)",
+    private func handle(id: String, pid: Int32, logDirectory: String? = nil) -> TaskHandle {
+        TaskHandle(id: id, pid: pid, startTime: UInt64(pid), pidfd: nil, stateDirectory: "/fake/\(id)", logDirectory: logDirectory ?? "/fake/\(id)",
                    cgroup: nil, process: ProcessSpec(arguments: ["fake"]), namespaces: NamespaceSet(rawValue: 0))
     }
 
     // MARK: TaskDriver
 
     public func start(_ spec: TaskSpec) async throws -> TaskHandle {
-        try state.withLock { s in
+        if let prints = state.withLock({ $0.printsAtStart[spec.id] }) {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            let line = "\(WallClock.rfc3339(seconds: Int(now.tv_sec), nanoseconds: Int(now.tv_nsec))) stderr F \(prints.line)\n"
+            let file = prints.logDirectory + "/" + LinuxTaskDriver.logFileName
+            guard let out = fopen(file, "a") else { throw AICoreError(code: .systemCall, message: "cannot write \(file)") }
+            fputs(line, out)
+            fclose(out)
+            // Into the next second (and 10 ms more): the start returns after it.
+            try? await Task.sleep(for: .nanoseconds(1_010_000_000 - Int(now.tv_nsec)))
+        }
+        return try state.withLock { s in
             if var failures = s.startFailures[spec.id], !failures.isEmpty {
                 let error = failures.removeFirst()
                 s.startFailures[spec.id] = failures
@@ -99,7 +120,7 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
             let pid = s.nextPid
             s.tasks[pid] = FakeTask(id: spec.id, pid: pid, ignoresTerm: s.ignoringTerm.contains(spec.id))
             s.started.append(Started(id: spec.id, pid: pid))
-            return handle(id: spec.id, pid: pid)
+            return handle(id: spec.id, pid: pid, logDirectory: s.printsAtStart[spec.id]?.logDirectory)
         }
     }
 

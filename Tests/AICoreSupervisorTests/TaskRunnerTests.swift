@@ -1,4 +1,5 @@
 import AICoreErrors
+import Foundation
 import AICoreOS
 import Glibc
 import AICoreRuntime
@@ -24,6 +25,20 @@ import Testing
 
     func reasons(_ runner: TaskRunner<FakeClock>, type: String) async -> [String] {
         await runner.eventHistory.filter { $0.type == type }.map(\.reason)
+    }
+
+    /// A workload's first words can be logged before its start returns to the runner, even in
+    /// the second before: they are its last words all the same.
+    @Test func lastWordsIncludeWhatTheWorkloadSaidBeforeItsStartReturned() async throws {
+        let logs = try KernelTestEnvironment.temporaryDirectory("lastwords")
+        defer { try? FileManager.default.removeItem(atPath: logs) }
+        driver.printsAtStart("demo-api-1", "Traceback: boom", logDirectory: logs)
+        let runner = runner(RestartPolicy(condition: .no))
+        await runner.run()
+        try await waitUntil("started") { driver.runningPid("demo-api-1") != nil }
+        driver.exit("demo-api-1", .exited(1))
+        await runner.finished()
+        #expect(await runner.status.lastExit == "Exited (code 1): Traceback: boom")
     }
 
     @Test func crashLoopRestartsOnTheDoublingCurve() async throws {

@@ -289,6 +289,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         // The state dir of an earlier run (its exit already accounted for) goes first.
         await flush()
         try? await driver.discard(id: identity.id, spec: configuration.taskSpec)
+        // Before the start: the workload may write (and its lines be stamped) before the start
+        // returns here, and `lastWords` keeps only lines from this run on.
+        let launched = WallClock.rfc3339Now()
         let handle: TaskHandle
         do {
             handle = try await driver.start(configuration.taskSpec)
@@ -305,7 +308,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         generation += 1
         self.handle = handle
         tracker.recordStart()
-        startedAt = WallClock.rfc3339Now()
+        startedAt = launched
         checks.begin()
         transition(.running, type: "started", reason: "Started (pid \(handle.pid))", pid: handle.pid)
         if !desiredRunning {
