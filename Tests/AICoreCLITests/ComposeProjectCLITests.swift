@@ -187,12 +187,18 @@ struct ComposeProjectCLITests {
 
     @Test func aFailedFirstRevisionThenACorrectedFileRunsAndItsEvidenceStays() async throws {
         try await AgentHarness.with { harness in
+            // A healthcheck makes "up" mean "passed a check": without one, an instance counts as
+            // up while it runs, and one that fails at once may still run at `--wait`'s poll (as
+            // with `docker compose up --wait`), which made this test flaky on a loaded machine.
             func compose(_ command: String) -> String {
                 """
                 name: fixme
                 services:
                   web:
                     command: ["/bin/sh", "-c", "\(command)"]
+                    healthcheck:
+                      test: ["CMD", "true"]
+                      interval: 200ms
                     deploy:
                       replicas: 2
                 """
@@ -222,7 +228,7 @@ struct ComposeProjectCLITests {
             let rollout = try await harness.cli(["rollout", "status", "web", "--no-watch"], in: directory)
             #expect(rollout.status == 0, "\(rollout)")
             #expect(rollout.stdout == "rollout of web to revision 3 complete\n", "\(rollout.stdout)")
-            #expect(try await harness.instances("fixme").allSatisfy { $0.state == .running && $0.ready })
+            #expect(try await harness.instances("fixme").allSatisfy { $0.state == .healthy && $0.ready })
 
             // The replaced replicas' output is still there.
             let previous = try await harness.cli(["logs", "--previous", "web"], in: directory)
