@@ -2,6 +2,7 @@ import AICoreErrors
 import AICoreTestSupport
 import Logging
 import NIOCore
+import NIOPosix
 import Testing
 
 #if canImport(Glibc)
@@ -41,6 +42,21 @@ import Glibc
         await connection.close()
         #expect(finished)
         return connection.text
+    }
+
+    /// Whether a connect to 127.0.0.1:`port` is refused (ECONNREFUSED: nothing listens there),
+    /// as opposed to succeeding or failing some other way.
+    func connectIsRefused(port: Int) async -> Bool {
+        do {
+            let connection = try await ProxyTestConnection.open(port: port)
+            await connection.close()
+            return false
+        } catch let error as NIOConnectionError {
+            return !error.connectionErrors.isEmpty
+                && error.connectionErrors.allSatisfy { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }
+        } catch {
+            return (error as? IOError)?.errnoCode == ECONNREFUSED
+        }
     }
 
     func routeStats(_ proxy: ServiceProxy, _ name: String) -> ProxyRouteStats? {
@@ -446,15 +462,38 @@ import Glibc
         #expect(try await exchange(port: first, "1") == "1")
         #expect(try await exchange(port: second, "2") == "2")
 
-        // Remove the first route: its listener closes, the second keeps serving.
+        // Remove the first route: by the time apply returns its listener is closed (a connect is
+        // refused, not merely failing), the second keeps serving.
         try await proxy.apply([route("s/two:2", port: second, [backend.backend])])
-        await #expect(throws: (any Error).self) { _ = try await ProxyTestConnection.open(port: first) }
+        #expect(proxy.listeningAddresses() == [ProxyAddress(host: "127.0.0.1", port: second)])
+        #expect(await connectIsRefused(port: first))
         #expect(try await exchange(port: second, "2") == "2")
         #expect(proxy.stats().map(\.route) == ["s/two:2"])
 
         await proxy.shutdown()
         await backend.stop()
         await taken.stop()
+    }
+
+    /// An instance the agent clones holds a copy of every descriptor of the agent until it closes
+    /// them after its mounts; a listener removed meanwhile must stop listening all the same. The
+    /// copy is played here by a `dup` of the listener's descriptor.
+    @Test func aRemovedListenerStopsListeningWhileACopyOfItsDescriptorIsOpen() async throws {
+        let backend = try await ProxyTestBackend.start("api-1")
+        let proxy = makeProxy()
+        let port = try freeLoopbackPort()
+        try await proxy.apply([route("s/api:3000", port: port, [backend.backend])])
+        let descriptor = try #require(proxy.listenerDescriptor(ProxyAddress(host: "127.0.0.1", port: port)))
+        let copy = dup(descriptor)
+        try #require(copy >= 0)
+        defer { close(copy) }
+
+        try await proxy.apply([])
+        #expect(proxy.listeningAddresses().isEmpty)
+        #expect(await connectIsRefused(port: port))
+
+        await proxy.shutdown()
+        await backend.stop()
     }
 
     @Test func removingAListenerKeepsItsOpenConnections() async throws {

@@ -38,7 +38,7 @@ extension ServiceProxy {
         }
 
         // Swap routes and backends at once; find listeners to close and to open.
-        let plan = state.withLock { state -> (close: [(ProxyAddress, any Channel)], open: [ProxyAddress])? in
+        let plan = state.withLock { state -> (close: [(ProxyAddress, ProxyListener)], open: [ProxyAddress])? in
             guard !state.isShutdown else { return nil }
             var routes: [String: RouteEntry] = [:]
             for route in accepted {
@@ -55,9 +55,9 @@ extension ServiceProxy {
             }
             state.routes = routes
             state.bindings = wanted
-            var close: [(ProxyAddress, any Channel)] = []
-            for (address, channel) in state.listeners where wanted[address] == nil {
-                close.append((address, channel))
+            var close: [(ProxyAddress, ProxyListener)] = []
+            for (address, listener) in state.listeners where wanted[address] == nil {
+                close.append((address, listener))
             }
             for (address, _) in close { state.listeners[address] = nil }
             let open = accepted.flatMap(\.listeners).filter { state.listeners[$0] == nil }
@@ -68,33 +68,34 @@ extension ServiceProxy {
         }
 
         // Close first, so an address can move to another listener (say 0.0.0.0:P to 127.0.0.5:P).
-        for (address, channel) in plan.close {
-            try? await channel.close()
+        // Each is closed (and stopped listening) before `apply` returns.
+        for (address, listener) in plan.close {
+            await listener.close()
             logger.info("stopped listening", metadata: ["address": "\(address)"])
         }
 
-        let results = await withTaskGroup(of: (ProxyAddress, Result<any Channel, ProxyFailure>).self) { group in
+        let results = await withTaskGroup(of: (ProxyAddress, Result<ProxyListener, ProxyFailure>).self) { group in
             for address in plan.open {
                 let route = wanted[address] ?? ""
                 group.addTask { (address, await self.bind(address, route: route)) }
             }
-            var results: [ProxyAddress: Result<any Channel, ProxyFailure>] = [:]
+            var results: [ProxyAddress: Result<ProxyListener, ProxyFailure>] = [:]
             for await (address, result) in group { results[address] = result }
             return results
         }
 
-        var stray: [any Channel] = []
+        var stray: [ProxyListener] = []
         state.withLock { state in
             for (address, result) in results {
-                guard case .success(let channel) = result else { continue }
+                guard case .success(let listener) = result else { continue }
                 if state.isShutdown || state.bindings[address] == nil {
-                    stray.append(channel)
+                    stray.append(listener)
                 } else {
-                    state.listeners[address] = channel
+                    state.listeners[address] = listener
                 }
             }
         }
-        for channel in stray { try? await channel.close() }
+        for listener in stray { await listener.close() }
 
         var listenFailed = false
         for address in plan.open {
@@ -114,9 +115,10 @@ extension ServiceProxy {
     }
 
     /// Binds one listener with SO_REUSEADDR; clients it accepts go to `route` (looked up at
-    /// accept time, so a later `apply` can give the address to another route).
-    private func bind(_ address: ProxyAddress, route: String) async -> Result<any Channel, ProxyFailure> {
-        func failure(_ text: String, _ cause: any Error) -> Result<any Channel, ProxyFailure> {
+    /// accept time, so a later `apply` can give the address to another route). The socket is
+    /// made here and handed to NIO, so that `ProxyListener.close()` can shut it down.
+    private func bind(_ address: ProxyAddress, route: String) async -> Result<ProxyListener, ProxyFailure> {
+        func failure(_ text: String, _ cause: any Error) -> Result<ProxyListener, ProxyFailure> {
             .failure(.init(route: route, address: address, message: "cannot listen on \(address): \(text)", cause: cause))
         }
         let socketAddress: SocketAddress
@@ -129,23 +131,54 @@ extension ServiceProxy {
             let error = AICoreError(code: .unsupportedEventLoopGroup, message: "the event loop group is not a NIOPosix one")
             return failure(error.message, error)
         }
+        let descriptor: CInt
         do {
+            descriptor = try Self.listeningSocket(socketAddress, backlog: Self.backlog)
+        } catch {
+            return failure(String(cString: strerror(error.errnoCode)), error)
+        }
+        do {
+            // NIO owns the descriptor from here on, and closes it if this fails.
             let channel = try await bootstrap
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { [self] channel in
                     channel.eventLoop.makeCompletedFuture {
                         try self.admit(channel, listener: address)
                     }
                 }
-                .bind(to: socketAddress)
+                .withBoundSocket(descriptor)
                 .get()
-            return .success(channel)
+            // NIO listens again on a socket it is handed, with its default backlog: ours back.
+            _ = try? await channel.eventLoop.submit {
+                if channel.isActive { _ = Glibc.listen(descriptor, ServiceProxy.backlog) }
+            }.get()
+            return .success(ProxyListener(channel: channel, descriptor: descriptor))
         } catch let error as IOError {
             return failure(String(cString: strerror(error.errnoCode)), error)
         } catch {
             return failure("\(error)", error)
         }
+    }
+
+    /// The accept queue of each listener.
+    static let backlog: CInt = 256
+
+    /// A TCP socket bound to `address` with SO_REUSEADDR and listening, close-on-exec; the
+    /// descriptor is closed again when a step fails.
+    private static func listeningSocket(_ address: SocketAddress, backlog: CInt) throws(IOError) -> CInt {
+        let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let descriptor = Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        var one: CInt = 1
+        let status = Glibc.setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<CInt>.size)) == 0
+            && address.withSockAddr({ Glibc.bind(descriptor, $0, socklen_t($1)) }) == 0
+            && Glibc.listen(descriptor, backlog) == 0
+        guard status else {
+            let error = IOError(errnoCode: errno, reason: "bind")
+            Glibc.close(descriptor)
+            throw error
+        }
+        return descriptor
     }
 }

@@ -34,7 +34,7 @@ public final class ServiceProxy: Sendable {
         /// Which route each wanted listener serves; set before the listener binds.
         var bindings: [ProxyAddress: String] = [:]
         /// Bound listeners.
-        var listeners: [ProxyAddress: any Channel] = [:]
+        var listeners: [ProxyAddress: ProxyListener] = [:]
         /// Open client connections, for `shutdown()`.
         var connections: [ObjectIdentifier: any Channel] = [:]
         /// Open connections per client address, over every route.
@@ -112,6 +112,17 @@ public final class ServiceProxy: Sendable {
         }
     }
 
+    /// The addresses the proxy listens on now, sorted.
+    public func listeningAddresses() -> [ProxyAddress] {
+        state.withLock { Array($0.listeners.keys) }.sorted { ($0.host, $0.port) < ($1.host, $1.port) }
+    }
+
+    /// The socket descriptor of the listener on `address`, while it is bound (tests play a
+    /// cloned process's copy of it).
+    func listenerDescriptor(_ address: ProxyAddress) -> CInt? {
+        state.withLock { $0.listeners[address]?.descriptor }
+    }
+
     /// Closes every listener and open connection. Afterwards `apply` fails and `setBackends` is
     /// ignored.
     public func shutdown() async {
@@ -122,10 +133,13 @@ public final class ServiceProxy: Sendable {
             state.bindings = [:]
             return taken
         }
-        for channel in listeners + connections {
+        for listener in listeners {
+            await listener.close()
+        }
+        for channel in connections {
             channel.close(promise: nil)
         }
-        for channel in listeners + connections {
+        for channel in connections {
             try? await channel.closeFuture.get()
         }
         logger.debug("proxy shut down", metadata: ["listeners": "\(listeners.count)", "connections": "\(connections.count)"])
