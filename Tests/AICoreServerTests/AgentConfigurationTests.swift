@@ -78,6 +78,17 @@ import Testing
         }
     }
 
+    @Test func theProxyHasItsOwnEventLoopsUnlessTheFileSaysOtherwise() throws {
+        #expect(AgentConfiguration().proxyEventLoops == nil)
+        #expect(try AgentConfiguration.parse("proxy_event_loops: 4\n", path: "aicore.yml").proxyEventLoops == 4)
+        #expect(try AgentConfiguration.parse("proxy_event_loops: 0\n", path: "aicore.yml").proxyEventLoops == 0)
+        #expect {
+            _ = try AgentConfiguration.parse("proxy_event_loops: -1\n", path: "aicore.yml")
+        } throws: { error in
+            "\(error)" == "aicore.yml:1:1: `proxy_event_loops` expects a whole number of threads, 0 or more (0: share the REST API's event loops)"
+        }
+    }
+
     @Test func theCgroupDriverIsAutoUnlessTheFileNamesOne() throws {
         #expect(AgentConfiguration().cgroupDriver == .auto)
         for driver in CgroupDriver.allCases {

@@ -78,7 +78,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let logger = AgentLogging.bootstrap(level: logLevel)
         do throws(AICoreError) {
-            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(logger: logger), logger: logger)
+            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(eventLoops: configuration.proxyEventLoops, logger: logger), logger: logger)
         } catch {
             throw CLIFailure(message: error.message, code: error.httpProblem.status == 400 ? ExitStatus.invalidInput : ExitStatus.failure)
         }

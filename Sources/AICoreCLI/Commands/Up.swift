@@ -99,7 +99,7 @@ struct Up: AsyncParsableCommand {
                 readyContinuation.yield(false)
                 readyContinuation.finish()
             }
-            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(logger: logger), logger: logger) {
+            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(eventLoops: configuration.proxyEventLoops, logger: logger), logger: logger) {
                 readyContinuation.yield(true)
             }
         }

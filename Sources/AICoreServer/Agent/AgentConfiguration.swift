@@ -31,6 +31,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Who makes instance cgroups (`cgroup_driver`): `auto` (systemd's scopes where PID 1 is
     /// systemd with cgroup v2 and answers on D-Bus, else cgroupfs), `systemd` or `cgroupfs`.
     public var cgroupDriver: CgroupDriver = .auto
+    /// Threads of the service proxy's own event loops (`proxy_event_loops`); nil: one per core.
+    /// 0 runs the proxy on the event loops the REST API uses.
+    public var proxyEventLoops: Int?
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -91,7 +94,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
                        "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections",
-                       "cgroup_driver"]
+                       "cgroup_driver", "proxy_event_loops"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -128,6 +131,14 @@ public struct AgentConfiguration: Sendable, Equatable {
                 case "tls_handshake_timeout": configuration.tcpLimits.handshakeTimeout = .seconds(number)
                 default: configuration.tcpLimits.maxConnections = number
                 }
+                continue
+            }
+            if key == "proxy_event_loops" {
+                guard let number = value.int, number >= 0 else {
+                    throw AgentConfigurationError(path: path + line, message: "`\(key)` expects a whole number of threads, 0 or more"
+                        + " (0: share the REST API's event loops)")
+                }
+                configuration.proxyEventLoops = number
                 continue
             }
             if key == "cgroup_driver" {

@@ -14,8 +14,14 @@ import Synchronization
 /// State sits behind one lock that no I/O is done under; connections update their counters
 /// through atomics. Everything else runs on the NIO event loops of `group`, and a client's
 /// backend connection runs on the client's own event loop.
+///
+/// `group` is the proxy's own (`eventLoops` threads, one per core by default), not the
+/// process's shared `MultiThreadedEventLoopGroup.singleton` that the REST API runs on: see
+/// docs/performance.md, "Service proxy throughput and latency".
 public final class ServiceProxy: Sendable {
     let group: any EventLoopGroup
+    /// The group this proxy made, shut down by `shutdown()`; nil when it shares the singleton.
+    private let ownGroup: MultiThreadedEventLoopGroup?
     let logger: Logger
     let connectTimeout: TimeAmount
     let idleTimeout: TimeAmount
@@ -45,16 +51,26 @@ public final class ServiceProxy: Sendable {
     }
 
     /// - Parameters:
+    ///   - eventLoops: threads of the proxy's own event loop group, one per core when nil; 0 runs the proxy on the
+    ///     process's shared `MultiThreadedEventLoopGroup.singleton` (the REST API's) instead.
     ///   - connectTimeout: how long a backend connect may take before the next backend is tried.
     ///   - idleTimeout: a connection with no traffic either way for this long is closed.
     ///   - maxConnectionsPerRoute: open client connections per route; beyond it new clients are closed at once.
     ///   - maxConnectionsPerClient: open connections from one client address, over every route;
     ///     beyond it that client's new connections are closed at once, so one client cannot take
     ///     a route's whole limit (or the backends' connections).
-    public init(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
+    public init(eventLoops: Int? = nil, logger: Logger,
                 connectTimeout: TimeAmount = .seconds(2), idleTimeout: TimeAmount = .seconds(300),
                 maxConnectionsPerRoute: Int = 10_000, maxConnectionsPerClient: Int = 512) {
-        self.group = group
+        let eventLoops = eventLoops ?? System.coreCount
+        if eventLoops > 0 {
+            let own = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
+            ownGroup = own
+            group = own
+        } else {
+            ownGroup = nil
+            group = MultiThreadedEventLoopGroup.singleton
+        }
         self.logger = logger
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
@@ -141,6 +157,14 @@ public final class ServiceProxy: Sendable {
         }
         for channel in connections {
             try? await channel.closeFuture.get()
+        }
+        if let ownGroup {
+            do {
+                try await ownGroup.shutdownGracefully()
+            } catch {
+                // Already shut down by an earlier call: nothing is left running.
+                logger.debug("proxy event loops: \(error)")
+            }
         }
         logger.debug("proxy shut down", metadata: ["listeners": "\(listeners.count)", "connections": "\(connections.count)"])
     }
