@@ -20,6 +20,8 @@
 #
 # Usage: sudo scripts/bench/proxy.sh [duration=10] [rounds=3] [connections=64]
 #   WARMUP=seconds of warm-up per target (default 5); THREADS=wrk threads (default 2);
+#   PROXY_EVENT_LOOPS=N sets the agent's `proxy_event_loops` (default: unset, one per core; 0 runs
+#   the proxy on the REST API's event loops, as before 2026-12);
 #   KEEP=1 keeps the work directory (logs, wrk output) after everything is stopped.
 #   Needs root, Debian's nginx, wrk, curl (installed if missing).
 set -euo pipefail
@@ -39,8 +41,10 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# One release build, the Swift runtime linked statically (as the other benches).
-swift build -c release --static-swift-stdlib >/dev/null
+# One release build, the Swift runtime linked statically (as the other benches); only what the
+# bench runs: the agent and the init it hands each instance.
+swift build -c release --static-swift-stdlib --product aicore-node >/dev/null
+swift build -c release --static-swift-stdlib --product aicore-init >/dev/null
 BIN="$PWD/.build/release/aicore-node"
 
 # Under /var/tmp, not /tmp: an instance has a private /tmp, and the backend reads its config here.
@@ -49,6 +53,10 @@ chmod 755 "$WORK" # www-data (the backend's user) reads backend.conf
 AGENT=""
 NGINX=""
 export AICORE_HOST="$WORK/agent/aicore.sock"
+if [ -n "${PROXY_EVENT_LOOPS:-}" ]; then
+  echo "proxy_event_loops: $PROXY_EVENT_LOOPS" >"$WORK/aicore.yml"
+  AGENT_CONFIG="$WORK/aicore.yml"
+fi
 
 BENCH=proxy.sh
 # shellcheck source=scripts/bench/lib/agent.sh
@@ -207,7 +215,8 @@ run_wrk() { # target seconds out-file; appends "ticks" to the out file's .cpu
   echo $(( c1 - c0 )) >"$3.cpu"
 }
 
-echo "backend replicas on 127.0.0.1:${BACKENDS[0]} and :${BACKENDS[1]}; ours on :$OURS_PORT, nginx on :$NGINX_PORT;" \
+echo "backend replicas on 127.0.0.1:${BACKENDS[0]} and :${BACKENDS[1]}; ours on :$OURS_PORT" \
+  "(proxy_event_loops: ${PROXY_EVENT_LOOPS:-unset, one per core}), nginx on :$NGINX_PORT;" \
   "wrk -t$THREADS -c$CONNECTIONS; warm-up ${WARMUP}s each, then $ROUNDS rounds of ${DURATION}s" >&2
 run_wrk ours "$WARMUP" "$WORK/warmup-ours.txt"
 run_wrk nginx "$WARMUP" "$WORK/warmup-nginx.txt"
