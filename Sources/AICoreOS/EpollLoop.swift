@@ -47,14 +47,16 @@ final class EpollLoop: Sendable {
     private let wakePipe: WakePipe
     private let state = Mutex(State())
 
-    private init() {
+    /// The agent's is `shared`; tests make their own.
+    init() {
         epfd = aic_epoll_create()
         wakePipe = WakePipe(registeringIn: epfd, as: Self.wakeID)
     }
 
     /// Puts `client` in its slot (its first use); the loop's thread starts with the first client,
     /// and takes a turn for each later one (it may sleep with no deadline at all).
-    func attach(_ client: any EpollClient, at slot: Slot) {
+    /// (`waking: false` only for tests: the client's first event then wakes the loop.)
+    func attach(_ client: any EpollClient, at slot: Slot, waking: Bool = true) {
         let start = state.withLock { s -> Bool in
             s.clients[slot.index] = client
             defer { s.started = true }
@@ -62,7 +64,7 @@ final class EpollLoop: Sendable {
         }
         if start {
             _ = DetachedThread.start { self.loop() }
-        } else {
+        } else if waking {
             wake()
         }
     }
@@ -99,15 +101,19 @@ final class EpollLoop: Sendable {
                 aic_epoll_wait_ids_timeout(epfd, $0.baseAddress, Int32($0.count), timeout)
             }
             if n < 0 { return }
-            if tokens.isEmpty { tokens = Array(repeating: [], count: clients.count) }
+            // The clients as they are now, not as they were before the wait: one attached while
+            // the loop slept (its wake-up and its first descriptor can come in the same wait)
+            // must get its tokens, or a oneshot event is lost for good.
+            let ready = state.withLock { $0.clients }
+            if tokens.isEmpty { tokens = Array(repeating: [], count: ready.count) }
             for id in ids.prefix(Int(n)) {
                 if id == Self.wakeID {
                     wakePipe.drain()
-                } else if Int(id >> Self.clientShift) < clients.count {
+                } else if Int(id >> Self.clientShift) < ready.count {
                     tokens[Int(id >> Self.clientShift)].append(id & Self.tokenMask)
                 }
             }
-            for (index, client) in clients.enumerated() where !tokens[index].isEmpty {
+            for (index, client) in ready.enumerated() where !tokens[index].isEmpty {
                 client?.ready(tokens[index][...])
                 tokens[index].removeAll(keepingCapacity: true)
             }
