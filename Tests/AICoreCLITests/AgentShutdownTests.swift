@@ -27,11 +27,15 @@ struct AgentShutdownTests {
             let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
             try #require(up.status == 0, "\(up.stderr)")
             try await waitUntil("the proxy listens on \(port)") { Self.accepts(port) }
+            let initPid = try #require(try await harness.instances("stubborn").first?.pid)
 
             let agent = try #require(harness.agent)
             agent.signal(SIGTERM)
             try await waitUntil("the proxy closes \(port)") { !Self.accepts(port) }
             #expect(agent.isRunning, "the listener went only with the agent's process, not before the instances were stopped")
+            // Not left behind: SIGKILL of its init ends the instance, and the agent's stop with it.
+            kill(initPid, SIGKILL)
+            try await waitUntil("the agent finished stopping the instance and exited") { !agent.isRunning }
             await harness.kill()
         }
     }
