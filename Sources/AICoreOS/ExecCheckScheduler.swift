@@ -329,7 +329,15 @@ public final class ExecCheckScheduler: EpollClient, Sendable {
     }
 
     static func nanoseconds(_ d: Duration) -> Int64 {
-        let (seconds, attoseconds) = d.components
+        d.clampedNanoseconds
+    }
+}
+
+extension Duration {
+    /// In nanoseconds, for monotonic arithmetic; a duration too long for that (centuries) is
+    /// `Int64.max / 2`, which an added `now` cannot overflow.
+    public var clampedNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
         return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max / 2 : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -101,7 +101,7 @@ public final class ProcessExitMonitor: EpollClient, Sendable {
     func turn(now: Int64) -> Int64? {
         let (expired, sleep) = expireDeadlines()
         for id in expired { resume(id, readable: false) }
-        return sleep.map { now + Self.nanoseconds($0) }
+        return sleep.map { now + $0.clampedNanoseconds }
     }
 
     /// Waiters whose deadline passed, and how long the loop may sleep (nil = no limit).
@@ -129,10 +129,5 @@ public final class ProcessExitMonitor: EpollClient, Sendable {
             guard let next else { return (expired, nil) }
             return (expired, now.duration(to: next))
         }
-    }
-
-    private static func nanoseconds(_ d: Duration) -> Int64 {
-        let (seconds, attoseconds) = d.components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow ? .max / 4 : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

@@ -79,10 +79,7 @@ struct ExecRepeatPolicyAdapter: ExecRepeatPolicy {
 
     mutating func afterRun(passed: Bool, elapsed: Int64) -> (next: Int64, notify: Bool) {
         let step = policy.next(afterRunThatPassed: passed, elapsed: .nanoseconds(elapsed))
-        let (seconds, attoseconds) = step.after.components
-        let next = seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
-            ? Int64.max / 2 : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        return (next, step.report)
+        return (step.after.clampedNanoseconds, step.report)
     }
 }
 /// `RepeatedRun` on the shared `ExecCheckScheduler`.
