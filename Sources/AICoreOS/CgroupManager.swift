@@ -31,6 +31,10 @@ public protocol CgroupManager: Sendable {
     func stats(_ handle: CgroupHandle) throws -> CgroupStats
     /// true when the kernel OOM-killed a process in this cgroup (v2 memory.events oom_kill > 0; v1 memory.oom_control oom_kill > 0, or failcnt>0 with the process killed by SIGKILL as fallback info)
     func wasOOMKilled(_ handle: CgroupHandle) throws -> Bool
+    /// The file whose `oom_kill` line counts the OOM kills in the cgroup (v2 memory.events, v1
+    /// memory.oom_control), or nil. The instance's init gets it, read-only, and reads it as it
+    /// exits: a systemd scope's cgroup may be gone before the agent reads `wasOOMKilled`.
+    func oomKillCounterFile(_ handle: CgroupHandle) -> String?
     func processes(_ handle: CgroupHandle) throws -> [pid_t]
     /// Kills every process in the cgroup and waits (bounded) until it is empty: v2 cgroup.kill when present, else freeze (v2 cgroup.freeze / v1 freezer) + SIGKILL each pid + thaw, looping until empty.
     func killAll(_ handle: CgroupHandle) throws

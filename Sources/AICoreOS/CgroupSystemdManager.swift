@@ -100,6 +100,10 @@ public struct CgroupSystemdManager: CgroupManager {
         try files.wasOOMKilled(handle) || (CgroupOOMWatch.shared.oomKills(directory(of: handle)) ?? 0) > 0
     }
 
+    public func oomKillCounterFile(_ handle: CgroupHandle) -> String? {
+        files.oomKillCounterFile(handle)
+    }
+
     public func processes(_ handle: CgroupHandle) throws(SystemError) -> [pid_t] {
         try files.processes(handle)
     }

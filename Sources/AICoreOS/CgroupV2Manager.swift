@@ -151,6 +151,10 @@ public struct CgroupV2Manager: CgroupManager {
     }
 
     /// memory.events `oom_kill` > 0 (it counts this cgroup and its descendants).
+    public func oomKillCounterFile(_ handle: CgroupHandle) -> String? {
+        CgroupPath.join(directory(of: handle), "memory.events")
+    }
+
     public func wasOOMKilled(_ handle: CgroupHandle) throws(SystemError) -> Bool {
         try (CgroupFileIO.readKeyedIfPresent(CgroupPath.join(directory(of: handle), "memory.events"))["oom_kill"] ?? 0) > 0
     }

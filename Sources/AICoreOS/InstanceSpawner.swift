@@ -36,6 +36,10 @@ public struct InstanceSpawnRequest: Sendable {
     public var execChannel: Bool
     /// Whether the init unshares a cgroup namespace rooted at the instance's cgroup (v2).
     public var cgroupNamespace = false
+    /// The cgroup's OOM-kill counter (`CgroupManager.oomKillCounterFile`): opened read-only once
+    /// the init is placed and handed to it with its release, so that its exit file says whether
+    /// the OOM killer struck even where the cgroup is gone before the agent reads it.
+    public var oomKillCounterFile: String?
 
     public init(namespaces: NamespaceSet = .instanceDefault, hostname: String? = nil, mountPlan: MountPlan,
                 process: ProcessSpec, stdinFD: Int32? = nil, passthroughStdoutFD: Int32? = nil,
@@ -159,7 +163,8 @@ public enum InstanceSpawner {
         let rc = aic_spawn(&c, &result)
         guard rc == 0 else { throw .system(.errno(-rc, "clone3")) }
         let pidfd = PIDFD(fd: result.pidfd, pid: result.pid)
-        try finish(result, pidfd: pidfd, needsPlacement: r.needsPlacement, place: place) { report in
+        try finish(result, pidfd: pidfd, needsPlacement: r.needsPlacement, oomKillCounterFile: r.oomKillCounterFile,
+                   place: place) { report in
             ChildSetupError(report: report, process: r.process, plan: r.mountPlan, hostname: r.hostname)
         }
         return pidfd
@@ -167,7 +172,8 @@ public enum InstanceSpawner {
 
     /// Releases (or aborts) the waiting child and reads its report. On failure the child is
     /// reaped before this throws, so nothing is left behind.
-    static func finish(_ result: aic_spawn_result, pidfd: PIDFD, needsPlacement: Bool, place: (pid_t) throws -> Void,
+    static func finish(_ result: aic_spawn_result, pidfd: PIDFD, needsPlacement: Bool, oomKillCounterFile: String?,
+                       place: (pid_t) throws -> Void,
                        describe: (aic_child_error) -> ChildSetupError) throws(SpawnError) {
         defer { close(result.error_fd) }
         if result.sync_fd >= 0 {
@@ -175,7 +181,10 @@ public enum InstanceSpawner {
             if needsPlacement && result.into_cgroup == 0 {
                 do { try place(result.pid) } catch { placementError = error }
             }
-            _ = aic_sync_release(result.sync_fd, placementError == nil ? 1 : 0)
+            // Best effort: without it the agent reads the cgroup, as it always does too.
+            let counter = placementError == nil ? oomKillCounterFile.map { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) } ?? -1 : -1
+            _ = aic_sync_release(result.sync_fd, placementError == nil ? 1 : 0, counter)
+            if counter >= 0 { close(counter) }
             if let placementError {
                 reapBlocking(pidfd)
                 throw .placement(placementError)

@@ -151,6 +151,7 @@ public final class LinuxTaskDriver: TaskDriver {
             needsPlacement: handleCgroup != nil)
         // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
+        request.oomKillCounterFile = handleCgroup.flatMap { cgroups.oomKillCounterFile($0) }
         let pidfd: PIDFD
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in

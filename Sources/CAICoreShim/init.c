@@ -11,12 +11,15 @@
 //    the exit file (JSON) into the state directory, and exits with the workload's status.
 // It holds a descriptor of the log directory, opened before pivot_root as a detached mount of
 // just that directory, and one of the exit file itself: both survive the launcher's death and the
-// mount namespace switch, and neither leads anywhere else.
+// mount namespace switch, and neither leads anywhere else. With its release from the cgroup
+// placement it gets one more, read-only: the cgroup's OOM-kill counter file, read into the exit file.
 #include "internal.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -148,7 +151,7 @@ static void stream_read(struct stream *s) {
   }
 }
 
-static void write_exit_file(int fd, pid_t pid, int exited, int value) {
+static void write_exit_file(int fd, pid_t pid, int exited, int value, int oom_killed) {
   if (fd < 0) return;
   char json[512];
   size_t len = 0;
@@ -166,7 +169,7 @@ static void write_exit_file(int fd, pid_t pid, int exited, int value) {
     aic_append(json, sizeof json, &len, ",\"signal\":");
     aic_append_i64(json, sizeof json, &len, value);
   }
-  aic_append(json, sizeof json, &len, ",\"oomKilled\":false");
+  aic_append(json, sizeof json, &len, oom_killed ? ",\"oomKilled\":true" : ",\"oomKilled\":false");
   aic_append(json, sizeof json, &len, ",\"finishedAt\":\"");
   aic_append_timestamp(json, sizeof json, &len, ts.tv_sec, ts.tv_nsec);
   aic_append(json, sizeof json, &len, "\"}\n");
@@ -176,16 +179,64 @@ static void write_exit_file(int fd, pid_t pid, int exited, int value) {
   (void)aic_write_all(fd, json, len);
 }
 
+// Waits for the parent's release byte; a descriptor sent with it (SCM_RIGHTS) is the cgroup's
+// OOM-kill counter file, read-only. Returns 0 once released, -1 when the parent gave up.
+static int wait_for_release(int sync_fd, int *oom_counter_fd) {
+  char b = 0;
+  struct iovec iov = {&b, 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  memset(&control, 0, sizeof control);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  ssize_t n;
+  do {
+    n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); n == 1 && cm; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+      memcpy(oom_counter_fd, CMSG_DATA(cm), sizeof(int));
+  }
+  return n == 1 && b == 1 ? 0 : -1;
+}
+
+// Whether the counter file (memory.events on v2, memory.oom_control on v1) has a line
+// `oom_kill N` with N > 0. The kernel counts a kill before it sends the SIGKILL, so once the
+// workload is reaped the count includes whatever ended it.
+static int counted_oom_kill(int fd) {
+  if (fd < 0) return 0;
+  char buf[1024];
+  ssize_t n;
+  do {
+    n = pread(fd, buf, sizeof buf - 1, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  static const char key[] = "oom_kill ";
+  for (char *line = buf; *line;) {
+    char *end = line;
+    while (*end && *end != '\n') end++;
+    if ((size_t)(end - line) > sizeof key - 1 && memcmp(line, key, sizeof key - 1) == 0) {
+      for (char *d = line + sizeof key - 1; d < end; d++)
+        if (*d >= '1' && *d <= '9') return 1;
+      return 0;
+    }
+    line = *end ? end + 1 : end;
+  }
+  return 0;
+}
+
 void aic_init_main(const struct aic_init_config *c) {
-  int error_fd = c->error_fd, sync_fd = c->sync_fd;
+  int error_fd = c->error_fd, sync_fd = c->sync_fd, oom_counter_fd = -1;
   if (sync_fd >= 0) {
-    char b = 0;
-    ssize_t n;
-    do {
-      n = read(sync_fd, &b, 1);
-    } while (n < 0 && errno == EINTR);
-    // No byte: the parent could not place us in the cgroup and gave up; it reports why.
-    if (n != 1 || b != 1) _exit(125);
+    // Not released: the parent could not place us in the cgroup and gave up; it reports why.
+    if (wait_for_release(sync_fd, &oom_counter_fd) < 0) _exit(125);
     close(sync_fd);
   }
   // Placed now (by CLONE_INTO_CGROUP or the parent): the namespace is rooted at the instance's cgroup.
@@ -298,8 +349,9 @@ void aic_init_main(const struct aic_init_config *c) {
   if (out.len) log_line(out.label, out.line, out.len, 0);
   if (err.len) log_line(err.label, err.line, err.len, 0);
 
-  // Whether the kernel's OOM killer ended it is the agent's to read, from the cgroup: a
-  // descriptor of the cgroup's files here would be one more thing a workload could reach.
-  write_exit_file(c->exit_fd, child, exited, value);
+  // Read here, not only by the agent from the cgroup: systemd removes an emptied scope's cgroup,
+  // maybe before the agent, woken by this exit, gets to it. The descriptor is of that one file,
+  // read-only; this process is non-dumpable and every child closes it before its identity switch.
+  write_exit_file(c->exit_fd, child, exited, value, counted_oom_kill(oom_counter_fd));
   _exit(exited ? value : 128 + value);
 }

@@ -152,11 +152,17 @@ final class InitHandoverTests {
             close(fd)
         }
         // Its descriptors: pipes, sockets, /dev/null, the log directory (the root of a detached
-        // mount: its path is "/") with the log file in it, and the exit file alone.
+        // mount: its path is "/") with the log file in it, the exit file alone, and its cgroup's
+        // OOM-kill counter file, read-only.
         let fds = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(handle.pid)/fd")
         let targets = fds.compactMap { try? FileIO.readLink("/proc/\(handle.pid)/fd/\($0)") }
         let paths = targets.filter { $0.hasPrefix("/") && $0 != "/dev/null" }.sorted()
-        #expect(paths == ["/", "/container.log", ExitRecord.path(stateDirectory: handle.stateDirectory)].sorted(), "\(targets)")
+        let counter = try #require(handle.cgroup.flatMap { driver.cgroups.oomKillCounterFile($0) })
+        #expect(paths == ["/", "/container.log", counter, ExitRecord.path(stateDirectory: handle.stateDirectory)].sorted(), "\(targets)")
+        let counterFD = try #require(fds.first { (try? FileIO.readLink("/proc/\(handle.pid)/fd/\($0)")) == counter })
+        let info = try FileIO.readString("/proc/\(handle.pid)/fdinfo/\(counterFD)")
+        let flags = try #require(info.split(separator: "\n").first { $0.hasPrefix("flags:") }.flatMap { Int32($0.dropFirst(6).trimmingCharacters(in: .whitespaces), radix: 8) })
+        #expect(flags & O_ACCMODE == O_RDONLY, "\(info)")
         _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
     }
 

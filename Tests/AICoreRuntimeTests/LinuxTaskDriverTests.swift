@@ -119,6 +119,31 @@ final class LinuxTaskDriverTests {
         expectNothingLeft(handle)
     }
 
+    /// The init's own exit file says so, not only the cgroup the agent reads after the exit:
+    /// systemd removes an emptied scope's cgroup, perhaps before the agent gets to read it.
+    @Test func theInitRecordsAnOOMKillInItsExitFile() async throws {
+        let name = TestEnvironment.uniqueName("oomrecord")
+        let handle = try await driver.startRemovedAfterTest(
+            spec(name, ["/usr/bin/python3", "-c", "x = bytearray(256 << 20)"], limits: CgroupLimits(memoryBytes: 32 << 20)))
+        let exit = try await driver.wait(handle)
+        #expect(exit.oomKilled)
+        let record = try #require(try ExitRecord.read(stateDirectory: handle.stateDirectory))
+        #expect(record.oomKilled && record.signal == SIGKILL, "\(record)")
+        try await offload { [driver] in try driver.remove(handle) }
+        expectNothingLeft(handle)
+    }
+
+    @Test func anExitWithoutAnOOMKillIsRecordedAsNone() async throws {
+        let name = TestEnvironment.uniqueName("nooom")
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sh", "-c", "kill -9 $$"], limits: CgroupLimits(memoryBytes: 32 << 20)))
+        let exit = try await driver.wait(handle)
+        #expect(exit.status == .signaled(SIGKILL) && !exit.oomKilled)
+        let record = try #require(try ExitRecord.read(stateDirectory: handle.stateDirectory))
+        #expect(!record.oomKilled && record.signal == SIGKILL, "\(record)")
+        try await offload { [driver] in try driver.remove(handle) }
+        expectNothingLeft(handle)
+    }
+
     @Test func recoverReadoptsARunningTask() async throws {
         let name = TestEnvironment.uniqueName("recover")
         let s = spec(name, ["sh", "-c", "sleep 0.5; exit 5"])

@@ -191,8 +191,9 @@ int aic_exec_channel_connect(const char *path);
 long aic_exec_channel_receive(int fd, void *buffer, size_t capacity);
 
 // Release a child waiting on the sync pipe (after the parent placed it in its cgroups), or,
-// with release == 0, make it exit. Closes the fd either way.
-int aic_sync_release(int sync_fd, int release);
+// with release == 0, make it exit. pass_fd >= 0 goes with the release (SCM_RIGHTS): the init
+// keeps it as its cgroup's OOM-kill counter (see init.c). Closes sync_fd either way, never pass_fd.
+int aic_sync_release(int sync_fd, int release, int pass_fd);
 
 // Read the child's report: returns 0 on EOF (success: the workload exec'd), 1 when a report was
 // read into *out, -errno on a read error. Retries EINTR. Closes nothing.
