@@ -25,9 +25,6 @@ public protocol CgroupManager: Sendable {
     /// cgroup `create` returned, with `limits` (the ones given to `create`). The cgroupfs managers
     /// write cgroup.procs (`addProcess`); the systemd manager starts the scope around the pid.
     func place(_ pid: pid_t, in handle: CgroupHandle, limits: CgroupLimits) throws
-    /// Takes over the cgroup of a running instance that an earlier agent started (re-adoption):
-    /// whatever `place` set up in this process for the cgroup's life, set up again.
-    func adopt(_ handle: CgroupHandle)
     func stats(_ handle: CgroupHandle) throws -> CgroupStats
     /// true when the kernel OOM-killed a process in this cgroup (v2 memory.events oom_kill > 0; v1 memory.oom_control oom_kill > 0, or failcnt>0 with the process killed by SIGKILL as fallback info)
     func wasOOMKilled(_ handle: CgroupHandle) throws -> Bool
@@ -48,7 +45,4 @@ extension CgroupManager {
     public func place(_ pid: pid_t, in handle: CgroupHandle, limits: CgroupLimits) throws {
         try addProcess(pid, to: handle)
     }
-
-    /// The cgroupfs managers keep nothing in the agent for a cgroup: its files say it all.
-    public func adopt(_ handle: CgroupHandle) {}
 }

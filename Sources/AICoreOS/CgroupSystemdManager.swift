@@ -74,15 +74,6 @@ public struct CgroupSystemdManager: CgroupManager {
         if let devices = limits.devices {
             try DeviceRule.attach(devices, toCgroup: directory(of: handle))
         }
-        CgroupOOMWatch.shared.watch(directory(of: handle))
-    }
-
-    /// A scope an earlier agent started: its OOM kills are watched again, or one that happens
-    /// after the restart would be lost with the cgroup systemd removes at the exit. A re-adopted
-    /// cgroupfs directory (another driver's) stays until `destroy`, so its file is read then.
-    public func adopt(_ handle: CgroupHandle) {
-        guard let scope = try? scope(for: handle.relativePath), handle.relativePath == scope.cgroupPath else { return }
-        CgroupOOMWatch.shared.watch(directory(of: handle))
     }
 
     /// Writes cgroup.procs of a running scope (a process joining an instance that exists).
@@ -94,10 +85,11 @@ public struct CgroupSystemdManager: CgroupManager {
         try files.stats(handle)
     }
 
-    /// memory.events `oom_kill` > 0, now or when it last changed: systemd may have removed the
-    /// scope's cgroup already, as soon as its last process exited (`CgroupOOMWatch`).
+    /// memory.events `oom_kill` > 0 while the scope's cgroup exists. systemd removes it as soon as
+    /// its last process exits, usually before the agent reads this: the instance's init reads
+    /// `oomKillCounterFile` as it exits, into its exit file, and that is the verdict that counts.
     public func wasOOMKilled(_ handle: CgroupHandle) throws(SystemError) -> Bool {
-        try files.wasOOMKilled(handle) || (CgroupOOMWatch.shared.oomKills(directory(of: handle)) ?? 0) > 0
+        try files.wasOOMKilled(handle)
     }
 
     public func oomKillCounterFile(_ handle: CgroupHandle) -> String? {
@@ -122,7 +114,6 @@ public struct CgroupSystemdManager: CgroupManager {
             return
         }
         try stopAndReset(scope.name)
-        CgroupOOMWatch.shared.forget(directory(of: handle))
     }
 
     private func stopAndReset(_ name: String) throws(SystemError) {

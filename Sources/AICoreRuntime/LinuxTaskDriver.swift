@@ -289,7 +289,6 @@ public final class LinuxTaskDriver: TaskDriver {
         let cgroup = record.cgroupPath.map {
             CgroupHandle(relativePath: $0, directories: record.cgroupDirectories ?? [], unifiedDirectory: record.unifiedDirectory)
         }
-        if pidfd != nil, let cgroup { cgroups.adopt(cgroup) }
         let process = try resolveProcess(spec, rootfs: spec.rootfs ?? "/")
         return TaskHandle(id: id, pid: record.pid, startTime: record.startTime, pidfd: pidfd, stateDirectory: stateDirectory,
                           logDirectory: record.logDirectory, cgroup: cgroup, process: process,

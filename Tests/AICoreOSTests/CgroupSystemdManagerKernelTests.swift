@@ -82,48 +82,27 @@ struct CgroupSystemdManagerKernelTests {
         }
     }
 
-    /// systemd removes an emptied scope's cgroup at once: the OOM kill is still known after that.
-    @Test func anOOMKillIsKnownAfterSystemdRemovedTheEmptyScope() async throws {
+    /// The file the instance's init reads as it exits (systemd removes the emptied scope's cgroup,
+    /// and the file with it, at once): it counts the scope's OOM kills while the scope lives.
+    @Test func theOOMKillCounterFileCountsAKillInTheScope() async throws {
         let limits = CgroupLimits(memoryBytes: 32 << 20)
         let handle = try manager.create(Self.uniquePath(), limits: limits)
-        let dir = try #require(handle.unifiedDirectory)
+        let counter = try #require(manager.oomKillCounterFile(handle))
         try await offload { [manager] in
-            let child = try CgroupKernelTests.Child("exec /usr/bin/python3 -c 'x = b\"x\" * (256 << 20)'")
-            defer { child.reap() }
-            try manager.place(child.pid, in: handle, limits: limits)
-            try child.start()
-            #expect(child.terminationSignal == SIGKILL)   // reaped: the scope is empty now
+            // The killed process is not the scope's last: the scope and its file stay to be read.
+            let keeper = try CgroupKernelTests.Child("exec /bin/sleep 30")
+            defer { keeper.reap() }
+            try manager.place(keeper.pid, in: handle, limits: limits)
+            defer { try? manager.killAll(handle); try? manager.destroy(handle) }
+            try keeper.start()
+            let hog = try CgroupKernelTests.Child("exec /usr/bin/python3 -c 'x = b\"x\" * (256 << 20)'")
+            defer { hog.reap() }
+            try manager.addProcess(hog.pid, to: handle)
+            try hog.start()
+            #expect(hog.terminationSignal == SIGKILL)
+            #expect(try CgroupFileIO.readKeyedIfPresent(counter)["oom_kill"] == 1)
+            #expect(try manager.wasOOMKilled(handle))
         }
-        try await waitUntil("systemd removed the empty scope's cgroup \(dir)", within: .seconds(30)) {
-            !FileManager.default.fileExists(atPath: dir)
-        }
-        #expect(try manager.wasOOMKilled(handle))
-        // The process is gone, so is the scope: this only resets it, were it failed.
-        try await offload { [manager] in try manager.destroy(handle) }
-    }
-
-    /// A restarted agent re-adopts a running scope: an OOM kill after that is known too, though
-    /// systemd removes the scope's cgroup, and its memory.events, as soon as the process is gone.
-    @Test func anOOMKillInAReadoptedScopeIsKnownAfterSystemdRemovedIt() async throws {
-        let limits = CgroupLimits(memoryBytes: 32 << 20)
-        let handle = try manager.create(Self.uniquePath(), limits: limits)
-        let dir = try #require(handle.unifiedDirectory)
-        try await offload { [manager] in
-            let child = try CgroupKernelTests.Child("exec /usr/bin/python3 -c 'x = b\"x\" * (256 << 20)'")
-            defer { child.reap() }
-            try manager.place(child.pid, in: handle, limits: limits)
-            // The agent that placed it is gone (its watch with it); a new one adopts the scope.
-            CgroupOOMWatch.shared.forget(dir)
-            #expect(CgroupOOMWatch.shared.oomKills(dir) == nil)
-            CgroupSystemdManager().adopt(try CgroupSystemdManager().handle(for: handle.relativePath))
-            try child.start()
-            #expect(child.terminationSignal == SIGKILL)
-        }
-        try await waitUntil("systemd removed the empty scope's cgroup \(dir)", within: .seconds(30)) {
-            !FileManager.default.fileExists(atPath: dir)
-        }
-        #expect(try manager.wasOOMKilled(handle))
-        try await offload { [manager] in try manager.destroy(handle) }
     }
 
     @Test func destroyingAScopeThatIsGoneAlreadyIsFine() async throws {

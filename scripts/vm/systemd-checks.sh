@@ -175,7 +175,7 @@ journalctl --no-pager -u aicore-hog-eat-1.scope | tail -5 || true
 systemctl list-units --all --plain --no-legend 'aicore-hog*' || true
 hog_ended hog-eat-1 || fail "the hog instance did not end within 60s: $(hog_exit hog-eat-1)"
 # systemd removes the scope's cgroup as soon as it is empty, often before the agent, woken by the
-# init's exit, would read memory.events: the count was kept as it changed (CgroupOOMWatch).
+# init's exit, would read memory.events: the init read it as it exited, into its exit file.
 case "$(hog_exit hog-eat-1)" in *OOMKilled*) ;; *) fail "the OOM kill was not reported as such: $(hog_exit hog-eat-1)" ;; esac
 step "the OOM kill was reported as such"
 hog_running() { hog_exit "$1" | grep -q '^running '; }
