@@ -8,6 +8,12 @@ public enum AICoreNodeMain {
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
         MallocArenas.limit()
         do {
+            // The one-shot's start: no ArgumentParser unless the line needs its help or errors.
+            if arguments.first == "run", let options = RunOptions.scan(arguments.dropFirst()) {
+                try options.validate()
+                try await options.run()
+                return
+            }
             var command = try AICoreNode.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
