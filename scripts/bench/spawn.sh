@@ -2,7 +2,8 @@
 # Spawn latency of `aicore-node run -- /bin/true` with the default isolation (all namespaces,
 # a cgroup with memory+pids limits, seccomp, capabilities, a non-root user), against runc
 # (an equivalent OCI bundle: read-only root, memory and pids limits, same user), bubblewrap
-# (less work: no cgroup, no seccomp) and crun where the host's cgroup layout lets it run.
+# (less work: no cgroup, no seccomp) and crun where the host's cgroup layout lets it run, and the
+# same aicore-node run with its line read by ArgumentParser instead of RunOptions.scan.
 # All in the same hyperfine run; prints the medians and their ratios.
 #
 # Usage: sudo scripts/bench/spawn.sh [runs]     (needs root; installs hyperfine, runc, bubblewrap, crun)
@@ -63,9 +64,12 @@ AICORE="$BIN run --state-dir $STATE --user 1001 --memory 256m -- /bin/true"
 RUNC="runc run --bundle $WORK/bundle aicore-bench"
 BWRAP="bwrap --ro-bind / / --unshare-pid --unshare-uts --unshare-ipc --dev /dev --proc /proc /bin/true"
 CRUN="crun run --bundle $WORK/bundle aicore-bench-crun"
+# The same run, read by ArgumentParser: a value that starts with "-" is left to it
+# (RunOptions.scan), and -0 is the default oom_score_adj. What the one-shot's own reading saves.
+AICORE_AP="$BIN run --state-dir $STATE --user 1001 --memory 256m --oom-score-adj=-0 -- /bin/true"
 
-commands=("$AICORE" "$BWRAP" "$RUNC")
-names=("aicore-node" "bwrap" "runc")
+commands=("$AICORE" "$AICORE_AP" "$BWRAP" "$RUNC")
+names=("aicore-node" "aicore-node-argumentparser" "bwrap" "runc")
 if crun run --bundle "$WORK/bundle" aicore-bench-crun >/dev/null 2>"$WORK/crun.err"; then
   commands+=("$CRUN")
   names+=("crun")
@@ -75,6 +79,7 @@ else
 fi
 # Sanity: every command must succeed before it is timed.
 $AICORE
+$AICORE_AP
 $RUNC
 
 args=()
