@@ -151,13 +151,13 @@ public struct CgroupV1Manager: CgroupManager {
         return stats
     }
 
-    /// memory.oom_control's `oom_kill` counter (Linux 4.13+) when the kernel has it. On older kernels,
-    /// falls back to memory.failcnt > 0 — the limit was hit — which the caller should only read as an
-    /// OOM kill when the process also died of SIGKILL.
     public func oomKillCounterFile(_ handle: CgroupHandle) -> String? {
         directory("memory", handle.relativePath).map { CgroupPath.join($0, "memory.oom_control") }
     }
 
+    /// memory.oom_control's `oom_kill` counter (Linux 4.13+) when the kernel has it. On older kernels,
+    /// falls back to memory.failcnt > 0 — the limit was hit — which the caller should only read as an
+    /// OOM kill when the process also died of SIGKILL.
     public func wasOOMKilled(_ handle: CgroupHandle) throws(SystemError) -> Bool {
         guard let dir = directory("memory", handle.relativePath) else { return false }
         let control = try CgroupFileIO.keyedValues(CgroupFileIO.read(CgroupPath.join(dir, "memory.oom_control")))

@@ -150,11 +150,11 @@ public struct CgroupV2Manager: CgroupManager {
             oomKills: try CgroupFileIO.readKeyedIfPresent(CgroupPath.join(dir, "memory.events"))["oom_kill"] ?? 0)
     }
 
-    /// memory.events `oom_kill` > 0 (it counts this cgroup and its descendants).
     public func oomKillCounterFile(_ handle: CgroupHandle) -> String? {
         CgroupPath.join(directory(of: handle), "memory.events")
     }
 
+    /// memory.events `oom_kill` > 0 (it counts this cgroup and its descendants).
     public func wasOOMKilled(_ handle: CgroupHandle) throws(SystemError) -> Bool {
         try (CgroupFileIO.readKeyedIfPresent(CgroupPath.join(directory(of: handle), "memory.events"))["oom_kill"] ?? 0) > 0
     }

@@ -19,7 +19,6 @@
 #include <sched.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -179,33 +178,6 @@ static void write_exit_file(int fd, pid_t pid, int exited, int value, int oom_ki
   (void)aic_write_all(fd, json, len);
 }
 
-// Waits for the parent's release byte; a descriptor sent with it (SCM_RIGHTS) is the cgroup's
-// OOM-kill counter file, read-only. Returns 0 once released, -1 when the parent gave up.
-static int wait_for_release(int sync_fd, int *oom_counter_fd) {
-  char b = 0;
-  struct iovec iov = {&b, 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  memset(&control, 0, sizeof control);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  ssize_t n;
-  do {
-    n = recvmsg(sync_fd, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); n == 1 && cm; cm = CMSG_NXTHDR(&msg, cm)) {
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
-      memcpy(oom_counter_fd, CMSG_DATA(cm), sizeof(int));
-  }
-  return n == 1 && b == 1 ? 0 : -1;
-}
-
 // Whether the counter file (memory.events on v2, memory.oom_control on v1) has a line
 // `oom_kill N` with N > 0. The kernel counts a kill before it sends the SIGKILL, so once the
 // workload is reaped the count includes whatever ended it.
@@ -235,8 +207,10 @@ static int counted_oom_kill(int fd) {
 void aic_init_main(const struct aic_init_config *c) {
   int error_fd = c->error_fd, sync_fd = c->sync_fd, oom_counter_fd = -1;
   if (sync_fd >= 0) {
-    // Not released: the parent could not place us in the cgroup and gave up; it reports why.
-    if (wait_for_release(sync_fd, &oom_counter_fd) < 0) _exit(125);
+    // The release byte, with the cgroup's OOM-kill counter file (read-only) when there is one.
+    // No byte: the parent could not place us in the cgroup and gave up; it reports why.
+    char b = 0;
+    if (aic_receive_byte_with_fd(sync_fd, &b, &oom_counter_fd) != 1 || b != 1) _exit(125);
     close(sync_fd);
   }
   // Placed now (by CLONE_INTO_CGROUP or the parent): the namespace is rooted at the instance's cgroup.

@@ -26,6 +26,12 @@ int aic_append_i64(char *buf, size_t cap, size_t *len, int64_t v);
 int aic_append_timestamp(char *buf, size_t cap, size_t *len, int64_t sec, long nsec);
 // write() all of it, retrying EINTR and short writes. Returns 0 or -errno.
 int aic_write_all(int fd, const void *data, size_t len);
+
+// One byte over a unix socket, with at most one descriptor (SCM_RIGHTS; fd < 0: none). Send
+// returns 0 or -errno (MSG_NOSIGNAL); receive returns the bytes read (1, 0 at EOF) or -errno and
+// sets *fd to a received descriptor (close-on-exec), leaving it alone when none came. Retry EINTR.
+int aic_send_byte_with_fd(int sock, char byte, int fd);
+int aic_receive_byte_with_fd(int sock, char *byte, int *fd);
 // Close every fd >= 0 not in keep (keep may contain -1 entries, which are ignored).
 void aic_close_except(const int *keep, size_t nkeep);
 // Reset every signal disposition to SIG_DFL (handlers of the parent must never run here).

@@ -13,7 +13,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 
 #ifndef CLONE_INTO_CGROUP
@@ -239,34 +238,7 @@ long aic_clone3_run(struct clone_args *args, int (*fn)(void *), void *arg) {
 #endif
 
 int aic_sync_release(int sync_fd, int release, int pass_fd) {
-  int rc = 0;
-  if (release) {
-    char b = 1;
-    struct iovec iov = {&b, 1};
-    union {
-      char buf[CMSG_SPACE(sizeof(int))];
-      struct cmsghdr align;
-    } control;
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    if (pass_fd >= 0) {
-      memset(&control, 0, sizeof control);
-      msg.msg_control = control.buf;
-      msg.msg_controllen = sizeof control.buf;
-      struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-      cm->cmsg_level = SOL_SOCKET;
-      cm->cmsg_type = SCM_RIGHTS;
-      cm->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
-    }
-    ssize_t n;
-    do {
-      n = sendmsg(sync_fd, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    rc = n == 1 ? 0 : -errno;
-  }
+  int rc = release ? aic_send_byte_with_fd(sync_fd, 1, pass_fd) : 0;
   close(sync_fd);
   return rc;
 }

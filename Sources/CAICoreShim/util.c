@@ -2,7 +2,10 @@
 #include "internal.h"
 #include <fcntl.h>
 #include <malloc.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 void aic_report(int error_fd, int stage, int err, int index) {
   aic_report_detail(error_fd, stage, err, index, AIC_DETAIL_NONE);
@@ -153,3 +156,60 @@ int aic_pipe_cloexec(int fds[2]) {
 }
 
 int aic_malloc_arena_max(int arenas) { return mallopt(M_ARENA_MAX, arenas) == 1 ? 0 : -1; }
+
+// The message both ends use: one byte, room for one descriptor.
+struct byte_with_fd {
+  char byte;
+  struct iovec iov;
+  struct msghdr msg;
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } control;  // last: clang counts CMSG_SPACE as a variable size
+};
+
+static void byte_with_fd_init(struct byte_with_fd *m, char byte, int with_control) {
+  memset(m, 0, sizeof *m);
+  m->byte = byte;
+  m->iov.iov_base = &m->byte;
+  m->iov.iov_len = 1;
+  m->msg.msg_iov = &m->iov;
+  m->msg.msg_iovlen = 1;
+  if (with_control) {
+    m->msg.msg_control = m->control.buf;
+    m->msg.msg_controllen = sizeof m->control.buf;
+  }
+}
+
+int aic_send_byte_with_fd(int sock, char byte, int fd) {
+  struct byte_with_fd m;
+  byte_with_fd_init(&m, byte, fd >= 0);
+  if (fd >= 0) {
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m.msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  }
+  ssize_t n;
+  do {
+    n = sendmsg(sock, &m.msg, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  return n == 1 ? 0 : -errno;
+}
+
+int aic_receive_byte_with_fd(int sock, char *byte, int *fd) {
+  struct byte_with_fd m;
+  byte_with_fd_init(&m, 0, 1);
+  ssize_t n;
+  do {
+    n = recvmsg(sock, &m.msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return -errno;
+  for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m.msg); cm; cm = CMSG_NXTHDR(&m.msg, cm)) {
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+      memcpy(fd, CMSG_DATA(cm), sizeof(int));
+  }
+  *byte = m.byte;
+  return (int)n;
+}
