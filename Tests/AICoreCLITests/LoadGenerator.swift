@@ -10,11 +10,21 @@ import Glibc
 /// connection per request is the hardest case for a rollout: every request picks a backend.
 /// Plain threads, not Swift concurrency: the workers block on sockets for the test's duration.
 final class LoadGenerator: Sendable {
+    /// One failed request: which worker sent it, when (`elapsed` milliseconds), and how it failed.
+    struct Failure: Sendable, CustomStringConvertible {
+        var worker: Int
+        var sentAt: Int
+        var failedAt: Int
+        var reason: String
+
+        var description: String { "worker \(worker), sent at \(sentAt) ms, failed at \(failedAt) ms: \(reason)" }
+    }
+
     struct Tally: Sendable {
         var succeeded = 0
         var failed = 0
-        /// The first few failures, for the test's message.
-        var failures: [String] = []
+        /// The first few failures, for the test's message and its timing checks.
+        var failures: [Failure] = []
         /// Answers by the version they name.
         var versions: [String: Int] = [:]
     }
@@ -24,14 +34,18 @@ final class LoadGenerator: Sendable {
     private let tally = Mutex(Tally())
     private let stopping = Atomic<Bool>(false)
     private let running = Atomic<Int>(0)
+    private let started = ContinuousClock.now
 
     init(port: Int, path: String = "/version", workers: Int = 4) {
         self.port = port
         self.path = path
-        for _ in 0..<workers {
+        for worker in 0..<workers {
             running.add(1, ordering: .sequentiallyConsistent)
             let thread = Thread { [self] in
-                while !stopping.load(ordering: .sequentiallyConsistent) { record(Self.request(port: port, path: path)) }
+                while !stopping.load(ordering: .sequentiallyConsistent) {
+                    let sent = elapsed
+                    record(Self.request(port: port, path: path), worker: worker, sent: sent)
+                }
                 running.subtract(1, ordering: .sequentiallyConsistent)
             }
             thread.start()
@@ -39,6 +53,13 @@ final class LoadGenerator: Sendable {
     }
 
     var current: Tally { tally.withLock { $0 } }
+
+    /// Milliseconds since the generator started: failures are stamped with it, so a test can
+    /// tell them apart from the moment it disturbed the backends.
+    var elapsed: Int {
+        let duration = ContinuousClock.now - started
+        return Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
 
     /// Stops the workers (each finishes its request) and returns the tally.
     func stop() async -> Tally {
@@ -50,7 +71,7 @@ final class LoadGenerator: Sendable {
     /// Clears the counts (the workers go on).
     func reset() { tally.withLock { $0 = Tally() } }
 
-    private func record(_ outcome: Result<String, LoadFailure>) {
+    private func record(_ outcome: Result<String, LoadFailure>, worker: Int, sent: Int) {
         tally.withLock { tally in
             switch outcome {
             case let .success(version):
@@ -58,7 +79,9 @@ final class LoadGenerator: Sendable {
                 tally.versions[version, default: 0] += 1
             case let .failure(failure):
                 tally.failed += 1
-                if tally.failures.count < 10 { tally.failures.append(failure.description) }
+                if tally.failures.count < 10 {
+                    tally.failures.append(Failure(worker: worker, sentAt: sent, failedAt: elapsed, reason: failure.description))
+                }
             }
         }
     }
