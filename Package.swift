@@ -24,7 +24,7 @@ let package = Package(
     ],
     targets: [
         // What a mount destination inside an instance may be: one rule for the stack loader and
-        // for `run -v` (AICoreSpec and AICoreOS are both leaves of everything else).
+        // for `run -v` (AICoreSpec and AICoreSystem are both leaves of everything else).
         .target(name: "AICorePaths"),
         // The one error type every module above the OS layer throws (code, message, cause,
         // context); a leaf, so the Store, the runtime and the CLI can share it.
@@ -35,7 +35,7 @@ let package = Package(
             dependencies: ["AICorePaths", .product(name: "Yams", package: "Yams")]
         ),
         // The only C code: clone3/child setup/exec, the instance init, setns for exec,
-        // seccomp compilation and systemd glue. Only AICoreOS imports it.
+        // seccomp compilation and systemd glue. Only AICoreOS and AICoreSystem import it.
         .target(
             name: "CAICoreShim",
             linkerSettings: [
@@ -56,15 +56,23 @@ let package = Package(
             name: "CAICoreSystemd",
             linkerSettings: [.linkedLibrary("systemd")]
         ),
+        // The host primitives every layer may use: files read and written without following
+        // symlinks, `SystemError`, a free loopback port, and the values a task is described with
+        // (mounts, rlimits, cgroup limits, device rules). No process, namespace or cgroup work.
+        .target(
+            name: "AICoreSystem",
+            dependencies: ["CAICoreShim", "AICorePaths"]
+        ),
         // The Swift Linux layer: namespaces, mounts, capabilities, seccomp, pidfd, cgroups v1/v2.
+        // Only the runtime and the composition roots (the agent's LocalNode, `run`) import it.
         .target(
             name: "AICoreOS",
-            dependencies: ["CAICoreShim", "CAICoreSystemd", "AICorePaths"]
+            dependencies: ["CAICoreShim", "CAICoreSystemd", "AICorePaths", "AICoreSystem"]
         ),
         // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
         .target(
             name: "AICoreRuntime",
-            dependencies: ["AICoreErrors", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreOS", "AICoreSystem"]
         ),
         // Durable state: stacks, revisions, services, instances and events (SQLite via GRDB, WAL).
         // Below the supervisor because re-adoption after an agent restart starts from it.
@@ -76,7 +84,7 @@ let package = Package(
         .target(
             name: "AICoreSupervisor",
             dependencies: [
-                "AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore",
+                "AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore", "AICoreSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -99,6 +107,7 @@ let package = Package(
                 "AICoreSpec",
                 "AICoreRuntime",
                 "AICoreOS",
+                "AICoreSystem",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -125,6 +134,7 @@ let package = Package(
                 "AICoreSpec",
                 "AICoreRuntime",
                 "AICoreOS",
+                "AICoreSystem",
                 "AICoreStore",
                 "AICoreSupervisor",
                 "AICoreController",
@@ -168,11 +178,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreOSTests",
-            dependencies: ["AICoreOS", "AICoreTestSupport"]
+            dependencies: ["AICoreOS", "AICoreTestSupport", "AICoreSystem"]
         ),
         .testTarget(
             name: "AICoreRuntimeTests",
-            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport"]
+            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport", "AICoreSystem"]
         ),
         .testTarget(
             name: "AICoreStoreTests",
@@ -180,11 +190,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreSupervisorTests",
-            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS", "AICoreSystem"]
         ),
         .testTarget(
             name: "AICoreControllerTests",
-            dependencies: ["AICoreErrors", "AICoreController", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreController", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS", "AICoreSystem"]
         ),
         .testTarget(
             name: "AICoreSampleAPITests",
@@ -209,6 +219,7 @@ let package = Package(
                 "AICoreStore",
                 "AICoreSpec",
                 "AICoreOS",
+                "AICoreSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -219,7 +230,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreCLITests",
-            dependencies: ["AICoreErrors", "AICoreCLI", "AICoreSpec", "AICoreTestSupport", "AICoreServer", "AICoreOS"]
+            dependencies: ["AICoreErrors", "AICoreCLI", "AICoreSpec", "AICoreTestSupport", "AICoreServer", "AICoreOS", "AICoreSystem"]
         ),
     ],
     swiftLanguageModes: [.v6]

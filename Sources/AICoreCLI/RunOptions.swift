@@ -3,6 +3,7 @@ import AICoreOS
 import AICorePaths
 import AICoreSpec
 import AICoreRuntime
+import AICoreSystem
 import ArgumentParser
 
 #if canImport(Glibc)
@@ -126,11 +127,10 @@ struct RunOptions: Equatable {
                 if kv[1] == "unconfined" {
                     seccomp = .unconfined
                 } else {
-                    let text = try FileIO.read(kv[1])
                     do {
-                        seccomp = .profile(try SeccompProfileLoader.decode(text))
+                        seccomp = try .profile(readingFile: kv[1])
                     } catch {
-                        throw SpecError("invalid seccomp profile \(kv[1]): \(error)")
+                        throw SpecError(error.message)
                     }
                 }
             case "no-new-privileges":

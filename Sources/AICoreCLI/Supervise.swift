@@ -2,6 +2,7 @@ import AICoreOS
 import AICoreRuntime
 import AICoreStore
 import AICoreSupervisor
+import AICoreSystem
 import ArgumentParser
 import Dispatch
 import Foundation

@@ -1,3 +1,5 @@
+import AICoreSystem
+
 /// Who makes the instances' cgroups: the agent itself in the cgroup filesystem, or systemd, as
 /// transient scope units (`cgroup_driver` in /etc/aicore/aicore.yml).
 public enum CgroupDriver: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {

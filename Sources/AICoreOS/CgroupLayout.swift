@@ -1,3 +1,5 @@
+import AICoreSystem
+
 /// Where a host mounts its cgroup hierarchies, read from /proc/self/mountinfo.
 public struct CgroupLayout: Sendable, Equatable {
     public var setup: CgroupSetup

@@ -1,3 +1,5 @@
+import AICoreSystem
+
 /// Path helpers shared by the managers: validating a caller's relative cgroup path and joining paths.
 enum CgroupPath {
     /// The components of `relativePath`, refusing what could escape or confuse the hierarchy:

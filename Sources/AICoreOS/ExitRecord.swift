@@ -1,4 +1,5 @@
 #if canImport(FoundationEssentials)
+import AICoreSystem
 import FoundationEssentials
 #else
 import Foundation

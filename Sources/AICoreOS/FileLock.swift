@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import AICoreSystem
 import Glibc
 #endif
 

@@ -1,3 +1,4 @@
+import AICoreSystem
 import CAICoreShim
 
 /// What a workload (or an exec'd process) becomes and runs, after its filesystem is ready.

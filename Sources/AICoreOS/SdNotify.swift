@@ -1,3 +1,4 @@
+import AICoreSystem
 import CAICoreSystemd
 
 /// systemd's notify protocol (Type=notify): READY=1 once the API is bound and state recovered,

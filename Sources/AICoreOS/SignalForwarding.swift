@@ -1,3 +1,4 @@
+import AICoreSystem
 import CAICoreShim
 
 /// Forwards the launcher's terminal signals (Ctrl-C and friends) to an instance's init.

@@ -1,3 +1,4 @@
+import AICoreSystem
 import CAICoreSystemd
 
 #if canImport(Glibc)

@@ -1,3 +1,5 @@
+import AICoreSystem
+
 /// The transient scope unit an instance runs in under the systemd cgroup driver: its name, derived
 /// from the instance id, and the properties it is started with.
 ///

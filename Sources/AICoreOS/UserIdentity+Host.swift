@@ -1,3 +1,5 @@
+import AICoreSystem
+
 extension UserIdentity {
     /// Resolves `user` in the host's /etc/passwd and /etc/group (under `root`), for what the
     /// agent makes on the host for a workload (the owner of a named volume's directory).

@@ -1,6 +1,7 @@
 import AICoreOS
 
 #if canImport(Glibc)
+import AICoreSystem
 import Glibc
 #endif
 

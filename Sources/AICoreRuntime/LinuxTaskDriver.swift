@@ -1,5 +1,6 @@
 import AICoreErrors
 import AICoreOS
+import AICoreSystem
 import Synchronization
 
 #if canImport(Glibc)

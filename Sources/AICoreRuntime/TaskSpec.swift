@@ -1,4 +1,5 @@
 import AICoreOS
+import AICoreSystem
 
 /// Everything needed to run one instance: the process, its isolation and its resources.
 public struct TaskSpec: Sendable {

@@ -1,5 +1,6 @@
 import AICoreOS
 import AICoreServer
+import AICoreSystem
 import AICoreTestSupport
 import Foundation
 import Testing

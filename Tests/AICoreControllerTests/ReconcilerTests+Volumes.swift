@@ -3,6 +3,7 @@ import AICoreOS
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
+import AICoreSystem
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import AICoreSystem
 import Foundation
 @testable import AICoreOS
 

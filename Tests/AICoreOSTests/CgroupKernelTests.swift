@@ -1,3 +1,4 @@
+import AICoreSystem
 import AICoreTestSupport
 import Foundation
 import Synchronization

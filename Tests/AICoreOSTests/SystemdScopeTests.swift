@@ -1,3 +1,4 @@
+import AICoreSystem
 import Testing
 @testable import AICoreOS
 

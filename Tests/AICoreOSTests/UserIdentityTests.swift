@@ -1,3 +1,4 @@
+import AICoreSystem
 import Foundation
 import Testing
 @testable import AICoreOS

@@ -1,3 +1,4 @@
+import AICoreSystem
 import Foundation
 import AICoreTestSupport
 import Testing

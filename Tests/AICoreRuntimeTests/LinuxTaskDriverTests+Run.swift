@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreSystem
 import Foundation
 import AICoreTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import AICoreOS
+import AICoreSystem
 import Foundation
 import Hummingbird
 import HummingbirdTesting

@@ -1,5 +1,6 @@
 import AICoreOS
 import AICoreRuntime
+import AICoreSystem
 import Foundation
 import AICoreTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import AICoreOS
 import AICoreStore
+import AICoreSystem
 import AICoreTestSupport
 import Foundation
 import Testing

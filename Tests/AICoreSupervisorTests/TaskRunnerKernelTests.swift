@@ -1,6 +1,7 @@
 import AICoreOS
 import AICoreRuntime
 import AICoreSpec
+import AICoreSystem
 import AICoreTestSupport
 import Foundation
 import Testing

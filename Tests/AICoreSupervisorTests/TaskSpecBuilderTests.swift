@@ -1,6 +1,7 @@
 import AICoreOS
 import AICoreRuntime
 import AICoreSpec
+import AICoreSystem
 import Glibc
 import Testing
 @testable import AICoreSupervisor

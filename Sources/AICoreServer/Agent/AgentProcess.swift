@@ -1,6 +1,7 @@
 import AICoreErrors
 import AICoreOS
 import AICoreRuntime
+import AICoreSystem
 import Foundation
 import Hummingbird
 import HummingbirdCore

@@ -5,6 +5,7 @@ import AICoreRuntime
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
+import AICoreSystem
 import Foundation
 import Logging
 

@@ -1,5 +1,5 @@
-import AICoreOS
 import AICoreRuntime
+import AICoreSystem
 import Synchronization
 
 #if canImport(Glibc)

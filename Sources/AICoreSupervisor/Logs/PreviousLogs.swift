@@ -1,4 +1,4 @@
-import AICoreOS
+import AICoreSystem
 
 /// The logs of a stack's removed instances, which `Supervisor.remove` moves aside and which
 /// stay readable (`logs --previous`) until the stack goes down. Every call blocks (a directory

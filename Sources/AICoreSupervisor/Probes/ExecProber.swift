@@ -1,5 +1,4 @@
 import AICoreErrors
-import AICoreOS
 import AICoreRuntime
 
 /// Runs a command inside an instance (its namespaces, cgroup and user) and collects its

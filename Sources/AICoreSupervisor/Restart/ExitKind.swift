@@ -1,4 +1,3 @@
-import AICoreOS
 import AICoreRuntime
 
 /// Why an instance stopped running: what the restart policy decides on.

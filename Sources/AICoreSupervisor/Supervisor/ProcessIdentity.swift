@@ -1,4 +1,4 @@
-import AICoreOS
+import AICoreSystem
 
 /// Checks, from /proc, that a pid still names the instance the Store remembers: the same start
 /// time (a reused pid has a later one) and membership of the instance's cgroup.

@@ -1,7 +1,7 @@
-import AICoreOS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
+import AICoreSystem
 import Logging
 
 /// Owns the `TaskRunner`s of one stack. On start it re-adopts what an earlier agent left: live

@@ -1,6 +1,6 @@
-import AICoreOS
 import AICoreRuntime
 import AICoreSpec
+import AICoreSystem
 
 /// Turns a service of a stack into the `TaskSpec` of one of its instances.
 public enum TaskSpecBuilder {
@@ -54,10 +54,11 @@ public enum TaskSpecBuilder {
         case .builtIn: seccomp = .dockerDefault
         case .unconfined: seccomp = .unconfined
         case let .profile(path):
-            guard let bytes = try? FileIO.read(path), let profile = try? SeccompProfileLoader.decode(bytes) else {
-                throw Failure(description: "service \(service.name): cannot read the seccomp profile \(path)")
+            do {
+                seccomp = try .profile(readingFile: path)
+            } catch {
+                throw Failure(description: "service \(service.name): \(error.message)")
             }
-            seccomp = .profile(profile)
         }
 
         var rlimits: [ResourceLimit] = []

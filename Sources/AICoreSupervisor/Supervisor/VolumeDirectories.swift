@@ -1,5 +1,5 @@
 import AICoreErrors
-import AICoreOS
+import AICoreSystem
 import Foundation
 
 /// Named volumes on the host: plain directories under the layout's `volumes/`, made once and

@@ -50,7 +50,7 @@ public struct CgroupLimits: Sendable, Equatable {
     }
 
     /// Checks the values a kernel would reject, before anything is written.
-    func validate(for path: String) throws(SystemError) {
+    package func validate(for path: String) throws(SystemError) {
         let action = "set limits on \(path)"
         if let cpus, !(cpus.isFinite && cpus > 0) || cpuQuotaMicros == nil {
             throw SystemError(code: .invalidArgument, operation: action, detail: "cpus must be a positive number, got \(cpus)")

@@ -1,9 +1,3 @@
-import CAICoreShim
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One entry of an instance's device allowlist: which devices its processes may create (mknod),
 /// read and write. Everything not listed is refused (v1 `devices.deny a`, v2 a cgroup device
 /// BPF program), whatever capabilities or device nodes a workload gets hold of.
@@ -61,17 +55,4 @@ public struct DeviceRule: Sendable, Hashable, CustomStringConvertible {
         DeviceRule(.char, 5, 2, .all),     // ptmx
         DeviceRule(.char, 136, nil, .all), // pts/*
     ]
-
-    /// Attaches `rules` as the device allowlist of the cgroup v2 directory `path`.
-    static func attach(_ rules: [DeviceRule], toCgroup path: String) throws(SystemError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.errno(errno, "open \(path)") }
-        defer { close(fd) }
-        let shim = rules.map { rule in
-            aic_device_rule(type: CChar(rule.kind.rawValue.asciiValue ?? 97), major: rule.major ?? -1, minor: rule.minor ?? -1,
-                            access: rule.access.rawValue)
-        }
-        let rc = shim.withUnsafeBufferPointer { aic_devices_attach(fd, $0.baseAddress, $0.count) }
-        guard rc == 0 else { throw SystemError.errno(-rc, "attach the device allowlist (a BPF program) to \(path)") }
-    }
 }
