@@ -111,6 +111,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Where instance state directories go.")
     var stateDir: String = "/run/aicore/run"
 
+    @Option(name: .long, help: "Who makes the instance's cgroup: auto (a transient systemd scope where PID 1 is systemd with cgroup v2, else cgroupfs), systemd or cgroupfs.")
+    var cgroupDriver: String = CgroupDriver.auto.rawValue
+
     @Flag(name: .long, help: "Keep the instance's state directory (exit file, log) after it exits.")
     var keepState = false
 
@@ -123,7 +126,7 @@ struct Run: AsyncParsableCommand {
                    readOnly: readOnly, volume: volume, tmpfs: tmpfs, hide: hide, capAdd: capAdd, capDrop: capDrop,
                    securityOpt: securityOpt, env: env, envFile: envFile, workdir: workdir, hostname: hostname,
                    rootfs: rootfs, network: network, ulimit: ulimit, oomScoreAdj: oomScoreAdj, logDir: logDir,
-                   logMaxSize: logMaxSize, logMaxFiles: logMaxFiles, stateDir: stateDir, keepState: keepState,
+                   logMaxSize: logMaxSize, logMaxFiles: logMaxFiles, stateDir: stateDir, cgroupDriver: cgroupDriver, keepState: keepState,
                    command: command.first == "--" ? Array(command.dropFirst()) : command)
     }
 

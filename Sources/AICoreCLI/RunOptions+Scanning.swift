@@ -83,6 +83,7 @@ extension RunOptions {
             case "log-dir": logDir = value
             case "log-max-size": logMaxSize = value
             case "state-dir": stateDir = value
+            case "cgroup-driver": cgroupDriver = value
             case "cpus":
                 guard let number = Double(value) else { return false }
                 cpus = number

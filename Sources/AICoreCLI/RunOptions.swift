@@ -38,6 +38,7 @@ struct RunOptions: Equatable {
     var logMaxSize = "10m"
     var logMaxFiles = 3
     var stateDir = "/run/aicore/run"
+    var cgroupDriver = CgroupDriver.auto.rawValue
     var keepState = false
     /// The command after `--`.
     var command: [String] = []
@@ -55,6 +56,10 @@ struct RunOptions: Equatable {
         if !["host", "none"].contains(network) {
             throw ValidationError("invalid --network \"\(network)\": expected host or none")
         }
+        if CgroupDriver(rawValue: cgroupDriver) == nil {
+            throw ValidationError("invalid --cgroup-driver \"\(cgroupDriver)\": expected "
+                                  + CgroupDriver.allCases.map(\.rawValue).joined(separator: ", "))
+        }
     }
 
     func run() async throws {
@@ -69,9 +74,12 @@ struct RunOptions: Equatable {
         }
         let driver: LinuxTaskDriver
         do {
-            driver = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir))
+            // A systemd host gets a transient scope, as the agent's instances do: an instance
+            // outside any unit is one systemd does not know of and may disturb.
+            let cgroups = try CgroupDetection.detect(driver: CgroupDriver(rawValue: cgroupDriver) ?? .auto)
+            driver = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir), cgroups: cgroups)
         } catch {
-            Run.fail("cgroups: \(error)")
+            Run.fail("cgroups (--cgroup-driver \(cgroupDriver)): \(error)")
         }
         let handle: TaskHandle
         do {

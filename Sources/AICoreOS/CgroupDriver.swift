@@ -23,7 +23,7 @@ public enum CgroupDriver: String, Sendable, Hashable, CaseIterable, CustomString
             if let reason = host.unavailableReason {
                 throw SystemError(
                     code: .notDetected, operation: "use the systemd cgroup driver",
-                    detail: "\(reason); set cgroup_driver: cgroupfs (or auto) in the agent's configuration")
+                    detail: "\(reason); choose the cgroupfs driver (or auto) instead")
             }
             return .systemd
         }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Testing
 @testable import AICoreCLI
 
@@ -19,6 +20,8 @@ import Testing
         ["--name", "x", "--", "--name", "y"],
         ["--name", "", "--volume", "", "--", "true"],
         ["--cpus", "inf", "--", "true"],
+        ["--cgroup-driver", "cgroupfs", "--", "true"],
+        ["--cgroup-driver=systemd", "--", "true"],
     ]
 
     @Test(arguments: lines) func readsTheLineAsArgumentParserDoes(_ line: [String]) throws {
@@ -43,5 +46,11 @@ import Testing
     @Test func negativeValuesStillParseThroughArgumentParser() throws {
         let options = try Run.parse(["--pids-limit", "-1", "--oom-score-adj", "-500", "--", "true"]).options
         #expect(options.pidsLimit == -1 && options.oomScoreAdj == -500)
+    }
+
+    @Test func anUnknownCgroupDriverIsRefusedWithTheChoices() throws {
+        let options = try #require(RunOptions.scan(["--cgroup-driver", "docker", "--", "true"]))
+        let error = #expect(throws: ValidationError.self) { try options.validate() }
+        #expect(error?.message == "invalid --cgroup-driver \"docker\": expected auto, systemd, cgroupfs")
     }
 }

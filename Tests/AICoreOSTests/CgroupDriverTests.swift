@@ -27,7 +27,7 @@ import Testing
         #expect {
             _ = try CgroupDriver.systemd.resolve(on: host)
         } throws: { error in
-            "\(error)" == "use the systemd cgroup driver: \(reason); set cgroup_driver: cgroupfs (or auto) in the agent's configuration"
+            "\(error)" == "use the systemd cgroup driver: \(reason); choose the cgroupfs driver (or auto) instead"
         }
     }
 }

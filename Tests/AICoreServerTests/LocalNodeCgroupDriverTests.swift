@@ -41,7 +41,7 @@ import Testing
         } throws: { error in
             guard let error = error as? AICoreError else { return false }
             return error.code == .unavailable && error.message == "cgroup_driver: systemd: use the systemd cgroup driver: \(reason); "
-                + "set cgroup_driver: cgroupfs (or auto) in the agent's configuration"
+                + "choose the cgroupfs driver (or auto) instead"
         }
     }
 }

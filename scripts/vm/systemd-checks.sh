@@ -10,7 +10,8 @@
 #   4. a hung agent (SIGSTOP) is killed by the watchdog and restarted, workloads untouched;
 #   5. `down` leaves no instance cgroup and no aicore unit behind, not even a failed one
 #      (also after an OOM kill);
-#   6. `cgroup_driver: cgroupfs` in /etc/aicore/aicore.yml puts instances under /aicore/… again.
+#   6. `aicore-node run` puts its instance in a transient scope as well, and leaves none;
+#   7. `cgroup_driver: cgroupfs` in /etc/aicore/aicore.yml puts instances under /aicore/… again.
 # Prints "systemd-checks: passed" at the end; any failed check exits non-zero with its reason.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -192,6 +193,22 @@ rm -rf /var/tmp/aicore-hog-trigger
 left=$(systemctl list-units --all --plain --no-legend 'aicore-*' | grep -v '^aicore-node\.service' || true)
 [ -z "$left" ] || fail "units left after the OOM-killed instance: $left"
 step "no unit left after an OOM kill (failed or not)"
+
+step "aicore-node run: its instance in a transient scope too"
+"$bin" run --name vmrun --memory 32m -- /bin/sleep 300 > "$work/run.out" 2>&1 &
+runner=$!
+run_scope_active() { [ "$(systemctl is-active aicore-vmrun.scope)" = active ]; }
+wait_for 60 "aicore-vmrun.scope active for aicore-node run: $(cat "$work/run.out")" run_scope_active
+status=$(systemctl status --no-pager --lines=0 aicore-vmrun.scope) || fail "systemctl status aicore-vmrun.scope"
+echo "$status" | grep -q "/bin/sleep 300" || fail "systemctl status aicore-vmrun.scope does not show the workload: $status"
+systemctl show aicore-vmrun.scope -p MemoryMax | grep -qx "MemoryMax=33554432" \
+  || fail "run --memory 32m is not the scope's MemoryMax: $(systemctl show aicore-vmrun.scope -p MemoryMax)"
+kill -TERM "$runner"
+code=0; wait "$runner" || code=$?
+[ "$code" = 143 ] || fail "run, sent SIGTERM, exited $code, not 143: $(cat "$work/run.out")"
+left=$(systemctl list-units --all --plain --no-legend 'aicore-vmrun*' || true)
+[ -z "$left" ] && [ ! -e /sys/fs/cgroup/aicore.slice/aicore-vmrun.scope ] || fail "run left its scope behind: $left"
+step "run: the workload in aicore-vmrun.scope with MemoryMax, SIGTERM forwarded (exit 143), no unit left"
 
 step "cgroup_driver: cgroupfs on this systemd host"
 cp /etc/aicore/aicore.yml "$work/aicore.yml.orig"
