@@ -32,7 +32,7 @@ extension CgroupFileIO {
         guard exists(path) else { return nil }
         do {
             return try readNumber(path)
-        } catch where error.code == .systemCall && error.errno == ENOENT {
+        } catch where isGone(error) {
             return nil
         }
     }

@@ -34,13 +34,21 @@ enum CgroupFileIO {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Reads the whole file, or returns nil when it does not exist (an optional control file).
+    /// Reads the whole file, or returns nil when it does not exist (an optional control file, or
+    /// a cgroup removed meanwhile).
     static func readIfPresent(_ path: String) throws(SystemError) -> String? {
         do {
             return try read(path)
-        } catch where error.code == .systemCall && error.errno == ENOENT {
+        } catch where isGone(error) {
             return nil
         }
+    }
+
+    /// The failure says the cgroup is gone: ENOENT once it is removed, ENODEV while it is being
+    /// removed (a control file opened before the rmdir answers so). systemd removes a scope's
+    /// cgroup as soon as it is empty, so a read or write that races a kill may meet either.
+    static func isGone(_ error: SystemError) -> Bool {
+        error.code == .systemCall && (error.errno == ENOENT || error.errno == ENODEV)
     }
 
     /// Writes `value` with a single write(2), replacing the file's content (O_TRUNC, ignored by cgroupfs).

@@ -174,7 +174,7 @@ public struct CgroupV1Manager: CgroupManager {
         for dir in handle.directories {
             do {
                 pids.formUnion(try CgroupFileIO.readPids(CgroupPath.join(dir, "cgroup.procs")))
-            } catch where error.code == .systemCall && error.errno == ENOENT {
+            } catch where CgroupFileIO.isGone(error) {
                 continue
             }
         }

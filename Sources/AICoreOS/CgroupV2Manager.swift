@@ -164,7 +164,7 @@ public struct CgroupV2Manager: CgroupManager {
     public func processes(_ handle: CgroupHandle) throws(SystemError) -> [pid_t] {
         do {
             return try CgroupFileIO.readPids(CgroupPath.join(directory(of: handle), "cgroup.procs")).sorted()
-        } catch where error.code == .systemCall && error.errno == ENOENT {
+        } catch where CgroupFileIO.isGone(error) {
             return []
         }
     }
@@ -172,8 +172,16 @@ public struct CgroupV2Manager: CgroupManager {
     /// With cgroup.kill (5.14+): one write kills the whole subtree, then waits for it to empty.
     /// Without: freeze (cgroup.freeze) so nothing can fork, SIGKILL every pid, thaw, and repeat until
     /// empty. Both bounded by `killTimeout`.
+    /// A cgroup removed meanwhile (systemd collects an emptied scope at once) counts as emptied.
     public func killAll(_ handle: CgroupHandle) throws(SystemError) {
-        let dir = directory(of: handle)
+        do {
+            try killAll(in: directory(of: handle), handle)
+        } catch where CgroupFileIO.isGone(error) {
+            return
+        }
+    }
+
+    private func killAll(in dir: String, _ handle: CgroupHandle) throws(SystemError) {
         let deadline = ContinuousClock.now.advanced(by: killTimeout)
         if try isEmpty(dir) { return }
         let killFile = CgroupPath.join(dir, "cgroup.kill")
@@ -222,7 +230,7 @@ public struct CgroupV2Manager: CgroupManager {
         }
         do {
             return try CgroupFileIO.readPids(CgroupPath.join(dir, "cgroup.procs")).isEmpty
-        } catch where error.code == .systemCall && error.errno == ENOENT {
+        } catch where CgroupFileIO.isGone(error) {
             return true
         }
     }

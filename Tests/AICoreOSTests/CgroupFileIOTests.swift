@@ -1,4 +1,5 @@
 @testable import AICoreOS
+import AICoreSystem
 import Foundation
 import Testing
 
@@ -52,5 +53,16 @@ import Testing
         try CgroupFileIO.removeDirectory(instance, timeout: .seconds(1))
         CgroupFileIO.removeEmptyAncestors(of: instance)
         #expect(FileManager.default.fileExists(atPath: "\(base)/elsewhere/demo/api"))
+    }
+
+    /// A cgroup that is gone, or going (systemd collects an emptied scope at once), is not an error
+    /// for a read of its files: it has no processes left. Any other failure still is one.
+    @Test(arguments: [(ENOENT, true), (ENODEV, true), (EACCES, false), (EBUSY, false), (EINVAL, false)])
+    func aRemovedCgroupIsGoneNotAFailure(errno code: Int32, gone: Bool) {
+        #expect(CgroupFileIO.isGone(.errno(code, "read cgroup.events")) == gone)
+    }
+
+    @Test func aFileThatDoesNotParseIsNotGone() {
+        #expect(!CgroupFileIO.isGone(SystemError(code: .malformedFile, operation: "read memory.events")))
     }
 }

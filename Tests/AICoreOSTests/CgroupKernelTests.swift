@@ -240,6 +240,27 @@ struct CgroupKernelTests {
         }
     }
 
+    /// What the kernel answers a control file opened before its cgroup was removed: ENODEV, which
+    /// `CgroupFileIO.isGone` takes for a cgroup that is gone (systemd removes an emptied scope's
+    /// cgroup while the agent may be reading it). And the managers' reads then see no processes.
+    @Test func aControlFileOfARemovedCgroupAnswersENODEVAndReadsAsGone() async throws {
+        try await withCgroup(CgroupLimits()) { handle in
+            let dir = try #require(handle.directories.first)
+            let fd = open(dir + "/cgroup.procs", O_RDONLY | O_CLOEXEC)
+            #expect(fd >= 0)
+            defer { close(fd) }
+            let manager = self.manager
+            try await offload { try manager.destroy(handle) }
+            var byte: UInt8 = 0
+            let count = read(fd, &byte, 1)
+            let code = errno
+            #expect(count == -1 && code == ENODEV, "read after rmdir: \(count), errno \(code)")
+            #expect(CgroupFileIO.isGone(.errno(code, "read cgroup.procs")))
+            #expect(try manager.processes(handle).isEmpty)
+            try await offload { try manager.killAll(handle) }
+        }
+    }
+
     /// A process tree that forks: killAll must take the children too. On v2 both kill strategies run:
     /// cgroup.kill, and freeze + SIGKILL + thaw (kernels before 5.14); v1 always freezes.
     @Test(arguments: [true, false])
