@@ -32,7 +32,13 @@ public enum CgroupDetection {
         mountInfo: String? = nil, procSelfCgroup: String? = nil, root: String = "/sys/fs/cgroup",
         environment: [String: String]? = nil, placement: CgroupPlacement = .hierarchyRoot
     ) throws(SystemError) -> any CgroupManager {
-        let layout = try layout(mountInfo: mountInfo, root: root)
+        try detect(layout: layout(mountInfo: mountInfo, root: root), procSelfCgroup: procSelfCgroup,
+                   environment: environment, placement: placement)
+    }
+
+    /// `detect(mountInfo:…)` for a layout already read.
+    static func detect(layout: CgroupLayout, procSelfCgroup: String? = nil, environment: [String: String]? = nil,
+                       placement: CgroupPlacement) throws(SystemError) -> any CgroupManager {
         let override = environment.map { $0[versionOverrideVariable] } ?? getenv(versionOverrideVariable).map { String(cString: $0) }
         let version: CgroupVersion
         switch override {
@@ -70,9 +76,10 @@ public enum CgroupDetection {
     /// Asking the bus blocks (briefly): call it off actors and event loops.
     public static func detect(driver: CgroupDriver, placement: CgroupPlacement = .hierarchyRoot) throws(SystemError) -> any CgroupManager {
         guard driver != .cgroupfs else { return try detect(placement: placement) }
+        // mountinfo read once: parsing it is a measurable share of a one-shot `run`.
         let layout = try layout()
         guard try driver.resolve(on: SystemdHost.probe(layout: layout)) == .systemd else {
-            return try detect(placement: placement)
+            return try detect(layout: layout, placement: placement)
         }
         return CgroupSystemdManager(root: layout.unifiedMountPoint ?? layout.root)
     }
