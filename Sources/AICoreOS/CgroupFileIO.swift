@@ -103,14 +103,13 @@ enum CgroupFileIO {
     /// Runs `body` again when it failed because a cgroup on its path went away under it: another
     /// instance's `destroy` removes the stack and service cgroups it finds empty
     /// (`removeEmptyAncestors`), and one of those can be the parent that `body` just found or
-    /// made. A cgroup being removed answers ENODEV; one gone, ENOENT. Once the new cgroup exists,
-    /// its ancestors are no longer empty and stay.
+    /// made (`isGone`). Once the new cgroup exists, its ancestors are no longer empty and stay.
     static func retryingVanishedAncestors<T>(_ body: () throws(SystemError) -> T) throws(SystemError) -> T {
         var attempt = 0
         while true {
             do {
                 return try body()
-            } catch where error.code == .systemCall && (error.errno == ENOENT || error.errno == ENODEV) && attempt < 8 {
+            } catch where isGone(error) && attempt < 8 {
                 attempt += 1
             }
         }
