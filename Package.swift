@@ -21,6 +21,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // TLS for the agent's TCP endpoint and the CLI (already built for postgres-nio).
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Images: digests (SHA-256) and the registry client (HTTP/1.1 and HTTP/2, TLS, redirects
+        // under our control so credentials never follow a blob to another host).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // What a mount destination inside an instance may be: one rule for the stack loader and
@@ -68,6 +72,35 @@ let package = Package(
         .target(
             name: "AICoreOS",
             dependencies: ["CAICoreShim", "CAICoreSystemd", "AICorePaths", "AICoreSystem"]
+        ),
+        // libarchive (Debian's libarchive-dev): reads image layers (tar; gzip, zstd, xz).
+        .systemLibrary(
+            name: "CAICoreArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
+        // Applies an OCI image layer to a directory of its own: libarchive reads it, and every
+        // write is made by us, confined to that directory with openat2, whiteouts turned into
+        // overlayfs ones. Part of the Swift Linux layer (it calls C directly).
+        .target(
+            name: "AICoreLayerFS",
+            dependencies: [
+                "CAICoreArchive", "CAICoreShim", "AICoreErrors", "AICoreSystem",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Images: references, digests, manifests and platforms, the content store, the registry
+        // client (OCI distribution v2 with Docker's auth), pulls, loads and unpacked layers.
+        .target(
+            name: "AICoreImages",
+            dependencies: [
+                "AICoreErrors", "AICoreSystem", "AICoreLayerFS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
         .target(
@@ -179,6 +212,21 @@ let package = Package(
         .testTarget(
             name: "AICoreOSTests",
             dependencies: ["AICoreOS", "AICoreTestSupport", "AICoreSystem"]
+        ),
+        .testTarget(
+            name: "AICoreLayerFSTests",
+            dependencies: ["AICoreLayerFS", "AICoreErrors", "AICoreSystem", "AICoreTestSupport"]
+        ),
+        .testTarget(
+            name: "AICoreImagesTests",
+            dependencies: [
+                "AICoreImages", "AICoreLayerFS", "AICoreErrors", "AICoreSystem", "AICoreTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "AICoreRuntimeTests",

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   # build: the C shim links libseccomp, libcap and libsystemd (aicore-init: libseccomp.a, libcap.a and libc.a, all in these -dev packages)
   build-essential pkg-config libseccomp-dev libcap-dev libsystemd-dev
+  # images: layers are read with libarchive
+  libarchive-dev
   # the Store: GRDB links the system SQLite
   libsqlite3-dev
   # the reference stack's workloads and health checks
@@ -14,6 +16,9 @@ packages=(
   openssl python3 python3-venv procps iproute2 util-linux ca-certificates qemu-system-x86 busybox-static cpio
   # the VM's PID 1 for scripts/test-systemd.sh (the VM boots this host's files); passwd: groupadd
   systemd passwd
+  # the images tests: a real registry (htpasswd: bcrypt users; python3-cryptography: the test token
+  # server signs RS256), and images made from host files with umoci and skopeo
+  docker-registry apache2-utils python3-cryptography umoci skopeo zstd
 )
 
 missing=()

@@ -113,6 +113,27 @@ extension AICoreError {
         /// The event loop group is not one NIOPosix bootstraps can use (e.g. an EmbeddedEventLoop).
         public static let unsupportedEventLoopGroup = Code("unsupportedEventLoopGroup")
 
+        // MARK: Images
+
+        /// An image reference (`redis:7`, `host:5000/app@sha256:…`) does not parse.
+        public static let invalidReference = Code("invalidReference")
+        /// A digest string is not `algorithm:hex` of a supported algorithm and length.
+        public static let invalidDigest = Code("invalidDigest")
+        /// Content did not hash to the digest it was fetched or recorded under; nothing was stored.
+        public static let digestMismatch = Code("digestMismatch")
+        /// A layer tried to write outside its directory, or holds an entry that cannot be applied
+        /// safely; `context["layer"]` and `context["entry"]` name it.
+        public static let unsafeLayer = Code("unsafeLayer")
+        /// A manifest, index or config is malformed, too large, or of a kind this node refuses
+        /// (schema1, encrypted layers, no matching platform).
+        public static let invalidImage = Code("invalidImage")
+        /// A registry answered with an error (`context["status"]` holds the HTTP status).
+        public static let registry = Code("registry")
+        /// A registry refused the credentials, or asked for credentials none were found for.
+        public static let registryAuth = Code("registryAuth")
+        /// A registry throttled the request (HTTP 429); `context["retryAfter"]` when it said.
+        public static let rateLimited = Code("rateLimited")
+
         // MARK: The agent and its clients
 
         /// An address text could not be parsed.

@@ -25,6 +25,16 @@ extension AICoreError {
         .payloadTooLarge: HTTPProblem(status: 413, type: "payload-too-large"),
         .unsupportedMediaType: HTTPProblem(status: 415, type: "unsupported-media-type"),
         .invalidSpec: HTTPProblem(status: 422, type: "invalid-spec"),
+        // A reference or digest the client wrote; an image that cannot be used as given.
+        .invalidReference: HTTPProblem(status: 422, type: "invalid-reference"),
+        .invalidDigest: HTTPProblem(status: 422, type: "invalid-reference"),
+        // The registry (upstream) failed, refused us, throttled us or sent bad content.
+        .registry: HTTPProblem(status: 502, type: "registry"),
+        .registryAuth: HTTPProblem(status: 502, type: "registry-auth"),
+        .rateLimited: HTTPProblem(status: 502, type: "registry-rate-limited"),
+        .digestMismatch: HTTPProblem(status: 502, type: "registry"),
+        .invalidImage: HTTPProblem(status: 502, type: "invalid-image"),
+        .unsafeLayer: HTTPProblem(status: 502, type: "unsafe-layer"),
         .unavailable: HTTPProblem(status: 503, type: "unavailable"),
     ]
 

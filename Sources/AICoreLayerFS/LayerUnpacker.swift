@@ -1,0 +1,2 @@
+// Placeholder while the unpacker is written on branch `layers`; replaced before this lands.
+public enum LayerUnpackerPlaceholder {}

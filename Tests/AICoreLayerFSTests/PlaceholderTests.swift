@@ -1,0 +1,1 @@
+// Placeholder while the unpacker is written on branch `layers`; replaced before this lands.
