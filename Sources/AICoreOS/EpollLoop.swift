@@ -1,3 +1,4 @@
+import AICoreSystem
 import CAICoreShim
 import Synchronization
 

@@ -29,11 +29,6 @@ public final class FileLock: Sendable {
 }
 
 extension FileIO {
-    /// chmod.
-    public static func setMode(_ path: String, _ mode: mode_t) throws(SystemError) {
-        if chmod(path, mode) != 0 { throw .last("chmod \(String(mode, radix: 8)) \(path)") }
-    }
-
     /// Gives `path` to group `gid`, keeping its owner.
     public static func setGroup(_ path: String, gid: UInt32) throws(SystemError) {
         if chown(path, UInt32.max, gid) != 0 { throw .last("chgrp \(gid) \(path)") }
@@ -47,10 +42,5 @@ extension FileIO {
             if fields.count >= 3, fields[0] == name, let gid = UInt32(fields[2]) { return gid }
         }
         return nil
-    }
-
-    /// Removes a file; absent is fine.
-    public static func removeFile(_ path: String) throws(SystemError) {
-        if unlink(path) != 0 && errno != ENOENT { throw .last("unlink \(path)") }
     }
 }

@@ -2,6 +2,7 @@ import AICoreRuntime
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
+import AICoreSystem
 
 /// The node agent in the controller's own process: one `Supervisor` per stack over the local
 /// `TaskDriver`. What it reads of the host (`capacity`, `users`) is handed to it, so that the

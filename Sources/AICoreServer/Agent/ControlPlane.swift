@@ -4,6 +4,7 @@ import AICoreRuntime
 import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
+import AICoreSystem
 import Foundation
 import Logging
 

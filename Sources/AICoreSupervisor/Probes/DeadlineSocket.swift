@@ -1,6 +1,7 @@
 import AICoreRuntime
 
 #if canImport(Glibc)
+import AICoreSystem
 import Glibc
 #endif
 

@@ -1,4 +1,5 @@
 import AICoreRuntime
+import AICoreSystem
 
 /// Kubernetes' `httpGet` on loopback: a status of 200–399 before the timeout passes. It speaks
 /// just enough HTTP/1.1 (one request, `Connection: close`, the status line and headers).

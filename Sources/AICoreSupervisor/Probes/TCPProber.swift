@@ -1,4 +1,5 @@
 import AICoreRuntime
+import AICoreSystem
 
 /// Kubernetes' `tcpSocket`: the check passes when a connection is accepted before the timeout.
 struct TCPProber {

@@ -2,6 +2,7 @@ import AICoreErrors
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
+import AICoreSystem
 import Logging
 import Synchronization
 

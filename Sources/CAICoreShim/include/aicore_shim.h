@@ -107,6 +107,15 @@ struct aic_mount_op {
   int32_t target_resolution;  // enum aic_path_resolution
 };
 
+// copy_file_range(2) from the current offset of `in_fd` to that of `out_fd` (the kernel copies,
+// or reflinks where the filesystem can). Bytes copied, 0 at the end, or -1 with errno.
+ssize_t aic_copy_file_range(int in_fd, int out_fd, size_t len);
+
+// Mounts overlayfs at `target` (a host path of the agent's own) with the options `data`, whose
+// relative lowerdir names are resolved in `base` (the layer store), on a thread of its own with
+// a private working directory. 0, or -1 with errno.
+int aic_mount_overlay(const char *base, const char *target, const char *data);
+
 struct aic_rlimit {
   int32_t resource;
   uint64_t soft;

@@ -1,5 +1,3 @@
-import CAICoreShim
-
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,5 @@
 import Testing
-@testable import AICoreRuntime
+@testable import AICoreSystem
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,3 @@
-import AICoreOS
-
 #if canImport(Glibc)
 import Glibc
 #endif
