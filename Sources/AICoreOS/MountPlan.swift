@@ -147,11 +147,36 @@ public struct MountPlan: Sendable, Equatable {
         op(.mount, "/", targetResolution: .host, flags: Int32(MS_REC | MS_PRIVATE), "make / private")
         op(.mount, root, source: o.rootfs, sourceResolution: .host, targetResolution: .host, flags: Int32(MS_BIND | MS_REC),
            "bind root \(o.rootfs)")
-        if o.readOnlyRoot {
+        if o.readOnlyRoot && o.isHostRoot {
             op(.setReadOnly, root, targetResolution: .host, mode: 1, "remount / read-only")
         }
         // From here on every target is resolved beneath this root, following no symlink.
         op(.openRoot, root, targetResolution: .host, "open the new root")
+        if o.readOnlyRoot && !o.isHostRoot {
+            // A read-only root of our own (an image's, a --rootfs) gets its mount points while
+            // it is still writable, as Docker makes them in the container's layer for
+            // `read_only`: an image need not have /etc/hosts or a volume's directory. The host's
+            // root is never written: it went read-only before anything else.
+            for directory in ["/proc", "/dev", "/sys", "/tmp", "/etc"] {
+                op(.mkdir, directory, mode: 0o755, "mkdir \(directory)")
+            }
+            for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname")] where file != nil {
+                op(.mkfile, path, mode: 0o644, "create \(path)")
+            }
+            for m in o.mounts.sorted(by: { $0.destination.split(separator: "/").count < $1.destination.split(separator: "/").count }) {
+                let components = m.destination.split(separator: "/")
+                for depth in components.indices.dropLast() {
+                    let parent = "/" + components[...depth].joined(separator: "/")
+                    op(.mkdir, parent, mode: 0o755, declared: true, "mkdir \(parent)")
+                }
+                if case let .bind(source, _) = m.kind, !isDirectory(source) {
+                    op(.mkfile, m.destination, mode: 0o644, declared: true, "create \(m.destination)")
+                } else {
+                    op(.mkdir, m.destination, mode: 0o755, declared: true, "mkdir \(m.destination)")
+                }
+            }
+            op(.setReadOnly, root, targetResolution: .host, mode: 1, "remount / read-only")
+        }
 
         op(.mount, "/proc", source: "proc", fstype: "proc", flags: nosuidNodevNoexec, "mount /proc")
 

@@ -25,13 +25,19 @@ public final class LinuxTaskDriver: TaskDriver {
         /// (root-only, mode 0700); nil = compile in every process. libseccomp takes several
         /// milliseconds for Docker's profile, which a one-shot `run` would pay every time.
         public var seccompCacheDirectory: String?
+        /// Where instances on an image root keep their writable layer (overlayfs upper and work
+        /// directories), on disk rather than in /run's memory; on the layer store's filesystem
+        /// or any other.
+        public var writableLayerRoot: String
 
         public init(stateRoot: String = "/run/aicore/instances",
                     hiddenHostPaths: [String] = HiddenHostPaths.agentDefaults,
-                    seccompCacheDirectory: String? = "/run/aicore/seccomp-cache") {
+                    seccompCacheDirectory: String? = "/run/aicore/seccomp-cache",
+                    writableLayerRoot: String = "/var/lib/aicore/instances") {
             self.stateRoot = stateRoot
             self.hiddenHostPaths = hiddenHostPaths
             self.seccompCacheDirectory = seccompCacheDirectory
+            self.writableLayerRoot = writableLayerRoot
         }
     }
 
@@ -74,6 +80,7 @@ public final class LinuxTaskDriver: TaskDriver {
                     try? cgroups.killAll(cgroup)
                     try? cgroups.destroy(cgroup)
                 }
+                removeImageRoot(stateDirectory: stateDirectory, id: spec.id)
                 try? FileIO.removeTree(stateDirectory)
             }
         }
@@ -87,7 +94,8 @@ public final class LinuxTaskDriver: TaskDriver {
                 throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
             }
         }
-        let rootfs = spec.rootfs ?? "/"
+        let rootfs = try spec.imageRoot.map { try mountImageRoot($0, readOnly: spec.readOnlyRoot, id: spec.id, stateDirectory: stateDirectory) }
+            ?? spec.rootfs ?? "/"
         let process = try resolveProcess(spec, rootfs: rootfs)
         let hostname = spec.hostname ?? String(spec.id.prefix(63))
         let newRoot = stateDirectory + "/rootfs"
@@ -290,7 +298,7 @@ public final class LinuxTaskDriver: TaskDriver {
         let cgroup = record.cgroupPath.map {
             CgroupHandle(relativePath: $0, directories: record.cgroupDirectories ?? [], unifiedDirectory: record.unifiedDirectory)
         }
-        let process = try resolveProcess(spec, rootfs: spec.rootfs ?? "/")
+        let process = try resolveProcess(spec, rootfs: spec.imageRoot != nil ? Self.mergedRoot(stateDirectory) : spec.rootfs ?? "/")
         return TaskHandle(id: id, pid: record.pid, startTime: record.startTime, pidfd: pidfd, stateDirectory: stateDirectory,
                           logDirectory: record.logDirectory, cgroup: cgroup, process: process,
                           namespaces: NamespaceSet(rawValue: record.namespaces))
@@ -453,6 +461,7 @@ public final class LinuxTaskDriver: TaskDriver {
                 try? self.cgroups.killAll(cgroup)
                 try? self.cgroups.destroy(cgroup)
             }
+            self.removeImageRoot(stateDirectory: stateDirectory, id: id)
             if FileIO.exists(stateDirectory) {
                 do {
                     try FileIO.removeTree(stateDirectory)
@@ -469,6 +478,7 @@ public final class LinuxTaskDriver: TaskDriver {
             try? cgroups.killAll(cgroup)
             try? cgroups.destroy(cgroup)
         }
+        removeImageRoot(stateDirectory: handle.stateDirectory, id: handle.id)
         do {
             try FileIO.removeTree(handle.stateDirectory)
         } catch {

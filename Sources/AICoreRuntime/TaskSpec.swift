@@ -37,6 +37,18 @@ public struct TaskSpec: Sendable {
         }
     }
 
+    /// An image's unpacked layers, stacked with overlayfs into the instance's root.
+    public struct ImageRoot: Sendable, Equatable {
+        /// The layer store: the directory the layer names are relative to.
+        public var layersBase: String
+        /// Layer directory names in `layersBase`, top layer first.
+        public var layers: [String]
+        public init(layersBase: String, layers: [String]) {
+            self.layersBase = layersBase
+            self.layers = layers
+        }
+    }
+
     /// Unique instance id: names the state directory and, by default, the hostname.
     public var id: String
     /// Below the cgroup hierarchies, e.g. "aicore/demo/api/demo-api-1".
@@ -46,9 +58,12 @@ public struct TaskSpec: Sendable {
     public var workingDirectory: String?
     /// `name|uid[:gid]`, resolved in the root filesystem; nil = root.
     public var user: String?
-    /// nil = the host's `/`, always read-only.
+    /// nil = the host's `/`, always read-only (unless `imageRoot` is set).
     public var rootfs: String?
-    /// Only meaningful with `rootfs`: the host root is always read-only.
+    /// The root is an image's layers, with a writable layer of the instance's own (fresh at each
+    /// start); `rootfs` is then ignored.
+    public var imageRoot: ImageRoot?
+    /// Only meaningful with `rootfs` or `imageRoot`: the host root is always read-only.
     public var readOnlyRoot: Bool
     public var hostname: String?
     public var extraHosts: [HostEntry]
@@ -75,7 +90,8 @@ public struct TaskSpec: Sendable {
     public var passthroughStderrFD: Int32?
 
     public init(id: String, cgroupPath: String? = nil, command: [String], environment: [String] = [],
-                workingDirectory: String? = nil, user: String? = nil, rootfs: String? = nil, readOnlyRoot: Bool = false,
+                workingDirectory: String? = nil, user: String? = nil, rootfs: String? = nil, imageRoot: ImageRoot? = nil,
+                readOnlyRoot: Bool = false,
                 hostname: String? = nil, extraHosts: [HostEntry] = [], mounts: [MountSpec] = [],
                 hiddenPaths: [String] = [], capAdd: [String] = [], capDrop: [String] = [], seccomp: Seccomp = .dockerDefault,
                 rlimits: [ResourceLimit] = [], limits: CgroupLimits = CgroupLimits(), network: Network = .host,
@@ -87,6 +103,7 @@ public struct TaskSpec: Sendable {
         self.workingDirectory = workingDirectory
         self.user = user
         self.rootfs = rootfs
+        self.imageRoot = imageRoot
         self.readOnlyRoot = readOnlyRoot
         self.hostname = hostname
         self.extraHosts = extraHosts

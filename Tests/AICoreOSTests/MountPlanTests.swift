@@ -148,6 +148,30 @@ import Testing
         #expect(ro.contains { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs" })
     }
 
+    @Test func aReadOnlyRootOfOurOwnGetsItsMountPointsBeforeItTurnsReadOnly() throws {
+        let mounts = [MountSpec(destination: "/srv/app/data", kind: .bind(source: "/vol/data", readOnly: false)),
+                      MountSpec(destination: "/etc/app.conf", kind: .bind(source: "/vol/app.conf", readOnly: true))]
+        let ops = MountPlan.build(.init(rootfs: "/images/deb", newRoot: "/state/x/rootfs", readOnlyRoot: true, mounts: mounts,
+                                        hostsFile: "/state/x/hosts", hostnameFile: "/state/x/hostname"),
+                                  isDirectory: { $0 == "/vol/data" }).operations
+        let readOnly = try #require(ops.firstIndex { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs" })
+        let early = ops[..<readOnly]
+        for path in ["/proc", "/dev", "/sys", "/tmp", "/etc", "/srv", "/srv/app", "/srv/app/data"] {
+            #expect(early.contains { $0.kind == .mkdir && $0.target == path }, "mkdir \(path) before read-only")
+        }
+        for path in ["/etc/hosts", "/etc/hostname", "/etc/app.conf"] {
+            #expect(early.contains { $0.kind == .mkfile && $0.target == path }, "create \(path) before read-only")
+        }
+        // Made beneath the opened root, never on a host path.
+        #expect(early.filter { $0.kind == .mkdir || $0.kind == .mkfile }.allSatisfy { $0.targetResolution == .inRoot })
+        #expect(ops.firstIndex { $0.kind == .openRoot }! < ops.firstIndex { $0.kind == .mkdir }!)
+
+        // The host's root goes read-only first and gets no mount point of ours.
+        let host = plan(mounts, readOnly: true).operations
+        let hostReadOnly = try #require(host.firstIndex { $0.kind == .setReadOnly && $0.target == "/state/x/rootfs" })
+        #expect(!host[..<hostReadOnly].contains { $0.kind == .mkdir || $0.kind == .mkfile })
+    }
+
     @Test func hostsAndHostnameAreBoundReadOnly() {
         let ops = plan().operations
         #expect(ops.contains { $0.kind == .mount && $0.source == "/state/x/hosts" && $0.sourceResolution == .host && $0.target == "/etc/hosts" })
