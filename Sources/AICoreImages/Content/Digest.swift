@@ -70,15 +70,30 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible, C
     }
 }
 
-/// SHA-256 over content as it streams past (a blob being downloaded, a layer being read).
+/// A digest computed over content as it streams past (a blob being downloaded, a layer being
+/// read): SHA-256 unless the digest it is checked against says SHA-512.
 public struct DigestHasher: Sendable {
-    private var hasher = SHA256()
+    private enum State: Sendable {
+        case sha256(SHA256)
+        case sha512(SHA512)
+    }
+
+    private var state: State
     public private(set) var count: UInt64 = 0
 
-    public init() {}
+    public init(algorithm: Digest.Algorithm = .sha256) {
+        state = algorithm == .sha256 ? .sha256(SHA256()) : .sha512(SHA512())
+    }
 
     public mutating func update(_ raw: UnsafeRawBufferPointer) {
-        hasher.update(bufferPointer: raw)
+        switch state {
+        case .sha256(var hasher):
+            hasher.update(bufferPointer: raw)
+            state = .sha256(hasher)
+        case .sha512(var hasher):
+            hasher.update(bufferPointer: raw)
+            state = .sha512(hasher)
+        }
         count += UInt64(raw.count)
     }
 
@@ -87,10 +102,19 @@ public struct DigestHasher: Sendable {
     }
 
     public func finalize() -> Digest {
-        let hex = hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xf)]], as: UTF8.self)
-        }.joined()
-        return Digest(algorithm: .sha256, trustedHex: hex)
+        switch state {
+        case .sha256(let hasher): Digest(algorithm: .sha256, trustedHex: Self.hex(hasher.finalize()))
+        case .sha512(let hasher): Digest(algorithm: .sha512, trustedHex: Self.hex(hasher.finalize()))
+        }
+    }
+
+    private static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0xf)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }
