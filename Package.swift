@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "AICoreSupervisor",
             dependencies: [
-                "AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore", "AICoreSystem",
+                "AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore", "AICoreSystem", "AICoreImages",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -126,7 +126,7 @@ let package = Package(
         // and does no host I/O of its own (no AICoreOS): the agent side reads and changes the host.
         .target(
             name: "AICoreController",
-            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreSystem"]
+            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreSystem", "AICoreImages"]
         ),
         // The agent process: the control plane over the controller, the REST endpoint
         // (Hummingbird: routes, auth, problem+json, metrics) and the L4 service proxy (SwiftNIO).
@@ -141,6 +141,7 @@ let package = Package(
                 "AICoreRuntime",
                 "AICoreOS",
                 "AICoreSystem",
+                "AICoreImages",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -172,6 +173,7 @@ let package = Package(
                 "AICoreSupervisor",
                 "AICoreController",
                 "AICoreServer",
+                "AICoreImages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

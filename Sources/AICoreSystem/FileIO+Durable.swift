@@ -89,6 +89,23 @@ extension FileIO {
         }
     }
 
+    /// Appends `bytes` to `path`, creating it (mode 0600) when missing: a large upload written
+    /// in batches as it arrives.
+    public static func append(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .last("open \(path)") }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .last("write \(path)")
+            }
+            offset += n
+        }
+    }
+
     /// A name part that differs between processes (temporary files beside their target).
     public static var processSuffix: String { String(getpid()) }
 

@@ -53,16 +53,6 @@ struct ComposeHabitTests {
             line: 4, column: 15, keyPath: "services.db.volumes[0]",
             message: "mount target /var/run/postgresql has a symbolic link in its path on the host (/var/run): mounts follow no symlinks, so the instance is refused when it starts; mount at the path it leads to, /run/postgresql"),
         Habit(
-            description: "image beside command",
-            yaml: "services:\n  api:\n    image: python:3.12\n    command: python app.py\n",
-            line: 3, column: 5, keyPath: "services.api.image",
-            message: "`image: python:3.12` is not pulled or run yet: the command runs from the host's root filesystem (read-only), so `python` is the host's, if it has one; install what the command needs on the host, or remove `image`"),
-        Habit(
-            description: "image beside entrypoint and command",
-            yaml: "services:\n  api:\n    entrypoint: [node]\n    command: [server.js]\n    image: node:20\n",
-            line: 5, column: 5, keyPath: "services.api.image",
-            message: "`image: node:20` is not pulled or run yet: the command runs from the host's root filesystem (read-only), so `node` is the host's, if it has one; install what the command needs on the host, or remove `image`"),
-        Habit(
             description: "a named volume at a missing target",
             yaml: StackFixture.apiHeader + "    volumes:\n      - data:/data\nvolumes:\n  data:\n",
             line: 5, column: 9, keyPath: "services.api.volumes[0]", message: mountMessage("/data")),
@@ -175,6 +165,9 @@ struct ComposeHabitTests {
 
     static let correct: [(description: String, yaml: String)] = [
         ("a command without image", StackFixture.apiHeader),
+        ("an image with a command: the command runs in the image", "services:\n  api:\n    image: python:3.12\n    command: python app.py\n"),
+        ("an image with entrypoint and command", "services:\n  api:\n    entrypoint: [node]\n    command: [server.js]\n    image: node:20\n"),
+        ("mount targets on an image's root, made in the instance's own layer", "services:\n  db:\n    image: postgres:15\n    volumes:\n      - /srv/pg:/var/lib/postgresql/data\n      - /srv/conf:/nowhere-on-this-host/conf\n"),
         ("mount targets that exist on the host", StackFixture.apiHeader + "    volumes:\n      - ./data:/var/lib/app\n      - /etc/app.conf:/etc/app.conf:ro\n      - /srv\n"),
         ("targets inside the instance's own /tmp, /run and /dev", StackFixture.apiHeader + "    volumes:\n      - /tmp/cache\n      - /run/app\n    tmpfs: /dev/cache\n"),
         ("targets inside the hidden /root and /home", StackFixture.apiHeader + "    volumes:\n      - /root/.aicore-cache-nowhere\n      - /home/nobody-aicore/data\n"),
@@ -194,11 +187,11 @@ struct ComposeHabitTests {
         #expect(try Self.habits(input.yaml).isEmpty, "\(input.description)")
     }
 
-    @Test("image without command is still the unsupported warning, not a second one")
+    @Test("an image alone is enough: it is pulled and run, with no warning")
     func imageWithoutCommand() throws {
-        let warnings = try Self.load("services:\n  api:\n    image: nginx\n").warnings
-        #expect(warnings.map(\.kind) == [.unsupported])
-        #expect(warnings.first?.keyPath == "services.api.image")
+        let loaded = try Self.load("services:\n  api:\n    image: nginx\n")
+        #expect(loaded.warnings.isEmpty)
+        #expect(loaded.stack.service(named: "api")?.image == "nginx")
     }
 
     @Test("mount targets are checked against the host's filesystem by default")

@@ -1,3 +1,5 @@
+import AICoreErrors
+import AICoreImages
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
@@ -10,6 +12,7 @@ import AICoreSystem
 /// (/proc/meminfo and sysconf, /etc/passwd and /etc/group), tests their own.
 public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C.Instant: Sendable {
     public nonisolated let node: String
+    public nonisolated let images: ImageService?
     private let driver: any TaskDriver
     private let store: any Store
     private let prober: any ProbeExecutor
@@ -23,8 +26,10 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
     public init(node: String = "local", driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
                 layout: SupervisorLayout, jitter: Jitter = .standard,
                 capacity: @escaping @Sendable () throws -> NodeCapacity,
-                users: @escaping @Sendable (String) throws -> (uid: UInt32, gid: UInt32)) {
+                users: @escaping @Sendable (String) throws -> (uid: UInt32, gid: UInt32),
+                images: ImageService? = nil) {
         self.node = node
+        self.images = images
         self.driver = driver
         self.store = store
         self.prober = prober
@@ -67,9 +72,37 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         let supervisor = supervisors[stack.name] ?? Supervisor(stack: stack, driver: driver, store: store, prober: prober,
                                                                 clock: clock, layout: layout, jitter: jitter)
         supervisors[stack.name] = supervisor
-        let runner = try await supervisor.launch(service, replica: replica, replicas: replicas, network: network)
+        let image = try await runImage(for: service)
+        let runner = try await supervisor.launch(service, replica: replica, replicas: replicas, network: network, image: image)
         // Returns once the start has happened (or failed): plans start instances in their order.
         _ = await runner.waitUntil { $0.state != .created && $0.state != .starting }
+    }
+
+    /// The image `service` names, as this node has it; nil for a service run from the host's
+    /// root. The controller pulls before it starts anything: an image missing here is an error.
+    func runImage(for service: Service) async throws -> RunImage? {
+        guard let name = service.image else { return nil }
+        guard let images else {
+            throw AICoreError(.unavailable, "service \(service.name) names the image \(name), and this node has no image store")
+        }
+        guard let record = await images.image(name) else {
+            throw AICoreError(.notFound, "service \(service.name): the image \(name) is not on this node; `aicore-node pull` or `aicore-node image load` it")
+        }
+        let configuration = try await images.configuration(of: record)
+        return RunImage(name: record.name, id: record.id, configuration: configuration,
+                        root: TaskSpec.ImageRoot(layersBase: images.layerStore.root, layers: images.layerNames(of: record)))
+    }
+
+    public func imageLayersInUse() async -> Set<Digest> {
+        var layers = Set<Digest>()
+        for supervisor in supervisors.values {
+            for runner in await supervisor.instances.values {
+                for name in runner.configuration.taskSpec.imageRoot?.layers ?? [] {
+                    if let digest = try? Digest(parsing: "sha256:\(name)") { layers.insert(digest) }
+                }
+            }
+        }
+        return layers
     }
 
     public func stop(stack: String, instance: String, retainingPort: Bool) async throws {

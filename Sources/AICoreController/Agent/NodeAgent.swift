@@ -1,3 +1,4 @@
+import AICoreImages
 import AICoreRuntime
 import AICoreSpec
 import AICoreSupervisor
@@ -57,9 +58,18 @@ public protocol NodeAgent: Sendable {
     /// Removes a volume's directory; returns the bytes it took on disk.
     @discardableResult
     func removeVolume(path: String) async throws -> UInt64
+
+    /// The node's images (pulled, loaded, unpacked); nil for a node without an image store.
+    var images: ImageService? { get }
+    /// The layers (chain IDs) the node's instances stand on: an image pruned or re-pulled
+    /// under a running instance keeps them.
+    func imageLayersInUse() async -> Set<Digest>
 }
 
 extension NodeAgent {
+    public var images: ImageService? { nil }
+    public func imageLayersInUse() async -> Set<Digest> { [] }
+
     public func stop(stack: String, instance: String) async throws {
         try await stop(stack: stack, instance: instance, retainingPort: false)
     }

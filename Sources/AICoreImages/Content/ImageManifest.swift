@@ -32,10 +32,24 @@ public struct ImageConfiguration: Sendable, Codable, Equatable {
     public var config: RunConfig?
     public var rootfs: RootFS
 
+    public init(architecture: String?, os: String?, variant: String? = nil, created: String? = nil, config: RunConfig?, rootfs: RootFS) {
+        self.architecture = architecture
+        self.os = os
+        self.variant = variant
+        self.created = created
+        self.config = config
+        self.rootfs = rootfs
+    }
+
     public struct RootFS: Sendable, Codable, Equatable {
         public var type: String
         /// The digest of each layer's uncompressed tar, in order: what chain IDs are made of.
         public var diffIDs: [Digest]
+
+        public init(type: String = "layers", diffIDs: [Digest]) {
+            self.type = type
+            self.diffIDs = diffIDs
+        }
 
         enum CodingKeys: String, CodingKey {
             case type
@@ -55,6 +69,21 @@ public struct ImageConfiguration: Sendable, Codable, Equatable {
         public var volumes: [String: EmptyObject]?
         public var labels: [String: String]?
         public var healthcheck: Healthcheck?
+
+        public init(user: String? = nil, env: [String]? = nil, entrypoint: [String]? = nil, cmd: [String]? = nil,
+                    workingDir: String? = nil, stopSignal: String? = nil, exposedPorts: [String: EmptyObject]? = nil,
+                    volumes: [String: EmptyObject]? = nil, labels: [String: String]? = nil, healthcheck: Healthcheck? = nil) {
+            self.user = user
+            self.env = env
+            self.entrypoint = entrypoint
+            self.cmd = cmd
+            self.workingDir = workingDir
+            self.stopSignal = stopSignal
+            self.exposedPorts = exposedPorts
+            self.volumes = volumes
+            self.labels = labels
+            self.healthcheck = healthcheck
+        }
 
         enum CodingKeys: String, CodingKey {
             case user = "User"
@@ -78,6 +107,16 @@ public struct ImageConfiguration: Sendable, Codable, Equatable {
         public var startPeriod: Int64?
         public var startInterval: Int64?
         public var retries: Int?
+
+        public init(test: [String]?, interval: Int64? = nil, timeout: Int64? = nil, startPeriod: Int64? = nil,
+                    startInterval: Int64? = nil, retries: Int? = nil) {
+            self.test = test
+            self.interval = interval
+            self.timeout = timeout
+            self.startPeriod = startPeriod
+            self.startInterval = startInterval
+            self.retries = retries
+        }
 
         enum CodingKeys: String, CodingKey {
             case test = "Test"

@@ -11,7 +11,7 @@ public actor ImageService {
     public nonisolated let root: String
     public nonisolated let platform: Platform
     nonisolated let content: ContentStore
-    nonisolated let layerStore: LayerStore
+    public nonisolated let layerStore: LayerStore
     nonisolated let catalog: ImageCatalog
     let logger: Logger
     let maxConcurrentDownloads: Int
@@ -26,18 +26,24 @@ public actor ImageService {
     /// Configs are JSON too, but carry history: allow more, still bounded.
     public static let configLimit = 8 << 20
 
-    public init(root: String, platform: Platform = .host, maxConcurrentDownloads: Int = 3, logger: Logger) async throws(AICoreError) {
+    /// Opens (making it if needed) the image store at `root`. Blocking (directories, the
+    /// catalog): the agent calls it at startup; async callers use `open`.
+    public init(root: String, platform: Platform = .host, maxConcurrentDownloads: Int = 3, logger: Logger) throws(AICoreError) {
         self.root = root
         self.platform = platform.normalized
         self.maxConcurrentDownloads = max(1, maxConcurrentDownloads)
         self.logger = logger
-        let stores: (ContentStore, LayerStore, ImageCatalog, [String: ImageRecord]) = try await Self.blocking {
-            let content = try ContentStore(root: "\(root)/content")
-            let layers = try LayerStore(root: "\(root)/layers")
-            let catalog = ImageCatalog(path: "\(root)/images.json")
-            return (content, layers, catalog, try catalog.load())
+        content = try ContentStore(root: "\(root)/content")
+        layerStore = try LayerStore(root: "\(root)/layers")
+        catalog = ImageCatalog(path: "\(root)/images.json")
+        records = try catalog.load()
+    }
+
+    /// `init` off the cooperative pool.
+    public static func open(root: String, platform: Platform = .host, maxConcurrentDownloads: Int = 3, logger: Logger) async throws(AICoreError) -> ImageService {
+        try await blocking {
+            try ImageService(root: root, platform: platform, maxConcurrentDownloads: maxConcurrentDownloads, logger: logger)
         }
-        (content, layerStore, catalog, records) = stores
     }
 
     // MARK: Reading the catalog
@@ -64,6 +70,17 @@ public actor ImageService {
     /// Whether a download or an unpack is under way: their files are not referenced by any
     /// record yet, so garbage collection waits.
     var isPulling: Bool { activePulls > 0 || !blobFetches.isEmpty || !unpacks.isEmpty }
+
+    /// The image's config, read back from the content store (verified).
+    public func configuration(of record: ImageRecord) async throws(AICoreError) -> ImageConfiguration {
+        let bytes = try await Self.blocking { [content] in try content.read(record.config.digest, limit: Self.configLimit) }
+        return try Self.decode(ImageConfiguration.self, bytes, what: "the config \(record.config.digest) of \(record.name)")
+    }
+
+    /// The names of `record`'s layer directories in the layer store, top layer first.
+    public nonisolated func layerNames(of record: ImageRecord) -> [String] {
+        record.chainIDs.reversed().map(\.hex)
+    }
 
     /// The overlayfs lowerdirs of `record`, top layer first, as `lowerdir=` takes them.
     public nonisolated func lowerDirectories(of record: ImageRecord) -> [String] {

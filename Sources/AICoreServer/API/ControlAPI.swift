@@ -1,6 +1,8 @@
 import AICoreErrors
+import AICoreImages
 import AICoreStore
 import AICoreSupervisor
+import AICoreSystem
 import Foundation
 import Hummingbird
 import Logging
@@ -69,6 +71,7 @@ public struct ControlAPI: Sendable {
         addStackRoutes(v1)
         addInstanceRoutes(v1)
         addVolumeRoutes(v1)
+        addImageRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
         v1.get("proxy") { _, _ in try Self.json(ProxyRouteStatus.all(plane.routes)) }
         v1.get("version") { _, _ in try Self.json(VersionMessage(version: AICoreVersion.current, apiVersion: "v1")) }
@@ -216,6 +219,54 @@ public struct ControlAPI: Sendable {
         v1.post("volumes/prune") { _, _ in try Self.json(try await plane.pruneVolumes()) }
         v1.get("volumes/:name") { _, context in try Self.json(try await plane.volume(named: try context.parameter("name"))) }
         v1.delete("volumes/:name") { _, context in try Self.json(try await plane.removeVolume(named: try context.parameter("name"))) }
+    }
+
+    // MARK: images
+
+    private func addImageRoutes(_ v1: RouterGroup<AgentRequestContext>) {
+        v1.get("images") { _, _ in try Self.json(try await plane.images()) }
+        // Docker's `system df`; not under images/, where every name is an image's.
+        v1.get("system/df") { _, _ in try Self.json(SystemDiskUsage(images: try await plane.imageDiskUsage())) }
+        v1.post("images/prune") { request, _ in try Self.json(try await plane.pruneImages(all: try Self.flag(request, "all"))) }
+        v1.post("images/load") { request, _ in
+            let upload = try await Self.receiveUpload(request, into: plane.configuration.stateDirectory + "/images")
+            defer { try? FileIO.removeFile(upload) }
+            return try Self.json(try await plane.loadImages(archive: upload))
+        }
+        // A name holds slashes (`docker.io/library/redis:7`): the rest of the path is the name.
+        v1.get("images/**") { _, context in try Self.json(try await plane.image(named: Self.imageName(context))) }
+        v1.delete("images/**") { _, context in try Self.json(try await plane.removeImage(named: Self.imageName(context))) }
+    }
+
+    static func imageName(_ context: AgentRequestContext) throws -> String {
+        let name = context.parameters.getCatchAll().joined(separator: "/")
+        guard !name.isEmpty else { throw AICoreError(.badRequest, "name an image: /v1/images/NAME") }
+        return name.removingPercentEncoding ?? name
+    }
+
+    /// Writes a request's body to a new file under `directory`, in batches off the
+    /// cooperative pool, and returns its path; the caller removes it.
+    static func receiveUpload(_ request: Request, into directory: String) async throws -> String {
+        let path = "\(directory)/upload-\(FileIO.processSuffix)-\(UInt64.random(in: 0...UInt64.max))"
+        try await BlockingWork.run { try FileIO.makeDirectories(directory, mode: 0o700) }
+        do {
+            var batch: [UInt8] = []
+            batch.reserveCapacity(4 << 20)
+            for try await buffer in request.body {
+                batch.append(contentsOf: buffer.readableBytesView)
+                if batch.count >= 4 << 20 {
+                    let full = batch
+                    try await BlockingWork.run { try FileIO.append(path, full) }
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            let rest = batch
+            try await BlockingWork.run { try FileIO.append(path, rest) }
+            return path
+        } catch {
+            try? FileIO.removeFile(path)
+            throw error
+        }
     }
 
     private func logs(_ request: Request, id: String, reader: LogReader) async throws -> Response {

@@ -1,5 +1,6 @@
 import AICoreController
 import AICoreErrors
+import AICoreImages
 import AICoreOS
 import AICoreRuntime
 import AICoreSpec
@@ -52,13 +53,16 @@ public enum LocalNode {
                 configuration: LinuxTaskDriver.Configuration(
                     stateRoot: layout.instancesDirectory,
                     hiddenHostPaths: configuration.hiddenHostPaths,
-                    seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache"),
+                    seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache",
+                    writableLayerRoot: configuration.stateDirectory + "/writable"),
                 cgroups: cgroups)
         } catch {
             throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
         }
+        let images = try ImageService(root: configuration.stateDirectory + "/images",
+                                      logger: Logger(label: "aicore.images"))
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                                   layout: layout, capacity: { try capacity() }, users: { try user($0) })
+                                   layout: layout, capacity: { try capacity() }, users: { try user($0) }, images: images)
         return ControlPlane(configuration: configuration, store: store, agent: agent,
                             planner: ReconcilePlanner(layout: layout), proxy: proxy, logger: logger)
     }

@@ -1,13 +1,12 @@
 import Foundation
 
-/// Compose habits that validate but fail when the instance starts, because instances run from
-/// the host's root filesystem (read-only) on the host network: located warnings, so
-/// `config validate` says what to write instead. They stay warnings (also under `--strict`)
-/// until images and networking exist.
+/// Compose habits that validate but fail when the instance starts, because a service with no
+/// `image` runs from the host's root filesystem (read-only), and every service on the host
+/// network: located warnings, so `config validate` says what to write instead. They stay
+/// warnings (also under `--strict`) until networking exists.
 extension ServiceDecoder {
     /// Where keys the checks point at were written.
     struct WrittenKeys {
-        var image: SourceLocation?
         var command: SourceLocation?
         var entrypoint: SourceLocation?
         var networkMode: SourceLocation?
@@ -21,20 +20,12 @@ extension ServiceDecoder {
     static let instanceMountPoints = ["/dev", "/tmp", "/run", "/root", "/home"]
 
     func warnAboutHostDifferences(_ service: Service, path: String, written: WrittenKeys, mounts: [LocatedMount]) {
-        warnAboutImage(service, path: path, written: written)
-        warnAboutMountTargets(mounts)
-        warnAboutSymlinkedMountPaths(mounts)
+        // On an image's root the mount points are made in the instance's own writable layer.
+        if service.image == nil {
+            warnAboutMountTargets(mounts)
+            warnAboutSymlinkedMountPaths(mounts)
+        }
         warnAboutFixedPorts(service, path: path, written: written)
-    }
-
-    /// `image` beside `command`: the image is not run, the host's binaries are.
-    private func warnAboutImage(_ service: Service, path: String, written: WrittenKeys) {
-        guard let image = service.image, let location = written.image else { return }
-        guard let program = ((service.entrypoint ?? []) + (service.command ?? [])).first else { return }
-        context.warning(
-            .composeHabit,
-            "`image: \(image)` is not pulled or run yet: the command runs from the host's root filesystem (read-only), so `\(program)` is the host's, if it has one; install what the command needs on the host, or remove `image`",
-            at: location, path: DecodeContext.join(path, "image"))
     }
 
     /// Whether `target` is made or resolved on the host root: not `/` itself, and not inside a

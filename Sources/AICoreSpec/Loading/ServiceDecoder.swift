@@ -23,6 +23,7 @@ struct ServiceDecoder {
 
     func decode(name: String, node: YAMLNode, path: String) -> Service? {
         var service = Service(name: name)
+        service.stopSignalWritten = false
         guard
             let entries = context.entries(
                 node, path, catalog: ComposeKeys.service, unimplemented: { service.unimplemented[$0] = ConfigValue($1) })
@@ -44,7 +45,6 @@ struct ServiceDecoder {
             switch key {
             case "image":
                 service.image = context.string(value, keyPath)
-                written.image = keyLocation
             case "command":
                 service.command = context.command(value, keyPath)
                 hasCommand = true
@@ -94,7 +94,7 @@ struct ServiceDecoder {
             case "depends_on":
                 service.dependsOn = decodeDependsOn(value, keyPath)
             case "healthcheck":
-                service.healthcheck = decodeHealthcheck(value, keyPath)
+                service.healthcheck = decodeHealthcheck(value, keyPath, hasImage: node["image"] != nil)
             case "restart":
                 if let text = context.string(value, keyPath) {
                     if let policy = RestartPolicy(composeText: text) {
@@ -129,6 +129,7 @@ struct ServiceDecoder {
                 if let text = context.string(value, keyPath) {
                     if let signal = StopSignal(parsing: text) {
                         service.stopSignal = signal
+                        service.stopSignalWritten = true
                     } else {
                         context.error(
                             "expected a signal name like SIGTERM or SIGQUIT, or a number from 1 to 64, found \"\(text)\"",
@@ -183,11 +184,11 @@ struct ServiceDecoder {
                 "a service needs a `command` (run from the host root filesystem) or an `image`",
                 at: node.location, path: path)
         }
-        if let image = service.image, !hasCommand {
-            context.warning(
-                .unsupported,
-                "`image: \(image)` needs the local image store, which is not available yet; give a `command` to run from the host root filesystem",
-                at: node["image"]?.location ?? node.location, path: DecodeContext.join(path, "image"))
+        if service.image == nil {
+            // Without an image nothing fills in what the file leaves out: the defaults are the
+            // service's own, and print as such.
+            service.stopSignalWritten = true
+            service.healthcheck?.written = Set(Healthcheck.Field.allCases)
         }
         if service.aicore.security == .restricted { applyRestrictedProfile(&service, path: path, written: written) }
         warnAboutHostDifferences(service, path: path, written: written, mounts: mounts)
@@ -449,12 +450,14 @@ struct ServiceDecoder {
         return result
     }
 
-    private func decodeHealthcheck(_ node: YAMLNode, _ path: String) -> Healthcheck? {
+    private func decodeHealthcheck(_ node: YAMLNode, _ path: String, hasImage: Bool) -> Healthcheck? {
         guard let entries = context.entries(node, path, catalog: ComposeKeys.healthcheck) else { return nil }
         var check = Healthcheck(test: nil)
+        check.written = []
         var hasTest = false
         var disabled = false
         for (key, value, keyPath, _) in entries {
+            if let field = Healthcheck.Field(composeKey: key) { check.written.insert(field) }
             switch key {
             case "test":
                 hasTest = true
@@ -480,7 +483,8 @@ struct ServiceDecoder {
         }
         if disabled {
             check.test = nil
-        } else if !hasTest {
+            check.written.insert(.test)
+        } else if !hasTest && !hasImage {
             context.warning(
                 .notice, "the healthcheck has no `test`; with no image to inherit one from, nothing is checked",
                 at: node.location, path: path)

@@ -7,8 +7,18 @@ public struct Healthcheck: Sendable, Hashable {
         case shell(String)
     }
 
-    /// nil when disabled (`disable: true` or `test: ["NONE"]`).
+    /// The keys a healthcheck can set, for merging with an image's own (Docker merges field by
+    /// field: the service's keys win, the image's fill the rest).
+    public enum Field: String, Sendable, Hashable, CaseIterable {
+        case test, interval, timeout, retries, startPeriod, startInterval
+    }
+
+    /// nil when disabled (`disable: true` or `test: ["NONE"]`), or when the service gave no
+    /// `test` (`written` then lacks `.test`, and an image's test applies).
     public var test: Test?
+    /// The keys the stack file set, for a service with an image (whose healthcheck fills the
+    /// others); all of them otherwise, and for a healthcheck made in code.
+    public var written: Set<Field> = Set(Field.allCases)
     public var interval: Duration
     public var timeout: Duration
     public var retries: Int
@@ -33,4 +43,19 @@ public struct Healthcheck: Sendable, Hashable {
     }
 
     public var isDisabled: Bool { test == nil }
+}
+
+extension Healthcheck.Field {
+    /// The field a Compose `healthcheck` key sets.
+    init?(composeKey: String) {
+        switch composeKey {
+        case "test": self = .test
+        case "interval": self = .interval
+        case "timeout": self = .timeout
+        case "retries": self = .retries
+        case "start_period": self = .startPeriod
+        case "start_interval": self = .startInterval
+        default: return nil
+        }
+    }
 }

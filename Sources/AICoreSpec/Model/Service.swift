@@ -23,6 +23,9 @@ public struct Service: Sendable, Hashable {
     public var security: SecurityOptions
     public var ulimits: [String: Ulimit]
     public var stopSignal: StopSignal
+    /// Whether `stopSignal` is the service's own: false only for a service with an image whose
+    /// stack file does not set `stop_signal` (the image's `StopSignal` then applies).
+    public var stopSignalWritten = true
     public var stopGracePeriod: Duration
     public var labels: [String: String]
     public var profiles: [String]

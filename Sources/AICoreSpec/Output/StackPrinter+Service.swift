@@ -33,7 +33,7 @@ extension StackPrinter {
                     (name, .object([("soft", .int(limit.soft)), ("hard", .int(limit.hard))]))
                 })))
         }
-        fields.append(("stop_signal", .string(service.stopSignal.name)))
+        if service.stopSignalWritten { fields.append(("stop_signal", .string(service.stopSignal.name))) }
         fields.append(("stop_grace_period", duration(service.stopGracePeriod)))
         if !service.labels.isEmpty { fields.append(("labels", stringMap(service.labels))) }
         if !service.profiles.isEmpty { fields.append(("profiles", list(service.profiles))) }
@@ -85,17 +85,21 @@ extension StackPrinter {
     }
 
     private static func healthcheck(_ check: Healthcheck) -> ConfigValue {
+        // Only the keys the file set: on an image, the others come from the image's healthcheck.
         var fields: [(String, ConfigValue)] = []
-        switch check.test {
-        case .exec(let argv)?: fields.append(("test", list(["CMD"] + argv)))
-        case .shell(let command)?: fields.append(("test", list(["CMD-SHELL", command])))
-        case nil: fields.append(("disable", .bool(true)))
+        if check.written.contains(.test) {
+            switch check.test {
+            case .exec(let argv)?: fields.append(("test", list(["CMD"] + argv)))
+            case .shell(let command)?: fields.append(("test", list(["CMD-SHELL", command])))
+            case nil: fields.append(("disable", .bool(true)))
+            }
         }
-        fields += [
-            ("interval", duration(check.interval)), ("timeout", duration(check.timeout)),
-            ("retries", .int(check.retries)), ("start_period", duration(check.startPeriod)),
-            ("start_interval", duration(check.startInterval)),
+        let values: [(Healthcheck.Field, String, ConfigValue)] = [
+            (.interval, "interval", duration(check.interval)), (.timeout, "timeout", duration(check.timeout)),
+            (.retries, "retries", .int(check.retries)), (.startPeriod, "start_period", duration(check.startPeriod)),
+            (.startInterval, "start_interval", duration(check.startInterval)),
         ]
+        fields += values.filter { check.written.contains($0.0) }.map { ($0.1, $0.2) }
         return .object(fields)
     }
 

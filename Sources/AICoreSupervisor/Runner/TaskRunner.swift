@@ -55,7 +55,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// `depends_on: service_healthy`.
     public nonisolated let readiness: AsyncStream<Bool>
 
-    let configuration: RunnerConfiguration
+    public nonisolated let configuration: RunnerConfiguration
     let driver: any TaskDriver
     let prober: any ProbeExecutor
     let clock: C

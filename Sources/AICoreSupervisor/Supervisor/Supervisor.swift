@@ -65,8 +65,10 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// services' names to the instance's environment and /etc/hosts. An instance this
     /// supervisor already runs is returned as it is.
     @discardableResult
+    /// `image`: the image the service names, as the node has it; its config fills what the
+    /// stack file leaves unsaid (`ImageDefaults`), its layers are the instance's root.
     public func launch(_ service: Service, replica: Int, replicas: Int,
-                       network: InstanceNetwork = InstanceNetwork()) async throws -> Runner {
+                       network: InstanceNetwork = InstanceNetwork(), image: RunImage? = nil) async throws -> Runner {
         let identity = InstanceIdentity(stack: stack.name, service: service.name, replica: replica)
         if let runner = runners[identity.id] { return runner }
         let record = try await store.instance(id: identity.id)
@@ -75,13 +77,17 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         // Building the spec reads the host (a seccomp profile file) and makes a missing volume
         // directory: on a thread of its own, never on this actor.
         let (stackName, layout) = (stack.name, layout)
+        let running = try image.map { image throws(TaskSpecBuilder.Failure) in try ImageDefaults.apply(image.configuration, to: service) } ?? service
         var spec = try await BlockingWork.run {
-            try TaskSpecBuilder.build(service, stack: stackName, identity: identity, layout: layout, port: port)
+            try TaskSpecBuilder.build(running, stack: stackName, identity: identity, layout: layout, port: port, imageRoot: image?.root)
         }
         network.apply(to: &spec)
         let (entry, snapshot) = await recover(identity, spec: spec, record: record)
         let ports = port.map { [$0] } ?? service.ports.map(\.target)
-        let runner = Runner(configuration: RunnerConfiguration(service: service, identity: identity, taskSpec: spec, ports: ports),
+        var configuration = RunnerConfiguration(service: running, identity: identity, taskSpec: spec, ports: ports)
+        // The revision is the stack file's service, not what the image filled in.
+        configuration.specHash = ServiceSpecHash.of(service)
+        let runner = Runner(configuration: configuration,
                             driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot,
                             restoringProbes: record.map { ProbeSnapshot(health: $0.health, ready: $0.ready) })
         runners[identity.id] = runner

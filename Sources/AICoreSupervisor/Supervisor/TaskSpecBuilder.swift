@@ -10,11 +10,13 @@ public enum TaskSpecBuilder {
 
     /// `port`: the instance's port (`instancePort`), put in the service's `x-aicore.port_env`
     /// variable (default `PORT`) and replacing a value the service set for it.
+    /// `imageRoot`: the service runs on an image (its config already applied to `service` by
+    /// `ImageDefaults`); nil runs it from the host's root filesystem.
     public static func build(_ service: Service, stack: String, identity: InstanceIdentity,
-                             layout: SupervisorLayout, port: Int? = nil) throws(Failure) -> TaskSpec {
+                             layout: SupervisorLayout, port: Int? = nil, imageRoot: TaskSpec.ImageRoot? = nil) throws(Failure) -> TaskSpec {
         let command = (service.entrypoint ?? []) + (service.command ?? [])
         guard !command.isEmpty else {
-            throw Failure(description: "service \(service.name): no command or entrypoint to run (images are not supported yet)")
+            throw Failure(description: "service \(service.name): no command or entrypoint to run")
         }
         var environment = service.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         environment.append("AICORE_INSTANCE=\(identity.id)")
@@ -80,6 +82,10 @@ public enum TaskSpecBuilder {
             network: service.networkMode == .none ? .none : .host,
             logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))
         spec.oomScoreAdj = Int32(service.oomScoreAdj ?? 0)
+        if let imageRoot {
+            spec.imageRoot = imageRoot
+            spec.readOnlyRoot = service.readOnly
+        }
         return spec
     }
 

@@ -13,7 +13,7 @@ struct ImageServiceRemovalTests {
         let parent = try temporaryDirectory("rm-in-use")
         defer { try? FileIO.removeTree(parent) }
         let layout = try await ImageServiceTests().makeLayout(in: parent)
-        let service = try await ImageService(root: "\(parent)/images", logger: logger)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
         try await service.pull(try ImageReference(parsing: "localhost/app:1"), from: try OCILayoutSource(directory: layout.directory))
 
         await #expect {
@@ -33,7 +33,7 @@ struct ImageServiceRemovalTests {
         let parent = try temporaryDirectory("rm-shared")
         defer { try? FileIO.removeTree(parent) }
         let layout = try await ImageServiceTests().makeLayout(in: parent)
-        let service = try await ImageService(root: "\(parent)/images", logger: logger)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
         let source = try OCILayoutSource(directory: layout.directory)
         let one = try await service.pull(try ImageReference(parsing: "localhost/app:1"), from: source)
         let two = try await service.pull(try ImageReference(parsing: "localhost/app:2"), from: source)
@@ -54,7 +54,7 @@ struct ImageServiceRemovalTests {
         let parent = try temporaryDirectory("prune")
         defer { try? FileIO.removeTree(parent) }
         let layout = try await ImageServiceTests().makeLayout(in: parent)
-        let service = try await ImageService(root: "\(parent)/images", logger: logger)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
         let source = try OCILayoutSource(directory: layout.directory)
         try await service.pull(try ImageReference(parsing: "localhost/app:1"), from: source)
         let two = try await service.pull(try ImageReference(parsing: "localhost/app:2"), from: source)

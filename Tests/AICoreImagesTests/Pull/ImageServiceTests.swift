@@ -34,7 +34,7 @@ struct ImageServiceTests {
         let parent = try temporaryDirectory("pull")
         defer { try? FileIO.removeTree(parent) }
         let layout = try await makeLayout(in: parent)
-        let service = try await ImageService(root: "\(parent)/images", logger: logger)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
         let source = try OCILayoutSource(directory: layout.directory)
         let reference = try ImageReference(parsing: "localhost/app:1")
 
@@ -57,7 +57,7 @@ struct ImageServiceTests {
         #expect(service.content.contains(record.manifest.digest))
 
         // A new service over the same directory (an agent restart) knows the image.
-        let reopened = try await ImageService(root: "\(parent)/images", logger: logger)
+        let reopened = try await ImageService.open(root: "\(parent)/images", logger: logger)
         #expect(await reopened.image("localhost/app:1") == record)
     }
 
@@ -66,7 +66,7 @@ struct ImageServiceTests {
         let parent = try temporaryDirectory("share")
         defer { try? FileIO.removeTree(parent) }
         let layout = try await makeLayout(in: parent)
-        let service = try await ImageService(root: "\(parent)/images", logger: logger)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
         let source = try OCILayoutSource(directory: layout.directory)
 
         let phases = PhaseLog()
@@ -85,7 +85,7 @@ struct ImageServiceTests {
         let parent = try temporaryDirectory("corrupt")
         defer { try? FileIO.removeTree(parent) }
         let layout = try await makeLayout(in: parent)
-        let service = try await ImageService(root: "\(parent)/images", logger: logger)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
         let source = try OCILayoutSource(directory: layout.directory)
         let reference = try ImageReference(parsing: "localhost/app:1")
         let before = try await service.pull(reference, from: source)
@@ -108,7 +108,7 @@ struct ImageServiceTests {
         #expect(try service.content.partials().isEmpty)
         #expect(try service.layerStore.layers().count == 2)
         #expect(try service.layerStore.abandoned().isEmpty)
-        let reopened = try await ImageService(root: "\(parent)/images", logger: logger)
+        let reopened = try await ImageService.open(root: "\(parent)/images", logger: logger)
         #expect(await reopened.image("localhost/app:1") == before)
     }
 
@@ -138,12 +138,12 @@ struct ImageServiceTests {
         )])
         try FileIO.write("\(layout.directory)/index.json", Array(try encoder.encode(top)))
 
-        let service = try await ImageService(root: "\(parent)/images", logger: logger)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
         let record = try await service.pull(try ImageReference(parsing: "localhost/app:multi"), from: try OCILayoutSource(directory: layout.directory))
         #expect(record.target.digest == indexDigest)
         #expect(record.manifest.digest == two.digest)
 
-        let s390x = try await ImageService(root: "\(parent)/images-s390x", platform: Platform(os: "linux", architecture: "s390x"), logger: logger)
+        let s390x = try await ImageService.open(root: "\(parent)/images-s390x", platform: Platform(os: "linux", architecture: "s390x"), logger: logger)
         await #expect {
             try await s390x.pull(try ImageReference(parsing: "localhost/app:multi"), from: try OCILayoutSource(directory: layout.directory))
         } throws: { error in

@@ -1,0 +1,75 @@
+import AICoreErrors
+import AICoreImages
+import AICoreSpec
+
+extension ControlPlane {
+    /// The node's image store, or 503 on a node that has none.
+    func imageService() throws(AICoreError) -> ImageService {
+        guard let images = agent.images else {
+            throw AICoreError(.unavailable, "this node has no image store")
+        }
+        return images
+    }
+
+    public func images() async throws(AICoreError) -> [ImageStatus] {
+        let service = try imageService()
+        let users = imageUsers()
+        return await service.images().map { ImageStatus($0, usedBy: users[$0.name] ?? []) }
+    }
+
+    public func image(named name: String) async throws(AICoreError) -> ImageStatus {
+        let service = try imageService()
+        guard let record = await service.image(name) else {
+            throw AICoreError(.notFound, "no image \(name) on this node; `aicore-node image ls` lists them")
+        }
+        let configuration = try await service.configuration(of: record)
+        return ImageStatus(record, usedBy: imageUsers()[record.name] ?? [], configuration: configuration)
+    }
+
+    /// `image rm`: 409 naming the services while a stack on the node names the image.
+    public func removeImage(named name: String) async throws(AICoreError) -> ImageCleanup {
+        let service = try imageService()
+        guard let record = await service.image(name) else {
+            throw AICoreError(.notFound, "no image \(name) on this node; `aicore-node image ls` lists them")
+        }
+        return try await service.remove(record.name, users: imageUsers()[record.name] ?? [], keepLayers: try await layersUnderInstances())
+    }
+
+    /// `image prune [--all]`: frees what no image uses; with `all`, also every image that no
+    /// stack on the node names.
+    public func pruneImages(all: Bool) async throws(AICoreError) -> ImageCleanup {
+        let service = try imageService()
+        return try await service.prune(all: all, inUse: Set(imageUsers().keys), keepLayers: try await layersUnderInstances())
+    }
+
+    public func imageDiskUsage() async throws(AICoreError) -> ImageDiskUsage {
+        try await imageService().diskUsage()
+    }
+
+    /// `image load`: every image of an archive (`docker save`, OCI archive) at `path`, a file
+    /// of the agent's own that the upload was written to.
+    public func loadImages(archive path: String) async throws(AICoreError) -> [ImageStatus] {
+        let service = try imageService()
+        let records = try await ImageArchive.load(path, into: service)
+        let users = imageUsers()
+        return records.map { ImageStatus($0, usedBy: users[$0.name] ?? []) }
+    }
+
+    /// The services of the stacks on the node that name each image (by normalised name).
+    func imageUsers() -> [String: [String]] {
+        var users: [String: [String]] = [:]
+        for (name, stack) in desired {
+            for service in stack.services {
+                guard let image = service.image, let reference = try? ImageReference(parsing: image) else { continue }
+                users[reference.description, default: []].append("\(name)/\(service.name)")
+            }
+        }
+        return users.mapValues { $0.sorted() }
+    }
+
+    /// The layers running instances stand on, which may be an older image than their name's
+    /// now is: never freed under them.
+    func layersUnderInstances() async throws(AICoreError) -> Set<Digest> {
+        await agent.imageLayersInUse()
+    }
+}
