@@ -233,14 +233,13 @@ public struct ControlAPI: Sendable {
             defer { try? FileIO.removeFile(upload) }
             return try Self.json(try await plane.loadImages(archive: upload))
         }
-        // A name holds slashes (`docker.io/library/redis:7`): the rest of the path is the name.
-        v1.get("images/**") { _, context in try Self.json(try await plane.image(named: Self.imageName(context))) }
-        v1.delete("images/**") { _, context in try Self.json(try await plane.removeImage(named: Self.imageName(context))) }
+        // A name holds slashes (`docker.io/library/redis:7`): clients percent-encode it.
+        v1.get("images/:name") { _, context in try Self.json(try await plane.image(named: Self.imageName(context))) }
+        v1.delete("images/:name") { _, context in try Self.json(try await plane.removeImage(named: Self.imageName(context))) }
     }
 
     static func imageName(_ context: AgentRequestContext) throws -> String {
-        let name = context.parameters.getCatchAll().joined(separator: "/")
-        guard !name.isEmpty else { throw AICoreError(.badRequest, "name an image: /v1/images/NAME") }
+        let name = try context.parameter("name")
         return name.removingPercentEncoding ?? name
     }
 

@@ -56,6 +56,11 @@ tags:
       revisions, undo, pause and resume.
   - name: instances
     description: Instances, their logs and exec.
+  - name: images
+    description: >-
+      The node's images: pulled from registries or loaded from archives into the agent's own
+      content store, every blob verified against its digest, each layer unpacked once and
+      shared. A service that names an image runs on its layers.
   - name: volumes
     description: >-
       Named volumes: one directory `<stack>_<key>` each under the agent's state directory. They
@@ -792,6 +797,162 @@ paths:
           $ref: "#/components/responses/PayloadTooLarge"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/images:
+    get:
+      tags: [images]
+      operationId: listImages
+      summary: The images on the node, by name (`aicore-node image ls`).
+      responses:
+        "200":
+          description: The images.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: "#/components/schemas/ImageStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/images/load:
+    post:
+      tags: [images]
+      operationId: loadImages
+      summary: Load the images of an archive (`aicore-node image load`).
+      description: >-
+        The body is a `docker save` archive or an OCI archive (a tar, compressed or not), as
+        `skopeo copy … docker-archive:FILE:NAME` and `oci-archive:FILE:NAME` write them. Every
+        blob is verified against its digest and each layer unpacked once, as a pull does. An
+        archive that is malformed, names no image, or holds a layer that tries to write outside
+        itself is a 400, and nothing of it is kept.
+      requestBody:
+        required: true
+        content:
+          application/x-tar:
+            schema:
+              type: string
+              format: binary
+          application/octet-stream:
+            schema:
+              type: string
+              format: binary
+      responses:
+        "200":
+          description: The images loaded.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: "#/components/schemas/ImageStatus"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/images/prune:
+    post:
+      tags: [images]
+      operationId: pruneImages
+      summary: Free what no image uses (`aicore-node image prune`).
+      description: >-
+        Removes blobs and unpacked layers that no image names (left by a re-pull that moved a
+        tag), and downloads and unpacks that never finished. With `all=true`, first drops every
+        image that no stack on the node names. Layers under running instances are kept. A 409
+        while a pull runs.
+      parameters:
+        - name: all
+          in: query
+          description: Also remove every image that no stack on the node names.
+          schema:
+            $ref: "#/components/schemas/Flag"
+      responses:
+        "200":
+          description: What was removed and the bytes given back.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ImageCleanup"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/images/{name}:
+    parameters:
+      - $ref: "#/components/parameters/Image"
+    get:
+      tags: [images]
+      operationId: getImage
+      summary: One image, with its layers and what it runs (`aicore-node image inspect`).
+      responses:
+        "200":
+          description: The image.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ImageStatus"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+    delete:
+      tags: [images]
+      operationId: deleteImage
+      summary: Remove an image and the layers no other image uses (`aicore-node image rm`).
+      description: >-
+        A 409 naming the services while a stack on the node names the image. Layers under
+        running instances are kept.
+      responses:
+        "200":
+          description: What was removed.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ImageCleanup"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/system/df:
+    get:
+      tags: [images]
+      operationId: diskUsage
+      summary: What the node's image store takes on disk (`aicore-node image df`).
+      responses:
+        "200":
+          description: Bytes by kind, shared layers counted once.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/SystemDiskUsage"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /v1/volumes:
     get:
       tags: [volumes]
@@ -1027,6 +1188,15 @@ components:
         writer: the connection only stays open).
       schema:
         $ref: "#/components/schemas/Flag"
+    Image:
+      name: name
+      in: path
+      required: true
+      description: >-
+        An image reference as `up` reads it (`redis:7` is `docker.io/library/redis:7`),
+        percent-encoded (its `/` as `%2F`), or an image ID (12 or more hex digits).
+      schema:
+        type: string
     Volume:
       name: name
       in: path
@@ -1800,6 +1970,128 @@ components:
           description: >-
             The stack still on the node that mounts it (for a directory without a record: whose
             name it starts with). Absent when nothing on the node uses it.
+    ImageStatus:
+      type: object
+      description: An image on the node.
+      required: [name, familiar, id, digest, manifest, platform, size, layers, updated, used_by]
+      properties:
+        name:
+          type: string
+          description: The normalised reference, e.g. `docker.io/library/redis:7`.
+        familiar:
+          type: string
+          description: Docker's short form, e.g. `redis:7`.
+        id:
+          type: string
+          description: The config's digest (the image ID).
+        digest:
+          type: string
+          description: What the name resolved to (an index or a manifest).
+        manifest:
+          type: string
+          description: The manifest of the node's platform.
+        platform:
+          type: string
+        size:
+          type: integer
+          format: int64
+          description: Compressed bytes of the config and layers.
+        layers:
+          type: integer
+        created:
+          type: string
+        updated:
+          type: string
+          description: When the name last switched to a manifest (RFC 3339).
+        used_by:
+          type: array
+          description: The services (`stack/service`) of stacks on the node that name the image.
+          items:
+            type: string
+        detail:
+          type: object
+          description: Only from `GET /v1/images/{name}`.
+          required: [layers, diff_ids, exposed_ports, volumes, labels]
+          properties:
+            layers:
+              type: array
+              items:
+                type: string
+            diff_ids:
+              type: array
+              items:
+                type: string
+            entrypoint:
+              type: array
+              items:
+                type: string
+            cmd:
+              type: array
+              items:
+                type: string
+            env:
+              type: array
+              items:
+                type: string
+            user:
+              type: string
+            working_dir:
+              type: string
+            stop_signal:
+              type: string
+            exposed_ports:
+              type: array
+              items:
+                type: string
+            volumes:
+              type: array
+              items:
+                type: string
+            labels:
+              type: object
+              additionalProperties:
+                type: string
+    ImageCleanup:
+      type: object
+      description: What an image removal or prune freed.
+      required: [removed_images, removed_blobs, removed_layers, removed_partials, reclaimed_bytes]
+      properties:
+        removed_images:
+          type: array
+          items:
+            type: string
+        removed_blobs:
+          type: integer
+        removed_layers:
+          type: integer
+        removed_partials:
+          type: integer
+          description: Downloads and unpacks that never finished.
+        reclaimed_bytes:
+          type: integer
+          format: int64
+    SystemDiskUsage:
+      type: object
+      required: [images]
+      properties:
+        images:
+          type: object
+          required: [images, content_bytes, layer_bytes, partial_bytes]
+          properties:
+            images:
+              type: integer
+            content_bytes:
+              type: integer
+              format: int64
+              description: Compressed blobs (manifests, configs, layers as pulled).
+            layer_bytes:
+              type: integer
+              format: int64
+              description: Unpacked layers, each counted once.
+            partial_bytes:
+              type: integer
+              format: int64
+              description: Downloads in progress or abandoned.
     VolumeRemoval:
       type: object
       description: What a volume removal or prune removed.

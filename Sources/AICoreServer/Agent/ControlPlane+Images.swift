@@ -50,7 +50,13 @@ extension ControlPlane {
     /// of the agent's own that the upload was written to.
     public func loadImages(archive path: String) async throws(AICoreError) -> [ImageStatus] {
         let service = try imageService()
-        let records = try await ImageArchive.load(path, into: service)
+        let records: [ImageRecord]
+        do {
+            records = try await ImageArchive.load(path, into: service)
+        } catch where [.invalidImage, .digestMismatch, .unsafeLayer, .unsupportedMediaType, .invalidReference, .invalidDigest].contains(error.code) {
+            // The client sent the archive: what is wrong with it is the request's fault.
+            throw AICoreError(.badRequest, "image load: \(error.message)", cause: error, context: error.context)
+        }
         let users = imageUsers()
         return records.map { ImageStatus($0, usedBy: users[$0.name] ?? []) }
     }

@@ -39,6 +39,11 @@ public struct ImageStatus: Codable, Sendable, Equatable {
         public var exposedPorts: [String]
         public var volumes: [String]
         public var labels: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            // "diffIds", so the API's snake_case is `diff_ids`.
+            case layers, diffIDs = "diffIds", entrypoint, cmd, env, user, workingDir, stopSignal, exposedPorts, volumes, labels
+        }
     }
 
     public init(_ record: ImageRecord, usedBy: [String], configuration: ImageConfiguration? = nil) {
