@@ -47,8 +47,9 @@ final class DecompressedStream {
         self.archive = archive
         self.zeros = UnsafeMutableRawPointer.allocate(byteCount: 512, alignment: 16)
         zeros.initializeMemory(as: UInt8.self, repeating: 0, count: 512)
-        // Registered one by one rather than with _all: no external program is ever run to
-        // decompress (lrzip, lzop, grzip are programs, not libraries).
+        // Registered one by one rather than with _all, whose lrzip, lzop and grzip filters run
+        // external programs; Debian's libarchive links zlib, libzstd, liblzma and libbz2, so
+        // these four never do.
         archive_read_support_filter_gzip(archive)
         archive_read_support_filter_zstd(archive)
         archive_read_support_filter_xz(archive)
