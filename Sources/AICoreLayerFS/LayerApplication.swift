@@ -23,6 +23,9 @@ struct LayerApplication {
     let layer: String
     private(set) var skippedExtendedAttributes = 0
     private(set) var skippedEntries = 0
+    /// `./.wh..wh..opq`: overlayfs reads no opaque flag on a layer's root, so the caller must
+    /// stack nothing under this layer instead.
+    private(set) var opaqueRoot = false
     /// Set last, since every entry made in a directory changes its times; keyed by path.
     private var directoryTimes: [[UInt8]: [timespec]] = [:]
 
@@ -224,6 +227,7 @@ struct LayerApplication {
 
     private mutating func whiteout(_ entry: ArchiveEntry, path: LayerPath, hidden: [UInt8]) throws(AICoreError) {
         if hidden == Self.opaqueMarker {
+            if path.parent.isRoot { opaqueRoot = true }
             let directory = try parentDirectory(of: path, entry: entry)
             do {
                 try directory.setExtendedAttribute(named: nil, key: Self.opaqueKey, value: Array("y".utf8))

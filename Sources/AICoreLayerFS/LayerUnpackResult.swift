@@ -12,14 +12,19 @@ public struct LayerUnpackResult: Sendable, Equatable {
     /// Entries left out: aufs's own `.wh..wh.*` metadata, and types no filesystem takes from a
     /// tar (sockets).
     public let skippedEntries: Int
+    /// The layer makes its root opaque (`./.wh..wh..opq`): it replaces everything below it. The
+    /// flag is written, but overlayfs ignores it on a lowerdir's root, so the caller stacks no
+    /// lower layer under this one.
+    public let hidesLowerLayers: Bool
 
     public init(uncompressedSHA256: String, entries: Int, uncompressedBytes: UInt64,
-                skippedExtendedAttributes: Int = 0, skippedEntries: Int = 0) {
+                skippedExtendedAttributes: Int = 0, skippedEntries: Int = 0, hidesLowerLayers: Bool = false) {
         self.uncompressedSHA256 = uncompressedSHA256
         self.entries = entries
         self.uncompressedBytes = uncompressedBytes
         self.skippedExtendedAttributes = skippedExtendedAttributes
         self.skippedEntries = skippedEntries
+        self.hidesLowerLayers = hidesLowerLayers
     }
 
     /// "sha256:" + `uncompressedSHA256`.

@@ -39,7 +39,8 @@ public struct LayerUnpacker: Sendable {
                 entries: entries,
                 uncompressedBytes: bytes,
                 skippedExtendedAttributes: application.skippedExtendedAttributes,
-                skippedEntries: application.skippedEntries
+                skippedEntries: application.skippedEntries,
+                hidesLowerLayers: application.opaqueRoot
             )
         } catch {
             var named = error

@@ -105,6 +105,18 @@ struct LayerUnpackerTests {
         #expect(try layer.result.skippedEntries == 1)
     }
 
+    /// overlayfs reads no opaque flag on a lowerdir's root: the caller is told to stack nothing
+    /// under such a layer.
+    @Test func saysWhenALayerHidesEverythingBelowIt() async throws {
+        let (scratch, layer, tree) = try await unpacked("opaque-root", [.file("./.wh..wh..opq"), .file("only", "x")])
+        defer { scratch.remove() }
+        #expect(try layer.result.hidesLowerLayers)
+        #expect(Set(tree.entries.keys) == ["only"])
+        let (other, plain, _) = try await unpacked("opaque-dir", [.file("d/.wh..wh..opq")])
+        defer { other.remove() }
+        #expect(try plain.result.hidesLowerLayers == false)
+    }
+
     @Test func replacesEarlierEntriesButKeepsADirectorysContents() async throws {
         let (scratch, _, tree) = try await unpacked("replace", [
             .file("x", "one"),
