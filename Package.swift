@@ -217,7 +217,8 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreLayerFSTests",
-            dependencies: ["AICoreLayerFS", "AICoreErrors", "AICoreSystem", "AICoreTestSupport"]
+            dependencies: ["AICoreLayerFS", "AICoreErrors", "AICoreSystem", "AICoreTestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AICoreImagesTests",

@@ -320,6 +320,26 @@ struct aic_device_rule {
 };
 int aic_devices_attach(int cgroup_fd, const struct aic_device_rule *rules, size_t nrules);
 
+// ---------------------------------------------------------------------------------------------
+// Rooted directories (rooted.c), for AICoreSystem's RootedDirectory: paths resolved beneath a
+// directory descriptor and never out of it, and the calls Swift's Glibc module does not export
+// (openat2, makedev, xattrs). Parent side only; these may allocate nothing but the stack.
+
+// openat2(dirfd, path, flags | O_CLOEXEC, mode) with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+// RESOLVE_NO_MAGICLINKS: an absolute path or a `..` that leaves dirfd fails with EXDEV, a symlink
+// in any component with ELOOP (a trailing one too, unless flags hold O_PATH | O_NOFOLLOW: then
+// the descriptor is the link's own). Retries EINTR and the EAGAIN of a racing rename. fd or -errno.
+int aic_open_beneath(int dirfd, const char *path, int flags, unsigned int mode);
+// mknodat(dirfd, name, mode, makedev(major, minor)). 0 or -errno.
+int aic_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
+// Extended attributes of the entry `name` in directory dirfd, never following it (a symlink's
+// own), or, with name NULL, of whatever fd refers to (O_PATH descriptors included). Set returns
+// 0 or -errno; get and list return the size (with size 0: the size needed) or -errno; a list is
+// NUL-separated keys, as listxattr(2) writes it.
+int aic_xattr_set(int fd, const char *name, const char *key, const void *value, size_t size);
+long aic_xattr_get(int fd, const char *name, const char *key, void *value, size_t size);
+long aic_xattr_list(int fd, const char *name, char *list, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

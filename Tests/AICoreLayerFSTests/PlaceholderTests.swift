@@ -1,1 +1,0 @@
-// Placeholder while the unpacker is written on branch `layers`; replaced before this lands.
