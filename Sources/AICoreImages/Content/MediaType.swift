@@ -31,7 +31,7 @@ public enum MediaType {
     /// (an unknown type, or an `+encrypted` one, which is refused rather than guessed at).
     public static func layerCompression(_ type: String) -> LayerCompression? {
         switch type {
-        case ociLayer, ociForeignLayer: .none
+        case ociLayer, ociForeignLayer: LayerCompression.none
         case ociLayerGzip, dockerLayerGzip, ociForeignLayerGzip, dockerForeignLayerGzip: .gzip
         case ociLayerZstd, ociForeignLayerZstd: .zstd
         default: nil
