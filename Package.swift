@@ -229,7 +229,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The registry tests' token server (python3) and the script that makes test images.
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AICoreRuntimeTests",
