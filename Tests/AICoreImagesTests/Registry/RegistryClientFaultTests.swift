@@ -204,6 +204,26 @@ struct RegistryClientFaultTests {
         }
     }
 
+    @Test("A 416 answer to a resume starts the download over from the first byte")
+    func rangeNotSatisfiable() async throws {
+        let image = FakeImage()
+        let server = try await TestHTTPServer.start { request in
+            guard request.path.contains("/blobs/") else { return image.answer(request) }
+            if request.header("Range") != nil {
+                return TestHTTPServer.Response(.rangeNotSatisfiable, headers: [("Content-Range", "bytes */\(image.layer.count)")])
+            }
+            return FakeImage.blob(image.layer, request: request)
+        }
+        let directory = try TemporaryDirectory("range-416")
+        try await cleaningUp([directory], servers: [server]) {
+            let partial = directory.file("partial")
+            try await TestFiles.write(partial, Array(image.layer.prefix(1000)))
+            try await TestClient.with { try await $0.fetchBlob(try imageReference(server), image.layerDescriptor, to: partial) }
+            #expect(try await TestFiles.digest(partial) == image.layerDescriptor.digest)
+            #expect(server.requests.map { $0.header("Range") } == ["bytes=1000-", nil])
+        }
+    }
+
     @Test("A foreign layer comes from its URLs with no credentials, the registry only as a fallback")
     func foreignLayer() async throws {
         let image = FakeImage(layerType: MediaType.ociForeignLayerGzip, urls: [])
