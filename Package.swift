@@ -99,6 +99,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // Blob downloads and credential files are written off the cooperative pool.
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -229,7 +231,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // The registry tests' token server (python3) and the script that makes test images.
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "AICoreRuntimeTests",
