@@ -192,11 +192,10 @@ public final class LinuxTaskDriver: TaskDriver {
 
     /// The workload's identity, capabilities, seccomp filter and environment.
     func resolveProcess(_ spec: TaskSpec, rootfs: String) throws -> ProcessSpec {
-        let root = rootfs == "/" ? "" : rootfs
         var identity = UserIdentity.root
         if let user = spec.user {
-            let passwd = (try? FileIO.readString(root + "/etc/passwd")) ?? ""
-            let group = (try? FileIO.readString(root + "/etc/group")) ?? ""
+            let passwd = try Self.accountFile("etc/passwd", in: rootfs)
+            let group = try Self.accountFile("etc/group", in: rootfs)
             do {
                 identity = try UserIdentity.resolve(user, passwd: passwd, group: group)
             } catch {
@@ -219,6 +218,22 @@ public final class LinuxTaskDriver: TaskDriver {
         return ProcessSpec(arguments: spec.command, environment: env, workingDirectory: spec.workingDirectory,
                            user: identity, capabilities: caps, noNewPrivileges: true, rlimits: spec.rlimits,
                            seccomp: seccomp, oomScoreAdj: spec.oomScoreAdj)
+    }
+
+    /// /etc/passwd or /etc/group of the instance's root ("" when it has none). A root other than
+    /// the host's (an image's, a --rootfs) is someone else's tree: the file is read beneath it,
+    /// through no symlink, so an image whose /etc/passwd links to the host's /etc/shadow cannot
+    /// make the agent read that.
+    static func accountFile(_ path: String, in rootfs: String) throws -> String {
+        guard rootfs != "/" else { return (try? FileIO.readString("/" + path)) ?? "" }
+        do {
+            let bytes = try RootedDirectory(path: rootfs).read(path, limit: 8 << 20)
+            return String(decoding: bytes, as: UTF8.self)
+        } catch where error.errno == ENOENT {
+            return ""
+        } catch {
+            throw AICoreError(code: .invalidSpec, message: "cannot read the root's /\(path) to resolve the user: \(error)", cause: error)
+        }
     }
 
     func seccompFilter(_ mode: TaskSpec.Seccomp, capabilities: CapabilitySet) throws -> SeccompFilter? {

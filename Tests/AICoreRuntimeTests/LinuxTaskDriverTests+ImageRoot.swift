@@ -99,3 +99,29 @@ extension LinuxTaskDriverTests {
         #expect(try FileIO.readString(second.logFile).contains("stdout F fresh"))
     }
 }
+
+extension LinuxTaskDriverTests {
+    /// An image whose /etc/passwd is a symlink to the host's /etc/shadow: the agent must not
+    /// read the host's file while resolving the user.
+    @Test func anImagesPasswdThatLinksOutIsNotFollowed() async throws {
+        let fixture = try imageRootFixture()
+        let evil = fixture.image.layersBase + "/evil/etc"
+        try FileIO.makeDirectories(evil, mode: 0o755)
+        #expect(symlink("/etc/shadow", evil + "/passwd") == 0)
+        var image = fixture.image
+        image.layers = ["evil"] + image.layers
+        let name = TestEnvironment.uniqueName("image-passwd")
+        var spec = TaskSpec(id: name, cgroupPath: "aicore/test/\(name)", command: ["/bin/true"], user: "root", imageRoot: image)
+        spec.environment = ["PATH=/bin"]
+        do {
+            let handle = try await fixture.driver.start(spec)
+            _ = try? await offload { try fixture.driver.remove(handle) }
+            Issue.record("started with a passwd that links out of the root")
+        } catch let error as AICoreError {
+            #expect(error.code == .invalidSpec)
+            #expect(error.message.contains("/etc/passwd"))
+        }
+        #expect(!FileIO.exists(stateDir + "/instances/" + name))
+        #expect(!(try FileIO.readString("/proc/self/mountinfo")).contains(name))
+    }
+}

@@ -78,13 +78,19 @@ public actor ImageService {
     }
 
     /// The names of `record`'s layer directories in the layer store, top layer first.
+    /// Stops at a layer that replaces everything below it (an opaque root).
     public nonisolated func layerNames(of record: ImageRecord) -> [String] {
-        record.chainIDs.reversed().map(\.hex)
+        var names: [String] = []
+        for chainID in record.chainIDs.reversed() {
+            names.append(chainID.hex)
+            if layerStore.hidesLowerLayers(chainID) { break }
+        }
+        return names
     }
 
     /// The overlayfs lowerdirs of `record`, top layer first, as `lowerdir=` takes them.
     public nonisolated func lowerDirectories(of record: ImageRecord) -> [String] {
-        record.chainIDs.reversed().map { layerStore.path(of: $0) }
+        layerNames(of: record).map { "\(layerStore.root)/\($0)" }
     }
 
     // MARK: Pulling
@@ -128,7 +134,8 @@ public actor ImageService {
             ).normalized,
             layers: manifest.layers,
             diffIDs: diffIDs,
-            updated: Date(),
+            // Whole seconds: the catalog keeps RFC 3339 times, so a reloaded record is equal.
+            updated: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)),
             created: configuration.created
         )
         try await commit(record)

@@ -24,6 +24,13 @@ public struct LayerStore: Sendable {
 
     public func contains(_ chainID: Digest) -> Bool { FileIO.isDirectory(path(of: chainID)) }
 
+    /// Marks a layer whose root is opaque: nothing below it may be stacked (overlayfs ignores
+    /// the opaque flag on a lowerdir's root).
+    func hidesLowerMarker(of chainID: Digest) -> String { "\(root)/\(chainID.hex).hides-lower" }
+
+    /// Whether the layer replaces everything below it.
+    public func hidesLowerLayers(_ chainID: Digest) -> Bool { FileIO.exists(hidesLowerMarker(of: chainID)) }
+
     /// Unpacks the layer blob at `blobPath` as `chainID`, checking that its uncompressed content
     /// is `diffID`. A layer that is refused or does not match leaves nothing behind.
     public func unpack(blobPath: String, diffID: Digest, chainID: Digest, layer: Digest) throws(AICoreError) {
@@ -44,6 +51,7 @@ public struct LayerStore: Sendable {
                     context: ["layer": layer.description]
                 )
             }
+            if result.hidesLowerLayers { try FileIO.write(hidesLowerMarker(of: chainID), "") }
             try FileIO.rename(temporary, to: path(of: chainID))
         } catch let error as AICoreError {
             try? FileIO.removeTree(temporary)
@@ -55,7 +63,10 @@ public struct LayerStore: Sendable {
     }
 
     public func remove(_ chainID: Digest) throws(AICoreError) {
-        do { try FileIO.removeTree(path(of: chainID)) } catch {
+        do {
+            try FileIO.removeTree(path(of: chainID))
+            try FileIO.removeFile(hidesLowerMarker(of: chainID))
+        } catch {
             throw AICoreError(.systemCall, "cannot remove layer \(chainID): \(error)", cause: error)
         }
     }
