@@ -11,12 +11,13 @@ struct ImageCommand: AsyncParsableCommand {
             uses it. A service that names an `image:` runs on the image's layers (overlayfs), \
             with a writable layer of its own.
 
+              aicore-node image pull redis:7
               aicore-node image load -i redis.tar
               aicore-node image ls
               aicore-node image inspect redis:7
               aicore-node image rm redis:7
               aicore-node image prune -a -f
             """,
-        subcommands: [Ls.self, Inspect.self, Load.self, Rm.self, Prune.self, Df.self]
+        subcommands: [Ls.self, Inspect.self, Pull.self, Load.self, Rm.self, Prune.self, Df.self]
     )
 }

@@ -10,6 +10,8 @@ import Logging
 public actor ImageService {
     public nonisolated let root: String
     public nonisolated let platform: Platform
+    /// Where `pull(_:)` without a source pulls from: the node's registries.
+    public nonisolated let registry: (any ImageSource)?
     nonisolated let content: ContentStore
     public nonisolated let layerStore: LayerStore
     nonisolated let catalog: ImageCatalog
@@ -28,8 +30,10 @@ public actor ImageService {
 
     /// Opens (making it if needed) the image store at `root`. Blocking (directories, the
     /// catalog): the agent calls it at startup; async callers use `open`.
-    public init(root: String, platform: Platform = .host, maxConcurrentDownloads: Int = 3, logger: Logger) throws(AICoreError) {
+    public init(root: String, platform: Platform = .host, maxConcurrentDownloads: Int = 3,
+                registry: (any ImageSource)? = nil, logger: Logger) throws(AICoreError) {
         self.root = root
+        self.registry = registry
         self.platform = platform.normalized
         self.maxConcurrentDownloads = max(1, maxConcurrentDownloads)
         self.logger = logger
@@ -40,10 +44,26 @@ public actor ImageService {
     }
 
     /// `init` off the cooperative pool.
-    public static func open(root: String, platform: Platform = .host, maxConcurrentDownloads: Int = 3, logger: Logger) async throws(AICoreError) -> ImageService {
+    public static func open(root: String, platform: Platform = .host, maxConcurrentDownloads: Int = 3,
+                            registry: (any ImageSource)? = nil, logger: Logger) async throws(AICoreError) -> ImageService {
         try await blocking {
-            try ImageService(root: root, platform: platform, maxConcurrentDownloads: maxConcurrentDownloads, logger: logger)
+            try ImageService(root: root, platform: platform, maxConcurrentDownloads: maxConcurrentDownloads, registry: registry, logger: logger)
         }
+    }
+
+    /// Pulls from the node's registries.
+    @discardableResult
+    public func pull(_ reference: ImageReference, platform: Platform? = nil,
+                     progress: @escaping @Sendable (PullProgress) -> Void = { _ in }) async throws(AICoreError) -> ImageRecord {
+        guard let registry else {
+            throw AICoreError(.unavailable, "this node has no registry client to pull \(reference.familiar) with")
+        }
+        return try await pull(reference, from: registry, platform: platform, progress: progress)
+    }
+
+    /// Closes the registry client's connections (the agent's way out).
+    public func shutdown() async {
+        if let client = registry as? RegistryClient { await client.shutdown() }
     }
 
     // MARK: Reading the catalog
@@ -103,6 +123,7 @@ public actor ImageService {
     public func pull(
         _ reference: ImageReference,
         from source: some ImageSource,
+        platform wanted: Platform? = nil,
         progress: @escaping @Sendable (PullProgress) -> Void = { _ in }
     ) async throws(AICoreError) -> ImageRecord {
         let name = reference.description
@@ -110,7 +131,7 @@ public actor ImageService {
         defer { activePulls -= 1 }
         progress(PullProgress(image: name, phase: .resolving))
         let target = try await source.resolve(reference)
-        let resolved = try await resolveManifest(reference, target: target, from: source)
+        let resolved = try await resolveManifest(reference, target: target, platform: wanted?.normalized ?? platform, from: source)
         let manifest = resolved.manifest
 
         try await fetch(reference, manifest.config, from: source, progress: progress, image: name)
@@ -156,6 +177,7 @@ public actor ImageService {
     private func resolveManifest(
         _ reference: ImageReference,
         target: Descriptor,
+        platform: Platform,
         from source: some ImageSource
     ) async throws(AICoreError) -> (descriptor: Descriptor, manifest: ImageManifest) {
         if MediaType.isSchema1(target.mediaType) {

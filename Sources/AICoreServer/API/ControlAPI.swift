@@ -228,6 +228,13 @@ public struct ControlAPI: Sendable {
         // Docker's `system df`; not under images/, where every name is an image's.
         v1.get("system/df") { _, _ in try Self.json(SystemDiskUsage(images: try await plane.imageDiskUsage())) }
         v1.post("images/prune") { request, _ in try Self.json(try await plane.pruneImages(all: try Self.flag(request, "all"))) }
+        v1.post("images/pull") { request, _ in
+            let body: PullRequest = try await Self.decode(request)
+            // Refused before the stream starts, with its own status.
+            _ = try ImageReference(parsing: body.reference)
+            if let platform = body.platform { _ = try Platform(parsing: platform) }
+            return pullStream(body)
+        }
         v1.post("images/load") { request, _ in
             let upload = try await Self.receiveUpload(request, into: plane.configuration.stateDirectory + "/images")
             defer { try? FileIO.removeFile(upload) }
@@ -236,6 +243,31 @@ public struct ControlAPI: Sendable {
         // A name holds slashes (`docker.io/library/redis:7`): clients percent-encode it.
         v1.get("images/:name") { _, context in try Self.json(try await plane.image(named: Self.imageName(context))) }
         v1.delete("images/:name") { _, context in try Self.json(try await plane.removeImage(named: Self.imageName(context))) }
+    }
+
+    /// A pull as NDJSON `PullMessage`s: progress (the oldest dropped when the client reads
+    /// slower than the layers move), then the image or the problem that ended it.
+    func pullStream(_ body: PullRequest) -> Response {
+        let (lines, continuation) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(512))
+        let plane = plane
+        let pull = Task {
+            let last: PullMessage
+            do throws(AICoreError) {
+                let image = try await plane.pullImage(body.reference, platform: body.platform) { progress in
+                    continuation.yield(ByteBuffer(bytes: (try? Self.ndjson(PullMessage(progress: progress))) ?? []))
+                }
+                last = PullMessage(image: image)
+            } catch {
+                last = PullMessage(error: ProblemMiddleware<AgentRequestContext>.document(for: error))
+            }
+            continuation.yield(ByteBuffer(bytes: (try? Self.ndjson(last)) ?? []))
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in pull.cancel() }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/x-ndjson"
+        let overflow = ByteBuffer(bytes: (try? Self.ndjson(StreamOverflowMessage(message: Self.overflowText))) ?? [])
+        return Response(status: .ok, headers: headers, body: Self.streamed(lines, heartbeat: ByteBuffer(string: "\n"), overflow: overflow))
     }
 
     static func imageName(_ context: AgentRequestContext) throws -> String {

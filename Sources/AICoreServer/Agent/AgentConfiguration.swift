@@ -34,6 +34,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// Threads of the service proxy's own event loops (`proxy_event_loops`); nil: one per core.
     /// 0 runs the proxy on the event loops the REST API uses.
     public var proxyEventLoops: Int?
+    /// `registries.insecure`: registries pulled from over plain http (beyond 127.0.0.0/8 and
+    /// ::1, which always may); `registries.mirrors`: endpoints tried for docker.io, in order.
+    public var registryInsecure: [String] = []
+    public var registryMirrors: [String] = []
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -94,7 +98,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
                        "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections",
-                       "cgroup_driver", "proxy_event_loops"]
+                       "cgroup_driver", "proxy_event_loops", "registries"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -130,6 +134,23 @@ public struct AgentConfiguration: Sendable, Equatable {
                 case "tcp_idle_timeout": configuration.tcpLimits.idleTimeout = .seconds(number)
                 case "tls_handshake_timeout": configuration.tcpLimits.handshakeTimeout = .seconds(number)
                 default: configuration.tcpLimits.maxConnections = number
+                }
+                continue
+            }
+            if key == "registries" {
+                guard let settings = value.mapping else {
+                    throw AgentConfigurationError(path: path + line, message: "`registries` expects a mapping with `insecure` and `mirrors`")
+                }
+                for (nameNode, list) in settings {
+                    let name = nameNode.string ?? ""
+                    let at = nameNode.mark.map { ":\($0.line):\($0.column)" } ?? ""
+                    guard ["insecure", "mirrors"].contains(name) else {
+                        throw AgentConfigurationError(path: path + at, message: "unknown setting `registries.\(name)`; known: insecure, mirrors")
+                    }
+                    guard let items = list.sequence?.map({ $0.string ?? "" }), items.allSatisfy({ !$0.isEmpty }) else {
+                        throw AgentConfigurationError(path: path + at, message: "`registries.\(name)` expects a list of " + (name == "insecure" ? "hosts (host, host:port or an IPv4 CIDR)" : "URLs (https://mirror.example)"))
+                    }
+                    if name == "insecure" { configuration.registryInsecure = items } else { configuration.registryMirrors = items }
                 }
                 continue
             }

@@ -1,6 +1,7 @@
 import AICoreErrors
 import AICoreImages
 import AICoreSpec
+import Foundation
 
 extension ControlPlane {
     /// The node's image store, or 503 on a node that has none.
@@ -59,6 +60,75 @@ extension ControlPlane {
         }
         let users = imageUsers()
         return records.map { ImageStatus($0, usedBy: users[$0.name] ?? []) }
+    }
+
+    /// Pulls `reference` from the node's registries (`pull`, `image pull`); `progress` sees
+    /// each layer's state as it goes.
+    public func pullImage(_ text: String, platform: String? = nil,
+                          progress: @escaping @Sendable (PullProgress) -> Void = { _ in }) async throws(AICoreError) -> ImageStatus {
+        let service = try imageService()
+        let reference = try ImageReference(parsing: text)
+        let wanted = try platform.map { text throws(AICoreError) in try Platform(parsing: text) }
+        let record = try await service.pull(reference, platform: wanted, progress: progress)
+        return ImageStatus(record, usedBy: imageUsers()[record.name] ?? [])
+    }
+
+    /// Gets every image `stack` names onto the node before anything of it starts, as each
+    /// service's `pull_policy` says: `missing` pulls what the node lacks, `always` pulls again,
+    /// `every_<d>` (`daily`, `weekly`) when the node's copy is older, `never` only checks.
+    /// `report` gets one line per image pulled, for the stack's operation status.
+    func ensureImages(_ stack: Stack, report: @escaping @Sendable (String) async -> Void) async throws(AICoreError) {
+        var policies: [String: (reference: ImageReference, policy: PullPolicy, platform: String?, services: [String])] = [:]
+        for service in stack.services {
+            guard let image = service.image else { continue }
+            let reference: ImageReference
+            do {
+                reference = try ImageReference(parsing: image)
+            } catch {
+                throw error.prefixed("service \(service.name)")
+            }
+            var entry = policies[reference.description] ?? (reference, service.pullPolicy, service.platform, [])
+            entry.policy = Self.stronger(entry.policy, service.pullPolicy)
+            entry.services.append(service.name)
+            policies[reference.description] = entry
+        }
+        guard !policies.isEmpty else { return }
+        let images = try imageService()
+        for (name, entry) in policies.sorted(by: { $0.key < $1.key }) {
+            let have = await images.image(name)
+            let pull: Bool
+            switch entry.policy {
+            case .never:
+                guard have != nil else {
+                    throw AICoreError(.notFound, "service \(entry.services.joined(separator: ", ")): the image \(entry.reference.familiar) is not on this node and its pull_policy is never; `aicore-node image load` it, or allow a pull")
+                }
+                pull = false
+            case .missing: pull = have == nil
+            case .always: pull = true
+            case .every(let age): pull = have.map { Date().timeIntervalSince($0.updated) > Double(age.components.seconds) } ?? true
+            }
+            guard pull else { continue }
+            await report("pulling \(entry.reference.familiar)")
+            let platform = try entry.platform.map { text throws(AICoreError) in try Platform(parsing: text) }
+            do {
+                try await images.pull(entry.reference, platform: platform)
+            } catch {
+                throw error.prefixed("pulling \(entry.reference.familiar) for service \(entry.services.joined(separator: ", "))")
+            }
+        }
+    }
+
+    /// The policy that pulls more often wins when services share an image.
+    static func stronger(_ a: PullPolicy, _ b: PullPolicy) -> PullPolicy {
+        func rank(_ policy: PullPolicy) -> (Int, Double) {
+            switch policy {
+            case .always: (3, 0)
+            case .every(let age): (2, -Double(age.components.seconds))
+            case .missing: (1, 0)
+            case .never: (0, 0)
+            }
+        }
+        return rank(a) >= rank(b) ? a : b
     }
 
     /// The services of the stacks on the node that name each image (by normalised name).

@@ -198,6 +198,10 @@ public actor ControlPlane {
     private func runApply(_ stack: Stack, cause: String) async {
         let outcome: StackOperation
         do {
+            // Every image first, by each service's pull_policy: a pull that fails starts nothing.
+            try await ensureImages(stack) { message in
+                await self.setOperationMessage(stack.name, message)
+            }
             try await reconciler.apply(stack, cause: cause)
             outcome = StackOperation(phase: .done, message: nil)
         } catch {
@@ -220,6 +224,10 @@ public actor ControlPlane {
         }
         await publishRoutes(desired[stack.name] ?? stack)
         if !Task.isCancelled || outcome.phase != .cancelled { operationStatus[stack.name] = outcome }
+    }
+
+    private func setOperationMessage(_ name: String, _ message: String) {
+        operationStatus[name] = StackOperation(phase: .applying, message: message)
     }
 
     private func cancelOperation(_ name: String) async {
@@ -358,6 +366,7 @@ public actor ControlPlane {
         for task in operations.values { await task.value }
         operations = [:]
         await agent.release(stoppingInstances: configuration.stopWorkloadsOnExit)
+        await agent.images?.shutdown()
         observer.finish()
     }
 }

@@ -59,7 +59,11 @@ public enum LocalNode {
         } catch {
             throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
         }
-        let images = try ImageService(root: configuration.stateDirectory + "/images",
+        let registry = RegistryClient(
+            configuration: RegistryConfiguration(insecure: configuration.registryInsecure, mirrors: configuration.registryMirrors),
+            credentials: .standard(ownFile: configuration.stateDirectory + "/auth.json"),
+            logger: Logger(label: "aicore.registry"))
+        let images = try ImageService(root: configuration.stateDirectory + "/images", registry: registry,
                                       logger: Logger(label: "aicore.images"))
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
                                    layout: layout, capacity: { try capacity() }, users: { try user($0) }, images: images)

@@ -19,7 +19,7 @@ public enum ComposeKeys {
             "ports", "volumes", "tmpfs", "depends_on", "healthcheck", "restart", "deploy", "read_only",
             "cap_add", "cap_drop", "security_opt", "pids_limit", "ulimits", "stop_signal", "stop_grace_period",
             "labels", "profiles", "scale", "network_mode", "networks", "extra_hosts", "cpus", "mem_limit",
-            "mem_reservation", "oom_score_adj",
+            "mem_reservation", "oom_score_adj", "pull_policy", "platform",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -31,8 +31,7 @@ public enum ComposeKeys {
             "links": "is ignored: every service reaches the others by name",
             "logging": "is ignored: logs go to rotated files read with `aicore-node logs`",
             "mac_address": singleHost, "mem_swappiness": noEffect,
-            "platform": noEffect, "pull_policy": "is ignored: there is no registry",
-            "pull_refresh_after": "is ignored: there is no registry", "runtime": noEffect,
+            "pull_refresh_after": "is ignored: use pull_policy: every_<duration>", "runtime": noEffect,
             "stdin_open": noEffect, "tty": noEffect, "cgroup": noEffect,
         ],
         unsupported: [

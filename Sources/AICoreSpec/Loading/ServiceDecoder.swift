@@ -109,6 +109,25 @@ struct ServiceDecoder {
                 let decoded = decodeDeploy(value, keyPath, into: &service.deploy)
                 deployRestart = decoded.restart
                 deployReplicas = decoded.replicas
+            case "pull_policy":
+                if let text = context.string(value, keyPath) {
+                    if let policy = PullPolicy(parsing: text) {
+                        service.pullPolicy = policy
+                    } else if text == "build" {
+                        context.error("`pull_policy: build` needs `build`, which is not supported yet; push the image to a registry or `aicore-node image load` it", at: value.location, path: keyPath)
+                    } else {
+                        context.error("expected `always`, `missing`, `never`, `daily`, `weekly` or `every_<duration>` (e.g. every_12h), found \"\(text)\"", at: value.location, path: keyPath)
+                    }
+                }
+            case "platform":
+                if let text = context.string(value, keyPath) {
+                    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+                    if (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && !$0.contains(" ") }) {
+                        service.platform = text
+                    } else {
+                        context.error("expected os/architecture[/variant], e.g. linux/arm64, found \"\(text)\"", at: value.location, path: keyPath)
+                    }
+                }
             case "read_only":
                 service.readOnly = context.bool(value, keyPath) ?? false
             case "cap_add":

@@ -4,6 +4,10 @@ public struct Service: Sendable, Hashable {
     public var name: String
     /// An image from the local store; nil runs `command` from the host root filesystem.
     public var image: String?
+    /// When `up` pulls `image` (`pull_policy`, default: when missing).
+    public var pullPolicy: PullPolicy = .missing
+    /// The image's platform (`platform: linux/arm64`), when not the node's own.
+    public var platform: String?
     public var entrypoint: [String]?
     public var command: [String]?
     public var environment: [String: String]

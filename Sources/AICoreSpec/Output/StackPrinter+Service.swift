@@ -2,6 +2,8 @@ extension StackPrinter {
     static func service(_ service: Service) -> ConfigValue {
         var fields: [(String, ConfigValue)] = []
         if let image = service.image { fields.append(("image", text(image))) }
+        if service.pullPolicy != .missing { fields.append(("pull_policy", .string(service.pullPolicy.description))) }
+        if let platform = service.platform { fields.append(("platform", text(platform))) }
         if let entrypoint = service.entrypoint { fields.append(("entrypoint", list(entrypoint))) }
         if let command = service.command { fields.append(("command", list(command))) }
         if let workingDir = service.workingDir { fields.append(("working_dir", text(workingDir))) }
