@@ -856,6 +856,50 @@ paths:
           $ref: "#/components/responses/InternalError"
         "503":
           $ref: "#/components/responses/Unavailable"
+  /v1/images/pull:
+    post:
+      tags: [images]
+      operationId: pullImage
+      summary: Pull an image from its registry (`aicore-node image pull`), with progress.
+      description: >-
+        Resolves the reference with a HEAD, picks the node's platform (or `platform`) from an
+        index, downloads what the node lacks (resuming an interrupted download with `Range`),
+        verifies every blob against its digest and unpacks each layer once; the name switches
+        to the new manifest only when all of that is done. A malformed reference or platform is
+        a 422 before anything starts. The answer is NDJSON: `progress` lines (the oldest dropped
+        when the client reads slower than the layers move), then one `image` line, or one
+        `error` line (a problem document) when the pull failed after it started.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [reference]
+              properties:
+                reference:
+                  type: string
+                  description: "`redis:7`, `host:5000/team/app@sha256:…`."
+                platform:
+                  type: string
+                  description: "`os/arch[/variant]`, e.g. `linux/arm64`."
+      responses:
+        "200":
+          description: The pull's progress, then its outcome.
+          content:
+            application/x-ndjson:
+              schema:
+                $ref: "#/components/schemas/PullMessage"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "422":
+          $ref: "#/components/responses/InvalidSpec"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /v1/images/prune:
     post:
       tags: [images]
@@ -2051,6 +2095,32 @@ components:
               type: object
               additionalProperties:
                 type: string
+    PullMessage:
+      type: object
+      description: One line of a pull's stream; exactly one of its properties is set.
+      properties:
+        progress:
+          type: object
+          required: [image, phase, current, total]
+          properties:
+            image:
+              type: string
+            layer:
+              type: string
+              description: The layer's (or config's) digest.
+            phase:
+              type: string
+              enum: [resolving, waiting, downloading, verifying, extracting, done, exists]
+            current:
+              type: integer
+              format: int64
+            total:
+              type: integer
+              format: int64
+        image:
+          $ref: "#/components/schemas/ImageStatus"
+        error:
+          $ref: "#/components/schemas/ProblemDocument"
     ImageCleanup:
       type: object
       description: What an image removal or prune freed.
