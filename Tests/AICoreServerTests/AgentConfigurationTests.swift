@@ -1,3 +1,4 @@
+import Foundation
 import AICoreOS
 import Testing
 @testable import AICoreServer
@@ -86,6 +87,29 @@ import Testing
             _ = try AgentConfiguration.parse("proxy_event_loops: -1\n", path: "aicore.yml")
         } throws: { error in
             "\(error)" == "aicore.yml:1:1: `proxy_event_loops` expects a whole number of threads, 0 or more (0: share the REST API's event loops)"
+        }
+    }
+
+    @Test func registriesListInsecureHostsAndMirrorsAndRefuseAnythingElse() throws {
+        let parsed = try AgentConfiguration.parse("""
+            registries:
+              insecure: [reg.lan:5000, 10.0.0.0/8]
+              mirrors: [https://mirror.example]
+            """, path: "aicore.yml")
+        #expect(parsed.registryInsecure == ["reg.lan:5000", "10.0.0.0/8"])
+        #expect(parsed.registryMirrors == ["https://mirror.example"])
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let shipped = try String(contentsOfFile: root.appendingPathComponent("config/aicore.yml").path, encoding: .utf8)
+        #expect(try AgentConfiguration.parse(shipped, path: "config/aicore.yml").registryMirrors == [])
+        #expect {
+            _ = try AgentConfiguration.parse("registries:\n  insecure: plain\n", path: "aicore.yml")
+        } throws: { error in
+            "\(error)" == "aicore.yml:2:3: `registries.insecure` expects a list of hosts (host, host:port or an IPv4 CIDR)"
+        }
+        #expect {
+            _ = try AgentConfiguration.parse("registries:\n  mirror: [x]\n", path: "aicore.yml")
+        } throws: { error in
+            "\(error)" == "aicore.yml:2:3: unknown setting `registries.mirror`; known: insecure, mirrors"
         }
     }
 

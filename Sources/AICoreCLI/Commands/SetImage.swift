@@ -8,6 +8,9 @@ extension SetCommand {
             commandName: "image",
             abstract: "Set a service's image, and roll the change out.",
             discussion: """
+                The agent pulls the new image first (by the service's pull_policy), and only \
+                then starts the rollout's new replicas: a pull that fails changes nothing.
+
                   aicore-node set image api registry.example/api:1.4
                 """
         )
