@@ -156,13 +156,16 @@ struct ImageEndToEndTests {
             #expect(load.stdout == "Loaded image: localhost/web:1\n")
 
             let published = try LoopbackPort.allocate()
+            // One replica listens on the port's target ($PORT): a free one, not a fixed 8080
+            // another test may hold.
+            let target = try LoopbackPort.allocate()
             let file = try AgentCLITests.write("""
                 name: loaded
                 services:
                   web:
                     image: localhost/web:1
                     pull_policy: never
-                    ports: ["127.0.0.1:\(published):8080"]
+                    ports: ["127.0.0.1:\(published):\(target)"]
                     x-aicore:
                       probes:
                         readiness:

@@ -72,7 +72,10 @@ extension RegistryClient {
         do {
             // No overall deadline: a large blob takes as long as it takes. A stalled one is caught
             // by the read timeout (`Options.stallTimeout`), an unreachable host by the connect one.
-            return try await http.execute(request, deadline: .distantFuture)
+            guard let client = http.client else {
+                throw AICoreError(.shutDown, "the registry client was shut down (the agent is stopping)")
+            }
+            return try await client.execute(request, deadline: .distantFuture)
         } catch {
             throw transportError(error, what: what, host: RegistryClient.hostPort(of: url))
         }
@@ -80,6 +83,7 @@ extension RegistryClient {
 
     /// What a failure below HTTP means for the caller.
     nonisolated func transportError(_ error: any Error, what: String, host: String) -> AICoreError {
+        if let error = error as? AICoreError { return error }
         if error is CancellationError || Task.isCancelled {
             return AICoreError(.cancelled, "\(what): cancelled", cause: error)
         }

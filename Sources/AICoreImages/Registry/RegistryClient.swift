@@ -64,7 +64,7 @@ public actor RegistryClient {
     public nonisolated let options: Options
     nonisolated let credentials: RegistryCredentials
     nonisolated let logger: Logger
-    nonisolated let http: HTTPClient
+    nonisolated let http: LazyHTTPClient
 
     /// Credentials by registry, once looked up (a miss is remembered too: helpers are slow).
     var credentialCache: [String: RegistryCredential?] = [:]
@@ -96,7 +96,7 @@ public actor RegistryClient {
         // TLS verification stays on (the default): plain HTTP is the only relaxation, and only
         // for endpoints the configuration allows.
         http.httpVersion = .automatic
-        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http, backgroundActivityLogger: logger)
+        self.http = LazyHTTPClient(configuration: http, logger: logger)
     }
 
     /// Closes every connection. The client must not be used afterwards.
