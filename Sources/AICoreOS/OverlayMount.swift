@@ -65,7 +65,11 @@ public struct OverlayMount: Sendable, Equatable {
             try FileIO.makeDirectories(directory, mode: 0o755)
         }
         guard aic_mount_overlay(layersBase, target, options) == 0 else {
-            throw .last("mount overlay (\(layers.count) layers) on \(target)")
+            let failure = SystemError.last("mount overlay (\(layers.count) layers) on \(target)")
+            guard failure.errno == EINVAL, let upper else { throw failure }
+            // What EINVAL nearly always means here: the writable layer's filesystem.
+            throw SystemError(errno: EINVAL, operation: failure.operation,
+                              detail: "the writable layer \(upper) is on a filesystem overlayfs cannot use as an upper (another overlayfs, NFS, 9p); put the agent's state_dir on ext4, xfs, btrfs or tmpfs")
         }
     }
 

@@ -81,9 +81,43 @@ extension FileIO {
             let n = aic_copy_file_range(input, output, 8 << 20)
             if n < 0 {
                 if errno == EINTR { continue }
+                // Across filesystems of different types (Linux ≥ 5.19), or where the filesystem
+                // has no such call: copy the bytes ourselves, from where the kernel stopped.
+                if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) {
+                    try copyBytes(input, output, copied: copied, source: source, destination: destination, progress: progress)
+                    return
+                }
                 throw .last("copy \(source) to \(destination)")
             }
             if n == 0 { return }
+            copied += UInt64(n)
+            progress(copied)
+        }
+    }
+
+    /// read/write from the current offsets: `copyFile` where copy_file_range cannot.
+    private static func copyBytes(_ input: Int32, _ output: Int32, copied start: UInt64, source: String, destination: String,
+                                  progress: (UInt64) -> Void) throws(SystemError) {
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { buffer.deallocate() }
+        var copied = start
+        while true {
+            let n = Glibc.read(input, buffer, size)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .last("read \(source)")
+            }
+            if n == 0 { return }
+            var written = 0
+            while written < n {
+                let m = Glibc.write(output, buffer + written, n - written)
+                if m < 0 {
+                    if errno == EINTR { continue }
+                    throw .last("write \(destination)")
+                }
+                written += m
+            }
             copied += UInt64(n)
             progress(copied)
         }
