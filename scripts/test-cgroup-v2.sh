@@ -43,10 +43,8 @@ if [ $systemd = 1 ]; then
   run=(systemd-run -p Delegate=yes --wait --pipe --quiet -- "${run[@]}" AICORE_TEST_CGROUP_PLACEMENT=delegated)
   expect="using cgroup v2, placement delegated, base /sys/fs/cgroup/system.slice/run-"
 fi
-# The VM's root is overlayfs (this host's files under a tmpfs), and an overlayfs upper (an image
-# instance's writable layer) cannot live on another overlayfs: the tests' /tmp gets a tmpfs of its
-# own, as /tmp is on many hosts.
-run=(sh -c 'mount -t tmpfs -o mode=1777,size=50% tmpfs /tmp && exec "$@"' sh "${run[@]}")
+# The tests' /tmp is a tmpfs of its own (scripts/vm/with-own-tmp says why).
+run=("$PWD/scripts/vm/with-own-tmp" "$PWD" "${run[@]}")
 # The suite takes about 30 s; a VM that has not finished after 300 s hung (seen once in about 20
 # runs, at boot, with no test output). Such a run (vmrun's 124, or 125: the VM did not start) is
 # tried once more and said so; a test failure is never retried.
