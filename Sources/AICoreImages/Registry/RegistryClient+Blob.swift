@@ -105,7 +105,7 @@ extension RegistryClient {
         path: String, what: String, progress: @Sendable (UInt64, UInt64) -> Void
     ) async throws(AICoreError) -> Digest {
         let size = descriptor.size
-        var hasher = BlobHasher(descriptor.digest.algorithm)
+        var hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
         var offset = try await fileIO(what, path) { try await handle.info().size }
         if offset > size {
             try await truncate(handle, what: what, path: path)
@@ -120,7 +120,7 @@ extension RegistryClient {
             if hasher.count != UInt64(offset) {
                 // The file changed while it was read: trust none of it.
                 try await truncate(handle, what: what, path: path)
-                hasher = BlobHasher(descriptor.digest.algorithm)
+                hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
                 offset = 0
             } else {
                 logger.info("resuming a blob download", metadata: ["digest": "\(descriptor.digest)", "have": "\(offset)", "size": "\(size)"])
@@ -132,7 +132,7 @@ extension RegistryClient {
             if digest == descriptor.digest || size == 0 { return digest }
             // A complete leftover that is not the blob: fetch it all again.
             try await truncate(handle, what: what, path: path)
-            hasher = BlobHasher(descriptor.digest.algorithm)
+            hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
             offset = 0
         }
         var failures = 0
@@ -151,7 +151,7 @@ extension RegistryClient {
                         }
                         restarted = true
                         try await truncate(handle, what: what, path: path)
-                        hasher = BlobHasher(descriptor.digest.algorithm)
+                        hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
                         offset = 0
                         continue
                     }
@@ -159,7 +159,7 @@ extension RegistryClient {
                     if offset > 0 {
                         logger.info("the server sent the whole blob instead of the range; starting over", metadata: ["digest": "\(descriptor.digest)", "host": "\(host)"])
                         try await truncate(handle, what: what, path: path)
-                        hasher = BlobHasher(descriptor.digest.algorithm)
+                        hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
                         offset = 0
                     }
                 case 416 where offset > 0 && !restarted:
@@ -167,7 +167,7 @@ extension RegistryClient {
                     await RegistryClient.drain(response)
                     restarted = true
                     try await truncate(handle, what: what, path: path)
-                    hasher = BlobHasher(descriptor.digest.algorithm)
+                    hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
                     offset = 0
                     continue
                 case 404:
@@ -195,7 +195,7 @@ extension RegistryClient {
     /// Writes a response body at `offset`, hashing as it goes. Bytes that arrived before the
     /// stream broke are written too: the next try resumes after them.
     nonisolated func receive(
-        _ body: HTTPClientResponse.Body, into handle: ReadWriteFileHandle, hasher: inout BlobHasher, offset: inout Int64,
+        _ body: HTTPClientResponse.Body, into handle: ReadWriteFileHandle, hasher: inout DigestHasher, offset: inout Int64,
         size: Int64, path: String, what: String, host: String, progress: @Sendable (UInt64, UInt64) -> Void
     ) async throws(AICoreError) {
         var pending = ByteBuffer()

@@ -31,7 +31,7 @@ extension RegistryClient {
                 throw await statusError(response, what: what, host: answer.endpoint.host)
             }
             let bytes = try await readBody(response, limit: options.maximumManifestSize, what: what, host: answer.endpoint.host)
-            var hasher = BlobHasher(descriptor.digest.algorithm)
+            var hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
             hasher.update(bytes)
             let digest = hasher.finalize()
             guard digest == descriptor.digest, Int64(bytes.count) == descriptor.size else {

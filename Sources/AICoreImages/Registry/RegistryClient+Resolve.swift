@@ -100,7 +100,7 @@ extension RegistryClient {
             let shown = peek?.mediaType ?? headerType ?? "none"
             throw AICoreError(.unsupportedMediaType, "\(what): the registry sent a manifest of type \(shown), which is not an image or an index aicore-node can pull")
         }
-        var hasher = BlobHasher(reference.digest?.algorithm ?? .sha256)
+        var hasher = DigestHasher(algorithm: reference.digest?.algorithm ?? .sha256)
         hasher.update(bytes)
         let digest = hasher.finalize()
         if let wanted = reference.digest, wanted != digest {
