@@ -104,15 +104,10 @@ public enum ArchiveExtraction {
         }
         defer { close(fd) }
         try reader.readBlocks { (block, offset) throws(AICoreError) in
-            guard let base = block.baseAddress else { return }
-            var done = 0
-            while done < block.count {
-                let n = pwrite(fd, base + done, block.count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(archive, entry.pathBytes, .last("write \(parent.path)/\(entry.path)"))
-                }
-                done += n
+            do throws(SystemError) {
+                try FileIO.writeAll(fd, block, at: Int64(offset), path: "\(parent.path)/\(entry.path)")
+            } catch {
+                throw failure(archive, entry.pathBytes, error)
             }
         }
         try attempt(archive, entry.pathBytes) { () throws(SystemError) in

@@ -176,15 +176,10 @@ struct LayerApplication {
     /// sparse file keeps its holes (`ftruncate` then sets the length past a trailing one).
     private func write(from reader: ArchiveReader, to fd: Int32, entry: ArchiveEntry) throws(AICoreError) {
         try reader.readBlocks { (block, offset) throws(AICoreError) in
-            guard let base = block.baseAddress else { return }
-            var done = 0
-            while done < block.count {
-                let n = pwrite(fd, base + done, block.count - done, off_t(offset) + off_t(done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(SystemError.last("write \(root.path)/\(entry.path)"), entry: entry.pathBytes)
-                }
-                done += n
+            do throws(SystemError) {
+                try FileIO.writeAll(fd, block, at: Int64(offset), path: "\(root.path)/\(entry.path)")
+            } catch {
+                throw failure(error, entry: entry.pathBytes)
             }
         }
     }

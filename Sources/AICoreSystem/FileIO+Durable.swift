@@ -109,15 +109,7 @@ extension FileIO {
                 throw .last("read \(source)")
             }
             if n == 0 { return }
-            var written = 0
-            while written < n {
-                let m = Glibc.write(output, buffer + written, n - written)
-                if m < 0 {
-                    if errno == EINTR { continue }
-                    throw .last("write \(destination)")
-                }
-                written += m
-            }
+            try writeAll(output, UnsafeRawBufferPointer(start: buffer, count: n), path: destination)
             copied += UInt64(n)
             progress(copied)
         }
@@ -129,15 +121,7 @@ extension FileIO {
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .last("open \(path)") }
         defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .last("write \(path)")
-            }
-            offset += n
-        }
+        try writeAll(fd, bytes, path: path)
     }
 
     /// A name part that differs between processes (temporary files beside their target).

@@ -78,14 +78,26 @@ public enum FileIO {
         guard fd >= 0 else { throw .last("open \(path)") }
         defer { close(fd) }
         if fchmod(fd, mode) != 0 { throw .last("chmod \(String(mode, radix: 8)) \(path)") }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        try writeAll(fd, bytes, path: path)
+    }
+
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {
+        try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try writeAll(fd, raw, path: path) } }.get()
+    }
+
+    /// Writes all of `bytes` to `fd` (short writes and EINTR continued): at the descriptor's own
+    /// offset, or with `pwrite` from `offset` on. `path` names the file in an error.
+    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, at offset: Int64? = nil, path: String) throws(SystemError) {
+        guard let base = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            let n = offset.map { pwrite(fd, base + done, bytes.count - done, off_t($0) + off_t(done)) }
+                ?? Glibc.write(fd, base + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .last("write \(path)")
             }
-            offset += n
+            done += n
         }
     }
 
