@@ -14,6 +14,20 @@ public struct AgentStream: Sendable {
         self.chunks = chunks
     }
 
+    /// Calls `body` with each line of an NDJSON body as it arrives (without its newline), leaving
+    /// out the empty lines the agent writes to keep the connection alive.
+    public func forEachLine(_ body: ([UInt8]) throws -> Void) async throws {
+        var pending: [UInt8] = []
+        for try await chunk in chunks {
+            pending += chunk
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[..<newline])
+                pending.removeSubrange(...newline)
+                if !line.isEmpty { try body(line) }
+            }
+        }
+    }
+
     /// The first value of the header `name`, compared case-insensitively.
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1

@@ -52,27 +52,21 @@ enum ImagePulling {
             throw CLIFailure.from(error)
         }
         var reported: [String: PullProgress.Phase] = [:]
-        var pending: [UInt8] = []
-        for try await chunk in stream.chunks {
-            pending += chunk
-            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = Array(pending[..<newline])
-                pending.removeSubrange(...newline)
-                guard !line.isEmpty, let message = try? ControlAPI.decoder.decode(PullMessage.self, from: Data(line)) else { continue }
-                if let progress = message.progress, !quiet, let layer = progress.layer {
-                    // One line per phase change of a layer, as `docker pull` prints without a terminal.
-                    guard reported[layer.description] != progress.phase else { continue }
-                    reported[layer.description] = progress.phase
-                    let size = progress.total > 0 ? " (\(VolumeCommand.Prune.humanSize(progress.total)))" : ""
-                    print("\(layer.short): \(progress.phase.rawValue)\(size)")
-                }
-                if let image = message.image { return image }
-                if let problem = message.error {
-                    let failure = problem.status >= 400 && problem.status < 500 ? CLIFailure.invalid(problem.detail) : CLIFailure.failed(problem.detail)
-                    throw failure
-                }
+        var pulled: ImageStatus?
+        try await stream.forEachLine { line in
+            guard let message = try? ControlAPI.decoder.decode(PullMessage.self, from: Data(line)) else { return }
+            // One line per phase change of a layer, as `docker pull` prints without a terminal.
+            if let progress = message.progress, !quiet, let layer = progress.layer, reported[layer.description] != progress.phase {
+                reported[layer.description] = progress.phase
+                let size = progress.total > 0 ? " (\(VolumeCommand.Prune.humanSize(progress.total)))" : ""
+                print("\(layer.short): \(progress.phase.rawValue)\(size)")
+            }
+            if let image = message.image { pulled = image }
+            if let problem = message.error {
+                throw problem.status >= 400 && problem.status < 500 ? CLIFailure.invalid(problem.detail) : CLIFailure.failed(problem.detail)
             }
         }
+        if let pulled { return pulled }
         throw CLIFailure.failed("the agent ended the pull of \(reference) without saying how it went")
     }
 }
