@@ -1,7 +1,6 @@
 import AICoreImages
 import AICoreServer
 import ArgumentParser
-import Foundation
 
 extension ImageCommand {
     /// `aicore-node image prune [-a]`: frees what no image or instance uses.
@@ -29,14 +28,8 @@ extension ImageCommand {
         func run() async throws {
             let client = try agent.client()
             if !force {
-                guard isatty(STDIN_FILENO) == 1 else {
-                    throw CLIFailure.invalid("image prune asks before it removes anything and stdin is not a terminal; pass -f to prune without asking")
-                }
-                let what = all ? "all images not used by a stack on this node, and" : ""
-                FileHandle.standardOutput.write(Data("WARNING! This will remove \(what) every layer and download no image uses.\nAre you sure you want to continue? [y/N] ".utf8))
-                guard ["y", "yes"].contains((readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()) else {
-                    throw CLIFailure.failed("image prune cancelled; nothing was removed")
-                }
+                let what = all ? "all images not used by a stack on this node, and " : ""
+                try PruneConfirmation.ask("image prune", warning: "WARNING! This will remove \(what)every layer and download no image uses.")
             }
             let cleanup = try await client.call("POST", "/v1/images/prune\(all ? "?all=true" : "")", as: ImageCleanup.self, timeout: .seconds(900))
             if !cleanup.removedImages.isEmpty {

@@ -25,16 +25,7 @@ extension VolumeCommand {
 
         func run() async throws {
             let client = try agent.client()
-            if !force {
-                guard isatty(STDIN_FILENO) == 1 else {
-                    throw CLIFailure.invalid("volume prune asks before it removes anything and stdin is not a terminal; pass -f to prune without asking")
-                }
-                // Unbuffered: the question must be on the terminal before the answer is read.
-                FileHandle.standardOutput.write(Data("\(Self.warning)\nAre you sure you want to continue? [y/N] ".utf8))
-                guard ["y", "yes"].contains((readLine() ?? "").trimmingCharacters(in: .whitespaces).lowercased()) else {
-                    throw CLIFailure.failed("volume prune cancelled; nothing was removed")
-                }
-            }
+            if !force { try PruneConfirmation.ask("volume prune", warning: Self.warning) }
             let removal = try await client.call("POST", "/v1/volumes/prune", as: VolumeRemoval.self, timeout: .seconds(900))
             if !removal.removed.isEmpty {
                 print("Deleted Volumes:")
