@@ -152,6 +152,20 @@ public struct MountPlan: Sendable, Equatable {
         }
         // From here on every target is resolved beneath this root, following no symlink.
         op(.openRoot, root, targetResolution: .host, "open the new root")
+        // Parents before children, so /data/sub lands inside /data (docker sorts the same way).
+        let sorted = o.mounts.enumerated().sorted { a, b in
+            let da = a.element.destination.split(separator: "/").count
+            let db = b.element.destination.split(separator: "/").count
+            return da != db ? da < db : a.offset < b.offset
+        }.map(\.element)
+        // A bound file's mount point is a file; a bound directory's, or a tmpfs's, a directory.
+        func makeMountPoint(_ m: MountSpec) {
+            if case let .bind(source, _) = m.kind, !isDirectory(source) {
+                op(.mkfile, m.destination, mode: 0o644, declared: true, "create \(m.destination)")
+            } else {
+                op(.mkdir, m.destination, mode: 0o755, declared: true, "mkdir \(m.destination)")
+            }
+        }
         if o.readOnlyRoot && !o.isHostRoot {
             // A read-only root of our own (an image's, a --rootfs) gets its mount points while
             // it is still writable, as Docker makes them in the container's layer for
@@ -163,17 +177,13 @@ public struct MountPlan: Sendable, Equatable {
             for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname")] where file != nil {
                 op(.mkfile, path, mode: 0o644, "create \(path)")
             }
-            for m in o.mounts.sorted(by: { $0.destination.split(separator: "/").count < $1.destination.split(separator: "/").count }) {
+            for m in sorted {
                 let components = m.destination.split(separator: "/")
                 for depth in components.indices.dropLast() {
                     let parent = "/" + components[...depth].joined(separator: "/")
                     op(.mkdir, parent, mode: 0o755, declared: true, "mkdir \(parent)")
                 }
-                if case let .bind(source, _) = m.kind, !isDirectory(source) {
-                    op(.mkfile, m.destination, mode: 0o644, declared: true, "create \(m.destination)")
-                } else {
-                    op(.mkdir, m.destination, mode: 0o755, declared: true, "mkdir \(m.destination)")
-                }
+                makeMountPoint(m)
             }
             op(.setReadOnly, root, targetResolution: .host, mode: 1, "remount / read-only")
         }
@@ -228,21 +238,11 @@ public struct MountPlan: Sendable, Equatable {
             }
         }
 
-        // Parents before children, so /data/sub lands inside /data (docker sorts the same way).
-        let sorted = o.mounts.enumerated().sorted { a, b in
-            let da = a.element.destination.split(separator: "/").count
-            let db = b.element.destination.split(separator: "/").count
-            return da != db ? da < db : a.offset < b.offset
-        }.map(\.element)
         for m in sorted {
             let target = m.destination
             switch m.kind {
             case let .bind(source, readOnly):
-                if isDirectory(source) {
-                    op(.mkdir, target, mode: 0o755, declared: true, "mkdir \(m.destination)")
-                } else {
-                    op(.mkfile, target, mode: 0o644, declared: true, "create \(m.destination)")
-                }
+                makeMountPoint(m)
                 // The source may lie in a directory a workload writes (a volume of this stack or
                 // another): a symlink it left there is refused, never followed.
                 op(.mount, target, source: source, sourceResolution: .hostNoSymlinks, flags: Int32(MS_BIND | MS_REC),
@@ -257,7 +257,7 @@ public struct MountPlan: Sendable, Equatable {
             case let .tmpfs(size, mode, readOnly):
                 var data = "mode=" + String(mode ?? 0o1777, radix: 8)
                 if let size { data += ",size=\(size)" }
-                op(.mkdir, target, mode: 0o755, declared: true, "mkdir \(m.destination)")
+                makeMountPoint(m)
                 // Read-only from the start: an empty tmpfs that nothing can write (Compose's `:ro`).
                 let flags = Int32(MS_NOSUID | MS_NODEV) | (readOnly ? Int32(MS_RDONLY) : 0)
                 op(.mount, target, source: "tmpfs", fstype: "tmpfs", data: data, flags: flags, declared: true,

@@ -5,8 +5,9 @@ import CAICoreShim
 import Glibc
 #endif
 
-/// An instance's root made of image layers: overlayfs with the layers as lowerdirs, and, unless
-/// the root is read-only, an upper and a work directory of the instance's own. Mounted on the
+/// An instance's root made of image layers: overlayfs with the layers as lowerdirs, and an upper
+/// and a work directory of the instance's own (also under a read-only root, whose mount points
+/// are made there first). Mounted on the
 /// host side (in the agent's mount namespace) so that the agent can read the image's
 /// /etc/passwd beneath it before the instance starts; the instance's mount plan then binds it
 /// as its root like any root directory.
@@ -15,11 +16,11 @@ public struct OverlayMount: Sendable, Equatable {
     public var layersBase: String
     /// Layer directory names inside `layersBase`, top layer first.
     public var layers: [String]
-    /// The instance's writable layer; nil for a read-only root.
-    public var upper: String?
-    public var work: String?
+    /// The instance's writable layer.
+    public var upper: String
+    public var work: String
 
-    public init(layersBase: String, layers: [String], upper: String? = nil, work: String? = nil) {
+    public init(layersBase: String, layers: [String], upper: String, work: String) {
         self.layersBase = layersBase
         self.layers = layers
         self.upper = upper
@@ -28,18 +29,11 @@ public struct OverlayMount: Sendable, Equatable {
 
     /// mount(2) takes its options in one page.
     public static let optionsLimit = 4095
-    /// overlayfs wants two lowerdirs when there is no upper; an image of one layer gets this
-    /// empty one (made in `layersBase`) under it.
-    public static let emptyLayerName = ".empty"
 
     /// The mount options: relative lowerdirs, `index=off` (no hard-link index to keep
     /// consistent: each upper is used by one instance only, over layers that never change).
     public var options: String {
-        var lowers = layers
-        if upper == nil && lowers.count == 1 { lowers.append(Self.emptyLayerName) }
-        var text = "lowerdir=" + lowers.joined(separator: ":")
-        if let upper, let work { text += ",upperdir=\(upper),workdir=\(work)" }
-        return text + ",index=off"
+        "lowerdir=" + layers.joined(separator: ":") + ",upperdir=\(upper),workdir=\(work),index=off"
     }
 
     /// Mounts the root at `target`, an empty directory of the agent's own.
@@ -47,7 +41,7 @@ public struct OverlayMount: Sendable, Equatable {
         guard !layers.isEmpty else {
             throw SystemError(code: .invalidArgument, operation: "mount overlay on \(target)", detail: "an image root needs at least one layer")
         }
-        for name in layers + [Self.emptyLayerName] where name.isEmpty || name.contains("/") || name.contains(":") || name.contains(",") {
+        for name in layers where name.isEmpty || name.contains("/") || name.contains(":") || name.contains(",") {
             throw SystemError(code: .invalidArgument, operation: "mount overlay on \(target)", detail: "\"\(name)\" is not a layer directory name")
         }
         let options = options
@@ -58,15 +52,12 @@ public struct OverlayMount: Sendable, Equatable {
                 detail: "an image of \(layers.count) layers needs \(options.utf8.count) bytes of mount options, more than the kernel's \(Self.optionsLimit); squash the image's layers"
             )
         }
-        if upper == nil, layers.count == 1 {
-            try FileIO.makeDirectories("\(layersBase)/\(Self.emptyLayerName)", mode: 0o755)
-        }
-        for directory in [upper, work].compactMap({ $0 }) {
+        for directory in [upper, work] {
             try FileIO.makeDirectories(directory, mode: 0o755)
         }
         guard aic_mount_overlay(layersBase, target, options) == 0 else {
             let failure = SystemError.last("mount overlay (\(layers.count) layers) on \(target)")
-            guard failure.errno == EINVAL, let upper else { throw failure }
+            guard failure.errno == EINVAL else { throw failure }
             // What EINVAL nearly always means here: the writable layer's filesystem.
             throw SystemError(errno: EINVAL, operation: failure.operation,
                               detail: "the writable layer \(upper) is on a filesystem overlayfs cannot use as an upper (another overlayfs, NFS, 9p); put the agent's state_dir on ext4, xfs, btrfs or tmpfs")
