@@ -4,9 +4,10 @@
 # stack so that stacks, services and instances exist, and runs schemathesis over every operation:
 # it fails on any 5xx answer and on any response that does not match the document. The two
 # endless streams (/v1/events, logs with follow) are left out here; ControlAPITests cover them.
-# So is the image pull: a random reference names a random host, and this machine may send
-# traffic only to loopback (its refusals are ImageReferenceTests'; the pull itself
-# ImageEndToEndTests' and the registry suites').
+# So is the image pull (its refusals are ImageReferenceTests'; the pull itself
+# ImageEndToEndTests' and the registry suites'). Everything runs in a network namespace with
+# only loopback: a fuzzed stack or `set image` names random images on random hosts, and this
+# machine may send traffic only to loopback.
 # A second pass runs a service's update and rollout operations on the stack's real service.
 #
 #   sudo scripts/test-api-schema.sh          (SKIP_BUILD=1 uses the existing build)
@@ -23,6 +24,14 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   /usr/bin/python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==4.32.5"
 fi
+
+# From here on, in a network namespace of its own with only loopback up: a fuzzed stack or
+# `set image` may name any image, and the agent's pull must not reach past this machine
+# (it fails at once with "network unreachable").
+if [ "${AICORE_SCHEMA_NETNS:-0}" != 1 ]; then
+  exec unshare --net -- env AICORE_SCHEMA_NETNS=1 SKIP_BUILD=1 bash "$0" "$@"
+fi
+ip link set lo up
 
 work=$(mktemp -d /tmp/aicore-schema.XXXXXX)
 agent=""

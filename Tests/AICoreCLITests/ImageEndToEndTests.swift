@@ -99,6 +99,9 @@ struct ImageEndToEndTests {
             // up pulls what the node lacks before it starts anything.
             let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
             #expect(up.status == 0, "up: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+            // With its progress per layer, as plain lines (the output is not a terminal).
+            #expect(up.stdout.contains("pulling \(host)/demo/web:1 (web)\n"), "\(up.stdout)")
+            #expect(up.stdout.components(separatedBy: ": pull complete\n").count - 1 == 2, "\(up.stdout)")
             let instances = try await harness.instances("imgdemo")
             #expect(instances.count == 3)
             #expect(try await Self.page(published) == "v1")
@@ -150,6 +153,18 @@ struct ImageEndToEndTests {
             let archive = harness.directory + "/web.tar"
             let save = try await run("/usr/bin/skopeo", ["copy", "oci:\(harness.directory)/layout:1", "docker-archive:\(archive):localhost/web:1"])
             #expect(save.status == 0, "\(save.stderr)")
+
+            // `up --pull never` of an image the node lacks fails before anything changes.
+            let loadedFile = try AgentCLITests.write("""
+                name: loaded
+                services:
+                  web:
+                    image: localhost/web:1
+                """, in: harness.directory)
+            let refused = try await harness.cli(["up", "-d", "--pull", "never", "-f", loadedFile])
+            #expect(refused.status == 2, "\(refused.stderr)")
+            #expect(refused.stderr == "aicore-node: service web: the image localhost/web:1 is not on this node and its pull_policy is never; `aicore-node image load` it, or allow a pull\n")
+            #expect(try await harness.cli(["ps", "-a", "--format", "json"]).stdout.contains("loaded") == false)
 
             let load = try await harness.cli(["image", "load", "-i", archive])
             #expect(load.status == 0, "\(load.stderr)")

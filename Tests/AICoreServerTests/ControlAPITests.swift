@@ -172,6 +172,19 @@ struct ControlAPITests {
         }
     }
 
+    @Test func anUnknownPullOverrideIs400AndCreatesNothing() async throws {
+        try await ControlAPIHarness.with { harness in
+            try await harness.test { client in
+                let response = try await client.execute(uri: "/v1/stacks?project_name=pulls&pull=sometimes", method: .post, headers: Self.yaml,
+                                                        body: ByteBuffer(string: Self.stackFile("valid")))
+                let problem = try expectProblem(response, .badRequest)
+                #expect(problem.detail.contains("`pull` must be always, missing or never"), "\(problem)")
+                #expect(try await client.execute(uri: "/v1/stacks", method: .get).json([StackStatus].self).isEmpty)
+            }
+            #expect(try await harness.plane.stackNames().isEmpty)
+        }
+    }
+
     // MARK: a stack's life
 
     @Test func aStackGoesThroughEveryRouteAndLeavesNothingBehind() async throws {

@@ -40,8 +40,8 @@ extension ImageCommand {
     }
 }
 
-/// A pull through the agent, with a line per layer as it goes (a terminal sees each layer's
-/// line when its phase changes; a log sees the same lines, never a progress bar).
+/// A pull through the agent, with a line per layer as it goes (`PullDisplay`: bars on a
+/// terminal, a line per phase change otherwise).
 enum ImagePulling {
     static func pull(_ reference: String, platform: String?, client: AgentClient, quiet: Bool) async throws -> ImageStatus {
         let body = Array(try ControlAPI.encoder.encode(PullRequest(reference: reference, platform: platform)))
@@ -51,16 +51,11 @@ enum ImagePulling {
         } catch {
             throw CLIFailure.from(error)
         }
-        var reported: [String: PullProgress.Phase] = [:]
+        var display = PullDisplay()
         var pulled: ImageStatus?
         try await stream.forEachLine { line in
             guard let message = try? ControlAPI.decoder.decode(PullMessage.self, from: Data(line)) else { return }
-            // One line per phase change of a layer, as `docker pull` prints without a terminal.
-            if let progress = message.progress, !quiet, let layer = progress.layer, reported[layer.description] != progress.phase {
-                reported[layer.description] = progress.phase
-                let size = progress.total > 0 ? " (\(VolumeCommand.Prune.humanSize(progress.total)))" : ""
-                print("\(layer.short): \(progress.phase.rawValue)\(size)")
-            }
+            if let progress = message.progress, !quiet { display.show(progress) }
             if let image = message.image { pulled = image }
             if let problem = message.error {
                 throw problem.status >= 400 && problem.status < 500 ? CLIFailure.invalid(problem.detail) : CLIFailure.failed(problem.detail)

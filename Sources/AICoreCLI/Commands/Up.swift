@@ -1,6 +1,8 @@
 import AICoreErrors
+import AICoreImages
 import AICoreServer
 import AICoreSpec
+import AICoreSupervisor
 import ArgumentParser
 import Foundation
 import Logging
@@ -37,6 +39,15 @@ struct Up: AsyncParsableCommand {
     @Option(name: .long, help: "State directory of the embedded agent (default ./.aicore).")
     var stateDir: String?
 
+    @Option(name: .long, help: ArgumentHelp("Pull images before starting: always, missing or never (default: each service's pull_policy).", valueName: "policy"))
+    var pull: String?
+
+    func validate() throws {
+        if let pull, PullPolicy(parsing: pull) == nil {
+            throw ValidationError("--pull must be always, missing or never, not \(pull)")
+        }
+    }
+
     func run() async throws {
         let loaded = try stackFiles.load(strict: true)
         let stack = loaded.stack
@@ -63,7 +74,10 @@ struct Up: AsyncParsableCommand {
 
     private func apply(client: AgentClient, loaded: LoadedStack, yaml: String, path: String) async throws {
         let stack = loaded.stack
-        let query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
+        let override = pull.flatMap(PullPolicy.init(parsing:))
+        try await pullFirst(stack, override: override, client: client)
+        var query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
+        if let override { query += "&pull=\(urlEncoded(override.description))" }
         let plan: PlanMessage
         do {
             plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
@@ -72,6 +86,33 @@ struct Up: AsyncParsableCommand {
             throw failure
         }
         Progress.printPlan(plan)
+    }
+
+    /// Pulls what the stack's images need (by `pull_policy`, or `--pull`) through the agent
+    /// before the apply, with each layer's progress shown here; the agent's own check before
+    /// it starts anything then finds them present. A missing image under `never` fails here,
+    /// before anything changes.
+    private func pullFirst(_ stack: Stack, override: PullPolicy?, client: AgentClient) async throws {
+        let pulls: [StackImagePull]
+        do {
+            pulls = try StackImagePull.plan(for: stack, override: override)
+        } catch {
+            throw CLIFailure.invalid(error.message)
+        }
+        guard !pulls.isEmpty else { return }
+        let present = try await client.call("GET", "/v1/images", as: [ImageStatus].self)
+        for entry in pulls {
+            let pulled = present.first { $0.name == entry.reference.description }.flatMap { try? Date($0.updated, strategy: .iso8601) }
+            let due: Bool
+            do {
+                due = try entry.isDue(pulled: pulled)
+            } catch {
+                throw CLIFailure.invalid(error.message)
+            }
+            guard due else { continue }
+            print("pulling \(entry.reference.familiar) (\(entry.services.joined(separator: ", ")))")
+            _ = try await ImagePulling.pull(entry.reference.description, platform: entry.platform, client: client, quiet: false)
+        }
     }
 
     /// An agent's finding about a key path (`services.web.ports[0]: …`, a clash with another

@@ -1,5 +1,6 @@
 import AICoreErrors
 import AICoreImages
+import AICoreSpec
 import AICoreStore
 import AICoreSupervisor
 import AICoreSystem
@@ -176,7 +177,13 @@ public struct ControlAPI: Sendable {
         guard path.hasPrefix("/") else {
             throw AICoreError(.badRequest, "`path` must be absolute (the stack file's path: relative paths inside resolve against it)")
         }
-        let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName)
+        let pull = try request.uri.queryParameters.get("pull").map { text throws(AICoreError) in
+            guard let policy = PullPolicy(parsing: String(text)) else {
+                throw AICoreError(.badRequest, "`pull` must be always, missing or never (or daily, weekly, every_<duration>), not \(text)")
+            }
+            return policy
+        }
+        let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
         return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
     }
 

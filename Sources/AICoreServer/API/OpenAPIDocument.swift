@@ -188,6 +188,15 @@ paths:
           schema:
             type: string
             pattern: "^(/[\\s\\S]*)?$"
+        - name: pull
+          in: query
+          description: >-
+            Overrides every service's `pull_policy` for this apply only (`up --pull`): `always`,
+            `missing`, `never`, or `daily`, `weekly`, `every_<duration>`. Images are pulled before
+            anything of the stack starts; a failed pull fails the apply and starts nothing.
+            Anything else is a 400.
+          schema:
+            type: string
       requestBody:
         required: true
         description: >-

@@ -1,6 +1,7 @@
 import AICoreErrors
 import AICoreImages
 import AICoreSpec
+import AICoreSupervisor
 import Foundation
 
 extension ControlPlane {
@@ -74,40 +75,16 @@ extension ControlPlane {
     }
 
     /// Gets every image `stack` names onto the node before anything of it starts, as each
-    /// service's `pull_policy` says: `missing` pulls what the node lacks, `always` pulls again,
-    /// `every_<d>` (`daily`, `weekly`) when the node's copy is older, `never` only checks.
-    /// `report` gets one line per image pulled, for the stack's operation status.
-    func ensureImages(_ stack: Stack, report: @escaping @Sendable (String) async -> Void) async throws(AICoreError) {
-        var policies: [String: (reference: ImageReference, policy: PullPolicy, platform: String?, services: [String])] = [:]
-        for service in stack.services {
-            guard let image = service.image else { continue }
-            let reference: ImageReference
-            do {
-                reference = try ImageReference(parsing: image)
-            } catch {
-                throw error.prefixed("service \(service.name)")
-            }
-            var entry = policies[reference.description] ?? (reference, service.pullPolicy, service.platform, [])
-            entry.policy = Self.stronger(entry.policy, service.pullPolicy)
-            entry.services.append(service.name)
-            policies[reference.description] = entry
-        }
-        guard !policies.isEmpty else { return }
+    /// service's `pull_policy` says (or `override`, `up --pull`): `missing` pulls what the node
+    /// lacks, `always` pulls again, `every_<d>` (`daily`, `weekly`) when the node's copy is
+    /// older, `never` only checks. `report` gets one line per image pulled, for the stack's
+    /// operation status.
+    func ensureImages(_ stack: Stack, override: PullPolicy? = nil, report: @escaping @Sendable (String) async -> Void) async throws(AICoreError) {
+        let pulls = try StackImagePull.plan(for: stack, override: override)
+        guard !pulls.isEmpty else { return }
         let images = try imageService()
-        for (name, entry) in policies.sorted(by: { $0.key < $1.key }) {
-            let have = await images.image(name)
-            let pull: Bool
-            switch entry.policy {
-            case .never:
-                guard have != nil else {
-                    throw AICoreError(.notFound, "service \(entry.services.joined(separator: ", ")): the image \(entry.reference.familiar) is not on this node and its pull_policy is never; `aicore-node image load` it, or allow a pull")
-                }
-                pull = false
-            case .missing: pull = have == nil
-            case .always: pull = true
-            case .every(let age): pull = have.map { Date().timeIntervalSince($0.updated) > Double(age.components.seconds) } ?? true
-            }
-            guard pull else { continue }
+        for entry in pulls {
+            guard try entry.isDue(pulled: await images.image(entry.reference.description)?.updated) else { continue }
             await report("pulling \(entry.reference.familiar)")
             let platform = try entry.platform.map { text throws(AICoreError) in try Platform(parsing: text) }
             do {
@@ -116,19 +93,6 @@ extension ControlPlane {
                 throw error.prefixed("pulling \(entry.reference.familiar) for service \(entry.services.joined(separator: ", "))")
             }
         }
-    }
-
-    /// The policy that pulls more often wins when services share an image.
-    static func stronger(_ a: PullPolicy, _ b: PullPolicy) -> PullPolicy {
-        func rank(_ policy: PullPolicy) -> (Int, Double) {
-            switch policy {
-            case .always: (3, 0)
-            case .every(let age): (2, -Double(age.components.seconds))
-            case .missing: (1, 0)
-            case .never: (0, 0)
-            }
-        }
-        return rank(a) >= rank(b) ? a : b
     }
 
     /// The services of the stacks on the node that name each image (by normalised name).

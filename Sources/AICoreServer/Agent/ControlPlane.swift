@@ -93,9 +93,11 @@ public actor ControlPlane {
     /// It is interpolated from an empty environment and no `.env`: the client (the CLI) has
     /// already filled its own variables and sends `$` as `$$`, and the agent's environment
     /// (its token file path, `HOME`, anything it was started with) must never leak into a stack.
-    public nonisolated func apply(text: String, path: String, projectName: String?) async throws(AICoreError) -> (Stack, ReconcilePlan, Int) {
+    ///
+    /// `pull` overrides every service's `pull_policy` for this apply only (`up --pull`).
+    public nonisolated func apply(text: String, path: String, projectName: String?, pull: PullPolicy? = nil) async throws(AICoreError) -> (Stack, ReconcilePlan, Int) {
         let stack = try await Self.loadSent(text: text, path: path, projectName: projectName)
-        let (plan, revision) = try await applyRecording(stack)
+        let (plan, revision) = try await applyRecording(stack, pull: pull)
         return (stack, plan, revision)
     }
 
@@ -127,7 +129,7 @@ public actor ControlPlane {
     }
 
     /// `apply`, also returning the stack's revision (new when its spec changed).
-    public func applyRecording(_ stack: Stack, cause: String = "apply") async throws(AICoreError) -> (ReconcilePlan, Int) {
+    public func applyRecording(_ stack: Stack, cause: String = "apply", pull: PullPolicy? = nil) async throws(AICoreError) -> (ReconcilePlan, Int) {
         try checkHostPorts(stack)
         try checkInstanceNames(stack)
         let spec = StackPrinter.render(stack, format: .yaml)
@@ -140,7 +142,7 @@ public actor ControlPlane {
         // them while the first replicas start, and takes each as soon as it is ready.
         _ = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
         await publishRoutes(stack)
-        enqueue(stack, cause: cause)
+        enqueue(stack, cause: cause, pull: pull)
         return (plan, revision)
     }
 
@@ -185,21 +187,21 @@ public actor ControlPlane {
     }
 
     /// Runs the apply of `stack` in the background, after any earlier one of it has ended.
-    private func enqueue(_ stack: Stack, cause: String = "apply") {
+    private func enqueue(_ stack: Stack, cause: String = "apply", pull: PullPolicy? = nil) {
         let previous = operations[stack.name]
         previous?.cancel()
         operationStatus[stack.name] = StackOperation(phase: .applying, message: nil)
         operations[stack.name] = Task {
             await previous?.value
-            await self.runApply(stack, cause: cause)
+            await self.runApply(stack, cause: cause, pull: pull)
         }
     }
 
-    private func runApply(_ stack: Stack, cause: String) async {
+    private func runApply(_ stack: Stack, cause: String, pull: PullPolicy?) async {
         let outcome: StackOperation
         do {
             // Every image first, by each service's pull_policy: a pull that fails starts nothing.
-            try await ensureImages(stack) { message in
+            try await ensureImages(stack, override: pull) { message in
                 await self.setOperationMessage(stack.name, message)
             }
             try await reconciler.apply(stack, cause: cause)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// When `up` pulls a service's image (Compose's `pull_policy`).
 public enum PullPolicy: Sendable, Hashable, CustomStringConvertible {
     /// Pull only when the node does not have the image (Compose's default; `if_not_present`).
@@ -23,6 +25,30 @@ public enum PullPolicy: Sendable, Hashable, CustomStringConvertible {
                   duration > .zero else { return nil }
             self = .every(duration)
         }
+    }
+
+    /// Whether a pull is due for an image the node last pulled at `pulled` (nil: the node does
+    /// not have it). `never` is never due: a missing image is then an error for the caller.
+    public func isDue(pulled: Date?, now: Date = Date()) -> Bool {
+        switch self {
+        case .never: false
+        case .missing: pulled == nil
+        case .always: true
+        case .every(let age): pulled.map { now.timeIntervalSince($0) > Double(age.components.seconds) } ?? true
+        }
+    }
+
+    /// Of two policies for one image (services that share it), the one that pulls more often.
+    public static func stronger(_ a: PullPolicy, _ b: PullPolicy) -> PullPolicy {
+        func rank(_ policy: PullPolicy) -> (Int, Double) {
+            switch policy {
+            case .always: (3, 0)
+            case .every(let age): (2, -Double(age.components.seconds))
+            case .missing: (1, 0)
+            case .never: (0, 0)
+            }
+        }
+        return rank(a) >= rank(b) ? a : b
     }
 
     public var description: String {
