@@ -235,6 +235,14 @@ public actor ImageService {
                 "\(name)'s manifest has \(manifest.layers.count) layers but its config names \(configuration.rootfs.diffIDs.count); the image is malformed"
             )
         }
+        // Unpacking hashes SHA-256 only: a layer whose diff ID is another algorithm could not
+        // be checked, and an unchecked layer is never run.
+        if let other = configuration.rootfs.diffIDs.first(where: { $0.algorithm != .sha256 }) {
+            throw AICoreError(
+                .invalidImage,
+                "\(name)'s config names layer \(other) by \(other.algorithm.rawValue); this node verifies layers by sha256 only, so it refuses the image rather than run a layer it cannot check"
+            )
+        }
     }
 
     private func fetchAndUnpackLayers(

@@ -44,7 +44,8 @@ public struct LayerStore: Sendable {
         }
         do {
             let result = try LayerUnpacker().unpack(archivePath: blobPath, into: temporary, layer: layer.description)
-            guard result.uncompressedSHA256 == diffID.hex || diffID.algorithm != .sha256 else {
+            // ImageService refuses other algorithms before anything is fetched.
+            guard diffID.algorithm == .sha256, result.uncompressedSHA256 == diffID.hex else {
                 throw AICoreError(
                     .digestMismatch,
                     "layer \(layer) unpacks to sha256:\(result.uncompressedSHA256), not \(diffID) as the image's config says; the image is corrupt or was tampered with",

@@ -112,6 +112,49 @@ struct ImageServiceTests {
         #expect(await reopened.image("localhost/app:1") == before)
     }
 
+    @Test("A config that names a layer by sha512 is refused before anything is fetched: it could not be checked")
+    func sha512DiffIDIsRefused() async throws {
+        let parent = try temporaryDirectory("sha512")
+        defer { try? FileIO.removeTree(parent) }
+        let layout = try await makeLayout(in: parent)
+        let (_, manifest) = try layout.manifest("1")
+        // The same image, its config's first diff ID rewritten as a sha512 one.
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(FileIO.read(layout.blobPath(manifest.config.digest)))) as? [String: Any])
+        var rootfs = try #require(config["rootfs"] as? [String: Any])
+        var diffIDs = try #require(rootfs["diff_ids"] as? [String])
+        diffIDs[0] = "sha512:" + String(repeating: "0", count: 128)
+        rootfs["diff_ids"] = diffIDs
+        config["rootfs"] = rootfs
+        let configBytes = Array(try JSONSerialization.data(withJSONObject: config, options: .sortedKeys))
+        let configDigest = Digest.sha256(of: configBytes)
+        try FileIO.write(layout.blobPath(configDigest), configBytes)
+        var edited = manifest
+        edited.config = Descriptor(mediaType: manifest.config.mediaType, digest: configDigest, size: Int64(configBytes.count))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let manifestBytes = Array(try encoder.encode(edited))
+        let manifestDigest = Digest.sha256(of: manifestBytes)
+        try FileIO.write(layout.blobPath(manifestDigest), manifestBytes)
+        let index = ImageIndex(manifests: [Descriptor(
+            mediaType: MediaType.ociManifest, digest: manifestDigest, size: Int64(manifestBytes.count),
+            annotations: ["org.opencontainers.image.ref.name": "sha512"]
+        )])
+        try FileIO.write("\(layout.directory)/index.json", Array(try encoder.encode(index)))
+
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
+        let phases = PhaseLog()
+        await #expect {
+            try await service.pull(try ImageReference(parsing: "localhost/app:sha512"), from: try OCILayoutSource(directory: layout.directory)) { phases.append($0) }
+        } throws: { error in
+            guard let error = error as? AICoreError else { return false }
+            return error.code == .invalidImage && error.message.contains("by sha512") && error.message.contains("verifies layers by sha256 only")
+        }
+        // Only the config was read: no layer.
+        #expect(phases.layers(in: .downloading).filter(manifest.layers.map(\.digest).contains).isEmpty)
+        #expect(await service.images().isEmpty)
+        #expect(try service.layerStore.layers().isEmpty)
+    }
+
     @Test("An index picks this node's platform, and says what it has when none fits")
     func choosesThePlatform() async throws {
         let parent = try temporaryDirectory("index")
