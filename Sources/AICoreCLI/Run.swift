@@ -18,12 +18,14 @@ struct Run: AsyncParsableCommand {
         The instance gets its own pid, mount, uts and ipc namespaces (and network with \
         --network none), a cgroup with the given limits (pids default to 4096), no_new_privs, \
         Docker's default capabilities for root (none for any other user), and Docker's default \
-        seccomp profile. Its root is the host's / mounted read-only, or --rootfs DIR; it gets a \
+        seccomp profile. Its root is the host's / mounted read-only, --rootfs DIR, or --image \
+        IMAGE (its layers from the agent's store under a fresh writable layer, its config as \
+        `docker run` applies it: the command replaces Cmd, -e, -u and -w win); it gets a \
         fresh /proc, a minimal /dev, a read-only /sys, a private /tmp and /run, and Docker's masked \
         and read-only /proc paths.
 
         Read-only root: the host root (the default) is always read-only and --read-only changes \
-        nothing for it. With --rootfs DIR the root is writable unless --read-only is given. \
+        nothing for it. With --rootfs DIR or --image the root is writable unless --read-only is given. \
         Either way, writable places are only /tmp, /run (host root), /dev/shm, and the volumes \
         and tmpfs mounts given with -v and --tmpfs.
 
@@ -90,6 +92,12 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Directory to use as the root filesystem instead of the host's /.")
     var rootfs: String?
 
+    @Option(name: .long, help: "Run on this image (from the agent's store: `image pull`/`image load`) instead of a root; the command, if any, replaces its Cmd.")
+    var image: String?
+
+    @Option(name: .long, help: "The image store --image reads (default /var/lib/aicore/images, the agent's).")
+    var imageStore: String = RunOptions.defaultImageStore
+
     @Option(name: .long, help: "Network: host (default) or none.")
     var network: String = "host"
 
@@ -117,7 +125,7 @@ struct Run: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep the instance's state directory (exit file, log) after it exits.")
     var keepState = false
 
-    @Argument(parsing: .postTerminator, help: "-- COMMAND [ARG...] (the -- is required)")
+    @Argument(parsing: .postTerminator, help: "-- COMMAND [ARG...] (the -- is required; optional with --image)")
     var command: [String] = []
 
     /// The parsed values, as `RunOptions.scan` makes them without ArgumentParser.
@@ -125,7 +133,7 @@ struct Run: AsyncParsableCommand {
         RunOptions(name: name, memory: memory, cpus: cpus, cpuWeight: cpuWeight, pidsLimit: pidsLimit, user: user,
                    readOnly: readOnly, volume: volume, tmpfs: tmpfs, hide: hide, capAdd: capAdd, capDrop: capDrop,
                    securityOpt: securityOpt, env: env, envFile: envFile, workdir: workdir, hostname: hostname,
-                   rootfs: rootfs, network: network, ulimit: ulimit, oomScoreAdj: oomScoreAdj, logDir: logDir,
+                   rootfs: rootfs, image: image, imageStore: imageStore, network: network, ulimit: ulimit, oomScoreAdj: oomScoreAdj, logDir: logDir,
                    logMaxSize: logMaxSize, logMaxFiles: logMaxFiles, stateDir: stateDir, cgroupDriver: cgroupDriver, keepState: keepState,
                    command: command.first == "--" ? Array(command.dropFirst()) : command)
     }

@@ -79,6 +79,8 @@ extension RunOptions {
             case "workdir": workdir = value
             case "hostname": hostname = value
             case "rootfs": rootfs = value
+            case "image": image = value
+            case "image-store": imageStore = value
             case "network": network = value
             case "log-dir": logDir = value
             case "log-max-size": logMaxSize = value

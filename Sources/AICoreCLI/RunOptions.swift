@@ -31,6 +31,9 @@ struct RunOptions: Equatable {
     var workdir: String?
     var hostname: String?
     var rootfs: String?
+    /// An image of the agent's store (`image pull`/`image load`) to run on instead of a root.
+    var image: String?
+    var imageStore = RunOptions.defaultImageStore
     var network = "host"
     var ulimit: [String] = []
     var oomScoreAdj: Int32 = 0
@@ -43,9 +46,15 @@ struct RunOptions: Equatable {
     /// The command after `--`.
     var command: [String] = []
 
+    /// The agent's store under its default state directory.
+    static let defaultImageStore = "/var/lib/aicore/images"
+
     func validate() throws {
-        if command.isEmpty {
-            throw ValidationError("missing command: usage: aicore-node run [OPTIONS] -- COMMAND [ARG...]")
+        if command.isEmpty && image == nil {
+            throw ValidationError("missing command: usage: aicore-node run [OPTIONS] -- COMMAND [ARG...] (or --image IMAGE [-- COMMAND [ARG...]])")
+        }
+        if image != nil && rootfs != nil {
+            throw ValidationError("--image and --rootfs both name the root: give one")
         }
         for path in hide {
             // The rule of x-aicore.hide_paths: a path is hidden as written, so `..` is refused.
@@ -68,7 +77,9 @@ struct RunOptions: Equatable {
         }
         let spec: TaskSpec
         do {
-            spec = try makeSpec()
+            spec = try makeSpec(image: try await openImage())
+        } catch let error as AICoreError {
+            Run.fail(error.message)
         } catch {
             Run.fail("\(error)")
         }
@@ -77,7 +88,8 @@ struct RunOptions: Equatable {
             // A systemd host gets a transient scope, as the agent's instances do: an instance
             // outside any unit is one systemd does not know of and may disturb.
             let cgroups = try CgroupDetection.detect(driver: CgroupDriver(rawValue: cgroupDriver) ?? .auto)
-            driver = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir), cgroups: cgroups)
+            driver = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir, writableLayerRoot: Self.writableLayerRoot(imageStore)),
+                                         cgroups: cgroups)
         } catch {
             Run.fail("cgroups (--cgroup-driver \(cgroupDriver)): \(error)")
         }
@@ -96,7 +108,7 @@ struct RunOptions: Equatable {
         } catch {
             Run.fail("\(error)")
         }
-        if !keepState { try? driver.remove(handle) }
+        if keepState { driver.releaseImageRoot(handle) } else { try? driver.remove(handle) }
         if result.oomKilled {
             writeStderr("OOMKilled\n")
         }
@@ -108,7 +120,7 @@ struct RunOptions: Equatable {
         init(_ d: String) { description = d }
     }
 
-    func makeSpec() throws -> TaskSpec {
+    func makeSpec(image: RunImageRoot? = nil) throws -> TaskSpec {
         let id = name ?? "run-" + String(UInt64.random(in: 0...UInt64.max) & 0xffff_ffff_ffff, radix: 16)
         var limits = CgroupLimits(pidsMax: pidsLimit < 0 ? nil : pidsLimit)
         if let memory {
@@ -164,12 +176,29 @@ struct RunOptions: Equatable {
             }
         }
         for e in env { environment.append(try envEntry(e)) }
+        var command = command
+        var user = user
+        var workdir = workdir
+        if let image {
+            // `docker run IMAGE [COMMAND]`: the command replaces Cmd, the Entrypoint stays; the
+            // image's Env comes first and -e/--env-file override it; -u and -w win over its
+            // User and WorkingDir.
+            let config = image.config
+            command = (config?.entrypoint ?? []) + (command.isEmpty ? config?.cmd ?? [] : command)
+            guard !command.isEmpty else {
+                throw SpecError("the image \(image.name) has no Entrypoint or Cmd: give a command after --")
+            }
+            let own = Set(environment.map { String($0.prefix { $0 != "=" }) })
+            environment = (config?.env ?? []).filter { !own.contains(String($0.prefix { $0 != "=" })) } + environment
+            if user == nil, let imageUser = config?.user, !imageUser.isEmpty { user = imageUser }
+            if workdir == nil, let directory = config?.workingDir, !directory.isEmpty { workdir = directory }
+        }
         guard (-1000...1000).contains(oomScoreAdj) else {
             throw SpecError("--oom-score-adj \(oomScoreAdj): expected -1000 to 1000")
         }
         var spec = TaskSpec(
             id: id, command: command, environment: environment, workingDirectory: workdir, user: user,
-            rootfs: rootfs, readOnlyRoot: readOnly, hostname: hostname,
+            rootfs: rootfs, imageRoot: image?.root, readOnlyRoot: readOnly, hostname: hostname,
             mounts: try volume.map { try MountSpec.parseVolume($0) } + tmpfs.map { try MountSpec.parseTmpfs($0) },
             hiddenPaths: hide, capAdd: capAdd, capDrop: capDrop, seccomp: seccomp, rlimits: try ulimit.map { try ResourceLimit.parse($0) },
             limits: limits, network: network == "none" ? .none : .host,

@@ -30,6 +30,12 @@ extension LinuxTaskDriver {
         return merged
     }
 
+    /// Unmounts an exited instance's image root and deletes its writable layer, keeping its
+    /// state directory (`run --keep-state`: the exit file and log stay, no mount does).
+    public func releaseImageRoot(_ handle: TaskHandle) {
+        removeImageRoot(stateDirectory: handle.stateDirectory, id: handle.id)
+    }
+
     /// Unmounts and deletes what `mountImageRoot` made; nothing there is fine. Best effort: a
     /// leftover is reported by the state directory's removal that follows.
     func removeImageRoot(stateDirectory: String, id: String) {

@@ -170,6 +170,19 @@ struct ImageEndToEndTests {
             #expect(load.status == 0, "\(load.stderr)")
             #expect(load.stdout == "Loaded image: localhost/web:1\n")
 
+            // `run --image`: the one-shot runs on the store's layers with the image's config
+            // (its user, working directory and Env, which -e overrides), and leaves no mount or
+            // writable layer behind.
+            let store = harness.directory + "/state/images"
+            let oneShot = try await harness.cli(["run", "--state-dir", harness.directory + "/run", "--image", "localhost/web:1", "--image-store", store,
+                                                 "-e", "GREETING=from-run", "--", "/bin/sh", "-c", "id -u; echo $GREETING; pwd; cat index.html"])
+            #expect(oneShot.status == 0, "\(oneShot.stderr)")
+            #expect(oneShot.stdout == "1000\nfrom-run\n/www\nv1\n", "\(oneShot.stdout)")
+            #expect(try FileIO.entries(of: harness.directory + "/state/run-writable").isEmpty)
+            let unknown = try await harness.cli(["run", "--state-dir", harness.directory + "/run", "--image", "localhost/absent:1", "--image-store", store, "--", "/bin/true"])
+            #expect(unknown.status == 125)
+            #expect(unknown.stderr == "aicore-node run: no image localhost/absent:1 in \(store): `aicore-node image pull localhost/absent:1` or `aicore-node image load` it first\n")
+
             let published = try LoopbackPort.allocate()
             // One replica listens on the port's target ($PORT): a free one, not a fixed 8080
             // another test may hold.

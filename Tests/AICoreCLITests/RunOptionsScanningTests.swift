@@ -22,6 +22,8 @@ import Testing
         ["--cpus", "inf", "--", "true"],
         ["--cgroup-driver", "cgroupfs", "--", "true"],
         ["--cgroup-driver=systemd", "--", "true"],
+        ["--image", "redis:7", "--image-store", "/srv/images", "--", "redis-server", "--port", "7000"],
+        ["--image=localhost/web:1", "--read-only", "--", "true"],
     ]
 
     @Test(arguments: lines) func readsTheLineAsArgumentParserDoes(_ line: [String]) throws {
@@ -36,6 +38,7 @@ import Testing
         ["--name", "a", "--name", "b", "--", "true"], ["--read-only=true", "--", "true"], ["--read-only", "--read-only", "--", "true"],
         ["--cpus", "half", "--", "true"], ["--pids-limit", "-1", "--", "true"], ["--oom-score-adj", "-500", "--", "true"],
         ["-vsrc:/dst", "--", "true"], ["--volume=", "--", "true"], ["--memory"], ["-", "--", "true"], ["--cpu-weight", "1.5", "--", "true"],
+        ["--image", "redis:7"],
     ]
 
     @Test(arguments: declined) func leavesToArgumentParserWhatItCannotReadTheSame(_ line: [String]) {
@@ -52,5 +55,20 @@ import Testing
         let options = try #require(RunOptions.scan(["--cgroup-driver", "docker", "--", "true"]))
         let error = #expect(throws: ValidationError.self) { try options.validate() }
         #expect(error?.message == "invalid --cgroup-driver \"docker\": expected auto, systemd, cgroupfs")
+    }
+}
+
+/// `run --image`: what the line may say about the root, and where its writable layer goes.
+@Suite struct RunImageOptionsTests {
+    @Test func anImageAndARootfsAreRefusedTogetherAndTheCommandIsOptionalWithAnImage() throws {
+        #expect(throws: (any Error).self) { try Run.parse(["--image", "redis:7", "--rootfs", "/srv/root", "--", "true"]) }
+        #expect(throws: (any Error).self) { try Run.parse([]) }
+        #expect(try Run.parse(["--image", "redis:7"]).options.command.isEmpty)
+    }
+
+    @Test func theWritableLayersGoBesideTheImageStore() {
+        #expect(RunOptions.writableLayerRoot("/var/lib/aicore/images") == "/var/lib/aicore/run-writable")
+        #expect(RunOptions.writableLayerRoot("/srv/store/images/") == "/srv/store/run-writable")
+        #expect(RunOptions.writableLayerRoot("/images") == "/run-writable")
     }
 }
