@@ -9,6 +9,10 @@
 #     download, verify, unpack). Also each half on its own: skopeo's copy alone, and ours with
 #     the blobs already stored (only the layers unpacked again) against `umoci unpack` alone.
 #  2. Disk for N replicas: the layer store's size against N copies of the unpacked image.
+#  3. Instance start on an image: `aicore-node run --image` (the image's layers stacked with
+#     overlayfs under a fresh writable layer, mounted and removed each run) against `aicore-node
+#     run --rootfs` of the same image unpacked by umoci (a plain directory): the difference is
+#     what the overlay adds to a start. hyperfine, START_RUNS runs each (default 200).
 #
 # Medians of ROUNDS interleaved rounds (ours first in odd rounds); ratios ours/peer.
 #
@@ -18,7 +22,7 @@ cd "$(dirname "$0")/../.."
 ROUNDS="${1:-5}"
 REPLICAS="${2:-10}"
 [ "$(id -u)" = 0 ] || { echo "images.sh: needs root" >&2; exit 1; }
-for p in docker-registry:docker-registry skopeo:skopeo umoci:umoci; do
+for p in docker-registry:docker-registry skopeo:skopeo umoci:umoci hyperfine:hyperfine; do
   command -v "${p%%:*}" >/dev/null || apt-get install -y -qq "${p#*:}" >/dev/null
 done
 
@@ -111,6 +115,20 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(
 m_ours=$(median "${OURS[@]}"); m_peer=$(median "${PEER[@]}"); m_skopeo=$(median "${SKOPEO[@]}")
 m_unpack_ours=$(median "${UNPACK_OURS[@]}"); m_unpack_umoci=$(median "${UNPACK_UMOCI[@]}")
 
+# 3. Start: the same one-shot on the image's layers and on the unpacked bundle.
+START_RUNS="${START_RUNS:-200}"
+ON_IMAGE="$BIN run --state-dir $WORK/run --image $HOST/bench/image:1 --image-store $WORK/agent/state/images -- /bin/busybox true"
+ON_DIR="$BIN run --state-dir $WORK/run --rootfs $WORK/peer/bundle/rootfs -- /bin/busybox true"
+$ON_IMAGE
+$ON_DIR
+hyperfine -N --warmup 10 --runs "$START_RUNS" --export-json "$WORK/start.json" -n image "$ON_IMAGE" -n directory "$ON_DIR" >&2
+read -r m_start_image m_start_dir < <(python3 - "$WORK/start.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
+print("%.2f %.2f" % (r["image"], r["directory"]))
+PY
+)
+
 layers_bytes=$(du -sb "$WORK/agent/state/images/layers" | cut -f1)
 image_bytes=$(du -sb "$WORK/peer/bundle/rootfs" | cut -f1)
 
@@ -122,3 +140,5 @@ printf '%-44s %10s %10s %8s\n' "  download and verify: ours (pull - unpack) / sk
   "$(python3 -c "print(f'{$m_ours-$m_unpack_ours:.3f}')")" "$m_skopeo" "$(python3 -c "print(f'{($m_ours-$m_unpack_ours)/$m_skopeo:.2f}')")"
 printf '%-44s %10s %10s %8s\n' "  unpack: ours (blobs stored) / umoci unpack" "$m_unpack_ours" "$m_unpack_umoci" "$(python3 -c "print(f'{$m_unpack_ours/$m_unpack_umoci:.2f}')")"
 echo "disk for $REPLICAS replicas: ours $((layers_bytes / 1000000)) MB (one copy of the layers, shared), a copy each: $((image_bytes * REPLICAS / 1000000)) MB"
+printf '%-44s %10s %10s %8s\n' "start: run --image / run --rootfs (ms)" "$m_start_image" "$m_start_dir" "$(python3 -c "print(f'{$m_start_image/$m_start_dir:.2f}')")"
+echo "overlay added to a start: $(python3 -c "print(f'{$m_start_image-$m_start_dir:.2f}')") ms (goal < 5 ms)"
