@@ -89,6 +89,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Networking: rtnetlink through the C shim (bridges, veth pairs, addresses, routes),
+        // work inside other network namespaces on threads of its own.
+        .target(
+            name: "AICoreNetwork",
+            dependencies: ["CAICoreShim", "AICoreErrors", "AICoreSystem"]
+        ),
         // Images: references, digests, manifests and platforms, the content store, the registry
         // client (OCI distribution v2 with Docker's auth), pulls, loads and unpacked layers.
         .target(
@@ -239,6 +245,10 @@ let package = Package(
         .testTarget(
             name: "AICoreRuntimeTests",
             dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport", "AICoreSystem"]
+        ),
+        .testTarget(
+            name: "AICoreNetworkTests",
+            dependencies: ["AICoreNetwork", "AICoreErrors", "AICoreSystem", "AICoreTestSupport"]
         ),
         .testTarget(
             name: "AICoreStoreTests",

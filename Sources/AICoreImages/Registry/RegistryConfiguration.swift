@@ -1,3 +1,5 @@
+import AICoreSystem
+
 /// Which registries may be reached over plain HTTP, and the mirrors tried for Docker Hub: the
 /// node's equivalent of Docker's `insecure-registries` and `registry-mirrors`.
 public struct RegistryConfiguration: Sendable, Hashable {

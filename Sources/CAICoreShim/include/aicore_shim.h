@@ -116,6 +116,29 @@ ssize_t aic_copy_file_range(int in_fd, int out_fd, size_t len);
 // a private working directory. 0, or -1 with errno.
 int aic_mount_overlay(const char *base, const char *target, const char *data);
 
+// rtnetlink (netlink.c), in the calling thread's network namespace. Each returns 0 (or the
+// value asked for) on success and -errno on failure.
+// A bridge `name` with a fixed MAC (`mac`: 6 bytes, or NULL) and MTU (0: the kernel's).
+int aic_nl_bridge_add(const char *name, const uint8_t *mac, uint32_t mtu);
+// A veth pair: `name` here, `peer` created directly in the namespace `peer_netns_fd` (-1: here).
+int aic_nl_veth_add(const char *name, const char *peer, int peer_netns_fd, uint32_t mtu);
+// `up`: 1 up, 0 down, -1 unchanged; `master_index`: a bridge's index, 0 to detach, -1 unchanged.
+int aic_nl_link_set(const char *name, int up, int master_index);
+int aic_nl_link_del(const char *name);
+// The link's index (> 0), or -errno (-ENODEV: no such link).
+int aic_nl_link_index(const char *name);
+// `address`: 4 bytes (AF_INET) or 16 (AF_INET6), network order.
+int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_length);
+// A route to `destination`/`destination_length` (NULL or 0: the default route) via `gateway`
+// (NULL: on-link) out of `output_index` (0: any).
+int aic_nl_route_add(int family, const uint8_t *destination, int destination_length, const uint8_t *gateway,
+                     int output_index);
+// The MTU of the link the default route of `family` leaves by; -ENOENT without one.
+int aic_nl_default_route_mtu(int family);
+// The calling thread enters the network namespace `fd` / a new empty one: 0 or -errno.
+int aic_netns_enter(int fd);
+int aic_netns_unshare(void);
+
 struct aic_rlimit {
   int32_t resource;
   uint64_t soft;

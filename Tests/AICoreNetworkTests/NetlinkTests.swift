@@ -1,0 +1,149 @@
+import AICoreErrors
+import AICoreSystem
+import Testing
+@testable import AICoreNetwork
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// rtnetlink against the real kernel, only inside network namespaces these tests make: a
+/// "host" side with a bridge, an "instance" side reached by a veth pair whose peer is created
+/// straight in it. Traffic goes between the two and nowhere else.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: network namespaces"))
+struct NetlinkTests {
+    static let mac: [UInt8] = [0x02, 0x42, 0xac, 0x11, 0x00, 0x01]
+
+    /// Opens a new empty namespace, kept alive by the returned descriptor.
+    static func newNamespace() async throws -> Int32 {
+        try await NetworkNamespace.runInNew { () throws(AICoreError) -> Int32 in try NetworkNamespace.openCurrent() }
+    }
+
+    @Test func aVethPeerMadeInAnInstanceNamespaceCarriesTCPOverTheBridge() async throws {
+        let host = try await Self.newNamespace()
+        let instance = try await Self.newNamespace()
+        defer {
+            close(host)
+            close(instance)
+        }
+        let bridgeAddress = try #require(IPv4Address("10.201.0.1"))
+        let instanceAddress = try #require(IPv4Address("10.201.0.2"))
+
+        try await NetworkNamespace.run(in: host) { () throws(AICoreError) in
+            try Netlink.addBridge("aic-test0", mac: Self.mac, mtu: 1400)
+            try Netlink.addAddress(bridgeAddress, prefix: 24, to: "aic-test0")
+            try Netlink.setLink("aic-test0", up: true)
+            try Netlink.addVeth("veth-test1", peer: "eth0", peerNamespace: instance, mtu: 1400)
+            try Netlink.setLink("veth-test1", up: true, master: "aic-test0")
+            // The peer went straight to the instance's namespace: it never existed here.
+            #expect(try Netlink.linkIndex("eth0") == nil)
+        }
+        let listener = try await NetworkNamespace.run(in: instance) { () throws(AICoreError) -> Int32 in
+            try Netlink.setLink("lo", up: true)
+            try Netlink.addAddress(instanceAddress, prefix: 24, to: "eth0")
+            try Netlink.setLink("eth0", up: true)
+            try Netlink.addDefaultRoute(via: bridgeAddress, link: "eth0")
+            #expect(try Netlink.defaultRouteMTU() == 1400)
+            return try TestSocket.listen(on: instanceAddress)
+        }
+        defer { close(listener) }
+        let port = try TestSocket.port(of: listener)
+
+        // From the host side, across the bridge, to the instance's address.
+        try await NetworkNamespace.run(in: host) { () throws(AICoreError) in
+            try TestSocket.send("over the bridge", to: instanceAddress, port: port)
+        }
+        #expect(try TestSocket.acceptAndRead(listener) == "over the bridge")
+
+        // Deleting the host end takes the pair away; a second delete finds nothing.
+        try await NetworkNamespace.run(in: host) { () throws(AICoreError) in
+            #expect(try Netlink.deleteLink("veth-test1"))
+            #expect(try Netlink.deleteLink("veth-test1") == false)
+            #expect(try Netlink.linkIndex("veth-test1") == nil)
+        }
+        try await NetworkNamespace.run(in: instance) { () throws(AICoreError) in
+            #expect(try Netlink.linkIndex("eth0") == nil)
+        }
+    }
+
+    @Test func failuresNameTheLinkAndTheKernelsReason() async throws {
+        let namespace = try await Self.newNamespace()
+        defer { close(namespace) }
+        try await NetworkNamespace.run(in: namespace) { () throws(AICoreError) in
+            try Netlink.addBridge("aic-dup0", mac: Self.mac, mtu: nil)
+            let duplicate = #expect(throws: AICoreError.self) { try Netlink.addBridge("aic-dup0", mac: Self.mac, mtu: nil) }
+            #expect(duplicate?.message == "cannot create the bridge aic-dup0: File exists")
+            let missing = #expect(throws: AICoreError.self) { try Netlink.setLink("absent0", up: true) }
+            #expect(missing?.message.hasPrefix("cannot set link absent0: No such device") == true, "\(String(describing: missing?.message))")
+            // A namespace without a default route has no uplink MTU to follow.
+            #expect(try Netlink.defaultRouteMTU() == nil)
+        }
+    }
+}
+
+/// Plain blocking IPv4 TCP sockets for the tests, each made in the calling thread's namespace.
+enum TestSocket {
+    static func address(_ ip: IPv4Address, port: UInt16) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = ip.value.bigEndian
+        return address
+    }
+
+    static func fail(_ what: String) -> AICoreError {
+        AICoreError(.systemCall, "\(what): \(String(cString: strerror(errno)))")
+    }
+
+    static func listen(on ip: IPv4Address) throws(AICoreError) -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw fail("socket") }
+        var address = address(ip, port: 0)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, 4) == 0 else { throw fail("bind/listen") }
+        return fd
+    }
+
+    static func port(of fd: Int32) throws(AICoreError) -> UInt16 {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let rc = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard rc == 0 else { throw fail("getsockname") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    static func send(_ text: String, to ip: IPv4Address, port: UInt16) throws(AICoreError) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw fail("socket") }
+        defer { close(fd) }
+        var address = address(ip, port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw fail("connect to \(ip):\(port)") }
+        do {
+            try FileIO.writeAll(fd, Array(text.utf8), path: "\(ip):\(port)")
+        } catch {
+            throw AICoreError(.systemCall, "write to \(ip):\(port): \(error)")
+        }
+    }
+
+    static func acceptAndRead(_ listener: Int32) throws(AICoreError) -> String {
+        let fd = accept(listener, nil, nil)
+        guard fd >= 0 else { throw fail("accept") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes += buffer[..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
