@@ -60,6 +60,22 @@ public enum Netlink {
                   "cannot add the default route via \(gateway) on \(link)")
     }
 
+    /// The destinations of the main table's IPv4 routes, the default route left out: what a
+    /// new network's subnet must not overlap.
+    public static func ipv4Routes() throws(AICoreError) -> [IPv4Network] {
+        var capacity = 256
+        while true {
+            var destinations = [UInt32](repeating: 0, count: capacity)
+            var prefixes = [UInt8](repeating: 0, count: capacity)
+            let count = aic_nl_ipv4_routes(&destinations, &prefixes, Int32(capacity))
+            try check(count, "cannot list the routes")
+            guard Int(count) > capacity else {
+                return (0..<Int(count)).map { IPv4Network(address: IPv4Address(UInt32(bigEndian: destinations[$0])), prefix: Int(prefixes[$0])) }
+            }
+            capacity = Int(count) + 64
+        }
+    }
+
     /// The MTU of the link the IPv4 default route leaves by, or nil without a default route:
     /// a bridge's MTU must not exceed it (Docker's fixed 1500 black-holes traffic over a
     /// WireGuard uplink, moby#13475).

@@ -205,6 +205,63 @@ int aic_nl_route_add(int family, const uint8_t *destination, int destination_len
   return nl_transact(&r);
 }
 
+// The IPv4 routes of the main table but the default one, as destination and prefix length
+// (network order): at most `capacity` of them, and how many there are in all.
+int aic_nl_ipv4_routes(uint32_t *destinations, uint8_t *prefixes, int capacity) {
+  int fd = nl_open();
+  if (fd < 0) return fd;
+  struct {
+    struct nlmsghdr header;
+    struct rtmsg body;
+  } dump = {
+      .header = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)), .nlmsg_type = RTM_GETROUTE,
+                 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
+      .body = {.rtm_family = AF_INET}};
+  if (send(fd, &dump, dump.header.nlmsg_len, 0) < 0) {
+    int saved = errno;
+    close(fd);
+    return -saved;
+  }
+  int count = 0;
+  char answer[16384];
+  for (;;) {
+    ssize_t n = recv(fd, answer, sizeof(answer), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      close(fd);
+      return -saved;
+    }
+    if (n == 0) break;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE) {
+        close(fd);
+        return count;
+      }
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *error = NLMSG_DATA(h);
+        close(fd);
+        return error->error < 0 ? error->error : -EIO;
+      }
+      if (h->nlmsg_type != RTM_NEWROUTE) continue;
+      struct rtmsg *route = NLMSG_DATA(h);
+      if (route->rtm_table != RT_TABLE_MAIN || route->rtm_dst_len == 0) continue;
+      uint32_t destination = 0;
+      int length = (int)RTM_PAYLOAD(h);
+      for (struct rtattr *a = RTM_RTA(route); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
+        if (a->rta_type == RTA_DST) memcpy(&destination, RTA_DATA(a), sizeof(destination));
+      }
+      if (count < capacity) {
+        destinations[count] = destination;
+        prefixes[count] = route->rtm_dst_len;
+      }
+      count++;
+    }
+  }
+  close(fd);
+  return count;
+}
+
 // The MTU of the link the default route of `family` leaves by (the main table's first 0/0
 // route): -ENOENT when there is none.
 int aic_nl_default_route_mtu(int family) {

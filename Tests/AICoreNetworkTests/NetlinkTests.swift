@@ -77,6 +77,12 @@ struct NetlinkTests {
             #expect(missing?.message.hasPrefix("cannot set link absent0: No such device") == true, "\(String(describing: missing?.message))")
             // A namespace without a default route has no uplink MTU to follow.
             #expect(try Netlink.defaultRouteMTU() == nil)
+            // The bridge's address routes its subnet, which the next network then skips.
+            try Netlink.addAddress(IPv4Address("10.220.0.1")!, prefix: 24, to: "aic-dup0")
+            try Netlink.setLink("aic-dup0", up: true)
+            let routes = try Netlink.ipv4Routes()
+            #expect(routes.map(\.description).contains("10.220.0.0/24"), "\(routes)")
+            #expect(SubnetAllocator.next(from: AddressPool.defaults, avoiding: routes)?.description == "10.220.1.0/24")
         }
     }
 }

@@ -133,6 +133,9 @@ int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_le
 // (NULL: on-link) out of `output_index` (0: any).
 int aic_nl_route_add(int family, const uint8_t *destination, int destination_length, const uint8_t *gateway,
                      int output_index);
+// The main table's IPv4 routes but the default: up to `capacity` destinations (network order)
+// and prefix lengths; returns how many there are in all (call again with more room if larger).
+int aic_nl_ipv4_routes(uint32_t *destinations, uint8_t *prefixes, int capacity);
 // The MTU of the link the default route of `family` leaves by; -ENOENT without one.
 int aic_nl_default_route_mtu(int family);
 // The calling thread enters the network namespace `fd` / a new empty one: 0 or -errno.
