@@ -113,7 +113,7 @@ let package = Package(
         // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
         .target(
             name: "AICoreRuntime",
-            dependencies: ["AICoreErrors", "AICoreOS", "AICoreSystem"]
+            dependencies: ["AICoreErrors", "AICoreOS", "AICoreSystem", "AICoreNetwork"]
         ),
         // Durable state: stacks, revisions, services, instances and events (SQLite via GRDB, WAL).
         // Below the supervisor because re-adoption after an agent restart starts from it.
@@ -244,7 +244,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreRuntimeTests",
-            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport", "AICoreSystem"]
+            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport", "AICoreSystem", "AICoreNetwork"]
         ),
         .testTarget(
             name: "AICoreNetworkTests",

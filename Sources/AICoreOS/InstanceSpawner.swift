@@ -32,6 +32,9 @@ public struct InstanceSpawnRequest: Sendable {
     public var cgroupV2Directory: String?
     /// Whether the caller places the child into cgroups between clone and the workload's fork.
     public var needsPlacement: Bool
+    /// Whether the caller prepares the child's namespaces (its network: a veth, addresses,
+    /// routes) between clone and the workload's fork, whatever placed it in its cgroup.
+    public var needsPreparation = false
     /// Whether the init serves execs (health checks, `exec`) on a socket in the state directory
     /// (`InstanceExecChannel`).
     public var execChannel: Bool
@@ -72,12 +75,14 @@ public enum SpawnError: Error, Sendable, CustomStringConvertible {
     case system(SystemError)
     case child(ChildSetupError)
     case placement(any Error)
+    case preparation(any Error)
 
     public var description: String {
         switch self {
         case let .system(e): e.description
         case let .child(e): e.description
         case let .placement(e): "place the instance in its cgroup: \(e)"
+        case let .preparation(e): "prepare the instance's namespaces: \(e)"
         }
     }
 
@@ -92,8 +97,10 @@ public enum SpawnError: Error, Sendable, CustomStringConvertible {
 /// places the child in its cgroup while it waits, and turns child reports into errors.
 public enum InstanceSpawner {
     /// Starts the instance and returns a pidfd of its init once the workload has exec'd.
-    /// `place` is called with the init's pid unless CLONE_INTO_CGROUP already placed it.
-    public static func spawn(_ r: InstanceSpawnRequest, place: (pid_t) throws -> Void) throws(SpawnError) -> PIDFD {
+    /// `place` is called with the init's pid unless CLONE_INTO_CGROUP already placed it;
+    /// `prepare`, when the request `needsPreparation`, after it, while the init still waits.
+    public static func spawn(_ r: InstanceSpawnRequest, place: (pid_t) throws -> Void,
+                             prepare: (pid_t) throws -> Void = { _ in }) throws(SpawnError) -> PIDFD {
         var opened: [Int32] = []
         defer { opened.forEach { close($0) } }
         func openFD(_ path: String, _ flags: Int32, _ what: String, mode: mode_t = 0) throws(SpawnError) -> Int32 {
@@ -143,7 +150,7 @@ public enum InstanceSpawner {
         var c = aic_spawn_config()
         c.namespaces = r.namespaces.rawValue
         c.cgroup_fd = cgroupFD
-        c.wait_for_sync = r.needsPlacement ? 1 : 0
+        c.wait_for_sync = r.needsPlacement || r.needsPreparation ? 1 : 0
         c.hostname = arena.optionalString(r.hostname)
         c.ops = UnsafePointer(arena.array(ops))
         c.nops = ops.count
@@ -164,8 +171,8 @@ public enum InstanceSpawner {
         let rc = aic_spawn(&c, &result)
         guard rc == 0 else { throw .system(.errno(-rc, "clone3")) }
         let pidfd = PIDFD(fd: result.pidfd, pid: result.pid)
-        try finish(result, pidfd: pidfd, needsPlacement: r.needsPlacement, oomKillCounterFile: r.oomKillCounterFile,
-                   place: place) { report in
+        try finish(result, pidfd: pidfd, needsPlacement: r.needsPlacement, needsPreparation: r.needsPreparation,
+                   oomKillCounterFile: r.oomKillCounterFile, place: place, prepare: prepare) { report in
             ChildSetupError(report: report, process: r.process, plan: r.mountPlan, hostname: r.hostname)
         }
         return pidfd
@@ -173,14 +180,17 @@ public enum InstanceSpawner {
 
     /// Releases (or aborts) the waiting child and reads its report. On failure the child is
     /// reaped before this throws, so nothing is left behind.
-    static func finish(_ result: aic_spawn_result, pidfd: PIDFD, needsPlacement: Bool, oomKillCounterFile: String?,
-                       place: (pid_t) throws -> Void,
+    static func finish(_ result: aic_spawn_result, pidfd: PIDFD, needsPlacement: Bool, needsPreparation: Bool,
+                       oomKillCounterFile: String?, place: (pid_t) throws -> Void, prepare: (pid_t) throws -> Void,
                        describe: (aic_child_error) -> ChildSetupError) throws(SpawnError) {
         defer { close(result.error_fd) }
         if result.sync_fd >= 0 {
-            var placementError: (any Error)?
+            var placementError: SpawnError?
             if needsPlacement && result.into_cgroup == 0 {
-                do { try place(result.pid) } catch { placementError = error }
+                do { try place(result.pid) } catch { placementError = .placement(error) }
+            }
+            if placementError == nil, needsPreparation {
+                do { try prepare(result.pid) } catch { placementError = .preparation(error) }
             }
             // Best effort: without it the agent reads the cgroup, as it always does too.
             let counter = placementError == nil ? oomKillCounterFile.map { open($0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) } ?? -1 : -1
@@ -188,7 +198,7 @@ public enum InstanceSpawner {
             if counter >= 0 { close(counter) }
             if let placementError {
                 reapBlocking(pidfd)
-                throw .placement(placementError)
+                throw placementError
             }
         }
         var report = aic_child_error()

@@ -29,15 +29,19 @@ public final class LinuxTaskDriver: TaskDriver {
         /// directories), on disk rather than in /run's memory; on the layer store's filesystem
         /// or any other.
         public var writableLayerRoot: String
+        /// The network namespace bridges live in (an open `/proc/…/ns/net`): the instances'
+        /// veths are made there. nil: the agent's own. Tests give one they made.
+        public var bridgeNamespace: Int32?
 
         public init(stateRoot: String = "/run/aicore/instances",
                     hiddenHostPaths: [String] = HiddenHostPaths.agentDefaults,
                     seccompCacheDirectory: String? = "/run/aicore/seccomp-cache",
-                    writableLayerRoot: String = "/var/lib/aicore/instances") {
+                    writableLayerRoot: String = "/var/lib/aicore/instances", bridgeNamespace: Int32? = nil) {
             self.stateRoot = stateRoot
             self.hiddenHostPaths = hiddenHostPaths
             self.seccompCacheDirectory = seccompCacheDirectory
             self.writableLayerRoot = writableLayerRoot
+            self.bridgeNamespace = bridgeNamespace
         }
     }
 
@@ -148,7 +152,8 @@ public final class LinuxTaskDriver: TaskDriver {
             throw AICoreError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
         }
         var namespaces = NamespaceSet.instanceDefault
-        if spec.network == .none { namespaces.insert(.network) }
+        if spec.network != .host { namespaces.insert(.network) }
+        let bridge: TaskSpec.BridgeAttachment? = if case let .bridge(attachment) = spec.network { attachment } else { nil }
         let handleCgroup = cgroup
         var request = InstanceSpawnRequest(
             namespaces: namespaces, hostname: hostname, mountPlan: plan, process: process,
@@ -161,6 +166,7 @@ public final class LinuxTaskDriver: TaskDriver {
         // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
         request.oomKillCounterFile = handleCgroup.flatMap { cgroups.oomKillCounterFile($0) }
+        request.needsPreparation = bridge != nil
         let pidfd: PIDFD
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in
@@ -173,6 +179,8 @@ public final class LinuxTaskDriver: TaskDriver {
                                         cgroupDirectories: handleCgroup?.directories, unifiedDirectory: handleCgroup?.unifiedDirectory,
                                         namespaces: namespaces.rawValue)
                 try record.write()
+            } prepare: { pid in
+                if let bridge { try self.attach(pid, to: bridge) }
             }
         } catch {
             throw AICoreError.spawnFailed(error.description, cause: error, exitCode: error.exitCode)

@@ -3,11 +3,38 @@ import AICoreSystem
 
 /// Everything needed to run one instance: the process, its isolation and its resources.
 public struct TaskSpec: Sendable {
-    public enum Network: String, Sendable, Equatable {
+    public enum Network: Sendable, Equatable {
         /// The host's network namespace (DESIGN.md: host networking first).
         case host
-        /// A fresh network namespace with only loopback (down).
+        /// A fresh network namespace with only loopback.
         case none
+        /// A fresh network namespace joined to a bridge by a veth pair.
+        case bridge(BridgeAttachment)
+    }
+
+    /// How an instance joins a bridge network: the driver makes a veth pair whose peer is born
+    /// in the instance's namespace as `eth0`, with its address and a default route via the
+    /// bridge, before the workload starts.
+    public struct BridgeAttachment: Sendable, Equatable {
+        /// The bridge, which must exist in the driver's network namespace.
+        public var bridge: String
+        /// The veth's name on the bridge's side: unique on the node, at most 15 bytes.
+        public var hostInterface: String
+        public var address: IPv4Address
+        public var prefix: Int
+        /// The bridge's address: the instance's default route.
+        public var gateway: IPv4Address
+        /// The link MTU (the bridge's); nil: the kernel's default.
+        public var mtu: Int?
+
+        public init(bridge: String, hostInterface: String, address: IPv4Address, prefix: Int, gateway: IPv4Address, mtu: Int? = nil) {
+            self.bridge = bridge
+            self.hostInterface = hostInterface
+            self.address = address
+            self.prefix = prefix
+            self.gateway = gateway
+            self.mtu = mtu
+        }
     }
 
     public enum Seccomp: Sendable, Equatable {
