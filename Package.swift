@@ -162,7 +162,7 @@ let package = Package(
             dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreSupervisor", "AICoreSystem",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             // The registry token server that the images tests and the CLI's end-to-end tests start.
-            resources: [.copy("Resources")]
+            resources: [.copy("Fixtures")]
         ),
         // ArgumentParser commands; the executable holds only the entry point.
         .target(

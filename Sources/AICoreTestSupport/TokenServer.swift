@@ -1,7 +1,7 @@
 import AICoreSystem
 import Foundation
 
-/// `Resources/token_server.py`: Docker's token authentication for docker-registry, RS256 JWTs
+/// `Fixtures/token_server.py`: Docker's token authentication for docker-registry, RS256 JWTs
 /// signed with a certificate it makes, which the registry trusts as its `rootcertbundle`.
 public struct TokenServer: Sendable {
     public let port: Int
