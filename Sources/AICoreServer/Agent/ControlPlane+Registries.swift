@@ -22,7 +22,12 @@ extension ControlPlane {
             throw AICoreError(.badRequest, "login to \(registry): a password is required")
         }
         let client = try registryClient()
-        try await client.verifyLogin(registry: registry, username: request.username, password: request.password)
+        do throws(AICoreError) {
+            try await client.verifyLogin(registry: registry, username: request.username, password: request.password)
+        } catch where [.unreachable, .timeout, .protocolViolation].contains(error.code) {
+            // The registry's failure, not the agent's: a 502 like every other upstream one.
+            throw AICoreError(.registry, error.message, cause: error, context: error.context)
+        }
         try await client.credentials.store(registry: registry, username: request.username, password: request.password)
         await client.forgetCredentials(registry: registry)
         logger.info("logged in to a registry", metadata: ["registry": "\(registry)", "user": "\(request.username)"])
