@@ -165,7 +165,10 @@ let package = Package(
         // Test helpers only (fakes, child processes); never linked into the executable.
         .target(
             name: "AICoreTestSupport",
-            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreSupervisor"]
+            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreSupervisor", "AICoreSystem",
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            // The registry token server that the images tests and the CLI's end-to-end tests start.
+            resources: [.copy("Fixtures")]
         ),
         // ArgumentParser commands; the executable holds only the entry point.
         .target(

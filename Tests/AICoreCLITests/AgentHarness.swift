@@ -1,5 +1,6 @@
 import AICoreOS
 import AICoreServer
+import AICoreSystem
 import AICoreTestSupport
 import Foundation
 import Testing
@@ -69,6 +70,23 @@ final class AgentHarness: @unchecked Sendable {
         for (key, value) in environment { env[key] = value }
         let final = env
         return try await offload { try CommandRunner.run(arguments, environment: final, directory: directory) }
+    }
+
+    /// The CLI with `input` on its stdin (which is otherwise /dev/null): a shell redirects a
+    /// file, as `echo "$TOKEN" | aicore-node login … --password-stdin` would pipe it.
+    func cli(_ arguments: [String], input: String) async throws -> CommandRunner.Result {
+        let file = directory + "/stdin-\(UUID().uuidString.prefix(8))"
+        try FileIO.write(file, input)
+        defer { try? FileIO.removeFile(file) }
+        var env = ProcessInfo.processInfo.environment
+        env["AICORE_HOST"] = socket
+        env["AICORE_TEST_STDIN"] = file
+        let final = env
+        let output = try await offload {
+            try ChildProcess.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" <\"$AICORE_TEST_STDIN\"", CommandRunner.binary] + arguments,
+                                 environment: final, directory: CommandRunner.packageRoot)
+        }
+        return CommandRunner.Result(status: output.status, stdout: output.stdout, stderr: output.stderr)
     }
 
     func instances(_ stack: String) async throws -> [InstanceStatus] {

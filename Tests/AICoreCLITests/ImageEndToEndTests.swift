@@ -34,8 +34,9 @@ struct ImageEndToEndTests {
     }
 
     /// `demo/web:1` and `:2`: busybox's httpd serving /www/index.html ("v1", then "v2") on
-    /// $PORT, as the image's own Cmd, with an `app` user in its /etc/passwd.
-    static func pushImages(to host: String, in directory: String) async throws {
+    /// $PORT, as the image's own Cmd, with an `app` user in its /etc/passwd. `credentials`
+    /// (`user:password`) for a registry that wants them.
+    static func pushImages(to host: String, in directory: String, credentials: String? = nil) async throws {
         let files = directory + "/files"
         try FileIO.makeDirectories(files + "/bin", mode: 0o755)
         try FileIO.makeDirectories(files + "/etc", mode: 0o755)
@@ -62,7 +63,8 @@ struct ImageEndToEndTests {
         try await umoci(["insert", "--image", "\(layout):1", directory + "/v1.html", "/www/index.html"])
         try await umoci(["insert", "--image", "\(layout):2", directory + "/v2.html", "/www/index.html"])
         for tag in ["1", "2"] {
-            let output = try await run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false", "oci:\(layout):\(tag)", "docker://\(host)/demo/web:\(tag)"])
+            let login = credentials.map { ["--dest-creds", $0] } ?? []
+            let output = try await run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false"] + login + ["oci:\(layout):\(tag)", "docker://\(host)/demo/web:\(tag)"])
             #expect(output.status == 0, "skopeo push \(tag): \(output.stderr)")
         }
     }

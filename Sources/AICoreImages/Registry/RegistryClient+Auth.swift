@@ -90,7 +90,8 @@ extension RegistryClient {
         if let bearer = challenges.first(where: { $0.scheme == "bearer" }), let realm = bearer.realm, !realm.isEmpty {
             let scheme = AuthScheme.bearer(realm: realm, service: bearer.parameters["service"])
             await setAuthScheme(scheme, for: endpoint)
-            let token = try await fetchToken(endpoint, realm: realm, service: bearer.parameters["service"], scope: scope, repository: repository, what: what)
+            let token = try await fetchToken(endpoint, realm: realm, service: bearer.parameters["service"], scope: scope, repository: repository,
+                                             credential: try await credential(for: endpoint), what: what)
             await storeToken(token, for: TokenKey(endpoint: endpoint.baseURL, scope: scope))
             return
         }
@@ -130,7 +131,8 @@ extension RegistryClient {
         case .bearer(let realm, let service):
             let key = TokenKey(endpoint: endpoint.baseURL, scope: scope)
             if let token = await freshToken(for: key) { return "Bearer \(token.value)" }
-            let token = try await fetchToken(endpoint, realm: realm, service: service, scope: scope, repository: RegistryClient.repository(ofScope: scope), what: what)
+            let token = try await fetchToken(endpoint, realm: realm, service: service, scope: scope, repository: RegistryClient.repository(ofScope: scope),
+                                             credential: try await credential(for: endpoint), what: what)
             await storeToken(token, for: key)
             return "Bearer \(token.value)"
         }
@@ -139,8 +141,12 @@ extension RegistryClient {
     /// A bearer token from the token server `realm` (Docker's token authentication). With an
     /// identity token this is OAuth2's refresh-token grant (a form POST); otherwise a GET,
     /// with the user's Basic credentials when there are any and anonymously when not.
+    ///
+    /// `scope` nil asks for a token that grants nothing but proves who the user is: what
+    /// `login` checks credentials with, as `docker login` does.
     nonisolated func fetchToken(
-        _ endpoint: RegistryEndpoint, realm: String, service: String?, scope: String, repository: String, what: String
+        _ endpoint: RegistryEndpoint, realm: String, service: String?, scope: String?, repository: String,
+        credential: RegistryCredential?, what: String
     ) async throws(AICoreError) -> BearerToken {
         let registry = endpoint.credentialRegistry
         guard var components = URLComponents(string: realm), let scheme = components.scheme?.lowercased(),
@@ -152,12 +158,12 @@ extension RegistryClient {
         if scheme == "http", !configuration.allowsPlainHTTP(host: realmHost) {
             throw AICoreError(.registryAuth, "\(what): registry \(registry) sends tokens over plain http from \(realmHost); add that host to the insecure registries only if it is trusted")
         }
-        let credential = try await credential(for: endpoint)
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/json")
         let followed: FollowedResponse
         if case .identityToken(let refreshToken, _)? = credential {
-            var form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("scope", scope), ("client_id", "aicore-node")]
+            var form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", "aicore-node")]
+            if let scope { form.append(("scope", scope)) }
             if let service { form.append(("service", service)) }
             headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             let body = form.map { "\(RegistryClient.formEncode($0.0))=\(RegistryClient.formEncode($0.1))" }.joined(separator: "&")
@@ -165,7 +171,7 @@ extension RegistryClient {
         } else {
             var items = components.queryItems ?? []
             if let service { items.append(URLQueryItem(name: "service", value: service)) }
-            items.append(URLQueryItem(name: "scope", value: scope))
+            if let scope { items.append(URLQueryItem(name: "scope", value: scope)) }
             if case .basic(let username, let password)? = credential {
                 items.append(URLQueryItem(name: "account", value: username))
                 headers.add(name: "Authorization", value: "Basic " + Data("\(username):\(password)".utf8).base64EncodedString())
@@ -201,7 +207,7 @@ extension RegistryClient {
             throw AICoreError(.registryAuth, "\(what): the token service \(realmHost) answered without a token; check the registry's auth configuration")
         }
         let lifetime = max(answer.expires_in ?? BearerToken.minimumLifetime, BearerToken.minimumLifetime)
-        logger.debug("got a registry token", metadata: ["registry": "\(registry)", "scope": "\(scope)", "expiresIn": "\(lifetime)"])
+        logger.debug("got a registry token", metadata: ["registry": "\(registry)", "scope": "\(scope ?? "none")", "expiresIn": "\(lifetime)"])
         return BearerToken(value: value, expires: ContinuousClock.now + .seconds(lifetime))
     }
 

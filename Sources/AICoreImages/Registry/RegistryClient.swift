@@ -62,7 +62,8 @@ public actor RegistryClient {
 
     public nonisolated let configuration: RegistryConfiguration
     public nonisolated let options: Options
-    nonisolated let credentials: RegistryCredentials
+    /// Where credentials are looked up, and where `login` stores them.
+    public nonisolated let credentials: RegistryCredentials
     nonisolated let logger: Logger
     nonisolated let http: LazyHTTPClient
 
@@ -118,6 +119,20 @@ public actor RegistryClient {
     func rememberScheme(of endpoint: RegistryEndpoint, among endpoints: [RegistryEndpoint]) {
         if endpoints.contains(where: { $0.host == endpoint.host && $0.scheme != endpoint.scheme }) {
             knownSchemes[endpoint.host] = endpoint.scheme
+        }
+    }
+
+    /// Forgets what was learnt of `registry`'s credentials (a cached lookup, even a miss, and
+    /// the tokens got with them), so that the next request looks them up again: after a login
+    /// or a logout.
+    public func forgetCredentials(registry: String) {
+        let wanted = RegistryAuthFile.normalizedRegistry(registry)
+        for key in credentialCache.keys where RegistryAuthFile.normalizedRegistry(key) == wanted {
+            credentialCache[key] = nil
+        }
+        let endpoints = Set(configuration.endpoints(for: wanted).filter { !$0.isMirror }.map(\.baseURL))
+        for key in tokens.keys where endpoints.contains(key.endpoint) {
+            tokens[key] = nil
         }
     }
 

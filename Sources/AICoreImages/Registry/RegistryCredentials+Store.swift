@@ -3,6 +3,20 @@ import Foundation
 import NIOFileSystem
 
 extension RegistryCredentials {
+    /// The registry a `login` or `logout` argument names, as Docker reads it: empty is Docker
+    /// Hub; a scheme, a path and a trailing slash are dropped (`https://index.docker.io/v1/`,
+    /// `http://127.0.0.1:5000`, `127.0.0.1:5000/`), Hub's aliases fold into `docker.io`.
+    /// Something that is not a `host[:port]` is `.badRequest`.
+    public static func registryName(_ text: String?) throws(AICoreError) -> String {
+        let trimmed = (text ?? "").trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return ImageReference.dockerHub }
+        let name = RegistryAuthFile.normalizedRegistry(trimmed)
+        guard ImageReference.isValidRegistry(name) else {
+            throw AICoreError(.badRequest, "\"\(trimmed)\" is not a registry host[:port] (e.g. registry.example.com, 127.0.0.1:5000)")
+        }
+        return name
+    }
+
     /// Saves `username` and `password` for `registry` in aicore-node's own file (what
     /// `aicore-node login` does), keeping every other entry and key of the file.
     ///

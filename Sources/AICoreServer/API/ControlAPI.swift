@@ -73,6 +73,7 @@ public struct ControlAPI: Sendable {
         addInstanceRoutes(v1)
         addVolumeRoutes(v1)
         addImageRoutes(v1)
+        addRegistryRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
         v1.get("proxy") { _, _ in try Self.json(ProxyRouteStatus.all(plane.routes)) }
         v1.get("version") { _, _ in try Self.json(VersionMessage(version: AICoreVersion.current, apiVersion: "v1")) }
@@ -250,6 +251,19 @@ public struct ControlAPI: Sendable {
         // A name holds slashes (`docker.io/library/redis:7`): clients percent-encode it.
         v1.get("images/:name") { _, context in try Self.json(try await plane.image(named: Self.imageName(context))) }
         v1.delete("images/:name") { _, context in try Self.json(try await plane.removeImage(named: Self.imageName(context))) }
+    }
+
+    // MARK: registries
+
+    private func addRegistryRoutes(_ v1: RouterGroup<AgentRequestContext>) {
+        v1.post("registries/login") { request, _ in
+            let body: RegistryLoginRequest = try await Self.decode(request)
+            return try Self.json(try await plane.login(body))
+        }
+        v1.post("registries/logout") { request, _ in
+            let body: RegistryLogoutRequest = try await Self.decodeOptional(request) ?? RegistryLogoutRequest()
+            return try Self.json(try await plane.logout(body))
+        }
     }
 
     /// A pull as NDJSON `PullMessage`s: progress (the oldest dropped when the client reads

@@ -61,6 +61,11 @@ tags:
       The node's images: pulled from registries or loaded from archives into the agent's own
       content store, every blob verified against its digest, each layer unpacked once and
       shared. A service that names an image runs on its layers.
+  - name: registries
+    description: >-
+      The agent's registry credentials (`aicore-node login`, `logout`): checked against the
+      registry before they are kept, in the agent's own credentials file
+      (`<state_dir>/auth.json`, mode 0600), which its pulls read first.
   - name: volumes
     description: >-
       Named volumes: one directory `<stack>_<key>` each under the agent's state directory. They
@@ -1000,6 +1005,90 @@ paths:
             application/json:
               schema:
                 $ref: "#/components/schemas/SystemDiskUsage"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/registries/login:
+    post:
+      tags: [registries]
+      operationId: registryLogin
+      summary: Check credentials against a registry and keep them for the agent's pulls (`aicore-node login`).
+      description: >-
+        Does what `docker login` does before it stores anything: `GET /v2/` on the registry
+        (https, or plain http for loopback and `registries.insecure`), then, as its challenge
+        asks, the same request with Basic credentials, or a token from the registry's token
+        service (Basic credentials, `account`, no scope) presented on `/v2/`. Only when the
+        registry accepts them are they written to the agent's own credentials file
+        (`<state_dir>/auth.json`, mode 0600, Docker's `config.json` format), replacing any
+        earlier entry for the registry; pulls use them from the next request on. A registry
+        that asks for no authentication accepts any login. The password is never logged nor
+        returned. Credentials the registry refuses, or a registry that cannot be reached, are a
+        502 and change nothing.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/RegistryLoginRequest"
+      responses:
+        "200":
+          description: The registry accepted the credentials; they are stored.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/RegistryLogin"
+              example:
+                registry: registry.example.com
+                username: alice
+                status: Login Succeeded
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "502":
+          description: >-
+            The registry refused the credentials (`registry-auth`: "login to HOST failed: the
+            registry refused the username or password"), or could not be reached or failed
+            (`registry`). Nothing was stored.
+          content:
+            application/problem+json:
+              schema:
+                $ref: "#/components/schemas/ProblemDocument"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/registries/logout:
+    post:
+      tags: [registries]
+      operationId: registryLogout
+      summary: Forget the agent's credentials for a registry (`aicore-node logout`).
+      description: >-
+        Removes every entry naming the registry from the agent's own credentials file; the
+        registry is not contacted. Credentials in `$REGISTRY_AUTH_FILE` or Docker's
+        `config.json` are not the agent's and stay. Not being logged in is not an error:
+        `removed` says whether there was anything to remove. No body is Docker Hub.
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/RegistryLogoutRequest"
+      responses:
+        "200":
+          description: The registry's credentials are gone from the agent's file.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/RegistryLogout"
+              example:
+                registry: registry.example.com
+                removed: true
+        "400":
+          $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
         "500":
@@ -2130,6 +2219,53 @@ components:
           $ref: "#/components/schemas/ImageStatus"
         error:
           $ref: "#/components/schemas/ProblemDocument"
+    RegistryLoginRequest:
+      type: object
+      required: [username, password]
+      properties:
+        registry:
+          type: string
+          description: >-
+            `host[:port]`, default `docker.io`. Read as Docker reads it: a scheme, a path and a
+            trailing slash are dropped (`https://index.docker.io/v1/` is `docker.io`,
+            `http://127.0.0.1:5000/` is `127.0.0.1:5000`); anything else that is not a
+            `host[:port]` is a 400.
+        username:
+          type: string
+          minLength: 1
+        password:
+          type: string
+          minLength: 1
+          writeOnly: true
+          description: The password or access token; never logged, never returned.
+    RegistryLogin:
+      type: object
+      required: [registry, username, status]
+      properties:
+        registry:
+          type: string
+          description: The registry as stored, normalised (`docker.io`, `host:port`).
+        username:
+          type: string
+        status:
+          type: string
+          const: Login Succeeded
+    RegistryLogoutRequest:
+      type: object
+      properties:
+        registry:
+          type: string
+          description: "`host[:port]`, default `docker.io`, read as for a login."
+    RegistryLogout:
+      type: object
+      required: [registry, removed]
+      properties:
+        registry:
+          type: string
+          description: The registry, normalised.
+        removed:
+          type: boolean
+          description: Whether the agent's file held credentials for it.
     ImageCleanup:
       type: object
       description: What an image removal or prune freed.

@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreTestSupport
 import Foundation
 import Testing
 @testable import AICoreImages

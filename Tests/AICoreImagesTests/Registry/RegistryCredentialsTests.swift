@@ -201,4 +201,21 @@ struct RegistryCredentialsTests {
             #expect(info.st_mode & 0o777 == 0o600)
         }
     }
+
+    @Test(
+        "A login's server is read as Docker reads it: scheme, path and trailing slash dropped, Hub's aliases folded",
+        arguments: [
+            (nil, "docker.io"), ("", "docker.io"), ("https://index.docker.io/v1/", "docker.io"), ("registry-1.docker.io", "docker.io"),
+            ("http://127.0.0.1:5000", "127.0.0.1:5000"), ("127.0.0.1:5000/", "127.0.0.1:5000"), ("Registry.Example.COM", "registry.example.com"),
+        ] as [(String?, String)]
+    )
+    func registryName(text: String?, expected: String) throws {
+        #expect(try RegistryCredentials.registryName(text) == expected)
+    }
+
+    @Test("A login's server that is not a host[:port] is a bad request", arguments: ["not a host", "host:port", "https://"])
+    func badRegistryName(text: String) {
+        #expect(throws: AICoreError.self) { try RegistryCredentials.registryName(text) }
+        #expect((try? RegistryCredentials.registryName(text)) == nil)
+    }
 }

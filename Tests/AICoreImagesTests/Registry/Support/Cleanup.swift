@@ -1,3 +1,5 @@
+import AICoreTestSupport
+
 /// Runs `body`, then stops `servers` and removes `directories`, whether it threw or not: a
 /// test's cleanup is awaited, not left to a task that may never run.
 func cleaningUp<T>(

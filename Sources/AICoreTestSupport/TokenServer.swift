@@ -1,29 +1,28 @@
 import AICoreSystem
-import AICoreTestSupport
 import Foundation
 
 /// `Fixtures/token_server.py`: Docker's token authentication for docker-registry, RS256 JWTs
 /// signed with a certificate it makes, which the registry trusts as its `rootcertbundle`.
-struct TokenServer: Sendable {
-    let port: Int
-    let process: ServerProcess
-    let certificate: String
+public struct TokenServer: Sendable {
+    public let port: Int
+    public let process: ServerProcess
+    public let certificate: String
     /// One JSON object per request it got.
-    let requestLog: String
-    let service = "aicore-test-registry"
-    let issuer = "aicore-test-issuer"
+    public let requestLog: String
+    public let service = "aicore-test-registry"
+    public let issuer = "aicore-test-issuer"
 
-    var realm: String { "http://127.0.0.1:\(port)/token" }
+    public var realm: String { "http://127.0.0.1:\(port)/token" }
 
     /// `users`: who may log in (every action on every repository); `publicPrefixes`: the
     /// repositories anyone may pull; `refreshTokens`: identity tokens and their users.
-    static func start(
+    public static func start(
         in directory: TemporaryDirectory, users: [String: String], publicPrefixes: [String], refreshTokens: [String: String] = [:]
     ) async throws -> TokenServer {
         let port = try TestPort.next()
         let certificate = directory.file("token-issuer.pem")
         let requestLog = directory.file("token-requests.jsonl")
-        var arguments = [Fixtures.path("token_server.py"), "--port", "\(port)", "--cert", certificate, "--log", requestLog]
+        var arguments = [TestSupportFiles.path("token_server.py"), "--port", "\(port)", "--cert", certificate, "--log", requestLog]
         for (user, password) in users.sorted(by: { $0.key < $1.key }) { arguments += ["--user", "\(user):\(password)"] }
         for prefix in publicPrefixes { arguments += ["--public", prefix] }
         for (token, user) in refreshTokens.sorted(by: { $0.key < $1.key }) { arguments += ["--refresh-token", "\(token):\(user)"] }
@@ -39,14 +38,14 @@ struct TokenServer: Sendable {
     }
 
     /// The requests it got (health checks left out).
-    func requests() throws -> [[String: Any]] {
+    public func requests() throws -> [[String: Any]] {
         guard let bytes = try FileIO.readIfExists(requestLog) else { return [] }
         return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
             (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any]
         }.filter { ($0["path"] as? String) != "/health" }
     }
 
-    func stop() async {
+    public func stop() async {
         await process.stop()
     }
 }

@@ -1,12 +1,11 @@
 import AICoreSystem
-import AICoreTestSupport
 import Foundation
 
 /// A directory of its own for one test or suite, removed by `remove()`.
-struct TemporaryDirectory: Sendable {
-    let path: String
+public struct TemporaryDirectory: Sendable {
+    public let path: String
 
-    init(_ label: String) throws {
+    public init(_ label: String) throws {
         var template = Array("\(NSTemporaryDirectory())/aicore-\(label)-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer -> Bool in
             guard let base = buffer.baseAddress else { return false }
@@ -16,10 +15,10 @@ struct TemporaryDirectory: Sendable {
         path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    func file(_ name: String) -> String { "\(path)/\(name)" }
+    public func file(_ name: String) -> String { "\(path)/\(name)" }
 
     /// Removes the tree on a Dispatch thread (a test's cooperative thread must not block).
-    func remove() async {
+    public func remove() async {
         let path = path
         do {
             try await offload { try FileIO.removeTree(path) }

@@ -1,23 +1,22 @@
-import AICoreTestSupport
 import Foundation
 
 /// Debian's docker-registry (distribution 2.8) on a loopback port, its storage in a test's
 /// directory, with no authentication, htpasswd (Basic) or token authentication.
-struct RegistryServer: Sendable {
-    enum Auth: Sendable {
+public struct RegistryServer: Sendable {
+    public enum Auth: Sendable {
         case none
         /// An htpasswd file of bcrypt hashes (distribution reads no other kind).
         case htpasswd(path: String)
         case token(TokenServer)
     }
 
-    let port: Int
-    let process: ServerProcess
+    public let port: Int
+    public let process: ServerProcess
 
     /// `127.0.0.1:PORT`, as an image reference names the registry.
-    var host: String { "127.0.0.1:\(port)" }
+    public var host: String { "127.0.0.1:\(port)" }
 
-    static func start(auth: Auth, in directory: TemporaryDirectory) async throws -> RegistryServer {
+    public static func start(auth: Auth, in directory: TemporaryDirectory) async throws -> RegistryServer {
         let port = try TestPort.next()
         var config = """
             version: 0.1
@@ -69,7 +68,7 @@ struct RegistryServer: Sendable {
         return RegistryServer(port: port, process: process)
     }
 
-    func stop() async {
+    public func stop() async {
         await process.stop()
     }
 }

@@ -10,6 +10,8 @@ Who gets what:
   - Basic credentials from --user NAME:PASSWORD: every requested action, on every repository.
   - wrong credentials: 401.
   - no credentials: `pull` on repositories under --public prefixes only, nothing elsewhere.
+  - no scope at all (what `docker login` asks for): a token granting nothing, to the same rules
+    of who may have one.
   - POST grant_type=refresh_token with --refresh-token TOKEN:NAME: as that user (Docker's
     identity tokens); grant_type=password with a form user and password.
 
