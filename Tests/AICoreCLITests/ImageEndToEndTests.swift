@@ -189,6 +189,15 @@ struct ImageEndToEndTests {
             #expect(shown.stdout.contains(inspected.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(inspected.stdout) \(shown.stdout)")
             let reloaded = try await harness.cli(["image", "load", "-i", saved])
             #expect(reloaded.stdout == "Loaded image: localhost/web:1\n", "\(reloaded.stderr)")
+            // Without -o: the same bytes on standard output, but never onto a terminal.
+            let environment = ["AICORE_HOST": harness.socket, "PATH": "/usr/bin:/bin"]
+            let piped = try await run("/bin/sh", ["-c", "exec \"$0\" image save localhost/web:1 > \"$1\"", CommandRunner.binary, harness.directory + "/piped.tar"],
+                                      environment: environment)
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(try FileIO.read(harness.directory + "/piped.tar") == FileIO.read(saved))
+            let onTerminal = try await run("/usr/bin/script", ["-qec", "\(CommandRunner.binary) image save localhost/web:1", "/dev/null"], environment: environment)
+            #expect(onTerminal.status == 2)
+            #expect(onTerminal.stdout.contains("aicore-node: refusing to write an archive to a terminal; give -o FILE or redirect the output"), "\(onTerminal.stdout)")
 
             // An unknown name: exit 2 and one line before anything is written; FILE (here an
             // older one) stays as it was and no temporary file is left beside it.
