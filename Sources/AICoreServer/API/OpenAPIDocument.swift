@@ -960,6 +960,7 @@ paths:
               properties:
                 images:
                   type: array
+                  minItems: 1
                   description: "The images to save, e.g. `redis:7`, `docker.io/demo/web:1`."
                   items:
                     type: string
