@@ -217,6 +217,23 @@ struct ImageEndToEndTests {
                 #expect(answer.stdout == "\(status) application/problem+json", "\(body): \(answer.stdout) \(answer.stderr)")
             }
 
+            // A stored layer damaged on disk: the agent cuts the archive short at that blob, and
+            // the CLI fails in one line, leaving no file.
+            let blobs = harness.directory + "/state/images/content/blobs/sha256"
+            var sizes: [(name: String, size: UInt64)] = []
+            for name in try FileIO.entries(of: blobs) { sizes.append((name, try FileIO.size(of: "\(blobs)/\(name)") ?? 0)) }
+            let damaged = "\(blobs)/\(try #require(sizes.max { $0.size < $1.size }).name)"
+            var layer = try FileIO.read(damaged)
+            layer[layer.count / 2] ^= 0xff
+            try FileIO.setMode(damaged, 0o600)
+            try FileIO.write(damaged, layer)
+            let cut = try await harness.cli(["image", "save", "-o", harness.directory + "/cut.tar", "localhost/web:1"])
+            #expect(cut.status == 1)
+            #expect(cut.stderr == "aicore-node: the agent cut the archive short (a damaged blob, or the agent stopping: its log says which); \(harness.directory)/cut.tar was not written\n")
+            #expect(!FileIO.exists(harness.directory + "/cut.tar"))
+            #expect(try FileIO.entries(of: harness.directory).filter { $0.hasSuffix(".partial") }.isEmpty)
+            #expect(harness.agentLog.contains("image save of localhost/web:1 failed"))
+
             // A broken archive changes nothing.
             try FileIO.write(harness.directory + "/broken.tar", "not a tar at all")
             let broken = try await harness.cli(["image", "load", "-i", harness.directory + "/broken.tar"])
