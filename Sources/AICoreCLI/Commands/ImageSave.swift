@@ -33,10 +33,10 @@ extension ImageCommand {
                 """
         )
 
-        @Option(name: [.short, .customLong("output")], help: "Write to FILE instead of standard output.")
+        @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to FILE instead of standard output.", valueName: "FILE"))
         var output: String?
 
-        @Argument(help: "Image names or IDs (as `image ls` shows them).")
+        @Argument(help: ArgumentHelp("Image names or IDs (as `image ls` shows them).", valueName: "image"))
         var images: [String]
 
         @OptionGroup var agent: AgentOptions
