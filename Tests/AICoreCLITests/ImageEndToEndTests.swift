@@ -146,7 +146,7 @@ struct ImageEndToEndTests {
         }
     }
 
-    @Test func imageLoadReadsADockerArchiveAndAStackRunsItWithoutARegistry() async throws {
+    @Test func imageLoadReadsADockerArchiveAStackRunsItWithoutARegistryAndImageSaveWritesItBack() async throws {
         try await AgentHarness.with { harness in
             let (registry, host) = try await Self.startRegistry(in: harness.directory)
             try await Self.pushImages(to: host, in: harness.directory)
@@ -206,6 +206,63 @@ struct ImageEndToEndTests {
             #expect(up.status == 0, "up: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
             #expect(try await Self.page(published) == "v1")
             _ = try await harness.cli(["down", "-p", "loaded"])
+
+            // image save: the loaded image back out, as an OCI archive skopeo reads by its tag,
+            // with the same manifest; `image load` takes it again.
+            let saved = harness.directory + "/saved.tar"
+            let saving = try await harness.cli(["image", "save", "-o", saved, "localhost/web:1"])
+            #expect(saving.status == 0, "\(saving.stderr)")
+            #expect(saving.stdout.isEmpty && saving.stderr.isEmpty)
+            let inspected = try await run("/usr/bin/skopeo", ["inspect", "--format", "{{.Digest}}", "oci-archive:\(saved):1"])
+            #expect(inspected.status == 0, "\(inspected.stderr)")
+            let shown = try await harness.cli(["image", "inspect", "localhost/web:1"])
+            #expect(shown.stdout.contains(inspected.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), "\(inspected.stdout) \(shown.stdout)")
+            let reloaded = try await harness.cli(["image", "load", "-i", saved])
+            #expect(reloaded.stdout == "Loaded image: localhost/web:1\n", "\(reloaded.stderr)")
+            // Without -o: the same bytes on standard output, but never onto a terminal.
+            let environment = ["AICORE_HOST": harness.socket, "PATH": "/usr/bin:/bin"]
+            let piped = try await run("/bin/sh", ["-c", "exec \"$0\" image save localhost/web:1 > \"$1\"", CommandRunner.binary, harness.directory + "/piped.tar"],
+                                      environment: environment)
+            #expect(piped.status == 0, "\(piped.stderr)")
+            #expect(try FileIO.read(harness.directory + "/piped.tar") == FileIO.read(saved))
+            let onTerminal = try await run("/usr/bin/script", ["-qec", "\(CommandRunner.binary) image save localhost/web:1", "/dev/null"], environment: environment)
+            #expect(onTerminal.status == 2)
+            #expect(onTerminal.stdout.contains("aicore-node: refusing to write an archive to a terminal; give -o FILE or redirect the output"), "\(onTerminal.stdout)")
+
+            // An unknown name: exit 2 and one line before anything is written; FILE (here an
+            // older one) stays as it was and no temporary file is left beside it.
+            try FileIO.write(harness.directory + "/old.tar", "an older archive")
+            let unknown = try await harness.cli(["image", "save", "-o", harness.directory + "/old.tar", "localhost/web:1", "nope:1"])
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr == "aicore-node: no image nope:1 on this node; `aicore-node image ls` lists them\n")
+            #expect(try FileIO.readString(harness.directory + "/old.tar") == "an older archive")
+            let missing = try await harness.cli(["image", "save", "-o", harness.directory + "/none.tar", "nope:1"])
+            #expect(missing.status == 2)
+            #expect(!FileIO.exists(harness.directory + "/none.tar"))
+            #expect(try FileIO.entries(of: harness.directory).filter { $0.hasSuffix(".partial") }.isEmpty)
+            // The REST answers: no name is a 400, an unknown one a 404 problem, not a tar.
+            for (body, status) in [(#"{"images":[]}"#, "400"), (#"{"images":["nope:1"]}"#, "404")] {
+                let answer = try await run("/usr/bin/curl", ["-sS", "--unix-socket", harness.socket, "-X", "POST", "-H", "Content-Type: application/json",
+                                                             "-d", body, "-o", "/dev/null", "-w", "%{http_code} %{content_type}", "http://localhost/v1/images/save"])
+                #expect(answer.stdout == "\(status) application/problem+json", "\(body): \(answer.stdout) \(answer.stderr)")
+            }
+
+            // A stored layer damaged on disk: the agent cuts the archive short at that blob, and
+            // the CLI fails in one line, leaving no file.
+            let blobs = harness.directory + "/state/images/content/blobs/sha256"
+            var sizes: [(name: String, size: UInt64)] = []
+            for name in try FileIO.entries(of: blobs) { sizes.append((name, try FileIO.size(of: "\(blobs)/\(name)") ?? 0)) }
+            let damaged = "\(blobs)/\(try #require(sizes.max { $0.size < $1.size }).name)"
+            var layer = try FileIO.read(damaged)
+            layer[layer.count / 2] ^= 0xff
+            try FileIO.setMode(damaged, 0o600)
+            try FileIO.write(damaged, layer)
+            let cut = try await harness.cli(["image", "save", "-o", harness.directory + "/cut.tar", "localhost/web:1"])
+            #expect(cut.status == 1)
+            #expect(cut.stderr == "aicore-node: the agent cut the archive short (a damaged blob, or the agent stopping: its log says which); \(harness.directory)/cut.tar was not written\n")
+            #expect(!FileIO.exists(harness.directory + "/cut.tar"))
+            #expect(try FileIO.entries(of: harness.directory).filter { $0.hasSuffix(".partial") }.isEmpty)
+            #expect(harness.agentLog.contains("image save of localhost/web:1 failed"))
 
             // A broken archive changes nothing.
             try FileIO.write(harness.directory + "/broken.tar", "not a tar at all")

@@ -104,6 +104,23 @@ import Testing
         #expect(writer.finished)
     }
 
+    struct SourceFailed: Error {}
+
+    @Test func aWholeBodyWhoseSourceFailsIsCutShortNotFinishedAndTheFailureIsReported() async throws {
+        let (source, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
+        continuation.yield(ByteBuffer(string: "first part"))
+        continuation.finish(throwing: SourceFailed())
+        let reported = Mutex<[String]>([])
+        let body = ControlAPI.streamed(source, heartbeat: nil, overflow: ByteBuffer(), heartbeatInterval: .milliseconds(1),
+                                       onError: .abort { error in reported.withLock { $0.append("\(type(of: error))") } })
+        let writer = CollectingWriter()
+        await #expect(throws: SourceFailed.self) { try await body.write(writer) }
+        // No heartbeat went into the body, and it was never finished: the client sees it end early.
+        #expect(writer.chunks == ["first part"])
+        #expect(!writer.finished)
+        #expect(reported.withLock { $0 } == ["SourceFailed"])
+    }
+
     @Test func theOverflowMarkersAreWhatClientsRecognise() throws {
         let line = try ControlAPI.ndjson(StreamOverflowMessage(message: ControlAPI.overflowText))
         #expect(String(decoding: line, as: UTF8.self)

@@ -248,6 +248,13 @@ public struct ControlAPI: Sendable {
             defer { try? FileIO.removeFile(upload) }
             return try Self.json(try await plane.loadImages(archive: upload))
         }
+        v1.post("images/save") { request, _ in
+            let body: SaveRequest = try await Self.decode(request)
+            // Unknown names and missing blobs are refused here, with their own status, before
+            // the first byte of the archive.
+            let archive = try await plane.saveImages(body.images)
+            return saveStream(archive)
+        }
         // A name holds slashes (`docker.io/library/redis:7`): clients percent-encode it.
         v1.get("images/:name") { _, context in try Self.json(try await plane.image(named: Self.imageName(context))) }
         v1.delete("images/:name") { _, context in try Self.json(try await plane.removeImage(named: Self.imageName(context))) }
@@ -290,6 +297,24 @@ public struct ControlAPI: Sendable {
         let overflow = ByteBuffer(bytes: (try? Self.ndjson(StreamOverflowMessage(message: Self.overflowText))) ?? [])
         return Response(status: .ok, headers: headers, body: Self.streamed(lines, heartbeat: ByteBuffer(string: "\n"), overflow: overflow))
     }
+
+    /// A save as one tar, streamed as it is read from the store (a few chunks ahead of the
+    /// client at most). A blob that fails its check, or an agent that shuts down, cuts the
+    /// response short, so the client never takes a partial archive for a whole one.
+    func saveStream(_ archive: ImageArchiveWriter) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/x-tar"
+        let names = archive.images.map(\.name).joined(separator: ", ")
+        let logger = logger
+        let chunks = archive.map { ByteBuffer(bytes: $0) }
+        return Response(status: .ok, headers: headers, body: Self.streamed(
+            chunks, heartbeat: nil, overflow: ByteBuffer(), window: Self.saveWindow,
+            onError: .abort(report: { error in logger.error("image save of \(names) failed; the archive was cut short: \(error)") })
+        ))
+    }
+
+    /// Chunks (of 1 MiB) a save reads ahead of what the client took.
+    static let saveWindow = 4
 
     static func imageName(_ context: AgentRequestContext) throws -> String {
         let name = try context.parameter("name")
@@ -419,9 +444,13 @@ public struct ControlAPI: Sendable {
     /// `StreamOverflow`, written to the client as `overflow` once the chunks before it are
     /// out). A client that takes nothing for `stallTimeout` is dropped: the response ends
     /// there, and the connection with it.
-    static func streamed<S: AsyncSequence & Sendable>(_ chunks: S, heartbeat: ByteBuffer, overflow: ByteBuffer,
+    ///
+    /// A body with no room for anything but its own bytes (an archive) has no `heartbeat`, and
+    /// `onError: .abort` cuts it short when its source fails or the agent shuts down.
+    static func streamed<S: AsyncSequence & Sendable>(_ chunks: S, heartbeat: ByteBuffer?, overflow: ByteBuffer,
                                                       window: Int = streamWindow, stallTimeout: Duration = stallTimeout,
-                                                      heartbeatInterval: Duration = heartbeat) -> ResponseBody
+                                                      heartbeatInterval: Duration = heartbeat,
+                                                      onError: StreamErrorEnding = .end) -> ResponseBody
     where S.Element == ByteBuffer {
         ResponseBody { writer in
             let (merged, continuation) = AsyncStream.makeStream(of: StreamPart.self)
@@ -443,10 +472,11 @@ public struct ControlAPI: Sendable {
                 } catch is StreamOverflow {
                     continuation.yield(.overflow)
                 } catch {
-                    continuation.yield(.end)
+                    if case .abort = onError { continuation.yield(.failed(error)) } else { continuation.yield(.end) }
                 }
             }
             let beat = Task {
+                guard heartbeat != nil else { return }
                 while !Task.isCancelled {
                     try? await Task.sleep(for: heartbeatInterval)
                     // At most one heartbeat waits for a client that is not reading.
@@ -473,17 +503,22 @@ public struct ControlAPI: Sendable {
                                 progress.writeEnded()
                                 credit.yield()
                             case .heartbeat:
+                                guard let heartbeat else { continue }
                                 progress.writeStarted()
                                 try await box.writer.write(heartbeat)
                                 progress.writeEnded()
                                 progress.heartbeatWritten()
-                            case .end, .overflow:
+                            case .end, .overflow, .failed:
                                 return part
                             }
                         }
                         return nil
                     } onGracefulShutdown: {
-                        continuation.yield(.end)
+                        if case .abort = onError {
+                            continuation.yield(.failed(AICoreError(.shutDown, "the agent shut down before the response was complete")))
+                        } else {
+                            continuation.yield(.end)
+                        }
                     }
                 }
                 group.addTask {
@@ -500,6 +535,9 @@ public struct ControlAPI: Sendable {
                 break
             case .overflow?:
                 try await box.writer.write(overflow)
+            case .failed(let error)?:
+                if case .abort(let report) = onError { report(error) }
+                throw error
             default:
                 throw StreamStalled()
             }

@@ -947,6 +947,55 @@ paths:
           $ref: "#/components/responses/InternalError"
         "503":
           $ref: "#/components/responses/Unavailable"
+  /v1/images/save:
+    post:
+      tags: [images]
+      operationId: saveImages
+      summary: Save images as one tar archive (`aicore-node image save`).
+      description: >-
+        The answer is a tar, streamed as it is read from the content store: an OCI image layout
+        (`oci-layout`, `index.json` with an entry per image annotated with its tag in
+        `org.opencontainers.image.ref.name` and its full name in `io.containerd.image.name`,
+        `blobs/sha256/<hex>`) and Docker's `manifest.json`, which `POST /v1/images/load`,
+        `docker load` (Docker 25+) and `skopeo copy oci-archive:FILE:TAG` read. Every manifest,
+        config and layer is the stored blob (compressed as pulled), once however many images
+        share it. Each name is looked up as `GET /v1/images/{name}` does (a name, `name@digest`
+        or an image ID). An unknown name is a 404 naming it, and an empty list a 400, before any
+        byte of the archive. Every blob is checked against its digest as it is sent: a damaged
+        one (or an agent that shuts down) cuts the response short, without its last chunk, so a
+        client never takes a partial archive for a whole one.
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [images]
+              properties:
+                images:
+                  type: array
+                  minItems: 1
+                  description: "The images to save, e.g. `redis:7`, `docker.io/demo/web:1`."
+                  items:
+                    type: string
+      responses:
+        "200":
+          description: The archive.
+          content:
+            application/x-tar:
+              schema:
+                type: string
+                format: binary
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /v1/images/{name}:
     parameters:
       - $ref: "#/components/parameters/Image"
@@ -1374,7 +1423,7 @@ components:
           schema:
             $ref: "#/components/schemas/ProblemDocument"
     NotFound:
-      description: No such stack, service, instance or volume on this node (or no such endpoint).
+      description: No such stack, service, instance, volume or image on this node (or no such endpoint).
       content:
         application/problem+json:
           schema:

@@ -8,4 +8,6 @@ enum StreamPart: Sendable {
     case end
     /// The source ended with `StreamOverflow`.
     case overflow
+    /// The source failed, and the response is to be cut short (`StreamErrorEnding.abort`).
+    case failed(any Error)
 }

@@ -63,6 +63,15 @@ extension ControlPlane {
         return records.map { ImageStatus($0, usedBy: users[$0.name] ?? []) }
     }
 
+    /// `image save`: the archive of the images `names` names, planned (every name known, every
+    /// blob there) before anything is sent; 400 for no name at all.
+    public func saveImages(_ names: [String]) async throws(AICoreError) -> ImageArchiveWriter {
+        guard !names.isEmpty else {
+            throw AICoreError(.badRequest, "`images` must name at least one image to save")
+        }
+        return try await imageService().archive(names)
+    }
+
     /// Pulls `reference` from the node's registries (`pull`, `image pull`); `progress` sees
     /// each layer's state as it goes.
     public func pullImage(_ text: String, platform: String? = nil,
