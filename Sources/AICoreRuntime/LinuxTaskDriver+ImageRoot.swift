@@ -36,6 +36,35 @@ extension LinuxTaskDriver {
         removeImageRoot(stateDirectory: handle.stateDirectory, id: handle.id)
     }
 
+    /// Fills each empty volume marked `copiesImageContent` with what the image holds at the
+    /// volume's target, as Docker does, before the instance (or anything of the image) runs;
+    /// `root` is the merged image root. A volume with anything in it is left as it is.
+    func copyImageContentIntoVolumes(_ spec: TaskSpec, root: String) throws {
+        let volumes = spec.mounts.compactMap { m -> (target: String, directory: String)? in
+            guard m.copiesImageContent, case let .bind(source, _) = m.kind else { return nil }
+            return (m.destination, source)
+        }
+        guard !volumes.isEmpty else { return }
+        let image: RootedDirectory
+        do {
+            image = try RootedDirectory(path: root)
+        } catch {
+            throw AICoreError(code: .start, message: "cannot open the image root of \(spec.id) at \(root): \(error)", cause: error)
+        }
+        for volume in volumes {
+            do {
+                // The agent's own path (TaskSpecBuilder made it); a symlink in place of the
+                // directory is refused, as the mount refuses it.
+                let destination = try RootedDirectory(path: volume.directory, followingFinalSymlink: false)
+                _ = try RootedTreeCopy.copyIfEmpty(from: image, at: volume.target, into: destination)
+            } catch {
+                throw AICoreError(code: .volume,
+                                  message: "cannot copy the image's \(volume.target) into the volume \(volume.directory) of \(spec.id): \(error)",
+                                  cause: error)
+            }
+        }
+    }
+
     /// Unmounts and deletes what `mountImageRoot` made; nothing there is fine. Best effort: a
     /// leftover is reported by the state directory's removal that follows.
     func removeImageRoot(stateDirectory: String, id: String) {

@@ -140,6 +140,7 @@ public final class LinuxTaskDriver: TaskDriver {
                 throw AICoreError(code: .invalidSpec, message: "volume source \(source) does not exist on the host")
             }
         }
+        if spec.imageRoot != nil { try copyImageContentIntoVolumes(spec, root: rootfs) }
 
         var limits = spec.limits
         // Every instance gets the device allowlist: /dev nodes bound in, or made with mknod

@@ -76,6 +76,14 @@ extension FileIO {
         let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard output >= 0 else { throw .last("open \(destination)") }
         defer { close(output) }
+        try copyContents(input, to: output, source: source, destination: destination, progress: progress)
+    }
+
+    /// `copyFile` between descriptors the caller opened (and closes), from their current
+    /// offsets: for files reached through a `RootedDirectory`. `source` and `destination` name
+    /// them in an error.
+    public static func copyContents(_ input: Int32, to output: Int32, source: String, destination: String,
+                                    progress: (UInt64) -> Void = { _ in }) throws(SystemError) {
         var copied: UInt64 = 0
         while true {
             let n = aic_copy_file_range(input, output, 8 << 20)

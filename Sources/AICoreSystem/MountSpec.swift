@@ -10,10 +10,16 @@ public struct MountSpec: Sendable, Equatable, Hashable {
 
     public var destination: String
     public var kind: Kind
+    /// A volume's directory (a `.bind` of it) that is filled, when it is empty, with what the
+    /// instance's image holds at `destination` before the instance starts, as Docker does for a
+    /// volume without `nocopy` (`RootedTreeCopy`). Only for an instance on an image root; never
+    /// for a host bind, a tmpfs or a volume's subpath.
+    public var copiesImageContent: Bool
 
-    public init(destination: String, kind: Kind) {
+    public init(destination: String, kind: Kind, copiesImageContent: Bool = false) {
         self.destination = destination
         self.kind = kind
+        self.copiesImageContent = copiesImageContent
     }
 
     public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {

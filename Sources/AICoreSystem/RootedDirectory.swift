@@ -27,8 +27,10 @@ public final class RootedDirectory: Sendable {
     public static let pathOnly: Int32 = 0o10000000
 
     /// Opens `path` (a path of the caller's, resolved as usual) as the root of what follows.
-    public convenience init(path: String) throws(SystemError) {
-        let fd = try retryingEINTR("open \(path)") { Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+    /// `followingFinalSymlink: false` refuses a symlink in place of the directory itself (ELOOP).
+    public convenience init(path: String, followingFinalSymlink: Bool = true) throws(SystemError) {
+        let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (followingFinalSymlink ? 0 : O_NOFOLLOW)
+        let fd = try retryingEINTR("open \(path)") { Glibc.open(path, flags) }
         self.init(adopting: fd, path: path)
     }
 
@@ -69,6 +71,20 @@ public final class RootedDirectory: Sendable {
         try directory(Array(path.utf8))
     }
 
+    /// The directory at `path` as an instance inside this root would name it, under the rule
+    /// of a mount's target (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+    /// RESOLVE_NO_MAGICLINKS): `path` may be absolute (it starts here), a `..` stops here, and a
+    /// symlink in any component fails with ELOOP, so what the agent reads is what a mount at
+    /// `path` would cover, never a path the image points elsewhere.
+    public func directory(inRoot path: String) throws(SystemError) -> RootedDirectory {
+        let what = operation("open", Array(path.utf8))
+        let rc = try Self.cString(Array(path.utf8), for: what).withUnsafeBufferPointer {
+            aic_open_in_root(descriptor, $0.baseAddress, O_RDONLY | O_DIRECTORY, 0)
+        }
+        guard rc >= 0 else { throw .errno(-rc, what) }
+        return RootedDirectory(adopting: rc, path: self.path + (path.hasPrefix("/") ? "" : "/") + path)
+    }
+
     /// What `lstat` says about `path` (a trailing symlink described, not followed); nil when
     /// nothing is there.
     public func status(_ path: [UInt8]) throws(SystemError) -> FileStatus? {
@@ -90,14 +106,7 @@ public final class RootedDirectory: Sendable {
     /// else there (a device node, a fifo) is never opened for reading: EINVAL.
     public func read(_ path: [UInt8], limit: Int = 1 << 20) throws(SystemError) -> [UInt8] {
         let what = operation("read", path)
-        let handle = try open(path, flags: Self.pathOnly | O_NOFOLLOW)
-        defer { close(handle) }
-        // Opening is itself an action for a device (a tape rewinds, a driver wakes): the type is
-        // checked on an O_PATH descriptor first, and only that very inode is then opened.
-        guard try Self.status(of: handle, operation: what).kind == .regular else {
-            throw SystemError(code: .invalidArgument, operation: what, detail: "not a regular file")
-        }
-        let fd = try retryingEINTR(what) { Glibc.open("/proc/self/fd/\(handle)", O_RDONLY | O_CLOEXEC) }
+        let fd = try openRegularFile(path, operation: what)
         defer { close(fd) }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -113,6 +122,23 @@ public final class RootedDirectory: Sendable {
 
     public func read(_ path: String, limit: Int = 1 << 20) throws(SystemError) -> [UInt8] {
         try read(Array(path.utf8), limit: limit)
+    }
+
+    /// The regular file at `path`, open for reading (the caller closes it). Anything else
+    /// there is never opened: EINVAL.
+    public func openRegularFile(_ path: [UInt8]) throws(SystemError) -> Int32 {
+        try openRegularFile(path, operation: operation("open", path))
+    }
+
+    private func openRegularFile(_ path: [UInt8], operation what: String) throws(SystemError) -> Int32 {
+        let handle = try open(path, flags: Self.pathOnly | O_NOFOLLOW)
+        defer { close(handle) }
+        // Opening is itself an action for a device (a tape rewinds, a driver wakes): the type is
+        // checked on an O_PATH descriptor first, and only that very inode is then opened.
+        guard try Self.status(of: handle, operation: what).kind == .regular else {
+            throw SystemError(code: .invalidArgument, operation: what, detail: "not a regular file")
+        }
+        return try retryingEINTR(what) { Glibc.open("/proc/self/fd/\(handle)", O_RDONLY | O_CLOEXEC) }
     }
 
     /// The target of the symlink at `path`, verbatim (never resolved).

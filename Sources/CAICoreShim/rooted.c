@@ -21,19 +21,27 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-int aic_open_beneath(int dirfd, const char *path, int flags, unsigned int mode) {
+static int open_resolved(int dirfd, const char *path, int flags, unsigned int mode, uint64_t resolve) {
   struct open_how how;
   memset(&how, 0, sizeof how);
   how.flags = (uint64_t)(unsigned int)(flags | O_CLOEXEC);
   // The kernel refuses a mode without O_CREAT or O_TMPFILE (EINVAL), unlike openat.
   if (flags & (O_CREAT | __O_TMPFILE)) how.mode = mode;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  how.resolve = resolve;
   for (int attempt = 0;; attempt++) {
     long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
     if (fd >= 0) return (int)fd;
     if (errno == EINTR || (errno == EAGAIN && attempt < 16)) continue;
     return -errno;
   }
+}
+
+int aic_open_beneath(int dirfd, const char *path, int flags, unsigned int mode) {
+  return open_resolved(dirfd, path, flags, mode, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+}
+
+int aic_open_in_root(int dirfd, const char *path, int flags, unsigned int mode) {
+  return open_resolved(dirfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
 int aic_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor) {

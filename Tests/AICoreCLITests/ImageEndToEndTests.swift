@@ -34,7 +34,8 @@ struct ImageEndToEndTests {
     }
 
     /// `demo/web:1` and `:2`: busybox's httpd serving /www/index.html ("v1", then "v2") on
-    /// $PORT, as the image's own Cmd, with an `app` user in its /etc/passwd. `credentials`
+    /// $PORT, as the image's own Cmd, with an `app` user in its /etc/passwd, and a `VOLUME
+    /// /data` that the image ships a file in, owned by `app` (0750). `credentials`
     /// (`user:password`) for a registry that wants them.
     static func pushImages(to host: String, in directory: String, credentials: String? = nil) async throws {
         let files = directory + "/files"
@@ -46,6 +47,10 @@ struct ImageEndToEndTests {
         #expect(symlink("busybox", files + "/bin/sh") == 0)
         try FileIO.write(files + "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/www:/bin/sh\n")
         try FileIO.write(files + "/etc/group", "root:x:0:\napp:x:1000:\n")
+        try FileIO.makeDirectories(files + "/data", mode: 0o750)
+        try FileIO.write(files + "/data/seed", "seeded by the image\n", mode: 0o640)
+        try FileIO.own(files + "/data/seed", uid: 1000, gid: 1000, mode: 0o640)
+        try FileIO.own(files + "/data", uid: 1000, gid: 1000, mode: 0o750)
         try FileIO.write(directory + "/v1.html", "v1\n")
         try FileIO.write(directory + "/v2.html", "v2\n")
         let layout = directory + "/layout"
@@ -57,7 +62,7 @@ struct ImageEndToEndTests {
         try await umoci(["new", "--image", "\(layout):1"])
         try await umoci(["insert", "--image", "\(layout):1", files, "/"])
         try await umoci(["config", "--image", "\(layout):1", "--config.user", "app", "--config.workingdir", "/www",
-                         "--config.env", "GREETING=from-image",
+                         "--config.env", "GREETING=from-image", "--config.volume", "/data",
                          "--config.cmd", "/bin/sh", "--config.cmd", "-c", "--config.cmd", "exec busybox httpd -f -p ${PORT:-8080} -h /www"])
         try await umoci(["tag", "--image", "\(layout):1", "2"])
         try await umoci(["insert", "--image", "\(layout):1", directory + "/v1.html", "/www/index.html"])
@@ -108,9 +113,12 @@ struct ImageEndToEndTests {
             #expect(instances.count == 3)
             #expect(try await Self.page(published) == "v1")
 
-            // The image's config ran: its user (resolved in its own /etc/passwd) and env.
-            let exec = try await harness.cli(["exec", "-p", "imgdemo", "web", "/bin/sh", "-c", "id -u; echo $GREETING; pwd"])
-            #expect(exec.stdout == "1000\nfrom-image\n/www\n", "\(exec.stdout) \(exec.stderr)")
+            // The image's config ran: its user (resolved in its own /etc/passwd) and env. Its
+            // VOLUME became an anonymous volume that started with the image's content there,
+            // owner and mode included, as Docker's does.
+            let exec = try await harness.cli(["exec", "-p", "imgdemo", "web", "/bin/sh", "-c",
+                                              "id -u; echo $GREETING; pwd; cat /data/seed; stat -c '%u %a' /data; grep -c ' /data ' /proc/self/mountinfo"])
+            #expect(exec.stdout == "1000\nfrom-image\n/www\nseeded by the image\n1000 750\n1\n", "\(exec.stdout) \(exec.stderr)")
 
             // Three replicas share one copy of each layer: the layer store holds the image's
             // layers once, and each instance has only its own (empty) writable layer.

@@ -72,6 +72,22 @@ import Testing
         #expect(errno { _ = try directory.open("/proc/self/root/etc/passwd") } == EXDEV)
     }
 
+    /// A path as an instance names it (a mount's target): absolute from the root, `..` stopped
+    /// at the root, and still no symlink anywhere.
+    @Test func resolvesInstancePathsInsideTheRootWithoutSymlinks() throws {
+        let (scratch, root, _) = try makeTree()
+        defer { scratch.remove() }
+        let directory = try RootedDirectory(path: root)
+        #expect(try directory.directory(inRoot: "/a/b").read("file") == Array("inside".utf8))
+        #expect(try directory.directory(inRoot: "/../../a/b").read("file") == Array("inside".utf8))
+        #expect(try directory.directory(inRoot: "/..").status("a")?.kind == .directory)
+        #expect(errno { _ = try directory.directory(inRoot: "/etc-link") } == ELOOP)
+        #expect(errno { _ = try directory.directory(inRoot: "/up-link") } == ELOOP)
+        #expect(errno { _ = try directory.directory(inRoot: "/inside-link/b") } == ELOOP)
+        #expect(errno { _ = try directory.directory(inRoot: "/a/b/file") } == ENOTDIR)
+        #expect(errno { _ = try directory.directory(inRoot: "/missing") } == ENOENT)
+    }
+
     @Test func describesASymlinkItselfAndReadsItsTargetVerbatim() throws {
         let (scratch, root, _) = try makeTree()
         defer { scratch.remove() }

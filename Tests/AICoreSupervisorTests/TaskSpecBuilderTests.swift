@@ -16,9 +16,9 @@ import Testing
         return service
     }
 
-    func build(_ service: Service, port: Int? = nil) throws -> TaskSpec {
+    func build(_ service: Service, port: Int? = nil, imageRoot: TaskSpec.ImageRoot? = nil) throws -> TaskSpec {
         try TaskSpecBuilder.build(service, stack: "demo", identity: InstanceIdentity(stack: "demo", service: service.name, replica: 1),
-                                  layout: layout, port: port)
+                                  layout: layout, port: port, imageRoot: imageRoot)
     }
 
     @Test func networkModeNoneGivesTheInstanceANetworkOfItsOwn() throws {
@@ -48,6 +48,23 @@ import Testing
         let directory = layout.volumeDirectory(stack: "demo", volume: "data")
         #expect(spec.mounts == [MountSpec(destination: "/var/lib/app", kind: .bind(source: directory + "/app/v2", readOnly: false)),
                                 MountSpec(destination: "/data", kind: .bind(source: directory, readOnly: true))])
+    }
+
+    /// Docker's rule: an empty volume (named or anonymous) is filled from the image at its
+    /// target, unless `nocopy`; never a bind, a tmpfs, a subpath, or a service on the host root.
+    @Test func onlyAVolumeOnAnImageRootWithoutNocopyOrSubpathCopiesTheImagesContent() throws {
+        let volumes = [VolumeMount(kind: .volume, source: "data", target: "/data"),
+                       VolumeMount(kind: .volume, source: nil, target: "/anonymous"),
+                       VolumeMount(kind: .volume, source: "data", target: "/kept", noCopy: true),
+                       VolumeMount(kind: .volume, source: "data", target: "/sub", subpath: "app"),
+                       VolumeMount(kind: .bind, source: "/srv/app", target: "/bound"),
+                       VolumeMount(kind: .tmpfs, source: nil, target: "/scratch")]
+        let image = TaskSpec.ImageRoot(layersBase: "/nonexistent/layers", layers: ["top"])
+        let onImage = try build(service { $0.volumes = volumes }, imageRoot: image)
+        #expect(onImage.mounts.map { "\($0.destination) \($0.copiesImageContent)" } ==
+                ["/data true", "/anonymous true", "/kept false", "/sub false", "/bound false", "/scratch false"])
+        let onHost = try build(service { $0.volumes = volumes })
+        #expect(onHost.mounts.allSatisfy { !$0.copiesImageContent })
     }
 
     @Test func ulimitsBecomeRlimitsSortedByName() throws {

@@ -43,7 +43,12 @@ public enum TaskSpecBuilder {
                 // directories there could follow a symlink it planted. The runtime resolves the
                 // source without following any, and reports a missing one.
                 let source = volume.subpath.map { directory + "/" + $0 } ?? directory
-                mounts.append(MountSpec(destination: volume.target, kind: .bind(source: source, readOnly: volume.readOnly)))
+                // Docker fills an empty volume with the image's content at the target, unless
+                // `nocopy`. Not into a subpath: it must exist already (see above), so it belongs
+                // to what the workload wrote, and the emptiness that says "new" is the volume's.
+                let copies = imageRoot != nil && !volume.noCopy && volume.subpath == nil
+                mounts.append(MountSpec(destination: volume.target, kind: .bind(source: source, readOnly: volume.readOnly),
+                                        copiesImageContent: copies))
             case .tmpfs:
                 mounts.append(MountSpec(destination: volume.target,
                                         kind: .tmpfs(sizeBytes: volume.tmpfsSize.map { $0.bytes }, mode: volume.tmpfsMode,

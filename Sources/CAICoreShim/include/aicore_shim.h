@@ -356,6 +356,10 @@ int aic_devices_attach(int cgroup_fd, const struct aic_device_rule *rules, size_
 // in any component with ELOOP (a trailing one too, unless flags hold O_PATH | O_NOFOLLOW: then
 // the descriptor is the link's own). Retries EINTR and the EAGAIN of a racing rename. fd or -errno.
 int aic_open_beneath(int dirfd, const char *path, int flags, unsigned int mode);
+// The same with RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, the rule of a
+// mount's target: dirfd is `/` (an absolute path starts there, `..` stops there), and a symlink
+// in any component fails with ELOOP. fd or -errno.
+int aic_open_in_root(int dirfd, const char *path, int flags, unsigned int mode);
 // mknodat(dirfd, name, mode, makedev(major, minor)). 0 or -errno.
 int aic_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
 // Extended attributes of the entry `name` in directory dirfd, never following it (a symlink's
