@@ -189,9 +189,9 @@ struct ImageEndToEndTests {
             #expect(oneShot.status == 0, "\(oneShot.stderr)")
             #expect(oneShot.stdout == "1000\nfrom-run\n/www\nv1\n", "\(oneShot.stdout)")
             #expect(try FileIO.entries(of: harness.directory + "/state/run-writable").isEmpty)
-            let unknown = try await harness.cli(["run", "--state-dir", harness.directory + "/run", "--image", "localhost/absent:1", "--image-store", store, "--", "/bin/true"])
-            #expect(unknown.status == 125)
-            #expect(unknown.stderr == "aicore-node run: no image localhost/absent:1 in \(store): `aicore-node image pull localhost/absent:1` or `aicore-node image load` it first\n")
+            let unknownImage = try await harness.cli(["run", "--state-dir", harness.directory + "/run", "--image", "localhost/absent:1", "--image-store", store, "--", "/bin/true"])
+            #expect(unknownImage.status == 125)
+            #expect(unknownImage.stderr == "aicore-node run: no image localhost/absent:1 in \(store): `aicore-node image pull localhost/absent:1` or `aicore-node image load` it first\n")
 
             let published = try LoopbackPort.allocate()
             // One replica listens on the port's target ($PORT): a free one, not a fixed 8080
