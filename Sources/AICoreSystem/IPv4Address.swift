@@ -63,3 +63,35 @@ public struct IPv4Network: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { "\(address)/\(prefix)" }
 }
+
+/// Written as text (`"10.220.0.2"`), as people read them in a state file.
+extension IPv4Address: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let address = IPv4Address(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an IPv4 address: \(text)"))
+        }
+        self = address
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// Written in CIDR notation (`"10.220.0.0/24"`).
+extension IPv4Network: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let network = IPv4Network(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an IPv4 network: \(text)"))
+        }
+        self = network
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

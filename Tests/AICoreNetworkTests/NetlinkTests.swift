@@ -87,6 +87,28 @@ struct NetlinkTests {
     }
 }
 
+extension NetlinkTests {
+    @Test func aNetworksBridgeIsMadeOnceWithItsAddressAndRemoved() async throws {
+        let namespace = try await Self.newNamespace()
+        defer { close(namespace) }
+        var allocations = NetworkAllocations()
+        let network = try allocations.network("demo_default")
+        try await NetworkNamespace.run(in: namespace) { () throws(AICoreError) in
+            try BridgeSetup.ensure(network, mtu: 1400)
+            // Again, as an agent restart does: nothing changes, nothing fails.
+            try BridgeSetup.ensure(network, mtu: 1400)
+            #expect(try Netlink.ipv4Routes().map(\.description) == ["10.220.0.0/24"])
+            try BridgeSetup.remove(network)
+            #expect(try Netlink.linkIndex(network.bridge) == nil)
+            #expect(try Netlink.ipv4Routes().isEmpty)
+            // A bridge left without its address (an agent killed part way) gets it.
+            try Netlink.addBridge(network.bridge, mac: NetworkAllocations.bridgeMAC(gateway: network.gateway), mtu: nil)
+            try BridgeSetup.ensure(network, mtu: nil)
+            #expect(try Netlink.ipv4Routes().map(\.description) == ["10.220.0.0/24"])
+        }
+    }
+}
+
 /// Plain blocking IPv4 TCP sockets for the tests, each made in the calling thread's namespace.
 enum TestSocket {
     static func address(_ ip: IPv4Address, port: UInt16) -> sockaddr_in {

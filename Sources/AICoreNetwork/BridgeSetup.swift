@@ -1,0 +1,29 @@
+import AICoreErrors
+import AICoreSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Makes and removes a network's bridge, in the calling thread's network namespace.
+public enum BridgeSetup {
+    /// The bridge of `network`, made when missing: its pinned MAC, `mtu` (the default route's,
+    /// so traffic over a smaller uplink such as WireGuard is not black-holed), the gateway
+    /// address, up. An existing bridge (an agent restart re-adopting its networks) is left as it
+    /// is, given its address if it lacks it, and brought up.
+    public static func ensure(_ network: NetworkAllocations.Network, mtu: Int?) throws(AICoreError) {
+        if try Netlink.linkIndex(network.bridge) == nil {
+            try Netlink.addBridge(network.bridge, mac: NetworkAllocations.bridgeMAC(gateway: network.gateway), mtu: mtu)
+        }
+        // Also on a bridge that exists: an agent killed between the two left it without one.
+        do {
+            try Netlink.addAddress(network.gateway, prefix: network.subnet.prefix, to: network.bridge)
+        } catch where error.context["errno"] == "\(EEXIST)" {}
+        try Netlink.setLink(network.bridge, up: true)
+    }
+
+    /// Deletes the bridge (its address and routes go with it); nothing there is fine.
+    public static func remove(_ network: NetworkAllocations.Network) throws(AICoreError) {
+        try Netlink.deleteLink(network.bridge)
+    }
+}

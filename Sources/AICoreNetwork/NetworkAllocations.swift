@@ -1,0 +1,123 @@
+import AICoreErrors
+import AICoreSystem
+
+/// What the node has handed out: each network's subnet and bridge, and each instance's address
+/// on it. Allocations are stable: asking again for a network or an instance that has one gives
+/// the same answer (after an agent restart too, once `NetworkAllocationFile` has read them back),
+/// so re-adopted instances keep their addresses. Pure: no I/O.
+public struct NetworkAllocations: Codable, Sendable, Equatable {
+    public struct Network: Codable, Sendable, Equatable {
+        public var subnet: IPv4Network
+        /// The bridge's interface name (at most 15 bytes).
+        public var bridge: String
+        /// Instance → address.
+        public var addresses: [String: IPv4Address]
+
+        /// The subnet's first host address, the bridge's own: every instance's default route.
+        public var gateway: IPv4Address { IPv4Address(subnet.first.value + 1) }
+    }
+
+    public private(set) var networks: [String: Network] = [:]
+
+    public init() {}
+
+    /// The network `name`, allocating it when new: `requested` (the stack's `ipam.config`
+    /// subnet) or the first free subnet of `pools`. A subnet must not overlap another network's
+    /// nor a route of the host (`hostRoutes`; the routes of this node's own bridges are
+    /// recognised as theirs).
+    public mutating func network(_ name: String, requested: IPv4Network? = nil, pools: [AddressPool] = AddressPool.defaults,
+                                 hostRoutes: [IPv4Network] = []) throws(AICoreError) -> Network {
+        if let existing = networks[name] {
+            if let requested, Self.normalized(requested) != existing.subnet {
+                throw AICoreError(.conflict, "network \(name) has the subnet \(existing.subnet), not \(requested); remove the network (down) to change its subnet")
+            }
+            return existing
+        }
+        let ours = Set(networks.values.map(\.subnet))
+        let foreignRoutes = hostRoutes.filter { !ours.contains(Self.normalized($0)) }
+        let subnet: IPv4Network
+        if let requested {
+            let wanted = Self.normalized(requested)
+            guard wanted.prefix <= 30 else {
+                throw AICoreError(.invalidSpec, "network \(name): the subnet \(requested) is too small; give a /30 or larger")
+            }
+            if let (other, network) = networks.first(where: { $0.value.subnet.overlaps(wanted) }).map({ ($0.key, $0.value) }) {
+                throw AICoreError(.conflict, "network \(name): the subnet \(wanted) overlaps \(network.subnet) of network \(other)")
+            }
+            if let route = foreignRoutes.first(where: { $0.overlaps(wanted) }) {
+                throw AICoreError(.conflict, "network \(name): the subnet \(wanted) overlaps the host's route to \(route); choose another subnet")
+            }
+            subnet = wanted
+        } else {
+            guard let free = SubnetAllocator.next(from: pools, avoiding: networks.values.map(\.subnet) + foreignRoutes) else {
+                throw AICoreError(.exhausted, "network \(name): every subnet of the address pools (\(pools.map(\.description).joined(separator: ", "))) is taken or routed; remove unused networks or add a pool")
+            }
+            subnet = free
+        }
+        let network = Network(subnet: subnet, bridge: Self.bridgeName(for: name), addresses: [:])
+        networks[name] = network
+        return network
+    }
+
+    /// The address of `instance` on `network`, allocating it when new: `requested` (the
+    /// service's `ipv4_address`) or the lowest free one after the gateway.
+    public mutating func address(of instance: String, on name: String, requested: IPv4Address? = nil) throws(AICoreError) -> IPv4Address {
+        guard var network = networks[name] else {
+            throw AICoreError(.notFound, "no network \(name) on this node")
+        }
+        if let existing = network.addresses[instance], requested == nil || requested == existing { return existing }
+        let taken = Dictionary(network.addresses.filter { $0.key != instance }.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        let first = network.gateway.value + 1
+        let last = network.subnet.last.value - 1  // the broadcast address is no host's
+        let address: IPv4Address
+        if let requested {
+            guard network.subnet.contains(requested), requested.value >= first, requested.value <= last else {
+                throw AICoreError(.invalidSpec, "\(instance): \(requested) is not a host address of network \(name) (\(network.subnet), gateway \(network.gateway))")
+            }
+            if let holder = taken[requested] {
+                throw AICoreError(.conflict, "\(instance): \(requested) on network \(name) is already \(holder)'s")
+            }
+            address = requested
+        } else {
+            guard let free = (first...last).lazy.map(IPv4Address.init).first(where: { taken[$0] == nil }) else {
+                throw AICoreError(.exhausted, "network \(name) (\(network.subnet)) has no free address left for \(instance)")
+            }
+            address = free
+        }
+        network.addresses[instance] = address
+        networks[name] = network
+        return address
+    }
+
+    /// Gives `instance`'s address on `network` back.
+    public mutating func release(_ instance: String, on name: String) {
+        networks[name]?.addresses[instance] = nil
+    }
+
+    /// Forgets a network and every address on it.
+    public mutating func removeNetwork(_ name: String) {
+        networks[name] = nil
+    }
+
+    /// `aic-` and 8 hex digits of a hash of the network's name: at most 15 bytes, as Linux
+    /// wants, the same on every start, and recognisably ours in `ip link`.
+    public static func bridgeName(for network: String) -> String {
+        var hash: UInt32 = 2_166_136_261  // FNV-1a
+        for byte in network.utf8 {
+            hash ^= UInt32(byte)
+            hash = hash &* 16_777_619
+        }
+        let hex = String(hash, radix: 16)
+        return "aic-" + String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    /// A locally administered MAC made of the gateway's address: pinned, so the bridge does not
+    /// take its lowest port's as instances come and go (neighbours' ARP caches would go stale).
+    public static func bridgeMAC(gateway: IPv4Address) -> [UInt8] {
+        [0x02, 0xac] + gateway.octets
+    }
+
+    static func normalized(_ network: IPv4Network) -> IPv4Network {
+        IPv4Network(address: network.first, prefix: network.prefix)
+    }
+}
