@@ -67,6 +67,11 @@ struct ImageEndToEndTests {
         try await umoci(["tag", "--image", "\(layout):1", "2"])
         try await umoci(["insert", "--image", "\(layout):1", directory + "/v1.html", "/www/index.html"])
         try await umoci(["insert", "--image", "\(layout):2", directory + "/v2.html", "/www/index.html"])
+        // /version names the tag the way the load generator reads it.
+        for tag in ["1", "2"] {
+            try FileIO.write(directory + "/version\(tag).json", "{\"version\":\"\(tag)\"}\n")
+            try await umoci(["insert", "--image", "\(layout):\(tag)", directory + "/version\(tag).json", "/www/version"])
+        }
         for tag in ["1", "2"] {
             let login = credentials.map { ["--dest-creds", $0] } ?? []
             let output = try await run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false"] + login + ["oci:\(layout):\(tag)", "docker://\(host)/demo/web:\(tag)"])
@@ -108,7 +113,7 @@ struct ImageEndToEndTests {
             #expect(up.status == 0, "up: \(up.stderr)\n\(harness.agentLog.suffix(3000))")
             // With its progress per layer, as plain lines (the output is not a terminal).
             #expect(up.stdout.contains("pulling \(host)/demo/web:1 (web)\n"), "\(up.stdout)")
-            #expect(up.stdout.components(separatedBy: ": pull complete\n").count - 1 == 2, "\(up.stdout)")
+            #expect(up.stdout.components(separatedBy: ": pull complete\n").count - 1 == 3, "\(up.stdout)")
             let instances = try await harness.instances("imgdemo")
             #expect(instances.count == 3)
             #expect(try await Self.page(published) == "v1")
@@ -123,7 +128,7 @@ struct ImageEndToEndTests {
             // Three replicas share one copy of each layer: the layer store holds the image's
             // layers once, and each instance has only its own (empty) writable layer.
             let layers = try FileIO.entries(of: harness.directory + "/state/images/layers").filter { $0.count == 64 }
-            #expect(layers.count == 2)
+            #expect(layers.count == 3)
             let listed = try await harness.cli(["image", "ls", "--format", "json"])
             let images = try ControlAPI.decoder.decode([ImageStatus].self, from: Data(listed.stdout.utf8))
             #expect(images.map(\.name) == ["\(host)/demo/web:1"])
@@ -134,7 +139,10 @@ struct ImageEndToEndTests {
             #expect(refused.status == 1)
             #expect(refused.stderr.contains("in use by imgdemo/web"), "\(refused.stderr)")
 
-            // A new tag: pulled first (only its new layer), then rolled out replica by replica.
+            // A new tag: pulled first (only its new layers), then rolled out replica by replica
+            // under load, with no request failing.
+            let load = LoadGenerator(port: published, path: "/version")
+            try await waitUntil("requests flow") { load.current.succeeded > 50 }
             let set = try await harness.cli(["set", "image", "-p", "imgdemo", "web", "\(host)/demo/web:2"])
             #expect(set.status == 0, "set image: \(set.stderr)")
             try await waitUntil("every replica serves v2", within: .seconds(120)) {
@@ -142,8 +150,11 @@ struct ImageEndToEndTests {
                 for _ in 0..<6 { bodies.insert((try? await Self.page(published)) ?? "") }
                 return bodies == ["v2"]
             }
+            let tally = await load.stop()
+            #expect(tally.failed == 0, "\(tally.failed) failed requests during the rollout: \(tally.failures)")
+            #expect(tally.versions["1", default: 0] > 0 && tally.versions["2", default: 0] > 0, "\(tally.versions)")
             let afterRollout = try FileIO.entries(of: harness.directory + "/state/images/layers").filter { $0.count == 64 }
-            #expect(afterRollout.count == 3, "v2 shares v1's base layer: \(afterRollout)")
+            #expect(afterRollout.count == 5, "v2 shares v1's base layer: \(afterRollout)")
 
             let down = try await harness.cli(["down", "-p", "imgdemo"])
             #expect(down.status == 0, "\(down.stderr)")
