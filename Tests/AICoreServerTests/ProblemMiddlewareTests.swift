@@ -25,6 +25,9 @@ import Testing
         (.unsupportedMediaType, 415, "unsupported-media-type"),
         (.invalidSpec, 422, "invalid-spec"),
         (.unavailable, 503, "unavailable"),
+        (.registry, 502, "registry"),
+        (.registryAuth, 502, "registry-auth"),
+        (.rateLimited, 502, "registry-rate-limited"),
         (.volume, 500, "internal"),
         (.spawnFailed, 500, "internal"),
         (.internalError, 500, "internal"),
@@ -34,6 +37,7 @@ import Testing
         #expect(problem.status == status)
         #expect(problem.type == "https://aicore.dev/problems/\(type)")
         #expect(problem.title == ProblemMiddleware<BasicRequestContext>.status(status).reasonPhrase)
+        #expect(!problem.title.isEmpty, "status \(status) has no reason phrase")
     }
 
     @Test func aRequestErrorSaysOnlyItsMessageAndListsItsDetails() {

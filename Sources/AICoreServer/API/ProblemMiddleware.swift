@@ -65,7 +65,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The status with its reason phrase: `Status(code:)` alone has an empty one.
     static func status(_ code: Int) -> HTTPResponse.Status {
         let known: [HTTPResponse.Status] = [.badRequest, .unauthorized, .notFound, .methodNotAllowed, .conflict, .contentTooLarge,
-                                            .unsupportedMediaType, .unprocessableContent, .internalServerError, .serviceUnavailable]
+                                            .unsupportedMediaType, .unprocessableContent, .internalServerError, .badGateway,
+                                            .serviceUnavailable]
         return known.first { $0.code == code } ?? HTTPResponse.Status(code: code)
     }
 }

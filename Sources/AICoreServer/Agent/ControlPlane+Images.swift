@@ -79,7 +79,12 @@ extension ControlPlane {
         let service = try imageService()
         let reference = try ImageReference(parsing: text)
         let wanted = try platform.map { text throws(AICoreError) in try Platform(parsing: text) }
-        let record = try await service.pull(reference, platform: wanted, progress: progress)
+        let record: ImageRecord
+        do {
+            record = try await service.pull(reference, platform: wanted, progress: progress)
+        } catch {
+            throw Self.upstream(error)
+        }
         return ImageStatus(record, usedBy: imageUsers()[record.name] ?? [])
     }
 
@@ -99,7 +104,7 @@ extension ControlPlane {
             do {
                 try await images.pull(entry.reference, platform: platform)
             } catch {
-                throw error.prefixed("pulling \(entry.reference.familiar) for service \(entry.services.joined(separator: ", "))")
+                throw Self.upstream(error).prefixed("pulling \(entry.reference.familiar) for service \(entry.services.joined(separator: ", "))")
             }
         }
     }

@@ -24,9 +24,8 @@ extension ControlPlane {
         let client = try registryClient()
         do throws(AICoreError) {
             try await client.verifyLogin(registry: registry, username: request.username, password: request.password)
-        } catch where [.unreachable, .timeout, .protocolViolation].contains(error.code) {
-            // The registry's failure, not the agent's: a 502 like every other upstream one.
-            throw AICoreError(.registry, error.message, cause: error, context: error.context)
+        } catch {
+            throw Self.upstream(error)
         }
         try await client.credentials.store(registry: registry, username: request.username, password: request.password)
         await client.forgetCredentials(registry: registry)
@@ -43,5 +42,15 @@ extension ControlPlane {
         await client.forgetCredentials(registry: registry)
         if removed { logger.info("logged out of a registry", metadata: ["registry": "\(registry)"]) }
         return RegistryLogout(registry: registry, removed: removed)
+    }
+}
+
+extension ControlPlane {
+    /// A registry that could not be reached, timed out or spoke nonsense failed the request,
+    /// not the agent: a 502 like every other upstream failure, not the agent's own 500 (nor
+    /// the 409 `.timeout` means for a gate).
+    static func upstream(_ error: AICoreError) -> AICoreError {
+        guard [.unreachable, .timeout, .protocolViolation].contains(error.code) else { return error }
+        return AICoreError(.registry, error.message, cause: error, context: error.context)
     }
 }
