@@ -22,22 +22,23 @@ public enum NetworkNamespace {
     }
 
     /// `run(in:)` for a caller that may block (the runtime's start, on a thread of its own):
-    /// joins the namespace's thread.
+    /// waits for the namespace's thread to end.
     public static func runBlocking(in descriptor: Int32, _ body: @escaping @Sendable () throws(AICoreError) -> Void) throws(AICoreError) {
-        let job = Job(namespace: descriptor, body: body)
-        let retained = Unmanaged.passRetained(job)
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<Job>.fromOpaque(raw).takeUnretainedValue().run()
-            return nil
-        }, retained.toOpaque())
-        guard rc == 0 else {
-            retained.release()
-            throw AICoreError(.systemCall, "cannot start a thread for network namespace work: \(String(cString: strerror(rc)))")
+        let outcome = Outcome()
+        let ran = DetachedThread.runAndWait {
+            let rc = aic_netns_enter(descriptor)
+            guard rc == 0 else {
+                outcome.failure = AICoreError(.systemCall, "cannot enter the network namespace: \(String(cString: strerror(-rc)))")
+                return
+            }
+            do throws(AICoreError) {
+                try body()
+            } catch {
+                outcome.failure = error
+            }
         }
-        pthread_join(thread, nil)
-        if let failure = retained.takeRetainedValue().failure { throw failure }
+        guard ran else { throw AICoreError(.systemCall, "cannot start a thread for network namespace work") }
+        if let failure = outcome.failure { throw failure }
     }
 
     /// Runs `body` in a new, empty network namespace (loopback only, down) that ends when the
@@ -75,28 +76,8 @@ public enum NetworkNamespace {
     }
 }
 
-/// What a joined namespace thread runs, and how it failed: written by that thread before it
-/// ends, read by the joiner after `pthread_join`.
-private final class Job: @unchecked Sendable {
-    let namespace: Int32
-    let body: @Sendable () throws(AICoreError) -> Void
+/// How a waited-for namespace thread failed: written by that thread before it ends, read
+/// after `runAndWait` has joined it.
+private final class Outcome: @unchecked Sendable {
     var failure: AICoreError?
-
-    init(namespace: Int32, body: @escaping @Sendable () throws(AICoreError) -> Void) {
-        self.namespace = namespace
-        self.body = body
-    }
-
-    func run() {
-        let rc = aic_netns_enter(namespace)
-        guard rc == 0 else {
-            failure = AICoreError(.systemCall, "cannot enter the network namespace: \(String(cString: strerror(-rc)))")
-            return
-        }
-        do {
-            try body()
-        } catch {
-            failure = error
-        }
-    }
 }

@@ -64,14 +64,19 @@ public struct IPv4Network: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(address)/\(prefix)" }
 }
 
-/// Written as text (`"10.220.0.2"`), as people read them in a state file.
-extension IPv4Address: Codable {
+/// A value written as its text in JSON (`"10.220.0.2"`, `"10.220.0.0/24"`), as people read it
+/// in a state file.
+public protocol CodableAsText: Codable, CustomStringConvertible {
+    init?(text: String)
+}
+
+extension CodableAsText {
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let address = IPv4Address(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an IPv4 address: \(text)"))
+        guard let value = Self(text: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a valid \(Self.self): \(text)"))
         }
-        self = address
+        self = value
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -80,18 +85,10 @@ extension IPv4Address: Codable {
     }
 }
 
-/// Written in CIDR notation (`"10.220.0.0/24"`).
-extension IPv4Network: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let network = IPv4Network(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an IPv4 network: \(text)"))
-        }
-        self = network
-    }
+extension IPv4Address: CodableAsText {
+    public init?(text: String) { self.init(text) }
+}
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+extension IPv4Network: CodableAsText {
+    public init?(text: String) { self.init(text) }
 }

@@ -205,66 +205,12 @@ int aic_nl_route_add(int family, const uint8_t *destination, int destination_len
   return nl_transact(&r);
 }
 
-// The IPv4 routes of the main table but the default one, as destination and prefix length
-// (network order): at most `capacity` of them, and how many there are in all.
-int aic_nl_ipv4_routes(uint32_t *destinations, uint8_t *prefixes, int capacity) {
-  int fd = nl_open();
-  if (fd < 0) return fd;
-  struct {
-    struct nlmsghdr header;
-    struct rtmsg body;
-  } dump = {
-      .header = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)), .nlmsg_type = RTM_GETROUTE,
-                 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
-      .body = {.rtm_family = AF_INET}};
-  if (send(fd, &dump, dump.header.nlmsg_len, 0) < 0) {
-    int saved = errno;
-    close(fd);
-    return -saved;
-  }
-  int count = 0;
-  char answer[16384];
-  for (;;) {
-    ssize_t n = recv(fd, answer, sizeof(answer), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      close(fd);
-      return -saved;
-    }
-    if (n == 0) break;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_DONE) {
-        close(fd);
-        return count;
-      }
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        struct nlmsgerr *error = NLMSG_DATA(h);
-        close(fd);
-        return error->error < 0 ? error->error : -EIO;
-      }
-      if (h->nlmsg_type != RTM_NEWROUTE) continue;
-      struct rtmsg *route = NLMSG_DATA(h);
-      if (route->rtm_table != RT_TABLE_MAIN || route->rtm_dst_len == 0) continue;
-      uint32_t destination = 0;
-      int length = (int)RTM_PAYLOAD(h);
-      for (struct rtattr *a = RTM_RTA(route); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
-        if (a->rta_type == RTA_DST) memcpy(&destination, RTA_DATA(a), sizeof(destination));
-      }
-      if (count < capacity) {
-        destinations[count] = destination;
-        prefixes[count] = route->rtm_dst_len;
-      }
-      count++;
-    }
-  }
-  close(fd);
-  return count;
-}
+// Dumps the routes of `family` and calls `visit` with each main-table route: its type
+// (RTN_UNICAST, RTN_BLACKHOLE…), destination prefix length, RTA_DST (NULL for a default route)
+// and RTA_OIF (0 when absent). 0 once the dump is done, or -errno.
+typedef void (*route_visitor)(void *context, int type, int destination_length, const void *destination, int output_index);
 
-// The MTU of the link the default route of `family` leaves by (the main table's first 0/0
-// route): -ENOENT when there is none.
-int aic_nl_default_route_mtu(int family) {
+static int nl_each_route(int family, route_visitor visit, void *context) {
   int fd = nl_open();
   if (fd < 0) return fd;
   struct {
@@ -279,10 +225,8 @@ int aic_nl_default_route_mtu(int family) {
     close(fd);
     return -saved;
   }
-  int oif = 0;
   char answer[16384];
-  int done = 0;
-  while (!done) {
+  for (;;) {
     ssize_t n = recv(fd, answer, sizeof(answer), 0);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -292,20 +236,72 @@ int aic_nl_default_route_mtu(int family) {
     }
     if (n == 0) break;
     for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-        done = 1;
-        break;
+      if (h->nlmsg_type == NLMSG_DONE) {
+        close(fd);
+        return 0;
       }
-      if (h->nlmsg_type != RTM_NEWROUTE || oif != 0) continue;
+      if (h->nlmsg_type == NLMSG_ERROR) {
+        struct nlmsgerr *error = NLMSG_DATA(h);
+        close(fd);
+        return error->error < 0 ? error->error : -EIO;
+      }
+      if (h->nlmsg_type != RTM_NEWROUTE) continue;
       struct rtmsg *route = NLMSG_DATA(h);
-      if (route->rtm_dst_len != 0 || route->rtm_table != RT_TABLE_MAIN || route->rtm_type != RTN_UNICAST) continue;
+      if (route->rtm_table != RT_TABLE_MAIN) continue;
+      const void *destination = NULL;
+      int output_index = 0;
       int length = (int)RTM_PAYLOAD(h);
       for (struct rtattr *a = RTM_RTA(route); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
-        if (a->rta_type == RTA_OIF) memcpy(&oif, RTA_DATA(a), sizeof(oif));
+        if (a->rta_type == RTA_DST) destination = RTA_DATA(a);
+        if (a->rta_type == RTA_OIF) memcpy(&output_index, RTA_DATA(a), sizeof(output_index));
       }
+      visit(context, route->rtm_type, route->rtm_dst_len, destination, output_index);
     }
   }
   close(fd);
+  return 0;
+}
+
+struct route_list {
+  uint32_t *destinations;
+  uint8_t *prefixes;
+  int capacity;
+  int count;
+};
+
+// Every kind counts: a blackhole or unreachable route to a range blocks it as surely.
+static void collect_route(void *context, int type, int destination_length, const void *destination, int output_index) {
+  (void)type;
+  (void)output_index;
+  struct route_list *list = context;
+  if (destination_length == 0) return;
+  if (list->count < list->capacity) {
+    uint32_t address = 0;
+    if (destination != NULL) memcpy(&address, destination, sizeof(address));
+    list->destinations[list->count] = address;
+    list->prefixes[list->count] = (uint8_t)destination_length;
+  }
+  list->count++;
+}
+
+int aic_nl_ipv4_routes(uint32_t *destinations, uint8_t *prefixes, int capacity) {
+  struct route_list list = {.destinations = destinations, .prefixes = prefixes, .capacity = capacity, .count = 0};
+  int rc = nl_each_route(AF_INET, collect_route, &list);
+  return rc < 0 ? rc : list.count;
+}
+
+static void find_default_route(void *context, int type, int destination_length, const void *destination, int output_index) {
+  (void)destination;
+  int *found = context;
+  if (type == RTN_UNICAST && destination_length == 0 && *found == 0) *found = output_index;
+}
+
+// The MTU of the link the default route of `family` leaves by (the main table's first 0/0
+// route): -ENOENT when there is none.
+int aic_nl_default_route_mtu(int family) {
+  int oif = 0;
+  int rc = nl_each_route(family, find_default_route, &oif);
+  if (rc < 0) return rc;
   if (oif == 0) return -ENOENT;
   char name[IF_NAMESIZE];
   if (if_indextoname((unsigned)oif, name) == NULL) return -errno;
@@ -314,10 +310,10 @@ int aic_nl_default_route_mtu(int family) {
   struct ifreq request;
   memset(&request, 0, sizeof(request));
   strncpy(request.ifr_name, name, IF_NAMESIZE - 1);
-  int rc = ioctl(sock, SIOCGIFMTU, &request);
+  int result = ioctl(sock, SIOCGIFMTU, &request);
   int saved = errno;
   close(sock);
-  return rc < 0 ? -saved : request.ifr_mtu;
+  return result < 0 ? -saved : request.ifr_mtu;
 }
 
 int aic_netns_enter(int fd) { return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0; }

@@ -1,5 +1,6 @@
 import AICoreErrors
 import AICoreSystem
+import AICoreTestSupport
 import Testing
 @testable import AICoreNetwork
 
@@ -44,16 +45,16 @@ struct NetlinkTests {
             try Netlink.setLink("eth0", up: true)
             try Netlink.addDefaultRoute(via: bridgeAddress, link: "eth0")
             #expect(try Netlink.defaultRouteMTU() == 1400)
-            return try TestSocket.listen(on: instanceAddress)
+            return try NamespaceTCP.listen(on: instanceAddress)
         }
         defer { close(listener) }
-        let port = try TestSocket.port(of: listener)
+        let port = try NamespaceTCP.port(of: listener)
 
         // From the host side, across the bridge, to the instance's address.
         try await NetworkNamespace.run(in: host) { () throws(AICoreError) in
-            try TestSocket.send("over the bridge", to: instanceAddress, port: port)
+            try NamespaceTCP.send("over the bridge", to: instanceAddress, port: port)
         }
-        #expect(try TestSocket.acceptAndRead(listener) == "over the bridge")
+        #expect(try NamespaceTCP.acceptAndRead(listener) == "over the bridge")
 
         // Deleting the host end takes the pair away; a second delete finds nothing.
         try await NetworkNamespace.run(in: host) { () throws(AICoreError) in
@@ -106,72 +107,5 @@ extension NetlinkTests {
             try BridgeSetup.ensure(network, mtu: nil)
             #expect(try Netlink.ipv4Routes().map(\.description) == ["10.220.0.0/24"])
         }
-    }
-}
-
-/// Plain blocking IPv4 TCP sockets for the tests, each made in the calling thread's namespace.
-enum TestSocket {
-    static func address(_ ip: IPv4Address, port: UInt16) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = ip.value.bigEndian
-        return address
-    }
-
-    static func fail(_ what: String) -> AICoreError {
-        AICoreError(.systemCall, "\(what): \(String(cString: strerror(errno)))")
-    }
-
-    static func listen(on ip: IPv4Address) throws(AICoreError) -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw fail("socket") }
-        var address = address(ip, port: 0)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, Glibc.listen(fd, 4) == 0 else { throw fail("bind/listen") }
-        return fd
-    }
-
-    static func port(of fd: Int32) throws(AICoreError) -> UInt16 {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let rc = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard rc == 0 else { throw fail("getsockname") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-
-    static func send(_ text: String, to ip: IPv4Address, port: UInt16) throws(AICoreError) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw fail("socket") }
-        defer { close(fd) }
-        var address = address(ip, port: port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw fail("connect to \(ip):\(port)") }
-        do {
-            try FileIO.writeAll(fd, Array(text.utf8), path: "\(ip):\(port)")
-        } catch {
-            throw AICoreError(.systemCall, "write to \(ip):\(port): \(error)")
-        }
-    }
-
-    static func acceptAndRead(_ listener: Int32) throws(AICoreError) -> String {
-        let fd = accept(listener, nil, nil)
-        guard fd >= 0 else { throw fail("accept") }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 256)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { break }
-            bytes += buffer[..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
