@@ -42,9 +42,11 @@ extension ImageService {
                 context: ["users": users.joined(separator: ",")]
             )
         }
-        var next = images().reduce(into: [String: ImageRecord]()) { $0[$1.name] = $1 }
-        next[record.name] = nil
-        try await replaceCatalog(next)
+        try await updateCatalog { records in
+            var next = records
+            next[record.name] = nil
+            return next
+        }
         var cleanup = try await collectGarbage(keepLayers: keepLayers)
         cleanup.removedImages = [record.name]
         return cleanup
@@ -56,11 +58,13 @@ extension ImageService {
     public func prune(all: Bool, inUse: Set<String>, keepLayers: Set<Digest>) async throws(AICoreError) -> ImageCleanup {
         var removed: [String] = []
         if all {
-            var next: [String: ImageRecord] = [:]
-            for record in images() {
-                if inUse.contains(record.name) { next[record.name] = record } else { removed.append(record.name) }
+            let dropped = images().filter { !inUse.contains($0.name) }
+            if !dropped.isEmpty {
+                // Only the records seen unused: an image pulled meanwhile (even under one of
+                // those names) stays.
+                try await updateCatalog { records in records.filter { !dropped.contains($0.value) } }
             }
-            if !removed.isEmpty { try await replaceCatalog(next) }
+            removed = dropped.map(\.name)
         }
         var cleanup = try await collectGarbage(keepLayers: keepLayers)
         cleanup.removedImages = removed
@@ -75,11 +79,6 @@ extension ImageService {
             let layers = try layerStore.layers().reduce(UInt64(0)) { $0 + FileIO.diskUsage(layerStore.path(of: $1)) }
             return ImageDiskUsage(images: count, contentBytes: blobs, layerBytes: layers, partialBytes: partials)
         }
-    }
-
-    private func replaceCatalog(_ next: [String: ImageRecord]) async throws(AICoreError) {
-        try await Self.blocking { [catalog] in try catalog.save(next) }
-        setRecords(next)
     }
 
     /// Deletes every blob and layer no record references, and every partial download and

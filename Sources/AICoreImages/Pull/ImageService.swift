@@ -19,6 +19,9 @@ public actor ImageService {
     let maxConcurrentDownloads: Int
 
     private var records: [String: ImageRecord]
+    /// Whether a catalog change is being written, and who waits to write theirs.
+    private var catalogBusy = false
+    private var catalogWaiters: [CheckedContinuation<Void, Never>] = []
     private var blobFetches: [Digest: Task<Void, any Error>] = [:]
     private var unpacks: [Digest: Task<Void, any Error>] = [:]
     private var activePulls = 0
@@ -85,7 +88,23 @@ public actor ImageService {
         records.values.sorted { $0.name < $1.name }
     }
 
-    func setRecords(_ next: [String: ImageRecord]) { records = next }
+    /// Changes the catalog: one change at a time, each made to the records as the change before
+    /// it left them, written to the file before the records in memory change. (Two pulls that
+    /// finish together would otherwise each save the records without the other's image, and
+    /// one name would be lost.)
+    func updateCatalog(_ change: @Sendable ([String: ImageRecord]) -> [String: ImageRecord]) async throws(AICoreError) {
+        while catalogBusy {
+            await withCheckedContinuation { catalogWaiters.append($0) }
+        }
+        catalogBusy = true
+        defer {
+            catalogBusy = false
+            if !catalogWaiters.isEmpty { catalogWaiters.removeFirst().resume() }
+        }
+        let next = change(records)
+        try await Self.blocking { [catalog] in try catalog.save(next) }
+        records = next
+    }
 
     /// Whether a download or an unpack is under way: their files are not referenced by any
     /// record yet, so garbage collection waits.
@@ -168,10 +187,11 @@ public actor ImageService {
     /// Points `record.name` at the record, durably; the catalog in memory changes only once the
     /// file did.
     func commit(_ record: ImageRecord) async throws(AICoreError) {
-        var next = records
-        next[record.name] = record
-        try await Self.blocking { [catalog, next] in try catalog.save(next) }
-        records = next
+        try await updateCatalog { records in
+            var next = records
+            next[record.name] = record
+            return next
+        }
     }
 
     private func resolveManifest(

@@ -80,6 +80,28 @@ struct ImageServiceTests {
         #expect(phases.layers(in: .downloading).filter(layerDigests.contains) == [second.layers[2].digest])
     }
 
+    @Test("Pulls that finish together each keep their name: catalog changes are made one after another")
+    func concurrentCommitsLoseNoName() async throws {
+        let parent = try temporaryDirectory("commits")
+        defer { try? FileIO.removeTree(parent) }
+        let layout = try await makeLayout(in: parent)
+        let service = try await ImageService.open(root: "\(parent)/images", logger: logger)
+        let record = try await service.pull(try ImageReference(parsing: "localhost/app:1"), from: try OCILayoutSource(directory: layout.directory))
+        let names = (0..<24).map { "localhost/copy\($0):1" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for name in names {
+                var copy = record
+                copy.name = name
+                group.addTask { try await service.commit(copy) }
+            }
+            try await group.waitForAll()
+        }
+        let expected = Set(names + ["localhost/app:1"])
+        #expect(Set(await service.images().map(\.name)) == expected)
+        let reopened = try await ImageService.open(root: "\(parent)/images", logger: logger)
+        #expect(Set(await reopened.images().map(\.name)) == expected)
+    }
+
     @Test("A blob that does not match its digest fails the pull and leaves the name where it was")
     func corruptBlobChangesNothing() async throws {
         let parent = try temporaryDirectory("corrupt")
