@@ -19,9 +19,8 @@ public actor ImageService {
     let maxConcurrentDownloads: Int
 
     private var records: [String: ImageRecord]
-    /// Whether a catalog change is being written, and who waits to write theirs.
-    private var catalogBusy = false
-    private var catalogWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Catalog changes, one at a time.
+    private let catalogChanges = SerialSection()
     private var blobFetches: [Digest: Task<Void, any Error>] = [:]
     private var unpacks: [Digest: Task<Void, any Error>] = [:]
     private var activePulls = 0
@@ -93,17 +92,11 @@ public actor ImageService {
     /// finish together would otherwise each save the records without the other's image, and
     /// one name would be lost.)
     func updateCatalog(_ change: @Sendable ([String: ImageRecord]) -> [String: ImageRecord]) async throws(AICoreError) {
-        while catalogBusy {
-            await withCheckedContinuation { catalogWaiters.append($0) }
+        try await catalogChanges.run { () async throws(AICoreError) in
+            let next = change(records)
+            try await Self.blocking { [catalog] in try catalog.save(next) }
+            records = next
         }
-        catalogBusy = true
-        defer {
-            catalogBusy = false
-            if !catalogWaiters.isEmpty { catalogWaiters.removeFirst().resume() }
-        }
-        let next = change(records)
-        try await Self.blocking { [catalog] in try catalog.save(next) }
-        records = next
     }
 
     /// Whether a download or an unpack is under way: their files are not referenced by any

@@ -24,12 +24,14 @@ extension RegistryCredentials {
     /// and its directory 0700 when missing: it holds passwords.
     public func store(registry: String, username: String, password: String) async throws(AICoreError) {
         let path = try ownFilePath()
-        var root = try await readOwnFile(path)
-        var auths = root["auths"] as? [String: Any] ?? [:]
-        removeKeys(for: registry, from: &auths)
-        auths[RegistryAuthFile.canonicalKey(for: registry)] = ["auth": Data("\(username):\(password)".utf8).base64EncodedString()]
-        root["auths"] = auths
-        try await writeOwnFile(path, root)
+        try await ownFileChanges.run { () async throws(AICoreError) in
+            var root = try await readOwnFile(path)
+            var auths = root["auths"] as? [String: Any] ?? [:]
+            removeKeys(for: registry, from: &auths)
+            auths[RegistryAuthFile.canonicalKey(for: registry)] = ["auth": Data("\(username):\(password)".utf8).base64EncodedString()]
+            root["auths"] = auths
+            try await writeOwnFile(path, root)
+        }
     }
 
     /// Forgets the credentials for `registry` in aicore-node's own file (`aicore-node logout`);
@@ -37,12 +39,14 @@ extension RegistryCredentials {
     @discardableResult
     public func remove(registry: String) async throws(AICoreError) -> Bool {
         let path = try ownFilePath()
-        var root = try await readOwnFile(path)
-        var auths = root["auths"] as? [String: Any] ?? [:]
-        guard removeKeys(for: registry, from: &auths) else { return false }
-        root["auths"] = auths
-        try await writeOwnFile(path, root)
-        return true
+        return try await ownFileChanges.run { () async throws(AICoreError) -> Bool in
+            var root = try await readOwnFile(path)
+            var auths = root["auths"] as? [String: Any] ?? [:]
+            guard removeKeys(for: registry, from: &auths) else { return false }
+            root["auths"] = auths
+            try await writeOwnFile(path, root)
+            return true
+        }
     }
 
     private func ownFilePath() throws(AICoreError) -> String {

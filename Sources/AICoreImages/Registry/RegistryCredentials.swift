@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreSystem
 import Foundation
 
 /// Where registry credentials are found, in order: aicore-node's own file (written by
@@ -18,6 +19,9 @@ public struct RegistryCredentials: Sendable {
     public var helperSearchPath: [String]
     /// How long a helper may take before it is killed and the lookup fails.
     public var helperTimeout: Duration
+    /// `store` and `remove`, one at a time (each reads, changes and rewrites the own file):
+    /// shared by every copy of these credentials.
+    let ownFileChanges = SerialSection()
 
     /// `helperSearchPath` nil is this process's `$PATH`.
     public init(

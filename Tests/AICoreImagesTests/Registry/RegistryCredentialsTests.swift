@@ -188,6 +188,27 @@ struct RegistryCredentialsTests {
         }
     }
 
+    @Test("Logins and logouts at the same time each keep their change")
+    func concurrentStoresAndRemovesLoseNothing() async throws {
+        let directory = try TemporaryDirectory("credentials-concurrent")
+        try await cleaningUp([directory]) {
+            let own = directory.file("auth.json")
+            let credentials = RegistryCredentials(ownFile: own, helperSearchPath: [])
+            try await credentials.store(registry: "gone.example", username: "g", password: "0")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<16 {
+                    group.addTask { try await credentials.store(registry: "r\(index).example", username: "u\(index)", password: "p") }
+                }
+                group.addTask { _ = try await credentials.remove(registry: "gone.example") }
+                try await group.waitForAll()
+            }
+            for index in 0..<16 {
+                #expect(try await credentials.lookup(registry: "r\(index).example") == .basic(username: "u\(index)", password: "p"))
+            }
+            #expect(try await credentials.lookup(registry: "gone.example") == nil)
+        }
+    }
+
     @Test("store makes the file's directory 0700 when it is missing")
     func storeMakesDirectory() async throws {
         let directory = try TemporaryDirectory("credentials-newdir")
