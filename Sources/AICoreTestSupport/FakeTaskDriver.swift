@@ -32,6 +32,7 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         var startFailures: [String: [AICoreError]] = [:]
         var ignoringTerm: Set<String> = []
         var discarded: [String] = []
+        var onDiscard: (@Sendable (String) async -> Void)?
         /// id → what its tasks print as they start, and the log directory they print into.
         var printsAtStart: [String: (line: String, logDirectory: String)] = [:]
     }
@@ -49,6 +50,12 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
     /// The pid of the newest running task of `id`.
     public func runningPid(_ id: String) -> Int32? {
         state.withLock { s in s.tasks.values.filter { $0.id == id && $0.exit == nil }.map(\.pid).max() }
+    }
+
+    /// Calls `hook` with the id at every `discard`, before it returns (what a test needs to see
+    /// the state of things at that moment).
+    public func whenDiscarding(_ hook: @escaping @Sendable (String) async -> Void) {
+        state.withLock { $0.onDiscard = hook }
     }
 
     /// The next start of `id` fails with `error`.
@@ -172,6 +179,10 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
     public func remove(_ handle: TaskHandle) throws {}
 
     public func discard(id: String, spec: TaskSpec) async throws {
-        state.withLock { $0.discarded.append(id) }
+        let hook = state.withLock { state in
+            state.discarded.append(id)
+            return state.onDiscard
+        }
+        await hook?(id)
     }
 }

@@ -6,6 +6,7 @@ import AICoreRuntime
 import AICoreSpec
 import AICoreStore
 import AICoreTestSupport
+import Synchronization
 import Testing
 @testable import AICoreSupervisor
 
@@ -287,6 +288,37 @@ import Testing
 }
 
 @Suite struct TaskRunnerStoreTests {
+    /// An agent killed between recording a start and removing the earlier run's state would
+    /// leave a `starting` record over that run's task and exit file, which the next agent
+    /// would count as an exit of the new start (SuperviseKillTests caught it: 11 exits for 10
+    /// starts). So the earlier run's state goes before the start is recorded.
+    @Test func theEarlierRunIsDiscardedBeforeTheNextStartIsRecorded() async throws {
+        let clock = FakeClock()
+        let driver = FakeTaskDriver()
+        let store = try SQLiteStore(inMemory: 1000)
+        let seen = Mutex<[InstanceState?]>([])
+        driver.whenDiscarding { id in
+            let state = try? await store.instance(id: id)?.state
+            seen.withLock { $0.append(state) }
+        }
+        let configuration = RunnerConfiguration(
+            identity: InstanceIdentity(stack: "demo", service: "api", replica: 1),
+            taskSpec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]), restart: RestartPolicy(condition: .always, delay: .milliseconds(10)))
+        let runner = TaskRunner(configuration: configuration, driver: driver, prober: FakeProbeExecutor(), clock: clock,
+                                store: store, jitter: .none)
+        await runner.run()
+        #expect(await eventually { driver.runningPid("demo-api-1") != nil })
+        // The workload exits; after its back-off the runner starts it again.
+        driver.exit("demo-api-1", .exited(1))
+        #expect(await eventually { await runner.currentState == .backoff && clock.sleeperCount == 1 })
+        clock.advanceToNextDeadline()
+        #expect(await eventually { driver.started.count == 2 })
+        await runner.flush()
+        #expect(seen.withLock { $0 }.count >= 2)
+        #expect(!seen.withLock { $0 }.contains(.starting), "\(seen.withLock { $0 })")
+        await runner.stop()
+    }
+
     @Test func detachLeavesTheStoreAsTheLastTruthAndTouchesNothing() async throws {
         let clock = FakeClock()
         let driver = FakeTaskDriver()

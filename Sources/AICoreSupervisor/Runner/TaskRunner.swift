@@ -286,10 +286,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             return nil
         }
         resumedProbes = nil
-        transition(.starting, type: "starting", reason: "Starting")
-        // The state dir of an earlier run (its exit already accounted for) goes first.
-        await flush()
+        // The state dir of an earlier run (its exit already accounted for) goes before the start
+        // is recorded: an agent killed between the two would otherwise find that run's task and
+        // exit file under a `starting` record, and count its exit a second time.
         try? await driver.discard(id: identity.id, spec: configuration.taskSpec)
+        transition(.starting, type: "starting", reason: "Starting")
+        await flush()
         // Before the start: the workload may write (and its lines be stamped) before the start
         // returns here, and `lastWords` keeps only lines from this run on.
         let launched = WallClock.rfc3339Now()
