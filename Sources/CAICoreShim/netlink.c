@@ -71,38 +71,47 @@ static int nl_open(void) {
   return fd;
 }
 
-// Sends the request and waits for its ack: 0, or the kernel's -errno.
-static int nl_transact(struct nl_request *r) {
-  if (r->overflow) return -EMSGSIZE;
+// Sends `message` on a fresh socket and reads the kernel's answers until its ack (NLMSG_ERROR,
+// whose 0 is success) or the end of a dump (NLMSG_DONE), handing every other message to
+// `visit` (NULL: none expected). 0, or -errno.
+typedef void (*nl_visitor)(void *context, struct nlmsghdr *message);
+
+static int nl_exchange(const void *message, size_t length, nl_visitor visit, void *context) {
   int fd = nl_open();
   if (fd < 0) return fd;
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
   ssize_t sent;
   do {
-    sent = sendto(fd, r->u.bytes, r->u.header.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+    sent = sendto(fd, message, length, 0, (struct sockaddr *)&kernel, sizeof(kernel));
   } while (sent < 0 && errno == EINTR);
-  if (sent < 0) {
-    int saved = errno;
-    close(fd);
-    return -saved;
-  }
-  char answer[AIC_NL_BUFFER];
-  for (;;) {
+  int result = sent < 0 ? -errno : 1;
+  char answer[16384];
+  while (result > 0) {
     ssize_t n = recv(fd, answer, sizeof(answer), 0);
     if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      close(fd);
-      return -saved;
+      if (errno != EINTR) result = -errno;
+      continue;
     }
-    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        struct nlmsgerr *error = NLMSG_DATA(h);
-        close(fd);
-        return error->error;  // 0 is the ack
+    if (n == 0) result = -EIO;
+    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; result > 0 && NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
+      if (h->nlmsg_type == NLMSG_DONE) {
+        result = 0;
+      } else if (h->nlmsg_type == NLMSG_ERROR) {
+        result = ((struct nlmsgerr *)NLMSG_DATA(h))->error;  // 0 is the ack
+        if (result > 0) result = -EIO;
+      } else if (visit != NULL) {
+        visit(context, h);
       }
     }
   }
+  close(fd);
+  return result;
+}
+
+// Sends the request and waits for its ack: 0, or the kernel's -errno.
+static int nl_transact(struct nl_request *r) {
+  if (r->overflow) return -EMSGSIZE;
+  return nl_exchange(r->u.bytes, r->u.header.nlmsg_len, NULL, NULL);
 }
 
 static int ifinfo_request(struct nl_request *r, uint16_t type, uint16_t flags, int index, unsigned up_flags,
@@ -210,9 +219,27 @@ int aic_nl_route_add(int family, const uint8_t *destination, int destination_len
 // and RTA_OIF (0 when absent). 0 once the dump is done, or -errno.
 typedef void (*route_visitor)(void *context, int type, int destination_length, const void *destination, int output_index);
 
+struct route_walk {
+  route_visitor visit;
+  void *context;
+};
+
+static void walk_route(void *context, struct nlmsghdr *message) {
+  struct route_walk *walk = context;
+  if (message->nlmsg_type != RTM_NEWROUTE) return;
+  struct rtmsg *route = NLMSG_DATA(message);
+  if (route->rtm_table != RT_TABLE_MAIN) return;
+  const void *destination = NULL;
+  int output_index = 0;
+  int length = (int)RTM_PAYLOAD(message);
+  for (struct rtattr *a = RTM_RTA(route); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
+    if (a->rta_type == RTA_DST) destination = RTA_DATA(a);
+    if (a->rta_type == RTA_OIF) memcpy(&output_index, RTA_DATA(a), sizeof(output_index));
+  }
+  walk->visit(walk->context, route->rtm_type, route->rtm_dst_len, destination, output_index);
+}
+
 static int nl_each_route(int family, route_visitor visit, void *context) {
-  int fd = nl_open();
-  if (fd < 0) return fd;
   struct {
     struct nlmsghdr header;
     struct rtmsg body;
@@ -220,46 +247,8 @@ static int nl_each_route(int family, route_visitor visit, void *context) {
       .header = {.nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg)), .nlmsg_type = RTM_GETROUTE,
                  .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1},
       .body = {.rtm_family = (uint8_t)family}};
-  if (send(fd, &dump, dump.header.nlmsg_len, 0) < 0) {
-    int saved = errno;
-    close(fd);
-    return -saved;
-  }
-  char answer[16384];
-  for (;;) {
-    ssize_t n = recv(fd, answer, sizeof(answer), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      close(fd);
-      return -saved;
-    }
-    if (n == 0) break;
-    for (struct nlmsghdr *h = (struct nlmsghdr *)answer; NLMSG_OK(h, (unsigned)n); h = NLMSG_NEXT(h, n)) {
-      if (h->nlmsg_type == NLMSG_DONE) {
-        close(fd);
-        return 0;
-      }
-      if (h->nlmsg_type == NLMSG_ERROR) {
-        struct nlmsgerr *error = NLMSG_DATA(h);
-        close(fd);
-        return error->error < 0 ? error->error : -EIO;
-      }
-      if (h->nlmsg_type != RTM_NEWROUTE) continue;
-      struct rtmsg *route = NLMSG_DATA(h);
-      if (route->rtm_table != RT_TABLE_MAIN) continue;
-      const void *destination = NULL;
-      int output_index = 0;
-      int length = (int)RTM_PAYLOAD(h);
-      for (struct rtattr *a = RTM_RTA(route); RTA_OK(a, length); a = RTA_NEXT(a, length)) {
-        if (a->rta_type == RTA_DST) destination = RTA_DATA(a);
-        if (a->rta_type == RTA_OIF) memcpy(&output_index, RTA_DATA(a), sizeof(output_index));
-      }
-      visit(context, route->rtm_type, route->rtm_dst_len, destination, output_index);
-    }
-  }
-  close(fd);
-  return 0;
+  struct route_walk walk = {.visit = visit, .context = context};
+  return nl_exchange(&dump, dump.header.nlmsg_len, walk_route, &walk);
 }
 
 struct route_list {
