@@ -4,6 +4,18 @@ import Foundation
 import NIOHTTP1
 
 extension RegistryClient {
+    /// Nothing for a 200; otherwise the error its status means: `notFound` (the caller's words
+    /// for what is missing) for a 404, `statusError` for the rest.
+    nonisolated func requireOK(_ answer: RegistryAnswer, what: String, notFound: @autoclosure () -> String) async throws(AICoreError) {
+        let response = answer.response
+        guard response.status.code != 200 else { return }
+        if response.status.code == 404 {
+            await RegistryClient.drain(response)
+            throw AICoreError(.notFound, notFound(), context: ["status": "404"])
+        }
+        throw await statusError(response, what: what, host: answer.endpoint.host)
+    }
+
     /// The error for an answer that is not what was asked for: 429 is `.rateLimited` (with
     /// `Retry-After`), anything else `.registry` with the status and the registry's own words
     /// (its `errors` array), which name the problem better than a status does.

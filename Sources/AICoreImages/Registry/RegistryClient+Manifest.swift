@@ -23,13 +23,8 @@ extension RegistryClient {
         return try await retrying(what) { () async throws(AICoreError) -> [UInt8] in
             let answer = try await send(request)
             let response = answer.response
-            guard response.status.code == 200 else {
-                if response.status.code == 404 {
-                    await RegistryClient.drain(response)
-                    throw AICoreError(.notFound, "manifest \(descriptor.digest) of \(reference.name) was not found in registry \(reference.registry); the image may have been deleted, pull it again by tag", context: ["status": "404"])
-                }
-                throw await statusError(response, what: what, host: answer.endpoint.host)
-            }
+            try await requireOK(answer, what: what,
+                                notFound: "manifest \(descriptor.digest) of \(reference.name) was not found in registry \(reference.registry); the image may have been deleted, pull it again by tag")
             let bytes = try await readBody(response, limit: options.maximumManifestSize, what: what, host: answer.endpoint.host)
             var hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
             hasher.update(bytes)

@@ -21,14 +21,7 @@ extension RegistryClient {
         return try await retrying(what) { () async throws(AICoreError) -> Descriptor in
             let answer = try await send(request)
             let response = answer.response
-            let host = answer.endpoint.host
-            guard response.status.code == 200 else {
-                if response.status.code == 404 {
-                    await RegistryClient.drain(response)
-                    throw AICoreError(.notFound, "image \(reference) was not found in registry \(reference.registry); check the name and the tag", context: ["status": "404"])
-                }
-                throw await statusError(response, what: what, host: host)
-            }
+            try await requireOK(answer, what: what, notFound: RegistryClient.imageNotFound(reference))
             let type = RegistryClient.mediaType(response.headers.first(name: "Content-Type"))
             if let type, MediaType.isSchema1(type) {
                 throw RegistryClient.schema1Error(reference)
@@ -82,13 +75,7 @@ extension RegistryClient {
         )
         let answer = try await send(request)
         let response = answer.response
-        guard response.status.code == 200 else {
-            if response.status.code == 404 {
-                await RegistryClient.drain(response)
-                throw AICoreError(.notFound, "image \(reference) was not found in registry \(reference.registry); check the name and the tag", context: ["status": "404"])
-            }
-            throw await statusError(response, what: what, host: answer.endpoint.host)
-        }
+        try await requireOK(answer, what: what, notFound: RegistryClient.imageNotFound(reference))
         let headerType = RegistryClient.mediaType(response.headers.first(name: "Content-Type"))
         let bytes = try await readBody(response, limit: options.maximumManifestSize, what: "\(what): the manifest", host: answer.endpoint.host)
         let peek = ManifestPeek.decode(bytes)
@@ -111,5 +98,12 @@ extension RegistryClient {
 
     static func schema1Error(_ reference: ImageReference) -> AICoreError {
         AICoreError(.invalidImage, "image \(reference) is in Docker's schema1 format, which is not supported; re-push it with a current Docker or skopeo (schema2 or OCI)")
+    }
+}
+
+extension RegistryClient {
+    /// A tag or digest the registry does not have.
+    static func imageNotFound(_ reference: ImageReference) -> String {
+        "image \(reference) was not found in registry \(reference.registry); check the name and the tag"
     }
 }
