@@ -19,13 +19,7 @@ extension RegistryBasicAuthTests {
 
     @Test("login, Basic: a wrong password is one line naming the registry, never the password")
     func loginRefused() async throws {
-        let registry = try LocalRegistry.require()
-        let error = await thrownError {
-            try await TestClient.with { try await $0.verifyLogin(registry: registry.host, username: LocalRegistry.user, password: "s3cret-guess") }
-        }
-        #expect(error?.code == .registryAuth)
-        #expect(error?.message == "login to \(registry.host) failed: the registry refused the username or password")
-        #expect(!"\(String(describing: error))".contains("s3cret-guess"))
+        try await expectWrongPasswordRefused()
     }
 
     @Test("login to a port where nothing listens: the client's unreachable error")
@@ -63,6 +57,13 @@ extension RegistryTokenAuthTests {
 
     @Test("login, token: a wrong password is one line naming the registry, never the password")
     func loginRefused() async throws {
+        try await expectWrongPasswordRefused()
+    }
+}
+
+/// A wrong password against this suite's registry (Basic or token): one line naming the
+/// registry, never the password.
+private func expectWrongPasswordRefused() async throws {
         let registry = try LocalRegistry.require()
         let error = await thrownError {
             try await TestClient.with { try await $0.verifyLogin(registry: registry.host, username: LocalRegistry.user, password: "s3cret-guess") }
@@ -70,5 +71,4 @@ extension RegistryTokenAuthTests {
         #expect(error?.code == .registryAuth)
         #expect(error?.message == "login to \(registry.host) failed: the registry refused the username or password")
         #expect(!"\(String(describing: error))".contains("s3cret-guess"))
-    }
 }
