@@ -107,9 +107,14 @@ extension RegistryClient {
         let size = descriptor.size
         var hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
         var offset = try await fileIO(what, path) { try await handle.info().size }
-        if offset > size {
+        /// Drops what the file holds: the next bytes written are the blob's first.
+        func startOver() async throws(AICoreError) {
             try await truncate(handle, what: what, path: path)
+            hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
             offset = 0
+        }
+        if offset > size {
+            try await startOver()
         }
         if offset > 0 {
             try await fileIO(what, path) {
@@ -119,9 +124,7 @@ extension RegistryClient {
             }
             if hasher.count != UInt64(offset) {
                 // The file changed while it was read: trust none of it.
-                try await truncate(handle, what: what, path: path)
-                hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
-                offset = 0
+                try await startOver()
             } else {
                 logger.info("resuming a blob download", metadata: ["digest": "\(descriptor.digest)", "have": "\(offset)", "size": "\(size)"])
                 progress(UInt64(offset), UInt64(size))
@@ -131,9 +134,7 @@ extension RegistryClient {
             let digest = hasher.finalize()
             if digest == descriptor.digest || size == 0 { return digest }
             // A complete leftover that is not the blob: fetch it all again.
-            try await truncate(handle, what: what, path: path)
-            hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
-            offset = 0
+            try await startOver()
         }
         var failures = 0
         var restarted = false
@@ -150,25 +151,19 @@ extension RegistryClient {
                             throw AICoreError(.protocolViolation, "\(what): \(host) answered a range request with another range; pull again")
                         }
                         restarted = true
-                        try await truncate(handle, what: what, path: path)
-                        hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
-                        offset = 0
+                        try await startOver()
                         continue
                     }
                 case 200:
                     if offset > 0 {
                         logger.info("the server sent the whole blob instead of the range; starting over", metadata: ["digest": "\(descriptor.digest)", "host": "\(host)"])
-                        try await truncate(handle, what: what, path: path)
-                        hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
-                        offset = 0
+                        try await startOver()
                     }
                 case 416 where offset > 0 && !restarted:
                     // What the file holds does not fit the blob the server has: start over.
                     await RegistryClient.drain(response)
                     restarted = true
-                    try await truncate(handle, what: what, path: path)
-                    hasher = DigestHasher(algorithm: descriptor.digest.algorithm)
-                    offset = 0
+                    try await startOver()
                     continue
                 case 404:
                     await RegistryClient.drain(response)
