@@ -17,15 +17,13 @@ import Glibc
 /// that is absolute or has a `..` component. Every write goes through `RootedDirectory`.
 public enum ArchiveExtraction {
     public static func extract(_ archive: String, into directory: String) throws(AICoreError) {
-        let root: RootedDirectory
-        let empty: Bool
+        let opened: RootedDirectory?
         do {
-            root = try RootedDirectory(path: directory)
-            empty = try root.entries().isEmpty
+            opened = try RootedDirectory.openEmpty(path: directory)
         } catch {
             throw AICoreError(.systemCall, "cannot extract \(archive): \(error)", cause: error, context: ["archive": archive])
         }
-        guard empty else {
+        guard let root = opened else {
             throw AICoreError(.conflict, "cannot extract \(archive): \(directory) is not empty", context: ["archive": archive])
         }
         let reader = try ArchiveReader(path: archive, name: "archive \(archive)")

@@ -50,15 +50,13 @@ public struct LayerUnpacker: Sendable {
     }
 
     private func openEmptyDirectory(_ directory: String, layer: String) throws(AICoreError) -> RootedDirectory {
-        let root: RootedDirectory
-        let empty: Bool
+        let opened: RootedDirectory?
         do {
-            root = try RootedDirectory(path: directory)
-            empty = try root.entries().isEmpty
+            opened = try RootedDirectory.openEmpty(path: directory)
         } catch {
             throw AICoreError(.systemCall, "layer \(layer): \(error)", cause: error, context: ["layer": layer])
         }
-        guard empty else {
+        guard let root = opened else {
             throw AICoreError(
                 .conflict,
                 "layer \(layer): \(directory) is not empty; a layer is unpacked into an empty directory of its own",

@@ -166,6 +166,13 @@ public final class RootedDirectory: Sendable {
         try extendedAttributes(Array(path.utf8))
     }
 
+    /// The directory at `path` when it holds nothing, else nil: what an unpack or an
+    /// extraction starts from, so that nothing already there mixes with what it writes.
+    public static func openEmpty(path: String) throws(SystemError) -> RootedDirectory? {
+        let directory = try RootedDirectory(path: path)
+        return try directory.entries().isEmpty ? directory : nil
+    }
+
     /// The names in this directory, without `.` and `..`, in no particular order.
     public func entries() throws(SystemError) -> [[UInt8]] {
         // A fresh open file description: readdir's position is not shared with `descriptor`.
