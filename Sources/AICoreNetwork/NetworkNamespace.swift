@@ -76,8 +76,9 @@ public enum NetworkNamespace {
     }
 }
 
-/// How a waited-for namespace thread failed: written by that thread before it ends, read
-/// after `runAndWait` has joined it.
+/// How a waited-for namespace thread failed.
+// @unchecked Sendable: `failure` is written only by that thread, before it ends, and read only
+// after `runAndWait` has joined it (pthread_join orders the two); never by both at once.
 private final class Outcome: @unchecked Sendable {
     var failure: AICoreError?
 }

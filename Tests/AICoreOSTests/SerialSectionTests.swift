@@ -6,6 +6,8 @@ import Testing
     /// A read-modify-write that awaits in the middle (`value`), and how many sections were
     /// inside at once: without the section, concurrent callers would read the same value and
     /// lose each other's increments.
+    // @unchecked Sendable: `value` is touched only inside the section under test (that it is
+    // never touched by two at once is what the test checks); `occupancy` is a Mutex.
     final class Probe: @unchecked Sendable {
         var value = 0
         let occupancy = Mutex((inside: 0, most: 0))
