@@ -30,13 +30,16 @@ let package = Package(
         // What a mount destination inside an instance may be: one rule for the stack loader and
         // for `run -v` (AICoreSpec and AICoreSystem are both leaves of everything else).
         .target(name: "AICorePaths"),
+        // IPv4 addresses and networks as values: what a stack file writes (`ipv4_address`,
+        // `ipam.config.subnet`), what the network layer allocates and the registry's CIDRs.
+        .target(name: "AICoreAddresses"),
         // The one error type every module above the OS layer throws (code, message, cause,
         // context); a leaf, so the Store, the runtime and the CLI can share it.
         .target(name: "AICoreErrors"),
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
         .target(
             name: "AICoreSpec",
-            dependencies: ["AICorePaths", .product(name: "Yams", package: "Yams")]
+            dependencies: ["AICorePaths", "AICoreAddresses", .product(name: "Yams", package: "Yams")]
         ),
         // The only C code: clone3/child setup/exec, the instance init, setns for exec,
         // seccomp compilation and systemd glue. Only AICoreOS and AICoreSystem import it.
@@ -65,7 +68,7 @@ let package = Package(
         // (mounts, rlimits, cgroup limits, device rules). No process, namespace or cgroup work.
         .target(
             name: "AICoreSystem",
-            dependencies: ["CAICoreShim", "AICorePaths"]
+            dependencies: ["CAICoreShim", "AICorePaths", "AICoreAddresses"]
         ),
         // The Swift Linux layer: namespaces, mounts, capabilities, seccomp, pidfd, cgroups v1/v2.
         // Only the runtime and the composition roots (the agent's LocalNode, `run`) import it.
@@ -93,14 +96,14 @@ let package = Package(
         // work inside other network namespaces on threads of its own.
         .target(
             name: "AICoreNetwork",
-            dependencies: ["CAICoreShim", "AICoreErrors", "AICoreSystem"]
+            dependencies: ["AICoreAddresses", "CAICoreShim", "AICoreErrors", "AICoreSystem"]
         ),
         // Images: references, digests, manifests and platforms, the content store, the registry
         // client (OCI distribution v2 with Docker's auth), pulls, loads and unpacked layers.
         .target(
             name: "AICoreImages",
             dependencies: [
-                "AICoreErrors", "AICoreSystem", "AICoreLayerFS",
+                "AICoreAddresses", "AICoreErrors", "AICoreSystem", "AICoreLayerFS",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -113,7 +116,7 @@ let package = Package(
         // TaskDriver: start, recover, wait, signal, stop, exec and stats of isolated instances.
         .target(
             name: "AICoreRuntime",
-            dependencies: ["AICoreErrors", "AICoreOS", "AICoreSystem", "AICoreNetwork"]
+            dependencies: ["AICoreAddresses", "AICoreErrors", "AICoreOS", "AICoreSystem", "AICoreNetwork"]
         ),
         // Durable state: stacks, revisions, services, instances and events (SQLite via GRDB, WAL).
         // Below the supervisor because re-adoption after an agent restart starts from it.
@@ -165,7 +168,7 @@ let package = Package(
         // Test helpers only (fakes, child processes); never linked into the executable.
         .target(
             name: "AICoreTestSupport",
-            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreSupervisor", "AICoreSystem",
+            dependencies: ["AICoreAddresses", "AICoreErrors", "AICoreRuntime", "AICoreSupervisor", "AICoreSystem",
                            .product(name: "AsyncHTTPClient", package: "async-http-client")],
             // The registry token server that the images tests and the CLI's end-to-end tests start.
             resources: [.copy("Fixtures")]
@@ -214,6 +217,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "AICoreAddressesTests",
+            dependencies: ["AICoreAddresses"]
+        ),
+        .testTarget(
             name: "AICorePathsTests",
             dependencies: ["AICorePaths"]
         ),
@@ -247,11 +254,11 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreRuntimeTests",
-            dependencies: ["AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport", "AICoreSystem", "AICoreNetwork"]
+            dependencies: ["AICoreAddresses", "AICoreErrors", "AICoreRuntime", "AICoreOS", "AICoreTestSupport", "AICoreSystem", "AICoreNetwork"]
         ),
         .testTarget(
             name: "AICoreNetworkTests",
-            dependencies: ["AICoreNetwork", "AICoreErrors", "AICoreSystem", "AICoreTestSupport"]
+            dependencies: ["AICoreAddresses", "AICoreNetwork", "AICoreErrors", "AICoreSystem", "AICoreTestSupport"]
         ),
         .testTarget(
             name: "AICoreStoreTests",

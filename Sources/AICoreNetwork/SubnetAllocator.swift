@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreSystem
 
 /// A range that networks' subnets are cut from (aicore.yml's address pools): `base` split into

@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreOS
 import AICoreSystem
 

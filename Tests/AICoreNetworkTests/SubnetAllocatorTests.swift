@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreSystem
 import Testing
 @testable import AICoreNetwork

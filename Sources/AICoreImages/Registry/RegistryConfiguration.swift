@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreSystem
 
 /// Which registries may be reached over plain HTTP, and the mirrors tried for Docker Hub: the

@@ -1,4 +1,4 @@
-import AICoreSystem
+import AICoreAddresses
 import Testing
 
 @Suite struct IPv4AddressTests {
