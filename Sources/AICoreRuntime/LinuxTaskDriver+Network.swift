@@ -7,13 +7,21 @@ import Glibc
 #endif
 
 extension LinuxTaskDriver {
-    /// Joins the waiting init's fresh network namespace to its bridge: a veth pair whose peer is
-    /// born there as `eth0` (it never exists on the bridge's side under a name another instance
-    /// could take), the instance's address, and a default route via the bridge. Runs before the
-    /// init is released, so the workload starts with its network up; a failure fails the start.
-    func attach(_ pid: pid_t, to bridge: TaskSpec.BridgeAttachment) throws {
-        guard !bridge.hostInterface.isEmpty, bridge.hostInterface.utf8.count <= 15, !bridge.hostInterface.contains("/") else {
-            throw AICoreError(.invalidSpec, "invalid veth name \"\(bridge.hostInterface)\": at most 15 bytes, no /")
+    /// Joins the waiting init's fresh network namespace to its bridges: per attachment a veth
+    /// pair whose peer is born there under its inside name (it never exists on the bridge's side
+    /// under a name another instance could take) and the instance's address; then a default
+    /// route via the attachment that carries it. Runs before the init is released, so the
+    /// workload starts with its network up; a failure fails the start.
+    func attach(_ pid: pid_t, to bridges: [TaskSpec.BridgeAttachment]) throws {
+        for bridge in bridges {
+            for name in [bridge.hostInterface, bridge.interface] {
+                guard !name.isEmpty, name.utf8.count <= 15, !name.contains("/"), name != "lo" else {
+                    throw AICoreError(.invalidSpec, "invalid interface name \"\(name)\": 1 to 15 bytes, no /, not lo")
+                }
+            }
+        }
+        guard Set(bridges.map(\.interface)).count == bridges.count else {
+            throw AICoreError(.invalidSpec, "two networks of one instance use the same interface name: \(bridges.map(\.interface))")
         }
         let instance = open("/proc/\(pid)/ns/net", O_RDONLY | O_CLOEXEC)
         guard instance >= 0 else {
@@ -21,16 +29,22 @@ extension LinuxTaskDriver {
         }
         defer { close(instance) }
         try onBridgeSide { () throws(AICoreError) in
-            // One left by an earlier start of this instance, whose namespace the kernel has not
-            // torn down yet: the name is this instance's own.
-            try Netlink.deleteLink(bridge.hostInterface)
-            try Netlink.addVeth(bridge.hostInterface, peer: "eth0", peerNamespace: instance, mtu: bridge.mtu)
-            try Netlink.setLink(bridge.hostInterface, up: true, master: bridge.bridge)
+            for bridge in bridges {
+                // One left by an earlier start of this instance, whose namespace the kernel has
+                // not torn down yet: the name is this instance's own.
+                try Netlink.deleteLink(bridge.hostInterface)
+                try Netlink.addVeth(bridge.hostInterface, peer: bridge.interface, peerNamespace: instance, mtu: bridge.mtu)
+                try Netlink.setLink(bridge.hostInterface, up: true, master: bridge.bridge)
+            }
         }
         try NetworkNamespace.runBlocking(in: instance) { () throws(AICoreError) in
-            try Netlink.addAddress(bridge.address, prefix: bridge.prefix, to: "eth0")
-            try Netlink.setLink("eth0", up: true)
-            try Netlink.addDefaultRoute(via: bridge.gateway, link: "eth0")
+            for bridge in bridges {
+                try Netlink.addAddress(bridge.address, prefix: bridge.prefix, to: bridge.interface)
+                try Netlink.setLink(bridge.interface, up: true)
+            }
+            if let route = bridges.first(where: \.defaultRoute) {
+                try Netlink.addDefaultRoute(via: route.gateway, link: route.interface)
+            }
         }
     }
 

@@ -154,7 +154,7 @@ public final class LinuxTaskDriver: TaskDriver {
         }
         var namespaces = NamespaceSet.instanceDefault
         if spec.network != .host { namespaces.insert(.network) }
-        let bridge: TaskSpec.BridgeAttachment? = if case let .bridge(attachment) = spec.network { attachment } else { nil }
+        let bridges: [TaskSpec.BridgeAttachment] = if case let .bridge(attachments) = spec.network { attachments } else { [] }
         let handleCgroup = cgroup
         var request = InstanceSpawnRequest(
             namespaces: namespaces, hostname: hostname, mountPlan: plan, process: process,
@@ -167,7 +167,7 @@ public final class LinuxTaskDriver: TaskDriver {
         // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
         request.oomKillCounterFile = handleCgroup.flatMap { cgroups.oomKillCounterFile($0) }
-        request.needsPreparation = bridge != nil
+        request.needsPreparation = !bridges.isEmpty
         let pidfd: PIDFD
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in
@@ -181,7 +181,7 @@ public final class LinuxTaskDriver: TaskDriver {
                                         namespaces: namespaces.rawValue)
                 try record.write()
             } prepare: { pid in
-                if let bridge { try self.attach(pid, to: bridge) }
+                if !bridges.isEmpty { try self.attach(pid, to: bridges) }
             }
         } catch {
             throw AICoreError.spawnFailed(error.description, cause: error, exitCode: error.exitCode)

@@ -9,32 +9,40 @@ public struct TaskSpec: Sendable {
         case host
         /// A fresh network namespace with only loopback.
         case none
-        /// A fresh network namespace joined to a bridge by a veth pair.
-        case bridge(BridgeAttachment)
+        /// A fresh network namespace joined to one bridge per attachment by a veth pair each;
+        /// the first attachment carries the default route.
+        case bridge([BridgeAttachment])
     }
 
     /// How an instance joins a bridge network: the driver makes a veth pair whose peer is born
-    /// in the instance's namespace as `eth0`, with its address and a default route via the
-    /// bridge, before the workload starts.
+    /// in the instance's namespace (`eth0`, `eth1`, … or the service's `interface_name`), with
+    /// its address, before the workload starts.
     public struct BridgeAttachment: Sendable, Equatable {
         /// The bridge, which must exist in the driver's network namespace.
         public var bridge: String
         /// The veth's name on the bridge's side: unique on the node, at most 15 bytes.
         public var hostInterface: String
+        /// Its peer's name inside the instance.
+        public var interface: String
         public var address: IPv4Address
         public var prefix: Int
-        /// The bridge's address: the instance's default route.
+        /// The bridge's address: the instance's default route when this attachment has it.
         public var gateway: IPv4Address
         /// The link MTU (the bridge's); nil: the kernel's default.
         public var mtu: Int?
+        /// Whether the default route goes through this link (an `internal` network has none).
+        public var defaultRoute: Bool
 
-        public init(bridge: String, hostInterface: String, address: IPv4Address, prefix: Int, gateway: IPv4Address, mtu: Int? = nil) {
+        public init(bridge: String, hostInterface: String, interface: String = "eth0", address: IPv4Address, prefix: Int,
+                    gateway: IPv4Address, mtu: Int? = nil, defaultRoute: Bool = true) {
             self.bridge = bridge
             self.hostInterface = hostInterface
+            self.interface = interface
             self.address = address
             self.prefix = prefix
             self.gateway = gateway
             self.mtu = mtu
+            self.defaultRoute = defaultRoute
         }
     }
 

@@ -14,7 +14,7 @@ import Glibc
 /// namespace this test makes (never the host's), by a veth the driver sets up before the
 /// workload starts.
 extension LinuxTaskDriverTests {
-    @Test func anInstanceOnABridgeStartsWithItsAddressAndRouteAndReachesTheBridge() async throws {
+    @Test func anInstanceOnTwoBridgesStartsWithItsAddressesAndOneDefaultRouteAndReachesTheBridge() async throws {
         let side = try await NetworkNamespace.runInNew { () throws(AICoreError) -> Int32 in try NetworkNamespace.openCurrent() }
         defer { close(side) }
         let gateway = try #require(IPv4Address("10.220.0.1"))
@@ -23,6 +23,9 @@ extension LinuxTaskDriverTests {
             try Netlink.addBridge("aic-rt0", mac: [0x02, 0x42, 0x0a, 0xdc, 0x00, 0x01], mtu: 1400)
             try Netlink.addAddress(gateway, prefix: 24, to: "aic-rt0")
             try Netlink.setLink("aic-rt0", up: true)
+            try Netlink.addBridge("aic-rt1", mac: [0x02, 0x42, 0x0a, 0xdd, 0x00, 0x01], mtu: 1400)
+            try Netlink.addAddress(IPv4Address("10.221.0.1")!, prefix: 24, to: "aic-rt1")
+            try Netlink.setLink("aic-rt1", up: true)
             return try NamespaceTCP.listen(on: gateway)
         }
         defer { close(listener) }
@@ -34,13 +37,21 @@ extension LinuxTaskDriverTests {
             s = socket.create_connection(("10.220.0.1", \(port)), 10)
             s.sendall(open("/proc/net/route").read().encode() + open("/sys/class/net/eth0/mtu").read().encode())
             """])
-        spec.network = .bridge(TaskSpec.BridgeAttachment(bridge: "aic-rt0", hostInterface: "veth-\(name.suffix(8))",
-                                                         address: address, prefix: 24, gateway: gateway, mtu: 1400))
+        spec.network = .bridge([
+            TaskSpec.BridgeAttachment(bridge: "aic-rt0", hostInterface: "veth-\(name.suffix(8))",
+                                      address: address, prefix: 24, gateway: gateway, mtu: 1400),
+            TaskSpec.BridgeAttachment(bridge: "aic-rt1", hostInterface: "vb-\(name.suffix(8))", interface: "backend",
+                                      address: IPv4Address("10.221.0.7")!, prefix: 24, gateway: IPv4Address("10.221.0.1")!,
+                                      mtu: 1400, defaultRoute: false),
+        ])
         let handle = try await bridged.startRemovedAfterTest(spec)
         let received = try await offload { try NamespaceTCP.acceptAndRead(listener) }
         // Its default route goes via the bridge's address (the kernel prints it little-endian).
         #expect(received.contains("eth0\t00000000\t0100DC0A"), "\(received)")
         #expect(received.contains("eth0\t0000DC0A\t00000000"), "\(received)")
+        // The second network: its subnet on its own interface, and no second default route.
+        #expect(received.contains("backend\t0000DD0A\t00000000"), "\(received)")
+        #expect(!received.contains("backend\t00000000"), "\(received)")
         #expect(received.hasSuffix("1400\n"), "\(received)")
         #expect(try await bridged.wait(handle).status == .exited(0))
 
@@ -57,8 +68,8 @@ extension LinuxTaskDriverTests {
         let bridged = try LinuxTaskDriver(configuration: .init(stateRoot: stateDir + "/bridged", bridgeNamespace: side))
         let name = TestEnvironment.uniqueName("nobridge")
         var spec = spec(name, ["/bin/true"])
-        spec.network = .bridge(TaskSpec.BridgeAttachment(bridge: "aic-absent0", hostInterface: "veth-\(name.suffix(8))",
-                                                         address: IPv4Address("10.220.0.2")!, prefix: 24, gateway: IPv4Address("10.220.0.1")!))
+        spec.network = .bridge([TaskSpec.BridgeAttachment(bridge: "aic-absent0", hostInterface: "veth-\(name.suffix(8))",
+                                                          address: IPv4Address("10.220.0.2")!, prefix: 24, gateway: IPv4Address("10.220.0.1")!)])
         let error = await #expect(throws: AICoreError.self) { try await bridged.startRemovedAfterTest(spec) }
         #expect(error?.message.contains("no network link aic-absent0") == true, "\(String(describing: error?.message))")
         #expect(cgroupLeftovers("aicore/test/\(name)").isEmpty)
