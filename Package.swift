@@ -128,7 +128,7 @@ let package = Package(
         .target(
             name: "AICoreSupervisor",
             dependencies: [
-                "AICoreErrors", "AICoreRuntime", "AICoreSpec", "AICoreStore", "AICoreSystem", "AICoreImages",
+                "AICoreAddresses", "AICoreErrors", "AICoreNetwork", "AICoreRuntime", "AICoreSpec", "AICoreStore", "AICoreSystem", "AICoreImages",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -266,7 +266,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreSupervisorTests",
-            dependencies: ["AICoreErrors", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS", "AICoreSystem"]
+            dependencies: ["AICoreAddresses", "AICoreErrors", "AICoreNetwork", "AICoreSupervisor", "AICoreTestSupport", "AICoreRuntime", "AICoreStore", "AICoreSpec", "AICoreOS", "AICoreSystem"]
         ),
         .testTarget(
             name: "AICoreControllerTests",

@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreErrors
 import AICoreSystem
 
@@ -20,6 +21,18 @@ public enum BridgeSetup {
             try Netlink.addAddress(network.gateway, prefix: network.subnet.prefix, to: network.bridge)
         } catch where error.context["errno"] == "\(EEXIST)" {}
         try Netlink.setLink(network.bridge, up: true)
+    }
+
+    /// A service's VIP on the bridge (host side, /32): the proxy listens there, and instances
+    /// reach it over the bridge. Already there is fine.
+    public static func addServiceAddress(_ address: IPv4Address, on network: NetworkAllocations.Network) throws(AICoreError) {
+        do {
+            try Netlink.addAddress(address, prefix: 32, to: network.bridge)
+        } catch where error.context["errno"] == "\(EEXIST)" {}
+    }
+
+    public static func removeServiceAddress(_ address: IPv4Address, on network: NetworkAllocations.Network) throws(AICoreError) {
+        try Netlink.removeAddress(address, prefix: 32, from: network.bridge)
     }
 
     /// Deletes the bridge (its address and routes go with it); nothing there is fine.

@@ -54,6 +54,16 @@ public enum Netlink {
                   "cannot add \(address)/\(prefix) to \(link)")
     }
 
+    /// Removes `address` from `link`; true when it was there (a missing link or address is fine).
+    @discardableResult
+    public static func removeAddress(_ address: IPv4Address, prefix: Int, from link: String) throws(AICoreError) -> Bool {
+        guard let index = try linkIndex(link) else { return false }
+        let rc = address.octets.withUnsafeBufferPointer { aic_nl_addr_del(index, AF_INET, $0.baseAddress, Int32(prefix)) }
+        if rc == -EADDRNOTAVAIL { return false }
+        try check(rc, "cannot remove \(address)/\(prefix) from \(link)")
+        return true
+    }
+
     /// The default route via `gateway`, out of `link`.
     public static func addDefaultRoute(via gateway: IPv4Address, link: String) throws(AICoreError) {
         let index = try index(of: link)

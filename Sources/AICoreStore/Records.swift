@@ -59,6 +59,8 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var processStartTime: UInt64?
     public var cgroupPath: String?
     public var ports: [Int]
+    /// Network name → the instance's address on it (bridge networks; empty on the host's).
+    public var addresses: [String: String]
     public var state: InstanceState
     public var desired: DesiredState
     public var restartCount: Int
@@ -91,7 +93,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var updatedAt: String
 
     public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
-                cgroupPath: String? = nil, ports: [Int] = [], state: InstanceState, desired: DesiredState = .running,
+                cgroupPath: String? = nil, ports: [Int] = [], addresses: [String: String] = [:], state: InstanceState, desired: DesiredState = .running,
                 restartCount: Int = 0, consecutiveFailures: Int = 0, restartAttempts: [Int64] = [], backoffUntil: Int64? = nil, lastExit: String? = nil,
                 lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
                 ready: Bool = false, probeLog: String? = nil, statusReason: String? = nil, specHash: String? = nil, updatedAt: String = "") {
@@ -103,6 +105,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
         self.processStartTime = processStartTime
         self.cgroupPath = cgroupPath
         self.ports = ports
+        self.addresses = addresses
         self.state = state
         self.desired = desired
         self.restartCount = restartCount

@@ -215,6 +215,13 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "UPDATE instance SET state = 'exited', exitHandled = 0 WHERE state NOT IN (\(states))")
             try db.execute(sql: "UPDATE instance SET desired = 'running' WHERE desired NOT IN ('running', 'stopped')")
         }
+        migrator.registerMigration("v8") { db in
+            // Each instance's address on each of its bridge networks (JSON object): the proxy's
+            // backends, `ps` and `inspect`, also for instances re-adopted after a restart.
+            try db.alter(table: "instance") { t in
+                t.add(column: "addresses", .text).notNull().defaults(to: "{}")
+            }
+        }
         return migrator
     }
 

@@ -196,6 +196,16 @@ int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_le
   return nl_transact(&r);
 }
 
+int aic_nl_addr_del(int index, int family, const uint8_t *address, int prefix_length) {
+  struct nl_request r;
+  struct ifaddrmsg body = {
+      .ifa_family = (uint8_t)family, .ifa_prefixlen = (uint8_t)prefix_length, .ifa_index = (uint32_t)index};
+  nl_begin(&r, RTM_DELADDR, 0, &body, sizeof(body));
+  size_t size = family == AF_INET6 ? 16 : 4;
+  nl_attr(&r, IFA_LOCAL, address, size);
+  return nl_transact(&r);
+}
+
 int aic_nl_route_add(int family, const uint8_t *destination, int destination_length, const uint8_t *gateway,
                      int output_index) {
   struct nl_request r;

@@ -100,6 +100,14 @@ extension NetlinkTests {
             // Again, as an agent restart does: nothing changes, nothing fails.
             try BridgeSetup.ensure(network, mtu: 1400)
             #expect(try Netlink.ipv4Routes().map(\.description) == ["10.220.0.0/24"])
+            // A service VIP: a local address of the bridge (a listener can bind it), added once.
+            let vip = IPv4Address("10.220.0.2")!
+            try BridgeSetup.addServiceAddress(vip, on: network)
+            try BridgeSetup.addServiceAddress(vip, on: network)
+            close(try NamespaceTCP.listen(on: vip))
+            try BridgeSetup.removeServiceAddress(vip, on: network)
+            #expect(throws: AICoreError.self) { close(try NamespaceTCP.listen(on: vip)) }
+            #expect(try Netlink.removeAddress(vip, prefix: 32, from: network.bridge) == false)
             try BridgeSetup.remove(network)
             #expect(try Netlink.linkIndex(network.bridge) == nil)
             #expect(try Netlink.ipv4Routes().isEmpty)

@@ -30,10 +30,15 @@ import Testing
         do {
             let queue = try DatabaseQueue(path: path)
             try SQLiteStore.migrator.migrate(queue, upTo: "v6")
+            // The columns of schema v6 only: today's record has more.
             try await queue.write { db in
-                try self.instance("demo-api-1", state: .healthy).insert(db)
-                try self.instance("demo-api-2", state: .backoff, desired: .stopped).insert(db)
-                try db.execute(sql: "UPDATE instance SET state = 'zombie', desired = 'paused' WHERE id = 'demo-api-1'")
+                for (id, state, desired) in [("demo-api-1", "zombie", "paused"), ("demo-api-2", "backoff", "stopped")] {
+                    try db.execute(sql: """
+                        INSERT INTO instance (id, stack, service, replica, ports, state, desired, restartCount, consecutiveFailures,
+                                              exitHandled, ready, updatedAt)
+                        VALUES (?, 'demo', 'api', 1, '[]', ?, ?, 0, 0, 1, 0, '')
+                        """, arguments: [id, state, desired])
+                }
             }
         }
         let store = try SQLiteStore(path: path)
@@ -45,5 +50,29 @@ import Testing
         #expect(known.state == .backoff)
         #expect(known.desired == .stopped)
         #expect(known.exitHandled)
+    }
+
+    @Test func aVersion7DatabaseOpensWithItsInstancesOnNoNetworkAndKeepsAddressesFromThenOn() async throws {
+        let dir = try StoreTestEnvironment.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/state.db"
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteStore.migrator.migrate(queue, upTo: "v7")
+            try await queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO instance (id, stack, service, replica, ports, state, desired, restartCount, consecutiveFailures,
+                                          exitHandled, ready, updatedAt, restartAttempts)
+                    VALUES ('demo-api-1', 'demo', 'api', 1, '[3000]', 'healthy', 'running', 0, 0, 1, 1, '', '[]')
+                    """)
+            }
+        }
+        let store = try SQLiteStore(path: path)
+        var record = try #require(try await store.instance(id: "demo-api-1"))
+        #expect(record.addresses.isEmpty)
+        #expect(record.ports == [3000])
+        record.addresses = ["demo_default": "10.220.0.3", "demo_back": "10.220.1.4"]
+        try await store.saveInstance(record)
+        #expect(try await SQLiteStore(path: path).instance(id: "demo-api-1")?.addresses == record.addresses)
     }
 }

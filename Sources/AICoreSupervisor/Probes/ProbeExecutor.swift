@@ -7,8 +7,8 @@ public protocol ProbeExecutor: Sendable {
     nonisolated(nonsending) func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome
 }
 
-/// The real checks: HTTP GET and TCP connect on loopback (host networking), exec through the
-/// task driver into the instance.
+/// The real checks: HTTP GET and TCP connect to the instance's address (loopback under host
+/// networking), exec through the task driver into the instance.
 public struct LiveProbeExecutor: ProbeExecutor {
     public let driver: any TaskDriver
     public var host: String
@@ -20,10 +20,10 @@ public struct LiveProbeExecutor: ProbeExecutor {
 
     public nonisolated(nonsending) func run(_ action: ProbeAction, on handle: TaskHandle, timeout: Duration) async -> ProbeOutcome {
         switch action {
-        case let .httpGet(path, port, headers):
-            return await HTTPProber(host: host, port: port, path: path, headers: headers).check(timeout: timeout)
-        case let .tcpSocket(port):
-            return await TCPProber(host: host, port: port).check(timeout: timeout)
+        case let .httpGet(path, port, headers, address):
+            return await HTTPProber(host: address ?? host, port: port, path: path, headers: headers).check(timeout: timeout)
+        case let .tcpSocket(port, address):
+            return await TCPProber(host: address ?? host, port: port).check(timeout: timeout)
         case let .exec(argv):
             return await ExecProber(driver: driver, command: argv).check(handle, timeout: timeout)
         }

@@ -17,6 +17,11 @@ public struct RunnerConfiguration: Sendable {
     public var ports: [Int]
     /// The service revision the instance runs (`ServiceSpecHash`), recorded with it.
     public var specHash: String?
+    /// Network name → the instance's address on it (bridge networks), recorded with it.
+    public var addresses: [String: String] = [:]
+    /// Where HTTP and TCP probes connect: the instance's address on its first network (the
+    /// pod IP, in Kubernetes' terms); nil: loopback (host networking).
+    public var probeHost: String?
 
     public init(identity: InstanceIdentity, taskSpec: TaskSpec, restart: RestartPolicy, healthcheck: Healthcheck? = nil,
                 probes: ProbeSet = ProbeSet(), restartUnhealthy: Bool = true, stopSignal: Int32 = 15,

@@ -80,7 +80,7 @@ extension TaskRunner {
 
     /// A Kubernetes probe's loop; nil (with an event) when it has no port to check.
     func probeLoop(_ which: ProbeResult.Probe, _ probe: Probe, started: C.Instant) -> CheckLoop? {
-        guard let action = ProbeAction.from(probe.action, primaryPort: configuration.ports.first) else {
+        guard let action = ProbeAction.from(probe.action, primaryPort: configuration.ports.first, host: configuration.probeHost) else {
             note(type: "probe", reason: "\(which.rawValue.capitalized) probe has no port to check: the service publishes none")
             return nil
         }

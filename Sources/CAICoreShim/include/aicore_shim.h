@@ -129,6 +129,8 @@ int aic_nl_link_del(const char *name);
 int aic_nl_link_index(const char *name);
 // `address`: 4 bytes (AF_INET) or 16 (AF_INET6), network order.
 int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_length);
+// Removes that address; -EADDRNOTAVAIL when the link does not have it.
+int aic_nl_addr_del(int index, int family, const uint8_t *address, int prefix_length);
 // A route to `destination`/`destination_length` (NULL or 0: the default route) via `gateway`
 // (NULL: on-link) out of `output_index` (0: any).
 int aic_nl_route_add(int family, const uint8_t *destination, int destination_length, const uint8_t *gateway,

@@ -1,0 +1,43 @@
+import AICoreErrors
+import AICoreSystem
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The kernel settings bridge networks need, written in the calling thread's network namespace
+/// (`/proc/sys/net` is that thread's namespace's). Each is listed in docs/operations.md.
+public enum Sysctl {
+    /// `net.ipv4.ip_forward=1`: instances reach beyond their bridge (masquerade) only through
+    /// a forwarding host. Written only when it is not already on.
+    public static func enableForwarding() throws(AICoreError) {
+        try set("/proc/sys/net/ipv4/ip_forward", "1")
+    }
+
+    /// `net.ipv6.conf.<bridge>.disable_ipv6=1`: a bridge of an IPv4-only network gets no
+    /// link-local IPv6 address, so instances cannot talk IPv6 past the IPv4 rules.
+    public static func disableIPv6(on link: String) throws(AICoreError) {
+        try set("/proc/sys/net/ipv6/conf/\(link)/disable_ipv6", "1", missingIsFine: true)
+    }
+
+    static func set(_ path: String, _ value: String, missingIsFine: Bool = false) throws(AICoreError) {
+        // procfs files say they are empty: read what there is, not what stat says.
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT, missingIsFine { return }
+            throw AICoreError(.systemCall, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = read(fd, &buffer, buffer.count)
+        if count > 0, String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == value { return }
+        // At offset 0: with the default sysctl_writes_strict, a write past the start is ignored.
+        let bytes = Array((value + "\n").utf8)
+        do {
+            try bytes.withUnsafeBytes { raw in Result { () throws(SystemError) in try FileIO.writeAll(fd, raw, at: 0, path: path) } }.get()
+        } catch {
+            throw AICoreError(.systemCall, "cannot set \(path) to \(value): \(error)", cause: error)
+        }
+    }
+}

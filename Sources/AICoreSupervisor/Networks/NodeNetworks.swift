@@ -1,0 +1,234 @@
+import AICoreAddresses
+import AICoreErrors
+import AICoreNetwork
+import AICoreRuntime
+import AICoreSystem
+
+/// A bridge network a stack needs on this node, as the controller asks for it.
+public struct NetworkRequest: Sendable, Hashable {
+    /// The node-wide name (`shop_default`, or the stack file's `name:`).
+    public var name: String
+    /// The stack file's `ipam.config` subnet; nil: the first free one of the pools.
+    public var subnet: IPv4Network?
+    /// No way out (no default route through it, no masquerade).
+    public var `internal`: Bool
+    /// The services that get a VIP on it: every service attached to it.
+    public var services: [String]
+
+    public init(name: String, subnet: IPv4Network? = nil, internal: Bool = false, services: [String] = []) {
+        self.name = name
+        self.subnet = subnet
+        self.internal = `internal`
+        self.services = services
+    }
+}
+
+/// A network as this node made it.
+public struct NetworkLease: Sendable, Hashable {
+    public var name: String
+    public var bridge: String
+    public var subnet: IPv4Network
+    public var gateway: IPv4Address
+    public var `internal`: Bool
+    /// Service → its VIP on this network (an address of the bridge, where the proxy listens).
+    public var vips: [String: IPv4Address]
+}
+
+/// One network an instance joins, in the order it joins them.
+public struct NetworkJoin: Sendable, Hashable {
+    public var network: String
+    /// The service's `ipv4_address`; nil: the lowest free one.
+    public var address: IPv4Address?
+    /// The service's `interface_name`; nil: `eth<N>` by position.
+    public var interface: String?
+
+    public init(network: String, address: IPv4Address? = nil, interface: String? = nil) {
+        self.network = network
+        self.address = address
+        self.interface = interface
+    }
+}
+
+/// The bridge networks of this node: their subnets, bridges and VIPs, and each instance's
+/// address on them. Allocations are kept in `networks.json` and written before the kernel is
+/// changed, so an agent killed part way finds what it had begun and finishes it (every kernel
+/// step is idempotent); the same instance gets the same address across restarts and agent
+/// restarts, until it is removed.
+///
+/// Netlink work runs in `namespace` (tests: one they made; the agent: nil, its own) on a thread
+/// of its own; the file is written off the cooperative pool. One `SerialSection` orders every
+/// change, since each awaits in the middle.
+public actor NodeNetworks {
+    private let file: NetworkAllocationFile
+    private let pools: [AddressPool]
+    private let namespace: Int32?
+    private var allocations: NetworkAllocations
+    private var internalNetworks: Set<String> = []
+    private var mtu: Int??
+    private let section = SerialSection()
+
+    /// Reads `stateFile` (blocking: the agent's assembly calls it before anything runs).
+    public init(stateFile: String, pools: [AddressPool] = AddressPool.defaults, namespace: Int32? = nil) throws(AICoreError) {
+        file = NetworkAllocationFile(path: stateFile)
+        self.pools = pools
+        self.namespace = namespace
+        allocations = try file.load()
+    }
+
+    /// Makes (or finds) each network with a VIP for each of its services, and drops the VIPs of
+    /// services no longer on it.
+    public func ensure(_ requests: [NetworkRequest]) async throws(AICoreError) -> [String: NetworkLease] {
+        try await section.run { () async throws(AICoreError) -> [String: NetworkLease] in
+            let (routes, uplinkMTU) = try await inNamespace { () throws(AICoreError) -> ([IPv4Network], Int?) in
+                (try Netlink.ipv4Routes(), try Netlink.defaultRouteMTU())
+            }
+            if mtu == nil { mtu = .some(uplinkMTU) }
+            var next = allocations
+            var dropped: [(IPv4Address, NetworkAllocations.Network)] = []
+            for request in requests {
+                let network = try next.network(request.name, requested: request.subnet, pools: pools, hostRoutes: routes)
+                let wanted = Set(request.services.map(Self.vipKey))
+                for (key, address) in network.addresses where key.hasPrefix(Self.vipPrefix) && !wanted.contains(key) {
+                    next.release(key, on: request.name)
+                    dropped.append((address, network))
+                }
+                for service in request.services.sorted() {
+                    _ = try next.address(of: Self.vipKey(service), on: request.name)
+                }
+            }
+            try await save(next)
+            allocations = next
+            for request in requests where request.internal { internalNetworks.insert(request.name) }
+            let networks = requests.compactMap { request in allocations.networks[request.name].map { (request, $0) } }
+            let bridgeMTU = mtu ?? nil
+            let forwarding = requests.contains { !$0.internal }
+            let removed = dropped
+            try await inNamespace { () throws(AICoreError) in
+                for (_, network) in networks {
+                    try BridgeSetup.ensure(network, mtu: bridgeMTU)
+                    try Sysctl.disableIPv6(on: network.bridge)
+                    for (key, address) in network.addresses where key.hasPrefix(Self.vipPrefix) {
+                        try BridgeSetup.addServiceAddress(address, on: network)
+                    }
+                }
+                for (address, network) in removed { try BridgeSetup.removeServiceAddress(address, on: network) }
+                if forwarding { try Sysctl.enableForwarding() }
+            }
+            return Dictionary(uniqueKeysWithValues: networks.map { request, network in
+                (request.name, lease(request.name, network))
+            })
+        }
+    }
+
+    /// The networks as they stand (`inspect`, the routes of re-adopted stacks).
+    public func leases(_ names: [String]) -> [String: NetworkLease] {
+        var result: [String: NetworkLease] = [:]
+        for name in names {
+            if let network = allocations.networks[name] { result[name] = lease(name, network) }
+        }
+        return result
+    }
+
+    /// The links that put `instance` on `joins` (allocating its addresses), and its address on
+    /// each network. The first network that is not internal carries the default route.
+    public func attach(instance: String, _ joins: [NetworkJoin]) async throws(AICoreError) -> (attachments: [TaskSpec.BridgeAttachment], addresses: [String: IPv4Address]) {
+        try await section.run { () async throws(AICoreError) -> ([TaskSpec.BridgeAttachment], [String: IPv4Address]) in
+            var next = allocations
+            var attachments: [TaskSpec.BridgeAttachment] = []
+            var addresses: [String: IPv4Address] = [:]
+            let routed = joins.first { !internalNetworks.contains($0.network) }?.network
+            for (index, join) in joins.enumerated() {
+                let address = try next.address(of: instance, on: join.network, requested: join.address)
+                guard let network = next.networks[join.network] else {
+                    throw AICoreError(.notFound, "no network \(join.network) on this node")
+                }
+                addresses[join.network] = address
+                attachments.append(TaskSpec.BridgeAttachment(
+                    bridge: network.bridge, hostInterface: Self.vethName(instance: instance, network: join.network),
+                    interface: join.interface ?? "eth\(index)", address: address, prefix: network.subnet.prefix,
+                    gateway: network.gateway, mtu: mtu ?? nil, defaultRoute: join.network == routed))
+            }
+            if next != allocations {
+                try await save(next)
+                allocations = next
+            }
+            return (attachments, addresses)
+        }
+    }
+
+    /// Gives back `instance`'s addresses (it was removed).
+    public func release(instance: String) async throws(AICoreError) {
+        try await section.run { () async throws(AICoreError) in
+            var next = allocations
+            for name in next.networks.keys { next.release(instance, on: name) }
+            guard next != allocations else { return }
+            try await save(next)
+            allocations = next
+        }
+    }
+
+    /// Removes the networks' bridges (their addresses and routes go with them) and forgets them.
+    public func remove(_ names: [String]) async throws(AICoreError) {
+        try await section.run { () async throws(AICoreError) in
+            let networks = names.compactMap { allocations.networks[$0] }
+            try await inNamespace { () throws(AICoreError) in
+                for network in networks { try BridgeSetup.remove(network) }
+            }
+            var next = allocations
+            for name in names { next.removeNetwork(name) }
+            internalNetworks.subtract(names)
+            guard next != allocations else { return }
+            try await save(next)
+            allocations = next
+        }
+    }
+
+    private func lease(_ name: String, _ network: NetworkAllocations.Network) -> NetworkLease {
+        var vips: [String: IPv4Address] = [:]
+        for (key, address) in network.addresses where key.hasPrefix(Self.vipPrefix) {
+            vips[String(key.dropFirst(Self.vipPrefix.count))] = address
+        }
+        return NetworkLease(name: name, bridge: network.bridge, subnet: network.subnet, gateway: network.gateway,
+                            internal: internalNetworks.contains(name), vips: vips)
+    }
+
+    private func save(_ allocations: NetworkAllocations) async throws(AICoreError) {
+        let file = self.file
+        do {
+            try await BlockingWork.run { try file.save(allocations) }
+        } catch let error as AICoreError {
+            throw error
+        } catch {
+            throw AICoreError(.internalError, "cannot save the network allocations: \(error)", cause: error)
+        }
+    }
+
+    private func inNamespace<T: Sendable>(_ body: @escaping @Sendable () throws(AICoreError) -> T) async throws(AICoreError) -> T {
+        if let namespace { return try await NetworkNamespace.run(in: namespace, body) }
+        // The agent's own namespace: any thread of BlockingWork's is in it (NetworkNamespace
+        // enters others on threads of its own only).
+        do {
+            return try await BlockingWork.run { () throws -> T in try body() }
+        } catch let error as AICoreError {
+            throw error
+        } catch {
+            throw AICoreError(.internalError, "\(error)", cause: error)
+        }
+    }
+
+    /// VIPs are allocated like instances, under a name no instance has.
+    static let vipPrefix = "service:"
+    static func vipKey(_ service: String) -> String { vipPrefix + service }
+
+    /// The bridge side of an instance's veth on a network: `va` and 12 hex digits of a hash of
+    /// both names (15 bytes at most, as Linux wants), the same at every start of the instance.
+    static func vethName(instance: String, network: String) -> String {
+        var hash: UInt64 = 14_695_981_039_346_656_037  // FNV-1a, 64 bits
+        for byte in (instance + "\u{0}" + network).utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 1_099_511_628_211
+        }
+        let hex = String(hash & 0xFFFF_FFFF_FFFF, radix: 16)
+        return "va" + String(repeating: "0", count: 12 - hex.count) + hex
+    }
+}
