@@ -144,7 +144,7 @@ let package = Package(
         .target(
             name: "AICoreServer",
             dependencies: [
-                "AICoreErrors",
+                "AICoreAddresses", "AICoreErrors", "AICoreNetwork",
                 "AICoreController",
                 "AICoreSupervisor",
                 "AICoreStore",

@@ -14,8 +14,7 @@ extension Reconciler {
     @discardableResult
     public func readopt(_ stack: Stack, instances: [InstanceRecord]) async throws(AICoreError) -> [String] {
         applied[stack.name] = stack
-        let addresses = try await vips.vips(stack: stack.name)
-        let hosts = addresses.mapValues(\.description)
+        let networks = try await instanceNetworks(stack, assigning: false)
         var adopted: [String] = []
         var earlierSpecs: [String: Service?] = [:]
         var currentHashes: [String: String] = [:]
@@ -30,7 +29,7 @@ extension Reconciler {
                 service = earlier
             }
             let replicas = service.deploy.mode == .global ? 1 : max(service.deploy.replicas, 0)
-            let network = InstanceNetwork(serviceIP: addresses[service.name]?.description, hosts: hosts)
+            let network = networks(service.name)
             try await agentCall("re-adopt \(record.id)") {
                 try await agent.start(stack: stack, service: service, replica: record.replica, replicas: replicas, network: network)
             }

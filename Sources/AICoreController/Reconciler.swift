@@ -21,14 +21,19 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     let drain: (any TrafficDrain)?
     /// How often a rollout looks at its replicas.
     let rolloutPoll: Duration
+    /// Where services whose file says nothing about networks go (`networks.default_mode`).
+    let networkDefault: StackNetworks.DefaultMode
     var applied: [String: Stack] = [:]
+    /// Each stack's bridge networks as the node last made them (the proxy's VIPs).
+    var leases: [String: [String: NetworkLease]] = [:]
     /// What each executed step reported (gates that did not block, pendings), newest last.
     public private(set) var notes: [String] = []
 
     public init(store: any Store, agent: any NodeAgent, vips: VIPAllocator, planner: ReconcilePlanner, clock: C,
                 gateTimeout: Duration = .seconds(300), drain: (any TrafficDrain)? = nil,
-                rolloutPoll: Duration = .milliseconds(100)) {
+                rolloutPoll: Duration = .milliseconds(100), networkDefault: StackNetworks.DefaultMode = .host) {
         self.store = store
+        self.networkDefault = networkDefault
         self.drain = drain
         self.rolloutPoll = rolloutPoll
         self.agent = agent
@@ -61,14 +66,11 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                                                   cause: cause, keep: service.aicore.rollout.revisionHistory,
                                                   pinned: pinned[service.name] ?? [])
         }
-        let addresses = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
+        let network = try await instanceNetworks(stack, assigning: true)
         try await adoptVolumes(of: stack)
         let plan = try await self.plan(stack)
         applied[stack.name] = stack
-        let hosts = addresses.mapValues(\.description)
-        try await execute(plan, stack: stack, revision: revision) { service in
-            InstanceNetwork(serviceIP: addresses[service]?.description, hosts: hosts)
-        }
+        try await execute(plan, stack: stack, revision: revision, network: network)
         return plan
     }
 
@@ -89,6 +91,11 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             }
         }
         try await vips.release(stack: name)
+        if let previous {
+            let names = StackNetworks.of(previous, defaultMode: networkDefault).owned
+            try await agentCall("remove the networks of \(name)") { try await agent.removeNetworks(names) }
+        }
+        leases[name] = nil
         applied[name] = nil
         return plan
     }
@@ -123,11 +130,8 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         let actual = try await actualState(name, candidates: [stack])
         let plan = try planner.restart(service: service, of: stack, actual: actual)
         try await checkDisruptionBudgets(plan, stack: stack)
-        let addresses = try await vips.vips(stack: name)
-        let hosts = addresses.mapValues(\.description)
-        try await execute(plan, stack: stack, revision: 0) { service in
-            InstanceNetwork(serviceIP: addresses[service]?.description, hosts: hosts)
-        }
+        let network = try await instanceNetworks(stack, assigning: false)
+        try await execute(plan, stack: stack, revision: 0, network: network)
         return plan
     }
 
@@ -200,6 +204,60 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             throw AICoreError(code: .start, message: "cannot learn the capacity of node \(agent.node): \(error)", cause: error)
         }
     }
+
+    // MARK: networks
+
+    /// The network of each service's instances: on the host (its 127/8 VIP, assigned when
+    /// `assigning`, else as recorded), or on bridge networks the node makes (or finds) now.
+    /// An instance learns the other services by name: their VIP on the first network it
+    /// shares with them.
+    func instanceNetworks(_ stack: Stack, assigning: Bool) async throws(AICoreError) -> @Sendable (String) -> InstanceNetwork {
+        let layout = StackNetworks.of(stack, defaultMode: networkDefault)
+        let addresses = assigning ? try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
+            : try await vips.vips(stack: stack.name)
+        var made: [String: NetworkLease] = [:]
+        if !layout.requests.isEmpty {
+            let requests = layout.requests
+            do {
+                made = try await agent.ensureNetworks(requests)
+            } catch let error as AICoreError {
+                throw error
+            } catch {
+                throw AICoreError(code: .start, message: "cannot make the networks of \(stack.name): \(error)", cause: error)
+            }
+        }
+        leases[stack.name] = made
+        let hostHosts = addresses.mapValues(\.description)
+        var networks: [String: InstanceNetwork] = [:]
+        for service in stack.services {
+            switch layout.placements[service.name] {
+            case let .bridge(joins)?:
+                var hosts: [String: String] = [:]
+                for join in joins.reversed() {
+                    for (name, vip) in made[join.network]?.vips ?? [:] { hosts[name] = vip.description }
+                }
+                networks[service.name] = InstanceNetwork(hosts: hosts, joins: joins)
+            case .none?:
+                networks[service.name] = InstanceNetwork()
+            default:
+                networks[service.name] = InstanceNetwork(serviceIP: addresses[service.name]?.description, hosts: hostHosts)
+            }
+        }
+        let result = networks
+        return { service in result[service] ?? InstanceNetwork() }
+    }
+
+    /// Gives the stack's services their VIPs and makes its bridge networks, without starting
+    /// anything: the proxy can listen on them before the first replica starts.
+    public func prepareNetworks(_ stack: Stack) async throws(AICoreError) {
+        _ = try await instanceNetworks(stack, assigning: true)
+    }
+
+    /// The bridge networks of `stack` as the node last made them.
+    public func networkLeases(stack: String) -> [String: NetworkLease] { leases[stack] ?? [:] }
+
+    /// Each service's placement in `stack`.
+    public func networkLayout(_ stack: Stack) -> StackNetworks { StackNetworks.of(stack, defaultMode: networkDefault) }
 
     // MARK: carrying out
 

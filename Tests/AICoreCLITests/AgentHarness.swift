@@ -36,13 +36,38 @@ final class AgentHarness: @unchecked Sendable {
         await harness.stop()
     }
 
-    func start(_ extra: [String] = []) async throws {
-        let arguments = ["agent", "--state-dir", directory + "/state", "--run-dir", directory + "/run", "--log-dir", directory + "/logs",
-                         "--socket", socket] + extra
+    /// Whether the agent runs in a network namespace of its own (`ownNetwork`): its bridges,
+    /// VIPs and published ports are there, never on the host's network. It is made once, and
+    /// kept (by a sleeping holder process) across the agent's restarts, as a host's is.
+    private(set) var networkHolder: ChildProcess?
+
+    /// `ownNetwork`: the agent's services go on bridge networks by default, in a network
+    /// namespace of the test's (with `lo` up); otherwise on the host's network, as the tests
+    /// that are not about networking want.
+    func start(_ extra: [String] = [], ownNetwork: Bool = false) async throws {
+        if ownNetwork, networkHolder == nil {
+            networkHolder = try ChildProcess.spawn("/usr/bin/unshare", ["--net", "/bin/sh", "-c", "ip link set lo up && exec sleep infinity"],
+                                                   discardOutput: true)
+            try await waitUntil("the test's network namespace has lo up") {
+                (try? await self.inAgentNetwork("/usr/sbin/ip", ["-o", "link", "show", "lo", "up"]).stdout.contains("lo")) == true
+            }
+        }
+        let config = directory + "/aicore.yml"
+        try FileIO.write(config, "networks:\n  default_mode: \(networkHolder == nil ? "host" : "bridge")\n")
+        let arguments = ["agent", "--config", config, "--state-dir", directory + "/state", "--run-dir", directory + "/run",
+                         "--log-dir", directory + "/logs", "--socket", socket] + extra
+        let enter = networkHolder.map { ["/usr/bin/nsenter", "--net=/proc/\($0.pid)/ns/net", "--"] } ?? []
         // Its log goes to a file: a pipe nobody reads would block it.
-        agent = try ChildProcess.spawn("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"\(directory)/agent.log\" 2>&1", CommandRunner.binary] + arguments,
+        agent = try ChildProcess.spawn("/bin/sh", ["-c", "exec \"$0\" \"$@\" >>\"\(directory)/agent.log\" 2>&1"]
+                                           + enter + [CommandRunner.binary] + arguments,
                                        discardOutput: true)
         try await waitUntil("the agent answers on \(socket)") { (try? await self.cli(["ps"]).status) == 0 }
+    }
+
+    /// Runs a program in the agent's network namespace (needs `start(ownNetwork: true)`).
+    func inAgentNetwork(_ executable: String, _ arguments: [String]) async throws -> ChildProcess.Output {
+        guard let networkHolder else { throw HarnessFailure("the agent has no network namespace of its own") }
+        return try await run("/usr/bin/nsenter", ["--net=/proc/\(networkHolder.pid)/ns/net", "--", executable] + arguments)
     }
 
     /// SIGKILL: the hardest way an agent can go. Workloads must not notice.
@@ -105,6 +130,11 @@ final class AgentHarness: @unchecked Sendable {
             for stack in Set(list.map(\.stack)) { _ = try? await cli(["down", "-v", "-p", stack]) }
         }
         await terminate()
+        if let networkHolder {
+            networkHolder.signal(SIGKILL)
+            _ = try? await offload { networkHolder.waitForExit() }
+            self.networkHolder = nil
+        }
         try? FileManager.default.removeItem(atPath: directory)
     }
 }

@@ -22,13 +22,16 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
     private let capacityProbe: @Sendable () throws -> NodeCapacity
     private let userLookup: @Sendable (String) throws -> (uid: UInt32, gid: UInt32)
     private var supervisors: [String: Supervisor<C>] = [:]
+    /// This node's bridge networks; nil: host networking only.
+    private let networks: NodeNetworks?
 
     public init(node: String = "local", driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
                 layout: SupervisorLayout, jitter: Jitter = .standard,
                 capacity: @escaping @Sendable () throws -> NodeCapacity,
                 users: @escaping @Sendable (String) throws -> (uid: UInt32, gid: UInt32),
-                images: ImageService? = nil) {
+                images: ImageService? = nil, networks: NodeNetworks? = nil) {
         self.node = node
+        self.networks = networks
         self.images = images
         self.driver = driver
         self.store = store
@@ -73,6 +76,14 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
                                                                 clock: clock, layout: layout, jitter: jitter)
         supervisors[stack.name] = supervisor
         let image = try await runImage(for: service)
+        var network = network
+        if network.isBridged {
+            guard let networks else {
+                throw AICoreError(.unavailable, "service \(service.name) is on bridge networks, and node \(node) has none; use `network_mode: host`")
+            }
+            let id = InstanceIdentity(stack: stack.name, service: service.name, replica: replica).id
+            (network.attachments, network.addresses) = try await networks.attach(instance: id, network.joins)
+        }
         let runner = try await supervisor.launch(service, replica: replica, replicas: replicas, network: network, image: image)
         // Returns once the start has happened (or failed): plans start instances in their order.
         _ = await runner.waitUntil { $0.state != .created && $0.state != .starting }
@@ -112,6 +123,24 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         } else {
             try await store.deleteInstance(id: instance)
         }
+        // An operator's restart keeps the instance's addresses, as it keeps its port.
+        if !retainingPort { try await networks?.release(instance: instance) }
+    }
+
+    public func ensureNetworks(_ requests: [NetworkRequest]) async throws -> [String: NetworkLease] {
+        guard !requests.isEmpty else { return [:] }
+        guard let networks else {
+            throw AICoreError(.unavailable, "node \(node) has no bridge networks; use `network_mode: host`")
+        }
+        return try await networks.ensure(requests)
+    }
+
+    public func networkLeases(_ names: [String]) async -> [String: NetworkLease] {
+        await networks?.leases(names) ?? [:]
+    }
+
+    public func removeNetworks(_ names: [String]) async throws {
+        try await networks?.remove(names)
     }
 
     public func wait(stack: String, instance: String,

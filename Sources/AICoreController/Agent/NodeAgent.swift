@@ -1,3 +1,4 @@
+import AICoreErrors
 import AICoreImages
 import AICoreRuntime
 import AICoreSpec
@@ -59,6 +60,14 @@ public protocol NodeAgent: Sendable {
     @discardableResult
     func removeVolume(path: String) async throws -> UInt64
 
+    /// Makes (or finds) bridge networks with a VIP for each of their services; the same request
+    /// gets the same answer, also after an agent restart.
+    func ensureNetworks(_ requests: [NetworkRequest]) async throws -> [String: NetworkLease]
+    /// The bridge networks as they stand, without changing anything.
+    func networkLeases(_ names: [String]) async -> [String: NetworkLease]
+    /// Removes bridge networks (their bridges, VIPs and addresses): the stack went down.
+    func removeNetworks(_ names: [String]) async throws
+
     /// The node's images (pulled, loaded, unpacked); nil for a node without an image store.
     var images: ImageService? { get }
     /// The layers (chain IDs) the node's instances stand on: an image pruned or re-pulled
@@ -68,6 +77,16 @@ public protocol NodeAgent: Sendable {
 
 extension NodeAgent {
     public var images: ImageService? { nil }
+
+    public func ensureNetworks(_ requests: [NetworkRequest]) async throws -> [String: NetworkLease] {
+        guard requests.isEmpty else {
+            throw AICoreError(.unavailable, "node \(node) has no bridge networks; use `network_mode: host`")
+        }
+        return [:]
+    }
+
+    public func networkLeases(_ names: [String]) async -> [String: NetworkLease] { [:] }
+    public func removeNetworks(_ names: [String]) async throws {}
     public func imageLayersInUse() async -> Set<Digest> { [] }
 
     public func stop(stack: String, instance: String) async throws {

@@ -1683,6 +1683,11 @@ components:
           description: Ports allotted to the instance.
           items:
             type: integer
+        addresses:
+          type: object
+          description: The instance's address on each of its bridge networks, by network name (empty on the host's network).
+          additionalProperties:
+            type: string
         cgroup:
           type: string
           description: The instance's cgroup path.

@@ -1,3 +1,6 @@
+import AICoreAddresses
+import AICoreController
+import AICoreNetwork
 import AICoreOS
 import Foundation
 import Yams
@@ -38,6 +41,11 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// ::1, which always may); `registries.mirrors`: endpoints tried for docker.io, in order.
     public var registryInsecure: [String] = []
     public var registryMirrors: [String] = []
+    /// `networks.default_mode`: where services whose stack file says nothing about networks
+    /// go: `bridge` (a `<stack>_default` network, as Compose) or `host`.
+    public var networkDefaultMode: StackNetworks.DefaultMode = .host
+    /// `networks.pools`: where bridge networks' subnets come from (a /24 each by default).
+    public var networkPools: [AddressPool] = AddressPool.defaults
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -98,7 +106,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
                        "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections",
-                       "cgroup_driver", "proxy_event_loops", "registries"]
+                       "cgroup_driver", "proxy_event_loops", "registries", "networks"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -154,6 +162,10 @@ public struct AgentConfiguration: Sendable, Equatable {
                 }
                 continue
             }
+            if key == "networks" {
+                try parseNetworks(value, into: &configuration, path: path, at: line)
+                continue
+            }
             if key == "proxy_event_loops" {
                 guard let number = value.int, number >= 0 else {
                     throw AgentConfigurationError(path: path + line, message: "`\(key)` expects a whole number of threads, 0 or more"
@@ -187,6 +199,47 @@ public struct AgentConfiguration: Sendable, Equatable {
             }
         }
         return configuration
+    }
+}
+
+extension AgentConfiguration {
+    /// `networks: {default_mode: bridge|host, pools: [{base: 10.220.0.0/16, size: 24}]}`
+    /// (the pools as Docker's `default-address-pools`).
+    static func parseNetworks(_ value: Node, into configuration: inout AgentConfiguration, path: String, at line: String) throws(AgentConfigurationError) {
+        guard let settings = value.mapping else {
+            throw AgentConfigurationError(path: path + line, message: "`networks` expects a mapping with `default_mode` and `pools`")
+        }
+        for (nameNode, setting) in settings {
+            let name = nameNode.string ?? ""
+            let at = path + (nameNode.mark.map { ":\($0.line):\($0.column)" } ?? "")
+            switch name {
+            case "default_mode":
+                guard let text = setting.string, let mode = StackNetworks.DefaultMode(rawValue: text) else {
+                    throw AgentConfigurationError(path: at, message: "`networks.default_mode` expects bridge or host"
+                        + (setting.string.map { ", got `\($0)`" } ?? ""))
+                }
+                configuration.networkDefaultMode = mode
+            case "pools":
+                guard let items = setting.sequence, !items.isEmpty else {
+                    throw AgentConfigurationError(path: at, message: "`networks.pools` expects a list of {base: CIDR, size: prefix length}")
+                }
+                var pools: [AddressPool] = []
+                for item in items {
+                    let itemAt = path + (item.mark.map { ":\($0.line):\($0.column)" } ?? "")
+                    guard let mapping = item.mapping, let baseText = mapping["base"]?.string, let base = IPv4Network(baseText),
+                          let size = mapping["size"]?.int, mapping.count == 2 else {
+                        throw AgentConfigurationError(path: itemAt, message: "each of `networks.pools` expects {base: an IPv4 CIDR such as 10.220.0.0/16, size: a prefix length such as 24}")
+                    }
+                    guard let pool = AddressPool(base: base, size: size) else {
+                        throw AgentConfigurationError(path: itemAt, message: "pool \(baseText) with size \(size): size must be at least the base's prefix (/\(base.prefix)) and at most 30")
+                    }
+                    pools.append(pool)
+                }
+                configuration.networkPools = pools
+            default:
+                throw AgentConfigurationError(path: at, message: "unknown setting `networks.\(name)`; known: default_mode, pools")
+            }
+        }
     }
 }
 

@@ -87,6 +87,7 @@ extension ControlPlane {
             lastExit: record.lastExit, lastExitCode: record.lastExitCode, lastExitAt: record.lastExitAt, startedAt: record.startedAt,
             ports: record.ports, cgroup: record.cgroupPath, reason: record.statusReason)
         status.specHash = record.specHash
+        status.addresses = record.addresses
         // The node's runner knows better than the record, which may lag a write behind. With
         // `detail`, its events up to this state are in the Store once it answers.
         if let live = await agent.status(stack: record.stack, instance: record.id, detail: detail, stats: stats) {

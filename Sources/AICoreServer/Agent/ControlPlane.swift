@@ -44,7 +44,7 @@ public actor ControlPlane {
         let routes = RouteTable(proxy: proxy, logger: logger)
         self.routes = routes
         reconciler = Reconciler(store: store, agent: agent, vips: vips, planner: planner,
-                                clock: ContinuousClock(), drain: routes)
+                                clock: ContinuousClock(), drain: routes, networkDefault: configuration.networkDefaultMode)
         observer.onInstanceChange { change in routes.instanceChanged(change) }
     }
 
@@ -138,9 +138,9 @@ public actor ControlPlane {
         await cancelOperation(stack.name)
         try await startStopped(stack.name, service: nil)
         let plan: ReconcilePlan = try await reconciler.plan(stack)
-        // VIPs first (the reconciler would assign the same), so that the proxy listens on
-        // them while the first replicas start, and takes each as soon as it is ready.
-        _ = try await vips.assign(stack: stack.name, services: stack.services.map(\.name))
+        // VIPs and networks first (the reconciler would make the same), so that the proxy
+        // listens on them while the first replicas start, and takes each as soon as it is ready.
+        try await reconciler.prepareNetworks(stack)
         await publishRoutes(stack)
         enqueue(stack, cause: cause, pull: pull)
         return (plan, revision)
@@ -354,8 +354,16 @@ public actor ControlPlane {
     private func publishRoutes(_ stack: Stack) async {
         let addresses = (try? await vips.vips(stack: stack.name)) ?? [:]
         let records = (try? await store.instances(stack: stack.name)) ?? []
+        let layout = await reconciler.networkLayout(stack)
+        let leases = await reconciler.networkLeases(stack: stack.name)
+        var bridged: [String: RouteTable.BridgeEndpoints] = [:]
+        for service in stack.services {
+            guard case let .bridge(joins)? = layout.placements[service.name], let first = joins.first else { continue }
+            let vips = joins.compactMap { leases[$0.network]?.vips[service.name]?.description }
+            bridged[service.name] = RouteTable.BridgeEndpoints(vips: vips, network: first.network)
+        }
         routes.load(records)
-        routes.set(stack: stack, vips: addresses.mapValues(\.description))
+        routes.set(stack: stack, vips: addresses.mapValues(\.description), bridged: bridged)
         await routes.publish()
     }
 

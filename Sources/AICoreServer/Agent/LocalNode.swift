@@ -1,4 +1,5 @@
 import AICoreController
+import AICoreNetwork
 import AICoreErrors
 import AICoreImages
 import AICoreOS
@@ -24,8 +25,11 @@ public enum LocalNode {
     ///
     /// `cgroups` is the cgroup driver `cgroupManager(for:)` chose (it may ask systemd over
     /// D-Bus, so the agent does that on a thread of its own); nil: the cgroupfs driver.
+    ///
+    /// `bridgeNamespace`: where bridges are made (tests: a namespace they made, whose proxy and
+    /// instances are there too); nil: the agent's own network namespace.
     public static func controlPlane(configuration: AgentConfiguration, proxy: any ProxyControl, logger: Logger,
-                                    cgroups: (any CgroupManager)? = nil) throws(AICoreError) -> ControlPlane {
+                                    cgroups: (any CgroupManager)? = nil, bridgeNamespace: Int32? = nil) throws(AICoreError) -> ControlPlane {
         do {
             try FileIO.makeDirectories(configuration.stateDirectory, mode: 0o711)
             try FileIO.makeDirectories(configuration.runDirectory, mode: 0o711)
@@ -54,7 +58,7 @@ public enum LocalNode {
                     stateRoot: layout.instancesDirectory,
                     hiddenHostPaths: configuration.hiddenHostPaths,
                     seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache",
-                    writableLayerRoot: configuration.stateDirectory + "/writable"),
+                    writableLayerRoot: configuration.stateDirectory + "/writable", bridgeNamespace: bridgeNamespace),
                 cgroups: cgroups)
         } catch {
             throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
@@ -65,8 +69,11 @@ public enum LocalNode {
             logger: Logger(label: "aicore.registry"))
         let images = try ImageService(root: configuration.stateDirectory + "/images", registry: registry,
                                       logger: Logger(label: "aicore.images"))
+        let networks = try NodeNetworks(stateFile: configuration.stateDirectory + "/networks.json", pools: configuration.networkPools,
+                                        namespace: bridgeNamespace)
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                                   layout: layout, capacity: { try capacity() }, users: { try user($0) }, images: images)
+                                   layout: layout, capacity: { try capacity() }, users: { try user($0) }, images: images,
+                                   networks: networks)
         return ControlPlane(configuration: configuration, store: store, agent: agent,
                             planner: ReconcilePlanner(layout: layout), proxy: proxy, logger: logger)
     }

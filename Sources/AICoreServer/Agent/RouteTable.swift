@@ -8,13 +8,30 @@ import Synchronization
 /// Store's instance writes (`StoreObserver`): a replica that turns ready joins its routes, one
 /// that turns unready, stops or goes leaves them, as soon as its runner records it.
 ///
-/// A replicated service (more than one replica, each on its own `$PORT`) is reached through
-/// its VIP at each target port and at each published host port. A single-replica service binds
-/// its own ports; the proxy only forwards a published port that differs from its target.
+/// On the host's network, a replicated service (more than one replica, each on its own `$PORT`)
+/// is reached through its VIP at each target port and at each published host port; a
+/// single-replica service binds its own ports, and the proxy only forwards a published port
+/// that differs from its target. On bridge networks, a service is always reached through the
+/// proxy: at its VIP on each of its networks and at each published host port, with each ready
+/// replica's address on the service's first network behind.
 public final class RouteTable: Sendable {
+    /// Where a service on bridge networks is reached, and where its replicas are.
+    public struct BridgeEndpoints: Sendable, Equatable {
+        /// Its VIPs, one per network.
+        public var vips: [String]
+        /// The network whose address of each replica the proxy connects to.
+        public var network: String
+
+        public init(vips: [String], network: String) {
+            self.vips = vips
+            self.network = network
+        }
+    }
+
     private struct State {
         var stacks: [String: Stack] = [:]
         var vips: [String: [String: String]] = [:]
+        var bridged: [String: [String: BridgeEndpoints]] = [:]
         var instances: [String: InstanceRecord] = [:]
         /// Route name → its last published backends.
         var published: [String: [ProxyBackend]] = [:]
@@ -53,10 +70,11 @@ public final class RouteTable: Sendable {
         }
     }
 
-    func set(stack: Stack, vips: [String: String]) {
+    func set(stack: Stack, vips: [String: String], bridged: [String: BridgeEndpoints] = [:]) {
         state.withLock { state in
             state.stacks[stack.name] = stack
             state.vips[stack.name] = vips
+            state.bridged[stack.name] = bridged
         }
     }
 
@@ -64,6 +82,7 @@ public final class RouteTable: Sendable {
         state.withLock { state in
             state.stacks[name] = nil
             state.vips[name] = nil
+            state.bridged[name] = nil
             state.instances = state.instances.filter { $0.value.stack != name }
         }
     }
@@ -132,16 +151,22 @@ public final class RouteTable: Sendable {
         var routes: [ServiceRoute] = []
         for (name, stack) in state.stacks.sorted(by: { $0.key < $1.key }) {
             let instances = state.instances.values.filter { $0.stack == name && !state.draining.contains($0.id) }
-            routes += Self.routes(stack: stack, vips: state.vips[name] ?? [:], instances: Array(instances))
+            routes += Self.routes(stack: stack, vips: state.vips[name] ?? [:], bridged: state.bridged[name] ?? [:],
+                                  instances: Array(instances))
         }
         return dedupWildcards(routes)
     }
 
     /// The routes of one stack.
-    static func routes(stack: Stack, vips: [String: String], instances: [InstanceRecord]) -> [ServiceRoute] {
+    static func routes(stack: Stack, vips: [String: String], bridged: [String: BridgeEndpoints] = [:],
+                       instances: [InstanceRecord]) -> [ServiceRoute] {
         var routes: [ServiceRoute] = []
         for service in stack.services {
             let own = instances.filter { $0.service == service.name }.sorted { $0.replica < $1.replica }
+            if let endpoints = bridged[service.name] {
+                routes += bridgedRoutes(stack: stack, service: service, endpoints: endpoints, instances: own)
+                continue
+            }
             let targets = Set(service.ports.map(\.target))
             let replicated = service.deploy.replicas > 1 || own.contains { ($0.ports.first).map { !targets.contains($0) } ?? false }
             let vip = vips[service.name]
@@ -172,6 +197,30 @@ public final class RouteTable: Sendable {
             }
         }
         return routes
+    }
+
+    /// The routes of a service on bridge networks: one per target port, listening at each VIP
+    /// and each published host port, to each ready replica at its address.
+    static func bridgedRoutes(stack: Stack, service: Service, endpoints: BridgeEndpoints, instances: [InstanceRecord]) -> [ServiceRoute] {
+        var byTarget: [Int: [ProxyAddress]] = [:]
+        for port in service.ports where port.transport == .tcp {
+            var listeners = byTarget[port.target] ?? []
+            listeners += endpoints.vips.map { ProxyAddress(host: $0, port: port.target) }
+            if let published = port.published {
+                listeners += published.map { ProxyAddress(host: port.hostIP ?? "0.0.0.0", port: $0) }
+            }
+            byTarget[port.target] = listeners
+        }
+        let ready = instances.filter { $0.ready && $0.desired == .running }
+        return byTarget.sorted(by: { $0.key < $1.key }).map { target, listeners in
+            ServiceRoute(name: "\(stack.name)/\(service.name):\(target)", stack: stack.name, service: service.name, target: target,
+                         listeners: Array(Set(listeners)).sorted { $0.description < $1.description },
+                         backends: ready.compactMap { record in
+                             record.addresses[endpoints.network].map { ProxyBackend(id: record.id, host: $0, port: target) }
+                         },
+                         balance: ProxyBalance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin,
+                         connect: ProxyConnect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData)
+        }
     }
 
     /// On Linux a wildcard listener and a specific one on the same port cannot both listen:

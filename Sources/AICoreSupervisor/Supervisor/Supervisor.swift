@@ -61,9 +61,9 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     /// Re-adopts or starts one instance of `service` (the controller's unit of work) and returns
-    /// its runner. `network` adds the service's VIP (`AICORE_SERVICE_IP`) and the other
-    /// services' names to the instance's environment and /etc/hosts. An instance this
-    /// supervisor already runs is returned as it is.
+    /// its runner. `network` puts it on its bridge networks, or (host networking) adds the
+    /// service's VIP (`AICORE_SERVICE_IP`) to its environment; the other services' names go to
+    /// its /etc/hosts. An instance this supervisor already runs is returned as it is.
     @discardableResult
     /// `image`: the image the service names, as the node has it; its config fills what the
     /// stack file leaves unsaid (`ImageDefaults`), its layers are the instance's root.
@@ -73,7 +73,10 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         if let runner = runners[identity.id] { return runner }
         let record = try await store.instance(id: identity.id)
         let previousPort = record?.ports.first ?? retainedPorts.removeValue(forKey: identity.id)
-        let port = try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: previousPort)
+        // On bridge networks every replica has an address of its own: all listen on the
+        // service's port, and the proxy reaches each at its address.
+        let port = network.isBridged ? service.ports.first?.target
+            : try TaskSpecBuilder.instancePort(service, replicas: replicas, previous: previousPort)
         // Building the spec reads the host (a seccomp profile file) and makes a missing volume
         // directory: on a thread of its own, never on this actor.
         let (stackName, layout) = (stack.name, layout)
@@ -85,6 +88,8 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let (entry, snapshot) = await recover(identity, spec: spec, record: record)
         let ports = port.map { [$0] } ?? service.ports.map(\.target)
         var configuration = RunnerConfiguration(service: running, identity: identity, taskSpec: spec, ports: ports)
+        configuration.addresses = network.addresses.mapValues(\.description)
+        configuration.probeHost = network.attachments.first.map(\.address.description)
         // The revision is the stack file's service, not what the image filled in.
         configuration.specHash = ServiceSpecHash.of(service)
         let runner = Runner(configuration: configuration,

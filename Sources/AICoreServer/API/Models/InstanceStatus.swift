@@ -22,6 +22,8 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     public var lastExitAt: String?
     public var startedAt: String?
     public var ports: [Int]
+    /// Network name → the instance's address on it (bridge networks).
+    public var addresses: [String: String] = [:]
     public var cgroup: String?
     /// Why it is pending, failed or in back-off.
     public var reason: String?
