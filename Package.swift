@@ -286,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "AICoreServerTests",
             dependencies: [
-                "AICoreErrors",
+                "AICoreErrors", "AICoreNetwork",
                 "AICoreServer",
                 "AICoreController",
                 "AICoreSupervisor",

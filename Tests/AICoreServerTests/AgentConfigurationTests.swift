@@ -1,4 +1,5 @@
 import Foundation
+import AICoreNetwork
 import AICoreOS
 import Testing
 @testable import AICoreServer
@@ -110,6 +111,34 @@ import Testing
             _ = try AgentConfiguration.parse("registries:\n  mirror: [x]\n", path: "aicore.yml")
         } throws: { error in
             "\(error)" == "aicore.yml:2:3: unknown setting `registries.mirror`; known: insecure, mirrors"
+        }
+    }
+
+    @Test func networksTakeADefaultModeAndAddressPools() throws {
+        #expect(AgentConfiguration().networkPools == AddressPool.defaults)
+        let parsed = try AgentConfiguration.parse("""
+            networks:
+              default_mode: host
+              pools:
+                - {base: 10.50.0.0/16, size: 26}
+            """, path: "aicore.yml")
+        #expect(parsed.networkDefaultMode == .host)
+        #expect(parsed.networkPools.map(\.description) == ["10.50.0.0/16 in /26s"])
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let shipped = try String(contentsOfFile: root.appendingPathComponent("config/aicore.yml").path, encoding: .utf8)
+        let defaults = try AgentConfiguration.parse(shipped, path: "config/aicore.yml")
+        #expect(defaults.networkDefaultMode == .bridge)
+        #expect(defaults.networkPools == AddressPool.defaults, "the shipped file says what the defaults are")
+        let refusals = [
+            ("networks:\n  default_mode: overlay\n", "aicore.yml:2:3: `networks.default_mode` expects bridge or host, got `overlay`"),
+            ("networks:\n  pools: [{base: 10.50.0.0/16, size: 8}]\n",
+             "aicore.yml:2:11: pool 10.50.0.0/16 with size 8: size must be at least the base's prefix (/16) and at most 30"),
+            ("networks:\n  pools: [10.50.0.0/16]\n",
+             "aicore.yml:2:11: each of `networks.pools` expects {base: an IPv4 CIDR such as 10.220.0.0/16, size: a prefix length such as 24}"),
+            ("networks:\n  pool: []\n", "aicore.yml:2:3: unknown setting `networks.pool`; known: default_mode, pools"),
+        ]
+        for (text, message) in refusals {
+            #expect { _ = try AgentConfiguration.parse(text, path: "aicore.yml") } throws: { "\($0)" == message }
         }
     }
 
