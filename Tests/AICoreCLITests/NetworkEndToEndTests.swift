@@ -111,6 +111,18 @@ struct NetworkEndToEndTests {
             // A published port on 127.0.0.1 of the agent's namespace reaches alpha's db.
             #expect(try await Self.ask(harness, "127.0.0.1", 15432).hasPrefix("alpha "))
 
+            // An agent killed and started again re-adopts its networks: the same instances keep
+            // their addresses (nothing restarted), and the VIPs and published ports serve again.
+            let before = try await harness.instances("alpha")
+            await harness.kill()
+            try await harness.start()
+            let after = try await harness.instances("alpha")
+            #expect(after.map(\.addresses) == before.map(\.addresses))
+            #expect(after.map(\.pid) == before.map(\.pid), "re-adopted, not restarted")
+            try await waitUntil("alpha's published port serves again after the agent's restart", within: .seconds(30)) {
+                (try? await Self.ask(harness, "127.0.0.1", 15432).hasPrefix("alpha ")) == true
+            }
+
             // down removes the stack's bridge with its addresses.
             let down = try await harness.cli(["down", "-p", "alpha"])
             #expect(down.status == 0, "\(down.stderr)")
