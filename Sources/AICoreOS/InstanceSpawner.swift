@@ -40,6 +40,8 @@ public struct InstanceSpawnRequest: Sendable {
     public var execChannel: Bool
     /// Whether the init unshares a cgroup namespace rooted at the instance's cgroup (v2).
     public var cgroupNamespace = false
+    /// Another process's network namespace to join (`/proc/PID/ns/net`) instead of a new one.
+    public var joinNetworkNamespace: String?
     /// The cgroup's OOM-kill counter (`CgroupManager.oomKillCounterFile`): opened read-only once
     /// the init is placed and handed to it with its release, so that its exit file says whether
     /// the OOM killer struck even where the cgroup is gone before the agent reads it.
@@ -129,6 +131,8 @@ public enum InstanceSpawner {
         do { initProgram = try InitProgram.descriptor() } catch { throw .system(error) }
         var cgroupFD: Int32 = -1
         if let dir = r.cgroupV2Directory { cgroupFD = try openFD(dir, O_RDONLY | O_DIRECTORY | openPathOnly, "open cgroup") }
+        var joinNetFD: Int32 = -1
+        if let path = r.joinNetworkNamespace { joinNetFD = try openFD(path, O_RDONLY, "open the network namespace") }
         var execListenFD: Int32 = -1
         if r.execChannel {
             do {
@@ -166,6 +170,7 @@ public enum InstanceSpawner {
         c.init_exe_fd = initProgram
         c.exec_listen_fd = execListenFD
         c.cgroup_namespace = r.cgroupNamespace ? 1 : 0
+        c.join_net_fd = joinNetFD
 
         var result = aic_spawn_result()
         let rc = aic_spawn(&c, &result)

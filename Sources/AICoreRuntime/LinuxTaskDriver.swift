@@ -153,7 +153,12 @@ public final class LinuxTaskDriver: TaskDriver {
             throw AICoreError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
         }
         var namespaces = NamespaceSet.instanceDefault
-        if spec.network != .host { namespaces.insert(.network) }
+        var joining: String?
+        switch spec.network {
+        case .host: break
+        case let .joining(path): joining = path
+        case .none, .bridge: namespaces.insert(.network)
+        }
         let bridges: [TaskSpec.BridgeAttachment] = if case let .bridge(attachments) = spec.network { attachments } else { [] }
         let handleCgroup = cgroup
         var request = InstanceSpawnRequest(
@@ -168,6 +173,7 @@ public final class LinuxTaskDriver: TaskDriver {
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
         request.oomKillCounterFile = handleCgroup.flatMap { cgroups.oomKillCounterFile($0) }
         request.needsPreparation = !bridges.isEmpty
+        request.joinNetworkNamespace = joining
         let pidfd: PIDFD
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in

@@ -12,6 +12,10 @@ public struct TaskSpec: Sendable {
         /// A fresh network namespace joined to one bridge per attachment by a veth pair each;
         /// the first attachment carries the default route.
         case bridge([BridgeAttachment])
+        /// Another instance's network namespace (`network_mode: service:NAME`): its links,
+        /// addresses and ports, as a pod's containers share one. The path is that instance's
+        /// `/proc/PID/ns/net`.
+        case joining(String)
     }
 
     /// How an instance joins a bridge network: the driver makes a veth pair whose peer is born

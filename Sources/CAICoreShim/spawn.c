@@ -169,6 +169,7 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     int sync_fd = c->wait_for_sync ? pp.sync_r : -1;
     if (sync_fd < 0) close(pp.sync_r);
     if (setsid() < 0) aic_fail(error_fd, AIC_STAGE_SETSID, errno, -1, 125);
+    if (c->join_net_fd >= 0 && setns(c->join_net_fd, CLONE_NEWNET) < 0) aic_fail(error_fd, AIC_STAGE_SETNS, errno, -1, 125);
     if (c->hostname && sethostname(c->hostname, aic_strlen(c->hostname)) < 0)
       aic_fail(error_fd, AIC_STAGE_HOSTNAME, errno, -1, 125);
     // A new network namespace starts with `lo` down; `--network none` still means a working

@@ -75,4 +75,39 @@ extension LinuxTaskDriverTests {
         #expect(cgroupLeftovers("aicore/test/\(name)").isEmpty)
         #expect(processesMentioning(name).isEmpty)
     }
+
+    @Test func anInstanceThatJoinsAnothersNamespaceSharesItsLoopback() async throws {
+        let first = TestEnvironment.uniqueName("netowner")
+        var owner = spec(first, ["/usr/bin/python3", "-c", """
+            import socket
+            s = socket.socket()
+            s.bind(("127.0.0.1", 7000))
+            s.listen(1)
+            c, _ = s.accept()
+            c.sendall(b"owner")
+            c.close()
+            """])
+        owner.network = .none
+        let ownerHandle = try await driver.startRemovedAfterTest(owner)
+        var joiner = spec(TestEnvironment.uniqueName("netjoiner"), ["/usr/bin/python3", "-c", """
+            import socket, sys, time
+            for _ in range(200):
+                try:
+                    sys.exit(0 if socket.create_connection(("127.0.0.1", 7000), 5).recv(10) == b"owner" else 2)
+                except ConnectionRefusedError:
+                    time.sleep(0.05)
+            sys.exit(3)
+            """])
+        joiner.network = .joining("/proc/\(ownerHandle.pid)/ns/net")
+        let joinerHandle = try await driver.startRemovedAfterTest(joiner)
+        #expect(try await driver.wait(joinerHandle).status == .exited(0), "the joiner reached the owner's 127.0.0.1")
+        #expect(try await driver.wait(ownerHandle).status == .exited(0))
+    }
+
+    @Test func joiningANamespaceThatIsGoneFailsTheStart() async throws {
+        var joiner = spec(TestEnvironment.uniqueName("netorphan"), ["/bin/true"])
+        joiner.network = .joining("/proc/2147483646/ns/net")
+        let error = await #expect(throws: AICoreError.self) { try await driver.startRemovedAfterTest(joiner) }
+        #expect(error?.message.contains("open the network namespace /proc/2147483646/ns/net") == true, "\(String(describing: error?.message))")
+    }
 }

@@ -206,6 +206,10 @@ struct aic_spawn_config {
   // 1: once in its cgroup, the init unshares a cgroup namespace rooted there (cgroup v2), so
   // the workload's /proc/self/cgroup reads `0::/` and shows nothing of the host's tree.
   int32_t cgroup_namespace;
+  // A network namespace to join (an open /proc/PID/ns/net of another instance's init:
+  // `network_mode: service:NAME`) instead of a new one; -1: none. Joined before the mounts, so
+  // the instance's /sys shows that namespace's links.
+  int32_t join_net_fd;
 };
 
 struct aic_spawn_result {
