@@ -88,6 +88,10 @@ struct NetworkBadInputTests {
             "an IPv6 subnet without enable_ipv6", pool("subnet: fd00:1::/64"),
             at: 8, 19, "networks.back.ipam.config[0].subnet", #"an IPv6 subnet needs `enable_ipv6: true` on the network, found "fd00:1::/64""#),
         BadInput(
+            "an IPv6 subnet with an IPv4 gateway",
+            StackFixture.apiHeader + "networks:\n  back:\n    enable_ipv6: true\n    ipam:\n      config:\n        - subnet: fd00:1::/64\n          gateway: 10.0.0.1\n",
+            at: 10, 20, "networks.back.ipam.config[0].gateway", #"expected an IPv6 address like fd00:1::1, found "10.0.0.1""#),
+        BadInput(
             "a gateway outside its subnet", pool("subnet: 10.0.0.0/24\n          gateway: 10.0.1.1"),
             at: 9, 20, "networks.back.ipam.config[0].gateway", "gateway 10.0.1.1 is outside the subnet 10.0.0.0/24"),
         BadInput(

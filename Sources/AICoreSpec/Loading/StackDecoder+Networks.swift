@@ -95,7 +95,22 @@ extension StackDecoder {
                     at: subnet.value.location, path: subnet.path)
                 return
             }
-            ipam.ipv6Config.append(IPv6Pool(subnet: subnet.text, gateway: field("gateway")?.text, ipRange: field("ip_range")?.text))
+            var pool = IPv6Pool(subnet: subnet.text)
+            if let gateway = field("gateway") {
+                if NetworkSyntax.isIPv6Address(gateway.text) {
+                    pool.gateway = gateway.text
+                } else {
+                    context.error("expected an IPv6 address like fd00:1::1, found \"\(gateway.text)\"", at: gateway.value.location, path: gateway.path)
+                }
+            }
+            if let range = field("ip_range") {
+                if NetworkSyntax.isIPv6Network(range.text) {
+                    pool.ipRange = range.text
+                } else {
+                    context.error("expected an IPv6 range like fd00:1::/80, found \"\(range.text)\"", at: range.value.location, path: range.path)
+                }
+            }
+            ipam.ipv6Config.append(pool)
             return
         }
         guard let network = IPv4Network(subnet.text) else {
