@@ -19,7 +19,7 @@ import Testing
         let api = try #require(loaded.stack.service(named: "api"))
         #expect(api.aicore.security == .restricted)
         #expect(api.capDrop == ["ALL"] && api.capAdd == ["NET_BIND_SERVICE"])
-        #expect(api.networkMode == .none)
+        #expect(api.networkMode == NetworkMode.none)
         #expect(api.security.seccomp == .builtIn && api.security.noNewPrivileges)
         // What the agent receives (the printed stack) loads into the same service.
         let printed = StackPrinter.render(loaded.stack, format: .yaml)
@@ -49,6 +49,10 @@ import Testing
                 message: "`x-aicore.security: restricted` keeps seccomp on: remove `seccomp=unconfined`"),
         Refusal(lines: "user: \"1000\"\n    network_mode: host", at: (6, 5), path: "services.api.network_mode",
                 message: "`x-aicore.security: restricted` keeps the service off the host network: write `network_mode: none` (a network of its own with only lo)"),
+        Refusal(lines: "user: \"1000\"\n    network_mode: bridge", at: (6, 5), path: "services.api.network_mode",
+                message: "`x-aicore.security: restricted` keeps the service off `network_mode: bridge`: write `network_mode: none` (a network of its own with only lo)"),
+        Refusal(lines: "user: \"1000\"\n    networks: [default]", at: (6, 5), path: "services.api.networks",
+                message: "`x-aicore.security: restricted` keeps the service off every network: remove `networks` (the service gets a network of its own with only lo)"),
     ])
     func whatContradictsTheProfileIsALocatedError(_ refusal: Refusal) throws {
         let fixture = try StackFixture()

@@ -47,6 +47,68 @@ import Testing
         try roundTrip(path, format: .json)
     }
 
+    static let networkingStack = """
+        name: shop
+        services:
+          api:
+            command: sleep 1
+            hostname: api
+            domainname: shop.internal
+            mac_address: 02:42:ac:11:00:02
+            expose: ["3000", "53/udp"]
+            ports: ["127.0.0.1:8080:3000/tcp", "5353:53/udp"]
+            networks:
+              front:
+              back:
+                aliases: [api-internal]
+                ipv4_address: 10.30.0.200
+                ipv6_address: fd00:30::10
+                priority: 3
+                interface_name: back0
+                mac_address: 02:42:ac:11:00:03
+            dns: [10.30.0.53]
+            dns_search: [shop.internal]
+            dns_opt: [ndots:1]
+            extra_hosts: ["gw:host-gateway"]
+          worker:
+            command: sleep 1
+            network_mode: service:api
+          batch:
+            command: sleep 1
+            network_mode: bridge
+            deploy: {endpoint_mode: dnsrr, replicas: 2}
+          plain:
+            command: sleep 1
+        networks:
+          default:
+            name: shop-net
+          front:
+            internal: true
+            labels: {tier: web}
+          back:
+            driver: bridge
+            enable_ipv6: true
+            ipam:
+              driver: default
+              config:
+                - {subnet: 10.30.0.0/24, gateway: 10.30.0.1, ip_range: 10.30.0.128/25}
+                - {subnet: "fd00:30::/64"}
+          shared:
+            external: true
+            name: shared-net
+        """
+
+    @Test("every networking key survives printing and reloading", arguments: StackPrinter.Format.allCases)
+    func networkingRoundTrip(format: StackPrinter.Format) throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        let path = try fixture.write("stack.yml", Self.networkingStack)
+        let loaded = try StackLoader.load(StackLoadOptions(files: [path], environment: [:]))
+        #expect(loaded.warnings.isEmpty, "\(loaded.warnings.map(\.description))")
+        #expect(loaded.stack.service(named: "api")?.networks.count == 2)
+        try roundTrip(path, format: format)
+    }
+
     /// A property test: random stacks from a seeded generator survive a round trip.
     @Test("generated stacks round-trip", arguments: 0..<60)
     func generatedStacksRoundTrip(seed: UInt64) throws {

@@ -4,7 +4,7 @@ import Testing
 @testable import AICoreSpec
 
 /// Compose habits that validate but fail when the instance starts (instances run from the host's
-/// read-only root on the host network): each is a located warning that says what to write
+/// read-only root; `network_mode: host` shares the host's ports): each is a located warning that says what to write
 /// instead, and stays a warning under --strict. The correct forms give none.
 @Suite("Compose habits")
 struct ComposeHabitTests {
@@ -120,6 +120,7 @@ struct ComposeHabitTests {
                     ports: ["8000"]
                     x-aicore:
                       autoscale: {min: 1, max: 4, cpu: 70}
+                    network_mode: host
                 """,
             line: 3, column: 5, keyPath: "services.api.command",
             message: portMessage(
@@ -135,9 +136,10 @@ struct ComposeHabitTests {
         "mount target \(target) does not exist on the host: instances run on the host's root filesystem mounted read-only, so \(target) cannot be created and the instance fails to start; mount at a path that exists on the host (e.g. under /var/lib, /srv, /mnt or /tmp), or create \(target) on the host"
     }
 
-    /// Three replicas of `api` publishing 8000, with `keys` (service-level, 4 spaces) first.
-    static func replicated(_ keys: String) -> String {
-        "services:\n  api:\n    " + keys + "\n    ports: [\"8000:8000\"]\n    deploy:\n      replicas: 3\n"
+    /// Three replicas of `api` on the host network publishing 8000, with `keys` (service-level,
+    /// 4 spaces) first.
+    static func replicated(_ keys: String, networkMode: String = "host") -> String {
+        "services:\n  api:\n    " + keys + "\n    ports: [\"8000:8000\"]\n    deploy:\n      replicas: 3\n    network_mode: \(networkMode)\n"
     }
 
     @Test("a Compose habit that fails at start is one located warning", arguments: cases)
@@ -180,6 +182,9 @@ struct ComposeHabitTests {
         ("replicas with a port that is not theirs", replicated("command: myserver --port 9000 --upstream db:5432")),
         ("one replica with a fixed port (it gets its own port as $PORT too)", "services:\n  api:\n    command: uvicorn app:app --port 8000\n    ports: [\"8000\"]\n"),
         ("replicas without ports", "services:\n  api:\n    command: uvicorn app:app --port 8000\n    deploy:\n      replicas: 3\n"),
+        ("replicas on a fixed port, each in a network namespace of its own (bridge)", replicated("command: uvicorn app:app --port 8000", networkMode: "bridge")),
+        ("replicas on a fixed port on the default network", "services:\n  api:\n    command: uvicorn app:app --port 8000\n    ports: [\"8000\"]\n    deploy:\n      replicas: 3\n"),
+        ("replicas on a fixed port on named networks", "services:\n  api:\n    command: uvicorn app:app --port 8000\n    ports: [\"8000\"]\n    networks: [back]\n    deploy:\n      replicas: 3\nnetworks:\n  back:\n"),
     ]
 
     @Test("the forms to write instead give no warning", arguments: correct)

@@ -47,7 +47,8 @@ struct ServiceDecoderTests {
         #expect(service.stopSignal == .term)
         #expect(service.stopGracePeriod == .seconds(10))
         #expect(service.security == SecurityOptions(noNewPrivileges: true, seccomp: .builtIn))
-        #expect(service.networkMode == .host)
+        #expect(service.networkMode == nil)
+        #expect(service.networks.isEmpty)
         #expect(service.healthcheck == nil)
         #expect(service.aicore == AICoreExtension())
     }
@@ -574,16 +575,9 @@ extension ServiceDecoderTests {
             #expect(try decode("extra_hosts: \(row.yaml)").service.extraHosts == row.expected)
         }
 
-        @Test("network_mode", arguments: [("host", NetworkMode.host), ("none", .none)])
+        @Test("network_mode", arguments: [("host", NetworkMode.host), ("none", .none), ("bridge", .bridge)])
         func networkMode(_ example: (text: String, mode: NetworkMode)) throws {
             #expect(try decode("network_mode: \(example.text)").service.networkMode == example.mode)
-        }
-
-        @Test("networks as a list or a map name the stack's networks")
-        func networks() throws {
-            let topLevel = "networks:\n  front:\n  back:\n"
-            #expect(try decode("networks: [front, back]", topLevel: topLevel).service.networks == ["front", "back"])
-            #expect(try decode("networks:\n  front:\n  back: {aliases: [b]}", topLevel: topLevel).service.networks == ["front", "back"])
         }
     }
 }

@@ -23,7 +23,7 @@ import Testing
 
     @Test func networkModeNoneGivesTheInstanceANetworkOfItsOwn() throws {
         #expect(try build(service()).network == .host)
-        #expect(try build(service { $0.networkMode = .none }).network == .none)
+        #expect(try build(service { $0.networkMode = NetworkMode.none }).network == .none)
     }
 
     @Test func theOOMScoreIsTheStacksOrZero() throws {

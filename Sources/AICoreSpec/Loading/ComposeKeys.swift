@@ -19,18 +19,18 @@ public enum ComposeKeys {
             "ports", "volumes", "tmpfs", "depends_on", "healthcheck", "restart", "deploy", "read_only",
             "cap_add", "cap_drop", "security_opt", "pids_limit", "ulimits", "stop_signal", "stop_grace_period",
             "labels", "profiles", "scale", "network_mode", "networks", "extra_hosts", "cpus", "mem_limit",
-            "mem_reservation", "oom_score_adj", "pull_policy", "platform",
+            "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
+            "domainname", "mac_address",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
                 "is ignored: instances are named <stack>-<service>-<n>",
-            "credential_spec": "is Windows-only and ignored", "develop": noEffect, "domainname": noEffect,
-            "expose": "is ignored: services reach each other through their VIPs",
+            "credential_spec": "is Windows-only and ignored", "develop": noEffect,
             "external_links": singleHost, "init": "is ignored: every instance already runs under aicore init",
             "isolation": "is Windows-only and ignored", "label_file": noEffect,
             "links": "is ignored: every service reaches the others by name",
             "logging": "is ignored: logs go to rotated files read with `aicore-node logs`",
-            "mac_address": singleHost, "mem_swappiness": noEffect,
+            "mem_swappiness": noEffect,
             "pull_refresh_after": "is ignored: use pull_policy: every_<duration>", "runtime": noEffect,
             "stdin_open": noEffect, "tty": noEffect, "cgroup": noEffect,
         ],
@@ -45,9 +45,6 @@ public enum ComposeKeys {
             "cpu_rt_period": "is not supported", "cpu_rt_runtime": "is not supported",
             "cpu_shares": "is not supported yet: use cpus", "cpuset": "is not supported",
             "device_cgroup_rules": "is not supported", "devices": "is not supported: instances get a minimal /dev",
-            "dns": "is not supported: instances use the host's resolver",
-            "dns_opt": "is not supported: instances use the host's resolver",
-            "dns_search": "is not supported: instances use the host's resolver",
             "extends": "is not supported yet: merge files with several -f options instead",
             "gpus": "is not supported", "group_add": "is not supported yet",
             "ipc": "is not supported: every instance has a private IPC namespace",
@@ -65,8 +62,10 @@ public enum ComposeKeys {
 
     public static let deploy = KeyCatalog(
         "deploy",
-        supported: ["mode", "replicas", "labels", "resources", "restart_policy", "update_config", "rollback_config"],
-        ignored: ["placement": singleHost, "endpoint_mode": "is ignored: the proxy balances over ready replicas"])
+        supported: [
+            "mode", "replicas", "labels", "resources", "restart_policy", "update_config", "rollback_config", "endpoint_mode",
+        ],
+        ignored: ["placement": singleHost])
 
     public static let resources = KeyCatalog("resources", supported: ["limits", "reservations"])
 
@@ -118,19 +117,26 @@ public enum ComposeKeys {
 
     public static let topLevelNetwork = KeyCatalog(
         "network definition",
-        supported: ["name", "driver", "external", "internal", "labels"],
+        supported: ["name", "driver", "external", "internal", "labels", "ipam", "enable_ipv6"],
         ignored: [
-            "driver_opts": noEffect, "attachable": noEffect, "enable_ipv6": noEffect, "enable_ipv4": noEffect,
-            "ipam": "is ignored: services get VIPs in 127.0.0.0/8",
+            "driver_opts": "is not applied: bridges are set up the same way for every network",
+            "attachable": "is not applied: only the stack's services join its networks",
+            "enable_ipv4": "is not applied: every network has IPv4",
         ])
+
+    public static let ipam = KeyCatalog(
+        "ipam", supported: ["driver", "config"], ignored: ["options": "is not applied: the default IPAM driver takes none"])
+
+    public static let ipamPool = KeyCatalog(
+        "ipam config entry", supported: ["subnet", "gateway", "ip_range"],
+        unsupported: ["aux_addresses": "is not supported: addresses cannot be reserved for other hosts"])
 
     public static let serviceNetwork = KeyCatalog(
         "service network",
-        supported: [],
+        supported: ["aliases", "ipv4_address", "ipv6_address", "priority", "interface_name", "mac_address"],
         ignored: [
-            "aliases": "is ignored: services are reached by name", "ipv4_address": "is ignored: services get VIPs",
-            "ipv6_address": "is ignored: services get VIPs", "link_local_ips": noEffect, "mac_address": noEffect,
-            "driver_opts": noEffect, "priority": noEffect, "gw_priority": noEffect, "interface_name": noEffect,
+            "link_local_ips": noEffect, "driver_opts": noEffect,
+            "gw_priority": "is not applied: the default route goes through the first network attached",
         ])
 
     public static let secret = KeyCatalog(

@@ -1,15 +1,16 @@
 import Foundation
 
 /// Compose habits that validate but fail when the instance starts, because a service with no
-/// `image` runs from the host's root filesystem (read-only), and every service on the host
-/// network: located warnings, so `config validate` says what to write instead. They stay
-/// warnings (also under `--strict`) until networking exists.
+/// `image` runs from the host's root filesystem (read-only), and a service with `network_mode:
+/// host` shares the host's ports: located warnings, so `config validate` says what to write
+/// instead. They stay warnings (also under `--strict`).
 extension ServiceDecoder {
     /// Where keys the checks point at were written.
     struct WrittenKeys {
         var command: SourceLocation?
         var entrypoint: SourceLocation?
         var networkMode: SourceLocation?
+        var networks: SourceLocation?
         /// Each `environment` variable: where its key was written and its key path.
         var environment: [String: (location: SourceLocation, path: String)] = [:]
     }
@@ -69,8 +70,10 @@ extension ServiceDecoder {
         }
     }
 
-    /// Several replicas listening on one fixed port of the shared host network.
+    /// Several replicas listening on one fixed port of the shared host network (`network_mode:
+    /// host`; elsewhere each instance has a network namespace of its own).
     private func warnAboutFixedPorts(_ service: Service, path: String, written: WrittenKeys) {
+        guard service.networkMode == .host else { return }
         let autoscaleMax = service.aicore.autoscale?.max ?? 0
         guard service.deploy.replicas > 1 || autoscaleMax > 1 else { return }
         let ports = Set(service.ports.map(\.target))

@@ -1,7 +1,7 @@
 /// `x-aicore.security: restricted`: the service meets Kubernetes' Pod Security Standards
 /// "restricted" — it runs as a non-root user, drops every capability (only NET_BIND_SERVICE may
 /// be added back), keeps seccomp and no_new_privs on, and stays off the host network (its own
-/// network namespace, `network_mode: none`, until per-instance networks exist). What the file
+/// network namespace, `network_mode: none`, on no bridge network). What the file
 /// says against that is an error at the key that says it; what it leaves unsaid is filled in.
 extension ServiceDecoder {
     func applyRestrictedProfile(_ service: inout Service, path: String, written: WrittenKeys) {
@@ -34,10 +34,17 @@ extension ServiceDecoder {
             context.add(.error("\(profile) keeps no_new_privs on: remove `no-new-privileges:false`",
                                at: context.locate(securityPath), path: securityPath))
         }
-        if let location = written.networkMode, service.networkMode == .host {
-            context.add(.error("\(profile) keeps the service off the host network: write `network_mode: none` (a network of its own with only lo)",
-                               at: location, path: DecodeContext.join(path, "network_mode")))
+        // Off every network but lo, exactly as before bridge networks existed: no bridge, no
+        // other service's namespace.
+        let networkModePath = DecodeContext.join(path, "network_mode")
+        if let location = written.networkMode, let mode = service.networkMode, mode != NetworkMode.none {
+            let place = mode == .host ? "the host network" : "`network_mode: \(mode.composeText)`"
+            context.add(.error("\(profile) keeps the service off \(place): write `network_mode: none` (a network of its own with only lo)",
+                               at: location, path: networkModePath))
+        } else if let location = written.networks {
+            context.add(.error("\(profile) keeps the service off every network: remove `networks` (the service gets a network of its own with only lo)",
+                               at: location, path: DecodeContext.join(path, "networks")))
         }
-        service.networkMode = .none
+        service.networkMode = NetworkMode.none
     }
 }

@@ -165,18 +165,22 @@ struct ServiceDecoder {
                 if let scale = context.int(value, keyPath) { legacy.scale = (scale, value.location) }
             case "network_mode":
                 written.networkMode = keyLocation
-                if let text = context.string(value, keyPath) {
-                    if let mode = NetworkMode(rawValue: text) {
-                        service.networkMode = mode
-                    } else {
-                        context.warning(
-                            .unsupported,
-                            "`network_mode: \(text)` is not supported: only `host` and `none` are",
-                            at: value.location, path: keyPath)
-                    }
-                }
+                service.networkMode = decodeNetworkMode(value, keyPath)
             case "networks":
+                written.networks = keyLocation
                 service.networks = decodeServiceNetworks(value, keyPath)
+            case "expose":
+                service.expose = decodeExpose(value, keyPath)
+            case "dns":
+                service.dns = decodeNameServers(value, keyPath)
+            case "dns_search":
+                service.dnsSearch = decodeSearchDomains(value, keyPath)
+            case "dns_opt":
+                service.dnsOptions = decodeResolverOptions(value, keyPath)
+            case "domainname":
+                service.domainname = decodeDomainName(value, keyPath)
+            case "mac_address":
+                service.macAddress = macAddress(value, keyPath)
             case "extra_hosts":
                 service.extraHosts = decodeExtraHosts(value, keyPath)
             case "cpus":
@@ -197,6 +201,7 @@ struct ServiceDecoder {
         mounts += tmpfsMounts
         service.volumes = mounts.map(\.mount)
         applyLegacy(legacy, deployReplicas: deployReplicas, to: &service, path: path)
+        combineNetworkMode(&service, path: path, written: written)
         service.restart = combineRestart(compose: composeRestart, deploy: deployRestart, path: path)
         if !hasCommand && service.image == nil && node["build"] == nil {
             context.error(
@@ -361,6 +366,10 @@ struct ServiceDecoder {
             context.record(itemPath, at: item.location)
             let before = result.count
             defer {
+                if let hostIP = result[before...].lazy.compactMap(\.hostIP).first, !NetworkSyntax.isIPAddress(hostIP) {
+                    context.error("expected the host address to be an IP address, found \"\(hostIP)\"", at: item.location, path: itemPath)
+                    result.removeSubrange(before...)
+                }
                 for port in result[before...] { context.portOrigins.append((port, itemPath)) }
             }
             if item.entries != nil {
@@ -595,6 +604,8 @@ struct ServiceDecoder {
                 deploy.updateConfig = decodeUpdateConfig(value, keyPath, defaults: .updateDefaults)
             case "rollback_config":
                 deploy.rollbackConfig = decodeUpdateConfig(value, keyPath, defaults: .rollbackDefaults)
+            case "endpoint_mode":
+                deploy.endpointMode = context.choice(value, keyPath, DeploySettings.EndpointMode.self) ?? .vip
             default:
                 break
             }
@@ -769,20 +780,21 @@ struct ServiceDecoder {
 
     // MARK: Networks and hosts
 
-    private func decodeServiceNetworks(_ node: YAMLNode, _ path: String) -> [String] {
-        if node.items != nil { return context.stringList(node, path) ?? [] }
-        guard let entries = node.entries else {
-            context.expected("a list of network names or a mapping", node, path)
-            return []
-        }
-        for entry in entries where !entry.value.isNull {
-            _ = context.entries(entry.value, DecodeContext.join(path, entry.key), catalog: ComposeKeys.serviceNetwork)
-        }
-        return entries.map(\.key)
-    }
-
     private func decodeExtraHosts(_ node: YAMLNode, _ path: String) -> [ExtraHost] {
         var result: [ExtraHost] = []
+        // `host-gateway` stands for the host's address as the instance sees it (Docker's spelling).
+        func add(_ hostname: String, _ address: String, _ location: SourceLocation, _ itemPath: String) {
+            guard NetworkSyntax.isDNSName(hostname) else {
+                context.error("expected a hostname before the address, found \"\(hostname)\"", at: location, path: itemPath)
+                return
+            }
+            guard NetworkSyntax.isIPAddress(address) || address == "host-gateway" else {
+                context.error(
+                    "expected an IP address (or host-gateway) for \(hostname), found \"\(address)\"", at: location, path: itemPath)
+                return
+            }
+            result.append(ExtraHost(hostname: hostname, address: address))
+        }
         if let items = node.items {
             for (offset, item) in items.enumerated() {
                 let itemPath = DecodeContext.index(path, offset)
@@ -794,7 +806,7 @@ struct ServiceDecoder {
                 }
                 var address = String(text[text.index(after: split)...])
                 if address.hasPrefix("[") && address.hasSuffix("]") { address = String(address.dropFirst().dropLast()) }
-                result.append(ExtraHost(hostname: String(text[..<split]), address: address))
+                add(String(text[..<split]), address, item.location, itemPath)
             }
             return result
         }
@@ -804,12 +816,12 @@ struct ServiceDecoder {
         }
         for entry in entries {
             let entryPath = DecodeContext.join(path, entry.key)
-            if entry.value.items != nil {
-                for address in context.stringList(entry.value, entryPath) ?? [] {
-                    result.append(ExtraHost(hostname: entry.key, address: address))
+            if let items = entry.value.items {
+                for (offset, address) in (context.stringList(entry.value, entryPath) ?? []).enumerated() {
+                    add(entry.key, address, items[offset].location, DecodeContext.index(entryPath, offset))
                 }
             } else if let address = context.string(entry.value, entryPath) {
-                result.append(ExtraHost(hostname: entry.key, address: address))
+                add(entry.key, address, entry.value.location, entryPath)
             }
         }
         return result

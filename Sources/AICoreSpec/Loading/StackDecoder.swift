@@ -35,12 +35,6 @@ struct StackDecoder {
                     decodeVolume(key, node, path, stackName: stack.name)
                 }
             case "networks":
-                if let first = value.entries?.first {
-                    context.warning(
-                        .ignored,
-                        "network isolation is not implemented yet: every service of the stack reaches the others through its service VIP",
-                        at: first.keyLocation, path: DecodeContext.join(keyPath, first.key))
-                }
                 stack.networks = decodeDefinitions(value, keyPath, catalog: ComposeKeys.topLevelNetwork) { key, node, path, _ in
                     decodeNetwork(key, node, path, stackName: stack.name)
                 }
@@ -111,7 +105,7 @@ struct StackDecoder {
     private typealias Fields = [(key: String, value: YAMLNode, path: String, keyLocation: SourceLocation)]
 
     /// `external: true` or the legacy `external: {name: x}`.
-    private func decodeExternal(_ value: YAMLNode, _ path: String, name: inout String) -> Bool {
+    func decodeExternal(_ value: YAMLNode, _ path: String, name: inout String) -> Bool {
         if let entries = value.entries {
             if let nameNode = entries.first(where: { $0.key == "name" })?.value,
                 let text = context.string(nameNode, DecodeContext.join(path, "name"))
@@ -141,27 +135,6 @@ struct StackDecoder {
                         .unsupported, "volume driver `\(driver)` is not supported; only `local` is", at: value.location,
                         path: fieldPath)
                 }
-            default: break
-            }
-        }
-        if let explicitName { definition.name = explicitName }
-        return definition
-    }
-
-    private func decodeNetwork(_ key: String, _ fields: Fields, _ path: String, stackName: String) -> NetworkDefinition? {
-        var definition = NetworkDefinition(key: key, name: "\(stackName)_\(key)")
-        var explicitName: String?
-        for (field, value, fieldPath, _) in fields {
-            switch field {
-            case "name": explicitName = context.string(value, fieldPath)
-            case "driver": definition.driver = context.string(value, fieldPath)
-            case "external":
-                var name = key
-                definition.external = decodeExternal(value, fieldPath, name: &name)
-                if definition.external { definition.name = name }
-            case "internal": definition.internal = context.bool(value, fieldPath) ?? false
-            case "labels":
-                for (label, text, _, _) in context.listOrDict(value, fieldPath) ?? [] { definition.labels[label] = text ?? "" }
             default: break
             }
         }

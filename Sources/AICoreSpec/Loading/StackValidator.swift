@@ -18,6 +18,8 @@ struct StackValidator {
         }
         checkCycles(stack)
         checkPortConflicts(stack)
+        checkSubnetOverlaps(stack)
+        checkStaticAddresses(stack)
     }
 
     private func locate(_ path: String) -> SourceLocation? {
@@ -47,19 +49,6 @@ struct StackValidator {
                     .error(
                         "refers to undefined volume `\(source)`; declare it under the top-level `volumes:`",
                         at: locate(mountPath), path: mountPath))
-            }
-        }
-    }
-
-    private func checkNetworks(_ service: Service, path: String, stack: Stack) {
-        for (offset, network) in service.networks.enumerated() where network != "default" {
-            if !stack.networks.contains(where: { $0.key == network }) {
-                let itemPath = "\(path).networks[\(offset)]"
-                let location = locate(itemPath) ?? locate("\(path).networks.\(network)")
-                context.add(
-                    .error(
-                        "refers to undefined network `\(network)`; declare it under the top-level `networks:`",
-                        at: location, path: "\(path).networks"))
             }
         }
     }

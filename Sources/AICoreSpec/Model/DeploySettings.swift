@@ -6,7 +6,14 @@ public struct DeploySettings: Sendable, Hashable {
         case global
     }
 
+    /// How the service's name resolves (`endpoint_mode`): its VIP, or each ready replica's address.
+    public enum EndpointMode: String, Sendable, Hashable, CaseIterable {
+        case vip
+        case dnsrr
+    }
+
     public var mode: Mode
+    public var endpointMode: EndpointMode = .vip
     public var replicas: Int
     public var limits: ResourceSettings
     public var reservations: ResourceSettings

@@ -14,7 +14,13 @@ public struct Service: Sendable, Hashable {
     public var workingDir: String?
     public var user: String?
     public var hostname: String?
+    /// The instance's NIS domain name (`domainname`).
+    public var domainname: String?
+    /// The MAC address of the instance's interface on its first network (`mac_address`).
+    public var macAddress: String?
     public var ports: [PortMapping]
+    /// Ports the service listens on without publishing them (`expose`), one mapping per port.
+    public var expose: [PortMapping]
     /// Bind mounts, named volumes and tmpfs mounts (Compose's `tmpfs:` is folded in here).
     public var volumes: [VolumeMount]
     public var dependsOn: [ServiceDependency]
@@ -33,11 +39,19 @@ public struct Service: Sendable, Hashable {
     public var stopGracePeriod: Duration
     public var labels: [String: String]
     public var profiles: [String]
-    public var networkMode: NetworkMode
+    /// nil when the file writes neither `network_mode` nor `networks`: the agent's configured
+    /// default applies (`bridge` unless configured otherwise); `bridge` when it writes `networks`.
+    public var networkMode: NetworkMode?
     /// `oom_score_adj` (-1000…1000); nil: 0, not the agent's own.
     public var oomScoreAdj: Int?
-    public var networks: [String]
+    /// The networks to attach, in attachment order (highest priority first, then by name);
+    /// empty on bridge means the stack's `default` network (`Stack.networks(of:defaultMode:)`).
+    public var networks: [ServiceNetwork]
     public var extraHosts: [ExtraHost]
+    /// Name servers for the instance's resolv.conf (IP addresses).
+    public var dns: [String]
+    public var dnsSearch: [String]
+    public var dnsOptions: [String]
     public var aicore: AICoreExtension
     /// Other `x-` keys of the service, kept as written.
     public var extensions: [String: ConfigValue]
@@ -56,7 +70,10 @@ public struct Service: Sendable, Hashable {
         workingDir = nil
         user = nil
         hostname = nil
+        domainname = nil
+        macAddress = nil
         ports = []
+        expose = []
         volumes = []
         dependsOn = []
         healthcheck = nil
@@ -71,10 +88,13 @@ public struct Service: Sendable, Hashable {
         stopGracePeriod = Self.defaultStopGracePeriod
         labels = [:]
         profiles = []
-        networkMode = .host
+        networkMode = nil
         oomScoreAdj = nil
         networks = []
         extraHosts = []
+        dns = []
+        dnsSearch = []
+        dnsOptions = []
         aicore = AICoreExtension()
         extensions = [:]
         unimplemented = [:]

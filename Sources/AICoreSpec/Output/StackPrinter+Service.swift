@@ -1,3 +1,5 @@
+import AICoreAddresses
+
 extension StackPrinter {
     static func service(_ service: Service) -> ConfigValue {
         var fields: [(String, ConfigValue)] = []
@@ -9,8 +11,13 @@ extension StackPrinter {
         if let workingDir = service.workingDir { fields.append(("working_dir", text(workingDir))) }
         if let user = service.user { fields.append(("user", text(user))) }
         if let hostname = service.hostname { fields.append(("hostname", text(hostname))) }
+        if let domainname = service.domainname { fields.append(("domainname", text(domainname))) }
+        if let macAddress = service.macAddress { fields.append(("mac_address", text(macAddress))) }
         if !service.environment.isEmpty { fields.append(("environment", stringMap(service.environment))) }
         if !service.ports.isEmpty { fields.append(("ports", .list(service.ports.map(port)))) }
+        if !service.expose.isEmpty {
+            fields.append(("expose", list(service.expose.map { "\($0.target)/\($0.transport.rawValue)" })))
+        }
         if !service.volumes.isEmpty { fields.append(("volumes", .list(service.volumes.map(volume)))) }
         if !service.dependsOn.isEmpty {
             fields.append(
@@ -39,16 +46,31 @@ extension StackPrinter {
         fields.append(("stop_grace_period", duration(service.stopGracePeriod)))
         if !service.labels.isEmpty { fields.append(("labels", stringMap(service.labels))) }
         if !service.profiles.isEmpty { fields.append(("profiles", list(service.profiles))) }
-        fields.append(("network_mode", .string(service.networkMode.rawValue)))
+        // `networks` says bridge by itself, and Compose refuses both keys together.
+        if let mode = service.networkMode, service.networks.isEmpty { fields.append(("network_mode", text(mode.composeText))) }
         if let adjustment = service.oomScoreAdj { fields.append(("oom_score_adj", .int(adjustment))) }
-        if !service.networks.isEmpty { fields.append(("networks", list(service.networks))) }
+        if !service.networks.isEmpty { fields.append(("networks", .object(service.networks.map(network)))) }
         if !service.extraHosts.isEmpty {
             fields.append(("extra_hosts", list(service.extraHosts.map { "\($0.hostname)=\($0.address)" })))
         }
+        if !service.dns.isEmpty { fields.append(("dns", list(service.dns))) }
+        if !service.dnsSearch.isEmpty { fields.append(("dns_search", list(service.dnsSearch))) }
+        if !service.dnsOptions.isEmpty { fields.append(("dns_opt", list(service.dnsOptions))) }
         fields += extensions(service.unimplemented)
         fields.append(("x-aicore", aicore(service.aicore)))
         fields += extensions(service.extensions)
         return .object(fields)
+    }
+
+    private static func network(_ network: ServiceNetwork) -> (String, ConfigValue) {
+        var fields: [(String, ConfigValue)] = []
+        if !network.aliases.isEmpty { fields.append(("aliases", list(network.aliases))) }
+        if let address = network.ipv4Address { fields.append(("ipv4_address", .string(address.description))) }
+        if let address = network.ipv6Address { fields.append(("ipv6_address", text(address))) }
+        if network.priority != 0 { fields.append(("priority", .int(network.priority))) }
+        if let name = network.interfaceName { fields.append(("interface_name", text(name))) }
+        if let mac = network.macAddress { fields.append(("mac_address", text(mac))) }
+        return (network.name, fields.isEmpty ? .null : .object(fields))
     }
 
     private static func port(_ port: PortMapping) -> ConfigValue {
@@ -109,6 +131,7 @@ extension StackPrinter {
         let deploy = service.deploy
         var fields: [(String, ConfigValue)] = [
             ("mode", .string(deploy.mode.rawValue)), ("replicas", .int(deploy.replicas)),
+            ("endpoint_mode", .string(deploy.endpointMode.rawValue)),
         ]
         var resources: [(String, ConfigValue)] = [("limits", resourceSettings(deploy.limits, pidsUnlimitedAsMinusOne: true))]
         if !deploy.reservations.isEmpty {

@@ -1,3 +1,5 @@
+import AICoreAddresses
+
 /// Turns a normalized `Stack` back into Compose form, like `docker compose config`: long forms,
 /// defaults spelled out, durations canonical, `$` escaped as `$$` so the output loads again
 /// into the same model.
@@ -33,6 +35,8 @@ public enum StackPrinter {
                     if let driver = network.driver { fields.append(("driver", text(driver))) }
                     if network.external { fields.append(("external", .bool(true))) }
                     if network.internal { fields.append(("internal", .bool(true))) }
+                    if network.enableIPv6 { fields.append(("enable_ipv6", .bool(true))) }
+                    if let ipam = network.ipam { fields.append(("ipam", self.ipam(ipam))) }
                     if !network.labels.isEmpty { fields.append(("labels", stringMap(network.labels))) }
                     return (network.key, .object(fields))
                 })))
@@ -72,6 +76,25 @@ public enum StackPrinter {
         case .object(let pairs): return .object(pairs.map { ($0.0, escaped($0.1)) })
         default: return value
         }
+    }
+
+    private static func ipam(_ ipam: IPAMConfig) -> ConfigValue {
+        var fields: [(String, ConfigValue)] = []
+        if let driver = ipam.driver { fields.append(("driver", text(driver))) }
+        var pools: [ConfigValue] = ipam.config.map { pool in
+            var entry: [(String, ConfigValue)] = [("subnet", .string(pool.subnet.description))]
+            if let gateway = pool.gateway { entry.append(("gateway", .string(gateway.description))) }
+            if let range = pool.ipRange { entry.append(("ip_range", .string(range.description))) }
+            return .object(entry)
+        }
+        pools += ipam.ipv6Config.map { pool in
+            var entry: [(String, ConfigValue)] = [("subnet", text(pool.subnet))]
+            if let gateway = pool.gateway { entry.append(("gateway", text(gateway))) }
+            if let range = pool.ipRange { entry.append(("ip_range", text(range))) }
+            return .object(entry)
+        }
+        if !pools.isEmpty { fields.append(("config", .list(pools))) }
+        return .object(fields)
     }
 
     private static func fileObject(_ object: FileObjectDefinition) -> ConfigValue {

@@ -84,7 +84,7 @@ public enum TaskSpecBuilder {
             extraHosts: service.extraHosts.map { TaskSpec.HostEntry(name: $0.hostname, address: $0.address) },
             mounts: mounts, hiddenPaths: service.aicore.hidePaths, capAdd: service.capAdd, capDrop: service.capDrop, seccomp: seccomp, rlimits: rlimits,
             limits: CgroupLimits(memoryBytes: limits.memory.map { $0.bytes }, cpus: limits.cpus, pidsMax: limits.pids),
-            network: service.networkMode == .none ? .none : .host,
+            network: Self.network(for: service.networkMode),
             logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))
         spec.oomScoreAdj = Int32(service.oomScoreAdj ?? 0)
         if let imageRoot {
@@ -129,5 +129,14 @@ public enum TaskSpecBuilder {
             remaining.removeAll { placed.contains($0.name) }
         }
         return ordered
+    }
+
+    /// The namespace an instance runs in for the service's `network_mode`.
+    static func network(for mode: NetworkMode?) -> TaskSpec.Network {
+        switch mode {
+        case .some(NetworkMode.none): .none
+        // networking issue: agent wiring
+        case .host?, .bridge?, .service?, nil: .host
+        }
     }
 }
