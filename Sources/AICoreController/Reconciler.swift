@@ -92,7 +92,9 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         }
         try await vips.release(stack: name)
         if let previous {
-            let names = StackNetworks.of(previous, defaultMode: networkDefault).owned
+            // A network another stack still uses (it declares it `external`) stays.
+            let used = Set(applied.filter { $0.key != name }.flatMap { StackNetworks.of($0.value, defaultMode: networkDefault).requests.map(\.name) })
+            let names = StackNetworks.of(previous, defaultMode: networkDefault).owned.filter { !used.contains($0) }
             try await agentCall("remove the networks of \(name)") { try await agent.removeNetworks(names) }
         }
         leases[name] = nil
@@ -232,11 +234,22 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         for service in stack.services {
             switch layout.placements[service.name] {
             case let .bridge(joins)?:
+                // Its own stack's services win over another stack's of the same name on a
+                // shared network, and an earlier network over a later one.
                 var hosts: [String: String] = [:]
                 for join in joins.reversed() {
-                    for (name, vip) in made[join.network]?.vips ?? [:] { hosts[name] = vip.description }
+                    guard let lease = made[join.network] else { continue }
+                    for (key, vip) in lease.vips.sorted(by: { $0.key > $1.key }) {
+                        guard let name = key.split(separator: "/").last else { continue }
+                        hosts[String(name)] = vip.description
+                    }
+                    for (name, vip) in lease.vips(of: stack.name) { hosts[name] = vip.description }
                 }
                 networks[service.name] = InstanceNetwork(hosts: hosts, joins: joins)
+            case let .sharing(other)?:
+                var network = InstanceNetwork()
+                network.sharing = other
+                networks[service.name] = network
             case .none?:
                 networks[service.name] = InstanceNetwork()
             default:

@@ -33,8 +33,8 @@ import Glibc
         let networks = try NodeNetworks(stateFile: file, namespace: namespace)
 
         let leases = try await networks.ensure([
-            NetworkRequest(name: "shop_default", services: ["api", "db"]),
-            NetworkRequest(name: "shop_back", subnet: IPv4Network("10.99.5.0/24"), internal: true, services: ["db"]),
+            NetworkRequest(name: "shop_default", stack: "shop", services: ["api", "db"]),
+            NetworkRequest(name: "shop_back", stack: "shop", subnet: IPv4Network("10.99.5.0/24"), internal: true, services: ["db"]),
         ])
         let front = try #require(leases["shop_default"])
         let back = try #require(leases["shop_back"])
@@ -42,8 +42,9 @@ import Glibc
         #expect(front.gateway.description == "10.220.0.1")
         #expect(back.subnet.description == "10.99.5.0/24")
         #expect(back.internal)
-        #expect(Set(front.vips.keys) == ["api", "db"])
-        #expect(back.vips.keys.sorted() == ["db"])
+        #expect(Set(front.vips.keys) == ["shop/api", "shop/db"])
+        #expect(front.vips(of: "shop").keys.sorted() == ["api", "db"])
+        #expect(back.vips(of: "shop").keys.sorted() == ["db"])
         // The VIPs are the bridge's: something can listen there.
         for vip in front.vips.values {
             try await Self.inside(namespace) { () throws(AICoreError) in close(try NamespaceTCP.listen(on: vip)) }
@@ -65,8 +66,8 @@ import Glibc
         // An agent restart: the same answers from the file, and ensuring again changes nothing.
         let restarted = try NodeNetworks(stateFile: file, namespace: namespace)
         let again = try await restarted.ensure([
-            NetworkRequest(name: "shop_default", services: ["api", "db"]),
-            NetworkRequest(name: "shop_back", subnet: IPv4Network("10.99.5.0/24"), internal: true, services: ["db"]),
+            NetworkRequest(name: "shop_default", stack: "shop", services: ["api", "db"]),
+            NetworkRequest(name: "shop_back", stack: "shop", subnet: IPv4Network("10.99.5.0/24"), internal: true, services: ["db"]),
         ])
         #expect(again == leases)
         let readopted = try await restarted.attach(instance: "shop-db-1", [NetworkJoin(network: "shop_back"), NetworkJoin(network: "shop_default")])
@@ -74,9 +75,9 @@ import Glibc
         #expect(readopted.attachments == first.attachments)
 
         // A service that leaves the network loses its VIP, on the bridge too.
-        let apiVIP = try #require(front.vips["api"])
-        let shrunk = try await restarted.ensure([NetworkRequest(name: "shop_default", services: ["db"])])
-        #expect(shrunk["shop_default"]?.vips.keys.sorted() == ["db"])
+        let apiVIP = try #require(front.vips(of: "shop")["api"])
+        let shrunk = try await restarted.ensure([NetworkRequest(name: "shop_default", stack: "shop", services: ["db"])])
+        #expect(shrunk["shop_default"]?.vips(of: "shop").keys.sorted() == ["db"])
         await #expect(throws: AICoreError.self) {
             try await Self.inside(namespace) { () throws(AICoreError) in close(try NamespaceTCP.listen(on: apiVIP)) }
         }
@@ -114,5 +115,24 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: directory + "/networks.json"))
         let bridge = NetworkAllocations.bridgeName(for: "shop_default")
         #expect(try await Self.inside(namespace) { () throws(AICoreError) -> Int32? in try Netlink.linkIndex(bridge) } == nil)
+    }
+
+    @Test func aNetworkSharedByTwoStacksKeepsEachStacksVIPsAndAnExternalOneMustExist() async throws {
+        let namespace = try await Self.newNamespace()
+        defer { close(namespace) }
+        let temporary = try TemporaryDirectory("node-networks")
+        defer { try? FileManager.default.removeItem(atPath: temporary.path) }
+        let networks = try NodeNetworks(stateFile: temporary.path + "/networks.json", namespace: namespace)
+        let error = await #expect(throws: AICoreError.self) {
+            try await networks.ensure([NetworkRequest(name: "shared", stack: "shop", external: true, services: ["api"])])
+        }
+        #expect(error?.message == "network shared is declared external, and this node has no such network; `up` the stack that declares it first")
+
+        _ = try await networks.ensure([NetworkRequest(name: "shared", stack: "base", services: ["db"])])
+        let both = try await networks.ensure([NetworkRequest(name: "shared", stack: "shop", external: true, services: ["db"])])
+        let shared = try #require(both["shared"])
+        #expect(shared.vips.keys.sorted() == ["base/db", "shop/db"], "the other stack's VIP stays, and the names do not collide")
+        #expect(shared.vips(of: "base")["db"] != shared.vips(of: "shop")["db"])
+        try await networks.remove(["shared"])
     }
 }

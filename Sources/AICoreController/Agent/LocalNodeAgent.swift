@@ -84,6 +84,13 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
             let id = InstanceIdentity(stack: stack.name, service: service.name, replica: replica).id
             (network.attachments, network.addresses) = try await networks.attach(instance: id, network.joins)
         }
+        if let other = network.sharing {
+            let owner = InstanceIdentity(stack: stack.name, service: other, replica: 1).id
+            guard let pid = await supervisor.runner(owner)?.currentHandle?.pid else {
+                throw AICoreError(.unavailable, "service \(service.name) shares the network of \(other), whose first instance \(owner) is not running")
+            }
+            network.sharedNamespace = "/proc/\(pid)/ns/net"
+        }
         let runner = try await supervisor.launch(service, replica: replica, replicas: replicas, network: network, image: image)
         // Returns once the start has happened (or failed): plans start instances in their order.
         _ = await runner.waitUntil { $0.state != .created && $0.state != .starting }

@@ -13,6 +13,8 @@ public struct StackNetworks: Sendable, Equatable {
         case none
         /// Bridge networks, joined in this order.
         case bridge([NetworkJoin])
+        /// The namespace of another service's first instance (`network_mode: service:NAME`).
+        case sharing(String)
     }
 
     /// Service → its placement.
@@ -20,40 +22,48 @@ public struct StackNetworks: Sendable, Equatable {
     /// The bridge networks the stack's services use, with the services on each.
     public var requests: [NetworkRequest] = []
 
-    /// The network a stack's services share when the file names none (Compose's `default`).
-    public static func defaultNetworkName(stack: String) -> String { "\(stack)_default" }
-
     /// What services whose file says nothing about networks get: `bridge` (Compose's default)
     /// or `host` (the agent's `networks.default_mode`).
     public enum DefaultMode: String, Sendable, CaseIterable {
         case bridge, host
+
+        var networkMode: NetworkMode { self == .bridge ? .bridge : .host }
     }
 
     public static func of(_ stack: Stack, defaultMode: DefaultMode) -> StackNetworks {
         var result = StackNetworks()
-        var members: [String: [String]] = [:]
+        var members: [String: (definition: NetworkDefinition, services: [String])] = [:]
         for service in stack.services {
-            switch service.networkMode {
+            switch service.networkMode ?? defaultMode.networkMode {
             case .none:
                 result.placements[service.name] = Placement.none
             case .host:
-                guard defaultMode == .bridge else {
-                    result.placements[service.name] = .host
-                    continue
+                result.placements[service.name] = .host
+            case let .service(other):
+                result.placements[service.name] = .sharing(other)
+            case .bridge:
+                var joins: [NetworkJoin] = []
+                for attachment in stack.networks(of: service, defaultMode: defaultMode.networkMode) {
+                    // The loader refuses a service network the stack does not declare.
+                    guard let definition = stack.network(forKey: attachment.name) else { continue }
+                    joins.append(NetworkJoin(network: definition.name, address: attachment.ipv4Address,
+                                             interface: attachment.interfaceName))
+                    members[definition.name, default: (definition, [])].services.append(service.name)
                 }
-                let name = defaultNetworkName(stack: stack.name)
-                result.placements[service.name] = .bridge([NetworkJoin(network: name)])
-                members[name, default: []].append(service.name)
+                result.placements[service.name] = .bridge(joins)
             }
         }
-        result.requests = members.keys.sorted().map { name in
-            NetworkRequest(name: name, services: (members[name] ?? []).sorted())
+        result.requests = members.keys.sorted().compactMap { name in
+            guard let (definition, services) = members[name] else { return nil }
+            return NetworkRequest(name: name, stack: stack.name, subnet: definition.subnets.first, internal: definition.internal,
+                                  external: definition.external, services: services.sorted())
         }
         return result
     }
 
-    /// The networks that go with the stack (`down`): every one it uses.
-    public var owned: [String] { requests.map(\.name) }
+    /// The networks that go with the stack (`down`): those it uses and does not declare
+    /// `external`.
+    public var owned: [String] { requests.filter { !$0.external }.map(\.name) }
 
     /// The network an instance of `service` is reached on by the proxy: its first.
     public func primaryNetwork(of service: String) -> String? {

@@ -359,7 +359,7 @@ public actor ControlPlane {
         var bridged: [String: RouteTable.BridgeEndpoints] = [:]
         for service in stack.services {
             guard case let .bridge(joins)? = layout.placements[service.name], let first = joins.first else { continue }
-            let vips = joins.compactMap { leases[$0.network]?.vips[service.name]?.description }
+            let vips = joins.compactMap { leases[$0.network]?.vips(of: stack.name)[service.name]?.description }
             bridged[service.name] = RouteTable.BridgeEndpoints(vips: vips, network: first.network)
         }
         routes.load(records)

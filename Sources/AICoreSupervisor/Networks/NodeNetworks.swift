@@ -8,17 +8,24 @@ import AICoreSystem
 public struct NetworkRequest: Sendable, Hashable {
     /// The node-wide name (`shop_default`, or the stack file's `name:`).
     public var name: String
+    /// The stack asking: its services' VIPs are its own on a network stacks share.
+    public var stack: String
     /// The stack file's `ipam.config` subnet; nil: the first free one of the pools.
     public var subnet: IPv4Network?
     /// No way out (no default route through it, no masquerade).
     public var `internal`: Bool
-    /// The services that get a VIP on it: every service attached to it.
+    /// Made by another stack (`external: true`): it must exist already.
+    public var external: Bool
+    /// The stack's services that get a VIP on it: every one attached to it.
     public var services: [String]
 
-    public init(name: String, subnet: IPv4Network? = nil, internal: Bool = false, services: [String] = []) {
+    public init(name: String, stack: String = "", subnet: IPv4Network? = nil, internal: Bool = false, external: Bool = false,
+                services: [String] = []) {
         self.name = name
+        self.stack = stack
         self.subnet = subnet
         self.internal = `internal`
+        self.external = external
         self.services = services
     }
 }
@@ -30,8 +37,16 @@ public struct NetworkLease: Sendable, Hashable {
     public var subnet: IPv4Network
     public var gateway: IPv4Address
     public var `internal`: Bool
-    /// Service → its VIP on this network (an address of the bridge, where the proxy listens).
+    /// `<stack>/<service>` → its VIP on this network (an address of the bridge, where the
+    /// proxy listens), for every stack on it.
     public var vips: [String: IPv4Address]
+
+    /// The VIPs of `stack`'s services, by service.
+    public func vips(of stack: String) -> [String: IPv4Address] {
+        var result: [String: IPv4Address] = [:]
+        for (key, address) in vips where key.hasPrefix(stack + "/") { result[String(key.dropFirst(stack.count + 1))] = address }
+        return result
+    }
 }
 
 /// One network an instance joins, in the order it joins them.
@@ -86,14 +101,18 @@ public actor NodeNetworks {
             var next = allocations
             var dropped: [(IPv4Address, NetworkAllocations.Network)] = []
             for request in requests {
+                if request.external, next.networks[request.name] == nil {
+                    throw AICoreError(.notFound, "network \(request.name) is declared external, and this node has no such network; `up` the stack that declares it first")
+                }
                 let network = try next.network(request.name, requested: request.subnet, pools: pools, hostRoutes: routes)
-                let wanted = Set(request.services.map(Self.vipKey))
-                for (key, address) in network.addresses where key.hasPrefix(Self.vipPrefix) && !wanted.contains(key) {
+                let own = Self.vipPrefix + request.stack + "/"
+                let wanted = Set(request.services.map { Self.vipKey(stack: request.stack, service: $0) })
+                for (key, address) in network.addresses where key.hasPrefix(own) && !wanted.contains(key) {
                     next.release(key, on: request.name)
                     dropped.append((address, network))
                 }
                 for service in request.services.sorted() {
-                    _ = try next.address(of: Self.vipKey(service), on: request.name)
+                    _ = try next.address(of: Self.vipKey(stack: request.stack, service: service), on: request.name)
                 }
             }
             try await save(next)
@@ -218,7 +237,7 @@ public actor NodeNetworks {
 
     /// VIPs are allocated like instances, under a name no instance has.
     static let vipPrefix = "service:"
-    static func vipKey(_ service: String) -> String { vipPrefix + service }
+    static func vipKey(stack: String, service: String) -> String { vipPrefix + stack + "/" + service }
 
     /// The bridge side of an instance's veth on a network: `va` and 12 hex digits of a hash of
     /// both names (15 bytes at most, as Linux wants), the same at every start of the instance.

@@ -12,6 +12,10 @@ public struct InstanceNetwork: Sendable, Equatable {
     public var hosts: [String: String]
     /// The bridge networks to join, in order (empty: the host's network, or none).
     public var joins: [NetworkJoin]
+    /// The service whose first instance's namespace this one joins (`network_mode: service:`).
+    public var sharing: String?
+    /// That namespace (`/proc/PID/ns/net`), as the node found it.
+    public var sharedNamespace: String?
     /// The links the node made for `joins`.
     public var attachments: [TaskSpec.BridgeAttachment] = []
     /// Network name → the instance's address on it.
@@ -35,6 +39,7 @@ public struct InstanceNetwork: Sendable, Equatable {
             spec.environment.append("\(Self.serviceIPVariable)=\(serviceIP)")
         }
         if !attachments.isEmpty { spec.network = .bridge(attachments) }
+        if let sharedNamespace { spec.network = .joining(sharedNamespace) }
         let named = Set(spec.extraHosts.map(\.name))
         // `extra_hosts` written in the stack win over the generated names.
         for (name, address) in hosts.sorted(by: { $0.key < $1.key }) where !named.contains(name) {

@@ -131,11 +131,12 @@ public enum TaskSpecBuilder {
         return ordered
     }
 
-    /// The namespace an instance runs in for the service's `network_mode`.
+    /// The namespace an instance runs in for the service's `network_mode`, before the node
+    /// puts it on its networks: bridge networks and another service's namespace come from
+    /// `InstanceNetwork`, which the controller resolves with the agent's default mode.
     static func network(for mode: NetworkMode?) -> TaskSpec.Network {
         switch mode {
         case .some(NetworkMode.none): .none
-        // networking issue: agent wiring
         case .host?, .bridge?, .service?, nil: .host
         }
     }
