@@ -306,7 +306,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AICoreCLITests",
-            dependencies: ["AICoreErrors", "AICoreCLI", "AICoreSpec", "AICoreTestSupport", "AICoreServer", "AICoreOS", "AICoreSystem"]
+            dependencies: ["AICoreErrors", "AICoreNetwork", "AICoreCLI", "AICoreSpec", "AICoreTestSupport", "AICoreServer", "AICoreOS", "AICoreSystem"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -194,6 +194,8 @@ struct AgentCLITests {
             services:
               app:
                 command: ["/bin/sh", "-c", "echo hello from app; exec /bin/sleep 600"]
+                # The test's host network: no bridge is made on it.
+                network_mode: host
             """, in: directory)
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "AICORE_HOST")

@@ -64,6 +64,16 @@ final class AgentHarness: @unchecked Sendable {
         try await waitUntil("the agent answers on \(socket)") { (try? await self.cli(["ps"]).status) == 0 }
     }
 
+    /// The agent's network namespace (`/proc/PID/ns/net`), when it has one of its own.
+    var networkNamespace: String? { networkHolder.map { "/proc/\($0.pid)/ns/net" } }
+
+    /// `httpGet` from where the agent's published ports are: its namespace, or the host's.
+    func httpGet(_ url: String) async throws -> (status: Int32, body: String) {
+        guard networkHolder != nil else { return try await AICoreCLITests.httpGet(url) }
+        let output = try await inAgentNetwork("/usr/bin/curl", ["-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", url])
+        return HTTPAnswer.parse(output.stdout)
+    }
+
     /// Runs a program in the agent's network namespace (needs `start(ownNetwork: true)`).
     func inAgentNetwork(_ executable: String, _ arguments: [String]) async throws -> ChildProcess.Output {
         guard let networkHolder else { throw HarnessFailure("the agent has no network namespace of its own") }
@@ -152,7 +162,14 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
 /// curl from Debian: a real HTTP client, loopback only.
 func httpGet(_ url: String) async throws -> (status: Int32, body: String) {
     let output = try await run("/usr/bin/curl", ["-sS", "--max-time", "10", "-o", "-", "-w", "\n%{http_code}", url])
-    let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-    let code = Int32(lines.last.map(String.init) ?? "") ?? 0
-    return (code, lines.dropLast().joined(separator: "\n"))
+    return HTTPAnswer.parse(output.stdout)
+}
+
+/// curl's output with `-w "\n%{http_code}"`: the body, then the status on a line of its own.
+enum HTTPAnswer {
+    static func parse(_ stdout: String) -> (status: Int32, body: String) {
+        let lines = stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let code = Int32(lines.last.map(String.init) ?? "") ?? 0
+        return (code, lines.dropLast().joined(separator: "\n"))
+    }
 }

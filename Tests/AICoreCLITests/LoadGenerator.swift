@@ -1,3 +1,5 @@
+import AICoreErrors
+import AICoreNetwork
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -36,15 +38,29 @@ final class LoadGenerator: Sendable {
     private let running = Atomic<Int>(0)
     private let started = ContinuousClock.now
 
-    init(port: Int, path: String = "/version", workers: Int = 4) {
+    /// `namespace`: the network namespace (`/proc/PID/ns/net`) the requests are sent from, the
+    /// agent's when it has one of its own; nil: this process's.
+    init(port: Int, path: String = "/version", workers: Int = 4, namespace: String? = nil) {
         self.port = port
         self.path = path
+        let descriptor: Int32? = namespace.map { open($0, O_RDONLY | O_CLOEXEC) }
         for worker in 0..<workers {
             running.add(1, ordering: .sequentiallyConsistent)
             let thread = Thread { [self] in
-                while !stopping.load(ordering: .sequentiallyConsistent) {
-                    let sent = elapsed
-                    record(Self.request(port: port, path: path), worker: worker, sent: sent)
+                let work: @Sendable () -> Void = { [self] in
+                    while !stopping.load(ordering: .sequentiallyConsistent) {
+                        let sent = elapsed
+                        record(Self.request(port: port, path: path), worker: worker, sent: sent)
+                    }
+                }
+                if let descriptor, descriptor >= 0 {
+                    do {
+                        try NetworkNamespace.runBlocking(in: descriptor) { () throws(AICoreError) in work() }
+                    } catch {
+                        record(.failure(LoadFailure(description: "cannot enter \(namespace ?? ""): \(error)")), worker: worker, sent: elapsed)
+                    }
+                } else {
+                    work()
                 }
                 running.subtract(1, ordering: .sequentiallyConsistent)
             }

@@ -32,7 +32,10 @@ struct StackEndToEndTests {
     @Test func theAICoreStackRunsEndToEnd() async throws {
         let sampleAPI = try Self.installSampleAPI()
         defer { sampleAPI.cleanup() }
-        try await AgentHarness.with { harness in
+        try await AgentHarness.with(startImmediately: false) { harness in
+            // On bridge networks, in a network namespace of the test's: PostgreSQL on 5432 and
+            // Redis on 6379 beside the host's own, which stay untouched.
+            try await harness.start(ownNetwork: true)
             let nginxPort = try TestPort.next()
             let apiPort = try TestPort.next()
             let environment = ["AICORE_SAMPLE_API": sampleAPI.path, "NGINX_PORT": "\(nginxPort)", "API_PORT": "\(apiPort)",
@@ -70,7 +73,7 @@ struct StackEndToEndTests {
             // Through nginx, to the API (via the proxy on the api VIP), to PostgreSQL and Redis.
             var answers: [String] = []
             for _ in 0..<6 {
-                let answer = try await httpGet("http://127.0.0.1:\(nginxPort)/work")
+                let answer = try await harness.httpGet("http://127.0.0.1:\(nginxPort)/work")
                 #expect(answer.status == 200, "GET /work through nginx: \(answer.status) \(answer.body)")
                 answers.append(answer.body)
             }
@@ -78,7 +81,7 @@ struct StackEndToEndTests {
             // Directly through the published API port too; the proxy spreads over the replicas.
             var served: Set<String> = []
             for _ in 0..<12 {
-                let answer = try await httpGet("http://127.0.0.1:\(apiPort)/version")
+                let answer = try await harness.httpGet("http://127.0.0.1:\(apiPort)/version")
                 #expect(answer.status == 200)
                 if let data = answer.body.data(using: .utf8),
                    let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let instance = object["instance"] as? String {
@@ -118,11 +121,11 @@ struct StackEndToEndTests {
                 let api = try await harness.instances("ai-core").filter { $0.service == "api" }
                 return api.count == 2 && api.allSatisfy(\.ready)
             }
-            #expect(try await httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
+            #expect(try await harness.httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
 
             // A new API version rolls out under load through nginx, dropping nothing. (The file
             // says 3 replicas again: the rollout scales as it goes.)
-            let load = LoadGenerator(port: nginxPort, path: "/work")
+            let load = LoadGenerator(port: nginxPort, path: "/work", namespace: harness.networkNamespace)
             try await waitUntil("requests flow through nginx") { load.current.succeeded > 20 }
             var newVersion = environment
             newVersion["VERSION"] = "2.0.0"
@@ -134,7 +137,7 @@ struct StackEndToEndTests {
             #expect(fewestReady >= 2, "the disruption budget (min_available 2) was broken")
             let tally = await load.stop()
             #expect(tally.failed == 0, "requests failed during the rollout: \(tally.failures)")
-            let version = try await httpGet("http://127.0.0.1:\(apiPort)/version")
+            let version = try await harness.httpGet("http://127.0.0.1:\(apiPort)/version")
             #expect(version.body.contains("2.0.0"), "\(version.body)")
 
             // Restart the agent (kill -9): no workload restarts, `ps` is unchanged.
@@ -144,7 +147,7 @@ struct StackEndToEndTests {
             try await waitUntil("every instance is re-adopted") {
                 try await harness.instances("ai-core").map { "\($0.id) \($0.pid ?? 0) \($0.restarts) \($0.state)" } == before
             }
-            #expect(try await httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
+            #expect(try await harness.httpGet("http://127.0.0.1:\(nginxPort)/work").status == 200)
 
             // `down` leaves nothing behind; named volumes stay.
             let pids = try await harness.instances("ai-core").compactMap(\.pid)
@@ -153,7 +156,7 @@ struct StackEndToEndTests {
             for pid in pids { #expect(!Self.isRunning(pid), "pid \(pid) survived down") }
             #expect(!Self.cgroupExists("\(LocalNode.cgroupRoot(stateDirectory: harness.directory + "/state"))/ai-core"),
                     "a cgroup of ai-core is left")
-            let afterDown = try? await httpGet("http://127.0.0.1:\(apiPort)/version")
+            let afterDown = try? await harness.httpGet("http://127.0.0.1:\(apiPort)/version")
             #expect(afterDown?.status != 200, "the proxy still listens on \(apiPort)")
             let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
             #expect(!mounts.contains(harness.directory), "a mount under the agent's directory is left")

@@ -44,7 +44,11 @@ struct ControlAPIHarness: Sendable {
         directory = "/tmp/aicore-api-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileIO.makeDirectories(directory)
         proxy = RecordingProxy()
-        plane = try LocalNode.controlPlane(configuration: .local(directory), proxy: proxy, logger: Logger(label: "aicore.test.api"))
+        // On the host's network: these tests are not about networks, and must not make bridges
+        // on the host (NetworkEndToEndTests runs an agent in a namespace of its own).
+        var configuration = AgentConfiguration.local(directory)
+        configuration.networkDefaultMode = .host
+        plane = try LocalNode.controlPlane(configuration: configuration, proxy: proxy, logger: Logger(label: "aicore.test.api"))
         health = AgentHealth()
         api = ControlAPI(plane: plane, health: health, logger: Logger(label: "aicore.test.api"))
     }

@@ -16,7 +16,9 @@ import Testing
         agent = FakeNodeAgent(capacity: NodeCapacity(node: "local", cpus: 1, memoryBytes: 1 << 30),
                               users: ["app": .found(uid: 1001, gid: 1002)])
         store = ObservedStore(base: try SQLiteStore(inMemory: 1000), observer: StoreObserver())
-        plane = ControlPlane(configuration: .local("/nonexistent/aicore-control-plane-tests"), store: store, agent: agent,
+        var configuration = AgentConfiguration.local("/nonexistent/aicore-control-plane-tests")
+        configuration.networkDefaultMode = .host
+        plane = ControlPlane(configuration: configuration, store: store, agent: agent,
                              planner: ReconcilePlanner(layout: LocalNode.layout(for: .local("/var/lib/aicore-test"))),
                              proxy: RecordingProxy(), logger: Logger(label: "aicore.test.plane"))
     }

@@ -43,7 +43,7 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var registryMirrors: [String] = []
     /// `networks.default_mode`: where services whose stack file says nothing about networks
     /// go: `bridge` (a `<stack>_default` network, as Compose) or `host`.
-    public var networkDefaultMode: StackNetworks.DefaultMode = .host
+    public var networkDefaultMode: StackNetworks.DefaultMode = .bridge
     /// `networks.pools`: where bridge networks' subnets come from (a /24 each by default).
     public var networkPools: [AddressPool] = AddressPool.defaults
 

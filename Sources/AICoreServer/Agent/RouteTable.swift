@@ -203,7 +203,8 @@ public final class RouteTable: Sendable {
     /// and each published host port, to each ready replica at its address.
     static func bridgedRoutes(stack: Stack, service: Service, endpoints: BridgeEndpoints, instances: [InstanceRecord]) -> [ServiceRoute] {
         var byTarget: [Int: [ProxyAddress]] = [:]
-        for port in service.ports where port.transport == .tcp {
+        // `expose`d ports are served at the VIPs only, published ones on the host too.
+        for port in service.ports + service.expose where port.transport == .tcp {
             var listeners = byTarget[port.target] ?? []
             listeners += endpoints.vips.map { ProxyAddress(host: $0, port: port.target) }
             if let published = port.published {
