@@ -12,10 +12,10 @@ import Testing
         message.recursionDesired = true
         message.responseCode = .nameError
         message.answers = [
-            DNSRecord(name: Self.name("postgres.demo"), type: .a, ttl: 0, data: .ipv4(IPv4Address("10.220.0.5")!)),
-            DNSRecord(name: Self.name("www.demo"), type: .cname, ttl: 30, data: .name(Self.name("postgres.demo"))),
+            DNSRecord(name: Self.name("Postgres.demo"), type: .a, ttl: 0, data: .ipv4(IPv4Address("10.220.0.5")!)),
+            DNSRecord(name: Self.name("www.demo"), type: .cname, ttl: 30, data: .name(Self.name("Postgres.demo"))),
             DNSRecord(name: Self.name("5.0.220.10.in-addr.arpa"), type: .ptr, ttl: 0, data: .name(Self.name("demo-postgres-1"))),
-            DNSRecord(name: Self.name("postgres.demo"), type: .aaaa, ttl: 7, data: .raw(Array(repeating: 0xFE, count: 16))),
+            DNSRecord(name: Self.name("Postgres.demo"), type: .aaaa, ttl: 7, data: .raw(Array(repeating: 0xFE, count: 16))),
         ]
         message.additionals = [.opt(payloadSize: 4096)]
 
@@ -37,6 +37,15 @@ import Testing
         #expect(bytes.count == 12 + 19 + 2 * 16)
         #expect(Array(bytes[31...32]) == [0xC0, 0x0C])
         #expect(Array(bytes[47...48]) == [0xC0, 0x0C])
+    }
+
+    @Test func namesCompressCaseInsensitivelyAsDNSComparesThem() throws {
+        var message = DNSMessage(id: 3, questions: [DNSQuestion(name: Self.name("Postgres.demo"), type: .a)])
+        message.answers = [DNSRecord(name: Self.name("postgres.DEMO"), type: .a, ttl: 0, data: .ipv4(IPv4Address(1)))]
+        let decoded = try DNSMessage(decoding: message.encoded())
+        #expect(Array(message.encoded()[31...32]) == [0xC0, 0x0C])
+        #expect(decoded.answers[0].name.description == "Postgres.demo")
+        #expect(decoded.answers[0].name.key == message.answers[0].name.key)
     }
 
     @Test func aNameSharingASuffixPointsAtThatSuffix() throws {
