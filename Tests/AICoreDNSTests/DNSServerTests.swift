@@ -103,6 +103,10 @@ struct DNSServerTests {
             let outside = try await NamespaceDNSClient.ask("outside.example", over: transport, in: namespace, id: 0xD00D)
             #expect(outside.id == 0xD00D && Self.addresses(outside) == [TestUpstreamResolver.outside])
             #expect(outside.answers.first?.ttl == 60)
+
+            // Connected to another network while running: its names show at once.
+            server.setNetworks(["demo_default", "other_default"], of: "demo-api-1")
+            #expect(Self.addresses(try await ask("secret")) == [IPv4Address("10.221.0.2")!])
         }
     }
 
