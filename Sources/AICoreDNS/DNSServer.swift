@@ -42,6 +42,9 @@ public final class DNSServer: Sendable {
 
     private let group: any EventLoopGroup
     private let forwarder: DNSForwarder
+    private let maximumForwards: Int
+    /// Forwarded queries waiting for an upstream: each holds a socket of the agent's.
+    private let forwardsInFlight = Atomic<Int>(0)
     private let logger: Logger
     private let state: Mutex<State>
     public let counters = DNSCounters()
@@ -50,9 +53,14 @@ public final class DNSServer: Sendable {
     ///   - group: the agent's event loops, whose threads are in the host's network namespace.
     ///   - upstreams: where names that are not ours go (the host's resolv.conf: `DNSUpstream.from`).
     ///   - upstreamTimeout: how long each upstream gets before the next is tried.
-    public init(group: any EventLoopGroup, upstreams: [DNSUpstream], upstreamTimeout: TimeAmount = .seconds(2), logger: Logger) {
+    ///   - maximumForwards: how many forwarded queries may wait on upstreams at once, for all
+    ///     instances together (Docker's limit); beyond it a query gets SERVFAIL at once, so an
+    ///     instance flooding us with outside names cannot use up the agent's descriptors.
+    public init(group: any EventLoopGroup, upstreams: [DNSUpstream], upstreamTimeout: TimeAmount = .seconds(2),
+                maximumForwards: Int = 1024, logger: Logger) {
         self.group = group
         self.forwarder = DNSForwarder(timeout: upstreamTimeout)
+        self.maximumForwards = maximumForwards
         self.logger = logger
         self.state = Mutex(State(upstreams: upstreams))
     }
@@ -178,7 +186,13 @@ public final class DNSServer: Sendable {
             let counters = self.counters
             let logger = self.logger
             let upstreams = scope.upstreams ?? hostUpstreams
+            guard forwardsInFlight.add(1, ordering: .relaxed).newValue <= maximumForwards else {
+                forwardsInFlight.subtract(1, ordering: .relaxed)
+                counters.countFailed()
+                return loop.makeSucceededFuture(DNSResolver.reply(to: decoded, code: .serverFailure).encoded())
+            }
             return forwarder.forward(query, overTCP: overTCP, to: upstreams, on: loop).map { answer in
+                self.forwardsInFlight.subtract(1, ordering: .relaxed)
                 guard let answer else {
                     counters.countFailed()
                     logger.debug("no upstream answered", metadata: ["instance": "\(instance)", "upstreams": "\(upstreams)"])

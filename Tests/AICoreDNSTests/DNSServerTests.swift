@@ -43,11 +43,12 @@ struct DNSServerTests {
     }
 
     /// A server with the test upstream, its namespace, and everything closed after `body`.
-    static func withServer(upstreams: ((TestUpstreamResolver) -> [DNSUpstream])? = nil,
+    static func withServer(upstreams: ((TestUpstreamResolver) -> [DNSUpstream])? = nil, maximumForwards: Int = 1024,
                            _ body: (DNSServer, Int32, TestUpstreamResolver) async throws -> Void) async throws {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let upstream = try await TestUpstreamResolver(group: group)
-        let server = DNSServer(group: group, upstreams: upstreams?(upstream) ?? [upstream.upstream], logger: Logger(label: "aicore.dns.test"))
+        let server = DNSServer(group: group, upstreams: upstreams?(upstream) ?? [upstream.upstream], maximumForwards: maximumForwards,
+                               logger: Logger(label: "aicore.dns.test"))
         server.records = records
         let namespace = try await instanceNamespace()
         do {
@@ -131,6 +132,16 @@ struct DNSServerTests {
             #expect(server.counters.snapshot.failed == 2)
             // Our own names never depend on an upstream.
             #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", in: namespace)) == [Self.postgres])
+        }
+    }
+
+    @Test func pastTheLimitOfForwardsInFlightAQueryFailsAtOnceAndOurNamesStillResolve() async throws {
+        try await Self.withServer(maximumForwards: 0) { server, namespace, upstream in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            #expect(try await NamespaceDNSClient.ask("outside.example", in: namespace).responseCode == .serverFailure)
+            #expect(upstream.asked.isEmpty)
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", in: namespace)) == [Self.postgres])
+            #expect(server.counters.snapshot == DNSCounters.Snapshot(answered: 1, forwarded: 0, failed: 1, dropped: 0))
         }
     }
 
