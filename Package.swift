@@ -98,6 +98,17 @@ let package = Package(
             name: "AICoreNetwork",
             dependencies: ["AICoreAddresses", "CAICoreShim", "AICoreErrors", "AICoreSystem"]
         ),
+        // Names: the embedded DNS resolver each instance reaches at 127.0.0.11:53 (its own small
+        // codec, the record table the agent fills, forwarding to the host's upstreams), on SwiftNIO.
+        .target(
+            name: "AICoreDNS",
+            dependencies: [
+                "AICoreAddresses", "AICoreErrors", "AICoreNetwork",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Images: references, digests, manifests and platforms, the content store, the registry
         // client (OCI distribution v2 with Docker's auth), pulls, loads and unpacked layers.
         .target(
@@ -259,6 +270,15 @@ let package = Package(
         .testTarget(
             name: "AICoreNetworkTests",
             dependencies: ["AICoreAddresses", "AICoreNetwork", "AICoreErrors", "AICoreSystem", "AICoreTestSupport"]
+        ),
+        .testTarget(
+            name: "AICoreDNSTests",
+            dependencies: [
+                "AICoreAddresses", "AICoreDNS", "AICoreErrors", "AICoreNetwork", "AICoreSystem", "AICoreTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "AICoreStoreTests",

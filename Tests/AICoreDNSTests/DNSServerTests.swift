@@ -1,0 +1,240 @@
+import AICoreAddresses
+import AICoreErrors
+import AICoreNetwork
+import AICoreSystem
+import AICoreTestSupport
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+@testable import AICoreDNS
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The resolver on the real kernel: 127.0.0.11:53 inside namespaces these tests make, asked by a
+/// client on a thread inside them; the upstream is a test resolver on 127.0.0.1 of the test's
+/// own namespace. No other address is ever a target.
+@Suite(.serialized, .enabled(if: getuid() == 0, "needs root: network namespaces"))
+struct DNSServerTests {
+    static let postgres = IPv4Address("10.220.0.5")!
+    static let api1 = IPv4Address("10.220.0.7")!
+    static let api2 = IPv4Address("10.220.0.8")!
+
+    /// An instance's namespace: new, with lo up (as the runtime leaves it), kept by the descriptor.
+    static func instanceNamespace() async throws -> Int32 {
+        try await NetworkNamespace.runInNew { () throws(AICoreError) -> Int32 in
+            try Netlink.setLink("lo", up: true)
+            return try NetworkNamespace.openCurrent()
+        }
+    }
+
+    static var records: DNSRecordSet {
+        var demo = DNSNetworkRecords()
+        demo.set("postgres", to: [postgres])
+        demo.set("db", to: [postgres])
+        demo.set("demo-postgres-1", to: [postgres])
+        demo.setPointer(postgres, to: "demo-postgres-1")
+        demo.set("api", to: [api1, api2])
+        var other = DNSNetworkRecords()
+        other.set("secret", to: [IPv4Address("10.221.0.2")!])
+        return DNSRecordSet(networks: ["demo_default": demo, "other_default": other])
+    }
+
+    /// A server with the test upstream, its namespace, and everything closed after `body`.
+    static func withServer(upstreams: ((TestUpstreamResolver) -> [DNSUpstream])? = nil, maximumForwards: Int = 1024,
+                           _ body: (DNSServer, Int32, TestUpstreamResolver) async throws -> Void) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let upstream = try await TestUpstreamResolver(group: group)
+        let server = DNSServer(group: group, upstreams: upstreams?(upstream) ?? [upstream.upstream], maximumForwards: maximumForwards,
+                               logger: Logger(label: "aicore.dns.test"))
+        server.records = records
+        let namespace = try await instanceNamespace()
+        do {
+            try await body(server, namespace, upstream)
+        } catch {
+            await server.stopAll()
+            await upstream.close()
+            close(namespace)
+            try await group.shutdownGracefully()
+            throw error
+        }
+        await server.stopAll()
+        await upstream.close()
+        close(namespace)
+        try await group.shutdownGracefully()
+    }
+
+    static func addresses(_ message: DNSMessage) -> [IPv4Address] {
+        message.answers.compactMap { if case .ipv4(let address) = $0.data { address } else { nil } }
+    }
+
+    @Test(arguments: NamespaceDNSClient.Transport.allCases)
+    func anInstanceResolvesItsNetworksNamesAndForwardsTheRest(_ transport: NamespaceDNSClient.Transport) async throws {
+        try await Self.withServer { server, namespace, upstream in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            func ask(_ name: String, _ type: DNSRecordType = .a) async throws -> DNSMessage {
+                try await NamespaceDNSClient.ask(name, type, over: transport, in: namespace)
+            }
+            #expect(Self.addresses(try await ask("postgres")) == [Self.postgres])
+            #expect(Self.addresses(try await ask("db")) == [Self.postgres])
+            #expect(Self.addresses(try await ask("demo-postgres-1")) == [Self.postgres])
+            #expect(try await ask("5.0.220.10.in-addr.arpa", .ptr).answers.map(\.data) == [.name(DNSName("demo-postgres-1")!)])
+            let aaaa = try await ask("postgres", .aaaa)
+            #expect(aaaa.responseCode == .noError && aaaa.answers.isEmpty)
+
+            // dnsrr: both replicas every time, starting with another one on the next query.
+            let first = Self.addresses(try await ask("api"))
+            let second = Self.addresses(try await ask("api"))
+            #expect(Set(first) == [Self.api1, Self.api2] && Set(second) == [Self.api1, Self.api2])
+            #expect(first != second)
+
+            // Another network's name is not visible: it goes upstream, which does not know it.
+            #expect(try await ask("secret").responseCode == .nameError)
+            #expect(upstream.asked.contains("\(transport) secret"))
+
+            // Changes show in the very next query.
+            server.updateRecords { $0.networks["demo_default"]?.set("redis", to: [IPv4Address("10.220.0.9")!]) }
+            #expect(Self.addresses(try await ask("redis")) == [IPv4Address("10.220.0.9")!])
+            server.updateRecords { $0.networks["demo_default"]?.remove("postgres") }
+            #expect(try await ask("postgres").responseCode == .nameError)
+
+            // Forwarded unchanged: the upstream's answer, with the client's ID.
+            let outside = try await NamespaceDNSClient.ask("outside.example", over: transport, in: namespace, id: 0xD00D)
+            #expect(outside.id == 0xD00D && Self.addresses(outside) == [TestUpstreamResolver.outside])
+            #expect(outside.answers.first?.ttl == 60)
+
+            // Connected to another network while running: its names show at once.
+            server.setNetworks(["demo_default", "other_default"], of: "demo-api-1")
+            #expect(Self.addresses(try await ask("secret")) == [IPv4Address("10.221.0.2")!])
+        }
+    }
+
+    @Test func aTruncatedUpstreamAnswerIsAskedAgainOverTCP() async throws {
+        try await Self.withServer { server, namespace, upstream in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            let answer = try await NamespaceDNSClient.ask("big.example", over: .udp, in: namespace)
+            #expect(!answer.isTruncated && Self.addresses(answer) == [TestUpstreamResolver.big])
+            #expect(upstream.asked == ["udp big.example", "tcp big.example"])
+            #expect(server.counters.snapshot.forwarded == 1)
+        }
+    }
+
+    @Test func withNoUpstreamAnsweringTheClientGetsServfail() async throws {
+        // A port nothing listens on: the upstream refuses at once (ICMP port unreachable).
+        let closed = try LoopbackPort.allocate()
+        try await Self.withServer(upstreams: { _ in [DNSUpstream(IPv4Address("127.0.0.1")!, port: UInt16(closed))] }) { server, namespace, _ in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            for transport in NamespaceDNSClient.Transport.allCases {
+                #expect(try await NamespaceDNSClient.ask("outside.example", over: transport, in: namespace).responseCode == .serverFailure)
+            }
+            #expect(server.counters.snapshot.failed == 2)
+            // Our own names never depend on an upstream.
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", in: namespace)) == [Self.postgres])
+        }
+    }
+
+    @Test func pastTheLimitOfForwardsInFlightAQueryFailsAtOnceAndOurNamesStillResolve() async throws {
+        try await Self.withServer(maximumForwards: 0) { server, namespace, upstream in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            #expect(try await NamespaceDNSClient.ask("outside.example", in: namespace).responseCode == .serverFailure)
+            #expect(upstream.asked.isEmpty)
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", in: namespace)) == [Self.postgres])
+            #expect(server.counters.snapshot == DNSCounters.Snapshot(answered: 1, forwarded: 0, failed: 1, dropped: 0))
+        }
+    }
+
+    @Test func aServicesOwnDnsServersReplaceTheHostsForItsInstances() async throws {
+        let closed = try LoopbackPort.allocate()
+        try await Self.withServer(upstreams: { _ in [DNSUpstream(IPv4Address("127.0.0.1")!, port: UInt16(closed))] }) { server, namespace, upstream in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"], upstreams: [upstream.upstream])
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("outside.example", in: namespace)) == [TestUpstreamResolver.outside])
+        }
+    }
+
+    @Test func stoppingFreesTheAddressAndServingAgainWorks() async throws {
+        try await Self.withServer { server, namespace, _ in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", over: .tcp, in: namespace)) == [Self.postgres])
+            await server.stopServing(instance: "demo-api-1")
+            #expect(server.servedInstances.isEmpty)
+            // What an agent restart does: serve the re-adopted instance's namespace again.
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", over: .tcp, in: namespace)) == [Self.postgres])
+            // Serving an instance already served starts over instead of failing.
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["other_default"])
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("secret", in: namespace)) == [IPv4Address("10.221.0.2")!])
+            #expect(server.servedInstances == ["demo-api-1"])
+        }
+    }
+
+    @Test func anAddressAlreadyTakenOrANonNamespaceIsAClearErrorAndServesNothing() async throws {
+        try await Self.withServer { server, namespace, _ in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            // Another resolver (a second agent, a socket left open) already has the port.
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+            let second = DNSServer(group: group, upstreams: [], logger: Logger(label: "aicore.dns.test"))
+            let taken = await #expect(throws: AICoreError.self) {
+                try await second.serve(instance: "demo-api-1", namespace: namespace, networks: [])
+            }
+            #expect(taken?.message == "cannot bind 127.0.0.11:53/udp: Address already in use")
+            #expect(second.servedInstances.isEmpty)
+
+            let notANamespace = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            let wrong = await #expect(throws: AICoreError.self) {
+                try await second.serve(instance: "demo-api-2", namespace: notANamespace, networks: [])
+            }
+            close(notANamespace)
+            #expect(wrong?.message == "cannot enter the network namespace: Invalid argument")
+            #expect(second.servedInstances.isEmpty)
+            try await group.shutdownGracefully()
+            // The first is untouched.
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", in: namespace)) == [Self.postgres])
+        }
+    }
+
+    @Test func garbageDoesNotStopTheResolver() async throws {
+        try await Self.withServer { server, namespace, _ in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            var generator = SeededGenerator(seed: 0xBAD)
+            for _ in 0..<200 {
+                let bytes = (0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                try await NamespaceDNSClient.send(bytes, in: namespace)
+            }
+            // A header with a name that loops: FORMERR, with the query's ID.
+            let loop: [UInt8] = [0xAB, 0xCD, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x61, 0xC0, 12, 0, 1, 0, 1]
+            let refused = try DNSMessage(decoding: try await NamespaceDNSClient.exchange(loop, over: .tcp, in: namespace))
+            #expect(refused.id == 0xABCD && refused.responseCode == .formatError)
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", in: namespace)) == [Self.postgres])
+        }
+    }
+
+    /// glibc's own resolver, as a program in an instance uses it: `getent` in the namespace with
+    /// the resolv.conf an instance gets (bind-mounted in a mount namespace of its own).
+    @Test func glibcResolvesOurNamesAndForwardedOnes() async throws {
+        try await Self.withServer { server, namespace, _ in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            let directory = try TemporaryDirectory("dns-glibc")
+            let resolvConf = directory.file("resolv.conf")
+            try FileIO.write(resolvConf, ResolvConf.instanceFile(hostSearch: []))
+            func getent(_ names: [String]) async throws -> ChildProcess.Output {
+                let script = "conf=$0 netns=$1; shift; mount --bind \"$conf\" /etc/resolv.conf && exec nsenter --net=\"$netns\" getent hosts \"$@\""
+                let netns = "/proc/\(getpid())/fd/\(namespace)"
+                return try await offload {
+                    try ChildProcess.run("/usr/bin/unshare", ["--mount", "--propagation", "private", "/bin/sh", "-c", script,
+                                                             resolvConf, netns] + names, timeout: .seconds(60))
+                }
+            }
+            // AAAA first (NODATA, at once), then A.
+            let found = try await getent(["postgres", "demo-postgres-1", "outside.example"])
+            #expect(found.status == 0, "\(found.stderr)")
+            #expect(found.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) } == [
+                ["10.220.0.5", "postgres"], ["10.220.0.5", "demo-postgres-1"], ["192.0.2.1", "outside.example"],
+            ])
+            let missing = try await getent(["secret"])
+            #expect(missing.status == 2 && missing.stdout.isEmpty, "\(missing)")
+            await directory.remove()
+        }
+    }
+}
