@@ -3,7 +3,8 @@
 ///
 /// The table matches only traffic of our bridges (by interface name), so a host's other
 /// forwarding (a VPN, libvirt, Docker) goes through it untouched:
-/// - forward: replies of our connections pass; within one bridge passes; between two of our
+/// - forward: replies of our connections pass; a source address outside the bridge's subnet is
+///   dropped (spoofed); within one bridge passes; between two of our
 ///   bridges is dropped (networks, and so stacks, are isolated); out of a non-internal bridge
 ///   passes (egress), out of an internal one is dropped; into a bridge from anywhere else
 ///   (another interface, the outside) is dropped, so a subnet is reachable only from its bridge.
@@ -44,6 +45,7 @@ public enum FirewallRules {
         lines.append("\t\ttype filter hook forward priority filter; policy accept;")
         lines.append("\t\tiifname @bridges ct state established,related accept")
         lines.append("\t\toifname @bridges ct state established,related accept")
+        lines += spoofingDrops(networks)
         for network in networks {
             lines.append("\t\tiifname \(quoted(network.bridge)) oifname \(quoted(network.bridge)) accept comment \(quoted(network.name))")
         }
@@ -56,6 +58,7 @@ public enum FirewallRules {
         lines.append("\tchain input {")
         lines.append("\t\ttype filter hook input priority filter; policy accept;")
         lines.append("\t\tiifname @bridges ct state established,related accept")
+        lines += spoofingDrops(networks)
         for network in networks where !network.serviceAddresses.isEmpty {
             let addresses = network.serviceAddresses.sorted().map(\.description).joined(separator: ", ")
             lines.append("\t\tiifname \(quoted(network.bridge)) ip daddr { \(addresses) } accept comment \(quoted(network.name))")
@@ -73,6 +76,13 @@ public enum FirewallRules {
         lines.append("\t}")
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A workload with CAP_NET_ADMIN in its namespace can give itself any source address: one
+    /// from another network's subnet would be masqueraded as that network's, and an arbitrary one
+    /// would leave the host as it is. Only the bridge's own subnet passes.
+    private static func spoofingDrops(_ networks: [FirewallNetwork]) -> [String] {
+        networks.map { "\t\tiifname \(quoted($0.bridge)) ip saddr != \($0.subnet) drop comment \"spoofed source\"" }
     }
 
     private static func quotedList(_ names: [String]) -> String {

@@ -25,6 +25,7 @@ import Testing
             \t\ttype filter hook forward priority filter; policy accept;
             \t\tiifname @bridges ct state established,related accept
             \t\toifname @bridges ct state established,related accept
+            \t\tiifname "aic-0000000a" ip saddr != 10.220.0.0/24 drop comment "spoofed source"
             \t\tiifname "aic-0000000a" oifname "aic-0000000a" accept comment "shop_default"
             \t\tiifname @bridges oifname @bridges drop comment "between networks"
             \t\tiifname @egress accept comment "egress"
@@ -34,6 +35,7 @@ import Testing
             \tchain input {
             \t\ttype filter hook input priority filter; policy accept;
             \t\tiifname @bridges ct state established,related accept
+            \t\tiifname "aic-0000000a" ip saddr != 10.220.0.0/24 drop comment "spoofed source"
             \t\tiifname "aic-0000000a" ip daddr { 10.220.0.253, 10.220.0.254 } accept comment "shop_default"
             \t\tiifname @bridges icmp type echo-request accept
             \t\tiifname @bridges icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept

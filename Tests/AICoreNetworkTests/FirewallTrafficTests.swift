@@ -197,4 +197,41 @@ struct FirewallTrafficTests {
         #expect(try await Self.attempt(from: namespaces.a1, to: Self.b1, port: onB1.port) == .connected)
         #expect(try await Self.accept(onB1.fd).text == "hello")
     }
+    /// A workload that gives itself another network's address (it may: CAP_NET_ADMIN in its own
+    /// namespace) must not get out with it, masqueraded as that network. Datagrams in order
+    /// around the spoofed one show it never arrived, with no waiting on a timeout.
+    @Test func aSpoofedSourceAddressIsDroppedAtTheBridge() async throws {
+        let namespaces = try await Self.makeNamespaces()
+        defer { namespaces.all.forEach { close($0) } }
+        let spoofed = IPv4Address("10.230.1.9")!
+        let (listener, port) = try await NetworkNamespace.run(in: namespaces.outside) { () throws(AICoreError) -> (Int32, UInt16) in
+            let fd = try NamespaceUDP.listen(on: Self.outside)
+            return (fd, try NamespaceTCP.port(of: fd))
+        }
+        defer { close(listener) }
+        let sendAll = { @Sendable () async throws in
+            try await NetworkNamespace.run(in: namespaces.a1) { () throws(AICoreError) in
+                try NamespaceUDP.send("before", from: Self.a1, to: Self.outside, port: port)
+                try NamespaceUDP.send("spoofed", from: spoofed, to: Self.outside, port: port)
+                try NamespaceUDP.send("after", from: Self.a1, to: Self.outside, port: port)
+            }
+        }
+        let receive = { @Sendable () async throws -> (text: String, peer: IPv4Address) in
+            try await offload { try NamespaceUDP.receive(listener) }
+        }
+        try await NetworkNamespace.run(in: namespaces.a1) { () throws(AICoreError) in
+            try Netlink.addAddress(spoofed, prefix: 32, to: "eth0")
+        }
+
+        // Without our table it leaves as it is.
+        try await sendAll()
+        #expect(try await receive() == ("before", Self.a1))
+        #expect(try await receive() == ("spoofed", spoofed))
+        #expect(try await receive() == ("after", Self.a1))
+
+        try await Self.applyFirewall(Self.network(internal: false), in: namespaces.host)
+        try await sendAll()
+        #expect(try await receive() == ("before", Self.hostOutside))
+        #expect(try await receive() == ("after", Self.hostOutside))
+    }
 }
