@@ -4,10 +4,10 @@
 /// The table matches only traffic of our bridges (by interface name), so a host's other
 /// forwarding (a VPN, libvirt, Docker) goes through it untouched:
 /// - forward: replies of our connections pass; a source address outside the bridge's subnet is
-///   dropped (spoofed); within one bridge passes; between two of our
-///   bridges is dropped (networks, and so stacks, are isolated); out of a non-internal bridge
-///   passes (egress), out of an internal one is dropped; into a bridge from anywhere else
-///   (another interface, the outside) is dropped, so a subnet is reachable only from its bridge.
+///   dropped (spoofed); within one bridge passes; between two of our bridges is dropped
+///   (networks, and so stacks, are isolated); out of a non-internal bridge passes (egress), out
+///   of an internal one is dropped; into a bridge from anywhere else (another interface, the
+///   outside) is dropped, so a subnet is reachable only from its bridge.
 /// - postrouting: a non-internal subnet is masqueraded when it leaves through another interface.
 /// - input: from a bridge, the host answers only on that network's service addresses (the
 ///   proxy's VIPs), ICMP echo and IPv6 neighbour discovery; the gateway address, the host's
