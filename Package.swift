@@ -92,11 +92,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // libnftables (Debian's libnftables-dev): the agent's own nftables table, written as one
+        // transaction. Only AICoreNetwork imports it.
+        .systemLibrary(
+            name: "CAICoreNFTables",
+            pkgConfig: "libnftables",
+            providers: [.apt(["libnftables-dev"])]
+        ),
         // Networking: rtnetlink through the C shim (bridges, veth pairs, addresses, routes),
-        // work inside other network namespaces on threads of its own.
+        // work inside other network namespaces on threads of its own, and the agent's nftables
+        // table (forwarding, isolation, masquerade) through libnftables.
         .target(
             name: "AICoreNetwork",
-            dependencies: ["AICoreAddresses", "CAICoreShim", "AICoreErrors", "AICoreSystem"]
+            dependencies: ["AICoreAddresses", "CAICoreShim", "CAICoreNFTables", "AICoreErrors", "AICoreSystem"]
         ),
         // Names: the embedded DNS resolver each instance reaches at 127.0.0.11:53 (its own small
         // codec, the record table the agent fills, forwarding to the host's upstreams), on SwiftNIO.
@@ -199,6 +207,7 @@ let package = Package(
                 "AICoreController",
                 "AICoreServer",
                 "AICoreImages",
+                "AICoreNetwork",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

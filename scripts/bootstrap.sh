@@ -8,6 +8,9 @@ packages=(
   build-essential pkg-config libseccomp-dev libcap-dev libsystemd-dev
   # images: layers are read with libarchive
   libarchive-dev
+  # networking: the agent's nftables table is written through libnftables; iptables (iptables-nft)
+  # makes the foreign FORWARD-drop table the doctor test expects a warning about
+  libnftables-dev iptables
   # the Store: GRDB links the system SQLite
   libsqlite3-dev
   # the reference stack's workloads and health checks

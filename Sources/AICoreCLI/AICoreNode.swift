@@ -10,13 +10,16 @@ public struct AICoreNode: AsyncParsableCommand {
             Stack files use the Compose Specification, plus `x-aicore` keys for probes, rollouts, \
             autoscaling and disruption budgets. See docs/spec-reference.md.
 
+            `aicore-node doctor` checks a host before the first stack: nftables, a host firewall that \
+            would drop the instances' traffic, forwarding, kernel support and cgroups.
+
             Exit codes: 0 ok, 1 the operation failed, 2 invalid input; `run` exits like `docker run` \
             (the workload's status, 125 when aicore-node itself fails).
             """,
         version: AICoreVersion.current,
         subcommands: [Up.self, Down.self, Ps.self, Logs.self, Scale.self, Restart.self, Stop.self, Start.self, RolloutCommand.self,
                       SetCommand.self, Exec.self, Events.self, Inspect.self, Top.self, VolumeCommand.self, ImageCommand.self, Pull.self, Login.self, Logout.self, ConfigCommand.self, Run.self,
-                      AgentCommand.self, Supervise.self, Routes.self, Port.self, Version.self]
+                      AgentCommand.self, Supervise.self, Routes.self, Port.self, Version.self, Doctor.self]
     )
 
     public init() {}
