@@ -13,6 +13,9 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
         public var bridge: String
         /// Instance → address.
         public var addresses: [String: IPv4Address]
+        /// No way out (`internal: true`): no masquerade, no default route. nil in files from
+        /// before it was kept.
+        public var isInternal: Bool?
 
         /// The subnet's first host address, the bridge's own: every instance's default route.
         public var gateway: IPv4Address { IPv4Address(subnet.first.value + 1) }
@@ -88,6 +91,11 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
         network.addresses[instance] = address
         networks[name] = network
         return address
+    }
+
+    /// Marks `network` internal (or not), as its stack file says.
+    public mutating func setInternal(_ name: String, _ isInternal: Bool) {
+        networks[name]?.isInternal = isInternal
     }
 
     /// Gives `instance`'s address on `network` back.

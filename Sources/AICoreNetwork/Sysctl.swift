@@ -21,6 +21,11 @@ public enum Sysctl {
         try set("/proc/sys/net/ipv6/conf/\(link)/disable_ipv6", "1", missingIsFine: true)
     }
 
+    /// `net.ipv4.ip_unprivileged_port_start=0` in an instance's own namespace.
+    public static func allowUnprivilegedPorts() throws(AICoreError) {
+        try set("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0", missingIsFine: true)
+    }
+
     static func set(_ path: String, _ value: String, missingIsFine: Bool = false) throws(AICoreError) {
         // procfs files say they are empty: read what there is, not what stat says.
         let fd = open(path, O_RDWR | O_CLOEXEC)

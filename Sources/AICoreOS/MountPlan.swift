@@ -60,6 +60,9 @@ public struct MountPlan: Sendable, Equatable {
         public var mounts: [MountSpec]
         /// Host files bound read-only over /etc/hosts and /etc/hostname.
         public var hostsFile: String?
+        /// A file bound read-only over /etc/resolv.conf (the agent's resolver, on bridge
+        /// networks); nil: the root's own.
+        public var resolvConfFile: String?
         public var hostnameFile: String?
         /// Host paths hidden from a workload on the host root, as runc masks paths: a directory
         /// behind an empty read-only tmpfs, a file behind a bind of /dev/null. Absolute and
@@ -77,6 +80,7 @@ public struct MountPlan: Sendable, Equatable {
             mounts: [MountSpec] = [],
             hostsFile: String? = nil,
             hostnameFile: String? = nil,
+            resolvConfFile: String? = nil,
             hiddenPaths: [String] = [],
             maskedPaths: [String] = MountPlan.dockerMaskedPaths,
             readOnlyPaths: [String] = MountPlan.dockerReadOnlyPaths,
@@ -88,6 +92,7 @@ public struct MountPlan: Sendable, Equatable {
             self.mounts = mounts
             self.hostsFile = hostsFile
             self.hostnameFile = hostnameFile
+            self.resolvConfFile = resolvConfFile
             self.hiddenPaths = hiddenPaths
             self.maskedPaths = maskedPaths
             self.readOnlyPaths = readOnlyPaths
@@ -174,7 +179,7 @@ public struct MountPlan: Sendable, Equatable {
             for directory in ["/proc", "/dev", "/sys", "/tmp", "/etc"] {
                 op(.mkdir, directory, mode: 0o755, "mkdir \(directory)")
             }
-            for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname")] where file != nil {
+            for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname"), (o.resolvConfFile, "/etc/resolv.conf")] where file != nil {
                 op(.mkfile, path, mode: 0o644, "create \(path)")
             }
             for m in sorted {
@@ -265,7 +270,7 @@ public struct MountPlan: Sendable, Equatable {
             }
         }
 
-        for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname")] {
+        for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname"), (o.resolvConfFile, "/etc/resolv.conf")] {
             guard let file else { continue }
             op(.mkfile, path, mode: 0o644, "create \(path)")
             op(.mount, path, source: file, sourceResolution: .host, flags: Int32(MS_BIND), "bind \(path)")

@@ -12,7 +12,7 @@ extension LinuxTaskDriver {
     /// under a name another instance could take) and the instance's address; then a default
     /// route via the attachment that carries it. Runs before the init is released, so the
     /// workload starts with its network up; a failure fails the start.
-    func attach(_ pid: pid_t, to bridges: [TaskSpec.BridgeAttachment]) throws {
+    func attach(_ pid: pid_t, id: String, to bridges: [TaskSpec.BridgeAttachment]) throws {
         for bridge in bridges {
             for name in [bridge.hostInterface, bridge.interface] {
                 guard !name.isEmpty, name.utf8.count <= 15, !name.contains("/"), name != "lo" else {
@@ -45,7 +45,11 @@ extension LinuxTaskDriver {
             if let route = bridges.first(where: \.defaultRoute) {
                 try Netlink.addDefaultRoute(via: route.gateway, link: route.interface)
             }
+            // As Docker: a workload that is not root may still listen on 80 in its own
+            // namespace (nginx, a web server's usual port); it reaches no port of the host's.
+            try Sysctl.allowUnprivilegedPorts()
         }
+        if let ready = configuration.networkReady { try ready(id, instance) }
     }
 
     /// Bridge-side work: in the configured namespace, else here.

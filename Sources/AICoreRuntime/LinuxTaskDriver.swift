@@ -32,6 +32,10 @@ public final class LinuxTaskDriver: TaskDriver {
         /// The network namespace bridges live in (an open `/proc/…/ns/net`): the instances'
         /// veths are made there. nil: the agent's own. Tests give one they made.
         public var bridgeNamespace: Int32?
+        /// Called with an instance's id and its network namespace (an open descriptor, valid
+        /// for the call) once its links are up and before its workload starts, at every start:
+        /// the agent's resolver binds 127.0.0.11:53 there. A failure fails the start.
+        public var networkReady: (@Sendable (String, Int32) throws -> Void)?
 
         public init(stateRoot: String = "/run/aicore/instances",
                     hiddenHostPaths: [String] = HiddenHostPaths.agentDefaults,
@@ -119,6 +123,11 @@ public final class LinuxTaskDriver: TaskDriver {
         for entry in spec.extraHosts { hosts += "\(entry.address)\t\(entry.name)\n" }
         try FileIO.write(hostsFile, hosts)
         try FileIO.write(hostnameFile, hostname + "\n")
+        var resolvConfFile: String?
+        if let resolvConf = spec.resolvConf {
+            resolvConfFile = stateDirectory + "/resolv.conf"
+            try FileIO.write(stateDirectory + "/resolv.conf", resolvConf)
+        }
 
         var hidden: [String] = []
         if rootfs == "/" {
@@ -132,7 +141,7 @@ public final class LinuxTaskDriver: TaskDriver {
 
         let plan = MountPlan.build(
             MountPlan.Options(rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
-                              mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile,
+                              mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile, resolvConfFile: resolvConfFile,
                               hiddenPaths: hidden, tmpSizeBytes: spec.tmpSizeBytes),
             isDirectory: FileIO.isDirectory)
         for m in spec.mounts {
@@ -187,7 +196,7 @@ public final class LinuxTaskDriver: TaskDriver {
                                         namespaces: namespaces.rawValue)
                 try record.write()
             } prepare: { pid in
-                if !bridges.isEmpty { try self.attach(pid, to: bridges) }
+                if !bridges.isEmpty { try self.attach(pid, id: spec.id, to: bridges) }
             }
         } catch {
             throw AICoreError.spawnFailed(error.description, cause: error, exitCode: error.exitCode)

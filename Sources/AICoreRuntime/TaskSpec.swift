@@ -107,6 +107,8 @@ public struct TaskSpec: Sendable {
     public var readOnlyRoot: Bool
     public var hostname: String?
     public var extraHosts: [HostEntry]
+    /// The instance's /etc/resolv.conf (the agent's resolver at 127.0.0.11); nil: its root's.
+    public var resolvConf: String?
     public var mounts: [MountSpec]
     /// Host paths hidden besides the defaults when the root is the host's (`x-aicore.hide_paths`).
     public var hiddenPaths: [String]

@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreNetwork
 import AICoreOS
 import AICoreRuntime
 import AICoreSystem
@@ -51,6 +52,14 @@ public enum AgentProcess {
         let cgroups = try await LocalNode.cgroupManager(for: configuration)
         logger.notice("cgroup driver: \(cgroups is CgroupSystemdManager ? "systemd (transient scopes in \(SystemdScope.defaultSlice))" : "cgroupfs (cgroup \(cgroups.version))")",
                       metadata: ["cgroup_driver": "\(configuration.cgroupDriver)"])
+        if configuration.networkDefaultMode == .bridge {
+            // Another table's drop policy (ufw's FORWARD DROP) would drop what our table lets
+            // through: say so and how to allow it; never edit the user's rules.
+            let conflicts = (try? await BlockingWork.run { try Firewall.conflicts() }) ?? []
+            for conflict in conflicts {
+                logger.warning("host firewall: \(conflict)")
+            }
+        }
         notify("STATUS=opening the Store")
         // Opening the Store and the runtime reads and writes files: on a thread of its own.
         let plane: ControlPlane

@@ -78,7 +78,6 @@ public actor NodeNetworks {
     private let pools: [AddressPool]
     private let namespace: Int32?
     private var allocations: NetworkAllocations
-    private var internalNetworks: Set<String> = []
     private var mtu: Int??
     private let section = SerialSection()
 
@@ -115,9 +114,10 @@ public actor NodeNetworks {
                     _ = try next.address(of: Self.vipKey(stack: request.stack, service: service), on: request.name)
                 }
             }
+            for request in requests where !request.external { next.setInternal(request.name, request.internal) }
             try await save(next)
             allocations = next
-            for request in requests where request.internal { internalNetworks.insert(request.name) }
+            let firewall = Self.firewall(allocations)
             let networks = requests.compactMap { request in allocations.networks[request.name].map { (request, $0) } }
             let bridgeMTU = mtu ?? nil
             let forwarding = requests.contains { !$0.internal }
@@ -132,6 +132,7 @@ public actor NodeNetworks {
                 }
                 for (address, network) in removed { try BridgeSetup.removeServiceAddress(address, on: network) }
                 if forwarding { try Sysctl.enableForwarding() }
+                try Firewall.apply(firewall)
             }
             return Dictionary(uniqueKeysWithValues: networks.map { request, network in
                 (request.name, lease(request.name, network))
@@ -155,7 +156,7 @@ public actor NodeNetworks {
             var next = allocations
             var attachments: [TaskSpec.BridgeAttachment] = []
             var addresses: [String: IPv4Address] = [:]
-            let routed = joins.first { !internalNetworks.contains($0.network) }?.network
+            let routed = joins.first { allocations.networks[$0.network]?.isInternal != true }?.network
             for (index, join) in joins.enumerated() {
                 let address = try next.address(of: instance, on: join.network, requested: join.address)
                 guard let network = next.networks[join.network] else {
@@ -190,12 +191,14 @@ public actor NodeNetworks {
     public func remove(_ names: [String]) async throws(AICoreError) {
         try await section.run { () async throws(AICoreError) in
             let networks = names.compactMap { allocations.networks[$0] }
-            try await inNamespace { () throws(AICoreError) in
-                for network in networks { try BridgeSetup.remove(network) }
-            }
             var next = allocations
             for name in names { next.removeNetwork(name) }
-            internalNetworks.subtract(names)
+            // The rules first: a bridge never exists without the rules that isolate it.
+            let firewall = Self.firewall(next)
+            try await inNamespace { () throws(AICoreError) in
+                if firewall.isEmpty { try Firewall.remove() } else { try Firewall.apply(firewall) }
+                for network in networks { try BridgeSetup.remove(network) }
+            }
             guard next != allocations else { return }
             try await save(next)
             allocations = next
@@ -208,7 +211,16 @@ public actor NodeNetworks {
             vips[String(key.dropFirst(Self.vipPrefix.count))] = address
         }
         return NetworkLease(name: name, bridge: network.bridge, subnet: network.subnet, gateway: network.gateway,
-                            internal: internalNetworks.contains(name), vips: vips)
+                            internal: network.isInternal == true, vips: vips)
+    }
+
+    /// Every network's rules (`table inet aicore`): isolation between networks, masquerade for
+    /// those with a way out, and what an instance may reach of the host (its network's VIPs).
+    static func firewall(_ allocations: NetworkAllocations) -> [FirewallNetwork] {
+        allocations.networks.sorted { $0.key < $1.key }.map { name, network in
+            FirewallNetwork(name: name, bridge: network.bridge, subnet: network.subnet, internal: network.isInternal == true,
+                            serviceAddresses: network.addresses.filter { $0.key.hasPrefix(vipPrefix) }.map(\.value).sorted())
+        }
     }
 
     private func save(_ allocations: NetworkAllocations) async throws(AICoreError) {
