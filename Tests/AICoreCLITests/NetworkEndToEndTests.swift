@@ -78,7 +78,8 @@ struct NetworkEndToEndTests {
                 let file = harness.directory + "/\(name).yml"
                 try Self.stackFile(name, publish: publish).write(toFile: file, atomically: true, encoding: .utf8)
                 let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
-                #expect(up.status == 0, "up \(name): \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+                let events = up.status == 0 ? "" : (try? await harness.cli(["inspect", "\(name)-client-1"]))?.stdout ?? ""
+                #expect(up.status == 0, "up \(name): \(up.stderr)\n\(events.suffix(3000))\n\(harness.agentLog.suffix(3000))")
                 try #require(up.status == 0)
             }
 
