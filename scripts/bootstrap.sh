@@ -17,6 +17,8 @@ packages=(
   postgresql redis-server redis-tools nginx curl
   # tests and tools the tests drive; qemu and friends boot the cgroup v2 VM (scripts/vm/vmrun)
   openssl python3 python3-venv procps iproute2 util-linux ca-certificates qemu-system-x86 busybox-static cpio
+  # kmod: depmod, so the VM's initrd loads nftables' modules in their order
+  kmod
   # the VM's PID 1 for scripts/test-systemd.sh (the VM boots this host's files); passwd: groupadd
   systemd passwd
   # the images tests: a real registry (htpasswd: bcrypt users; python3-cryptography: the test token

@@ -69,8 +69,11 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         let network = try await instanceNetworks(stack, assigning: true)
         try await adoptVolumes(of: stack)
         let plan = try await self.plan(stack)
+        let previous = applied[stack.name]
         applied[stack.name] = stack
         try await execute(plan, stack: stack, revision: revision, network: network)
+        // Networks the stack no longer uses go, now that nothing of it is on them.
+        if let previous { try await removeNetworks(of: previous, keeping: stack) }
         return plan
     }
 
@@ -91,12 +94,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
             }
         }
         try await vips.release(stack: name)
-        if let previous {
-            // A network another stack still uses (it declares it `external`) stays.
-            let used = Set(applied.filter { $0.key != name }.flatMap { StackNetworks.of($0.value, defaultMode: networkDefault).requests.map(\.name) })
-            let names = StackNetworks.of(previous, defaultMode: networkDefault).owned.filter { !used.contains($0) }
-            try await agentCall("remove the networks of \(name)") { try await agent.removeNetworks(names) }
-        }
+        if let previous { try await removeNetworks(of: previous, keeping: nil) }
         leases[name] = nil
         applied[name] = nil
         return plan
@@ -255,6 +253,16 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     /// anything: the proxy can listen on them before the first replica starts.
     public func prepareNetworks(_ stack: Stack) async throws(AICoreError) {
         _ = try await instanceNetworks(stack, assigning: true)
+    }
+
+    /// Removes the networks `stack` owns, but those `keeping` (its next version) uses and those
+    /// another applied stack uses (it declares them `external`).
+    func removeNetworks(of stack: Stack, keeping next: Stack?) async throws(AICoreError) {
+        var used = Set(applied.filter { $0.key != stack.name }.flatMap { StackNetworks.of($0.value, defaultMode: networkDefault).requests.map(\.name) })
+        if let next { used.formUnion(StackNetworks.of(next, defaultMode: networkDefault).requests.map(\.name)) }
+        let names = StackNetworks.of(stack, defaultMode: networkDefault).owned.filter { !used.contains($0) }
+        guard !names.isEmpty else { return }
+        try await agentCall("remove the networks of \(stack.name)") { try await agent.removeNetworks(names) }
     }
 
     /// The bridge networks of `stack` as the node last made them.

@@ -1,6 +1,10 @@
 import AICoreErrors
 import CAICoreNFTables
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One libnftables context: commands in nft's own syntax, run as one transaction, with what nft
 /// prints and complains about read back. The only file that calls libnftables.
 ///
@@ -12,6 +16,13 @@ struct NFTablesContext: ~Copyable {
 
     /// `json`: listings in libnftables' JSON (what the foreign-table check reads).
     init(json: Bool = false) throws(AICoreError) {
+        // libnftables exits the whole process (status 3) when it cannot open its netlink socket
+        // (a kernel without nfnetlink): find that out first, and fail the one operation.
+        let probe = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), Self.netlinkNetfilter)
+        guard probe >= 0 else {
+            throw AICoreError(.unavailable, "nftables is not available: this kernel refuses netfilter netlink sockets (\(String(cString: strerror(errno)))); bridge networks need nf_tables")
+        }
+        close(probe)
         guard let context = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
             throw AICoreError(.systemCall, "cannot make a libnftables context")
         }
@@ -29,6 +40,9 @@ struct NFTablesContext: ~Copyable {
     deinit {
         nft_ctx_free(context)
     }
+
+    /// `NETLINK_NETFILTER` from <linux/netlink.h>.
+    static let netlinkNetfilter: Int32 = 12
 
     /// Runs `commands` (one batch: all of them apply, or none does) and returns what nft
     /// printed. A failure carries nft's own message, which names the offending line.

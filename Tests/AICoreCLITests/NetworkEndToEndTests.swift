@@ -178,4 +178,133 @@ struct NetworkEndToEndTests {
             #expect(!routes.contains(alphaSubnet), "alpha's bridge is gone: \(routes)")
         }
     }
+
+    /// A namespace playing "the outside" for the agent's: joined to it by a veth pair, 10.99.0.1
+    /// on the agent's side and 10.99.0.2 there, with a route back to the bridges through the
+    /// agent's side (as a LAN router would have), so that only the agent's rules keep it out.
+    struct Outside {
+        let holder: ChildProcess
+
+        static func make(beside harness: AgentHarness) async throws -> Outside {
+            let holder = try ChildProcess.spawn("/usr/bin/unshare", ["--net", "/bin/sh", "-c", "ip link set lo up && exec sleep infinity"],
+                                                discardOutput: true)
+            let outside = Outside(holder: holder)
+            try await waitUntil("the outside namespace exists") {
+                (try? await outside.run("/usr/sbin/ip", ["-o", "link", "show", "lo", "up"]).stdout.contains("lo")) == true
+            }
+            for (command, arguments) in [
+                ("/usr/sbin/ip", ["link", "add", "up0", "type", "veth", "peer", "name", "down0", "netns", "\(holder.pid)"]),
+                ("/usr/sbin/ip", ["addr", "add", "10.99.0.1/24", "dev", "up0"]),
+                ("/usr/sbin/ip", ["link", "set", "up0", "up"]),
+            ] {
+                let output = try await harness.inAgentNetwork(command, arguments)
+                guard output.status == 0 else { throw HarnessFailure("\(arguments): \(output.stderr)") }
+            }
+            for arguments in [["addr", "add", "10.99.0.2/24", "dev", "down0"], ["link", "set", "down0", "up"],
+                              ["route", "add", "10.220.0.0/15", "via", "10.99.0.1"]] {
+                let output = try await outside.run("/usr/sbin/ip", arguments)
+                guard output.status == 0 else { throw HarnessFailure("\(arguments): \(output.stderr)") }
+            }
+            return outside
+        }
+
+        func run(_ executable: String, _ arguments: [String]) async throws -> ChildProcess.Output {
+            try await AICoreCLITests.run("/usr/bin/nsenter", ["--net=/proc/\(holder.pid)/ns/net", "--", executable] + arguments)
+        }
+
+        func stop() async {
+            holder.signal(SIGKILL)
+            let holder = holder
+            _ = try? await offload { holder.waitForExit() }
+        }
+    }
+
+    /// One TCP request from `instance` (by `exec`): what the server at host:port says, or the error.
+    static func connect(_ harness: AgentHarness, stack: String, service: String, to host: String, _ port: Int) async throws -> CommandRunner.Result {
+        try await harness.cli(["exec", "-p", stack, service, "python3", "-c", """
+            import socket, sys
+            try:
+                c = socket.create_connection(("\(host)", \(port)), 3)
+                c.sendall(b"who?\\n")
+                print(c.recv(100).decode().strip())
+            except OSError as e:
+                print(e)
+                sys.exit(1)
+            """])
+    }
+
+    @Test func instancesReachOutThroughMasqueradeExceptOnInternalNetworksAndTheOutsideReachesOnlyPublishedPorts() async throws {
+        try await AgentHarness.with(startImmediately: false) { harness in
+            try await harness.start(ownNetwork: true)
+            let outside = try await Outside.make(beside: harness)
+            // The outside's server answers with the address it sees the client at.
+            let server = try ChildProcess.spawn("/usr/bin/nsenter", ["--net=/proc/\(outside.holder.pid)/ns/net", "--", "/usr/bin/python3", "-c", """
+                import socket
+                s = socket.socket()
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("10.99.0.2", 7000))
+                s.listen(16)
+                while True:
+                    c, peer = s.accept()
+                    c.recv(100)
+                    c.sendall(("outside sees %s\\n" % peer[0]).encode())
+                    c.close()
+                """], discardOutput: true)
+            defer { server.signal(SIGKILL) }
+            let file = harness.directory + "/edge.yml"
+            try (Self.stackFile("edge", publish: 15432) + """
+
+                  vault:
+                    command: ["sleep", "600"]
+                    networks: [back]
+                networks:
+                  back:
+                    internal: true
+                """).write(toFile: file, atomically: true, encoding: .utf8)
+            let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
+            #expect(up.status == 0, "\(up.stderr)\n\(harness.agentLog.suffix(2000))")
+            try #require(up.status == 0)
+
+            // Out through masquerade: the outside sees the agent's address, not the instance's.
+            try await waitUntil("the outside's server answers", within: .seconds(30)) {
+                (try? await Self.connect(harness, stack: "edge", service: "client", to: "10.99.0.2", 7000).status) == 0
+            }
+            let out = try await Self.connect(harness, stack: "edge", service: "client", to: "10.99.0.2", 7000)
+            #expect(out.stdout.contains("outside sees 10.99.0.1"), "\(out.stdout)\(out.stderr)")
+            // An internal network has no way out.
+            let sealed = try await Self.connect(harness, stack: "edge", service: "vault", to: "10.99.0.2", 7000)
+            #expect(sealed.status != 0, "an instance on an internal network reached the outside: \(sealed.stdout)")
+
+            // From the outside: the published port answers; the instance's own address does not.
+            let db = try #require(try await harness.instances("edge").first { $0.service == "db" })
+            let address = try #require(db.addresses["edge_default"])
+            func ask(_ host: String, _ port: Int) async throws -> ChildProcess.Output {
+                try await outside.run("/usr/bin/python3", ["-c", """
+                    import socket
+                    c = socket.create_connection(("\(host)", \(port)), 3)
+                    c.sendall(b"who?\\n")
+                    print(c.recv(100).decode().strip())
+                    """])
+            }
+            // 127.0.0.1:15432 is the agent's loopback only: the outside cannot reach it.
+            #expect(try await ask("10.99.0.1", 15432).status != 0, "a port published on 127.0.0.1 answered the outside")
+            #expect(try await ask(address, 5432).status != 0, "the outside reached an instance's address directly")
+
+            let wide = harness.directory + "/wide.yml"
+            try Self.stackFile("edge", publish: nil).replacingOccurrences(of: "ports: [\"5432\"]", with: "ports: [\"15433:5432\"]")
+                .write(toFile: wide, atomically: true, encoding: .utf8)
+            let republish = try await harness.cli(["up", "-d", "--wait", "-f", wide])
+            #expect(republish.status == 0, "\(republish.stderr)")
+            let published = try await ask("10.99.0.1", 15433)
+            #expect(published.stdout.hasPrefix("edge "), "\(published.stdout)\(published.stderr)")
+
+            // down leaves no bridge, address or rule of ours.
+            #expect(try await harness.cli(["down", "-p", "edge"]).status == 0)
+            let links = try await harness.inAgentNetwork("/usr/sbin/ip", ["-o", "link", "show"]).stdout
+            #expect(!links.contains("aic-"), "\(links)")
+            let doctor = try await harness.inAgentNetwork(CommandRunner.binary, ["doctor"])
+            #expect(doctor.stdout.contains("table inet aicore is absent"), "\(doctor.stdout)")
+            await outside.stop()
+        }
+    }
 }
