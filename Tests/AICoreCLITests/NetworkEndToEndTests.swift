@@ -153,6 +153,32 @@ struct NetworkEndToEndTests {
             #expect(shrink.status == 0, "\(shrink.stderr)")
             #expect(try await resolve("alpha", "cache").status != 0, "a removed service stops resolving")
 
+            // A subnet another stack's network has, and an external network nobody made: located
+            // errors, and nothing of the stack is made.
+            let alphaSubnet24 = (addresses["alpha"] ?? "-").split(separator: ".").prefix(3).joined(separator: ".") + ".0/24"
+            let clash = harness.directory + "/gamma.yml"
+            try """
+                name: gamma
+                services:
+                  app:
+                    command: ["sleep", "600"]
+                    networks: [mine, shared]
+                networks:
+                  mine:
+                    ipam:
+                      config:
+                        - subnet: \(alphaSubnet24)
+                  shared:
+                    external: true
+                    name: nobody-made-this
+                """.write(toFile: clash, atomically: true, encoding: .utf8)
+            let refused = try await harness.cli(["up", "-d", "-f", clash])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("gamma.yml:10:11: error: networks.mine.ipam.config[0].subnet: \(alphaSubnet24) overlaps"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("gamma.yml:12:5: error: networks.shared.external: the external network nobody-made-this does not exist on this node"),
+                    "\(refused.stderr)")
+            #expect(try await harness.instances("gamma").isEmpty)
+
             // A published port on 127.0.0.1 of the agent's namespace reaches alpha's db.
             #expect(try await Self.ask(harness, "127.0.0.1", 15432).hasPrefix("alpha "))
 

@@ -118,7 +118,7 @@ struct Up: AsyncParsableCommand {
     /// An agent's finding about a key path (`services.web.ports[0]: …`, a clash with another
     /// stack) located in the files as a loader error is: `FILE:LINE:COLUMN: error: …`.
     static func locate(_ detail: String, in loaded: LoadedStack) -> String {
-        guard detail.hasPrefix("services."), let colon = detail.range(of: ": "),
+        guard detail.hasPrefix("services.") || detail.hasPrefix("networks."), let colon = detail.range(of: ": "),
               let location = loaded.locate(String(detail[..<colon.lowerBound])) else { return detail }
         return "\(location): error: \(detail)"
     }

@@ -134,6 +134,7 @@ public actor ControlPlane {
     public func applyRecording(_ stack: Stack, cause: String = "apply", pull: PullPolicy? = nil) async throws(AICoreError) -> (ReconcilePlan, Int) {
         try checkHostPorts(stack)
         try checkInstanceNames(stack)
+        try await checkNetworks(stack)
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision: Int = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
         desired[stack.name] = stack
@@ -166,6 +167,38 @@ public actor ControlPlane {
         guard let first = clashes.first else { return }
         throw AICoreError(.conflict, "stack \(stack.name) cannot publish its ports: " + first.drop { $0 != " " }.dropFirst(),
                          details: clashes)
+    }
+
+    /// Refuses, before anything changes, a stack whose networks this node cannot give it: a
+    /// subnet that overlaps another stack's network, an `external` network no stack made. One
+    /// `details` line per problem, `networks.K…: …`, which `up` turns into the file's line and
+    /// column. (A subnet that overlaps a route of the host is refused by the node as it makes
+    /// the network, before any instance starts.)
+    func checkNetworks(_ stack: Stack) async throws(AICoreError) {
+        let layout = await reconciler.networkLayout(stack)
+        var others: [NetworkLease] = []
+        for name in desired.keys.sorted() where name != stack.name {
+            others += await reconciler.networkLeases(stack: name).values.sorted { $0.name < $1.name }
+        }
+        var problems: [String] = []
+        for definition in stack.networks where layout.requests.contains(where: { $0.name == definition.name }) {
+            if definition.external {
+                var known = others.contains { $0.name == definition.name }
+                if !known { known = !(await agent.networkLeases([definition.name])).isEmpty }
+                if !known {
+                    problems.append("networks.\(definition.key).external: the external network \(definition.name) does not exist on this node; `up` the stack that declares it first")
+                }
+                continue
+            }
+            for (index, subnet) in definition.subnets.enumerated() {
+                if let other = others.first(where: { $0.name != definition.name && $0.subnet.overlaps(subnet) }) {
+                    problems.append("networks.\(definition.key).ipam.config[\(index)].subnet: \(subnet) overlaps \(other.subnet) of network \(other.name) on this node; choose another subnet")
+                }
+            }
+        }
+        guard let first = problems.first else { return }
+        throw AICoreError(.conflict, "stack \(stack.name) cannot have its networks: " + first.drop { $0 != " " }.dropFirst(),
+                          details: problems)
     }
 
     /// Refuses, before anything changes, a stack whose instance names would be another
