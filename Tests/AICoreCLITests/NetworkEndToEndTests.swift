@@ -182,6 +182,19 @@ struct NetworkEndToEndTests {
             // A published port on 127.0.0.1 of the agent's namespace reaches alpha's db.
             #expect(try await Self.ask(harness, "127.0.0.1", 15432).hasPrefix("alpha "))
 
+            // network_mode: service:db shares db's namespace: its 127.0.0.1:5432 is db's.
+            let sidecar = harness.directory + "/alpha-sidecar.yml"
+            try (Self.stackFile("alpha", publish: 15432) + """
+
+                  sidecar:
+                    command: ["sleep", "600"]
+                    network_mode: "service:db"
+                """).write(toFile: sidecar, atomically: true, encoding: .utf8)
+            let withSidecar = try await harness.cli(["up", "-d", "--wait", "-f", sidecar])
+            #expect(withSidecar.status == 0, "\(withSidecar.stderr)")
+            let shared = try await Self.connect(harness, stack: "alpha", service: "sidecar", to: "127.0.0.1", 5432)
+            #expect(shared.stdout.hasPrefix("alpha 127.0.0.1"), "\(shared.stdout)\(shared.stderr)")
+
             // An agent killed and started again re-adopts its networks: the same instances keep
             // their addresses (nothing restarted), and the VIPs and published ports serve again.
             let before = try await harness.instances("alpha")

@@ -291,9 +291,9 @@ final class IsolationTests {
         #expect(ro.status == 125)
         #expect(ro.stderr == "aicore-node run: mkdir /no-such-dir-on-ro-root: Read-only file system\n")
         let bad = try await runNode(["--bogus", "--", "true"], stateDir: stateDir)
-        #expect(bad.status == 125 && bad.stderr.split(separator: "\n").count == 1)
+        #expect(bad.status == 125 && bad.stderr.split(separator: "\n").count == 1, "\(bad.status): \(bad.stderr)")
         let none = try await runNode([], stateDir: stateDir)
-        #expect(none.status == 125 && none.stderr.contains("missing command"))
+        #expect(none.status == 125 && none.stderr.contains("missing command"), "\(none.status): \(none.stderr)")
     }
 
     @Test func logFileHasOutputAndRotates() async throws {

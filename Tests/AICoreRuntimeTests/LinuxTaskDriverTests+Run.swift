@@ -64,8 +64,9 @@ extension LinuxTaskDriverTests {
 
     @Test func runKillsTheProcessAtTheTimeoutAndKeepsWhatItPrinted() async throws {
         let handle = try await driver.startRemovedAfterTest(spec(TestEnvironment.uniqueName("runtime"), ["sleep", "30"]))
+        // Long enough for `sh` to start and print on a slow machine (the VM emulates its CPU).
         let outcome = try await driver.run(handle, command: ["sh", "-c", "echo started; exec sleep 30"],
-                                           timeout: .milliseconds(500), outputLimit: 1 << 16)
+                                           timeout: .seconds(5), outputLimit: 1 << 16)
         #expect(outcome == ExecOutcome(ending: .timedOut, output: "started\n"))
         // The init kills it once the channel closes: only the init and the workload remain.
         #expect(await eventually { processesInCgroup(handle) == 2 })

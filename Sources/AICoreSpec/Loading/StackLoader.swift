@@ -3,6 +3,18 @@ import Foundation
 /// Loads stack files: read, interpolate, merge, decode, filter by profile, validate.
 /// Every problem of every file is reported together; nothing is returned half-loaded.
 public enum StackLoader {
+    /// `network_mode: service:NAME` joins NAME's first instance's namespace: NAME starts first,
+    /// and an operator's restart of it restarts this one too (its namespace is a new one), as
+    /// Compose recreates such a container with its target.
+    static func dependingOnSharedNetwork(_ service: Service) -> Service {
+        guard case let .service(target)? = service.networkMode, !service.dependsOn.contains(where: { $0.service == target }) else {
+            return service
+        }
+        var service = service
+        service.dependsOn.append(ServiceDependency(service: target, condition: .serviceStarted, restart: true))
+        return service
+    }
+
     public static func load(_ options: StackLoadOptions) throws(StackLoadError) -> LoadedStack {
         guard let firstFile = options.files.first else {
             throw StackLoadError(diagnostics: [
@@ -58,6 +70,7 @@ public enum StackLoader {
         if diagnostics.contains(where: \.isError) {
             throw StackLoadError(diagnostics: diagnostics)
         }
+        stack.services = stack.services.map(Self.dependingOnSharedNetwork)
         return LoadedStack(stack: stack, warnings: diagnostics, locations: context.locations)
     }
 
