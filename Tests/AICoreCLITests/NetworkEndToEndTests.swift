@@ -13,18 +13,24 @@ import Glibc
 struct NetworkEndToEndTests {
     /// A TCP server on 0.0.0.0:5432 that answers each request with `$WHO` and the address it was
     /// reached at. The client speaks first, as PostgreSQL's do.
-    static let server = """
+    static let server = tcpServer(host: "0.0.0.0", port: 5432, answer: "os.environ[\"WHO\"], c.getsockname()[0]")
+
+    /// A python3 TCP server on host:port that reads a request and answers `"%s %s" % (answer)`
+    /// (python expressions over the connection `c` and its `peer`) on each connection.
+    static func tcpServer(host: String, port: Int, answer: String) -> String {
+        """
         import os, socket
         s = socket.socket()
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind(("0.0.0.0", 5432))
+        s.bind(("\(host)", \(port)))
         s.listen(16)
         while True:
-            c, _ = s.accept()
+            c, peer = s.accept()
             c.recv(100)
-            c.sendall(("%s %s\\n" % (os.environ["WHO"], c.getsockname()[0])).encode())
+            c.sendall(("%s %s\\n" % (\(answer))).encode())
             c.close()
         """
+    }
 
     /// A client that asks `db:5432` (by name) once a second and prints the answer.
     static let client = """
@@ -277,18 +283,9 @@ struct NetworkEndToEndTests {
             try await harness.start(ownNetwork: true)
             let outside = try await Outside.make(beside: harness)
             // The outside's server answers with the address it sees the client at.
-            let server = try ChildProcess.spawn("/usr/bin/nsenter", ["--net=/proc/\(outside.holder.pid)/ns/net", "--", "/usr/bin/python3", "-c", """
-                import socket
-                s = socket.socket()
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                s.bind(("10.99.0.2", 7000))
-                s.listen(16)
-                while True:
-                    c, peer = s.accept()
-                    c.recv(100)
-                    c.sendall(("outside sees %s\\n" % peer[0]).encode())
-                    c.close()
-                """], discardOutput: true)
+            let server = try ChildProcess.spawn("/usr/bin/nsenter", ["--net=/proc/\(outside.holder.pid)/ns/net", "--", "/usr/bin/python3", "-c",
+                                                                   Self.tcpServer(host: "10.99.0.2", port: 7000, answer: "\"outside sees\", peer[0]")],
+                                                discardOutput: true)
             defer { server.signal(SIGKILL) }
             let file = harness.directory + "/edge.yml"
             try (Self.stackFile("edge", publish: 15432) + """

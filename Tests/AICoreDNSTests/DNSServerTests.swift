@@ -18,9 +18,9 @@ import Glibc
 /// own namespace. No other address is ever a target.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root: network namespaces"))
 struct DNSServerTests {
-    static let postgres = IPv4Address("10.220.0.5")!
-    static let api1 = IPv4Address("10.220.0.7")!
-    static let api2 = IPv4Address("10.220.0.8")!
+    static let postgres = DNSResolverTests.postgres
+    static let api1 = DNSResolverTests.api1
+    static let api2 = DNSResolverTests.api2
 
     /// An instance's namespace: new, with lo up (as the runtime leaves it), kept by the descriptor.
     static func instanceNamespace() async throws -> Int32 {
@@ -30,17 +30,8 @@ struct DNSServerTests {
         }
     }
 
-    static var records: DNSRecordSet {
-        var demo = DNSNetworkRecords()
-        demo.set("postgres", to: [postgres])
-        demo.set("db", to: [postgres])
-        demo.set("demo-postgres-1", to: [postgres])
-        demo.setPointer(postgres, to: "demo-postgres-1")
-        demo.set("api", to: [api1, api2])
-        var other = DNSNetworkRecords()
-        other.set("secret", to: [IPv4Address("10.221.0.2")!])
-        return DNSRecordSet(networks: ["demo_default": demo, "other_default": other])
-    }
+    /// The resolver tests' names: stack "demo" on its default network, and another network.
+    static var records: DNSRecordSet { DNSResolverTests.records }
 
     /// A server with the test upstream, its namespace, and everything closed after `body`.
     static func withServer(upstreams: ((TestUpstreamResolver) -> [DNSUpstream])? = nil, maximumForwards: Int = 1024,

@@ -35,6 +35,11 @@ struct BadInputTests {
 
     @Test("reports the error at its line, column and key path", arguments: cases)
     func locatedError(_ input: BadInput) throws {
+        try Self.expectLocatedError(input)
+    }
+
+    /// `input` loads with exactly its error, at its line, column and key path.
+    static func expectLocatedError(_ input: BadInput) throws {
         let fixture = try StackFixture()
         defer { fixture.remove() }
         let errors = fixture.errors(yaml: input.yaml)

@@ -10,17 +10,7 @@ struct NetworkBadInputTests {
 
     @Test("reports the error at its line, column and key path", arguments: cases)
     func locatedError(_ input: BadInput) throws {
-        let fixture = try StackFixture()
-        defer { fixture.remove() }
-        let errors = fixture.errors(yaml: input.yaml)
-        #expect(errors.count == input.errorCount, "errors: \(errors.map(\.description))")
-        let error = try #require(errors.first)
-        #expect(error.severity == .error)
-        #expect(error.location?.file == fixture.directory + "/stack.yml")
-        #expect(error.location?.line == input.line)
-        #expect(error.location?.column == input.column)
-        #expect(error.keyPath == input.keyPath)
-        #expect(error.message.contains(input.message), "message: \(error.message)")
+        try BadInputTests.expectLocatedError(input)
     }
 
     /// `api` with `keys` (service-level lines, already indented) and then `networks: back:` with `back`.
