@@ -16,9 +16,14 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
         /// No way out (`internal: true`): no masquerade, no default route. nil in files from
         /// before it was kept.
         public var isInternal: Bool?
+        /// `ipam.config[].gateway`; nil: the subnet's first host address.
+        public var chosenGateway: IPv4Address?
+        /// `ipam.config[].ip_range`: where addresses are handed out from (a static
+        /// `ipv4_address` may lie anywhere in the subnet); nil: the whole subnet.
+        public var range: IPv4Network?
 
         /// The subnet's first host address, the bridge's own: every instance's default route.
-        public var gateway: IPv4Address { IPv4Address(subnet.first.value + 1) }
+        public var gateway: IPv4Address { chosenGateway ?? IPv4Address(subnet.first.value + 1) }
     }
 
     public private(set) var networks: [String: Network] = [:]
@@ -29,11 +34,17 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
     /// subnet) or the first free subnet of `pools`. A subnet must not overlap another network's
     /// nor a route of the host (`hostRoutes`; the routes of this node's own bridges are
     /// recognised as theirs).
-    public mutating func network(_ name: String, requested: IPv4Network? = nil, pools: [AddressPool] = AddressPool.defaults,
+    /// `gateway` and `range` (the file's `ipam.config` gateway and `ip_range`) go with a
+    /// requested subnet.
+    public mutating func network(_ name: String, requested: IPv4Network? = nil, gateway: IPv4Address? = nil, range: IPv4Network? = nil,
+                                 pools: [AddressPool] = AddressPool.defaults,
                                  hostRoutes: [IPv4Network] = []) throws(AICoreError) -> Network {
         if let existing = networks[name] {
             if let requested, Self.normalized(requested) != existing.subnet {
                 throw AICoreError(.conflict, "network \(name) has the subnet \(existing.subnet), not \(requested); remove the network (down) to change its subnet")
+            }
+            if let gateway, gateway != existing.gateway {
+                throw AICoreError(.conflict, "network \(name) has the gateway \(existing.gateway), not \(gateway); remove the network (down) to change it")
             }
             return existing
         }
@@ -58,7 +69,21 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
             }
             subnet = free
         }
-        let network = Network(subnet: subnet, bridge: Self.bridgeName(for: name), addresses: [:])
+        var network = Network(subnet: subnet, bridge: Self.bridgeName(for: name), addresses: [:])
+        if requested != nil {
+            if let gateway {
+                guard subnet.contains(gateway), gateway != subnet.first, gateway != subnet.last else {
+                    throw AICoreError(.invalidSpec, "network \(name): the gateway \(gateway) is not a host address of \(subnet)")
+                }
+                network.chosenGateway = gateway
+            }
+            if let range {
+                guard subnet.contains(range.first), range.prefix >= subnet.prefix else {
+                    throw AICoreError(.invalidSpec, "network \(name): the ip_range \(range) is not inside \(subnet)")
+                }
+                network.range = IPv4Network(address: range.first, prefix: range.prefix)
+            }
+        }
         networks[name] = network
         return network
     }
@@ -71,11 +96,13 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
         }
         if let existing = network.addresses[instance], requested == nil || requested == existing { return existing }
         let taken = Dictionary(network.addresses.filter { $0.key != instance }.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        let first = network.gateway.value + 1
-        let last = network.subnet.last.value - 1  // the broadcast address is no host's
+        // Neither the network's own address nor its broadcast address is a host's, nor the gateway.
+        let first = network.subnet.first.value + 1
+        let last = network.subnet.last.value - 1
+        let gateway = network.gateway
         let address: IPv4Address
         if let requested {
-            guard network.subnet.contains(requested), requested.value >= first, requested.value <= last else {
+            guard network.subnet.contains(requested), requested.value >= first, requested.value <= last, requested != gateway else {
                 throw AICoreError(.invalidSpec, "\(instance): \(requested) is not a host address of network \(name) (\(network.subnet), gateway \(network.gateway))")
             }
             if let holder = taken[requested] {
@@ -83,7 +110,8 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
             }
             address = requested
         } else {
-            guard let free = (first...last).lazy.map(IPv4Address.init).first(where: { taken[$0] == nil }) else {
+            let pool = network.range.map { max($0.first.value, first)...min($0.last.value, last) } ?? first...last
+            guard let free = pool.lazy.map(IPv4Address.init).first(where: { taken[$0] == nil && $0 != gateway }) else {
                 throw AICoreError(.exhausted, "network \(name) (\(network.subnet)) has no free address left for \(instance)")
             }
             address = free

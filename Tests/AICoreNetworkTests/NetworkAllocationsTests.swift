@@ -62,6 +62,24 @@ struct NetworkAllocationsTests {
         #expect(#expect(throws: AICoreError.self) { try allocations.address(of: "x-1", on: "absent") }?.code == .notFound)
     }
 
+    @Test func aChosenGatewayAndIPRangeAreHonouredAndAStaticAddressMayLieOutsideTheRange() throws {
+        var allocations = NetworkAllocations()
+        let network = try allocations.network("n", requested: Self.net("10.9.0.0/24"), gateway: Self.ip("10.9.0.254"),
+                                              range: Self.net("10.9.0.128/25"))
+        #expect(network.gateway.description == "10.9.0.254")
+        #expect(NetworkAllocations.bridgeMAC(gateway: network.gateway) == [0x02, 0xac, 10, 9, 0, 254])
+        #expect(try allocations.address(of: "web-1", on: "n").description == "10.9.0.128", "the range's first address")
+        #expect(try allocations.address(of: "db-1", on: "n", requested: Self.ip("10.9.0.5")).description == "10.9.0.5")
+        #expect(#expect(throws: AICoreError.self) { try allocations.address(of: "x-1", on: "n", requested: Self.ip("10.9.0.254")) }?.code
+                == .invalidSpec, "the gateway is no instance's")
+        // The last free address of the range is never the gateway.
+        for index in 2...125 { _ = try allocations.address(of: "web-\(index)", on: "n") }
+        #expect(try allocations.address(of: "web-126", on: "n").description == "10.9.0.253")
+        #expect(#expect(throws: AICoreError.self) { try allocations.address(of: "web-127", on: "n") }?.code == .exhausted)
+        let moved = #expect(throws: AICoreError.self) { try allocations.network("n", requested: Self.net("10.9.0.0/24"), gateway: Self.ip("10.9.0.1")) }
+        #expect(moved?.message == "network n has the gateway 10.9.0.254, not 10.9.0.1; remove the network (down) to change it")
+    }
+
     @Test func aFullSubnetSaysSo() throws {
         var allocations = NetworkAllocations()
         _ = try allocations.network("tiny", requested: Self.net("10.9.9.0/30"))

@@ -55,8 +55,11 @@ public struct StackNetworks: Sendable, Equatable {
         }
         result.requests = members.keys.sorted().compactMap { name in
             guard let (definition, services) = members[name] else { return nil }
-            return NetworkRequest(name: name, stack: stack.name, subnet: definition.subnets.first, internal: definition.internal,
-                                  external: definition.external, services: services.sorted())
+            var request = NetworkRequest(name: name, stack: stack.name, subnet: definition.subnets.first, internal: definition.internal,
+                                         external: definition.external, services: services.sorted())
+            request.gateway = definition.ipam?.config.first?.gateway
+            request.range = definition.ipam?.config.first?.ipRange
+            return request
         }
         return result
     }

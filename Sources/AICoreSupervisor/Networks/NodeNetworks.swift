@@ -12,6 +12,9 @@ public struct NetworkRequest: Sendable, Hashable {
     public var stack: String
     /// The stack file's `ipam.config` subnet; nil: the first free one of the pools.
     public var subnet: IPv4Network?
+    /// Its `gateway` and `ip_range`, with the subnet.
+    public var gateway: IPv4Address?
+    public var range: IPv4Network?
     /// No way out (no default route through it, no masquerade).
     public var `internal`: Bool
     /// Made by another stack (`external: true`): it must exist already.
@@ -103,7 +106,8 @@ public actor NodeNetworks {
                 if request.external, next.networks[request.name] == nil {
                     throw AICoreError(.notFound, "network \(request.name) is declared external, and this node has no such network; `up` the stack that declares it first")
                 }
-                let network = try next.network(request.name, requested: request.subnet, pools: pools, hostRoutes: routes)
+                let network = try next.network(request.name, requested: request.subnet, gateway: request.gateway, range: request.range,
+                                               pools: pools, hostRoutes: routes)
                 let own = Self.vipPrefix + request.stack + "/"
                 let wanted = Set(request.services.map { Self.vipKey(stack: request.stack, service: $0) })
                 for (key, address) in network.addresses where key.hasPrefix(own) && !wanted.contains(key) {
