@@ -150,6 +150,7 @@ YML
 # On the bridge nginx listens on its usual port in its own namespace; on the host network on the
 # replica's $PORT on 127.0.0.1.
 pair_stack nbbridge bridge 8080 >"$WORK/nbbridge.yml"
+# shellcheck disable=SC2016 # $$PORT is for the stack file (Compose's escape), the instance's shell reads $PORT
 pair_stack nbhost host '127.0.0.1:$$PORT' >"$WORK/nbhost.yml"
 for stack in nbbridge nbhost; do
   if ! "$BIN" up -d --wait --wait-timeout 120 -f "$WORK/$stack.yml" >"$WORK/$stack.up.log" 2>&1; then
