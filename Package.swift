@@ -147,7 +147,7 @@ let package = Package(
         .target(
             name: "AICoreSupervisor",
             dependencies: [
-                "AICoreAddresses", "AICoreErrors", "AICoreNetwork", "AICoreRuntime", "AICoreSpec", "AICoreStore", "AICoreSystem", "AICoreImages",
+                "AICoreAddresses", "AICoreDNS", "AICoreErrors", "AICoreNetwork", "AICoreRuntime", "AICoreSpec", "AICoreStore", "AICoreSystem", "AICoreImages",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -163,7 +163,7 @@ let package = Package(
         .target(
             name: "AICoreServer",
             dependencies: [
-                "AICoreAddresses", "AICoreErrors", "AICoreNetwork",
+                "AICoreAddresses", "AICoreDNS", "AICoreErrors", "AICoreNetwork",
                 "AICoreController",
                 "AICoreSupervisor",
                 "AICoreStore",

@@ -16,7 +16,7 @@ swift build --build-tests -q
 # isolation suites run again in a VM with cgroup v2 (scripts/vm/vmrun). Kernel tests need root.
 if [[ $(id -u) -eq 0 ]]; then
   echo "test: running the kernel suites under cgroup v2 in a VM"
-  SKIP_BUILD=1 scripts/test-cgroup-v2.sh "CgroupKernelTests|IsolationTests|LinuxTaskDriverTests|InitHandoverTests|NetlinkTests"
+  SKIP_BUILD=1 scripts/test-cgroup-v2.sh "CgroupKernelTests|IsolationTests|LinuxTaskDriverTests|InitHandoverTests|NetlinkTests|NodeNetworksTests|FirewallTests|FirewallTrafficTests|DNSServerTests"
   echo "test: running the cgroup suites under systemd (cgroup v2, delegated; systemd's own driver) in a VM"
   SKIP_BUILD=1 scripts/test-cgroup-v2.sh --systemd "CgroupKernelTests|CgroupSystemdManagerKernelTests"
   echo "test: running the agent under a real systemd (cgroup v2) in a VM"

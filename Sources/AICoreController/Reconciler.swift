@@ -234,18 +234,9 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         for service in stack.services {
             switch layout.placements[service.name] {
             case let .bridge(joins)?:
-                // Its own stack's services win over another stack's of the same name on a
-                // shared network, and an earlier network over a later one.
-                var hosts: [String: String] = [:]
-                for join in joins.reversed() {
-                    guard let lease = made[join.network] else { continue }
-                    for (key, vip) in lease.vips.sorted(by: { $0.key > $1.key }) {
-                        guard let name = key.split(separator: "/").last else { continue }
-                        hosts[String(name)] = vip.description
-                    }
-                    for (name, vip) in lease.vips(of: stack.name) { hosts[name] = vip.description }
-                }
-                networks[service.name] = InstanceNetwork(hosts: hosts, joins: joins)
+                // Names come from the agent's resolver (127.0.0.11), which follows services
+                // that come and go; /etc/hosts would keep them as they were at the start.
+                networks[service.name] = InstanceNetwork(joins: joins)
             case let .sharing(other)?:
                 var network = InstanceNetwork()
                 network.sharing = other

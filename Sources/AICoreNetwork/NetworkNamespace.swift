@@ -54,6 +54,17 @@ public enum NetworkNamespace {
         }
     }
 
+    /// Runs `body` with a descriptor of the network namespace at `path` (a process's
+    /// `/proc/PID/ns/net`), closed when it returns.
+    public static func withOpened<T>(_ path: String, _ body: (Int32) async throws(AICoreError) -> T) async throws(AICoreError) -> T {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw AICoreError(.systemCall, "cannot open the network namespace \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        return try await body(fd)
+    }
+
     /// A descriptor of the calling thread's network namespace (close it when done).
     public static func openCurrent() throws(AICoreError) -> Int32 {
         let fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)

@@ -38,6 +38,9 @@ extension LinuxTaskDriver {
             }
         }
         try NetworkNamespace.runBlocking(in: instance) { () throws(AICoreError) in
+            // The clone brings lo up too, but concurrently with this: the resolver binds
+            // 127.0.0.11 on it below, so it must be up now.
+            try Netlink.setLink("lo", up: true)
             for bridge in bridges {
                 try Netlink.addAddress(bridge.address, prefix: bridge.prefix, to: bridge.interface)
                 try Netlink.setLink(bridge.interface, up: true)

@@ -21,7 +21,8 @@ struct DoctorTests {
 
     @Test func aForwardPolicyDropInAnotherTableIsAWarningThatSaysHowToAllowOurBridges() async throws {
         // What `ufw enable` leaves: iptables-nft's table ip filter, chain FORWARD, policy drop.
-        let result = try await Self.doctor(after: "/usr/sbin/iptables-nft -P FORWARD DROP")
+        // A new namespace starts with the host's forwarding setting: turned off here, in it.
+        let result = try await Self.doctor(after: "echo 0 > /proc/sys/net/ipv4/ip_forward && /usr/sbin/iptables-nft -P FORWARD DROP")
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains(
@@ -29,7 +30,7 @@ struct DoctorTests {
                 + "to and from outside their bridge; to allow it: `ufw route allow in on aic-+` and `ufw route allow out on aic-+` "
                 + "with ufw, or `iptables -I FORWARD -i aic-+ -j ACCEPT` and `iptables -I FORWARD -o aic-+ -j ACCEPT`"), "\(result.stdout)")
         #expect(lines.contains("ok    nftables: libnftables lists the ruleset; table inet aicore is absent (no bridge network yet)"), "\(result.stdout)")
-        // A new namespace does not forward until the agent says so.
+        // It does not forward until the agent says so.
         #expect(lines.contains { $0.hasPrefix("warn  ip forwarding: net.ipv4.ip_forward is 0; the agent sets it to 1") }, "\(result.stdout)")
         #expect(lines.contains("ok    root: running as root, as the agent does"))
         #expect(lines.contains { $0.hasPrefix("ok    cgroups: cgroup v") }, "\(result.stdout)")

@@ -78,7 +78,8 @@ struct NetworkEndToEndTests {
                 let file = harness.directory + "/\(name).yml"
                 try Self.stackFile(name, publish: publish).write(toFile: file, atomically: true, encoding: .utf8)
                 let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
-                #expect(up.status == 0, "up \(name): \(up.stderr)\n\(harness.agentLog.suffix(3000))")
+                let events = up.status == 0 ? "" : (try? await harness.cli(["inspect", "\(name)-client-1"]))?.stdout ?? ""
+                #expect(up.status == 0, "up \(name): \(up.stderr)\n\(events.suffix(3000))\n\(harness.agentLog.suffix(3000))")
                 try #require(up.status == 0)
             }
 
@@ -107,6 +108,50 @@ struct NetworkEndToEndTests {
                     Issue.record("\(error)\n\(logs.stdout.suffix(1500))\n\(harness.agentLog.suffix(2000))")
                 }
             }
+
+            // Names, from the agent's resolver (127.0.0.11) in each instance: the service (its
+            // VIP), an instance's name (its address), nothing of another stack's network.
+            func resolve(_ stack: String, _ name: String) async throws -> CommandRunner.Result {
+                try await harness.cli(["exec", "-p", stack, "client", "getent", "hosts", name])
+            }
+            let alphaVIP = try await resolve("alpha", "db")
+            #expect(alphaVIP.status == 0, "\(alphaVIP.stdout)\(alphaVIP.stderr)")
+            #expect(alphaVIP.stdout.hasPrefix("10.22"), "\(alphaVIP.stdout)")
+            #expect(!alphaVIP.stdout.contains(addresses["alpha"] ?? "-"), "the service name is its VIP, not a replica's address")
+            let instanceName = try await resolve("alpha", "alpha-db-1")
+            #expect(instanceName.stdout.hasPrefix((addresses["alpha"] ?? "-") + " "), "\(instanceName.stdout)")
+            #expect(try await resolve("alpha", "beta-db-1").status != 0, "beta's names are not on alpha's network")
+            let resolvConf = try await harness.cli(["exec", "-p", "alpha", "client", "cat", "/etc/resolv.conf"])
+            #expect(resolvConf.stdout.contains("nameserver 127.0.0.11"), "\(resolvConf.stdout)")
+            #expect(resolvConf.stdout.contains("options ndots:0"), "\(resolvConf.stdout)")
+
+            // Stacks are isolated: alpha's client reaches beta's database neither by address nor
+            // through beta's gateway (the agent's nftables table drops it).
+            let crossing = try await harness.cli(["exec", "-p", "alpha", "client", "python3", "-c", """
+                import socket, sys
+                try:
+                    socket.create_connection(("\(addresses["beta"] ?? "-")", 5432), 2)
+                    sys.exit(0)
+                except OSError as e:
+                    print(e)
+                    sys.exit(1)
+                """])
+            #expect(crossing.status == 1, "alpha reached beta's database: \(crossing.stdout)")
+
+            // A service added to a running stack resolves at once in the instances there.
+            let grown = harness.directory + "/alpha-grown.yml"
+            try (Self.stackFile("alpha", publish: 15432) + """
+
+                  cache:
+                    command: ["sleep", "600"]
+                    expose: ["6379"]
+                """).write(toFile: grown, atomically: true, encoding: .utf8)
+            let regrow = try await harness.cli(["up", "-d", "--wait", "-f", grown])
+            #expect(regrow.status == 0, "\(regrow.stderr)")
+            #expect(try await resolve("alpha", "cache").status == 0, "a service added later resolves")
+            let shrink = try await harness.cli(["up", "-d", "--wait", "-f", harness.directory + "/alpha.yml"])
+            #expect(shrink.status == 0, "\(shrink.stderr)")
+            #expect(try await resolve("alpha", "cache").status != 0, "a removed service stops resolving")
 
             // A published port on 127.0.0.1 of the agent's namespace reaches alpha's db.
             #expect(try await Self.ask(harness, "127.0.0.1", 15432).hasPrefix("alpha "))

@@ -124,10 +124,6 @@ struct NetworkBadInputTests {
             endpoint("ipv4_address: 10.0.0.254", ipam: "{config: [{subnet: 10.0.0.0/24, gateway: 10.0.0.254}]}"),
             at: 6, 9, "services.api.networks.back.ipv4_address", "10.0.0.254 is the gateway address of 10.0.0.0/24"),
         BadInput(
-            "ipv4_address outside ip_range",
-            endpoint("ipv4_address: 10.0.0.5", ipam: "{config: [{subnet: 10.0.0.0/24, ip_range: 10.0.0.128/25}]}"),
-            at: 6, 9, "services.api.networks.back.ipv4_address", "10.0.0.5 is outside the ip_range 10.0.0.128/25 of network `back`"),
-        BadInput(
             "a static address on several replicas", endpoint("ipv4_address: 10.0.0.5", more: "    deploy: {replicas: 2}\n"),
             at: 6, 9, "services.api.networks.back.ipv4_address",
             "a static address fits one instance, but the service runs up to 2 replicas; remove ipv4_address or run one replica"),

@@ -24,14 +24,17 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
     private var supervisors: [String: Supervisor<C>] = [:]
     /// This node's bridge networks; nil: host networking only.
     private let networks: NodeNetworks?
+    /// The resolver instances on bridge networks ask (127.0.0.11); nil: none.
+    private let resolver: InstanceResolver?
 
     public init(node: String = "local", driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
                 layout: SupervisorLayout, jitter: Jitter = .standard,
                 capacity: @escaping @Sendable () throws -> NodeCapacity,
                 users: @escaping @Sendable (String) throws -> (uid: UInt32, gid: UInt32),
-                images: ImageService? = nil, networks: NodeNetworks? = nil) {
+                images: ImageService? = nil, networks: NodeNetworks? = nil, resolver: InstanceResolver? = nil) {
         self.node = node
         self.networks = networks
+        self.resolver = resolver
         self.images = images
         self.driver = driver
         self.store = store
@@ -83,6 +86,10 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
             }
             let id = InstanceIdentity(stack: stack.name, service: service.name, replica: replica).id
             (network.attachments, network.addresses) = try await networks.attach(instance: id, network.joins)
+            if let resolver {
+                resolver.register(instance: id, networks: network.joins.map(\.network), dns: service.dns)
+                network.resolvConf = resolver.resolvConf(for: service)
+            }
         }
         if let other = network.sharing {
             let owner = InstanceIdentity(stack: stack.name, service: other, replica: 1).id
@@ -92,6 +99,10 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
             network.sharedNamespace = "/proc/\(pid)/ns/net"
         }
         let runner = try await supervisor.launch(service, replica: replica, replicas: replicas, network: network, image: image)
+        // A running instance re-adopted after an agent restart: its namespace is served again.
+        if network.isBridged, let resolver, let pid = await runner.currentHandle?.pid {
+            try await resolver.adopt(instance: runner.identity.id, pid: pid)
+        }
         // Returns once the start has happened (or failed): plans start instances in their order.
         _ = await runner.waitUntil { $0.state != .created && $0.state != .starting }
     }
@@ -130,6 +141,7 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         } else {
             try await store.deleteInstance(id: instance)
         }
+        await resolver?.forget(instance: instance)
         // An operator's restart keeps the instance's addresses, as it keeps its port.
         if !retainingPort { try await networks?.release(instance: instance) }
     }

@@ -1,5 +1,6 @@
 import AICoreErrors
 import AICoreController
+import AICoreDNS
 import AICoreRuntime
 import AICoreSpec
 import AICoreStore
@@ -33,15 +34,16 @@ public actor ControlPlane {
     /// The control plane over a node agent and the Store it writes to (whose observer feeds
     /// the routes and `/v1/events`). Nothing is started or adopted yet: `recover`. The agent
     /// process gets one from `LocalNode.controlPlane`.
+    /// `names`: where the names of bridge networks go (the agent's resolver).
     public init(configuration: AgentConfiguration, store: ObservedStore, agent: any NodeAgent, planner: ReconcilePlanner,
-                proxy: any ProxyControl, logger: Logger) {
+                proxy: any ProxyControl, logger: Logger, names: (@Sendable (DNSRecordSet) -> Void)? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.store = store
         self.agent = agent
         observer = store.observer
         vips = VIPAllocator(store: store, start: VIPPool.start(forStateDirectory: configuration.stateDirectory))
-        let routes = RouteTable(proxy: proxy, logger: logger)
+        let routes = RouteTable(proxy: proxy, logger: logger, names: names)
         self.routes = routes
         reconciler = Reconciler(store: store, agent: agent, vips: vips, planner: planner,
                                 clock: ContinuousClock(), drain: routes, networkDefault: configuration.networkDefaultMode)
@@ -359,8 +361,15 @@ public actor ControlPlane {
         var bridged: [String: RouteTable.BridgeEndpoints] = [:]
         for service in stack.services {
             guard case let .bridge(joins)? = layout.placements[service.name], let first = joins.first else { continue }
-            let vips = joins.compactMap { leases[$0.network]?.vips(of: stack.name)[service.name]?.description }
-            bridged[service.name] = RouteTable.BridgeEndpoints(vips: vips, network: first.network)
+            var vips: [String: String] = [:]
+            var aliases: [String: [String]] = [:]
+            for join in joins {
+                guard let vip = leases[join.network]?.vips(of: stack.name)[service.name] else { continue }
+                vips[join.network] = vip.description
+                let key = stack.networks.first { $0.name == join.network }?.key ?? Stack.defaultNetworkKey
+                aliases[join.network] = service.networks.first { $0.name == key }?.aliases ?? []
+            }
+            bridged[service.name] = RouteTable.BridgeEndpoints(vips: vips, network: first.network, aliases: aliases)
         }
         routes.load(records)
         routes.set(stack: stack, vips: addresses.mapValues(\.description), bridged: bridged)

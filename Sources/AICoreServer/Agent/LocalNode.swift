@@ -1,4 +1,5 @@
 import AICoreController
+import AICoreDNS
 import AICoreNetwork
 import AICoreErrors
 import AICoreImages
@@ -10,6 +11,7 @@ import AICoreSupervisor
 import AICoreSystem
 import Foundation
 import Logging
+import NIOPosix
 
 /// Assembles the agent of one host: the one place that knows the concrete pieces under the
 /// control plane. It opens the Store, chooses the cgroup driver, builds the `LinuxTaskDriver`
@@ -50,16 +52,17 @@ public enum LocalNode {
         }
         let store = ObservedStore(base: base, observer: StoreObserver())
         let layout = layout(for: configuration)
+        let resolver = instanceResolver()
         let driver: LinuxTaskDriver
         do {
             let cgroups = try cgroups ?? CgroupDetection.detect(placement: cgroupPlacement())
-            driver = try LinuxTaskDriver(
-                configuration: LinuxTaskDriver.Configuration(
-                    stateRoot: layout.instancesDirectory,
-                    hiddenHostPaths: configuration.hiddenHostPaths,
-                    seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache",
-                    writableLayerRoot: configuration.stateDirectory + "/writable", bridgeNamespace: bridgeNamespace),
-                cgroups: cgroups)
+            var runtime = LinuxTaskDriver.Configuration(
+                stateRoot: layout.instancesDirectory,
+                hiddenHostPaths: configuration.hiddenHostPaths,
+                seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache",
+                writableLayerRoot: configuration.stateDirectory + "/writable", bridgeNamespace: bridgeNamespace)
+            runtime.networkReady = { instance, namespace in try resolver.namespaceReady(instance: instance, namespace: namespace) }
+            driver = try LinuxTaskDriver(configuration: runtime, cgroups: cgroups)
         } catch {
             throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)
         }
@@ -73,9 +76,19 @@ public enum LocalNode {
                                         namespace: bridgeNamespace)
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
                                    layout: layout, capacity: { try capacity() }, users: { try user($0) }, images: images,
-                                   networks: networks)
+                                   networks: networks, resolver: resolver)
         return ControlPlane(configuration: configuration, store: store, agent: agent,
-                            planner: ReconcilePlanner(layout: layout), proxy: proxy, logger: logger)
+                            planner: ReconcilePlanner(layout: layout), proxy: proxy, logger: logger,
+                            names: { names in resolver.server.updateRecords { $0.networks = names.networks } })
+    }
+
+    /// The resolver of instances on bridge networks, forwarding what is not ours to the host's
+    /// resolvers (read now from /etc/resolv.conf: blocking, as the rest of the assembly).
+    static func instanceResolver() -> InstanceResolver {
+        let host = (try? ResolvConf.load()) ?? ResolvConf()
+        let server = DNSServer(group: MultiThreadedEventLoopGroup.singleton, upstreams: DNSUpstream.from(host),
+                               logger: Logger(label: "aicore.dns"))
+        return InstanceResolver(server: server, hostSearch: host.search)
     }
 
     /// Where this agent keeps instances' state, logs and volumes, and its cgroup root.

@@ -1,4 +1,6 @@
+import AICoreAddresses
 import AICoreController
+import AICoreDNS
 import AICoreSpec
 import AICoreStore
 import Logging
@@ -17,14 +19,17 @@ import Synchronization
 public final class RouteTable: Sendable {
     /// Where a service on bridge networks is reached, and where its replicas are.
     public struct BridgeEndpoints: Sendable, Equatable {
-        /// Its VIPs, one per network.
-        public var vips: [String]
-        /// The network whose address of each replica the proxy connects to.
+        /// Network → its VIP there.
+        public var vips: [String: String]
+        /// The network whose address of each replica the proxy connects to: its first.
         public var network: String
+        /// Network → the service's other names there (`aliases`).
+        public var aliases: [String: [String]]
 
-        public init(vips: [String], network: String) {
+        public init(vips: [String: String], network: String, aliases: [String: [String]] = [:]) {
             self.vips = vips
             self.network = network
+            self.aliases = aliases
         }
     }
 
@@ -44,10 +49,19 @@ public final class RouteTable: Sendable {
     private let proxy: any ProxyControl
     private let logger: Logger
     private let state = Mutex(State())
+    /// Where the names of bridge networks go (the agent's resolver), after every change.
+    private let names: (@Sendable (DNSRecordSet) -> Void)?
 
-    public init(proxy: any ProxyControl, logger: Logger) {
+    public init(proxy: any ProxyControl, logger: Logger, names: (@Sendable (DNSRecordSet) -> Void)? = nil) {
         self.proxy = proxy
         self.logger = logger
+        self.names = names
+    }
+
+    /// Sends the names as they stand now to the resolver.
+    private func publishNames() {
+        guard let names else { return }
+        names(state.withLock { Self.names(of: $0) })
     }
 
     /// The proxy's counters per route and backend.
@@ -76,6 +90,7 @@ public final class RouteTable: Sendable {
             state.vips[stack.name] = vips
             state.bridged[stack.name] = bridged
         }
+        publishNames()
     }
 
     func remove(stack name: String) {
@@ -85,6 +100,7 @@ public final class RouteTable: Sendable {
             state.bridged[name] = nil
             state.instances = state.instances.filter { $0.value.stack != name }
         }
+        publishNames()
     }
 
     /// Makes the proxy serve the routes of every stack. A listener that cannot bind is logged;
@@ -131,6 +147,7 @@ public final class RouteTable: Sendable {
         for (route, backends) in updates {
             proxy.updateBackends(route, backends)
         }
+        publishNames()
     }
 
     /// The published routes of `stack` whose backends differ from what the proxy has, now
@@ -206,7 +223,7 @@ public final class RouteTable: Sendable {
         // `expose`d ports are served at the VIPs only, published ones on the host too.
         for port in service.ports + service.expose where port.transport == .tcp {
             var listeners = byTarget[port.target] ?? []
-            listeners += endpoints.vips.map { ProxyAddress(host: $0, port: port.target) }
+            listeners += endpoints.vips.values.sorted().map { ProxyAddress(host: $0, port: port.target) }
             if let published = port.published {
                 listeners += published.map { ProxyAddress(host: port.hostIP ?? "0.0.0.0", port: $0) }
             }
@@ -222,6 +239,43 @@ public final class RouteTable: Sendable {
                          balance: ProxyBalance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin,
                          connect: ProxyConnect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData)
         }
+    }
+
+    /// The names of every bridge network (the resolver's records): on each network a service
+    /// is on, its name and aliases resolve to its VIP there, or, with `endpoint_mode: dnsrr` or
+    /// no port for the proxy to serve, to each ready replica's address; each instance's name
+    /// (`<stack>-<service>-<n>`, and the service's `hostname`) to its own address, which
+    /// resolves back to that name.
+    private static func names(of state: State) -> DNSRecordSet {
+        var records = DNSRecordSet()
+        for (stackName, stack) in state.stacks.sorted(by: { $0.key < $1.key }) {
+            let instances = state.instances.values.filter { $0.stack == stackName && $0.desired == .running }
+            for service in stack.services {
+                guard let endpoints = state.bridged[stackName]?[service.name] else { continue }
+                let own = instances.filter { $0.service == service.name }.sorted { $0.replica < $1.replica }
+                let proxied = !(service.ports + service.expose).filter { $0.transport == .tcp }.isEmpty
+                let roundRobin = service.deploy.endpointMode == .dnsrr || !proxied
+                for (network, vip) in endpoints.vips {
+                    var table = records.networks[network] ?? DNSNetworkRecords()
+                    let ready = own.filter { $0.ready && !state.draining.contains($0.id) }
+                    let serviceAddresses = roundRobin ? ready.compactMap { $0.addresses[network].flatMap(IPv4Address.init) }
+                        : IPv4Address(vip).map { [$0] } ?? []
+                    for name in [service.name] + (endpoints.aliases[network] ?? []) {
+                        table.set(name, to: serviceAddresses)
+                    }
+                    for instance in own {
+                        guard let address = instance.addresses[network].flatMap(IPv4Address.init) else { continue }
+                        table.set(instance.id, to: [address])
+                        table.setPointer(address, to: instance.id)
+                    }
+                    if let hostname = service.hostname {
+                        table.set(hostname, to: own.compactMap { $0.addresses[network].flatMap(IPv4Address.init) })
+                    }
+                    records.networks[network] = table
+                }
+            }
+        }
+        return records
     }
 
     /// On Linux a wildcard listener and a specific one on the same port cannot both listen:
@@ -249,6 +303,7 @@ extension RouteTable: TrafficDrain {
         for (route, backends) in updates {
             proxy.updateBackends(route, backends)
         }
+        publishNames()
         let deadline = ContinuousClock.now.advanced(by: timeout)
         // A cancelled caller (a newer operation, `down`) stops waiting: the stop comes anyway.
         while ContinuousClock.now < deadline, !Task.isCancelled, openConnections(to: instance) > 0 {

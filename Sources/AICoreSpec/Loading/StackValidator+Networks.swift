@@ -89,9 +89,8 @@ extension StackValidator {
         if address == pool.subnet.first { return "\(address) is the network address of \(pool.subnet); pick a host address" }
         if address == pool.subnet.last { return "\(address) is the broadcast address of \(pool.subnet); pick a host address" }
         if address == pool.effectiveGateway { return "\(address) is the gateway address of \(pool.subnet); pick another" }
-        if let range = pool.ipRange, !range.contains(address) {
-            return "\(address) is outside the ip_range \(range) of network `\(network.key)`"
-        }
+        // `ip_range` bounds the addresses handed out, not the static ones (as Docker): a static
+        // address is often kept outside it on purpose.
         let autoscaleMax = service.aicore.autoscale?.max ?? 0
         if service.deploy.replicas > 1 || autoscaleMax > 1 {
             let count = max(service.deploy.replicas, autoscaleMax)

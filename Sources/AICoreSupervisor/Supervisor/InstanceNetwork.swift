@@ -20,6 +20,8 @@ public struct InstanceNetwork: Sendable, Equatable {
     public var attachments: [TaskSpec.BridgeAttachment] = []
     /// Network name → the instance's address on it.
     public var addresses: [String: IPv4Address] = [:]
+    /// Its /etc/resolv.conf (the agent's resolver at 127.0.0.11), on bridge networks.
+    public var resolvConf: String?
 
     public init(serviceIP: String? = nil, hosts: [String: String] = [:], joins: [NetworkJoin] = []) {
         self.serviceIP = serviceIP
@@ -40,6 +42,7 @@ public struct InstanceNetwork: Sendable, Equatable {
         }
         if !attachments.isEmpty { spec.network = .bridge(attachments) }
         if let sharedNamespace { spec.network = .joining(sharedNamespace) }
+        if let resolvConf { spec.resolvConf = resolvConf }
         let named = Set(spec.extraHosts.map(\.name))
         // `extra_hosts` written in the stack win over the generated names.
         for (name, address) in hosts.sorted(by: { $0.key < $1.key }) where !named.contains(name) {
