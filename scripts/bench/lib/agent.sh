@@ -3,10 +3,11 @@
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# Starts the agent in $WORK/agent (with the config file $AGENT_CONFIG, if set) and waits (60 s at
-# most) until it answers on $AICORE_HOST.
+# Starts the agent in $WORK/agent (with the config file $AGENT_CONFIG, if set; in the network
+# namespace $AGENT_NETNS, a /proc/PID/ns/net path, if set) and waits (60 s at most) until it
+# answers on $AICORE_HOST.
 start_agent() {
-  "$BIN" agent ${AGENT_CONFIG:+--config "$AGENT_CONFIG"} --state-dir "$WORK/agent/state" --run-dir "$WORK/agent/run" --log-dir "$WORK/agent/logs" \
+  ${AGENT_NETNS:+nsenter --net="$AGENT_NETNS" --} "$BIN" agent ${AGENT_CONFIG:+--config "$AGENT_CONFIG"} --state-dir "$WORK/agent/state" --run-dir "$WORK/agent/run" --log-dir "$WORK/agent/logs" \
     --socket "$AICORE_HOST" >>"$WORK/agent.log" 2>&1 &
   AGENT=$!
   for _ in $(seq 1 600); do
