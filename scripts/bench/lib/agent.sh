@@ -6,8 +6,15 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 # Starts the agent in $WORK/agent (with the config file $AGENT_CONFIG, if set; in the network
 # namespace $AGENT_NETNS, a /proc/PID/ns/net path, if set) and waits (60 s at most) until it
 # answers on $AICORE_HOST.
+# Outside a namespace of the bench's own, services stay on the host's network
+# (`networks.default_mode: host`): a benchmark never makes bridges or rules on the host.
 start_agent() {
-  ${AGENT_NETNS:+nsenter --net="$AGENT_NETNS" --} "$BIN" agent ${AGENT_CONFIG:+--config "$AGENT_CONFIG"} --state-dir "$WORK/agent/state" --run-dir "$WORK/agent/run" --log-dir "$WORK/agent/logs" \
+  local config="${AGENT_CONFIG:-}"
+  if [ -z "${AGENT_NETNS:-}" ]; then
+    config="$WORK/agent-host.yml"
+    { [ -n "${AGENT_CONFIG:-}" ] && cat "$AGENT_CONFIG"; printf 'networks:\n  default_mode: host\n'; } >"$config"
+  fi
+  ${AGENT_NETNS:+nsenter --net="$AGENT_NETNS" --} "$BIN" agent ${config:+--config "$config"} --state-dir "$WORK/agent/state" --run-dir "$WORK/agent/run" --log-dir "$WORK/agent/logs" \
     --socket "$AICORE_HOST" >>"$WORK/agent.log" 2>&1 &
   AGENT=$!
   for _ in $(seq 1 600); do
