@@ -10,7 +10,7 @@ public protocol ProxyControl: Sendable {
 
 /// One target port of a service as the proxy serves it: where it listens, and the ready
 /// instances behind it.
-public struct ServiceRoute: Sendable, Hashable {
+public struct ServiceRoute: Sendable, Hashable, Codable {
     /// `<stack>/<service>:<target port>`.
     public var name: String
     public var stack: String
