@@ -15,7 +15,7 @@ public enum DetachedProcess {
     /// this process lives (a zombie would still look alive to `kill(pid, 0)`).
     public static func spawn(_ executable: String, _ arguments: [String], log: String) throws(SystemError) -> pid_t {
         let logDescriptor = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard logDescriptor >= 0 else { throw .last("open \(log)") }
+        guard logDescriptor >= 0 else { throw SystemError.last("open \(log)") }
         defer { close(logDescriptor) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -53,7 +53,7 @@ public enum DetachedProcess {
                 return posix_spawn(&pid, executable, &actions, &attributes, argvPointer, envPointer)
             }
         }
-        guard result == 0 else { throw .errno(result, "posix_spawn \(executable)") }
+        guard result == 0 else { throw SystemError.errno(result, "posix_spawn \(executable)") }
         let child = pid
         _ = DetachedThread.start {
             var status: Int32 = 0

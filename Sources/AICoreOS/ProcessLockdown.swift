@@ -32,8 +32,8 @@ public enum ProcessLockdown {
     /// same arguments. Returns only by throwing.
     public static func lockDownAndReexec(keeping keep: CapabilitySet) throws(SystemError) -> Never {
         let status = aic_keep_only_capabilities(keep.bits)
-        guard status == 0 else { throw .errno(status, "drop capabilities but \(keep)") }
+        guard status == 0 else { throw SystemError.errno(status, "drop capabilities but \(keep)") }
         execv("/proc/self/exe", CommandLine.unsafeArgv)
-        throw .last("exec /proc/self/exe")
+        throw SystemError.last("exec /proc/self/exe")
     }
 }

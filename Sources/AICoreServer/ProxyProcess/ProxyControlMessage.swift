@@ -26,7 +26,7 @@ public enum ProxyControlMessage: Sendable, Hashable, Codable {
     }
 
     /// A message from one line (without its newline).
-    public static func decode(_ line: some DataProtocol) throws(AICoreError) -> ProxyControlMessage {
+    public static func decode(_ line: some Sequence<UInt8>) throws(AICoreError) -> ProxyControlMessage {
         do {
             return try JSONDecoder().decode(ProxyControlMessage.self, from: Data(line))
         } catch {

@@ -52,9 +52,11 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
 
     /// The agent's proxy process, started from this binary when none runs.
     public convenience init(launcher: ProxyProcessLauncher, stopOnExit: Bool, logger: Logger) {
-        self.init(controlPath: launcher.controlPath, logger: logger,
-                  launch: { logger throws in try await launcher.ensureRunning(logger: logger) },
-                  stop: stopOnExit ? { await launcher.stop() } : nil)
+        let launch: @Sendable (Logger) async throws -> Void = { logger in
+            try await launcher.ensureRunning(logger: logger)
+        }
+        let stop: (@Sendable () async -> Void)? = stopOnExit ? { @Sendable in await launcher.stop() } : nil
+        self.init(controlPath: launcher.controlPath, logger: logger, launch: launch, stop: stop)
     }
 
     // MARK: ProxyControl
@@ -97,7 +99,7 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
     // MARK: Service
 
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await self.connectLoop()
         }
         let (channel, waiters) = state.withLock { state in
