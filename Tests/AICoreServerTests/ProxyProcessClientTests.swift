@@ -14,11 +14,18 @@ import Testing
         let proxy: ServiceProxy
         let task: Task<Void, Never>
 
-        init(path: String) {
+        private init(path: String) {
             let proxy = ServiceProxy(eventLoops: 1, logger: ServiceProxyTests.quiet)
             let server = ProxyControlServer(proxy: proxy, path: path, logger: ServiceProxyTests.quiet)
             self.proxy = proxy
             task = Task { try? await server.run() }
+        }
+
+        /// Returns once its socket is there, as the agent's launcher does.
+        static func start(path: String) async throws -> ProxyUnderTest {
+            let started = ProxyUnderTest(path: path)
+            try await waitUntil("the proxy serves \(path)") { FileManager.default.fileExists(atPath: path) }
+            return started
         }
 
         func stop() async {
@@ -58,7 +65,7 @@ import Testing
         let path = Self.socketPath()
         let one = try await ProxyTestBackend.start("api-1")
         let two = try await ProxyTestBackend.start("api-2")
-        let proxy = ProxyUnderTest(path: path)
+        let proxy = try await ProxyUnderTest.start(path: path)
         let agent = ClientUnderTest(path: path)
         let port = try freeLoopbackPort()
 
@@ -83,7 +90,7 @@ import Testing
 
     @Test func aServeThatCannotBindFailsWithTheProxysError() async throws {
         let path = Self.socketPath()
-        let proxy = ProxyUnderTest(path: path)
+        let proxy = try await ProxyUnderTest.start(path: path)
         let agent = ClientUnderTest(path: path)
         let route = ServiceRoute(name: "s/api:3000", stack: "s", service: "api", target: 3000,
                                  listeners: [ProxyAddress(host: "not-an-ip", port: 3000)], backends: [])
@@ -97,7 +104,7 @@ import Testing
     @Test func aNewAgentKeepsTheProxysListenersAndOpenConnections() async throws {
         let path = Self.socketPath()
         let backend = try await ProxyTestBackend.start("api-1")
-        let proxy = ProxyUnderTest(path: path)
+        let proxy = try await ProxyUnderTest.start(path: path)
         let port = try freeLoopbackPort()
         let first = ClientUnderTest(path: path)
         try await first.client.serve([Self.route(port: port, [backend.backend])])
@@ -132,12 +139,12 @@ import Testing
         let path = Self.socketPath()
         let backend = try await ProxyTestBackend.start("api-1")
         let port = try freeLoopbackPort()
-        let crashed = ProxyUnderTest(path: path)
+        let crashed = try await ProxyUnderTest.start(path: path)
         let agent = ClientUnderTest(path: path)
         try await agent.client.serve([Self.route(port: port, [backend.backend])])
         await crashed.stop()
 
-        let restarted = ProxyUnderTest(path: path)
+        let restarted = try await ProxyUnderTest.start(path: path)
         #expect(await eventually { restarted.proxy.listeningAddresses() == [ProxyAddress(host: "127.0.0.1", port: port)] },
                 "the client reconnected and sent its routes")
         let connection = try await ProxyTestConnection.open(port: port)
