@@ -160,6 +160,25 @@ struct ProxyProcessEndToEndTests {
         try await aConnectionSurvivesTheAgentsKillAndRestart(ownNetwork: false)
     }
 
+    @Test func aProxyProcessThatDiedIsStartedAgainWithEveryRoute() async throws {
+        try await AgentHarness.with { harness in
+            let port = try TestPort.next()
+            let file = harness.directory + "/echo.yml"
+            try Self.stackFile(port: port).write(toFile: file, atomically: true, encoding: .utf8)
+            let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
+            try #require(up.status == 0, "\(up.stderr)")
+            try await waitUntil("the published port echoes", within: .seconds(30)) {
+                (try? await Self.freshEcho(harness, port: port)) == "fresh"
+            }
+            let first = try #require(harness.proxyPID)
+            await harness.killProxy()
+            try await waitUntil("the agent started another proxy process") { harness.proxyPID.map { $0 != first } ?? false }
+            try await waitUntil("the new proxy serves the published port", within: .seconds(30)) {
+                (try? await Self.freshEcho(harness, port: port)) == "fresh"
+            }
+        }
+    }
+
     @Test func downAndStopLeaveNoProxyProcessBehind() async throws {
         var proxy: pid_t?
         try await AgentHarness.with { harness in

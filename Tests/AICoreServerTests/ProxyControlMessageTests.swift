@@ -15,6 +15,7 @@ import Testing
         ProxyControlMessage.serve(id: 7, routes: [route]),
         .serve(id: 1, routes: []),
         .update(route: "shop/api:3000", backends: route.backends),
+        .refresh(id: 9),
         .served(id: 7, error: nil),
         .served(id: 8, error: ProxyControlFailure(AICoreError(.listenFailed, "cannot listen on 0.0.0.0:80: Address already in use"))),
         .stats([ProxyRouteStats(route: "shop/api:3000", activeConnections: 1, totalConnections: 4, bytesIn: 10, bytesOut: 20,

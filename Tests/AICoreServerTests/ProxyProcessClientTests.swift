@@ -75,6 +75,12 @@ import Testing
         try await connection.send("ping")
         #expect(await connection.waitForText("ping"))
         #expect(await eventually { agent.client.statistics().first?.backend("api-1")?.activeConnections == 1 })
+        // Asked for, counters are as of the call: the REST API shows what a client just did.
+        let second = try await ProxyTestConnection.open(port: port)
+        try await second.send("two")
+        #expect(await second.waitForText("two"))
+        #expect(await agent.client.currentStatistics().first?.totalConnections == 2)
+        await second.close()
 
         agent.client.updateBackends("s/api:3000", [two.backend])
         #expect(await eventually { agent.client.statistics().first?.backend("api-2")?.inRotation == true })

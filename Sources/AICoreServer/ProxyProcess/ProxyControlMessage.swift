@@ -5,13 +5,16 @@ import Foundation
 /// the unix socket `aicore-node proxy --control PATH` serves.
 ///
 /// The agent sends `serve` (the full route list, answered by `served` with the same id once
-/// applied) and `update` (one route's backends, not answered). The proxy pushes `stats` after
+/// applied), `update` (one route's backends, not answered) and `refresh` (counters now, for the
+/// REST API). The proxy pushes `stats` after
 /// each change it applies and whenever its counters move (at most every `statsInterval`), so the
 /// agent's `statistics()` reads a local snapshot.
 public enum ProxyControlMessage: Sendable, Hashable, Codable {
     case serve(id: Int, routes: [ServiceRoute])
     case update(route: String, backends: [ProxyBackend])
-    /// The answer to `serve`: nil `error` when every listener is bound.
+    /// Asks for the counters now: answered by `stats`, then `served` with the same id.
+    case refresh(id: Int)
+    /// The answer to `serve` (nil `error` when every listener is bound) or `refresh`.
     case served(id: Int, error: ProxyControlFailure?)
     case stats([ProxyRouteStats])
 

@@ -109,6 +109,9 @@ public final class ProxyControlServer: Service, Sendable {
         case let .update(route, backends):
             proxy.setBackends(route, backends)
             channel.send(.stats(proxy.stats()))
+        case let .refresh(id):
+            channel.send(.stats(proxy.stats()))
+            channel.send(.served(id: id, error: nil))
         case .served, .stats:
             logger.warning("the agent sent a message only the proxy sends; ignored")
         }

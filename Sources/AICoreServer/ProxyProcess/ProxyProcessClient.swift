@@ -96,6 +96,24 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
         state.withLock { $0.stats }
     }
 
+    /// Asks the proxy for its counters and returns them once they arrived; the snapshot as it
+    /// is while no proxy is connected.
+    public func currentStatistics() async -> [ProxyRouteStats] {
+        _ = await withCheckedContinuation { (waiter: Waiter) in
+            state.withLock { state in
+                guard !state.isShutdown, let channel = state.channel else {
+                    waiter.resume(returning: nil)
+                    return
+                }
+                let id = state.nextID
+                state.nextID += 1
+                state.pending[id, default: []].append(waiter)
+                channel.send(.refresh(id: id))
+            }
+        }
+        return statistics()
+    }
+
     // MARK: Service
 
     public func run() async throws {
@@ -171,7 +189,12 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
     private func resync(on channel: any Channel) {
         let count: Int? = state.withLock { state in
             state.channel = channel
-            guard let routes = state.routes else { return nil }
+            guard let routes = state.routes else {
+                // Refreshes sent on a connection that went: nothing to wait for.
+                for waiter in state.unsent { waiter.resume(returning: nil) }
+                state.unsent = []
+                return nil
+            }
             let id = state.nextID
             state.nextID += 1
             state.pending[id] = state.unsent
@@ -196,7 +219,7 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
             for waiter in waiters { waiter.resume(returning: failure) }
         case let .stats(stats):
             state.withLock { $0.stats = stats }
-        case .serve, .update:
+        case .serve, .update, .refresh:
             logger.warning("the proxy process sent a message only the agent sends; ignored")
         }
     }
