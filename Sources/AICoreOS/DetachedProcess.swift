@@ -75,6 +75,24 @@ public enum DetachedProcess {
         return parts.contains(argument) && (parts.first == executable || readlink("/proc/\(pid)/exe") == executable)
     }
 
+    /// The processes running now whose command line holds each of `arguments` in that order,
+    /// one after the other (e.g. `--control`, `PATH`).
+    public static func find(_ arguments: [String]) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        return entries.compactMap { pid_t($0) }.filter { pid in
+            guard let cmdline = try? FileIO.readString("/proc/\(pid)/cmdline") else { return false }
+            let parts = cmdline.split(separator: "\0").map(String.init)
+            guard parts.count >= arguments.count else { return false }
+            return (0...(parts.count - arguments.count)).contains { Array(parts[$0..<($0 + arguments.count)]) == arguments }
+        }.filter(isLive)
+    }
+
+    /// Exists and is not a zombie.
+    private static func isLive(_ pid: pid_t) -> Bool {
+        guard let stat = try? FileIO.readString("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+    }
+
     private static func readlink(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let count = Glibc.readlink(path, &buffer, buffer.count - 1)

@@ -99,11 +99,12 @@ final class AgentHarness: @unchecked Sendable {
         return pid
     }
 
-    /// SIGKILL to the proxy process; returns once it is gone (bounded).
+    /// SIGKILL to the proxy process (the pid file's, and any other serving this harness's
+    /// control socket); returns once they are gone (bounded).
     func killProxy() async {
-        guard let pid = proxyPID else { return }
-        Glibc.kill(pid, SIGKILL)
-        try? await waitUntil("the proxy process \(pid) is gone") { !Self.isAlive(pid) }
+        let pids = Set(DetachedProcess.find(["--control", directory + "/run/proxy.sock"]) + (proxyPID.map { [$0] } ?? []))
+        for pid in pids { Glibc.kill(pid, SIGKILL) }
+        try? await waitUntil("the proxy processes \(pids) are gone") { !pids.contains { Self.isAlive($0) } }
     }
 
     /// Exists and is not a zombie (the proxy's parent, the agent, may be gone; init reaps it).

@@ -38,12 +38,18 @@ public struct ProxyProcessLauncher: Sendable {
                                     eventLoops: configuration.proxyEventLoops, logLevel: logLevel)
     }
 
-    /// The pid of the proxy process the pid file names, when that process runs.
+    /// The pid of the proxy process serving `controlPath`: the one the pid file names, or one
+    /// found in /proc (a pid file lost or overwritten must not lead to a second proxy fighting
+    /// the first for its ports; the pid file is written again).
     public func running() -> pid_t? {
-        guard let text = try? FileIO.readString(pidFile),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              DetachedProcess.isRunning(pid, executable: executable, argument: controlPath) else { return nil }
-        return pid
+        if let text = try? FileIO.readString(pidFile),
+           let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+           DetachedProcess.isRunning(pid, executable: executable, argument: controlPath) {
+            return pid
+        }
+        guard let found = DetachedProcess.find(["proxy", "--control", controlPath]).first else { return nil }
+        try? FileIO.write(pidFile, "\(found)\n", mode: 0o644)
+        return found
     }
 
     /// Returns once a proxy process runs and its control socket exists, starting one if none does.
