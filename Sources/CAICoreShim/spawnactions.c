@@ -6,3 +6,5 @@
 int aic_spawn_actions_closefrom(void *actions, int lowfd) {
   return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, lowfd);
 }
+
+short aic_spawn_flag_setsid(void) { return POSIX_SPAWN_SETSID; }

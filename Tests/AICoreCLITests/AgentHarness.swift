@@ -4,6 +4,9 @@ import AICoreSystem
 import AICoreTestSupport
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A real `aicore-node agent` in a fresh directory, driven through the real CLI over its
 /// socket. Everything it starts is taken down by `stop()`. Every wait for a child process runs
@@ -88,6 +91,29 @@ final class AgentHarness: @unchecked Sendable {
         self.agent = nil
     }
 
+    /// The pid of the agent's proxy process, while it runs.
+    var proxyPID: pid_t? {
+        guard let text = try? String(contentsOfFile: directory + "/run/proxy.pid", encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              Self.isAlive(pid) else { return nil }
+        return pid
+    }
+
+    /// SIGKILL to the proxy process (the pid file's, and any other serving this harness's
+    /// control socket); returns once they are gone (bounded).
+    func killProxy() async {
+        let pids = Set(DetachedProcess.find(["--control", directory + "/run/proxy.sock"]) + (proxyPID.map { [$0] } ?? []))
+        for pid in pids { Glibc.kill(pid, SIGKILL) }
+        try? await waitUntil("the proxy processes \(pids) are gone") { !pids.contains { Self.isAlive($0) } }
+    }
+
+    /// Exists and is not a zombie (the proxy's parent, the agent, may be gone; init reaps it).
+    static func isAlive(_ pid: pid_t) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first != "Z"
+    }
+
     /// SIGTERM: a graceful shutdown that leaves workloads running.
     func terminate() async {
         guard let agent else { return }
@@ -140,6 +166,9 @@ final class AgentHarness: @unchecked Sendable {
             for stack in Set(list.map(\.stack)) { _ = try? await cli(["down", "-v", "-p", stack]) }
         }
         await terminate()
+        // The proxy process outlives the agent (that is its point): it goes here, or it would
+        // keep the test's ports and the network namespace.
+        await killProxy()
         if let networkHolder {
             networkHolder.signal(SIGKILL)
             _ = try? await offload { networkHolder.waitForExit() }

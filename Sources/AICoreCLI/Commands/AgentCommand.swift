@@ -16,8 +16,12 @@ struct AgentCommand: AsyncParsableCommand {
             left running, without restarting any; under systemd it sends READY=1 once that is \
             done and its sockets are bound, and pings the watchdog.
 
-            SIGTERM/SIGINT shut it down gracefully and leave every workload running for the next \
-            agent (unless `stop_workloads_on_exit: true`).
+            The service proxy is a process of its own (`aicore-node proxy`, output in \
+            LOG_DIR/proxy.log) that the agent starts when none runs and re-adopts otherwise, so \
+            connections through VIPs and published ports survive the agent's restart or kill -9.
+
+            SIGTERM/SIGINT shut it down gracefully and leave every workload and the proxy running \
+            for the next agent (unless `stop_workloads_on_exit: true`).
             """
     )
 
@@ -78,7 +82,7 @@ struct AgentCommand: AsyncParsableCommand {
         }
         let logger = AgentLogging.bootstrap(level: logLevel)
         do throws(AICoreError) {
-            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(eventLoops: configuration.proxyEventLoops, logger: logger), logger: logger)
+            try await AgentProcess.run(configuration: configuration, proxy: ProxyProcessClient(launcher: .agent(configuration, logLevel: logLevel), stopOnExit: configuration.stopWorkloadsOnExit, logger: logger), logger: logger)
         } catch {
             throw CLIFailure(message: error.message, code: error.httpProblem.status == 400 ? ExitStatus.invalidInput : ExitStatus.failure)
         }

@@ -140,7 +140,7 @@ struct Up: AsyncParsableCommand {
                 readyContinuation.yield(false)
                 readyContinuation.finish()
             }
-            try await AgentProcess.run(configuration: configuration, proxy: ServiceProxy(eventLoops: configuration.proxyEventLoops, logger: logger), logger: logger) {
+            try await AgentProcess.run(configuration: configuration, proxy: ProxyProcessClient(launcher: .agent(configuration, logLevel: .warning), stopOnExit: configuration.stopWorkloadsOnExit, logger: logger), logger: logger) {
                 readyContinuation.yield(true)
             }
         }

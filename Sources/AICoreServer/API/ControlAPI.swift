@@ -75,7 +75,7 @@ public struct ControlAPI: Sendable {
         addImageRoutes(v1)
         addRegistryRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
-        v1.get("proxy") { _, _ in try Self.json(ProxyRouteStatus.all(plane.routes)) }
+        v1.get("proxy") { _, _ in try Self.json(await ProxyRouteStatus.all(plane.routes)) }
         v1.get("version") { _, _ in try Self.json(VersionMessage(version: AICoreVersion.current, apiVersion: "v1")) }
         router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router

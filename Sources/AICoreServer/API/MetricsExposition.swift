@@ -62,7 +62,7 @@ enum MetricsExposition {
             text += "aicore_service_ready_replicas\(labels([("stack", service.stack), ("service", service.name)])) \(service.ready)\n"
         }
         family("aicore_proxy_route_backends", "gauge", "Ready backends behind a proxy route.")
-        let routes = ProxyRouteStatus.all(plane.routes)
+        let routes = await ProxyRouteStatus.all(plane.routes)
         for route in routes {
             text += "aicore_proxy_route_backends\(labels([("route", route.route)])) \(route.backends.filter(\.inRotation).count)\n"
         }

@@ -13,9 +13,9 @@ import ServiceLifecycle
 
 /// `aicore-node agent`: the control plane (with the Store), the proxy and the REST endpoints in
 /// one `ServiceGroup`, in that order. SIGTERM or SIGINT shut them down in the reverse order: the
-/// REST endpoints stop taking requests, the proxy closes its listeners and connections, then
-/// every instance is let go (left running for the next agent) or, when configured, stopped,
-/// and the Store is the last thing to go.
+/// REST endpoints stop taking requests, the proxy goes (the proxy process is let go with its
+/// connections, or, when configured, stopped), then every instance is let go (left running for
+/// the next agent) or, when configured, stopped, and the Store is the last thing to go.
 ///
 /// Under systemd it says `READY=1` once its instances are recovered and its sockets bound,
 /// `STATUS=` as it goes, and `WATCHDOG=1` while its control plane answers.

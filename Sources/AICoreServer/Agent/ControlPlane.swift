@@ -57,6 +57,7 @@ public actor ControlPlane {
     /// every recorded instance has a runner again: the point at which READY=1 is honest.
     public func recover() async throws(AICoreError) {
         let records: [StackRecord] = try await store.stacks()
+        var recovered: [Stack] = []
         for record in records {
             guard let stack = try await storedStack(record) else { continue }
             let instances: [InstanceRecord] = try await store.instances(stack: stack.name)
@@ -68,9 +69,14 @@ public actor ControlPlane {
             } catch {
                 logger.error("cannot re-adopt: \(error)", metadata: ["stack": "\(stack.name)"])
             }
-            await publishRoutes(stack)
-            enqueue(stack)
+            await publishRoutes(stack, sending: false)
+            recovered.append(stack)
         }
+        // Every stack's routes at once: a proxy process that outlived the previous agent would
+        // otherwise close the listeners of the stacks not recovered yet, and refuse their clients
+        // for a moment.
+        await routes.publish()
+        for stack in recovered { enqueue(stack) }
     }
 
     /// The stack spec of the current revision, loaded back from the Store.
@@ -386,7 +392,8 @@ public actor ControlPlane {
 
     // MARK: routes
 
-    private func publishRoutes(_ stack: Stack) async {
+    /// Sets the routes of `stack` and, unless `sending` is false, has the proxy serve them.
+    private func publishRoutes(_ stack: Stack, sending: Bool = true) async {
         let addresses = (try? await vips.vips(stack: stack.name)) ?? [:]
         let records = (try? await store.instances(stack: stack.name)) ?? []
         let layout = await reconciler.networkLayout(stack)
@@ -406,7 +413,7 @@ public actor ControlPlane {
         }
         routes.load(records)
         routes.set(stack: stack, vips: addresses.mapValues(\.description), bridged: bridged)
-        await routes.publish()
+        if sending { await routes.publish() }
     }
 
     // MARK: shutdown

@@ -6,11 +6,18 @@ public protocol ProxyControl: Sendable {
     func updateBackends(_ route: String, _ backends: [ProxyBackend])
     /// Counters per route and backend.
     func statistics() -> [ProxyRouteStats]
+    /// Counters per route and backend as of this call (the REST API's and metrics' reads):
+    /// `statistics()` may be a snapshot a moment old.
+    func currentStatistics() async -> [ProxyRouteStats]
+}
+
+extension ProxyControl {
+    public func currentStatistics() async -> [ProxyRouteStats] { statistics() }
 }
 
 /// One target port of a service as the proxy serves it: where it listens, and the ready
 /// instances behind it.
-public struct ServiceRoute: Sendable, Hashable {
+public struct ServiceRoute: Sendable, Hashable, Codable {
     /// `<stack>/<service>:<target port>`.
     public var name: String
     public var stack: String

@@ -67,6 +67,9 @@ public final class RouteTable: Sendable {
     /// The proxy's counters per route and backend.
     public func statistics() -> [ProxyRouteStats] { proxy.statistics() }
 
+    /// The proxy's counters as of now, for the REST API and metrics.
+    public func currentStatistics() async -> [ProxyRouteStats] { await proxy.currentStatistics() }
+
     /// The routes as they stand.
     public var current: [ServiceRoute] {
         state.withLock { Self.routes(of: $0) }

@@ -1,5 +1,5 @@
 /// One ready replica a route forwards to: the instance's id and where it listens.
-public struct ProxyBackend: Sendable, Hashable, CustomStringConvertible {
+public struct ProxyBackend: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The instance id, for logs and stats.
     public var id: String
     public var host: String

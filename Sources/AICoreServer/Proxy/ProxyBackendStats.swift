@@ -1,5 +1,5 @@
 /// Counters of one backend of a route. Byte counts include connections still open.
-public struct ProxyBackendStats: Sendable, Hashable {
+public struct ProxyBackendStats: Sendable, Hashable, Codable {
     public var backend: ProxyBackend
     /// False once `setBackends`/`apply` removed it; it stays listed while connections to it
     /// are still open, so a caller can wait for `activeConnections == 0` (drain).

@@ -1,5 +1,5 @@
 /// Counters of one route, since it was first applied. Byte counts include connections still open.
-public struct ProxyRouteStats: Sendable, Hashable {
+public struct ProxyRouteStats: Sendable, Hashable, Codable {
     public var route: String
     /// Client connections open now.
     public var activeConnections: Int

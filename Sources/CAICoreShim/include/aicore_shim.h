@@ -336,6 +336,12 @@ int aic_cap_name(int cap, char *buf, size_t len);
 // posix_spawn_file_actions_addclosefrom_np(actions, lowfd): the child closes every descriptor
 // from lowfd up (libraries such as SwiftNIO open sockets without O_CLOEXEC). 0 or an errno.
 int aic_spawn_actions_closefrom(void *actions, int lowfd);
+// POSIX_SPAWN_SETSID: the child starts a session of its own (a detached helper process).
+short aic_spawn_flag_setsid(void);
+
+// Keeps only the capabilities in `keep` (bit n = capability n) in the bounding, permitted and
+// effective sets, clears the inheritable and ambient sets, and sets no_new_privs. 0 or an errno.
+int aic_keep_only_capabilities(uint64_t keep);
 
 
 // mallopt(M_ARENA_MAX, arenas): 0, or -1 if refused.

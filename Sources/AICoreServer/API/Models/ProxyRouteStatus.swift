@@ -56,8 +56,8 @@ public struct ProxyRouteStatus: Codable, Sendable, Equatable {
     }
 
     /// Every route the proxy serves now, with its counters.
-    static func all(_ table: RouteTable) -> [ProxyRouteStatus] {
-        let stats = Dictionary(table.statistics().map { ($0.route, $0) }, uniquingKeysWith: { first, _ in first })
+    static func all(_ table: RouteTable) async -> [ProxyRouteStatus] {
+        let stats = Dictionary(await table.currentStatistics().map { ($0.route, $0) }, uniquingKeysWith: { first, _ in first })
         return table.current.map { ProxyRouteStatus($0, stats[$0.name]) }
     }
 }
