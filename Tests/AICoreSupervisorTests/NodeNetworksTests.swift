@@ -47,7 +47,7 @@ import Glibc
         #expect(back.vips(of: "shop").keys.sorted() == ["db"])
         // The VIPs are the bridge's: something can listen there.
         for vip in front.vips.values {
-            try await Self.inside(namespace) { () throws(AICoreError) in close(try NamespaceTCP.listen(on: vip)) }
+            try await Self.inside(namespace) { () throws(AICoreError) in _ = close(try NamespaceTCP.listen(on: vip)) }
         }
         let forwarding = try await Self.inside(namespace) { () throws(AICoreError) -> String in
             (try? FileIO.readString("/proc/sys/net/ipv4/ip_forward")) ?? ""
