@@ -96,28 +96,9 @@ done
 start_agent
 
 # --- 1 and 2: nginx and a client, on the bridge and on the host network -------------------------
-cat >"$WORK/server.conf" <<'CONF'
-worker_processes 1;
-pid /tmp/nginx.pid;
-error_log stderr warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path /tmp/body;
-    proxy_temp_path /tmp/proxy;
-    fastcgi_temp_path /tmp/fastcgi;
-    uwsgi_temp_path /tmp/uwsgi;
-    scgi_temp_path /tmp/scgi;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    server {
-        listen @LISTEN@;
-        default_type text/plain;
-        location / { return 200 "ok\n"; }
-    }
-}
-CONF
-chmod 644 "$WORK/server.conf"
+# shellcheck source=scripts/bench/lib/nginx-backend.sh
+. scripts/bench/lib/nginx-backend.sh
+write_backend_conf "$WORK/server.conf" "@LISTEN@"
 pair_stack() { # name network_mode(bridge|host) listen
   local mode=""
   [ "$2" = host ] && mode="    network_mode: host"

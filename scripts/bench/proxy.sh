@@ -82,28 +82,9 @@ NGINX_PORT=$(free_port)
 
 # --- the backend: nginx as the workload, 2 replicas --------------------------------------------
 # @PORT@ becomes the replica's $PORT; every path nginx writes is in the instance's private /tmp.
-cat >"$WORK/backend.conf" <<'CONF'
-worker_processes 1;
-pid /tmp/nginx.pid;
-error_log stderr warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path /tmp/body;
-    proxy_temp_path /tmp/proxy;
-    fastcgi_temp_path /tmp/fastcgi;
-    uwsgi_temp_path /tmp/uwsgi;
-    scgi_temp_path /tmp/scgi;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:@PORT@;
-        default_type text/plain;
-        location / { return 200 "ok\n"; }
-    }
-}
-CONF
-chmod 644 "$WORK/backend.conf"
+# shellcheck source=scripts/bench/lib/nginx-backend.sh
+. scripts/bench/lib/nginx-backend.sh
+write_backend_conf "$WORK/backend.conf" "127.0.0.1:@PORT@"
 cat >"$WORK/stack.yml" <<YML
 name: proxybench
 services:
