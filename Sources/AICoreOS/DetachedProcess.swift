@@ -27,13 +27,7 @@ public enum DetachedProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) | aic_spawn_flag_setsid())
+        SpawnAttributes.defaultSignals(&attributes, flags: aic_spawn_flag_setsid())
         let command = [executable] + arguments
         let argv = command.map { strdup($0) }
         // systemd's notify socket and watchdog are the agent's: a helper must not speak for it.

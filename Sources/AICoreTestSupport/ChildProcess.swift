@@ -91,19 +91,10 @@ public struct ChildProcess: Sendable {
             argv.forEach { free($0) }
             env.forEach { free($0) }
         }
-        // The child starts with no signal blocked and every signal at its default: a spawn from a
-        // Dispatch worker thread would otherwise hand down that thread's full signal mask, and
-        // a server started that way never sees the SIGTERM meant to stop it.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        SpawnAttributes.defaultSignals(&attributes)
         var pid: pid_t = 0
         var argvList = argv + [nil]
         var envList = env + [nil]
