@@ -1,5 +1,7 @@
 import AICoreErrors
 import Foundation
+import Logging
+import NIOCore
 
 /// One line of the proxy process's control protocol: a JSON object on a line of its own, over
 /// the unix socket `aicore-node proxy --control PATH` serves.
@@ -34,6 +36,17 @@ public enum ProxyControlMessage: Sendable, Hashable, Codable {
             return try JSONDecoder().decode(ProxyControlMessage.self, from: Data(line))
         } catch {
             throw AICoreError(.protocolViolation, "the proxy control line is not a message: \(error)", cause: error)
+        }
+    }
+
+    /// The message on `line`, or nil (with a warning) for a line that is none: either end
+    /// skips it and reads on.
+    static func decode(_ line: ByteBuffer, warningTo logger: Logger) -> ProxyControlMessage? {
+        do {
+            return try decode(line.readableBytesView)
+        } catch {
+            logger.warning("\(error.message)")
+            return nil
         }
     }
 }

@@ -89,13 +89,7 @@ public final class ProxyControlServer: Service, Sendable {
     }
 
     private func apply(_ line: ByteBuffer, on channel: any Channel) async {
-        let message: ProxyControlMessage
-        do {
-            message = try ProxyControlMessage.decode(line.readableBytesView)
-        } catch {
-            logger.warning("\(error.message)")
-            return
-        }
+        guard let message = ProxyControlMessage.decode(line, warningTo: logger) else { return }
         switch message {
         case let .serve(id, routes):
             var failure: ProxyControlFailure?

@@ -206,13 +206,7 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
     }
 
     private func receive(_ line: ByteBuffer) {
-        let message: ProxyControlMessage
-        do {
-            message = try ProxyControlMessage.decode(line.readableBytesView)
-        } catch {
-            logger.warning("\(error.message)")
-            return
-        }
+        guard let message = ProxyControlMessage.decode(line, warningTo: logger) else { return }
         switch message {
         case let .served(id, failure):
             let waiters = state.withLock { $0.pending.removeValue(forKey: id) } ?? []
