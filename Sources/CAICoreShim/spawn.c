@@ -170,6 +170,14 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
     if (sync_fd < 0) close(pp.sync_r);
     if (setsid() < 0) aic_fail(error_fd, AIC_STAGE_SETSID, errno, -1, 125);
     if (c->join_net_fd >= 0 && setns(c->join_net_fd, CLONE_NEWNET) < 0) aic_fail(error_fd, AIC_STAGE_SETNS, errno, -1, 125);
+    // Everything else this copy of the agent holds is closed at once, not only at the execve:
+    // the mounts below can take milliseconds, and until then a socket the agent closes (a
+    // resolver's 127.0.0.11:53, a published port) would stay bound in this copy of its table.
+    int keep[] = {error_fd,       sync_fd,         c->stdin_fd,   c->passthrough_out,
+                  c->passthrough_err, c->log_dir_fd, c->exit_fd, c->exec_listen_fd,
+                  config_fd,      c->init_exe_fd};
+    size_t nkeep = sizeof keep / sizeof keep[0];
+    aic_close_except(keep, nkeep);
     if (c->hostname && sethostname(c->hostname, aic_strlen(c->hostname)) < 0)
       aic_fail(error_fd, AIC_STAGE_HOSTNAME, errno, -1, 125);
     // A new network namespace starts with `lo` down; `--network none` still means a working
@@ -183,12 +191,8 @@ int aic_spawn(const struct aic_spawn_config *c, struct aic_spawn_result *r) {
       aic_report_detail(error_fd, AIC_STAGE_MOUNT, -mr, (int)failed, detail);
       _exit(125);
     }
-    // Everything else this copy of the agent holds is closed, not only marked close-on-exec.
-    // All but the last are handed to the init across the execve; the program itself is not.
-    int keep[] = {error_fd,       sync_fd,         c->stdin_fd,   c->passthrough_out,
-                  c->passthrough_err, c->log_dir_fd, c->exit_fd, c->exec_listen_fd,
-                  config_fd,      c->init_exe_fd};
-    size_t nkeep = sizeof keep / sizeof keep[0];
+    // Again after the mounts, for anything they left open. All but the last kept descriptor
+    // are handed to the init across the execve; the program itself is not.
     aic_close_except(keep, nkeep);
     for (size_t i = 0; i + 1 < nkeep; i++)
       if (keep[i] >= 0 && fcntl(keep[i], F_SETFD, 0) < 0)
