@@ -21,6 +21,14 @@ public enum Sysctl {
         try set("/proc/sys/net/ipv6/conf/\(link)/disable_ipv6", "1", missingIsFine: true)
     }
 
+    /// `net.ipv4.conf.<link>.arp_notify=1` on an instance's interface: it announces its address
+    /// (gratuitous ARP) as it comes up. An instance started again keeps its address on a new
+    /// link with a new MAC, and the bridge's side would otherwise send to the old MAC until its
+    /// ARP entry expires (up to a minute).
+    public static func announceAddress(on link: String) throws(AICoreError) {
+        try set("/proc/sys/net/ipv4/conf/\(link)/arp_notify", "1")
+    }
+
     /// `net.ipv4.ip_unprivileged_port_start=0` in an instance's own namespace.
     public static func allowUnprivilegedPorts() throws(AICoreError) {
         try set("/proc/sys/net/ipv4/ip_unprivileged_port_start", "0", missingIsFine: true)

@@ -43,6 +43,7 @@ extension LinuxTaskDriver {
             try Netlink.setLink("lo", up: true)
             for bridge in bridges {
                 try Netlink.addAddress(bridge.address, prefix: bridge.prefix, to: bridge.interface)
+                try Sysctl.announceAddress(on: bridge.interface)
                 try Netlink.setLink(bridge.interface, up: true)
             }
             if let route = bridges.first(where: \.defaultRoute) {
