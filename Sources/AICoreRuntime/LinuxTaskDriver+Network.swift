@@ -56,6 +56,34 @@ extension LinuxTaskDriver {
         if let ready = configuration.networkReady { try ready(id, instance) }
     }
 
+    /// The network namespace of instance `owner`'s running process, opened: the task it
+    /// recorded, whose pid still names a process started at the recorded time both before and
+    /// after the open (so the namespace is that process's, not a later one's that took its pid).
+    func openNetworkNamespace(ofInstance owner: String) throws -> Int32 {
+        let notRunning = "it shares the network of instance \(owner), which is not running"
+        guard !owner.isEmpty, !owner.contains("/"), owner != ".", owner != "..",
+              let record = try? TaskRecord.read(stateDirectory: configuration.stateRoot + "/" + owner) else {
+            throw AICoreError(.unavailable, notRunning)
+        }
+        guard processStartTime(record.pid) == record.startTime else { throw AICoreError(.unavailable, notRunning) }
+        let fd = open("/proc/\(record.pid)/ns/net", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw AICoreError(.unavailable, notRunning + " (\(String(cString: strerror(errno))))") }
+        guard processStartTime(record.pid) == record.startTime else {
+            close(fd)
+            throw AICoreError(.unavailable, notRunning)
+        }
+        return fd
+    }
+
+    /// The inode of the task's network namespace, read while its pid still names the process
+    /// it started.
+    public func networkNamespace(of handle: TaskHandle) -> UInt64? {
+        var info = stat()
+        guard processStartTime(handle.pid) == handle.startTime, stat("/proc/\(handle.pid)/ns/net", &info) == 0,
+              processStartTime(handle.pid) == handle.startTime else { return nil }
+        return UInt64(info.st_ino)
+    }
+
     /// Bridge-side work: in the configured namespace, else here.
     private func onBridgeSide(_ body: @escaping @Sendable () throws(AICoreError) -> Void) throws(AICoreError) {
         if let namespace = configuration.bridgeNamespace {

@@ -162,10 +162,11 @@ public final class LinuxTaskDriver: TaskDriver {
             throw AICoreError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
         }
         var namespaces = NamespaceSet.instanceDefault
-        var joining: String?
+        var joining: Int32?
+        defer { if let joining { close(joining) } }
         switch spec.network {
         case .host: break
-        case let .joining(path): joining = path
+        case let .joining(owner): joining = try openNetworkNamespace(ofInstance: owner)
         case .none, .bridge: namespaces.insert(.network)
         }
         let bridges: [TaskSpec.BridgeAttachment] = if case let .bridge(attachments) = spec.network { attachments } else { [] }
@@ -182,7 +183,7 @@ public final class LinuxTaskDriver: TaskDriver {
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
         request.oomKillCounterFile = handleCgroup.flatMap { cgroups.oomKillCounterFile($0) }
         request.needsPreparation = !bridges.isEmpty
-        request.joinNetworkNamespace = joining
+        request.joinNetworkNamespace = joining.map { "/proc/self/fd/\($0)" }
         let pidfd: PIDFD
         do {
             pidfd = try InstanceSpawner.spawn(request) { pid in

@@ -33,9 +33,16 @@ public protocol TaskDriver: Sendable {
     /// Whether the task's init recorded an exit of its workload (a recovered task whose process
     /// is gone): false when the init never ran one, or was killed before it could say.
     func hasRecordedExit(_ handle: TaskHandle) async -> Bool
+    /// Which network namespace the task's process is in (an identity to compare, e.g. the
+    /// namespace's inode), or nil when the driver cannot tell or the process is gone. Instances
+    /// sharing another's namespace (`TaskSpec.Network.joining`) compare theirs with it.
+    /// Defaults to nil.
+    func networkNamespace(of handle: TaskHandle) -> UInt64?
 }
 
 extension TaskDriver {
+    public func networkNamespace(of handle: TaskHandle) -> UInt64? { nil }
+
     public func repeatRun(_ handle: TaskHandle, command: [String], plan: RepeatPlan,
                           notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {
         nil

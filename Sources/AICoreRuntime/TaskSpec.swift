@@ -13,9 +13,10 @@ public struct TaskSpec: Sendable {
         /// the first attachment carries the default route.
         case bridge([BridgeAttachment])
         /// Another instance's network namespace (`network_mode: service:NAME`): its links,
-        /// addresses and ports, as a pod's containers share one. The path is that instance's
-        /// `/proc/PID/ns/net`.
-        case joining(String)
+        /// addresses and ports, as a pod's containers share one. Named by that instance's id,
+        /// and found at each start in its current process (pid and start time both checked):
+        /// a pid written down earlier could by now be any process's, the host's included.
+        case joining(instance: String)
     }
 
     /// How an instance joins a bridge network: the driver makes a veth pair whose peer is born

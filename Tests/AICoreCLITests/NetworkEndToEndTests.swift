@@ -55,6 +55,7 @@ struct NetworkEndToEndTests {
             services:
               db:
                 command: ["python3", "-c", \(quoted(server))]
+                restart: unless-stopped
                 environment: {WHO: "\(name)"}
                 ports: [\(publish.map { "\"127.0.0.1:\($0):5432\"" } ?? "\"5432\"")]
                 x-aicore:
@@ -212,6 +213,21 @@ struct NetworkEndToEndTests {
             try await waitUntil("alpha's published port serves again after the agent's restart", within: .seconds(30)) {
                 (try? await Self.ask(harness, "127.0.0.1", 15432).hasPrefix("alpha ")) == true
             }
+
+            // db killed starts again (its restart policy) in a new namespace; the sidecar, left
+            // in the old one with no link, starts again in db's new one (watched by the agent
+            // that re-adopted both).
+            let db = try #require(after.first { $0.service == "db" })
+            let killedPID = try #require(db.pid)
+            #expect(kill(killedPID, SIGKILL) == 0)
+            try await waitUntil("db runs again in a new process", within: .seconds(30)) {
+                (try? await harness.instances("alpha"))?.contains { $0.id == db.id && $0.pid != nil && $0.pid != killedPID && $0.ready } == true
+            }
+            try await waitUntil("the sidecar reaches db's new process at 127.0.0.1:5432", within: .seconds(30)) {
+                (try? await Self.connect(harness, stack: "alpha", service: "sidecar", to: "127.0.0.1", 5432))?.stdout.hasPrefix("alpha 127.0.0.1") == true
+            }
+            let sharer = try #require(try await harness.instances("alpha").first { $0.service == "sidecar" })
+            #expect(sharer.restarts == 1 && sharer.pid != after.first { $0.service == "sidecar" }?.pid, "\(sharer)")
 
             // down removes the stack's bridge with its addresses.
             let down = try await harness.cli(["down", "-p", "alpha"])

@@ -98,16 +98,45 @@ extension LinuxTaskDriverTests {
                     time.sleep(0.05)
             sys.exit(3)
             """])
-        joiner.network = .joining("/proc/\(ownerHandle.pid)/ns/net")
+        joiner.network = .joining(instance: first)
         let joinerHandle = try await driver.startRemovedAfterTest(joiner)
         #expect(try await driver.wait(joinerHandle).status == .exited(0), "the joiner reached the owner's 127.0.0.1")
         #expect(try await driver.wait(ownerHandle).status == .exited(0))
     }
 
-    @Test func joiningANamespaceThatIsGoneFailsTheStart() async throws {
+    @Test func joiningAnInstanceThatIsNotRunningFailsTheStart() async throws {
         var joiner = spec(TestEnvironment.uniqueName("netorphan"), ["/bin/true"])
-        joiner.network = .joining("/proc/2147483646/ns/net")
+        joiner.network = .joining(instance: "never-started")
         let error = await #expect(throws: AICoreError.self) { try await driver.startRemovedAfterTest(joiner) }
-        #expect(error?.message.contains("open the network namespace /proc/2147483646/ns/net") == true, "\(String(describing: error?.message))")
+        #expect(error?.message == "it shares the network of instance never-started, which is not running")
+
+        // An owner whose process has exited: its record stays, its pid names nothing of it.
+        let gone = TestEnvironment.uniqueName("netgone")
+        var owner = spec(gone, ["/bin/true"])
+        owner.network = .none
+        let ownerHandle = try await driver.startRemovedAfterTest(owner)
+        _ = try await driver.wait(ownerHandle)
+        joiner.network = .joining(instance: gone)
+        let exited = await #expect(throws: AICoreError.self) { try await driver.startRemovedAfterTest(joiner) }
+        #expect(exited?.message == "it shares the network of instance \(gone), which is not running")
+    }
+
+    /// A pid written down earlier may by now be any process's, the host's included: its start
+    /// time tells it apart, and its namespace is never joined.
+    @Test func aRecordedPidThatAnotherProcessNowHasIsNeverJoined() async throws {
+        let owner = TestEnvironment.uniqueName("netreused")
+        var spec = spec(owner, ["/bin/sleep", "60"])
+        spec.network = .none
+        let handle = try await driver.startRemovedAfterTest(spec)
+        defer { try? driver.signal(handle, SIGKILL) }
+        // The record now names this test's own process (in the host's namespace), with the
+        // owner's start time: as if the owner had died and its pid gone to a host process.
+        var record = try TaskRecord.read(stateDirectory: handle.stateDirectory)
+        record.pid = getpid()
+        try record.write()
+        var joiner = self.spec(TestEnvironment.uniqueName("netthief"), ["/bin/true"])
+        joiner.network = .joining(instance: owner)
+        let error = await #expect(throws: AICoreError.self) { try await driver.startRemovedAfterTest(joiner) }
+        #expect(error?.message == "it shares the network of instance \(owner), which is not running")
     }
 }

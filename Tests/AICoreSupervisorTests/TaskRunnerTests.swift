@@ -42,6 +42,40 @@ import Testing
         #expect(await runner.status.lastExit == "Exited (code 1): Traceback: boom")
     }
 
+    /// `network_mode: service:X`: when X's process (and namespace) is new, an instance sharing
+    /// it starts again at once, even under `restart: "no"`, and the restart is counted.
+    @Test func restartNowStartsARunningInstanceAgainWhateverItsPolicy() async throws {
+        let runner = runner(RestartPolicy(condition: .no))
+        await runner.run()
+        try await waitUntil("started") { driver.runningPid("demo-api-1") != nil }
+        let first = try #require(driver.runningPid("demo-api-1"))
+        await runner.restartNow(reason: "demo-db-1, whose network it shares, started again in a new network namespace")
+        try await waitUntil("started again") { driver.started.count == 2 && driver.runningPid("demo-api-1") != nil }
+        #expect(driver.runningPid("demo-api-1") != first)
+        #expect(await reasons(runner, type: "stopping") == ["Restarting: demo-db-1, whose network it shares, started again in a new network namespace"])
+        #expect(await runner.status.restartCount == 1)
+        #expect(await runner.currentState == .running)
+        await runner.stop()
+        #expect(await runner.currentState == .exited)
+    }
+
+    /// An instance that could not join a namespace (X not running) waits in its back-off; X's
+    /// start cuts it short, without the clock moving.
+    @Test func restartNowCutsABackoffShort() async throws {
+        driver.failNextStart("demo-api-1", AICoreError(.unavailable, "it shares the network of instance demo-db-1, which is not running"))
+        let runner = runner(RestartPolicy(condition: .always, delay: .seconds(60)))
+        await runner.run()
+        #expect(await eventually { await runner.currentState == .backoff && clock.sleeperCount == 1 })
+        await runner.restartNow(reason: "demo-db-1, whose network it shares, is running again")
+        try await waitUntil("started without the back-off's minute") { driver.runningPid("demo-api-1") != nil }
+        #expect(await reasons(runner, type: "restarting") == ["Back-off cut short: demo-db-1, whose network it shares, is running again"])
+        // The new loop supervises as the old one did: an exit is decided by the policy.
+        driver.exit("demo-api-1", .exited(1))
+        #expect(await eventually { await runner.currentState == .backoff })
+        await runner.stop()
+        #expect(await runner.status.finished)
+    }
+
     @Test func crashLoopRestartsOnTheDoublingCurve() async throws {
         let runner = runner(RestartPolicy(condition: .always, delay: .seconds(1)))
         await runner.run()

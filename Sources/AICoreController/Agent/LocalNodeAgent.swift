@@ -93,10 +93,10 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         }
         if let other = network.sharing {
             let owner = InstanceIdentity(stack: stack.name, service: other, replica: 1).id
-            guard let pid = await supervisor.runner(owner)?.currentHandle?.pid else {
+            guard await supervisor.runner(owner)?.currentHandle != nil else {
                 throw AICoreError(.unavailable, "service \(service.name) shares the network of \(other), whose first instance \(owner) is not running")
             }
-            network.sharedNamespace = "/proc/\(pid)/ns/net"
+            network.sharedInstance = owner
         }
         let runner = try await supervisor.launch(service, replica: replica, replicas: replicas, network: network, image: image)
         // A running instance re-adopted after an agent restart: its namespace is served again.

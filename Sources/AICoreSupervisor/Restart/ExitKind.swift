@@ -17,12 +17,15 @@ public enum ExitKind: Sendable, Hashable, CustomStringConvertible {
     case operatorStop
     /// The runtime could not start it (bad command, missing binary): Docker's 125/126/127.
     case startFailed(code: Int32, message: String)
+    /// The supervisor stopped it to start it again at once, whatever its restart policy: the
+    /// network namespace it shares (`network_mode: service:X`) is gone with X's process.
+    case sharedNetworkReplaced(String)
 
     /// What policies `on-failure` count as a failure: everything but a clean exit and an operator's stop.
     public var isFailure: Bool {
         switch self {
         case let .exited(code): code != 0
-        case .operatorStop: false
+        case .operatorStop, .sharedNetworkReplaced: false
         default: true
         }
     }
@@ -37,6 +40,7 @@ public enum ExitKind: Sendable, Hashable, CustomStringConvertible {
         case let .unhealthy(reason): reason
         case .operatorStop: "Stopped"
         case let .startFailed(code, message): "Start failed (code \(code)): \(message)"
+        case let .sharedNetworkReplaced(reason): reason
         }
     }
 

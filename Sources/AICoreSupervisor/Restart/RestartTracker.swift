@@ -69,6 +69,12 @@ public struct RestartTracker<C: Clock>: Sendable where C.Duration == Duration {
         startedAt = clock.now
     }
 
+    /// A restart the supervisor made by itself, outside the policy (`ExitKind.sharedNetworkReplaced`):
+    /// counted, with no back-off and nothing against `max_attempts`.
+    public mutating func countRestart() {
+        restarts += 1
+    }
+
     /// The back-off before restart number `consecutive + 1`, without jitter.
     public func baseDelay(consecutive: Int) -> Duration {
         var delay = max(policy.delay, Self.minimumDelay)

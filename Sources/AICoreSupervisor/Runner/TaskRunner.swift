@@ -81,6 +81,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var requestedExit: ExitKind?
     private var desiredRunning = true
     private var loopTask: Task<Void, Never>?
+    /// Set by `restartNow` as it cancels the loop's back-off: the loop hands over to a new one,
+    /// since the cancelled task would cut short every later wait too.
+    private var backoffCutShort = false
     var probeTask: Task<Void, Never>?
     /// The Compose healthcheck when the driver repeats it (`TaskDriver.repeatRun`).
     var repeatedHealthcheck: RepeatedHealthcheck?
@@ -165,6 +168,23 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
         await loopTask?.value
         await flush()
+    }
+
+    /// Starts the instance again at once, whatever its restart policy, with `reason` as the
+    /// event's: a running process is stopped first (stop signal, then SIGKILL after the grace
+    /// period), a back-off is cut short. Nothing happens to an instance being stopped or done.
+    public func restartNow(reason: String) {
+        guard desiredRunning, !loopEnded else { return }
+        switch state {
+        case .running, .healthy, .unhealthy:
+            if let handle { kill(handle, as: .sharedNetworkReplaced(reason), reason: "Restarting: " + reason) }
+        case .backoff:
+            note(type: "restarting", reason: "Back-off cut short: " + reason)
+            backoffCutShort = true
+            loopTask?.cancel()
+        default:
+            break
+        }
     }
 
     /// Removes what the instance's last run left on the host (its state directory with the
@@ -269,6 +289,13 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 next = afterExit(handle, exit, note: " while the agent was away")
             case let .backoff(remaining, reason):
                 next = await backoff(remaining, reason: reason)
+                if backoffCutShort {
+                    backoffCutShort = false
+                    if next != nil {
+                        loopTask = Task { await self.loop(.start) }
+                        return
+                    }
+                }
             case let .decide(kind):
                 next = decide(kind)
             case let .settled(state):
@@ -386,6 +413,16 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     private func decide(_ kind: ExitKind) -> Entry? {
+        if case .sharedNetworkReplaced = kind {
+            exitHandled = true
+            guard desiredRunning else {
+                // Stopped while restarting: the stop's own kill found this one under way.
+                persist(event: nil)
+                return nil
+            }
+            tracker.countRestart()
+            return .start
+        }
         let decision = tracker.decide(kind)
         exitHandled = true
         switch decision.action {
@@ -407,7 +444,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         do {
             try await clock.sleep(for: delay)
         } catch {
-            // Cancelled: stopped (or detached) during the back-off.
+            // Cancelled: stopped (or detached) during the back-off, or cut short by `restartNow`.
         }
         backoffUntil = nil
         guard desiredRunning else {

@@ -14,8 +14,9 @@ public struct InstanceNetwork: Sendable, Equatable {
     public var joins: [NetworkJoin]
     /// The service whose first instance's namespace this one joins (`network_mode: service:`).
     public var sharing: String?
-    /// That namespace (`/proc/PID/ns/net`), as the node found it.
-    public var sharedNamespace: String?
+    /// That instance's id: the runtime finds its namespace at each start, and the supervisor
+    /// starts this one again when that instance's process (and with it the namespace) is new.
+    public var sharedInstance: String?
     /// The links the node made for `joins`.
     public var attachments: [TaskSpec.BridgeAttachment] = []
     /// Network name → the instance's address on it.
@@ -41,7 +42,7 @@ public struct InstanceNetwork: Sendable, Equatable {
             spec.environment.append("\(Self.serviceIPVariable)=\(serviceIP)")
         }
         if !attachments.isEmpty { spec.network = .bridge(attachments) }
-        if let sharedNamespace { spec.network = .joining(sharedNamespace) }
+        if let sharedInstance { spec.network = .joining(instance: sharedInstance) }
         if let resolvConf { spec.resolvConf = resolvConf }
         let named = Set(spec.extraHosts.map(\.name))
         // `extra_hosts` written in the stack win over the generated names.

@@ -24,6 +24,8 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var order: [(service: String, ids: [String])] = []
     /// Ports of instances an operator restarts, for their next launch (their records are gone).
     private var retainedPorts: [String: Int] = [:]
+    /// Per instance whose network namespace others share, the watch on its runner's starts.
+    private var namespaceOwners: [String: (runner: Runner, watch: Task<Void, Never>)] = [:]
 
     public init(stack: Stack, driver: any TaskDriver, store: any Store, prober: any ProbeExecutor, clock: C,
                 layout: SupervisorLayout, jitter: Jitter = .standard) {
@@ -102,7 +104,56 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             order.append((service.name, [identity.id]))
         }
         await runner.run(from: entry)
+        if case let .joining(owner) = spec.network { watchStarts(ofNamespaceOwner: owner) }
+        if namespaceOwners[identity.id] != nil { watchStarts(ofNamespaceOwner: identity.id) }
         return runner
+    }
+
+    // MARK: shared network namespaces
+
+    /// Instances that share `owner`'s namespace (`network_mode: service:X`) live in the one of
+    /// the process they joined. When `owner` starts a new process (its restart policy, a
+    /// liveness kill, a new runner), that namespace keeps only them: its links went with the old
+    /// process. So each start of `owner` starts them again in the new one, as a pod's
+    /// containers start again when its sandbox is replaced.
+    private func watchStarts(ofNamespaceOwner owner: String) {
+        guard let runner = runners[owner] else {
+            // Not launched yet: its launch starts the watch.
+            namespaceOwners[owner] = nil
+            return
+        }
+        if let watched = namespaceOwners[owner], watched.runner === runner { return }
+        namespaceOwners[owner]?.watch.cancel()
+        let watch = Task { [weak self] in
+            var seen: Int32?
+            while !Task.isCancelled {
+                let known = seen
+                let started: @Sendable (Runner.Status) -> Bool = { $0.finished || ($0.pid != nil && $0.pid != known) }
+                let status = await runner.waitUntil(started)
+                // Detached (the agent leaving) or cancelled: the condition does not hold.
+                guard started(status), !status.finished, let pid = status.pid else { return }
+                seen = pid
+                await self?.restartJoiners(of: owner, runner: runner)
+            }
+        }
+        namespaceOwners[owner] = (runner, watch)
+    }
+
+    /// Starts again each instance sharing `owner`'s namespace that is not in its current one.
+    private func restartJoiners(of owner: String, runner: Runner) async {
+        guard let ownerHandle = await runner.currentHandle else { return }
+        let joiners = runners.values.filter { if case .joining(owner) = $0.configuration.taskSpec.network { true } else { false } }
+        for joiner in joiners {
+            guard let handle = await joiner.currentHandle else {
+                // Waiting to start again (its last start found no namespace to join): now.
+                await joiner.restartNow(reason: "\(owner), whose network it shares, is running again")
+                continue
+            }
+            let driver = self.driver
+            let (theirs, its) = (try? await BlockingWork.run { (driver.networkNamespace(of: ownerHandle), driver.networkNamespace(of: handle)) }) ?? (nil, nil)
+            guard let theirs, let its, theirs != its else { continue }
+            await joiner.restartNow(reason: "\(owner), whose network it shares, started again in a new network namespace")
+        }
     }
 
     /// Stops one instance (stop signal, then SIGKILL after its grace period), waits for it to
@@ -116,6 +167,7 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
             return
         }
         for index in order.indices { order[index].ids.removeAll { $0 == id } }
+        if namespaceOwners[id]?.runner === runner { namespaceOwners[id]?.watch.cancel() }
         await runner.stop()
         await runner.detach()
         // Nothing of it stays behind: no state directory, no exec socket.
