@@ -315,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "AICoreServerTests",
             dependencies: [
-                "AICoreErrors", "AICoreNetwork",
+                "AICoreErrors", "AICoreNetwork", "AICoreAddresses", "AICoreDNS",
                 "AICoreServer",
                 "AICoreController",
                 "AICoreSupervisor",

@@ -45,12 +45,43 @@ struct NetworkEndToEndTests {
             time.sleep(1)
         """
 
+    /// A script as one double-quoted YAML string.
+    static func quoted(_ script: String) -> String {
+        "\"" + script.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n") + "\""
+    }
+
+    /// A python3 UDP server on 0.0.0.0:5353 that answers each datagram with `echo <datagram>`.
+    static let udpEchoServer = """
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", 5353))
+        while True:
+            data, peer = s.recvfrom(2048)
+            s.sendto(b"echo " + data, peer)
+        """
+
+    /// A python3 script that sends `text` in one datagram to host:port (a name resolves through
+    /// the instance's resolver) and prints the address it sent to and the answer; it exits
+    /// non-zero on a refusal or after 3 s without one.
+    static func udpAsk(_ host: String, _ port: Int, _ text: String) -> String {
+        """
+        import socket, sys
+        try:
+            address = socket.gethostbyname("\(host)")
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(3)
+            s.connect((address, \(port)))
+            s.send(b"\(text)")
+            print(address, s.recv(100).decode())
+        except OSError as e:
+            print(e)
+            sys.exit(1)
+        """
+    }
+
     static func stackFile(_ name: String, publish: Int?) -> String {
-        func quoted(_ script: String) -> String {
-            "\"" + script.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-                .replacingOccurrences(of: "\n", with: "\\n") + "\""
-        }
-        return """
+        """
             name: \(name)
             services:
               db:
@@ -306,6 +337,9 @@ struct NetworkEndToEndTests {
             let file = harness.directory + "/edge.yml"
             try (Self.stackFile("edge", publish: 15432) + """
 
+                  echo:
+                    command: ["python3", "-c", \(Self.quoted(Self.udpEchoServer))]
+                    ports: ["15353:5353/udp", "127.0.0.1:15354:5353/udp"]
                   vault:
                     command: ["sleep", "600"]
                     networks: [back]
@@ -341,6 +375,22 @@ struct NetworkEndToEndTests {
             // 127.0.0.1:15432 is the agent's loopback only: the outside cannot reach it.
             #expect(try await ask("10.99.0.1", 15432).status != 0, "a port published on 127.0.0.1 answered the outside")
             #expect(try await ask(address, 5432).status != 0, "the outside reached an instance's address directly")
+
+            // UDP: the published port answers the outside; the one published on 127.0.0.1 only the
+            // agent's own namespace; and another service reaches it by name, at its VIP.
+            try await waitUntil("the published UDP port answers the outside", within: .seconds(30)) {
+                (try? await outside.run("/usr/bin/python3", ["-c", Self.udpAsk("10.99.0.1", 15353, "out")]).stdout)?
+                    .contains("echo out") == true
+            }
+            let loopbackOnly = try await outside.run("/usr/bin/python3", ["-c", Self.udpAsk("10.99.0.1", 15354, "out")])
+            #expect(loopbackOnly.status != 0, "a UDP port published on 127.0.0.1 answered the outside: \(loopbackOnly.stdout)")
+            let local = try await harness.inAgentNetwork("/usr/bin/python3", ["-c", Self.udpAsk("127.0.0.1", 15354, "local")])
+            #expect(local.stdout.contains("echo local"), "\(local.stdout)\(local.stderr)")
+            let echo = try #require(try await harness.instances("edge").first { $0.service == "echo" })
+            let byName = try await harness.cli(["exec", "-p", "edge", "client", "python3", "-c", Self.udpAsk("echo", 5353, "inside")])
+            #expect(byName.status == 0 && byName.stdout.contains("echo inside"), "\(byName.stdout)\(byName.stderr)")
+            let resolved = String(byName.stdout.split(separator: " ").first ?? "")
+            #expect(!resolved.isEmpty && resolved != echo.addresses["edge_default"], "echo resolved to its VIP, not its instance: \(byName.stdout)")
 
             let wide = harness.directory + "/wide.yml"
             try Self.stackFile("edge", publish: nil).replacingOccurrences(of: "ports: [\"5432\"]", with: "ports: [\"15433:5432\"]")

@@ -10,9 +10,14 @@ import Testing
         listeners: [ProxyAddress(host: "10.22.0.2", port: 3000), ProxyAddress(host: "::", port: 8080)],
         backends: [ProxyBackend(id: "shop-api-1", host: "10.22.0.5", port: 3000), ProxyBackend(id: "shop-api-2", host: "fd00::7", port: 3000)],
         balance: .leastConnections, connect: .onAccept)
+    static let datagrams = ServiceRoute(
+        name: "shop/dns:53/udp", stack: "shop", service: "dns", target: 53,
+        listeners: [ProxyAddress(host: "10.22.0.3", port: 53), ProxyAddress(host: "127.0.0.1", port: 5353)],
+        backends: [ProxyBackend(id: "shop-dns-1", host: "10.22.0.6", port: 53)], transport: .udp)
 
     @Test(arguments: [
         ProxyControlMessage.serve(id: 7, routes: [route]),
+        .serve(id: 2, routes: [route, datagrams]),
         .serve(id: 1, routes: []),
         .update(route: "shop/api:3000", backends: route.backends),
         .refresh(id: 9),
@@ -29,14 +34,27 @@ import Testing
     }
 
     @Test func routesKeepEveryFieldTheProxyServes() throws {
-        let decoded = try ProxyControlMessage.decode(ProxyControlMessage.serve(id: 3, routes: [Self.route]).line().dropLast())
+        let decoded = try ProxyControlMessage.decode(ProxyControlMessage.serve(id: 3, routes: [Self.route, Self.datagrams]).line().dropLast())
         guard case let .serve(id, routes) = decoded else {
             Issue.record("decoded as \(decoded)")
             return
         }
         #expect(id == 3)
-        #expect(routes.map(\.proxyRoute) == [Self.route.proxyRoute])
+        #expect(routes.map(\.proxyRoute) == [Self.route.proxyRoute, Self.datagrams.proxyRoute])
+        #expect(routes.map(\.proxyRoute.transport) == [.tcp, .udp])
         #expect(String(decoding: try JSONEncoder().encode(Self.route.balance), as: UTF8.self) == "\"least_connections\"")
+    }
+
+    /// A proxy process started by an agent from before UDP routes (it outlives an agent upgrade)
+    /// sends and takes routes without `transport`: they are TCP.
+    @Test func aRouteWithoutTransportIsTCP() throws {
+        let line = #"{"serve":{"id":4,"routes":[{"name":"shop/api:3000","stack":"shop","service":"api","target":3000,"#
+            + #""listeners":[{"host":"0.0.0.0","port":3000}],"backends":[],"balance":"round_robin","connect":"on_first_data"}]}}"#
+        guard case let .serve(_, routes) = try ProxyControlMessage.decode(Data(line.utf8)) else {
+            Issue.record("not a serve")
+            return
+        }
+        #expect(routes.map(\.transport) == [.tcp])
     }
 
     @Test func aFailureComesBackAsTheSameErrorCode() {

@@ -1,3 +1,5 @@
+import AICoreAddresses
+import AICoreDNS
 @testable import AICoreServer
 import AICoreSpec
 import AICoreStore
@@ -153,6 +155,72 @@ final class RouteRecordingProxy: ProxyControl {
         await table.drain(stack: "demo", instance: "demo-api-1", timeout: .milliseconds(200))
         #expect(ContinuousClock.now - start >= .milliseconds(200))
         #expect(proxy.backends("demo/api:3000").isEmpty)
+    }
+
+    /// A service on a bridge network with a UDP DNS port published on the host's loopback only,
+    /// an exposed UDP port, a TCP port, and an SCTP port the proxy does not serve.
+    func bridgedDNS() -> (Stack, [String: RouteTable.BridgeEndpoints], [InstanceRecord]) {
+        var service = Service(name: "dns")
+        service.ports = [PortMapping(target: 53, published: 5353...5353, hostIP: "127.0.0.1", transport: .udp),
+                         PortMapping(target: 53, published: 5353...5353, hostIP: "127.0.0.1"),
+                         PortMapping(target: 9000, transport: .sctp)]
+        service.expose = [PortMapping(target: 5300, transport: .udp)]
+        let endpoints = RouteTable.BridgeEndpoints(vips: ["net_default": "10.220.0.2"], network: "net_default")
+        let instance = InstanceRecord(id: "net-dns-1", stack: "net", service: "dns", replica: 1,
+                                      addresses: ["net_default": "10.220.0.5"], state: .running, ready: true)
+        return (Stack(name: "net", services: [service]), ["dns": endpoints], [instance])
+    }
+
+    @Test func aBridgedServiceGetsOneRoutePerPortAndTransportAndNoneForSCTP() {
+        let (stack, bridged, instances) = bridgedDNS()
+        let routes = RouteTable.routes(stack: stack, vips: [:], bridged: bridged, instances: instances)
+        #expect(routes.map(\.name) == ["net/dns:53", "net/dns:53/udp", "net/dns:5300/udp"])
+        #expect(routes.map(\.transport) == [.tcp, .udp, .udp])
+        let udp = routes[1]
+        #expect(udp.listeners.map(\.description) == ["10.220.0.2:53", "127.0.0.1:5353"])
+        #expect(udp.backends == [ProxyBackend(id: "net-dns-1", host: "10.220.0.5", port: 53)])
+        // Exposed: at the VIP only.
+        #expect(routes[2].listeners.map(\.description) == ["10.220.0.2:5300"])
+    }
+
+    @Test func aReplicatedHostNetworkServiceServesItsUDPPortAtItsVIPToo() {
+        var service = Service(name: "api")
+        service.deploy.replicas = 2
+        service.ports = [PortMapping(target: 3000), PortMapping(target: 3000, published: 8053...8053, transport: .udp)]
+        let routes = RouteTable.routes(stack: Stack(name: "demo", services: [service]), vips: ["api": "127.0.9.9"],
+                                       instances: [instance(1), instance(2)])
+        #expect(routes.map(\.name) == ["demo/api:3000", "demo/api:3000/udp"])
+        #expect(routes[1].transport == .udp)
+        #expect(routes[1].listeners.map(\.description) == ["0.0.0.0:8053", "127.0.9.9:3000"])
+        #expect(routes[1].backends.map(\.address) == ["127.0.0.1:40001", "127.0.0.1:40002"])
+    }
+
+    @Test func aWildcardUDPListenerDoesNotTakeATCPListenerOnTheSamePort() {
+        let tcp = ServiceRoute(name: "s/a:53", stack: "s", service: "a", target: 53,
+                               listeners: [ProxyAddress(host: "10.220.0.2", port: 53)], backends: [])
+        let udp = ServiceRoute(name: "s/b:53/udp", stack: "s", service: "b", target: 53,
+                               listeners: [ProxyAddress(host: "0.0.0.0", port: 53)], backends: [], transport: .udp)
+        let udpVIP = ServiceRoute(name: "s/c:53/udp", stack: "s", service: "c", target: 53,
+                                  listeners: [ProxyAddress(host: "10.220.0.3", port: 53)], backends: [], transport: .udp)
+        let deduplicated = RouteTable.dedupWildcards([tcp, udp, udpVIP])
+        #expect(deduplicated.map(\.listeners.count) == [1, 1, 0])
+    }
+
+    @Test func aServiceWithOnlyUDPPortsResolvesToItsVIP() async throws {
+        let names = Mutex(DNSRecordSet())
+        let table = RouteTable(proxy: proxy, logger: Logger(label: "test"), names: { records in names.withLock { $0 = records } })
+        var (stack, bridged, instances) = bridgedDNS()
+        stack.services[0].ports = stack.services[0].ports.filter { $0.transport == .udp }
+        table.load(instances)
+        table.set(stack: stack, vips: [:], bridged: bridged)
+        let name = try #require(DNSName("dns"))
+        #expect(names.withLock { $0.addresses(of: name, on: ["net_default"]) } == [IPv4Address("10.220.0.2")].compactMap { $0 })
+    }
+
+    @Test func routeStatusMarksUDPListeners() {
+        let route = ServiceRoute(name: "demo/dns:53/udp", stack: "demo", service: "dns", target: 53,
+                                 listeners: [ProxyAddress(host: "127.0.0.1", port: 5353)], backends: [], transport: .udp)
+        #expect(ProxyRouteStatus(route, nil).listeners == ["127.0.0.1:5353/udp"])
     }
 
     @Test func routeStatusWritesEveryAddressAsTheProxyDoesWithIPv6InBrackets() {

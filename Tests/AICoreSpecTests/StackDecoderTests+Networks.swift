@@ -108,6 +108,14 @@ struct StackNetworksTests {
         #expect(loaded.warnings.allSatisfy { $0.message.contains("is not applied") && !$0.blocksRun })
     }
 
+    @Test("an sctp port in `ports` or `expose` loads with a located warning that nothing serves it; udp has none")
+    func sctpIsNotServed() throws {
+        let loaded = try Self.load(StackFixture.apiHeader + "    ports: [\"53:53/udp\", \"3868:3868/sctp\"]\n    expose: [\"2905/sctp\", \"5353/udp\"]\n")
+        #expect(loaded.warnings.map(\.keyPath) == ["services.api.ports[1]", "services.api.expose[0]"])
+        #expect(loaded.warnings.allSatisfy { $0.kind == .unsupported && $0.message.hasPrefix("sctp ports are not proxied") })
+        #expect(loaded.stack.service(named: "api")?.ports.map(\.transport) == [.udp, .sctp])
+    }
+
     @Test("declaring networks no longer warns that isolation is missing")
     func noIsolationWarning() throws {
         let loaded = try Self.load(StackFixture.apiHeader + "    networks: [back]\nnetworks:\n  back:\n")

@@ -7,7 +7,8 @@ struct Routes: AsyncParsableCommand {
         abstract: "Show the proxy's routes: what each listens on, and the ready replicas it sends traffic to.",
         discussion: """
             The stack of -p, -f or the Compose file here; with none of them, every stack. A route is \
-            STACK/SERVICE:TARGET_PORT. BACKENDS are the replicas in rotation (ready) with the \
+            STACK/SERVICE:TARGET_PORT, with /udp after it for a UDP port, whose connections are \
+            sessions (one per client address, ended after 90 s idle). BACKENDS are the replicas in rotation (ready) with the \
             address each listens on; one that left the rotation and still has connections open \
             is marked (draining).
             """

@@ -1244,9 +1244,10 @@ paths:
       operationId: listProxyRoutes
       summary: The service proxy's routes, their ready backends and their counters.
       description: >-
-        One route per target port of a replicated service (its VIP and published ports), or per
+        One route per target port and transport of a replicated service (its VIP and published ports), or per
         published port of a single-replica service that differs from its target. Backends are the
-        ready instances, plus those that left the rotation and still have connections open.
+        ready instances, plus those that left the rotation and still have connections open. For a
+        UDP route, a connection is a session: one client address (ip:port) and its backend.
       responses:
         "200":
           description: The routes, by name.
@@ -1772,7 +1773,7 @@ components:
       properties:
         route:
           type: string
-          description: "`<stack>/<service>:<target port>`"
+          description: "`<stack>/<service>:<target port>`, with `/udp` after it for a UDP route"
         stack:
           type: string
         service:
@@ -1781,7 +1782,7 @@ components:
           type: array
           items:
             type: string
-          description: "`HOST:PORT` addresses the route listens on."
+          description: "`HOST:PORT` addresses the route listens on, with `/udp` after each for a UDP route."
         active_connections:
           type: integer
         total_connections:

@@ -18,7 +18,7 @@ extension ProxyControl {
 /// One target port of a service as the proxy serves it: where it listens, and the ready
 /// instances behind it.
 public struct ServiceRoute: Sendable, Hashable, Codable {
-    /// `<stack>/<service>:<target port>`.
+    /// `<stack>/<service>:<target port>`, with `/udp` after it for UDP.
     public var name: String
     public var stack: String
     public var service: String
@@ -27,9 +27,10 @@ public struct ServiceRoute: Sendable, Hashable, Codable {
     public var backends: [ProxyBackend]
     public var balance: ProxyBalance
     public var connect: ProxyConnect
+    public var transport: ProxyTransport
 
     public init(name: String, stack: String, service: String, target: Int, listeners: [ProxyAddress], backends: [ProxyBackend],
-                balance: ProxyBalance = .roundRobin, connect: ProxyConnect = .onFirstData) {
+                balance: ProxyBalance = .roundRobin, connect: ProxyConnect = .onFirstData, transport: ProxyTransport = .tcp) {
         self.name = name
         self.stack = stack
         self.service = service
@@ -38,11 +39,30 @@ public struct ServiceRoute: Sendable, Hashable, Codable {
         self.backends = backends
         self.balance = balance
         self.connect = connect
+        self.transport = transport
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, stack, service, target, listeners, backends, balance, connect, transport
+    }
+
+    /// A route without `transport` (from a proxy or agent that predates UDP) is TCP.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try container.decode(String.self, forKey: .name),
+                  stack: try container.decode(String.self, forKey: .stack),
+                  service: try container.decode(String.self, forKey: .service),
+                  target: try container.decode(Int.self, forKey: .target),
+                  listeners: try container.decode([ProxyAddress].self, forKey: .listeners),
+                  backends: try container.decode([ProxyBackend].self, forKey: .backends),
+                  balance: try container.decode(ProxyBalance.self, forKey: .balance),
+                  connect: try container.decode(ProxyConnect.self, forKey: .connect),
+                  transport: try container.decodeIfPresent(ProxyTransport.self, forKey: .transport) ?? .tcp)
     }
 
     /// What the proxy serves of it.
     public var proxyRoute: ProxyRoute {
-        ProxyRoute(name: name, listeners: listeners, backends: backends, balance: balance, connect: connect)
+        ProxyRoute(name: name, listeners: listeners, backends: backends, balance: balance, connect: connect, transport: transport)
     }
 }
 

@@ -16,6 +16,9 @@ import Synchronization
 /// that differs from its target. On bridge networks, a service is always reached through the
 /// proxy: at its VIP on each of its networks and at each published host port, with each ready
 /// replica's address on the service's first network behind.
+///
+/// TCP and UDP ports make routes alike, one per target port and transport: a UDP one is named
+/// `<stack>/<service>:<port>/udp` (a TCP one has no suffix). SCTP ports get none.
 public final class RouteTable: Sendable {
     /// Where a service on bridge networks is reached, and where its replicas are.
     public struct BridgeEndpoints: Sendable, Equatable {
@@ -177,6 +180,32 @@ public final class RouteTable: Sendable {
         return dedupWildcards(routes)
     }
 
+    /// One route of a service: its target port and transport, TCP before UDP.
+    struct RouteKey: Hashable, Comparable {
+        var target: Int
+        var transport: ProxyTransport
+
+        /// The proxy's transport for a port, nil for one it does not serve (SCTP).
+        init?(_ port: PortMapping) {
+            guard let transport = ProxyTransport(rawValue: port.transport.rawValue) else { return nil }
+            self.init(target: port.target, transport: transport)
+        }
+
+        init(target: Int, transport: ProxyTransport) {
+            self.target = target
+            self.transport = transport
+        }
+
+        static func < (left: RouteKey, right: RouteKey) -> Bool {
+            (left.target, left.transport == .udp ? 1 : 0) < (right.target, right.transport == .udp ? 1 : 0)
+        }
+
+        /// `<stack>/<service>:<port>`, and `/udp` after it for UDP: TCP names stay as they were.
+        func routeName(stack: String, service: String) -> String {
+            "\(stack)/\(service):\(target)" + (transport == .tcp ? "" : "/\(transport.rawValue)")
+        }
+    }
+
     /// The routes of one stack.
     static func routes(stack: Stack, vips: [String: String], bridged: [String: BridgeEndpoints] = [:],
                        instances: [InstanceRecord]) -> [ServiceRoute] {
@@ -190,18 +219,20 @@ public final class RouteTable: Sendable {
             let targets = Set(service.ports.map(\.target))
             let replicated = service.deploy.replicas > 1 || own.contains { ($0.ports.first).map { !targets.contains($0) } ?? false }
             let vip = vips[service.name]
-            var byTarget: [Int: [ProxyAddress]] = [:]
-            for port in service.ports where port.transport == .tcp {
-                var listeners = byTarget[port.target] ?? []
+            var byTarget: [RouteKey: [ProxyAddress]] = [:]
+            for port in service.ports {
+                guard let key = RouteKey(port) else { continue }
+                var listeners = byTarget[key] ?? []
                 if replicated, let vip { listeners.append(.init(host: vip, port: port.target)) }
                 if let published = port.published {
                     for hostPort in published where replicated || hostPort != port.target {
                         listeners.append(.init(host: port.hostIP ?? "0.0.0.0", port: hostPort))
                     }
                 }
-                byTarget[port.target] = listeners
+                byTarget[key] = listeners
             }
-            for (target, listeners) in byTarget.sorted(by: { $0.key < $1.key }) where !listeners.isEmpty {
+            for (key, listeners) in byTarget.sorted(by: { $0.key < $1.key }) where !listeners.isEmpty {
+                let target = key.target
                 let ready = own.filter { $0.ready && $0.desired == .running }
                 let backends: [ProxyBackend] = ready.compactMap { record in
                     if replicated {
@@ -209,44 +240,49 @@ public final class RouteTable: Sendable {
                     }
                     return ProxyBackend(id: record.id, host: vip ?? "127.0.0.1", port: target)
                 }
-                routes.append(ServiceRoute(name: "\(stack.name)/\(service.name):\(target)", stack: stack.name, service: service.name,
+                routes.append(ServiceRoute(name: key.routeName(stack: stack.name, service: service.name), stack: stack.name,
+                                           service: service.name,
                                            target: target, listeners: Array(Set(listeners)).sorted { $0.description < $1.description },
                                            backends: backends,
                                            balance: ProxyBalance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin,
-                                           connect: ProxyConnect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData))
+                                           connect: ProxyConnect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData,
+                                           transport: key.transport))
             }
         }
         return routes
     }
 
-    /// The routes of a service on bridge networks: one per target port, listening at each VIP
-    /// and each published host port, to each ready replica at its address.
+    /// The routes of a service on bridge networks: one per target port and transport, listening
+    /// at each VIP and each published host port, to each ready replica at its address.
     static func bridgedRoutes(stack: Stack, service: Service, endpoints: BridgeEndpoints, instances: [InstanceRecord]) -> [ServiceRoute] {
-        var byTarget: [Int: [ProxyAddress]] = [:]
+        var byTarget: [RouteKey: [ProxyAddress]] = [:]
         // `expose`d ports are served at the VIPs only, published ones on the host too.
-        for port in service.ports + service.expose where port.transport == .tcp {
-            var listeners = byTarget[port.target] ?? []
+        for port in service.ports + service.expose {
+            guard let key = RouteKey(port) else { continue }
+            var listeners = byTarget[key] ?? []
             listeners += endpoints.vips.values.sorted().map { ProxyAddress(host: $0, port: port.target) }
             if let published = port.published {
                 listeners += published.map { ProxyAddress(host: port.hostIP ?? "0.0.0.0", port: $0) }
             }
-            byTarget[port.target] = listeners
+            byTarget[key] = listeners
         }
         let ready = instances.filter { $0.ready && $0.desired == .running }
-        return byTarget.sorted(by: { $0.key < $1.key }).map { target, listeners in
-            ServiceRoute(name: "\(stack.name)/\(service.name):\(target)", stack: stack.name, service: service.name, target: target,
+        return byTarget.sorted(by: { $0.key < $1.key }).map { key, listeners in
+            ServiceRoute(name: key.routeName(stack: stack.name, service: service.name), stack: stack.name, service: service.name,
+                         target: key.target,
                          listeners: Array(Set(listeners)).sorted { $0.description < $1.description },
                          backends: ready.compactMap { record in
-                             record.addresses[endpoints.network].map { ProxyBackend(id: record.id, host: $0, port: target) }
+                             record.addresses[endpoints.network].map { ProxyBackend(id: record.id, host: $0, port: key.target) }
                          },
                          balance: ProxyBalance(rawValue: service.aicore.proxy.balance.rawValue) ?? .roundRobin,
-                         connect: ProxyConnect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData)
+                         connect: ProxyConnect(rawValue: service.aicore.proxy.connect.rawValue) ?? .onFirstData,
+                         transport: key.transport)
         }
     }
 
     /// The names of every bridge network (the resolver's records): on each network a service
     /// is on, its name and aliases resolve to its VIP there, or, with `endpoint_mode: dnsrr` or
-    /// no port for the proxy to serve, to each ready replica's address; each instance's name
+    /// no port for the proxy to serve (TCP or UDP), to each ready replica's address; each instance's name
     /// (`<stack>-<service>-<n>`, and the service's `hostname`) to its own address, which
     /// resolves back to that name.
     private static func names(of state: State) -> DNSRecordSet {
@@ -256,7 +292,7 @@ public final class RouteTable: Sendable {
             for service in stack.services {
                 guard let endpoints = state.bridged[stackName]?[service.name] else { continue }
                 let own = instances.filter { $0.service == service.name }.sorted { $0.replica < $1.replica }
-                let proxied = !(service.ports + service.expose).filter { $0.transport == .tcp }.isEmpty
+                let proxied = (service.ports + service.expose).contains { RouteKey($0) != nil }
                 let roundRobin = service.deploy.endpointMode == .dnsrr || !proxied
                 for (network, vip) in endpoints.vips {
                     var table = records.networks[network] ?? DNSNetworkRecords()
@@ -281,13 +317,17 @@ public final class RouteTable: Sendable {
         return records
     }
 
-    /// On Linux a wildcard listener and a specific one on the same port cannot both listen:
-    /// the wildcard one already receives what the specific one would (VIPs are loopback).
+    /// On Linux a wildcard listener and a specific one on the same port and transport cannot
+    /// both listen: the wildcard one already receives what the specific one would (VIPs are loopback).
     static func dedupWildcards(_ routes: [ServiceRoute]) -> [ServiceRoute] {
-        let wildcardPorts = Set(routes.flatMap { $0.listeners.filter(\.isWildcard).map(\.port) })
+        let wildcardPorts = Set(routes.flatMap { route in
+            route.listeners.filter(\.isWildcard).map { RouteKey(target: $0.port, transport: route.transport) }
+        })
         return routes.map { route in
             var route = route
-            route.listeners = route.listeners.filter { $0.isWildcard || !wildcardPorts.contains($0.port) }
+            route.listeners = route.listeners.filter {
+                $0.isWildcard || !wildcardPorts.contains(RouteKey(target: $0.port, transport: route.transport))
+            }
             return route
         }
     }
@@ -296,7 +336,8 @@ public final class RouteTable: Sendable {
 extension RouteTable: TrafficDrain {
     /// Takes the instance out of every rotation at once (new connections go to the others),
     /// then waits for the proxy's open connections to it to end, or for `timeout`. It stays out
-    /// until its record goes.
+    /// until its record goes. Its UDP sessions end at once, as it leaves the rotation: UDP has
+    /// no close to wait for.
     public func drain(stack: String, instance: String, timeout: Duration) async {
         let updates = state.withLock { state -> [(String, [ProxyBackend])] in
             guard state.instances[instance] != nil else { return [] }

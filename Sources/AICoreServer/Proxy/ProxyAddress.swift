@@ -1,4 +1,4 @@
-/// An IP address and TCP port the proxy listens on, e.g. `127.0.0.5:3000` or `0.0.0.0:8080`.
+/// An IP address and port the proxy listens on, e.g. `127.0.0.5:3000` or `0.0.0.0:8080`.
 /// The host is an IP literal (v4 or v6); names are not resolved.
 public struct ProxyAddress: Sendable, Hashable, Codable, CustomStringConvertible {
     public var host: String

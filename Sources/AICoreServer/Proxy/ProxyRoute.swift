@@ -8,14 +8,18 @@ public struct ProxyRoute: Sendable, Hashable {
     /// The ready replicas, right now.
     public var backends: [ProxyBackend]
     public var balance: ProxyBalance
+    /// For TCP only.
     public var connect: ProxyConnect
+    /// The protocol of the listeners and the backends alike.
+    public var transport: ProxyTransport
 
     public init(name: String, listeners: [ProxyAddress], backends: [ProxyBackend], balance: ProxyBalance = .roundRobin,
-                connect: ProxyConnect = .onFirstData) {
+                connect: ProxyConnect = .onFirstData, transport: ProxyTransport = .tcp) {
         self.name = name
         self.listeners = listeners
         self.backends = backends
         self.balance = balance
         self.connect = connect
+        self.transport = transport
     }
 }

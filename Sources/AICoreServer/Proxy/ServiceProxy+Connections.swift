@@ -15,7 +15,7 @@ extension ServiceProxy {
     func admit(_ client: any Channel, listener: ProxyAddress) throws {
         let address = client.remoteAddress?.ipAddress ?? "unknown"
         let admission = state.withLock { state -> Result<(route: String, counters: ProxyRouteCounters, connect: ProxyConnect), ClientRefused> in
-            guard !state.isShutdown, let route = state.bindings[listener], let entry = state.routes[route] else {
+            guard !state.isShutdown, let route = state.bindings[ProxyEndpoint(listener, .tcp)], let entry = state.routes[route] else {
                 return .failure(ClientRefused(description: "listener \(listener) is closing"))
             }
             let counters = entry.counters

@@ -4,12 +4,17 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// The agent's L4 TCP proxy: `api:3000` and published host ports reach the ready replicas of
+/// The agent's L4 proxy: `api:3000` and published host ports reach the ready replicas of
 /// a replicated service, each listening on its own `127.0.0.1:$PORT`.
 ///
 /// Each accepted client connection gets a backend (round-robin or least connections); the proxy
 /// connects to it and splices bytes both ways with backpressure and half-close. A backend that
 /// refuses or times out is skipped for the next one before anything reached the client.
+///
+/// A UDP route (`ProxyTransport.udp`) has no connections: each client address gets a session,
+/// a connected UDP socket to one backend, ended after `sessionIdleTimeout` without a datagram
+/// either way, when the backend refuses (ICMP port unreachable) or when it leaves the route.
+/// Its counters call sessions connections (see `ServiceProxy+Datagrams.swift`).
 ///
 /// State sits behind one lock that no I/O is done under; connections update their counters
 /// through atomics. Everything else runs on the NIO event loops of `group`, and a client's
@@ -27,22 +32,27 @@ public final class ServiceProxy: Sendable {
     let idleTimeout: TimeAmount
     let maxConnectionsPerRoute: Int
     let maxConnectionsPerClient: Int
+    let sessionIdleTimeout: TimeAmount
+    let maxSessionsPerListener: Int
     let state = Mutex(State())
 
     struct RouteEntry {
         var pool: ProxyBackendPool
         var connect: ProxyConnect
+        var transport: ProxyTransport
         let counters: ProxyRouteCounters
     }
 
     struct State {
         var routes: [String: RouteEntry] = [:]
         /// Which route each wanted listener serves; set before the listener binds.
-        var bindings: [ProxyAddress: String] = [:]
+        var bindings: [ProxyEndpoint: String] = [:]
         /// Bound listeners.
-        var listeners: [ProxyAddress: ProxyListener] = [:]
+        var listeners: [ProxyEndpoint: ProxyListener] = [:]
         /// Open client connections, for `shutdown()`.
         var connections: [ObjectIdentifier: any Channel] = [:]
+        /// Open UDP sessions, to end those of a backend that leaves its route, and at `shutdown()`.
+        var sessions: [ObjectIdentifier: DatagramSessionEntry] = [:]
         /// Open connections per client address, over every route.
         var perClient: [String: Int] = [:]
         /// The last `apply` queued; the next one waits for it, so applies never interleave.
@@ -59,9 +69,12 @@ public final class ServiceProxy: Sendable {
     ///   - maxConnectionsPerClient: open connections from one client address, over every route;
     ///     beyond it that client's new connections are closed at once, so one client cannot take
     ///     a route's whole limit (or the backends' connections).
+    ///   - sessionIdleTimeout: a UDP session with no datagram either way for this long ends (Docker's 90 s).
+    ///   - maxSessionsPerListener: open UDP sessions per listener; datagrams of further clients are dropped.
     public init(eventLoops: Int? = nil, logger: Logger,
                 connectTimeout: TimeAmount = .seconds(2), idleTimeout: TimeAmount = .seconds(300),
-                maxConnectionsPerRoute: Int = 10_000, maxConnectionsPerClient: Int = 512) {
+                maxConnectionsPerRoute: Int = 10_000, maxConnectionsPerClient: Int = 512,
+                sessionIdleTimeout: TimeAmount = .seconds(90), maxSessionsPerListener: Int = 4096) {
         let eventLoops = eventLoops ?? System.coreCount
         if eventLoops > 0 {
             let own = MultiThreadedEventLoopGroup(numberOfThreads: eventLoops)
@@ -76,6 +89,8 @@ public final class ServiceProxy: Sendable {
         self.idleTimeout = idleTimeout
         self.maxConnectionsPerRoute = maxConnectionsPerRoute
         self.maxConnectionsPerClient = maxConnectionsPerClient
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.maxSessionsPerListener = maxSessionsPerListener
     }
 
     /// Makes the proxy serve exactly `routes`: binds listeners that are new, closes those gone
@@ -97,12 +112,15 @@ public final class ServiceProxy: Sendable {
     }
 
     /// Replaces one route's backends (readiness changed). New connections use only `backends`;
-    /// open connections to a removed backend keep going. Unknown route: ignored.
+    /// open connections to a removed backend keep going, while UDP sessions to it end at once
+    /// (UDP has no close to wait for). Unknown route: ignored.
     public func setBackends(_ route: String, _ backends: [ProxyBackend]) {
-        state.withLock { state in
-            guard !state.isShutdown, state.routes[route] != nil else { return }
+        let retired = state.withLock { state -> [DatagramSessionEntry] in
+            guard !state.isShutdown, state.routes[route] != nil else { return [] }
             state.routes[route]?.pool.replace(with: backends)
+            return Self.retiredSessions(state)
         }
+        for session in retired { session.end() }
     }
 
     /// Counters per route (sorted by name) and per backend, including removed backends that still
@@ -130,25 +148,26 @@ public final class ServiceProxy: Sendable {
 
     /// The addresses the proxy listens on now, sorted.
     public func listeningAddresses() -> [ProxyAddress] {
-        state.withLock { Array($0.listeners.keys) }.sorted { ($0.host, $0.port) < ($1.host, $1.port) }
+        Array(Set(state.withLock { $0.listeners.keys.map(\.address) })).sorted { ($0.host, $0.port) < ($1.host, $1.port) }
     }
 
     /// The socket descriptor of the listener on `address`, while it is bound (tests play a
     /// cloned process's copy of it).
-    func listenerDescriptor(_ address: ProxyAddress) -> CInt? {
-        state.withLock { $0.listeners[address]?.descriptor }
+    func listenerDescriptor(_ address: ProxyAddress, transport: ProxyTransport = .tcp) -> CInt? {
+        state.withLock { $0.listeners[ProxyEndpoint(address, transport)]?.descriptor }
     }
 
     /// Closes every listener and open connection. Afterwards `apply` fails and `setBackends` is
     /// ignored.
     public func shutdown() async {
-        let (listeners, connections) = state.withLock { state in
+        let (listeners, connections, sessions) = state.withLock { state in
             state.isShutdown = true
-            let taken = (Array(state.listeners.values), Array(state.connections.values))
+            let taken = (Array(state.listeners.values), Array(state.connections.values), Array(state.sessions.values))
             state.listeners = [:]
             state.bindings = [:]
             return taken
         }
+        for session in sessions { session.end() }
         for listener in listeners {
             await listener.close()
         }

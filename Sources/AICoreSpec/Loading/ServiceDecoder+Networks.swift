@@ -129,9 +129,16 @@ extension ServiceDecoder {
                 continue
             }
             result += ports.map { PortMapping(target: $0, transport: transport) }
+            if transport == .sctp {
+                context.warning(.unsupported, Self.sctpNotServed, at: location, path: itemPath)
+            }
         }
         return result
     }
+
+    /// An SCTP port loads (Compose accepts it), but nothing carries it: say so where it is written.
+    static let sctpNotServed =
+        "sctp ports are not proxied (the proxy carries tcp and udp): this port is served neither at the service's VIP nor on the host"
 
     /// `dns`: name server addresses, one or a list.
     func decodeNameServers(_ node: YAMLNode, _ path: String) -> [String] {

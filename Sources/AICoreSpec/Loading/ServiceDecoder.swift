@@ -371,6 +371,9 @@ struct ServiceDecoder {
                     result.removeSubrange(before...)
                 }
                 for port in result[before...] { context.portOrigins.append((port, itemPath)) }
+                if result[before...].contains(where: { $0.transport == .sctp }) {
+                    context.warning(.unsupported, Self.sctpNotServed, at: item.location, path: itemPath)
+                }
             }
             if item.entries != nil {
                 result += decodeLongPort(item, itemPath)

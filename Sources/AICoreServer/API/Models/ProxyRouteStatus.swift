@@ -13,10 +13,11 @@ public struct ProxyRouteStatus: Codable, Sendable, Equatable {
         public var bytesOut: Int
     }
 
-    /// `<stack>/<service>:<target port>`.
+    /// `<stack>/<service>:<target port>`, with `/udp` after it for a UDP route.
     public var route: String
     public var stack: String
     public var service: String
+    /// `HOST:PORT`, with `/udp` after it for a UDP route.
     public var listeners: [String]
     public var activeConnections: Int
     public var totalConnections: Int
@@ -34,7 +35,7 @@ public struct ProxyRouteStatus: Codable, Sendable, Equatable {
         self.route = route.name
         stack = route.stack
         service = route.service
-        listeners = route.listeners.map(\.description)
+        listeners = route.listeners.map { route.transport == .tcp ? $0.description : ProxyEndpoint($0, route.transport).description }
         activeConnections = stats?.activeConnections ?? 0
         totalConnections = stats?.totalConnections ?? 0
         rejectedConnections = stats?.rejectedConnections ?? 0
