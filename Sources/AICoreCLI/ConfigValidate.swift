@@ -1,4 +1,3 @@
-import AICoreErrors
 import AICoreServer
 import AICoreSpec
 import ArgumentParser
@@ -57,8 +56,8 @@ struct ConfigValidate: AsyncParsableCommand {
     /// (the same loader's) are not printed again.
     private func checkAgainstNode(_ loaded: LoadedStack) async throws {
         let client = try agent.client()
-        if let unreachable = await Self.unreachable(client) {
-            FileHandle.standardError.write(Data("aicore-node: node checks skipped: \(unreachable)\n".utf8))
+        if let unreachable = await client.unreachable() {
+            FileHandle.standardError.write(Data("aicore-node: node checks skipped: \(unreachable.message)\n".utf8))
             return
         }
         let yaml = StackPrinter.render(loaded.stack, format: .yaml)
@@ -71,19 +70,5 @@ struct ConfigValidate: AsyncParsableCommand {
             // What the node refuses is the file's problem, as the file's own errors are.
             throw CLIFailure.invalid(failure.message, details: failure.located(in: loaded).details)
         }
-    }
-
-    /// Why the agent does not answer (`isReachable`'s question, with the reason); nil when it
-    /// does, also with an HTTP error.
-    private static func unreachable(_ client: AgentClient) async -> String? {
-        let failure: AICoreError?
-        do {
-            _ = try await client.send("GET", "/health/live", timeout: .seconds(10))
-            failure = nil
-        } catch {
-            failure = error
-        }
-        guard let failure, failure.code != .http else { return nil }
-        return failure.message
     }
 }
