@@ -88,9 +88,11 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
     }
 
     /// The first of `hostRoutes` that `subnet` overlaps, leaving out the routes of this node's
-    /// own bridges: a network asking for the subnet it has already overlaps only its own route.
+    /// own bridges; nil for the subnet of a network this node has already, which `network`
+    /// finds as it is (a route that came later does not take it away).
     public func hostRoute(overlapping subnet: IPv4Network, among hostRoutes: [IPv4Network]) -> IPv4Network? {
         let wanted = Self.normalized(subnet)
+        guard !networks.values.contains(where: { $0.subnet == wanted }) else { return nil }
         return foreignRoutes(hostRoutes).first { $0.overlaps(wanted) }
     }
 

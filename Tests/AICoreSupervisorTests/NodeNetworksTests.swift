@@ -121,9 +121,15 @@ import Glibc
         let bridge = NetworkAllocations.bridgeName(for: "shop_default")
         #expect(try await Self.inside(namespace) { () throws(AICoreError) -> Int32? in try Netlink.linkIndex(bridge) } == nil)
 
-        // A network of this node's own is no host route: its subnet, asked again, overlaps nothing.
+        // A network of this node's own is no host route: its subnet, asked again, overlaps nothing,
+        // also once a route of the host covers it (the network is there already, as `ensure` finds it).
         _ = try await networks.ensure([NetworkRequest(name: "shop_back", subnet: IPv4Network("10.98.0.0/24"), internal: true)])
         #expect(try await networks.hostRouteOverlaps([IPv4Network("10.98.0.0/24")!]).isEmpty)
+        try await Self.inside(namespace) { () throws(AICoreError) in
+            try Netlink.addAddress(IPv4Address("10.98.128.1")!, prefix: 16, to: "routed0")
+        }
+        #expect(try await networks.hostRouteOverlaps([IPv4Network("10.98.0.0/24")!]).isEmpty)
+        #expect(try await networks.hostRouteOverlaps([IPv4Network("10.98.1.0/24")!]) == [IPv4Network("10.98.1.0/24")!: IPv4Network("10.98.0.0/16")!])
         try await networks.remove(["shop_back"])
     }
 
