@@ -48,8 +48,7 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
             }
             return existing
         }
-        let ours = Set(networks.values.map(\.subnet))
-        let foreignRoutes = hostRoutes.filter { !ours.contains(Self.normalized($0)) }
+        let foreignRoutes = self.foreignRoutes(hostRoutes)
         let subnet: IPv4Network
         if let requested {
             let wanted = Self.normalized(requested)
@@ -59,7 +58,7 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
             if let (other, network) = networks.first(where: { $0.value.subnet.overlaps(wanted) }).map({ ($0.key, $0.value) }) {
                 throw AICoreError(.conflict, "network \(name): the subnet \(wanted) overlaps \(network.subnet) of network \(other)")
             }
-            if let route = foreignRoutes.first(where: { $0.overlaps(wanted) }) {
+            if let route = hostRoute(overlapping: wanted, among: hostRoutes) {
                 throw AICoreError(.conflict, "network \(name): the subnet \(wanted) overlaps the host's route to \(route); choose another subnet")
             }
             subnet = wanted
@@ -86,6 +85,21 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
         }
         networks[name] = network
         return network
+    }
+
+    /// The first of `hostRoutes` that `subnet` overlaps, leaving out the routes of this node's
+    /// own bridges; nil for the subnet of a network this node has already, which `network`
+    /// finds as it is (a route that came later does not take it away).
+    public func hostRoute(overlapping subnet: IPv4Network, among hostRoutes: [IPv4Network]) -> IPv4Network? {
+        let wanted = Self.normalized(subnet)
+        guard !networks.values.contains(where: { $0.subnet == wanted }) else { return nil }
+        return foreignRoutes(hostRoutes).first { $0.overlaps(wanted) }
+    }
+
+    /// `hostRoutes` less the routes of this node's own bridges (the kernel adds one per subnet).
+    private func foreignRoutes(_ hostRoutes: [IPv4Network]) -> [IPv4Network] {
+        let ours = Set(networks.values.map(\.subnet))
+        return hostRoutes.filter { !ours.contains(Self.normalized($0)) }
     }
 
     /// The address of `instance` on `network`, allocating it when new: `requested` (the

@@ -11,12 +11,32 @@ import Testing
         return directory
     }
 
-    @Test("validate exits 0 on the reference stack and says so")
+    @Test("validate --offline exits 0 on the reference stack and says so, contacting no agent")
     func validateReferenceStack() throws {
-        let result = try CommandRunner.run(["config", "validate", "-f", stack])
+        let result = try CommandRunner.run(["config", "validate", "--offline", "-f", stack])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == "ai-core: valid, 5 services, 0 warnings\n")
         #expect(result.stderr.isEmpty)
+    }
+
+    @Test("with no agent reachable, validate says in one line that the node checks were skipped, and exits 0")
+    func validateWithoutAnAgentSkipsTheNodeChecks() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["AICORE_HOST"] = directory + "/aicore.sock"
+        let result = try CommandRunner.run(["config", "validate", "-f", stack], environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "ai-core: valid, 5 services, 0 warnings\n")
+        #expect(result.stderr == "aicore-node: node checks skipped: cannot reach the agent at unix://\(directory)/aicore.sock: No such file or directory; is `aicore-node agent` running?\n")
+        // --offline never tries.
+        let offline = try CommandRunner.run(["config", "validate", "--offline", "-f", stack], environment: environment)
+        #expect(offline.status == 0 && offline.stderr.isEmpty, "\(offline.stderr)")
+        // A file with errors fails on them, before any agent is asked.
+        try "services:\n  web: {command: [\"true\"], deploy: {replicas: three}}\n".write(toFile: directory + "/bad.yml", atomically: true, encoding: .utf8)
+        let bad = try CommandRunner.run(["config", "validate", "-f", directory + "/bad.yml"], environment: environment)
+        #expect(bad.status == 2)
+        #expect(!bad.stderr.contains("node checks"), "\(bad.stderr)")
     }
 
     @Test("print --format json prints the normalized model as JSON")
@@ -159,6 +179,7 @@ import Testing
         let result = try CommandRunner.run(["config", "validate", "--help"])
         #expect(result.status == 0)
         #expect(result.stdout.contains("--strict"))
+        #expect(result.stdout.contains("--offline"))
         #expect(result.stdout.contains("OVERVIEW: Check stack files and report every problem"))
     }
 }

@@ -217,6 +217,75 @@ struct NetworkEndToEndTests {
                     "\(refused.stderr)")
             #expect(try await harness.instances("gamma").isEmpty)
 
+            // `config validate` asks the agent as `up` would: alpha's published port, alpha's
+            // subnet and a route of the node (a link the test adds in the agent's namespace), each
+            // located in the file; exit 2, and nothing of the stack is made.
+            let routed = try await harness.inAgentNetwork("/bin/sh", ["-c", """
+                /usr/sbin/ip link add aicvt0 type bridge && /usr/sbin/ip addr add 10.231.0.1/16 dev aicvt0 && /usr/sbin/ip link set aicvt0 up
+                """])
+            try #require(routed.status == 0, "\(routed.stderr)")
+            let delta = harness.directory + "/delta.yml"
+            try """
+                name: delta
+                services:
+                  app:
+                    command: ["sleep", "600"]
+                    ports:
+                      - "127.0.0.1:15432:5432"
+                    networks: [mine, edge]
+                networks:
+                  mine:
+                    ipam:
+                      config:
+                        - subnet: \(alphaSubnet24)
+                  edge:
+                    ipam:
+                      config:
+                        - subnet: 10.231.5.0/24
+                """.write(toFile: delta, atomically: true, encoding: .utf8)
+            let validated = try await harness.cli(["config", "validate", "-f", delta])
+            #expect(validated.status == 2, "\(validated.stderr)")
+            let located = validated.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix(delta + ":") }
+            #expect(located == [
+                "\(delta):6:9: error: services.app.ports[0]: host port 127.0.0.1:15432/tcp is already published by stack alpha (service db, 127.0.0.1:15432/tcp)",
+                "\(delta):12:11: error: networks.mine.ipam.config[0].subnet: \(alphaSubnet24) overlaps \(alphaSubnet24) of network alpha_default on this node; choose another subnet",
+                "\(delta):16:11: error: networks.edge.ipam.config[0].subnet: 10.231.5.0/24 overlaps the host's route to 10.231.0.0/16; choose another subnet",
+            ], "\(validated.stderr)")
+            #expect(validated.stdout.isEmpty)
+            #expect(try await harness.instances("delta").isEmpty)
+            let validatedRoutes = try await harness.inAgentNetwork("/usr/sbin/ip", ["-4", "route", "show"]).stdout
+            #expect(!validatedRoutes.contains("10.231.5."), "validate made no bridge: \(validatedRoutes)")
+            let offline = try await harness.cli(["config", "validate", "--offline", "-f", delta])
+            #expect(offline.status == 0, "\(offline.stderr)")
+            #expect(offline.stdout == "delta: valid, 1 service, 0 warnings\n")
+            #expect(offline.stderr.isEmpty, "\(offline.stderr)")
+
+            // `up` refuses a subnet on the node's route before it saves or makes anything.
+            let edgeOnly = harness.directory + "/delta-edge.yml"
+            try """
+                name: delta
+                services:
+                  app:
+                    command: ["sleep", "600"]
+                    networks: [edge]
+                networks:
+                  edge:
+                    ipam:
+                      config:
+                        - subnet: 10.231.5.0/24
+                """.write(toFile: edgeOnly, atomically: true, encoding: .utf8)
+            let routeRefused = try await harness.cli(["up", "-d", "-f", edgeOnly])
+            #expect(routeRefused.status != 0)
+            #expect(routeRefused.stderr.contains("\(edgeOnly):10:11: error: networks.edge.ipam.config[0].subnet: 10.231.5.0/24 overlaps the host's route to 10.231.0.0/16; choose another subnet"),
+                    "\(routeRefused.stderr)")
+            #expect(try await harness.instances("delta").isEmpty)
+            let deltaRoutes = try await harness.inAgentNetwork("/usr/sbin/ip", ["-4", "route", "show"]).stdout
+            #expect(!deltaRoutes.contains("10.231.5."), "no bridge of delta's: \(deltaRoutes)")
+            let deltaStack = try await run("/usr/bin/curl", ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--unix-socket", harness.socket,
+                                                             "http://localhost/v1/stacks/delta"])
+            #expect(deltaStack.stdout == "404", "no stack delta was saved")
+            _ = try await harness.inAgentNetwork("/usr/sbin/ip", ["link", "del", "aicvt0"])
+
             // A published port on 127.0.0.1 of the agent's namespace reaches alpha's db.
             #expect(try await Self.ask(harness, "127.0.0.1", 15432).hasPrefix("alpha "))
 

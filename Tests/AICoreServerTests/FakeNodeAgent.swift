@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreController
 import AICoreRuntime
 import AICoreSpec
@@ -18,6 +19,10 @@ final class FakeNodeAgent: NodeAgent {
         var released: [Bool] = []
         var createdVolumes: [VolumePlan] = []
         var statusQueries: [(instance: String, detail: Bool, stats: Bool)] = []
+        /// The node's routes, for `hostRouteOverlaps`.
+        var routes: [IPv4Network] = []
+        /// The networks made, by name: each has the subnet asked for, or the next 10.250.N.0/24.
+        var networks: [String: NetworkLease] = [:]
     }
 
     let node = "local"
@@ -89,4 +94,38 @@ final class FakeNodeAgent: NodeAgent {
     }
 
     func removeVolume(path: String) async throws -> UInt64 { 0 }
+
+    func setRoutes(_ routes: [IPv4Network]) {
+        state.withLock { $0.routes = routes }
+    }
+
+    func ensureNetworks(_ requests: [NetworkRequest]) async throws -> [String: NetworkLease] {
+        state.withLock { state in
+            var made: [String: NetworkLease] = [:]
+            for request in requests {
+                let subnet = request.subnet
+                    ?? IPv4Network(address: IPv4Address(0x0AFA_0000 + UInt32(state.networks.count) << 8), prefix: 24)
+                let lease = state.networks[request.name]
+                    ?? NetworkLease(name: request.name, bridge: "fake\(state.networks.count)", subnet: subnet,
+                                    gateway: IPv4Address(subnet.first.value + 1), internal: request.internal)
+                state.networks[request.name] = lease
+                made[request.name] = lease
+            }
+            return made
+        }
+    }
+
+    func networkLeases(_ names: [String]) async -> [String: NetworkLease] {
+        state.withLock { state in state.networks.filter { names.contains($0.key) } }
+    }
+
+    func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network] {
+        state.withLock { state in
+            var overlaps: [IPv4Network: IPv4Network] = [:]
+            for subnet in subnets {
+                if let route = state.routes.first(where: { $0.overlaps(subnet) }) { overlaps[subnet] = route }
+            }
+            return overlaps
+        }
+    }
 }

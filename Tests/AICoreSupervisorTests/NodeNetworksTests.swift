@@ -108,6 +108,11 @@ import Glibc
             try Netlink.setLink("routed0", up: true)
         }
         let networks = try NodeNetworks(stateFile: directory + "/networks.json", namespace: namespace)
+        // Asked beforehand (`config validate`, and `up` before it saves the stack): the route is
+        // named, and asking makes nothing.
+        let overlaps = try await networks.hostRouteOverlaps([IPv4Network("10.99.5.0/24")!, IPv4Network("10.98.0.0/24")!])
+        #expect(overlaps == [IPv4Network("10.99.5.0/24")!: IPv4Network("10.99.0.0/16")!])
+        #expect(!FileManager.default.fileExists(atPath: directory + "/networks.json"))
         let error = await #expect(throws: AICoreError.self) {
             try await networks.ensure([NetworkRequest(name: "shop_default", subnet: IPv4Network("10.99.5.0/24"))])
         }
@@ -115,6 +120,17 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: directory + "/networks.json"))
         let bridge = NetworkAllocations.bridgeName(for: "shop_default")
         #expect(try await Self.inside(namespace) { () throws(AICoreError) -> Int32? in try Netlink.linkIndex(bridge) } == nil)
+
+        // A network of this node's own is no host route: its subnet, asked again, overlaps nothing,
+        // also once a route of the host covers it (the network is there already, as `ensure` finds it).
+        _ = try await networks.ensure([NetworkRequest(name: "shop_back", subnet: IPv4Network("10.98.0.0/24"), internal: true)])
+        #expect(try await networks.hostRouteOverlaps([IPv4Network("10.98.0.0/24")!]).isEmpty)
+        try await Self.inside(namespace) { () throws(AICoreError) in
+            try Netlink.addAddress(IPv4Address("10.98.128.1")!, prefix: 16, to: "routed0")
+        }
+        #expect(try await networks.hostRouteOverlaps([IPv4Network("10.98.0.0/24")!]).isEmpty)
+        #expect(try await networks.hostRouteOverlaps([IPv4Network("10.98.1.0/24")!]) == [IPv4Network("10.98.1.0/24")!: IPv4Network("10.98.0.0/16")!])
+        try await networks.remove(["shop_back"])
     }
 
     @Test func aNetworkSharedByTwoStacksKeepsEachStacksVIPsAndAnExternalOneMustExist() async throws {

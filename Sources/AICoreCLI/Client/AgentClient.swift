@@ -179,11 +179,18 @@ public struct AgentClient: Sendable {
     /// whatever the status (a 401 still means an agent is there). `up` uses it to decide
     /// whether to start an embedded agent.
     public func isReachable(timeout: Duration = .seconds(10)) async -> Bool {
+        await unreachable(timeout: timeout) == nil
+    }
+
+    /// Why nothing answers `GET /health/live` at the address within `timeout` (the connection's
+    /// failure, naming the address); nil when an HTTP server answers, whatever the status.
+    /// `config validate` says it when it skips the node's checks.
+    public func unreachable(timeout: Duration = .seconds(10)) async -> AICoreError? {
         do {
             _ = try await send("GET", "/health/live", timeout: timeout)
-            return true
+            return nil
         } catch {
-            return error.code == .http
+            return error.code == .http ? nil : error
         }
     }
 

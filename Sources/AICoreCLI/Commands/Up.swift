@@ -81,9 +81,8 @@ struct Up: AsyncParsableCommand {
         let plan: PlanMessage
         do {
             plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
-        } catch var failure as CLIFailure {
-            failure.details = failure.details.map { Self.locate($0, in: loaded) }
-            throw failure
+        } catch let failure as CLIFailure {
+            throw failure.located(in: loaded)
         }
         Progress.printPlan(plan)
     }
@@ -113,14 +112,6 @@ struct Up: AsyncParsableCommand {
             print("pulling \(entry.reference.familiar) (\(entry.services.joined(separator: ", ")))")
             _ = try await ImagePulling.pull(entry.reference.description, platform: entry.platform, client: client, quiet: false)
         }
-    }
-
-    /// An agent's finding about a key path (`services.web.ports[0]: …`, a clash with another
-    /// stack) located in the files as a loader error is: `FILE:LINE:COLUMN: error: …`.
-    static func locate(_ detail: String, in loaded: LoadedStack) -> String {
-        guard detail.hasPrefix("services.") || detail.hasPrefix("networks."), let colon = detail.range(of: ": "),
-              let location = loaded.locate(String(detail[..<colon.lowerBound])) else { return detail }
-        return "\(location): error: \(detail)"
     }
 
     /// No agent: one in this process, state under ./.aicore, the stack stopped on Ctrl-C.

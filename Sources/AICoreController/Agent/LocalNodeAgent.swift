@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreErrors
 import AICoreImages
 import AICoreRuntime
@@ -160,6 +161,10 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
 
     public func removeNetworks(_ names: [String]) async throws {
         try await networks?.remove(names)
+    }
+
+    public func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network] {
+        try await networks?.hostRouteOverlaps(subnets) ?? [:]
     }
 
     public func wait(stack: String, instance: String,

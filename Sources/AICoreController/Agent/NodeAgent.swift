@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreErrors
 import AICoreImages
 import AICoreRuntime
@@ -67,6 +68,9 @@ public protocol NodeAgent: Sendable {
     func networkLeases(_ names: [String]) async -> [String: NetworkLease]
     /// Removes bridge networks (their bridges, VIPs and addresses): the stack went down.
     func removeNetworks(_ names: [String]) async throws
+    /// Each of `subnets` that overlaps a route of the node (not one of its own bridges'), with
+    /// that route; changes nothing.
+    func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network]
 
     /// The node's images (pulled, loaded, unpacked); nil for a node without an image store.
     var images: ImageService? { get }
@@ -87,6 +91,7 @@ extension NodeAgent {
 
     public func networkLeases(_ names: [String]) async -> [String: NetworkLease] { [:] }
     public func removeNetworks(_ names: [String]) async throws {}
+    public func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network] { [:] }
     public func imageLayersInUse() async -> Set<Digest> { [] }
 
     public func stop(stack: String, instance: String) async throws {

@@ -92,6 +92,7 @@ public struct ControlAPI: Sendable {
             return try Self.json(stacks)
         }
         v1.post("stacks") { request, _ in try await apply(request) }
+        v1.post("stacks/validate") { request, _ in try await validate(request) }
         v1.get("stacks/:stack") { _, context in
             try Self.json(try await plane.status(of: try context.parameter("stack")))
         }
@@ -161,6 +162,29 @@ public struct ControlAPI: Sendable {
     }
 
     private func apply(_ request: Request) async throws -> Response {
+        let (text, path, projectName) = try await sentStack(request)
+        let pull = try request.uri.queryParameters.get("pull").map { text throws(AICoreError) in
+            guard let policy = PullPolicy(parsing: String(text)) else {
+                throw AICoreError(.badRequest, "`pull` must be always, missing or never (or daily, weekly, every_<duration>), not \(text)")
+            }
+            return policy
+        }
+        let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
+        return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
+    }
+
+    /// `apply` as a dry run: the same body and checks, nothing saved or made (`config validate`).
+    /// `strict=false` keeps the findings only `--strict` makes errors warnings.
+    private func validate(_ request: Request) async throws -> Response {
+        let (text, path, projectName) = try await sentStack(request)
+        let strict = request.uri.queryParameters.get("strict") == nil ? true : try Self.flag(request, "strict")
+        let warnings = try await plane.validate(text: text, path: path, projectName: projectName, strict: strict)
+        return try Self.json(ValidationMessage(warnings: warnings))
+    }
+
+    /// The stack file a request sends (`POST /v1/stacks` and its dry run): its text, the
+    /// absolute path it is loaded as, and `project_name`.
+    private func sentStack(_ request: Request) async throws -> (text: String, path: String, projectName: String?) {
         if let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
            !["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json"].contains(type) {
             throw AICoreError(.unsupportedMediaType, "send the stack file as application/yaml, not \(type)")
@@ -178,14 +202,7 @@ public struct ControlAPI: Sendable {
         guard path.hasPrefix("/") else {
             throw AICoreError(.badRequest, "`path` must be absolute (the stack file's path: relative paths inside resolve against it)")
         }
-        let pull = try request.uri.queryParameters.get("pull").map { text throws(AICoreError) in
-            guard let policy = PullPolicy(parsing: String(text)) else {
-                throw AICoreError(.badRequest, "`pull` must be always, missing or never (or daily, weekly, every_<duration>), not \(text)")
-            }
-            return policy
-        }
-        let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
-        return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
+        return (text, path, projectName)
     }
 
     // MARK: instances

@@ -226,6 +226,71 @@ paths:
           $ref: "#/components/responses/Unauthorized"
         "413":
           $ref: "#/components/responses/PayloadTooLarge"
+        "409":
+          $ref: "#/components/responses/NodeConflict"
+        "415":
+          $ref: "#/components/responses/UnsupportedMediaType"
+        "422":
+          $ref: "#/components/responses/InvalidSpec"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/validate:
+    post:
+      tags: [stacks]
+      operationId: validateStack
+      summary: Check a stack file against the node without applying it (`aicore-node config validate`).
+      description: >-
+        A dry run of `POST /v1/stacks`, as `kubectl apply --dry-run=server` is: the same body and
+        parameters, the file loaded as an apply loads it, then every check of the node an apply
+        makes before it saves anything (host ports another stack publishes, instance names
+        another stack has, subnets that overlap another network or a route of the node, external
+        networks that do not exist). Nothing is saved, reserved or made. A stack that would be
+        accepted gets 200 with the loader's warnings; one that would not gets the problem document
+        the apply would get, whose `errors` name each problem by its key path.
+      parameters:
+        - name: project_name
+          in: query
+          description: As for `POST /v1/stacks`.
+          schema:
+            type: string
+            pattern: "^[a-z0-9][a-z0-9_-]*$"
+        - name: path
+          in: query
+          description: As for `POST /v1/stacks`.
+          schema:
+            type: string
+            pattern: "^(/[\\s\\S]*)?$"
+        - name: strict
+          in: query
+          description: >-
+            `false` keeps the findings an apply refuses because aicore-node cannot run them
+            (`build`, `privileged`, …) warnings, as `config validate` without `--strict` does.
+            Default `true`, as an apply is. Anything but true/false (1/0, yes/no) is a 400.
+          schema:
+            type: string
+            enum: ["true", "false", "1", "0", "yes", "no"]
+      requestBody:
+        required: true
+        description: As for `POST /v1/stacks`.
+        content:
+          application/yaml:
+            schema:
+              $ref: "#/components/schemas/StackFile"
+      responses:
+        "200":
+          description: The stack would be accepted.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ValidationMessage"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "409":
+          $ref: "#/components/responses/NodeConflict"
+        "413":
+          $ref: "#/components/responses/PayloadTooLarge"
         "415":
           $ref: "#/components/responses/UnsupportedMediaType"
         "422":
@@ -1450,6 +1515,16 @@ components:
         application/problem+json:
           schema:
             $ref: "#/components/schemas/ProblemDocument"
+    NodeConflict:
+      description: >-
+        The stack file is valid, and this node cannot take it as it stands: `errors` lists every
+        problem, one line each, as `key.path: what is in the way` (`services.web.ports[0]: host
+        port 8080/tcp is already published by stack shop (…)`, `networks.back.ipam.config[0].subnet:
+        10.99.0.0/24 overlaps the host's route to 10.99.0.0/16; …`). Nothing was changed.
+      content:
+        application/problem+json:
+          schema:
+            $ref: "#/components/schemas/ProblemDocument"
     InvalidSpec:
       description: >-
         The stack file is invalid: `errors` lists every error, one line each, as
@@ -1862,6 +1937,20 @@ components:
           type: boolean
           const: true
           description: Present when the workload wrote more than one record without a newline.
+    ValidationMessage:
+      type: object
+      description: A dry run's answer for a stack the node would accept.
+      required: [valid, warnings]
+      properties:
+        valid:
+          type: boolean
+          const: true
+        warnings:
+          type: array
+          description: >-
+            The loader's warnings, one line each, as `file:line:column: warning: key.path: …`.
+          items:
+            type: string
     PlanMessage:
       type: object
       description: What an operation does or did, its plan's steps in order.

@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreErrors
 import AICoreController
 import AICoreDNS
@@ -104,14 +105,26 @@ public actor ControlPlane {
     ///
     /// `pull` overrides every service's `pull_policy` for this apply only (`up --pull`).
     public nonisolated func apply(text: String, path: String, projectName: String?, pull: PullPolicy? = nil) async throws(AICoreError) -> (Stack, ReconcilePlan, Int) {
-        let stack = try await Self.loadSent(text: text, path: path, projectName: projectName)
+        let stack = try await Self.loadSent(text: text, path: path, projectName: projectName).stack
         let (plan, revision) = try await applyRecording(stack, pull: pull)
         return (stack, plan, revision)
     }
 
-    /// Loads a stack sent over the API, off every actor: strict, with no environment.
-    static func loadSent(text: String, path: String, projectName: String?) async throws(AICoreError) -> Stack {
-        var options = StackLoadOptions(files: [path], projectName: projectName, strict: true, environment: [:])
+    /// What `apply` would say of a stack file's text, without saving, reserving or making
+    /// anything (`config validate`, `POST /v1/stacks/validate`): loaded as `apply` loads it, then
+    /// every check of the node `apply` makes before it saves (`checkNode`). Returns the loader's
+    /// warnings. `strict: false` keeps "aicore-node cannot run this" findings warnings, as
+    /// `config validate` without `--strict` does; `apply` is always strict.
+    public nonisolated func validate(text: String, path: String, projectName: String?, strict: Bool = true) async throws(AICoreError) -> [String] {
+        let loaded = try await Self.loadSent(text: text, path: path, projectName: projectName, strict: strict)
+        try await checkNode(loaded.stack)
+        return loaded.warnings.map(\.description)
+    }
+
+    /// Loads a stack sent over the API, off every actor: strict (unless a validation asks
+    /// otherwise), with no environment.
+    static func loadSent(text: String, path: String, projectName: String?, strict: Bool = true) async throws(AICoreError) -> LoadedStack {
+        var options = StackLoadOptions(files: [path], projectName: projectName, strict: strict, environment: [:])
         options.contents = [path: text]
         options.readsDotEnv = false
         let loaded: Result<LoadedStack, StackLoadError>
@@ -123,8 +136,8 @@ public actor ControlPlane {
             throw AICoreError(.internalError, "cannot load the stack: \(error)", cause: error)
         }
         switch loaded {
-        case .success(let stack):
-            return stack.stack
+        case .success(let loaded):
+            return loaded
         case .failure(let error):
             throw AICoreError(.invalidSpec, "the stack has \(error.errors.count) error(s)", details: error.errors.map(\.description))
         }
@@ -138,9 +151,7 @@ public actor ControlPlane {
 
     /// `apply`, also returning the stack's revision (new when its spec changed).
     public func applyRecording(_ stack: Stack, cause: String = "apply", pull: PullPolicy? = nil) async throws(AICoreError) -> (ReconcilePlan, Int) {
-        try checkHostPorts(stack)
-        try checkInstanceNames(stack)
-        try await checkNetworks(stack)
+        try await checkNode(stack)
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision: Int = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
         desired[stack.name] = stack
@@ -153,6 +164,24 @@ public actor ControlPlane {
         await publishRoutes(stack)
         enqueue(stack, cause: cause, pull: pull)
         return (plan, revision)
+    }
+
+    /// Refuses, before anything changes, a stack this node cannot take as it stands: its host
+    /// ports, instance names and networks (`checkHostPorts`, `checkInstanceNames`,
+    /// `checkNetworks`). Every problem is reported at once, one `details` line each, so that
+    /// `up` and `config validate` show them all; a single check's refusal is thrown as it is.
+    func checkNode(_ stack: Stack) async throws(AICoreError) {
+        var refusals: [AICoreError] = []
+        do { try checkHostPorts(stack) } catch { refusals.append(error) }
+        do { try checkInstanceNames(stack) } catch { refusals.append(error) }
+        do {
+            try await checkNetworks(stack)
+        } catch where error.code == .conflict {
+            refusals.append(error)
+        }
+        guard let first = refusals.first else { return }
+        guard refusals.count > 1 else { throw first }
+        throw AICoreError(.conflict, refusals.map(\.message).joined(separator: "; "), details: refusals.flatMap(\.details))
     }
 
     /// Refuses, before anything changes, a stack that publishes a host port another stack on
@@ -176,10 +205,9 @@ public actor ControlPlane {
     }
 
     /// Refuses, before anything changes, a stack whose networks this node cannot give it: a
-    /// subnet that overlaps another stack's network, an `external` network no stack made. One
-    /// `details` line per problem, `networks.K…: …`, which `up` turns into the file's line and
-    /// column. (A subnet that overlaps a route of the host is refused by the node as it makes
-    /// the network, before any instance starts.)
+    /// subnet that overlaps another stack's network or a route of the node (the node makes
+    /// neither), an `external` network no stack made. One `details` line per problem,
+    /// `networks.K…: …`, which `up` turns into the file's line and column.
     func checkNetworks(_ stack: Stack) async throws(AICoreError) {
         let layout = await reconciler.networkLayout(stack)
         var others: [NetworkLease] = []
@@ -187,6 +215,8 @@ public actor ControlPlane {
             others += await reconciler.networkLeases(stack: name).values.sorted { $0.name < $1.name }
         }
         var problems: [String] = []
+        // Subnets no other network has, for the node's routes: (key, index, subnet).
+        var unclaimed: [(key: String, index: Int, subnet: IPv4Network)] = []
         for definition in stack.networks where layout.requests.contains(where: { $0.name == definition.name }) {
             if definition.external {
                 var known = others.contains { $0.name == definition.name }
@@ -199,8 +229,20 @@ public actor ControlPlane {
             for (index, subnet) in definition.subnets.enumerated() {
                 if let other = others.first(where: { $0.name != definition.name && $0.subnet.overlaps(subnet) }) {
                     problems.append("networks.\(definition.key).ipam.config[\(index)].subnet: \(subnet) overlaps \(other.subnet) of network \(other.name) on this node; choose another subnet")
+                } else {
+                    unclaimed.append((definition.key, index, subnet))
                 }
             }
+        }
+        let routes: [IPv4Network: IPv4Network]
+        do {
+            routes = try await agent.hostRouteOverlaps(unclaimed.map { $0.subnet })
+        } catch {
+            throw (error as? AICoreError) ?? AICoreError(.internalError, "cannot read the node's routes: \(error)", cause: error)
+        }
+        for (key, index, subnet) in unclaimed {
+            guard let route = routes[subnet] else { continue }
+            problems.append("networks.\(key).ipam.config[\(index)].subnet: \(subnet) overlaps the host's route to \(route); choose another subnet")
         }
         guard let first = problems.first else { return }
         throw AICoreError(.conflict, "stack \(stack.name) cannot have its networks: " + first.drop { $0 != " " }.dropFirst(),

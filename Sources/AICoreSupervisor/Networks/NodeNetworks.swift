@@ -44,6 +44,16 @@ public struct NetworkLease: Sendable, Hashable {
     /// proxy listens), for every stack on it.
     public var vips: [String: IPv4Address]
 
+    public init(name: String, bridge: String, subnet: IPv4Network, gateway: IPv4Address, internal: Bool = false,
+                vips: [String: IPv4Address] = [:]) {
+        self.name = name
+        self.bridge = bridge
+        self.subnet = subnet
+        self.gateway = gateway
+        self.internal = `internal`
+        self.vips = vips
+    }
+
     /// The VIPs of `stack`'s services, by service.
     public func vips(of stack: String) -> [String: IPv4Address] {
         var result: [String: IPv4Address] = [:]
@@ -151,6 +161,20 @@ public actor NodeNetworks {
             if let network = allocations.networks[name] { result[name] = lease(name, network) }
         }
         return result
+    }
+
+    /// Each of `subnets` (a stack file's `ipam.config` subnets) that overlaps a route of this
+    /// node's namespace, with the first route it overlaps, read as `ensure` reads them and
+    /// changing nothing: `config validate` and `up` refuse such a network before anything of the
+    /// stack is saved. The routes of this node's own bridges are theirs, not the host's.
+    public func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws(AICoreError) -> [IPv4Network: IPv4Network] {
+        guard !subnets.isEmpty else { return [:] }
+        let routes = try await inNamespace { () throws(AICoreError) -> [IPv4Network] in try Netlink.ipv4Routes() }
+        var overlaps: [IPv4Network: IPv4Network] = [:]
+        for subnet in subnets {
+            if let route = allocations.hostRoute(overlapping: subnet, among: routes) { overlaps[subnet] = route }
+        }
+        return overlaps
     }
 
     /// The links that put `instance` on `joins` (allocating its addresses), and its address on
