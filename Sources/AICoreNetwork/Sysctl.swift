@@ -15,6 +15,20 @@ public enum Sysctl {
         try set("/proc/sys/net/ipv4/ip_forward", "1")
     }
 
+    /// `net.ipv6.conf.all.forwarding=1`: the same for IPv6, written only when an IPv6 network
+    /// has a way out. As Docker does, and with the same cost: a host that forwards IPv6 stops
+    /// taking router advertisements on interfaces with `accept_ra=1` (set `accept_ra=2` on the
+    /// uplink of a host that configures itself by SLAAC).
+    public static func enableIPv6Forwarding() throws(AICoreError) {
+        try set("/proc/sys/net/ipv6/conf/all/forwarding", "1")
+    }
+
+    /// `net.ipv6.conf.<link>.disable_ipv6=0`: the bridge of an `enable_ipv6` network, and an
+    /// instance's interface on it, take IPv6 addresses (a link with IPv6 disabled refuses them).
+    public static func enableIPv6(on link: String) throws(AICoreError) {
+        try set("/proc/sys/net/ipv6/conf/\(link)/disable_ipv6", "0")
+    }
+
     /// `net.ipv6.conf.<bridge>.disable_ipv6=1`: a bridge of an IPv4-only network gets no
     /// link-local IPv6 address, so instances cannot talk IPv6 past the IPv4 rules.
     public static func disableIPv6(on link: String) throws(AICoreError) {
