@@ -22,6 +22,7 @@ public enum BridgeSetup {
             try Netlink.addAddress(network.gateway, prefix: network.subnet.prefix, to: network.bridge)
         } catch where error.context["errno"] == "\(EEXIST)" {}
         if let subnet6 = network.subnet6, let gateway6 = network.gateway6 {
+            try Sysctl.disableDAD(on: network.bridge)
             try Sysctl.enableIPv6(on: network.bridge)
             do {
                 try Netlink.addAddress(gateway6, prefix: subnet6.prefix, to: network.bridge)

@@ -23,6 +23,7 @@ extension LinuxTaskDriverTests {
         let listener = try await NetworkNamespace.run(in: side) { () throws(AICoreError) -> Int32 in
             try Netlink.addBridge("aic-rt6", mac: [0x02, 0x42, 0x0a, 0xdc, 0x00, 0x01], mtu: nil)
             try Netlink.addAddress(gateway, prefix: 24, to: "aic-rt6")
+            try Sysctl.disableDAD(on: "aic-rt6")
             try Sysctl.enableIPv6(on: "aic-rt6")
             try Netlink.addAddress(gateway6, prefix: 64, to: "aic-rt6")
             try Netlink.setLink("aic-rt6", up: true)
