@@ -156,7 +156,7 @@ let package = Package(
         // and does no host I/O of its own (no AICoreOS): the agent side reads and changes the host.
         .target(
             name: "AICoreController",
-            dependencies: ["AICoreAddresses", "AICoreErrors", "AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreSystem", "AICoreImages"]
+            dependencies: ["AICoreAddresses", "AICoreErrors", "AICoreNetwork", "AICoreSupervisor", "AICoreStore", "AICoreSpec", "AICoreRuntime", "AICoreSystem", "AICoreImages"]
         ),
         // The agent process: the control plane over the controller, the REST endpoint
         // (Hummingbird: routes, auth, problem+json, metrics) and the L4 service proxy (SwiftNIO).

@@ -126,6 +126,9 @@ struct DNSWireReader {
             let data: DNSRecordData
             if type == .a, recordClass == DNSRecord.internetClass, dataLength == 4 {
                 data = .ipv4(IPv4Address(try uint32()))
+            } else if type == .aaaa, recordClass == DNSRecord.internetClass, dataLength == 16,
+                      let address = IPv6Address(bytes: try take(16)) {
+                data = .ipv6(address)
             } else if type.dataIsName {
                 data = .name(try name())
                 guard offset == end else { throw Self.malformed("a \(type) record's name does not fill its data") }

@@ -70,6 +70,7 @@ struct DNSWireWriter {
         uint16(0)
         switch record.data {
         case .ipv4(let address): uint32(address.value)
+        case .ipv6(let address): bytes.append(contentsOf: address.bytes)
         case .name(let target): name(target)
         case .raw(let data): bytes.append(contentsOf: data)
         }

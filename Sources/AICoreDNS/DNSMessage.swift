@@ -102,6 +102,7 @@ public struct DNSRecord: Hashable, Sendable {
 /// Record data: the kinds the resolver answers with, and everything else as written.
 public enum DNSRecordData: Hashable, Sendable {
     case ipv4(IPv4Address)
+    case ipv6(IPv6Address)
     /// A name (PTR, CNAME, NS): decompressed when read, compressible when written.
     case name(DNSName)
     case raw([UInt8])

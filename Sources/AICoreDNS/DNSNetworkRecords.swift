@@ -6,6 +6,10 @@ import AICoreAddresses
 public struct DNSNetworkRecords: Hashable, Sendable {
     public private(set) var addresses: [String: [IPv4Address]] = [:]
     public private(set) var pointers: [IPv4Address: String] = [:]
+    /// The IPv6 addresses of names on an `enable_ipv6` network (AAAA answers; a name without
+    /// any, such as a VIP service's, has an empty AAAA answer), and their names.
+    public private(set) var addresses6: [String: [IPv6Address]] = [:]
+    public private(set) var pointers6: [IPv6Address: String] = [:]
 
     public init() {}
 
@@ -16,13 +20,24 @@ public struct DNSNetworkRecords: Hashable, Sendable {
         self.addresses[Self.key(name)] = addresses
     }
 
+    /// `name`'s IPv6 addresses: it must also be `set` (IPv4) to be ours.
+    public mutating func set6(_ name: String, to addresses: [IPv6Address]) {
+        addresses6[Self.key(name)] = addresses
+    }
+
     public mutating func remove(_ name: String) {
         addresses[Self.key(name)] = nil
+        addresses6[Self.key(name)] = nil
     }
 
     /// A PTR query for `address` answers `name` (an instance's name for its own address).
     public mutating func setPointer(_ address: IPv4Address, to name: String?) {
         pointers[address] = name.map(Self.key)
+    }
+
+    /// A PTR query under ip6.arpa for `address` answers `name`.
+    public mutating func setPointer(_ address: IPv6Address, to name: String?) {
+        pointers6[address] = name.map(Self.key)
     }
 
     static func key(_ name: String) -> String {
@@ -56,6 +71,30 @@ public struct DNSRecordSet: Hashable, Sendable {
             if let found { return found }
         }
         return nil
+    }
+
+    /// The IPv6 addresses of `name` on `networks` (as `addresses(of:on:)`); empty for a name
+    /// that is ours with none, nil for one that is not ours.
+    public func addresses6(of name: DNSName, on networks: [String]) -> [IPv6Address]? {
+        for key in candidateKeys(name) {
+            guard networks.contains(where: { self.networks[$0]?.addresses[key] != nil }) else { continue }
+            var merged: [IPv6Address] = []
+            for network in networks {
+                for address in self.networks[network]?.addresses6[key] ?? [] where !merged.contains(address) { merged.append(address) }
+            }
+            return merged
+        }
+        return nil
+    }
+
+    /// The name of an IPv6 `address` on `networks`, as `name(of:on:)` for IPv4.
+    public func name(of address: IPv6Address, on networks: [String]) -> String? {
+        for network in networks {
+            if let name = self.networks[network]?.pointers6[address] { return name }
+        }
+        return networks.compactMap { network in
+            self.networks[network]?.addresses6.filter { $0.value.contains(address) }.keys.min()
+        }.min()
     }
 
     /// The name of `address` on `networks`: its pointer if the agent set one, else the first of

@@ -39,6 +39,12 @@ public enum DNSResolver {
             response.answers = [DNSRecord(name: question.name, type: .ptr, ttl: ttl, data: .name(target))]
             return .answer(response)
         }
+        if question.type == .ptr, let address = reverseAddress6(question.name) {
+            guard let name = records.name(of: address, on: networks), let target = DNSName(name) else { return .forward }
+            var response = reply(to: query, code: .noError)
+            response.answers = [DNSRecord(name: question.name, type: .ptr, ttl: ttl, data: .name(target))]
+            return .answer(response)
+        }
         guard let addresses = records.addresses(of: question.name, on: networks) else { return .forward }
         var response = reply(to: query, code: .noError)
         // Every other type of one of our names has no data: NODATA, never forwarded, or a
@@ -47,6 +53,12 @@ public enum DNSResolver {
             let start = rotation % addresses.count
             let rotated = addresses[start...] + addresses[..<start]
             response.answers = rotated.map { DNSRecord(name: question.name, type: .a, ttl: ttl, data: .ipv4($0)) }
+        }
+        // IPv6 addresses only for names on `enable_ipv6` networks; a VIP (IPv4 only) has none.
+        if question.type == .aaaa, let addresses6 = records.addresses6(of: question.name, on: networks), !addresses6.isEmpty {
+            let start = rotation % addresses6.count
+            let rotated = addresses6[start...] + addresses6[..<start]
+            response.answers = rotated.map { DNSRecord(name: question.name, type: .aaaa, ttl: ttl, data: .ipv6($0)) }
         }
         return .answer(response)
     }
@@ -73,6 +85,17 @@ public enum DNSResolver {
         let parts = name.key.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 6, parts[4] == "in-addr", parts[5] == "arpa" else { return nil }
         return IPv4Address(parts[0..<4].reversed().joined(separator: "."))
+    }
+
+    /// The address a reverse name under ip6.arpa (32 nibbles, last first) stands for.
+    static func reverseAddress6(_ name: DNSName) -> IPv6Address? {
+        let parts = name.key.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 34, parts[32] == "ip6", parts[33] == "arpa" else { return nil }
+        var bytes: [UInt8] = []
+        let nibbles = parts[0..<32].reversed().map { UInt8($0, radix: 16) }
+        guard nibbles.allSatisfy({ $0 != nil }), parts[0..<32].allSatisfy({ $0.count == 1 }) else { return nil }
+        for index in stride(from: 0, to: 32, by: 2) { bytes.append((nibbles[index] ?? 0) << 4 | (nibbles[index + 1] ?? 0)) }
+        return IPv6Address(bytes: bytes)
     }
 
     /// The largest answer a UDP client takes: 512 bytes, or what its EDNS OPT offers.

@@ -10,7 +10,8 @@ import Glibc
 public enum BridgeSetup {
     /// The bridge of `network`, made when missing: its pinned MAC, `mtu` (the default route's,
     /// so traffic over a smaller uplink such as WireGuard is not black-holed), the gateway
-    /// address, up. An existing bridge (an agent restart re-adopting its networks) is left as it
+    /// address (and the IPv6 one of an IPv6 network; the bridge of any other has IPv6 off), up.
+    /// An existing bridge (an agent restart re-adopting its networks) is left as it
     /// is, given its address if it lacks it, and brought up.
     public static func ensure(_ network: NetworkAllocations.Network, mtu: Int?) throws(AICoreError) {
         if try Netlink.linkIndex(network.bridge) == nil {
@@ -20,6 +21,15 @@ public enum BridgeSetup {
         do {
             try Netlink.addAddress(network.gateway, prefix: network.subnet.prefix, to: network.bridge)
         } catch where error.context["errno"] == "\(EEXIST)" {}
+        if let subnet6 = network.subnet6, let gateway6 = network.gateway6 {
+            try Sysctl.disableDAD(on: network.bridge)
+            try Sysctl.enableIPv6(on: network.bridge)
+            do {
+                try Netlink.addAddress(gateway6, prefix: subnet6.prefix, to: network.bridge)
+            } catch where error.context["errno"] == "\(EEXIST)" {}
+        } else {
+            try Sysctl.disableIPv6(on: network.bridge)
+        }
         try Netlink.setLink(network.bridge, up: true)
     }
 

@@ -28,7 +28,7 @@ public enum Firewall {
 
     /// The base chains of other tables, on the forward or input hook, that drop by policy or
     /// with a rule that matches everything: each would drop our instances' traffic whatever our
-    /// table accepts. IPv6 tables are not read: bridge networks are IPv4.
+    /// table accepts. `ip6` tables count too: `enable_ipv6` networks forward IPv6.
     public static func conflicts() throws(AICoreError) -> [FirewallConflict] {
         let context = try NFTablesContext(json: true)
         let listing = try context.run("list ruleset", what: "list the nftables ruleset")
@@ -50,7 +50,7 @@ public enum Firewall {
         var found: [Chain: String] = [:]
         for object in objects {
             if let chain = object["chain"] as? [String: Any],
-               let family = chain["family"] as? String, ["ip", "inet"].contains(family),
+               let family = chain["family"] as? String, ["ip", "ip6", "inet"].contains(family),
                let table = chain["table"] as? String, let name = chain["name"] as? String,
                !(family == FirewallRules.family && table == FirewallRules.table),
                let hookName = chain["hook"] as? String, let hook = FirewallConflict.Hook(rawValue: hookName),

@@ -9,6 +9,9 @@
 ///   of an internal one is dropped; into a bridge from anywhere else (another interface, the
 ///   outside) is dropped, so a subnet is reachable only from its bridge.
 /// - postrouting: a non-internal subnet is masqueraded when it leaves through another interface.
+///
+/// The table is `inet`, so the interface rules hold for IPv6 as for IPv4; an `enable_ipv6`
+/// network adds its `ip6` source check and masquerade beside its `ip` ones.
 /// - input: from a bridge, the host answers only on that network's service addresses (the
 ///   proxy's VIPs), ICMP echo and IPv6 neighbour discovery; the gateway address, the host's
 ///   other addresses and other networks' VIPs are dropped, so a workload cannot reach sshd,
@@ -64,6 +67,7 @@ public enum FirewallRules {
             lines.append("\t\tiifname \(quoted(network.bridge)) ip daddr { \(addresses) } accept comment \(quoted(network.name))")
         }
         lines.append("\t\tiifname @bridges icmp type echo-request accept")
+        lines.append("\t\tiifname @bridges icmpv6 type echo-request accept")
         lines.append("\t\tiifname @bridges icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept")
         lines.append("\t\tiifname @bridges drop comment \"the host's own services\"")
         lines.append("\t}")
@@ -72,6 +76,10 @@ public enum FirewallRules {
         lines.append("\t\ttype nat hook postrouting priority srcnat; policy accept;")
         for network in egress {
             lines.append("\t\tip saddr \(network.subnet) oifname != \(quoted(network.bridge)) masquerade comment \(quoted(network.name))")
+            // ULA is not routed on the internet: as Docker 27, IPv6 egress is NATed too.
+            if let subnet6 = network.subnet6 {
+                lines.append("\t\tip6 saddr \(subnet6.normalized) oifname != \(quoted(network.bridge)) masquerade comment \(quoted(network.name))")
+            }
         }
         lines.append("\t}")
         lines.append("}")
@@ -81,8 +89,16 @@ public enum FirewallRules {
     /// A workload with CAP_NET_ADMIN in its namespace can give itself any source address: one
     /// from another network's subnet would be masqueraded as that network's, and an arbitrary one
     /// would leave the host as it is. Only the bridge's own subnet passes.
+    /// IPv6 also passes link-local sources and the unspecified one, which neighbour discovery
+    /// uses; a network without IPv6 has no IPv6 source to check (its bridge has IPv6 off).
     private static func spoofingDrops(_ networks: [FirewallNetwork]) -> [String] {
-        networks.map { "\t\tiifname \(quoted($0.bridge)) ip saddr != \($0.subnet) drop comment \"spoofed source\"" }
+        networks.flatMap { network in
+            var lines = ["\t\tiifname \(quoted(network.bridge)) ip saddr != \(network.subnet) drop comment \"spoofed source\""]
+            if let subnet6 = network.subnet6 {
+                lines.append("\t\tiifname \(quoted(network.bridge)) ip6 saddr != { \(subnet6.normalized), fe80::/10, ::/128 } drop comment \"spoofed source\"")
+            }
+            return lines
+        }
     }
 
     private static func quotedList(_ names: [String]) -> String {

@@ -20,9 +20,16 @@ public enum Netlink {
     }
 
     /// Makes a veth pair: `name` here, `peer` straight in the namespace `peerNamespace` (an
-    /// open `/proc/…/ns/net` descriptor; nil: here too).
-    public static func addVeth(_ name: String, peer: String, peerNamespace: Int32?, mtu: Int?) throws(AICoreError) {
-        try check(aic_nl_veth_add(name, peer, peerNamespace ?? -1, UInt32(mtu ?? 0)), "cannot create the veth pair \(name)/\(peer)")
+    /// open `/proc/…/ns/net` descriptor; nil: here too), with the MAC `peerMAC` (nil: the
+    /// kernel's random one).
+    public static func addVeth(_ name: String, peer: String, peerNamespace: Int32?, mtu: Int?, peerMAC: [UInt8]? = nil) throws(AICoreError) {
+        precondition(peerMAC.map { $0.count == 6 } ?? true, "a MAC has six bytes")
+        let rc = if let peerMAC {
+            peerMAC.withUnsafeBufferPointer { aic_nl_veth_add(name, peer, peerNamespace ?? -1, UInt32(mtu ?? 0), $0.baseAddress) }
+        } else {
+            aic_nl_veth_add(name, peer, peerNamespace ?? -1, UInt32(mtu ?? 0), nil)
+        }
+        try check(rc, "cannot create the veth pair \(name)/\(peer)")
     }
 
     /// Brings a link up (or down), and attaches it to a bridge when `master` is given.
@@ -40,6 +47,37 @@ public enum Netlink {
         return true
     }
 
+    /// The link's MAC address.
+    public static func linkMAC(_ name: String) throws(AICoreError) -> [UInt8] {
+        var mac = [UInt8](repeating: 0, count: 6)
+        try check(aic_nl_link_mac(name, &mac), "cannot read the MAC of link \(name)")
+        return mac
+    }
+
+    /// The IPv6 addresses of the calling thread's namespace, with their link and kernel flags
+    /// (IFA_F_*: `tentative` while duplicate detection runs), as /proc's `if_inet6` lists them.
+    public static func ipv6Addresses() throws(AICoreError) -> [(address: IPv6Address, prefix: Int, link: String, flags: UInt32)] {
+        let path = "/proc/thread-self/net/if_inet6"
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.readIfExists(path, followSymlinks: true) ?? []
+        } catch {
+            throw AICoreError(.systemCall, "cannot read \(path): \(error)", cause: error)
+        }
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n").compactMap { line in
+            // `fd12000000000000000000000000000a 02 40 00 80 eth0`: address, index, prefix, scope, flags, name.
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count == 6, fields[0].count == 32, let prefix = Int(fields[2], radix: 16), let flags = UInt32(fields[4], radix: 16) else { return nil }
+            let hex = Array(fields[0])
+            let octets = stride(from: 0, to: 32, by: 2).compactMap { UInt8(String(hex[$0...$0 + 1]), radix: 16) }
+            guard let address = IPv6Address(bytes: octets) else { return nil }
+            return (address, prefix, String(fields[5]), flags)
+        }
+    }
+
+    /// IFA_F_TENTATIVE: duplicate detection has not finished, the address cannot be bound yet.
+    public static let ifaFlagTentative: UInt32 = 0x40
+
     /// The link's index, or nil when it does not exist.
     public static func linkIndex(_ name: String) throws(AICoreError) -> Int32? {
         let rc = aic_nl_link_index(name)
@@ -50,9 +88,21 @@ public enum Netlink {
 
     public static func addAddress(_ address: IPv4Address, prefix: Int, to link: String) throws(AICoreError) {
         let index = try index(of: link)
-        try check(address.octets.withUnsafeBufferPointer { aic_nl_addr_add(index, AF_INET, $0.baseAddress, Int32(prefix)) },
+        try check(address.octets.withUnsafeBufferPointer { aic_nl_addr_add(index, AF_INET, $0.baseAddress, Int32(prefix), 0) },
                   "cannot add \(address)/\(prefix) to \(link)")
     }
+
+    /// An IPv6 address, flagged IFA_F_NODAD: usable at once rather than `tentative` for the
+    /// second of duplicate address detection (a workload that starts and binds at once would get
+    /// EADDRNOTAVAIL). The node hands out each address once, so there is no duplicate to detect.
+    public static func addAddress(_ address: IPv6Address, prefix: Int, to link: String) throws(AICoreError) {
+        let index = try index(of: link)
+        try check(address.bytes.withUnsafeBufferPointer { aic_nl_addr_add(index, AF_INET6, $0.baseAddress, Int32(prefix), ifaFlagNoDAD) },
+                  "cannot add \(address)/\(prefix) to \(link)")
+    }
+
+    /// IFA_F_NODAD, from linux/if_addr.h (not exported to Swift).
+    static let ifaFlagNoDAD: UInt32 = 0x02
 
     /// Removes `address` from `link`; true when it was there (a missing link or address is fine).
     @discardableResult
@@ -69,6 +119,13 @@ public enum Netlink {
         let index = try index(of: link)
         try check(gateway.octets.withUnsafeBufferPointer { aic_nl_route_add(AF_INET, nil, 0, $0.baseAddress, index) },
                   "cannot add the default route via \(gateway) on \(link)")
+    }
+
+    /// The IPv6 default route via `gateway`, out of `link`.
+    public static func addDefaultRoute(via gateway: IPv6Address, link: String) throws(AICoreError) {
+        let index = try index(of: link)
+        try check(gateway.bytes.withUnsafeBufferPointer { aic_nl_route_add(AF_INET6, nil, 0, $0.baseAddress, index) },
+                  "cannot add the IPv6 default route via \(gateway) on \(link)")
     }
 
     /// The destinations of the main table's IPv4 routes, the default route left out: what a

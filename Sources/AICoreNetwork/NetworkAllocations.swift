@@ -22,11 +22,27 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
         /// `ipv4_address` may lie anywhere in the subnet); nil: the whole subnet.
         public var range: IPv4Network?
 
+        /// The IPv6 subnet of an `enable_ipv6` network (a /64 of the node's ULA prefix, or the
+        /// file's); nil: IPv4 only (and in files from before IPv6).
+        public var subnet6: IPv6Network?
+        /// `ipam.config[].gateway` of the IPv6 entry; nil: the subnet's `::1`.
+        public var chosenGateway6: IPv6Address?
+        /// `ipam.config[].ip_range` of the IPv6 entry.
+        public var range6: IPv6Network?
+        /// Instance → IPv6 address (VIPs have none: they stay IPv4). nil in files from before.
+        public var addresses6: [String: IPv6Address]?
+
         /// The subnet's first host address, the bridge's own: every instance's default route.
         public var gateway: IPv4Address { chosenGateway ?? IPv4Address(subnet.first.value + 1) }
+
+        /// The bridge's IPv6 address (`::1` of the subnet unless the file gave one).
+        public var gateway6: IPv6Address? { chosenGateway6 ?? subnet6.map { $0.first.adding(1) } }
     }
 
-    public private(set) var networks: [String: Network] = [:]
+    public internal(set) var networks: [String: Network] = [:]
+    /// The node's ULA prefix (RFC 4193: fd00::/8 and 40 random bits, a /48), made once and
+    /// kept: IPv6 networks get their /64s from it unless `networks.pools6` says otherwise.
+    public internal(set) var ulaPrefix: IPv6Network?
 
     public init() {}
 
@@ -140,9 +156,10 @@ public struct NetworkAllocations: Codable, Sendable, Equatable {
         networks[name]?.isInternal = isInternal
     }
 
-    /// Gives `instance`'s address on `network` back.
+    /// Gives `instance`'s addresses on `network` back.
     public mutating func release(_ instance: String, on name: String) {
         networks[name]?.addresses[instance] = nil
+        networks[name]?.addresses6?[instance] = nil
     }
 
     /// Forgets a network and every address on it.

@@ -15,6 +15,29 @@ public enum Sysctl {
         try set("/proc/sys/net/ipv4/ip_forward", "1")
     }
 
+    /// `net.ipv6.conf.all.forwarding=1`: the same for IPv6, written only when an IPv6 network
+    /// has a way out. As Docker does, and with the same cost: a host that forwards IPv6 stops
+    /// taking router advertisements on interfaces with `accept_ra=1` (set `accept_ra=2` on the
+    /// uplink of a host that configures itself by SLAAC).
+    public static func enableIPv6Forwarding() throws(AICoreError) {
+        try set("/proc/sys/net/ipv6/conf/all/forwarding", "1")
+    }
+
+    /// `net.ipv6.conf.<link>.disable_ipv6=0`: the bridge of an `enable_ipv6` network, and an
+    /// instance's interface on it, take IPv6 addresses (a link with IPv6 disabled refuses them).
+    public static func enableIPv6(on link: String) throws(AICoreError) {
+        try set("/proc/sys/net/ipv6/conf/\(link)/disable_ipv6", "0")
+    }
+
+    /// `net.ipv6.conf.<bridge>.accept_dad=0`: an IPv6 bridge's link-local address is usable at
+    /// once. While it is `tentative` (a second or more after the first port comes up) the kernel
+    /// sends no neighbour solicitation from the bridge at all, so the host could neither forward
+    /// to an instance nor answer one it had not heard from. The address comes from the bridge's
+    /// pinned MAC on a segment of ours: there is no duplicate to detect.
+    public static func disableDAD(on link: String) throws(AICoreError) {
+        try set("/proc/sys/net/ipv6/conf/\(link)/accept_dad", "0")
+    }
+
     /// `net.ipv6.conf.<bridge>.disable_ipv6=1`: a bridge of an IPv4-only network gets no
     /// link-local IPv6 address, so instances cannot talk IPv6 past the IPv4 rules.
     public static func disableIPv6(on link: String) throws(AICoreError) {

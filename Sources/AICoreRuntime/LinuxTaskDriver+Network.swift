@@ -9,8 +9,8 @@ import Glibc
 extension LinuxTaskDriver {
     /// Joins the waiting init's fresh network namespace to its bridges: per attachment a veth
     /// pair whose peer is born there under its inside name (it never exists on the bridge's side
-    /// under a name another instance could take) and the instance's address; then a default
-    /// route via the attachment that carries it. Runs before the init is released, so the
+    /// under a name another instance could take) and MAC, and the instance's addresses (IPv6
+    /// too on an IPv6 network); then the default routes via the attachment that carries them. Runs before the init is released, so the
     /// workload starts with its network up; a failure fails the start.
     func attach(_ pid: pid_t, id: String, to bridges: [TaskSpec.BridgeAttachment]) throws {
         for bridge in bridges {
@@ -33,7 +33,7 @@ extension LinuxTaskDriver {
                 // One left by an earlier start of this instance, whose namespace the kernel has
                 // not torn down yet: the name is this instance's own.
                 try Netlink.deleteLink(bridge.hostInterface)
-                try Netlink.addVeth(bridge.hostInterface, peer: bridge.interface, peerNamespace: instance, mtu: bridge.mtu)
+                try Netlink.addVeth(bridge.hostInterface, peer: bridge.interface, peerNamespace: instance, mtu: bridge.mtu, peerMAC: bridge.mac)
                 try Netlink.setLink(bridge.hostInterface, up: true, master: bridge.bridge)
             }
         }
@@ -44,10 +44,17 @@ extension LinuxTaskDriver {
             for bridge in bridges {
                 try Netlink.addAddress(bridge.address, prefix: bridge.prefix, to: bridge.interface)
                 try Sysctl.announceAddress(on: bridge.interface)
+                if let address6 = bridge.address6 {
+                    // Before the address: a link with IPv6 off refuses it. The address skips
+                    // duplicate detection, so the workload can bind it as soon as it starts.
+                    try Sysctl.enableIPv6(on: bridge.interface)
+                    try Netlink.addAddress(address6, prefix: bridge.prefix6, to: bridge.interface)
+                }
                 try Netlink.setLink(bridge.interface, up: true)
             }
             if let route = bridges.first(where: \.defaultRoute) {
                 try Netlink.addDefaultRoute(via: route.gateway, link: route.interface)
+                if let gateway6 = route.gateway6 { try Netlink.addDefaultRoute(via: gateway6, link: route.interface) }
             }
             // As Docker: a workload that is not root may still listen on 80 in its own
             // namespace (nginx, a web server's usual port); it reaches no port of the host's.

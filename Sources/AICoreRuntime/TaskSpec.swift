@@ -35,11 +35,24 @@ public struct TaskSpec: Sendable {
         public var gateway: IPv4Address
         /// The link MTU (the bridge's); nil: the kernel's default.
         public var mtu: Int?
-        /// Whether the default route goes through this link (an `internal` network has none).
+        /// Whether the default route goes through this link (an `internal` network has none);
+        /// the IPv6 one too, when the link has IPv6.
         public var defaultRoute: Bool
+        /// The instance's IPv6 address on an `enable_ipv6` network, its prefix length and the
+        /// bridge's IPv6 address; nil: IPv4 only.
+        public var address6: IPv6Address?
+        public var prefix6: Int
+        public var gateway6: IPv6Address?
+        /// The interface's MAC (`mac_address`, 6 bytes); nil: the kernel's random one.
+        public var mac: [UInt8]?
 
         public init(bridge: String, hostInterface: String, interface: String = "eth0", address: IPv4Address, prefix: Int,
-                    gateway: IPv4Address, mtu: Int? = nil, defaultRoute: Bool = true) {
+                    gateway: IPv4Address, mtu: Int? = nil, defaultRoute: Bool = true,
+                    address6: IPv6Address? = nil, prefix6: Int = 64, gateway6: IPv6Address? = nil, mac: [UInt8]? = nil) {
+            self.address6 = address6
+            self.prefix6 = prefix6
+            self.gateway6 = gateway6
+            self.mac = mac
             self.bridge = bridge
             self.hostInterface = hostInterface
             self.interface = interface

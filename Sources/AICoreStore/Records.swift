@@ -61,6 +61,9 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var ports: [Int]
     /// Network name → the instance's address on it (bridge networks; empty on the host's).
     public var addresses: [String: String]
+    /// Network name → the instance's IPv6 address on it (`enable_ipv6` networks only; empty in
+    /// records from before IPv6).
+    public var addresses6: [String: String]
     public var state: InstanceState
     public var desired: DesiredState
     public var restartCount: Int
@@ -93,7 +96,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     public var updatedAt: String
 
     public init(id: String, stack: String, service: String, replica: Int, pid: Int32? = nil, processStartTime: UInt64? = nil,
-                cgroupPath: String? = nil, ports: [Int] = [], addresses: [String: String] = [:], state: InstanceState, desired: DesiredState = .running,
+                cgroupPath: String? = nil, ports: [Int] = [], addresses: [String: String] = [:], addresses6: [String: String] = [:], state: InstanceState, desired: DesiredState = .running,
                 restartCount: Int = 0, consecutiveFailures: Int = 0, restartAttempts: [Int64] = [], backoffUntil: Int64? = nil, lastExit: String? = nil,
                 lastExitCode: Int32? = nil, lastExitAt: String? = nil, exitHandled: Bool = true, startedAt: String? = nil, health: String? = nil,
                 ready: Bool = false, probeLog: String? = nil, statusReason: String? = nil, specHash: String? = nil, updatedAt: String = "") {
@@ -106,6 +109,7 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
         self.cgroupPath = cgroupPath
         self.ports = ports
         self.addresses = addresses
+        self.addresses6 = addresses6
         self.state = state
         self.desired = desired
         self.restartCount = restartCount

@@ -222,6 +222,13 @@ public final class SQLiteStore: Store {
                 t.add(column: "addresses", .text).notNull().defaults(to: "{}")
             }
         }
+        migrator.registerMigration("v9") { db in
+            // The IPv6 ones beside them, on `enable_ipv6` networks (JSON object; `{}` for the
+            // records of before, which had none).
+            try db.alter(table: "instance") { t in
+                t.add(column: "addresses6", .text).notNull().defaults(to: "{}")
+            }
+        }
         return migrator
     }
 

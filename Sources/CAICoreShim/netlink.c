@@ -133,7 +133,7 @@ int aic_nl_bridge_add(const char *name, const uint8_t *mac, uint32_t mtu) {
   return nl_transact(&r);
 }
 
-int aic_nl_veth_add(const char *name, const char *peer, int peer_netns_fd, uint32_t mtu) {
+int aic_nl_veth_add(const char *name, const char *peer, int peer_netns_fd, uint32_t mtu, const uint8_t *peer_mac) {
   struct nl_request r;
   ifinfo_request(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, 0, 0);
   nl_attr(&r, IFLA_IFNAME, name, strlen(name) + 1);
@@ -150,6 +150,7 @@ int aic_nl_veth_add(const char *name, const char *peer, int peer_netns_fd, uint3
   r.u.header.nlmsg_len = NLMSG_ALIGN(r.u.header.nlmsg_len) + NLMSG_ALIGN(sizeof(peer_info));
   nl_attr(&r, IFLA_IFNAME, peer, strlen(peer) + 1);
   if (mtu > 0) nl_attr(&r, IFLA_MTU, &mtu, sizeof(mtu));
+  if (peer_mac != NULL) nl_attr(&r, IFLA_ADDRESS, peer_mac, 6);
   if (peer_netns_fd >= 0) {
     uint32_t fd = (uint32_t)peer_netns_fd;
     nl_attr(&r, IFLA_NET_NS_FD, &fd, sizeof(fd));
@@ -184,15 +185,17 @@ int aic_nl_link_index(const char *name) {
   return index == 0 ? -errno : (int)index;
 }
 
-int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_length) {
+int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_length, uint32_t flags) {
   struct nl_request r;
   struct ifaddrmsg body = {
       .ifa_family = (uint8_t)family, .ifa_prefixlen = (uint8_t)prefix_length, .ifa_index = (uint32_t)index,
-      .ifa_scope = RT_SCOPE_UNIVERSE};
+      .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_flags = (uint8_t)(flags & 0xff)};
   nl_begin(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &body, sizeof(body));
   size_t size = family == AF_INET6 ? 16 : 4;
   nl_attr(&r, IFA_LOCAL, address, size);
   nl_attr(&r, IFA_ADDRESS, address, size);
+  // The 8-bit ifa_flags holds the old flags only; IFA_FLAGS carries all 32 bits.
+  if (flags != 0) nl_attr(&r, IFA_FLAGS, &flags, sizeof(flags));
   return nl_transact(&r);
 }
 
@@ -313,6 +316,20 @@ int aic_nl_default_route_mtu(int family) {
   int saved = errno;
   close(sock);
   return result < 0 ? -saved : request.ifr_mtu;
+}
+
+int aic_nl_link_mac(const char *name, uint8_t *mac) {
+  int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) return -errno;
+  struct ifreq request;
+  memset(&request, 0, sizeof(request));
+  strncpy(request.ifr_name, name, IF_NAMESIZE - 1);
+  int result = ioctl(sock, SIOCGIFHWADDR, &request);
+  int saved = errno;
+  close(sock);
+  if (result < 0) return -saved;
+  memcpy(mac, request.ifr_hwaddr.sa_data, 6);
+  return 0;
 }
 
 int aic_netns_enter(int fd) { return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0; }

@@ -14,13 +14,15 @@ struct NetworkEndToEndTests {
     /// A TCP server on 0.0.0.0:5432 that answers each request with `$WHO` and the address it was
     /// reached at. The client speaks first, as PostgreSQL's do.
     static let server = tcpServer(host: "0.0.0.0", port: 5432, answer: "os.environ[\"WHO\"], c.getsockname()[0]")
+    /// The same on `[::]:5432`, dual-stack (an IPv4 client's address is reported as IPv4).
+    static let dualStackServer = tcpServer(host: "::", port: 5432, answer: "os.environ[\"WHO\"], c.getsockname()[0].replace(\"::ffff:\", \"\")")
 
     /// A python3 TCP server on host:port that reads a request and answers `"%s %s" % (answer)`
     /// (python expressions over the connection `c` and its `peer`) on each connection.
     static func tcpServer(host: String, port: Int, answer: String) -> String {
         """
         import os, socket
-        s = socket.socket()
+        s = socket.socket(socket.AF_INET6 if ":" in "\(host)" else socket.AF_INET)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("\(host)", \(port)))
         s.listen(16)
@@ -80,12 +82,13 @@ struct NetworkEndToEndTests {
         """
     }
 
-    static func stackFile(_ name: String, publish: Int?) -> String {
+    /// `ipv6`: the default network is `enable_ipv6` and the db listens dual-stack.
+    static func stackFile(_ name: String, publish: Int?, ipv6: Bool = false) -> String {
         """
             name: \(name)
             services:
               db:
-                command: ["python3", "-c", \(quoted(server))]
+                command: ["python3", "-c", \(quoted(ipv6 ? dualStackServer : server))]
                 restart: unless-stopped
                 environment: {WHO: "\(name)"}
                 ports: [\(publish.map { "\"127.0.0.1:\($0):5432\"" } ?? "\"5432\"")]
@@ -95,7 +98,7 @@ struct NetworkEndToEndTests {
               client:
                 command: ["python3", "-c", \(quoted(client))]
                 depends_on: [db]
-            """
+            """ + (ipv6 ? "\nnetworks:\n  default:\n    enable_ipv6: true\n" : "")
     }
 
     /// One TCP exchange from the agent's namespace: what the server at `host:port` says.
@@ -114,7 +117,7 @@ struct NetworkEndToEndTests {
             try await harness.start(ownNetwork: true)
             for (name, publish) in [("alpha", 15432), ("beta", nil)] {
                 let file = harness.directory + "/\(name).yml"
-                try Self.stackFile(name, publish: publish).write(toFile: file, atomically: true, encoding: .utf8)
+                try Self.stackFile(name, publish: publish, ipv6: name == "beta").write(toFile: file, atomically: true, encoding: .utf8)
                 let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
                 let events = up.status == 0 ? "" : (try? await harness.cli(["inspect", "\(name)-client-1"]))?.stdout ?? ""
                 #expect(up.status == 0, "up \(name): \(up.stderr)\n\(events.suffix(3000))\n\(harness.agentLog.suffix(3000))")
@@ -132,6 +135,23 @@ struct NetworkEndToEndTests {
                 #expect(try await Self.ask(harness, address, 5432) == "\(name) \(address)")
             }
             #expect(addresses["alpha"] != addresses["beta"])
+
+            // beta's network is `enable_ipv6`: its db has a ULA address too, and beta's client
+            // reaches it by instance name over IPv6 (an AAAA answer, then AF_INET6).
+            let betaDB = try #require(try await harness.instances("beta").first { $0.service == "db" })
+            let betaDB6 = try #require(betaDB.addresses6["beta_default"], "\(betaDB)")
+            #expect(betaDB6.hasPrefix("fd"), "a ULA address: \(betaDB6)")
+            #expect(try await harness.instances("alpha").allSatisfy { $0.addresses6.isEmpty }, "alpha is IPv4 only")
+            let overIPv6 = try await harness.cli(["exec", "-p", "beta", "client", "python3", "-c", """
+                import socket
+                family, kind, proto, _, address = socket.getaddrinfo("beta-db-1", 5432, socket.AF_INET6, socket.SOCK_STREAM)[0]
+                c = socket.socket(family, kind, proto)
+                c.settimeout(5)
+                c.connect(address)
+                c.sendall(b"who?\\n")
+                print(c.recv(100).decode().strip())
+                """])
+            #expect(overIPv6.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "beta \(betaDB6)", "\(overIPv6.stdout)\(overIPv6.stderr)")
             #expect(addresses["alpha"]?.hasPrefix("10.22") == true, "an address of the default pools: \(addresses)")
 
             // The client reaches `db` by name: its own stack's, through the proxy at the VIP.

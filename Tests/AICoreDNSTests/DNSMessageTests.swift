@@ -15,7 +15,8 @@ import Testing
             DNSRecord(name: Self.name("Postgres.demo"), type: .a, ttl: 0, data: .ipv4(IPv4Address("10.220.0.5")!)),
             DNSRecord(name: Self.name("www.demo"), type: .cname, ttl: 30, data: .name(Self.name("Postgres.demo"))),
             DNSRecord(name: Self.name("5.0.220.10.in-addr.arpa"), type: .ptr, ttl: 0, data: .name(Self.name("demo-postgres-1"))),
-            DNSRecord(name: Self.name("Postgres.demo"), type: .aaaa, ttl: 7, data: .raw(Array(repeating: 0xFE, count: 16))),
+            DNSRecord(name: Self.name("Postgres.demo"), type: .aaaa, ttl: 7, data: .ipv6(IPv6Address(bytes: Array(repeating: 0xFE, count: 16))!)),
+            DNSRecord(name: Self.name("Postgres.demo"), type: .txt, ttl: 7, data: .raw([3, 0x61, 0x62, 0x63])),
         ]
         message.additionals = [.opt(payloadSize: 4096)]
 

@@ -1,4 +1,5 @@
 import AICoreAddresses
+import Foundation
 import Testing
 @testable import AICoreNetwork
 
@@ -38,6 +39,7 @@ import Testing
             \t\tiifname "aic-0000000a" ip saddr != 10.220.0.0/24 drop comment "spoofed source"
             \t\tiifname "aic-0000000a" ip daddr { 10.220.0.253, 10.220.0.254 } accept comment "shop_default"
             \t\tiifname @bridges icmp type echo-request accept
+            \t\tiifname @bridges icmpv6 type echo-request accept
             \t\tiifname @bridges icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept
             \t\tiifname @bridges drop comment "the host's own services"
             \t}
@@ -48,6 +50,24 @@ import Testing
             }
 
             """)
+    }
+
+    /// An `enable_ipv6` network: its `ip6` source check beside the `ip` one (link-local and
+    /// unspecified sources pass, for neighbour discovery), and its ULA masqueraded as Docker 27
+    /// does; the interface rules hold for both families already. Internal: no IPv6 masquerade.
+    @Test func anIPv6NetworkChecksAndMasqueradesItsIPv6SubnetToo() {
+        var six = Self.web
+        six.subnet6 = IPv6Network("fd12:3456:789a::5/64")
+        let text = FirewallRules.ruleset(for: [six])
+        let spoofing = "\t\tiifname \"aic-0000000a\" ip6 saddr != { fd12:3456:789a::/64, fe80::/10, ::/128 } drop comment \"spoofed source\""
+        #expect(text.components(separatedBy: "\n").filter { $0 == spoofing }.count == 2, "in forward and input")
+        #expect(text.contains("\t\tip6 saddr fd12:3456:789a::/64 oifname != \"aic-0000000a\" masquerade comment \"shop_default\"\n"))
+        #expect(!FirewallRules.ruleset(for: [Self.web]).contains("ip6 "), "an IPv4-only network has no ip6 rule")
+        var internalSix = Self.backend
+        internalSix.subnet6 = IPv6Network("fd12:3456:789a:1::/64")
+        let internalText = FirewallRules.ruleset(for: [internalSix])
+        #expect(internalText.contains("ip6 saddr != { fd12:3456:789a:1::/64"))
+        #expect(!internalText.contains("masquerade"))
     }
 
     @Test func anInternalNetworkHasNoEgressNoMasqueradeAndNoServiceRuleWithoutAddresses() {

@@ -121,21 +121,27 @@ import Testing
               default_mode: host
               pools:
                 - {base: 10.50.0.0/16, size: 26}
+              pools6:
+                - fd12:3456:789a:10::5/60
             """, path: "aicore.yml")
         #expect(parsed.networkDefaultMode == .host)
         #expect(parsed.networkPools.map(\.description) == ["10.50.0.0/16 in /26s"])
+        #expect(parsed.networkPools6?.map(\.description) == ["fd12:3456:789a:10::/60"])
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let shipped = try String(contentsOfFile: root.appendingPathComponent("config/aicore.yml").path, encoding: .utf8)
         let defaults = try AgentConfiguration.parse(shipped, path: "config/aicore.yml")
         #expect(defaults.networkDefaultMode == .bridge)
         #expect(defaults.networkPools == AddressPool.defaults, "the shipped file says what the defaults are")
+        #expect(defaults.networkPools6 == nil, "the node's own ULA prefix by default")
         let refusals = [
             ("networks:\n  default_mode: overlay\n", "aicore.yml:2:3: `networks.default_mode` expects bridge or host, got `overlay`"),
             ("networks:\n  pools: [{base: 10.50.0.0/16, size: 8}]\n",
              "aicore.yml:2:11: pool 10.50.0.0/16 with size 8: size must be at least the base's prefix (/16) and at most 30"),
             ("networks:\n  pools: [10.50.0.0/16]\n",
              "aicore.yml:2:11: each of `networks.pools` expects {base: an IPv4 CIDR such as 10.220.0.0/16, size: a prefix length such as 24}"),
-            ("networks:\n  pool: []\n", "aicore.yml:2:3: unknown setting `networks.pool`; known: default_mode, pools"),
+            ("networks:\n  pools6: [fd00::/80]\n",
+             "aicore.yml:2:12: each of `networks.pools6` expects an IPv6 prefix of /64 or shorter, such as fd12:3456:789a::/48, got `fd00::/80`"),
+            ("networks:\n  pool: []\n", "aicore.yml:2:3: unknown setting `networks.pool`; known: default_mode, pools, pools6"),
         ]
         for (text, message) in refusals {
             #expect { _ = try AgentConfiguration.parse(text, path: "aicore.yml") } throws: { "\($0)" == message }

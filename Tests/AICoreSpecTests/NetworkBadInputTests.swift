@@ -30,6 +30,17 @@ struct NetworkBadInputTests {
 
     static let outside = "is outside"
 
+    /// `endpoint` on an `enable_ipv6` network `back` with an IPv4 and an IPv6 subnet.
+    static func endpoint6(_ endpoint: String, more: String = "", ipam: String = #"{config: [{subnet: 10.0.0.0/24}, {subnet: "fd00:1::/64"}]}"#) -> String {
+        StackFixture.apiHeader + "    networks:\n      back:\n        \(endpoint)\n" + more
+            + "networks:\n  back:\n    enable_ipv6: true\n    ipam: \(ipam)\n"
+    }
+
+    /// A network `back` with `enable_ipv6` and one ipam config entry with `pool` (line 9).
+    static func pool6(_ pool: String) -> String {
+        StackFixture.apiHeader + "networks:\n  back:\n    enable_ipv6: true\n    ipam:\n      config:\n        - " + pool + "\n"
+    }
+
     static let cases: [BadInput] = [
         BadInput(
             "a service network the stack does not declare (map form)",
@@ -129,6 +140,53 @@ struct NetworkBadInputTests {
             "ipv6_address on a network without IPv6", endpoint("ipv6_address: fd00::5"),
             at: 6, 9, "services.api.networks.back.ipv6_address",
             "network `back` has no IPv6: set `enable_ipv6: true` and an IPv6 subnet in its `ipam.config`"),
+        BadInput(
+            "an IPv6 subnet that is not its network's address", pool6("subnet: fd00:1::5/64"),
+            at: 9, 19, "networks.back.ipam.config[0].subnet", #"expected the subnet's network address, fd00:1::/64, found "fd00:1::5/64""#),
+        BadInput(
+            "an IPv6 subnet too small for a gateway and an instance", pool6("subnet: fd00:1::/127"),
+            at: 9, 19, "networks.back.ipam.config[0].subnet", "subnet fd00:1::/127 is too small: it needs room for a gateway and instances (a /64 is usual)"),
+        BadInput(
+            "an IPv6 gateway outside the IPv6 subnet", pool6("subnet: fd00:1::/64\n          gateway: fd00:2::1"),
+            at: 10, 20, "networks.back.ipam.config[0].gateway", "gateway fd00:2::1 is outside the subnet fd00:1::/64"),
+        BadInput(
+            "an IPv6 ip_range outside the IPv6 subnet", pool6("subnet: fd00:1::/64\n          ip_range: fd00:2::/80"),
+            at: 10, 21, "networks.back.ipam.config[0].ip_range", "ip_range fd00:2::/80 is outside the subnet fd00:1::/64"),
+        BadInput(
+            "ipv6_address outside the IPv6 subnet", endpoint6("ipv6_address: fd00:2::5"),
+            at: 6, 9, "services.api.networks.back.ipv6_address", "fd00:2::5 is outside the IPv6 subnet of network `back` (fd00:1::/64)"),
+        BadInput(
+            "ipv6_address that is the IPv6 gateway", endpoint6("ipv6_address: fd00:1::1"),
+            at: 6, 9, "services.api.networks.back.ipv6_address", "fd00:1::1 is the gateway address of fd00:1::/64; pick another"),
+        BadInput(
+            "ipv6_address that is the subnet-router address", endpoint6("ipv6_address: \"fd00:1::\""),
+            at: 6, 9, "services.api.networks.back.ipv6_address", "fd00:1:: is the subnet-router address of fd00:1::/64; pick a host address"),
+        BadInput(
+            "ipv6_address on an IPv6 network without an IPv6 subnet in the file",
+            endpoint6("ipv6_address: fd00:1::5", ipam: "{config: [{subnet: 10.0.0.0/24}]}"),
+            at: 6, 9, "services.api.networks.back.ipv6_address", "a static ipv6_address needs an IPv6 subnet configured for network `back`"),
+        BadInput(
+            "ipv6_address on a service with several replicas", endpoint6("ipv6_address: fd00:1::5", more: "    deploy: {replicas: 2}\n"),
+            at: 6, 9, "services.api.networks.back.ipv6_address",
+            "a static address fits one instance, but the service runs up to 2 replicas; remove ipv6_address or run one replica"),
+        BadInput(
+            "two services with the same static IPv6 address",
+            endpoint6("ipv6_address: fd00:1::5", more: "  db:\n    command: sleep 1\n    networks:\n      back:\n        ipv6_address: fd00:1::5\n"),
+            at: 11, 9, "services.db.networks.back.ipv6_address", "fd00:1::5 is already the address of service `api` on network `back`"),
+        BadInput(
+            "a multicast MAC address", endpoint("mac_address: 03:42:ac:11:00:02"),
+            at: 6, 22, "services.api.networks.back.mac_address",
+            "03:42:ac:11:00:02 is a multicast MAC address; an interface needs a unicast one, e.g. 02:42:ac:11:00:02"),
+        BadInput(
+            "a static MAC address on a service with several replicas",
+            StackFixture.apiHeader + "    mac_address: 02:42:ac:11:00:02\n    deploy: {replicas: 3}\n",
+            at: 4, 5, "services.api.mac_address",
+            "a static MAC address fits one instance, but the service runs up to 3 replicas; remove mac_address or run one replica"),
+        BadInput(
+            "a per-network static MAC address on a service with several replicas",
+            endpoint("mac_address: 02:42:ac:11:00:02", more: "    deploy: {replicas: 2}\n"),
+            at: 6, 9, "services.api.networks.back.mac_address",
+            "a static MAC address fits one instance, but the service runs up to 2 replicas; remove mac_address or run one replica"),
         BadInput(
             "an alias that is not a DNS name", endpoint("aliases: [db_primary]"),
             at: 6, 19, "services.api.networks.back.aliases[0]", #"expected an alias that is a DNS name"#),

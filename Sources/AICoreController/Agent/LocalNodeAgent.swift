@@ -86,7 +86,7 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
                 throw AICoreError(.unavailable, "service \(service.name) is on bridge networks, and node \(node) has none; use `network_mode: host`")
             }
             let id = InstanceIdentity(stack: stack.name, service: service.name, replica: replica).id
-            (network.attachments, network.addresses) = try await networks.attach(instance: id, network.joins)
+            (network.attachments, network.addresses, network.addresses6) = try await networks.attach(instance: id, network.joins)
             if let resolver {
                 resolver.register(instance: id, networks: network.joins.map(\.network), dns: service.dns)
                 network.resolvConf = resolver.resolvConf(for: service)

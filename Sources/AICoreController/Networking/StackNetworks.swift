@@ -1,3 +1,4 @@
+import AICoreNetwork
 import AICoreSpec
 import AICoreSupervisor
 
@@ -43,11 +44,13 @@ public struct StackNetworks: Sendable, Equatable {
                 result.placements[service.name] = .sharing(other)
             case .bridge:
                 var joins: [NetworkJoin] = []
-                for attachment in stack.networks(of: service, defaultMode: defaultMode.networkMode) {
+                for (index, attachment) in stack.networks(of: service, defaultMode: defaultMode.networkMode).enumerated() {
                     // The loader refuses a service network the stack does not declare.
                     guard let definition = stack.network(forKey: attachment.name) else { continue }
+                    // The service-level `mac_address` (Compose's older key) is its first network's.
+                    let mac = attachment.macBytes ?? (index == 0 ? service.macBytes : nil)
                     joins.append(NetworkJoin(network: definition.name, address: attachment.ipv4Address,
-                                             interface: attachment.interfaceName))
+                                             interface: attachment.interfaceName, address6: attachment.ipv6AddressValue, mac: mac))
                     members[definition.name, default: (definition, [])].services.append(service.name)
                 }
                 result.placements[service.name] = .bridge(joins)
@@ -59,6 +62,10 @@ public struct StackNetworks: Sendable, Equatable {
                                          external: definition.external, services: services.sorted())
             request.gateway = definition.ipam?.config.first?.gateway
             request.range = definition.ipam?.config.first?.ipRange
+            if definition.enableIPv6 {
+                let pool = definition.ipam?.ipv6Config.first
+                request.ipv6 = IPv6Request(subnet: pool?.subnetValue, gateway: pool?.gatewayValue, range: pool?.ipRangeValue)
+            }
             return request
         }
         return result

@@ -1764,6 +1764,11 @@ components:
           description: The instance's address on each of its bridge networks, by network name (empty on the host's network).
           additionalProperties:
             type: string
+        addresses6:
+          type: object
+          description: The instance's IPv6 address on each of its `enable_ipv6` networks, by network name.
+          additionalProperties:
+            type: string
         cgroup:
           type: string
           description: The instance's cgroup path.

@@ -46,6 +46,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var networkDefaultMode: StackNetworks.DefaultMode = .bridge
     /// `networks.pools`: where bridge networks' subnets come from (a /24 each by default).
     public var networkPools: [AddressPool] = AddressPool.defaults
+    /// `networks.pools6`: where `enable_ipv6` networks' /64s come from; nil: the node's own
+    /// ULA /48 (generated once, kept in networks.json).
+    public var networkPools6: [IPv6Network]?
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -236,8 +239,22 @@ extension AgentConfiguration {
                     pools.append(pool)
                 }
                 configuration.networkPools = pools
+            case "pools6":
+                guard let items = setting.sequence, !items.isEmpty else {
+                    throw AgentConfigurationError(path: at, message: "`networks.pools6` expects a list of IPv6 prefixes such as fd12:3456:789a::/48")
+                }
+                var pools: [IPv6Network] = []
+                for item in items {
+                    let itemAt = path + (item.mark.map { ":\($0.line):\($0.column)" } ?? "")
+                    guard let text = item.string, let pool = IPv6Network(text), pool.prefix <= NetworkAllocations.ipv6SubnetPrefix else {
+                        throw AgentConfigurationError(path: itemAt, message: "each of `networks.pools6` expects an IPv6 prefix of /64 or shorter, such as fd12:3456:789a::/48"
+                            + (item.string.map { ", got `\($0)`" } ?? ""))
+                    }
+                    pools.append(pool.normalized)
+                }
+                configuration.networkPools6 = pools
             default:
-                throw AgentConfigurationError(path: at, message: "unknown setting `networks.\(name)`; known: default_mode, pools")
+                throw AgentConfigurationError(path: at, message: "unknown setting `networks.\(name)`; known: default_mode, pools, pools6")
             }
         }
     }

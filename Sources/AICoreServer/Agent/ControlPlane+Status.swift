@@ -88,6 +88,7 @@ extension ControlPlane {
             ports: record.ports, cgroup: record.cgroupPath, reason: record.statusReason)
         status.specHash = record.specHash
         status.addresses = record.addresses
+        status.addresses6 = record.addresses6
         // The node's runner knows better than the record, which may lag a write behind. With
         // `detail`, its events up to this state are in the Store once it answers.
         if let live = await agent.status(stack: record.stack, instance: record.id, detail: detail, stats: stats) {

@@ -73,7 +73,7 @@ public enum LocalNode {
         let images = try ImageService(root: configuration.stateDirectory + "/images", registry: registry,
                                       logger: Logger(label: "aicore.images"))
         let networks = try NodeNetworks(stateFile: configuration.stateDirectory + "/networks.json", pools: configuration.networkPools,
-                                        namespace: bridgeNamespace)
+                                        pools6: configuration.networkPools6, namespace: bridgeNamespace)
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
                                    layout: layout, capacity: { try capacity() }, users: { try user($0) }, images: images,
                                    networks: networks, resolver: resolver)

@@ -299,16 +299,24 @@ public final class RouteTable: Sendable {
                     let ready = own.filter { $0.ready && !state.draining.contains($0.id) }
                     let serviceAddresses = roundRobin ? ready.compactMap { $0.addresses[network].flatMap(IPv4Address.init) }
                         : IPv4Address(vip).map { [$0] } ?? []
+                    // VIPs are IPv4 only: a VIP service's AAAA answer is empty.
+                    let serviceAddresses6 = roundRobin ? ready.compactMap { $0.addresses6[network].flatMap(IPv6Address.init) } : []
                     for name in [service.name] + (endpoints.aliases[network] ?? []) {
                         table.set(name, to: serviceAddresses)
+                        table.set6(name, to: serviceAddresses6)
                     }
                     for instance in own {
                         guard let address = instance.addresses[network].flatMap(IPv4Address.init) else { continue }
                         table.set(instance.id, to: [address])
                         table.setPointer(address, to: instance.id)
+                        if let address6 = instance.addresses6[network].flatMap(IPv6Address.init) {
+                            table.set6(instance.id, to: [address6])
+                            table.setPointer(address6, to: instance.id)
+                        }
                     }
                     if let hostname = service.hostname {
                         table.set(hostname, to: own.compactMap { $0.addresses[network].flatMap(IPv4Address.init) })
+                        table.set6(hostname, to: own.compactMap { $0.addresses6[network].flatMap(IPv6Address.init) })
                     }
                     records.networks[network] = table
                 }

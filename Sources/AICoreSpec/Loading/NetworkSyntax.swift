@@ -24,8 +24,14 @@ enum NetworkSyntax {
 
     /// Six pairs of hex digits separated by `:` (or `-`).
     static func isMACAddress(_ text: String) -> Bool {
+        macBytes(text) != nil
+    }
+
+    /// `02:42:ac:11:00:02` (or with `-`) as its six bytes.
+    static func macBytes(_ text: String) -> [UInt8]? {
         let parts = text.split(omittingEmptySubsequences: false) { $0 == ":" || $0 == "-" }
-        return parts.count == 6 && parts.allSatisfy { $0.count == 2 && $0.allSatisfy(\.isHexDigit) }
+        guard parts.count == 6, parts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isHexDigit) }) else { return nil }
+        return parts.compactMap { UInt8($0, radix: 16) }
     }
 
     /// A Linux interface name: 1 to 15 bytes, no `/`, `:` or whitespace, not `.` or `..`.

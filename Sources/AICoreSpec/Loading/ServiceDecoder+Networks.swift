@@ -109,8 +109,17 @@ extension ServiceDecoder {
 
     func macAddress(_ node: YAMLNode, _ path: String) -> String? {
         guard let text = context.string(node, path) else { return nil }
-        guard NetworkSyntax.isMACAddress(text) else {
+        guard let bytes = NetworkSyntax.macBytes(text) else {
             context.error("expected a MAC address like 02:42:ac:11:00:02, found \"\(text)\"", at: node.location, path: path)
+            return nil
+        }
+        // The least significant bit of the first octet marks a group address: no interface's own.
+        guard bytes[0] & 1 == 0 else {
+            context.error("\(text) is a multicast MAC address; an interface needs a unicast one, e.g. 02:42:ac:11:00:02", at: node.location, path: path)
+            return nil
+        }
+        guard bytes.contains(where: { $0 != 0 }) else {
+            context.error("00:00:00:00:00:00 is not a MAC address an interface can have", at: node.location, path: path)
             return nil
         }
         return text

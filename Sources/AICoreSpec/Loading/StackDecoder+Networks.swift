@@ -95,20 +95,42 @@ extension StackDecoder {
                     at: subnet.value.location, path: subnet.path)
                 return
             }
+            guard let network = IPv6Network(subnet.text), network.address == network.first, network.prefix <= 126 else {
+                let detail = IPv6Network(subnet.text).map {
+                    $0.prefix > 126 ? "subnet \($0) is too small: it needs room for a gateway and instances (a /64 is usual)"
+                        : "expected the subnet's network address, \($0.normalized), found \"\(subnet.text)\""
+                } ?? "expected an IPv6 subnet like fd00:1::/64, found \"\(subnet.text)\""
+                context.error(detail, at: subnet.value.location, path: subnet.path)
+                return
+            }
             var pool = IPv6Pool(subnet: subnet.text)
             if let gateway = field("gateway") {
-                if NetworkSyntax.isIPv6Address(gateway.text) {
-                    pool.gateway = gateway.text
+                if let address = IPv6Address(gateway.text) {
+                    if !network.contains(address) {
+                        context.error("gateway \(address) is outside the subnet \(network)", at: gateway.value.location, path: gateway.path)
+                    } else if address == network.first {
+                        context.error("gateway \(address) is the subnet-router address of \(network); pick a host address", at: gateway.value.location, path: gateway.path)
+                    } else {
+                        pool.gateway = gateway.text
+                    }
                 } else {
                     context.error("expected an IPv6 address like fd00:1::1, found \"\(gateway.text)\"", at: gateway.value.location, path: gateway.path)
                 }
             }
             if let range = field("ip_range") {
-                if NetworkSyntax.isIPv6Network(range.text) {
-                    pool.ipRange = range.text
+                if let ipRange = IPv6Network(range.text) {
+                    if network.contains(ipRange.first) && ipRange.prefix >= network.prefix {
+                        pool.ipRange = range.text
+                    } else {
+                        context.error("ip_range \(ipRange) is outside the subnet \(network)", at: range.value.location, path: range.path)
+                    }
                 } else {
                     context.error("expected an IPv6 range like fd00:1::/80, found \"\(range.text)\"", at: range.value.location, path: range.path)
                 }
+            }
+            if !ipam.ipv6Config.isEmpty {
+                context.error("a network takes one IPv6 subnet; remove this one", at: subnet.value.location, path: subnet.path)
+                return
             }
             ipam.ipv6Config.append(pool)
             return

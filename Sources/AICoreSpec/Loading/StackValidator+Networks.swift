@@ -48,7 +48,9 @@ extension StackValidator {
     /// its network, broadcast or gateway address, on a single instance, and taken once.
     func checkStaticAddresses(_ stack: Stack) {
         var taken: [String: [IPv4Address: String]] = [:]
+        var taken6: [String: [IPv6Address: String]] = [:]
         for service in stack.services {
+            checkStaticMACs(service)
             for endpoint in service.networks {
                 let endpointPath = "services.\(service.name).networks.\(endpoint.name)"
                 guard let network = stack.network(forKey: endpoint.name), !network.external else { continue }
@@ -58,6 +60,18 @@ extension StackValidator {
                         .error(
                             "network `\(endpoint.name)` has no IPv6: set `enable_ipv6: true` and an IPv6 subnet in its `ipam.config`",
                             at: context.locate(addressPath), path: addressPath))
+                } else if let address = endpoint.ipv6AddressValue {
+                    let addressPath = "\(endpointPath).ipv6_address"
+                    if let problem = problem(with: address, on: network, service: service) {
+                        context.add(.error(problem, at: context.locate(addressPath), path: addressPath))
+                    } else if let holder = taken6[endpoint.name]?[address] {
+                        context.add(
+                            .error(
+                                "\(address) is already the address of service `\(holder)` on network `\(endpoint.name)`",
+                                at: context.locate(addressPath), path: addressPath))
+                    } else {
+                        taken6[endpoint.name, default: [:]][address] = service.name
+                    }
                 }
                 guard let address = endpoint.ipv4Address else { continue }
                 let addressPath = "\(endpointPath).ipv4_address"
@@ -75,6 +89,34 @@ extension StackValidator {
                 context.add(.error(problem, at: context.locate(addressPath), path: addressPath))
             }
         }
+    }
+
+    /// A MAC is one interface's: on a service that runs several replicas, they would all have it.
+    private func checkStaticMACs(_ service: Service) {
+        let count = max(service.deploy.replicas, service.aicore.autoscale?.max ?? 0)
+        guard count > 1 else { return }
+        let paths = (service.macAddress != nil ? ["services.\(service.name).mac_address"] : [])
+            + service.networks.filter { $0.macAddress != nil }.map { "services.\(service.name).networks.\($0.name).mac_address" }
+        for path in paths {
+            context.add(
+                .error(
+                    "a static MAC address fits one instance, but the service runs up to \(count) replicas; remove mac_address or run one replica",
+                    at: context.locate(path), path: path))
+        }
+    }
+
+    private func problem(with address: IPv6Address, on network: NetworkDefinition, service: Service) -> String? {
+        guard let pool = network.ipam?.ipv6Config.first, let subnet = pool.subnetValue else {
+            return "a static ipv6_address needs an IPv6 subnet configured for network `\(network.key)` (Compose: user specified IP address is supported only when connecting to networks with user configured subnets); add `ipam: {config: [{subnet: fd00:…::/64}]}` to it"
+        }
+        guard subnet.contains(address) else { return "\(address) is outside the IPv6 subnet of network `\(network.key)` (\(subnet))" }
+        if address == subnet.first { return "\(address) is the subnet-router address of \(subnet); pick a host address" }
+        if address == pool.effectiveGateway { return "\(address) is the gateway address of \(subnet); pick another" }
+        let count = max(service.deploy.replicas, service.aicore.autoscale?.max ?? 0)
+        if count > 1 {
+            return "a static address fits one instance, but the service runs up to \(count) replicas; remove ipv6_address or run one replica"
+        }
+        return nil
     }
 
     private func problem(with address: IPv4Address, on network: NetworkDefinition, service: Service) -> String? {

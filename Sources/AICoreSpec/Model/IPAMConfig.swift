@@ -45,4 +45,12 @@ public struct IPv6Pool: Sendable, Hashable {
         self.gateway = gateway
         self.ipRange = ipRange
     }
+
+    /// The subnet, gateway and range as values (the loader has checked they parse).
+    public var subnetValue: IPv6Network? { IPv6Network(subnet)?.normalized }
+    public var gatewayValue: IPv6Address? { gateway.flatMap { IPv6Address($0) } }
+    public var ipRangeValue: IPv6Network? { ipRange.flatMap { IPv6Network($0)?.normalized } }
+
+    /// The bridge's IPv6 address: the one written, or the subnet's `::1`.
+    public var effectiveGateway: IPv6Address? { gatewayValue ?? subnetValue.map { $0.first.adding(1) } }
 }

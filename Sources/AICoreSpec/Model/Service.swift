@@ -100,3 +100,8 @@ public struct Service: Sendable, Hashable {
         unimplemented = [:]
     }
 }
+
+extension Service {
+    /// The service-level `mac_address` as its six bytes (the loader has checked it parses).
+    public var macBytes: [UInt8]? { macAddress.flatMap(NetworkSyntax.macBytes) }
+}

@@ -35,3 +35,11 @@ public struct ServiceNetwork: Sendable, Hashable {
         a.priority != b.priority ? a.priority > b.priority : a.name < b.name
     }
 }
+
+extension ServiceNetwork {
+    /// `ipv6_address` as a value (the loader has checked it parses).
+    public var ipv6AddressValue: IPv6Address? { ipv6Address.flatMap { IPv6Address($0) } }
+
+    /// `mac_address` as its six bytes (the loader has checked it parses).
+    public var macBytes: [UInt8]? { macAddress.flatMap(NetworkSyntax.macBytes) }
+}

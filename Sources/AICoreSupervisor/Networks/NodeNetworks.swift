@@ -19,11 +19,14 @@ public struct NetworkRequest: Sendable, Hashable {
     public var `internal`: Bool
     /// Made by another stack (`external: true`): it must exist already.
     public var external: Bool
+    /// `enable_ipv6: true`, with the file's IPv6 `ipam.config` entry if any; nil: IPv4 only.
+    public var ipv6: IPv6Request?
     /// The stack's services that get a VIP on it: every one attached to it.
     public var services: [String]
 
     public init(name: String, stack: String = "", subnet: IPv4Network? = nil, internal: Bool = false, external: Bool = false,
-                services: [String] = []) {
+                services: [String] = [], ipv6: IPv6Request? = nil) {
+        self.ipv6 = ipv6
         self.name = name
         self.stack = stack
         self.subnet = subnet
@@ -39,17 +42,23 @@ public struct NetworkLease: Sendable, Hashable {
     public var bridge: String
     public var subnet: IPv4Network
     public var gateway: IPv4Address
+    /// The IPv6 subnet and the bridge's IPv6 address (`enable_ipv6`); nil: IPv4 only.
+    public var subnet6: IPv6Network?
+    public var gateway6: IPv6Address?
     public var `internal`: Bool
     /// `<stack>/<service>` → its VIP on this network (an address of the bridge, where the
     /// proxy listens), for every stack on it.
     public var vips: [String: IPv4Address]
 
-    public init(name: String, bridge: String, subnet: IPv4Network, gateway: IPv4Address, internal: Bool = false,
+    public init(name: String, bridge: String, subnet: IPv4Network, gateway: IPv4Address,
+                subnet6: IPv6Network? = nil, gateway6: IPv6Address? = nil, internal: Bool = false,
                 vips: [String: IPv4Address] = [:]) {
         self.name = name
         self.bridge = bridge
         self.subnet = subnet
         self.gateway = gateway
+        self.subnet6 = subnet6
+        self.gateway6 = gateway6
         self.internal = `internal`
         self.vips = vips
     }
@@ -69,8 +78,14 @@ public struct NetworkJoin: Sendable, Hashable {
     public var address: IPv4Address?
     /// The service's `interface_name`; nil: `eth<N>` by position.
     public var interface: String?
+    /// The service's `ipv6_address` (on an IPv6 network); nil: the lowest free one.
+    public var address6: IPv6Address?
+    /// The service's `mac_address` for this network (6 bytes); nil: the kernel's random one.
+    public var mac: [UInt8]?
 
-    public init(network: String, address: IPv4Address? = nil, interface: String? = nil) {
+    public init(network: String, address: IPv4Address? = nil, interface: String? = nil, address6: IPv6Address? = nil, mac: [UInt8]? = nil) {
+        self.address6 = address6
+        self.mac = mac
         self.network = network
         self.address = address
         self.interface = interface
@@ -89,15 +104,19 @@ public struct NetworkJoin: Sendable, Hashable {
 public actor NodeNetworks {
     private let file: NetworkAllocationFile
     private let pools: [AddressPool]
+    /// Where IPv6 networks' /64s come from; nil: the node's ULA prefix.
+    private let pools6: [IPv6Network]?
     private let namespace: Int32?
     private var allocations: NetworkAllocations
     private var mtu: Int??
     private let section = SerialSection()
 
     /// Reads `stateFile` (blocking: the agent's assembly calls it before anything runs).
-    public init(stateFile: String, pools: [AddressPool] = AddressPool.defaults, namespace: Int32? = nil) throws(AICoreError) {
+    public init(stateFile: String, pools: [AddressPool] = AddressPool.defaults, pools6: [IPv6Network]? = nil,
+                namespace: Int32? = nil) throws(AICoreError) {
         file = NetworkAllocationFile(path: stateFile)
         self.pools = pools
+        self.pools6 = pools6
         self.namespace = namespace
         allocations = try file.load()
     }
@@ -116,8 +135,11 @@ public actor NodeNetworks {
                 if request.external, next.networks[request.name] == nil {
                     throw AICoreError(.notFound, "network \(request.name) is declared external, and this node has no such network; `up` the stack that declares it first")
                 }
-                let network = try next.network(request.name, requested: request.subnet, gateway: request.gateway, range: request.range,
+                var network = try next.network(request.name, requested: request.subnet, gateway: request.gateway, range: request.range,
                                                pools: pools, hostRoutes: routes)
+                if let ipv6 = request.ipv6, !request.external {
+                    network = try next.enableIPv6(on: request.name, ipv6, pools: pools6)
+                }
                 let own = Self.vipPrefix + request.stack + "/"
                 let wanted = Set(request.services.map { Self.vipKey(stack: request.stack, service: $0) })
                 for (key, address) in network.addresses where key.hasPrefix(own) && !wanted.contains(key) {
@@ -135,17 +157,18 @@ public actor NodeNetworks {
             let networks = requests.compactMap { request in allocations.networks[request.name].map { (request, $0) } }
             let bridgeMTU = mtu ?? nil
             let forwarding = requests.contains { !$0.internal }
+            let forwarding6 = networks.contains { request, network in !request.internal && network.subnet6 != nil }
             let removed = dropped
             try await inNamespace { () throws(AICoreError) in
                 for (_, network) in networks {
                     try BridgeSetup.ensure(network, mtu: bridgeMTU)
-                    try Sysctl.disableIPv6(on: network.bridge)
                     for (key, address) in network.addresses where key.hasPrefix(Self.vipPrefix) {
                         try BridgeSetup.addServiceAddress(address, on: network)
                     }
                 }
                 for (address, network) in removed { try BridgeSetup.removeServiceAddress(address, on: network) }
                 if forwarding { try Sysctl.enableForwarding() }
+                if forwarding6 { try Sysctl.enableIPv6Forwarding() }
                 try Firewall.apply(firewall)
             }
             return Dictionary(uniqueKeysWithValues: networks.map { request, network in
@@ -177,13 +200,16 @@ public actor NodeNetworks {
         return overlaps
     }
 
-    /// The links that put `instance` on `joins` (allocating its addresses), and its address on
-    /// each network. The first network that is not internal carries the default route.
-    public func attach(instance: String, _ joins: [NetworkJoin]) async throws(AICoreError) -> (attachments: [TaskSpec.BridgeAttachment], addresses: [String: IPv4Address]) {
-        try await section.run { () async throws(AICoreError) -> ([TaskSpec.BridgeAttachment], [String: IPv4Address]) in
+    /// The links that put `instance` on `joins` (allocating its addresses), and its addresses on
+    /// each network (IPv6 ones on IPv6 networks). The first network that is not internal
+    /// carries the default routes.
+    public func attach(instance: String, _ joins: [NetworkJoin]) async throws(AICoreError)
+        -> (attachments: [TaskSpec.BridgeAttachment], addresses: [String: IPv4Address], addresses6: [String: IPv6Address]) {
+        try await section.run { () async throws(AICoreError) -> ([TaskSpec.BridgeAttachment], [String: IPv4Address], [String: IPv6Address]) in
             var next = allocations
             var attachments: [TaskSpec.BridgeAttachment] = []
             var addresses: [String: IPv4Address] = [:]
+            var addresses6: [String: IPv6Address] = [:]
             let routed = joins.first { allocations.networks[$0.network]?.isInternal != true }?.network
             for (index, join) in joins.enumerated() {
                 let address = try next.address(of: instance, on: join.network, requested: join.address)
@@ -191,16 +217,25 @@ public actor NodeNetworks {
                     throw AICoreError(.notFound, "no network \(join.network) on this node")
                 }
                 addresses[join.network] = address
+                var address6: IPv6Address?
+                if network.subnet6 != nil {
+                    address6 = try next.address6(of: instance, on: join.network, requested: join.address6)
+                    addresses6[join.network] = address6
+                } else if let requested = join.address6 {
+                    throw AICoreError(.invalidSpec, "\(instance): ipv6_address \(requested) on network \(join.network), which has no IPv6; set `enable_ipv6: true` on it")
+                }
                 attachments.append(TaskSpec.BridgeAttachment(
                     bridge: network.bridge, hostInterface: Self.vethName(instance: instance, network: join.network),
                     interface: join.interface ?? "eth\(index)", address: address, prefix: network.subnet.prefix,
-                    gateway: network.gateway, mtu: mtu ?? nil, defaultRoute: join.network == routed))
+                    gateway: network.gateway, mtu: mtu ?? nil, defaultRoute: join.network == routed,
+                    address6: address6, prefix6: network.subnet6?.prefix ?? 64, gateway6: address6 == nil ? nil : network.gateway6,
+                    mac: join.mac))
             }
             if next != allocations {
                 try await save(next)
                 allocations = next
             }
-            return (attachments, addresses)
+            return (attachments, addresses, addresses6)
         }
     }
 
@@ -239,14 +274,14 @@ public actor NodeNetworks {
             vips[String(key.dropFirst(Self.vipPrefix.count))] = address
         }
         return NetworkLease(name: name, bridge: network.bridge, subnet: network.subnet, gateway: network.gateway,
-                            internal: network.isInternal == true, vips: vips)
+                            subnet6: network.subnet6, gateway6: network.gateway6, internal: network.isInternal == true, vips: vips)
     }
 
     /// Every network's rules (`table inet aicore`): isolation between networks, masquerade for
     /// those with a way out, and what an instance may reach of the host (its network's VIPs).
     static func firewall(_ allocations: NetworkAllocations) -> [FirewallNetwork] {
         allocations.networks.sorted { $0.key < $1.key }.map { name, network in
-            FirewallNetwork(name: name, bridge: network.bridge, subnet: network.subnet, internal: network.isInternal == true,
+            FirewallNetwork(name: name, bridge: network.bridge, subnet: network.subnet, subnet6: network.subnet6, internal: network.isInternal == true,
                             serviceAddresses: network.addresses.filter { $0.key.hasPrefix(vipPrefix) }.map(\.value).sorted())
         }
     }

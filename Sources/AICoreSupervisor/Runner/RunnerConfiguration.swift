@@ -19,6 +19,8 @@ public struct RunnerConfiguration: Sendable {
     public var specHash: String?
     /// Network name → the instance's address on it (bridge networks), recorded with it.
     public var addresses: [String: String] = [:]
+    /// Network name → its IPv6 address on it (IPv6 networks), recorded with it.
+    public var addresses6: [String: String] = [:]
     /// Where HTTP and TCP probes connect: the instance's address on its first network (the
     /// pod IP, in Kubernetes' terms); nil: loopback (host networking).
     public var probeHost: String?

@@ -577,7 +577,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let record = InstanceRecord(
             id: identity.id, stack: identity.stack, service: identity.service, replica: identity.replica,
             pid: handle?.pid, processStartTime: handle?.startTime, cgroupPath: handle?.cgroup?.relativePath ?? configuration.taskSpec.cgroupPath,
-            ports: configuration.ports, addresses: configuration.addresses, state: state, desired: desiredRunning ? .running : .stopped,
+            ports: configuration.ports, addresses: configuration.addresses, addresses6: configuration.addresses6, state: state, desired: desiredRunning ? .running : .stopped,
             restartCount: tracker.restarts, consecutiveFailures: tracker.consecutive,
             restartAttempts: WallClock.unixMilliseconds(ago: tracker.snapshot.attemptAges), backoffUntil: state == .backoff ? backoffUntil : nil,
             lastExit: lastExit, lastExitCode: lastExitCode, lastExitAt: lastExitAt, exitHandled: exitHandled, startedAt: startedAt,

@@ -21,6 +21,8 @@ public struct InstanceNetwork: Sendable, Equatable {
     public var attachments: [TaskSpec.BridgeAttachment] = []
     /// Network name → the instance's address on it.
     public var addresses: [String: IPv4Address] = [:]
+    /// Network name → its IPv6 address on it (IPv6 networks only).
+    public var addresses6: [String: IPv6Address] = [:]
     /// Its /etc/resolv.conf (the agent's resolver at 127.0.0.11), on bridge networks.
     public var resolvConf: String?
 

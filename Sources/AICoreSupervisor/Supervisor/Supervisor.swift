@@ -91,6 +91,7 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         let ports = port.map { [$0] } ?? service.ports.map(\.target)
         var configuration = RunnerConfiguration(service: running, identity: identity, taskSpec: spec, ports: ports)
         configuration.addresses = network.addresses.mapValues(\.description)
+        configuration.addresses6 = network.addresses6.mapValues(\.description)
         configuration.probeHost = network.attachments.first.map(\.address.description)
         // The revision is the stack file's service, not what the image filled in.
         configuration.specHash = ServiceSpecHash.of(service)

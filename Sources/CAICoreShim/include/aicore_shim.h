@@ -120,15 +120,17 @@ int aic_mount_overlay(const char *base, const char *target, const char *data);
 // value asked for) on success and -errno on failure.
 // A bridge `name` with a fixed MAC (`mac`: 6 bytes, or NULL) and MTU (0: the kernel's).
 int aic_nl_bridge_add(const char *name, const uint8_t *mac, uint32_t mtu);
-// A veth pair: `name` here, `peer` created directly in the namespace `peer_netns_fd` (-1: here).
-int aic_nl_veth_add(const char *name, const char *peer, int peer_netns_fd, uint32_t mtu);
+// A veth pair: `name` here, `peer` created directly in the namespace `peer_netns_fd` (-1: here),
+// with the MAC `peer_mac` (6 bytes; NULL: a random one, the kernel's).
+int aic_nl_veth_add(const char *name, const char *peer, int peer_netns_fd, uint32_t mtu, const uint8_t *peer_mac);
 // `up`: 1 up, 0 down, -1 unchanged; `master_index`: a bridge's index, 0 to detach, -1 unchanged.
 int aic_nl_link_set(const char *name, int up, int master_index);
 int aic_nl_link_del(const char *name);
 // The link's index (> 0), or -errno (-ENODEV: no such link).
 int aic_nl_link_index(const char *name);
-// `address`: 4 bytes (AF_INET) or 16 (AF_INET6), network order.
-int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_length);
+// `address`: 4 bytes (AF_INET) or 16 (AF_INET6), network order; `flags`: IFA_F_* (IFA_F_NODAD:
+// an IPv6 address usable at once, without duplicate address detection), 0 for none.
+int aic_nl_addr_add(int index, int family, const uint8_t *address, int prefix_length, uint32_t flags);
 // Removes that address; -EADDRNOTAVAIL when the link does not have it.
 int aic_nl_addr_del(int index, int family, const uint8_t *address, int prefix_length);
 // A route to `destination`/`destination_length` (NULL or 0: the default route) via `gateway`
@@ -138,6 +140,8 @@ int aic_nl_route_add(int family, const uint8_t *destination, int destination_len
 // The main table's IPv4 routes but the default: up to `capacity` destinations (network order)
 // and prefix lengths; returns how many there are in all (call again with more room if larger).
 int aic_nl_ipv4_routes(uint32_t *destinations, uint8_t *prefixes, int capacity);
+// The link's MAC (6 bytes into `mac`): 0, or -errno (-ENODEV: no such link).
+int aic_nl_link_mac(const char *name, uint8_t *mac);
 // The MTU of the link the default route of `family` leaves by; -ENOENT without one.
 int aic_nl_default_route_mtu(int family);
 // The calling thread enters the network namespace `fd` / a new empty one: 0 or -errno.

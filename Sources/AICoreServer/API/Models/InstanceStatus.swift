@@ -24,6 +24,8 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     public var ports: [Int]
     /// Network name → the instance's address on it (bridge networks).
     public var addresses: [String: String] = [:]
+    /// Network name → its IPv6 address on it (`enable_ipv6` networks).
+    public var addresses6: [String: String] = [:]
     public var cgroup: String?
     /// Why it is pending, failed or in back-off.
     public var reason: String?
