@@ -51,32 +51,41 @@ struct ProxyProcessEndToEndTests {
         """
 
     /// An instance's client of `echo:7000` (by name: the VIP, so the proxy) over ONE connection,
-    /// held for good: a line every 200 ms, and `connection <its local port> exchanges <n>` printed
-    /// after each echo. It exits if the connection ends.
+    /// held for good once it has had an answer: a line every 200 ms, and `connection <its local
+    /// port> exchanges <n>` printed after each echo. It exits if that connection ends.
     static let vipClient = """
         import socket, sys, time
+        def exchange(c):
+            try:
+                c.sendall(b"ping\\n")
+                got = b""
+                while not got.endswith(b"\\n"):
+                    d = c.recv(4096)
+                    if not d:
+                        return False
+                    got += d
+                return True
+            except OSError:
+                return False
+        # Until echo has a ready replica, the VIP accepts and then closes.
         while True:
             try:
                 c = socket.create_connection(("echo", 7000), 2)
-                break
+                c.settimeout(None)
+                if exchange(c):
+                    break
             except OSError as e:
                 print("echo unreachable: %r" % e, flush=True)
-                time.sleep(0.2)
-        c.settimeout(None)
+            time.sleep(0.2)
         port = c.getsockname()[1]
-        n = 0
+        n = 1
         while True:
-            c.sendall(b"ping\\n")
-            got = b""
-            while not got.endswith(b"\\n"):
-                d = c.recv(4096)
-                if not d:
-                    print("connection %d closed" % port, flush=True)
-                    sys.exit(1)
-                got += d
-            n += 1
             print("connection %d exchanges %d" % (port, n), flush=True)
             time.sleep(0.2)
+            if not exchange(c):
+                print("connection %d closed" % port, flush=True)
+                sys.exit(1)
+            n += 1
         """
 
     /// A script as one double-quoted YAML string.
@@ -214,7 +223,8 @@ struct ProxyProcessEndToEndTests {
             let file = harness.directory + "/echo.yml"
             try Self.stackFile(port: port, vipClient: ownNetwork).write(toFile: file, atomically: true, encoding: .utf8)
             let up = try await harness.cli(["up", "-d", "--wait", "-f", file])
-            try #require(up.status == 0, "\(up.stderr)\n\(harness.agentLog.suffix(2000))")
+            let why = up.status == 0 ? "" : (try? await harness.cli(["ps", "-a", "-p", "echo"]))?.stdout ?? ""
+            try #require(up.status == 0, "\(up.stderr)\n\(why)\n\(VIPClientLog(harness).text)\n\(harness.agentLog.suffix(2000))")
             try await waitUntil("the published port echoes", within: .seconds(30)) {
                 (try? await Self.freshEcho(harness, port: port)) == "fresh"
             }
@@ -246,6 +256,7 @@ struct ProxyProcessEndToEndTests {
             if let atKill {
                 let dead = try await vip.grows(after: atKill, "while the agent is dead")
                 #expect(dead?.connection == atKill.connection, "the same connection: \(vip.text.suffix(500))")
+                #expect((dead?.exchanges ?? 0) >= atKill.exchanges + 3, "\(vip.text.suffix(500))")
             }
 
             try await harness.start()
@@ -256,6 +267,7 @@ struct ProxyProcessEndToEndTests {
                 let atStart = try #require(vip.latest)
                 let restarted = try await vip.grows(after: atStart, "after the agent's restart")
                 #expect(restarted?.connection == atKill.connection, "the same connection: \(vip.text.suffix(500))")
+                #expect((restarted?.exchanges ?? 0) >= atStart.exchanges + 3, "\(vip.text.suffix(500))")
                 #expect(!vip.text.contains("closed"), "\(vip.text.suffix(500))")
                 // And a new connection from an instance, by name through the VIP.
                 let fresh = try await harness.cli(["exec", "-p", "echo", "client", "python3", "-c", """
