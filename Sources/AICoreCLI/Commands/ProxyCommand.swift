@@ -44,7 +44,7 @@ struct ProxyCommand: AsyncParsableCommand {
         if !ProcessLockdown.isLockedDown(to: keep, filtered: true) {
             do {
                 // The profile every workload gets by default: sockets, epoll, threads and files are
-                // all in it; mount, ptrace, bpf, keyctl, new namespaces and the like are not.
+                // all in it; mount, bpf, keyctl, new namespaces and the like are not.
                 let filter = try SeccompFilter.compile(.dockerDefault, capabilities: keep)
                 try ProcessLockdown.lockDownAndReexec(keeping: keep, filter: filter)
             } catch {
