@@ -3,6 +3,9 @@
 #include "aicore_shim.h"
 #include <errno.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -21,4 +24,19 @@ int aic_keep_only_capabilities(uint64_t keep) {
   if (syscall(SYS_capset, &hdr, data) < 0) return errno;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return errno;
   return 0;
+}
+
+int aic_load_seccomp_filter(const uint64_t *instructions, size_t count) {
+  if (count == 0 || count > BPF_MAXINSNS) return EINVAL;
+  struct sock_filter *filter = calloc(count, sizeof *filter);
+  if (!filter) return ENOMEM;
+  for (size_t i = 0; i < count; i++) {
+    uint64_t v = instructions[i];
+    filter[i] = (struct sock_filter){.code = (uint16_t)(v & 0xffff), .jt = (uint8_t)((v >> 16) & 0xff),
+                                     .jf = (uint8_t)((v >> 24) & 0xff), .k = (uint32_t)(v >> 32)};
+  }
+  struct sock_fprog prog = {.len = (unsigned short)count, .filter = filter};
+  int rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? errno : 0;
+  free(filter);
+  return rc;
 }

@@ -16,7 +16,8 @@ import Testing
         backends: [ProxyBackend(id: "shop-dns-1", host: "10.22.0.6", port: 53)], transport: .udp)
 
     @Test(arguments: [
-        ProxyControlMessage.serve(id: 7, routes: [route]),
+        ProxyControlMessage.hello(ProxyHello(protocolVersion: 2, version: "0.1.0", pid: 42)),
+        .serve(id: 7, routes: [route]),
         .serve(id: 2, routes: [route, datagrams]),
         .serve(id: 1, routes: []),
         .update(route: "shop/api:3000", backends: route.backends),
@@ -55,6 +56,17 @@ import Testing
             return
         }
         #expect(routes.map(\.transport) == [.tcp])
+    }
+
+    /// Every later agent reads it to tell what it found: this shape, and whatever a newer proxy
+    /// adds to it.
+    @Test func helloKeepsItsShape() throws {
+        let hello = ProxyControlMessage.hello(ProxyHello(protocolVersion: 2, version: "0.1.0", pid: 42))
+        let written = try JSONSerialization.jsonObject(with: hello.line()) as? NSDictionary
+        let expected = try JSONSerialization.jsonObject(with: Data(#"{"hello":{"_0":{"pid":42,"protocol":2,"version":"0.1.0"}}}"#.utf8))
+        #expect(written == expected as? NSDictionary)
+        let newer = #"{"hello":{"_0":{"protocol":3,"version":"0.9.0","pid":7,"features":["quic"]}}}"#
+        #expect(try ProxyControlMessage.decode(Data(newer.utf8)) == .hello(ProxyHello(protocolVersion: 3, version: "0.9.0", pid: 7)))
     }
 
     @Test func aFailureComesBackAsTheSameErrorCode() {

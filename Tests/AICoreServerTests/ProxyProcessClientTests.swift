@@ -3,6 +3,7 @@ import AICoreTestSupport
 import Foundation
 import Logging
 import NIOCore
+import Synchronization
 import Testing
 @testable import AICoreServer
 
@@ -14,16 +15,17 @@ import Testing
         let proxy: ServiceProxy
         let task: Task<Void, Never>
 
-        private init(path: String) {
+        private init(path: String, hello: ProxyHello) {
             let proxy = ServiceProxy(eventLoops: 1, logger: ServiceProxyTests.quiet)
-            let server = ProxyControlServer(proxy: proxy, path: path, logger: ServiceProxyTests.quiet)
+            let server = ProxyControlServer(proxy: proxy, path: path, logger: ServiceProxyTests.quiet, hello: hello)
             self.proxy = proxy
             task = Task { try? await server.run() }
         }
 
         /// Returns once its socket is there, as the agent's launcher does.
-        static func start(path: String) async throws -> ProxyUnderTest {
-            let started = ProxyUnderTest(path: path)
+        /// `hello`: what it says it is (another release's proxy, for the handshake's tests).
+        static func start(path: String, hello: ProxyHello = .current) async throws -> ProxyUnderTest {
+            let started = ProxyUnderTest(path: path, hello: hello)
             try await waitUntil("the proxy serves \(path)") { FileManager.default.fileExists(atPath: path) }
             return started
         }
@@ -40,8 +42,8 @@ import Testing
         let client: ProxyProcessClient
         let task: Task<Void, Never>
 
-        init(path: String) {
-            let client = ProxyProcessClient(controlPath: path, logger: ServiceProxyTests.quiet, launch: { _ in })
+        init(path: String, retire: @escaping @Sendable () async -> Void = {}) {
+            let client = ProxyProcessClient(controlPath: path, logger: ServiceProxyTests.quiet, launch: { _ in }, retire: retire)
             self.client = client
             task = Task { try? await client.run() }
         }
@@ -160,6 +162,50 @@ import Testing
         await connection.close()
         await agent.stop()
         await restarted.stop()
+        await backend.stop()
+    }
+
+    /// After an upgrade (or a downgrade) the agent may find a proxy speaking a protocol it does
+    /// not: it sends it nothing while a connection runs through it, then replaces it.
+    @Test func aProxyOfAnotherProtocolIsKeptWhileItCarriesAConnectionThenReplaced() async throws {
+        let path = Self.socketPath()
+        let backend = try await ProxyTestBackend.start("api-1")
+        let port = try freeLoopbackPort()
+        let route = Self.route(port: port, [backend.backend])
+        let old = try await ProxyUnderTest.start(path: path, hello: ProxyHello(protocolVersion: 99, version: "9.9.0", pid: 4242))
+        // What the previous agent, of its release, had it serve.
+        try await old.proxy.apply([route.proxyRoute])
+        let connection = try await ProxyTestConnection.open(port: port)
+        try await connection.send("a")
+        #expect(await connection.waitForText("a"))
+
+        let replacement = Mutex<ProxyUnderTest?>(nil)
+        let agent = ClientUnderTest(path: path) {
+            // As the agent's launcher: stop it, then this build's proxy starts on the same socket.
+            await old.stop()
+            let started = try? await ProxyUnderTest.start(path: path)
+            replacement.withLock { $0 = started }
+        }
+        let refused = await #expect(throws: AICoreError.self) { try await agent.client.serve([route]) }
+        #expect(refused?.code == .unavailable)
+        #expect(refused?.message.contains("aicore-node 9.9.0, control protocol 99") == true, "\(refused?.message ?? "")")
+        #expect(refused?.message.contains("keeps serving its current routes") == true, "\(refused?.message ?? "")")
+        #expect(await eventually { agent.client.statistics().first?.activeConnections == 1 }, "its counters are read")
+        try await connection.send("b")
+        #expect(await connection.waitForText("ab"), "the connection runs on")
+        #expect(replacement.withLock { $0 } == nil, "not replaced while it carries a connection")
+
+        await connection.close()
+        #expect(await eventually(within: .seconds(10)) {
+            replacement.withLock { $0 }?.proxy.listeningAddresses() == [ProxyAddress(host: "127.0.0.1", port: port)]
+        }, "replaced once idle, and the new proxy got the agent's routes")
+        let fresh = try await ProxyTestConnection.open(port: port)
+        try await fresh.send("new")
+        #expect(await fresh.waitForText("new"))
+
+        await fresh.close()
+        await agent.stop()
+        await replacement.withLock { $0 }?.stop()
         await backend.stop()
     }
 }

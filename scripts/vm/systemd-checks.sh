@@ -7,6 +7,9 @@
 #      with the workload's process and `systemctl show` with the stack's limits;
 #   3. `systemctl restart aicore-node` leaves every workload running and re-adopted, and every
 #      scope in place;
+#   3b. a connection through a published port (so through the proxy process) survives
+#      `systemctl restart` and `systemctl stop` (KillMode=process: the proxy keeps running, the
+#      same pid) and `systemctl start` re-adopts that proxy;
 #   4. a hung agent (SIGSTOP) is killed by the watchdog and restarted, workloads untouched;
 #   5. `down` leaves no instance cgroup and no aicore unit behind, not even a failed one
 #      (also after an OOM kill);
@@ -100,6 +103,60 @@ for scope in $scopes; do
   [ "$(systemctl is-active "$scope")" = active ] || fail "$scope is $(systemctl is-active "$scope") after the agent's restart"
 done
 step "every workload kept running and was re-adopted: $after; scopes still active:$scopes"
+
+step "a connection through the proxy across systemctl restart, stop and start"
+cat > "$work/echo.yml" <<'STACK'
+name: vmecho
+services:
+  echo:
+    command:
+      - /usr/bin/python3
+      - -c
+      - |
+        import socket, threading
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", 7000))
+        s.listen(16)
+        def serve(c):
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                c.sendall(d)
+        while True:
+            threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+    ports: ["127.0.0.1:17000:7000"]
+    x-aicore:
+      probes:
+        readiness: {tcp_socket: {}, period: 1s}
+STACK
+"$bin" up -d --wait -f "$work/echo.yml" || fail "up vmecho"
+fresh_echo() { bash -c 'exec 4<>/dev/tcp/127.0.0.1/17000 && echo fresh >&4 && read -r -t 10 got <&4 && [ "$got" = fresh ]'; }
+wait_for 60 "the published port 17000 echoes" fresh_echo
+proxy=$(cat /run/aicore/proxy.pid)
+# One connection, held by this shell on fd 3 through every step below.
+exec 3<>/dev/tcp/127.0.0.1/17000
+held_echoes() { echo "$1" >&3 && read -r -t 10 got <&3 && [ "$got" = "$1" ]; }
+proxy_same() { [ "$(cat /run/aicore/proxy.pid)" = "$proxy" ] && kill -0 "$proxy"; }
+held_echoes before || fail "the held connection does not echo"
+systemctl restart aicore-node || fail "systemctl restart aicore-node (vmecho)"
+wait_for 60 "agent answering after restart (vmecho)" "$bin" ps
+proxy_same || fail "the proxy process $proxy did not outlive systemctl restart (pid file: $(cat /run/aicore/proxy.pid 2>&1))"
+held_echoes after-restart || fail "the held connection did not survive systemctl restart"
+systemctl stop aicore-node || fail "systemctl stop aicore-node (vmecho)"
+[ "$(systemctl is-active aicore-node)" = inactive ] || fail "aicore-node is $(systemctl is-active aicore-node) after stop"
+proxy_same || fail "systemctl stop ended the proxy process $proxy (KillMode=process and docs/operations.md say it stays)"
+held_echoes while-stopped || fail "the held connection did not survive systemctl stop"
+fresh_echo || fail "no new connection through the published port while the agent is stopped"
+systemctl start aicore-node || fail "systemctl start aicore-node (vmecho)"
+wait_for 60 "agent answering after start (vmecho)" "$bin" ps
+proxy_same || fail "systemctl start did not re-adopt the proxy process $proxy"
+held_echoes after-start || fail "the held connection did not survive the agent's start"
+fresh_echo || fail "no new connection through the published port after start"
+exec 3>&-
+"$bin" down -p vmecho || fail "down vmecho"
+step "one connection through the proxy (pid $proxy) survived systemctl restart, stop and start"
 
 step "restart one instance"
 solo_pid() { "$bin" ps -p vmcheck --format json | python3 -c 'import json,sys; print(" ".join(str(i["pid"]) for i in json.load(sys.stdin) if i["id"] == "vmcheck-solo-1" and i["state"] == "running" and i.get("pid")))'; }

@@ -19,7 +19,9 @@ struct ProxyCommand: AsyncParsableCommand {
             its routes again. SIGTERM or SIGINT close every listener and connection and exit.
 
             Before anything else it keeps only CAP_NET_BIND_SERVICE (from the bounding set too), \
-            sets no_new_privs and execs itself again, so every thread runs locked down.
+            sets no_new_privs, loads the workloads' default seccomp profile (Docker's) and execs \
+            itself again, so every thread runs locked down. It stays root: its control socket, pid \
+            file and log are root's.
             """,
         shouldDisplay: false
     )
@@ -39,9 +41,12 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         // It binds (ports below 1024 too) and connects; nothing else.
         let keep = CapabilitySet(Capability.number(named: "CAP_NET_BIND_SERVICE").map { [$0] } ?? [])
-        if !ProcessLockdown.isLockedDown(to: keep) {
+        if !ProcessLockdown.isLockedDown(to: keep, filtered: true) {
             do {
-                try ProcessLockdown.lockDownAndReexec(keeping: keep)
+                // The profile every workload gets by default: sockets, epoll, threads and files are
+                // all in it; mount, bpf, keyctl, new namespaces and the like are not.
+                let filter = try SeccompFilter.compile(.dockerDefault, capabilities: keep)
+                try ProcessLockdown.lockDownAndReexec(keeping: keep, filter: filter)
             } catch {
                 throw CLIFailure.failed("cannot lock the proxy down: \(error)")
             }

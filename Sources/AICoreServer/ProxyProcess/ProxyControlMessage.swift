@@ -6,12 +6,14 @@ import NIOCore
 /// One line of the proxy process's control protocol: a JSON object on a line of its own, over
 /// the unix socket `aicore-node proxy --control PATH` serves.
 ///
-/// The agent sends `serve` (the full route list, answered by `served` with the same id once
+/// The proxy's first line on each connection is `hello` (its protocol and release: see
+/// `ProxyAdoption` for what the agent makes of it). The agent sends `serve` (the full route list, answered by `served` with the same id once
 /// applied), `update` (one route's backends, not answered) and `refresh` (counters now, for the
 /// REST API). The proxy pushes `stats` after
 /// each change it applies and whenever its counters move (at most every `statsInterval`), so the
 /// agent's `statistics()` reads a local snapshot.
 public enum ProxyControlMessage: Sendable, Hashable, Codable {
+    case hello(ProxyHello)
     case serve(id: Int, routes: [ServiceRoute])
     case update(route: String, backends: [ProxyBackend])
     /// Asks for the counters now: answered by `stats`, then `served` with the same id.

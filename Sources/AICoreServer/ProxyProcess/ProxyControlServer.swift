@@ -16,10 +16,13 @@ public final class ProxyControlServer: Service, Sendable {
     let proxy: ServiceProxy
     let path: String
     let logger: Logger
+    /// What it says first on each connection (a test plays another release with it).
+    let hello: ProxyHello
     /// Applies one connection's messages in order; the pusher goes in a task beside it.
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
 
-    public init(proxy: ServiceProxy, path: String, logger: Logger) {
+    public init(proxy: ServiceProxy, path: String, logger: Logger, hello: ProxyHello = .current) {
+        self.hello = hello
         self.proxy = proxy
         self.path = path
         self.logger = logger
@@ -67,6 +70,8 @@ public final class ProxyControlServer: Service, Sendable {
         connections.withLock { $0[key] = channel }
         defer { _ = connections.withLock { $0.removeValue(forKey: key) } }
         logger.info("agent connected")
+        // First, before any push: the agent decides from it whether it can drive this proxy.
+        channel.send(.hello(hello))
         await withDiscardingTaskGroup { group in
             group.addTask { [proxy] in
                 var last: [ProxyRouteStats]?
@@ -106,7 +111,7 @@ public final class ProxyControlServer: Service, Sendable {
         case let .refresh(id):
             channel.send(.stats(proxy.stats()))
             channel.send(.served(id: id, error: nil))
-        case .served, .stats:
+        case .hello, .served, .stats:
             logger.warning("the agent sent a message only the proxy sends; ignored")
         }
     }

@@ -14,6 +14,10 @@ import Synchronization
 /// once it sends nothing: a proxy left by the previous agent keeps serving the old routes (and
 /// their connections) until recovery has worked out the new ones.
 ///
+/// The proxy's first line tells its control protocol (`ProxyHello`): a proxy this agent cannot
+/// drive, left by another release, is replaced only while it carries no connection; until then it
+/// serves on untouched and `serve` fails with the reason (`ProxyAdoption`).
+///
 /// `statistics()` is synchronous (drains poll it every 20 ms), so it reads the latest snapshot
 /// the proxy pushed: after each change it applied, and whenever its counters moved, at most
 /// `ProxyControlMessage.statsInterval` apart.
@@ -21,6 +25,7 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
     let controlPath: String
     let launch: @Sendable (Logger) async throws -> Void
     let stop: (@Sendable () async -> Void)?
+    let retire: @Sendable () async -> Void
     let logger: Logger
     private let state = Mutex(State())
 
@@ -37,17 +42,22 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
         var unsent: [Waiter] = []
         var stats: [ProxyRouteStats] = []
         var isShutdown = false
+        /// Why the proxy connected to is not driven (`ProxyAdoption.keep`), while it is.
+        var undriven: String?
     }
 
     /// - Parameters:
     ///   - launch: makes sure a proxy process serves `controlPath` (`ProxyProcessLauncher.ensureRunning`).
     ///   - stop: when set, run on graceful shutdown to stop the proxy process (`stop_workloads_on_exit`).
+    ///   - retire: stops a proxy process this agent cannot drive, once it carries no connection;
+    ///     `launch` then starts this build's.
     public init(controlPath: String, logger: Logger, launch: @escaping @Sendable (Logger) async throws -> Void,
-                stop: (@Sendable () async -> Void)? = nil) {
+                stop: (@Sendable () async -> Void)? = nil, retire: @escaping @Sendable () async -> Void = {}) {
         self.controlPath = controlPath
         self.logger = logger
         self.launch = launch
         self.stop = stop
+        self.retire = retire
     }
 
     /// The agent's proxy process, started from this binary when none runs.
@@ -56,7 +66,8 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
             try await launcher.ensureRunning(logger: logger)
         }
         let stop: (@Sendable () async -> Void)? = stopOnExit ? { @Sendable in await launcher.stop() } : nil
-        self.init(controlPath: launcher.controlPath, logger: logger, launch: launch, stop: stop)
+        self.init(controlPath: launcher.controlPath, logger: logger, launch: launch, stop: stop,
+                  retire: { await launcher.stop() })
     }
 
     // MARK: ProxyControl
@@ -69,7 +80,9 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
                     return
                 }
                 state.routes = routes
-                if let channel = state.channel {
+                if let undriven = state.undriven {
+                    waiter.resume(returning: ProxyControlFailure(AICoreError(.unavailable, undriven)))
+                } else if let channel = state.channel {
                     let id = state.nextID
                     state.nextID += 1
                     state.pending[id, default: []].append(waiter)
@@ -144,12 +157,31 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
             do {
                 try await launch(logger)
                 let (channel, lines) = try await connect()
-                delay = .milliseconds(50)
-                resync(on: channel)
-                for await line in lines {
-                    receive(line)
+                var incoming = lines.makeAsyncIterator()
+                if let first = await incoming.next() {
+                    let message = ProxyControlMessage.decode(first, warningTo: logger)
+                    let peer = ProxyAdoption.Peer(firstMessage: message)
+                    if ProxyAdoption.decide(peer, openConnections: nil) == .drive {
+                        delay = .milliseconds(50)
+                        if peer.version != AICoreVersion.current {
+                            logger.notice("the proxy process runs \(peer.description); driven as it is",
+                                          metadata: ["pid": "\(peer.pid.map(String.init) ?? "?")"])
+                        }
+                        resync(on: channel)
+                        if case .stats = message { receive(first) }
+                        while let line = await incoming.next() {
+                            receive(line)
+                        }
+                        logger.warning("the proxy process closed its control connection; reconnecting")
+                    } else if await awaitRetirement(of: peer, &incoming) {
+                        try? await channel.close()
+                        state.withLock { $0.undriven = nil }
+                        await retire()
+                        logger.notice("stopped the proxy process this agent cannot drive; starting its own")
+                        delay = .milliseconds(50)
+                        continue
+                    }
                 }
-                logger.warning("the proxy process closed its control connection; reconnecting")
             } catch {
                 logger.error("proxy process: \(error)")
                 // Nothing will answer them soon: `serve` fails (and is logged by its caller); the
@@ -163,12 +195,54 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
             }
             state.withLock { state in
                 state.channel = nil
+                state.undriven = nil
                 // Sent on a connection that is gone: the next resync answers them.
                 state.unsent += state.pending.values.flatMap { $0 }
                 state.pending = [:]
             }
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(2))
+        }
+    }
+
+    /// A proxy this agent cannot drive: reads its pushes (never writing to it) until it carries no
+    /// connection (true: replace it) or the connection ends (false). Meanwhile `serve` fails with
+    /// the reason, and `statistics()` shows its counters when they can be read.
+    private func awaitRetirement(of peer: ProxyAdoption.Peer,
+                                 _ incoming: inout AsyncStream<ByteBuffer>.AsyncIterator) async -> Bool {
+        var open: Int?
+        var warned = false
+        while true {
+            let decision = ProxyAdoption.decide(peer, openConnections: open)
+            switch decision {
+            case .drive:
+                return false
+            case let .replace(reason):
+                logger.warning("\(reason): replacing it")
+                return true
+            case let .keep(reason):
+                // Once loudly; then as its connections come and go.
+                logger.log(level: warned ? .debug : .error, "\(reason)", metadata: ["pid": "\(peer.pid.map(String.init) ?? "?")"])
+                warned = true
+                let waiters = state.withLock { state in
+                    state.undriven = reason
+                    defer { state.unsent = [] }
+                    return state.unsent
+                }
+                let failure = ProxyControlFailure(AICoreError(.unavailable, reason))
+                for waiter in waiters { waiter.resume(returning: failure) }
+            }
+            // Until its open connections change. Pushes only, in whatever form that proxy has:
+            // a `stats` this build can read counts.
+            var now = open
+            while now == open {
+                guard let line = await incoming.next() else { return false }
+                if let message = try? ProxyControlMessage.decode(line.readableBytesView), case let .stats(stats) = message {
+                    state.withLock { $0.stats = stats }
+                    now = stats.reduce(0) { $0 + $1.activeConnections }
+                }
+            }
+            open = now
         }
     }
 
@@ -189,6 +263,7 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
     private func resync(on channel: any Channel) {
         let count: Int? = state.withLock { state in
             state.channel = channel
+            state.undriven = nil
             guard let routes = state.routes else {
                 // Refreshes sent on a connection that went: nothing to wait for.
                 for waiter in state.unsent { waiter.resume(returning: nil) }
@@ -213,7 +288,7 @@ public final class ProxyProcessClient: ProxyControl, Service, Sendable {
             for waiter in waiters { waiter.resume(returning: failure) }
         case let .stats(stats):
             state.withLock { $0.stats = stats }
-        case .serve, .update, .refresh:
+        case .hello, .serve, .update, .refresh:
             logger.warning("the proxy process sent a message only the agent sends; ignored")
         }
     }

@@ -346,6 +346,10 @@ short aic_spawn_flag_setsid(void);
 // Keeps only the capabilities in `keep` (bit n = capability n) in the bounding, permitted and
 // effective sets, clears the inheritable and ambient sets, and sets no_new_privs. 0 or an errno.
 int aic_keep_only_capabilities(uint64_t keep);
+// Loads a seccomp filter (`SeccompFilter.instructions`: code | jt << 16 | jf << 24 | k << 32) on
+// the calling thread; it needs no_new_privs (or CAP_SYS_ADMIN) and is kept across execve.
+// 0 or an errno.
+int aic_load_seccomp_filter(const uint64_t *instructions, size_t count);
 
 
 // mallopt(M_ARENA_MAX, arenas): 0, or -1 if refused.
