@@ -13,7 +13,9 @@ import Glibc
 /// namespace, from the records of the networks it is attached to, and forwards the rest.
 ///
 /// The sockets are made inside the instance's namespace and then served from the agent's event
-/// loops (no DNAT, as Docker does it). The records, each instance's scope and the round-robin
+/// loops. As Docker's, they listen on 127.0.0.11 at ports the kernel picks, and a DNAT in that
+/// namespace (`ResolverRedirect`) sends 127.0.0.11:53 to them, so a workload can bind port 53
+/// itself; a kernel without nftables' NAT gets 127.0.0.11:53 bound directly (`Binding`). The records, each instance's scope and the round-robin
 /// counter sit in one `Mutex`-protected value that handlers read without awaiting anything: an
 /// actor hop per query would put the cooperative pool on the event loop's path, while the lock is
 /// held only to copy out the current snapshot (copy-on-write dictionaries: a retain) or to
@@ -28,6 +30,7 @@ public final class DNSServer: Sendable {
     struct Served {
         var udp: any Channel
         var tcp: any Channel
+        var endpoint: Endpoint
     }
 
     struct State {
@@ -46,6 +49,9 @@ public final class DNSServer: Sendable {
     /// Forwarded queries waiting for an upstream: each holds a socket of the agent's.
     private let forwardsInFlight = Atomic<Int>(0)
     private let logger: Logger
+    private let binding: Binding
+    /// The fallback to `.direct` is logged once, not once per instance.
+    private let reportedFallback = Atomic<Bool>(false)
     private let state: Mutex<State>
     public let counters = DNSCounters()
 
@@ -56,9 +62,12 @@ public final class DNSServer: Sendable {
     ///   - maximumForwards: how many forwarded queries may wait on upstreams at once, for all
     ///     instances together (Docker's limit); beyond it a query gets SERVFAIL at once, so an
     ///     instance flooding us with outside names cannot use up the agent's descriptors.
+    ///   - binding: `.redirected` unless the kernel cannot (then each instance falls back to
+    ///     `.direct`, logged once); `.direct` always binds 127.0.0.11:53.
     public init(group: any EventLoopGroup, upstreams: [DNSUpstream], upstreamTimeout: TimeAmount = .seconds(2),
-                maximumForwards: Int = 1024, logger: Logger) {
+                maximumForwards: Int = 1024, binding: Binding = .redirected, logger: Logger) {
         self.group = group
+        self.binding = binding
         self.forwarder = DNSForwarder(timeout: upstreamTimeout)
         self.maximumForwards = maximumForwards
         self.logger = logger
@@ -89,12 +98,28 @@ public final class DNSServer: Sendable {
     /// Starts answering `instance` at 127.0.0.11:53, UDP and TCP, inside the network namespace
     /// `namespace` (an open `/proc/<pid>/ns/net`), for the names of `networks`.
     /// `upstreams`, when given (a service's `dns:`), replace the host's for this instance.
-    /// Serving an instance already served starts over (an agent re-adopting it).
+    /// Serving an instance already served starts over (an agent re-adopting it): new ports, and
+    /// the namespace's redirect replaced in one transaction.
     public func serve(instance: String, namespace: Int32, networks: [String], upstreams: [DNSUpstream]? = nil) async throws(AICoreError) {
         await stopServing(instance: instance)
-        let sockets = try await NetworkNamespace.run(in: namespace) { () throws(AICoreError) -> (udp: Int32, tcp: Int32) in
-            try DNSSockets.bindResolverAddress()
+        let preferred = binding
+        let (sockets, fallback) = try await NetworkNamespace.run(in: namespace) { () throws(AICoreError) -> (DNSSockets, AICoreError?) in
+            guard preferred == .redirected else { return (try DNSSockets.bind(port: DNSSockets.port), nil) }
+            let sockets = try DNSSockets.bind(port: 0)
+            do throws(AICoreError) {
+                try ResolverRedirect.install(address: ResolvConf.resolverAddress, udpPort: sockets.udpPort, tcpPort: sockets.tcpPort)
+                return (sockets, nil)
+            } catch {
+                sockets.close()
+                return (try DNSSockets.bind(port: DNSSockets.port), error)
+            }
         }
+        if let fallback, !reportedFallback.exchange(true, ordering: .relaxed) {
+            logger.warning(
+                "cannot redirect 127.0.0.11:53 in instances' namespaces (\(fallback.message)); the resolver binds 127.0.0.11:53 itself, so a workload on a bridge network cannot bind port 53 (the kernel needs nftables NAT: nft_chain_nat, nft_nat)",
+                metadata: ["instance": "\(instance)"])
+        }
+        let endpoint = Endpoint(binding: fallback == nil ? preferred : .direct, udpPort: sockets.udpPort, tcpPort: sockets.tcpPort)
         state.withLock { $0.scopes[instance] = Scope(networks: networks, upstreams: upstreams) }
         let udp: any Channel
         do {
@@ -130,7 +155,7 @@ public final class DNSServer: Sendable {
             state.withLock { _ = $0.scopes.removeValue(forKey: instance) }
             throw AICoreError(.systemCall, "cannot serve DNS over TCP to \(instance): \(error)", cause: error)
         }
-        let replaced = state.withLock { $0.served.updateValue(Served(udp: udp, tcp: tcp), forKey: instance) }
+        let replaced = state.withLock { $0.served.updateValue(Served(udp: udp, tcp: tcp, endpoint: endpoint), forKey: instance) }
         // Two serves of one instance at once: the later one's sockets win, the other's close.
         if let replaced {
             replaced.udp.close(promise: nil)
@@ -138,8 +163,9 @@ public final class DNSServer: Sendable {
         }
     }
 
-    /// Stops answering `instance` and closes its sockets, which frees 127.0.0.11:53 in its
-    /// namespace. Nothing happens for an instance not served.
+    /// Stops answering `instance` and closes its sockets (127.0.0.11:53 in its namespace then
+    /// answers nothing; the redirect stays until it is served again or the namespace ends).
+    /// Nothing happens for an instance not served.
     public func stopServing(instance: String) async {
         let served = state.withLock { state -> Served? in
             state.scopes[instance] = nil
@@ -156,6 +182,11 @@ public final class DNSServer: Sendable {
         for instance in state.withLock({ Array($0.served.keys) }) {
             await stopServing(instance: instance)
         }
+    }
+
+    /// Where `instance` is served, or nil when it is not.
+    public func endpoint(of instance: String) -> Endpoint? {
+        state.withLock { $0.served[instance]?.endpoint }
     }
 
     /// The instances being served.

@@ -45,8 +45,10 @@ struct DoctorTests {
         let checks = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: String]])
         let firewall = try #require(checks.first { $0["check"] == "host firewall" })
         #expect(firewall == ["status": "ok", "check": "host firewall", "detail": "no other table drops bridge traffic on the forward or input hook"])
-        #expect(checks.compactMap { $0["check"] } == ["root", "nftables", "host firewall", "ip forwarding", "bridge support", "veth support", "cgroups"])
+        #expect(checks.compactMap { $0["check"] } == ["root", "nftables", "host firewall", "ip forwarding", "bridge support", "veth support", "dns port 53", "cgroups"])
         #expect(checks.first { $0["check"] == "veth support" }?["detail"] == "the kernel makes a veth (tried in a throwaway network namespace)")
+        #expect(checks.first { $0["check"] == "dns port 53" }?["detail"]
+            == "127.0.0.11:53 is redirected to the agent's resolver (nftables NAT in each instance's namespace); workloads can bind port 53")
     }
 
     @Test func forwardingOnIsOk() async throws {

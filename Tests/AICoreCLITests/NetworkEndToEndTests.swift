@@ -53,11 +53,12 @@ struct NetworkEndToEndTests {
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
-    /// A python3 UDP server on 0.0.0.0:5353 that answers each datagram with `echo <datagram>`.
+    /// A python3 UDP server on 0.0.0.0:53 that answers each datagram with `echo <datagram>`:
+    /// port 53 is free in an instance's namespace, the resolver's 127.0.0.11:53 being a DNAT.
     static let udpEchoServer = """
         import socket
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("0.0.0.0", 5353))
+        s.bind(("0.0.0.0", 53))
         while True:
             data, peer = s.recvfrom(2048)
             s.sendto(b"echo " + data, peer)
@@ -428,7 +429,7 @@ struct NetworkEndToEndTests {
 
                   echo:
                     command: ["python3", "-c", \(Self.quoted(Self.udpEchoServer))]
-                    ports: ["15353:5353/udp", "127.0.0.1:15354:5353/udp"]
+                    ports: ["15353:53/udp", "127.0.0.1:15354:53/udp"]
                   vault:
                     command: ["sleep", "600"]
                     networks: [back]
@@ -476,10 +477,16 @@ struct NetworkEndToEndTests {
             let local = try await harness.inAgentNetwork("/usr/bin/python3", ["-c", Self.udpAsk("127.0.0.1", 15354, "local")])
             #expect(local.stdout.contains("echo local"), "\(local.stdout)\(local.stderr)")
             let echo = try #require(try await harness.instances("edge").first { $0.service == "echo" })
-            let byName = try await harness.cli(["exec", "-p", "edge", "client", "python3", "-c", Self.udpAsk("echo", 5353, "inside")])
+            let byName = try await harness.cli(["exec", "-p", "edge", "client", "python3", "-c", Self.udpAsk("echo", 53, "inside")])
             #expect(byName.status == 0 && byName.stdout.contains("echo inside"), "\(byName.stdout)\(byName.stderr)")
             let resolved = String(byName.stdout.split(separator: " ").first ?? "")
             #expect(!resolved.isEmpty && resolved != echo.addresses["edge_default"], "echo resolved to its VIP, not its instance: \(byName.stdout)")
+            // The service holding 0.0.0.0:53 still resolves names itself: its queries to
+            // 127.0.0.11:53 go to the agent's resolver, not to its own socket.
+            let fromEcho = try await harness.cli(["exec", "-p", "edge", "echo", "python3", "-c", "import socket; print(socket.gethostbyname(\"edge-client-1\"))"])
+            let client = try #require(try await harness.instances("edge").first { $0.service == "client" })
+            #expect(fromEcho.status == 0 && fromEcho.stdout.split(separator: "\n").first.map(String.init) == client.addresses["edge_default"],
+                    "\(fromEcho.stdout)\(fromEcho.stderr)")
 
             let wide = harness.directory + "/wide.yml"
             try Self.stackFile("edge", publish: nil).replacingOccurrences(of: "ports: [\"5432\"]", with: "ports: [\"15433:5432\"]")

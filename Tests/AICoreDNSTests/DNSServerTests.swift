@@ -1,6 +1,6 @@
 import AICoreAddresses
 import AICoreErrors
-import AICoreNetwork
+@testable import AICoreNetwork
 import AICoreSystem
 import AICoreTestSupport
 import Logging
@@ -13,9 +13,10 @@ import Testing
 import Glibc
 #endif
 
-/// The resolver on the real kernel: 127.0.0.11:53 inside namespaces these tests make, asked by a
-/// client on a thread inside them; the upstream is a test resolver on 127.0.0.1 of the test's
-/// own namespace. No other address is ever a target.
+/// The resolver on the real kernel: 127.0.0.11:53 inside namespaces these tests make (through
+/// the namespace's DNAT to the resolver's own ports), asked by a client on a thread inside them;
+/// the upstream is a test resolver on 127.0.0.1 of the test's own namespace. No other address
+/// is ever a target.
 @Suite(.serialized, .enabled(if: getuid() == 0, "needs root: network namespaces"))
 struct DNSServerTests {
     static let postgres = DNSResolverTests.postgres
@@ -59,6 +60,54 @@ struct DNSServerTests {
 
     static func addresses(_ message: DNSMessage) -> [IPv4Address] {
         message.answers.compactMap { if case .ipv4(let address) = $0.data { address } else { nil } }
+    }
+
+    /// `nft list ruleset` in `namespace`.
+    static func ruleset(in namespace: Int32) async throws -> String {
+        try await NetworkNamespace.run(in: namespace) { () throws(AICoreError) -> String in
+            try NFTablesContext().run("list ruleset", what: "list the ruleset")
+        }
+    }
+
+    /// A workload that is a DNS server, in `namespace`: a UDP socket and a listening TCP
+    /// socket on `address`:53, non-blocking, so a test can look for what reached them.
+    static func workloadListening(on address: String, in namespace: Int32) async throws -> (udp: Int32, tcp: Int32) {
+        try await NetworkNamespace.run(in: namespace) { () throws(AICoreError) -> (udp: Int32, tcp: Int32) in
+            func bound(_ type: Int32) throws(AICoreError) -> Int32 {
+                let fd = socket(AF_INET, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+                var one: Int32 = 1
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+                var socketAddress = sockaddr_in()
+                socketAddress.sin_family = sa_family_t(AF_INET)
+                socketAddress.sin_port = UInt16(53).bigEndian
+                socketAddress.sin_addr.s_addr = IPv4Address(address)!.value.bigEndian
+                let rc = withUnsafePointer(to: &socketAddress) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard fd >= 0, rc == 0, type == Int32(SOCK_DGRAM.rawValue) || listen(fd, 8) == 0 else {
+                    let error = AICoreError(.systemCall, "the workload cannot bind \(address):53: \(String(cString: strerror(errno)))")
+                    close(fd)
+                    throw error
+                }
+                return fd
+            }
+            let udp = try bound(Int32(SOCK_DGRAM.rawValue))
+            do throws(AICoreError) {
+                return (udp, try bound(Int32(SOCK_STREAM.rawValue)))
+            } catch {
+                close(udp)
+                throw error
+            }
+        }
+    }
+
+    /// Whether a datagram or a connection is waiting on the workload's sockets (non-blocking).
+    static func somethingReached(_ workload: (udp: Int32, tcp: Int32)) -> Bool {
+        var byte: UInt8 = 0
+        let datagram = recv(workload.udp, &byte, 1, Int32(MSG_DONTWAIT))
+        let connection = accept(workload.tcp, nil, nil)
+        if connection >= 0 { close(connection) }
+        return datagram >= 0 || connection >= 0
     }
 
     @Test(arguments: NamespaceDNSClient.Transport.allCases)
@@ -144,28 +193,80 @@ struct DNSServerTests {
         }
     }
 
-    @Test func stoppingFreesTheAddressAndServingAgainWorks() async throws {
+    @Test func stoppingAndServingAgainReplacesTheRedirectWithOneTableOfOurs() async throws {
         try await Self.withServer { server, namespace, _ in
+            /// The namespace's ruleset is exactly our one table, sending :53 to where `instance` is served.
+            func expectOneTableForTheCurrentPorts() async throws {
+                let endpoint = try #require(server.endpoint(of: "demo-api-1"))
+                #expect(endpoint.binding == .redirected && endpoint.udpPort != 53 && endpoint.tcpPort != 53)
+                // The transaction's table, without its leading `add` and `delete`.
+                let expected = ResolverRedirect.transaction(address: ResolvConf.resolverAddress, udpPort: endpoint.udpPort, tcpPort: endpoint.tcpPort)
+                    .split(separator: "\n").dropFirst(2)
+                #expect(try await Self.ruleset(in: namespace).split(separator: "\n") == Array(expected))
+            }
             try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
             #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", over: .tcp, in: namespace)) == [Self.postgres])
+            try await expectOneTableForTheCurrentPorts()
             await server.stopServing(instance: "demo-api-1")
-            #expect(server.servedInstances.isEmpty)
+            #expect(server.servedInstances.isEmpty && server.endpoint(of: "demo-api-1") == nil)
             // What an agent restart does: serve the re-adopted instance's namespace again.
             try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
             #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", over: .tcp, in: namespace)) == [Self.postgres])
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", over: .udp, in: namespace)) == [Self.postgres])
+            try await expectOneTableForTheCurrentPorts()
             // Serving an instance already served starts over instead of failing.
             try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["other_default"])
             #expect(Self.addresses(try await NamespaceDNSClient.ask("secret", in: namespace)) == [IPv4Address("10.221.0.2")!])
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("secret", over: .tcp, in: namespace)) == [IPv4Address("10.221.0.2")!])
+            try await expectOneTableForTheCurrentPorts()
             #expect(server.servedInstances == ["demo-api-1"])
         }
+    }
+
+    /// A Compose service that is itself a DNS server (coredns, dnsmasq) binds port 53 in its
+    /// namespace; what it asks 127.0.0.11:53 still reaches the resolver, even when it has bound
+    /// 127.0.0.11:53 itself: the DNAT is on the output hook, before any socket is looked up.
+    @Test(arguments: ["0.0.0.0", "127.0.0.11"])
+    func aWorkloadCanBindPort53AndItsQueriesStillReachTheResolver(_ address: String) async throws {
+        try await Self.withServer { server, namespace, _ in
+            try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+            let workload = try await Self.workloadListening(on: address, in: namespace)
+            defer { close(workload.udp); close(workload.tcp) }
+            for transport in NamespaceDNSClient.Transport.allCases {
+                #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", over: transport, in: namespace)) == [Self.postgres])
+            }
+            // The answer comes from 127.0.0.11:53 (conntrack undoes the DNAT), not the resolver's own port.
+            #expect(try await NamespaceDNSClient.answerSource(of: "postgres", in: namespace) == "127.0.0.11:53")
+            #expect(!Self.somethingReached(workload))
+            #expect(server.endpoint(of: "demo-api-1")?.binding == .redirected)
+        }
+    }
+
+    @Test func bindingPort53DirectlyServesTheSameWithoutATable() async throws {
+        // What a kernel without nftables' NAT gets: the fallback, chosen here outright.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let server = DNSServer(group: group, upstreams: [], binding: .direct, logger: Logger(label: "aicore.dns.test"))
+        server.records = Self.records
+        let namespace = try await Self.instanceNamespace()
+        try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
+        #expect(server.endpoint(of: "demo-api-1") == DNSServer.Endpoint(binding: .direct, udpPort: 53, tcpPort: 53))
+        for transport in NamespaceDNSClient.Transport.allCases {
+            #expect(Self.addresses(try await NamespaceDNSClient.ask("postgres", over: transport, in: namespace)) == [Self.postgres])
+        }
+        #expect(try await !Self.ruleset(in: namespace).contains(ResolverRedirect.table))
+        await server.stopAll()
+        close(namespace)
+        try await group.shutdownGracefully()
     }
 
     @Test func anAddressAlreadyTakenOrANonNamespaceIsAClearErrorAndServesNothing() async throws {
         try await Self.withServer { server, namespace, _ in
             try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
-            // Another resolver (a second agent, a socket left open) already has the port.
+            // Binding 53 directly (no nftables NAT), a workload that has the port already wins.
+            let workload = try await Self.workloadListening(on: "0.0.0.0", in: namespace)
+            defer { close(workload.udp); close(workload.tcp) }
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            let second = DNSServer(group: group, upstreams: [], logger: Logger(label: "aicore.dns.test"))
+            let second = DNSServer(group: group, upstreams: [], binding: .direct, logger: Logger(label: "aicore.dns.test"))
             let taken = await #expect(throws: AICoreError.self) {
                 try await second.serve(instance: "demo-api-1", namespace: namespace, networks: [])
             }

@@ -32,7 +32,21 @@ extension DoctorCheck {
         let veth = await kernelSupport("veth") { () throws(AICoreError) in
             try Netlink.addVeth("aic-doctor0", peer: "aic-doctor1", peerNamespace: nil, mtu: nil)
         }
-        return host + [bridge, veth, try await BlockingWork.run { cgroups() }]
+        return host + [bridge, veth, await resolverRedirect(), try await BlockingWork.run { cgroups() }]
+    }
+
+    /// Which way instances reach the resolver: through a DNAT in their namespace (port 53 free
+    /// for workloads), or, on a kernel without nftables' NAT, by the resolver binding
+    /// 127.0.0.11:53 itself. Tried in a throwaway network namespace, as the agent does it.
+    static func resolverRedirect() async -> DoctorCheck {
+        do throws(AICoreError) {
+            try await NetworkNamespace.runInNew { () throws(AICoreError) in try ResolverRedirect.probe() }
+            return DoctorCheck(status: .ok, check: "dns port 53",
+                               detail: "127.0.0.11:53 is redirected to the agent's resolver (nftables NAT in each instance's namespace); workloads can bind port 53")
+        } catch {
+            return DoctorCheck(status: .warn, check: "dns port 53",
+                               detail: "the kernel cannot redirect 127.0.0.11:53 (\(error.message)); the resolver binds it itself, so a workload on a bridge network cannot bind port 53 (`modprobe nft_chain_nat nft_nat`)")
+        }
     }
 
     static func privileges() -> DoctorCheck {

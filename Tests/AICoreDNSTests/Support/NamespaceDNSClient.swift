@@ -46,6 +46,39 @@ enum NamespaceDNSClient {
         }
     }
 
+    /// Asks `name` over UDP from a socket that is not connected, and returns where the answer
+    /// came from (`address:port`): a connected client, glibc's, accepts only 127.0.0.11:53.
+    static func answerSource(of name: String, in namespace: Int32) async throws -> String {
+        var query = DNSMessage(id: 0x5353, questions: [DNSQuestion(name: DNSName(name)!, type: .a)])
+        query.recursionDesired = true
+        let bytes = query.encoded()
+        return try await NetworkNamespace.run(in: namespace) { () throws(AICoreError) -> String in
+            let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            guard fd >= 0 else { throw fail("socket") }
+            defer { close(fd) }
+            var limit = timeval(tv_sec: 30, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(53).bigEndian
+            address.sin_addr.s_addr = resolver.value.bigEndian
+            let sent = withUnsafePointer(to: &address) { to in
+                to.withMemoryRebound(to: sockaddr.self, capacity: 1) { to in
+                    bytes.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, to, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+            guard sent == bytes.count else { throw fail("sendto \(resolver):53") }
+            var from = sockaddr_in()
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            var buffer = [UInt8](repeating: 0, count: 65_535)
+            let received = withUnsafeMutablePointer(to: &from) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, &buffer, buffer.count, 0, $0, &length) }
+            }
+            guard received > 0 else { throw fail("recvfrom") }
+            return "\(IPv4Address(UInt32(bigEndian: from.sin_addr.s_addr))):\(UInt16(bigEndian: from.sin_port))"
+        }
+    }
+
     private static func fail(_ what: String) -> AICoreError {
         AICoreError(.systemCall, "\(what): \(String(cString: strerror(errno)))")
     }
