@@ -199,9 +199,8 @@ struct DNSServerTests {
             func expectOneTableForTheCurrentPorts() async throws {
                 let endpoint = try #require(server.endpoint(of: "demo-api-1"))
                 #expect(endpoint.binding == .redirected && endpoint.udpPort != 53 && endpoint.tcpPort != 53)
-                // The transaction's table, without its leading `add` and `delete`.
-                let expected = ResolverRedirect.transaction(address: ResolvConf.resolverAddress, udpPort: endpoint.udpPort, tcpPort: endpoint.tcpPort)
-                    .split(separator: "\n").dropFirst(2)
+                let expected = ResolverRedirect.table(address: ResolvConf.resolverAddress, udpPort: endpoint.udpPort, tcpPort: endpoint.tcpPort)
+                    .split(separator: "\n")
                 #expect(try await Self.ruleset(in: namespace).split(separator: "\n") == Array(expected))
             }
             try await server.serve(instance: "demo-api-1", namespace: namespace, networks: ["demo_default"])
