@@ -192,14 +192,15 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 
 # --- 4: name lookups (before the setup rounds, while the pair runs) -------------------------------
-resolver_listens() { # pid: is anything bound to 127.0.0.11:53/udp in its namespace?
-  in_client "$1" cat /proc/net/udp | awk '{print $2}' | grep -qi '^0B00007F:0035$'
+resolver_listens() { # pid: is a UDP socket bound to 127.0.0.11 in its namespace? (The resolver
+  # listens at a port the kernel picked, behind the namespace's DNAT from :53, or at :53 itself.)
+  in_client "$1" cat /proc/net/udp | awk '{print $2}' | grep -qi '^0B00007F:'
 }
 if resolver_listens "$BRIDGE_CLIENT"; then
   nsenter --net="/proc/$BRIDGE_CLIENT/ns/net" --mount="/proc/$BRIDGE_CLIENT/ns/mnt" --uts="/proc/$BRIDGE_CLIENT/ns/uts" -- \
     python3 - "$LOOKUPS" server "$SERVER_NAME" <"$LOOKUP_SCRIPT" >"$WORK/lookups.json"
 else
-  echo '{"skipped": "nothing listens on 127.0.0.11:53 in the instance'"'"'s namespace: the agent serves no resolver yet"}' >"$WORK/lookups.json"
+  echo '{"skipped": "nothing listens on 127.0.0.11 in the instance'"'"'s namespace: the agent serves no resolver yet"}' >"$WORK/lookups.json"
 fi
 
 # --- 3: setup cost of an instance start ---------------------------------------------------------
