@@ -42,7 +42,8 @@ public enum StackLoader {
                 context.add(diagnostic)
             }
         }
-        guard let merged, !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
+        guard var merged, !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
+        merged = StackMerger.resolvingTags(merged)
 
         let projectName = options.projectName ?? variables["COMPOSE_PROJECT_NAME"]
         if let projectName, !StackName.isValid(projectName) {

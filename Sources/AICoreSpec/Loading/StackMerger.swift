@@ -1,6 +1,8 @@
 /// Merges several stack files (`-f a.yml -f b.yml`) with Compose's rules: mappings merge key by
 /// key, later scalars win, `command`/`entrypoint`/`healthcheck.test` are replaced, keyed lists
 /// (`environment`, `labels`, `volumes` by target, `depends_on`, …) merge by key, other lists append.
+/// A value tagged `!override` replaces instead; one tagged `!reset` (or a base value so tagged)
+/// counts as never written. The tags stay on the result until `resolvingTags` removes them.
 enum StackMerger {
     static func merge(_ base: YAMLNode, _ override: YAMLNode) -> YAMLNode {
         mergeNode(base, override, path: [])
@@ -12,6 +14,7 @@ enum StackMerger {
     ]
 
     private static func mergeNode(_ base: YAMLNode, _ override: YAMLNode, path: [String]) -> YAMLNode {
+        if override.tag != nil || base.tag == .reset { return override }
         let key = path.last ?? ""
         let inService = path.count == 3 && path[0] == "services"
         if inService && dictLists.contains(key) {
