@@ -26,6 +26,7 @@ public enum StackLoader {
         let variables = resolveVariables(options, baseDirectory: baseDirectory, context: context)
         let interpolation = TreeInterpolation(interpolator: Interpolator(variables: variables), context: context)
 
+        let source = StackSource(contents: options.contents)
         var merged: YAMLNode?
         for file in options.files {
             let read = options.contents[file].map { YAMLReader.parse($0, file: file) } ?? YAMLReader.read(path: file)
@@ -43,7 +44,10 @@ public enum StackLoader {
             }
         }
         guard var merged, !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
+        merged = ExtendsResolver(context: context, source: source, interpolation: interpolation, baseDirectory: baseDirectory)
+            .resolve(merged)
         merged = StackMerger.resolvingTags(merged)
+        guard !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
 
         let projectName = options.projectName ?? variables["COMPOSE_PROJECT_NAME"]
         if let projectName, !StackName.isValid(projectName) {

@@ -2,10 +2,19 @@
 /// key, later scalars win, `command`/`entrypoint`/`healthcheck.test` are replaced, keyed lists
 /// (`environment`, `labels`, `volumes` by target, `depends_on`, …) merge by key, other lists append.
 /// A value tagged `!override` replaces instead; one tagged `!reset` (or a base value so tagged)
-/// counts as never written. The tags stay on the result until `resolvingTags` removes them.
+/// counts as never written. The tags stay on the result until `resolvingTags` removes them, so
+/// that an `extends` applied after the files merged still honours them.
 enum StackMerger {
     static func merge(_ base: YAMLNode, _ override: YAMLNode) -> YAMLNode {
         mergeNode(base, override, path: [])
+    }
+
+    /// `extends`: the extending service's mapping over the service it extends, by the same rules
+    /// as a later file's service over an earlier one's. The result is located where it is written.
+    static func mergeService(_ base: YAMLNode, _ override: YAMLNode, name: String) -> YAMLNode {
+        var merged = mergeNode(base, override, path: ["services", name])
+        merged.location = override.location
+        return merged
     }
 
     private static let replacedLists: Set<String> = ["command", "entrypoint", "test", "profiles", "dns", "dns_search"]
