@@ -5,10 +5,9 @@ public enum ComposeKeys {
 
     public static let topLevel = KeyCatalog(
         "top level",
-        supported: ["name", "services", "volumes", "networks", "secrets", "configs"],
+        supported: ["name", "include", "services", "volumes", "networks", "secrets", "configs"],
         ignored: ["version": "is obsolete and ignored"],
         unsupported: [
-            "include": "is not supported yet: merge the files with several -f options instead",
             "models": "is not supported: aicore-node does not run AI models as a platform service",
         ])
 

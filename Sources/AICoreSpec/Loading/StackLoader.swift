@@ -27,6 +27,7 @@ public enum StackLoader {
         let interpolation = TreeInterpolation(interpolator: Interpolator(variables: variables), context: context)
 
         let source = StackSource(contents: options.contents)
+        let includes = IncludeResolver(context: context, source: source, environment: options.environment)
         var merged: YAMLNode?
         for file in options.files {
             let read = options.contents[file].map { YAMLReader.parse($0, file: file) } ?? YAMLReader.read(path: file)
@@ -37,7 +38,9 @@ public enum StackLoader {
                         .error("expected a mapping with `services` at the top of the file, found \(tree.foundDescription)", at: tree.location, path: ""))
                     continue
                 }
-                let interpolated = interpolation.apply(tree)
+                let interpolated = includes.apply(
+                    interpolation.apply(tree), projectDirectory: baseDirectory, variables: variables,
+                    chain: [URL(fileURLWithPath: file).standardizedFileURL.path])
                 merged = merged.map { StackMerger.merge($0, interpolated) } ?? interpolated
             case .failure(let diagnostic):
                 context.add(diagnostic)
@@ -101,7 +104,7 @@ public enum StackLoader {
     }
 
     /// A bare `KEY` line takes its value from `environment` (the injected process environment).
-    private static func readEnvFile(_ path: String, environment: [String: String], context: DecodeContext) -> [String: String] {
+    static func readEnvFile(_ path: String, environment: [String: String], context: DecodeContext) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             context.add(YAMLReader.fileError(path, "cannot be read"))
             return [:]
