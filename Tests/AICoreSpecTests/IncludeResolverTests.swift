@@ -95,6 +95,18 @@ struct IncludeResolverTests {
         #expect(try fixture.load().stack.services.map(\.name) == ["db", "web"])
     }
 
+    @Test("an included project's extends resolves against its own directory, and the extended file's paths against that file's")
+    func extendsInsideInclude() throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        try fixture.write("app/base/common.yml", "services:\n  web:\n    command: sleep 1\n    volumes: [./static:/static]\n")
+        try fixture.write("app/compose.yml", "services:\n  web:\n    extends: {file: base/common.yml, service: web}\n    user: app\n")
+        try fixture.write("stack.yml", "include: [app/compose.yml]\nservices: {}\n")
+        let web = try #require(try fixture.load().stack.service(named: "web"))
+        #expect(web.user == "app")
+        #expect(web.volumes.map(\.source) == [fixture.baseDirectory + "/app/base/static"])
+    }
+
     @Test("a later -f file may override an included service")
     func overriddenByLaterFile() throws {
         let fixture = try Self.fixture()
