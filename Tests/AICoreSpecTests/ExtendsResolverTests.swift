@@ -188,6 +188,10 @@ struct ExtendsResolverTests {
             line: 7, column: 7,
             keyPath: "services.api.extends.files", message: "unknown key `files` in extends; did you mean `file`?"),
         BadExtends(
+            description: "a file without services",
+            stack: "services:\n  api:\n    extends: {service: web, file: shared/app.env}\n", line: 3, column: 35,
+            keyPath: "services.api.extends.file", message: "expected FILE:shared/app.env to have a `services` mapping, found none"),
+        BadExtends(
             description: "a list",
             stack: "services:\n  api:\n    extends: [webapp]\n", line: 3, column: 14,
             keyPath: "services.api.extends", message: "expected a service name, or a mapping with `service` and `file`, found a list"),

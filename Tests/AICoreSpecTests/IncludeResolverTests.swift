@@ -200,6 +200,10 @@ struct IncludeResolverTests {
             stack: "include:\n  - path: db/compose.yml\n    env_file: missing.env\nservices: {}\n", files: ["db/compose.yml": database],
             line: 2, column: 5, keyPath: "include[0]", message: "the env file FILE:missing.env does not exist"),
         BadInclude(
+            description: "a file that is a list, not a mapping",
+            stack: "include: [list.yml]\nservices: {}\n", files: ["list.yml": "- a\n- b\n"], line: 1, column: 11, keyPath: "include[0]",
+            message: "expected FILE:list.yml to hold a mapping, found a list"),
+        BadInclude(
             description: "a list as the path of an item",
             stack: "include:\n  - [a.yml]\nservices: {}\n", files: [:], line: 2, column: 5, keyPath: "include[0]",
             message: "expected a file path, or a mapping with `path`, `project_directory` and `env_file`, found a list"),

@@ -130,7 +130,8 @@ final class ExtendsResolver {
             let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
             let absolute = RelativePaths.absolutize(interpolation.apply(tree), against: directory)
             guard let services = absolute["services"]?.entries else {
-                context.error("expected \(file) to have a `services` mapping, found \(absolute.foundDescription)", at: node.location, path: path)
+                let found = absolute["services"]?.foundDescription ?? "none"
+                context.error("expected \(file) to have a `services` mapping, found \(found)", at: node.location, path: path)
                 return false
             }
             files[file] = Dictionary(services.map { ($0.key, $0.value) }) { first, _ in first }
