@@ -1037,6 +1037,27 @@ struct BadInputTests {
             """,
             at: 4, 15, "services.api.env_file", "does not exist"),
         BadInput(
+            "an env_file format that does not exist",
+            """
+            services:
+              api:
+                command: sleep 1
+                env_file:
+                  - path: app.env
+                    format: yaml
+            """,
+            at: 6, 17, "services.api.env_file[0].format", "expected `raw` (or `dotenv`, the default), found \"yaml\""),
+        BadInput(
+            "an env_file entry with no path",
+            """
+            services:
+              api:
+                command: sleep 1
+                env_file:
+                  - required: false
+            """,
+            at: 5, 9, "services.api.env_file[0]", "an env_file entry needs a `path`"),
+        BadInput(
             "a relative working_dir",
             """
             services:

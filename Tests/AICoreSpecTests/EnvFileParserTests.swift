@@ -57,3 +57,24 @@ struct EnvFileParserTests {
         #expect(result == .failure(.init(line: example.line, column: example.column, message: example.message)))
     }
 }
+
+/// `env_file: {format: raw}`: values exactly as written.
+extension EnvFileParserTests {
+    static let raw: [Case] = [
+        Case("A=\"quoted\" # not a comment", [("A", "\"quoted\" # not a comment", 1)], "quotes and ` #` are part of the value"),
+        Case("A='x $B \\n'", [("A", "'x $B \\n'", 1)], "single quotes, `$` and backslashes are kept"),
+        Case("A= padded ", [("A", " padded ", 1)], "spaces around the value are kept"),
+        Case("# comment\n\nA=b=c\r\n", [("A", "b=c", 3)], "comments and blank lines are skipped; only the first = separates; CR is dropped"),
+        Case("A", [("A", nil, 1)], "a bare KEY has no value (it is taken from the environment)"),
+    ]
+
+    @Test("parses the raw format", arguments: raw)
+    func parsesRaw(_ example: Case) throws {
+        #expect(try EnvFileParser.parseRaw(example.text).get() == example.entries)
+    }
+
+    @Test("the raw format still rejects an invalid name, at its position")
+    func rawRejectsInvalidName() {
+        #expect(EnvFileParser.parseRaw("A=1\n  1A=2") == .failure(.init(line: 2, column: 3, message: #"invalid variable name "1A""#)))
+    }
+}

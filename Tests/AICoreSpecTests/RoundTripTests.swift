@@ -110,6 +110,35 @@ import Testing
     }
 
     /// A property test: random stacks from a seeded generator survive a round trip.
+    @Test("a stack built with include, extends, !reset, !override and a raw env_file round-trips", arguments: StackPrinter.Format.allCases)
+    func loaderFeaturesRoundTrip(format: StackPrinter.Format) throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        try fixture.write("db/compose.yml", "services:\n  db:\n    command: sleep ${NAP}\n    volumes: [./data:/data, dbdata:/backup]\nvolumes:\n  dbdata: {}\n")
+        try fixture.write("db/.env", "NAP=3\n")
+        try fixture.write("common/base.yml", "services:\n  web:\n    command: sleep 1\n    ports: [\"8080:80\"]\n    env_file: [{path: raw.env, format: raw}]\n    volumes: [./static:/static]\n")
+        try fixture.write("common/raw.env", "QUOTED=\"$x\" # as written\n")
+        try fixture.write("override.yml", "services:\n  api:\n    ports: !reset []\n    labels: !override {only: this}\n")
+        let path = try fixture.write(
+            "stack.yml",
+            """
+            include: [db/compose.yml]
+            services:
+              api:
+                extends: {file: common/base.yml, service: web}
+                depends_on: [db]
+                labels: {tier: web}
+            """)
+        let original = try StackLoader.load(StackLoadOptions(files: [path, fixture.directory + "/override.yml"], environment: [:])).stack
+        let api = try #require(original.service(named: "api"))
+        #expect(api.environment == ["QUOTED": "\"$x\" # as written"])
+        #expect(api.labels == ["only": "this"])
+        #expect(api.ports.isEmpty)
+        let printed = try fixture.write("printed.\(format.rawValue)", StackPrinter.render(original, format: format))
+        let reloaded = try StackLoader.load(StackLoadOptions(files: [printed], environment: [:])).stack
+        #expect(reloaded == original)
+    }
+
     @Test("generated stacks round-trip", arguments: 0..<60)
     func generatedStacksRoundTrip(seed: UInt64) throws {
         var generator = SeededGenerator(seed: seed)

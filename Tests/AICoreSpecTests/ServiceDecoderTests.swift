@@ -95,6 +95,15 @@ extension ServiceDecoderTests {
                 "the long form; a missing optional file is skipped"),
             Row("env_file: app.env\nenvironment:\n  SHARED: explicit", ["A": "from app", "SHARED": "explicit"], "`environment` wins over env_file"),
             Row("env_file: bare.env", ["FROM_HOST": "host value"], "a bare KEY in an env file is taken from the environment, or dropped"),
+            Row(
+                "env_file:\n  - path: raw.env\n    format: raw", ["QUOTED": "\"a b\" # kept", "DOLLAR": "$HOME", "EMPTY": ""],
+                "format: raw takes each value as written"),
+            Row(
+                "env_file:\n  - path: app.env\n    format: dotenv", ["A": "from app", "SHARED": "app"],
+                "format: dotenv is the default, written out"),
+            Row(
+                "env_file:\n  - path: missing.env\n    required: false\n    format: raw\n  - app.env", ["A": "from app", "SHARED": "app"],
+                "a missing optional raw file is skipped too"),
         ]
 
         @Test("env_file", arguments: envFiles)
@@ -103,6 +112,7 @@ extension ServiceDecoderTests {
                 "app.env": "A=from app\nSHARED=app\n",
                 "extra.env": "# extra\nB=from extra\nSHARED=extra\n",
                 "bare.env": "FROM_HOST\nNOT_SET\n",
+                "raw.env": "# raw\nQUOTED=\"a b\" # kept\nDOLLAR=$HOME\nEMPTY=\n",
             ]
             let service = try decode(row.yaml, environment: ["FROM_HOST": "host value"], files: files).service
             #expect(service.environment == row.expected)

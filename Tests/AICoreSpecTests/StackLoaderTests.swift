@@ -53,9 +53,6 @@ extension StackLoaderTests {
             yaml: StackFixture.apiHeader + "networks:\n  back:\n    ipam:\n      config:\n        - subnet: 10.30.0.0/24\n          aux_addresses: {router: 10.30.0.5}\n",
             line: 9, column: 11, keyPath: "networks.back.ipam.config[0].aux_addresses", message: "`aux_addresses` is not supported"),
         KeyCase(
-            description: "include at the top level", yaml: "include: [other.yml]\n" + StackFixture.apiHeader, line: 1, column: 1,
-            keyPath: "include", message: "`include` is not supported yet"),
-        KeyCase(
             description: "a volume driver", yaml: StackFixture.apiHeader + "volumes:\n  data:\n    driver: nfs\n", line: 6, column: 13,
             keyPath: "volumes.data.driver", message: "volume driver `nfs` is not supported"),
     ]

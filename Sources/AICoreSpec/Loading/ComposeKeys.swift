@@ -5,10 +5,9 @@ public enum ComposeKeys {
 
     public static let topLevel = KeyCatalog(
         "top level",
-        supported: ["name", "services", "volumes", "networks", "secrets", "configs"],
+        supported: ["name", "include", "services", "volumes", "networks", "secrets", "configs"],
         ignored: ["version": "is obsolete and ignored"],
         unsupported: [
-            "include": "is not supported yet: merge the files with several -f options instead",
             "models": "is not supported: aicore-node does not run AI models as a platform service",
         ])
 
@@ -20,7 +19,7 @@ public enum ComposeKeys {
             "cap_add", "cap_drop", "security_opt", "pids_limit", "ulimits", "stop_signal", "stop_grace_period",
             "labels", "profiles", "scale", "network_mode", "networks", "extra_hosts", "cpus", "mem_limit",
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
-            "domainname", "mac_address",
+            "domainname", "mac_address", "extends",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -45,7 +44,6 @@ public enum ComposeKeys {
             "cpu_rt_period": "is not supported", "cpu_rt_runtime": "is not supported",
             "cpu_shares": "is not supported yet: use cpus", "cpuset": "is not supported",
             "device_cgroup_rules": "is not supported", "devices": "is not supported: instances get a minimal /dev",
-            "extends": "is not supported yet: merge files with several -f options instead",
             "gpus": "is not supported", "group_add": "is not supported yet",
             "ipc": "is not supported: every instance has a private IPC namespace",
             "memswap_limit": "is not supported: swap is always limited to the memory limit",

@@ -93,3 +93,27 @@ public enum EnvFileParser {
         return key.allSatisfy { Interpolator.isNameChar($0) || $0 == "." || $0 == "-" }
     }
 }
+
+extension EnvFileParser {
+    /// `format: raw`: each `KEY=VALUE` line's value is everything after the first `=`, exactly
+    /// (quotes, `#` and `\` kept; only a line's `\r` is dropped). Blank lines and lines starting
+    /// with `#` are skipped; a bare `KEY` takes its value from the environment, as in `.env`.
+    public static func parseRaw(_ text: String) -> Result<[Entry], Failure> {
+        var entries: [Entry] = []
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (offset, rawLine) in lines.enumerated() {
+            var line = Substring(rawLine)
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let column = line.count - trimmed.count + 1
+            let key = (trimmed.firstIndex(of: "=").map { trimmed[..<$0] } ?? trimmed).trimmingCharacters(in: .whitespaces)
+            guard isValidKey(key) else {
+                return .failure(Failure(line: offset + 1, column: column, message: "invalid variable name \"\(key)\""))
+            }
+            let value = trimmed.firstIndex(of: "=").map { String(trimmed[trimmed.index(after: $0)...]) }
+            entries.append(Entry(key: key, value: value, line: offset + 1))
+        }
+        return .success(entries)
+    }
+}

@@ -288,62 +288,27 @@ struct ServiceDecoder {
     // MARK: Environment
 
     private func decodeEnvFiles(_ node: YAMLNode, _ path: String) -> [String: String] {
-        var files: [(path: String, required: Bool, location: SourceLocation, itemPath: String)] = []
+        var files: [EnvFileReference] = []
         if let items = node.items {
             for (offset, item) in items.enumerated() {
                 let itemPath = DecodeContext.index(path, offset)
                 if item.entries != nil {
-                    guard let entries = context.entries(item, itemPath, catalog: Self.envFileCatalog) else { continue }
-                    var filePath: String?
-                    var required = true
-                    for (key, value, keyPath, _) in entries {
-                        switch key {
-                        case "path": filePath = context.string(value, keyPath)
-                        case "required": required = context.bool(value, keyPath) ?? true
-                        default: break
-                        }
-                    }
-                    if let filePath {
-                        files.append((filePath, required, item.location, itemPath))
-                    } else {
-                        context.error("an env_file entry needs a `path`", at: item.location, path: itemPath)
-                    }
+                    if let file = decodeLongEnvFile(item, itemPath) { files.append(file) }
                 } else if let text = context.string(item, itemPath) {
-                    files.append((text, true, item.location, itemPath))
+                    files.append(EnvFileReference(path: text, location: item.location, keyPath: itemPath))
                 }
             }
         } else if let text = context.string(node, path, what: "a path or a list of paths") {
-            files.append((text, true, node.location, path))
+            files.append(EnvFileReference(path: text, location: node.location, keyPath: path))
         }
         var result: [String: String] = [:]
         for file in files {
-            let absolute = PathResolver.resolve(file.path, against: baseDirectory)
-            guard let data = FileManager.default.contents(atPath: absolute),
-                let text = String(data: data, encoding: .utf8)
-            else {
-                if file.required {
-                    let reason = FileManager.default.fileExists(atPath: absolute) ? "cannot be read" : "does not exist"
-                    context.error("env file \(absolute) \(reason)", at: file.location, path: file.itemPath)
-                }
-                continue
-            }
-            switch EnvFileParser.parse(text) {
-            case .success(let entries):
-                for entry in entries {
-                    if let value = entry.value ?? variables[entry.key] { result[entry.key] = value }
-                }
-            case .failure(let failure):
-                context.add(
-                    .error(
-                        failure.message, at: SourceLocation(file: absolute, line: failure.line, column: failure.column),
-                        path: file.itemPath))
-            }
+            result.merge(readEnvFile(file)) { _, later in later }
         }
         return result
     }
 
-    static let envFileCatalog = KeyCatalog(
-        "env_file entry", supported: ["path", "required"], ignored: ["format": "is ignored: only the dotenv format is read"])
+    static let envFileCatalog = KeyCatalog("env_file entry", supported: ["path", "required", "format"])
 
     private func decodeStringMap(_ node: YAMLNode, _ path: String) -> [String: String] {
         var result: [String: String] = [:]

@@ -26,6 +26,8 @@ public enum StackLoader {
         let variables = resolveVariables(options, baseDirectory: baseDirectory, context: context)
         let interpolation = TreeInterpolation(interpolator: Interpolator(variables: variables), context: context)
 
+        let source = StackSource(contents: options.contents)
+        let includes = IncludeResolver(context: context, source: source, environment: options.environment)
         var merged: YAMLNode?
         for file in options.files {
             let read = options.contents[file].map { YAMLReader.parse($0, file: file) } ?? YAMLReader.read(path: file)
@@ -36,13 +38,19 @@ public enum StackLoader {
                         .error("expected a mapping with `services` at the top of the file, found \(tree.foundDescription)", at: tree.location, path: ""))
                     continue
                 }
-                let interpolated = interpolation.apply(tree)
+                let interpolated = includes.apply(
+                    interpolation.apply(tree), projectDirectory: baseDirectory, variables: variables,
+                    chain: [URL(fileURLWithPath: file).standardizedFileURL.path])
                 merged = merged.map { StackMerger.merge($0, interpolated) } ?? interpolated
             case .failure(let diagnostic):
                 context.add(diagnostic)
             }
         }
-        guard let merged, !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
+        guard var merged, !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
+        merged = ExtendsResolver(context: context, source: source, interpolation: interpolation, baseDirectory: baseDirectory)
+            .resolve(merged)
+        merged = StackMerger.resolvingTags(merged)
+        guard !context.hasErrors else { throw StackLoadError(diagnostics: context.diagnostics) }
 
         let projectName = options.projectName ?? variables["COMPOSE_PROJECT_NAME"]
         if let projectName, !StackName.isValid(projectName) {
@@ -96,7 +104,7 @@ public enum StackLoader {
     }
 
     /// A bare `KEY` line takes its value from `environment` (the injected process environment).
-    private static func readEnvFile(_ path: String, environment: [String: String], context: DecodeContext) -> [String: String] {
+    static func readEnvFile(_ path: String, environment: [String: String], context: DecodeContext) -> [String: String] {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             context.add(YAMLReader.fileError(path, "cannot be read"))
             return [:]

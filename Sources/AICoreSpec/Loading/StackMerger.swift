@@ -1,9 +1,20 @@
 /// Merges several stack files (`-f a.yml -f b.yml`) with Compose's rules: mappings merge key by
 /// key, later scalars win, `command`/`entrypoint`/`healthcheck.test` are replaced, keyed lists
 /// (`environment`, `labels`, `volumes` by target, `depends_on`, …) merge by key, other lists append.
+/// A value tagged `!override` replaces instead; one tagged `!reset` (or a base value so tagged)
+/// counts as never written. The tags stay on the result until `resolvingTags` removes them, so
+/// that an `extends` applied after the files merged still honours them.
 enum StackMerger {
     static func merge(_ base: YAMLNode, _ override: YAMLNode) -> YAMLNode {
         mergeNode(base, override, path: [])
+    }
+
+    /// `extends`: the extending service's mapping over the service it extends, by the same rules
+    /// as a later file's service over an earlier one's. The result is located where it is written.
+    static func mergeService(_ base: YAMLNode, _ override: YAMLNode, name: String) -> YAMLNode {
+        var merged = mergeNode(base, override, path: ["services", name])
+        merged.location = override.location
+        return merged
     }
 
     private static let replacedLists: Set<String> = ["command", "entrypoint", "test", "profiles", "dns", "dns_search"]
@@ -12,6 +23,7 @@ enum StackMerger {
     ]
 
     private static func mergeNode(_ base: YAMLNode, _ override: YAMLNode, path: [String]) -> YAMLNode {
+        if override.tag != nil || base.tag == .reset { return override }
         let key = path.last ?? ""
         let inService = path.count == 3 && path[0] == "services"
         if inService && dictLists.contains(key) {

@@ -38,12 +38,22 @@ public struct YAMLNode: Sendable, Equatable {
         case sequence([YAMLNode])
     }
 
+    /// Compose's merge tags: `!reset` drops the value (and what earlier files or an extended
+    /// service set), `!override` replaces it instead of merging it.
+    public enum Tag: Sendable, Equatable {
+        case reset
+        case override
+    }
+
     public var value: Value
     public var location: SourceLocation
+    /// The `!reset` or `!override` written on the node; resolved (removed) before decoding.
+    public var tag: Tag?
 
-    public init(_ value: Value, at location: SourceLocation) {
+    public init(_ value: Value, at location: SourceLocation, tag: Tag? = nil) {
         self.value = value
         self.location = location
+        self.tag = tag
     }
 
     public var scalar: Scalar? {

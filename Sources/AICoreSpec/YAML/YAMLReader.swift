@@ -97,21 +97,40 @@ public enum YAMLReader {
             SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
         }
 
-        mutating func convert(_ node: Node) -> YAMLNode {
+        mutating func convert(_ node: Node, path: String = "") -> YAMLNode {
+            var converted: YAMLNode
             switch node {
             case .scalar(let scalar):
                 let plain = scalar.style == .plain || scalar.style == .any
-                return YAMLNode(.scalar(.init(text: scalar.string, isPlain: plain)), at: location(scalar.mark))
+                converted = YAMLNode(.scalar(.init(text: scalar.string, isPlain: plain)), at: location(scalar.mark))
             case .sequence(let sequence):
-                return YAMLNode(.sequence(sequence.map { convert($0) }), at: location(sequence.mark))
+                converted = YAMLNode(
+                    .sequence(sequence.enumerated().map { convert($1, path: "\(path)[\($0)]") }), at: location(sequence.mark))
             case .mapping(let mapping):
-                return convertMapping(mapping)
+                converted = convertMapping(mapping, path: path)
             case .alias(let alias):
                 return YAMLNode(.scalar(.init(text: "", isPlain: true)), at: location(alias.mark))
             }
+            converted.tag = mergeTag(node.tag.description, at: converted.location, path: path)
+            return converted
         }
 
-        mutating func convertMapping(_ mapping: Node.Mapping) -> YAMLNode {
+        /// `!reset` and `!override` are Compose's; YAML's own tags (`!!str`, and the implicit
+        /// ones) change nothing here. Any other tag is an error: its meaning would be lost.
+        mutating func mergeTag(_ name: String, at location: SourceLocation, path: String) -> YAMLNode.Tag? {
+            switch name {
+            case "!reset": return .reset
+            case "!override": return .override
+            case "", "!", "?": return nil
+            default:
+                if name.hasPrefix("tag:yaml.org,2002:") { return nil }
+                problems.append(
+                    .error("unknown YAML tag `\(name)`: only `!reset` and `!override` are understood", at: location, path: path))
+                return nil
+            }
+        }
+
+        mutating func convertMapping(_ mapping: Node.Mapping, path: String) -> YAMLNode {
             var own: [YAMLNode.Entry] = []
             var merged: [YAMLNode.Entry] = []
             for (keyNode, valueNode) in mapping {
@@ -122,7 +141,7 @@ public enum YAMLReader {
                             at: location(keyNode.mark), path: ""))
                     continue
                 }
-                let value = convert(valueNode)
+                let value = convert(valueNode, path: path.isEmpty ? keyScalar.string : "\(path).\(keyScalar.string)")
                 if keyScalar.string == "<<" && keyScalar.style != .singleQuoted && keyScalar.style != .doubleQuoted {
                     // YAML merge key: the values of the referenced mapping(s) fill in keys this
                     // mapping does not set; earlier sources win over later ones.
