@@ -144,6 +144,26 @@ public enum Netlink {
         }
     }
 
+    /// The destinations of the main table's IPv6 routes, the default route left out: what a
+    /// new network's IPv6 subnet must not overlap (a VPN's ULA range, a routed /64). The
+    /// link-local routes (fe80::/64 on every link) are listed too; no subnet of ours is in fe80::/10.
+    public static func ipv6Routes() throws(AICoreError) -> [IPv6Network] {
+        var capacity = 256
+        while true {
+            var destinations = [UInt8](repeating: 0, count: 16 * capacity)
+            var prefixes = [UInt8](repeating: 0, count: capacity)
+            let count = aic_nl_ipv6_routes(&destinations, &prefixes, Int32(capacity))
+            try check(count, "cannot list the IPv6 routes")
+            guard Int(count) > capacity else {
+                return (0..<Int(count)).compactMap { index in
+                    IPv6Address(bytes: Array(destinations[16 * index ..< 16 * index + 16]))
+                        .map { IPv6Network(address: $0, prefix: Int(prefixes[index])) }
+                }
+            }
+            capacity = Int(count) + 64
+        }
+    }
+
     /// The MTU of the link the IPv4 default route leaves by, or nil without a default route:
     /// a bridge's MTU must not exceed it (Docker's fixed 1500 black-holes traffic over a
     /// WireGuard uplink, moby#13475).

@@ -38,9 +38,12 @@ extension NetworkAllocations {
 
     /// Gives the existing network `name` its IPv6 subnet, when it has none yet: the requested
     /// one, or the first /64 of `pools` (nil: the node's ULA prefix) that no other network has.
-    /// Asking again gives the same subnet; asking for another is a conflict, as for IPv4.
+    /// Asking again gives the same subnet; asking for another is a conflict, as for IPv4. A new
+    /// subnet overlaps none of `hostRoutes` (the node's IPv6 routes, `Netlink.ipv6Routes`): a
+    /// requested one that does is a conflict, and the pools' skip them.
     @discardableResult
-    public mutating func enableIPv6(on name: String, _ request: IPv6Request, pools: [IPv6Network]? = nil) throws(AICoreError) -> Network {
+    public mutating func enableIPv6(on name: String, _ request: IPv6Request, pools: [IPv6Network]? = nil,
+                                    hostRoutes: [IPv6Network] = []) throws(AICoreError) -> Network {
         guard var network = networks[name] else {
             throw AICoreError(.notFound, "no network \(name) on this node")
         }
@@ -62,6 +65,9 @@ extension NetworkAllocations {
             if let (other, taken) = others.first(where: { $0.1.overlaps(wanted) }) {
                 throw AICoreError(.conflict, "network \(name): the IPv6 subnet \(wanted) overlaps \(taken) of network \(other)")
             }
+            if let route = hostRoute6(overlapping: wanted, among: hostRoutes) {
+                throw AICoreError(.conflict, "network \(name): the IPv6 subnet \(wanted) overlaps the host's route to \(route); choose another subnet")
+            }
             if let gateway = request.gateway {
                 guard wanted.contains(gateway), gateway != wanted.first else {
                     throw AICoreError(.invalidSpec, "network \(name): the IPv6 gateway \(gateway) is not a host address of \(wanted)")
@@ -77,7 +83,7 @@ extension NetworkAllocations {
             subnet = wanted
         } else {
             let bases = pools ?? [nodeULAPrefix()]
-            guard let free = Self.nextSubnet6(from: bases, avoiding: others.map(\.1)) else {
+            guard let free = Self.nextSubnet6(from: bases, avoiding: others.map(\.1) + foreignRoutes6(hostRoutes)) else {
                 throw AICoreError(.exhausted, "network \(name): every IPv6 /64 of \(bases.map(\.description).joined(separator: ", ")) is taken; remove unused networks or add a pool to networks.pools6")
             }
             subnet = free
@@ -86,6 +92,20 @@ extension NetworkAllocations {
         network.addresses6 = network.addresses6 ?? [:]
         networks[name] = network
         return network
+    }
+
+    /// The first of `hostRoutes` that the IPv6 `subnet` overlaps, leaving out the routes of this
+    /// node's own bridges; nil for the subnet of a network this node has already.
+    public func hostRoute6(overlapping subnet: IPv6Network, among hostRoutes: [IPv6Network]) -> IPv6Network? {
+        let wanted = subnet.normalized
+        guard !networks.values.contains(where: { $0.subnet6 == wanted }) else { return nil }
+        return foreignRoutes6(hostRoutes).first { $0.overlaps(wanted) }
+    }
+
+    /// `hostRoutes` less the routes of this node's own bridges (the kernel adds one per subnet).
+    private func foreignRoutes6(_ hostRoutes: [IPv6Network]) -> [IPv6Network] {
+        let ours = Set(networks.values.compactMap(\.subnet6))
+        return hostRoutes.filter { !ours.contains($0.normalized) }
     }
 
     /// The first /64 of `bases`, in order, that overlaps nothing in `taken`.

@@ -292,6 +292,33 @@ int aic_nl_ipv4_routes(uint32_t *destinations, uint8_t *prefixes, int capacity) 
   return rc < 0 ? rc : list.count;
 }
 
+struct route6_list {
+  uint8_t *destinations;  // 16 bytes each
+  uint8_t *prefixes;
+  int capacity;
+  int count;
+};
+
+static void collect_route6(void *context, int type, int destination_length, const void *destination, int output_index) {
+  (void)type;
+  (void)output_index;
+  struct route6_list *list = context;
+  if (destination_length == 0) return;
+  if (list->count < list->capacity) {
+    uint8_t *slot = list->destinations + 16 * list->count;
+    memset(slot, 0, 16);
+    if (destination != NULL) memcpy(slot, destination, 16);
+    list->prefixes[list->count] = (uint8_t)destination_length;
+  }
+  list->count++;
+}
+
+int aic_nl_ipv6_routes(uint8_t *destinations, uint8_t *prefixes, int capacity) {
+  struct route6_list list = {.destinations = destinations, .prefixes = prefixes, .capacity = capacity, .count = 0};
+  int rc = nl_each_route(AF_INET6, collect_route6, &list);
+  return rc < 0 ? rc : list.count;
+}
+
 static void find_default_route(void *context, int type, int destination_length, const void *destination, int output_index) {
   (void)destination;
   int *found = context;

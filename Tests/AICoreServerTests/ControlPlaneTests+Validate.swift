@@ -109,6 +109,30 @@ extension ControlPlaneTests {
         #expect(agent.recorded.networks.isEmpty && agent.recorded.started.isEmpty)
     }
 
+    @Test func anIPv6SubnetThatOverlapsAnIPv6RouteOfTheNodeIsRefusedBeforeAnythingIsSaved() async throws {
+        agent.setRoutes6([IPv6Network("fd99::/48")!])
+        let sixes = Self.shop.replacingOccurrences(of: "    ipam:", with: "    enable_ipv6: true\n    ipam:")
+            .replacingOccurrences(of: "        - subnet: 10.230.0.0/24", with: "        - subnet: 10.230.0.0/24\n        - subnet: fd99:0:0:5::/64")
+        for check in ["validate", "apply"] {
+            let error = await #expect(throws: AICoreError.self) {
+                if check == "validate" {
+                    _ = try await plane.validate(text: sixes, path: "/nonexistent/shop.yml", projectName: nil)
+                } else {
+                    _ = try await plane.apply(text: sixes, path: "/nonexistent/shop.yml", projectName: nil)
+                }
+            }
+            #expect(error?.code == .conflict, "\(check)")
+            #expect(error?.details == [
+                "networks.back.ipam.config: the IPv6 subnet fd99:0:0:5::/64 overlaps the host's route to fd99::/48; choose another subnet",
+            ], "\(check)")
+        }
+        #expect(try await store.stacks().isEmpty)
+        #expect(agent.recorded.networks.isEmpty && agent.recorded.started.isEmpty)
+        // A route elsewhere is no overlap.
+        agent.setRoutes6([IPv6Network("fd98::/48")!])
+        #expect(try await plane.validate(text: sixes, path: "/nonexistent/shop.yml", projectName: nil).isEmpty)
+    }
+
     @Test func aFileWithErrorsIsInvalidAtValidateAsAtApply() async throws {
         let error = await #expect(throws: AICoreError.self) {
             try await plane.validate(text: "services:\n  web:\n    command: [\"true\"]\n    deploy: {replicas: three}\n",

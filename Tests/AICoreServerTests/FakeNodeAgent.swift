@@ -21,6 +21,8 @@ final class FakeNodeAgent: NodeAgent {
         var statusQueries: [(instance: String, detail: Bool, stats: Bool)] = []
         /// The node's routes, for `hostRouteOverlaps`.
         var routes: [IPv4Network] = []
+        /// The node's IPv6 routes, for `hostRouteOverlaps6`.
+        var routes6: [IPv6Network] = []
         /// The networks made, by name: each has the subnet asked for, or the next 10.250.N.0/24.
         var networks: [String: NetworkLease] = [:]
     }
@@ -99,6 +101,10 @@ final class FakeNodeAgent: NodeAgent {
         state.withLock { $0.routes = routes }
     }
 
+    func setRoutes6(_ routes: [IPv6Network]) {
+        state.withLock { $0.routes6 = routes }
+    }
+
     func ensureNetworks(_ requests: [NetworkRequest]) async throws -> [String: NetworkLease] {
         state.withLock { state in
             var made: [String: NetworkLease] = [:]
@@ -117,6 +123,16 @@ final class FakeNodeAgent: NodeAgent {
 
     func networkLeases(_ names: [String]) async -> [String: NetworkLease] {
         state.withLock { state in state.networks.filter { names.contains($0.key) } }
+    }
+
+    func hostRouteOverlaps6(_ subnets: [IPv6Network]) async throws -> [IPv6Network: IPv6Network] {
+        state.withLock { state in
+            var overlaps: [IPv6Network: IPv6Network] = [:]
+            for subnet in subnets {
+                if let route = state.routes6.first(where: { $0.overlaps(subnet) }) { overlaps[subnet] = route }
+            }
+            return overlaps
+        }
     }
 
     func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network] {

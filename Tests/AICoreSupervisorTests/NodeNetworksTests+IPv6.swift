@@ -92,3 +92,44 @@ extension NodeNetworksTests {
         #expect(left.isEmpty, "no IPv6 address of ours is left: \(left)")
     }
 }
+
+extension NodeNetworksTests {
+    @Test func anIPv6SubnetThatOverlapsAHostRouteIsRefusedAndThePoolsSkipIt() async throws {
+        let namespace = try await Self.newNamespace()
+        defer { close(namespace) }
+        let temporary = try TemporaryDirectory("node-networks6-routes")
+        defer { try? FileManager.default.removeItem(atPath: temporary.path) }
+        let file = temporary.path + "/networks.json"
+        // A host route to fd99::/48 (as a VPN's ULA range would be), on a link of the test's namespace.
+        try await Self.inside(namespace) { () throws(AICoreError) in
+            try Netlink.addBridge("routed6", mac: [0x02, 0, 0, 0, 0, 6], mtu: nil)
+            try Sysctl.enableIPv6(on: "routed6")
+            try Netlink.addAddress(IPv6Address("fd99::1")!, prefix: 48, to: "routed6")
+            try Netlink.setLink("routed6", up: true)
+        }
+        let routes = try await Self.inside(namespace) { () throws(AICoreError) -> [IPv6Network] in try Netlink.ipv6Routes() }
+        #expect(routes.contains(IPv6Network("fd99::/48")!), "\(routes)")
+        let networks = try NodeNetworks(stateFile: file, pools6: [IPv6Network("fd99::/47")!], namespace: namespace)
+
+        // Asked beforehand (`config validate`, `up` before it saves the stack): the route is named.
+        let overlaps = try await networks.hostRouteOverlaps6([IPv6Network("fd99:0:0:5::/64")!, IPv6Network("fd98::/64")!])
+        #expect(overlaps == [IPv6Network("fd99:0:0:5::/64")!: IPv6Network("fd99::/48")!])
+        #expect(!FileManager.default.fileExists(atPath: file))
+
+        // Asked for anyway: refused, and nothing is made or saved.
+        let error = await #expect(throws: AICoreError.self) {
+            try await networks.ensure([NetworkRequest(name: "six_fixed", stack: "six", services: ["api"],
+                                                      ipv6: IPv6Request(subnet: IPv6Network("fd99:0:0:5::/64")))])
+        }
+        #expect(error?.message.contains("the IPv6 subnet fd99:0:0:5::/64 overlaps the host's route to fd99::/48") == true,
+                "\(String(describing: error?.message))")
+        #expect(!FileManager.default.fileExists(atPath: file))
+
+        // From the pools: the first /64 past the routed /48.
+        let leases = try await networks.ensure([NetworkRequest(name: "six_default", stack: "six", services: ["api"], ipv6: IPv6Request())])
+        #expect(leases["six_default"]?.subnet6 == IPv6Network("fd99:0:1::/64"))
+        // The network's own route (its bridge's) is no host route to it.
+        #expect(try await networks.hostRouteOverlaps6([IPv6Network("fd99:0:1::/64")!]).isEmpty)
+        try await networks.remove(["six_default"])
+    }
+}

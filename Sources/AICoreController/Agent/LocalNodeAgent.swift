@@ -167,6 +167,10 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         try await networks?.hostRouteOverlaps(subnets) ?? [:]
     }
 
+    public func hostRouteOverlaps6(_ subnets: [IPv6Network]) async throws -> [IPv6Network: IPv6Network] {
+        try await networks?.hostRouteOverlaps6(subnets) ?? [:]
+    }
+
     public func wait(stack: String, instance: String,
                      until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict? {
         guard let runner = await supervisors[stack]?.runner(instance) else { return nil }

@@ -71,6 +71,8 @@ public protocol NodeAgent: Sendable {
     /// Each of `subnets` that overlaps a route of the node (not one of its own bridges'), with
     /// that route; changes nothing.
     func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network]
+    /// The same for IPv6 subnets, against the node's IPv6 routes.
+    func hostRouteOverlaps6(_ subnets: [IPv6Network]) async throws -> [IPv6Network: IPv6Network]
 
     /// The node's images (pulled, loaded, unpacked); nil for a node without an image store.
     var images: ImageService? { get }
@@ -92,6 +94,7 @@ extension NodeAgent {
     public func networkLeases(_ names: [String]) async -> [String: NetworkLease] { [:] }
     public func removeNetworks(_ names: [String]) async throws {}
     public func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network] { [:] }
+    public func hostRouteOverlaps6(_ subnets: [IPv6Network]) async throws -> [IPv6Network: IPv6Network] { [:] }
     public func imageLayersInUse() async -> Set<Digest> { [] }
 
     public func stop(stack: String, instance: String) async throws {

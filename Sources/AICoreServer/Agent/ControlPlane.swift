@@ -217,6 +217,7 @@ public actor ControlPlane {
         var problems: [String] = []
         // Subnets no other network has, for the node's routes: (key, index, subnet).
         var unclaimed: [(key: String, index: Int, subnet: IPv4Network)] = []
+        var unclaimed6: [(key: String, subnet: IPv6Network)] = []
         for definition in stack.networks where layout.requests.contains(where: { $0.name == definition.name }) {
             if definition.external {
                 var known = others.contains { $0.name == definition.name }
@@ -233,16 +234,33 @@ public actor ControlPlane {
                     unclaimed.append((definition.key, index, subnet))
                 }
             }
+            guard definition.enableIPv6 else { continue }
+            // The model keeps the IPv6 entries apart from the IPv4 ones, not where they were
+            // written in `ipam.config`: the problem is located at the list.
+            for subnet in definition.ipam?.ipv6Config.compactMap(\.subnetValue) ?? [] {
+                if let other = others.first(where: { $0.name != definition.name && $0.subnet6?.overlaps(subnet) == true }),
+                   let taken = other.subnet6 {
+                    problems.append("networks.\(definition.key).ipam.config: the IPv6 subnet \(subnet) overlaps \(taken) of network \(other.name) on this node; choose another subnet")
+                } else {
+                    unclaimed6.append((definition.key, subnet))
+                }
+            }
         }
         let routes: [IPv4Network: IPv4Network]
+        let routes6: [IPv6Network: IPv6Network]
         do {
             routes = try await agent.hostRouteOverlaps(unclaimed.map { $0.subnet })
+            routes6 = try await agent.hostRouteOverlaps6(unclaimed6.map { $0.subnet })
         } catch {
             throw (error as? AICoreError) ?? AICoreError(.internalError, "cannot read the node's routes: \(error)", cause: error)
         }
         for (key, index, subnet) in unclaimed {
             guard let route = routes[subnet] else { continue }
             problems.append("networks.\(key).ipam.config[\(index)].subnet: \(subnet) overlaps the host's route to \(route); choose another subnet")
+        }
+        for (key, subnet) in unclaimed6 {
+            guard let route = routes6[subnet] else { continue }
+            problems.append("networks.\(key).ipam.config: the IPv6 subnet \(subnet) overlaps the host's route to \(route); choose another subnet")
         }
         guard let first = problems.first else { return }
         throw AICoreError(.conflict, "stack \(stack.name) cannot have its networks: " + first.drop { $0 != " " }.dropFirst(),

@@ -125,8 +125,9 @@ public actor NodeNetworks {
     /// services no longer on it.
     public func ensure(_ requests: [NetworkRequest]) async throws(AICoreError) -> [String: NetworkLease] {
         try await section.run { () async throws(AICoreError) -> [String: NetworkLease] in
-            let (routes, uplinkMTU) = try await inNamespace { () throws(AICoreError) -> ([IPv4Network], Int?) in
-                (try Netlink.ipv4Routes(), try Netlink.defaultRouteMTU())
+            let wantsIPv6 = requests.contains { $0.ipv6 != nil && !$0.external }
+            let (routes, routes6, uplinkMTU) = try await inNamespace { () throws(AICoreError) -> ([IPv4Network], [IPv6Network], Int?) in
+                (try Netlink.ipv4Routes(), wantsIPv6 ? try Netlink.ipv6Routes() : [], try Netlink.defaultRouteMTU())
             }
             if mtu == nil { mtu = .some(uplinkMTU) }
             var next = allocations
@@ -138,7 +139,7 @@ public actor NodeNetworks {
                 var network = try next.network(request.name, requested: request.subnet, gateway: request.gateway, range: request.range,
                                                pools: pools, hostRoutes: routes)
                 if let ipv6 = request.ipv6, !request.external {
-                    network = try next.enableIPv6(on: request.name, ipv6, pools: pools6)
+                    network = try next.enableIPv6(on: request.name, ipv6, pools: pools6, hostRoutes: routes6)
                 }
                 let own = Self.vipPrefix + request.stack + "/"
                 let wanted = Set(request.services.map { Self.vipKey(stack: request.stack, service: $0) })
@@ -196,6 +197,17 @@ public actor NodeNetworks {
         var overlaps: [IPv4Network: IPv4Network] = [:]
         for subnet in subnets {
             if let route = allocations.hostRoute(overlapping: subnet, among: routes) { overlaps[subnet] = route }
+        }
+        return overlaps
+    }
+
+    /// The same for IPv6 subnets (`ipam.config`'s IPv6 entries), against the node's IPv6 routes.
+    public func hostRouteOverlaps6(_ subnets: [IPv6Network]) async throws(AICoreError) -> [IPv6Network: IPv6Network] {
+        guard !subnets.isEmpty else { return [:] }
+        let routes = try await inNamespace { () throws(AICoreError) -> [IPv6Network] in try Netlink.ipv6Routes() }
+        var overlaps: [IPv6Network: IPv6Network] = [:]
+        for subnet in subnets {
+            if let route = allocations.hostRoute6(overlapping: subnet, among: routes) { overlaps[subnet] = route }
         }
         return overlaps
     }

@@ -140,6 +140,8 @@ int aic_nl_route_add(int family, const uint8_t *destination, int destination_len
 // The main table's IPv4 routes but the default: up to `capacity` destinations (network order)
 // and prefix lengths; returns how many there are in all (call again with more room if larger).
 int aic_nl_ipv4_routes(uint32_t *destinations, uint8_t *prefixes, int capacity);
+// The same for IPv6: 16 bytes per destination in `destinations` (room for `capacity`).
+int aic_nl_ipv6_routes(uint8_t *destinations, uint8_t *prefixes, int capacity);
 // The link's MAC (6 bytes into `mac`): 0, or -errno (-ENODEV: no such link).
 int aic_nl_link_mac(const char *name, uint8_t *mac);
 // The MTU of the link the default route of `family` leaves by; -ENOENT without one.
