@@ -10,8 +10,9 @@ import Musl
 extension CgroupV1Manager {
     /// Hierarchies an instance gets a directory in only when its limits need them: a v1 cpuset
     /// cgroup starts with no CPUs and no memory nodes, and no process may join it until both
-    /// are given, so none is made for an instance that does not ask for one.
-    static let optionalControllers = ["cpuset"]
+    /// are given, so none is made for an instance that does not ask for one; blkio likewise
+    /// (`blkio_config`), so that instances without it leave that hierarchy as it was.
+    static let optionalControllers = ["cpuset", "blkio"]
 
     /// The cpuset directory of `relativePath`, made level by level below the hierarchy's root,
     /// each new level given its parent's `cpuset.cpus` and `cpuset.mems` (copied, as runc does:

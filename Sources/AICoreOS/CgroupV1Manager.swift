@@ -69,6 +69,7 @@ public struct CgroupV1Manager: CgroupManager {
         if limits.pidsMax != nil { needed.append("pids") }
         if limits.devices != nil { needed.append("devices") }
         if limits.cpusetCPUs != nil { needed.append("cpuset") }
+        if limits.blockIO != nil { needed.append("blkio") }
         for controller in needed where mountPoints[controller] == nil {
             throw SystemError(
                 code: .controllerUnavailable, operation: "create cgroup \(relativePath)",
@@ -77,11 +78,22 @@ public struct CgroupV1Manager: CgroupManager {
         for dir in handle.directories {
             try CgroupFileIO.makeDirectories(dir)
         }
-        try writeLimits(limits, relativePath)
-        try writeKernelSettings(limits, relativePath)
-        if let cpus = limits.cpusetCPUs {
-            let cpuset = try makeCpuset(relativePath, cpus: cpus)
-            handle = CgroupHandle(relativePath: relativePath, directories: handle.directories + [cpuset], unifiedDirectory: nil)
+        do {
+            try writeLimits(limits, relativePath)
+            try writeKernelSettings(limits, relativePath)
+            if let cpus = limits.cpusetCPUs {
+                let cpuset = try makeCpuset(relativePath, cpus: cpus)
+                handle = CgroupHandle(relativePath: relativePath, directories: handle.directories + [cpuset], unifiedDirectory: nil)
+            }
+            if let blockIO = limits.blockIO {
+                let blkio = try writeBlockIO(blockIO, relativePath)
+                handle = CgroupHandle(relativePath: relativePath, directories: handle.directories + [blkio], unifiedDirectory: nil)
+            }
+        } catch {
+            // Nothing of a cgroup the caller never gets a handle of may stay behind.
+            let made = handle.directories + Self.optionalControllers.compactMap { directory($0, relativePath) }
+            try? destroy(CgroupHandle(relativePath: relativePath, directories: made, unifiedDirectory: nil))
+            throw error
         }
         return handle
     }

@@ -14,9 +14,10 @@ import Musl
 public struct CgroupV2Manager: CgroupManager {
     /// The controllers enabled along the path to every instance cgroup, in the order they are written.
     public static let controllers = ["cpu", "memory", "pids"]
-    /// Enabled along the path only for an instance whose limits need them (`cpuset`): every
+    /// Enabled along the path only for an instance whose limits need them (`cpuset`, `io` for
+    /// `blkio_config`): every
     /// controller enabled costs each cgroup below, and most instances never pin CPUs.
-    static let optionalControllers = ["cpuset"]
+    static let optionalControllers = ["cpuset", "io"]
 
     public var version: CgroupVersion { .v2 }
     /// The cgroup2 mount point.
@@ -64,6 +65,7 @@ public struct CgroupV2Manager: CgroupManager {
         if limits.cpus != nil || limits.effectiveCPUWeight != nil || limits.cpuPeriod != nil { needed.append("cpu") }
         if limits.pidsMax != nil { needed.append("pids") }
         if limits.cpusetCPUs != nil { needed.append("cpuset") }
+        if limits.blockIO != nil { needed.append("io") }
 
         let optional = needed.filter(Self.optionalControllers.contains)
         // <base>, <base>/aicore, <base>/aicore/stack, … down to the leaf's parent: each must delegate the
@@ -93,9 +95,16 @@ public struct CgroupV2Manager: CgroupManager {
                 code: .controllerUnavailable, operation: "create cgroup \(leaf)",
                 detail: "the \(controller) controller is not available there: it must be enabled in every ancestor's cgroup.subtree_control (under systemd: Delegate=yes)")
         }
-        try writeLimits(limits, in: leaf)
-        try writeKernelSettings(limits, in: leaf)
-        if let devices = limits.devices { try DeviceRule.attach(devices, toCgroup: leaf) }
+        do {
+            try writeLimits(limits, in: leaf)
+            try writeKernelSettings(limits, in: leaf)
+            if let blockIO = limits.blockIO { try writeBlockIO(blockIO, in: leaf) }
+            if let devices = limits.devices { try DeviceRule.attach(devices, toCgroup: leaf) }
+        } catch {
+            // Nothing of a cgroup the caller never gets a handle of may stay behind.
+            try? destroy(handle)
+            throw error
+        }
         return handle
     }
 

@@ -20,6 +20,11 @@ extension CgroupLimits {
                                   detail: "memory+swap (\(memoryPlusSwapBytes)) is below the memory limit (\(memoryBytes))")
             }
         }
+        if let blockIO {
+            for weight in [blockIO.weight].compactMap({ $0 }) + blockIO.deviceWeights.map(\.value) where !(10...1000).contains(weight) {
+                throw SystemError(code: .invalidArgument, operation: action, detail: "block I/O weight must be in 10...1000, got \(weight)")
+            }
+        }
         if let cpusetCPUs {
             guard let wanted = CPUSet(parsing: cpusetCPUs) else {
                 throw SystemError(code: .invalidArgument, operation: action, detail: "cpuset \"\(cpusetCPUs)\" is not a list of CPUs like 0-3 or 0,2")

@@ -31,6 +31,8 @@ public struct CgroupLimits: Sendable, Equatable {
     /// Memory plus swap, in bytes, at least `memoryBytes`; `.max`: swap unlimited; nil: no swap
     /// beyond the memory limit. Only with `memoryBytes`.
     public var memoryPlusSwapBytes: UInt64?
+    /// Block I/O weight and throttles (`blkio_config`); nil writes nothing.
+    public var blockIO: BlockIOLimits?
 
     public init(memoryBytes: UInt64? = nil, cpus: Double? = nil, cpuWeight: UInt64? = nil, pidsMax: Int? = 4096,
                 devices: [DeviceRule]? = nil) {

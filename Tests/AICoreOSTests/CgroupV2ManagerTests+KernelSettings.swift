@@ -1,4 +1,5 @@
 import AICoreSystem
+import Glibc
 import Testing
 @testable import AICoreOS
 
@@ -73,4 +74,51 @@ extension CgroupV2ManagerTests {
         change(&limits)
         return limits
     }
+}
+
+extension CgroupV2ManagerTests {
+    /// A block device of this host for the io files (they take its numbers).
+    static var hostDisk: (path: String, number: String)? {
+        for path in ["/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/loop0"] {
+            var info = stat()
+            if lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFBLK {
+                return (path, deviceNumber(info.st_rdev))
+            }
+        }
+        return nil
+    }
+
+    @Test func blockIOBecomesIOWeightAndOneIOMaxLinePerDevice() throws {
+        let disk = try #require(Self.hostDisk)
+        for dir in ["aicore", "aicore/demo", "aicore/demo/api", path] {
+            try tree.write("cpu io memory pids\n", to: "\(dir)/cgroup.controllers")
+        }
+        try tree.write("default 100\n", to: "\(path)/io.weight")
+        try tree.write("", to: "\(path)/io.max")
+        var limits = CgroupLimits(pidsMax: nil)
+        limits.blockIO = BlockIOLimits(weight: 300, throttles: [.readBPS: [.init(path: disk.path, value: 1 << 20)],
+                                                                .writeIOPS: [.init(path: disk.path, value: 100)]])
+        _ = try manager.create(path, limits: limits)
+        #expect(tree.contents("cgroup.subtree_control") == "+cpu +memory +pids +io")
+        #expect(tree.contents("\(path)/io.weight") == "default 300")
+        // One write per device with every limit of it (the fake keeps the last write).
+        #expect(tree.contents("\(path)/io.max") == "\(disk.number) rbps=1048576 wiops=100")
+    }
+
+    @Test func aBlockIOWeightWithoutAWeightFileIsRefused() throws {
+        for dir in ["aicore", "aicore/demo", "aicore/demo/api", path] {
+            try tree.write("cpu io memory pids\n", to: "\(dir)/cgroup.controllers")
+        }
+        var limits = CgroupLimits(pidsMax: nil)
+        limits.blockIO = BlockIOLimits(weight: 300)
+        #expect { try manager.create(path, limits: limits) } throws: { error in
+            (error as? SystemError)?.detail?.contains("a weight needs the BFQ I/O scheduler") == true
+        }
+    }
+}
+
+/// `MAJ:MIN` of a dev_t (glibc's encoding).
+func deviceNumber(_ rdev: dev_t) -> String {
+    let dev = UInt64(rdev)
+    return "\(((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))):\((dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))"
 }

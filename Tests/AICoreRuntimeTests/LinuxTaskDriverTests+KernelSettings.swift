@@ -273,3 +273,52 @@ extension LinuxTaskDriverTests {
         #expect(!FileIO.exists(stateDir + "/" + name))
     }
 }
+
+extension LinuxTaskDriverTests {
+    @Test func blockIOThrottlesReachTheCgroupOfTheInstance() async throws {
+        let disk = try #require(["/dev/vda", "/dev/sda", "/dev/nvme0n1", "/dev/loop0"].first { path in
+            var info = stat()
+            return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFBLK
+        })
+        var info = stat()
+        lstat(disk, &info)
+        let number = deviceNumber(info.st_rdev)
+        let name = TestEnvironment.uniqueName("blkio")
+        var limits = CgroupLimits()
+        limits.blockIO = BlockIOLimits(throttles: [.readBPS: [.init(path: disk, value: 1 << 20)], .writeIOPS: [.init(path: disk, value: 100)]])
+        let handle = try await driver.startRemovedAfterTest(spec(name, ["sleep", "30"], limits: limits))
+        if handle.cgroup?.unifiedDirectory != nil {
+            #expect(cgroupFile(handle, "io.max")?.contains("\(number) rbps=1048576 wbps=max riops=max wiops=100") == true)
+        } else {
+            #expect(cgroupFile(handle, "blkio.throttle.read_bps_device") == "\(number) 1048576")
+            #expect(cgroupFile(handle, "blkio.throttle.write_iops_device") == "\(number) 100")
+        }
+        if handle.cgroup?.unifiedDirectory == nil {
+            // The workload is in that blkio cgroup (on v2 the one cgroup holds everything).
+            #expect(try await inside(handle, "grep -c :blkio:/aicore/test/\(name)$ /proc/self/cgroup") == "1")
+        }
+        _ = try await driver.stop(handle, signal: SIGKILL, grace: .seconds(1))
+        try await offload { [driver] in try driver.remove(handle) }
+        expectNothingLeft(handle)
+    }
+
+    @Test func aBlockIOLimitOnWhatIsNoBlockDeviceFailsTheStartByName() async throws {
+        let name = TestEnvironment.uniqueName("blkio")
+        var limits = CgroupLimits()
+        limits.blockIO = BlockIOLimits(throttles: [.readBPS: [.init(path: "/dev/null", value: 1 << 20)]])
+        do {
+            let handle = try await driver.start(spec(name, ["sleep", "30"], limits: limits))
+            _ = try? await offload { [driver] in try driver.remove(handle) }
+            Issue.record("started")
+        } catch let error as AICoreError {
+            #expect(error.message.contains("/dev/null is not a block device on this host"), "\(error.message)")
+        }
+        #expect(cgroupLeftovers("aicore/test/\(name)").isEmpty)
+    }
+}
+
+/// `MAJ:MIN` of a dev_t (glibc's encoding).
+func deviceNumber(_ rdev: dev_t) -> String {
+    let dev = UInt64(rdev)
+    return "\(((dev >> 8) & 0xfff) | ((dev >> 32) & ~UInt64(0xfff))):\((dev & 0xff) | ((dev >> 12) & ~UInt64(0xff)))"
+}
