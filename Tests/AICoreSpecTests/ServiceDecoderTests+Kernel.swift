@@ -183,6 +183,33 @@ struct KernelSettingsDecoderTests {
         ])
     }
 
+    @Test("blkio_config: a weight, per-device weights and throttles")
+    func blockIO() throws {
+        let service = try Self.service("""
+                blkio_config:
+                  weight: 300
+                  weight_device: [{path: /dev/sda, weight: 400}]
+                  device_read_bps: [{path: /dev/sda, rate: 12mb}]
+                  device_write_bps: [{path: /dev/sda, rate: 1024k}]
+                  device_read_iops: [{path: /dev/sda, rate: 120}]
+                  device_write_iops: [{path: /dev/sdb, rate: 30}]
+
+            """)
+        let blkio = try #require(service.kernel.blkio)
+        #expect(blkio.weight == 300)
+        #expect(blkio.weightDevice == [.init(path: "/dev/sda", value: 400)])
+        #expect(blkio.deviceReadBps == [.init(path: "/dev/sda", value: 12 << 20)])
+        #expect(blkio.deviceWriteBps == [.init(path: "/dev/sda", value: 1 << 20)])
+        #expect(blkio.deviceReadIops == [.init(path: "/dev/sda", value: 120)])
+        #expect(blkio.deviceWriteIops == [.init(path: "/dev/sdb", value: 30)])
+        // Printed and loaded again, the same.
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        let stack = Stack(name: "s", services: [service])
+        try fixture.write("printed.yml", StackPrinter.render(stack, format: .yaml))
+        #expect(try fixture.load(["printed.yml"]).stack.services.first?.kernel.blkio == blkio)
+    }
+
     typealias BadInput = BadInputTests.BadInput
 
     static let badInputs: [BadInput] = [
@@ -246,6 +273,15 @@ struct KernelSettingsDecoderTests {
                  at: 4, 26, "services.api.devices[1]", "/dev/fuse is already the target of another device"),
         BadInput("a long-form device without a source", StackFixture.apiHeader + "    devices: [{target: /dev/fuse}]\n",
                  at: 4, 15, "services.api.devices[0]", "a device needs a `source`"),
+        BadInput("a block I/O weight beyond 1000", StackFixture.apiHeader + "    blkio_config: {weight: 2000}\n",
+                 at: 4, 28, "services.api.blkio_config.weight", "expected an integer from 10 to 1000, found 2000"),
+        BadInput("a throttle on a relative path", StackFixture.apiHeader + "    blkio_config:\n      device_read_bps: [{path: sda, rate: 1mb}]\n",
+                 at: 5, 32, "services.api.blkio_config.device_read_bps[0].path",
+                 "expected the host's block device as an absolute path like /dev/sda, found \"sda\""),
+        BadInput("a throttle without a rate", StackFixture.apiHeader + "    blkio_config:\n      device_write_iops: [{path: /dev/sda}]\n",
+                 at: 5, 27, "services.api.blkio_config.device_write_iops[0]", "a device entry needs `path` and `rate`"),
+        BadInput("a misspelt blkio_config key", StackFixture.apiHeader + "    blkio_config: {wieght: 300}\n",
+                 at: 4, 20, "services.api.blkio_config.wieght", "unknown key `wieght` in blkio_config; did you mean `weight`?"),
     ]
 
     @Test("each mistake is one located error", arguments: badInputs)

@@ -21,7 +21,7 @@ public enum ComposeKeys {
             "labels", "profiles", "scale", "network_mode", "networks", "extra_hosts", "cpus", "mem_limit",
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
             "domainname", "mac_address", "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset",
-            "mem_swappiness", "memswap_limit", "group_add", "init", "privileged", "devices",
+            "mem_swappiness", "memswap_limit", "group_add", "init", "privileged", "devices", "blkio_config",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -38,7 +38,6 @@ public enum ComposeKeys {
         ],
         unsupported: [
             "build": "is not supported: there is no image builder; run a `command` from the host root filesystem",
-            "blkio_config": "is not supported: block I/O limits are not enforced",
             "cgroup_parent": "is not supported: instance cgroups live under aicore/<stack>/<service>",
             "configs": "is not supported yet: configs are not mounted into instances",
             "secrets": "is not supported yet: secrets are not mounted into instances",

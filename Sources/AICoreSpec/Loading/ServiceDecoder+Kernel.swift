@@ -47,6 +47,8 @@ extension ServiceDecoder {
             } else if let size = context.byteSize(value, path) {
                 kernel.memswapLimit = .bytes(size)
             }
+        case "blkio_config":
+            kernel.blkio = decodeBlockIO(value, path)
         default:
             break
         }

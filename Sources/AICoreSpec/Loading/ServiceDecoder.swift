@@ -200,7 +200,7 @@ struct ServiceDecoder {
                 // Every instance runs under aicore-init as PID 1 (it reaps and forwards signals,
                 // as Docker's `init: true` does): satisfied either way, so only the type is checked.
                 _ = context.bool(value, keyPath)
-            case "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "mem_swappiness", "memswap_limit":
+            case "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "mem_swappiness", "memswap_limit", "blkio_config":
                 decodeKernelKey(key, value, keyPath, keyLocation, into: &service.kernel, written: &written)
             case "x-aicore":
                 service.aicore = AICoreExtensionDecoder(context: context).decode(value, keyPath)

@@ -20,6 +20,8 @@ public struct KernelSettings: Sendable, Hashable {
     public var memSwappiness: Int?
     /// `memswap_limit`: memory plus swap; nil: swap limited to the memory limit (no swap).
     public var memswapLimit: SwapLimit?
+    /// `blkio_config`: weight and per-device weights and throttles.
+    public var blkio: BlockIOConfig?
 
     public enum SwapLimit: Sendable, Hashable {
         /// Memory plus swap, at least the memory limit.

@@ -15,6 +15,24 @@ extension StackPrinter {
         case .unlimited?: fields.append(("memswap_limit", .int(-1)))
         case nil: break
         }
+        if let blkio = kernel.blkio { fields.append(("blkio_config", blockIO(blkio))) }
         return fields
+    }
+}
+
+extension StackPrinter {
+    static func blockIO(_ config: BlockIOConfig) -> ConfigValue {
+        var fields: [(String, ConfigValue)] = []
+        if let weight = config.weight { fields.append(("weight", .int(weight))) }
+        func devices(_ key: String, _ values: [BlockIOConfig.DeviceValue], _ name: String) {
+            guard !values.isEmpty else { return }
+            fields.append((key, .list(values.map { .object([("path", text($0.path)), (name, .int(Int($0.value)))]) })))
+        }
+        devices("weight_device", config.weightDevice, "weight")
+        devices("device_read_bps", config.deviceReadBps, "rate")
+        devices("device_write_bps", config.deviceWriteBps, "rate")
+        devices("device_read_iops", config.deviceReadIops, "rate")
+        devices("device_write_iops", config.deviceWriteIops, "rate")
+        return .object(fields)
     }
 }

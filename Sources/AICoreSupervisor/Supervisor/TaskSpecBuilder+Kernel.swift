@@ -13,6 +13,13 @@ extension TaskSpecBuilder {
         spec.limits.cpuPeriod = kernel.cpuPeriod.map { UInt64($0) }
         spec.limits.cpusetCPUs = kernel.cpuset
         spec.limits.memorySwappiness = kernel.memSwappiness.map { UInt64($0) }
+        if let blkio = kernel.blkio {
+            let values = { (list: [BlockIOConfig.DeviceValue]) in list.map { BlockIOLimits.DeviceValue(path: $0.path, value: $0.value) } }
+            spec.limits.blockIO = BlockIOLimits(
+                weight: blkio.weight.map { UInt64($0) }, deviceWeights: values(blkio.weightDevice),
+                throttles: [.readBPS: values(blkio.deviceReadBps), .writeBPS: values(blkio.deviceWriteBps),
+                            .readIOPS: values(blkio.deviceReadIops), .writeIOPS: values(blkio.deviceWriteIops)].filter { !$0.value.isEmpty })
+        }
         // Without a memory limit nothing limits swap either: `-1` then changes nothing (the
         // loader refuses a size without a memory limit).
         guard spec.limits.memoryBytes != nil else { return }
