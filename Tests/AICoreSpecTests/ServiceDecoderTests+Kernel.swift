@@ -110,6 +110,11 @@ struct KernelSettingsDecoderTests {
         let service = try Self.service("    group_add: [audio, 4242, audio]\n    init: true\n")
         #expect(service.groupAdd == ["audio", "4242"])
         #expect(try Self.service("    init: false\n").groupAdd.isEmpty)
+        // Printed as before it was accepted, so the revision of a running service stays.
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        let loaded = try fixture.load(yaml: StackFixture.apiHeader + "    init: true\n")
+        #expect(StackPrinter.render(loaded.stack, format: .yaml).contains("init: true"))
     }
 
     @Test("a platform of this node loads quietly; another is refused when the stack starts")

@@ -199,7 +199,9 @@ struct ServiceDecoder {
             case "init":
                 // Every instance runs under aicore-init as PID 1 (it reaps and forwards signals,
                 // as Docker's `init: true` does): satisfied either way, so only the type is checked.
-                _ = context.bool(value, keyPath)
+                // Kept as written, where it was kept while it was an ignored key, so that a
+                // service's printout and revision hash stay what they were.
+                if context.bool(value, keyPath) != nil { service.unimplemented[key] = ConfigValue(value) }
             case "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "mem_swappiness", "memswap_limit", "blkio_config":
                 decodeKernelKey(key, value, keyPath, keyLocation, into: &service.kernel, written: &written)
             case "x-aicore":
