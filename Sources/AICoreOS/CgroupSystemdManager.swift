@@ -57,6 +57,13 @@ public struct CgroupSystemdManager: CgroupManager {
     /// Checks the limits and names the scope; nothing exists until `place` starts it.
     public func create(_ relativePath: String, limits: CgroupLimits) throws(SystemError) -> CgroupHandle {
         try limits.validate(for: relativePath)
+        if limits.cpusetCPUs != nil || limits.blockIO != nil {
+            // systemd writes cpuset.cpus of the scopes it manages (AllowedCPUs=, a byte mask this
+            // bus client does not encode yet): a file written behind its back would not last.
+            throw SystemError(
+                code: .controllerUnavailable, operation: "create cgroup \(relativePath)",
+                detail: "cpuset and blkio_config are not supported with the systemd cgroup driver yet; use cgroup_driver: cgroupfs")
+        }
         return try handle(for: relativePath)
     }
 

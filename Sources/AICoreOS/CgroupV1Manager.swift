@@ -26,7 +26,7 @@ public struct CgroupV1Manager: CgroupManager {
 
     /// A manager over explicit hierarchy mount points, as found by `CgroupLayout`.
     public init(mountPoints: [String: String], parent: String = "", killTimeout: Duration = .seconds(10), removeTimeout: Duration = .seconds(2)) {
-        self.mountPoints = mountPoints.filter { Self.controllers.contains($0.key) }
+        self.mountPoints = mountPoints.filter { (Self.controllers + Self.optionalControllers).contains($0.key) }
         self.parent = parent
         self.killTimeout = killTimeout
         self.removeTimeout = removeTimeout
@@ -36,7 +36,7 @@ public struct CgroupV1Manager: CgroupManager {
     /// Co-mounted hierarchies (`cpu` and `cpuacct` symlinked to `cpu,cpuacct`) are resolved to one mount point.
     public init(root: String = "/sys/fs/cgroup", parent: String = "", killTimeout: Duration = .seconds(10), removeTimeout: Duration = .seconds(2)) {
         var mounts: [String: String] = [:]
-        for controller in Self.controllers {
+        for controller in Self.controllers + Self.optionalControllers {
             let path = CgroupPath.join(root, controller)
             guard CgroupFileIO.exists(path) else { continue }
             mounts[controller] = Self.resolvingSymlinks(path)
@@ -61,13 +61,15 @@ public struct CgroupV1Manager: CgroupManager {
     }
 
     public func create(_ relativePath: String, limits: CgroupLimits) throws(SystemError) -> CgroupHandle {
-        let handle = try handle(for: relativePath)
+        var handle = try handle(for: relativePath)
         try limits.validate(for: relativePath)
         var needed: [String] = []
         if limits.memoryBytes != nil { needed.append("memory") }
         if limits.cpus != nil || limits.cpuWeight != nil { needed.append("cpu") }
         if limits.pidsMax != nil { needed.append("pids") }
         if limits.devices != nil { needed.append("devices") }
+        if limits.cpusetCPUs != nil { needed.append("cpuset") }
+        if limits.blockIO != nil { needed.append("blkio") }
         for controller in needed where mountPoints[controller] == nil {
             throw SystemError(
                 code: .controllerUnavailable, operation: "create cgroup \(relativePath)",
@@ -76,7 +78,23 @@ public struct CgroupV1Manager: CgroupManager {
         for dir in handle.directories {
             try CgroupFileIO.makeDirectories(dir)
         }
-        try writeLimits(limits, relativePath)
+        do {
+            try writeLimits(limits, relativePath)
+            try writeKernelSettings(limits, relativePath)
+            if let cpus = limits.cpusetCPUs {
+                let cpuset = try makeCpuset(relativePath, cpus: cpus)
+                handle = CgroupHandle(relativePath: relativePath, directories: handle.directories + [cpuset], unifiedDirectory: nil)
+            }
+            if let blockIO = limits.blockIO {
+                let blkio = try writeBlockIO(blockIO, relativePath)
+                handle = CgroupHandle(relativePath: relativePath, directories: handle.directories + [blkio], unifiedDirectory: nil)
+            }
+        } catch {
+            // Nothing of a cgroup the caller never gets a handle of may stay behind.
+            let made = handle.directories + Self.optionalControllers.compactMap { directory($0, relativePath) }
+            try? destroy(CgroupHandle(relativePath: relativePath, directories: made, unifiedDirectory: nil))
+            throw error
+        }
         return handle
     }
 
@@ -104,7 +122,7 @@ public struct CgroupV1Manager: CgroupManager {
         }
         if let dir = directory("cpu", relativePath) {
             if let quota = limits.cpuQuotaMicros {
-                try CgroupFileIO.write(String(CgroupLimits.cpuPeriodMicros), to: CgroupPath.join(dir, "cpu.cfs_period_us"))
+                try CgroupFileIO.write(String(limits.periodMicros), to: CgroupPath.join(dir, "cpu.cfs_period_us"))
                 try CgroupFileIO.write(String(quota), to: CgroupPath.join(dir, "cpu.cfs_quota_us"))
             }
             if let weight = limits.cpuWeight {

@@ -14,6 +14,10 @@ import Musl
 public struct CgroupV2Manager: CgroupManager {
     /// The controllers enabled along the path to every instance cgroup, in the order they are written.
     public static let controllers = ["cpu", "memory", "pids"]
+    /// Enabled along the path only for an instance whose limits need them (`cpuset`, `io` for
+    /// `blkio_config`): every
+    /// controller enabled costs each cgroup below, and most instances never pin CPUs.
+    static let optionalControllers = ["cpuset", "io"]
 
     public var version: CgroupVersion { .v2 }
     /// The cgroup2 mount point.
@@ -58,9 +62,12 @@ public struct CgroupV2Manager: CgroupManager {
 
         var needed: [String] = []
         if limits.memoryBytes != nil { needed.append("memory") }
-        if limits.cpus != nil || limits.cpuWeight != nil { needed.append("cpu") }
+        if limits.cpus != nil || limits.effectiveCPUWeight != nil || limits.cpuPeriod != nil { needed.append("cpu") }
         if limits.pidsMax != nil { needed.append("pids") }
+        if limits.cpusetCPUs != nil { needed.append("cpuset") }
+        if limits.blockIO != nil { needed.append("io") }
 
+        let optional = needed.filter(Self.optionalControllers.contains)
         // <base>, <base>/aicore, <base>/aicore/stack, … down to the leaf's parent: each must delegate the
         // controllers to its children. Below the base each level is made on its own (never
         // `mkdir -p`): another instance's destroy may remove an empty stack or service cgroup at
@@ -71,11 +78,11 @@ public struct CgroupV2Manager: CgroupManager {
             let missing = try CgroupFileIO.retryingVanishedAncestors { () throws(SystemError) -> String? in
                 try CgroupFileIO.makeDirectories(base)
                 var dir = base
-                try enableControllers(in: dir)
+                try enableControllers(in: dir, also: optional)
                 for component in components.dropLast() {
                     dir = CgroupPath.join(dir, component)
                     try CgroupFileIO.makeDirectory(dir)
-                    try enableControllers(in: dir)
+                    try enableControllers(in: dir, also: optional)
                 }
                 try CgroupFileIO.makeDirectory(leaf)
                 guard let available = try Self.controllers(in: leaf) else { return nil }
@@ -88,18 +95,26 @@ public struct CgroupV2Manager: CgroupManager {
                 code: .controllerUnavailable, operation: "create cgroup \(leaf)",
                 detail: "the \(controller) controller is not available there: it must be enabled in every ancestor's cgroup.subtree_control (under systemd: Delegate=yes)")
         }
-        try writeLimits(limits, in: leaf)
-        if let devices = limits.devices { try DeviceRule.attach(devices, toCgroup: leaf) }
+        do {
+            try writeLimits(limits, in: leaf)
+            try writeKernelSettings(limits, in: leaf)
+            if let blockIO = limits.blockIO { try writeBlockIO(blockIO, in: leaf) }
+            if let devices = limits.devices { try DeviceRule.attach(devices, toCgroup: leaf) }
+        } catch {
+            // Nothing of a cgroup the caller never gets a handle of may stay behind.
+            try? destroy(handle)
+            throw error
+        }
         return handle
     }
 
     /// Enables the wanted controllers that `dir` has (cgroup.controllers) but does not yet pass on
     /// (cgroup.subtree_control), in one write such as `+cpu +memory +pids`.
-    private func enableControllers(in dir: String) throws(SystemError) {
+    private func enableControllers(in dir: String, also optional: [String] = []) throws(SystemError) {
         let available = try Self.controllers(in: dir)
         let subtreeFile = CgroupPath.join(dir, "cgroup.subtree_control")
         let enabled = Set(try CgroupFileIO.read(subtreeFile).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-        let missing = Self.controllers.filter { !enabled.contains($0) && (available?.contains($0) ?? true) }
+        let missing = (Self.controllers + optional).filter { !enabled.contains($0) && (available?.contains($0) ?? true) }
         guard !missing.isEmpty else { return }
         let value = missing.map { "+" + $0 }.joined(separator: " ")
         do {
@@ -127,9 +142,9 @@ public struct CgroupV2Manager: CgroupManager {
             try CgroupFileIO.writeIfPresent("0", to: CgroupPath.join(dir, "memory.swap.max"))
         }
         if let quota = limits.cpuQuotaMicros {
-            try CgroupFileIO.write("\(quota) \(CgroupLimits.cpuPeriodMicros)", to: CgroupPath.join(dir, "cpu.max"))
+            try CgroupFileIO.write("\(quota) \(limits.periodMicros)", to: CgroupPath.join(dir, "cpu.max"))
         }
-        if let weight = limits.cpuWeight {
+        if let weight = limits.effectiveCPUWeight {
             try CgroupFileIO.write(String(weight), to: CgroupPath.join(dir, "cpu.weight"))
         }
     }

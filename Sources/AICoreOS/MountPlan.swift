@@ -72,6 +72,11 @@ public struct MountPlan: Sendable, Equatable {
         public var readOnlyPaths: [String]
         /// Size of the private /tmp, in bytes (nil: tmpfs default, half of RAM, still cgroup-charged).
         public var tmpSizeBytes: UInt64?
+        /// Size of /dev/shm in bytes (`shm_size`); nil: 64 MiB, as Docker's default.
+        public var shmSizeBytes: UInt64?
+        /// Host device nodes bound into the instance's /dev (`devices`): host path → a path
+        /// under /dev. The device cgroup decides whether they open.
+        public var devices: [(source: String, target: String)] = []
 
         public init(
             rootfs: String = "/",
@@ -84,7 +89,8 @@ public struct MountPlan: Sendable, Equatable {
             hiddenPaths: [String] = [],
             maskedPaths: [String] = MountPlan.dockerMaskedPaths,
             readOnlyPaths: [String] = MountPlan.dockerReadOnlyPaths,
-            tmpSizeBytes: UInt64? = nil
+            tmpSizeBytes: UInt64? = nil,
+            shmSizeBytes: UInt64? = nil
         ) {
             self.rootfs = rootfs
             self.newRoot = newRoot
@@ -97,7 +103,11 @@ public struct MountPlan: Sendable, Equatable {
             self.maskedPaths = maskedPaths
             self.readOnlyPaths = readOnlyPaths
             self.tmpSizeBytes = tmpSizeBytes
+            self.shmSizeBytes = shmSizeBytes
         }
+
+        /// The tmpfs options of /dev/shm.
+        var shmData: String { "mode=1777,size=\(shmSizeBytes.map(String.init) ?? "65536k")" }
 
         var isHostRoot: Bool { rootfs == "/" }
     }
@@ -207,7 +217,7 @@ public struct MountPlan: Sendable, Equatable {
            flags: Int32(MS_NOSUID | MS_NOEXEC), "mount /dev/pts")
         op(.symlink, "/dev/ptmx", source: "pts/ptmx", "symlink /dev/ptmx")
         op(.mkdir, "/dev/shm", mode: 0o1777, "mkdir /dev/shm")
-        op(.mount, "/dev/shm", source: "shm", fstype: "tmpfs", data: "mode=1777,size=65536k",
+        op(.mount, "/dev/shm", source: "shm", fstype: "tmpfs", data: o.shmData,
            flags: nosuidNodevNoexec, "mount /dev/shm")
         op(.mkdir, "/dev/mqueue", mode: 0o755, "mkdir /dev/mqueue")
         op(.mount, "/dev/mqueue", source: "mqueue", fstype: "mqueue", flags: nosuidNodevNoexec, "mount /dev/mqueue")
@@ -215,6 +225,16 @@ public struct MountPlan: Sendable, Equatable {
         op(.symlink, "/dev/stdin", source: "/proc/self/fd/0", "symlink /dev/stdin")
         op(.symlink, "/dev/stdout", source: "/proc/self/fd/1", "symlink /dev/stdout")
         op(.symlink, "/dev/stderr", source: "/proc/self/fd/2", "symlink /dev/stderr")
+        // The service's `devices`: bound over empty files in this /dev (a tmpfs without nodev),
+        // each host node resolved through no symlink; the device cgroup decides whether it opens.
+        for device in o.devices {
+            for parent in Self.parentDirectories(of: device.target, below: "/dev") {
+                op(.mkdir, parent, mode: 0o755, declared: true, "mkdir \(parent)")
+            }
+            op(.mkfile, device.target, mode: 0o666, declared: true, "create \(device.target)")
+            op(.mount, device.target, source: device.source, sourceResolution: .hostNoSymlinks, flags: Int32(MS_BIND),
+               declared: true, "bind device \(device.source) to \(device.target)")
+        }
 
         // sysfs has one superblock per network namespace, and the kernel refuses (EBUSY) to stack
         // it on a bind of itself: drop the host's /sys (and its submounts) from the recursive

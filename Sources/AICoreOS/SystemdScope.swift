@@ -106,15 +106,18 @@ public struct SystemdScope: Sendable, Equatable {
         ]
         if let bytes = limits.memoryBytes {
             properties.append(.uint64("MemoryMax", bytes))
-            properties.append(.uint64("MemorySwapMax", 0))
+            // memory+swap beyond memory is swap (MemorySwapMax takes bytes or infinity).
+            properties.append(.uint64("MemorySwapMax", limits.memoryPlusSwapBytes.map { $0 == .max ? .max : $0 - bytes } ?? 0))
         }
         if let quota = limits.cpuQuotaMicros {
             // The quota is per 100 ms period; systemd takes it per second and writes cpu.max
             // for the period below (its default, said here so that the two never disagree).
-            properties.append(.uint64("CPUQuotaPerSecUSec", quota * (1_000_000 / CgroupLimits.cpuPeriodMicros)))
-            properties.append(.uint64("CPUQuotaPeriodUSec", CgroupLimits.cpuPeriodMicros))
+            properties.append(.uint64("CPUQuotaPerSecUSec", quota * 1_000_000 / limits.periodMicros))
+            properties.append(.uint64("CPUQuotaPeriodUSec", limits.periodMicros))
+        } else if let period = limits.cpuPeriod {
+            properties.append(.uint64("CPUQuotaPeriodUSec", period))
         }
-        if let weight = limits.cpuWeight {
+        if let weight = limits.effectiveCPUWeight {
             properties.append(.uint64("CPUWeight", weight))
         }
         properties.append(.uint64("TasksMax", limits.pidsMax.map { UInt64($0) } ?? .max))

@@ -36,6 +36,13 @@ public final class LinuxTaskDriver: TaskDriver {
         /// for the call) once its links are up and before its workload starts, at every start:
         /// the agent's resolver binds 127.0.0.11:53 there. A failure fails the start.
         public var networkReady: (@Sendable (String, Int32) throws -> Void)?
+        /// Called with an instance's id and a sentence when part of its spec is not applied on
+        /// this host (`mem_swappiness` on cgroup v2), or a privileged instance starts: the agent
+        /// logs it as a warning.
+        public var notice: (@Sendable (String, String) -> Void)?
+        /// Whether `TaskSpec.privileged` may start (the agent's `security.allow_privileged`);
+        /// a privileged spec is refused otherwise, whatever made it.
+        public var allowsPrivileged = false
 
         public init(stateRoot: String = "/run/aicore/instances",
                     hiddenHostPaths: [String] = HiddenHostPaths.agentDefaults,
@@ -93,6 +100,8 @@ public final class LinuxTaskDriver: TaskDriver {
             }
         }
 
+        let sysctls = try spec.checkedSysctls()
+        try checkPrivileged(spec)
         // The stack loader and `run -v` refuse these with their own words; a TaskSpec made some
         // other way meets the same rule here.
         for m in spec.mounts {
@@ -139,11 +148,16 @@ public final class LinuxTaskDriver: TaskDriver {
         let logDirectory = spec.logging.directory ?? stateDirectory + "/" + Self.logDirectoryName
         try FileIO.makeDirectories(logDirectory, mode: spec.logging.directory == nil ? 0o700 : 0o750)
 
-        let plan = MountPlan.build(
-            MountPlan.Options(rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
-                              mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile, resolvConfFile: resolvConfFile,
-                              hiddenPaths: hidden, tmpSizeBytes: spec.tmpSizeBytes),
-            isDirectory: FileIO.isDirectory)
+        let devices = try Self.resolveDevices(spec.devices)
+        // A privileged instance keeps /proc and /sys unmasked, as Docker's --privileged.
+        var planOptions = MountPlan.Options(
+            rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
+            mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile, resolvConfFile: resolvConfFile,
+            hiddenPaths: hidden, maskedPaths: spec.privileged ? [] : MountPlan.dockerMaskedPaths,
+            readOnlyPaths: spec.privileged ? [] : MountPlan.dockerReadOnlyPaths,
+            tmpSizeBytes: spec.tmpSizeBytes, shmSizeBytes: spec.shmSizeBytes)
+        planOptions.devices = devices.binds
+        let plan = MountPlan.build(planOptions, isDirectory: FileIO.isDirectory)
         for m in spec.mounts {
             if case let .bind(source, _) = m.kind, !FileIO.exists(source) {
                 throw AICoreError(code: .invalidSpec, message: "volume source \(source) does not exist on the host")
@@ -154,12 +168,16 @@ public final class LinuxTaskDriver: TaskDriver {
         var limits = spec.limits
         // Every instance gets the device allowlist: /dev nodes bound in, or made with mknod
         // anywhere, are usable only when listed.
-        if limits.devices == nil { limits.devices = DeviceRule.defaultAllowlist }
+        if limits.devices == nil { limits.devices = spec.privileged ? [DeviceRule(.any, nil, nil, .all)] : DeviceRule.defaultAllowlist }
+        limits.devices?.append(contentsOf: devices.rules)
         let placedLimits = limits
         do {
             cgroup = try cgroups.create(spec.cgroupPath, limits: limits)
         } catch {
             throw AICoreError(code: .cgroupFailed, message: "create cgroup \(spec.cgroupPath): \(error)", cause: error)
+        }
+        if let swappiness = limits.memorySwappiness, cgroups.version == .v2 {
+            configuration.notice?(spec.id, "mem_swappiness \(swappiness) is not applied: cgroup v2 has no per-cgroup swappiness (the host's vm.swappiness applies)")
         }
         var namespaces = NamespaceSet.instanceDefault
         var joining: Int32?
@@ -182,7 +200,7 @@ public final class LinuxTaskDriver: TaskDriver {
         // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
         request.oomKillCounterFile = handleCgroup.flatMap { cgroups.oomKillCounterFile($0) }
-        request.needsPreparation = !bridges.isEmpty
+        request.needsPreparation = !bridges.isEmpty || !sysctls.isEmpty
         request.joinNetworkNamespace = joining.map { "/proc/self/fd/\($0)" }
         let pidfd: PIDFD
         do {
@@ -198,6 +216,8 @@ public final class LinuxTaskDriver: TaskDriver {
                 try record.write()
             } prepare: { pid in
                 if !bridges.isEmpty { try self.attach(pid, id: spec.id, to: bridges) }
+                // After the links are made: a sysctl may name one (net.ipv4.conf.eth0.…).
+                if !sysctls.isEmpty { try Self.writeSysctls(sysctls, pid: pid) }
             }
         } catch {
             throw AICoreError.spawnFailed(error.description, cause: error, exitCode: error.exitCode)
@@ -227,13 +247,28 @@ public final class LinuxTaskDriver: TaskDriver {
                 throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
             }
         }
+        if !spec.groupAdd.isEmpty {
+            let group = try Self.accountFile("etc/group", in: rootfs)
+            do {
+                identity = try identity.addingGroups(spec.groupAdd, group: group)
+            } catch {
+                throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
+            }
+        }
         let caps: CapabilitySet
         do {
-            caps = try CapabilitySet.resolve(uid: identity.uid, add: spec.capAdd, drop: spec.capDrop)
+            if spec.privileged {
+                // Every capability the agent itself may pass on: more would make capset fail.
+                var all = CapabilitySet.all
+                if let bounding = CapabilitySet.ownBoundingSet() { all.bits &= bounding.bits }
+                caps = all
+            } else {
+                caps = try CapabilitySet.resolve(uid: identity.uid, add: spec.capAdd, drop: spec.capDrop)
+            }
         } catch {
             throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
         }
-        let seccomp = try seccompFilter(spec.seccomp, capabilities: caps)
+        let seccomp = spec.privileged ? nil : try seccompFilter(spec.seccomp, capabilities: caps)
 
         var env = spec.environment
         func has(_ key: String) -> Bool { env.contains { $0.hasPrefix(key + "=") } }

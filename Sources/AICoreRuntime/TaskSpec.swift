@@ -112,6 +112,9 @@ public struct TaskSpec: Sendable {
     public var workingDirectory: String?
     /// `name|uid[:gid]`, resolved in the root filesystem; nil = root.
     public var user: String?
+    /// Supplementary groups besides the user's (`group_add`): names resolved in the root
+    /// filesystem's /etc/group, or gids.
+    public var groupAdd: [String] = []
     /// nil = the host's `/`, always read-only (unless `imageRoot` is set).
     public var rootfs: String?
     /// The root is an image's layers, with a writable layer of the instance's own (fresh at each
@@ -128,6 +131,28 @@ public struct TaskSpec: Sendable {
     public var hiddenPaths: [String]
     public var capAdd: [String]
     public var capDrop: [String]
+    /// Host device nodes made available in the instance's /dev and allowed in its device
+    /// cgroup (`devices`).
+    public var devices: [Device] = []
+
+    public struct Device: Sendable, Equatable {
+        /// The host's node.
+        public var source: String
+        /// A path under /dev inside the instance.
+        public var target: String
+        /// `r`, `w`, `m`.
+        public var permissions: String
+        public init(source: String, target: String, permissions: String = "rwm") {
+            self.source = source
+            self.target = target
+            self.permissions = permissions
+        }
+    }
+
+    /// Every capability (`capAdd`/`capDrop` aside), no seccomp filter, every device, no masked
+    /// or read-only paths under /proc and /sys: Docker's `--privileged`. The namespaces stay.
+    /// Refused unless `LinuxTaskDriver.Configuration.allowsPrivileged`.
+    public var privileged = false
     public var seccomp: Seccomp
     public var rlimits: [ResourceLimit]
     public var limits: CgroupLimits
@@ -141,6 +166,13 @@ public struct TaskSpec: Sendable {
     public var tmpSizeBytes: UInt64 = TaskSpec.defaultTmpSizeBytes
     /// 256 MiB: tmpfs's own default is half of the host's memory, for every instance at once.
     public static let defaultTmpSizeBytes: UInt64 = 256 << 20
+    /// The size of the instance's `/dev/shm` (a tmpfs); nil: 64 MiB, as Docker.
+    public var shmSizeBytes: UInt64?
+    /// Sysctls written in the instance's own namespaces before its workload starts, by name
+    /// (`net.core.somaxconn`): `net.*` needs a network namespace of its own, `kernel.shm*`,
+    /// `kernel.msg*`, `kernel.sem` and `fs.mqueue.*` are the IPC namespace's. Anything else is
+    /// refused: it would change the host (`TaskSpec+Sysctls.swift`).
+    public var sysctls: [String: String] = [:]
     /// Copy the workload's output to these launcher descriptors too (foreground `run`).
     public var passthroughStdoutFD: Int32?
     public var passthroughStderrFD: Int32?

@@ -18,6 +18,21 @@ public struct CgroupLimits: Sendable, Equatable {
     /// The devices the cgroup's processes may use (everything else is refused); nil: no
     /// restriction. Instances get `DeviceRule.defaultAllowlist`.
     public var devices: [DeviceRule]?
+    /// v1 `cpu.shares` (2...262144), written as it is there; v2 and systemd take `cpuWeight`
+    /// when that is set, else these shares converted (`cpuWeight(forShares:)`).
+    public var cpuShares: UInt64?
+    /// The CFS period in microseconds (1000...1000000); nil: `cpuPeriodMicros`. The quota is
+    /// `cpus` of this period.
+    public var cpuPeriod: UInt64?
+    /// The CPUs the processes may run on, in the kernel's list format (`0-2,5`); nil: the parent's.
+    public var cpusetCPUs: String?
+    /// v1 `memory.swappiness` (0...100); cgroup v2 has no such setting and ignores it.
+    public var memorySwappiness: UInt64?
+    /// Memory plus swap, in bytes, at least `memoryBytes`; `.max`: swap unlimited; nil: no swap
+    /// beyond the memory limit. Only with `memoryBytes`.
+    public var memoryPlusSwapBytes: UInt64?
+    /// Block I/O weight and throttles (`blkio_config`); nil writes nothing.
+    public var blockIO: BlockIOLimits?
 
     public init(memoryBytes: UInt64? = nil, cpus: Double? = nil, cpuWeight: UInt64? = nil, pidsMax: Int? = 4096,
                 devices: [DeviceRule]? = nil) {
@@ -28,10 +43,16 @@ public struct CgroupLimits: Sendable, Equatable {
         self.devices = devices
     }
 
+    /// The CFS period written with the quota: `cpuPeriod`, else 100 ms.
+    public var periodMicros: UInt64 { cpuPeriod ?? Self.cpuPeriodMicros }
+
+    /// The weight v2 and systemd write: `cpuWeight`, else `cpuShares` converted.
+    public var effectiveCPUWeight: UInt64? { cpuWeight ?? cpuShares.map(Self.cpuWeight(forShares:)) }
+
     /// The CFS quota in microseconds for `cpus`, never below the kernel's 1 ms minimum.
     public var cpuQuotaMicros: UInt64? {
         guard let cpus, cpus.isFinite, cpus > 0 else { return nil }
-        let quota = (cpus * Double(Self.cpuPeriodMicros)).rounded()
+        let quota = (cpus * Double(periodMicros)).rounded()
         guard quota < Double(UInt64.max / 2) else { return nil }
         return max(Self.minimumCPUQuotaMicros, UInt64(quota))
     }
@@ -64,5 +85,6 @@ public struct CgroupLimits: Sendable, Equatable {
         if let memoryBytes, memoryBytes < 4096 || memoryBytes > UInt64(Int64.max) {
             throw SystemError(code: .invalidArgument, operation: action, detail: "memory limit must be at least 4096 bytes, got \(memoryBytes)")
         }
+        try validateKernelSettings(action: action)
     }
 }

@@ -362,3 +362,5 @@ int aic_nl_link_mac(const char *name, uint8_t *mac) {
 int aic_netns_enter(int fd) { return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0; }
 
 int aic_netns_unshare(void) { return unshare(CLONE_NEWNET) < 0 ? -errno : 0; }
+
+int aic_ipcns_enter(int fd) { return setns(fd, CLONE_NEWIPC) < 0 ? -errno : 0; }

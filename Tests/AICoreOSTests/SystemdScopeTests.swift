@@ -73,6 +73,21 @@ import Testing
         #expect(properties.last?.description == "TasksMax=infinity", "systemd's DefaultTasksMax would cap it otherwise")
     }
 
+    @Test func sharesPeriodAndSwapBecomeUnitProperties() throws {
+        let scope = try SystemdScope(cgroupPath: "aicore/demo/api/demo-api-1")
+        var limits = CgroupLimits(memoryBytes: 64 << 20, cpus: 0.5, pidsMax: nil)
+        limits.cpuShares = 1024
+        limits.cpuPeriod = 50_000
+        limits.memoryPlusSwapBytes = 96 << 20
+        let properties = scope.properties(pid: 7, limits: limits)
+        #expect(properties.contains(.uint64("MemorySwapMax", 32 << 20)))
+        #expect(properties.contains(.uint64("CPUQuotaPerSecUSec", 500_000)), "25 ms per 50 ms period")
+        #expect(properties.contains(.uint64("CPUQuotaPeriodUSec", 50_000)))
+        #expect(properties.contains(.uint64("CPUWeight", 39)))
+        limits.memoryPlusSwapBytes = .max
+        #expect(scope.properties(pid: 7, limits: limits).contains(.uint64("MemorySwapMax", .max)))
+    }
+
     @Test func aCPUQuotaBelowTheKernelsMinimumIsRaisedToIt() throws {
         let scope = try SystemdScope(cgroupPath: "aicore/demo/api/demo-api-1")
         let properties = scope.properties(pid: 7, limits: CgroupLimits(cpus: 0.001))

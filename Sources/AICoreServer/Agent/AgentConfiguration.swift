@@ -49,6 +49,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// `networks.pools6`: where `enable_ipv6` networks' /64s come from; nil: the node's own
     /// ULA /48 (generated once, kept in networks.json).
     public var networkPools6: [IPv6Network]?
+    /// `security.allow_privileged`: whether stacks may run `privileged: true` instances (every
+    /// capability, no seccomp, every device). Off unless the host's administrator says so.
+    public var allowPrivileged = false
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -109,7 +112,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
                        "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections",
-                       "cgroup_driver", "proxy_event_loops", "registries", "networks"]
+                       "cgroup_driver", "proxy_event_loops", "registries", "networks", "security"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -167,6 +170,10 @@ public struct AgentConfiguration: Sendable, Equatable {
             }
             if key == "networks" {
                 try parseNetworks(value, into: &configuration, path: path, at: line)
+                continue
+            }
+            if key == "security" {
+                try parseSecurity(value, into: &configuration, path: path, at: line)
                 continue
             }
             if key == "proxy_event_loops" {

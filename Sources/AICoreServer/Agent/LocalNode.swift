@@ -62,6 +62,8 @@ public enum LocalNode {
                 seccompCacheDirectory: configuration.stateDirectory + "/seccomp-cache",
                 writableLayerRoot: configuration.stateDirectory + "/writable", bridgeNamespace: bridgeNamespace)
             runtime.networkReady = { instance, namespace in try resolver.namespaceReady(instance: instance, namespace: namespace) }
+            runtime.allowsPrivileged = configuration.allowPrivileged
+            runtime.notice = { instance, message in logger.warning("\(message)", metadata: ["instance": "\(instance)"]) }
             driver = try LinuxTaskDriver(configuration: runtime, cgroups: cgroups)
         } catch {
             throw AICoreError(.internalError, "cannot start the runtime: \(error)", cause: error)

@@ -4,6 +4,8 @@
 /// Not Sendable on purpose: one load owns one context, on one task.
 final class DecodeContext {
     private(set) var diagnostics: [Diagnostic] = []
+    /// `StackLoadOptions.allowsPrivileged`.
+    var allowsPrivileged = false
     /// Where each key path was written, for checks that run after decoding (cycles, conflicts).
     private(set) var locations: [String: SourceLocation] = [:]
 

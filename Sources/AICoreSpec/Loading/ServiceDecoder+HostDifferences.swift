@@ -13,6 +13,8 @@ extension ServiceDecoder {
         var networks: SourceLocation?
         /// Each `environment` variable: where its key was written and its key path.
         var environment: [String: (location: SourceLocation, path: String)] = [:]
+        /// The kernel keys (`sysctls.NAME`, `cpu_quota`, …), for checks against other keys.
+        var kernel: [String: (location: SourceLocation, path: String)] = [:]
     }
 
     /// Mount points the runtime puts on the read-only root before the service's own mounts

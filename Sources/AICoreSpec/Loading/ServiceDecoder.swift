@@ -124,6 +124,7 @@ struct ServiceDecoder {
                     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
                     if (2...3).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && !$0.contains(" ") }) {
                         service.platform = text
+                        checkPlatform(text, at: value.location, path: keyPath)
                     } else {
                         context.error("expected os/architecture[/variant], e.g. linux/arm64, found \"\(text)\"", at: value.location, path: keyPath)
                     }
@@ -189,6 +190,20 @@ struct ServiceDecoder {
                 if let size = context.byteSize(value, keyPath) { legacy.memory = (size, keyLocation) }
             case "mem_reservation":
                 if let size = context.byteSize(value, keyPath) { legacy.reservation = (size, keyLocation) }
+            case "privileged":
+                service.privileged = decodePrivileged(value, keyPath, keyLocation)
+            case "devices":
+                service.devices = decodeDevices(value, keyPath)
+            case "group_add":
+                service.groupAdd = decodeGroupAdd(value, keyPath)
+            case "init":
+                // Every instance runs under aicore-init as PID 1 (it reaps and forwards signals,
+                // as Docker's `init: true` does): satisfied either way, so only the type is checked.
+                // Kept as written, where it was kept while it was an ignored key, so that a
+                // service's printout and revision hash stay what they were.
+                if context.bool(value, keyPath) != nil { service.unimplemented[key] = ConfigValue(value) }
+            case "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "mem_swappiness", "memswap_limit", "blkio_config":
+                decodeKernelKey(key, value, keyPath, keyLocation, into: &service.kernel, written: &written)
             case "x-aicore":
                 service.aicore = AICoreExtensionDecoder(context: context).decode(value, keyPath)
             default:
@@ -202,6 +217,7 @@ struct ServiceDecoder {
         service.volumes = mounts.map(\.mount)
         applyLegacy(legacy, deployReplicas: deployReplicas, to: &service, path: path)
         combineNetworkMode(&service, path: path, written: written)
+        combineKernelSettings(&service, path: path, written: written)
         service.restart = combineRestart(compose: composeRestart, deploy: deployRestart, path: path)
         if !hasCommand && service.image == nil && node["build"] == nil {
             context.error(
@@ -697,7 +713,7 @@ struct ServiceDecoder {
                     options.seccomp = .profile(PathResolver.resolve(profile, against: baseDirectory))
                 }
             case "apparmor", "label", "systempaths":
-                context.warning(.ignored, "`\(name)` is ignored: aicore-node applies its own confinement", at: item.location, path: itemPath)
+                context.warning(.ignored, Self.confinementNotApplied(name, written: text), at: item.location, path: itemPath)
             default:
                 context.error(
                     "unknown security option \"\(text)\"; expected no-new-privileges or seccomp=…", at: item.location,

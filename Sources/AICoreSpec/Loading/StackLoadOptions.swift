@@ -28,6 +28,9 @@ public struct StackLoadOptions: Sendable {
     /// The first symbolic link on this host in a mount's path: the runtime refuses such a mount,
     /// so it gets a warning. Injectable for tests.
     public var hostSymlink: @Sendable (String) -> HostSymlink? = { HostSymlink.first(in: $0) }
+    /// Whether `privileged: true` may run (the agent's `security.allow_privileged`): when not,
+    /// it is an unsupported key, refused when the stack starts.
+    public var allowsPrivileged = false
 
     public init(
         files: [String], envFiles: [String] = [], profiles: [String] = [], projectName: String? = nil,

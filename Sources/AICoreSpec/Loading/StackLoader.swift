@@ -22,6 +22,7 @@ public enum StackLoader {
             ])
         }
         let context = DecodeContext()
+        context.allowsPrivileged = options.allowsPrivileged
         let baseDirectory = URL(fileURLWithPath: firstFile).deletingLastPathComponent().standardizedFileURL.path
         let variables = resolveVariables(options, baseDirectory: baseDirectory, context: context)
         let interpolation = TreeInterpolation(interpolator: Interpolator(variables: variables), context: context)

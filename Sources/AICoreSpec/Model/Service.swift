@@ -53,6 +53,16 @@ public struct Service: Sendable, Hashable {
     public var dnsSearch: [String]
     public var dnsOptions: [String]
     public var aicore: AICoreExtension
+    /// `privileged: true`: every capability, no seccomp filter, every device, no masked paths.
+    /// Loaded only where the agent allows it (`StackLoadOptions.allowsPrivileged`).
+    public var privileged = false
+    /// Host device nodes bound into the instance's /dev and allowed in its device cgroup.
+    public var devices: [DeviceMapping] = []
+    /// Supplementary groups of the workload besides its user's (`group_add`): names, resolved in
+    /// the instance's root filesystem when it starts, or numbers.
+    public var groupAdd: [String] = []
+    /// `shm_size`, `sysctls` and the cgroup keys beyond `deploy.resources` (`cpu_shares`, …).
+    public var kernel = KernelSettings()
     /// Other `x-` keys of the service, kept as written.
     public var extensions: [String: ConfigValue]
     /// Compose keys aicore-node reports but does not act on (`build`, `container_name`, …), kept

@@ -10,6 +10,7 @@ extension StackPrinter {
         if let command = service.command { fields.append(("command", list(command))) }
         if let workingDir = service.workingDir { fields.append(("working_dir", text(workingDir))) }
         if let user = service.user { fields.append(("user", text(user))) }
+        if !service.groupAdd.isEmpty { fields.append(("group_add", list(service.groupAdd))) }
         if let hostname = service.hostname { fields.append(("hostname", text(hostname))) }
         if let domainname = service.domainname { fields.append(("domainname", text(domainname))) }
         if let macAddress = service.macAddress { fields.append(("mac_address", text(macAddress))) }
@@ -33,6 +34,8 @@ extension StackPrinter {
         fields.append(("restart", .string(service.restart.condition.rawValue)))
         fields.append(("deploy", deploy(service)))
         fields.append(("read_only", .bool(service.readOnly)))
+        if service.privileged { fields.append(("privileged", .bool(true))) }
+        if !service.devices.isEmpty { fields.append(("devices", list(service.devices.map(\.composeText)))) }
         if !service.capAdd.isEmpty { fields.append(("cap_add", list(service.capAdd))) }
         if !service.capDrop.isEmpty { fields.append(("cap_drop", list(service.capDrop))) }
         fields.append(("security_opt", list(service.security.composeList)))
@@ -49,6 +52,7 @@ extension StackPrinter {
         // `networks` says bridge by itself, and Compose refuses both keys together.
         if let mode = service.networkMode, service.networks.isEmpty { fields.append(("network_mode", text(mode.composeText))) }
         if let adjustment = service.oomScoreAdj { fields.append(("oom_score_adj", .int(adjustment))) }
+        fields += kernel(service.kernel)
         if !service.networks.isEmpty { fields.append(("networks", .object(service.networks.map(network)))) }
         if !service.extraHosts.isEmpty {
             fields.append(("extra_hosts", list(service.extraHosts.map { "\($0.hostname)=\($0.address)" })))

@@ -87,6 +87,10 @@ public enum TaskSpecBuilder {
             network: Self.network(for: service.networkMode),
             logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))
         spec.oomScoreAdj = Int32(service.oomScoreAdj ?? 0)
+        applyKernelSettings(service.kernel, to: &spec)
+        spec.groupAdd = service.groupAdd
+        spec.privileged = service.privileged
+        spec.devices = service.devices.map { TaskSpec.Device(source: $0.source, target: $0.target, permissions: $0.permissions) }
         if let imageRoot {
             spec.imageRoot = imageRoot
             spec.readOnlyRoot = service.readOnly

@@ -149,6 +149,8 @@ int aic_nl_default_route_mtu(int family);
 // The calling thread enters the network namespace `fd` / a new empty one: 0 or -errno.
 int aic_netns_enter(int fd);
 int aic_netns_unshare(void);
+// The calling thread enters the IPC namespace `fd` (an open /proc/PID/ns/ipc): 0 or -errno.
+int aic_ipcns_enter(int fd);
 
 struct aic_rlimit {
   int32_t resource;
