@@ -19,7 +19,7 @@ public enum ComposeKeys {
             "cap_add", "cap_drop", "security_opt", "pids_limit", "ulimits", "stop_signal", "stop_grace_period",
             "labels", "profiles", "scale", "network_mode", "networks", "extra_hosts", "cpus", "mem_limit",
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
-            "domainname", "mac_address", "extends",
+            "domainname", "mac_address", "extends", "secrets", "configs",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -37,8 +37,6 @@ public enum ComposeKeys {
             "build": "is not supported: there is no image builder; run a `command` from the host root filesystem",
             "blkio_config": "is not supported: block I/O limits are not enforced",
             "cgroup_parent": "is not supported: instance cgroups live under aicore/<stack>/<service>",
-            "configs": "is not supported yet: configs are not mounted into instances",
-            "secrets": "is not supported yet: secrets are not mounted into instances",
             "cpu_count": "is not supported: use cpus", "cpu_percent": "is not supported: use cpus",
             "cpu_period": "is not supported: use cpus", "cpu_quota": "is not supported: use cpus",
             "cpu_rt_period": "is not supported", "cpu_rt_runtime": "is not supported",
@@ -139,8 +137,12 @@ public enum ComposeKeys {
 
     public static let secret = KeyCatalog(
         "secret definition",
-        supported: ["name", "file", "environment", "external"],
+        // `content` is refused by the decoder with its own words (it is for configs only).
+        supported: ["name", "file", "environment", "external", "content"],
         ignored: ["labels": noEffect, "driver": noEffect, "driver_opts": noEffect, "template_driver": noEffect])
+
+    /// A service's `secrets` or `configs` item in the long syntax.
+    public static let fileReference = KeyCatalog("secret or config", supported: ["source", "target", "uid", "gid", "mode"])
 
     public static let config = KeyCatalog(
         "config definition",
