@@ -102,6 +102,7 @@ public final class LinuxTaskDriver: TaskDriver {
                 throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
             }
         }
+        let files = try Self.checkedFiles(spec.files)
         let rootfs = try spec.imageRoot.map { try mountImageRoot($0, readOnly: spec.readOnlyRoot, id: spec.id, stateDirectory: stateDirectory) }
             ?? spec.rootfs ?? "/"
         let process = try resolveProcess(spec, rootfs: rootfs)
@@ -139,11 +140,12 @@ public final class LinuxTaskDriver: TaskDriver {
         let logDirectory = spec.logging.directory ?? stateDirectory + "/" + Self.logDirectoryName
         try FileIO.makeDirectories(logDirectory, mode: spec.logging.directory == nil ? 0o700 : 0o750)
 
-        let plan = MountPlan.build(
-            MountPlan.Options(rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
-                              mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile, resolvConfFile: resolvConfFile,
-                              hiddenPaths: hidden, tmpSizeBytes: spec.tmpSizeBytes),
-            isDirectory: FileIO.isDirectory)
+        var planOptions = MountPlan.Options(
+            rootfs: rootfs, newRoot: newRoot, readOnlyRoot: rootfs == "/" || spec.readOnlyRoot,
+            mounts: spec.mounts, hostsFile: hostsFile, hostnameFile: hostnameFile, resolvConfFile: resolvConfFile,
+            hiddenPaths: hidden, tmpSizeBytes: spec.tmpSizeBytes)
+        try stageFiles(files, owner: process.user, stateDirectory: stateDirectory, into: &planOptions)
+        let plan = MountPlan.build(planOptions, isDirectory: FileIO.isDirectory)
         for m in spec.mounts {
             if case let .bind(source, _) = m.kind, !FileIO.exists(source) {
                 throw AICoreError(code: .invalidSpec, message: "volume source \(source) does not exist on the host")
