@@ -87,6 +87,8 @@ public enum TaskSpecBuilder {
             network: Self.network(for: service.networkMode),
             logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))
         spec.oomScoreAdj = Int32(service.oomScoreAdj ?? 0)
+        spec.files = try files(for: service)
+        if imageRoot == nil { spec.hiddenPaths += hiddenSecretSources(service) }
         if let imageRoot {
             spec.imageRoot = imageRoot
             spec.readOnlyRoot = service.readOnly
