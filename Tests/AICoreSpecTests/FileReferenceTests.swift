@@ -130,4 +130,35 @@ struct FileReferenceTests {
         moved.secrets[0].definition = .file("/elsewhere/token.txt")
         #expect(ServiceSpecHash.of(first) != ServiceSpecHash.of(moved))
     }
+
+    @Test("on the host root, a target the host lacks is a located warning, except in the instance's own /run or /tmp; on an image, none")
+    func hostRootTargets() throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        let yaml = """
+            services:
+              api:
+                command: sleep 1
+                secrets: [token]
+                configs:
+                  - source: app
+                    target: /etc/app/app.conf
+                  - source: app
+                    target: /tmp/app.conf
+            secrets:
+              token: {file: ./t}
+            configs:
+              app: {content: x}
+            """
+        let loaded = try fixture.load(yaml: yaml, hostPathExists: { _ in false })
+        let warning = try #require(loaded.warnings.first { $0.keyPath.hasPrefix("services.api.") })
+        #expect(loaded.warnings.filter { $0.keyPath.hasPrefix("services.api.") }.count == 1)
+        #expect(warning.kind == .composeHabit)
+        #expect(warning.keyPath == "services.api.configs[0]")
+        #expect(warning.location?.line == 6 && warning.location?.column == 9)
+        #expect(warning.message.hasPrefix("config target /etc/app/app.conf does not exist on the host"))
+        let onImage = try fixture.load(yaml: yaml.replacingOccurrences(of: "command: sleep 1", with: "image: alpine"),
+                                       hostPathExists: { _ in false })
+        #expect(onImage.warnings.filter { $0.keyPath.hasPrefix("services.api.") }.isEmpty)
+    }
 }
