@@ -161,4 +161,16 @@ struct FileReferenceTests {
                                        hostPathExists: { _ in false })
         #expect(onImage.warnings.filter { $0.keyPath.hasPrefix("services.api.") }.isEmpty)
     }
+
+    @Test("a secret's file that does not exist yet is a located notice, not an error: it is read when an instance starts")
+    func missingFile() throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        let loaded = try fixture.load(yaml: Self.stack, environment: ["PORT": "1"], hostPathExists: { !$0.hasSuffix("/token.txt") })
+        let notice = try #require(loaded.warnings.first { $0.keyPath == "secrets.token.file" })
+        #expect(notice.kind == .notice)
+        #expect(notice.location?.line == 20 && notice.location?.column == 11)
+        #expect(notice.message == "secret file \(fixture.baseDirectory)/token.txt does not exist: instances that use it fail to start until it does")
+        #expect(throws: Never.self) { try fixture.load(yaml: Self.stack, environment: ["PORT": "1"], strict: true, hostPathExists: { _ in false }) }
+    }
 }

@@ -155,7 +155,15 @@ struct StackDecoder {
             case "name": name = context.string(value, fieldPath) ?? name
             case "file":
                 if let file = context.string(value, fieldPath) {
-                    sources.append(.file(PathResolver.resolve(file, against: baseDirectory)))
+                    let path = PathResolver.resolve(file, against: baseDirectory)
+                    sources.append(.file(path))
+                    // Read when an instance starts, so not an error here: it may be made later.
+                    if !hostPathExists(path) {
+                        let what = allowContent ? "config" : "secret"
+                        context.warning(
+                            .notice, "\(what) file \(path) does not exist: instances that use it fail to start until it does",
+                            at: value.location, path: fieldPath)
+                    }
                 }
             case "environment":
                 if let variable = context.string(value, fieldPath) { sources.append(.environment(variable)) }
