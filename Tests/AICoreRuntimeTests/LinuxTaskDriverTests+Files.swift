@@ -79,6 +79,26 @@ extension LinuxTaskDriverTests {
         #expect(lines.filter { $0.hasPrefix("mount ro,") && $0.hasSuffix(" tmpfs") }.count == 2, "\(lines)")
     }
 
+    /// The attack: a root workload with SYS_ADMIN looks for the staging tmpfs, the other copies,
+    /// or the host file behind its secret. Each copy is a bind of one file (mountinfo shows its
+    /// root as `/0`, and the staging directory nowhere); unmounting it leaves the empty mount
+    /// point, not a way up.
+    @Test func aRootWorkloadWithSysAdminFindsNoPathFromItsSecretToTheStagingTmpfsOrTheHost() async throws {
+        let name = TestEnvironment.uniqueName("secretescape")
+        let script = """
+            awk '$5 == "/run/secrets/a" { print "root", $4 }' /proc/self/mountinfo; \
+            grep -c -e '\(stateDir)/\(name)/files' /proc/self/mountinfo || true; \
+            umount /run/secrets/a && echo unmounted; \
+            echo "after: $(cat /run/secrets/a)"; cat /run/secrets/b; echo
+            """
+        var s = spec(name, ["sh", "-c", script])
+        s.capAdd = ["SYS_ADMIN"]
+        s.files = [InstanceFile(destination: "/run/secrets/a", content: Array("first".utf8), mode: 0o400),
+                   InstanceFile(destination: "/run/secrets/b", content: Array("second".utf8), mode: 0o400)]
+        let lines = try await runWithFiles(s, driver: driver)
+        #expect(lines == ["root /0", "0", "unmounted", "after: ", "second"], "\(lines)")
+    }
+
     @Test func binaryContentArrivesByteForByte() async throws {
         let name = TestEnvironment.uniqueName("secretbytes")
         let bytes: [UInt8] = [0, 1, 2, 0xff, 0, 10, 0x7f]
