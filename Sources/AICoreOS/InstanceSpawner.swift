@@ -149,7 +149,9 @@ public enum InstanceSpawner {
                          source: arena.optionalString(op.source), target: UnsafePointer(arena.string(op.target)),
                          fstype: arena.optionalString(op.fstype), data: arena.optionalString(op.data),
                          flags: op.flags, mode: op.mode, source_resolution: op.sourceResolution.rawValue,
-                         target_resolution: op.targetResolution.rawValue)
+                         target_resolution: op.targetResolution.rawValue,
+                         content: op.content.map { UnsafePointer(arena.array($0)) }, content_len: op.content?.count ?? 0,
+                         uid: op.uid, gid: op.gid)
         }
         var c = aic_spawn_config()
         c.namespaces = r.namespaces.rawValue

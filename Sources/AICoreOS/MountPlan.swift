@@ -13,6 +13,9 @@ public struct MountPlan: Sendable, Equatable {
         case setNosuidNodev
         /// Opens the new root (`target`, once bound) that `.inRoot` paths are resolved beneath.
         case openRoot
+        /// Creates `target` (a host path of the agent's own) holding `content`, owned by
+        /// `uid`:`gid`, with `mode`: an `InstanceFile`'s copy in the staging tmpfs.
+        case writeFile
     }
 
     /// How the child finds a path of an operation (`aic_path_resolution` of the shim).
@@ -49,6 +52,10 @@ public struct MountPlan: Sendable, Equatable {
         public var targetResolution: PathResolution = .inRoot
         /// Part of a mount the service declared: a refusal names it a volume ("volume target /data").
         public var declared: Bool = false
+        /// `.writeFile` only: the bytes, and the owner.
+        public var content: [UInt8]?
+        public var uid: UInt32 = 0
+        public var gid: UInt32 = 0
     }
 
     public struct Options: Sendable {
@@ -77,6 +84,13 @@ public struct MountPlan: Sendable, Equatable {
         /// Host device nodes bound into the instance's /dev (`devices`): host path → a path
         /// under /dev. The device cgroup decides whether they open.
         public var devices: [(source: String, target: String)] = []
+        /// Secrets and configs, copied into a tmpfs mounted at `filesStaging` and bound from
+        /// there (`MountPlan+Files`); their owners already resolved.
+        public var files: [InstanceFile] = []
+        /// An empty host directory of the agent's own (in the state dir) where that tmpfs is
+        /// mounted, in the instance's mount namespace only; it leaves with the old root at
+        /// pivot_root, so the workload keeps the bound files and nothing else of it.
+        public var filesStaging: String?
 
         public init(
             rootfs: String = "/",
@@ -200,6 +214,14 @@ public struct MountPlan: Sendable, Equatable {
                 }
                 makeMountPoint(m)
             }
+            for file in o.files {
+                let components = file.destination.split(separator: "/")
+                for depth in components.indices.dropLast() {
+                    let parent = "/" + components[...depth].joined(separator: "/")
+                    op(.mkdir, parent, mode: 0o755, "mkdir \(parent)")
+                }
+                op(.mkfile, file.destination, mode: 0o644, "create \(file.destination)")
+            }
             op(.setReadOnly, root, targetResolution: .host, mode: 1, "remount / read-only")
         }
 
@@ -289,6 +311,8 @@ public struct MountPlan: Sendable, Equatable {
                    "mount tmpfs on \(m.destination)")
             }
         }
+
+        ops += fileOperations(o)
 
         for (file, path) in [(o.hostsFile, "/etc/hosts"), (o.hostnameFile, "/etc/hostname"), (o.resolvConfFile, "/etc/resolv.conf")] {
             guard let file else { continue }

@@ -111,6 +111,7 @@ public final class LinuxTaskDriver: TaskDriver {
                 throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
             }
         }
+        let files = try Self.checkedFiles(spec.files)
         let rootfs = try spec.imageRoot.map { try mountImageRoot($0, readOnly: spec.readOnlyRoot, id: spec.id, stateDirectory: stateDirectory) }
             ?? spec.rootfs ?? "/"
         let process = try resolveProcess(spec, rootfs: rootfs)
@@ -157,6 +158,7 @@ public final class LinuxTaskDriver: TaskDriver {
             readOnlyPaths: spec.privileged ? [] : MountPlan.dockerReadOnlyPaths,
             tmpSizeBytes: spec.tmpSizeBytes, shmSizeBytes: spec.shmSizeBytes)
         planOptions.devices = devices.binds
+        try stageFiles(files, owner: process.user, stateDirectory: stateDirectory, into: &planOptions)
         let plan = MountPlan.build(planOptions, isDirectory: FileIO.isDirectory)
         for m in spec.mounts {
             if case let .bind(source, _) = m.kind, !FileIO.exists(source) {

@@ -127,6 +127,9 @@ public struct TaskSpec: Sendable {
     /// The instance's /etc/resolv.conf (the agent's resolver at 127.0.0.11); nil: its root's.
     public var resolvConf: String?
     public var mounts: [MountSpec]
+    /// Secrets and configs, copied into a tmpfs of the instance's own at each start and bound
+    /// read-only at their destinations (`InstanceFile`).
+    public var files: [InstanceFile] = []
     /// Host paths hidden besides the defaults when the root is the host's (`x-aicore.hide_paths`).
     public var hiddenPaths: [String]
     public var capAdd: [String]

@@ -288,9 +288,30 @@ static int op_in_parent(struct mount_state *st, const struct aic_mount_op *op) {
   return r;
 }
 
-// The same ops on a host path of the agent's own (none in today's plans; kept total).
+// A secret's or config's copy in the instance's staging tmpfs (a host path of the agent's own,
+// mounted in this namespace only): a new file, never one that was there or a symlink, written
+// whole, then given its owner and mode explicitly (the umask does not apply to fchmod).
+static int write_file(const struct aic_mount_op *op) {
+  int fd;
+  do fd = open(op->target, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return -1;
+  size_t done = 0;
+  while (done < op->content_len) {
+    ssize_t n = write(fd, op->content + done, op->content_len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return close_keeping_errno(fd);
+    done += (size_t)n;
+  }
+  if (fchown(fd, op->uid, op->gid) < 0 || fchmod(fd, op->mode) < 0) return close_keeping_errno(fd);
+  return close(fd);
+}
+
+// The same ops on a host path of the agent's own.
 static int op_on_host_path(const struct aic_mount_op *op) {
   switch (op->kind) {
+  case AIC_OP_WRITE_FILE:
+    return write_file(op);
   case AIC_OP_MKDIR:
     return mkdir(op->target, op->mode) < 0 && errno != EEXIST ? -1 : 0;
   case AIC_OP_SETATTR:

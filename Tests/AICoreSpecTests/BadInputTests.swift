@@ -1154,7 +1154,7 @@ struct BadInputTests {
                 file: ./t
                 environment: TOKEN
             """,
-            at: 6, 5, "secrets.token", "takes only one of `file`, `environment` or `external`"),
+            at: 6, 5, "secrets.token", "takes only one of `file` or `environment`"),
         BadInput(
             "a dependency on a service whose profile is off",
             """

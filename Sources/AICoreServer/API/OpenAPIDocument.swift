@@ -1616,7 +1616,7 @@ components:
         networks:
           description: Networks (services reach each other through VIPs).
         secrets:
-          description: Secret definitions.
+          description: Secret definitions (a file's path or a variable's name; the value is read when an instance starts and never stored).
         configs:
           description: Config definitions.
       patternProperties:

@@ -21,6 +21,7 @@ public enum ComposeKeys {
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
             "domainname", "mac_address", "extends", "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset",
             "mem_swappiness", "memswap_limit", "group_add", "init", "privileged", "devices", "blkio_config",
+            "secrets", "configs",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -38,8 +39,6 @@ public enum ComposeKeys {
         unsupported: [
             "build": "is not supported: there is no image builder; run a `command` from the host root filesystem",
             "cgroup_parent": "is not supported: instance cgroups live under aicore/<stack>/<service>",
-            "configs": "is not supported yet: configs are not mounted into instances",
-            "secrets": "is not supported yet: secrets are not mounted into instances",
             "cpu_count": "is not supported: use cpus", "cpu_percent": "is not supported: use cpus",
             "cpu_rt_period": "is not supported", "cpu_rt_runtime": "is not supported",
             "device_cgroup_rules": "is not supported: name each device in `devices`",
@@ -136,8 +135,12 @@ public enum ComposeKeys {
 
     public static let secret = KeyCatalog(
         "secret definition",
-        supported: ["name", "file", "environment", "external"],
+        // `content` is refused by the decoder with its own words (it is for configs only).
+        supported: ["name", "file", "environment", "external", "content"],
         ignored: ["labels": noEffect, "driver": noEffect, "driver_opts": noEffect, "template_driver": noEffect])
+
+    /// A service's `secrets` or `configs` item in the long syntax.
+    public static let fileReference = KeyCatalog("secret or config", supported: ["source", "target", "uid", "gid", "mode"])
 
     public static let config = KeyCatalog(
         "config definition",

@@ -4,6 +4,9 @@ public struct LoadedStack: Sendable {
     public var warnings: [Diagnostic]
     /// Where each key path was written, for findings made later (by the agent) to be located.
     public var locations: [String: SourceLocation]
+    /// The interpolation environment the files were loaded with (process environment, `.env`,
+    /// `--env-file`): `config print --show-secrets` looks `environment:` secrets up here.
+    public var variables: [String: String] = [:]
 
     public init(stack: Stack, warnings: [Diagnostic], locations: [String: SourceLocation] = [:]) {
         self.stack = stack

@@ -91,6 +91,10 @@ struct ServiceDecoder {
                 mounts = decodeVolumes(value, keyPath)
             case "tmpfs":
                 tmpfsMounts = decodeTmpfs(value, keyPath)
+            case "secrets":
+                service.secrets = decodeFileReferences(value, keyPath, kind: .secret)
+            case "configs":
+                service.configs = decodeFileReferences(value, keyPath, kind: .config)
             case "depends_on":
                 service.dependsOn = decodeDependsOn(value, keyPath)
             case "healthcheck":
@@ -232,6 +236,7 @@ struct ServiceDecoder {
         }
         if service.aicore.security == .restricted { applyRestrictedProfile(&service, path: path, written: written) }
         warnAboutHostDifferences(service, path: path, written: written, mounts: mounts)
+        warnAboutFileTargets(service, path: path, mounts: mounts)
         return service
     }
 

@@ -148,24 +148,48 @@ struct StackDecoder {
     ) -> FileObjectDefinition? {
         var name = "\(stackName)_\(key)"
         var sources: [FileObjectDefinition.Source] = []
+        // Refused already, with its own message (an external object, a secret's content).
+        var refused = false
         for (field, value, fieldPath, _) in fields {
             switch field {
             case "name": name = context.string(value, fieldPath) ?? name
             case "file":
                 if let file = context.string(value, fieldPath) {
-                    sources.append(.file(PathResolver.resolve(file, against: baseDirectory)))
+                    let path = PathResolver.resolve(file, against: baseDirectory)
+                    sources.append(.file(path))
+                    // Read when an instance starts, so not an error here: it may be made later.
+                    if !hostPathExists(path) {
+                        let what = allowContent ? "config" : "secret"
+                        context.warning(
+                            .notice, "\(what) file \(path) does not exist: instances that use it fail to start until it does",
+                            at: value.location, path: fieldPath)
+                    }
                 }
             case "environment":
                 if let variable = context.string(value, fieldPath) { sources.append(.environment(variable)) }
+            case "content" where !allowContent:
+                context.error(
+                    "a secret takes no `content` (configs do): put the value in a file (`file`) or a variable (`environment`)",
+                    at: value.location, path: fieldPath)
+                refused = true
             case "content":
                 if let content = context.string(value, fieldPath) { sources.append(.content(content)) }
             case "external":
                 var ignored = name
-                if decodeExternal(value, fieldPath, name: &ignored) { sources.append(.external) }
+                if decodeExternal(value, fieldPath, name: &ignored) {
+                    // Compose's external objects live in a Swarm's (or an orchestrator's) store;
+                    // a single node has none to take them from.
+                    let what = allowContent ? "config" : "secret"
+                    context.error(
+                        "an external \(what) is not supported on a single node: it would come from a cluster's \(what) store, and this node has none; use `file` or `environment` instead",
+                        at: value.location, path: fieldPath)
+                    refused = true
+                }
             default: break
             }
         }
-        let choices = allowContent ? "`file`, `environment`, `content` or `external`" : "`file`, `environment` or `external`"
+        if refused { return nil }
+        let choices = allowContent ? "`file`, `environment` or `content`" : "`file` or `environment`"
         guard sources.count == 1, let source = sources.first else {
             let location = fields.first?.keyLocation ?? keyLocation
             context.add(

@@ -80,7 +80,10 @@ public enum StackLoader {
             throw StackLoadError(diagnostics: diagnostics)
         }
         stack.services = stack.services.map(Self.dependingOnSharedNetwork)
-        return LoadedStack(stack: stack, warnings: diagnostics, locations: context.locations)
+        stack = StackValidator.attachingFileDefinitions(stack)
+        var loaded = LoadedStack(stack: stack, warnings: diagnostics, locations: context.locations)
+        loaded.variables = variables
+        return loaded
     }
 
     /// Process environment, overridden by `.env` only where unset, then by `--env-file` files.

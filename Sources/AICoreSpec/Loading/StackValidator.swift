@@ -12,6 +12,7 @@ struct StackValidator {
             let path = "services.\(service.name)"
             checkDependencies(service, path: path, names: names)
             checkVolumes(service, path: path, stack: stack)
+            checkFileReferences(service, path: path, stack: stack)
             checkNetworks(service, path: path, stack: stack)
             checkResources(service, path: path)
             checkAutoscale(service, path: path)

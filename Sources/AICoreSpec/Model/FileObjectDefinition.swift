@@ -1,13 +1,12 @@
 /// A top-level secret or config: where its content comes from.
 public struct FileObjectDefinition: Sendable, Hashable {
     public enum Source: Sendable, Hashable {
-        /// Absolute path of a host file.
+        /// Absolute path of a host file, read when an instance starts.
         case file(String)
-        /// An environment variable of the agent.
+        /// The name of an environment variable, read when an instance starts (docs/spec-reference.md).
         case environment(String)
-        /// Inline content (configs only).
+        /// Inline content (configs only), interpolated.
         case content(String)
-        case external
     }
 
     public var key: String

@@ -23,6 +23,9 @@ public struct Service: Sendable, Hashable {
     public var expose: [PortMapping]
     /// Bind mounts, named volumes and tmpfs mounts (Compose's `tmpfs:` is folded in here).
     public var volumes: [VolumeMount]
+    /// Top-level secrets and configs the instances get as read-only copies (`FileReference`).
+    public var secrets: [FileReference] = []
+    public var configs: [FileReference] = []
     public var dependsOn: [ServiceDependency]
     public var healthcheck: Healthcheck?
     public var restart: RestartPolicy

@@ -20,6 +20,8 @@ extension StackPrinter {
             fields.append(("expose", list(service.expose.map { "\($0.target)/\($0.transport.rawValue)" })))
         }
         if !service.volumes.isEmpty { fields.append(("volumes", .list(service.volumes.map(volume)))) }
+        if !service.secrets.isEmpty { fields.append(("secrets", .list(service.secrets.map(fileReference)))) }
+        if !service.configs.isEmpty { fields.append(("configs", .list(service.configs.map(fileReference)))) }
         if !service.dependsOn.isEmpty {
             fields.append(
                 ("depends_on", .object(service.dependsOn.map { dependency in

@@ -103,7 +103,6 @@ public enum StackPrinter {
         case .file(let path): fields.append(("file", text(path)))
         case .environment(let variable): fields.append(("environment", text(variable)))
         case .content(let content): fields.append(("content", text(content)))
-        case .external: fields.append(("external", .bool(true)))
         }
         return .object(fields)
     }

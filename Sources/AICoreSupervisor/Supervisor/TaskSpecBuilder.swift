@@ -91,6 +91,8 @@ public enum TaskSpecBuilder {
         spec.groupAdd = service.groupAdd
         spec.privileged = service.privileged
         spec.devices = service.devices.map { TaskSpec.Device(source: $0.source, target: $0.target, permissions: $0.permissions) }
+        spec.files = try files(for: service)
+        if imageRoot == nil { spec.hiddenPaths += hiddenSecretSources(service) }
         if let imageRoot {
             spec.imageRoot = imageRoot
             spec.readOnlyRoot = service.readOnly

@@ -84,6 +84,8 @@ enum aic_mount_op_kind {
   AIC_OP_UNMOUNT,    // umount2(target, MNT_DETACH); EINVAL (not a mount point) is fine
   AIC_OP_NOSUID_NODEV,  // mount_setattr(target, AT_RECURSIVE if mode != 0, NOSUID | NODEV)
   AIC_OP_OPEN_ROOT,  // open target (the bound new root): the base of AIC_PATH_IN_ROOT paths
+  AIC_OP_WRITE_FILE, // create target (a host path of the agent's own, O_EXCL, no symlink) holding
+                     // content[0..content_len), owned by uid:gid, with mode (a secret's or config's copy)
 };
 
 // How a path of an op is found.
@@ -105,6 +107,10 @@ struct aic_mount_op {
   uint32_t mode;
   int32_t source_resolution;  // enum aic_path_resolution
   int32_t target_resolution;  // enum aic_path_resolution
+  const uint8_t *content;     // AIC_OP_WRITE_FILE: the bytes (may hold NULs), else NULL
+  size_t content_len;
+  uint32_t uid;               // AIC_OP_WRITE_FILE: the file's owner
+  uint32_t gid;
 };
 
 // copy_file_range(2) from the current offset of `in_fd` to that of `out_fd` (the kernel copies,
