@@ -31,6 +31,9 @@ public protocol NodeAgent: Sendable {
     func wait(stack: String, instance: String,
               until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict?
 
+    /// Freezes (`paused`) or thaws the instance's processes (`pause`, `unpause`).
+    func setPaused(stack: String, instance: String, _ paused: Bool) async throws
+
     /// Stops every instance of `service` without forgetting it (`docker compose stop`): each
     /// stays, stopped, until it is started again. Returns their names.
     func stopKeeping(stack: String, service: String) async -> [String]

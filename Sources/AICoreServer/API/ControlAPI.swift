@@ -70,6 +70,7 @@ public struct ControlAPI: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         addStackRoutes(v1)
+        addOperatorRoutes(v1)
         addInstanceRoutes(v1)
         addVolumeRoutes(v1)
         addImageRoutes(v1)

@@ -558,6 +558,62 @@ paths:
           $ref: "#/components/responses/NotFound"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/pause:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: pauseService
+      summary: Freeze a service's running instances (`aicore-node pause`).
+      description: >-
+        Each running instance's processes are frozen with the cgroup freezer (v1 `freezer.state`
+        FROZEN, v2 `cgroup.freeze` until `cgroup.events` says `frozen 1`); returns once they are.
+        A paused instance's state is `paused`: its checks stop, it is not ready (the proxy sends
+        it nothing), and it is not restarted. It stays paused across an agent restart. Instances
+        that are not running are left alone (`skipped`).
+      responses:
+        "200":
+          description: The instances paused, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/stacks/{stack}/services/{service}/unpause:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: unpauseService
+      summary: Thaw a service's paused instances (`aicore-node unpause`).
+      description: >-
+        Their processes run again and their checks resume from the verdicts they had when paused
+        (no start period or startup probe again). Instances that are not paused are left alone
+        (`skipped`).
+      responses:
+        "200":
+          description: The instances unpaused, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /v1/stacks/{stack}/services/{service}/rollout:
     parameters:
       - $ref: "#/components/parameters/Stack"
@@ -1722,7 +1778,7 @@ components:
           type: integer
         state:
           type: string
-          enum: [pending, created, starting, running, healthy, unhealthy, stopping, exited, backoff, failed]
+          enum: [pending, created, starting, running, healthy, unhealthy, paused, stopping, exited, backoff, failed]
         desired:
           type: string
           enum: [running, stopped]
@@ -2160,6 +2216,20 @@ components:
           type: integer
           minimum: 0
           maximum: 1000
+    InstanceActionResult:
+      type: object
+      required: [instances, skipped]
+      properties:
+        instances:
+          type: array
+          description: The instances acted on, by replica.
+          items:
+            type: string
+        skipped:
+          type: array
+          description: The instances left alone, their state not allowing it (not running, not paused, running for `rm`).
+          items:
+            type: string
     StopResult:
       type: object
       required: [stopped]

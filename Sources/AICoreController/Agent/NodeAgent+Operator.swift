@@ -1,0 +1,9 @@
+import AICoreErrors
+
+/// A node that cannot signal, pause or wait for its instances says so (fakes for the controller's
+/// tests; a future remote node until its API has them).
+extension NodeAgent {
+    public func setPaused(stack: String, instance: String, _ paused: Bool) async throws {
+        throw AICoreError(.unavailable, "node \(node) cannot pause instances")
+    }
+}

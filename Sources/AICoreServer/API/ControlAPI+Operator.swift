@@ -1,0 +1,15 @@
+import Hummingbird
+
+/// Compose's `kill`, `pause`, `unpause`, `rm` and `wait` of a service's instances
+/// (docs/api/openapi.yaml).
+extension ControlAPI {
+    func addOperatorRoutes(_ v1: RouterGroup<AgentRequestContext>) {
+        let plane = plane
+        v1.post("stacks/:stack/services/:service/pause") { _, context in
+            try Self.json(try await plane.setPaused(try context.parameter("stack"), service: try context.parameter("service"), true))
+        }
+        v1.post("stacks/:stack/services/:service/unpause") { _, context in
+            try Self.json(try await plane.setPaused(try context.parameter("stack"), service: try context.parameter("service"), false))
+        }
+    }
+}
