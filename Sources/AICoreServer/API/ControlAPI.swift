@@ -170,7 +170,8 @@ public struct ControlAPI: Sendable {
             }
             return policy
         }
-        let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
+        let (stack, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
+        await plane.recordConfigFiles(stack.name, Self.configFiles(request, path: request.uri.queryParameters.get("path").map { String($0) }))
         return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
     }
 

@@ -193,6 +193,17 @@ paths:
           schema:
             type: string
             pattern: "^(/[\\s\\S]*)?$"
+        - name: config_files
+          in: query
+          description: >-
+            Every file the stack was loaded from, as `ls` shows them (repeat the parameter); default
+            `path`. Informational only: the body is the stack.
+          schema:
+            type: array
+            items:
+              type: string
+          style: form
+          explode: true
         - name: pull
           in: query
           description: >-
@@ -1700,6 +1711,13 @@ components:
         converged:
           type: boolean
           description: The last operation is done and every service converged.
+        config_files:
+          type: array
+          description: >-
+            The stack files of its last apply (`config_files`, else `path`); absent when the agent
+            does not know them (a stack it recovered after a restart, until its next apply).
+          items:
+            type: string
     StackOperation:
       type: object
       description: How the stack's last background operation went.
