@@ -5,6 +5,10 @@ import AICoreSupervisor
 /// `kill`, `pause`/`unpause` and `wait` of one instance, through the runner that keeps it: the
 /// runner knows what the operator did, so that its restart policy and checks act on it.
 extension LocalNodeAgent {
+    public func signal(stack: String, instance: String, signal: Int32, name: String) async throws {
+        try await runner(stack, instance).deliver(signal: signal, name: name)
+    }
+
     public func setPaused(stack: String, instance: String, _ paused: Bool) async throws {
         let runner = try await runner(stack, instance)
         if paused { try await runner.pause() } else { try await runner.unpause() }

@@ -31,6 +31,9 @@ public protocol NodeAgent: Sendable {
     func wait(stack: String, instance: String,
               until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict?
 
+    /// Sends `signal` (named `name`) to the instance's workload (`kill`); see
+    /// `TaskRunner.deliver`. Throws `.notFound` when the node runs no such instance.
+    func signal(stack: String, instance: String, signal: Int32, name: String) async throws
     /// Freezes (`paused`) or thaws the instance's processes (`pause`, `unpause`).
     func setPaused(stack: String, instance: String, _ paused: Bool) async throws
 

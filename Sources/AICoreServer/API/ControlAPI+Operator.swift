@@ -5,6 +5,11 @@ import Hummingbird
 extension ControlAPI {
     func addOperatorRoutes(_ v1: RouterGroup<AgentRequestContext>) {
         let plane = plane
+        v1.post("stacks/:stack/services/:service/kill") { request, context in
+            let body: KillRequest = try await Self.decodeOptional(request) ?? KillRequest()
+            return try Self.json(try await plane.kill(try context.parameter("stack"), service: try context.parameter("service"),
+                                                      signal: body.signal))
+        }
         v1.post("stacks/:stack/services/:service/pause") { _, context in
             try Self.json(try await plane.setPaused(try context.parameter("stack"), service: try context.parameter("service"), true))
         }

@@ -569,6 +569,47 @@ paths:
           $ref: "#/components/responses/NotFound"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/kill:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: killService
+      summary: Send a signal to a service's running instances (`aicore-node kill`).
+      description: >-
+        As `docker kill`: SIGKILL (the default) or the service's `stop_signal` leaves an instance
+        stopped whatever its restart policy, as `stop` does (`desired` becomes `stopped`; `start`
+        or an apply starts it again). Any other signal is only delivered, and should the workload
+        exit of it, its restart policy decides as for any exit. The instance's init forwards
+        SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and SIGQUIT to the workload, and SIGKILL ends the
+        whole instance; any other signal is a 422. A paused instance is thawed first. Instances
+        that are not running are left alone (`skipped`).
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/KillRequest"
+      responses:
+        "200":
+          description: The instances signalled, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "415":
+          $ref: "#/components/responses/UnsupportedMediaType"
+        "422":
+          $ref: "#/components/responses/InvalidSpec"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/stacks/{stack}/services/{service}/pause:
     parameters:
       - $ref: "#/components/parameters/Stack"
@@ -2234,6 +2275,14 @@ components:
           type: integer
           minimum: 0
           maximum: 1000
+    KillRequest:
+      type: object
+      properties:
+        signal:
+          type: string
+          description: >-
+            A signal name (`SIGHUP`, `HUP`) or number; SIGKILL when absent. Only SIGTERM, SIGINT,
+            SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT and SIGKILL (a 422 otherwise).
     InstanceActionResult:
       type: object
       required: [instances, skipped]
