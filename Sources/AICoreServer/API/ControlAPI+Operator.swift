@@ -16,5 +16,10 @@ extension ControlAPI {
         v1.post("stacks/:stack/services/:service/unpause") { _, context in
             try Self.json(try await plane.setPaused(try context.parameter("stack"), service: try context.parameter("service"), false))
         }
+        v1.post("stacks/:stack/services/:service/rm") { request, context in
+            let stop = try Self.flag(request, "stop")
+            return try Self.json(try await plane.removeStopped(try context.parameter("stack"), service: try context.parameter("service"),
+                                                               stopFirst: stop))
+        }
     }
 }

@@ -666,6 +666,41 @@ paths:
           $ref: "#/components/responses/InternalError"
         "503":
           $ref: "#/components/responses/Unavailable"
+  /v1/stacks/{stack}/services/{service}/rm:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: removeStoppedInstances
+      summary: Remove a service's stopped instances (`aicore-node rm`).
+      description: >-
+        Removes each instance that is not running (stopped, exited, failed): its record goes and
+        its logs are kept aside (`logs --previous`) until the stack goes down. Running instances
+        (and those waiting out a back-off before a restart) are left alone (`skipped`) unless
+        `stop=true`, which stops them first. The next apply or `start` makes the removed
+        instances afresh.
+      parameters:
+        - name: stop
+          in: query
+          description: Stop the running instances first (`rm -s`).
+          schema:
+            type: boolean
+      responses:
+        "200":
+          description: The instances removed, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/stacks/{stack}/services/{service}/rollout:
     parameters:
       - $ref: "#/components/parameters/Stack"
