@@ -14,6 +14,12 @@ extension LocalNodeAgent {
         if paused { try await runner.pause() } else { try await runner.unpause() }
     }
 
+    public func waitForExit(stack: String, instance: String) async -> InstanceSnapshot? {
+        guard let runner = await supervisor(stack: stack)?.runner(instance) else { return nil }
+        let status = await runner.waitUntil { !$0.state.isActive || $0.finished }
+        return Self.snapshot(status)
+    }
+
     private func runner(_ stack: String, _ instance: String) async throws(AICoreError) -> TaskRunner<C> {
         guard let runner = await supervisor(stack: stack)?.runner(instance) else {
             throw AICoreError(.conflict, "instance \(instance) is not running on this node")

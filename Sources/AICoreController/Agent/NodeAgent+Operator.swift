@@ -10,4 +10,6 @@ extension NodeAgent {
     public func setPaused(stack: String, instance: String, _ paused: Bool) async throws {
         throw AICoreError(.unavailable, "node \(node) cannot pause instances")
     }
+
+    public func waitForExit(stack: String, instance: String) async -> InstanceSnapshot? { nil }
 }

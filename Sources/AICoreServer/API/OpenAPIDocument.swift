@@ -701,6 +701,41 @@ paths:
           $ref: "#/components/responses/NotFound"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/wait:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: waitForService
+      summary: Wait until a service's instances are not running (`aicore-node wait`).
+      description: >-
+        Returns once no instance of the service runs (exited, failed, waiting out a back-off, or
+        never started), or after `timeout` seconds with those still running in `running`: the
+        client asks again. An instance already exited counts at once, with its last exit code.
+      parameters:
+        - name: timeout
+          in: query
+          description: Seconds to wait at most, 0 to 30 (default 30).
+          schema:
+            type: integer
+            minimum: 0
+            maximum: 30
+      responses:
+        "200":
+          description: The instances that are not running, with exit codes, and those still running.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/WaitResult"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
   /v1/stacks/{stack}/services/{service}/rollout:
     parameters:
       - $ref: "#/components/parameters/Stack"
@@ -2330,6 +2365,27 @@ components:
         skipped:
           type: array
           description: The instances left alone, their state not allowing it (not running, not paused, running for `rm`).
+          items:
+            type: string
+    WaitResult:
+      type: object
+      required: [exited, running]
+      properties:
+        exited:
+          type: array
+          description: The instances that are not running, by replica.
+          items:
+            type: object
+            required: [instance]
+            properties:
+              instance:
+                type: string
+              exit_code:
+                type: integer
+                description: Its last exit code; absent when it never ran or the code is unknown.
+        running:
+          type: array
+          description: The instances still running when the wait's time ran out.
           items:
             type: string
     StopResult:
