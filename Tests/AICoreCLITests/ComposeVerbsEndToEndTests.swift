@@ -57,6 +57,14 @@ struct ComposeVerbsEndToEndTests {
             #expect(row == ["verbs", "running(3)", project + "/compose.yml"], "\(ls.stdout)")
             #expect(try await harness.cli(["ls", "-q"]).stdout == "verbs\n")
 
+            // stats --no-stream: one sample of each running instance.
+            let stats = try await cli("stats", "--no-stream")
+            #expect(stats.status == 0, "\(stats.stderr)")
+            #expect(Self.lines(stats.stdout).first?.split(separator: " ", omittingEmptySubsequences: true) == ["NAME", "CPU", "%", "MEM", "USAGE", "PIDS"])
+            #expect(Self.lines(stats.stdout).dropFirst().map { String($0.prefix { $0 != " " }) } == ["verbs-web-1", "verbs-web-2", "verbs-worker-1"])
+            let json = try await cli("stats", "--no-stream", "--format", "json", "worker")
+            #expect(json.stdout.hasPrefix("{\"CPUPerc\":") && Self.lines(json.stdout).count == 1 && json.stdout.contains("\"Name\":\"verbs-worker-1\""), "\(json)")
+
             // pause: frozen for real, shown paused, not ready, not restarted.
             let pause = try await cli("pause", "web")
             #expect(pause.status == 0 && pause.stdout == "paused verbs-web-1\npaused verbs-web-2\n", "\(pause)")
