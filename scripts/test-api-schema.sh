@@ -82,7 +82,8 @@ rc=${PIPESTATUS[0]}
 if [ "$rc" = 0 ]; then
   # The random names above only ever reach a service's operations as 404s (and the stateful
   # phase may have deleted the stack): again, on the stack's real service, for the operations
-  # that change and roll it out (not scale, whose 1000 replicas would swamp a small machine).
+  # that change and roll it out (not scale, whose 1000 replicas would swamp a small machine),
+  # and those that kill, pause, unpause and remove its instances (not wait: up to 30 s an example).
   AICORE_HOST="$work/aicore.sock" "$bin" up -d --wait -f "$work/stack.yml" >/dev/null
   cat > "$work/schemathesis.toml" <<'TOML'
 [parameters]
@@ -94,7 +95,7 @@ TOML
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "${ST_MAX_EXAMPLES:-40}" \
-    --include-path-regex '^/v1/stacks/\{stack\}/services/\{service\}(/revisions|/rollout(/undo|/pause|/resume)?)?$' \
+    --include-path-regex '^/v1/stacks/\{stack\}/services/\{service\}(/revisions|/rollout(/undo|/pause|/resume)?|/kill|/pause|/unpause|/rm)?$' \
     --no-color 2>&1 | tee -a "$work/schemathesis.out"
   rc=${PIPESTATUS[0]}
 fi

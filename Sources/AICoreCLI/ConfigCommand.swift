@@ -4,7 +4,8 @@ import ArgumentParser
 struct ConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
-        abstract: "Validate a stack file, or print it normalized.",
-        subcommands: [ConfigValidate.self, ConfigPrint.self]
+        abstract: "Validate a stack file, or print it normalized (`config` alone prints, as `docker compose config`).",
+        subcommands: [ConfigValidate.self, ConfigPrint.self],
+        defaultSubcommand: ConfigPrint.self
     )
 }

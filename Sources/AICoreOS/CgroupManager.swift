@@ -38,10 +38,21 @@ public protocol CgroupManager: Sendable {
     func killAll(_ handle: CgroupHandle) throws
     /// Removes the cgroup dirs (all v1 hierarchies), tolerating ENOENT; retries EBUSY briefly.
     func destroy(_ handle: CgroupHandle) throws
+    /// Freezes (`pause`) or thaws (`unpause`) every process in the cgroup and returns once the
+    /// kernel says the whole group is in that state (bounded by `freezeTimeout`). A freeze that
+    /// does not complete in time is undone (thawed) and throws `.timedOut`.
+    func setFrozen(_ frozen: Bool, _ handle: CgroupHandle) throws
+    /// Whether the kernel holds the cgroup frozen now (v2 `cgroup.events` frozen 1, v1
+    /// `freezer.state` FROZEN).
+    func isFrozen(_ handle: CgroupHandle) throws -> Bool
 }
 
 extension CgroupManager {
     public var placesAtClone: Bool { version == .v2 }
+
+    /// How long a freeze or thaw may take before it is given up: a task in uninterruptible
+    /// sleep (I/O on a hung NFS mount) holds a group in FREEZING.
+    public static var freezeTimeout: Duration { .seconds(5) }
 
     public func place(_ pid: pid_t, in handle: CgroupHandle, limits: CgroupLimits) throws {
         try addProcess(pid, to: handle)

@@ -234,7 +234,7 @@ public struct CgroupV2Manager: CgroupManager {
         CgroupFileIO.removeEmptyAncestors(of: directory(of: handle))
     }
 
-    private func directory(of handle: CgroupHandle) -> String {
+    func directory(of handle: CgroupHandle) -> String {
         handle.unifiedDirectory ?? handle.directories.first ?? CgroupPath.join(base, handle.relativePath)
     }
 

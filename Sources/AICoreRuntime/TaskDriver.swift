@@ -1,3 +1,4 @@
+import AICoreErrors
 /// What the supervisor needs from a runtime (Nomad's DriverPlugin shape). `LinuxTaskDriver` is
 /// the real one; tests use fakes.
 public protocol TaskDriver: Sendable {
@@ -38,10 +39,22 @@ public protocol TaskDriver: Sendable {
     /// sharing another's namespace (`TaskSpec.Network.joining`) compare theirs with it.
     /// Defaults to nil.
     func networkNamespace(of handle: TaskHandle) -> UInt64?
+    /// Freezes (`pause`) or thaws (`unpause`) every process of the task, and returns once the
+    /// kernel holds them so. Throws when the driver or the host cannot (defaults to that).
+    func setFrozen(_ handle: TaskHandle, _ frozen: Bool) async throws
+    /// Whether the task's processes are frozen now (a paused instance found at re-adoption).
+    /// Defaults to false.
+    func isFrozen(_ handle: TaskHandle) async -> Bool
 }
 
 extension TaskDriver {
     public func networkNamespace(of handle: TaskHandle) -> UInt64? { nil }
+
+    public func setFrozen(_ handle: TaskHandle, _ frozen: Bool) async throws {
+        throw AICoreError(.unavailable, "this node's runtime cannot pause instances")
+    }
+
+    public func isFrozen(_ handle: TaskHandle) async -> Bool { false }
 
     public func repeatRun(_ handle: TaskHandle, command: [String], plan: RepeatPlan,
                           notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {

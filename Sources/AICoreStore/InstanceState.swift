@@ -10,6 +10,9 @@ public enum InstanceState: String, Sendable, Hashable, Codable, CaseIterable {
     case healthy
     /// Running, and its healthcheck / readiness probe fails.
     case unhealthy
+    /// Its processes are frozen (`pause`, the cgroup freezer): not checked, not ready, not
+    /// restarted, until `unpause`.
+    case paused
     case stopping
     case exited
     /// Exited, waiting out a back-off before the next start.
@@ -20,7 +23,7 @@ public enum InstanceState: String, Sendable, Hashable, Codable, CaseIterable {
     /// A process exists (or is being made) for the instance.
     public var isActive: Bool {
         switch self {
-        case .starting, .running, .healthy, .unhealthy, .stopping: true
+        case .starting, .running, .healthy, .unhealthy, .paused, .stopping: true
         default: false
         }
     }

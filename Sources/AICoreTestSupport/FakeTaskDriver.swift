@@ -35,6 +35,8 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
         var onDiscard: (@Sendable (String) async -> Void)?
         /// id → what its tasks print as they start, and the log directory they print into.
         var printsAtStart: [String: (line: String, logDirectory: String)] = [:]
+        /// Pids of the frozen tasks (`pause`).
+        var frozen: Set<Int32> = []
     }
 
     private let state = Mutex(State())
@@ -154,6 +156,17 @@ public final class FakeTaskDriver: TaskDriver, Sendable {
             if let done { continuation.resume(returning: done) }
         }
     }
+
+    /// Whether the task `pid` is frozen (`setFrozen`).
+    public func isFrozen(pid: Int32) -> Bool { state.withLock { $0.frozen.contains(pid) } }
+
+    public func setFrozen(_ handle: TaskHandle, _ frozen: Bool) async throws {
+        state.withLock { s in
+            if frozen { s.frozen.insert(handle.pid) } else { s.frozen.remove(handle.pid) }
+        }
+    }
+
+    public func isFrozen(_ handle: TaskHandle) async -> Bool { isFrozen(pid: handle.pid) }
 
     public func signal(_ handle: TaskHandle, _ signal: Int32) throws {
         let ends = state.withLock { s -> Bool in

@@ -77,6 +77,10 @@ struct Up: AsyncParsableCommand {
         let override = pull.flatMap(PullPolicy.init(parsing:))
         try await pullFirst(stack, override: override, client: client)
         var query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
+        // Every file the stack was loaded from, for `ls`.
+        for file in (try? stackFiles.loadOptions(strict: true).files) ?? [] {
+            query += "&config_files=\(urlEncoded(URL(fileURLWithPath: file).standardizedFileURL.path))"
+        }
         if let override { query += "&pull=\(urlEncoded(override.description))" }
         let plan: PlanMessage
         do {

@@ -31,6 +31,16 @@ public protocol NodeAgent: Sendable {
     func wait(stack: String, instance: String,
               until verdict: @escaping @Sendable (InstanceSnapshot) -> GateVerdict) async -> GateVerdict?
 
+    /// Sends `signal` (named `name`) to the instance's workload (`kill`); see
+    /// `TaskRunner.deliver`. Throws `.notFound` when the node runs no such instance.
+    func signal(stack: String, instance: String, signal: Int32, name: String) async throws
+    /// Freezes (`paused`) or thaws the instance's processes (`pause`, `unpause`).
+    func setPaused(stack: String, instance: String, _ paused: Bool) async throws
+    /// Waits until the instance's process is not running (exited, failed, waiting to restart, or
+    /// never started) and returns its last exit code (nil: none known); returns nil at once when
+    /// the node runs no such instance, and the current state when the caller is cancelled.
+    func waitForExit(stack: String, instance: String) async -> InstanceSnapshot?
+
     /// Stops every instance of `service` without forgetting it (`docker compose stop`): each
     /// stays, stopped, until it is started again. Returns their names.
     func stopKeeping(stack: String, service: String) async -> [String]

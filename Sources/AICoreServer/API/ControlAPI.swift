@@ -70,6 +70,7 @@ public struct ControlAPI: Sendable {
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
         addStackRoutes(v1)
+        addOperatorRoutes(v1)
         addInstanceRoutes(v1)
         addVolumeRoutes(v1)
         addImageRoutes(v1)
@@ -169,7 +170,8 @@ public struct ControlAPI: Sendable {
             }
             return policy
         }
-        let (_, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
+        let (stack, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
+        await plane.recordConfigFiles(stack.name, Self.configFiles(request, path: request.uri.queryParameters.get("path").map { String($0) }))
         return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
     }
 

@@ -193,6 +193,17 @@ paths:
           schema:
             type: string
             pattern: "^(/[\\s\\S]*)?$"
+        - name: config_files
+          in: query
+          description: >-
+            Every file the stack was loaded from, as `ls` shows them (repeat the parameter); default
+            `path`. Informational only: the body is the stack.
+          schema:
+            type: array
+            items:
+              type: string
+          style: form
+          explode: true
         - name: pull
           in: query
           description: >-
@@ -552,6 +563,173 @@ paths:
             application/json:
               schema:
                 $ref: "#/components/schemas/PlanMessage"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/kill:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: killService
+      summary: Send a signal to a service's running instances (`aicore-node kill`).
+      description: >-
+        As `docker kill`: SIGKILL (the default) or the service's `stop_signal` leaves an instance
+        stopped whatever its restart policy, as `stop` does (`desired` becomes `stopped`; `start`
+        or an apply starts it again). Any other signal is only delivered, and should the workload
+        exit of it, its restart policy decides as for any exit. The instance's init forwards
+        SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and SIGQUIT to the workload, and SIGKILL ends the
+        whole instance; any other signal is a 422. A paused instance is thawed first. Instances
+        that are not running are left alone (`skipped`).
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/KillRequest"
+      responses:
+        "200":
+          description: The instances signalled, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "415":
+          $ref: "#/components/responses/UnsupportedMediaType"
+        "422":
+          $ref: "#/components/responses/InvalidSpec"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/pause:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: pauseService
+      summary: Freeze a service's running instances (`aicore-node pause`).
+      description: >-
+        Each running instance's processes are frozen with the cgroup freezer (v1 `freezer.state`
+        FROZEN, v2 `cgroup.freeze` until `cgroup.events` says `frozen 1`); returns once they are.
+        A paused instance's state is `paused`: its checks stop, it is not ready (the proxy sends
+        it nothing), and it is not restarted. It stays paused across an agent restart. Instances
+        that are not running are left alone (`skipped`).
+      responses:
+        "200":
+          description: The instances paused, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/stacks/{stack}/services/{service}/unpause:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: unpauseService
+      summary: Thaw a service's paused instances (`aicore-node unpause`).
+      description: >-
+        Their processes run again and their checks resume from the verdicts they had when paused
+        (no start period or startup probe again). Instances that are not paused are left alone
+        (`skipped`).
+      responses:
+        "200":
+          description: The instances unpaused, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/stacks/{stack}/services/{service}/rm:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: removeStoppedInstances
+      summary: Remove a service's stopped instances (`aicore-node rm`).
+      description: >-
+        Removes each instance that is not running (stopped, exited, failed): its record goes and
+        its logs are kept aside (`logs --previous`) until the stack goes down. Running instances
+        (and those waiting out a back-off before a restart) are left alone (`skipped`) unless
+        `stop=true`, which stops them first. The next apply or `start` makes the removed
+        instances afresh.
+      parameters:
+        - name: stop
+          in: query
+          description: Stop the running instances first (`rm -s`).
+          schema:
+            type: boolean
+      responses:
+        "200":
+          description: The instances removed, and those left alone.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/InstanceActionResult"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "500":
+          $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/services/{service}/wait:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+      - $ref: "#/components/parameters/Service"
+    post:
+      tags: [services]
+      operationId: waitForService
+      summary: Wait until a service's instances are not running (`aicore-node wait`).
+      description: >-
+        Returns once no instance of the service runs (exited, failed, waiting out a back-off, or
+        never started), or after `timeout` seconds with those still running in `running`: the
+        client asks again. An instance already exited counts at once, with its last exit code.
+      parameters:
+        - name: timeout
+          in: query
+          description: Seconds to wait at most, 0 to 30 (default 30).
+          schema:
+            type: integer
+            minimum: 0
+            maximum: 30
+      responses:
+        "200":
+          description: The instances that are not running, with exit codes, and those still running.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/WaitResult"
+        "400":
+          $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
         "404":
@@ -1644,6 +1822,13 @@ components:
         converged:
           type: boolean
           description: The last operation is done and every service converged.
+        config_files:
+          type: array
+          description: >-
+            The stack files of its last apply (`config_files`, else `path`); absent when the agent
+            does not know them (a stack it recovered after a restart, until its next apply).
+          items:
+            type: string
     StackOperation:
       type: object
       description: How the stack's last background operation went.
@@ -1722,7 +1907,7 @@ components:
           type: integer
         state:
           type: string
-          enum: [pending, created, starting, running, healthy, unhealthy, stopping, exited, backoff, failed]
+          enum: [pending, created, starting, running, healthy, unhealthy, paused, stopping, exited, backoff, failed]
         desired:
           type: string
           enum: [running, stopped]
@@ -2160,6 +2345,49 @@ components:
           type: integer
           minimum: 0
           maximum: 1000
+    KillRequest:
+      type: object
+      properties:
+        signal:
+          type: string
+          description: >-
+            A signal name (`SIGHUP`, `HUP`) or number; SIGKILL when absent. Only SIGTERM, SIGINT,
+            SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT and SIGKILL (a 422 otherwise).
+    InstanceActionResult:
+      type: object
+      required: [instances, skipped]
+      properties:
+        instances:
+          type: array
+          description: The instances acted on, by replica.
+          items:
+            type: string
+        skipped:
+          type: array
+          description: The instances left alone, their state not allowing it (not running, not paused, running for `rm`).
+          items:
+            type: string
+    WaitResult:
+      type: object
+      required: [exited, running]
+      properties:
+        exited:
+          type: array
+          description: The instances that are not running, by replica.
+          items:
+            type: object
+            required: [instance]
+            properties:
+              instance:
+                type: string
+              exit_code:
+                type: integer
+                description: Its last exit code; absent when it never ran or the code is unknown.
+        running:
+          type: array
+          description: The instances still running when the wait's time ran out.
+          items:
+            type: string
     StopResult:
       type: object
       required: [stopped]

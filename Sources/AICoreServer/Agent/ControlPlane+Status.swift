@@ -26,7 +26,8 @@ extension ControlPlane {
         return StackStatus(name: name, revision: record?.currentRevision ?? 0, updatedAt: record?.updatedAt,
                            operation: operation.map { StackStatus.Operation(phase: $0.phase.rawValue, message: $0.message) },
                            services: statuses,
-                           converged: (operation?.phase ?? .done) == .done && statuses.allSatisfy(\.converged))
+                           converged: (operation?.phase ?? .done) == .done && statuses.allSatisfy(\.converged),
+                           configFiles: configFiles[name])
     }
 
     static func serviceStatus(_ service: Service, stack: String, instances: [InstanceStatus], vip: String?,

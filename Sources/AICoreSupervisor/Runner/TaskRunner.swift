@@ -73,13 +73,15 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// (no startup probe or initial delay again), so that an agent restart never takes a
     /// healthy instance out of the proxy's rotation.
     var resumedProbes: ProbeSnapshot?
-    private var state: InstanceState = .created
+    /// What the checks said when the instance was paused: `unpause` resumes from it.
+    var pausedProbes: ProbeSnapshot?
+    var state: InstanceState = .created
     var handle: TaskHandle?
     /// Bumped at every start or adoption: late probe results and escalations of an earlier
     /// process are ignored.
     var generation = 0
-    private var requestedExit: ExitKind?
-    private var desiredRunning = true
+    var requestedExit: ExitKind?
+    var desiredRunning = true
     private var loopTask: Task<Void, Never>?
     /// Set by `restartNow` as it cancels the loop's back-off: the loop hands over to a new one,
     /// since the cancelled task would cut short every later wait too.
@@ -99,7 +101,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var detached = false
     /// What the checks say.
     var checks: InstanceChecks
-    private var ready = false
+    var ready = false
     private var history: [Event] = []
     private var loopEnded = false
     private var watchers: [Int: Watcher] = [:]
@@ -163,6 +165,13 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
             loopTask?.cancel()
         case .running, .healthy, .unhealthy:
             if let handle { kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))") }
+        case .paused:
+            // A frozen process takes its stop signal only once thawed (v1 not even SIGKILL), as
+            // Docker unpauses a container it stops.
+            if let handle {
+                await thawForStop(handle)
+                kill(handle, as: .operatorStop, reason: "Stopping paused instance: thawed, \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))")
+            }
         default:
             break // starting: the loop stops it as soon as the start returns
         }
@@ -282,7 +291,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 tracker.recordStart()
                 resumedProbes = restoredProbes
                 checks.begin(resumed: resumedProbes)
-                transition(.running, type: "adopted", reason: "Re-adopted running instance (pid \(handle.pid)) without restarting it", pid: handle.pid)
+                if await driver.isFrozen(handle) {
+                    // Paused before the agent restarted: it stays paused, unchecked, until `unpause`.
+                    transition(.paused, type: "adopted", reason: "Re-adopted paused instance (pid \(handle.pid)); it stays paused until unpause", pid: handle.pid)
+                } else {
+                    transition(.running, type: "adopted", reason: "Re-adopted running instance (pid \(handle.pid)) without restarting it", pid: handle.pid)
+                }
                 next = await supervise(handle)
             case let .exitedWhileAway(handle):
                 let exit = try? await driver.wait(handle)
@@ -356,7 +370,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         } else {
             updateReadiness()
         }
-        startChecks(handle, generation: gen)
+        // A paused instance is not checked: `unpause` starts its checks.
+        if state != .paused { startChecks(handle, generation: gen) }
         let exit: TaskExit?
         do {
             exit = try await driver.wait(handle)
@@ -488,10 +503,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     }
 
     /// Its process runs and is neither starting nor being stopped.
-    private var isRunning: Bool { state == .running || state == .healthy || state == .unhealthy }
+    var isRunning: Bool { state == .running || state == .healthy || state == .unhealthy }
 
     /// Sets `ready` from the checks and publishes a change (the proxy, rollouts, gates).
-    private func refreshReady() {
+    func refreshReady() {
         let nowReady = derivedReady
         guard nowReady != ready else { return }
         ready = nowReady
@@ -524,10 +539,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
     }
 
-    private func transition(_ new: InstanceState, type: String, reason: String, pid: Int32? = nil) {
+    func transition(_ new: InstanceState, type: String, reason: String, pid: Int32? = nil) {
         guard !detached else { return }
         state = new
-        if !new.isActive || new == .stopping || new == .running { refreshReady() }
+        if !new.isActive || new == .stopping || new == .running || new == .paused { refreshReady() }
         emit(type: type, reason: reason, pid: pid)
     }
 

@@ -217,7 +217,7 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         case .created, .pending:
             // Never started (a pending record was not placed when it was written).
             return (.start, snapshot)
-        case .starting, .running, .healthy, .unhealthy, .stopping:
+        case .starting, .running, .healthy, .unhealthy, .paused, .stopping:
             guard let handle = try? await driver.recover(id: identity.id, spec: spec) else {
                 // No task record: the last agent died before the start completed. The runner's
                 // start discards whatever half-started and starts it once.

@@ -17,8 +17,13 @@ public struct StackStatus: Codable, Sendable, Equatable {
     public var services: [ServiceStatus]
     /// The last operation is done and every service converged.
     public var converged: Bool
+    /// The stack files it was last applied from (absolute paths); nil when the agent does not
+    /// know them (applied before the agent restarted).
+    public var configFiles: [String]?
 
-    public init(name: String, revision: Int, updatedAt: String?, operation: Operation?, services: [ServiceStatus], converged: Bool) {
+    public init(name: String, revision: Int, updatedAt: String?, operation: Operation?, services: [ServiceStatus], converged: Bool,
+                configFiles: [String]? = nil) {
+        self.configFiles = configFiles
         self.name = name
         self.revision = revision
         self.updatedAt = updatedAt
