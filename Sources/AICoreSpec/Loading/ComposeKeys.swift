@@ -19,7 +19,7 @@ public enum ComposeKeys {
             "cap_add", "cap_drop", "security_opt", "pids_limit", "ulimits", "stop_signal", "stop_grace_period",
             "labels", "profiles", "scale", "network_mode", "networks", "extra_hosts", "cpus", "mem_limit",
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
-            "domainname", "mac_address", "extends",
+            "domainname", "mac_address", "extends", "post_start", "pre_stop",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -49,7 +49,6 @@ public enum ComposeKeys {
             "memswap_limit": "is not supported: swap is always limited to the memory limit",
             "models": "is not supported", "oom_kill_disable": "is not supported",
             "pid": "is not supported: every instance has a private PID namespace",
-            "post_start": "is not supported yet", "pre_stop": "is not supported yet",
             "privileged": "is not supported: aicore-node never runs privileged instances",
             "provider": "is not supported", "shm_size": "is not supported yet: /dev/shm has the default size",
             "storage_opt": "is not supported", "sysctls": "is not supported",
@@ -85,6 +84,8 @@ public enum ComposeKeys {
 
     public static let healthcheck = KeyCatalog(
         "healthcheck", supported: ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"])
+
+    public static let hook = KeyCatalog("hook", supported: ["command", "user", "privileged", "working_dir", "environment"])
 
     public static let dependsOn = KeyCatalog("depends_on", supported: ["condition", "restart", "required"])
 

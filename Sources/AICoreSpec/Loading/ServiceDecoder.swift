@@ -155,6 +155,10 @@ struct ServiceDecoder {
                             at: value.location, path: keyPath)
                     }
                 }
+            case "post_start":
+                service.postStart = decodeHooks(value, keyPath)
+            case "pre_stop":
+                service.preStop = decodeHooks(value, keyPath)
             case "stop_grace_period":
                 if let grace = context.duration(value, keyPath) { service.stopGracePeriod = grace }
             case "labels":
