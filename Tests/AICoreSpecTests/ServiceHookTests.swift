@@ -11,6 +11,7 @@ struct ServiceHookTests {
         services:
           web:
             command: ["/bin/sleep", "1000"]
+            user: "1000:1000"
             post_start:
               - command: /bin/sh -c 'echo "started here" > /tmp/started'
               - command: ["/usr/bin/touch", "/tmp/second"]
@@ -94,7 +95,7 @@ struct ServiceHookTests {
               web:
                 command: [/bin/true]
                 post_start:
-                  - user: root
+                  - working_dir: /tmp
             """, at: 5, 9, "services.web.post_start[0]", "a hook needs a `command`"),
         .init("a hook whose command is empty", """
             services:
@@ -125,6 +126,23 @@ struct ServiceHookTests {
                   - command: /bin/true
                     working_dir: tmp
             """, at: 6, 22, "services.web.post_start[0].working_dir", "expected an absolute path, found \"tmp\""),
+        .init("a hook's user is not the service's", """
+            services:
+              web:
+                command: [/bin/true]
+                user: app
+                post_start:
+                  - command: /bin/true
+                    user: root
+            """, at: 7, 15, "services.web.post_start[0].user", "a hook running as another user than the service's is not supported: hooks run as the workload's user (`app`); remove `user` here"),
+        .init("a hook's user on a service without one", """
+            services:
+              web:
+                command: [/bin/true]
+                pre_stop:
+                  - command: /bin/true
+                    user: "1000"
+            """, at: 6, 15, "services.web.pre_stop[0].user", "hooks run as the workload's user (the image's or root)"),
         .init("a hook's user is a list", """
             services:
               web:

@@ -1,17 +1,18 @@
 /// Compose's lifecycle hooks, `post_start` and `pre_stop`: a list of
 /// `{command, user, privileged, working_dir, environment}`.
 extension ServiceDecoder {
-    func decodeHooks(_ node: YAMLNode, _ path: String) -> [ServiceHook] {
+    /// `serviceUser`: the service's own `user:`, the only one a hook may name.
+    func decodeHooks(_ node: YAMLNode, _ path: String, serviceUser: String?) -> [ServiceHook] {
         guard let items = node.items else {
             context.expected("a list of hooks ({command, user, working_dir, environment})", node, path)
             return []
         }
         return items.enumerated().compactMap { offset, item in
-            decodeHook(item, DecodeContext.index(path, offset))
+            decodeHook(item, DecodeContext.index(path, offset), serviceUser: serviceUser)
         }
     }
 
-    private func decodeHook(_ node: YAMLNode, _ path: String) -> ServiceHook? {
+    private func decodeHook(_ node: YAMLNode, _ path: String, serviceUser: String?) -> ServiceHook? {
         guard let entries = context.entries(node, path, catalog: ComposeKeys.hook) else { return nil }
         var hook = ServiceHook(command: [])
         var command: [String]?
@@ -24,7 +25,16 @@ extension ServiceDecoder {
                 commandNode = value
                 if command == nil { valid = false }
             case "user":
-                hook.user = context.string(value, keyPath, what: "a user name or uid[:gid]")
+                guard let user = context.string(value, keyPath, what: "a user name or uid[:gid]") else { continue }
+                // The instance's init makes a hook's process with the workload's identity, and
+                // its exec channel carries none (nothing reaching the init can ask for more).
+                guard user == serviceUser else {
+                    context.error(
+                        "a hook running as another user than the service's is not supported: hooks run as the workload's user (\(serviceUser.map { "`\($0)`" } ?? "the image's or root")); remove `user` here",
+                        at: value.location, path: keyPath)
+                    continue
+                }
+                hook.user = user
             case "working_dir":
                 guard let dir = context.string(value, keyPath) else { continue }
                 if dir.hasPrefix("/") {

@@ -156,9 +156,9 @@ struct ServiceDecoder {
                     }
                 }
             case "post_start":
-                service.postStart = decodeHooks(value, keyPath)
+                service.postStart = decodeHooks(value, keyPath, serviceUser: node["user"]?.scalar?.text)
             case "pre_stop":
-                service.preStop = decodeHooks(value, keyPath)
+                service.preStop = decodeHooks(value, keyPath, serviceUser: node["user"]?.scalar?.text)
             case "stop_grace_period":
                 if let grace = context.duration(value, keyPath) { service.stopGracePeriod = grace }
             case "labels":

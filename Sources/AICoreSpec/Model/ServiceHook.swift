@@ -3,7 +3,8 @@
 public struct ServiceHook: Sendable, Hashable {
     /// argv; a string in the file is split like a shell would (as `command`).
     public var command: [String]
-    /// Who runs it (`user`); nil: the workload's user.
+    /// Who runs it (`user`): the loader takes only the service's own user, since a hook always
+    /// runs as its workload; kept so that `config print` gives the file back.
     public var user: String?
     /// Where it runs (`working_dir`, absolute); nil: the workload's working directory.
     public var workingDir: String?
