@@ -104,6 +104,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var loopEnded = false
     private var watchers: [Int: Watcher] = [:]
     private var nextWatcher = 0
+    /// The generation whose `pre_stop` hooks have run (or are running): they run once a process.
+    var preStopGeneration: Int?
+    let logger: Logger
 
     private struct Watcher {
         var condition: @Sendable (Status) -> Bool
@@ -139,6 +142,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         (readiness, readinessContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
         var logger = logger
         logger[metadataKey: "instance"] = "\(configuration.identity.id)"
+        self.logger = logger
         recorder = store.map {
             InstanceRecorder(store: $0, clock: clock, configuration: .init(deferredInterval: Self.probeWriteInterval), logger: logger)
         }
@@ -162,7 +166,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         case .backoff:
             loopTask?.cancel()
         case .running, .healthy, .unhealthy:
-            if let handle { kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))") }
+            if let handle {
+                await runPreStopHooks(handle)
+                kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))")
+            }
         default:
             break // starting: the loop stops it as soon as the start returns
         }
@@ -341,6 +348,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         startedAt = launched
         checks.begin()
         transition(.running, type: "started", reason: "Started (pid \(handle.pid))", pid: handle.pid)
+        startPostStartHooks(handle)
         if !desiredRunning {
             kill(handle, as: .operatorStop, reason: "Stopping: stop requested while starting")
         }
@@ -524,7 +532,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         }
     }
 
-    private func transition(_ new: InstanceState, type: String, reason: String, pid: Int32? = nil) {
+    func transition(_ new: InstanceState, type: String, reason: String, pid: Int32? = nil) {
         guard !detached else { return }
         state = new
         if !new.isActive || new == .stopping || new == .running { refreshReady() }
