@@ -466,14 +466,23 @@ public final class LinuxTaskDriver: TaskDriver {
     /// namespace and cgroup of the instance, from its own memory, which holds nothing of the
     /// agent's), and this side only waits on a socket.
     public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
+        try await run(handle, process: execProcess(handle, command: command),
+                      requestKey: "\(handle.startTime)\u{0}" + command.joined(separator: "\u{0}"),
+                      timeout: timeout, outputLimit: outputLimit)
+    }
+
+    /// `process` made by the instance's init; `requestKey` names the request (see
+    /// `InstanceExecChannel.run`).
+    nonisolated(nonsending) func run(_ handle: TaskHandle, process: ProcessSpec, requestKey: String, timeout: Duration,
+                                     outputLimit: Int) async throws -> ExecOutcome {
         guard let instance = handle.pidfd else {
             throw AICoreError(code: .notFound, message: "task \(handle.id) is not running")
         }
         let result: InstanceExecChannel.Result?
         do {
             result = try await InstanceExecChannel.run(stateDirectory: handle.stateDirectory,
-                                                       requestKey: "\(handle.startTime)\u{0}" + command.joined(separator: "\u{0}"),
-                                                       process: { self.execProcess(handle, command: command) },
+                                                       requestKey: requestKey,
+                                                       process: { process },
                                                        deadline: .now + timeout, outputLimit: outputLimit)
         } catch {
             if instance.hasExited { throw AICoreError(code: .notFound, message: "task \(handle.id) is not running") }

@@ -1,4 +1,5 @@
 import AICoreErrors
+
 /// What the supervisor needs from a runtime (Nomad's DriverPlugin shape). `LinuxTaskDriver` is
 /// the real one; tests use fakes.
 public protocol TaskDriver: Sendable {
@@ -17,6 +18,10 @@ public protocol TaskDriver: Sendable {
     /// bytes). Throws when it cannot be started. The task's own init makes the process: nothing
     /// of the caller (its memory, its descriptors) is ever copied into the task.
     nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome
+    /// `run` in another directory or with more environment (lifecycle hooks).
+    /// Defaults to `run` when `options` is empty, and to an error otherwise.
+    nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], options: ExecOptions, timeout: Duration,
+                                     outputLimit: Int) async throws -> ExecOutcome
     /// Runs `command` inside the task again and again as `plan` says (a Compose healthcheck)
     /// without a task of the caller's per run; `notify` (which must return at once) says when
     /// the plan's policy wants the results taken. nil when the driver or the task cannot; the
@@ -48,6 +53,14 @@ public protocol TaskDriver: Sendable {
 }
 
 extension TaskDriver {
+    public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], options: ExecOptions, timeout: Duration,
+                                            outputLimit: Int) async throws -> ExecOutcome {
+        guard options.isEmpty else {
+            throw AICoreError(code: .badRequest, message: "this driver cannot run a command in another directory or with more environment")
+        }
+        return try await run(handle, command: command, timeout: timeout, outputLimit: outputLimit)
+    }
+
     public func networkNamespace(of handle: TaskHandle) -> UInt64? { nil }
 
     public func setFrozen(_ handle: TaskHandle, _ frozen: Bool) async throws {

@@ -21,7 +21,7 @@ public enum ComposeKeys {
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
             "domainname", "mac_address", "extends", "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset",
             "mem_swappiness", "memswap_limit", "group_add", "init", "privileged", "devices", "blkio_config",
-            "secrets", "configs",
+            "secrets", "configs", "post_start", "pre_stop",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -46,7 +46,6 @@ public enum ComposeKeys {
             "ipc": "is not supported: every instance has a private IPC namespace",
             "models": "is not supported", "oom_kill_disable": "is not supported",
             "pid": "is not supported: every instance has a private PID namespace",
-            "post_start": "is not supported yet", "pre_stop": "is not supported yet",
             "provider": "is not supported",
             "storage_opt": "is not supported",
             "use_api_socket": "is not supported",
@@ -81,6 +80,8 @@ public enum ComposeKeys {
 
     public static let healthcheck = KeyCatalog(
         "healthcheck", supported: ["test", "interval", "timeout", "retries", "start_period", "start_interval", "disable"])
+
+    public static let hook = KeyCatalog("hook", supported: ["command", "user", "privileged", "working_dir", "environment"])
 
     public static let dependsOn = KeyCatalog("depends_on", supported: ["condition", "restart", "required"])
 

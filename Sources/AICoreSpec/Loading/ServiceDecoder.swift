@@ -160,6 +160,10 @@ struct ServiceDecoder {
                             at: value.location, path: keyPath)
                     }
                 }
+            case "post_start":
+                service.postStart = decodeHooks(value, keyPath, serviceUser: node["user"]?.scalar?.text)
+            case "pre_stop":
+                service.preStop = decodeHooks(value, keyPath, serviceUser: node["user"]?.scalar?.text)
             case "stop_grace_period":
                 if let grace = context.duration(value, keyPath) { service.stopGracePeriod = grace }
             case "labels":

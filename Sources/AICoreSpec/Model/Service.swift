@@ -40,6 +40,10 @@ public struct Service: Sendable, Hashable {
     /// stack file does not set `stop_signal` (the image's `StopSignal` then applies).
     public var stopSignalWritten = true
     public var stopGracePeriod: Duration
+    /// Run inside each instance once its workload has started (`post_start`), in order.
+    public var postStart: [ServiceHook] = []
+    /// Run inside each instance before the agent stops it (`pre_stop`), in order.
+    public var preStop: [ServiceHook] = []
     public var labels: [String: String]
     public var profiles: [String]
     /// nil when the file writes neither `network_mode` nor `networks`: the agent's configured

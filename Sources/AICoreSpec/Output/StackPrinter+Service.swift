@@ -49,6 +49,8 @@ extension StackPrinter {
         }
         if service.stopSignalWritten { fields.append(("stop_signal", .string(service.stopSignal.name))) }
         fields.append(("stop_grace_period", duration(service.stopGracePeriod)))
+        if !service.postStart.isEmpty { fields.append(("post_start", hooks(service.postStart))) }
+        if !service.preStop.isEmpty { fields.append(("pre_stop", hooks(service.preStop))) }
         if !service.labels.isEmpty { fields.append(("labels", stringMap(service.labels))) }
         if !service.profiles.isEmpty { fields.append(("profiles", list(service.profiles))) }
         // `networks` says bridge by itself, and Compose refuses both keys together.

@@ -24,6 +24,13 @@ public struct RunnerConfiguration: Sendable {
     /// Where HTTP and TCP probes connect: the instance's address on its first network (the
     /// pod IP, in Kubernetes' terms); nil: loopback (host networking).
     public var probeHost: String?
+    /// Compose's `post_start` hooks, run in order after each start (`TaskRunner+Hooks`).
+    public var postStart: [ServiceHook] = []
+    /// Compose's `pre_stop` hooks, run in order before the stop signal when the agent stops
+    /// the instance; all of them together get at most `stopGracePeriod`.
+    public var preStop: [ServiceHook] = []
+    /// How long one `post_start` hook may run before it is cut off (and reported).
+    public var postStartTimeout: Duration = .seconds(300)
 
     public init(identity: InstanceIdentity, taskSpec: TaskSpec, restart: RestartPolicy, healthcheck: Healthcheck? = nil,
                 probes: ProbeSet = ProbeSet(), restartUnhealthy: Bool = true, stopSignal: Int32 = 15,
@@ -46,6 +53,8 @@ public struct RunnerConfiguration: Sendable {
                   stopSignal: service.stopSignal.number, stopGracePeriod: service.stopGracePeriod,
                   ports: ports ?? service.ports.map(\.target))
         specHash = ServiceSpecHash.of(service)
+        postStart = service.postStart
+        preStop = service.preStop
     }
 
     /// Whether instance readiness depends on a check at all.

@@ -106,6 +106,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var loopEnded = false
     private var watchers: [Int: Watcher] = [:]
     private var nextWatcher = 0
+    /// The generation whose `pre_stop` hooks have run (or are running): they run once a process.
+    var preStopGeneration: Int?
+    let logger: Logger
 
     private struct Watcher {
         var condition: @Sendable (Status) -> Bool
@@ -141,6 +144,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         (readiness, readinessContinuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(16))
         var logger = logger
         logger[metadataKey: "instance"] = "\(configuration.identity.id)"
+        self.logger = logger
         recorder = store.map {
             InstanceRecorder(store: $0, clock: clock, configuration: .init(deferredInterval: Self.probeWriteInterval), logger: logger)
         }
@@ -164,12 +168,16 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         case .backoff:
             loopTask?.cancel()
         case .running, .healthy, .unhealthy:
-            if let handle { kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))") }
+            if let handle {
+                await runPreStopHooks(handle)
+                kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))")
+            }
         case .paused:
             // A frozen process takes its stop signal only once thawed (v1 not even SIGKILL), as
-            // Docker unpauses a container it stops.
+            // Docker unpauses a container it stops; its pre_stop hooks could not run before.
             if let handle {
                 await thawForStop(handle)
+                await runPreStopHooks(handle)
                 kill(handle, as: .operatorStop, reason: "Stopping paused instance: thawed, \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))")
             }
         default:
@@ -355,6 +363,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         startedAt = launched
         checks.begin()
         transition(.running, type: "started", reason: "Started (pid \(handle.pid))", pid: handle.pid)
+        startPostStartHooks(handle)
         if !desiredRunning {
             kill(handle, as: .operatorStop, reason: "Stopping: stop requested while starting")
         }
