@@ -30,8 +30,9 @@ let package = Package(
         // What a mount destination inside an instance may be: one rule for the stack loader and
         // for `run -v` (AICoreSpec and AICoreSystem are both leaves of everything else).
         .target(name: "AICorePaths"),
-        // IPv4 addresses and networks as values: what a stack file writes (`ipv4_address`,
-        // `ipam.config.subnet`), what the network layer allocates and the registry's CIDRs.
+        // IPv4/IPv6 addresses and networks, and CPU lists, as values: what a stack file writes
+        // (`ipv4_address`, `ipam.config.subnet`, `cpuset`), what the network and cgroup layers
+        // apply, and the registry's CIDRs.
         .target(name: "AICoreAddresses"),
         // The one error type every module above the OS layer throws (code, message, cause,
         // context); a leaf, so the Store, the runtime and the CLI can share it.

@@ -1,3 +1,5 @@
+import AICoreAddresses
+
 extension CgroupLimits {
     /// The checks of the settings beyond memory, cpus and pids, before anything is written.
     func validateKernelSettings(action: String) throws(SystemError) {

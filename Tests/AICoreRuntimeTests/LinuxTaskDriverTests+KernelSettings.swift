@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreErrors
 import AICoreOS
 import AICoreSystem

@@ -1,3 +1,4 @@
+import AICoreAddresses
 import Foundation
 import Testing
 
@@ -70,10 +71,10 @@ struct KernelSettingsDecoderTests {
 
     @Test("CPU lists are read as the kernel writes them")
     func cpuLists() {
-        #expect(CPUList(parsing: "0-3,6")?.description == "0-3,6")
-        #expect(CPUList(parsing: "5,4,0-1")?.description == "0-1,4-5")
+        #expect(CPUSet(parsing: "0-3,6")?.description == "0-3,6")
+        #expect(CPUSet(parsing: "5,4,0-1")?.description == "0-1,4-5")
         for bad in ["", "a", "3-1", "-1", "1-", "1,,2", "0-8192", "1 2"] {
-            #expect(CPUList(parsing: bad) == nil, "\(bad)")
+            #expect(CPUSet(parsing: bad) == nil, "\(bad)")
         }
     }
 

@@ -1,3 +1,4 @@
+import AICoreAddresses
 /// `shm_size`, `sysctls` and the cgroup keys Compose writes at the top of a service
 /// (`cpu_shares`, `cpu_period`, `cpu_quota`, `cpuset`, `mem_swappiness`, `memswap_limit`).
 extension ServiceDecoder {
@@ -32,7 +33,7 @@ extension ServiceDecoder {
             kernel.cpuQuota = quota
         case "cpuset":
             guard let text = context.string(value, path, what: "a list of CPUs like 0-3 or 0,2") else { return }
-            guard let cpus = CPUList(parsing: text) else {
+            guard let cpus = CPUSet(parsing: text) else {
                 context.error(
                     "expected a list of CPUs like 0-3 or 0,2 (numbers and ascending ranges, separated by commas), found \"\(text)\"",
                     at: value.location, path: path)

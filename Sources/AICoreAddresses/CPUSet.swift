@@ -1,6 +1,6 @@
 /// A set of CPUs in the kernel's list format (`0-3,6`: `cpuset.cpus`, `/sys/devices/system/cpu/online`).
-/// The stack loader checks the same syntax with its own `CPUList` (AICoreSpec depends on no
-/// system module); this one reads what the kernel writes, and what a cgroup is given.
+/// One value for what a stack file writes (`cpuset`, checked by the loader), what the kernel
+/// writes back and what a cgroup is given, so the three read the syntax the same way.
 public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
     /// The CPUs the host has online.
     public static let onlineFile = "/sys/devices/system/cpu/online"
@@ -15,8 +15,9 @@ public struct CPUSet: Sendable, Hashable, CustomStringConvertible {
     /// whitespace, such as the kernel's newline, is fine).
     public init?(parsing text: String) {
         var cpus = Set<Int>()
-        let trimmed = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined()
-        for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" }
+        let trimmed = text.drop(while: blank).reversed().drop(while: blank).reversed()
+        for part in String(trimmed).split(separator: ",", omittingEmptySubsequences: false) {
             let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
             guard (1...2).contains(bounds.count), bounds.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) }),
                   let low = Int(bounds[0]), let high = Int(bounds[bounds.count - 1]), low >= 0, low <= high, high < 8192
