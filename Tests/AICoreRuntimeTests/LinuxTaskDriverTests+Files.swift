@@ -113,11 +113,7 @@ extension LinuxTaskDriverTests {
         var s = spec(name, ["true"])
         s.files = [InstanceFile(destination: "/run/secrets/a", content: [], mode: 0o400),
                    InstanceFile(destination: "/run/secrets//a", content: [], mode: 0o400)]
-        do {
-            let handle = try await driver.start(s)
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(s) { error in
             #expect(error.code == .invalidSpec)
             #expect(error.message == "two secrets or configs are mounted at /run/secrets/a")
         }

@@ -83,11 +83,7 @@ extension LinuxTaskDriverTests {
         var s = spec(name, ["sleep", "30"])
         s.network = network
         s.sysctls = [sysctl: "1"]
-        do {
-            let handle = try await driver.start(s)
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(s) { error in
             #expect(error.code == .invalidSpec)
             #expect(error.message.contains(message), "\(error.message)")
         }
@@ -139,11 +135,7 @@ extension LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("cpuset")
         var limits = CgroupLimits()
         limits.cpusetCPUs = "8000"
-        do {
-            let handle = try await driver.start(spec(name, ["sleep", "30"], limits: limits))
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(spec(name, ["sleep", "30"], limits: limits)) { error in
             #expect(error.message.contains("cpuset 8000 names CPUs this host does not have online (8000); online: \(online)"), "\(error.message)")
         }
         #expect(!FileIO.exists(stateDir + "/" + name))
@@ -169,11 +161,7 @@ extension LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("nogroup")
         var s = spec(name, ["sleep", "30"])
         s.groupAdd = ["no-such-group-here"]
-        do {
-            let handle = try await driver.start(s)
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(s) { error in
             #expect(error.code == .invalidSpec)
             #expect(error.message == "unable to find group no-such-group-here (group_add): no matching entries in the instance's /etc/group")
         }
@@ -186,11 +174,7 @@ extension LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("priv")
         var s = spec(name, ["sleep", "30"])
         s.privileged = true
-        do {
-            let handle = try await driver.start(s)
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(s) { error in
             #expect(error.code == .invalidSpec)
             #expect(error.message.contains("is privileged, which this agent does not allow"))
         }
@@ -264,11 +248,7 @@ extension LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("nodev")
         var s = spec(name, ["sleep", "30"])
         s.devices = [TaskSpec.Device(source: "/etc/hostname", target: "/dev/x")]
-        do {
-            let handle = try await driver.start(s)
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(s) { error in
             #expect(error.message == "device /etc/hostname is not a device node on this host")
         }
         #expect(!FileIO.exists(stateDir + "/" + name))
@@ -307,11 +287,7 @@ extension LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("blkio")
         var limits = CgroupLimits()
         limits.blockIO = BlockIOLimits(throttles: [.readBPS: [.init(path: "/dev/null", value: 1 << 20)]])
-        do {
-            let handle = try await driver.start(spec(name, ["sleep", "30"], limits: limits))
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(spec(name, ["sleep", "30"], limits: limits)) { error in
             #expect(error.message.contains("/dev/null is not a block device on this host"), "\(error.message)")
         }
         #expect(cgroupLeftovers("aicore/test/\(name)").isEmpty)

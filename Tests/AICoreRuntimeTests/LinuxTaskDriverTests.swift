@@ -35,6 +35,18 @@ final class LinuxTaskDriverTests {
         return fds.filter { ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(handle.pid)/fd/\($0)")) ?? "").hasPrefix("socket:") }.count
     }
 
+    /// Starts `spec`, which the driver must refuse, and hands its error to `check`; an instance
+    /// that starts anyway is removed and recorded as an issue.
+    func expectRefusedStart(_ spec: TaskSpec, _ check: (AICoreError) -> Void) async throws {
+        do {
+            let handle = try await driver.start(spec)
+            _ = try? await offload { [driver] in try driver.remove(handle) }
+            Issue.record("started")
+        } catch let error as AICoreError {
+            check(error)
+        }
+    }
+
     func expectNothingLeft(_ handle: TaskHandle) {
         #expect(cgroupLeftovers("aicore/test/\(handle.id)").isEmpty)
         #expect(processesMentioning(handle.id).isEmpty)
@@ -46,11 +58,7 @@ final class LinuxTaskDriverTests {
         let name = TestEnvironment.uniqueName("dotdot")
         var s = spec(name, ["true"])
         s.mounts = [MountSpec(destination: "/tmp/../etc", kind: .bind(source: "/tmp", readOnly: false))]
-        do {
-            let handle = try await driver.start(s)
-            _ = try? await offload { [driver] in try driver.remove(handle) }
-            Issue.record("started")
-        } catch let error as AICoreError {
+        try await expectRefusedStart(s) { error in
             #expect(error.message == #"invalid mount destination "/tmp/../etc": "." and ".." are not allowed"#)
             #expect(error.code == .invalidSpec)
         }
