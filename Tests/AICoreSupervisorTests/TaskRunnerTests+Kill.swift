@@ -9,19 +9,7 @@ import Testing
 
 /// `kill` of one instance follows Docker's rule: SIGKILL and the stop signal stop it for good;
 /// any other signal is only sent, and an exit of it is the restart policy's to judge.
-@Suite struct TaskRunnerKillTests {
-    let clock = FakeClock()
-    let driver = FakeTaskDriver()
-    let prober = FakeProbeExecutor()
-
-    func runner(_ restart: RestartPolicy, probes: ProbeSet = ProbeSet()) -> TaskRunner<FakeClock> {
-        let configuration = RunnerConfiguration(
-            identity: InstanceIdentity(stack: "demo", service: "api", replica: 1),
-            taskSpec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]), restart: restart, healthcheck: nil, probes: probes,
-            restartUnhealthy: true, stopSignal: SIGTERM, stopGracePeriod: .seconds(10), ports: [3000])
-        return TaskRunner(configuration: configuration, driver: driver, prober: prober, clock: clock, store: nil, jitter: .none)
-    }
-
+extension TaskRunnerTests {
     @Test func killWithSIGKILLStopsForGoodWhateverTheRestartPolicy() async throws {
         let runner = runner(RestartPolicy(condition: .always))
         await runner.run()

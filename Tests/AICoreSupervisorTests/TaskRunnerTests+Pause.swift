@@ -8,19 +8,7 @@ import Testing
 @testable import AICoreSupervisor
 
 /// `pause` and `unpause` of one instance: a paused instance is not a failed one.
-@Suite struct TaskRunnerPauseTests {
-    let clock = FakeClock()
-    let driver = FakeTaskDriver()
-    let prober = FakeProbeExecutor()
-
-    func runner(_ restart: RestartPolicy, probes: ProbeSet = ProbeSet()) -> TaskRunner<FakeClock> {
-        let configuration = RunnerConfiguration(
-            identity: InstanceIdentity(stack: "demo", service: "api", replica: 1),
-            taskSpec: TaskSpec(id: "demo-api-1", command: ["/bin/true"]), restart: restart, healthcheck: nil, probes: probes,
-            restartUnhealthy: true, stopSignal: SIGTERM, stopGracePeriod: .seconds(10), ports: [3000])
-        return TaskRunner(configuration: configuration, driver: driver, prober: prober, clock: clock, store: nil, jitter: .none)
-    }
-
+extension TaskRunnerTests {
     @Test func aPausedInstanceIsFrozenUnreadyAndNeitherProbedNorRestarted() async throws {
         prober.answer("http-get", ProbeOutcome(passed: true, output: "HTTP 200"))
         let liveness = Probe(action: .httpGet(path: "/live", port: nil, headers: [:]), period: .seconds(5), failureThreshold: 1)
