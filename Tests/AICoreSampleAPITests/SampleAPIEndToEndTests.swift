@@ -25,6 +25,7 @@ struct SampleAPIEndToEndTests {
         let live = try await api.get("/health/live")
         #expect(try live.json()["status"] as? String == "live")
         #expect(await api.waitFor("/health/ready", status: 200), "never ready: \(api.log)")
+        #expect(try await api.get("/health").status == 200, "/health answers as /health/ready")
 
         let version = try await api.get("/version").json()
         #expect(version["version"] as? String == "9.8.7")
@@ -49,6 +50,7 @@ struct SampleAPIEndToEndTests {
 
         try await offload { redis.stop() }
         #expect(await api.waitFor("/health/ready", status: 503), "still ready without redis: \(api.log)")
+        #expect(try await api.get("/health").status == 503, "/health answers as /health/ready")
         let notReady = try await api.get("/health/ready").json()
         #expect((notReady["reason"] as? String)?.contains("redis") == true, "\(notReady)")
         #expect((notReady["postgres"] as? [String: Any])?["ok"] as? Bool == true)

@@ -17,6 +17,9 @@ struct SampleRouter {
         router.add(middleware: FaultMiddleware(faults: faults))
         router.get("/health/live") { _, _ in LiveResponse() }
         router.get("/health/ready") { _, _ in await ready() }
+        // The seed's Compose healthcheck (`wget --spider http://localhost:3000/health`) asks
+        // here: healthy means ready, as most APIs' single health endpoint does.
+        router.get("/health") { _, _ in await ready() }
         router.get("/version") { _, _ in version() }
         router.get("/") { request, context in try await work(request, context) }
         router.get("/work") { request, context in try await work(request, context) }
