@@ -2,6 +2,7 @@ import Foundation
 import AICoreNetwork
 import AICoreOS
 import Testing
+import AICoreController
 @testable import AICoreServer
 
 @Suite struct AgentConfigurationTests {
@@ -160,6 +161,36 @@ import Testing
             _ = try AgentConfiguration.parse("state_dir: /srv/aicore\ncgroup_driver: systemd-cgroup\n", path: "aicore.yml")
         } throws: { error in
             "\(error)" == "aicore.yml:2:1: `cgroup_driver` expects auto, systemd, cgroupfs, got `systemd-cgroup`"
+        }
+    }
+}
+
+@Suite struct AgentCapacityOverrideTests {
+    @Test func declaredCPUsAndMemoryReplaceWhatTheHostHasWithNoReserveTakenOff() throws {
+        let configuration = try AgentConfiguration.parse("capacity:\n  cpus: 8\n  memory: 16g\n", path: "aicore.yml")
+        #expect(configuration.capacity == CapacityOverride(cpus: 8, memoryBytes: 16 << 30))
+        let measured = NodeCapacity(node: "local", cpus: 1.9, memoryBytes: 2 << 30)
+        #expect(configuration.capacity.applied(to: measured) == NodeCapacity(node: "local", cpus: 8, memoryBytes: 16 << 30))
+    }
+
+    @Test func whatIsNotDeclaredStaysMeasured() throws {
+        let configuration = try AgentConfiguration.parse("capacity: {cpus: 2.5}\n", path: "aicore.yml")
+        let measured = NodeCapacity(node: "local", cpus: 1.9, memoryBytes: 2 << 30)
+        #expect(configuration.capacity.applied(to: measured) == NodeCapacity(node: "local", cpus: 2.5, memoryBytes: 2 << 30))
+        #expect(AgentConfiguration().capacity.applied(to: measured) == measured)
+    }
+
+    @Test(arguments: [
+        ("capacity: 8\n", "aicore.yml:1:1: `capacity` expects a mapping with `cpus` and `memory`"),
+        ("capacity:\n  cpus: 0\n", "aicore.yml:2:3: `capacity.cpus` expects a positive number of CPUs, such as 8 or 1.5, got `0`"),
+        ("capacity:\n  memory: lots\n", "aicore.yml:2:3: `capacity.memory` expects a size such as 16g or 512m, got `lots`"),
+        ("capacity:\n  gpus: 1\n", "aicore.yml:2:3: unknown setting `capacity.gpus`; known: cpus, memory"),
+    ])
+    func aWrongCapacityIsALocatedError(text: String, message: String) {
+        #expect {
+            _ = try AgentConfiguration.parse(text, path: "aicore.yml")
+        } throws: { error in
+            "\(error)" == message
         }
     }
 }

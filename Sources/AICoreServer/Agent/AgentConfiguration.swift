@@ -52,6 +52,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// `security.allow_privileged`: whether stacks may run `privileged: true` instances (every
     /// capability, no seccomp, every device). Off unless the host's administrator says so.
     public var allowPrivileged = false
+    /// `capacity`: CPUs and memory the scheduler hands out to reservations instead of the host's.
+    public var capacity = CapacityOverride()
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -112,7 +114,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
                        "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections",
-                       "cgroup_driver", "proxy_event_loops", "registries", "networks", "security"]
+                       "cgroup_driver", "proxy_event_loops", "registries", "networks", "security", "capacity"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -170,6 +172,10 @@ public struct AgentConfiguration: Sendable, Equatable {
             }
             if key == "networks" {
                 try parseNetworks(value, into: &configuration, path: path, at: line)
+                continue
+            }
+            if key == "capacity" {
+                try parseCapacity(value, into: &configuration, path: path, at: line)
                 continue
             }
             if key == "security" {

@@ -77,7 +77,7 @@ public enum LocalNode {
         let networks = try NodeNetworks(stateFile: configuration.stateDirectory + "/networks.json", pools: configuration.networkPools,
                                         pools6: configuration.networkPools6, namespace: bridgeNamespace)
         let agent = LocalNodeAgent(driver: driver, store: store, prober: LiveProbeExecutor(driver: driver), clock: ContinuousClock(),
-                                   layout: layout, capacity: { try capacity() }, users: { try user($0) }, images: images,
+                                   layout: layout, capacity: { [override = configuration.capacity] in override.applied(to: try capacity()) }, users: { try user($0) }, images: images,
                                    networks: networks, resolver: resolver)
         return ControlPlane(configuration: configuration, store: store, agent: agent,
                             planner: ReconcilePlanner(layout: layout), proxy: proxy, logger: logger,
