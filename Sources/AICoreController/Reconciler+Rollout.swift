@@ -273,6 +273,7 @@ extension Reconciler {
         let failures = await withTaskGroup(of: String?.self) { group -> [String] in
             for instance in instances {
                 group.addTask {
+                    await agent.prepareToStop(stack: stack, instance: instance.id)
                     await drain?.drain(stack: stack, instance: instance.id, timeout: timeout)
                     do {
                         try await agent.stop(stack: stack, instance: instance.id)

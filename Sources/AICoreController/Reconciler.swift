@@ -289,6 +289,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
                 try await store.deleteVolume(named: name)
             case let .stop(instance, service, reason):
                 if reason != .down, let policy = stack.service(named: service).map({ $0.aicore.rollout.drainTimeout }) {
+                    await agent.prepareToStop(stack: stack.name, instance: instance)
                     await drain?.drain(stack: stack.name, instance: instance, timeout: policy)
                 }
                 try await agentCall("stop \(instance)") {

@@ -48,4 +48,16 @@ extension TaskRunnerTests {
         await runner.stop()
         #expect(await runner.eventHistory.map(\.type) == ["starting", "started", "stopping", "exited"])
     }
+
+    @Test func preStopHooksRunAheadOfTheStopOnceAndTheStopDoesNotRunThemAgain() async throws {
+        let runner = runner(preStop: [ServiceHook(command: ["/bin/flush"])])
+        await runner.run()
+        try await waitUntil("started") { driver.runningPid("demo-api-1") != nil }
+        await runner.prepareToStop()
+        #expect(await runner.eventHistory.map(\.type) == ["starting", "started", "stopping", "hook-failed"])
+        #expect(driver.signals.isEmpty, "the hooks come before the stop signal, which waits for the drain")
+        await runner.stop()
+        #expect(await reasons(runner, type: "hook-failed").count == 1, "one run of the hooks per process")
+        #expect(driver.signals.map(\.signal) == [SIGTERM])
+    }
 }

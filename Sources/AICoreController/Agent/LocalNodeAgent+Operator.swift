@@ -14,6 +14,10 @@ extension LocalNodeAgent {
         if paused { try await runner.pause() } else { try await runner.unpause() }
     }
 
+    public func prepareToStop(stack: String, instance: String) async {
+        await supervisor(stack: stack)?.runner(instance)?.prepareToStop()
+    }
+
     public func waitForExit(stack: String, instance: String) async -> InstanceSnapshot? {
         guard let runner = await supervisor(stack: stack)?.runner(instance) else { return nil }
         let status = await runner.waitUntil { !$0.state.isActive || $0.finished }

@@ -26,6 +26,10 @@ public protocol NodeAgent: Sendable {
     /// `retainingPort`: an operator's restart, whose next start of the same instance keeps
     /// the port it had (its `$PORT`).
     func stop(stack: String, instance: String, retainingPort: Bool) async throws
+    /// Runs the instance's `pre_stop` hooks now, before its traffic is drained (Compose runs
+    /// them before the stop); the `stop` that follows does not run them again. Returns when they
+    /// are done, failed (an event) or used up the stop grace period.
+    func prepareToStop(stack: String, instance: String) async
     /// Waits until `verdict` of the instance is not `.waiting` and returns it; `.waiting` when
     /// the caller is cancelled. nil when the node does not run the instance.
     func wait(stack: String, instance: String,
@@ -106,6 +110,7 @@ extension NodeAgent {
     public func hostRouteOverlaps(_ subnets: [IPv4Network]) async throws -> [IPv4Network: IPv4Network] { [:] }
     public func hostRouteOverlaps6(_ subnets: [IPv6Network]) async throws -> [IPv6Network: IPv6Network] { [:] }
     public func imageLayersInUse() async -> Set<Digest> { [] }
+    public func prepareToStop(stack: String, instance: String) async {}
 
     public func stop(stack: String, instance: String) async throws {
         try await stop(stack: stack, instance: instance, retainingPort: false)

@@ -187,6 +187,16 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         await flush()
     }
 
+    /// Runs the `pre_stop` hooks of a running process ahead of `stop` (which then does not run
+    /// them again), so they come before the drain as Compose has them before the stop.
+    public func prepareToStop() async {
+        guard desiredRunning, let handle else { return }
+        switch state {
+        case .running, .healthy, .unhealthy: await runPreStopHooks(handle)
+        default: break
+        }
+    }
+
     /// Starts the instance again at once, whatever its restart policy, with `reason` as the
     /// event's: a running process is stopped first (stop signal, then SIGKILL after the grace
     /// period), a back-off is cut short. Nothing happens to an instance being stopped or done.
