@@ -226,6 +226,8 @@ struct KernelSettingsDecoderTests {
         BadInput("a sysctl of the whole host", StackFixture.apiHeader + "    sysctls:\n      kernel.pid_max: 4194304\n",
                  at: 5, 7, "services.api.sysctls.kernel.pid_max",
                  "`kernel.pid_max` is not namespaced: the kernel has one value for the whole host, which setting it would change for every process"),
+        BadInput("the host name as a sysctl", StackFixture.apiHeader + "    sysctls: [kernel.hostname=api]\n",
+                 at: 4, 15, "services.api.sysctls[0]", "`kernel.hostname` is set with the service's `hostname` key, not as a sysctl"),
         BadInput("vm.* in the list form", StackFixture.apiHeader + "    sysctls: [vm.overcommit_memory=1]\n",
                  at: 4, 15, "services.api.sysctls[0]", "`vm.overcommit_memory` is not namespaced"),
         BadInput("a sysctl name that climbs out of /proc/sys", StackFixture.apiHeader + "    sysctls: [\"net/../../x=1\"]\n",

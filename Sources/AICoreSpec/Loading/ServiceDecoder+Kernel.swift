@@ -73,6 +73,12 @@ extension ServiceDecoder {
                 context.error("the value of `\(name)` is one line, found a line break", at: location, path: itemPath)
                 continue
             }
+            if name == "kernel.hostname" || name == "kernel.domainname" {
+                // UTS-namespaced, but Docker refuses them too: the keys below own them.
+                context.error("`\(name)` is set with the service's `\(name == "kernel.hostname" ? "hostname" : "domainname")` key, not as a sysctl",
+                              at: location, path: itemPath)
+                continue
+            }
             guard KernelSettings.namespace(ofSysctl: name) != nil else {
                 context.error(
                     "`\(name)` is not namespaced: the kernel has one value for the whole host, which setting it would change for every process; an instance may set only net.* (with a network namespace of its own), kernel.shm*, kernel.msg*, kernel.sem and fs.mqueue.*",
