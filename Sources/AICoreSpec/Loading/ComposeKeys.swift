@@ -40,15 +40,17 @@ public enum ComposeKeys {
             "build": "is not supported: there is no image builder; run a `command` from the host root filesystem",
             "cgroup_parent": "is not supported: instance cgroups live under aicore/<stack>/<service>",
             "cpu_count": "is not supported: use cpus", "cpu_percent": "is not supported: use cpus",
-            "cpu_rt_period": "is not supported", "cpu_rt_runtime": "is not supported",
+            "cpu_rt_period": "is not supported: real-time CPU time would let a workload starve the host",
+            "cpu_rt_runtime": "is not supported: real-time CPU time would let a workload starve the host",
             "device_cgroup_rules": "is not supported: name each device in `devices`",
-            "gpus": "is not supported",
+            "gpus": "is not supported: no GPUs are scheduled; pass a device node with `devices`",
             "ipc": "is not supported: every instance has a private IPC namespace",
-            "models": "is not supported", "oom_kill_disable": "is not supported",
+            "models": "is not supported: aicore-node does not run AI models as a platform service",
+            "oom_kill_disable": "is not supported: a workload whose memory limit never kills could stall the host",
             "pid": "is not supported: every instance has a private PID namespace",
-            "provider": "is not supported",
-            "storage_opt": "is not supported",
-            "use_api_socket": "is not supported",
+            "provider": "is not supported: services are processes run by the agent, not provided by plugins",
+            "storage_opt": "is not supported: an instance's writable layer is a directory on the host's filesystem, with no storage driver options",
+            "use_api_socket": "is not supported: there is no container engine socket to hand to a workload (and the agent's would give it the host)",
             "uts": "is not supported: every instance has a private UTS namespace",
             "volumes_from": "is not supported: declare the volumes on each service",
         ])
@@ -69,7 +71,7 @@ public enum ComposeKeys {
         supported: ["cpus", "memory"],
         unsupported: [
             "devices": "is not supported: no device can be reserved",
-            "generic_resources": "is not supported",
+            "generic_resources": "is not supported: a single node advertises no generic resources",
         ])
 
     public static let restartPolicy = KeyCatalog(
