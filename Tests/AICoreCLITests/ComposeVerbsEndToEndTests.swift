@@ -143,6 +143,22 @@ struct ComposeVerbsEndToEndTests {
             #expect(down.status == 3, "\(down)")
             #expect(Self.lines(down.stdout).last == "stack verbs: down", "\(down.stdout)")
             #expect(try await harness.cli(["ls", "-a", "-q"]).stdout.isEmpty)
+
+            // up --scale overrides the file's replicas; --force-recreate replaces what did not change.
+            let scaled = try await cli("up", "-d", "--wait", "--scale", "worker=2", "--scale", "web=1")
+            #expect(scaled.status == 0, "\(scaled)")
+            let counts = Dictionary(grouping: try await harness.instances("verbs"), by: \.service).mapValues(\.count)
+            #expect(counts == ["web": 1, "worker": 2], "\(counts)")
+            let pids = Set(try await harness.instances("verbs").compactMap(\.pid))
+            let recreated = try await cli("up", "-d", "--wait", "--scale", "worker=2", "--scale", "web=1", "--force-recreate", "--remove-orphans")
+            #expect(recreated.status == 0 && recreated.stdout.contains("web: recreating") && recreated.stdout.contains("worker: recreating"), "\(recreated)")
+            try await waitUntil("every instance was replaced") {
+                let now = try await harness.instances("verbs").filter { $0.state == .running }
+                return now.count == 3 && Set(now.compactMap(\.pid)).isDisjoint(with: pids)
+            }
+            let unknown = try await cli("up", "-d", "--scale", "db=1")
+            #expect(unknown.status != 0 && unknown.stderr.contains("the stack has no service db"), "\(unknown)")
+            #expect(try await cli("down").status == 0)
         }
     }
 }

@@ -42,14 +42,50 @@ struct Up: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Pull images before starting: always, missing or never (default: each service's pull_policy).", valueName: "policy"))
     var pull: String?
 
+    @Option(name: .long, help: ArgumentHelp("Run N replicas of SERVICE in this up (overrides the file); repeat for several.", valueName: "service=n"))
+    var scale: [String] = []
+
+    @Flag(name: .long, help: "Replace every service's instances even if nothing changed (a rolling restart of each).")
+    var forceRecreate = false
+
+    @Flag(name: .long, help: "Accepted as in Compose: services no longer in the file are always stopped and removed.")
+    var removeOrphans = false
+
     func validate() throws {
         if let pull, PullPolicy(parsing: pull) == nil {
             throw ValidationError("--pull must be always, missing or never, not \(pull)")
         }
+        _ = try Self.replicas(scale)
+    }
+
+    /// `--scale api=3 --scale worker=0` as replicas by service.
+    static func replicas(_ scale: [String]) throws(ValidationError) -> [String: Int] {
+        var replicas: [String: Int] = [:]
+        for item in scale {
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, let count = Int(parts[1]), count >= 0 else {
+                throw ValidationError("--scale expects SERVICE=N with N a whole number, 0 or more, not \(item)")
+            }
+            replicas[parts[0]] = count
+        }
+        return replicas
+    }
+
+    /// The loaded stack with `--scale` applied; a service it does not have is an error.
+    static func scaled(_ stack: Stack, _ replicas: [String: Int]) throws(CLIFailure) -> Stack {
+        var stack = stack
+        for (name, count) in replicas.sorted(by: { $0.key < $1.key }) {
+            guard let index = stack.services.firstIndex(where: { $0.name == name }) else {
+                throw CLIFailure.invalid("--scale \(name)=\(count): the stack has no service \(name); it has \(stack.services.map(\.name).joined(separator: ", "))")
+            }
+            stack.services[index].deploy.replicas = count
+        }
+        return stack
     }
 
     func run() async throws {
-        let loaded = try stackFiles.load(strict: true)
+        var loaded = try stackFiles.load(strict: true)
+        loaded.stack = try Self.scaled(loaded.stack, try Self.replicas(scale))
         let stack = loaded.stack
         let yaml = StackPrinter.render(stack, format: .yaml)
         let path = URL(fileURLWithPath: try stackFiles.loadOptions(strict: true).files[0]).standardizedFileURL.path
@@ -89,6 +125,18 @@ struct Up: AsyncParsableCommand {
             throw failure.located(in: loaded)
         }
         Progress.printPlan(plan)
+        if forceRecreate { try await recreate(stack, client: client, started: plan.starts) }
+    }
+
+    /// `--force-recreate`: a rolling restart of each service the apply did not already replace.
+    private func recreate(_ stack: Stack, client: AgentClient, started: [String]) async throws {
+        for service in stack.services where service.deploy.replicas > 0 {
+            // Instances this apply starts are new already (a changed or added service).
+            guard !started.contains(where: { $0.hasPrefix("\(stack.name)-\(service.name)-") }) else { continue }
+            let path = "/v1/stacks/\(urlEncoded(stack.name))/services/\(urlEncoded(service.name))"
+            _ = try await client.call("PATCH", path, json: ServiceUpdateRequest(restart: true), as: PlanMessage.self, timeout: .seconds(300))
+            print("\(service.name): recreating")
+        }
     }
 
     /// Pulls what the stack's images need (by `pull_policy`, or `--pull`) through the agent
