@@ -41,6 +41,7 @@ struct CpEndToEndTests {
           box:
             image: localhost/box:1
             pull_policy: never
+            tmpfs: ["/scratch"]
             deploy:
               replicas: 2
           ro:
@@ -122,6 +123,16 @@ struct CpEndToEndTests {
             result = try await harness.cli(["cp", "-f", project + "/compose.yml", host + "/dir", "box:/srv"])
             #expect(result.status == 0, "\(result)")
             #expect(try await sh("cat /srv/in.txt /srv/dir/a/b.txt") == "from the host\nnested\n")
+
+            // Into a mount of the instance (a tmpfs), not the root's layer under it; and -L copies
+            // what a host link points to, under the link's name, where without it the link goes.
+            #expect(symlink(host + "/in.txt", host + "/link.txt") == 0)
+            result = try await cli("cp", "-L", host + "/link.txt", "box:/scratch")
+            #expect(result.status == 0, "\(result)")
+            result = try await cli("cp", host + "/link.txt", "box:/scratch/kept-link")
+            #expect(result.status == 0, "\(result)")
+            #expect(try await sh("cat /scratch/link.txt; /bin/busybox readlink /scratch/kept-link; grep -c ' /scratch ' /proc/mounts")
+                == "from the host\n\(host)/in.txt\n1\n")
 
             // Owners and setuid: kept with -a, root's and dropped without.
             try FileIO.write(host + "/owned", "x\n")
