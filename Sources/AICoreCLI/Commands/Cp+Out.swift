@@ -20,12 +20,12 @@ extension Cp {
             let base = "/v1/instances/\(urlEncoded(instance))/archive"
             // What the path is decides where it lands; a missing one fails before anything here
             // changes.
-            let remote = try await call { try await client.call("GET", base + "/stat?" + query, as: PathStatus.self) }
+            let remote = try await Cp.call { try await client.call("GET", base + "/stat?" + query, as: PathStatus.self) }
             if local == "-" {
                 guard isatty(STDOUT_FILENO) != 1 else {
                     throw CLIFailure.invalid("refusing to write an archive to a terminal; redirect the output or give a path")
                 }
-                let stream = try await call { try await client.stream("GET", base + "?" + query, timeout: .seconds(60)) }
+                let stream = try await Cp.call { try await client.stream("GET", base + "?" + query, timeout: .seconds(60)) }
                 try await ArchiveDestination.standardOutput.write(stream, verb: "cp")
                 return
             }
@@ -34,7 +34,7 @@ extension Cp {
             let file = try ArchiveDestination.file(scratch)
             defer { try? FileIO.removeFile(scratch) }
             do {
-                let stream = try await call { try await client.stream("GET", base + "?" + query, timeout: .seconds(60)) }
+                let stream = try await Cp.call { try await client.stream("GET", base + "?" + query, timeout: .seconds(60)) }
                 try await file.write(stream, verb: "cp")
             } catch {
                 file.discard()
@@ -81,8 +81,4 @@ extension Cp {
             throw CLIFailure.from(error)
         }
     }
-}
-
-extension Cp.CopyOut {
-    func call<T>(_ body: () async throws -> T) async throws -> T { try await Cp.call(body) }
 }
