@@ -165,7 +165,7 @@ struct CpEndToEndTests {
             result = try await cli("cp", host + "/dir", "box:/hostdir")
             #expect(result.status == 0, "\(result)")
             #expect(try await sh("test -d /hostdir && test ! -L /hostdir && cat /hostdir/a/b.txt") == "nested\n")
-            // With the same path made inside the instance, `..` and the link land there: the
+            // With the same path made inside the instance, a `..` path lands there: the
             // instance's copy changes, the host's marker never does.
             _ = try await sh("mkdir -p \(harness.directory) && echo instance > \(marker)")
             result = try await cli("cp", host + "/in.txt", "box:/../../../..\(marker)")
