@@ -173,6 +173,8 @@ let package = Package(
                 "AICoreOS",
                 "AICoreSystem",
                 "AICoreImages",
+                // `cp`: the tar an instance's files travel in, written and applied inside its root.
+                "AICoreLayerFS",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -198,6 +200,8 @@ let package = Package(
             name: "AICoreCLI",
             dependencies: [
                 "AICoreErrors",
+                // `cp`: the host side's tar, made and applied with the agent's rules.
+                "AICoreLayerFS",
                 "AICorePaths",
                 "AICoreSpec",
                 "AICoreRuntime",

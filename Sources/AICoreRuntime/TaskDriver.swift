@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreSystem
 
 /// What the supervisor needs from a runtime (Nomad's DriverPlugin shape). `LinuxTaskDriver` is
 /// the real one; tests use fakes.
@@ -50,6 +51,11 @@ public protocol TaskDriver: Sendable {
     /// Whether the task's processes are frozen now (a paused instance found at re-adoption).
     /// Defaults to false.
     func isFrozen(_ handle: TaskHandle) async -> Bool
+    /// The task's root as its processes see it, its volumes and tmpfs mounts included: the
+    /// directory `cp` resolves the instance's paths in (`RootedDirectory.open(inRoot:)`).
+    /// Throws `.conflict` when the task's process is gone, and `.unavailable` when the driver
+    /// cannot (defaults to that).
+    func rootDirectory(_ handle: TaskHandle) async throws -> RootedDirectory
 }
 
 extension TaskDriver {
@@ -68,6 +74,10 @@ extension TaskDriver {
     }
 
     public func isFrozen(_ handle: TaskHandle) async -> Bool { false }
+
+    public func rootDirectory(_ handle: TaskHandle) async throws -> RootedDirectory {
+        throw AICoreError(.unavailable, "this node's runtime cannot reach an instance's files")
+    }
 
     public func repeatRun(_ handle: TaskHandle, command: [String], plan: RepeatPlan,
                           notify: @escaping @Sendable () -> Void) -> (any RepeatedRun)? {

@@ -44,6 +44,10 @@ int aic_open_in_root(int dirfd, const char *path, int flags, unsigned int mode) 
   return open_resolved(dirfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
+int aic_open_in_root_following(int dirfd, const char *path, int flags, unsigned int mode) {
+  return open_resolved(dirfd, path, flags, mode, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
 int aic_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor) {
   return mknodat(dirfd, name, (mode_t)mode, makedev(major, minor)) == 0 ? 0 : -errno;
 }

@@ -2,7 +2,7 @@ import AICoreErrors
 import AICoreSystem
 import Foundation
 
-/// Where `image save` puts the archive: standard output as it arrives, or a temporary file
+/// Where `image save` (and `cp` out of an instance) puts the archive: standard output as it arrives, or a temporary file
 /// beside FILE renamed to FILE once the archive is whole.
 enum ArchiveDestination: Sendable {
     case standardOutput
@@ -27,7 +27,8 @@ enum ArchiveDestination: Sendable {
 
     /// Writes the response's bytes (in batches, off the cooperative pool) and, for a file,
     /// makes it FILE once the stream ended with the tar's end blocks.
-    func write(_ stream: AgentStream) async throws {
+    /// `verb` names the command in a failure's message.
+    func write(_ stream: AgentStream, verb: String = "image save") async throws {
         let (fd, name): (Int32, String) = switch self {
         case .standardOutput: (STDOUT_FILENO, "standard output")
         case .file(_, let temporary, let file): (file, temporary)
@@ -53,7 +54,7 @@ enum ArchiveDestination: Sendable {
         } catch let error as AICoreError where error.code == .protocolViolation {
             throw CLIFailure.failed("the agent cut the archive short (a damaged blob, or the agent stopping: its log says which)\(notWritten)")
         } catch {
-            throw CLIFailure.failed("image save: \(error)\(notWritten)")
+            throw CLIFailure.failed("\(verb): \(error)\(notWritten)")
         }
         guard tail.isComplete else {
             throw CLIFailure.failed("the agent's archive ended without its end blocks\(notWritten)")

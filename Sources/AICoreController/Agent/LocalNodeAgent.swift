@@ -225,6 +225,12 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         return try await driver.run(handle, command: command, timeout: timeout, outputLimit: outputLimit)
     }
 
+    public func rootDirectory(stack: String, instance: String) async throws -> RootedDirectory? {
+        guard let runner = await supervisors[stack]?.runner(instance), let handle = await runner.currentHandle,
+              [.running, .healthy, .unhealthy, .starting, .paused].contains(await runner.currentState) else { return nil }
+        return try await driver.rootDirectory(handle)
+    }
+
     public nonisolated func logReader(instance: String) -> LogReader {
         LogReader(directory: layout.logDirectory(for: instance))
     }

@@ -1,4 +1,5 @@
 import AICoreErrors
+import AICoreSystem
 
 /// A node that cannot signal, pause or wait for its instances says so (fakes for the controller's
 /// tests; a future remote node until its API has them).
@@ -12,4 +13,8 @@ extension NodeAgent {
     }
 
     public func waitForExit(stack: String, instance: String) async -> InstanceSnapshot? { nil }
+
+    public func rootDirectory(stack: String, instance: String) async throws -> RootedDirectory? {
+        throw AICoreError(.unavailable, "node \(node) cannot reach its instances' files")
+    }
 }

@@ -4,6 +4,7 @@ import AICoreImages
 import AICoreRuntime
 import AICoreSpec
 import AICoreSupervisor
+import AICoreSystem
 
 /// What the controller needs from a node: the only way it touches one. In-process today
 /// (`LocalNodeAgent`); the agent's REST API when there are several hosts. The controller does
@@ -59,6 +60,9 @@ public protocol NodeAgent: Sendable {
     /// Runs `command` inside the instance until it ends or `timeout`, with at most `outputLimit`
     /// bytes of its output; nil when the instance is not running (nothing to exec into).
     func exec(stack: String, instance: String, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome?
+    /// The instance's root as its processes see it (`cp`); nil when the instance is not
+    /// running (its root and mounts exist only while it runs).
+    func rootDirectory(stack: String, instance: String) async throws -> RootedDirectory?
 
     /// The log of an instance (its rotated files).
     func logReader(instance: String) -> LogReader

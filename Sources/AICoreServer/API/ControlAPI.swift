@@ -72,6 +72,7 @@ public struct ControlAPI: Sendable {
         addStackRoutes(v1)
         addOperatorRoutes(v1)
         addInstanceRoutes(v1)
+        addCopyRoutes(v1)
         addVolumeRoutes(v1)
         addImageRoutes(v1)
         addRegistryRoutes(v1)

@@ -1054,6 +1054,145 @@ paths:
           $ref: "#/components/responses/PayloadTooLarge"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/instances/{id}/archive:
+    parameters:
+      - $ref: "#/components/parameters/Instance"
+      - name: path
+        in: query
+        required: true
+        description: >-
+          A path inside the instance (absolute; a relative one starts at its `/`), resolved inside
+          its root as the instance sees it, volumes and tmpfs mounts included: its symlinks are
+          followed, but an absolute target or a `..` never leads out of the root (openat2
+          RESOLVE_IN_ROOT on /proc/PID/root of its init).
+        schema:
+          type: string
+    get:
+      tags: [instances]
+      operationId: readInstanceArchive
+      summary: The tar of a file or directory of a running instance (`aicore-node cp SERVICE:SRC DEST`).
+      description: >-
+        As Docker's `GET /containers/{id}/archive`: a pax tar whose top entry is the path's last
+        component, with everything below a directory. Below the path nothing is followed: a
+        symlink is sent as a symlink. Regular files, directories and symlinks are sent, with
+        their modes, owners and times; device nodes, fifos and sockets are left out. The whole
+        archive is written before the first byte is sent, so an error is a problem document; a
+        response cut short (the agent stopping) ends without its last chunk.
+      parameters:
+        - name: follow
+          in: query
+          description: A symlink at `path` itself stands for what it points to (`cp -L`).
+          schema:
+            type: boolean
+      responses:
+        "200":
+          description: The archive.
+          content:
+            application/x-tar:
+              schema:
+                type: string
+                format: binary
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+    put:
+      tags: [instances]
+      operationId: writeInstanceArchive
+      summary: Apply a tar into a directory of a running instance (`aicore-node cp SRC SERVICE:DEST`).
+      description: >-
+        As Docker's `PUT /containers/{id}/archive`: `path` must be a directory. The archive is
+        checked whole before anything is written: an absolute name or a `..` component, a device
+        node, a fifo, a socket, a hard link to anything it did not name before, or an entry below
+        one of its own symlinks is a 400 and nothing changes. Each entry is then made by single
+        name in its parent, reached from `path` with no symlink followed: a symlink already in
+        the way is a 409, never written through. An existing entry is replaced, a directory merged
+        into. A read-only filesystem is a 409 naming it.
+      parameters:
+        - name: name
+          in: query
+          description: The archive's first component takes this name in `path` (`cp a SERVICE:/b` where /b is new).
+          schema:
+            type: string
+        - name: keep_owner
+          in: query
+          description: >-
+            Keep the archive's uid and gid, and setuid and setgid bits (`cp -a`). Without it
+            what is made is owned by root, without setuid or setgid.
+          schema:
+            type: boolean
+      requestBody:
+        required: true
+        content:
+          application/x-tar:
+            schema:
+              type: string
+              format: binary
+      responses:
+        "200":
+          description: The archive was applied.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/CopyResult"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
+  /v1/instances/{id}/archive/stat:
+    parameters:
+      - $ref: "#/components/parameters/Instance"
+    get:
+      tags: [instances]
+      operationId: statInstancePath
+      summary: What a path of a running instance is, so that `cp` knows where a copy lands.
+      parameters:
+        - name: path
+          in: query
+          required: true
+          description: A path inside the instance, resolved as `GET /v1/instances/{id}/archive` resolves it.
+          schema:
+            type: string
+        - name: follow
+          in: query
+          description: Describe what a symlink at `path` points to, not the link.
+          schema:
+            type: boolean
+      responses:
+        "200":
+          description: What is there.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/PathStatus"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /v1/images:
     get:
       tags: [images]
@@ -2446,6 +2585,37 @@ components:
             Why the command did not run or end by itself: it could not be started ("exec
             nosuchcmd: No such file or directory"), it was killed at the timeout, or the instance
             stopped while it ran. Absent when it ran and exited.
+    PathStatus:
+      type: object
+      required: [name, kind, size, mode]
+      properties:
+        name:
+          type: string
+          description: The path's last component.
+        kind:
+          type: string
+          enum: [file, directory, symlink, other]
+        size:
+          type: integer
+          format: int64
+        mode:
+          type: integer
+          format: int32
+          description: The permission bits (420 is 0644).
+        link_target:
+          type: string
+          description: A symlink's target, verbatim.
+    CopyResult:
+      type: object
+      required: [entries, bytes]
+      properties:
+        entries:
+          type: integer
+          description: Files, directories and links made.
+        bytes:
+          type: integer
+          format: int64
+          description: Bytes of file content written.
     VolumeStatus:
       type: object
       description: A named volume on the node.

@@ -390,6 +390,11 @@ int aic_open_beneath(int dirfd, const char *path, int flags, unsigned int mode);
 // mount's target: dirfd is `/` (an absolute path starts there, `..` stops there), and a symlink
 // in any component fails with ELOOP. fd or -errno.
 int aic_open_in_root(int dirfd, const char *path, int flags, unsigned int mode);
+// The same with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS only, the rule of a path a process whose
+// root is dirfd names (`cp` into and out of an instance): symlinks are followed, but each one,
+// absolute or with `..`, resolves inside dirfd as the instance would see it, never out of it.
+// O_NOFOLLOW in flags keeps a trailing symlink unfollowed (with O_PATH: the link's own). fd or -errno.
+int aic_open_in_root_following(int dirfd, const char *path, int flags, unsigned int mode);
 // mknodat(dirfd, name, mode, makedev(major, minor)). 0 or -errno.
 int aic_mknodat(int dirfd, const char *name, unsigned int mode, unsigned int major, unsigned int minor);
 // Extended attributes of the entry `name` in directory dirfd, never following it (a symlink's
