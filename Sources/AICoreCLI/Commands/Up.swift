@@ -42,9 +42,12 @@ struct Up: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Pull images before starting: always, missing or never (default: each service's pull_policy).", valueName: "policy"))
     var pull: String?
 
+    @Flag(name: .long, help: "Build the images of services with a `build` section before starting (default: only those the node lacks, and pull_policy: build).")
+    var build = false
+
     func validate() throws {
-        if let pull, PullPolicy(parsing: pull) == nil {
-            throw ValidationError("--pull must be always, missing or never, not \(pull)")
+        if let pull, PullPolicy(parsing: pull) == nil || pull == "build" {
+            throw ValidationError("--pull must be always, missing or never, not \(pull)\(pull == "build" ? " (--build builds)" : "")")
         }
     }
 
@@ -75,6 +78,7 @@ struct Up: AsyncParsableCommand {
     private func apply(client: AgentClient, loaded: LoadedStack, yaml: String, path: String) async throws {
         let stack = loaded.stack
         let override = pull.flatMap(PullPolicy.init(parsing:))
+        try await buildFirst(loaded, yaml: yaml, path: path, client: client)
         try await pullFirst(stack, override: override, client: client)
         var query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
         // Every file the stack was loaded from, for `ls`.
@@ -89,6 +93,30 @@ struct Up: AsyncParsableCommand {
             throw failure.located(in: loaded)
         }
         Progress.printPlan(plan)
+    }
+
+    /// Builds, through the agent and with buildah's output shown here, the images of services
+    /// with `build`: every one with --build, else those with `pull_policy: build` and those the
+    /// node lacks (as Compose decides). The agent's own check before it starts anything then
+    /// finds them present.
+    private func buildFirst(_ loaded: LoadedStack, yaml: String, path: String, client: AgentClient) async throws {
+        let stack = loaded.stack
+        let built = stack.services.filter { $0.build != nil }
+        guard !built.isEmpty else { return }
+        var wanted = built
+        if !build {
+            let present = Set(try await client.call("GET", "/v1/images", as: [ImageStatus].self).map(\.name))
+            wanted = built.filter { service in
+                guard service.pullPolicy != .build, let image = service.image, let reference = try? ImageReference(parsing: image) else { return true }
+                return !present.contains(reference.description)
+            }
+        }
+        guard !wanted.isEmpty else { return }
+        do {
+            try await ImageBuilding.build(stack, yaml: yaml, path: path, options: .init(services: wanted.map(\.name)), client: client)
+        } catch let failure as CLIFailure {
+            throw failure.located(in: loaded)
+        }
     }
 
     /// Pulls what the stack's images need (by `pull_policy`, or `--pull`) through the agent
