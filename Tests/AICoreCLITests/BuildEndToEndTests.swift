@@ -120,6 +120,9 @@ struct BuildEndToEndTests {
             #expect(!failure.contains("\n"), "\(failure)")
             #expect(failure.contains("building the image of service broken: STEP 2/2: RUN echo about to fail && exit 3 failed:"), "\(failure)")
             #expect(failure.contains("exit status 3"), "\(failure)")
+            // Neither build, the good nor the failed one, left a mount in the builder's storage.
+            let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+            #expect(!mounts.contains(harness.directory + "/state/build"), "\(mounts)")
 
             // pull_policy: build builds at every `up`: a changed context gives a new image.
             try FileIO.write(project + "/greeting.txt", "hello again\n")

@@ -95,7 +95,9 @@ public struct ImageBuilder: Sendable {
 
     func buildArguments(_ request: ImageBuildRequest, work: String, authFile: String?) -> [String] {
         var arguments = globalArguments(work: work) + [
-            "build", "--isolation", "chroot", "--signature-policy", "\(work)/policy.json", "--layers", "--format", "oci",
+            // --force-rm: a failed step's container goes too, and with it the last mount in
+            // buildah's storage (the agent's state directory holds no mount between builds).
+            "build", "--isolation", "chroot", "--signature-policy", "\(work)/policy.json", "--layers", "--force-rm", "--format", "oci",
             "--iidfile", "\(work)/iid",
             // Compose's `pull: false` pulls a base image only when missing; `true` always.
             "--pull=\(request.pull ? "always" : "false")",

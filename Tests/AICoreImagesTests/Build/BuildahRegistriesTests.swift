@@ -91,7 +91,7 @@ struct BuildahRegistriesTests {
         #expect(arguments == [
             "--root", "/state/build/storage", "--runroot", "/state/build/run", "--storage-driver", "overlay",
             "--registries-conf", "/state/build/work-1/registries.conf", "--registries-conf-dir", "/state/build/work-1/registries.d",
-            "build", "--isolation", "chroot", "--signature-policy", "/state/build/work-1/policy.json", "--layers", "--format", "oci",
+            "build", "--isolation", "chroot", "--signature-policy", "/state/build/work-1/policy.json", "--layers", "--force-rm", "--format", "oci",
             "--iidfile", "/state/build/work-1/iid", "--pull=always", "--authfile", "/state/auth.json",
             "-f", "/state/build/work-1/Dockerfile", "--target", "runner", "--build-arg", "A=1", "--build-arg", "B=2",
             "--label", "team=shop", "--no-cache", "/srv/app",
