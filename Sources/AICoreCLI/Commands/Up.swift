@@ -14,7 +14,10 @@ struct Up: AsyncParsableCommand {
         discussion: """
             Loads and validates the stack file here (with this shell's environment and .env), then \
             sends it to the agent, which starts what is missing in depends_on order, replaces \
-            services whose spec changed and leaves the rest alone.
+            services whose spec changed and leaves the rest alone. Images of services with \
+            `build:` are built first (as `build` does) when the node lacks them, at every `up` \
+            with pull_policy: build, and always with --build; the others are pulled as their \
+            pull_policy says.
 
             With no agent reachable (and no --host/AICORE_HOST), `up` runs one in the foreground \
             with its state in ./.aicore, shows progress, then the stack's logs and events, and stops the \
