@@ -109,6 +109,19 @@ struct BuildEndToEndTests {
             #expect(again.status == 0, "\(again.stderr)")
             #expect(!again.stdout.contains("STEP"), "\(again.stdout)")
 
+            // `build` as users type it: with -f from elsewhere (quiet: nothing printed), and with -p
+            // in the project; every step comes from the cache. An unknown service exits 2.
+            let byFile = try await harness.cli(["build", "-q", "-f", project + "/compose.yml"])
+            #expect(byFile.status == 0, "\(byFile.stderr)")
+            #expect(byFile.stdout.isEmpty, "\(byFile.stdout)")
+            let byName = try await harness.cli(["build", "-p", "builddemo", "app"], in: project)
+            #expect(byName.status == 0, "\(byName.stderr)")
+            #expect(byName.stdout.contains("Using cache"), "\(byName.stdout)")
+            #expect(byName.stdout.hasSuffix("app: built builddemo-app:latest\n"), "\(byName.stdout)")
+            let unknown = try await harness.cli(["build", "nosuch"], in: project)
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr == "aicore-node: no service nosuch in stack builddemo\n", "\(unknown.stderr)")
+
             // A failing RUN: exit 1, one line naming the step, in buildah's words.
             let brokenProject = harness.directory + "/broken"
             try FileIO.makeDirectories(brokenProject, mode: 0o755)
