@@ -147,10 +147,23 @@ struct BuildEndToEndTests {
             let second = try ControlAPI.decoder.decode([ImageStatus].self, from: Data(relisted.stdout.utf8))
                 .first { $0.name == "docker.io/library/builddemo-app:latest" }
             #expect(second != nil && second?.id != first.id)
-            // Its spec changed too (pull_policy), so the instance was replaced, on the new image.
             try await waitUntil("app runs the rebuilt image") {
                 (try? await harness.cli(["exec", "-p", "builddemo", "app", "/bin/busybox", "cat", "/greeting.txt"]).stdout) == "hello again\n"
             }
+
+            // A rebuild alone (the stack file as it was) replaces the instances too: the image
+            // changed, as Compose recreates a container whose image changed.
+            try FileIO.write(project + "/greeting.txt", "third\n")
+            let third = try await harness.cli(["up", "-d", "--wait", "--build"], in: project)
+            #expect(third.status == 0, "\(third.stderr)")
+            let exec3 = try await harness.cli(["exec", "-p", "builddemo", "app", "/bin/busybox", "cat", "/greeting.txt"])
+            #expect(exec3.stdout == "third\n", "\(exec3.stdout) \(exec3.stderr)")
+            // A rebuild from the cache is the same image: nothing is replaced.
+            let before = try await harness.instances("builddemo").filter { $0.service == "app" }.map(\.id)
+            let cached = try await harness.cli(["up", "-d", "--wait"], in: project)
+            #expect(cached.status == 0, "\(cached.stderr)")
+            #expect(cached.stdout.contains("Using cache"), "\(cached.stdout)")
+            #expect(try await harness.instances("builddemo").filter { $0.service == "app" }.map(\.id) == before)
         }
     }
 }

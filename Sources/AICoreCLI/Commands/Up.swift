@@ -81,8 +81,11 @@ struct Up: AsyncParsableCommand {
     private func apply(client: AgentClient, loaded: LoadedStack, yaml: String, path: String) async throws {
         let stack = loaded.stack
         let override = pull.flatMap(PullPolicy.init(parsing:))
-        try await buildFirst(loaded, yaml: yaml, path: path, client: client)
+        let builtImages = try await buildFirst(loaded, yaml: yaml, path: path, client: client)
         try await pullFirst(stack, override: override, client: client)
+        // The stack as sent names the image each built service runs, so a rebuilt one is a
+        // changed spec the agent rolls out (as Compose recreates a container whose image changed).
+        let yaml = builtImages.isEmpty ? yaml : StackPrinter.render(Self.labellingBuiltImages(stack, builtImages), format: .yaml)
         var query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
         // Every file the stack was loaded from, for `ls`.
         for file in (try? stackFiles.loadOptions(strict: true).files) ?? [] {
@@ -102,24 +105,43 @@ struct Up: AsyncParsableCommand {
     /// with `build`: every one with --build, else those with `pull_policy: build` and those the
     /// node lacks (as Compose decides). The agent's own check before it starts anything then
     /// finds them present.
-    private func buildFirst(_ loaded: LoadedStack, yaml: String, path: String, client: AgentClient) async throws {
+    /// Returns the ID of each built service's image on the node (built now or before).
+    private func buildFirst(_ loaded: LoadedStack, yaml: String, path: String, client: AgentClient) async throws -> [String: String] {
         let stack = loaded.stack
         let built = stack.services.filter { $0.build != nil }
-        guard !built.isEmpty else { return }
-        var wanted = built
-        if !build {
-            let present = Set(try await client.call("GET", "/v1/images", as: [ImageStatus].self).map(\.name))
-            wanted = built.filter { service in
-                guard service.pullPolicy != .build, let image = service.image, let reference = try? ImageReference(parsing: image) else { return true }
-                return !present.contains(reference.description)
-            }
+        guard !built.isEmpty else { return [:] }
+        var present: [String: String] = [:]
+        for image in try await client.call("GET", "/v1/images", as: [ImageStatus].self) { present[image.name] = image.id }
+        func reference(_ service: Service) -> String? {
+            service.image.flatMap { try? ImageReference(parsing: $0) }?.description
         }
-        guard !wanted.isEmpty else { return }
+        let wanted = build ? built : built.filter { service in
+            service.pullPolicy == .build || reference(service).map { present[$0] == nil } ?? true
+        }
+        var ids: [String: String] = [:]
+        for service in built {
+            if let name = reference(service), let id = present[name] { ids[service.name] = id }
+        }
+        guard !wanted.isEmpty else { return ids }
         do {
-            try await ImageBuilding.build(stack, yaml: yaml, path: path, options: .init(services: wanted.map(\.name)), client: client)
+            let images = try await ImageBuilding.build(stack, yaml: yaml, path: path, options: .init(services: wanted.map(\.name)), client: client)
+            for (service, image) in images { ids[service] = image.id }
         } catch let failure as CLIFailure {
             throw failure.located(in: loaded)
         }
+        return ids
+    }
+
+    /// The label that carries a built service's image ID to the agent.
+    static let builtImageLabel = "dev.aicore.build.image-id"
+
+    static func labellingBuiltImages(_ stack: Stack, _ ids: [String: String]) -> Stack {
+        var labelled = stack
+        for index in labelled.services.indices {
+            guard let id = ids[labelled.services[index].name] else { continue }
+            labelled.services[index].labels[builtImageLabel] = id
+        }
+        return labelled
     }
 
     /// Pulls what the stack's images need (by `pull_policy`, or `--pull`) through the agent
