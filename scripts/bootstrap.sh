@@ -24,6 +24,8 @@ packages=(
   # the images tests: a real registry (htpasswd: bcrypt users; python3-cryptography: the test token
   # server signs RS256), and images made from host files with umoci and skopeo
   docker-registry apache2-utils python3-cryptography umoci skopeo zstd
+  # Compose's `build:`: the agent runs buildah (chroot isolation, so no runc/crun is needed)
+  buildah
 )
 
 missing=()

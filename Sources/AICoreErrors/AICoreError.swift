@@ -133,6 +133,9 @@ extension AICoreError {
         public static let registryAuth = Code("registryAuth")
         /// A registry throttled the request (HTTP 429); `context["retryAfter"]` when it said.
         public static let rateLimited = Code("rateLimited")
+        /// An image build failed: a step of the Dockerfile, or the builder itself;
+        /// `context["step"]` names the last step buildah started, when there was one.
+        public static let buildFailed = Code("buildFailed")
 
         // MARK: The agent and its clients
 

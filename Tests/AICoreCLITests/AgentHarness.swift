@@ -46,8 +46,8 @@ final class AgentHarness: @unchecked Sendable {
 
     /// `ownNetwork`: the agent's services go on bridge networks by default, in a network
     /// namespace of the test's (with `lo` up); otherwise on the host's network, as the tests
-    /// that are not about networking want.
-    func start(_ extra: [String] = [], ownNetwork: Bool = false) async throws {
+    /// that are not about networking want. `configuration`: more of aicore.yml (`registries:`).
+    func start(_ extra: [String] = [], ownNetwork: Bool = false, configuration: String = "") async throws {
         if ownNetwork, networkHolder == nil {
             networkHolder = try ChildProcess.spawn("/usr/bin/unshare", ["--net", "/bin/sh", "-c", "ip link set lo up && exec sleep infinity"],
                                                    discardOutput: true)
@@ -56,7 +56,7 @@ final class AgentHarness: @unchecked Sendable {
             }
         }
         let config = directory + "/aicore.yml"
-        try FileIO.write(config, "networks:\n  default_mode: \(networkHolder == nil ? "host" : "bridge")\n")
+        try FileIO.write(config, "networks:\n  default_mode: \(networkHolder == nil ? "host" : "bridge")\n" + configuration)
         let arguments = ["agent", "--config", config, "--state-dir", directory + "/state", "--run-dir", directory + "/run",
                          "--log-dir", directory + "/logs", "--socket", socket] + extra
         let enter = networkHolder.map { ["/usr/bin/nsenter", "--net=/proc/\($0.pid)/ns/net", "--"] } ?? []

@@ -120,16 +120,16 @@ import Testing
             version: "3.8"
             services:
               web:
-                build: .
+                gpus: all
                 command: ["true"]
                 container_name: web
             """.write(toFile: file, atomically: true, encoding: .utf8)
         let relaxed = try CommandRunner.run(["config", "validate", "-f", file])
         #expect(relaxed.status == 0)
-        #expect(relaxed.stderr.contains("\(file):4:5: warning: services.web.build:"))
+        #expect(relaxed.stderr.contains("\(file):4:5: warning: services.web.gpus:"))
         let strict = try CommandRunner.run(["config", "validate", "--strict", "-f", file])
         #expect(strict.status == 2)
-        #expect(strict.stderr.contains("\(file):4:5: error: services.web.build:"))
+        #expect(strict.stderr.contains("\(file):4:5: error: services.web.gpus:"))
         #expect(strict.stderr.contains("\(file):1:1: warning: version:"))
         #expect(strict.stderr.contains("\(file):6:5: warning: services.web.container_name:"))
     }

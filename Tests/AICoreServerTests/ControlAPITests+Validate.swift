@@ -29,15 +29,15 @@ extension ControlAPITests {
                 #expect(try await harness.plane.stackNames() == ["\(name)-b"])
 
                 // strict=false keeps what aicore-node cannot run a warning, as `config validate` does.
-                let built = Self.idleStackFile(name, service: "web") + "    build: .\n"
+                let built = Self.idleStackFile(name, service: "web") + "    gpus: all\n"
                 let strict = try await client.execute(uri: "/v1/stacks/validate", method: .post, headers: Self.yaml,
                                                       body: ByteBuffer(string: built))
-                #expect(try expectProblem(strict, .unprocessableContent).errors?.contains { $0.contains("services.web.build") } == true)
+                #expect(try expectProblem(strict, .unprocessableContent).errors?.contains { $0.contains("services.web.gpus") } == true)
                 let relaxed = try await client.execute(uri: "/v1/stacks/validate?strict=false", method: .post, headers: Self.yaml,
                                                        body: ByteBuffer(string: built))
                 #expect(relaxed.status == .ok, "\(relaxed.text)")
                 let warnings = try relaxed.json(ValidationMessage.self).warnings
-                #expect(warnings.contains { $0.contains("warning: services.web.build:") }, "\(warnings)")
+                #expect(warnings.contains { $0.contains("warning: services.web.gpus:") }, "\(warnings)")
                 let bad = try await client.execute(uri: "/v1/stacks/validate?strict=maybe", method: .post, headers: Self.yaml,
                                                    body: ByteBuffer(string: built))
                 try expectProblem(bad, .badRequest)

@@ -53,6 +53,15 @@ import Testing
             Self.properties(deployProperties?["update_config"]).subtracting(ComposeKeys.updateConfig.keys.keys).sorted() == [])
     }
 
+    @Test("every build key is catalogued")
+    func build() throws {
+        let build = (try Self.definition("service") as? [String: Any])?["properties"].flatMap { ($0 as? [String: Any])?["build"] }
+        let forms = (build as? [String: Any])?["oneOf"] as? [Any] ?? []
+        let keys = forms.map(Self.properties).reduce(into: Set<String>()) { $0.formUnion($1) }
+        #expect(keys.count > 20)
+        #expect(keys.subtracting(ComposeKeys.build.keys.keys).sorted() == [])
+    }
+
     @Test("every top-level volume, network, secret and config key is catalogued")
     func definitions() throws {
         #expect(Self.properties(try Self.definition("volume")).subtracting(ComposeKeys.topLevelVolume.keys.keys).sorted() == [])

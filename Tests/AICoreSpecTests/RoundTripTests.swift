@@ -25,7 +25,13 @@ import Testing
 
     @Test("printing and reloading a real stack gives the same model", arguments: referenceStacks, StackPrinter.Format.allCases)
     func realStacksRoundTrip(path: String, format: StackPrinter.Format) throws {
-        try roundTrip(path, format: format)
+        // A missing build context is an error, and the corpus has none of its own.
+        guard try String(contentsOfFile: path, encoding: .utf8).contains("build:") else {
+            return try roundTrip(path, format: format)
+        }
+        let project = try ReferenceStackTests.projectWithContexts(path)
+        defer { project.fixture.remove() }
+        try roundTrip(project.file, format: format)
     }
 
     @Test("a `$` in a value survives printing as `$$`")

@@ -43,8 +43,8 @@ extension StackLoaderTests {
     /// Keys whose absence would change what runs: warnings normally, errors under --strict.
     static let unsupported: [KeyCase] = [
         KeyCase(
-            description: "build", yaml: StackFixture.apiHeader + "    build: .\n", line: 4, column: 5,
-            keyPath: "services.api.build", message: "`build` is not supported"),
+            description: "build ssh", yaml: StackFixture.apiHeader + "    build:\n      dockerfile_inline: FROM busybox\n      ssh: [default]\n",
+            line: 6, column: 7, keyPath: "services.api.build.ssh", message: "`ssh` is not supported"),
         KeyCase(
             description: "privileged", yaml: StackFixture.apiHeader + "    privileged: true\n", line: 4, column: 5,
             keyPath: "services.api.privileged", message: "`privileged: true` is refused: it gives the instance every capability"),
@@ -121,20 +121,20 @@ extension StackLoaderTests {
             services:
               api:
                 command: sleep 1
-                build: .
+                gpus: all
                 privileged: true
                 device_cgroup_rules: ["c 10:200 rwm"]
                 container_name: x
             """
         let diagnostics = Self.diagnostics(yaml, strict: true)
-        #expect(diagnostics.filter(\.isError).map(\.keyPath) == ["services.api.build", "services.api.privileged", "services.api.device_cgroup_rules"])
+        #expect(diagnostics.filter(\.isError).map(\.keyPath) == ["services.api.gpus", "services.api.privileged", "services.api.device_cgroup_rules"])
         #expect(diagnostics.filter { !$0.isError }.map(\.keyPath) == ["version", "services.api.container_name"])
     }
 
     @Test("blockingWarnings lists the warnings that starting the stack turns into errors")
     func blockingWarnings() throws {
-        let loaded = try Self.load("version: \"3\"\n" + StackFixture.apiHeader + "    build: .\n")
-        #expect(loaded.blockingWarnings.map(\.keyPath) == ["services.api.build"])
+        let loaded = try Self.load("version: \"3\"\n" + StackFixture.apiHeader + "    gpus: all\n")
+        #expect(loaded.blockingWarnings.map(\.keyPath) == ["services.api.gpus"])
         #expect(loaded.warnings.count == 2)
     }
 }

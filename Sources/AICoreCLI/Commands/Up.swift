@@ -14,7 +14,10 @@ struct Up: AsyncParsableCommand {
         discussion: """
             Loads and validates the stack file here (with this shell's environment and .env), then \
             sends it to the agent, which starts what is missing in depends_on order, replaces \
-            services whose spec changed and leaves the rest alone.
+            services whose spec changed and leaves the rest alone. Images of services with \
+            `build:` are built first (as `build` does) when the node lacks them, at every `up` \
+            with pull_policy: build, and always with --build; the others are pulled as their \
+            pull_policy says.
 
             With no agent reachable (and no --host/AICORE_HOST), `up` runs one in the foreground \
             with its state in ./.aicore, shows progress, then the stack's logs and events, and stops the \
@@ -51,9 +54,12 @@ struct Up: AsyncParsableCommand {
     @Flag(name: .long, help: "Accepted as in Compose: services no longer in the file are always stopped and removed.")
     var removeOrphans = false
 
+    @Flag(name: .long, help: "Build the images of services with a `build` section before starting (default: only those the node lacks, and pull_policy: build).")
+    var build = false
+
     func validate() throws {
-        if let pull, PullPolicy(parsing: pull) == nil {
-            throw ValidationError("--pull must be always, missing or never, not \(pull)")
+        if let pull, PullPolicy(parsing: pull) == nil || pull == "build" {
+            throw ValidationError("--pull must be always, missing or never, not \(pull)\(pull == "build" ? " (--build builds)" : "")")
         }
         _ = try Self.replicas(scale)
     }
@@ -111,7 +117,11 @@ struct Up: AsyncParsableCommand {
     private func apply(client: AgentClient, loaded: LoadedStack, yaml: String, path: String) async throws {
         let stack = loaded.stack
         let override = pull.flatMap(PullPolicy.init(parsing:))
+        let builtImages = try await buildFirst(loaded, yaml: yaml, path: path, client: client)
         try await pullFirst(stack, override: override, client: client)
+        // The stack as sent names the image each built service runs, so a rebuilt one is a
+        // changed spec the agent rolls out (as Compose recreates a container whose image changed).
+        let yaml = builtImages.isEmpty ? yaml : StackPrinter.render(Self.labellingBuiltImages(stack, builtImages), format: .yaml)
         var query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
         // Every file the stack was loaded from, for `ls`.
         for file in (try? stackFiles.loadOptions(strict: true).files) ?? [] {
@@ -137,6 +147,49 @@ struct Up: AsyncParsableCommand {
             _ = try await client.call("PATCH", path, json: ServiceUpdateRequest(restart: true), as: PlanMessage.self, timeout: .seconds(300))
             print("\(service.name): recreating")
         }
+    }
+
+    /// Builds, through the agent and with buildah's output shown here, the images of services
+    /// with `build`: every one with --build, else those with `pull_policy: build` and those the
+    /// node lacks (as Compose decides). The agent's own check before it starts anything then
+    /// finds them present.
+    /// Returns the ID of each built service's image on the node (built now or before).
+    private func buildFirst(_ loaded: LoadedStack, yaml: String, path: String, client: AgentClient) async throws -> [String: String] {
+        let stack = loaded.stack
+        let built = stack.services.filter { $0.build != nil }
+        guard !built.isEmpty else { return [:] }
+        var present: [String: String] = [:]
+        for image in try await client.call("GET", "/v1/images", as: [ImageStatus].self) { present[image.name] = image.id }
+        func reference(_ service: Service) -> String? {
+            service.image.flatMap { try? ImageReference(parsing: $0) }?.description
+        }
+        let wanted = build ? built : built.filter { service in
+            service.pullPolicy == .build || reference(service).map { present[$0] == nil } ?? true
+        }
+        var ids: [String: String] = [:]
+        for service in built {
+            if let name = reference(service), let id = present[name] { ids[service.name] = id }
+        }
+        guard !wanted.isEmpty else { return ids }
+        do {
+            let images = try await ImageBuilding.build(stack, yaml: yaml, path: path, options: .init(services: wanted.map(\.name)), client: client)
+            for (service, image) in images { ids[service] = image.id }
+        } catch let failure as CLIFailure {
+            throw failure.located(in: loaded)
+        }
+        return ids
+    }
+
+    /// The label that carries a built service's image ID to the agent.
+    static let builtImageLabel = "dev.aicore.build.image-id"
+
+    static func labellingBuiltImages(_ stack: Stack, _ ids: [String: String]) -> Stack {
+        var labelled = stack
+        for index in labelled.services.indices {
+            guard let id = ids[labelled.services[index].name] else { continue }
+            labelled.services[index].labels[builtImageLabel] = id
+        }
+        return labelled
     }
 
     /// Pulls what the stack's images need (by `pull_policy`, or `--pull`) through the agent

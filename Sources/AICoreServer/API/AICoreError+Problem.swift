@@ -28,6 +28,8 @@ extension AICoreError {
         // A reference or digest the client wrote; an image that cannot be used as given.
         .invalidReference: HTTPProblem(status: 422, type: "invalid-reference"),
         .invalidDigest: HTTPProblem(status: 422, type: "invalid-reference"),
+        // The stack's Dockerfile failed to build: the request's content, not the agent.
+        .buildFailed: HTTPProblem(status: 422, type: "build-failed"),
         // The registry (upstream) failed, refused us, throttled us or sent bad content.
         .registry: HTTPProblem(status: 502, type: "registry"),
         .registryAuth: HTTPProblem(status: 502, type: "registry-auth"),

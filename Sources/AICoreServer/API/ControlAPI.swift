@@ -75,6 +75,7 @@ public struct ControlAPI: Sendable {
         addCopyRoutes(v1)
         addVolumeRoutes(v1)
         addImageRoutes(v1)
+        addBuildRoutes(v1)
         addRegistryRoutes(v1)
         v1.get("events") { request, _ in try await events(request) }
         v1.get("proxy") { _, _ in try Self.json(await ProxyRouteStatus.all(plane.routes)) }
@@ -187,7 +188,7 @@ public struct ControlAPI: Sendable {
 
     /// The stack file a request sends (`POST /v1/stacks` and its dry run): its text, the
     /// absolute path it is loaded as, and `project_name`.
-    private func sentStack(_ request: Request) async throws -> (text: String, path: String, projectName: String?) {
+    func sentStack(_ request: Request) async throws -> (text: String, path: String, projectName: String?) {
         if let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased(),
            !["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain", "application/json"].contains(type) {
             throw AICoreError(.unsupportedMediaType, "send the stack file as application/yaml, not \(type)")

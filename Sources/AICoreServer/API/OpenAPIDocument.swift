@@ -275,7 +275,7 @@ paths:
           in: query
           description: >-
             `false` keeps the findings an apply refuses because aicore-node cannot run them
-            (`build`, `privileged`, …) warnings, as `config validate` without `--strict` does.
+            (`privileged`, `gpus`, …) warnings, as `config validate` without `--strict` does.
             Default `true`, as an apply is. Anything but true/false (1/0, yes/no) is a 400.
           schema:
             type: string
@@ -359,6 +359,78 @@ paths:
           $ref: "#/components/responses/NotFound"
         "500":
           $ref: "#/components/responses/InternalError"
+  /v1/stacks/{stack}/build:
+    parameters:
+      - $ref: "#/components/parameters/Stack"
+    post:
+      tags: [stacks]
+      operationId: buildStackImages
+      summary: Build the images of a stack file's services that have `build:` (`aicore-node build`), with buildah's output.
+      description: >-
+        The body is a stack file, as for `POST /v1/stacks`; `{stack}` is its project name, and
+        the stack need not be applied. Each service with a `build` section (or only those named
+        by `service`) is built in the file's order by buildah on the node (chroot isolation,
+        its layer cache kept in the agent's state directory), its base images pulled through
+        the node's registries configuration (Docker Hub's mirrors, plain-HTTP registries) with
+        the credentials `login` stored; the result is loaded into the node's image store under
+        the service's `image` (or `<stack>-<service>:latest`) and its `tags`, verified and
+        unpacked as a pulled image is. A stack file with errors is a 422, an unknown service a
+        404 and a service without `build` a 400, before anything is built. The answer is
+        NDJSON: a `line` for each line buildah writes, an `image` line for each service built,
+        and, when a build fails, one `error` line (a problem document of type `build-failed`
+        whose detail names the last step buildah started and its message) that ends the stream.
+      parameters:
+        - name: path
+          in: query
+          description: As for `POST /v1/stacks`; a relative build context resolves against its directory.
+          schema:
+            type: string
+            pattern: "^(/[\\s\\S]*)?$"
+        - name: service
+          in: query
+          description: Build only this service; repeat for several. Default every service with `build`.
+          schema:
+            type: string
+        - name: no_cache
+          in: query
+          description: Build every step again, whatever the file's `no_cache` (`build --no-cache`).
+          schema:
+            $ref: "#/components/schemas/Flag"
+        - name: pull
+          in: query
+          description: Pull the base images again, whatever the file's `pull` (`build --pull`).
+          schema:
+            $ref: "#/components/schemas/Flag"
+      requestBody:
+        required: true
+        description: As for `POST /v1/stacks`.
+        content:
+          application/yaml:
+            schema:
+              $ref: "#/components/schemas/StackFile"
+      responses:
+        "200":
+          description: buildah's output, each image built, and the problem that stopped the builds, if one did.
+          content:
+            application/x-ndjson:
+              schema:
+                $ref: "#/components/schemas/BuildMessage"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "413":
+          $ref: "#/components/responses/PayloadTooLarge"
+        "415":
+          $ref: "#/components/responses/UnsupportedMediaType"
+        "422":
+          $ref: "#/components/responses/InvalidSpec"
+        "500":
+          $ref: "#/components/responses/InternalError"
+        "503":
+          $ref: "#/components/responses/Unavailable"
   /v1/stacks/{stack}/revisions:
     parameters:
       - $ref: "#/components/parameters/Stack"
@@ -2740,6 +2812,21 @@ components:
               type: object
               additionalProperties:
                 type: string
+    BuildMessage:
+      type: object
+      description: >-
+        One line of a build's stream: `service` with a `line` of buildah's output, or with the
+        `image` built; or an `error` (with the `service` whose build failed) that ends the stream.
+      properties:
+        service:
+          type: string
+        line:
+          type: string
+          description: "One line buildah wrote, e.g. `[2/2] STEP 3/4: RUN make`."
+        image:
+          $ref: "#/components/schemas/ImageStatus"
+        error:
+          $ref: "#/components/schemas/ProblemDocument"
     PullMessage:
       type: object
       description: One line of a pull's stream; exactly one of its properties is set.

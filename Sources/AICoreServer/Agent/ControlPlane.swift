@@ -308,7 +308,11 @@ public actor ControlPlane {
     private func runApply(_ stack: Stack, cause: String, pull: PullPolicy?) async {
         let outcome: StackOperation
         do {
-            // Every image first, by each service's pull_policy: a pull that fails starts nothing.
+            // Every image first, by each service's pull_policy (or built, when it has `build`
+            // and the node lacks it): a pull or a build that fails starts nothing.
+            try await ensureBuiltImages(stack) { message in
+                await self.setOperationMessage(stack.name, message)
+            }
             try await ensureImages(stack, override: pull) { message in
                 await self.setOperationMessage(stack.name, message)
             }

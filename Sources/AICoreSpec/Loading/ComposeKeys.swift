@@ -21,7 +21,7 @@ public enum ComposeKeys {
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
             "domainname", "mac_address", "extends", "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset",
             "mem_swappiness", "memswap_limit", "group_add", "init", "privileged", "devices", "blkio_config",
-            "secrets", "configs", "post_start", "pre_stop",
+            "secrets", "configs", "post_start", "pre_stop", "build",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -37,7 +37,6 @@ public enum ComposeKeys {
                 "is not applied: instances share the host's user namespace (uid 0 inside is uid 0 on the host, held back by dropped capabilities, seccomp, no_new_privs and a read-only or private root); run as a non-root `user` instead",
         ],
         unsupported: [
-            "build": "is not supported: there is no image builder; run a `command` from the host root filesystem",
             "cgroup_parent": "is not supported: instance cgroups live under aicore/<stack>/<service>",
             "cpu_count": "is not supported: use cpus", "cpu_percent": "is not supported: use cpus",
             "cpu_rt_period": "is not supported: real-time CPU time would let a workload starve the host",
@@ -53,6 +52,24 @@ public enum ComposeKeys {
             "use_api_socket": "is not supported: there is no container engine socket to hand to a workload (and the agent's would give it the host)",
             "uts": "is not supported: every instance has a private UTS namespace",
             "volumes_from": "is not supported: declare the volumes on each service",
+        ])
+
+    /// `build:` in the long form. What buildah cannot do the way Compose means it is refused
+    /// with the reason; the cache keys are ignored because buildah keeps its own on the node.
+    public static let build = KeyCatalog(
+        "build",
+        supported: ["context", "dockerfile", "dockerfile_inline", "target", "args", "labels", "tags", "no_cache", "pull", "platforms"],
+        ignored: [
+            "cache_from": "is ignored: the node's buildah keeps its own layer cache (`no_cache: true` bypasses it)",
+            "cache_to": "is ignored: the node's buildah keeps its own layer cache",
+            "isolation": "is ignored: builds run with buildah's chroot isolation",
+            "provenance": "is ignored: no attestation is made", "sbom": "is ignored: no attestation is made",
+        ],
+        unsupported: [
+            "additional_contexts": "is not supported: copy what the build needs into its context",
+            "entitlements": "is not supported", "extra_hosts": "is not supported", "network": "is not supported: RUN steps use the host's network",
+            "privileged": "is not supported", "secrets": "is not supported: pass values with `args`", "shm_size": "is not supported",
+            "ssh": "is not supported", "ulimits": "is not supported",
         ])
 
     public static let deploy = KeyCatalog(

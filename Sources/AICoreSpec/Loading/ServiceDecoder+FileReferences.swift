@@ -114,7 +114,7 @@ extension ServiceDecoder {
     /// in a tmpfs the runtime makes (`/run/secrets/…` does) or in one of the service's mounts:
     /// the same Compose habit as a volume's target, and the same warning.
     func warnAboutFileTargets(_ service: Service, path: String, mounts: [LocatedMount]) {
-        guard service.image == nil else { return }
+        guard service.image == nil && service.build == nil else { return }
         let mountPoints = Self.instanceMountPoints + mounts.map(\.mount.target)
         for (key, kind, references) in [("secrets", FileReference.Kind.secret, service.secrets), ("configs", .config, service.configs)] {
             for (offset, reference) in references.enumerated() {

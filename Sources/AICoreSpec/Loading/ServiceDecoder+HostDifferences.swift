@@ -24,7 +24,7 @@ extension ServiceDecoder {
 
     func warnAboutHostDifferences(_ service: Service, path: String, written: WrittenKeys, mounts: [LocatedMount]) {
         // On an image's root the mount points are made in the instance's own writable layer.
-        if service.image == nil {
+        if service.image == nil && service.build == nil {
             warnAboutMountTargets(mounts)
             warnAboutSymlinkedMountPaths(mounts)
         }

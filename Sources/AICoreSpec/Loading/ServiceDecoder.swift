@@ -45,6 +45,8 @@ struct ServiceDecoder {
             switch key {
             case "image":
                 service.image = context.string(value, keyPath)
+            case "build":
+                service.build = decodeBuild(value, keyPath)
             case "command":
                 service.command = context.command(value, keyPath)
                 hasCommand = true
@@ -98,7 +100,7 @@ struct ServiceDecoder {
             case "depends_on":
                 service.dependsOn = decodeDependsOn(value, keyPath)
             case "healthcheck":
-                service.healthcheck = decodeHealthcheck(value, keyPath, hasImage: node["image"] != nil)
+                service.healthcheck = decodeHealthcheck(value, keyPath, hasImage: node["image"] != nil || node["build"] != nil)
             case "restart":
                 if let text = context.string(value, keyPath) {
                     if let policy = RestartPolicy(composeText: text) {
@@ -117,10 +119,11 @@ struct ServiceDecoder {
                 if let text = context.string(value, keyPath) {
                     if let policy = PullPolicy(parsing: text) {
                         service.pullPolicy = policy
-                    } else if text == "build" {
-                        context.error("`pull_policy: build` needs `build`, which is not supported yet; push the image to a registry or `aicore-node image load` it", at: value.location, path: keyPath)
+                        if policy == .build, node["build"] == nil {
+                            context.error("`pull_policy: build` needs a `build` section that says how to build the image", at: value.location, path: keyPath)
+                        }
                     } else {
-                        context.error("expected `always`, `missing`, `never`, `daily`, `weekly` or `every_<duration>` (e.g. every_12h), found \"\(text)\"", at: value.location, path: keyPath)
+                        context.error("expected `always`, `missing`, `never`, `build`, `daily`, `weekly` or `every_<duration>` (e.g. every_12h), found \"\(text)\"", at: value.location, path: keyPath)
                     }
                 }
             case "platform":
@@ -232,7 +235,7 @@ struct ServiceDecoder {
                 "a service needs a `command` (run from the host root filesystem) or an `image`",
                 at: node.location, path: path)
         }
-        if service.image == nil {
+        if service.image == nil && node["build"] == nil {
             // Without an image nothing fills in what the file leaves out: the defaults are the
             // service's own, and print as such.
             service.stopSignalWritten = true

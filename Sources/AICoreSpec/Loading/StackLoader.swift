@@ -80,6 +80,7 @@ public enum StackLoader {
             throw StackLoadError(diagnostics: diagnostics)
         }
         stack.services = stack.services.map(Self.dependingOnSharedNetwork)
+        stack.services = stack.services.map { Self.namingBuiltImage($0, stack: stack.name) }
         stack = StackValidator.attachingFileDefinitions(stack)
         var loaded = LoadedStack(stack: stack, warnings: diagnostics, locations: context.locations)
         loaded.variables = variables
@@ -171,5 +172,16 @@ public enum StackLoader {
     private static func deduplicated(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
         var seen: Set<Diagnostic> = []
         return diagnostics.filter { seen.insert($0).inserted }
+    }
+
+    /// A service built with no `image` is stored under `<project>-<service>:latest`, as Compose
+    /// names it; the name is known only once the stack's is.
+    static func namingBuiltImage(_ service: Service, stack: String) -> Service {
+        guard service.image == nil, var build = service.build else { return service }
+        var named = service
+        build.imageIsGenerated = true
+        named.build = build
+        named.image = BuildSettings.generatedImageName(stack: stack, service: service.name)
+        return named
     }
 }

@@ -11,6 +11,8 @@ public enum PullPolicy: Sendable, Hashable, CustomStringConvertible {
     /// Pull when the node's copy was pulled more than this long ago (`daily`, `weekly`,
     /// `every_12h`).
     case every(Duration)
+    /// Build the image again at every `up` (a service with `build:`); never pulled.
+    case build
 
     /// `pull_policy` as Compose writes it; nil for a value it does not know.
     public init?(parsing text: String) {
@@ -18,6 +20,7 @@ public enum PullPolicy: Sendable, Hashable, CustomStringConvertible {
         case "missing", "if_not_present": self = .missing
         case "always": self = .always
         case "never": self = .never
+        case "build": self = .build
         case "daily": self = .every(.seconds(86_400))
         case "weekly": self = .every(.seconds(7 * 86_400))
         default:
@@ -32,6 +35,8 @@ public enum PullPolicy: Sendable, Hashable, CustomStringConvertible {
     public func isDue(pulled: Date?, now: Date = Date()) -> Bool {
         switch self {
         case .never: false
+        // Built by the node, never pulled.
+        case .build: false
         case .missing: pulled == nil
         case .always: true
         case .every(let age): pulled.map { now.timeIntervalSince($0) > Double(age.components.seconds) } ?? true
@@ -45,7 +50,7 @@ public enum PullPolicy: Sendable, Hashable, CustomStringConvertible {
             case .always: (3, 0)
             case .every(let age): (2, -Double(age.components.seconds))
             case .missing: (1, 0)
-            case .never: (0, 0)
+            case .never, .build: (0, 0)
             }
         }
         return rank(a) >= rank(b) ? a : b
@@ -56,6 +61,7 @@ public enum PullPolicy: Sendable, Hashable, CustomStringConvertible {
         case .missing: "missing"
         case .always: "always"
         case .never: "never"
+        case .build: "build"
         case .every(let duration): duration == .seconds(86_400) ? "daily" : duration == .seconds(7 * 86_400) ? "weekly"
             : "every_\(DurationSyntax.format(duration))"
         }

@@ -6,6 +6,8 @@ public struct Service: Sendable, Hashable {
     public var image: String?
     /// When `up` pulls `image` (`pull_policy`, default: when missing).
     public var pullPolicy: PullPolicy = .missing
+    /// How the node builds `image` (`build:`); such an image is built, never pulled.
+    public var build: BuildSettings?
     /// The image's platform (`platform: linux/arm64`), when not the node's own.
     public var platform: String?
     public var entrypoint: [String]?
@@ -72,7 +74,7 @@ public struct Service: Sendable, Hashable {
     public var kernel = KernelSettings()
     /// Other `x-` keys of the service, kept as written.
     public var extensions: [String: ConfigValue]
-    /// Compose keys aicore-node reports but does not act on (`build`, `container_name`, …), kept
+    /// Compose keys aicore-node reports but does not act on (`container_name`, …), kept
     /// as written so that printing and merging lose nothing.
     public var unimplemented: [String: ConfigValue]
 

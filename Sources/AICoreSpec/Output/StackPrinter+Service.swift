@@ -3,7 +3,9 @@ import AICoreAddresses
 extension StackPrinter {
     static func service(_ service: Service) -> ConfigValue {
         var fields: [(String, ConfigValue)] = []
-        if let image = service.image { fields.append(("image", text(image))) }
+        // A made-up name is made again when the printout is loaded (under its stack's name).
+        if let image = service.image, service.build?.imageIsGenerated != true { fields.append(("image", text(image))) }
+        if let build = service.build { fields.append(("build", self.build(build))) }
         if service.pullPolicy != .missing { fields.append(("pull_policy", .string(service.pullPolicy.description))) }
         if let platform = service.platform { fields.append(("platform", text(platform))) }
         if let entrypoint = service.entrypoint { fields.append(("entrypoint", list(entrypoint))) }
@@ -67,6 +69,20 @@ extension StackPrinter {
         fields += extensions(service.unimplemented)
         fields.append(("x-aicore", aicore(service.aicore)))
         fields += extensions(service.extensions)
+        return .object(fields)
+    }
+
+    private static func build(_ build: BuildSettings) -> ConfigValue {
+        var fields: [(String, ConfigValue)] = [("context", text(build.context))]
+        if let dockerfile = build.dockerfile { fields.append(("dockerfile", text(dockerfile))) }
+        if let inline = build.dockerfileInline { fields.append(("dockerfile_inline", text(inline))) }
+        if let target = build.target { fields.append(("target", text(target))) }
+        if !build.args.isEmpty { fields.append(("args", stringMap(build.args))) }
+        if !build.labels.isEmpty { fields.append(("labels", stringMap(build.labels))) }
+        if !build.tags.isEmpty { fields.append(("tags", list(build.tags))) }
+        if build.noCache { fields.append(("no_cache", .bool(true))) }
+        if build.pull { fields.append(("pull", .bool(true))) }
+        if !build.platforms.isEmpty { fields.append(("platforms", list(build.platforms))) }
         return .object(fields)
     }
 

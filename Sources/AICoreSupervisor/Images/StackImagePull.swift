@@ -18,7 +18,8 @@ public struct StackImagePull: Sendable, Equatable {
     public static func plan(for stack: Stack, override: PullPolicy? = nil) throws(AICoreError) -> [StackImagePull] {
         var pulls: [String: StackImagePull] = [:]
         for service in stack.services {
-            guard let image = service.image else { continue }
+            // A built image comes from its `build`, never from a registry.
+            guard let image = service.image, service.build == nil else { continue }
             let reference: ImageReference
             do {
                 reference = try ImageReference(parsing: image)

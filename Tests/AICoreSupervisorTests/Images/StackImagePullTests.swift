@@ -57,3 +57,23 @@ struct StackImagePullTests {
         #expect(error?.message.hasPrefix("service web:") == true, "\(String(describing: error?.message))")
     }
 }
+
+extension StackImagePullTests {
+    @Test("A service with `build` is never pulled: its image is built on the node")
+    func builtImagesAreNotPulled() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aicore-pull-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "FROM busybox\n".write(toFile: directory + "/Dockerfile", atomically: true, encoding: .utf8)
+        let file = directory + "/compose.yml"
+        try """
+            name: shop
+            services:
+              web: {build: ., image: registry.local/web:1, pull_policy: always}
+              cache: {image: redis:7}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let stack = try StackLoader.load(StackLoadOptions(files: [file], environment: [:])).stack
+        #expect(try StackImagePull.plan(for: stack).map(\.services) == [["cache"]])
+        #expect(try StackImagePull.plan(for: stack, override: .always).map(\.services) == [["cache"]])
+    }
+}
