@@ -108,6 +108,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var nextWatcher = 0
     /// The generation whose `pre_stop` hooks have run (or are running): they run once a process.
     var preStopGeneration: Int?
+    /// `prepareToStop` ran the hooks and left the instance stopping, waiting for `stop`.
+    var stopPrepared = false
     let logger: Logger
 
     private struct Watcher {
@@ -172,6 +174,12 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 await runPreStopHooks(handle)
                 kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))")
             }
+        case .stopping where stopPrepared:
+            // prepareToStop ran the hooks (and left it stopping, out of rotation) for a drain.
+            stopPrepared = false
+            if let handle {
+                kill(handle, as: .operatorStop, reason: "Stopping: \(signalName(configuration.stopSignal)), then SIGKILL after \(DurationText.format(configuration.stopGracePeriod))")
+            }
         case .paused:
             // A frozen process takes its stop signal only once thawed (v1 not even SIGKILL), as
             // Docker unpauses a container it stops; its pre_stop hooks could not run before.
@@ -192,7 +200,10 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     public func prepareToStop() async {
         guard desiredRunning, let handle else { return }
         switch state {
-        case .running, .healthy, .unhealthy: await runPreStopHooks(handle)
+        case .running, .healthy, .unhealthy:
+            await runPreStopHooks(handle)
+            // Stopping now, with no signal sent: `stop` sends it.
+            stopPrepared = state == .stopping
         default: break
         }
     }
