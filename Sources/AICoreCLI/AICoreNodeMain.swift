@@ -7,6 +7,7 @@ import Foundation
 public enum AICoreNodeMain {
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async {
         MallocArenas.limit()
+        let arguments = ComposeGlobalOptions.normalized(arguments)
         do {
             // The one-shot's start: no ArgumentParser unless the line needs its help or errors.
             if arguments.first == "run", let options = RunOptions.scan(arguments.dropFirst()) {
