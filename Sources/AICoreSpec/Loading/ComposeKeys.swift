@@ -67,9 +67,14 @@ public enum ComposeKeys {
         ],
         unsupported: [
             "additional_contexts": "is not supported: copy what the build needs into its context",
-            "entitlements": "is not supported", "extra_hosts": "is not supported", "network": "is not supported: RUN steps use the host's network",
-            "privileged": "is not supported", "secrets": "is not supported: pass values with `args`", "shm_size": "is not supported",
-            "ssh": "is not supported", "ulimits": "is not supported",
+            "entitlements": "is not supported: RUN steps get no extra privileges (buildah's chroot isolation has none to grant)",
+            "extra_hosts": "is not supported: RUN steps resolve names as the host does",
+            "network": "is not supported: RUN steps use the host's network",
+            "privileged": "is not supported: RUN steps get no extra privileges (buildah's chroot isolation has none to grant)",
+            "secrets": "is not supported: pass values with `args`",
+            "shm_size": "is not supported: RUN steps share the host's /dev/shm under chroot isolation",
+            "ssh": "is not supported: the agent forwards no SSH agent to a build",
+            "ulimits": "is not supported: RUN steps run with the agent's limits",
         ])
 
     public static let deploy = KeyCatalog(
