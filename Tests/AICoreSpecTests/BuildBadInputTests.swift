@@ -16,23 +16,11 @@ struct BuildBadInputTests {
 
     static let cases: [BadInput] = [
         BadInput(
-            "a context that does not exist (short form)", header + "    build: ./nowhere\n",
-            at: 3, 12, "services.web.build", "the build context"),
-        BadInput(
-            "a context that does not exist (long form)", header + "    build:\n      context: ./nowhere\n",
-            at: 4, 16, "services.web.build.context", "/nowhere does not exist"),
-        BadInput(
             "a context that is a file", header + "    build: ./stack.yml\n",
             at: 3, 12, "services.web.build", "is not a directory"),
         BadInput(
             "a Git context", header + "    build: https://github.com/docker/app.git\n",
             at: 3, 12, "services.web.build", "a Git or URL context is not supported"),
-        BadInput(
-            "a context with no Dockerfile", header + "    build: .\n",
-            at: 3, 12, "services.web.build", "has no Dockerfile"),
-        BadInput(
-            "a dockerfile that does not exist", header + "    build:\n      context: .\n      dockerfile: app.Dockerfile\n",
-            at: 5, 19, "services.web.build.dockerfile", "app.Dockerfile does not exist"),
         BadInput(
             "both dockerfile and dockerfile_inline",
             header + "    build:\n      dockerfile: stack.yml\n      dockerfile_inline: FROM busybox\n",

@@ -147,4 +147,31 @@ struct ServiceDecoderBuildTests {
         let reloaded = try fixture.load(["printed.yml"]).stack
         #expect(reloaded.service(named: "web") == stack.service(named: "web"))
     }
+
+    @Test("a context or Dockerfile not there yet is a located warning, also under --strict, as docker compose config accepts it")
+    func missingSourcesAreWarnings() throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        try fixture.write("empty/.keep", "")
+        let yaml = """
+            services:
+              a:
+                build: ./nowhere
+              b:
+                build:
+                  context: ./empty
+                  dockerfile: app.Dockerfile
+              c:
+                build: ./empty
+
+            """
+        let loaded = try fixture.load(yaml: yaml, strict: true)
+        let warnings = loaded.warnings.filter { $0.kind == .composeHabit }.map { "\($0.location?.line ?? 0):\($0.keyPath): \($0.message)" }
+        #expect(warnings == [
+            "3:services.a.build: the build context \(fixture.baseDirectory)/nowhere does not exist: building the image fails until it does",
+            "7:services.b.build.dockerfile: the Dockerfile \(fixture.baseDirectory)/empty/app.Dockerfile does not exist: building the image fails until it does",
+            "9:services.c.build: the build context \(fixture.baseDirectory)/empty has no Dockerfile: building the image fails until it has one (or name it with `dockerfile`, or write `dockerfile_inline`)",
+        ], "\(loaded.warnings)")
+        #expect(loaded.stack.service(named: "a")?.build?.context == fixture.baseDirectory + "/nowhere")
+    }
 }

@@ -35,6 +35,17 @@ public struct ImageBuilder: Sendable {
         guard let first = request.names.first else {
             throw AICoreError(.badRequest, "a build needs the name to store its image under")
         }
+        // The loader only warns about these (a Compose file may be checked apart from its
+        // sources); building needs them.
+        try await ImageService.blocking { [request] in
+            guard FileIO.isDirectory(request.context) else {
+                throw AICoreError(.buildFailed, "the build context \(request.context) does not exist (or is not a directory)")
+            }
+            let dockerfile = request.dockerfile ?? Self.defaultDockerfile(in: request.context)
+            guard request.dockerfileInline != nil || FileIO.exists(dockerfile) else {
+                throw AICoreError(.buildFailed, "there is no Dockerfile at \(dockerfile)")
+            }
+        }
         let work = "\(root)/work-\(FileIO.processSuffix)-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileIO.removeTree(work) }
         let dockerfileText: String? = try await ImageService.blocking { [request] in

@@ -1,13 +1,14 @@
 import Foundation
 
 /// `build:`: the short form (a context directory) or the long one. Paths are checked here, where
-/// the error can point at the line that names them, rather than when buildah fails on them.
+/// a finding can point at the line that names them: a context or Dockerfile that is not there
+/// yet is a warning (`docker compose config` accepts it), checked again when the image is built.
 extension ServiceDecoder {
     func decodeBuild(_ node: YAMLNode, _ path: String) -> BuildSettings? {
         if node.scalar != nil {
             guard let written = context.string(node, path, what: "a context directory or a mapping") else { return nil }
             guard let directory = buildContext(written, at: node.location, path: path) else { return nil }
-            guard checkDefaultDockerfile(in: directory, at: node.location, path: path) else { return nil }
+            checkDefaultDockerfile(in: directory, at: node.location, path: path)
             return BuildSettings(context: directory)
         }
         guard let entries = context.entries(node, path, catalog: ComposeKeys.build) else { return nil }
@@ -89,14 +90,17 @@ extension ServiceDecoder {
             }
             // Relative to the context, as Compose resolves it.
             let file = PathResolver.resolve(dockerfile.text, against: contextDirectory)
-            guard Self.isRegularFile(file) else {
-                let reason = FileManager.default.fileExists(atPath: file) ? "is not a file" : "does not exist"
-                context.error("the Dockerfile \(file) \(reason)", at: dockerfile.location, path: dockerfile.path)
+            if !FileManager.default.fileExists(atPath: file) {
+                // As `docker compose config`: a checkout may not be complete where it is validated.
+                context.warning(.composeHabit, "the Dockerfile \(file) does not exist: building the image fails until it does",
+                                at: dockerfile.location, path: dockerfile.path)
+            } else if !Self.isRegularFile(file) {
+                context.error("the Dockerfile \(file) is not a file", at: dockerfile.location, path: dockerfile.path)
                 return nil
             }
             settings.dockerfile = file
         } else if settings.dockerfileInline == nil {
-            guard checkDefaultDockerfile(in: contextDirectory, at: node.location, path: path) else { return nil }
+            checkDefaultDockerfile(in: contextDirectory, at: node.location, path: path)
         }
         return settings
     }
@@ -112,8 +116,11 @@ extension ServiceDecoder {
         let directory = PathResolver.resolve(written, against: baseDirectory)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
-            context.error("the build context \(directory) does not exist", at: location, path: path)
-            return nil
+            // A Compose habit, not an error: `docker compose config` accepts it, and a Compose
+            // file is often checked (or listed) apart from the sources it builds.
+            context.warning(.composeHabit, "the build context \(directory) does not exist: building the image fails until it does",
+                            at: location, path: path)
+            return directory
         }
         guard isDirectory.boolValue else {
             context.error("the build context \(directory) is not a directory", at: location, path: path)
@@ -122,13 +129,15 @@ extension ServiceDecoder {
         return directory
     }
 
-    /// With no `dockerfile`, the context must hold a `Dockerfile` (or buildah's `Containerfile`).
-    private func checkDefaultDockerfile(in directory: String, at location: SourceLocation, path: String) -> Bool {
-        if Self.isRegularFile(directory + "/Dockerfile") || Self.isRegularFile(directory + "/Containerfile") { return true }
-        context.error(
-            "the build context \(directory) has no Dockerfile; add one, or name it with `dockerfile` (or write `dockerfile_inline`)",
+    /// With no `dockerfile`, the context must hold a `Dockerfile` (or buildah's `Containerfile`)
+    /// by the time it is built; a context that does not exist was warned about already.
+    private func checkDefaultDockerfile(in directory: String, at location: SourceLocation, path: String) {
+        guard FileManager.default.fileExists(atPath: directory) else { return }
+        if Self.isRegularFile(directory + "/Dockerfile") || Self.isRegularFile(directory + "/Containerfile") { return }
+        context.warning(
+            .composeHabit,
+            "the build context \(directory) has no Dockerfile: building the image fails until it has one (or name it with `dockerfile`, or write `dockerfile_inline`)",
             at: location, path: path)
-        return false
     }
 
     /// Only the node's own platform can be built: buildah would need binfmt emulation for others.
