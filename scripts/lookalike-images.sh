@@ -86,7 +86,7 @@ push_image() {
   umoci init --layout "$layout"
   umoci new --image "$layout:image"
   umoci insert --image "$layout:image" "$root" /
-  umoci config --image "$layout:image" --config.env PATH=/usr/local/bin:/usr/bin:/bin "$@"
+  umoci config --image "$layout:image" --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
   skopeo copy --quiet --dest-tls-verify=false "oci:$layout:image" "docker://$registry/$reference"
   echo "lookalike-images: pushed $registry/$reference"
 }
