@@ -212,6 +212,8 @@ struct ServiceDecoder {
                 if context.bool(value, keyPath) != nil { service.unimplemented[key] = ConfigValue(value) }
             case "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "mem_swappiness", "memswap_limit", "blkio_config":
                 decodeKernelKey(key, value, keyPath, keyLocation, into: &service.kernel, written: &written)
+            case "logging":
+                service.logging = decodeLogging(value, keyPath, into: &service)
             case "x-aicore":
                 service.aicore = AICoreExtensionDecoder(context: context).decode(value, keyPath)
             default:
