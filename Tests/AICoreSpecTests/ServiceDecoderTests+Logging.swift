@@ -165,3 +165,19 @@ struct LoggingDecoderTests {
         #expect(other.stack.services.first?.logging?.maxSize == nil)
     }
 }
+
+extension LoggingDecoderTests {
+    @Test("the agent's default applies to a service that writes no logging, and prints with it")
+    func agentDefault() throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        try fixture.write("stack.yml", StackFixture.apiHeader + "  own:\n    command: sleep 1\n    logging: {driver: none}\n")
+        var options = StackLoadOptions(files: [fixture.directory + "/stack.yml"], environment: [:])
+        options.hostPathExists = { _ in true }
+        options.defaultLogging = LoggingSettings(driver: .journald)
+        let stack = try StackLoader.load(options).stack
+        #expect(stack.service(named: "api")?.logging == LoggingSettings(driver: .journald))
+        #expect(stack.service(named: "own")?.logging == LoggingSettings(driver: LoggingSettings.Driver.none))
+        #expect(StackPrinter.render(stack, format: .yaml).contains("driver: journald"))
+    }
+}

@@ -94,3 +94,27 @@ extension ServiceDecoder {
         return settings
     }
 }
+
+extension LoggingSettings {
+    /// The agent's default, `logging: {driver, options}` at the top of its config file (`text`,
+    /// read as `file`), by the rules of a service's `logging`; nil when the file has none. Every
+    /// finding is refused, warnings too: a node-wide default that does not do what it says
+    /// (`syslog`, an option the driver ignores) must stop the agent, not every stack later.
+    public static func agentDefault(fromConfig text: String, file: String) -> Result<LoggingSettings?, StackLoadError> {
+        let node: YAMLNode
+        switch YAMLReader.parse(text, file: file) {
+        case let .success(parsed): node = parsed
+        case let .failure(diagnostic): return .failure(StackLoadError(diagnostics: [diagnostic]))
+        }
+        guard let logging = node["logging"] else { return .success(nil) }
+        let context = DecodeContext()
+        let decoder = ServiceDecoder(context: context, baseDirectory: "/", variables: [:], hostPathExists: { _ in true },
+                                     hostSymlink: { _ in nil })
+        var scratch = Service(name: "default")
+        let settings = decoder.decodeLogging(logging, "logging", into: &scratch)
+        guard context.diagnostics.isEmpty else {
+            return .failure(StackLoadError(diagnostics: context.diagnostics.map { $0.promotedToError() }))
+        }
+        return .success(settings)
+    }
+}

@@ -221,6 +221,7 @@ struct ServiceDecoder {
             }
         }
 
+        if node["logging"] == nil { service.logging = context.defaultLogging }
         // env_file first, `environment` wins, as in Compose.
         service.environment = environmentFromFiles.merging(environment) { _, explicit in explicit }
         mounts += tmpfsMounts
