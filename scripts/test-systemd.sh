@@ -2,7 +2,8 @@
 # test-systemd.sh — the agent under a real systemd with cgroup v2, in the VM of scripts/vm/vmrun.
 # Boots systemd as PID 1 and runs scripts/vm/systemd-checks.sh there against the debug binary:
 # install, READY=1, each instance in its transient scope (systemd's cgroup driver) with the stack's
-# limits as unit properties, restart without touching workloads or scopes, a connection through
+# limits as unit properties, restart without touching workloads or scopes, the journald logging
+# driver (journalctl CONTAINER_NAME=…), a connection through
 # the proxy process kept across restart, stop and start, watchdog, and no aicore unit left after down.
 #
 #   sudo scripts/test-systemd.sh          (SKIP_BUILD=1 uses the existing build)

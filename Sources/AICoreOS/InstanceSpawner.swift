@@ -26,6 +26,11 @@ public struct InstanceSpawnRequest: Sendable {
     public var logFileName: String
     public var logMaxBytes: UInt64
     public var logMaxFiles: Int
+    /// How the init writes each line: CRI's format or Docker's json-file lines.
+    public var logFormat: LogFormat = .cri
+    public enum LogFormat: Sendable {
+        case cri, json
+    }
     /// The instance's state directory; the init writes the exit file (`ExitRecord.path`) there.
     public var stateDirectory: String
     /// cgroup v2 directory for CLONE_INTO_CGROUP (falls back to the sync handshake).
@@ -168,6 +173,7 @@ public enum InstanceSpawner {
         c.log_name = arena.optionalString(r.logFileName)
         c.log_max_bytes = r.logMaxBytes
         c.log_max_files = Int32(clamping: r.logMaxFiles)
+        c.log_format = r.logFormat == .json ? Int32(AIC_LOG_FORMAT_JSON.rawValue) : Int32(AIC_LOG_FORMAT_CRI.rawValue)
         c.exit_fd = exitFD
         c.init_exe_fd = initProgram
         c.exec_listen_fd = execListenFD

@@ -194,13 +194,15 @@ public final class LinuxTaskDriver: TaskDriver {
         var request = InstanceSpawnRequest(
             namespaces: namespaces, hostname: hostname, mountPlan: plan, process: process,
             passthroughStdoutFD: spec.passthroughStdoutFD, passthroughStderrFD: spec.passthroughStderrFD,
-            logDirectory: logDirectory, logFileName: Self.logFileName, logMaxBytes: spec.logging.maxBytes,
-            logMaxFiles: spec.logging.maxFiles, stateDirectory: stateDirectory,
+            // `logging: {driver: none}`: the init writes no log at all.
+            logDirectory: spec.logging.format == .discard ? nil : logDirectory, logFileName: Self.logFileName,
+            logMaxBytes: spec.logging.maxBytes, logMaxFiles: spec.logging.maxFiles, stateDirectory: stateDirectory,
             // A systemd scope exists only once it holds the init: then the init waits to be placed.
             cgroupV2Directory: cgroups.placesAtClone ? handleCgroup?.unifiedDirectory : nil,
             needsPlacement: handleCgroup != nil)
         // cgroup v2 only, as Docker's default: on v1 the host's hierarchies stay as they were.
         request.cgroupNamespace = handleCgroup?.unifiedDirectory != nil
+        request.logFormat = spec.logging.format == .json ? .json : .cri
         request.oomKillCounterFile = handleCgroup.flatMap { cgroups.oomKillCounterFile($0) }
         request.needsPreparation = !bridges.isEmpty || !sysctls.isEmpty
         request.joinNetworkNamespace = joining.map { "/proc/self/fd/\($0)" }

@@ -80,14 +80,26 @@ public struct TaskSpec: Sendable {
     }
 
     public struct Logging: Sendable, Equatable {
+        /// How the init writes the workload's output (Compose's `logging.driver`).
+        public enum Format: Sendable, Equatable {
+            /// CRI's timestamped lines (`local`, and `journald`, whose lines the agent forwards).
+            case cri
+            /// Docker's json-file lines.
+            case json
+            /// Nothing is written (`none`; not named so, which `== .none` would confuse with nil).
+            case discard
+        }
+
         /// nil: the instance's state directory.
         public var directory: String?
         public var maxBytes: UInt64
         public var maxFiles: Int
-        public init(directory: String? = nil, maxBytes: UInt64 = 10 << 20, maxFiles: Int = 3) {
+        public var format: Format
+        public init(directory: String? = nil, maxBytes: UInt64 = 10 << 20, maxFiles: Int = 3, format: Format = .cri) {
             self.directory = directory
             self.maxBytes = maxBytes
             self.maxFiles = maxFiles
+            self.format = format
         }
     }
 

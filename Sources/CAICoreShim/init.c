@@ -6,6 +6,8 @@
 //  - forwards SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 and SIGQUIT to the workload;
 //  - writes the workload's stdout/stderr as timestamped lines to a size-rotated log file,
 //    `2026-11-25T16:00:00.123456789Z stdout F text` (CRI's format: F = full line, P = partial),
+//    or, for Compose's `json-file` driver, Docker's JSON lines
+//    `{"log":"text\n","stream":"stdout","time":"…"}` (a partial line's `log` has no newline),
 //    and copies the raw bytes to the launcher's stdout/stderr while that one listens;
 //  - when the workload exits, kills what is left in the namespace, drains the pipes, writes
 //    the exit file (JSON) into the state directory, and exits with the workload's status.
@@ -37,6 +39,7 @@ struct log_state {
   uint64_t size;
   uint64_t max_bytes;
   int max_files;
+  int format;  // enum aic_log_format
 };
 
 struct stream {
@@ -86,24 +89,121 @@ static void log_rotate(void) {
   log_open();
 }
 
+// The length of the UTF-8 sequence at data[i] if it is a valid one, else 0.
+static size_t utf8_sequence(const unsigned char *data, size_t i, size_t len) {
+  unsigned char c = data[i];
+  size_t n;
+  uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > len) return 0;
+  for (size_t k = 1; k < n; k++) {
+    if ((data[i + k] & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (data[i + k] & 0x3f);
+  }
+  // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8.
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
+    return 0;
+  return n;
+}
+
+// `text` as the body of a JSON string: quotes, backslashes and control characters escaped,
+// bytes that are not UTF-8 replaced by U+FFFD (as Docker's json-file driver does), so that
+// every line is valid JSON whatever the workload wrote.
+static size_t json_escape(char *out, const char *text, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  const unsigned char *data = (const unsigned char *)text;
+  size_t o = 0;
+  for (size_t i = 0; i < len;) {
+    unsigned char c = data[i];
+    if (c == '"' || c == '\\') {
+      out[o++] = '\\';
+      out[o++] = (char)c;
+      i++;
+    } else if (c == '\n' || c == '\t' || c == '\r') {
+      out[o++] = '\\';
+      out[o++] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+      i++;
+    } else if (c < 0x20 || c == 0x7f) {
+      memcpy(out + o, "\\u00", 4);
+      out[o + 4] = hex[c >> 4];
+      out[o + 5] = hex[c & 15];
+      o += 6;
+      i++;
+    } else if (c < 0x80) {
+      out[o++] = (char)c;
+      i++;
+    } else {
+      size_t n = utf8_sequence(data, i, len);
+      if (n == 0) {
+        memcpy(out + o, "\\ufffd", 6);
+        o += 6;
+        i++;
+      } else {
+        memcpy(out + o, data + i, n);
+        o += n;
+        i += n;
+      }
+    }
+  }
+  return o;
+}
+
+// One record: at most LINE_MAX_BYTES of text, each byte at most 6 escaped, plus the fields.
+static char g_json_line[LINE_MAX_BYTES * 6 + 128];
+
 static void log_line(const char *label, const char *data, size_t len, int partial) {
   if (g_log.dir_fd < 0 || g_log.fd < 0) return;
   char head[64];
   size_t hlen = 0;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  aic_append_timestamp(head, sizeof head, &hlen, ts.tv_sec, ts.tv_nsec);
-  aic_append(head, sizeof head, &hlen, " ");
-  aic_append(head, sizeof head, &hlen, label);
-  aic_append(head, sizeof head, &hlen, partial ? " P " : " F ");
-  uint64_t total = hlen + len + 1;
+  struct iovec iov[3];
+  int niov;
+  if (g_log.format == AIC_LOG_FORMAT_JSON) {
+    size_t n = 0;
+    memcpy(g_json_line, "{\"log\":\"", 8);
+    n = 8;
+    n += json_escape(g_json_line + n, data, len);
+    if (!partial) {
+      memcpy(g_json_line + n, "\\n", 2);
+      n += 2;
+    }
+    aic_append(g_json_line, sizeof g_json_line, &n, "\",\"stream\":\"");
+    aic_append(g_json_line, sizeof g_json_line, &n, label);
+    aic_append(g_json_line, sizeof g_json_line, &n, "\",\"time\":\"");
+    aic_append_timestamp(g_json_line, sizeof g_json_line, &n, ts.tv_sec, ts.tv_nsec);
+    aic_append(g_json_line, sizeof g_json_line, &n, "\"}\n");
+    iov[0] = (struct iovec){g_json_line, n};
+    niov = 1;
+  } else {
+    aic_append_timestamp(head, sizeof head, &hlen, ts.tv_sec, ts.tv_nsec);
+    aic_append(head, sizeof head, &hlen, " ");
+    aic_append(head, sizeof head, &hlen, label);
+    aic_append(head, sizeof head, &hlen, partial ? " P " : " F ");
+    iov[0] = (struct iovec){head, hlen};
+    iov[1] = (struct iovec){(void *)data, len};
+    iov[2] = (struct iovec){"\n", 1};
+    niov = 3;
+  }
+  uint64_t total = 0;
+  for (int i = 0; i < niov; i++) total += iov[i].iov_len;
   if (g_log.max_bytes > 0 && g_log.size > 0 && g_log.size + total > g_log.max_bytes) log_rotate();
   if (g_log.fd < 0) return;
   // One writev per line keeps lines whole in the file even if a reader tails it concurrently.
-  struct iovec iov[3] = {{head, hlen}, {(void *)data, len}, {"\n", 1}};
   ssize_t n;
   do {
-    n = writev(g_log.fd, iov, 3);
+    n = writev(g_log.fd, iov, niov);
   } while (n < 0 && errno == EINTR);
   if (n > 0) g_log.size += (uint64_t)n;
 }
@@ -221,6 +321,7 @@ void aic_init_main(const struct aic_init_config *c) {
   g_log.name = c->log_name;
   g_log.max_bytes = c->log_max_bytes;
   g_log.max_files = c->log_max_files < 1 ? 1 : c->log_max_files;
+  g_log.format = c->log_format;
   if (g_log.dir_fd >= 0 && g_log.name) {
     log_open();
     if (g_log.fd < 0) aic_fail(error_fd, AIC_STAGE_LOG_OPEN, errno, -1, 125);

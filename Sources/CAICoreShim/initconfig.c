@@ -4,7 +4,7 @@
 // (the API token, the TLS key, other stacks' environments). Once the filesystem is set up it
 // execs aicore-init, a static program, from a sealed memfd. What that program needs (descriptors,
 // log settings, the workload's process) travels in a memfd the parent writes before the clone:
-//   "AICINIT1", a fixed header of integers, the groups, rlimits and seccomp instructions, then
+//   "AICINIT2", a fixed header of integers, the groups, rlimits and seccomp instructions, then
 //   NUL-terminated strings: path, [search path], [cwd], [log name], [exit file name], argv, envp.
 // The parent side runs in the agent (malloc is fine there); the reading side runs in the fresh
 // single-threaded aicore-init process, where it is fine too.
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
-#define WIRE_MAGIC "AICINIT1"
+#define WIRE_MAGIC "AICINIT2"
 #define WIRE_MAX (64u << 20)
 
 enum {
@@ -29,7 +29,7 @@ enum {
 struct wire_header {
   char magic[8];
   int32_t error_fd, sync_fd, stdin_fd, passthrough_out, passthrough_err;
-  int32_t log_dir_fd, log_max_files, exit_fd, exec_listen_fd, cgroup_namespace;
+  int32_t log_dir_fd, log_max_files, log_format, exit_fd, exec_listen_fd, cgroup_namespace;
   uint64_t log_max_bytes;
   uint32_t uid, gid;
   uint64_t caps;
@@ -80,6 +80,7 @@ int aic_init_config_write(const struct aic_spawn_config *c, int error_fd, int sy
   h.passthrough_err = c->passthrough_err;
   h.log_dir_fd = c->log_dir_fd;
   h.log_max_files = c->log_max_files;
+  h.log_format = c->log_format;
   h.exit_fd = c->exit_fd;
   h.exec_listen_fd = c->exec_listen_fd;
   h.cgroup_namespace = c->cgroup_namespace;
@@ -202,6 +203,7 @@ static int read_config(int fd, struct aic_init_config *out) {
   out->passthrough_err = h.passthrough_err;
   out->log_dir_fd = h.log_dir_fd;
   out->log_max_files = h.log_max_files;
+  out->log_format = h.log_format;
   out->log_max_bytes = h.log_max_bytes;
   out->exit_fd = h.exit_fd;
   out->exec_listen_fd = h.exec_listen_fd;

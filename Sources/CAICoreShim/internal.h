@@ -56,6 +56,7 @@ struct aic_init_config {
   const char *log_name;
   uint64_t log_max_bytes;
   int log_max_files;
+  int log_format;        // enum aic_log_format
   int exit_fd;           // the exit file, open for writing, or -1
   int exec_listen_fd;
   int cgroup_namespace;

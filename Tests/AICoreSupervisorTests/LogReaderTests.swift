@@ -115,3 +115,22 @@ struct LogFollowKernelTests {
         #expect(seen.filter { $0.stream == .stderr }.map(\.text) == (1...5).map { "err \($0)" })
     }
 }
+
+extension LogReaderTests {
+    /// `logging: {driver: json-file}`: Docker's JSON lines read back into the same lines.
+    @Test func readsJSONFileLinesAndRotatedFilesPastMaxFiles() throws {
+        let dir = try KernelTestEnvironment.temporaryDirectory("json-logs")
+        defer { try? FileIO.removeTree(dir) }
+        try FileIO.write(dir + "/container.log.4", #"{"log":"oldest\n","stream":"stdout","time":"2026-01-01T00:00:01.000000000Z"}"# + "\n")
+        try FileIO.write(dir + "/container.log.3", #"{"log":"older\n","stream":"stdout","time":"2026-01-01T00:00:02.000000000Z"}"# + "\n")
+        try FileIO.write(dir + "/container.log.2", #"{"log":"quote \" and \\ \u00e9\n","stream":"stderr","time":"2026-01-01T00:00:03.000000000Z"}"# + "\n")
+        try FileIO.write(dir + "/container.log.1", #"{"log":"half","stream":"stdout","time":"2026-01-01T00:00:04.000000000Z"}"# + "\n")
+        try FileIO.write(dir + "/container.log", #"{"log":"new\n","stream":"stdout","time":"2026-01-01T00:00:05.000000000Z"}"# + "\n{broken\n")
+        let lines = LogReader(directory: dir).read()
+        #expect(lines.map(\.text) == ["oldest", "older", "quote \" and \\ é", "half", "new"])
+        #expect(lines[2].stream == .stderr)
+        #expect(lines[3].partial && !lines[4].partial)
+        #expect(lines[4].time == "2026-01-01T00:00:05.000000000Z")
+        #expect(LogReader(directory: dir).read(.init(tail: 1, stream: .stdout)).map(\.text) == ["new"])
+    }
+}

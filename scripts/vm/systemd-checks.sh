@@ -14,7 +14,9 @@
 #   5. `down` leaves no instance cgroup and no aicore unit behind, not even a failed one
 #      (also after an OOM kill);
 #   6. `aicore-node run` puts its instance in a transient scope as well, and leaves none;
-#   7. `cgroup_driver: cgroupfs` in /etc/aicore/aicore.yml puts instances under /aicore/… again.
+#   7. `logging: {driver: journald}` puts each line in the journal with Docker's field names, once
+#      across an agent restart, and `logs` still reads it; `logs` of a `none` service refuses;
+#   8. `cgroup_driver: cgroupfs` in /etc/aicore/aicore.yml puts instances under /aicore/… again.
 # Prints "systemd-checks: passed" at the end; any failed check exits non-zero with its reason.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -266,6 +268,50 @@ code=0; wait "$runner" || code=$?
 left=$(systemctl list-units --all --plain --no-legend 'aicore-vmrun*' || true)
 [ -z "$left" ] && [ ! -e /sys/fs/cgroup/aicore.slice/aicore-vmrun.scope ] || fail "run left its scope behind: $left"
 step "run: the workload in aicore-vmrun.scope with MemoryMax, SIGTERM forwarded (exit 143), no unit left"
+
+step "logging: {driver: journald}: each line in the journal under Docker's field names, once"
+# `talker` writes its last line only once the agent has restarted: the forwarder resumes from
+# its record, so nothing is lost or sent twice.
+mkdir -p /var/tmp/aicore-journal-trigger
+rm -f /var/tmp/aicore-journal-trigger/go
+cat > "$work/journal.yml" <<'STACK'
+name: vmjournal
+services:
+  talker:
+    command: ["/bin/sh", "-c", "echo first-line; echo to-stderr >&2; while [ ! -e /mnt/go ]; do sleep 0.1; done; echo after-restart; exec /bin/sleep 3600"]
+    volumes: ["/var/tmp/aicore-journal-trigger:/mnt:ro"]
+    logging:
+      driver: journald
+      options: {tag: "vm/{{.Name}}"}
+  mute:
+    command: ["/bin/sh", "-c", "echo unseen; exec /bin/sleep 3600"]
+    logging: {driver: none}
+STACK
+"$bin" up -d --wait -f "$work/journal.yml" || fail "up vmjournal"
+in_journal() { journalctl CONTAINER_NAME=vmjournal-talker-1 -o json --no-pager | grep -q "$1"; }
+wait_for 60 "first-line of vmjournal-talker-1 in the journal" in_journal to-stderr
+systemctl restart aicore-node || fail "systemctl restart aicore-node (vmjournal)"
+wait_for 60 "agent answering after restart (vmjournal)" "$bin" ps
+touch /var/tmp/aicore-journal-trigger/go
+wait_for 60 "after-restart of vmjournal-talker-1 in the journal" in_journal after-restart
+journalctl CONTAINER_NAME=vmjournal-talker-1 -o json --no-pager > "$work/journal.json"
+python3 - "$work/journal.json" <<'PY' || fail "journal entries of vmjournal-talker-1: $(cat "$work/journal.json")"
+import json, sys
+entries = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
+got = [(e.get("MESSAGE"), e.get("PRIORITY"), e.get("CONTAINER_TAG"), e.get("SYSLOG_IDENTIFIER"), e.get("CONTAINER_ID")) for e in entries]
+want = [(m, p, "vm/vmjournal-talker-1", "vm/vmjournal-talker-1", "vmjournal-talker-1")
+        for m, p in [("first-line", "6"), ("to-stderr", "3"), ("after-restart", "6")]]
+print("journal:", got)
+sys.exit(0 if got == want else 1)
+PY
+"$bin" logs -p vmjournal talker > "$work/talker.log" 2>&1 || fail "logs of a journald-driver service"
+[ "$(cat "$work/talker.log")" = "$(printf 'first-line\nto-stderr\nafter-restart')" ] || fail "logs of talker (the local cache) read: $(cat "$work/talker.log")"
+code=0; "$bin" logs -p vmjournal mute > "$work/mute.log" 2>&1 || code=$?
+[ "$code" != 0 ] && [ "$(wc -l < "$work/mute.log")" = 1 ] && grep -q "service mute uses logging driver none" "$work/mute.log" \
+  || fail "logs of a none-driver service: exit $code, said: $(cat "$work/mute.log")"
+"$bin" down -p vmjournal || fail "down vmjournal"
+rm -rf /var/tmp/aicore-journal-trigger
+step "journald: MESSAGE, PRIORITY 6/3, CONTAINER_TAG = SYSLOG_IDENTIFIER = the tag, each line once across an agent restart; logs reads the cache; none: logs refuses ($(cat "$work/mute.log"))"
 
 step "cgroup_driver: cgroupfs on this systemd host"
 cp /etc/aicore/aicore.yml "$work/aicore.yml.orig"

@@ -11,7 +11,10 @@ struct Logs: AsyncParsableCommand {
             SERVICE shows every replica (each line prefixed with its instance); SERVICE/N one \
             replica; a full instance name works too. With --previous, the logs of removed \
             instances of that name: replaced by a rollout, removed by a rollback or scale-down, \
-            kept (the newest of each name) until the stack goes down.
+            kept (the newest of each name) until the stack goes down. Every `logging` driver \
+            but `none` keeps a file these are read from (json-file's JSON lines too, and \
+            journald's local copy); a service with `driver: none` keeps nothing, and logs \
+            says so and exits 1.
             """
     )
 

@@ -1024,7 +1024,8 @@ paths:
         the connection alive) until the client disconnects. A client that falls more than 4096
         lines behind gets the lines held, then one last line
         `{"message": "...", "overflow": true}`, and the answer ends; one that takes nothing for
-        60 s is disconnected.
+        60 s is disconnected. An instance of a service with `logging: {driver: none}` keeps no
+        log: 409.
       parameters:
         - $ref: "#/components/parameters/LogTail"
         - $ref: "#/components/parameters/LogSince"
@@ -1039,6 +1040,8 @@ paths:
           $ref: "#/components/responses/Unauthorized"
         "404":
           $ref: "#/components/responses/NotFound"
+        "409":
+          $ref: "#/components/responses/Conflict"
         "500":
           $ref: "#/components/responses/InternalError"
   /v1/stacks/{stack}/previous:

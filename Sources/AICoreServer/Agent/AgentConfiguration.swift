@@ -2,6 +2,7 @@ import AICoreAddresses
 import AICoreController
 import AICoreNetwork
 import AICoreOS
+import AICoreSpec
 import Foundation
 import Yams
 
@@ -54,6 +55,9 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var allowPrivileged = false
     /// `capacity`: CPUs and memory the scheduler hands out to reservations instead of the host's.
     public var capacity = CapacityOverride()
+    /// `logging: {driver, options}`: the logging of services whose stack file writes none, as
+    /// Docker's daemon.json `log-driver` and `log-opts`; nil: CRI lines, 10 MiB × 3.
+    public var defaultLogging: LoggingSettings?
 
     public init(stateDirectory: String = "/var/lib/aicore", runDirectory: String = "/run/aicore",
                 logDirectory: String = "/var/log/aicore", socketPath: String = "/run/aicore/aicore.sock",
@@ -114,7 +118,7 @@ public struct AgentConfiguration: Sendable, Equatable {
 
     static let keys = ["state_dir", "run_dir", "log_dir", "socket", "socket_group", "listen", "token_file", "tls_cert", "tls_key",
                        "stop_workloads_on_exit", "tcp_idle_timeout", "tls_handshake_timeout", "tcp_max_connections",
-                       "cgroup_driver", "proxy_event_loops", "registries", "networks", "security", "capacity"]
+                       "cgroup_driver", "proxy_event_loops", "registries", "networks", "security", "capacity", "logging"]
 
     public static func parse(_ text: String, path: String, over defaults: AgentConfiguration = AgentConfiguration()) throws(AgentConfigurationError) -> AgentConfiguration {
         let node: Node?
@@ -180,6 +184,17 @@ public struct AgentConfiguration: Sendable, Equatable {
             }
             if key == "security" {
                 try parseSecurity(value, into: &configuration, path: path, at: line)
+                continue
+            }
+            if key == "logging" {
+                // Read by the stack loader's own rules, from the same text, so the two agree.
+                switch LoggingSettings.agentDefault(fromConfig: text, file: path) {
+                case let .success(settings): configuration.defaultLogging = settings
+                case let .failure(error):
+                    let first = error.diagnostics.first
+                    throw AgentConfigurationError(path: path + (first?.location.map { ":\($0.line):\($0.column)" } ?? line),
+                                                  message: "\(first?.keyPath ?? "logging"): \(first?.message ?? "invalid")")
+                }
                 continue
             }
             if key == "proxy_event_loops" {

@@ -118,6 +118,9 @@ extension ControlPlane {
     /// The instance's log reader (its rotated files).
     public func logReader(_ id: String) async throws(AICoreError) -> LogReader {
         let record = try await instanceRecord(id)
+        if let service = desired[record.stack]?.service(named: record.service), service.logging?.driver == LoggingSettings.Driver.none {
+            throw AICoreError(.conflict, "service \(record.service) uses logging driver none: its output is not kept")
+        }
         return agent.logReader(instance: record.id)
     }
 

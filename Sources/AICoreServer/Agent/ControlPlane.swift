@@ -109,7 +109,7 @@ public actor ControlPlane {
     /// `pull` overrides every service's `pull_policy` for this apply only (`up --pull`).
     public nonisolated func apply(text: String, path: String, projectName: String?, pull: PullPolicy? = nil) async throws(AICoreError) -> (Stack, ReconcilePlan, Int) {
         let stack = try await Self.loadSent(text: text, path: path, projectName: projectName,
-                                            allowsPrivileged: configuration.allowPrivileged).stack
+                                            allowsPrivileged: configuration.allowPrivileged, defaultLogging: configuration.defaultLogging).stack
         let (plan, revision) = try await applyRecording(stack, pull: pull)
         return (stack, plan, revision)
     }
@@ -121,7 +121,7 @@ public actor ControlPlane {
     /// `config validate` without `--strict` does; `apply` is always strict.
     public nonisolated func validate(text: String, path: String, projectName: String?, strict: Bool = true) async throws(AICoreError) -> [String] {
         let loaded = try await Self.loadSent(text: text, path: path, projectName: projectName, strict: strict,
-                                             allowsPrivileged: configuration.allowPrivileged)
+                                             allowsPrivileged: configuration.allowPrivileged, defaultLogging: configuration.defaultLogging)
         try await checkNode(loaded.stack)
         return loaded.warnings.map(\.description)
     }
@@ -129,9 +129,10 @@ public actor ControlPlane {
     /// Loads a stack sent over the API, off every actor: strict (unless a validation asks
     /// otherwise), with no environment.
     static func loadSent(text: String, path: String, projectName: String?, strict: Bool = true,
-                         allowsPrivileged: Bool = false) async throws(AICoreError) -> LoadedStack {
+                         allowsPrivileged: Bool = false, defaultLogging: LoggingSettings? = nil) async throws(AICoreError) -> LoadedStack {
         var options = StackLoadOptions(files: [path], projectName: projectName, strict: strict, environment: [:])
         options.allowsPrivileged = allowsPrivileged
+        options.defaultLogging = defaultLogging
         options.contents = [path: text]
         options.readsDotEnv = false
         let loaded: Result<LoadedStack, StackLoadError>

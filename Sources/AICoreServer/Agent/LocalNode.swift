@@ -99,6 +99,7 @@ public enum LocalNode {
                                       logsDirectory: configuration.logDirectory,
                                       volumesDirectory: configuration.stateDirectory + "/volumes")
         layout.cgroupRoot = cgroupRoot(stateDirectory: configuration.stateDirectory)
+        layout.journal = SystemJournalSink()
         return layout
     }
 

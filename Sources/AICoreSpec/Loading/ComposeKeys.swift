@@ -21,7 +21,7 @@ public enum ComposeKeys {
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
             "domainname", "mac_address", "extends", "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset",
             "mem_swappiness", "memswap_limit", "group_add", "init", "privileged", "devices", "blkio_config",
-            "secrets", "configs", "post_start", "pre_stop", "build",
+            "secrets", "configs", "post_start", "pre_stop", "build", "logging",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -30,7 +30,6 @@ public enum ComposeKeys {
             "external_links": singleHost,
             "isolation": "is Windows-only and ignored", "label_file": noEffect,
             "links": "is ignored: every service reaches the others by name",
-            "logging": "is ignored: logs go to rotated files read with `aicore-node logs`",
             "pull_refresh_after": "is ignored: use pull_policy: every_<duration>", "runtime": noEffect,
             "stdin_open": noEffect, "tty": noEffect, "cgroup": noEffect,
             "userns_mode":

@@ -6,6 +6,8 @@ final class DecodeContext {
     private(set) var diagnostics: [Diagnostic] = []
     /// `StackLoadOptions.allowsPrivileged`.
     var allowsPrivileged = false
+    /// `StackLoadOptions.defaultLogging`.
+    var defaultLogging: LoggingSettings?
     /// Where each key path was written, for checks that run after decoding (cycles, conflicts).
     private(set) var locations: [String: SourceLocation] = [:]
 

@@ -215,6 +215,8 @@ struct ServiceDecoder {
                 if context.bool(value, keyPath) != nil { service.unimplemented[key] = ConfigValue(value) }
             case "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "mem_swappiness", "memswap_limit", "blkio_config":
                 decodeKernelKey(key, value, keyPath, keyLocation, into: &service.kernel, written: &written)
+            case "logging":
+                service.logging = decodeLogging(value, keyPath, into: &service)
             case "x-aicore":
                 service.aicore = AICoreExtensionDecoder(context: context).decode(value, keyPath)
             default:
@@ -222,6 +224,7 @@ struct ServiceDecoder {
             }
         }
 
+        if node["logging"] == nil { service.logging = context.defaultLogging }
         // env_file first, `environment` wins, as in Compose.
         service.environment = environmentFromFiles.merging(environment) { _, explicit in explicit }
         mounts += tmpfsMounts

@@ -31,6 +31,9 @@ public struct StackLoadOptions: Sendable {
     /// Whether `privileged: true` may run (the agent's `security.allow_privileged`): when not,
     /// it is an unsupported key, refused when the stack starts.
     public var allowsPrivileged = false
+    /// The agent's `logging` (aicore.yml), for services that write none: Docker's daemon-wide
+    /// `log-driver` and `log-opts`. Part of each such service's spec, so it prints and hashes.
+    public var defaultLogging: LoggingSettings?
 
     public init(
         files: [String], envFiles: [String] = [], profiles: [String] = [], projectName: String? = nil,

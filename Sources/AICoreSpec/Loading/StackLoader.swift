@@ -23,6 +23,7 @@ public enum StackLoader {
         }
         let context = DecodeContext()
         context.allowsPrivileged = options.allowsPrivileged
+        context.defaultLogging = options.defaultLogging
         let baseDirectory = URL(fileURLWithPath: firstFile).deletingLastPathComponent().standardizedFileURL.path
         let variables = resolveVariables(options, baseDirectory: baseDirectory, context: context)
         let interpolation = TreeInterpolation(interpolator: Interpolator(variables: variables), context: context)

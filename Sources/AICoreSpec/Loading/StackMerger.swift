@@ -29,6 +29,12 @@ enum StackMerger {
         if inService && dictLists.contains(key) {
             return mergeMappings(asMapping(base, key: key), asMapping(override, key: key), path: path)
         }
+        // Compose: `logging` of another driver replaces the base's, options and all (they
+        // would not apply to it); of the same driver, or none written, the options merge.
+        if inService && key == "logging", let baseDriver = base["driver"]?.scalar?.text,
+            let overrideDriver = override["driver"]?.scalar?.text, baseDriver != overrideDriver {
+            return override
+        }
         if inService && key == "volumes", let baseItems = base.items, let overrideItems = override.items {
             return mergeKeyed(baseItems, overrideItems, at: override.location, identity: volumeTarget)
         }

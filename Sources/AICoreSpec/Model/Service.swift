@@ -70,6 +70,8 @@ public struct Service: Sendable, Hashable {
     /// Supplementary groups of the workload besides its user's (`group_add`): names, resolved in
     /// the instance's root filesystem when it starts, or numbers.
     public var groupAdd: [String] = []
+    /// `logging`; nil: the node's default (CRI lines in a rotated file, 10 MiB × 3).
+    public var logging: LoggingSettings?
     /// `shm_size`, `sysctls` and the cgroup keys beyond `deploy.resources` (`cpu_shares`, …).
     public var kernel = KernelSettings()
     /// Other `x-` keys of the service, kept as written.

@@ -53,6 +53,7 @@ extension StackPrinter {
         fields.append(("stop_grace_period", duration(service.stopGracePeriod)))
         if !service.postStart.isEmpty { fields.append(("post_start", hooks(service.postStart))) }
         if !service.preStop.isEmpty { fields.append(("pre_stop", hooks(service.preStop))) }
+        if let logging = service.logging { fields.append(("logging", self.logging(logging))) }
         if !service.labels.isEmpty { fields.append(("labels", stringMap(service.labels))) }
         if !service.profiles.isEmpty { fields.append(("profiles", list(service.profiles))) }
         // `networks` says bridge by itself, and Compose refuses both keys together.
@@ -267,6 +268,20 @@ extension StackPrinter {
             ("timeout", duration(probe.timeout)), ("success_threshold", .int(probe.successThreshold)),
             ("failure_threshold", .int(probe.failureThreshold)),
         ]
+        return .object(fields)
+    }
+}
+
+extension StackPrinter {
+    /// As Compose writes it: the options are strings, each as the file wrote it.
+    static func logging(_ logging: LoggingSettings) -> ConfigValue {
+        var fields: [(String, ConfigValue)] = []
+        if let driver = logging.driver { fields.append(("driver", .string(driver.rawValue))) }
+        var options: [(String, ConfigValue)] = []
+        if let size = logging.maxSize { options.append(("max-size", text(size.text))) }
+        if let count = logging.maxFile { options.append(("max-file", .string(String(count)))) }
+        if let tag = logging.tag { options.append(("tag", text(tag.template))) }
+        if !options.isEmpty { fields.append(("options", .object(options))) }
         return .object(fields)
     }
 }

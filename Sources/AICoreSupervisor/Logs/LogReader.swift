@@ -35,8 +35,12 @@ public struct LogReader: Sendable {
         }
     }
 
+    /// Oldest first. A service's `max-file` may keep more than the reader was told: rotated
+    /// files past `maxFiles` count as long as they follow on.
     var files: [String] {
-        (1..<maxFiles).reversed().map { "\(directory)/\(fileName).\($0)" } + ["\(directory)/\(fileName)"]
+        var count = maxFiles
+        while FileIO.exists("\(directory)/\(fileName).\(count)") { count += 1 }
+        return (1..<count).reversed().map { "\(directory)/\(fileName).\($0)" } + ["\(directory)/\(fileName)"]
     }
 
     func accepts(_ line: LogLine, _ options: Options) -> Bool {

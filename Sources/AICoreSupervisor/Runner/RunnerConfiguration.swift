@@ -29,6 +29,9 @@ public struct RunnerConfiguration: Sendable {
     /// Compose's `pre_stop` hooks, run in order before the stop signal when the agent stops
     /// the instance; all of them together get at most `stopGracePeriod`.
     public var preStop: [ServiceHook] = []
+    /// `logging: {driver: journald}`: the lines the init writes to the log file go on to the
+    /// journal (`JournalForwarder`); nil for every other driver.
+    public var journal: JournalForwarding?
     /// How long one `post_start` hook may run before it is cut off (and reported).
     public var postStartTimeout: Duration = .seconds(300)
 

@@ -106,6 +106,9 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     private var loopEnded = false
     private var watchers: [Int: Watcher] = [:]
     private var nextWatcher = 0
+    /// Sends the log's lines to the journal (`logging: {driver: journald}`) while a process
+    /// of the instance runs, and then what it wrote last.
+    private var journalForwarder: JournalForwarder?
     /// The generation whose `pre_stop` hooks have run (or are running): they run once a process.
     var preStopGeneration: Int?
     /// `prepareToStop` ran the hooks and left the instance stopping, waiting for `stop`.
@@ -241,6 +244,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         probeTask?.cancel()
         stopRepeatedHealthcheck()
         loopTask?.cancel()
+        // The next agent resumes from the forwarder's record.
+        journalForwarder?.cancel()
         await flush()
         eventContinuation.finish()
         readinessContinuation.finish()
@@ -328,6 +333,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
                 }
                 next = await supervise(handle)
             case let .exitedWhileAway(handle):
+                // What it wrote while the agent was away still goes to the journal.
+                startForwarding(handle)?.finish()
                 let exit = try? await driver.wait(handle)
                 next = afterExit(handle, exit, note: " while the agent was away")
             case let .backoff(remaining, reason):
@@ -362,6 +369,7 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         try? await driver.discard(id: identity.id, spec: configuration.taskSpec)
         transition(.starting, type: "starting", reason: "Starting")
         await flush()
+        await prepareForwarding()
         // Before the start: the workload may write (and its lines be stamped) before the start
         // returns here, and `lastWords` keeps only lines from this run on.
         let launched = WallClock.rfc3339Now()
@@ -394,6 +402,8 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
     /// Runs the probes while the process lives; returns what comes after its exit.
     private func supervise(_ handle: TaskHandle) async -> Entry? {
         let gen = generation
+        let forwarder = startForwarding(handle)
+        defer { forwarder?.finish() }
         let resumed = resumedProbes
         if resumed != nil, !checks.statuses.isEmpty, checks.allPass {
             updateReadiness(reason: "Checks passed before the agent restarted; resuming them")
@@ -413,6 +423,32 @@ public actor TaskRunner<C: Clock> where C.Duration == Duration, C.Instant: Senda
         stopRepeatedHealthcheck()
         let said = await lastWords(handle, exit)
         return afterExit(handle, exit, note: "", said: said)
+    }
+
+    /// A journal forwarder for this process's log, once the last one has ended (two must never
+    /// send the same lines); nil without `logging: {driver: journald}`.
+    private func startForwarding(_ handle: TaskHandle) -> JournalForwarder? {
+        guard let journal = configuration.journal else { return nil }
+        let forwarder = JournalForwarder(directory: handle.logDirectory, source: journal.source, sink: journal.sink, logger: logger)
+        let previous = journalForwarder
+        journalForwarder = forwarder
+        Task {
+            await previous?.ended()
+            forwarder.start()
+        }
+        return forwarder
+    }
+
+    /// Before a fresh start: the earlier process's lines are all sent, and the new forwarder
+    /// begins where the log ends now (`JournalForwarder.prepare`).
+    private func prepareForwarding() async {
+        guard configuration.journal != nil, let directory = configuration.taskSpec.logging.directory else { return }
+        await journalForwarder?.ended()
+        do {
+            try await BlockingWork.run { try JournalForwarder.prepare(directory: directory) }
+        } catch {
+            logger.error("cannot record where the journal forwarding of \(identity.id) starts: \(error)")
+        }
     }
 
     /// What a process that failed by itself last wrote (up to three lines of this run), for

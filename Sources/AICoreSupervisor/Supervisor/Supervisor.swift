@@ -95,6 +95,12 @@ public actor Supervisor<C: Clock> where C.Duration == Duration, C.Instant: Senda
         configuration.probeHost = network.attachments.first.map(\.address.description)
         // The revision is the stack file's service, not what the image filled in.
         configuration.specHash = ServiceSpecHash.of(service)
+        if service.logging?.driver == .journald, let sink = layout.journal {
+            let values = LogTag.Values(name: identity.id, imageName: service.image ?? "")
+            let source = JournalEntry.Source(instance: identity.id, stack: stack.name, service: service.name,
+                                             tag: service.logging?.tag?.render(values) ?? identity.id, imageName: service.image)
+            configuration.journal = JournalForwarding(source: source, sink: sink)
+        }
         let runner = Runner(configuration: configuration,
                             driver: driver, prober: prober, clock: clock, store: store, jitter: jitter, restoring: snapshot,
                             restoringProbes: record.map { ProbeSnapshot(health: $0.health, ready: $0.ready) })

@@ -9,6 +9,9 @@ public struct SupervisorLayout: Sendable {
     /// The first component of every instance cgroup (`<root>/<stack>/<service>/<instance>`).
     /// One per agent: two agents on a host must never share an instance's cgroup.
     public var cgroupRoot = "aicore"
+    /// Where the lines of `logging: {driver: journald}` instances go: the host's journal in
+    /// the agent; nil (`supervise`, tests without one) keeps them in the log file only.
+    public var journal: (any JournalSink)?
 
     public init(instancesDirectory: String, logsDirectory: String, volumesDirectory: String) {
         self.instancesDirectory = instancesDirectory

@@ -85,7 +85,7 @@ public enum TaskSpecBuilder {
             mounts: mounts, hiddenPaths: service.aicore.hidePaths, capAdd: service.capAdd, capDrop: service.capDrop, seccomp: seccomp, rlimits: rlimits,
             limits: CgroupLimits(memoryBytes: limits.memory.map { $0.bytes }, cpus: limits.cpus, pidsMax: limits.pids),
             network: Self.network(for: service.networkMode),
-            logging: TaskSpec.Logging(directory: layout.logDirectory(for: identity.id)))
+            logging: logging(service.logging, directory: layout.logDirectory(for: identity.id)))
         spec.oomScoreAdj = Int32(service.oomScoreAdj ?? 0)
         applyKernelSettings(service.kernel, to: &spec)
         spec.groupAdd = service.groupAdd
@@ -145,5 +145,19 @@ public enum TaskSpecBuilder {
         case .some(NetworkMode.none): .none
         case .host?, .bridge?, .service?, nil: .host
         }
+    }
+}
+
+extension TaskSpecBuilder {
+    /// The instance's log file from the service's `logging` (`LoggingSettings.rotation`).
+    static func logging(_ settings: LoggingSettings?, directory: String) -> TaskSpec.Logging {
+        guard let settings else { return TaskSpec.Logging(directory: directory) }
+        let rotation = settings.rotation
+        let format: TaskSpec.Logging.Format = switch settings.driver {
+        case .jsonFile?: .json
+        case .none?: .discard
+        case .local?, .journald?, nil: .cri
+        }
+        return TaskSpec.Logging(directory: directory, maxBytes: rotation.maxBytes, maxFiles: rotation.maxFiles, format: format)
     }
 }

@@ -186,6 +186,15 @@ struct aic_process {
   int32_t oom_score_adj;
 };
 
+// How the init writes each line of the workload's output (Compose's `logging.driver`).
+enum aic_log_format {
+  // `2026-11-25T16:00:00.123456789Z stdout F text` (CRI's format; the `local` and `journald`
+  // drivers: the agent forwards the latter's lines to the journal).
+  AIC_LOG_FORMAT_CRI = 0,
+  // Docker's json-file: `{"log":"text\n","stream":"stdout","time":"2026-…Z"}`.
+  AIC_LOG_FORMAT_JSON = 1,
+};
+
 // ---------------------------------------------------------------------------------------------
 // Spawn: clone3 a new instance. The child becomes the instance's init (PID 1 of a new pid
 // namespace), sets up the filesystem, forks the workload and supervises it.
@@ -208,6 +217,7 @@ struct aic_spawn_config {
   const char *log_name;            // e.g. "container.log"; rotated to .1 .. .N-1
   uint64_t log_max_bytes;          // rotate when the file would exceed this
   int32_t log_max_files;           // files kept, counting the current one (>= 1)
+  int32_t log_format;              // enum aic_log_format: how each line is written
   // The exit file, opened for writing (empty), or -1. A regular file rather than a directory:
   // from it, a workload that reaches the descriptor can name nothing else.
   int32_t exit_fd;

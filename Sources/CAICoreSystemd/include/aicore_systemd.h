@@ -5,10 +5,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 int aic_sd_notify(const char *state);        // sd_notify(0, state): >0 sent, 0 no socket, <0 -errno
 int aic_sd_watchdog_usec(uint64_t *usec);    // sd_watchdog_enabled(0, usec)
 int aic_sd_booted(void);                     // sd_booted(): >0 when PID 1 is systemd
+
+// sd_journal_sendv: one entry of `count` fields, each `NAME=value` (the value may hold any
+// byte). 0 sent, <0 -errno (-ENOENT or -ECONNREFUSED: no journald listening).
+int aic_sd_journal_sendv(const struct iovec *fields, int count);
 
 // One property of a transient unit, as StartTransientUnit takes it (a(sv)).
 enum aic_sd_property_type {
