@@ -82,4 +82,54 @@ import Testing
     func noSuggestion() {
         #expect(ComposeKeys.service.suggestion(for: "zzzzzzzzzz") == nil)
     }
+
+    /// The catalogs `docs/spec-reference.md` tabulates under "Every Compose key" (x-aicore's are
+    /// documented with their own section).
+    static let documentedCatalogs: [KeyCatalog] = [
+        ComposeKeys.topLevel, ComposeKeys.service, ComposeKeys.build, ComposeKeys.deploy, ComposeKeys.resources,
+        ComposeKeys.limits, ComposeKeys.reservations, ComposeKeys.restartPolicy, ComposeKeys.updateConfig,
+        ComposeKeys.healthcheck, ComposeKeys.hook, ComposeKeys.dependsOn, ComposeKeys.port, ComposeKeys.volumeMount,
+        ComposeKeys.bindOptions, ComposeKeys.volumeOptions, ComposeKeys.tmpfsOptions, ComposeKeys.ulimit,
+        ComposeKeys.topLevelVolume, ComposeKeys.topLevelNetwork, ComposeKeys.ipam, ComposeKeys.ipamPool,
+        ComposeKeys.serviceNetwork, ComposeKeys.secret, ComposeKeys.fileReference, ComposeKeys.config,
+    ]
+
+    /// "Every Compose key": `### catalog` headings, each over rows `| `key` | status | why |`.
+    static func documentedKeys() throws -> [String: [String: String]] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("docs/spec-reference.md"), encoding: .utf8)
+        let section = try #require(text.range(of: "\n## Every Compose key\n")).upperBound
+        var tables: [String: [String: String]] = [:]
+        var current: String?
+        for line in text[section...].split(separator: "\n") {
+            if line.hasPrefix("## ") { break }
+            if line.hasPrefix("### ") {
+                current = String(line.dropFirst(4))
+                continue
+            }
+            guard let current, line.hasPrefix("| `") else { continue }
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 2 else { continue }
+            tables[current, default: [:]][cells[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))] = cells[1]
+        }
+        return tables
+    }
+
+    @Test("docs/spec-reference.md tabulates every catalogued key with the loader's treatment of it")
+    func everyKeyIsDocumented() throws {
+        let documented = try Self.documentedKeys()
+        #expect(Set(documented.keys) == Set(Self.documentedCatalogs.map(\.name)))
+        for catalog in Self.documentedCatalogs {
+            let rows = documented[catalog.name] ?? [:]
+            #expect(Set(rows.keys) == Set(catalog.keys.keys), "\(catalog.name): \(Set(rows.keys).symmetricDifference(catalog.keys.keys).sorted())")
+            for (key, support) in catalog.keys {
+                let expected: Set<String> = switch support {
+                case .supported: ["supported", "differs"]
+                case .ignored: ["ignored"]
+                case .unsupported: ["refused"]
+                }
+                #expect(expected.contains(rows[key] ?? "missing"), "\(catalog.name).\(key) is \(rows[key] ?? "missing"), expected \(expected.sorted())")
+            }
+        }
+    }
 }

@@ -115,7 +115,7 @@ public enum ComposeKeys {
         "volume",
         supported: ["type", "source", "target", "read_only", "bind", "volume", "tmpfs"],
         ignored: ["consistency": "is macOS-only and ignored"],
-        unsupported: ["image": "is not supported: there is no image store yet"])
+        unsupported: ["image": "is not supported: build what the service needs into its own image, or copy it into a named volume"])
 
     public static let bindOptions = KeyCatalog(
         "bind", supported: ["propagation", "create_host_path"],
