@@ -1,6 +1,7 @@
 import AICoreErrors
 import AICoreImages
 import AICoreSpec
+import AICoreSystem
 import Foundation
 
 /// Images built from a service's `build:` (`build`, `up --build`, `pull_policy: build`), by
@@ -47,7 +48,28 @@ extension ControlPlane {
                 throw AICoreError(.badRequest, "service \(name) has no `build` section: its image is pulled, not built")
             }
         }
-        return stack.services.filter { $0.build != nil && (options.services.isEmpty || options.services.contains($0.name)) }
+        let chosen = stack.services.filter { $0.build != nil && (options.services.isEmpty || options.services.contains($0.name)) }
+        // The loader only warns about sources not there yet (as `docker compose config`); a build
+        // needs them, and says so before it streams anything.
+        let missing = chosen.compactMap(Self.missingBuildSource)
+        guard missing.isEmpty else {
+            throw AICoreError(.invalidSpec, missing.joined(separator: "; "))
+        }
+        return chosen
+    }
+
+    /// What of `service`'s build context and Dockerfile is not on this node; nil when both are.
+    static func missingBuildSource(_ service: Service) -> String? {
+        guard let build = service.build else { return nil }
+        guard FileIO.isDirectory(build.context) else {
+            return "service \(service.name): the build context \(build.context) does not exist"
+        }
+        if build.dockerfileInline != nil { return nil }
+        if let dockerfile = build.dockerfile {
+            return FileIO.exists(dockerfile) ? nil : "service \(service.name): the Dockerfile \(dockerfile) does not exist"
+        }
+        let found = ["Dockerfile", "Containerfile"].contains { FileIO.exists(build.context + "/" + $0) }
+        return found ? nil : "service \(service.name): the build context \(build.context) has no Dockerfile"
     }
 
     /// Builds `service`'s image and stores it under its `image` and `tags`; `output` gets each
