@@ -50,34 +50,6 @@ struct CpEndToEndTests {
             read_only: true
         """
 
-    /// A ustar archive of `entries` (name, content), written by hand: no tool writes `../x`.
-    static func ustar(_ entries: [(String, String)]) -> [UInt8] {
-        var out: [UInt8] = []
-        for (name, content) in entries {
-            var header = [UInt8](repeating: 0, count: 512)
-            func put(_ text: String, at offset: Int) { header.replaceSubrange(offset..<(offset + text.utf8.count), with: Array(text.utf8)) }
-            put(name, at: 0)
-            put("0000644", at: 100)
-            put("0000000", at: 108)
-            put("0000000", at: 116)
-            put(Self.octal(content.utf8.count, digits: 11), at: 124)
-            put("00000000000", at: 136)
-            header[156] = UInt8(ascii: "0")
-            put("ustar", at: 257)
-            put("00", at: 263)
-            put("        ", at: 148)
-            put(Self.octal(header.reduce(0) { $0 + Int($1) }, digits: 6) + "\0 ", at: 148)
-            out += header + Array(content.utf8)
-            out += [UInt8](repeating: 0, count: (512 - content.utf8.count % 512) % 512)
-        }
-        return out + [UInt8](repeating: 0, count: 1024)
-    }
-
-    static func octal(_ value: Int, digits: Int) -> String {
-        let text = String(value, radix: 8)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
-    }
-
     @Test func cpCopiesBothWaysKeepsOwnersWithArchiveAndNeverLeavesTheInstancesRoot() async throws {
         try await AgentHarness.with { harness in
             try await BusyboxImage.load("localhost/box:1", into: harness)
@@ -178,7 +150,7 @@ struct CpEndToEndTests {
 
             // An archive that names ../x is refused whole: not even its first, harmless entry.
             let evil = harness.directory + "/evil.tar"
-            try FileIO.write(evil, Self.ustar([("ok.txt", "fine\n"), ("../x", "escaped\n")]))
+            try FileIO.write(evil, HandWrittenTar.ustar([("ok.txt", "fine\n"), ("../x", "escaped\n")]))
             let piped = try await offload {
                 try ChildProcess.run("/bin/sh", ["-c", "exec \"$0\" cp - box:/srv <\"\(evil)\"", CommandRunner.binary],
                                      environment: ProcessInfo.processInfo.environment.merging(["AICORE_HOST": harness.socket]) { $1 },

@@ -8,30 +8,9 @@ import Testing
 /// `cp`'s archive endpoints over a real control plane and a real instance (run from the host's
 /// root, read-only, with a private /tmp).
 extension ControlAPITests {
-    /// A ustar archive of `entries` (name, content), written by hand: no tool writes `../x`.
+    /// A hand-written ustar archive of `entries`: no tool writes `../x`.
     static func ustar(_ entries: [(String, String)]) -> ByteBuffer {
-        func octal(_ value: Int, digits: Int) -> String {
-            let text = String(value, radix: 8)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text
-        }
-        var out: [UInt8] = []
-        for (name, content) in entries {
-            var header = [UInt8](repeating: 0, count: 512)
-            func put(_ text: String, at offset: Int) { header.replaceSubrange(offset..<(offset + text.utf8.count), with: Array(text.utf8)) }
-            put(name, at: 0)
-            put("0000644", at: 100)
-            put("0000000", at: 108)
-            put("0000000", at: 116)
-            put(octal(content.utf8.count, digits: 11), at: 124)
-            put("00000000000", at: 136)
-            header[156] = UInt8(ascii: "0")
-            put("ustar", at: 257)
-            put("00", at: 263)
-            put("        ", at: 148)
-            put(octal(header.reduce(0) { $0 + Int($1) }, digits: 6) + "\0 ", at: 148)
-            out += header + Array(content.utf8) + [UInt8](repeating: 0, count: (512 - content.utf8.count % 512) % 512)
-        }
-        return ByteBuffer(bytes: out + [UInt8](repeating: 0, count: 1024))
+        ByteBuffer(bytes: HandWrittenTar.ustar(entries))
     }
 
     @Test func archiveEndpointsCopyInAndOutOfARunningInstanceAndAnswerProblemsOtherwise() async throws {
