@@ -1211,6 +1211,10 @@ paths:
             schema:
               type: string
               format: binary
+          application/octet-stream:
+            schema:
+              type: string
+              format: binary
       responses:
         "200":
           description: The archive was applied.
