@@ -273,7 +273,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
 
     // MARK: carrying out
 
-    private func execute(_ plan: ReconcilePlan, stack: Stack, revision: Int,
+    func execute(_ plan: ReconcilePlan, stack: Stack, revision: Int,
                          network: (String) -> InstanceNetwork) async throws(AICoreError) {
         for step in plan.steps {
             switch step {

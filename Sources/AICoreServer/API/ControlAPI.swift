@@ -172,6 +172,12 @@ public struct ControlAPI: Sendable {
             }
             return policy
         }
+        if request.uri.queryParameters.get("start") != nil, try !Self.flag(request, "start") {
+            // `create`: made now, nothing started; the images are the caller's to pull or build first.
+            let (stack, plan) = try await plane.create(text: text, path: path, projectName: projectName)
+            await plane.recordConfigFiles(stack.name, Self.configFiles(request, path: request.uri.queryParameters.get("path").map { String($0) }))
+            return try Self.json(PlanMessage(plan), status: .ok)
+        }
         let (stack, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
         await plane.recordConfigFiles(stack.name, Self.configFiles(request, path: request.uri.queryParameters.get("path").map { String($0) }))
         return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)

@@ -213,6 +213,16 @@ paths:
             Anything else is a 400.
           schema:
             type: string
+        - name: start
+          in: query
+          description: >-
+            `false`: create the stack without starting it (`aicore-node create`, `up --no-start`).
+            Its networks, named volumes and instance records are made before the answer (200),
+            each instance `created` and stopped; the plan's `starts` name them. `start` or an
+            apply starts them. Nothing that runs is stopped or replaced, and images are not
+            pulled or built: the caller does that first. Default `true`.
+          schema:
+            type: boolean
       requestBody:
         required: true
         description: >-
@@ -225,6 +235,12 @@ paths:
             schema:
               $ref: "#/components/schemas/StackFile"
       responses:
+        "200":
+          description: Created, nothing started (`start=false`).
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/PlanMessage"
         "202":
           description: Accepted; the plan is being carried out.
           content:

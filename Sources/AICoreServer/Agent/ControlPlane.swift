@@ -114,6 +114,26 @@ public actor ControlPlane {
         return (stack, plan, revision)
     }
 
+    /// `docker compose create` (`POST /v1/stacks?start=false`): the stack recorded and checked
+    /// as `apply` does, its networks, volumes and instance records made, no process started
+    /// (`Reconciler.create`). Done before it returns: there is nothing to wait for.
+    public nonisolated func create(text: String, path: String, projectName: String?) async throws(AICoreError) -> (Stack, ReconcilePlan) {
+        let stack = try await Self.loadSent(text: text, path: path, projectName: projectName,
+                                            allowsPrivileged: configuration.allowPrivileged, defaultLogging: configuration.defaultLogging).stack
+        return (stack, try await creating(stack))
+    }
+
+    private func creating(_ stack: Stack) async throws(AICoreError) -> ReconcilePlan {
+        try await checkNode(stack)
+        desired[stack.name] = stack
+        await cancelOperation(stack.name)
+        try await reconciler.prepareNetworks(stack)
+        let plan = try await reconciler.create(stack)
+        operationStatus[stack.name] = StackOperation(phase: .done, message: nil)
+        await publishRoutes(stack)
+        return plan
+    }
+
     /// What `apply` would say of a stack file's text, without saving, reserving or making
     /// anything (`config validate`, `POST /v1/stacks/validate`): loaded as `apply` loads it, then
     /// every check of the node `apply` makes before it saves (`checkNode`). Returns the loader's
