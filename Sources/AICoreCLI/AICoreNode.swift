@@ -18,7 +18,7 @@ public struct AICoreNode: AsyncParsableCommand {
             """,
         version: AICoreVersion.current,
         subcommands: [Up.self, Down.self, Ps.self, Ls.self, Logs.self, Scale.self, Restart.self, Stop.self, Start.self, Kill.self, Pause.self,
-                      Unpause.self, Rm.self, Wait.self, RolloutCommand.self, Build.self,
+                      Unpause.self, Rm.self, Wait.self, RolloutCommand.self, Build.self, Create.self,
                       SetCommand.self, Exec.self, Cp.self, Events.self, Inspect.self, Top.self, Stats.self, VolumeCommand.self, ImageCommand.self, Images.self, Pull.self, Login.self, Logout.self, ConfigCommand.self, Run.self,
                       AgentCommand.self, ProxyCommand.self, Supervise.self, Routes.self, Port.self, Version.self, Doctor.self]
     )

@@ -8,6 +8,7 @@ enum ComposeGlobalOptions {
     /// `arguments` with leading project options moved after the verb; unchanged when the line
     /// does not start with one (or has no verb after them).
     static func normalized(_ arguments: [String]) -> [String] {
+        let arguments = createAsUp(arguments)
         var moved: [String] = []
         var index = 0
         while index < arguments.count {
@@ -33,5 +34,18 @@ enum ComposeGlobalOptions {
             verb.append(arguments[index + 1])
         }
         return verb + moved + arguments[(index + verb.count)...]
+    }
+
+    /// `create …` is `up --no-start …`, as in Compose; its own help is up's.
+    static func createAsUp(_ arguments: [String]) -> [String] {
+        // The verb is the first word that is neither a project option nor its value.
+        var index = 0
+        while index < arguments.count, arguments[index].hasPrefix("-") {
+            index += withValue.contains(arguments[index]) ? 2 : 1
+        }
+        guard index < arguments.count, arguments[index] == "create" else { return arguments }
+        var rewritten = arguments
+        rewritten.replaceSubrange(index...index, with: ["up", "--no-start"])
+        return rewritten
     }
 }

@@ -31,4 +31,12 @@ import Testing
         let up = try AICoreNode.parseAsRoot(ComposeGlobalOptions.normalized(["-f", "prod.yml", "-p", "shop", "up", "-d"])) as? Up
         #expect(up?.stackFiles.files == ["prod.yml"] && up?.stackFiles.projectName == "shop" && up?.detach == true)
     }
+
+    @Test func createIsUpWithoutStarting() throws {
+        #expect(ComposeGlobalOptions.normalized(["create", "--build"]) == ["up", "--no-start", "--build"])
+        #expect(ComposeGlobalOptions.normalized(["-f", "prod.yml", "create"]) == ["up", "--file", "prod.yml", "--no-start"])
+        let up = try AICoreNode.parseAsRoot(ComposeGlobalOptions.normalized(["-p", "shop", "create", "--scale", "api=2"])) as? Up
+        #expect(up?.noStart == true && up?.stackFiles.projectName == "shop" && up?.scale == ["api=2"])
+        #expect(ComposeGlobalOptions.normalized(["run", "create"]) == ["run", "create"], "only as the verb")
+    }
 }

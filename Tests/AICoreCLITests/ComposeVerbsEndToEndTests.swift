@@ -159,6 +159,18 @@ struct ComposeVerbsEndToEndTests {
             let unknown = try await cli("up", "-d", "--scale", "db=1")
             #expect(unknown.status != 0 && unknown.stderr.contains("the stack has no service db"), "\(unknown)")
             #expect(try await cli("down").status == 0)
+
+            // create (up --no-start): every instance recorded, none started; start starts them.
+            let create = try await cli("create")
+            #expect(create.status == 0 && create.stdout == "created verbs-web-1\ncreated verbs-web-2\ncreated verbs-worker-1\n", "\(create)")
+            let made = try await harness.instances("verbs")
+            #expect(made.count == 3 && made.allSatisfy { $0.state == .created && $0.desired == .stopped && $0.pid == nil }, "\(made)")
+            let start = try await cli("start", "web", "worker")
+            #expect(start.status == 0, "\(start)")
+            try await waitUntil("start starts what create made") {
+                try await harness.instances("verbs").filter { $0.state == .running }.count == 3
+            }
+            #expect(try await cli("down").status == 0)
         }
     }
 }

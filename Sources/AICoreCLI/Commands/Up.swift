@@ -57,6 +57,9 @@ struct Up: AsyncParsableCommand {
     @Flag(name: .long, help: "Build the images of services with a `build` section before starting (default: only those the node lacks, and pull_policy: build).")
     var build = false
 
+    @Flag(name: .long, help: "Create the stack's instances (and its networks and volumes) without starting them; `start` or `up` starts them (`aicore-node create`).")
+    var noStart = false
+
     func validate() throws {
         if let pull, PullPolicy(parsing: pull) == nil || pull == "build" {
             throw ValidationError("--pull must be always, missing or never, not \(pull)\(pull == "build" ? " (--build builds)" : "")")
@@ -98,6 +101,7 @@ struct Up: AsyncParsableCommand {
         let client = try agent.client()
         if await client.isReachable() {
             try await apply(client: client, loaded: loaded, yaml: yaml, path: path)
+            if noStart { return }
             if detach && !wait { return }
             let converged = try await Progress.waitUntilConverged(client: client, stack: stack.name, timeout: .seconds(waitTimeout))
             guard converged else { throw ExitCode(ExitStatus.failure) }
@@ -107,6 +111,9 @@ struct Up: AsyncParsableCommand {
         }
         guard !agent.isExplicit else {
             throw CLIFailure.failed("cannot reach the agent at \(client.address); is `aicore-node agent` running?")
+        }
+        guard !noStart else {
+            throw CLIFailure.failed("no agent is running, and creating a stack without starting it needs one: start `aicore-node agent` (scripts/install.sh installs it as a service)")
         }
         guard !detach else {
             throw CLIFailure.failed("no agent is running, and -d needs one: start `aicore-node agent` (scripts/install.sh installs it as a service), or run `up` without -d")
@@ -128,6 +135,18 @@ struct Up: AsyncParsableCommand {
             query += "&config_files=\(urlEncoded(URL(fileURLWithPath: file).standardizedFileURL.path))"
         }
         if let override { query += "&pull=\(urlEncoded(override.description))" }
+        if noStart {
+            query += "&start=false"
+            let created: PlanMessage
+            do {
+                created = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
+            } catch let failure as CLIFailure {
+                throw failure.located(in: loaded)
+            }
+            for instance in created.starts { print("created \(instance)") }
+            if created.starts.isEmpty { print("stack \(stack.name): nothing to create") }
+            return
+        }
         let plan: PlanMessage
         do {
             plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
