@@ -10,16 +10,7 @@ extension Reconciler {
     /// instances do: at the next `start` or `up`. Nothing that runs is stopped, replaced or
     /// rolled out, and no dependency is waited for.
     public func create(_ stack: Stack) async throws(AICoreError) -> ReconcilePlan {
-        let spec = StackPrinter.render(stack, format: .yaml)
-        let revision = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
-        let pinned = try await pinnedRevisions(stack.name)
-        for service in stack.services {
-            _ = try await store.recordServiceRevision(stack: stack.name, service: service.name, specHash: ServiceSpecHash.of(service),
-                                                      stackRevision: revision, cause: "create",
-                                                      keep: service.aicore.rollout.revisionHistory, pinned: pinned[service.name] ?? [])
-        }
-        let network = try await instanceNetworks(stack, assigning: true)
-        try await adoptVolumes(of: stack)
+        let (revision, network) = try await recordDesired(stack, cause: "create")
         let planned = try await plan(stack)
         applied[stack.name] = stack
         let made = ReconcilePlan(stack: stack.name, steps: planned.steps.filter {

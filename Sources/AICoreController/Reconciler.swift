@@ -57,6 +57,20 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
     /// services their VIPs, and carries out the plan. Returns the plan it carried out.
     @discardableResult
     public func apply(_ stack: Stack, cause: String = "apply") async throws(AICoreError) -> ReconcilePlan {
+        let (revision, network) = try await recordDesired(stack, cause: cause)
+        let plan = try await self.plan(stack)
+        let previous = applied[stack.name]
+        applied[stack.name] = stack
+        try await execute(plan, stack: stack, revision: revision, network: network)
+        // Networks the stack no longer uses go, now that nothing of it is on them.
+        if let previous { try await removeNetworks(of: previous, keeping: stack) }
+        return plan
+    }
+
+    /// What `apply` and `create` do before they plan: `stack` saved (a new revision when its spec
+    /// changed) with each service's revision, its instances' networks assigned, its volumes
+    /// adopted. Returns the revision and each service's network.
+    func recordDesired(_ stack: Stack, cause: String) async throws(AICoreError) -> (Int, @Sendable (String) -> InstanceNetwork) {
         let spec = StackPrinter.render(stack, format: .yaml)
         let revision = try await store.saveStack(name: stack.name, specHash: ServiceSpecHash.text(spec), spec: spec)
         let pinned = try await pinnedRevisions(stack.name)
@@ -68,13 +82,7 @@ public actor Reconciler<C: Clock> where C.Duration == Duration {
         }
         let network = try await instanceNetworks(stack, assigning: true)
         try await adoptVolumes(of: stack)
-        let plan = try await self.plan(stack)
-        let previous = applied[stack.name]
-        applied[stack.name] = stack
-        try await execute(plan, stack: stack, revision: revision, network: network)
-        // Networks the stack no longer uses go, now that nothing of it is on them.
-        if let previous { try await removeNetworks(of: previous, keeping: stack) }
-        return plan
+        return (revision, network)
     }
 
     /// Stops every instance of the stack (dependents first), forgets its services and releases
