@@ -135,23 +135,18 @@ struct Up: AsyncParsableCommand {
             query += "&config_files=\(urlEncoded(URL(fileURLWithPath: file).standardizedFileURL.path))"
         }
         if let override { query += "&pull=\(urlEncoded(override.description))" }
-        if noStart {
-            query += "&start=false"
-            let created: PlanMessage
-            do {
-                created = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
-            } catch let failure as CLIFailure {
-                throw failure.located(in: loaded)
-            }
-            for instance in created.starts { print("created \(instance)") }
-            if created.starts.isEmpty { print("stack \(stack.name): nothing to create") }
-            return
-        }
+        if noStart { query += "&start=false" }
         let plan: PlanMessage
         do {
             plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
         } catch let failure as CLIFailure {
             throw failure.located(in: loaded)
+        }
+        if noStart {
+            // The instances made, none started.
+            for instance in plan.starts { print("created \(instance)") }
+            if plan.starts.isEmpty { print("stack \(stack.name): nothing to create") }
+            return
         }
         Progress.printPlan(plan)
         if forceRecreate { try await recreate(stack, client: client, started: plan.starts) }
