@@ -37,14 +37,10 @@ public struct ImageBuilder: Sendable {
         }
         // The loader only warns about these (a Compose file may be checked apart from its
         // sources); building needs them.
-        try await ImageService.blocking { [request] in
-            guard FileIO.isDirectory(request.context) else {
-                throw AICoreError(.buildFailed, "the build context \(request.context) does not exist (or is not a directory)")
-            }
-            let dockerfile = request.dockerfile ?? Self.defaultDockerfile(in: request.context)
-            guard request.dockerfileInline != nil || FileIO.exists(dockerfile) else {
-                throw AICoreError(.buildFailed, "there is no Dockerfile at \(dockerfile)")
-            }
+        if let missing = try await ImageService.blocking({ [request] in
+            Self.missingSource(context: request.context, dockerfile: request.dockerfile, dockerfileInline: request.dockerfileInline)
+        }) {
+            throw AICoreError(.buildFailed, missing)
         }
         let work = "\(root)/work-\(FileIO.processSuffix)-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileIO.removeTree(work) }
@@ -136,6 +132,18 @@ public struct ImageBuilder: Sendable {
             if let value = ProcessInfo.processInfo.environment[key] { environment[key] = value }
         }
         return environment
+    }
+
+    /// What of a build's context and Dockerfile is not on this node; nil when both are (or the
+    /// Dockerfile is inline). Blocking: it looks at the filesystem.
+    public static func missingSource(context: String, dockerfile: String?, dockerfileInline: String?) -> String? {
+        guard FileIO.isDirectory(context) else { return "the build context \(context) does not exist" }
+        if dockerfileInline != nil { return nil }
+        if let dockerfile {
+            return FileIO.exists(dockerfile) ? nil : "the Dockerfile \(dockerfile) does not exist"
+        }
+        let found = ["Dockerfile", "Containerfile"].contains { FileIO.exists(context + "/" + $0) }
+        return found ? nil : "the build context \(context) has no Dockerfile"
     }
 
     static func defaultDockerfile(in context: String) -> String {

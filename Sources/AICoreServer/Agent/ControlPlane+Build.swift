@@ -61,15 +61,8 @@ extension ControlPlane {
     /// What of `service`'s build context and Dockerfile is not on this node; nil when both are.
     static func missingBuildSource(_ service: Service) -> String? {
         guard let build = service.build else { return nil }
-        guard FileIO.isDirectory(build.context) else {
-            return "service \(service.name): the build context \(build.context) does not exist"
-        }
-        if build.dockerfileInline != nil { return nil }
-        if let dockerfile = build.dockerfile {
-            return FileIO.exists(dockerfile) ? nil : "service \(service.name): the Dockerfile \(dockerfile) does not exist"
-        }
-        let found = ["Dockerfile", "Containerfile"].contains { FileIO.exists(build.context + "/" + $0) }
-        return found ? nil : "service \(service.name): the build context \(build.context) has no Dockerfile"
+        return ImageBuilder.missingSource(context: build.context, dockerfile: build.dockerfile, dockerfileInline: build.dockerfileInline)
+            .map { "service \(service.name): \($0)" }
     }
 
     /// Builds `service`'s image and stores it under its `image` and `tags`; `output` gets each
