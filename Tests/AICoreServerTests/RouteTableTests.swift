@@ -40,6 +40,15 @@ final class RouteRecordingProxy: ProxyControl {
         }
     }
     func statistics() -> [ProxyRouteStats] {
+        pushed.withLock { $0 } ?? live()
+    }
+    /// As the proxy process's client: asked for, the counters are as of the call.
+    func currentStatistics() async -> [ProxyRouteStats] {
+        let now = live()
+        pushed.withLock { if $0 != nil { $0 = now } }
+        return now
+    }
+    private func live() -> [ProxyRouteStats] {
         state.withLock { state in
             state.routes.keys.sorted().map { route in
                 ProxyRouteStats(route: route, backends: state.open.map { id, open in
@@ -47,6 +56,13 @@ final class RouteRecordingProxy: ProxyControl {
                 })
             }
         }
+    }
+    /// While set, `statistics()` answers this snapshot, as the proxy process's client answers
+    /// the last one the proxy pushed, until `currentStatistics()` asks for new counters.
+    private let pushed = Mutex<[ProxyRouteStats]?>(nil)
+    func freezeSnapshot() {
+        let now = live()
+        pushed.withLock { $0 = now }
     }
     func backends(_ route: String) -> [String] { state.withLock { ($0.routes[route] ?? []).map(\.id) } }
     func balance(_ route: String) -> ProxyBalance? { state.withLock { $0.served[route]?.balance } }
@@ -155,6 +171,21 @@ final class RouteRecordingProxy: ProxyControl {
         await table.drain(stack: "demo", instance: "demo-api-1", timeout: .milliseconds(200))
         #expect(ContinuousClock.now - start >= .milliseconds(200))
         #expect(proxy.backends("demo/api:3000").isEmpty)
+    }
+
+    /// A connection the proxy gave the instance after its last pushed snapshot is still waited
+    /// for: the stop would otherwise cut off a request the proxy already sent there.
+    @Test func aDrainWaitsForAConnectionTheLastSnapshotDidNotShowYet() async {
+        let table = self.table
+        table.load([instance(1)])
+        table.set(stack: stack(), vips: [:])
+        await table.publish()
+        proxy.freezeSnapshot()
+        proxy.setOpen("demo-api-1", 1)
+        #expect(proxy.statistics().flatMap(\.backends).isEmpty)
+        let start = ContinuousClock.now
+        await table.drain(stack: "demo", instance: "demo-api-1", timeout: .milliseconds(200))
+        #expect(ContinuousClock.now - start >= .milliseconds(200))
     }
 
     /// A service on a bridge network with a UDP DNS port published on the host's loopback only,

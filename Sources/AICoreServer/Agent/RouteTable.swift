@@ -357,14 +357,20 @@ extension RouteTable: TrafficDrain {
         }
         publishNames()
         let deadline = ContinuousClock.now.advanced(by: timeout)
+        // The first count is asked for, not read from the last snapshot: the proxy answers it
+        // after it applied the update above, so it includes every connection the proxy gave the
+        // instance before it left the rotation. A snapshot pushed before the update can miss one
+        // picked since, and the stop would then cut that request off.
+        var open = Self.openConnections(to: instance, in: await proxy.currentStatistics())
         // A cancelled caller (a newer operation, `down`) stops waiting: the stop comes anyway.
-        while ContinuousClock.now < deadline, !Task.isCancelled, openConnections(to: instance) > 0 {
+        while open > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
+            open = Self.openConnections(to: instance, in: proxy.statistics())
         }
     }
 
     /// Connections the proxy has open to the instance, over all its routes.
-    func openConnections(to instance: String) -> Int {
-        proxy.statistics().flatMap(\.backends).filter { $0.backend.id == instance }.reduce(0) { $0 + $1.activeConnections }
+    static func openConnections(to instance: String, in stats: [ProxyRouteStats]) -> Int {
+        stats.flatMap(\.backends).filter { $0.backend.id == instance }.reduce(0) { $0 + $1.activeConnections }
     }
 }
