@@ -29,15 +29,15 @@ public enum InstanceExecChannel {
     }
 
     /// Runs `process` (its arguments, environment and working directory; the identity is the
-    /// workload's) inside the instance whose state directory is given, until it ends or
-    /// `deadline`. nil when the instance has no channel (started by an older agent).
+    /// workload's unless `ownIdentity`, then its `user` and `capabilities`) inside the instance
+    /// whose state directory is given, until it ends or `deadline`. nil when the instance has no channel (started by an older agent).
     /// `requestKey` names the request among this instance's (its command, and what identifies
     /// the instance's incarnation): the encoded request is kept under it, so a health check's
     /// second run costs no encoding, and `process` is made only when it is not.
     public nonisolated(nonsending) static func run(stateDirectory: String, requestKey: String, process: () -> ProcessSpec,
-                                                   deadline: ContinuousClock.Instant,
+                                                   ownIdentity: Bool = false, deadline: ContinuousClock.Instant,
                                                    outputLimit: Int) async throws(SpawnError) -> Result? {
-        let request = cachedRequest(stateDirectory, requestKey, process)
+        let request = cachedRequest(stateDirectory, requestKey, process, ownIdentity)
         guard request.count <= requestLimit else {
             throw .system(SystemError(errno: E2BIG, operation: "exec: command and environment take \(request.count) bytes, more than \(requestLimit)"))
         }
@@ -67,9 +67,9 @@ public enum InstanceExecChannel {
     /// Encoded requests per state directory and request key (a few per instance: its checks).
     private static let requests = Mutex<[String: [String: [UInt8]]]>([:])
 
-    private static func cachedRequest(_ stateDirectory: String, _ key: String, _ process: () -> ProcessSpec) -> [UInt8] {
+    private static func cachedRequest(_ stateDirectory: String, _ key: String, _ process: () -> ProcessSpec, _ ownIdentity: Bool) -> [UInt8] {
         if let cached = requests.withLock({ $0[stateDirectory]?[key] }) { return cached }
-        let bytes = encode(process())
+        let bytes = encode(process(), ownIdentity: ownIdentity)
         requests.withLock { all in
             if all[stateDirectory, default: [:]].count >= 8 { all[stateDirectory] = [:] }
             all[stateDirectory, default: [:]][key] = bytes
@@ -137,13 +137,23 @@ public enum InstanceExecChannel {
         return n < 0 ? Int(errno) : Int(EPROTO)
     }
 
-    /// The request message (protocol in initexec.c).
-    public static func encode(_ process: ProcessSpec) -> [UInt8] {
-        var bytes: [UInt8] = Array("AIX1".utf8)
+    /// The request message (protocol in initexec.c). `ownIdentity`: the process takes on its
+    /// `user` and `capabilities` (AIX2) instead of the workload's (AIX1, which every init since
+    /// the channel came understands).
+    public static func encode(_ process: ProcessSpec, ownIdentity: Bool = false) -> [UInt8] {
+        var bytes: [UInt8] = Array((ownIdentity ? "AIX2" : "AIX1").utf8)
         func u32(_ v: Int) { withUnsafeBytes(of: UInt32(truncatingIfNeeded: v)) { bytes.append(contentsOf: $0) } }
         func string(_ s: String) { bytes.append(contentsOf: s.utf8); bytes.append(0) }
         u32(process.arguments.count)
         u32(process.environment.count)
+        if ownIdentity {
+            u32(Int(process.user.uid))
+            u32(Int(process.user.gid))
+            u32(process.user.supplementaryGroups.count)
+            u32(Int(process.capabilities.bits & 0xffff_ffff))
+            u32(Int(process.capabilities.bits >> 32))
+            process.user.supplementaryGroups.forEach { u32(Int($0)) }
+        }
         string(process.arguments.first ?? "")
         string(process.searchPath)
         string(process.workingDirectory ?? "")

@@ -236,42 +236,15 @@ public final class LinuxTaskDriver: TaskDriver {
         }
         started = true
         return TaskHandle(id: spec.id, pid: pidfd.pid, startTime: startTime, pidfd: pidfd, stateDirectory: stateDirectory,
-                          logDirectory: logDirectory, cgroup: cgroup, process: process, namespaces: namespaces)
+                          logDirectory: logDirectory, cgroup: cgroup, process: process, namespaces: namespaces,
+                          identityRules: spec.identityRules)
     }
 
     /// The workload's identity, capabilities, seccomp filter and environment.
     func resolveProcess(_ spec: TaskSpec, rootfs: String) throws -> ProcessSpec {
-        var identity = UserIdentity.root
-        if let user = spec.user {
-            let passwd = try Self.accountFile("etc/passwd", in: rootfs)
-            let group = try Self.accountFile("etc/group", in: rootfs)
-            do {
-                identity = try UserIdentity.resolve(user, passwd: passwd, group: group)
-            } catch {
-                throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
-            }
-        }
-        if !spec.groupAdd.isEmpty {
-            let group = try Self.accountFile("etc/group", in: rootfs)
-            do {
-                identity = try identity.addingGroups(spec.groupAdd, group: group)
-            } catch {
-                throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
-            }
-        }
-        let caps: CapabilitySet
-        do {
-            if spec.privileged {
-                // Every capability the agent itself may pass on: more would make capset fail.
-                var all = CapabilitySet.all
-                if let bounding = CapabilitySet.ownBoundingSet() { all.bits &= bounding.bits }
-                caps = all
-            } else {
-                caps = try CapabilitySet.resolve(uid: identity.uid, add: spec.capAdd, drop: spec.capDrop)
-            }
-        } catch {
-            throw AICoreError(code: .invalidSpec, message: error.description, cause: error)
-        }
+        let (identity, caps) = try spec.identityRules.resolve(
+            user: spec.user, passwd: { try Self.accountFile("etc/passwd", in: rootfs) },
+            group: { try Self.accountFile("etc/group", in: rootfs) })
         let seccomp = spec.privileged ? nil : try seccompFilter(spec.seccomp, capabilities: caps)
 
         var env = spec.environment
@@ -290,8 +263,19 @@ public final class LinuxTaskDriver: TaskDriver {
     /// make the agent read that.
     static func accountFile(_ path: String, in rootfs: String) throws -> String {
         guard rootfs != "/" else { return (try? FileIO.readString("/" + path)) ?? "" }
+        let root: RootedDirectory
         do {
-            let bytes = try RootedDirectory(path: rootfs).read(path, limit: 8 << 20)
+            root = try RootedDirectory(path: rootfs)
+        } catch {
+            throw AICoreError(code: .invalidSpec, message: "cannot open the root \(rootfs) to resolve the user: \(error)", cause: error)
+        }
+        return try accountFile(path, in: root)
+    }
+
+    /// `path` read beneath `root` ("" when it is not there).
+    static func accountFile(_ path: String, in root: RootedDirectory) throws -> String {
+        do {
+            let bytes = try root.read(path, limit: 8 << 20)
             return String(decoding: bytes, as: UTF8.self)
         } catch where error.errno == ENOENT {
             return ""
@@ -380,7 +364,7 @@ public final class LinuxTaskDriver: TaskDriver {
         let process = try resolveProcess(spec, rootfs: spec.imageRoot != nil ? Self.mergedRoot(stateDirectory) : spec.rootfs ?? "/")
         return TaskHandle(id: id, pid: record.pid, startTime: record.startTime, pidfd: pidfd, stateDirectory: stateDirectory,
                           logDirectory: record.logDirectory, cgroup: cgroup, process: process,
-                          namespaces: NamespaceSet(rawValue: record.namespaces))
+                          namespaces: NamespaceSet(rawValue: record.namespaces), identityRules: spec.identityRules)
     }
 
     // MARK: wait / signal / stop
@@ -475,8 +459,8 @@ public final class LinuxTaskDriver: TaskDriver {
 
     /// `process` made by the instance's init; `requestKey` names the request (see
     /// `InstanceExecChannel.run`).
-    nonisolated(nonsending) func run(_ handle: TaskHandle, process: ProcessSpec, requestKey: String, timeout: Duration,
-                                     outputLimit: Int) async throws -> ExecOutcome {
+    nonisolated(nonsending) func run(_ handle: TaskHandle, process: ProcessSpec, requestKey: String, ownIdentity: Bool = false,
+                                     timeout: Duration, outputLimit: Int) async throws -> ExecOutcome {
         guard let instance = handle.pidfd else {
             throw AICoreError(code: .notFound, message: "task \(handle.id) is not running")
         }
@@ -484,7 +468,7 @@ public final class LinuxTaskDriver: TaskDriver {
         do {
             result = try await InstanceExecChannel.run(stateDirectory: handle.stateDirectory,
                                                        requestKey: requestKey,
-                                                       process: { process },
+                                                       process: { process }, ownIdentity: ownIdentity,
                                                        deadline: .now + timeout, outputLimit: outputLimit)
         } catch {
             if instance.hasExited { throw AICoreError(code: .notFound, message: "task \(handle.id) is not running") }

@@ -19,7 +19,7 @@ public protocol TaskDriver: Sendable {
     /// bytes). Throws when it cannot be started. The task's own init makes the process: nothing
     /// of the caller (its memory, its descriptors) is ever copied into the task.
     nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome
-    /// `run` in another directory or with more environment (lifecycle hooks).
+    /// `run` as another user, in another directory or with more environment (lifecycle hooks, `exec -u/-w/-e`).
     /// Defaults to `run` when `options` is empty, and to an error otherwise.
     nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], options: ExecOptions, timeout: Duration,
                                      outputLimit: Int) async throws -> ExecOutcome
@@ -62,7 +62,7 @@ extension TaskDriver {
     public nonisolated(nonsending) func run(_ handle: TaskHandle, command: [String], options: ExecOptions, timeout: Duration,
                                             outputLimit: Int) async throws -> ExecOutcome {
         guard options.isEmpty else {
-            throw AICoreError(code: .badRequest, message: "this driver cannot run a command in another directory or with more environment")
+            throw AICoreError(code: .badRequest, message: "this driver cannot run a command as another user, in another directory or with more environment")
         }
         return try await run(handle, command: command, timeout: timeout, outputLimit: outputLimit)
     }

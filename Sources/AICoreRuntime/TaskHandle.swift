@@ -16,9 +16,11 @@ public struct TaskHandle: Sendable {
     /// The workload's resolved identity, capabilities and seccomp: what an exec must take on.
     public let process: ProcessSpec
     public let namespaces: NamespaceSet
+    /// How a process run in the instance as another user gets its groups and capabilities.
+    public let identityRules: IdentityRules
 
     public init(id: String, pid: Int32, startTime: UInt64, pidfd: PIDFD?, stateDirectory: String, logDirectory: String,
-                cgroup: CgroupHandle?, process: ProcessSpec, namespaces: NamespaceSet) {
+                cgroup: CgroupHandle?, process: ProcessSpec, namespaces: NamespaceSet, identityRules: IdentityRules = IdentityRules()) {
         self.id = id
         self.pid = pid
         self.startTime = startTime
@@ -28,6 +30,7 @@ public struct TaskHandle: Sendable {
         self.cgroup = cgroup
         self.process = process
         self.namespaces = namespaces
+        self.identityRules = identityRules
     }
 
     /// The instance's current log file (rotated ones carry .1, .2 …).

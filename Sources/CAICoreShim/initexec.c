@@ -12,6 +12,11 @@
 //   request  "AIX1" u32 argc u32 envc, then NUL-terminated: path, search path, cwd ("" = the
 //            workload's), argv[argc], env[envc]. Identity, capabilities, rlimits, no_new_privs
 //            and seccomp are the workload's own, from the init's copy of the spawn config.
+//            "AIX2" u32 argc u32 envc u32 uid u32 gid u32 ngroups u32 caps_lo u32 caps_hi
+//            u32 groups[ngroups], then the strings as above: another identity and capability
+//            set (a hook's or exec's `user`), with the workload's rlimits, no_new_privs and
+//            seccomp filter. Only the agent can ask for it: the socket is outside the instance's
+//            root and the init serves no peer but its own uid.
 //   answers  'o' + bytes   output (stdout and stderr together), in order
 //            'f' + struct aic_child_error   the process failed before exec (then 'x' follows)
 //            'x' + i32 kind (1 exited, 2 killed) + i32 value   the end; the connection then
@@ -32,6 +37,7 @@
 #define REQUEST_MAX 65536
 #define ARGS_MAX 256
 #define ENV_MAX 1024
+#define GROUPS_MAX 256
 #define CHUNK 4096
 // Output read after the process ended (from something it left running) before the answer ends.
 #define AFTER_EXIT_MAX 65536
@@ -59,6 +65,7 @@ static int g_count;
 static char g_request[REQUEST_MAX + 1];
 static char *g_argv[ARGS_MAX + 1];
 static char *g_envp[ENV_MAX + 1];
+static uint32_t g_groups[GROUPS_MAX];
 
 void aic_exec_server_init(int listen_fd, const struct aic_process *workload) {
   g_listen = listen_fd;
@@ -211,13 +218,29 @@ static void session_start(struct session *s) {
     session_close(s);  // the caller left
     return;
   }
-  if (n < 12 || memcmp(g_request, "AIX1", 4) != 0) {
+  int identity = n >= 4 && memcmp(g_request, "AIX2", 4) == 0;
+  if (n < (identity ? 32 : 12) || (!identity && memcmp(g_request, "AIX1", 4) != 0)) {
     session_refuse(s, AIC_STAGE_NONE, EINVAL);
     return;
   }
   g_request[n] = 0;
   uint32_t argc = read_u32(g_request + 4), envc = read_u32(g_request + 8);
   char *cursor = g_request + 12, *end = g_request + n;
+  struct aic_process p = *g_workload;
+  if (identity) {
+    uint32_t ngroups = read_u32(g_request + 20);
+    if (ngroups > GROUPS_MAX || (size_t)(end - (g_request + 32)) < (size_t)ngroups * 4) {
+      session_refuse(s, AIC_STAGE_NONE, EINVAL);
+      return;
+    }
+    p.uid = read_u32(g_request + 12);
+    p.gid = read_u32(g_request + 16);
+    p.caps = (uint64_t)read_u32(g_request + 24) | ((uint64_t)read_u32(g_request + 28) << 32);
+    for (uint32_t i = 0; i < ngroups; i++) g_groups[i] = read_u32(g_request + 32 + 4 * i);
+    p.groups = g_groups;
+    p.ngroups = ngroups;
+    cursor = g_request + 32 + 4 * ngroups;
+  }
   char *fixed[3];
   if (argc == 0 || argc > ARGS_MAX || envc > ENV_MAX || take_strings(&cursor, end, fixed, 3) < 0 ||
       take_strings(&cursor, end, g_argv, argc) < 0 || take_strings(&cursor, end, g_envp, envc) < 0) {
@@ -227,7 +250,6 @@ static void session_start(struct session *s) {
   g_argv[argc] = NULL;
   g_envp[envc] = NULL;
 
-  struct aic_process p = *g_workload;
   p.path = fixed[0];
   p.search_path = fixed[1][0] ? fixed[1] : NULL;
   if (fixed[2][0]) p.cwd = fixed[2];

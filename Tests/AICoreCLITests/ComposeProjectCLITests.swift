@@ -59,6 +59,13 @@ struct ComposeProjectCLITests {
 
             let exec = try await cli("exec", "web", "sh", "-c", "echo $AICORE_INSTANCE")
             #expect(exec.status == 0 && exec.stdout == "myproject-web-1\n", "exec SERVICE CMD, no --: \(exec)")
+            // Compose's -T (there is never a terminal), -u, -w and -e; KEY alone takes the caller's value.
+            let asOther = try await harness.cli(["exec", "-T", "-u", "nobody", "-w", "/tmp", "-e", "MODE=warm", "-e", "FROM_SHELL", "web",
+                                                 "sh", "-c", "id -u; pwd; echo $MODE $FROM_SHELL $HOME"],
+                                                in: project, environment: ["FROM_SHELL": "shell-value"])
+            #expect(asOther.status == 0 && asOther.stdout == "65534\n/tmp\nwarm shell-value /nonexistent\n", "\(asOther)")
+            let badEnv = try await cli("exec", "-e", "1X=y", "web", "true")
+            #expect(badEnv.status != 0 && badEnv.stderr == "aicore-node: --env 1X=y: expected KEY=VALUE with a variable name as KEY\n", "\(badEnv)")
             let status = try await cli("exec", "web/2", "--", "sh", "-c", "exit 3")
             #expect(status.status == 3, "exec exits with the command's status")
             let missing = try await cli("exec", "web", "nosuchcmd")

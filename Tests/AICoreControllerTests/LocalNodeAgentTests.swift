@@ -89,7 +89,7 @@ import Testing
         #expect(driver.runningPid("demo-api-1") == nil && driver.runningPid("demo-api-2") == nil)
         #expect(driver.runningPid("demo-db-1") != nil)
         #expect(await agent.status(stack: "demo", instance: "demo-api-2", detail: false, stats: false)?.state == .exited)
-        #expect(try await agent.exec(stack: "demo", instance: "demo-api-2", command: ["true"], timeout: .seconds(1),
+        #expect(try await agent.exec(stack: "demo", instance: "demo-api-2", command: ["true"], options: ExecOptions(), timeout: .seconds(1),
                                      outputLimit: 1024) == nil)
 
         await agent.release(stoppingInstances: true)

@@ -255,6 +255,18 @@ struct ControlAPITests {
                 #expect(result.exitCode == 0)
                 try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
                                                            body: ByteBuffer(string: #"{"command":[]}"#)), .badRequest)
+                // Another user, directory and environment (`exec -u -w -e`).
+                let asNobody = try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json, body: ByteBuffer(
+                    string: #"{"command":["/bin/sh","-c","id -u; pwd; echo $MODE"],"user":"nobody","working_dir":"/tmp","environment":{"MODE":"warm"}}"#))
+                #expect(try asNobody.json(ExecResult.self) == ExecResult(exitCode: 0, output: "65534\n/tmp\nwarm\n"), "\(asNobody.text)")
+                let ghost = try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
+                                                     body: ByteBuffer(string: #"{"command":["/bin/true"],"user":"ghost"}"#))
+                let ghostResult = try ghost.json(ExecResult.self)
+                #expect(ghostResult.exitCode == 125 && ghostResult.error?.contains("unable to find user ghost") == true, "\(ghost.text)")
+                try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
+                                                           body: ByteBuffer(string: #"{"command":["/bin/true"],"working_dir":"tmp"}"#)), .badRequest)
+                try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
+                                                           body: ByteBuffer(string: #"{"command":["/bin/true"],"environment":{"1X":"y"}}"#)), .badRequest)
                 try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
                                                            body: ByteBuffer(string: #"{"command": ["/bin/echo""#)), .badRequest)
                 try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,

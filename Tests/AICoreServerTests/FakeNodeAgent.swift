@@ -80,7 +80,8 @@ final class FakeNodeAgent: NodeAgent {
         }
     }
 
-    func exec(stack: String, instance: String, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome? {
+    func exec(stack: String, instance: String, command: [String], options: ExecOptions, timeout: Duration,
+              outputLimit: Int) async throws -> ExecOutcome? {
         nil
     }
 

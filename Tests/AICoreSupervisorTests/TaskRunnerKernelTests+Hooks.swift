@@ -13,8 +13,9 @@ extension TaskRunnerKernelTests {
     /// A runner whose instance sees `shared` at /mnt.
     func makeHookRunner(_ id: String, root: String, shared: String, driver: LinuxTaskDriver, command: [String],
                         postStart: [ServiceHook] = [], preStop: [ServiceHook] = [],
-                        grace: Duration = .seconds(10)) -> TaskRunner<ContinuousClock> {
+                        grace: Duration = .seconds(10), user: String? = nil) -> TaskRunner<ContinuousClock> {
         var spec = KernelTestEnvironment.spec(id, root: root, command)
+        spec.user = user
         spec.mounts = [MountSpec(destination: "/mnt", kind: .bind(source: shared, readOnly: false))]
         var configuration = RunnerConfiguration(
             identity: InstanceIdentity(id: id, stack: "test", service: "svc", replica: 1),
@@ -46,6 +47,36 @@ extension TaskRunnerKernelTests {
         #expect(await eventually { await runner.eventHistory.contains { $0.type == "hook-done" } })
         #expect((try? FileIO.readString(shared + "/started")) == "warm \(id) /mnt\n")
         #expect(await runner.currentState == .running)
+        await runner.stop()
+    }
+
+    /// A hook's `user`: the workload runs as 1001; one hook runs as root (with root's default
+    /// capabilities: its chown works), the next as `nobody`, by name from the instance's passwd.
+    @Test func hooksRunAsTheUserTheyName() async throws {
+        let root = try KernelTestEnvironment.temporaryDirectory("hookuser")
+        let shared = try sharedDirectory(root)
+        chmod(shared, 0o777)
+        let driver = try KernelTestEnvironment.driver(root)
+        let id = KernelTestEnvironment.uniqueName("hookuser")
+        defer { Task { await KernelTestEnvironment.cleanUp(root: root, driver: driver, ids: [id]) } }
+        let asRoot = ServiceHook(command: ["/bin/sh", "-c", "id -u > /mnt/as-root && chown 1001 /mnt/as-root"], user: "root")
+        let asNobody = ServiceHook(command: ["/bin/sh", "-c", "id -u > /mnt/as-nobody"], user: "nobody")
+        let workload = ServiceHook(command: ["/bin/sh", "-c", "id -u > /mnt/as-workload"])
+        let runner = makeHookRunner(id, root: root, shared: shared, driver: driver, command: ["/bin/sleep", "1000"],
+                                    postStart: [asRoot, asNobody, workload], user: "1001")
+        func owner(_ path: String) -> UInt32? {
+            var status = stat()
+            return stat(path, &status) == 0 ? status.st_uid : nil
+        }
+        await runner.run()
+        let done = await eventually { await runner.eventHistory.contains { $0.type == "hook-done" } }
+        let reasons = await runner.eventHistory.map(\.reason)
+        #expect(done, "\(reasons)")
+        #expect((try? FileIO.readString(shared + "/as-root")) == "0\n")
+        #expect(owner(shared + "/as-root") == 1001)
+        #expect((try? FileIO.readString(shared + "/as-nobody")) == "65534\n")
+        #expect(owner(shared + "/as-nobody") == 65534)
+        #expect((try? FileIO.readString(shared + "/as-workload")) == "1001\n")
         await runner.stop()
     }
 

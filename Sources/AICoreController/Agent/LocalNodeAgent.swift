@@ -218,11 +218,11 @@ public actor LocalNodeAgent<C: Clock>: NodeAgent where C.Duration == Duration, C
         return status
     }
 
-    public func exec(stack: String, instance: String, command: [String], timeout: Duration,
+    public func exec(stack: String, instance: String, command: [String], options: ExecOptions, timeout: Duration,
                      outputLimit: Int) async throws -> ExecOutcome? {
         guard let runner = await supervisors[stack]?.runner(instance), let handle = await runner.currentHandle,
               [.running, .healthy, .unhealthy, .starting].contains(await runner.currentState) else { return nil }
-        return try await driver.run(handle, command: command, timeout: timeout, outputLimit: outputLimit)
+        return try await driver.run(handle, command: command, options: options, timeout: timeout, outputLimit: outputLimit)
     }
 
     public func rootDirectory(stack: String, instance: String) async throws -> RootedDirectory? {

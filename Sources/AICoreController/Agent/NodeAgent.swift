@@ -57,9 +57,11 @@ public protocol NodeAgent: Sendable {
     /// (its Store record is then all there is). `detail`: with its probe log, and only once
     /// its events up to this state are in the Store; `stats`: with what it uses now.
     func status(stack: String, instance: String, detail: Bool, stats: Bool) async -> InstanceLiveStatus?
-    /// Runs `command` inside the instance until it ends or `timeout`, with at most `outputLimit`
-    /// bytes of its output; nil when the instance is not running (nothing to exec into).
-    func exec(stack: String, instance: String, command: [String], timeout: Duration, outputLimit: Int) async throws -> ExecOutcome?
+    /// Runs `command` inside the instance (as `options` say: user, working directory, more
+    /// environment) until it ends or `timeout`, with at most `outputLimit` bytes of its output;
+    /// nil when the instance is not running (nothing to exec into).
+    func exec(stack: String, instance: String, command: [String], options: ExecOptions, timeout: Duration,
+              outputLimit: Int) async throws -> ExecOutcome?
     /// The instance's root as its processes see it (`cp`); nil when the instance is not
     /// running (its root and mounts exist only while it runs).
     func rootDirectory(stack: String, instance: String) async throws -> RootedDirectory?

@@ -1116,10 +1116,14 @@ paths:
     post:
       tags: [instances]
       operationId: execInInstance
-      summary: Run a command inside a running instance, as its user (`aicore-node exec`).
+      summary: Run a command inside a running instance, as its user or another (`aicore-node exec`).
       description: >-
-        Joins the instance's namespaces and cgroup, runs the command with no stdin and returns
-        when it ends or its timeout cuts it (then `exit_code` is left out).
+        The instance's init makes the process in the instance's namespaces and cgroup, with no
+        stdin; the answer comes when it ends or its timeout cuts it (then `exit_code` is left
+        out). A `user` is resolved in the instance's /etc/passwd and /etc/group and gets that
+        user's capabilities under the service's cap_add/cap_drop, as `docker exec -u`; the
+        seccomp filter stays the workload's. A user the instance does not know is an answer
+        with exit code 125 and an `error`, as any command that cannot start.
       requestBody:
         required: true
         content:
@@ -2650,6 +2654,25 @@ components:
           maximum: 3600
           default: 60
           description: Seconds before the command is killed.
+        user:
+          type: string
+          minLength: 1
+          pattern: "^[^\\x00]+$"
+          description: >-
+            A user name or uid[:gid] (a name may be followed by `:group`); default: the
+            workload's user.
+        working_dir:
+          type: string
+          pattern: "^/[^\\x00]*$"
+          description: An absolute path; default the workload's working directory.
+        environment:
+          type: object
+          description: Set over the workload's environment.
+          propertyNames:
+            pattern: "^[A-Za-z_][A-Za-z0-9_.-]*$"
+          additionalProperties:
+            type: string
+            pattern: "^[^\\x00]*$"
     Version:
       type: object
       required: [version, api_version]

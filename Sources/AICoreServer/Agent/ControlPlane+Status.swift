@@ -153,12 +153,13 @@ extension ControlPlane {
         guard timeout > 0, timeout <= 3600 else {
             throw AICoreError(.badRequest, "timeout_seconds must be more than 0 and at most 3600, not \(timeout)")
         }
+        let options = try request.options()
         let record = try await instanceRecord(id)
         let limit = Duration.milliseconds(Int64(timeout * 1000))
         let outcome: ExecOutcome?
         do {
-            outcome = try await agent.exec(stack: record.stack, instance: record.id, command: request.command, timeout: limit,
-                                           outputLimit: 1 << 20)
+            outcome = try await agent.exec(stack: record.stack, instance: record.id, command: request.command, options: options,
+                                           timeout: limit, outputLimit: 1 << 20)
         } catch {
             // Docker's codes: 127 not found, 126 not executable, 125 the runtime failed.
             return ExecResult(exitCode: (error as? AICoreError)?.exitCode ?? 125, output: "", error: "\(error)")

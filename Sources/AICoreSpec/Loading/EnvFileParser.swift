@@ -88,7 +88,8 @@ public enum EnvFileParser {
         return .success(value.trimmingCharacters(in: .whitespaces))
     }
 
-    static func isValidKey(_ key: String) -> Bool {
+    /// A variable name as Compose takes one: a letter or `_`, then letters, digits, `_`, `.` and `-`.
+    public static func isValidKey(_ key: String) -> Bool {
         guard let first = key.first, Interpolator.isNameStart(first) else { return false }
         return key.allSatisfy { Interpolator.isNameChar($0) || $0 == "." || $0 == "-" }
     }

@@ -1,18 +1,18 @@
 /// Compose's lifecycle hooks, `post_start` and `pre_stop`: a list of
 /// `{command, user, privileged, working_dir, environment}`.
 extension ServiceDecoder {
-    /// `serviceUser`: the service's own `user:`, the only one a hook may name.
-    func decodeHooks(_ node: YAMLNode, _ path: String, serviceUser: String?) -> [ServiceHook] {
+    /// `servicePrivileged`: the service's own `privileged: true`, without which a hook may not be.
+    func decodeHooks(_ node: YAMLNode, _ path: String, servicePrivileged: Bool) -> [ServiceHook] {
         guard let items = node.items else {
-            context.expected("a list of hooks ({command, user, working_dir, environment})", node, path)
+            context.expected("a list of hooks ({command, user, privileged, working_dir, environment})", node, path)
             return []
         }
         return items.enumerated().compactMap { offset, item in
-            decodeHook(item, DecodeContext.index(path, offset), serviceUser: serviceUser)
+            decodeHook(item, DecodeContext.index(path, offset), servicePrivileged: servicePrivileged)
         }
     }
 
-    private func decodeHook(_ node: YAMLNode, _ path: String, serviceUser: String?) -> ServiceHook? {
+    private func decodeHook(_ node: YAMLNode, _ path: String, servicePrivileged: Bool) -> ServiceHook? {
         guard let entries = context.entries(node, path, catalog: ComposeKeys.hook) else { return nil }
         var hook = ServiceHook(command: [])
         var command: [String]?
@@ -26,12 +26,8 @@ extension ServiceDecoder {
                 if command == nil { valid = false }
             case "user":
                 guard let user = context.string(value, keyPath, what: "a user name or uid[:gid]") else { continue }
-                // The instance's init makes a hook's process with the workload's identity, and
-                // its exec channel carries none (nothing reaching the init can ask for more).
-                guard user == serviceUser else {
-                    context.error(
-                        "a hook running as another user than the service's is not supported: hooks run as the workload's user (\(serviceUser.map { "`\($0)`" } ?? "the image's or root")); remove `user` here",
-                        at: value.location, path: keyPath)
+                if user.isEmpty {
+                    context.error("expected a user name or uid[:gid], found an empty string", at: value.location, path: keyPath)
                     continue
                 }
                 hook.user = user
@@ -52,10 +48,14 @@ extension ServiceDecoder {
                     if let resolved = envValue ?? variables[envKey] { hook.environment[envKey] = resolved }
                 }
             case "privileged":
-                // A hook never holds more than its workload, and no workload runs privileged here.
-                if context.bool(value, keyPath) == true {
+                // A hook never holds more than its instance: on a privileged service it already
+                // has every capability; elsewhere the instance's bounding set would have to grow.
+                guard context.bool(value, keyPath) == true else { continue }
+                if servicePrivileged {
+                    hook.privileged = true
+                } else {
                     context.error(
-                        "a privileged hook is not supported: aicore-node never runs privileged instances, and a hook runs with its instance's capabilities; remove `privileged` or use `cap_add` on the service",
+                        "a privileged hook needs a privileged service: a hook never holds more than its instance, and this service is not `privileged: true`; remove `privileged` here, or use `cap_add` on the service",
                         at: value.location, path: keyPath)
                 }
             default:

@@ -66,6 +66,11 @@ extension ServiceDecoder {
 extension ServiceDecoder {
     /// `privileged: true` takes away every confinement but the namespaces: refused (an
     /// unsupported key, an error when the stack starts) unless the agent allows it.
+    /// The service says `privileged: true` (its own errors are reported where it is decoded).
+    func isPrivileged(_ service: YAMLNode) -> Bool {
+        ["true", "True", "TRUE"].contains(service["privileged"]?.scalar?.text ?? "")
+    }
+
     func decodePrivileged(_ node: YAMLNode, _ path: String, _ keyLocation: SourceLocation) -> Bool {
         guard context.bool(node, path) == true else { return false }
         if !context.allowsPrivileged {

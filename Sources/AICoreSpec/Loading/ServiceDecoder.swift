@@ -164,9 +164,9 @@ struct ServiceDecoder {
                     }
                 }
             case "post_start":
-                service.postStart = decodeHooks(value, keyPath, serviceUser: node["user"]?.scalar?.text)
+                service.postStart = decodeHooks(value, keyPath, servicePrivileged: isPrivileged(node))
             case "pre_stop":
-                service.preStop = decodeHooks(value, keyPath, serviceUser: node["user"]?.scalar?.text)
+                service.preStop = decodeHooks(value, keyPath, servicePrivileged: isPrivileged(node))
             case "stop_grace_period":
                 if let grace = context.duration(value, keyPath) { service.stopGracePeriod = grace }
             case "labels":

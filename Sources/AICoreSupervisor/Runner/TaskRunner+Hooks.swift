@@ -3,8 +3,9 @@ import AICoreSpec
 import Logging
 
 /// Compose's lifecycle hooks, run through the instance's exec channel (as `aicore-node exec`
-/// and exec checks): inside its namespaces and cgroup, with the workload's user, capabilities
-/// and seccomp filter; a hook changes only the working directory and adds environment.
+/// and exec checks): inside its namespaces and cgroup, under the workload's seccomp filter. A
+/// hook may name another `user` (with that user's capabilities under the service's rules, as
+/// `docker exec -u`), a working directory, and more environment.
 ///
 /// A failing hook is an event (`hook-failed`) and a log line, never a reason to kill, restart or
 /// hang: `post_start` does not hold readiness back (as Compose, which does not wait for it),
@@ -65,7 +66,7 @@ extension TaskRunner {
 
     /// nil when the hook exited 0.
     private func runHook(_ hook: ServiceHook, on handle: TaskHandle, timeout: Duration) async -> HookFailure? {
-        let options = ExecOptions(workingDirectory: hook.workingDir, environment: hook.environment)
+        let options = ExecOptions(user: hook.user, workingDirectory: hook.workingDir, environment: hook.environment)
         let ran: Result<ExecOutcome, any Error>
         do {
             ran = .success(try await driver.run(handle, command: hook.command, options: options, timeout: timeout,
