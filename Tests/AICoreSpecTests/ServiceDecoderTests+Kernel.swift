@@ -141,7 +141,7 @@ struct KernelSettingsDecoderTests {
         let fixture = try StackFixture()
         defer { fixture.remove() }
         let loaded = try fixture.load(yaml: StackFixture.apiHeader + """
-                userns_mode: host
+                userns_mode: keep-id
                 security_opt: ["label:type:svirt_apache_t", "apparmor=docker-default", "no-new-privileges"]
 
             """)
@@ -152,6 +152,39 @@ struct KernelSettingsDecoderTests {
         #expect(loaded.warnings[1].message.hasPrefix("`label:type:svirt_apache_t` is not applied: instances get no SELinux label"))
         #expect(loaded.warnings[2].message.hasPrefix("`apparmor=docker-default` is not applied: no AppArmor profile is loaded for instances"))
         #expect(loaded.blockingWarnings.isEmpty)
+    }
+
+    @Test("ipc: private and shareable, and userns_mode: host, are what every instance has: taken quietly and printed back")
+    func namespaceModesEveryInstanceHas() throws {
+        for (key, value) in [("ipc", "private"), ("ipc", "shareable"), ("userns_mode", "host")] {
+            let fixture = try StackFixture()
+            defer { fixture.remove() }
+            let loaded = try fixture.load(yaml: StackFixture.apiHeader + "    \(key): \(value)\n", strict: true)
+            #expect(loaded.warnings.isEmpty, "\(key): \(value): \(loaded.warnings.map(\.description))")
+            #expect(StackPrinter.render(loaded.stack, format: .yaml).contains("\(key): \(value)\n"))
+        }
+    }
+
+    @Test("ipc: host and joining another's IPC namespace are unsupported, each with its reason")
+    func ipcRefused() throws {
+        for (value, reason) in [("host", "`ipc: host` is not supported: it would give the workload the host's System V IPC objects"),
+                                ("service:db", "`ipc: service:db` is not supported: every instance has an IPC namespace of its own")] {
+            let fixture = try StackFixture()
+            defer { fixture.remove() }
+            let loaded = try fixture.load(yaml: StackFixture.apiHeader + "    ipc: \"\(value)\"\n")
+            #expect(loaded.blockingWarnings.map(\.keyPath) == ["services.api.ipc"])
+            #expect(loaded.blockingWarnings.first?.message.hasPrefix(reason) == true, "\(loaded.blockingWarnings.map(\.message))")
+            #expect(loaded.blockingWarnings.first?.location?.line == 4)
+        }
+    }
+
+    @Test("oom_kill_disable is ignored with its reason: the limit's OOM kill stays on")
+    func oomKillDisableIsIgnored() throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        let loaded = try fixture.load(yaml: StackFixture.apiHeader + "    oom_kill_disable: true\n", strict: true)
+        #expect(loaded.warnings.map(\.kind) == [.ignored])
+        #expect(loaded.warnings.first?.message.hasPrefix("`oom_kill_disable` is ignored: the memory limit's OOM kill stays on") == true)
     }
 
     @Test("privileged: true is refused where the agent does not allow it, and loads quietly where it does")

@@ -21,7 +21,7 @@ public enum ComposeKeys {
             "mem_reservation", "oom_score_adj", "pull_policy", "platform", "expose", "dns", "dns_search", "dns_opt",
             "domainname", "mac_address", "extends", "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset",
             "mem_swappiness", "memswap_limit", "group_add", "init", "privileged", "devices", "blkio_config",
-            "secrets", "configs", "post_start", "pre_stop", "build", "logging",
+            "secrets", "configs", "post_start", "pre_stop", "build", "logging", "ipc", "userns_mode", "volumes_from",
         ],
         ignored: [
             "annotations": noEffect, "attach": noEffect, "container_name":
@@ -32,8 +32,8 @@ public enum ComposeKeys {
             "links": "is ignored: every service reaches the others by name",
             "pull_refresh_after": "is ignored: use pull_policy: every_<duration>", "runtime": noEffect,
             "stdin_open": noEffect, "tty": noEffect, "cgroup": noEffect,
-            "userns_mode":
-                "is not applied: instances share the host's user namespace (uid 0 inside is uid 0 on the host, held back by dropped capabilities, seccomp, no_new_privs and a read-only or private root); run as a non-root `user` instead",
+            "oom_kill_disable":
+                "is ignored: the memory limit's OOM kill stays on (cgroup v2 has no switch for it, and Docker ignores the key there too); a workload whose limit never kills could stall the host",
         ],
         unsupported: [
             "cgroup_parent": "is not supported: instance cgroups live under aicore/<stack>/<service>",
@@ -42,15 +42,12 @@ public enum ComposeKeys {
             "cpu_rt_runtime": "is not supported: real-time CPU time would let a workload starve the host",
             "device_cgroup_rules": "is not supported: name each device in `devices`",
             "gpus": "is not supported: no GPUs are scheduled; pass a device node with `devices`",
-            "ipc": "is not supported: every instance has a private IPC namespace",
             "models": "is not supported: aicore-node does not run AI models as a platform service",
-            "oom_kill_disable": "is not supported: a workload whose memory limit never kills could stall the host",
             "pid": "is not supported: every instance has a private PID namespace",
             "provider": "is not supported: services are processes run by the agent, not provided by plugins",
             "storage_opt": "is not supported: an instance's writable layer is a directory on the host's filesystem, with no storage driver options",
             "use_api_socket": "is not supported: there is no container engine socket to hand to a workload (and the agent's would give it the host)",
             "uts": "is not supported: every instance has a private UTS namespace",
-            "volumes_from": "is not supported: declare the volumes on each service",
         ])
 
     /// `build:` in the long form. What buildah cannot do the way Compose means it is refused

@@ -13,6 +13,9 @@ final class DecodeContext {
 
     /// Each decoded port with the key path of the list item it came from (ranges expand to several).
     var portOrigins: [(port: PortMapping, path: String)] = []
+    /// Each service's `volumes_from`, in order: resolved once every service is decoded
+    /// (`VolumesFromResolver`).
+    var volumesFrom: [String: [VolumesFromEntry]] = [:]
 
     func record(_ path: String, at location: SourceLocation) {
         if locations[path] == nil { locations[path] = location }

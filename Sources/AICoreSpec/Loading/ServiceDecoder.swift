@@ -213,6 +213,10 @@ struct ServiceDecoder {
                 // Kept as written, where it was kept while it was an ignored key, so that a
                 // service's printout and revision hash stay what they were.
                 if context.bool(value, keyPath) != nil { service.unimplemented[key] = ConfigValue(value) }
+            case "ipc", "userns_mode":
+                decodeNamespaceMode(key, value, keyPath, keyLocation, into: &service)
+            case "volumes_from":
+                decodeVolumesFrom(value, keyPath, service: service.name)
             case "shm_size", "sysctls", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "mem_swappiness", "memswap_limit", "blkio_config":
                 decodeKernelKey(key, value, keyPath, keyLocation, into: &service.kernel, written: &written)
             case "logging":

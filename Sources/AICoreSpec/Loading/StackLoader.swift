@@ -66,6 +66,7 @@ public enum StackLoader {
             hostSymlink: options.hostSymlink, fallbackName: StackName.sanitize(URL(fileURLWithPath: baseDirectory).lastPathComponent),
             overrideName: projectName)
         guard var stack = decoder.decode(merged) else { throw StackLoadError(diagnostics: context.diagnostics) }
+        stack.services = VolumesFromResolver(context: context).resolve(stack.services)
 
         let profiles = activeProfiles(options, variables: variables)
         let definedServices = Set(stack.services.map(\.name))
