@@ -165,11 +165,16 @@ struct ComposeVerbsEndToEndTests {
             #expect(create.status == 0 && create.stdout == "created verbs-web-1\ncreated verbs-web-2\ncreated verbs-worker-1\n", "\(create)")
             let made = try await harness.instances("verbs")
             #expect(made.count == 3 && made.allSatisfy { $0.state == .created && $0.desired == .stopped && $0.pid == nil }, "\(made)")
-            let start = try await cli("start", "web", "worker")
-            #expect(start.status == 0, "\(start)")
+            // start and stop with no service: every service of the stack, as Compose's.
+            let start = try await cli("start")
+            #expect(start.status == 0 && start.stdout == "web: starting\nworker: starting\n", "\(start)")
             try await waitUntil("start starts what create made") {
                 try await harness.instances("verbs").filter { $0.state == .running }.count == 3
             }
+            let stop = try await cli("stop")
+            #expect(stop.status == 0 && Set(Self.lines(stop.stdout)) == ["stopped verbs-web-1", "stopped verbs-web-2", "stopped verbs-worker-1"],
+                    "\(stop)")
+            #expect(try await harness.instances("verbs").allSatisfy { $0.desired == .stopped && $0.state != .running })
             #expect(try await cli("down").status == 0)
         }
     }

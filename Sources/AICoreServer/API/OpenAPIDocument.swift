@@ -2129,6 +2129,11 @@ components:
         spec_hash:
           type: string
           description: The hash of the service's spec as last recorded.
+        depends_on:
+          type: array
+          description: The services it depends on, which start before it and stop after it.
+          items:
+            type: string
     InstanceStatus:
       type: object
       description: One instance as `ps` and `inspect` show it.

@@ -54,7 +54,7 @@ extension ControlPlane {
         return ServiceStatus(stack: stack, name: service.name, desired: desired, running: running, ready: ready,
                              completed: completed, failed: failed, pending: pending, stopped: stopped, vip: vip, ports: ports,
                              converged: instances.count >= desired && ready + completed >= desired && pending == 0 && failed == 0,
-                             specHash: specHash)
+                             specHash: specHash, dependsOn: service.dependsOn.map(\.service))
     }
 
     /// Instances of one stack (or all), live from their runners where they have one.

@@ -18,9 +18,12 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
     /// Every wanted instance is ready, or completed when the service is a one-shot.
     public var converged: Bool
     public var specHash: String?
+    /// The services it `depends_on` (which start before it and stop after it); nil from an
+    /// agent that did not say.
+    public var dependsOn: [String]?
 
     public init(stack: String, name: String, desired: Int, running: Int, ready: Int, completed: Int, failed: Int, pending: Int,
-                stopped: Int, vip: String?, ports: [String], converged: Bool, specHash: String?) {
+                stopped: Int, vip: String?, ports: [String], converged: Bool, specHash: String?, dependsOn: [String]? = nil) {
         self.stack = stack
         self.name = name
         self.desired = desired
@@ -34,5 +37,25 @@ public struct ServiceStatus: Codable, Sendable, Equatable {
         self.ports = ports
         self.converged = converged
         self.specHash = specHash
+        self.dependsOn = dependsOn
+    }
+
+    /// `services` in start order, each after what it depends on (file order otherwise); stop
+    /// order is the reverse.
+    public static func startOrder(_ services: [ServiceStatus]) -> [ServiceStatus] {
+        let byName = Dictionary(services.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var ordered: [ServiceStatus] = []
+        var placed: Set<String> = []
+        var visiting: Set<String> = []
+        func place(_ service: ServiceStatus) {
+            guard !placed.contains(service.name), visiting.insert(service.name).inserted else { return }
+            for dependency in service.dependsOn ?? [] {
+                if let other = byName[dependency] { place(other) }
+            }
+            placed.insert(service.name)
+            ordered.append(service)
+        }
+        services.forEach(place)
+        return ordered
     }
 }
