@@ -254,4 +254,20 @@ struct ExtendsResolverTests {
         #expect(error.location?.line == 4)
         #expect(error.keyPath == "services.api.restart")
     }
+
+    @Test("an error in a value both services hold is reported once, where it is written")
+    func inheritedErrorOnce() throws {
+        let fixture = try StackFixture()
+        defer { fixture.remove() }
+        let errors = fixture.errors(yaml: """
+            services:
+              base:
+                command: sleep 1
+                ports: ["notaport"]
+              app:
+                extends: base
+            """)
+        #expect(errors.count == 1, "\(errors.map(\.description))")
+        #expect(errors.first?.keyPath == "services.base.ports[0]" && errors.first?.location?.line == 4)
+    }
 }

@@ -171,9 +171,17 @@ public enum StackLoader {
         }.map(\.element)
     }
 
+    /// One finding per place: a value an extended service holds is decoded again in every
+    /// service that extends it, and its finding is reported once, under the key path it was
+    /// first found at.
     private static func deduplicated(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
         var seen: Set<Diagnostic> = []
-        return diagnostics.filter { seen.insert($0).inserted }
+        var placed: Set<String> = []
+        return diagnostics.filter { diagnostic in
+            guard seen.insert(diagnostic).inserted else { return false }
+            guard let at = diagnostic.location else { return true }
+            return placed.insert("\(at.file):\(at.line):\(at.column)\u{0}\(diagnostic.severity)\u{0}\(diagnostic.kind)\u{0}\(diagnostic.message)").inserted
+        }
     }
 
     /// A service built with no `image` is stored under `<project>-<service>:latest`, as Compose
