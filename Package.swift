@@ -37,6 +37,9 @@ let package = Package(
         // The one error type every module above the OS layer throws (code, message, cause,
         // context); a leaf, so the Store, the runtime and the CLI can share it.
         .target(name: "AICoreErrors"),
+        // Cron schedules as a Kubernetes CronJob reads them (robfig/cron v3's standard parser,
+        // its daylight-saving behaviour included): a leaf, for the scheduled-jobs controller.
+        .target(name: "AICoreSchedule"),
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
         .target(
             name: "AICoreSpec",
@@ -244,6 +247,10 @@ let package = Package(
         .testTarget(
             name: "AICoreAddressesTests",
             dependencies: ["AICoreAddresses"]
+        ),
+        .testTarget(
+            name: "AICoreScheduleTests",
+            dependencies: ["AICoreSchedule"]
         ),
         .testTarget(
             name: "AICorePathsTests",
