@@ -40,6 +40,9 @@ let package = Package(
         // Cron schedules as a Kubernetes CronJob reads them (robfig/cron v3's standard parser,
         // its daylight-saving behaviour included): a leaf, for the scheduled-jobs controller.
         .target(name: "AICoreSchedule"),
+        // Kubernetes' HorizontalPodAutoscaler v2 algorithm (replica calculation, behavior,
+        // stabilization) as pure functions of samples and an injected time: for the autoscaler.
+        .target(name: "AICoreAutoscale", dependencies: ["AICoreErrors"]),
         // The stack model: Compose subset + x-aicore, loader, interpolation, validation.
         .target(
             name: "AICoreSpec",
@@ -251,6 +254,10 @@ let package = Package(
         .testTarget(
             name: "AICoreScheduleTests",
             dependencies: ["AICoreSchedule"]
+        ),
+        .testTarget(
+            name: "AICoreAutoscaleTests",
+            dependencies: ["AICoreAutoscale", "AICoreErrors"]
         ),
         .testTarget(
             name: "AICorePathsTests",

@@ -137,6 +137,25 @@ extension AICoreError {
         /// `context["step"]` names the last step buildah started, when there was one.
         public static let buildFailed = Code("buildFailed")
 
+        // MARK: Autoscaling (a replica recommendation that cannot be computed)
+
+        /// The service has no replicas to measure.
+        public static let noReplicas = Code("noReplicas")
+        /// The metric source gave no samples at all.
+        public static let noMetrics = Code("noMetrics")
+        /// Every sample belonged to a replica that is unready, failed or being removed.
+        public static let noMetricsForTargetedReplicas = Code("noMetricsForTargetedReplicas")
+        /// A replica has no reservation for the resource, so its utilization is undefined.
+        public static let missingRequest = Code("missingRequest")
+        /// No sample belongs to a replica whose reservation is known.
+        public static let noMetricsMatchedKnownReplicas = Code("noMetricsMatchedKnownReplicas")
+        /// A computed utilization does not fit the integer range it is reported in.
+        public static let valueOutOfRange = Code("valueOutOfRange")
+        /// A metric's target is zero or negative.
+        public static let invalidTarget = Code("invalidTarget")
+        /// No metric could be evaluated, or one that could not would let the service scale down.
+        public static let invalidMetrics = Code("invalidMetrics")
+
         // MARK: The agent and its clients
 
         /// An address text could not be parsed.

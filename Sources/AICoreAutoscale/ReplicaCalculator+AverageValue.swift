@@ -1,0 +1,76 @@
+import AICoreErrors
+import Foundation
+
+extension ReplicaCalculator {
+    /// Replicas needed to bring the mean per-replica value of a metric (requests per second,
+    /// queue depth per worker, or a resource measured in absolute units) to `targetAverageValue`
+    /// (Kubernetes `GetMetricReplicas` and `GetRawResourceReplicas`, via `calcPlainMetricReplicas`).
+    ///
+    /// - Parameter resource: pass the resource for an absolute resource target so that the CPU
+    ///   start-up rules apply; leave `nil` for custom per-replica metrics.
+    public func averageValueReplicas(
+        currentReplicas: Int32,
+        targetAverageValue: Int64,
+        replicas: [Replica],
+        samples: [String: MetricSample],
+        resource: ResourceName? = nil,
+        tolerances: Tolerances = .default,
+        now: Date
+    ) throws(AICoreError) -> MetricRecommendation {
+        guard targetAverageValue > 0 else {
+            throw AICoreError(.invalidTarget, "target average value must be above 0, got \(targetAverageValue)")
+        }
+        guard !samples.isEmpty else {
+            throw AICoreError(.noMetrics, "no metrics returned; check that the metrics source is reporting")
+        }
+        guard !replicas.isEmpty else {
+            throw AICoreError(.noReplicas, "no replicas to measure while calculating replica count")
+        }
+
+        let groups = group(replicas, samples: samples, resource: resource, now: now)
+        var values = samples.mapValues(\.value)
+        for id in groups.ignored.union(groups.unready) { values[id] = nil }
+        guard !values.isEmpty else {
+            throw AICoreError(
+                .noMetricsForTargetedReplicas,
+                "did not receive metrics for targeted replicas (replicas might be unready)")
+        }
+
+        let (usageRatio, average) = UtilizationRatio.average(values: values, targetValue: targetAverageValue)
+        let keepCurrent = MetricRecommendation(replicas: currentReplicas, value: average)
+
+        let scaleUpWithUnready = !groups.unready.isEmpty && usageRatio > 1.0
+        if !scaleUpWithUnready && groups.missing.isEmpty {
+            if tolerances.isWithin(usageRatio) { return keepCurrent }
+            return MetricRecommendation(replicas: Int32(saturatingCeil: usageRatio * Double(groups.readyCount)), value: average)
+        }
+
+        // Unmeasured replicas are assumed exactly at target on a scale-down and idle on a
+        // scale-up, so they can only dampen the change.
+        if !groups.missing.isEmpty {
+            if usageRatio < 1.0 {
+                for id in groups.missing { values[id] = targetAverageValue }
+            } else if usageRatio > 1.0 {
+                for id in groups.missing { values[id] = 0 }
+            }
+        }
+        if scaleUpWithUnready {
+            for id in groups.unready { values[id] = 0 }
+        }
+
+        let (newUsageRatio, _) = UtilizationRatio.average(values: values, targetValue: targetAverageValue)
+        if tolerances.isWithin(newUsageRatio)
+            || (usageRatio < 1.0 && newUsageRatio > 1.0)
+            || (usageRatio > 1.0 && newUsageRatio < 1.0)
+        {
+            return keepCurrent
+        }
+        let newReplicas = Int32(saturatingCeil: newUsageRatio * Double(values.count))
+        if (newUsageRatio < 1.0 && newReplicas > currentReplicas)
+            || (newUsageRatio > 1.0 && newReplicas < currentReplicas)
+        {
+            return keepCurrent
+        }
+        return MetricRecommendation(replicas: newReplicas, value: average)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// How far the replica count may move now, given the policies and recent scale events
+/// (Kubernetes `calculateScaleUpLimitWithScalingRules` and `calculateScaleDownLimitWithBehaviors`).
+public enum ScaleRateLimit {
+    /// Sum of the changes made within the last `periodSeconds` before `now`.
+    public static func replicaChange(withinLast periodSeconds: Int32, of events: [ScaleEvent], now: Date) -> Int32 {
+        let cutoff = now.addingTimeInterval(-TimeInterval(periodSeconds))
+        var change: Int32 = 0
+        for event in events where event.timestamp > cutoff {
+            change &+= event.replicaChange
+        }
+        return change
+    }
+
+    /// Highest replica count the scale-up policies allow now.
+    ///
+    /// Each policy measures from the count at the start of its period (undoing changes made since),
+    /// so a burst of scale-ups uses up the allowance. The result may be below `currentReplicas`;
+    /// callers treat that as "no further scale-up for now".
+    public static func scaleUpLimit(
+        currentReplicas: Int32,
+        scaleUpEvents: [ScaleEvent],
+        scaleDownEvents: [ScaleEvent],
+        rules: EffectiveScalingRules,
+        now: Date
+    ) -> Int32 {
+        let pick: (Int32, Int32) -> Int32
+        var result: Int32
+        switch rules.selectPolicy {
+        case .disabled:
+            return currentReplicas
+        case .min:
+            // The smallest change upward is the lowest ceiling.
+            result = .max
+            pick = { Swift.min($0, $1) }
+        case .max:
+            result = .min
+            pick = { Swift.max($0, $1) }
+        }
+        for policy in rules.policies {
+            let start = periodStartReplicas(currentReplicas, policy, scaleUpEvents, scaleDownEvents, now)
+            let proposed: Int32
+            switch policy.kind {
+            case .replicas:
+                proposed = start &+ policy.value
+            case .percent:
+                // Round up, or a small percentage of a small count would never add a replica.
+                proposed = Int32(saturatingCeil: Double(start) * (1 + Double(policy.value) / 100))
+            }
+            result = pick(result, proposed)
+        }
+        return result
+    }
+
+    /// Lowest replica count the scale-down policies allow now. The result may be above
+    /// `currentReplicas`; callers treat that as "no further scale-down for now".
+    public static func scaleDownLimit(
+        currentReplicas: Int32,
+        scaleUpEvents: [ScaleEvent],
+        scaleDownEvents: [ScaleEvent],
+        rules: EffectiveScalingRules,
+        now: Date
+    ) -> Int32 {
+        let pick: (Int32, Int32) -> Int32
+        var result: Int32
+        switch rules.selectPolicy {
+        case .disabled:
+            return currentReplicas
+        case .min:
+            // The smallest change downward is the highest floor.
+            result = .min
+            pick = { Swift.max($0, $1) }
+        case .max:
+            result = .max
+            pick = { Swift.min($0, $1) }
+        }
+        for policy in rules.policies {
+            let start = periodStartReplicas(currentReplicas, policy, scaleUpEvents, scaleDownEvents, now)
+            let proposed: Int32
+            switch policy.kind {
+            case .replicas:
+                proposed = start &- policy.value
+            case .percent:
+                proposed = Int32(saturatingTruncating: Double(start) * (1 - Double(policy.value) / 100))
+            }
+            result = pick(result, proposed)
+        }
+        return result
+    }
+
+    /// Without a behaviour spec, Kubernetes caps a scale-up at double the current count or 4,
+    /// whichever is more, to survive bogus usage spikes.
+    public static func legacyScaleUpLimit(currentReplicas: Int32) -> Int32 {
+        Int32(saturatingTruncating: Swift.max(2.0 * Double(currentReplicas), 4.0))
+    }
+
+    private static func periodStartReplicas(
+        _ currentReplicas: Int32, _ policy: ScalingPolicy,
+        _ scaleUpEvents: [ScaleEvent], _ scaleDownEvents: [ScaleEvent], _ now: Date
+    ) -> Int32 {
+        let added = replicaChange(withinLast: policy.periodSeconds, of: scaleUpEvents, now: now)
+        let removed = replicaChange(withinLast: policy.periodSeconds, of: scaleDownEvents, now: now)
+        return currentReplicas &- added &+ removed
+    }
+}
