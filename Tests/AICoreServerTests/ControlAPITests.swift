@@ -30,6 +30,7 @@ struct ControlAPITests {
           sleeper:
             user: root
             command: ["/bin/sh", "-c", "echo hello from \(name); exec /bin/sleep 300"]
+            labels: {tier: background}
 
         """
     }
@@ -240,6 +241,8 @@ struct ControlAPITests {
                 #expect(inspected.status == .ok)
                 let instance = try inspected.json(InstanceStatus.self)
                 #expect(instance.state == .running)
+                #expect(instance.labels == ["tier": "background"], "inspect shows the service's labels")
+                #expect(listed.first?.labels == nil, "a list leaves them out")
                 #expect(instance.desired == .running)
                 #expect(instance.pid != nil)
                 let stats = try #require(instance.stats)

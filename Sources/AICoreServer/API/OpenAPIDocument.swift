@@ -2225,6 +2225,11 @@ components:
           description: The instance's last events (`GET /v1/instances/{id}` only).
           items:
             $ref: "#/components/schemas/EventMessage"
+        labels:
+          type: object
+          description: Its service's `labels` (`GET /v1/instances/{id}` only).
+          additionalProperties:
+            type: string
     ProbeResult:
       type: object
       description: One check of a probe.

@@ -109,6 +109,7 @@ extension ControlPlane {
         }
         if detail {
             status.events = ((try? await store.events(instance: record.id, limit: 20)) ?? []).map(EventMessage.init)
+            status.labels = desired[record.stack]?.service(named: record.service)?.labels
         }
         return status
     }

@@ -40,6 +40,8 @@ public struct InstanceStatus: Codable, Sendable, Equatable {
     public var stats: InstanceStats?
     /// The instance's last events (`inspect` only).
     public var events: [EventMessage]?
+    /// Its service's `labels` (`inspect` only).
+    public var labels: [String: String]?
 
     public init(id: String, stack: String, service: String, replica: Int, state: InstanceState, desired: DesiredState, health: String?,
                 ready: Bool, pid: Int32?, restarts: Int, lastExit: String?, lastExitCode: Int32?, lastExitAt: String?,
