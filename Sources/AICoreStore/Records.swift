@@ -3,11 +3,15 @@ public struct StackRecord: Sendable, Equatable, Codable {
     public var name: String
     public var currentRevision: Int
     public var updatedAt: String
+    /// The files its last apply came from, as the client named them (`ls`); empty when it
+    /// named none.
+    public var configFiles: [String]
 
-    public init(name: String, currentRevision: Int, updatedAt: String) {
+    public init(name: String, currentRevision: Int, updatedAt: String, configFiles: [String] = []) {
         self.name = name
         self.currentRevision = currentRevision
         self.updatedAt = updatedAt
+        self.configFiles = configFiles
     }
 }
 

@@ -229,12 +229,22 @@ public final class SQLiteStore: Store {
                 t.add(column: "addresses6", .text).notNull().defaults(to: "{}")
             }
         }
+        migrator.registerMigration("v10") { db in
+            // The files each stack was applied from (JSON array), so `ls` still shows them
+            // after an agent restart.
+            try db.alter(table: "stack") { t in
+                t.add(column: "configFiles", .text).notNull().defaults(to: "[]")
+            }
+        }
         return migrator
     }
 
     private static func prepare(_ writer: any DatabaseWriter, path: String) throws {
         let migrator = Self.migrator
-        try writer.read { db in
+        // On the writer's connection, not a reader's: a reader that read before the migration
+        // keeps the schema it saw (GRDB caches it per connection), and a column the migration
+        // adds would then be missing from every record it reads for the life of the process.
+        try writer.writeWithoutTransaction { db in
             // A damaged file is refused here rather than half-read later.
             let check = try String.fetchOne(db, sql: "PRAGMA quick_check") ?? "no answer"
             guard check == "ok" else {
@@ -313,9 +323,17 @@ public final class SQLiteStore: Store {
                 return current.currentRevision
             }
             let next = (current?.currentRevision ?? 0) + 1
-            try StackRecord(name: name, currentRevision: next, updatedAt: now).save(db)
+            try StackRecord(name: name, currentRevision: next, updatedAt: now, configFiles: current?.configFiles ?? []).save(db)
             try RevisionRecord(stack: name, revision: next, specHash: specHash, spec: spec, createdAt: now).insert(db)
             return next
+        }
+    }
+
+    public func saveConfigFiles(stack name: String, files: [String]) async throws(AICoreError) {
+        try await write("save the config files of stack \(name)") { db in
+            guard var record = try StackRecord.fetchOne(db, key: name) else { return }
+            record.configFiles = files
+            try record.update(db)
         }
     }
 

@@ -7,6 +7,8 @@ public protocol Store: Sendable {
     /// Returns the revision now current.
     func saveStack(name: String, specHash: String, spec: String) async throws(AICoreError) -> Int
     func stack(named name: String) async throws(AICoreError) -> StackRecord?
+    /// Remembers the files a stack's apply came from (`ls`); nothing when the stack is unknown.
+    func saveConfigFiles(stack: String, files: [String]) async throws(AICoreError)
     /// Every stack on the node, by name.
     func stacks() async throws(AICoreError) -> [StackRecord]
     /// Forgets a stack that went down, with its revisions.

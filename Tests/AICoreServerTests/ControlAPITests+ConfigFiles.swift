@@ -24,6 +24,8 @@ extension ControlAPITests {
                 #expect(again.status == .accepted)
                 let status = try await client.execute(uri: "/v1/stacks/\(name)", method: .get).json(StackStatus.self)
                 #expect(status.configFiles == [file])
+                // Kept with the stack in the Store, where a restarted agent reads them.
+                #expect(try await harness.plane.store.stack(named: name)?.configFiles == [file])
             }
         }
     }

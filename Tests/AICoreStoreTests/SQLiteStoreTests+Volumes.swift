@@ -67,6 +67,8 @@ extension SQLiteStoreTests {
         try await store.saveVolume(volume("demo", "pgdata"))
         #expect(try await SQLiteStore(path: path).volumes(stack: "demo") == [volume("demo", "pgdata")])
         let applied = try await DatabaseQueue(path: path).read { db in try SQLiteStore.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"])
+        #expect(applied == ["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10"])
+        // A stack of before v10 has no config files until its next apply names them.
+        #expect(try await store.stack(named: "demo")?.configFiles == [])
     }
 }

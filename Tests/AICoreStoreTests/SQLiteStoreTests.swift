@@ -198,7 +198,7 @@ struct SQLiteStoreFilesystemTests {
 
     @Test func aFullDiskIsReportedAsSuch() async throws {
         let dir = try StoreTestEnvironment.temporaryDirectory()
-        try #require(try StoreTestEnvironment.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", dir]) == 0)
+        try #require(try StoreTestEnvironment.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", dir]) == 0)
         defer {
             _ = try? StoreTestEnvironment.run(["umount", dir])
             try? FileManager.default.removeItem(atPath: dir)

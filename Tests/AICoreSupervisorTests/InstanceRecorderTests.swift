@@ -36,6 +36,9 @@ final class FailingStore: Store {
         try await base.saveStack(name: name, specHash: specHash, spec: spec)
     }
     func stack(named name: String) async throws(AICoreError) -> StackRecord? { try await base.stack(named: name) }
+    func saveConfigFiles(stack: String, files: [String]) async throws(AICoreError) {
+        try await base.saveConfigFiles(stack: stack, files: files)
+    }
     func stacks() async throws(AICoreError) -> [StackRecord] { try await base.stacks() }
     func deleteStack(name: String) async throws(AICoreError) { try await base.deleteStack(name: name) }
     func revisions(stack: String) async throws(AICoreError) -> [RevisionRecord] { try await base.revisions(stack: stack) }

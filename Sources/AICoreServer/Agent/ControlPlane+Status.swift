@@ -27,7 +27,7 @@ extension ControlPlane {
                            operation: operation.map { StackStatus.Operation(phase: $0.phase.rawValue, message: $0.message) },
                            services: statuses,
                            converged: (operation?.phase ?? .done) == .done && statuses.allSatisfy(\.converged),
-                           configFiles: configFiles[name])
+                           configFiles: record.map(\.configFiles).flatMap { $0.isEmpty ? nil : $0 })
     }
 
     static func serviceStatus(_ service: Service, stack: String, instances: [InstanceStatus], vip: String?,

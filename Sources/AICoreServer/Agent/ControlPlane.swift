@@ -31,9 +31,6 @@ public actor ControlPlane {
     /// The desired state of each stack, as last applied (set before its apply runs).
     private(set) var desired: [String: Stack] = [:]
     private var operationStatus: [String: StackOperation] = [:]
-    /// The files each stack was last applied from (`ls`), as the client named them. Not in the
-    /// Store: a stack recovered by a restarted agent shows none until its next `up`.
-    var configFiles: [String: [String]] = [:]
 
     /// The control plane over a node agent and the Store it writes to (whose observer feeds
     /// the routes and `/v1/events`). Nothing is started or adopted yet: `recover`. The agent
@@ -415,7 +412,6 @@ public actor ControlPlane {
         try await store.deleteEvents(stack: name)
         operationStatus[name] = nil
         desired[name] = nil
-        configFiles[name] = nil
         // The logs of its removed instances went with the stack.
         do {
             try await agent.removePreviousLogs(stack: name)

@@ -17,6 +17,9 @@ public struct ObservedStore: Store {
         try await base.saveStack(name: name, specHash: specHash, spec: spec)
     }
     public func stack(named name: String) async throws(AICoreError) -> StackRecord? { try await base.stack(named: name) }
+    public func saveConfigFiles(stack: String, files: [String]) async throws(AICoreError) {
+        try await base.saveConfigFiles(stack: stack, files: files)
+    }
     public func stacks() async throws(AICoreError) -> [StackRecord] { try await base.stacks() }
     public func deleteStack(name: String) async throws(AICoreError) { try await base.deleteStack(name: name) }
     public func revisions(stack: String) async throws(AICoreError) -> [RevisionRecord] { try await base.revisions(stack: stack) }
