@@ -20,21 +20,10 @@ extension ReplicaCalculator {
         guard targetAverageValue > 0 else {
             throw AICoreError(.invalidTarget, "target average value must be above 0, got \(targetAverageValue)")
         }
-        guard !samples.isEmpty else {
-            throw AICoreError(.noMetrics, "no metrics returned; check that the metrics source is reporting")
-        }
-        guard !replicas.isEmpty else {
-            throw AICoreError(.noReplicas, "no replicas to measure while calculating replica count")
-        }
-
-        let groups = group(replicas, samples: samples, resource: resource, now: now)
-        var values = samples.mapValues(\.value)
-        for id in groups.ignored.union(groups.unready) { values[id] = nil }
-        guard !values.isEmpty else {
-            throw AICoreError(
-                .noMetricsForTargetedReplicas,
-                "did not receive metrics for targeted replicas (replicas might be unready)")
-        }
+        let (groups, counted) = try countedValues(
+            replicas, samples, resource: resource, now: now,
+            noMetrics: "no metrics returned; check that the metrics source is reporting")
+        var values = counted
 
         let (usageRatio, average) = UtilizationRatio.average(values: values, targetValue: targetAverageValue)
         let keepCurrent = MetricRecommendation(replicas: currentReplicas, value: average)

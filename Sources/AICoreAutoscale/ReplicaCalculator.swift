@@ -20,6 +20,26 @@ public struct ReplicaCalculator: Sendable, Hashable {
     }
 
     /// Groups replicas with this calculator's start-up periods.
+    /// The samples a recommendation is made of, after the checks both kinds of metric make: some
+    /// samples, some replicas, and some sample left once unready and ignored replicas are out.
+    func countedValues(
+        _ replicas: [Replica], _ samples: [String: MetricSample], resource: ResourceName?, now: Date, noMetrics: String
+    ) throws(AICoreError) -> (ReplicaGroups, [String: Int64]) {
+        guard !samples.isEmpty else { throw AICoreError(.noMetrics, noMetrics) }
+        guard !replicas.isEmpty else {
+            throw AICoreError(.noReplicas, "no replicas to measure while calculating replica count")
+        }
+        let groups = group(replicas, samples: samples, resource: resource, now: now)
+        var values = samples.mapValues(\.value)
+        for id in groups.ignored.union(groups.unready) { values[id] = nil }
+        guard !values.isEmpty else {
+            throw AICoreError(
+                .noMetricsForTargetedReplicas,
+                "did not receive metrics for targeted replicas (replicas might be unready)")
+        }
+        return (groups, values)
+    }
+
     public func group(
         _ replicas: [Replica], samples: [String: MetricSample], resource: ResourceName?, now: Date
     ) -> ReplicaGroups {
@@ -46,21 +66,10 @@ public struct ReplicaCalculator: Sendable, Hashable {
         guard targetUtilization > 0 else {
             throw AICoreError(.invalidTarget, "target utilization for \(resource) must be above 0, got \(targetUtilization)")
         }
-        guard !samples.isEmpty else {
-            throw AICoreError(.noMetrics, "no metrics returned for resource \(resource); check that the metrics source is reporting")
-        }
-        guard !replicas.isEmpty else {
-            throw AICoreError(.noReplicas, "no replicas to measure while calculating replica count")
-        }
-
-        let groups = group(replicas, samples: samples, resource: resource, now: now)
-        var values = samples.mapValues(\.value)
-        for id in groups.ignored.union(groups.unready) { values[id] = nil }
-        guard !values.isEmpty else {
-            throw AICoreError(
-                .noMetricsForTargetedReplicas,
-                "did not receive metrics for targeted replicas (replicas might be unready)")
-        }
+        let (groups, counted) = try countedValues(
+            replicas, samples, resource: resource, now: now,
+            noMetrics: "no metrics returned for resource \(resource); check that the metrics source is reporting")
+        var values = counted
 
         let requests = try Self.requests(of: replicas, for: resource)
         let observed = try UtilizationRatio.resource(values: values, requests: requests, targetUtilization: targetUtilization)

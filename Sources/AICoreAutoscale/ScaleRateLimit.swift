@@ -25,32 +25,7 @@ public enum ScaleRateLimit {
         rules: EffectiveScalingRules,
         now: Date
     ) -> Int32 {
-        let pick: (Int32, Int32) -> Int32
-        var result: Int32
-        switch rules.selectPolicy {
-        case .disabled:
-            return currentReplicas
-        case .min:
-            // The smallest change upward is the lowest ceiling.
-            result = .max
-            pick = { Swift.min($0, $1) }
-        case .max:
-            result = .min
-            pick = { Swift.max($0, $1) }
-        }
-        for policy in rules.policies {
-            let start = periodStartReplicas(currentReplicas, policy, scaleUpEvents, scaleDownEvents, now)
-            let proposed: Int32
-            switch policy.kind {
-            case .replicas:
-                proposed = start &+ policy.value
-            case .percent:
-                // Round up, or a small percentage of a small count would never add a replica.
-                proposed = Int32(saturatingCeil: Double(start) * (1 + Double(policy.value) / 100))
-            }
-            result = pick(result, proposed)
-        }
-        return result
+        limit(.up, currentReplicas, scaleUpEvents, scaleDownEvents, rules, now)
     }
 
     /// Lowest replica count the scale-down policies allow now. The result may be above
@@ -62,29 +37,35 @@ public enum ScaleRateLimit {
         rules: EffectiveScalingRules,
         now: Date
     ) -> Int32 {
-        let pick: (Int32, Int32) -> Int32
-        var result: Int32
-        switch rules.selectPolicy {
-        case .disabled:
-            return currentReplicas
-        case .min:
-            // The smallest change downward is the highest floor.
-            result = .min
-            pick = { Swift.max($0, $1) }
-        case .max:
-            result = .max
-            pick = { Swift.min($0, $1) }
-        }
+        limit(.down, currentReplicas, scaleUpEvents, scaleDownEvents, rules, now)
+    }
+
+    private enum Direction { case up, down }
+
+    private static func limit(
+        _ direction: Direction, _ currentReplicas: Int32, _ scaleUpEvents: [ScaleEvent], _ scaleDownEvents: [ScaleEvent],
+        _ rules: EffectiveScalingRules, _ now: Date
+    ) -> Int32 {
+        if rules.selectPolicy == .disabled { return currentReplicas }
+        // Max takes the policy that allows the largest change, Min the smallest: upward the
+        // highest or the lowest ceiling, downward the lowest or the highest floor.
+        let highest = (rules.selectPolicy == .max) == (direction == .up)
+        var result: Int32 = highest ? .min : .max
         for policy in rules.policies {
             let start = periodStartReplicas(currentReplicas, policy, scaleUpEvents, scaleDownEvents, now)
             let proposed: Int32
-            switch policy.kind {
-            case .replicas:
+            switch (direction, policy.kind) {
+            case (.up, .replicas):
+                proposed = start &+ policy.value
+            case (.up, .percent):
+                // Round up, or a small percentage of a small count would never add a replica.
+                proposed = Int32(saturatingCeil: Double(start) * (1 + Double(policy.value) / 100))
+            case (.down, .replicas):
                 proposed = start &- policy.value
-            case .percent:
+            case (.down, .percent):
                 proposed = Int32(saturatingTruncating: Double(start) * (1 - Double(policy.value) / 100))
             }
-            result = pick(result, proposed)
+            result = highest ? Swift.max(result, proposed) : Swift.min(result, proposed)
         }
         return result
     }
