@@ -57,12 +57,11 @@ public struct CgroupSystemdManager: CgroupManager {
     /// Checks the limits and names the scope; nothing exists until `place` starts it.
     public func create(_ relativePath: String, limits: CgroupLimits) throws(SystemError) -> CgroupHandle {
         try limits.validate(for: relativePath)
-        if limits.cpusetCPUs != nil || limits.blockIO != nil {
-            // systemd writes cpuset.cpus of the scopes it manages (AllowedCPUs=, a byte mask this
-            // bus client does not encode yet): a file written behind its back would not last.
-            throw SystemError(
-                code: .controllerUnavailable, operation: "create cgroup \(relativePath)",
-                detail: "cpuset and blkio_config are not supported with the systemd cgroup driver yet; use cgroup_driver: cgroupfs")
+        if let blockIO = limits.blockIO {
+            // systemd takes device paths as they are and skips one it cannot use: each must be a
+            // block device here, refused by name otherwise (as the cgroupfs driver refuses it).
+            let paths = blockIO.deviceWeights.map(\.path) + blockIO.throttles.values.flatMap { $0.map(\.path) }
+            for path in paths { _ = try BlockIOLimits.deviceNumber(path) }
         }
         return try handle(for: relativePath)
     }
@@ -82,6 +81,14 @@ public struct CgroupSystemdManager: CgroupManager {
         if let devices = limits.devices {
             try DeviceRule.attach(devices, toCgroup: directory(of: handle))
         }
+        try checkWeightApplies(limits, handle)
+    }
+
+    /// systemd drops an IOWeight= the kernel has no file for; a weight is refused instead, as
+    /// the cgroupfs driver refuses it.
+    private func checkWeightApplies(_ limits: CgroupLimits, _ handle: CgroupHandle) throws(SystemError) {
+        guard let blockIO = limits.blockIO, blockIO.weight != nil || !blockIO.deviceWeights.isEmpty else { return }
+        _ = try BlockIOLimits.weightFile(in: directory(of: handle), ["io.weight", "io.bfq.weight"])
     }
 
     /// Writes cgroup.procs of a running scope (a process joining an instance that exists).

@@ -51,6 +51,15 @@ public enum SystemdBus {
                 // The C side takes the one pid an instance scope is made around.
                 p.type = Int32(AIC_SD_PROPERTY_PIDS.rawValue)
                 p.number = UInt64(pids.first ?? 0)
+            case .bytes(_, let bytes):
+                p.type = Int32(AIC_SD_PROPERTY_BYTES.rawValue)
+                p.bytes = UnsafePointer(arena.array(bytes.isEmpty ? [0] : bytes))
+                p.count = bytes.count
+            case .pathValues(_, let pairs):
+                p.type = Int32(AIC_SD_PROPERTY_PATH_VALUES.rawValue)
+                p.paths = UnsafePointer(arena.array(pairs.map { Optional(UnsafePointer(arena.string($0.path))) }))
+                p.values = UnsafePointer(arena.array(pairs.isEmpty ? [0] : pairs.map(\.value)))
+                p.count = pairs.count
             }
             return p
         }

@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreSystem
 
 /// The transient scope unit an instance runs in under the systemd cgroup driver: its name, derived
@@ -121,6 +122,39 @@ public struct SystemdScope: Sendable, Equatable {
             properties.append(.uint64("CPUWeight", weight))
         }
         properties.append(.uint64("TasksMax", limits.pidsMax.map { UInt64($0) } ?? .max))
+        if let text = limits.cpusetCPUs, let cpus = CPUSet(parsing: text) {
+            // systemd writes cpuset.cpus from AllowedCPUs=: a file written behind its back would
+            // not last its next reload.
+            properties.append(.bytes("AllowedCPUs", Self.cpuMask(cpus)))
+        }
+        if let blockIO = limits.blockIO {
+            // The same numbers the cgroupfs driver writes to io.weight and io.max; systemd
+            // resolves the device paths itself.
+            if let weight = blockIO.weight { properties.append(.uint64("IOWeight", weight)) }
+            if !blockIO.deviceWeights.isEmpty {
+                properties.append(.pathValues("IODeviceWeight", blockIO.deviceWeights.map { .init($0.path, $0.value) }))
+            }
+            for throttle in BlockIOLimits.Throttle.allCases {
+                guard let values = blockIO.throttles[throttle], !values.isEmpty else { continue }
+                properties.append(.pathValues(Self.ioProperty(throttle), values.map { .init($0.path, $0.value) }))
+            }
+        }
         return properties
+    }
+
+    /// AllowedCPUs='s bit mask: bit N of byte N/8 is CPU N.
+    static func cpuMask(_ cpus: CPUSet) -> [UInt8] {
+        var mask = [UInt8](repeating: 0, count: (cpus.cpus.max() ?? 0) / 8 + 1)
+        for cpu in cpus.cpus { mask[cpu / 8] |= 1 << UInt8(cpu % 8) }
+        return mask
+    }
+
+    static func ioProperty(_ throttle: BlockIOLimits.Throttle) -> String {
+        switch throttle {
+        case .readBPS: "IOReadBandwidthMax"
+        case .writeBPS: "IOWriteBandwidthMax"
+        case .readIOPS: "IOReadIOPSMax"
+        case .writeIOPS: "IOWriteIOPSMax"
+        }
     }
 }

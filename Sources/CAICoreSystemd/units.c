@@ -155,6 +155,18 @@ static int append_property(sd_bus_message *m, const struct aic_sd_property *p) {
   case AIC_SD_PROPERTY_BOOL: r = sd_bus_message_append(m, "v", "b", p->number != 0); break;
   case AIC_SD_PROPERTY_UINT64: r = sd_bus_message_append(m, "v", "t", p->number); break;
   case AIC_SD_PROPERTY_PIDS: r = sd_bus_message_append(m, "v", "au", 1, (uint32_t)p->number); break;
+  case AIC_SD_PROPERTY_BYTES:
+    r = sd_bus_message_open_container(m, 'v', "ay");
+    if (r >= 0) r = sd_bus_message_append_array(m, 'y', p->bytes, p->count);
+    if (r >= 0) r = sd_bus_message_close_container(m);
+    break;
+  case AIC_SD_PROPERTY_PATH_VALUES:
+    r = sd_bus_message_open_container(m, 'v', "a(st)");
+    if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(st)");
+    for (size_t i = 0; r >= 0 && i < p->count; i++) r = sd_bus_message_append(m, "(st)", p->paths[i], p->values[i]);
+    if (r >= 0) r = sd_bus_message_close_container(m);
+    if (r >= 0) r = sd_bus_message_close_container(m);
+    break;
   default: return -EINVAL;
   }
   if (r < 0) return r;

@@ -61,6 +61,34 @@ struct CgroupSystemdManagerKernelTests {
         }
     }
 
+    /// cpuset and blkio_config through the unit's properties: systemd writes cpuset.cpus and
+    /// io.max from them (a throttle needs no I/O scheduler; a weight would).
+    @Test func cpusetAndBlockIOThrottlesReachTheScopesFiles() async throws {
+        let disk = try #require(CgroupV2ManagerTests.hostDisk)
+        try await offload {
+            var limits = CgroupLimits(pidsMax: nil)
+            limits.cpusetCPUs = "0"
+            limits.blockIO = BlockIOLimits(throttles: [.readBPS: [.init(path: disk.path, value: 1 << 20)],
+                                                       .writeIOPS: [.init(path: disk.path, value: 100)]])
+            let handle = try manager.create(Self.uniquePath(), limits: limits)
+            let dir = try #require(handle.unifiedDirectory)
+            let child = try CgroupKernelTests.Child("exec /bin/sleep 30")
+            defer { child.reap() }
+            try manager.place(child.pid, in: handle, limits: limits)
+            defer { try? manager.killAll(handle); try? manager.destroy(handle) }
+            try child.start()
+            #expect(try CgroupFileIO.read(dir + "/cpuset.cpus").trimmingWhitespace == "0")
+            let ioMax = try CgroupFileIO.read(dir + "/io.max")
+            #expect(ioMax.contains("\(disk.number) rbps=1048576 ") && ioMax.contains(" wiops=100"), "\(ioMax)")
+        }
+        // A path that is not a block device is refused by name before any unit starts.
+        var limits = CgroupLimits(pidsMax: nil)
+        limits.blockIO = BlockIOLimits(throttles: [.readBPS: [.init(path: "/dev/null", value: 1)]])
+        #expect { _ = try manager.create(Self.uniquePath(), limits: limits) } throws: { error in
+            (error as? SystemError)?.detail == "/dev/null is not a block device on this host"
+        }
+    }
+
     /// About 10 s in the VM: the stale process is this test's own child, and until the test
     /// reaps it systemd's stop seems to wait out the scope's TimeoutStopUSec. The agent reaps its
     /// instances' inits as they exit.

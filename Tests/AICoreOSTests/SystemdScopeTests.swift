@@ -1,3 +1,4 @@
+import AICoreAddresses
 import AICoreSystem
 import Testing
 @testable import AICoreOS
@@ -63,6 +64,26 @@ import Testing
             "CPUWeight=200",
             "TasksMax=64",
         ])
+    }
+
+    /// cpuset as AllowedCPUs (bit N of byte N/8 is CPU N), blkio_config as IOWeight and one
+    /// path-value list per device setting, the numbers the cgroupfs driver writes.
+    @Test func cpusetAndBlockIOBecomeAllowedCPUsAndIOProperties() throws {
+        let scope = try SystemdScope(cgroupPath: "aicore/demo/api/demo-api-1")
+        var limits = CgroupLimits(pidsMax: nil)
+        limits.cpusetCPUs = "0,2-3,9"
+        limits.blockIO = BlockIOLimits(weight: 300, deviceWeights: [.init(path: "/dev/vda", value: 200)],
+                                       throttles: [.readBPS: [.init(path: "/dev/vda", value: 1 << 20)],
+                                                   .writeIOPS: [.init(path: "/dev/vda", value: 100), .init(path: "/dev/vdb", value: 50)]])
+        #expect(Array(scope.properties(pid: 7, limits: limits).map(\.description).suffix(5)) == [
+            "AllowedCPUs=0d02",
+            "IOWeight=300",
+            "IODeviceWeight=/dev/vda 200",
+            "IOReadBandwidthMax=/dev/vda 1048576",
+            "IOWriteIOPSMax=/dev/vda 100, /dev/vdb 50",
+        ])
+        #expect(SystemdScope.cpuMask(CPUSet([0])) == [0x01])
+        #expect(SystemdScope.cpuMask(CPUSet([8, 15])) == [0x00, 0x81])
     }
 
     @Test func noLimitsMeansNoLimitPropertiesButTasksMaxInfinity() throws {

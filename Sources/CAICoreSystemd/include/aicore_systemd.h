@@ -21,6 +21,8 @@ enum aic_sd_property_type {
   AIC_SD_PROPERTY_BOOL = 2,     // "b": number != 0
   AIC_SD_PROPERTY_UINT64 = 3,   // "t": number
   AIC_SD_PROPERTY_PIDS = 4,     // "au": the one pid in number
+  AIC_SD_PROPERTY_BYTES = 5,    // "ay": count bytes at bytes (AllowedCPUs=, a CPU bit mask)
+  AIC_SD_PROPERTY_PATH_VALUES = 6, // "a(st)": count pairs of paths[i], values[i] (IODeviceWeight=, IO…Max=)
 };
 
 struct aic_sd_property {
@@ -28,6 +30,10 @@ struct aic_sd_property {
   int32_t type;                 // enum aic_sd_property_type
   const char *string;
   uint64_t number;
+  const uint8_t *bytes;         // BYTES
+  const char *const *paths;     // PATH_VALUES
+  const uint64_t *values;       // PATH_VALUES
+  size_t count;                 // BYTES, PATH_VALUES
 };
 
 // Every call below opens its own connection to systemd (its private socket when root, else the
