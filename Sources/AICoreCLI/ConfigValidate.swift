@@ -60,7 +60,7 @@ struct ConfigValidate: AsyncParsableCommand {
             FileHandle.standardError.write(Data("aicore-node: node checks skipped: \(unreachable.message)\n".utf8))
             return
         }
-        let yaml = StackPrinter.render(loaded.stack, format: .yaml)
+        let yaml = AgentStackText.yaml(loaded.stack)
         let path = URL(fileURLWithPath: try stackFiles.loadOptions(strict: strict).files[0]).standardizedFileURL.path
         let query = "project_name=\(urlEncoded(loaded.stack.name))&path=\(urlEncoded(path))&strict=\(strict)"
         do {

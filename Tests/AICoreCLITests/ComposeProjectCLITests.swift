@@ -131,6 +131,34 @@ struct ComposeProjectCLITests {
         }
     }
 
+    /// `up --profile debug` runs the services of that profile, and they stay the stack's across
+    /// an agent restart (which reloads the stored revision with no profile active).
+    @Test func upWithAProfileRunsItsServicesAndARestartedAgentKeepsThem() async throws {
+        try await AgentHarness.with { harness in
+            let project = try Self.project("profiled", in: harness, compose: """
+                name: profiled
+                services:
+                  web:
+                    command: ["/bin/sleep", "600"]
+                  debug:
+                    command: ["/bin/sleep", "600"]
+                    profiles: [debug]
+                  trace:
+                    command: ["/bin/sleep", "600"]
+                    profiles: [trace]
+                """)
+            let up = try await harness.cli(["up", "-d", "--wait", "--profile", "debug"], in: project)
+            #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+            #expect(try await harness.instances("profiled").map(\.service).sorted() == ["debug", "web"])
+            await harness.terminate()
+            try await harness.start()
+            try await waitUntil("both services run again under the restarted agent") {
+                try await harness.instances("profiled").filter { $0.state == .running }.map(\.service).sorted() == ["debug", "web"]
+            }
+            #expect(try await harness.cli(["down"], in: project).status == 0)
+        }
+    }
+
     @Test func dashFAndDashPNameTheStackAndAPortClashIsRefused() async throws {
         try await AgentHarness.with { harness in
             let port = try TestPort.next()

@@ -59,7 +59,7 @@ struct Build: AsyncParsableCommand {
         guard await client.isReachable() else {
             throw CLIFailure.failed("cannot reach the agent at \(client.address); builds run in the agent: start `aicore-node agent`, or `up`, which runs one here")
         }
-        let yaml = StackPrinter.render(stack, format: .yaml)
+        let yaml = AgentStackText.yaml(stack)
         do {
             try await ImageBuilding.build(stack, yaml: yaml, path: path,
                                           options: .init(services: services, noCache: noCache, pull: pull, quiet: quiet), client: client)

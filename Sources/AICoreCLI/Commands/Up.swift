@@ -96,7 +96,7 @@ struct Up: AsyncParsableCommand {
         var loaded = try stackFiles.load(strict: true)
         loaded.stack = try Self.scaled(loaded.stack, try Self.replicas(scale))
         let stack = loaded.stack
-        let yaml = StackPrinter.render(stack, format: .yaml)
+        let yaml = AgentStackText.yaml(stack)
         let path = URL(fileURLWithPath: try stackFiles.loadOptions(strict: true).files[0]).standardizedFileURL.path
         let client = try agent.client()
         if await client.isReachable() {
@@ -128,7 +128,7 @@ struct Up: AsyncParsableCommand {
         try await pullFirst(stack, override: override, client: client)
         // The stack as sent names the image each built service runs, so a rebuilt one is a
         // changed spec the agent rolls out (as Compose recreates a container whose image changed).
-        let yaml = builtImages.isEmpty ? yaml : StackPrinter.render(Self.labellingBuiltImages(stack, builtImages), format: .yaml)
+        let yaml = builtImages.isEmpty ? yaml : AgentStackText.yaml(Self.labellingBuiltImages(stack, builtImages))
         var query = "project_name=\(urlEncoded(stack.name))&path=\(urlEncoded(path))"
         // Every file the stack was loaded from, for `ls`.
         for file in (try? stackFiles.loadOptions(strict: true).files) ?? [] {
