@@ -64,6 +64,9 @@ struct ComposeProjectCLITests {
                                                  "sh", "-c", "id -u; pwd; echo $MODE $FROM_SHELL $HOME"],
                                                 in: project, environment: ["FROM_SHELL": "shell-value"])
             #expect(asOther.status == 0 && asOther.stdout == "65534\n/tmp\nwarm shell-value /nonexistent\n", "\(asOther)")
+            #expect(try await cli("exec", "--index", "2", "web", "sh", "-c", "echo $AICORE_INSTANCE").stdout == "myproject-web-2\n")
+            let twice = try await cli("exec", "--index", "2", "web/1", "true")
+            #expect(twice.status == 2 && twice.stderr == "aicore-node: give the replica once: web/1 or --index 2\n", "\(twice)")
             let badEnv = try await cli("exec", "-e", "1X=y", "web", "true")
             #expect(badEnv.status != 0 && badEnv.stderr == "aicore-node: --env 1X=y: expected KEY=VALUE with a variable name as KEY\n", "\(badEnv)")
             let status = try await cli("exec", "web/2", "--", "sh", "-c", "exit 3")

@@ -268,6 +268,9 @@ struct ControlAPITests {
                 #expect(ghostResult.exitCode == 125 && ghostResult.error?.contains("unable to find user ghost") == true, "\(ghost.text)")
                 try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
                                                            body: ByteBuffer(string: #"{"command":["/bin/true"],"working_dir":"tmp"}"#)), .badRequest)
+                let privileged = try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
+                                                                            body: ByteBuffer(string: #"{"command":["/bin/true"],"privileged":true}"#)), .badRequest)
+                #expect(privileged.detail.hasPrefix("a privileged exec needs a privileged service: sleeper is not"), "\(privileged)")
                 try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,
                                                            body: ByteBuffer(string: #"{"command":["/bin/true"],"environment":{"1X":"y"}}"#)), .badRequest)
                 try expectProblem(try await client.execute(uri: "/v1/instances/\(first)/exec", method: .post, headers: Self.json,

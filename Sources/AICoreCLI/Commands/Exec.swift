@@ -34,6 +34,12 @@ struct Exec: AsyncParsableCommand {
     @Flag(name: [.customShort("T"), .customLong("no-tty")], help: "Accepted for Compose's sake: exec never allocates a terminal.")
     var noTTY = false
 
+    @Option(name: .long, help: "The replica of SERVICE to run in (as SERVICE/N).")
+    var index: Int?
+
+    @Flag(name: .long, help: "Every capability for the command: only in a privileged service, whose instance holds them already.")
+    var privileged = false
+
     @OptionGroup var selection: StackSelection
     @OptionGroup var agent: AgentOptions
 
@@ -60,10 +66,16 @@ struct Exec: AsyncParsableCommand {
             }
         }
         if let workdir, !workdir.hasPrefix("/") { throw CLIFailure.invalid("--workdir \(workdir): expected an absolute path") }
+        var target = self.target
+        if let index {
+            guard index > 0 else { throw CLIFailure.invalid("--index \(index): expected a replica number (1, 2, …)") }
+            guard !target.contains("/") else { throw CLIFailure.invalid("give the replica once: \(target) or --index \(index)") }
+            target += "/\(index)"
+        }
         let client = try agent.client()
         let instance = try await InstanceTarget.resolve(target, client: client, selection: selection.stackFiles)[0]
         let request = ExecRequest(command: command, timeoutSeconds: timeout, user: user, workingDir: workdir,
-                                  environment: environment.isEmpty ? nil : environment)
+                                  environment: environment.isEmpty ? nil : environment, privileged: privileged ? true : nil)
         let result = try await client.call("POST", "/v1/instances/\(urlEncoded(instance.id))/exec",
                                            json: request, as: ExecResult.self,
                                            timeout: .seconds(Int64(timeout) + 30))

@@ -2683,6 +2683,11 @@ components:
           additionalProperties:
             type: string
             pattern: "^[^\\x00]*$"
+        privileged:
+          type: boolean
+          description: >-
+            Every capability for the command; taken only in an instance of a privileged service
+            (which holds them already), else 400.
     Version:
       type: object
       required: [version, api_version]

@@ -156,6 +156,9 @@ extension ControlPlane {
         }
         let options = try request.options()
         let record = try await instanceRecord(id)
+        if request.privileged == true, desired[record.stack]?.service(named: record.service)?.privileged != true {
+            throw AICoreError(.badRequest, "a privileged exec needs a privileged service: \(record.service) is not `privileged: true`, and a process never holds more than its instance")
+        }
         let limit = Duration.milliseconds(Int64(timeout * 1000))
         let outcome: ExecOutcome?
         do {

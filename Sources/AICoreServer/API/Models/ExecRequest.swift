@@ -14,14 +14,18 @@ public struct ExecRequest: Codable, Sendable, Equatable {
     public var workingDir: String?
     /// Set over the workload's environment.
     public var environment: [String: String]?
+    /// Every capability for the command: taken only in an instance of a privileged service,
+    /// which holds them all already (a process never holds more than its instance).
+    public var privileged: Bool?
 
     public init(command: [String], timeoutSeconds: Double? = nil, user: String? = nil, workingDir: String? = nil,
-                environment: [String: String]? = nil) {
+                environment: [String: String]? = nil, privileged: Bool? = nil) {
         self.command = command
         self.timeoutSeconds = timeoutSeconds
         self.user = user
         self.workingDir = workingDir
         self.environment = environment
+        self.privileged = privileged
     }
 
     /// The options as the runtime takes them, or why they cannot be.
