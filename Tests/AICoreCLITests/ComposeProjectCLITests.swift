@@ -49,6 +49,16 @@ struct ComposeProjectCLITests {
                     == ["NAME", "SERVICE", "STATE", "HEALTH", "READY", "RESTARTS", "PORTS", "PID", "STATUS"])
             #expect(rows.count == 3 && rows.dropFirst().allSatisfy { $0.contains("running") && $0.contains("0.0.0.0:\(port)->8000/tcp") },
                     "PORTS in Compose's form: \(ps.stdout)")
+            // Compose's ps flags, as scripts use them.
+            #expect(try await cli("ps", "-q").stdout == "myproject-web-1\nmyproject-web-2\n")
+            #expect(try await cli("ps", "--services").stdout == "web\n")
+            #expect(Self.lines(try await cli("ps", "web").stdout).count == 3)
+            #expect(try await cli("ps", "-q", "--status", "running").stdout == "myproject-web-1\nmyproject-web-2\n")
+            #expect(try await cli("ps", "-q", "--filter", "status=exited").stdout.isEmpty)
+            let noService = try await cli("ps", "api")
+            #expect(noService.status == 2 && noService.stderr == "aicore-node: no instance of a service api in stack myproject; it has web\n", "\(noService)")
+            let badStatus = try await cli("ps", "--status", "dead")
+            #expect(badStatus.status == 2 && badStatus.stderr == "aicore-node: --status dead: expected one of running, paused, restarting, exited, created\n", "\(badStatus)")
 
             try await waitUntil("both replicas logged their greeting") {
                 let logs = try await cli("logs", "web", in: nested)

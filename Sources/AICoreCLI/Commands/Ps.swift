@@ -10,7 +10,7 @@ struct Ps: AsyncParsableCommand {
             The stack of -p, -f or the Compose file here (as `docker compose ps`); with none of \
             them, every stack on the node. Exited and stopped instances show with -a. PORTS is \
             Compose's form, HOST_IP:PUBLISHED->TARGET/PROTOCOL: the proxy takes the published port \
-            to the ready replicas (`aicore-node routes` shows where each replica listens).
+            to the ready replicas (`aicore-node routes` shows where each replica listens).             As Compose's: SERVICE… lists only those services, -q only the instance names,             --services only the service names, and --status (or --filter status=…) only             instances in that state: running, paused, restarting, exited or created (as `ls`             counts them), stopped ones included.
             """
     )
 
@@ -24,15 +24,58 @@ struct Ps: AsyncParsableCommand {
     @Option(name: .long, help: "table or json.")
     var format: Format = .table
 
+    @Flag(name: [.short, .customLong("quiet")], help: "Print the instance names only.")
+    var quiet = false
+
+    @Flag(name: .customLong("services"), help: "Print the service names only.")
+    var servicesOnly = false
+
+    @Option(name: .long, help: "Only instances in this state (running, paused, restarting, exited, created); repeat for several.")
+    var status: [String] = []
+
+    @Option(name: .long, help: "Compose's filter; `status=STATE` is the one there is.")
+    var filter: [String] = []
+
     @OptionGroup var agent: AgentOptions
 
+    @Argument(help: "Only these services.")
+    var services: [String] = []
+
+    static let composeStates = ["running", "paused", "restarting", "exited", "created"]
+
     func run() async throws {
+        var states = status
+        for item in filter {
+            guard item.hasPrefix("status=") else { throw CLIFailure.invalid("--filter \(item): only status=STATE filters here") }
+            states.append(String(item.dropFirst("status=".count)))
+        }
+        if let unknown = states.first(where: { !Self.composeStates.contains($0) }) {
+            throw CLIFailure.invalid("--status \(unknown): expected one of \(Self.composeStates.joined(separator: ", "))")
+        }
         let client = try agent.client()
         let stack = try selection.stackFiles.stackName()
         let query = stack.map { "?stack=\(urlEncoded($0))" } ?? ""
         var instances = try await client.call("GET", "/v1/instances\(query)", as: [InstanceStatus].self)
-        if !all {
+        if !services.isEmpty {
+            let known = Set(instances.map(\.service))
+            if let unknown = services.first(where: { !known.contains($0) }) {
+                throw CLIFailure.invalid("no instance of a service \(unknown)\(stack.map { " in stack \($0)" } ?? ""); it has \(known.sorted().joined(separator: ", "))")
+            }
+            instances = instances.filter { services.contains($0.service) }
+        }
+        if !states.isEmpty {
+            instances = instances.filter { states.contains(Ls.composeState($0)) }
+        } else if !all {
             instances = instances.filter { $0.desired == .running && ![.exited, .failed].contains($0.state) }
+        }
+        if quiet {
+            for instance in instances { print(instance.id) }
+            return
+        }
+        if servicesOnly {
+            var seen = Set<String>()
+            for instance in instances where seen.insert(instance.service).inserted { print(instance.service) }
+            return
         }
         switch format {
         case .json:
