@@ -66,6 +66,12 @@ struct ComposeProjectCLITests {
                     && logs.stdout.contains("myproject-web-2 | hello from myproject-web-2")
             }
             #expect(try await cli("logs", "web/2").stdout == "hello from myproject-web-2\n")
+            // No service: every instance of the stack, as `docker compose logs`; several targets, once each.
+            let everything = try await cli("logs")
+            #expect(Set(Self.lines(everything.stdout)) == ["myproject-web-1 | hello from myproject-web-1", "myproject-web-2 | hello from myproject-web-2"],
+                    "\(everything)")
+            #expect(Set(Self.lines(try await cli("logs", "--no-log-prefix", "web/1", "web").stdout))
+                    == ["hello from myproject-web-1", "hello from myproject-web-2"])
 
             let exec = try await cli("exec", "web", "sh", "-c", "echo $AICORE_INSTANCE")
             #expect(exec.status == 0 && exec.stdout == "myproject-web-1\n", "exec SERVICE CMD, no --: \(exec)")

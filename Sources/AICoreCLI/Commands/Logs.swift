@@ -3,13 +3,14 @@ import AICoreServer
 import ArgumentParser
 import Foundation
 
-/// `aicore-node logs SERVICE[/N]`.
+/// `aicore-node logs [SERVICE[/N]…]`.
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show an instance's or a service's logs.",
         discussion: """
             SERVICE shows every replica (each line prefixed with its instance); SERVICE/N one \
-            replica; a full instance name works too. With --previous, the logs of removed \
+            replica; a full instance name works too; several may be named, and none means every \
+            instance of the stack, as `docker compose logs`. With --previous, the logs of removed \
             instances of that name: replaced by a rollout, removed by a rollback or scale-down, \
             kept (the newest of each name) until the stack goes down. Every `logging` driver \
             but `none` keeps a file these are read from (json-file's JSON lines too, and \
@@ -18,8 +19,8 @@ struct Logs: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "SERVICE, SERVICE/N or an instance name.")
-    var target: String
+    @Argument(help: "SERVICE, SERVICE/N or an instance name; none: every instance of the stack.")
+    var targets: [String] = []
 
     @Flag(name: [.short, .customLong("follow")], help: "Keep streaming new lines.")
     var follow = false
@@ -35,6 +36,9 @@ struct Logs: AsyncParsableCommand {
 
     @Flag(name: .customLong("previous"), help: "The logs of removed instances (replaced, rolled back, scaled down), as kubectl logs --previous.")
     var previous = false
+
+    @Flag(name: .customLong("no-log-prefix"), help: "Leave the instance name out of each line.")
+    var noLogPrefix = false
 
     // Not StackFileOptions: `-f` is follow here, as in `docker compose logs -f`.
     @Option(name: .customLong("file"), help: "A stack file whose stack is meant; repeat to merge several.")
@@ -52,15 +56,28 @@ struct Logs: AsyncParsableCommand {
         let client = try agent.client()
         let selection = StackFiles(files: files, envFiles: envFiles, projectName: projectName)
         // Each log to show, as the path of its answer (before the query).
-        var sources: [(id: String, path: String)]
+        var sources: [(id: String, path: String)] = []
+        func add(_ id: String, _ path: String) {
+            if !sources.contains(where: { $0.id == id }) { sources.append((id, path)) }
+        }
         if previous {
             let stack = try await selection.resolve(client)
-            sources = try await Self.previousInstances(target, stack: stack, client: client).map {
-                ($0, "/v1/stacks/\(urlEncoded(stack))/previous/\(urlEncoded($0))/logs")
+            var ids: [String] = []
+            if targets.isEmpty {
+                ids = try await client.call("GET", "/v1/stacks/\(urlEncoded(stack))/previous", as: [String].self)
+            }
+            for target in targets { ids += try await Self.previousInstances(target, stack: stack, client: client) }
+            for id in ids { add(id, "/v1/stacks/\(urlEncoded(stack))/previous/\(urlEncoded(id))/logs") }
+        } else if targets.isEmpty {
+            let stack = try await selection.resolve(client)
+            for instance in try await client.call("GET", "/v1/instances?stack=\(urlEncoded(stack))", as: [InstanceStatus].self) {
+                add(instance.id, "/v1/instances/\(urlEncoded(instance.id))/logs")
             }
         } else {
-            sources = try await InstanceTarget.resolve(target, client: client, selection: selection).map {
-                ($0.id, "/v1/instances/\(urlEncoded($0.id))/logs")
+            for target in targets {
+                for instance in try await InstanceTarget.resolve(target, client: client, selection: selection) {
+                    add(instance.id, "/v1/instances/\(urlEncoded(instance.id))/logs")
+                }
             }
         }
         var query: [String] = []
@@ -68,7 +85,7 @@ struct Logs: AsyncParsableCommand {
         if let since { query.append("since=\(urlEncoded(since))") }
         if follow { query.append("follow=true") }
         let suffix = query.isEmpty ? "" : "?" + query.joined(separator: "&")
-        let prefixed = sources.count > 1
+        let prefixed = sources.count > 1 && !noLogPrefix
         let width = sources.map(\.id.count).max() ?? 0
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (id, path) in sources {
