@@ -166,6 +166,45 @@ import Testing
         #expect(web["environment"] as? [String: String] == ["A": "1", "B": "2"])
     }
 
+    @Test("config --services, --volumes, --images and --profiles print names; -q only validates; -o writes a file")
+    func composeListings() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/compose.yml"
+        try """
+            name: demo
+            services:
+              web:
+                image: nginx:1
+                volumes: [data:/data]
+              worker:
+                build: .
+              debug:
+                image: busybox
+                profiles: [debug, tools]
+            volumes:
+              data:
+              cache:
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        try "FROM scratch\n".write(toFile: directory + "/Dockerfile", atomically: true, encoding: .utf8)
+        func config(_ arguments: String...) throws -> CommandRunner.Result {
+            try CommandRunner.run(["config", "-f", file] + arguments)
+        }
+        #expect(try config("--services").stdout == "web\nworker\n")
+        #expect(try config("--services", "--profile", "debug").stdout == "debug\nweb\nworker\n")
+        #expect(try config("--volumes").stdout == "data\ncache\n")
+        #expect(try config("--images").stdout == "nginx:1\ndemo-worker:latest\n")
+        #expect(try config("--profiles").stdout == "debug\ntools\n")
+        let quiet = try config("-q")
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet)")
+        let written = try config("-o", directory + "/out.yml")
+        #expect(written.status == 0 && written.stdout.isEmpty)
+        #expect(try String(contentsOfFile: directory + "/out.yml", encoding: .utf8) == (try config()).stdout)
+        // A broken file fails -q as it fails print.
+        try "services:\n  web: {command: [\"true\"], deploy: {replicas: three}}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try config("-q").status == 2)
+    }
+
     @Test("a bad flag exits 2 with a usage hint, not a stack trace")
     func badFlag() throws {
         let result = try CommandRunner.run(["config", "validate", "--no-such-flag"])
