@@ -178,6 +178,56 @@ struct ComposeProjectCLITests {
         }
     }
 
+    /// `up SERVICE…`: those services and what they depend on (unless --no-deps); every other
+    /// service stays as it runs, or absent, whatever the file now says of it.
+    @Test func upWithServicesStartsOnlyThoseAndLeavesTheOthersAsTheyRun() async throws {
+        try await AgentHarness.with { harness in
+            func compose(apiSeconds: Int) -> String {
+                """
+                name: partial
+                services:
+                  db:
+                    command: ["/bin/sleep", "600"]
+                  api:
+                    command: ["/bin/sleep", "\(apiSeconds)"]
+                    depends_on: [db]
+                  worker:
+                    command: ["/bin/sleep", "600"]
+                """
+            }
+            let project = try Self.project("partial", in: harness, compose: compose(apiSeconds: 600))
+            func cli(_ arguments: String...) async throws -> CommandRunner.Result {
+                try await harness.cli(arguments, in: project)
+            }
+            func running() async throws -> [String: Int32] {
+                Dictionary(uniqueKeysWithValues: try await harness.instances("partial").filter { $0.state == .running }
+                    .compactMap { instance in instance.pid.map { (instance.service, $0) } })
+            }
+            let first = try await cli("up", "-d", "--wait", "api")
+            #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+            let before = try await running()
+            #expect(before.keys.sorted() == ["api", "db"], "api and the db it depends on; not worker")
+
+            // The file changes api, but `up worker` touches worker only.
+            try compose(apiSeconds: 601).write(toFile: project + "/compose.yml", atomically: true, encoding: .utf8)
+            let second = try await cli("up", "-d", "--wait", "--no-deps", "worker")
+            #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+            let after = try await running()
+            #expect(after.keys.sorted() == ["api", "db", "worker"])
+            #expect(after["api"] == before["api"] && after["db"] == before["db"], "api and db ran on untouched")
+
+            // `up` of the whole file now replaces api with the changed spec.
+            #expect(try await cli("up", "-d", "--wait").status == 0)
+            try await waitUntil("api runs the file's new command") {
+                let now = try await running()
+                return now["api"] != nil && now["api"] != before["api"] && now["db"] == before["db"]
+            }
+            let unknown = try await cli("up", "-d", "nope")
+            #expect(unknown.status == 2 && unknown.stderr == "aicore-node: the stack has no service nope; it has api, db, worker\n", "\(unknown)")
+            #expect(try await cli("down").status == 0)
+        }
+    }
+
     @Test func dashFAndDashPNameTheStackAndAPortClashIsRefused() async throws {
         try await AgentHarness.with { harness in
             let port = try TestPort.next()

@@ -60,6 +60,12 @@ struct Up: AsyncParsableCommand {
     @Flag(name: .long, help: "Create the stack's instances (and its networks and volumes) without starting them; `start` or `up` starts them (`aicore-node create`).")
     var noStart = false
 
+    @Flag(name: .long, help: "With SERVICE…: leave out the services they depend on.")
+    var noDeps = false
+
+    @Argument(help: "Only these services (and what they depend on, unless --no-deps); the others stay as they run.")
+    var services: [String] = []
+
     func validate() throws {
         if let pull, PullPolicy(parsing: pull) == nil || pull == "build" {
             throw ValidationError("--pull must be always, missing or never, not \(pull)\(pull == "build" ? " (--build builds)" : "")")
@@ -80,6 +86,22 @@ struct Up: AsyncParsableCommand {
         return replicas
     }
 
+    /// `up SERVICE…`: the services named and, unless `noDeps`, every service they depend on,
+    /// transitively; nil when none is named (the whole stack). An unknown service is an error.
+    static func selection(_ services: [String], noDeps: Bool, in stack: Stack) throws(CLIFailure) -> Set<String>? {
+        guard !services.isEmpty else { return nil }
+        var selected = Set<String>()
+        var next = services
+        while let name = next.popLast() {
+            guard let service = stack.service(named: name) else {
+                throw CLIFailure.invalid("the stack has no service \(name); it has \(stack.services.map(\.name).joined(separator: ", "))")
+            }
+            guard selected.insert(name).inserted, !noDeps else { continue }
+            next += service.dependsOn.map(\.service).filter { stack.service(named: $0) != nil }
+        }
+        return selected
+    }
+
     /// The loaded stack with `--scale` applied; a service it does not have is an error.
     static func scaled(_ stack: Stack, _ replicas: [String: Int]) throws(CLIFailure) -> Stack {
         var stack = stack
@@ -95,12 +117,13 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         var loaded = try stackFiles.load(strict: true)
         loaded.stack = try Self.scaled(loaded.stack, try Self.replicas(scale))
+        let selected = try Self.selection(services, noDeps: noDeps, in: loaded.stack)
         let stack = loaded.stack
         let yaml = AgentStackText.yaml(stack)
         let path = URL(fileURLWithPath: try stackFiles.loadOptions(strict: true).files[0]).standardizedFileURL.path
         let client = try agent.client()
         if await client.isReachable() {
-            try await apply(client: client, loaded: loaded, yaml: yaml, path: path)
+            try await apply(client: client, loaded: loaded, yaml: yaml, path: path, selected: selected)
             if noStart { return }
             if detach && !wait { return }
             let converged = try await Progress.waitUntilConverged(client: client, stack: stack.name, timeout: .seconds(waitTimeout))
@@ -118,14 +141,24 @@ struct Up: AsyncParsableCommand {
         guard !detach else {
             throw CLIFailure.failed("no agent is running, and -d needs one: start `aicore-node agent` (scripts/install.sh installs it as a service), or run `up` without -d")
         }
-        try await runEmbedded(loaded: loaded, yaml: yaml, path: path)
+        // A new agent runs nothing yet: the services not selected are simply not run.
+        if let selected {
+            loaded.stack.services = loaded.stack.services.filter { selected.contains($0.name) }
+            for index in loaded.stack.services.indices {
+                loaded.stack.services[index].dependsOn.removeAll { !selected.contains($0.service) }
+            }
+        }
+        try await runEmbedded(loaded: loaded, yaml: selected == nil ? yaml : AgentStackText.yaml(loaded.stack), path: path)
     }
 
-    private func apply(client: AgentClient, loaded: LoadedStack, yaml: String, path: String) async throws {
+    private func apply(client: AgentClient, loaded: LoadedStack, yaml: String, path: String, selected: Set<String>?) async throws {
         let stack = loaded.stack
+        // Only the selected services are built, pulled and recreated.
+        var work = loaded
+        if let selected { work.stack.services = stack.services.filter { selected.contains($0.name) } }
         let override = pull.flatMap(PullPolicy.init(parsing:))
-        let builtImages = try await buildFirst(loaded, yaml: yaml, path: path, client: client)
-        try await pullFirst(stack, override: override, client: client)
+        let builtImages = try await buildFirst(work, yaml: yaml, path: path, client: client)
+        try await pullFirst(work.stack, override: override, client: client)
         // The stack as sent names the image each built service runs, so a rebuilt one is a
         // changed spec the agent rolls out (as Compose recreates a container whose image changed).
         let yaml = builtImages.isEmpty ? yaml : AgentStackText.yaml(Self.labellingBuiltImages(stack, builtImages))
@@ -136,6 +169,7 @@ struct Up: AsyncParsableCommand {
         }
         if let override { query += "&pull=\(urlEncoded(override.description))" }
         if noStart { query += "&start=false" }
+        for name in (selected ?? []).sorted() { query += "&service=\(urlEncoded(name))" }
         let plan: PlanMessage
         do {
             plan = try await client.call("POST", "/v1/stacks?\(query)", yaml: yaml, as: PlanMessage.self)
@@ -149,7 +183,7 @@ struct Up: AsyncParsableCommand {
             return
         }
         Progress.printPlan(plan)
-        if forceRecreate { try await recreate(stack, client: client, started: plan.starts) }
+        if forceRecreate { try await recreate(work.stack, client: client, started: plan.starts) }
     }
 
     /// `--force-recreate`: a rolling restart of each service the apply did not already replace.
@@ -268,7 +302,7 @@ struct Up: AsyncParsableCommand {
             throw CLIFailure.failed("the embedded agent stopped before it was ready")
         }
         let work = Task {
-            try await apply(client: client, loaded: loaded, yaml: yaml, path: path)
+            try await apply(client: client, loaded: loaded, yaml: yaml, path: path, selected: nil)
             let converged = try await Progress.waitUntilConverged(client: client, stack: stack.name, timeout: .seconds(waitTimeout))
             if wait {
                 // --wait with an embedded agent: report, then keep serving until Ctrl-C.

@@ -178,7 +178,9 @@ public struct ControlAPI: Sendable {
             await plane.recordConfigFiles(stack.name, Self.configFiles(request, path: request.uri.queryParameters.get("path").map { String($0) }))
             return try Self.json(PlanMessage(plan), status: .ok)
         }
-        let (stack, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull)
+        let named = request.uri.queryParameters.getAll("service").map { String($0) }.filter { !$0.isEmpty }
+        let (stack, plan, revision) = try await plane.apply(text: text, path: path, projectName: projectName, pull: pull,
+                                                            services: named.isEmpty ? nil : Set(named))
         await plane.recordConfigFiles(stack.name, Self.configFiles(request, path: request.uri.queryParameters.get("path").map { String($0) }))
         return try Self.json(PlanMessage(plan, revision: revision), status: .accepted)
     }

@@ -204,6 +204,19 @@ paths:
               type: string
           style: form
           explode: true
+        - name: service
+          in: query
+          description: >-
+            `up SERVICE…` (repeat the parameter): only these services take the spec sent; every
+            other service keeps the spec it runs with, or stays absent if it does not run, and
+            none is removed. A dependency that is not there is not waited for (`--no-deps`). A
+            service the stack does not have is a 400.
+          schema:
+            type: array
+            items:
+              type: string
+          style: form
+          explode: true
         - name: pull
           in: query
           description: >-

@@ -104,11 +104,37 @@ public actor ControlPlane {
     /// (its token file path, `HOME`, anything it was started with) must never leak into a stack.
     ///
     /// `pull` overrides every service's `pull_policy` for this apply only (`up --pull`).
-    public nonisolated func apply(text: String, path: String, projectName: String?, pull: PullPolicy? = nil) async throws(AICoreError) -> (Stack, ReconcilePlan, Int) {
-        let stack = try await Self.loadSent(text: text, path: path, projectName: projectName,
+    /// `services`: `up SERVICE…`, only those change (`limiting`); nil: the whole stack.
+    public nonisolated func apply(text: String, path: String, projectName: String?, pull: PullPolicy? = nil,
+                                  services: Set<String>? = nil) async throws(AICoreError) -> (Stack, ReconcilePlan, Int) {
+        var stack = try await Self.loadSent(text: text, path: path, projectName: projectName,
                                             allowsPrivileged: configuration.allowPrivileged, defaultLogging: configuration.defaultLogging).stack
+        if let services { stack = try await limiting(stack, to: services) }
         let (plan, revision) = try await applyRecording(stack, pull: pull)
         return (stack, plan, revision)
+    }
+
+    /// `up SERVICE…`: the stack as sent for `services`, and as it runs for the others. A service
+    /// not named keeps the spec it runs with, or stays absent if it does not run, and a service
+    /// the agent runs that the file no longer has stays: nothing else starts, stops or changes.
+    /// A dependency left out (`--no-deps`) is not waited for.
+    func limiting(_ sent: Stack, to services: Set<String>) throws(AICoreError) -> Stack {
+        let unknown = services.subtracting(sent.services.map(\.name))
+        guard unknown.isEmpty else {
+            throw AICoreError(.badRequest, "the stack has no service \(unknown.sorted().joined(separator: ", ")); it has \(sent.services.map(\.name).joined(separator: ", "))")
+        }
+        let current = desired[sent.name]
+        var stack = sent
+        stack.services = sent.services.compactMap { services.contains($0.name) ? $0 : current?.service(named: $0.name) }
+        for service in current?.services ?? [] where stack.service(named: service.name) == nil {
+            stack.services.append(service)
+        }
+        stack.services.sort { $0.name < $1.name }
+        let names = Set(stack.services.map(\.name))
+        for index in stack.services.indices {
+            stack.services[index].dependsOn.removeAll { !names.contains($0.service) }
+        }
+        return stack
     }
 
     /// `docker compose create` (`POST /v1/stacks?start=false`): the stack recorded and checked
