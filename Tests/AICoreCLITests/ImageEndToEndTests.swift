@@ -156,8 +156,13 @@ struct ImageEndToEndTests {
             let afterRollout = try FileIO.entries(of: harness.directory + "/state/images/layers").filter { $0.count == 64 }
             #expect(afterRollout.count == 5, "v2 shares v1's base layer: \(afterRollout)")
 
-            let down = try await harness.cli(["down", "-p", "imgdemo"])
+            // down --rmi all removes the image the stack ran (web:2); web:1, which nothing runs
+            // any more, is image rm's to remove. --remove-orphans is taken, as Compose's.
+            let down = try await harness.cli(["down", "-p", "imgdemo", "--rmi", "all", "--remove-orphans"])
             #expect(down.status == 0, "\(down.stderr)")
+            #expect(down.stdout.contains("removed image \(host)/demo/web:2\n"), "\(down.stdout)")
+            let listedAfter = try await harness.cli(["image", "ls", "--format", "json"])
+            #expect(try ControlAPI.decoder.decode([ImageStatus].self, from: Data(listedAfter.stdout.utf8)).map(\.name) == ["\(host)/demo/web:1"])
             let removed = try await harness.cli(["image", "rm", "\(host)/demo/web:1"])
             #expect(removed.status == 0, "\(removed.stderr)")
             // The writable layers went with their instances.
