@@ -19,10 +19,18 @@ struct StackFiles {
     /// Whether the user named the stack or its files (else the stack comes from a file found here).
     var isExplicit: Bool { projectName != nil || !files.isEmpty }
 
-    /// The stack files meant: those given with -f, else the first Compose default file in the
-    /// current directory or the nearest parent that has one; nil when there is none.
-    func located(from directory: String = FileManager.default.currentDirectoryPath) -> [String]? {
+    /// The stack files meant: those given with -f, else those `COMPOSE_FILE` lists (separated by
+    /// `COMPOSE_PATH_SEPARATOR`, `:` by default; relative to `directory`), else the first Compose
+    /// default file in `directory` or the nearest parent that has one; nil when there is none.
+    func located(from directory: String = FileManager.default.currentDirectoryPath,
+                 environment: [String: String] = ProcessInfo.processInfo.environment) -> [String]? {
         if !files.isEmpty { return files }
+        if let list = environment["COMPOSE_FILE"], !list.isEmpty {
+            let separator = environment["COMPOSE_PATH_SEPARATOR"].flatMap { $0.isEmpty ? nil : $0 } ?? ":"
+            return list.components(separatedBy: separator).filter { !$0.isEmpty }.map { file in
+                file.hasPrefix("/") ? file : URL(fileURLWithPath: directory).appendingPathComponent(file).standardizedFileURL.path
+            }
+        }
         var current = URL(fileURLWithPath: directory).standardizedFileURL
         while true {
             let candidates = Self.defaultFileNames.map { current.appendingPathComponent($0).path }
