@@ -330,10 +330,11 @@ public final class SQLiteStore: Store {
     }
 
     public func saveConfigFiles(stack name: String, files: [String]) async throws(AICoreError) {
+        let json = String(decoding: (try? JSONEncoder().encode(files)) ?? Data("[]".utf8), as: UTF8.self)
         try await write("save the config files of stack \(name)") { db in
-            guard var record = try StackRecord.fetchOne(db, key: name) else { return }
-            record.configFiles = files
-            try record.update(db)
+            // That column only: the apply that goes on in the background saves the stack's
+            // revision meanwhile, and writing the whole record back would undo it.
+            try db.execute(sql: "UPDATE stack SET configFiles = ? WHERE name = ?", arguments: [json, name])
         }
     }
 
