@@ -48,16 +48,8 @@ extension ReplicaCalculator {
         }
 
         let (newUsageRatio, _) = UtilizationRatio.average(values: values, targetValue: targetAverageValue)
-        if tolerances.isWithin(newUsageRatio)
-            || (usageRatio < 1.0 && newUsageRatio > 1.0)
-            || (usageRatio > 1.0 && newUsageRatio < 1.0)
-        {
-            return keepCurrent
-        }
-        let newReplicas = Int32(saturatingCeil: newUsageRatio * Double(values.count))
-        if (newUsageRatio < 1.0 && newReplicas > currentReplicas)
-            || (newUsageRatio > 1.0 && newReplicas < currentReplicas)
-        {
+        guard let newReplicas = Self.rebalancedReplicas(usageRatio: usageRatio, rebalanced: newUsageRatio, counted: values.count,
+                                                        currentReplicas: currentReplicas, tolerances: tolerances) else {
             return keepCurrent
         }
         return MetricRecommendation(replicas: newReplicas, value: average)

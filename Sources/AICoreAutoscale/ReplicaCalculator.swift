@@ -105,22 +105,31 @@ public struct ReplicaCalculator: Sendable, Hashable {
         }
 
         let rebalanced = try UtilizationRatio.resource(values: values, requests: requests, targetUtilization: targetUtilization)
-        let newUsageRatio = rebalanced.usageRatio
+        guard let newReplicas = Self.rebalancedReplicas(usageRatio: usageRatio, rebalanced: rebalanced.usageRatio, counted: values.count,
+                                                        currentReplicas: currentReplicas, tolerances: tolerances) else {
+            return keepCurrent
+        }
+        return recommend(newReplicas)
+    }
+
+    /// The count the ratio recomputed with the assumed replicas asks for; nil: hold the current
+    /// count, because the change is too small, the assumptions flipped the direction, or the
+    /// extra replicas would move the count against the direction the ratio asks for.
+    static func rebalancedReplicas(usageRatio: Double, rebalanced newUsageRatio: Double, counted: Int, currentReplicas: Int32,
+                                   tolerances: Tolerances) -> Int32? {
         if tolerances.isWithin(newUsageRatio)
             || (usageRatio < 1.0 && newUsageRatio > 1.0)
             || (usageRatio > 1.0 && newUsageRatio < 1.0)
         {
-            // Too small a change, or the assumptions flipped the direction: hold.
-            return keepCurrent
+            return nil
         }
-        let newReplicas = Int32(saturatingCeil: newUsageRatio * Double(values.count))
+        let newReplicas = Int32(saturatingCeil: newUsageRatio * Double(counted))
         if (newUsageRatio < 1.0 && newReplicas > currentReplicas)
             || (newUsageRatio > 1.0 && newReplicas < currentReplicas)
         {
-            // Counting the extra replicas would move against the direction the ratio asks for.
-            return keepCurrent
+            return nil
         }
-        return recommend(newReplicas)
+        return newReplicas
     }
 
     /// Reservation of `resource` per replica; every replica listed must have one, including
