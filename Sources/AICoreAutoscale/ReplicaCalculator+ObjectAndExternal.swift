@@ -48,14 +48,9 @@ extension ReplicaCalculator {
         replicas: [Replica],
         tolerances: Tolerances = .default
     ) throws(AICoreError) -> MetricRecommendation {
-        guard targetValue > 0 else {
-            throw AICoreError(.invalidTarget, "target value must be above 0, got \(targetValue)")
-        }
-        let total = Self.saturatingSum(observedValues)
-        let usageRatio = Double(total) / Double(targetValue)
-        let count = try Self.usageRatioReplicaCount(
-            currentReplicas: currentReplicas, usageRatio: usageRatio, replicas: replicas, tolerances: tolerances)
-        return MetricRecommendation(replicas: count, value: total)
+        // The series' sum is one observed value, as an object metric's.
+        try objectValueReplicas(currentReplicas: currentReplicas, targetValue: targetValue,
+                                observedValue: Self.saturatingSum(observedValues), replicas: replicas, tolerances: tolerances)
     }
 
     /// Replicas needed so that the sum of the external series divided over the replicas meets
